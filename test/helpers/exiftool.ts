@@ -1,0 +1,21 @@
+/**
+ * The independent oracle: Debian's exiftool (installed by scripts/setup-test-deps.sh).
+ * Tests compare Airlock against what ExifTool reads, never against Airlock's own idea.
+ */
+import { execFileSync } from 'node:child_process';
+
+export type ExifToolRecord = Record<string, unknown>;
+
+/** `exiftool -n -j -a -u -G1 FILE…`: one record per file, numeric values, every duplicate tag. */
+export function exiftoolJson(files: string[], extra: string[] = []): ExifToolRecord[] {
+  const out = execFileSync('exiftool', ['-n', '-j', '-a', '-u', '-G1', ...extra, ...files], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return JSON.parse(out) as ExifToolRecord[];
+}
+
+/** Tag entries of one record whose bare name (after the 'Group:' prefix) matches. */
+export function tagsMatching(rec: ExifToolRecord, test: (name: string) => boolean): [string, unknown][] {
+  return Object.entries(rec).filter(([k]) => test(k.includes(':') ? k.slice(k.indexOf(':') + 1) : k));
+}
