@@ -1,0 +1,104 @@
+/**
+ * The commented airlock.yaml that `airlock policy init` writes. Parsing it gives exactly
+ * defaultPolicy() (a test holds them together). The media controls are shown commented out:
+ * a line written in the file overrides the profile, so writing every default out would make
+ * `profile: mapping` do nothing.
+ */
+export const DEFAULT_POLICY_YAML = `# airlock.yaml: what may leave, and in what form.
+# One policy drives scrub (media), audit (captures, after the fact) and gateway (live traffic).
+# Unknown keys are errors: a typo must never silently weaken a policy.
+# Relative paths in this file are relative to this file.
+version: 1
+
+# default | mapping | thermal
+#   mapping: keeps what photogrammetry needs (exact drone position and altitudes, camera
+#            model, calibration such as DewarpData and CalibratedFocalLength, gimbal angles);
+#            still drops device identity and the operator's position.
+#   thermal: keeps radiometric thermal data (DJI APP3-APP5); otherwise as default.
+# Settings written below override the profile's.
+profile: default
+
+media:
+  # Each control below is shown with the default profile's value. Uncomment to override.
+  # location:
+  #   drone: {coarsen: 1000}    # drop | keep | {coarsen: <metres>}
+  #   operator: drop            # SRT HOME, flight-log home/RC/app position: where the pilot stood
+  #   target: drop              # laser range finder (LRF) target: what was looked at
+  #   text: drop                # place names (City, State, Country...): drop | keep
+  # identity:
+  #   device: drop              # serials, ImageUniqueID, CaptureUUID, DJI debug MakerNote
+  #   person: drop              # Artist, Copyright, OwnerName, creator
+  #   infrastructure: drop      # RTK caster: NTRIP host, port, mount point
+  # camera:
+  #   model: keep               # Make, Model, Software
+  #   calibration: drop         # DewarpData, CalibratedFocalLength (mapping keeps it)
+  # time: date-only             # keep | date-only | drop
+  # attitude: drop              # gimbal and flight yaw/pitch/roll, speeds: keep | drop
+  # imagery:
+  #   embedded: drop            # IFD1 thumbnail, MPF previews, other DJI APPn pictures
+  #   thermal: drop             # radiometric thermal data (thermal profile keeps it)
+  # flightRecords: withhold     # DJI flight records are encrypted, cannot be cleaned: withhold | copy
+  #
+  # Everything no control covers (other vendors' blocks, unknown tags) is dropped unless named
+  # here: an allowlist, not a denylist. What the picture needs to display (ICC profile,
+  # orientation, JFIF/Adobe markers) is always kept. A file Airlock cannot read or clean is
+  # withheld, never copied as it is.
+  # Patterns match the whole tag, case-sensitively; '*' matches any run: 'exif:*', 'APP4*'.
+  keep: []
+
+# Protected zones: media whose drone or target position lies inside is withheld (not copied)
+# or has its location dropped. Each zone: one of circle, polygon, multiPolygon, import.
+#   - name: Substation North
+#     circle: {lat: 52.3791, lon: 4.9003, radius: 300}   # radius in metres
+#     action: withhold                                   # withhold | drop-location
+#     roles: [drone, target]                             # add operator to judge the pilot's spot
+#   - name: Depot
+#     polygon: [[[4.90, 52.37], [4.91, 52.37], [4.91, 52.38], [4.90, 52.37]]]  # [lon, lat] rings, then holes
+#   - import: zones/ed269-nl.json    # GeoJSON (Polygon, MultiPolygon, FeatureCollection),
+#     format: auto                   # ED-269, ED-318; auto | geojson | ed269 | dronezoner-dk
+#     pointRadius: 150               # metres, for GeoJSON Point features
+#     action: drop-location
+zones: []
+
+network:
+  mode: sealed          # sealed: nothing leaves | one-way: downloads from the allowlist only | monitor: log, block nothing
+  # Download allowlist: 'host.example' (that name) or '*.example.com' (names under it).
+  # A host that serves both directions is only as safe as its budget: mydjiflight.dji.com
+  # serves firmware AND takes flight records, so the upstream budget is what stops the upload.
+  #   - host: '*.djicdn.com'
+  #     purpose: firmware
+  #   - host: mydjiflight.dji.com
+  #     purpose: firmware (also takes flight-record uploads)
+  #     budget: {upstreamBytesPerConnection: 16384, upstreamBytesPerHour: 65536}
+  allow: []
+  budgets:
+    upstreamBytesPerConnection: 65536   # 64 KiB up per connection, then it is cut
+    upstreamBytesPerHour: 262144        # 256 KiB up per destination, rolling hour
+  dns:                  # in one-way mode only allowlisted names are answered
+    maxNameLength: 128
+    maxQueriesPerMinute: 120
+  local:                # traffic that stays on the local network
+    mdns: block
+    dhcp: allow
+    lan: block
+  # Loopback, private, link-local and cloud-metadata (169.254.169.254) destinations are
+  # refused unless inside one of these CIDRs.
+  allowedPrivateCidrs: []
+
+gateway:
+  listen: ['127.0.0.1:3128']        # proxy; loopback unless you mean otherwise
+  dnsListen: '127.0.0.1:5353'
+  adminListen: '127.0.0.1:9464'     # /metrics
+  maxConnections: 1024
+  maxConnectionsPerClient: 128
+  maxHeaderBytes: 32768
+  idleTimeoutSeconds: 120
+  handshakeTimeoutSeconds: 10
+
+store:
+  sqlitePath: airlock.sqlite
+  postgresUrl: null                 # 'postgres://...' for a fleet; then sqlitePath is unused
+  hmacKeyFile: airlock.hmac.key     # outside the database, so a copied DB cannot forge its chain
+  anchorFile: airlock.anchor
+  groupCommitMs: 50
+`;

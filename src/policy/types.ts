@@ -1,0 +1,149 @@
+/**
+ * The resolved policy: every default filled, the profile applied, zone files loaded.
+ * This is what scrub, inspect, audit and gateway read; none of them sees the YAML.
+ */
+import type { Position } from '../findings/model.js';
+
+export const PROFILES = ['default', 'mapping', 'thermal'] as const;
+export type ProfileName = (typeof PROFILES)[number];
+
+/** A position control: remove it, keep it exact, or keep it rounded to a grid of `metres`. */
+export type LocationRule = { action: 'drop' } | { action: 'keep' } | { action: 'coarsen'; metres: number };
+export type DropKeep = 'drop' | 'keep';
+export type TimeRule = 'keep' | 'date-only' | 'drop';
+
+export interface MediaPolicy {
+  location: {
+    drone: LocationRule;
+    /** SRT HOME, flight-log home/RC/app position: where the pilot stood. */
+    operator: LocationRule;
+    /** Laser range finder target: what was looked at. */
+    target: LocationRule;
+    /** Place names (City, Sub-location, State, Country…). */
+    text: DropKeep;
+  };
+  identity: {
+    /** Serials, ImageUniqueID, CaptureUUID, SensorID, the DJI debug MakerNote. */
+    device: DropKeep;
+    /** Artist, Copyright, OwnerName, creator, By-line. */
+    person: DropKeep;
+    /** The organisation's own systems: NTRIP caster host, port, mount point. */
+    infrastructure: DropKeep;
+  };
+  camera: {
+    /** Make, Model, Software. */
+    model: DropKeep;
+    /** DewarpData, CalibratedFocalLength… */
+    calibration: DropKeep;
+  };
+  time: TimeRule;
+  /** Gimbal and flight yaw/pitch/roll, speeds. */
+  attitude: DropKeep;
+  imagery: {
+    /** IFD1 thumbnail, MPF previews, other DJI APPn pictures. */
+    embedded: DropKeep;
+    /** Radiometric thermal data (DJI APP3–APP5, FLIR RawThermalImage). */
+    thermal: DropKeep;
+  };
+  /** DJI flight records are encrypted and cannot be cleaned: withheld unless copied on purpose. */
+  flightRecords: 'withhold' | 'copy';
+  /**
+   * Tags of otherwise-dropped 'other'/'opaque' findings to keep (the allowlist for everything
+   * no control covers). Patterns: exact tag, or '*' globs such as 'exif:*' or 'APP4*'.
+   */
+  keep: string[];
+}
+
+export interface BudgetOverride {
+  upstreamBytesPerConnection?: number;
+  upstreamBytesPerHour?: number;
+}
+
+export interface AllowEntry {
+  /** 'host.example' (exactly that name) or '*.example' (any name under example). */
+  host: string;
+  purpose?: string;
+  budget?: BudgetOverride;
+}
+
+export type NetworkMode = 'sealed' | 'one-way' | 'monitor';
+export type AllowBlock = 'allow' | 'block';
+
+export interface NetworkPolicy {
+  mode: NetworkMode;
+  allow: AllowEntry[];
+  budgets: {
+    /** Upstream (device → internet) bytes one connection may send. */
+    upstreamBytesPerConnection: number;
+    /** Upstream bytes per destination over a rolling hour. */
+    upstreamBytesPerHour: number;
+  };
+  dns: {
+    /** Longest query name answered (DNS tunnels need long names). */
+    maxNameLength: number;
+    /** Queries per client per minute. */
+    maxQueriesPerMinute: number;
+  };
+  local: { mdns: AllowBlock; dhcp: AllowBlock; lan: AllowBlock };
+  /** Loopback, private, link-local and cloud-metadata destinations inside these CIDRs are allowed. */
+  allowedPrivateCidrs: string[];
+}
+
+export interface GatewayPolicy {
+  /** Proxy listen addresses, 'host:port' ('[v6]:port'). */
+  listen: string[];
+  dnsListen: string;
+  /** /metrics and health. */
+  adminListen: string;
+  maxConnections: number;
+  maxConnectionsPerClient: number;
+  maxHeaderBytes: number;
+  idleTimeoutSeconds: number;
+  handshakeTimeoutSeconds: number;
+}
+
+export interface StorePolicy {
+  /** Relative paths are relative to the policy file. */
+  sqlitePath: string;
+  postgresUrl: string | null;
+  /** The HMAC key lives outside the database, so a copy of the DB cannot forge its chain. */
+  hmacKeyFile: string;
+  anchorFile: string;
+  groupCommitMs: number;
+}
+
+export type ZoneRole = 'drone' | 'target' | 'operator';
+export type ZoneAction = 'withhold' | 'drop-location';
+
+/** A ring of [lon, lat] pairs (GeoJSON order). */
+export type Ring = [number, number][];
+export type Shape =
+  /** First ring is the outline, the rest are holes. */
+  { type: 'polygon'; rings: Ring[] } | { type: 'circle'; center: Position; radius: number };
+
+export interface Zone {
+  name: string;
+  action: ZoneAction;
+  roles: ZoneRole[];
+  /** A point inside any shape is inside the zone. */
+  shapes: Shape[];
+  /** The import path as written in the policy, for zones read from a file. */
+  source?: string;
+}
+
+export interface Policy {
+  version: 1;
+  profile: ProfileName;
+  media: MediaPolicy;
+  zones: Zone[];
+  network: NetworkPolicy;
+  gateway: GatewayPolicy;
+  store: StorePolicy;
+}
+
+/** Policy sections that profiles and files override field by field. */
+export type DeepPartial<T> = T extends unknown[] | LocationRule
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
