@@ -1,0 +1,192 @@
+/**
+ * DJI flight-log CSV exports (DJI/Phantom Help, AirData, the logs ExifTool geotags from):
+ * per row, the drone position, home/RC/app positions (the operator), times and flight state;
+ * serials once per distinct value; every other column once, with its cells, so nothing is silent.
+ */
+import { AirlockError } from '../../core/errors.js';
+import { bound, LIMITS } from '../../core/limits.js';
+import type { ByteSource } from '../../core/source.js';
+import type { Category, Position, Range } from '../../findings/model.js';
+import { byteAt, byteLength, type Line, readLines } from '../srt/lines.js';
+import type { Analyser, Collector } from '../types.js';
+import { type Role, roleOf } from './columns.js';
+import { type Cell, splitCsvLine } from './csvRow.js';
+
+const HEADER = /^\uFEFF?[^\n]*\blat(?:itude)?\b[^\n]*,[^\n]*\b(?:lon|lng|longitude)\b/i;
+
+export const flightLogCsvAnalyser: Analyser = {
+  id: 'flightlog-csv',
+  detect(head, name) {
+    const first =
+      Buffer.from(head)
+        .toString('latin1')
+        .split(/\r?\n|\r/, 1)[0] ?? '';
+    return (
+      (/\.(csv|txt)$/i.test(name) || first.includes(',')) && HEADER.test(first) && !first.includes('-->')
+    );
+  },
+  analyse(src, out) {
+    analyseFlightLogCsv(src, out);
+  },
+};
+
+interface Column {
+  name: string;
+  index: number;
+  role: Role;
+}
+
+interface Group {
+  key: string;
+  operator: boolean;
+  lat?: Column;
+  lon?: Column;
+  alt?: Column;
+}
+
+/** Accumulates every cell of a column reported once (serials by value, "other" columns whole). */
+interface Tally {
+  ranges: Range[];
+  bytes: number;
+}
+
+export function analyseFlightLogCsv(src: ByteSource, out: Collector): void {
+  if (src.size === 0) throw new AirlockError('AIRLOCK_ERR_EMPTY', 'the CSV file is empty', 0);
+  const bom = src.size >= 3 && src.read(0, 3).every((b, i) => b === [0xef, 0xbb, 0xbf][i]) ? 3 : 0;
+  const lines = readLines(src, bom);
+  const headerLine = lines.next().value as Line | undefined;
+  if (!headerLine || !HEADER.test(headerLine.text))
+    throw new AirlockError(
+      'AIRLOCK_ERR_MALFORMED',
+      'no flight-log CSV header (latitude and longitude columns)',
+      bom,
+    );
+  const columns: Column[] = splitCsvLine(headerLine.text, headerLine.offset).map((c, index) => ({
+    name: c.text,
+    index,
+    role: roleOf(c.text),
+  }));
+  const groups = groupsOf(columns);
+  const path = ['CSV'];
+  const serials = new Map<string, Tally & { column: string; value: string }>();
+  const others = new Map<number, Tally>();
+  let rows = 0;
+  let withFix = 0;
+  let extraCells: number | undefined;
+
+  for (const line of lines) {
+    if (line.text.trim() === '') continue;
+    const frame = bound(++rows, LIMITS.maxRecords, 'CSV rows', line.offset);
+    const cells = splitCsvLine(line.text, line.offset);
+    if (cells.length > columns.length) extraCells ??= line.offset;
+    const range = (c: Cell): Range => ({
+      offset: byteAt(line, c.start),
+      length: byteLength(line, c.start, c.length),
+    });
+    const num = (col: Column | undefined): { n: number; cell: Cell } | undefined => {
+      const cell = col && cells[col.index];
+      if (!cell || !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(cell.text)) return undefined;
+      return { n: Number(cell.text), cell };
+    };
+
+    for (const g of groups) {
+      const lat = num(g.lat);
+      const lon = num(g.lon);
+      if (!lat || !lon || (lat.n === 0 && lon.n === 0)) continue;
+      if (!g.operator) withFix++;
+      const position: Position = { lat: lat.n, lon: lon.n };
+      const ranges = [range(lat.cell), range(lon.cell)];
+      const alt = num(g.alt);
+      if (alt && g.alt?.role.kind === 'alt') {
+        position.alt = alt.n * g.alt.role.toMetres;
+        ranges.push(range(alt.cell));
+      }
+      const tag = [g.lat, g.lon, alt ? g.alt : undefined].flatMap((c) => (c ? [c.name] : [])).join('+');
+      const category: Category = g.operator ? 'location.operator' : 'location.drone';
+      out.add({ category, tag, path, ranges, value: { kind: 'position', position }, frame });
+    }
+
+    for (const col of columns) {
+      const cell = cells[col.index];
+      if (!cell || cell.text === '') continue;
+      const r = range(cell);
+      switch (col.role.kind) {
+        case 'time':
+          out.add({
+            category: 'time',
+            tag: col.name,
+            path,
+            ranges: [r],
+            value: { kind: 'time', text: cell.text },
+            frame,
+          });
+          break;
+        case 'attitude': {
+          const n = num(col);
+          const value = n
+            ? { kind: 'number' as const, value: n.n }
+            : { kind: 'text' as const, text: cell.text };
+          out.add({ category: 'attitude', tag: col.name, path, ranges: [r], value, frame });
+          break;
+        }
+        case 'serial': {
+          const key = `${col.index}\u0000${cell.text}`;
+          const t = serials.get(key) ?? { column: col.name, value: cell.text, ranges: [], bytes: 0 };
+          t.ranges.push(r);
+          serials.set(key, t);
+          break;
+        }
+        case 'other': {
+          const t = others.get(col.index) ?? { ranges: [], bytes: 0 };
+          t.ranges.push(r);
+          t.bytes += r.length;
+          others.set(col.index, t);
+          break;
+        }
+        default:
+          // lat/lon/alt cells are reported inside the positions above.
+          break;
+      }
+    }
+  }
+
+  for (const s of serials.values()) {
+    out.add({
+      category: 'identity.device',
+      tag: s.column,
+      path,
+      ranges: s.ranges,
+      value: { kind: 'text', text: s.value },
+    });
+  }
+  for (const [index, t] of others) {
+    const col = columns[index] as Column;
+    out.add({
+      category: 'other',
+      tag: col.name,
+      path,
+      ranges: t.ranges,
+      value: { kind: 'block', size: t.bytes, note: `column of ${t.ranges.length} cells` },
+    });
+  }
+  if (extraCells !== undefined)
+    out.warn('csv-extra-cells', 'rows with more cells than the header names', extraCells);
+  out.facts.rows = rows;
+  out.facts.rowsWithFix = withFix;
+  out.facts.columns = columns.length;
+}
+
+/** Latitude/longitude/altitude columns that belong together (same group: '', OSD, HOME, RC…). */
+function groupsOf(columns: Column[]): Group[] {
+  const groups = new Map<string, Group>();
+  for (const c of columns) {
+    const r = c.role;
+    if (r.kind !== 'lat' && r.kind !== 'lon' && r.kind !== 'alt') continue;
+    const g = groups.get(r.group) ?? { key: r.group, operator: r.operator };
+    if (r.kind === 'lat') g.lat ??= c;
+    else if (r.kind === 'lon') g.lon ??= c;
+    else g.alt ??= c;
+    groups.set(r.group, g);
+  }
+  return [...groups.values()].filter((g) => g.lat && g.lon);
+}

@@ -1,0 +1,112 @@
+/**
+ * DJI SRT telemetry sidecars: one cue per video frame (or second) carrying the drone's position,
+ * often the launch point (the operator), capture time, attitude and camera settings.
+ *
+ * Damage: a file whose last cue stops before the lines its predecessor had (the flight app was
+ * killed mid-write) keeps every finding read, then fails with AIRLOCK_ERR_TRUNCATED at the end
+ * offset: scrub must not pass a half-read file as clean. An empty file is AIRLOCK_ERR_EMPTY.
+ * UTF-8 (with or without BOM), LF, CRLF and CR are read; UTF-16 is recognised and refused
+ * (AIRLOCK_ERR_UNSUPPORTED): no DJI model is known to write it.
+ */
+import { AirlockError, malformed, truncated } from '../../core/errors.js';
+import type { ByteSource } from '../../core/source.js';
+import type { Analyser, Collector } from '../types.js';
+import { type Cue, splitCues } from './cues.js';
+import type { Frame } from './frame.js';
+import { parseCue } from './layout.js';
+import { type Line, readLines } from './lines.js';
+import { type MapStats, mapFrame } from './map.js';
+import { decideReading } from './order.js';
+
+const BOM = [0xef, 0xbb, 0xbf];
+const CUE_START = /^\s*\d{1,9}\r?\n\d{2}:\d{2}:\d{2}[,.]\d{3} --> /;
+
+const hasUtf16Bom = (h: Uint8Array): boolean =>
+  h.length >= 2 && ((h[0] === 0xff && h[1] === 0xfe) || (h[0] === 0xfe && h[1] === 0xff));
+const bomLength = (h: Uint8Array): number => (BOM.every((b, i) => h[i] === b) ? 3 : 0);
+
+export const srtAnalyser: Analyser = {
+  id: 'srt',
+  detect(head, name) {
+    if (/\.srt$/i.test(name)) return true;
+    const text = Buffer.from(head.subarray(bomLength(head))).toString('latin1');
+    return CUE_START.test(text);
+  },
+  analyse(src, out) {
+    analyseSrt(src, out);
+  },
+};
+
+export function analyseSrt(src: ByteSource, out: Collector): void {
+  if (src.size === 0) throw new AirlockError('AIRLOCK_ERR_EMPTY', 'the SRT file is empty', 0);
+  const head = src.read(0, Math.min(4, src.size));
+  if (hasUtf16Bom(head))
+    throw new AirlockError('AIRLOCK_ERR_UNSUPPORTED', 'UTF-16 SRT files are not read', 0);
+  const start = bomLength(head);
+
+  let stray: { first: Line; count: number } | undefined;
+  const frames: Frame[] = [];
+  let last: Cue | undefined;
+  let before: Cue | undefined;
+  for (const cue of splitCues(readLines(src, start), (line) => {
+    if (stray) stray.count++;
+    else stray = { first: line, count: 1 };
+  })) {
+    before = last;
+    last = cue;
+    frames.push(parseCue(cue));
+  }
+  if (stray) {
+    out.warn(
+      'srt-stray-text',
+      `${stray.count} line(s) outside any cue, first at line ${stray.first.number}`,
+      stray.first.offset,
+    );
+  }
+  if (frames.length === 0) {
+    if (stray === undefined)
+      throw new AirlockError('AIRLOCK_ERR_EMPTY', 'the SRT file holds only blank lines', 0);
+    throw malformed('no SRT cue found', stray.first.offset);
+  }
+
+  const reading = decideReading(frames);
+  const stats: MapStats = { withFix: 0, noFix: 0 };
+  for (const f of frames) mapFrame(f, reading, out, stats);
+
+  out.facts.layout = [...new Set(frames.map((f) => f.layout))].join('+');
+  out.facts.frames = frames.length;
+  out.facts.framesWithFix = stats.withFix;
+  if (frames.some((f) => f.gps || f.home)) out.facts.gpsOrder = reading.order;
+  if (reading.radians) {
+    out.facts.coordinates = 'radians';
+    out.warn('srt-radians', 'coordinates read as radians (tiny track near 0°,0°: a known DJI firmware bug)');
+  }
+  if (reading.orderConflict) {
+    out.warn(
+      'srt-gps-order-conflict',
+      'GPS tuples look lon-first in some cues and lat-first in others; read lon-first',
+    );
+  }
+  if (stats.noFix > 0) {
+    out.warn(
+      'srt-no-fix',
+      `${stats.noFix} frame(s) with 0,0 coordinates (no GPS fix): no position reported`,
+      stats.firstNoFix,
+    );
+  }
+  if (last && isCut(last, before)) {
+    const err = truncated(
+      `SRT cue ${last.number} (line ${last.head.number}, byte ${last.head.offset}) ends after ${last.text.length} text line(s)`,
+      src.size,
+    );
+    throw err;
+  }
+}
+
+/** The last cue is cut when it lacks a timing line or has fewer text lines than the cue before it. */
+function isCut(last: Cue, before: Cue | undefined): boolean {
+  if (last.text.length === 0) return true;
+  if (!before) return false;
+  if (before.timing && !last.timing) return true;
+  return last.text.length < before.text.length;
+}

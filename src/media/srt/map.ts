@@ -1,0 +1,131 @@
+/** Frames → findings, once the file-wide reading (tuple order, radians) is decided. */
+import type { Finding, Position, Range } from '../../findings/model.js';
+import type { Collector } from '../types.js';
+import type { Frame, Item, Tuple } from './frame.js';
+import { isFix, type Reading } from './order.js';
+
+const DEG = 180 / Math.PI;
+
+export interface MapStats {
+  withFix: number;
+  noFix: number;
+  firstNoFix?: number;
+}
+
+export function mapFrame(f: Frame, reading: Reading, out: Collector, stats: MapStats): void {
+  const path = ['SRT', f.layout];
+  const frame = f.cue;
+  const other: Item[] = [...f.other];
+  const add = (x: Omit<Finding, 'path' | 'frame'>): void => out.add({ ...x, path, frame });
+
+  const drone = dronePosition(f, reading, other);
+  if (drone === 'no-fix') {
+    stats.noFix++;
+    stats.firstNoFix ??= f.offset;
+  } else if (drone) {
+    stats.withFix++;
+    add({
+      category: 'location.drone',
+      tag: drone.tag,
+      ranges: drone.ranges,
+      value: { kind: 'position', position: drone.position },
+    });
+  }
+  if (f.home) {
+    const home = tuplePosition(f.home, reading, true, other);
+    if (home && home !== 'no-fix') {
+      add({
+        category: 'location.operator',
+        tag: home.tag,
+        ranges: home.ranges,
+        value: { kind: 'position', position: home.position },
+      });
+    }
+  }
+  if (f.time)
+    add({
+      category: 'time',
+      tag: f.time.key,
+      ranges: [f.time.range],
+      value: { kind: 'time', text: f.time.text },
+    });
+  for (const a of f.attitude) {
+    add({
+      category: 'attitude',
+      tag: a.key,
+      ranges: [a.range],
+      value: a.num !== undefined ? numberValue(a) : { kind: 'text', text: a.text },
+    });
+  }
+  for (const t of f.attitudeTuples) {
+    add({
+      category: 'attitude',
+      tag: t.key,
+      ranges: t.values.map((v) => v.range),
+      value: { kind: 'text', text: t.values.map((v) => v.text).join(', ') },
+    });
+  }
+  if (other.length) {
+    add({
+      category: 'other',
+      tag: other.map((o) => o.key).join(','),
+      ranges: other.map((o) => o.range),
+      value: { kind: 'text', text: other.map((o) => `${o.key}=${o.text}`).join('; ') },
+    });
+  }
+}
+
+type Located = { tag: string; position: Position; ranges: Range[] } | 'no-fix' | undefined;
+
+function dronePosition(f: Frame, reading: Reading, other: Item[]): Located {
+  if (f.gps) return tuplePosition(f.gps, reading, false, other);
+  if (f.lat?.num === undefined || f.lon?.num === undefined) return undefined;
+  let lat = f.lat.num;
+  let lon = f.lon.num;
+  if (!isFix(lat, lon)) return 'no-fix';
+  if (reading.radians) {
+    lat *= DEG;
+    lon *= DEG;
+  }
+  const position: Position = { lat, lon };
+  const ranges = [f.lat.range, f.lon.range];
+  if (f.alt?.num !== undefined) {
+    position.alt = f.alt.num;
+    ranges.push(f.alt.range);
+  }
+  return { tag: `${f.lat.key}+${f.lon.key}`, position, ranges };
+}
+
+/**
+ * GPS(a, b, n): the third GPS value is not an altitude (DJI_SRT_Parser reads it as a satellite
+ * count), so it goes to "other"; HOME's third value is an altitude in metres ("7.60m").
+ */
+function tuplePosition(t: Tuple, reading: Reading, thirdIsAltitude: boolean, other: Item[]): Located {
+  const [a, b, c, ...rest] = t.values;
+  other.push(...rest);
+  if (a?.num === undefined || b?.num === undefined) {
+    other.push(...t.values.slice(0, 3).filter((v): v is Item => v !== undefined));
+    return undefined;
+  }
+  const [latItem, lonItem] = reading.order === 'lon,lat' ? [b, a] : [a, b];
+  const lat = latItem.num as number;
+  const lon = lonItem.num as number;
+  if (!isFix(lat, lon)) {
+    if (c) other.push(c);
+    return 'no-fix';
+  }
+  const position: Position = { lat, lon };
+  const ranges = [a.range, b.range];
+  if (c && thirdIsAltitude && c.num !== undefined) {
+    position.alt = c.num;
+    ranges.push(c.range);
+  } else if (c) {
+    other.push({ ...c, key: `${t.key}[3]` });
+  }
+  return { tag: t.key, position, ranges };
+}
+
+function numberValue(i: Item): { kind: 'number'; value: number; unit?: string } {
+  const unit = /(m\/s|ms|m|°)\s*$/.exec(i.text)?.[1];
+  return unit ? { kind: 'number', value: i.num as number, unit } : { kind: 'number', value: i.num as number };
+}

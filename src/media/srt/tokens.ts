@@ -1,0 +1,83 @@
+/** Small readers shared by the layout parsers: numbers, dates, tuples, items with byte ranges. */
+import type { Item, Tuple } from './frame.js';
+import { byteAt, byteLength, type Line } from './lines.js';
+
+const NUMBER = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:\s*(?:m\/s|ms|m|°|Â°|km\/h))?$/;
+
+/** The number a value text holds, units (m, m/s, ms, °) allowed after it; undefined otherwise. */
+export function numberOf(text: string): number | undefined {
+  const m = NUMBER.exec(text.trim());
+  return m ? Number(m[1]) : undefined;
+}
+
+/** An item for `text` found at character `index` of `line`. */
+export function itemAt(line: Line, key: string, index: number, text: string): Item {
+  const item: Item = {
+    key,
+    text,
+    range: { offset: byteAt(line, index), length: byteLength(line, index, text.length) },
+  };
+  const n = numberOf(text);
+  if (n !== undefined) item.num = n;
+  return item;
+}
+
+const DATE = /\d{4}[-./]\d{1,2}[-./]\d{1,2}[ T]\d{1,2}:\d{2}:\d{2}(?:[.,:]\d+)*/;
+
+/** The capture date-time a line holds, as written. */
+export function dateIn(line: Line): Item | undefined {
+  const m = DATE.exec(line.text);
+  return m ? itemAt(line, 'DateTime', m.index, m[0]) : undefined;
+}
+
+// Bounded key length and spacing keep the scan linear on hostile lines.
+const TUPLE = /([A-Za-z][A-Za-z._]{0,40})\s{0,8}\(([^()]*)\)/g;
+
+/** Every KEY(a, b, c) group of a line, each value with its own range. */
+export function tuplesIn(line: Line): { tuple: Tuple; start: number; end: number }[] {
+  const out: { tuple: Tuple; start: number; end: number }[] = [];
+  for (const m of line.text.matchAll(TUPLE)) {
+    const key = m[1] as string;
+    const body = m[2] as string;
+    const bodyStart = (m.index ?? 0) + m[0].indexOf('(') + 1;
+    out.push({
+      tuple: { key, values: splitValues(line, key, body, bodyStart) },
+      start: m.index ?? 0,
+      end: (m.index ?? 0) + m[0].length,
+    });
+  }
+  return out;
+}
+
+/** Comma-separated values of a tuple body, trimmed, with their positions. */
+function splitValues(line: Line, key: string, body: string, bodyStart: number): Item[] {
+  const items: Item[] = [];
+  let from = 0;
+  for (let i = 0; i <= body.length; i++) {
+    if (i === body.length || body[i] === ',') {
+      const raw = body.slice(from, i);
+      const lead = raw.length - raw.trimStart().length;
+      const text = raw.trim();
+      items.push(itemAt(line, key, bodyStart + from + lead, text));
+      from = i + 1;
+    }
+  }
+  return items;
+}
+
+/** `key: value` pairs of a text (keys may hold spaces: "shift x"), positions relative to `base`. */
+export function pairsIn(
+  line: Line,
+  text: string,
+  base: number,
+  pattern: RegExp,
+): { key: string; item: Item }[] {
+  const out: { key: string; item: Item }[] = [];
+  for (const m of text.matchAll(pattern)) {
+    const key = (m[1] as string).trim();
+    const value = m[2] as string;
+    const valueIndex = (m.index ?? 0) + m[0].length - value.length;
+    out.push({ key, item: itemAt(line, key, base + valueIndex, value) });
+  }
+  return out;
+}
