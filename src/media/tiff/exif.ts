@@ -1,0 +1,223 @@
+/**
+ * Reads a TIFF structure (EXIF in a JPEG APP1 block, a TIFF/DNG file) into findings: IFD0 and
+ * its chain, SubIFDs, ExifIFD, GPS, InteropIFD, embedded XMP/IPTC/Photoshop, maker notes.
+ * Offsets inside the structure are relative to `base`; findings carry absolute file offsets.
+ */
+import { AirlockError, malformed, truncated } from '../../core/errors.js';
+import { bound, LIMITS } from '../../core/limits.js';
+import type { ByteSource } from '../../core/source.js';
+import { readPhotoshopIrb } from '../iptc/photoshop.js';
+import { readIptc } from '../iptc/read.js';
+import type { Collector } from '../types.js';
+import { readXmpPacket } from '../xmp/read.js';
+import { reportEntry } from './entry.js';
+import { byteOrderMark, decodeNumbers, endian } from './format.js';
+import { reportGpsIfd } from './gps.js';
+import { entryBytes, type Ifd, type IfdEntry, readIfd, type TiffCtx, tiffCtx } from './ifd.js';
+import { readDngPrivateData, readMakerNote } from './makernotes/index.js';
+import { EXIF_TAGS } from './tags.js';
+import { mergeRanges, reportEmbeddedJpeg } from './thumbnail.js';
+
+export interface TiffReadOptions {
+  kind?: 'exif-app1' | 'tiff-file';
+}
+
+/** 42 = TIFF; ORF ('RO', 'SR') and RW2 (0x55) are TIFF with another magic. */
+const TIFF_MAGICS = new Set([42, 0x4f52, 0x5352, 0x55]);
+const BIGTIFF_MAGIC = 43;
+
+/** Whether `head` starts a classic TIFF structure ("II*\0" / "MM\0*" or a raw variant). */
+export function isTiffHeader(head: Uint8Array, off = 0): boolean {
+  const le = byteOrderMark(head, off);
+  return le !== undefined && head.length >= off + 4 && TIFF_MAGICS.has(endian(le).u16(head, off + 2));
+}
+
+export function readTiffStructure(
+  src: ByteSource,
+  base: number,
+  length: number,
+  path: string[],
+  out: Collector,
+  opts: TiffReadOptions = {},
+): void {
+  if (base < 0 || length < 0 || base + length > src.size)
+    throw truncated('TIFF structure', Math.max(0, base));
+  if (length < 8) throw truncated('TIFF header', base);
+  const head = src.read(base, 8);
+  const le = byteOrderMark(head);
+  if (le === undefined) throw malformed('not a TIFF header (expected "II" or "MM")', base);
+  const magic = endian(le).u16(head, 2);
+  if (magic === BIGTIFF_MAGIC)
+    throw new AirlockError('AIRLOCK_ERR_UNSUPPORTED', 'BigTIFF is not supported', base);
+  if (!TIFF_MAGICS.has(magic)) throw malformed(`not a TIFF header (magic ${magic})`, base + 2);
+
+  const ctx = tiffCtx(src, base, le, base, base + length);
+  const walker = new Walker(ctx, out);
+  // IFD0, IFD1 (the thumbnail in EXIF), IFD2…: the top-level chain.
+  let next = base + endian(le).u32(head, 4);
+  for (let i = 0; next !== base; i++) {
+    const ifd = walker.walk(
+      next,
+      [...path, `IFD${i}`],
+      0,
+      i === 1 && opts.kind === 'exif-app1' ? 'thumbnail' : 'image',
+    );
+    next = ifd.next === 0 ? base : ifd.next;
+  }
+}
+
+type Role = 'image' | 'thumbnail' | 'exif';
+
+/** What an image IFD says about its pixels, gathered while its entries go by. */
+interface ImageFacts {
+  subfileType?: number;
+  width?: number;
+  height?: number;
+  dataOffsets?: IfdEntry;
+  dataCounts?: IfdEntry;
+  jpegOffset?: IfdEntry;
+  jpegLength?: IfdEntry;
+}
+
+class Walker {
+  private make = '';
+  private model = '';
+
+  constructor(
+    private readonly ctx: TiffCtx,
+    private readonly out: Collector,
+  ) {}
+
+  walk(at: number, path: string[], depth: number, role: Role): Ifd {
+    bound(depth, LIMITS.maxIfdDepth, 'IFD nesting depth', at);
+    const ctx = this.ctx;
+    const ifd = readIfd(ctx, at, path.at(-1) ?? 'IFD');
+    const subs: { at: number; seg: string; gps?: boolean; role: Role }[] = [];
+    const img: ImageFacts = {};
+    let makerNote: IfdEntry | undefined;
+
+    for (const e of ifd.entries) {
+      switch (e.tag) {
+        case 0x8769:
+          subs.push({ at: this.pointer(e, path), seg: 'ExifIFD', role: 'exif' });
+          break;
+        case 0x8825:
+          subs.push({ at: this.pointer(e, path), seg: 'GPS', gps: true, role: 'exif' });
+          break;
+        case 0xa005:
+          subs.push({ at: this.pointer(e, path), seg: 'InteropIFD', role: 'exif' });
+          break;
+        case 0x014a:
+          this.numbers(e, path).forEach((p, i) => {
+            subs.push({ at: ctx.base + p, seg: i === 0 ? 'SubIFD' : `SubIFD${i}`, role: 'image' });
+          });
+          break;
+        case 0x927c:
+          makerNote = e;
+          break;
+        case 0x02bc:
+          readXmpPacket(entryBytes(ctx, e, 'XMP'), e.valueOffset, [...path, 'XMP'], this.out);
+          break;
+        case 0x83bb:
+          readIptc(entryBytes(ctx, e, 'IPTC'), e.valueOffset, [...path, 'IPTC'], this.out);
+          break;
+        case 0x8649:
+          readPhotoshopIrb(entryBytes(ctx, e, 'Photoshop'), e.valueOffset, [...path, 'Photoshop'], this.out);
+          break;
+        case 0xc634:
+          readDngPrivateData(ctx, e, { make: this.make, model: this.model }, path, this.out);
+          break;
+        case 0x0111:
+        case 0x0144:
+          img.dataOffsets = e;
+          break;
+        case 0x0117:
+        case 0x0145:
+          img.dataCounts = e;
+          break;
+        case 0x0201:
+          img.jpegOffset = e;
+          break;
+        case 0x0202:
+          img.jpegLength = e;
+          break;
+        default:
+          this.report(e, path, img);
+      }
+    }
+    if (role !== 'exif') this.reportImage(img, path, role);
+    if (makerNote) readMakerNote(ctx, makerNote, { make: this.make, model: this.model }, path, this.out);
+    for (const s of subs) {
+      if (s.gps) reportGpsIfd(ctx, readIfd(ctx, s.at, s.seg), [...path, s.seg], this.out);
+      else this.walk(s.at, [...path, s.seg], depth + 1, s.role);
+    }
+    return ifd;
+  }
+
+  private report(e: IfdEntry, path: string[], img: ImageFacts): void {
+    const f = reportEntry(this.ctx, e, EXIF_TAGS.get(e.tag), path, this.out);
+    const v = f.value;
+    if (e.tag === 0x010f && v.kind === 'text' && !this.make) this.make = v.text;
+    if (e.tag === 0x0110 && v.kind === 'text' && !this.model) this.model = v.text;
+    if (e.tag === 0xc612)
+      this.out.facts.DNGVersion = v.kind === 'text' ? v.text : String(v.kind === 'number' ? v.value : '');
+    if (v.kind === 'number') {
+      if (e.tag === 0x00fe) img.subfileType = v.value;
+      if (e.tag === 0x0100) img.width = v.value;
+      if (e.tag === 0x0101) img.height = v.value;
+    }
+  }
+
+  /**
+   * IFD1 of EXIF is the thumbnail; in a TIFF/DNG, reduced-resolution images (SubfileType bit 0)
+   * are previews. Both are pictures of the scene. The main image is only a fact.
+   */
+  private reportImage(img: ImageFacts, path: string[], role: Role): void {
+    const seg = path.at(-1) ?? 'IFD';
+    const tag = role === 'thumbnail' ? 'ThumbnailImage' : 'PreviewImage';
+    if (img.jpegOffset && img.jpegLength) {
+      const [off] = this.numbers(img.jpegOffset, path);
+      const [len] = this.numbers(img.jpegLength, path);
+      if (off !== undefined && len !== undefined) {
+        reportEmbeddedJpeg(this.ctx, tag, this.ctx.base + off, len, path, this.out);
+      }
+    }
+    if (!img.dataOffsets || !img.dataCounts) return;
+    const reduced = role === 'thumbnail' || ((img.subfileType ?? 0) & 1) === 1;
+    if (!reduced) {
+      if (img.width !== undefined && img.height !== undefined)
+        this.out.facts[`${seg}.image`] = `${img.width}x${img.height}`;
+      return;
+    }
+    const offs = this.numbers(img.dataOffsets, path);
+    const counts = this.numbers(img.dataCounts, path);
+    const ranges = mergeRanges(
+      offs.map((o, i) => ({ offset: this.ctx.base + o, length: counts[i] ?? 0 })).filter((r) => r.length > 0),
+    );
+    const size = ranges.reduce((s, r) => s + r.length, 0);
+    this.out.add({
+      category: 'imagery.embedded',
+      tag,
+      path,
+      ranges,
+      value: {
+        kind: 'block',
+        size,
+        ...(img.width !== undefined ? { width: img.width } : {}),
+        ...(img.height !== undefined ? { height: img.height } : {}),
+      },
+    });
+  }
+
+  private numbers(e: IfdEntry, path: string[]): number[] {
+    if (e.type === 2 || e.type === 7)
+      throw malformed(`${path.at(-1)} tag 0x${e.tag.toString(16)} is not numeric`, e.entryOffset);
+    return decodeNumbers(e.type, entryBytes(this.ctx, e, `${path.at(-1)} offsets`), this.ctx.e.le);
+  }
+
+  private pointer(e: IfdEntry, path: string[]): number {
+    const [p] = this.numbers(e, path);
+    if (p === undefined) throw malformed(`${path.at(-1)} sub-IFD pointer is empty`, e.entryOffset);
+    return this.ctx.base + p;
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * TIFF field types and byte order: the layouts an IFD entry is made of, with a read and a
+ * write side (the writer and a future scrub rewrite the same bytes).
+ */
+
+/** TIFF 6.0 field types (plus 13 = IFD, used for sub-IFD pointers). */
+export const FIELD_TYPES = {
+  1: { name: 'int8u', size: 1 },
+  2: { name: 'string', size: 1 },
+  3: { name: 'int16u', size: 2 },
+  4: { name: 'int32u', size: 4 },
+  5: { name: 'rational64u', size: 8 },
+  6: { name: 'int8s', size: 1 },
+  7: { name: 'undef', size: 1 },
+  8: { name: 'int16s', size: 2 },
+  9: { name: 'int32s', size: 4 },
+  10: { name: 'rational64s', size: 8 },
+  11: { name: 'float', size: 4 },
+  12: { name: 'double', size: 8 },
+  13: { name: 'ifd', size: 4 },
+} as const;
+export type FieldType = keyof typeof FIELD_TYPES;
+
+export const isFieldType = (t: number): t is FieldType => t >= 1 && t <= 13;
+export const fieldSize = (t: FieldType): number => FIELD_TYPES[t].size;
+
+/** Fixed-size integers in the structure's byte order: `get` and `put` side by side. */
+export interface Endian {
+  readonly le: boolean;
+  u16(b: Uint8Array, off: number): number;
+  u32(b: Uint8Array, off: number): number;
+  putU16(b: Uint8Array, off: number, v: number): void;
+  putU32(b: Uint8Array, off: number, v: number): void;
+}
+
+const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
+
+export const endian = (le: boolean): Endian => ({
+  le,
+  u16: (b, off) => view(b).getUint16(off, le),
+  u32: (b, off) => view(b).getUint32(off, le),
+  putU16: (b, off, v) => view(b).setUint16(off, v, le),
+  putU32: (b, off, v) => view(b).setUint32(off, v, le),
+});
+
+/** "II" or "MM" at `off`, or undefined. */
+export function byteOrderMark(b: Uint8Array, off = 0): boolean | undefined {
+  if (b.length < off + 2) return undefined;
+  if (b[off] === 0x49 && b[off + 1] === 0x49) return true;
+  if (b[off] === 0x4d && b[off + 1] === 0x4d) return false;
+  return undefined;
+}
+
+/** Decodes the numeric values of an entry (rationals as decimals, as `exiftool -n` prints them). */
+export function decodeNumbers(type: FieldType, bytes: Uint8Array, le: boolean): number[] {
+  const v = view(bytes);
+  const n = Math.floor(bytes.length / fieldSize(type));
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const o = i * fieldSize(type);
+    switch (type) {
+      case 1:
+      case 2:
+      case 7:
+        out.push(v.getUint8(o));
+        break;
+      case 6:
+        out.push(v.getInt8(o));
+        break;
+      case 3:
+        out.push(v.getUint16(o, le));
+        break;
+      case 8:
+        out.push(v.getInt16(o, le));
+        break;
+      case 4:
+      case 13:
+        out.push(v.getUint32(o, le));
+        break;
+      case 9:
+        out.push(v.getInt32(o, le));
+        break;
+      case 5:
+        out.push(ratio(v.getUint32(o, le), v.getUint32(o + 4, le)));
+        break;
+      case 10:
+        out.push(ratio(v.getInt32(o, le), v.getInt32(o + 4, le)));
+        break;
+      case 11:
+        out.push(v.getFloat32(o, le));
+        break;
+      case 12:
+        out.push(v.getFloat64(o, le));
+        break;
+    }
+  }
+  return out;
+}
+
+/** A zero denominator gives NaN (ExifTool prints 'inf'/'undef'): callers treat it as unknown. */
+const ratio = (num: number, den: number): number => (den === 0 ? Number.NaN : num / den);
+
+/** Text of an ASCII value: up to the first NUL, trailing blanks kept off. */
+export function decodeAscii(bytes: Uint8Array): string {
+  const nul = bytes.indexOf(0);
+  return decodeText(nul >= 0 ? bytes.subarray(0, nul) : bytes).replace(/\s+$/, '');
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** UTF-8 when it is valid (what writers use today), Latin-1 otherwise (older cameras). */
+export function decodeText(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return Buffer.from(bytes).toString('latin1');
+  }
+}
