@@ -1,0 +1,19 @@
+/** `airlock demo [--dir DIR]`: write the sample kit, inspect it, explain what was found. */
+import type { Command } from 'commander';
+import { runDemo } from '../demo/run.js';
+import type { CliContext } from './types.js';
+
+export function registerDemo(program: Command, ctx: CliContext): void {
+  program
+    .command('demo')
+    .description('write a small fictional DJI-style sample kit and inspect it')
+    .option(
+      '--dir <dir>',
+      'a new or empty folder for the kit (default ./airlock-demo, or a temp folder if taken)',
+    )
+    .action(async (flags: { dir?: string }) => {
+      const { text, exitCode } = await runDemo(flags.dir);
+      process.stdout.write(text);
+      ctx.setExit(exitCode);
+    });
+}

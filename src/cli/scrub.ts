@@ -1,0 +1,152 @@
+/**
+ * `airlock scrub IN… --out DIR [--policy FILE] [--dry-run] [--force] [--json] [--no-progress]`:
+ * flags → scrubPaths → one line per file (or the manifest as JSON).
+ *
+ * Output layout: one input → its tree directly under DIR (a single file → DIR/<name>); several
+ * inputs → each under DIR/<its basename>. Exit codes (src/report/exit-codes.ts): 0 every file
+ * written and verified, or withheld on purpose (zone, flight record); 2 a file unreadable,
+ * unsupported, failed, or failing verification (named on stderr; no output for it); 64 usage.
+ */
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { formatPath } from '../findings/model.js';
+import { EXIT } from '../report/exit-codes.js';
+import type { JobOutcome } from '../scrub/job.js';
+import type { ManifestRecord } from '../scrub/manifest.js';
+import { scrubPaths } from '../scrub/run.js';
+import { loadPolicy } from './load-policy.js';
+import type { CliContext } from './types.js';
+
+interface Flags {
+  out: string;
+  policy?: string;
+  dryRun?: boolean;
+  force?: boolean;
+  json?: boolean;
+  progress: boolean;
+  workers?: string;
+}
+
+export function registerScrub(program: Command, ctx: CliContext): void {
+  program
+    .command('scrub')
+    .description('write clean copies under a policy: losslessly, originals untouched, verified')
+    .argument('<inputs...>', 'files and folders to scrub')
+    .requiredOption('--out <dir>', 'folder for the clean copies and airlock-manifest.json')
+    .option('--policy <file>', 'the policy (airlock.yaml); default: built-in defaults')
+    .option('--dry-run', 'print the plan per file; write nothing')
+    .option('--force', 'overwrite outputs the manifest has no record of')
+    .option('--json', 'print the manifest (or, with --dry-run, the plan) as JSON')
+    .option('--no-progress', 'never show a progress bar')
+    .option('--workers <n>', 'worker threads (default: one per core)')
+    .action(async (inputs: string[], flags: Flags) => {
+      const { policy, hash } = loadPolicy(flags.policy);
+      const workers = flags.workers === undefined ? undefined : Number.parseInt(flags.workers, 10);
+      const progress = progressBar(flags.progress && !flags.json);
+      const lines: string[] = [];
+      let result: Awaited<ReturnType<typeof scrubPaths>>;
+      try {
+        result = await scrubPaths(inputs, {
+          out: flags.out,
+          policy,
+          policyHash: hash,
+          force: flags.force ?? false,
+          dryRun: flags.dryRun ?? false,
+          ...(workers && workers > 0 ? { workers } : {}),
+          onProgress: progress.update,
+          onOutcome: (o) => {
+            if (!flags.json) lines.push(flags.dryRun ? planLines(o) : outcomeLine(o));
+          },
+        });
+      } finally {
+        progress.stop();
+      }
+      if (flags.json) {
+        const body = flags.dryRun ? result.outcomes.map((o) => o.record) : result.manifest;
+        process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+      } else {
+        process.stdout.write(lines.join(''));
+        process.stdout.write(summary(result.outcomes, flags.dryRun ?? false));
+      }
+      for (const f of result.failures) process.stderr.write(`airlock: ${f}\n`);
+      ctx.setExit(result.exitCode === EXIT.OK ? EXIT.OK : EXIT.ERROR);
+    });
+}
+
+function counts(r: ManifestRecord): string {
+  const n = { keep: 0, drop: 0, replace: 0 };
+  for (const f of r.findings) n[f.action] += f.count;
+  return `${n.drop} dropped, ${n.replace} replaced, ${n.keep} kept`;
+}
+
+function outcomeLine(o: JobOutcome): string {
+  const r = o.record;
+  if (o.kind === 'skipped') return `unchanged  ${r.input} → ${r.output} (already clean under this policy)\n`;
+  switch (r.status) {
+    case 'clean':
+      return `clean      ${r.input} → ${r.output} (${counts(r)})\n`;
+    case 'copied':
+      return `copied     ${r.input} → ${r.output} (${r.notes[0] ?? ''})\n`;
+    case 'withheld':
+      return `withheld   ${r.input}: ${r.withheld?.detail ?? ''}\n`;
+    case 'verify-failed':
+      return `FAILED     ${r.input}: ${r.error ?? 'verification failed'}\n`;
+    case 'error':
+      return `error      ${r.input}: ${r.error ?? ''}\n`;
+  }
+}
+
+/** --dry-run: the plan, finding by finding (grouped), and what would be written where. */
+function planLines(o: JobOutcome): string {
+  const r = o.record;
+  if (r.status === 'withheld') return `${r.input}\n  withhold: ${r.withheld?.detail ?? ''}\n`;
+  if (r.status !== 'clean' && r.status !== 'copied') return `${r.input}\n  error: ${r.error ?? ''}\n`;
+  const head = `${r.input}\n  → ${r.output}${o.kind === 'planned' && o.note ? ` (${o.note})` : ''}\n`;
+  const body = r.findings.map((f) => {
+    const written = f.written
+      ? ` → ${JSON.stringify(f.written.kind === 'position' ? f.written.position : f.written)}`
+      : '';
+    const times = f.count > 1 ? ` ×${f.count}` : '';
+    return `    ${f.action.padEnd(7)} ${f.category.padEnd(18)} ${f.tag} (${f.path || formatPath([])})${times}${written}\n`;
+  });
+  return head + body.join('') + r.notes.map((n) => `    note: ${n}\n`).join('');
+}
+
+function summary(outcomes: readonly JobOutcome[], dryRun: boolean): string {
+  const by = new Map<string, number>();
+  for (const o of outcomes) {
+    const k = o.kind === 'skipped' ? 'unchanged' : o.record.status;
+    by.set(k, (by.get(k) ?? 0) + 1);
+  }
+  const parts = [...by.entries()].map(([k, n]) => `${n} ${k}`);
+  return `${dryRun ? 'plan: ' : ''}${outcomes.length} files${parts.length ? `: ${parts.join(', ')}` : ''}\n`;
+}
+
+/** files/s and ETA on stderr, only on a TTY and only for runs long enough to need it. */
+function progressBar(enabled: boolean, stream: NodeJS.WriteStream = process.stderr) {
+  const started = Date.now();
+  let bar: cliProgress.SingleBar | undefined;
+  const on = enabled && stream.isTTY;
+  return {
+    update(done: number, total: number): void {
+      if (!on) return;
+      const secs = (Date.now() - started) / 1000;
+      if (!bar) {
+        if (secs < 0.75) return;
+        bar = new cliProgress.SingleBar(
+          {
+            stream,
+            format: 'scrub [{bar}] {value}/{total} files · {rate} files/s · {eta_formatted} left',
+            hideCursor: true,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(total, done, { rate: '0.0' });
+      }
+      bar.update(done, { rate: (done / Math.max(secs, 0.001)).toFixed(1) });
+    },
+    stop(): void {
+      bar?.stop();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * The demo kit's files, as bytes: a DJI-style still (EXIF GPS and serial, DJI XMP position,
+ * an IFD1 thumbnail), the video's SRT sidecar, an encrypted-style flight record and a clean picture.
+ * Every value is fictional (places.ts); nothing comes from the test corpus.
+ */
+import { writeFlightRecord } from '../media/flightlog/index.js';
+import { ascii, buildExif } from '../media/tiff/write.js';
+import { appSegment, concat, jpegWith } from './jpeg.js';
+import { SITE } from './places.js';
+import { demoSrt } from './srt.js';
+import { TINY_JPEG } from './tiny-jpeg.js';
+import { demoXmp } from './xmp.js';
+
+export interface KitFile {
+  name: string;
+  bytes: Uint8Array;
+  /** One line for the demo's listing. */
+  about: string;
+}
+
+const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+export function demoStill(): Uint8Array {
+  const tiff = buildExif({
+    ifd0: [ascii(0x010f, 'DJI'), ascii(0x0110, 'FC3411'), ascii(0x0131, 'v01.05.0300')],
+    exif: [ascii(0x9003, SITE.captureTime), ascii(0xa431, SITE.serial)],
+    gps: { lat: SITE.drone.lat, lon: SITE.drone.lon, alt: SITE.drone.alt },
+    thumbnail: TINY_JPEG,
+  });
+  const exif = appSegment(1, concat(text('Exif\0\0'), tiff));
+  const xmp = appSegment(1, concat(text('http://ns.adobe.com/xap/1.0/\0'), text(demoXmp())));
+  return jpegWith([exif, xmp]);
+}
+
+export function demoKit(): KitFile[] {
+  return [
+    {
+      name: 'DJI_0001.JPG',
+      bytes: demoStill(),
+      about: 'still: EXIF GPS + serial, DJI XMP position, thumbnail',
+    },
+    {
+      name: 'DJI_0002.SRT',
+      bytes: text(demoSrt()),
+      about: "video sidecar: drone GPS and the pilot's HOME, per second",
+    },
+    {
+      name: 'DJIFlightRecord_2024-05-14_[10-31-40].txt',
+      bytes: writeFlightRecord({ version: 14 }),
+      about: 'flight record (v14: its body is encrypted, so it cannot be cleaned)',
+    },
+    { name: 'site-logo.jpg', bytes: TINY_JPEG, about: 'a picture with no metadata at all' },
+  ];
+}

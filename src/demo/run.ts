@@ -1,0 +1,71 @@
+/**
+ * `airlock demo`: write the sample kit into a fresh folder, inspect it under the default
+ * policy, and explain the result. Exits 0 when the kit was inspected as expected (its
+ * findings are the point), 2 if any kit file could not be read (that would be a bug).
+ */
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { AirlockError } from '../core/errors.js';
+import { inspectPaths } from '../inspect/run.js';
+import { defaultPolicy, policyHash } from '../policy/index.js';
+import { EXIT } from '../report/exit-codes.js';
+import { renderTable } from '../report/table.js';
+import { explain } from './explain.js';
+import { demoKit } from './kit.js';
+
+export const DEFAULT_DEMO_DIR = 'airlock-demo';
+
+export interface DemoResult {
+  dir: string;
+  text: string;
+  exitCode: number;
+}
+
+/** `dir` undefined: ./airlock-demo if free, else a new temporary folder. A named `dir` must be free. */
+export async function runDemo(dir?: string, opts: { color?: boolean } = {}): Promise<DemoResult> {
+  const where = chooseDir(dir);
+  const kit = demoKit();
+  for (const f of kit) writeFileSync(join(where, f.name), f.bytes, { flag: 'wx' });
+
+  const policy = defaultPolicy();
+  const report = await inspectPaths([where], {
+    policy,
+    policyHash: policyHash(policy),
+    command: `airlock demo${dir === undefined ? '' : ` --dir ${dir}`}`,
+  });
+  const table = renderTable(report, opts.color === undefined ? {} : { color: opts.color });
+  const header = `Airlock demo: wrote ${kit.length} fictional files to ${where}\n${kit.map((f) => `  ${f.name}  ${f.about}`).join('\n')}\n\n`;
+  return {
+    dir: where,
+    text: `${header}${table}\n${explain(report, where)}\n`,
+    exitCode: report.exitCode === EXIT.ERROR ? EXIT.ERROR : EXIT.OK,
+  };
+}
+
+function isFree(dir: string): boolean {
+  try {
+    return readdirSync(dir).length === 0;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw err;
+  }
+}
+
+function chooseDir(dir: string | undefined): string {
+  if (dir !== undefined) {
+    if (!isFree(dir)) {
+      throw new AirlockError(
+        'AIRLOCK_ERR_USAGE',
+        `${dir} exists and is not empty; name a new folder with --dir`,
+      );
+    }
+    mkdirSync(dir, { recursive: true });
+    return resolve(dir);
+  }
+  if (isFree(DEFAULT_DEMO_DIR)) {
+    mkdirSync(DEFAULT_DEMO_DIR, { recursive: true });
+    return resolve(DEFAULT_DEMO_DIR);
+  }
+  return mkdtempSync(join(tmpdir(), 'airlock-demo-'));
+}

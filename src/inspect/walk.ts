@@ -1,0 +1,89 @@
+/**
+ * Files under the paths a user names, in a deterministic order. Nothing is opened here: every
+ * entry is lstat'ed (and stat'ed through symlinks) first, so a FIFO, socket or device is
+ * reported, never read (opening a FIFO blocks forever). Symlinked folders are followed; a
+ * link back to a folder already on the way down is a loop, reported, not walked.
+ */
+import { readdirSync, type Stats, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { AirlockError, asAirlockError } from '../core/errors.js';
+import { LIMITS } from '../core/limits.js';
+
+export type WalkEntry =
+  | { kind: 'file'; path: string; size: number }
+  /** Something that is not read: it becomes an 'error' entry in the report. */
+  | { kind: 'error'; path: string; size: number | null; error: AirlockError };
+
+const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Every regular file under `roots` (roots in the order given, folder entries sorted by name). */
+export function* walk(roots: readonly string[]): Generator<WalkEntry> {
+  for (const root of roots) yield* visit(root, [], 0);
+}
+
+function* visit(path: string, ancestors: readonly string[], depth: number): Generator<WalkEntry> {
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    // A dangling link or a link loop at the file level (ELOOP) lands here, as does a vanished entry.
+    yield { kind: 'error', path, size: null, error: asAirlockError(err, path) };
+    return;
+  }
+  if (st.isFile()) {
+    yield { kind: 'file', path, size: st.size };
+    return;
+  }
+  if (!st.isDirectory()) {
+    yield { kind: 'error', path, size: null, error: special(path, st) };
+    return;
+  }
+  const id = `${st.dev}:${st.ino}`;
+  if (ancestors.includes(id)) {
+    const e = new AirlockError(
+      'AIRLOCK_ERR_IO',
+      'symlink loop: this folder links back to a folder above it',
+      undefined,
+      path,
+    );
+    yield { kind: 'error', path, size: null, error: e };
+    return;
+  }
+  if (depth >= LIMITS.maxWalkDepth) {
+    const e = new AirlockError(
+      'AIRLOCK_ERR_LIMIT',
+      `folder depth exceeds limit ${LIMITS.maxWalkDepth}`,
+      undefined,
+      path,
+    );
+    yield { kind: 'error', path, size: null, error: e };
+    return;
+  }
+  let names: string[];
+  try {
+    names = readdirSync(path).sort(byCodeUnit);
+  } catch (err) {
+    yield { kind: 'error', path, size: null, error: asAirlockError(err, path) };
+    return;
+  }
+  const below = [...ancestors, id];
+  for (const name of names) yield* visit(join(path, name), below, depth + 1);
+}
+
+function special(path: string, st: Stats): AirlockError {
+  const what = st.isFIFO()
+    ? 'named pipe (FIFO)'
+    : st.isSocket()
+      ? 'socket'
+      : st.isCharacterDevice()
+        ? 'character device'
+        : st.isBlockDevice()
+          ? 'block device'
+          : 'special file';
+  return new AirlockError(
+    'AIRLOCK_ERR_UNSUPPORTED',
+    `${what}: not a regular file, not opened`,
+    undefined,
+    path,
+  );
+}

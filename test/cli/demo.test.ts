@@ -1,0 +1,81 @@
+/** `airlock demo` end to end, and the kit judged by ExifTool (the oracle), not by Airlock's own idea. */
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TINY_JPEG } from '../../src/demo/tiny-jpeg.js';
+import type { InspectReport } from '../../src/report/model.js';
+import { exiftoolJson } from '../helpers/exiftool.js';
+import { airlock, type Run } from './built.js';
+
+let base: string;
+let kit: string;
+let demo: Run;
+
+beforeAll(() => {
+  base = mkdtempSync(join(tmpdir(), 'airlock-demo-test-'));
+  kit = join(base, 'kit');
+  demo = airlock(['demo', '--dir', kit]);
+}, 60_000);
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+describe('airlock demo', () => {
+  it('writes the kit where it says, prints the table and the explanation, exits 0', () => {
+    expect(demo.code).toBe(0);
+    expect(demo.stdout).toContain(`to ${kit}`);
+    expect(readdirSync(kit).sort()).toEqual([
+      'DJIFlightRecord_2024-05-14_[10-31-40].txt',
+      'DJI_0001.JPG',
+      'DJI_0002.SRT',
+      'site-logo.jpg',
+    ]);
+    expect(demo.stdout).toMatch(/What this shows/);
+    expect(demo.stdout).toMatch(/drone-dji:GpsLatitude/);
+  });
+
+  it('refuses a folder that is not empty (exit 64, nothing overwritten)', () => {
+    const r = airlock(['demo', '--dir', kit]);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toMatch(/not empty/);
+  });
+
+  it('inspecting the kit exits 1 (sensitive), every file read', () => {
+    const r = airlock(['inspect', '--json', kit]);
+    const report = JSON.parse(r.stdout) as InspectReport;
+    expect(report.files.map((f) => f.status)).toEqual(['read', 'read', 'read', 'read']);
+    expect(r.code).toBe(1);
+  });
+
+  it("the still's positions and serials are what ExifTool reads from it", () => {
+    const file = join(kit, 'DJI_0001.JPG');
+    const [rec] = exiftoolJson([file]);
+    const r = airlock(['inspect', '--json', file]);
+    const findings = (JSON.parse(r.stdout) as InspectReport).files[0]!.findings;
+    const exifPos = findings.find((f) => f.tag === 'GPSPosition')?.value;
+    const xmpPos = findings.find((f) => f.tag === 'drone-dji:GpsLatitude')?.value;
+    for (const v of [exifPos, xmpPos]) {
+      if (v?.kind !== 'position') throw new Error('no position');
+      expect(v.position.lat).toBeCloseTo(Number(rec?.['GPS:GPSLatitude']), 5);
+      expect(v.position.lon).toBeCloseTo(-Number(rec?.['GPS:GPSLongitude']), 5);
+    }
+    expect(Number(rec?.['XMP-drone-dji:GPSLongtitude'])).toBeCloseTo(
+      Number(rec?.['Composite:GPSLongitude']),
+      5,
+    );
+    const serials = findings.filter((f) => f.category === 'identity.device').map((f) => f.value);
+    expect(serials).toContainEqual({ kind: 'text', text: rec?.['ExifIFD:SerialNumber'] });
+    expect(serials).toContainEqual({ kind: 'text', text: rec?.['XMP-drone-dji:DroneSerialNumber'] });
+    expect(rec?.['IFD1:ThumbnailLength']).toBeGreaterThan(0);
+    expect(findings.some((f) => f.category === 'imagery.embedded')).toBe(true);
+  });
+
+  it('a JPEG with no metadata is clean: exit 0 (ExifTool agrees it has no EXIF/XMP)', () => {
+    const f = join(base, 'clean.jpg');
+    writeFileSync(f, TINY_JPEG);
+    const [rec] = exiftoolJson([f]);
+    expect(Object.keys(rec ?? {}).filter((k) => /^(IFD|ExifIFD|GPS|XMP|JFIF)/.test(k))).toEqual([]);
+    const r = airlock(['inspect', f]);
+    expect(r.stdout).toMatch(/clean/);
+    expect(r.code).toBe(0);
+  });
+});
