@@ -3,7 +3,7 @@
  * so the same parser runs on a buffer (tests, fuzz) and on a file (only the bytes it needs,
  * which is what keeps a 25 MB still cheap to inspect).
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { truncated } from './errors.js';
 
 export interface ByteSource {
@@ -34,8 +34,9 @@ export class FileSource implements ByteSource {
     this.size = fstatSync(fd).size;
   }
 
+  /** O_NONBLOCK: a path swapped for a FIFO between the walker's stat and this open must not block. */
   static open(path: string): FileSource {
-    return new FileSource(openSync(path, 'r'));
+    return new FileSource(openSync(path, constants.O_RDONLY | constants.O_NONBLOCK));
   }
 
   read(offset: number, length: number): Uint8Array {
