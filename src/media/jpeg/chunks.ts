@@ -1,0 +1,55 @@
+/**
+ * A logical stream split over several APPn segments (FLIR FFF, extended XMP): collects the pieces
+ * and maps a range of the joined stream back to the file ranges that carry it.
+ */
+import type { Range } from '../../findings/model.js';
+
+interface Piece {
+  at: number; // offset in the joined stream
+  fileOffset: number;
+  bytes: Uint8Array;
+}
+
+export class ChunkedStream {
+  private readonly pieces: Piece[] = [];
+
+  constructor(readonly length: number) {}
+
+  /** Places `bytes` (read from `fileOffset` in the file) at `at` in the joined stream. */
+  put(at: number, bytes: Uint8Array, fileOffset: number): void {
+    this.pieces.push({ at, fileOffset, bytes });
+    this.pieces.sort((a, b) => a.at - b.at);
+  }
+
+  /** True when the pieces cover [0, length) without gaps. */
+  complete(): boolean {
+    let next = 0;
+    for (const p of this.pieces) {
+      if (p.at > next) return false;
+      next = Math.max(next, p.at + p.bytes.length);
+    }
+    return next >= this.length;
+  }
+
+  joined(): Uint8Array {
+    const out = new Uint8Array(this.length);
+    for (const p of this.pieces) out.set(p.bytes.subarray(0, Math.max(0, this.length - p.at)), p.at);
+    return out;
+  }
+
+  /** File ranges carrying stream bytes [offset, offset+length). */
+  toFile(offset: number, length: number): Range[] {
+    const out: Range[] = [];
+    const end = offset + length;
+    for (const p of this.pieces) {
+      const from = Math.max(offset, p.at);
+      const to = Math.min(end, p.at + p.bytes.length);
+      if (to > from) out.push({ offset: p.fileOffset + (from - p.at), length: to - from });
+    }
+    if (out.length === 0 && length === 0) {
+      const p = this.pieces.find((q) => offset >= q.at && offset <= q.at + q.bytes.length);
+      if (p) out.push({ offset: p.fileOffset + (offset - p.at), length: 0 });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * The JPEG analyser: walks segments up to SOS through the ByteSource, hands each APPn to the
+ * reader for what it carries (EXIF → tiff/, XMP → xmp/, Photoshop/IPTC → iptc/), names every
+ * other segment, and reports data after the primary image's EOI (appended previews, trailers).
+ */
+import { type AirlockError, asAirlockError, truncated } from '../../core/errors.js';
+import { bound, LIMITS } from '../../core/limits.js';
+import type { ByteSource } from '../../core/source.js';
+import type { Finding, Range } from '../../findings/model.js';
+import { readPhotoshopIrb } from '../iptc/photoshop.js';
+import { readTiffStructure } from '../tiff/exif.js';
+import type { Analyser, Collector } from '../types.js';
+import { readXmpPacket } from '../xmp/read.js';
+import { classify } from './appn.js';
+import { ChunkedStream } from './chunks.js';
+import { findEoi } from './eoi.js';
+import { readExtendedXmp } from './extxmp.js';
+import { readFff } from './flir.js';
+import { reportMpf } from './mpf.js';
+import { type Segment, walkSegments } from './segments.js';
+
+export const jpegAnalyser: Analyser = {
+  id: 'jpeg',
+  detect: (head) => head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff,
+  analyse: analyseJpeg,
+};
+
+/** SOFn markers (not DHT 0xC4, JPG 0xC8, DAC 0xCC). */
+const isSof = (m: number): boolean => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
+const CLASSIFY_HEAD = 64;
+
+export function analyseJpeg(src: ByteSource, out: Collector): void {
+  const walk = walkSegments(src);
+  const ext = new Map<string, ChunkedStream>();
+  const flir: { index: number; seg: Segment }[] = [];
+  const appended: Range[] = [];
+  let firstError: AirlockError | undefined;
+  let last: Finding | undefined;
+
+  for (const seg of walk.segments) {
+    const { marker } = seg;
+    if (isSof(marker) && out.facts.width === undefined && seg.dataLength >= 5) {
+      const b = src.read(seg.dataOffset, 5);
+      out.facts.height = ((b[1] as number) << 8) | (b[2] as number);
+      out.facts.width = ((b[3] as number) << 8) | (b[4] as number);
+      continue;
+    }
+    if (!(marker >= 0xe0 && marker <= 0xef) && marker !== 0xfe) continue;
+    // A damaged APPn must not hide the segments after it: keep going, fail at the end.
+    try {
+      last = readApp(seg, last);
+    } catch (err) {
+      firstError ??= asAirlockError(err);
+      last = undefined;
+    }
+  }
+
+  function readApp(seg: Segment, prev: Finding | undefined): Finding | undefined {
+    const n = seg.marker - 0xe0;
+    const head = src.read(seg.dataOffset, Math.min(CLASSIFY_HEAD, seg.dataLength));
+    const c = classify(seg.marker, head, isDji(out));
+    const label = seg.marker === 0xfe ? 'COM' : `APP${n} ${c.name}`;
+    const payload = (): Uint8Array =>
+      src.read(seg.dataOffset + c.header, Math.max(0, seg.dataLength - c.header));
+    const whole: Range = { offset: seg.dataOffset, length: seg.dataLength };
+    const add = (f: Finding): Finding => {
+      out.add(f);
+      return f;
+    };
+    switch (c.kind) {
+      case 'exif':
+        readTiffStructure(src, seg.dataOffset + c.header, seg.dataLength - c.header, ['APP1 Exif'], out, {
+          kind: 'exif-app1',
+        });
+        return undefined;
+      case 'xmp':
+        readXmpPacket(payload(), seg.dataOffset + c.header, ['APP1 XMP'], out);
+        return undefined;
+      case 'xmp-extension':
+        addExtendedChunk(seg);
+        return undefined;
+      case 'flir':
+        flir.push({ index: head[6] ?? 0, seg });
+        return undefined;
+      case 'mpf': {
+        const images = reportMpf(payload(), seg.dataOffset + c.header, src.size, ['APP2 MPF'], out);
+        appended.push(...images);
+        return add(block('other', 'MPF', [label], whole));
+      }
+      case 'photoshop':
+        readPhotoshopIrb(payload(), seg.dataOffset + c.header, [label], out);
+        return undefined;
+      case 'jfxx': {
+        const size = seg.dataLength - c.header;
+        return add(
+          block('imagery.embedded', 'ThumbnailImage', [label], {
+            offset: seg.dataOffset + c.header,
+            length: size,
+          }),
+        );
+      }
+      case 'comment': {
+        // APP10 "UNICODE" comments are UCS-2 big-endian.
+        const bytes = Buffer.from(payload().subarray(0, (seg.dataLength - c.header) & ~1));
+        const text = c.header ? bytes.swap16().toString('utf16le') : bytes.toString('latin1');
+        return add({
+          category: 'other',
+          tag: 'Comment',
+          path: [label],
+          ranges: [whole],
+          value: { kind: 'text', text },
+        });
+      }
+      case 'dji-thermal':
+      case 'preview':
+        // Split over consecutive segments: one finding, every segment's bytes.
+        if (prev && prev.tag === c.name && c.name !== 'PreviewImage') return grow(prev, whole);
+        return add(block(c.category, c.name, [label], whole));
+      default:
+        // A preview continued in the next APPn carries no signature of its own.
+        if (prev?.tag === 'PreviewImage' && c.name === `APP${n}` && n >= 3 && n <= 5)
+          return grow(prev, whole);
+        return add(block(c.category, c.name, [label], whole));
+    }
+  }
+
+  function addExtendedChunk(seg: Segment): void {
+    const h = 35;
+    if (seg.dataLength < h + 40) throw truncated('ExtendedXMP header', seg.dataOffset);
+    const b = src.read(seg.dataOffset, seg.dataLength);
+    const guid = Buffer.from(b.subarray(h, h + 32)).toString('latin1');
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const full = bound(
+      v.getUint32(h + 32),
+      LIMITS.maxXmpBytes,
+      'ExtendedXMP length',
+      seg.dataOffset + h + 32,
+    );
+    const at = v.getUint32(h + 36);
+    const chunk = b.subarray(h + 40);
+    if (at + chunk.length > full)
+      throw truncated('ExtendedXMP chunk past its declared length', seg.dataOffset + h + 36);
+    let stream = ext.get(guid);
+    if (!stream) {
+      bound(ext.size + 1, 64, 'ExtendedXMP GUIDs', seg.dataOffset);
+      stream = new ChunkedStream(full);
+      ext.set(guid, stream);
+    }
+    stream.put(at, chunk, seg.dataOffset + h + 40);
+  }
+
+  try {
+    for (const [guid, stream] of ext) readExtendedXmp(guid, stream, ['APP1 ExtendedXMP'], out);
+    if (flir.length > 0) {
+      flir.sort((a, b) => a.index - b.index);
+      const pieces = flir.map(({ seg }) => ({
+        seg,
+        bytes: src.read(seg.dataOffset + 8, Math.max(0, seg.dataLength - 8)),
+      }));
+      const stream = new ChunkedStream(pieces.reduce((s, p) => s + p.bytes.length, 0));
+      let at = 0;
+      for (const p of pieces) {
+        stream.put(at, p.bytes, p.seg.dataOffset + 8);
+        at += p.bytes.length;
+      }
+      readFff(stream, ['APP1 FLIR'], out);
+    }
+  } catch (err) {
+    firstError ??= asAirlockError(err);
+  }
+
+  reportTrailer(src, walk, appended, out);
+  if (firstError) throw firstError;
+}
+
+function block(category: Finding['category'], tag: string, path: string[], range: Range): Finding {
+  return { category, tag, path, ranges: [range], value: { kind: 'block', size: range.length } };
+}
+
+function grow(f: Finding, r: Range): Finding {
+  f.ranges.push(r);
+  if (f.value.kind === 'block') f.value.size += r.length;
+  return f;
+}
+
+/** ExifTool decides DJI's unsigned thermal segments by the camera make; so do we. */
+function isDji(out: Collector): boolean {
+  return out.findings.some(
+    (f) =>
+      ((f.tag === 'Make' || f.tag === 'tiff:Make') &&
+        f.value.kind === 'text' &&
+        /^\s*DJI/i.test(f.value.text)) ||
+      f.tag.startsWith('drone-dji:'),
+  );
+}
+
+/**
+ * Data after the primary image. When the file ends in EOI and any MPF images reach the end,
+ * nothing hides there and the entropy-coded data is never read; otherwise it is scanned once.
+ */
+function reportTrailer(
+  src: ByteSource,
+  walk: ReturnType<typeof walkSegments>,
+  appended: Range[],
+  out: Collector,
+): void {
+  let eoiEnd = walk.eoiEnd;
+  if (eoiEnd === undefined && walk.sos) {
+    const tail = src.size >= 2 ? src.read(src.size - 2, 2) : new Uint8Array(0);
+    const endsWithEoi = tail[0] === 0xff && tail[1] === 0xd9;
+    const appendedEnd = Math.max(0, ...appended.map((r) => r.offset + r.length));
+    if (endsWithEoi && (appended.length === 0 || appendedEnd === src.size)) return;
+    eoiEnd = findEoi(src, walk.sos.dataOffset + walk.sos.dataLength);
+    if (eoiEnd === undefined) {
+      out.warn('jpeg-no-eoi', 'the image data ends without an EOI marker', src.size);
+      return;
+    }
+  }
+  if (eoiEnd === undefined || eoiEnd >= src.size) return;
+  const taken = [...appended].sort((a, b) => a.offset - b.offset);
+  let pos = eoiEnd;
+  const gaps: Range[] = [];
+  for (const r of taken) {
+    if (r.offset > pos) gaps.push({ offset: pos, length: r.offset - pos });
+    pos = Math.max(pos, r.offset + r.length);
+  }
+  if (pos < src.size) gaps.push({ offset: pos, length: src.size - pos });
+  for (const g of gaps) {
+    const head = src.read(g.offset, Math.min(3, g.length));
+    const jpeg = head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff;
+    out.add({
+      category: jpeg ? 'imagery.embedded' : 'opaque',
+      tag: 'Trailer',
+      path: ['Trailer'],
+      ranges: [g],
+      value: jpeg ? { kind: 'block', size: g.length, mime: 'image/jpeg' } : { kind: 'block', size: g.length },
+    });
+  }
+}
