@@ -4,11 +4,10 @@
  * Every value is fictional (places.ts); nothing comes from the test corpus.
  */
 import { writeFlightRecord } from '../media/flightlog/index.js';
+import { buildJpeg, xmpPayload } from '../media/jpeg/write.js';
 import { ascii, buildExif } from '../media/tiff/write.js';
-import { appSegment, concat, jpegWith } from './jpeg.js';
 import { SITE } from './places.js';
 import { demoSrt } from './srt.js';
-import { TINY_JPEG } from './tiny-jpeg.js';
 import { demoXmp } from './xmp.js';
 
 export interface KitFile {
@@ -25,11 +24,15 @@ export function demoStill(): Uint8Array {
     ifd0: [ascii(0x010f, 'DJI'), ascii(0x0110, 'FC3411'), ascii(0x0131, 'v01.05.0300')],
     exif: [ascii(0x9003, SITE.captureTime), ascii(0xa431, SITE.serial)],
     gps: { lat: SITE.drone.lat, lon: SITE.drone.lon, alt: SITE.drone.alt },
-    thumbnail: TINY_JPEG,
+    thumbnail: buildJpeg([]),
   });
-  const exif = appSegment(1, concat(text('Exif\0\0'), tiff));
-  const xmp = appSegment(1, concat(text('http://ns.adobe.com/xap/1.0/\0'), text(demoXmp())));
-  return jpegWith([exif, xmp]);
+  const exif = new Uint8Array(6 + tiff.length);
+  exif.set(text('Exif\0\0'), 0);
+  exif.set(tiff, 6);
+  return buildJpeg([
+    { marker: 0xe1, payload: exif },
+    { marker: 0xe1, payload: xmpPayload(text(demoXmp())) },
+  ]);
 }
 
 export function demoKit(): KitFile[] {
@@ -49,6 +52,6 @@ export function demoKit(): KitFile[] {
       bytes: writeFlightRecord({ version: 14 }),
       about: 'flight record (v14: its body is encrypted, so it cannot be cleaned)',
     },
-    { name: 'site-logo.jpg', bytes: TINY_JPEG, about: 'a picture with no metadata at all' },
+    { name: 'site-logo.jpg', bytes: buildJpeg([]), about: 'a picture with no metadata at all' },
   ];
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TINY_JPEG } from '../../src/demo/tiny-jpeg.js';
+import { buildJpeg } from '../../src/media/jpeg/write.js';
 import type { InspectReport } from '../../src/report/model.js';
 import { exiftoolJson } from '../helpers/exiftool.js';
 import { airlock, type Run } from './built.js';
@@ -71,7 +71,7 @@ describe('airlock demo', () => {
 
   it('a JPEG with no metadata is clean: exit 0 (ExifTool agrees it has no EXIF/XMP)', () => {
     const f = join(base, 'clean.jpg');
-    writeFileSync(f, TINY_JPEG);
+    writeFileSync(f, buildJpeg([]));
     const [rec] = exiftoolJson([f]);
     expect(Object.keys(rec ?? {}).filter((k) => /^(IFD|ExifIFD|GPS|XMP|JFIF)/.test(k))).toEqual([]);
     const r = airlock(['inspect', f]);
