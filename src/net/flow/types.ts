@@ -1,0 +1,50 @@
+/** Flows in Zeek's conn.log vocabulary (orig = the side that opened the conversation). */
+export interface FlowObservation {
+  readonly ts: bigint;
+  /** IP protocol number (6 TCP, 17 UDP, …). */
+  readonly proto: number;
+  readonly src: string;
+  readonly dst: string;
+  readonly srcPort: number;
+  readonly dstPort: number;
+  /** The IP datagram's declared length (Zeek's ip_bytes). */
+  readonly ipBytes: number;
+  /** The frame's length on the wire (tshark's frame.len: the capture's original length). */
+  readonly frameBytes: number;
+  /** Transport payload bytes. */
+  readonly payloadBytes: number;
+  /** TCP flag bits, for TCP. */
+  readonly tcpFlags?: number;
+}
+
+export interface DirectionCounts {
+  pkts: number;
+  ipBytes: number;
+  frameBytes: number;
+  /** Payload bytes seen (Zeek's orig_bytes/resp_bytes count by sequence numbers; this counts captured payload). */
+  bytes: number;
+}
+
+export interface FlowRecord {
+  /** Sequential per table: 'C1', 'C2'… */
+  readonly uid: string;
+  /** First and last packet, nanoseconds since 1970. */
+  readonly ts: bigint;
+  readonly lastTs: bigint;
+  readonly proto: number;
+  readonly orig: { readonly h: string; readonly p: number };
+  readonly resp: { readonly h: string; readonly p: number };
+  readonly origCounts: Readonly<DirectionCounts>;
+  readonly respCounts: Readonly<DirectionCounts>;
+  /** TCP only, Zeek's history letters (first occurrence each): S h A D F R from orig, lower case from resp. */
+  readonly history?: string;
+  readonly tcp?: {
+    readonly synSeen: boolean;
+    readonly synAckSeen: boolean;
+    readonly finOrig: boolean;
+    readonly finResp: boolean;
+    readonly rst: boolean;
+  };
+  /** Why the record was emitted. */
+  readonly end: 'idle' | 'capacity' | 'flush';
+}

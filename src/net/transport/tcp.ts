@@ -1,0 +1,78 @@
+/** TCP header (RFC 9293): ports, sequence numbers, flags, data offset and options, bounded. */
+import { malformed } from '../../core/errors.js';
+import { ensure, u16be, u32be } from '../decode/bytes.js';
+import { type Decoded, decodeWith } from '../decode/outcome.js';
+
+export const TCP_FLAG = {
+  FIN: 0x001,
+  SYN: 0x002,
+  RST: 0x004,
+  PSH: 0x008,
+  ACK: 0x010,
+  URG: 0x020,
+  ECE: 0x040,
+  CWR: 0x080,
+  AE: 0x100,
+} as const;
+
+export interface TcpOption {
+  readonly kind: number;
+  /** Option data (after kind and length). */
+  readonly data: Uint8Array;
+}
+
+export interface TcpSegment {
+  readonly srcPort: number;
+  readonly dstPort: number;
+  readonly seq: number;
+  readonly ack: number;
+  /** Header length in bytes (data offset × 4). */
+  readonly headerLength: number;
+  /** The 9 flag bits (TCP_FLAG). */
+  readonly flags: number;
+  readonly window: number;
+  readonly options: readonly TcpOption[];
+  /** Payload bytes captured. */
+  readonly payload: Uint8Array;
+}
+
+/** Options in b[20, end): EOL ends them, NOP is one byte, others carry a length ≥ 2 inside the header. */
+function readOptions(b: Uint8Array, end: number): TcpOption[] {
+  const options: TcpOption[] = [];
+  let at = 20;
+  while (at < end) {
+    const kind = b[at]!;
+    if (kind === 0) break;
+    if (kind === 1) {
+      at++;
+      continue;
+    }
+    if (at + 2 > end) throw malformed(`TCP option ${kind} has no length`, at);
+    const len = b[at + 1]!;
+    if (len < 2 || at + len > end) throw malformed(`TCP option ${kind} length ${len}`, at + 1);
+    options.push({ kind, data: b.subarray(at + 2, at + len) });
+    at += len;
+  }
+  return options;
+}
+
+/** `b` is the IP payload (already cut to the datagram's length). */
+export function readTcp(b: Uint8Array): TcpSegment {
+  ensure(b, 0, 20, 'TCP header');
+  const headerLength = (b[12]! >> 4) * 4;
+  if (headerLength < 20) throw malformed(`TCP data offset ${headerLength} < 20`, 12);
+  ensure(b, 0, headerLength, 'TCP options');
+  return {
+    srcPort: u16be(b, 0),
+    dstPort: u16be(b, 2),
+    seq: u32be(b, 4),
+    ack: u32be(b, 8),
+    headerLength,
+    flags: ((b[12]! & 1) << 8) | b[13]!,
+    window: u16be(b, 14),
+    options: readOptions(b, headerLength),
+    payload: b.subarray(headerLength),
+  };
+}
+
+export const decodeTcp = (b: Uint8Array): Decoded<TcpSegment> => decodeWith(() => readTcp(b));
