@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Debian packages the tests need: exiftool (libimage-exiftool-perl), the independent oracle.
+# Debian packages the tests need: the independent oracles exiftool (libimage-exiftool-perl) and
+# tshark/editcap, and python3-scapy to write capture variants with code that is not Airlock's.
 # Idempotent and quick when present; runs apt-get update at most once. Expects root (CI, containers).
 set -euo pipefail
 
 need=()
 command -v exiftool >/dev/null 2>&1 || need+=(libimage-exiftool-perl)
 command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
+command -v tshark >/dev/null 2>&1 || need+=(tshark)
+command -v editcap >/dev/null 2>&1 || need+=(wireshark-common)
+/usr/bin/python3 -c 'import scapy' >/dev/null 2>&1 || need+=(python3-scapy)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
@@ -19,4 +23,6 @@ fi
 echo "setup-test-deps: installing ${need[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# tshark asks whether non-root users may capture: answer no, non-interactively.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
