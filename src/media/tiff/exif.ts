@@ -6,6 +6,7 @@
 import { AirlockError, malformed, truncated } from '../../core/errors.js';
 import { bound, LIMITS } from '../../core/limits.js';
 import type { ByteSource } from '../../core/source.js';
+import type { Finding } from '../../findings/model.js';
 import { readPhotoshopIrb } from '../iptc/photoshop.js';
 import { readIptc } from '../iptc/read.js';
 import type { Collector } from '../types.js';
@@ -20,6 +21,29 @@ import { mergeRanges, reportEmbeddedJpeg } from './thumbnail.js';
 
 export interface TiffReadOptions {
   kind?: 'exif-app1' | 'tiff-file';
+  /** Filled with the IFD tree as walked, for a rewriter that must follow the same walk. */
+  trace?: TiffTrace;
+}
+
+export type Role = 'image' | 'thumbnail' | 'exif' | 'gps';
+
+/** One IFD as the reader walked it, with the findings its own entries produced. */
+export interface IfdNode {
+  ifd: Ifd;
+  path: string[];
+  role: Role;
+  /** Findings reported while reading this IFD's entries (maker note, XMP, IPTC inside it too). */
+  findings: Finding[];
+  /** The pictures this IFD holds when it is a thumbnail or preview (also in `findings`). */
+  images: Finding[];
+  /** Sub-IFDs in walk order: the pointer entry and, for SubIFD arrays, which element. */
+  children: { via: IfdEntry; index: number; node: IfdNode }[];
+}
+
+export interface TiffTrace {
+  ctx?: TiffCtx;
+  /** IFD0, IFD1…: the top-level chain. */
+  chain: IfdNode[];
 }
 
 /** 42 = TIFF; ORF ('RO', 'SR') and RW2 (0x55) are TIFF with another magic. */
@@ -53,20 +77,20 @@ export function readTiffStructure(
 
   const ctx = tiffCtx(src, base, le, base, base + length);
   const walker = new Walker(ctx, out);
+  if (opts.trace) opts.trace.ctx = ctx;
   // IFD0, IFD1 (the thumbnail in EXIF), IFD2…: the top-level chain.
   let next = base + endian(le).u32(head, 4);
   for (let i = 0; next !== base; i++) {
-    const ifd = walker.walk(
+    const node = walker.walk(
       next,
       [...path, `IFD${i}`],
       0,
       i === 1 && opts.kind === 'exif-app1' ? 'thumbnail' : 'image',
     );
-    next = ifd.next === 0 ? base : ifd.next;
+    opts.trace?.chain.push(node);
+    next = node.ifd.next === 0 ? base : node.ifd.next;
   }
 }
-
-type Role = 'image' | 'thumbnail' | 'exif';
 
 /** What an image IFD says about its pixels, gathered while its entries go by. */
 interface ImageFacts {
@@ -88,28 +112,35 @@ class Walker {
     private readonly out: Collector,
   ) {}
 
-  walk(at: number, path: string[], depth: number, role: Role): Ifd {
+  walk(at: number, path: string[], depth: number, role: Role): IfdNode {
     bound(depth, LIMITS.maxIfdDepth, 'IFD nesting depth', at);
     const ctx = this.ctx;
     const ifd = readIfd(ctx, at, path.at(-1) ?? 'IFD');
-    const subs: { at: number; seg: string; gps?: boolean; role: Role }[] = [];
+    const first = this.out.findings.length;
+    const subs: { at: number; seg: string; gps?: boolean; role: Role; via: IfdEntry; index: number }[] = [];
     const img: ImageFacts = {};
     let makerNote: IfdEntry | undefined;
 
     for (const e of ifd.entries) {
       switch (e.tag) {
         case 0x8769:
-          subs.push({ at: this.pointer(e, path), seg: 'ExifIFD', role: 'exif' });
+          subs.push({ at: this.pointer(e, path), seg: 'ExifIFD', role: 'exif', via: e, index: 0 });
           break;
         case 0x8825:
-          subs.push({ at: this.pointer(e, path), seg: 'GPS', gps: true, role: 'exif' });
+          subs.push({ at: this.pointer(e, path), seg: 'GPS', gps: true, role: 'gps', via: e, index: 0 });
           break;
         case 0xa005:
-          subs.push({ at: this.pointer(e, path), seg: 'InteropIFD', role: 'exif' });
+          subs.push({ at: this.pointer(e, path), seg: 'InteropIFD', role: 'exif', via: e, index: 0 });
           break;
         case 0x014a:
           this.numbers(e, path).forEach((p, i) => {
-            subs.push({ at: ctx.base + p, seg: i === 0 ? 'SubIFD' : `SubIFD${i}`, role: 'image' });
+            subs.push({
+              at: ctx.base + p,
+              seg: i === 0 ? 'SubIFD' : `SubIFD${i}`,
+              role: 'image',
+              via: e,
+              index: i,
+            });
           });
           break;
         case 0x927c:
@@ -145,13 +176,31 @@ class Walker {
           this.report(e, path, img);
       }
     }
-    if (role !== 'exif') this.reportImage(img, path, role);
+    const images = role === 'exif' ? [] : this.reportImage(img, path, role);
     if (makerNote) readMakerNote(ctx, makerNote, { make: this.make, model: this.model }, path, this.out);
+    const node: IfdNode = {
+      ifd,
+      path,
+      role,
+      findings: this.out.findings.slice(first),
+      images: [],
+      children: [],
+    };
+    node.images = images;
     for (const s of subs) {
-      if (s.gps) reportGpsIfd(ctx, readIfd(ctx, s.at, s.seg), [...path, s.seg], this.out);
-      else this.walk(s.at, [...path, s.seg], depth + 1, s.role);
+      const child = s.gps
+        ? this.gps(s.at, [...path, s.seg])
+        : this.walk(s.at, [...path, s.seg], depth + 1, s.role);
+      node.children.push({ via: s.via, index: s.index, node: child });
     }
-    return ifd;
+    return node;
+  }
+
+  private gps(at: number, path: string[]): IfdNode {
+    const ifd = readIfd(this.ctx, at, path.at(-1) ?? 'GPS');
+    const first = this.out.findings.length;
+    reportGpsIfd(this.ctx, ifd, path, this.out);
+    return { ifd, path, role: 'gps', findings: this.out.findings.slice(first), images: [], children: [] };
   }
 
   private report(e: IfdEntry, path: string[], img: ImageFacts): void {
@@ -172,22 +221,23 @@ class Walker {
    * IFD1 of EXIF is the thumbnail; in a TIFF/DNG, reduced-resolution images (SubfileType bit 0)
    * are previews. Both are pictures of the scene. The main image is only a fact.
    */
-  private reportImage(img: ImageFacts, path: string[], role: Role): void {
+  private reportImage(img: ImageFacts, path: string[], role: Role): Finding[] {
     const seg = path.at(-1) ?? 'IFD';
     const tag = role === 'thumbnail' ? 'ThumbnailImage' : 'PreviewImage';
+    const images: Finding[] = [];
     if (img.jpegOffset && img.jpegLength) {
       const [off] = this.numbers(img.jpegOffset, path);
       const [len] = this.numbers(img.jpegLength, path);
       if (off !== undefined && len !== undefined) {
-        reportEmbeddedJpeg(this.ctx, tag, this.ctx.base + off, len, path, this.out);
+        images.push(reportEmbeddedJpeg(this.ctx, tag, this.ctx.base + off, len, path, this.out));
       }
     }
-    if (!img.dataOffsets || !img.dataCounts) return;
+    if (!img.dataOffsets || !img.dataCounts) return images;
     const reduced = role === 'thumbnail' || ((img.subfileType ?? 0) & 1) === 1;
     if (!reduced) {
       if (img.width !== undefined && img.height !== undefined)
         this.out.facts[`${seg}.image`] = `${img.width}x${img.height}`;
-      return;
+      return images;
     }
     const offs = this.numbers(img.dataOffsets, path);
     const counts = this.numbers(img.dataCounts, path);
@@ -195,7 +245,7 @@ class Walker {
       offs.map((o, i) => ({ offset: this.ctx.base + o, length: counts[i] ?? 0 })).filter((r) => r.length > 0),
     );
     const size = ranges.reduce((s, r) => s + r.length, 0);
-    this.out.add({
+    const f: Finding = {
       category: 'imagery.embedded',
       tag,
       path,
@@ -206,7 +256,9 @@ class Walker {
         ...(img.width !== undefined ? { width: img.width } : {}),
         ...(img.height !== undefined ? { height: img.height } : {}),
       },
-    });
+    };
+    this.out.add(f);
+    return [...images, f];
   }
 
   private numbers(e: IfdEntry, path: string[]): number[] {

@@ -17,12 +17,16 @@ export const tagInfo = (name: string, category: Category, shape?: Shape): TagInf
   shape ? { name, category, shape } : { name, category };
 const t = tagInfo;
 
-/** IFD0/IFD1/SubIFD/ExifIFD/InteropIFD share one numbering. */
+/**
+ * IFD0/IFD1/SubIFD/ExifIFD/InteropIFD share one numbering. 'display' also covers what the format
+ * needs to stay valid or decodable (ExifVersion, GPSVersionID, a DNG's CFA and black levels): the
+ * policy always keeps it, so a scrubbed file still opens and validates.
+ */
 export const EXIF_TAGS: ReadonlyMap<number, TagInfo> = new Map<number, TagInfo>([
-  [0x0001, t('InteropIndex', 'other')],
-  [0x0002, t('InteropVersion', 'other', 'version')],
+  [0x0001, t('InteropIndex', 'display')],
+  [0x0002, t('InteropVersion', 'display', 'version')],
   [0x000b, t('ProcessingSoftware', 'camera.model')],
-  [0x00fe, t('SubfileType', 'other')],
+  [0x00fe, t('SubfileType', 'display')],
   [0x00ff, t('OldSubfileType', 'other')],
   [0x0100, t('ImageWidth', 'display')],
   [0x0101, t('ImageHeight', 'display')],
@@ -61,6 +65,7 @@ export const EXIF_TAGS: ReadonlyMap<number, TagInfo> = new Map<number, TagInfo>(
   [0x0145, t('TileByteCounts', 'display')],
   [0x014a, t('SubIFD', 'other')],
   [0x0152, t('ExtraSamples', 'display')],
+  [0x015b, t('JPEGTables', 'display', 'block')],
   [0x0153, t('SampleFormat', 'display')],
   [0x0201, t('ThumbnailOffset', 'imagery.embedded')],
   [0x0202, t('ThumbnailLength', 'imagery.embedded')],
@@ -71,6 +76,8 @@ export const EXIF_TAGS: ReadonlyMap<number, TagInfo> = new Map<number, TagInfo>(
   [0x02bc, t('ApplicationNotes', 'other', 'block')],
   [0x4746, t('Rating', 'other')],
   [0x4749, t('RatingPercent', 'other')],
+  [0x828d, t('CFARepeatPatternDim', 'display')],
+  [0x828e, t('CFAPattern2', 'display')],
   [0x8298, t('Copyright', 'identity.person')],
   [0x829a, t('ExposureTime', 'other')],
   [0x829d, t('FNumber', 'other')],
@@ -87,7 +94,7 @@ export const EXIF_TAGS: ReadonlyMap<number, TagInfo> = new Map<number, TagInfo>(
   [0x8831, t('StandardOutputSensitivity', 'other')],
   [0x8832, t('RecommendedExposureIndex', 'other')],
   [0x8833, t('ISOSpeed', 'other')],
-  [0x9000, t('ExifVersion', 'other', 'version')],
+  [0x9000, t('ExifVersion', 'display', 'version')],
   [0x9003, t('DateTimeOriginal', 'time', 'time')],
   [0x9004, t('CreateDate', 'time', 'time')],
   [0x9010, t('OffsetTime', 'time', 'time')],
@@ -122,7 +129,7 @@ export const EXIF_TAGS: ReadonlyMap<number, TagInfo> = new Map<number, TagInfo>(
   [0x9c9d, t('XPAuthor', 'identity.person', 'ucs2')],
   [0x9c9e, t('XPKeywords', 'other', 'ucs2')],
   [0x9c9f, t('XPSubject', 'other', 'ucs2')],
-  [0xa000, t('FlashpixVersion', 'other', 'version')],
+  [0xa000, t('FlashpixVersion', 'display', 'version')],
   [0xa001, t('ColorSpace', 'display')],
   [0xa002, t('ExifImageWidth', 'display')],
   [0xa003, t('ExifImageHeight', 'display')],
@@ -163,18 +170,23 @@ export const EXIF_TAGS: ReadonlyMap<number, TagInfo> = new Map<number, TagInfo>(
   [0xea1c, t('Padding', 'other', 'block')],
   [0xea1d, t('OffsetSchema', 'other')],
   // DNG (Adobe's DNG specification; ExifTool's names)
-  [0xc612, t('DNGVersion', 'other')],
-  [0xc613, t('DNGBackwardVersion', 'other')],
+  [0xc612, t('DNGVersion', 'display')],
+  [0xc613, t('DNGBackwardVersion', 'display')],
   [0xc614, t('UniqueCameraModel', 'camera.model')],
   [0xc615, t('LocalizedCameraModel', 'camera.model')],
+  [0xc616, t('CFAPlaneColor', 'display')],
+  [0xc617, t('CFALayout', 'display')],
+  [0xc618, t('LinearizationTable', 'display', 'block')],
   [0xc619, t('BlackLevelRepeatDim', 'display')],
   [0xc61a, t('BlackLevel', 'display')],
+  [0xc61b, t('BlackLevelDeltaH', 'display')],
+  [0xc61c, t('BlackLevelDeltaV', 'display')],
   [0xc61d, t('WhiteLevel', 'display')],
   [0xc61e, t('DefaultScale', 'display')],
   [0xc61f, t('DefaultCropOrigin', 'display')],
   [0xc620, t('DefaultCropSize', 'display')],
-  [0xc621, t('ColorMatrix1', 'camera.calibration')],
-  [0xc622, t('ColorMatrix2', 'camera.calibration')],
+  [0xc621, t('ColorMatrix1', 'display')],
+  [0xc622, t('ColorMatrix2', 'display')],
   [0xc623, t('CameraCalibration1', 'camera.calibration')],
   [0xc624, t('CameraCalibration2', 'camera.calibration')],
   [0xc627, t('AnalogBalance', 'camera.calibration')],
@@ -182,6 +194,7 @@ export const EXIF_TAGS: ReadonlyMap<number, TagInfo> = new Map<number, TagInfo>(
   [0xc62a, t('BaselineExposure', 'camera.calibration')],
   [0xc62b, t('BaselineNoise', 'camera.calibration')],
   [0xc62c, t('BaselineSharpness', 'camera.calibration')],
+  [0xc62d, t('BayerGreenSplit', 'display')],
   [0xc62e, t('LinearResponseLimit', 'camera.calibration')],
   [0xc62f, t('CameraSerialNumber', 'identity.device')],
   [0xc630, t('DNGLensInfo', 'camera.model')],
@@ -197,13 +210,17 @@ export const EXIF_TAGS: ReadonlyMap<number, TagInfo> = new Map<number, TagInfo>(
   [0xc68b, t('OriginalRawFileName', 'other')],
   [0xc68c, t('OriginalRawFileData', 'opaque', 'block')],
   [0xc68d, t('ActiveArea', 'display')],
+  [0xc68e, t('MaskedAreas', 'display')],
   [0xc6fe, t('ProfileCopyright', 'identity.person')],
   [0xc71b, t('PreviewDateTime', 'time', 'time')],
+  [0xc740, t('OpcodeList1', 'display', 'block')],
+  [0xc741, t('OpcodeList2', 'display', 'block')],
+  [0xc74e, t('OpcodeList3', 'display', 'block')],
 ]);
 
 /** GPS IFD numbering (ExifTool GPS.pm). Categories by meaning. */
 export const GPS_TAGS: ReadonlyMap<number, TagInfo> = new Map<number, TagInfo>([
-  [0x0000, t('GPSVersionID', 'other')],
+  [0x0000, t('GPSVersionID', 'display')],
   [0x0001, t('GPSLatitudeRef', 'location.drone')],
   [0x0002, t('GPSLatitude', 'location.drone')],
   [0x0003, t('GPSLongitudeRef', 'location.drone')],
