@@ -43,7 +43,6 @@ export function registerScrub(program: Command, ctx: CliContext): void {
       const { policy, hash } = loadPolicy(flags.policy);
       const workers = flags.workers === undefined ? undefined : Number.parseInt(flags.workers, 10);
       const progress = progressBar(flags.progress && !flags.json);
-      const lines: string[] = [];
       let result: Awaited<ReturnType<typeof scrubPaths>>;
       try {
         result = await scrubPaths(inputs, {
@@ -54,9 +53,6 @@ export function registerScrub(program: Command, ctx: CliContext): void {
           dryRun: flags.dryRun ?? false,
           ...(workers && workers > 0 ? { workers } : {}),
           onProgress: progress.update,
-          onOutcome: (o) => {
-            if (!flags.json) lines.push(flags.dryRun ? planLines(o) : outcomeLine(o));
-          },
         });
       } finally {
         progress.stop();
@@ -65,7 +61,10 @@ export function registerScrub(program: Command, ctx: CliContext): void {
         const body = flags.dryRun ? result.outcomes.map((o) => o.record) : result.manifest;
         process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
       } else {
-        process.stdout.write(lines.join(''));
+        // In input order, whatever order the workers finished in.
+        process.stdout.write(
+          result.outcomes.map((o) => (flags.dryRun ? planLines(o) : outcomeLine(o))).join(''),
+        );
         process.stdout.write(summary(result.outcomes, flags.dryRun ?? false));
       }
       for (const f of result.failures) process.stderr.write(`airlock: ${f}\n`);

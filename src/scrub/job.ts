@@ -1,0 +1,255 @@
+/**
+ * One file through scrub: read → plan → rewrite → verify → write (temp, fsync, journal, rename).
+ * Runs the same in a worker thread and in the main thread; the only thing it hands back before
+ * the rename is the record to journal (`commit`), so a record always precedes its output.
+ */
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { asAirlockError } from '../core/errors.js';
+import { BufferSource, FileSource } from '../core/source.js';
+import { type AnalysisResult, analyseSource } from '../media/registry.js';
+import type { Policy } from '../policy/index.js';
+import { fsyncDir, sha256, sha256File, writeAll } from './files.js';
+import { findingRecords, keptTags, type ManifestRecord } from './manifest.js';
+import { type FilePlan, planFile, type RewriterLookup } from './plan.js';
+import { verifyOutput } from './verify.js';
+
+/** Files up to this size are cleaned in memory; bigger ones are only hashed and analysed in place. */
+export const MAX_CLEAN_BYTES = 1024 ** 3;
+/** Temp outputs are hidden and named so a rerun can sweep those a killed run left. */
+export const TEMP_PREFIX = '.airlock-';
+export const TEMP_SUFFIX = '.tmp';
+
+export interface JobSpec {
+  input: string;
+  /** Absolute final output path. */
+  output: string;
+  /** Output path relative to DIR, '/'-separated: the manifest key. */
+  outputRel: string;
+  prior?: ManifestRecord;
+  /** Output hashes a record ever gave this path: an existing file with one of them is ours to replace. */
+  ours: string[];
+  force: boolean;
+  dryRun: boolean;
+  policyHash: string;
+}
+
+export type JobOutcome =
+  | { kind: 'done'; record: ManifestRecord }
+  /** Its record matches input, policy and output: nothing redone. */
+  | { kind: 'skipped'; record: ManifestRecord }
+  /** --dry-run: what would happen. */
+  | { kind: 'planned'; record: ManifestRecord; note?: string };
+
+export type Commit = (record: ManifestRecord) => void | Promise<void>;
+
+let tempCounter = 0;
+
+export async function scrubOne(
+  spec: JobSpec,
+  policy: Policy,
+  rewriterFor: RewriterLookup,
+  commit: Commit,
+): Promise<JobOutcome> {
+  const base = (sha: string, size: number, format: string | null): ManifestRecord => ({
+    input: spec.input,
+    inputSha256: sha,
+    inputSize: size,
+    output: spec.outputRel,
+    status: 'error',
+    format,
+    policyHash: spec.policyHash,
+    findings: [],
+    kept: [],
+    notes: [],
+    finishedAt: new Date().toISOString(),
+  });
+
+  let bytes: Uint8Array | undefined;
+  let inputSha: string;
+  let size: number;
+  let result: AnalysisResult;
+  try {
+    size = statSync(spec.input).size;
+    if (size <= MAX_CLEAN_BYTES) {
+      bytes = readFileSync(spec.input, { flag: 'r' });
+      inputSha = sha256(bytes);
+    } else {
+      inputSha = sha256File(spec.input);
+    }
+  } catch (err) {
+    const e = asAirlockError(err, spec.input);
+    const r = { ...base('', 0, null), withheld: { why: 'unreadable' as const, detail: e.describe() } };
+    r.status = 'withheld';
+    return finish(r);
+  }
+
+  if (!spec.dryRun && spec.prior && matches(spec.prior, inputSha, spec))
+    return { kind: 'skipped', record: spec.prior };
+
+  if (bytes) {
+    result = analyseSource(new BufferSource(bytes), spec.input);
+  } else {
+    const src = FileSource.open(spec.input);
+    try {
+      result = analyseSource(src, spec.input);
+    } finally {
+      src.close();
+    }
+  }
+  const plan = planFile(result, policy, rewriterFor);
+  const record = base(inputSha, size, plan.format);
+
+  if (plan.kind === 'withhold') {
+    record.status = 'withheld';
+    record.withheld = {
+      why: plan.why,
+      detail: plan.detail,
+      ...(plan.zones.length ? { zones: plan.zones } : {}),
+    };
+    if (plan.why === 'zone')
+      record.findings = findingRecords(
+        result.findings.map((finding) => ({ finding, decision: { action: 'drop' } })),
+      );
+    if (spec.dryRun) return { kind: 'planned', record };
+    return finish(record, { removeOurs: true });
+  }
+  if (!bytes) {
+    record.error = `larger than ${MAX_CLEAN_BYTES} bytes: too large to clean in memory`;
+    return finish(record);
+  }
+  if (plan.kind === 'copy') {
+    record.status = 'copied';
+    record.notes = [plan.detail];
+    record.outputSha256 = inputSha;
+    if (spec.dryRun) return { kind: 'planned', record };
+    return finish(record, { bytes });
+  }
+  return rewrite(plan, bytes, record);
+
+  async function rewrite(
+    plan: Extract<FilePlan, { kind: 'rewrite' }>,
+    input: Uint8Array,
+    record: ManifestRecord,
+  ): Promise<JobOutcome> {
+    record.findings = findingRecords(plan.planned);
+    record.kept = keptTags(plan.planned);
+    if (plan.zones.length)
+      record.notes.push(`location dropped: inside ${plan.zones.map((z) => z.zone).join(', ')}`);
+    if (spec.dryRun) {
+      record.status = 'clean';
+      const exists = existsSync(spec.output);
+      const note =
+        exists && !spec.force && !spec.ours.includes(sha256File(spec.output))
+          ? 'an output exists with no matching record: refused without --force'
+          : undefined;
+      return note ? { kind: 'planned', record, note } : { kind: 'planned', record };
+    }
+    let out: Uint8Array;
+    try {
+      const r = plan.rewriter.rewrite(new BufferSource(input), plan.decide);
+      out = r.bytes;
+      record.notes.push(...r.notes);
+      if (r.imageHashIn !== undefined) record.imageHashIn = r.imageHashIn;
+      if (r.imageHashOut !== undefined) record.imageHashOut = r.imageHashOut;
+      const v = verifyOutput(out, spec.input, plan.format, plan.planned, plan.decide, r);
+      if (!v.ok) {
+        record.status = 'verify-failed';
+        record.problems = v.problems;
+        record.error = `verification failed: ${v.problems[0]}`;
+        return finish(record);
+      }
+    } catch (err) {
+      record.error = `rewrite failed: ${asAirlockError(err, spec.input).describe()}`;
+      return finish(record);
+    }
+    record.status = 'clean';
+    record.outputSha256 = sha256(out);
+    return finish(record, { bytes: out });
+  }
+
+  /** Journal the record, then put the output in place (or remove a stale one of ours). */
+  async function finish(
+    record: ManifestRecord,
+    opts: { bytes?: Uint8Array; removeOurs?: boolean } = {},
+  ): Promise<JobOutcome> {
+    record.finishedAt = new Date().toISOString();
+    if (spec.dryRun) return { kind: 'planned', record };
+    if (!opts.bytes) {
+      const stale = opts.removeOurs && existsSync(spec.output) && spec.ours.includes(sha256File(spec.output));
+      await commit(record);
+      if (stale) rmSync(spec.output, { force: true });
+      return { kind: 'done', record };
+    }
+    let tmp: string | undefined;
+    try {
+      const dir = dirname(spec.output);
+      mkdirSync(dir, { recursive: true });
+      if (existsSync(spec.output) && !spec.force && !spec.ours.includes(sha256File(spec.output))) {
+        throw new Error(
+          `${spec.output} exists and no manifest record says Airlock wrote it: not overwritten (use --force)`,
+        );
+      }
+      tmp = join(
+        dir,
+        `${TEMP_PREFIX}${process.pid}-${threadId}-${tempCounter++}-${basename(spec.output)}${TEMP_SUFFIX}`,
+      );
+      const fd = openSync(tmp, 'wx', 0o644);
+      try {
+        writeAll(fd, opts.bytes);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      await commit(record);
+      renameSync(tmp, spec.output);
+      tmp = undefined;
+      fsyncDir(dir);
+      return { kind: 'done', record };
+    } catch (err) {
+      if (tmp) rmSync(tmp, { force: true });
+      const e = err as NodeJS.ErrnoException;
+      const failed: ManifestRecord = { ...record, status: 'error' };
+      delete failed.outputSha256;
+      failed.error = e?.code
+        ? `cannot write ${spec.output}: ${e.code} (${e.message})`
+        : String(e?.message ?? e);
+      try {
+        await commit(failed);
+      } catch {
+        // The journal itself cannot be written (disk full): the run reports the file from memory.
+      }
+      return { kind: 'done', record: failed };
+    }
+  }
+}
+
+/** Whether a previous record already covers this input under this policy, output included. */
+function matches(prior: ManifestRecord, inputSha: string, spec: JobSpec): boolean {
+  if (prior.inputSha256 !== inputSha || prior.policyHash !== spec.policyHash) return false;
+  if (prior.status === 'clean' || prior.status === 'copied') {
+    return (
+      prior.outputSha256 !== undefined &&
+      existsSync(spec.output) &&
+      sha256File(spec.output) === prior.outputSha256
+    );
+  }
+  // A zone, a flight record or an empty file stays withheld under the same policy; an
+  // unreadable or unsupported file is tried again (a newer Airlock may read it).
+  return (
+    prior.status === 'withheld' &&
+    ['zone', 'flight-record', 'empty'].includes(prior.withheld?.why ?? '') &&
+    !existsSync(spec.output)
+  );
+}

@@ -1,0 +1,168 @@
+/**
+ * Findings × policy → what scrub does with a file: withhold it, copy it on purpose, or rewrite
+ * it with one Decision per finding. The Decide function is a pure function of the finding (and
+ * of the file's zone verdict), so the rewriter's re-walk and the verifier's re-inspection get
+ * the same answer inspect printed.
+ */
+import type { Category, Finding, Position, Value } from '../findings/model.js';
+import type { AnalysisResult } from '../media/registry.js';
+import { mediaAction, type Policy, type ZoneHit, type ZoneRole, zoneHits } from '../policy/index.js';
+import type { LocationRule } from '../policy/types.js';
+import { coarsenAltitude, coarsenPosition } from './coarsen.js';
+import { dateOnly } from './date-only.js';
+import type { Decide, Decision, Rewriter } from './types.js';
+
+export type WithholdReason =
+  /** A drone/target (or operator, where the zone says so) position inside a protected zone. */
+  | 'zone'
+  /** The file could not be read, or only partly: what was not read cannot be cleaned. */
+  | 'unreadable'
+  /** Airlock reads nothing in it, or has no rewriter for its format yet. */
+  | 'unsupported'
+  /** A DJI flight record: encrypted, cannot be cleaned (policy media.flightRecords). */
+  | 'flight-record'
+  | 'empty';
+
+export interface PlannedFinding {
+  finding: Finding;
+  decision: Decision;
+}
+
+export type FilePlan =
+  | { kind: 'withhold'; why: WithholdReason; detail: string; format: string | null; zones: ZoneHit[] }
+  /** Copied byte for byte because the policy says so (media.flightRecords: copy); not cleaned. */
+  | { kind: 'copy'; detail: string; format: string }
+  | {
+      kind: 'rewrite';
+      format: string;
+      rewriter: Rewriter;
+      decide: Decide;
+      /** Zone hits whose action is drop-location (location dropped whatever the policy says). */
+      zones: ZoneHit[];
+      planned: PlannedFinding[];
+    };
+
+const ROLE_OF: Partial<Record<Category, ZoneRole>> = {
+  'location.drone': 'drone',
+  'location.operator': 'operator',
+  'location.target': 'target',
+};
+
+const KEEP: Decision = { action: 'keep' };
+const DROP: Decision = { action: 'drop' };
+
+/** A GPSAltitudeRef, GPSLatitudeRef…: a sign, not a position; it follows the value it qualifies. */
+const isReference = (tag: string): boolean => /Ref$/.test(tag);
+const isAltitude = (tag: string): boolean => /alt(itude)?\b|Altitude|AbsAlt|RelAlt|(^|[_.])alt/i.test(tag);
+
+function locationRule(c: Category, policy: Policy): LocationRule | undefined {
+  const l = policy.media.location;
+  return c === 'location.drone'
+    ? l.drone
+    : c === 'location.operator'
+      ? l.operator
+      : c === 'location.target'
+        ? l.target
+        : undefined;
+}
+
+/** A location finding under 'coarsen: metres': positions snap to the grid, altitudes to 100 m, anything else goes. */
+function coarsened(f: Finding, metres: number): Decision {
+  const v = f.value;
+  if (v.kind === 'position')
+    return { action: 'replace', value: { kind: 'position', position: coarsenPosition(v.position, metres) } };
+  if (isReference(f.tag)) return KEEP;
+  if (v.kind === 'number' && isAltitude(f.tag))
+    return { action: 'replace', value: { ...v, value: coarsenAltitude(v.value) } };
+  // A lone coordinate, a speed, a DOP, a datum: nothing the grid defines, so nothing kept.
+  return DROP;
+}
+
+function dateOnlyDecision(f: Finding): Decision {
+  const v = f.value;
+  if (v.kind !== 'time' && v.kind !== 'text') return DROP;
+  const d = dateOnly(v.text);
+  if (d === null) return DROP;
+  if (d === v.text) return KEEP;
+  return { action: 'replace', value: { ...v, text: d } };
+}
+
+/** The Decide a rewriter and the verifier ask. `dropLocation`: a drop-location zone was hit. */
+export function decideFor(policy: Policy, opts: { dropLocation?: boolean } = {}): Decide {
+  return (f: Finding): Decision => {
+    if (opts.dropLocation && f.category.startsWith('location.')) return DROP;
+    const { action } = mediaAction(f, policy);
+    switch (action) {
+      case 'keep':
+        return KEEP;
+      case 'drop':
+      case 'withhold':
+        return DROP;
+      case 'date-only':
+        return dateOnlyDecision(f);
+      case 'coarsen': {
+        const rule = locationRule(f.category, policy);
+        return rule?.action === 'coarsen' ? coarsened(f, rule.metres) : DROP;
+      }
+    }
+  };
+}
+
+/** Zone hits of a file's positions (one per zone and role). */
+export function zonesOf(findings: readonly Finding[], policy: Policy): ZoneHit[] {
+  if (policy.zones.length === 0) return [];
+  const positions: { role: ZoneRole; position: Position }[] = [];
+  for (const f of findings) {
+    const role = ROLE_OF[f.category];
+    if (role && f.value.kind === 'position') positions.push({ role, position: f.value.position });
+  }
+  return positions.length === 0 ? [] : zoneHits(positions, policy);
+}
+
+/** Which rewriter cleans a format (scrub/registry.ts in production, fakes in tests). */
+export type RewriterLookup = (format: string) => Rewriter | undefined;
+
+export function planFile(result: AnalysisResult, policy: Policy, rewriterFor: RewriterLookup): FilePlan {
+  const format = result.format;
+  const withhold = (why: WithholdReason, detail: string, zones: ZoneHit[] = []): FilePlan => ({
+    kind: 'withhold',
+    why,
+    detail,
+    format,
+    zones,
+  });
+  if (format === 'empty') return withhold('empty', 'empty file: nothing to clean');
+  if (result.status === 'not-read')
+    return withhold('unsupported', result.reason ?? 'not a format Airlock reads');
+  if (result.status !== 'read' || format === null) {
+    const e = result.error;
+    const at = e?.offset === undefined ? '' : ` at offset ${e.offset}`;
+    return withhold('unreadable', e ? `${e.message}${at} (${e.code})` : (result.reason ?? 'not read'));
+  }
+  if (format === 'flight-record') {
+    return policy.media.flightRecords === 'copy'
+      ? {
+          kind: 'copy',
+          format,
+          detail: 'DJI flight record copied as is (media.flightRecords: copy): not cleaned',
+        }
+      : withhold(
+          'flight-record',
+          'DJI flight record: encrypted, cannot be cleaned (media.flightRecords: withhold)',
+        );
+  }
+  const zones = zonesOf(result.findings, policy);
+  const blocking = zones.filter((z) => z.action === 'withhold');
+  if (blocking.length > 0) {
+    const names = blocking.map((z) => `${z.zone} (${z.role})`).join(', ');
+    return withhold('zone', `position inside protected zone: ${names}`, blocking);
+  }
+  const rewriter = rewriterFor(format);
+  if (!rewriter) return withhold('unsupported', `${format}: Airlock cannot clean this format yet`);
+  const dropZones = zones.filter((z) => z.action === 'drop-location');
+  const decide = decideFor(policy, { dropLocation: dropZones.length > 0 });
+  const planned = result.findings.map((finding) => ({ finding, decision: decide(finding) }));
+  return { kind: 'rewrite', format, rewriter, decide, zones: dropZones, planned };
+}
+
+export type { Value };

@@ -1,0 +1,31 @@
+/**
+ * The rewrite contract between scrub's core (plan, run, verify) and each format's rewriter
+ * (src/media/<format>/rewrite.ts). Agreed between the scrub helpers; change it only together.
+ */
+import type { ByteSource } from '../core/source.js';
+import type { Finding, Position, Value } from '../findings/model.js';
+
+export type { Position };
+
+/** What to do with one finding, decided by scrub's planner from the policy. */
+export type Decision =
+  | { action: 'keep' }
+  | { action: 'drop' }
+  /** Write this value instead (a coarsened position, a date-only time). Same carrier, same format. */
+  | { action: 'replace'; value: Value };
+/** Asked by a rewriter for every finding its walk produces (the same findings its reader reports). */
+export type Decide = (f: Finding) => Decision;
+export interface RewriteResult {
+  /** The clean file, whole. */
+  bytes: Uint8Array;
+  /** What the rewriter kept although the policy drops it, and why (e.g. "DNG IFD0 preview is required by the format; its metadata scrubbed"). */
+  notes: string[];
+  /** SHA-256 (hex) over the image data (JPEG: SOS..EOI entropy-coded data of the primary image; TIFF/DNG: every kept strip and tile, in order) of the INPUT and of the OUTPUT: the lossless proof. Absent for text formats. */
+  imageHashIn?: string;
+  imageHashOut?: string;
+}
+export interface Rewriter {
+  /** Same id as the format's Analyser (and the report's `format`): 'jpeg', 'tiff', 'dng', 'xmp', 'srt', 'flightlog-csv'. */
+  readonly id: string;
+  rewrite(src: ByteSource, decide: Decide): RewriteResult;
+}

@@ -1,0 +1,96 @@
+/**
+ * Re-inspect a clean copy with the same analysers inspect uses, and fail it when anything the
+ * plan removed is still there, a position is not the planned grid value, or the image data
+ * changed. Every check is against the output's own findings, not the rewriter's word.
+ */
+import { BufferSource } from '../core/source.js';
+import { type Finding, formatPath, type Position, type Value } from '../findings/model.js';
+import { analyseSource } from '../media/registry.js';
+import type { PlannedFinding } from './plan.js';
+import type { Decide, RewriteResult } from './types.js';
+
+/** Formats whose image data must be shown unchanged by hashes. */
+const IMAGE_FORMATS = new Set(['jpeg', 'tiff', 'dng']);
+/** Never kept on a rewriter's say-so, whatever its notes. */
+const NEVER_EXCUSED = /^(location\.|identity\.|infrastructure$)/;
+const EPS = 1e-7;
+
+export interface Verification {
+  ok: boolean;
+  problems: string[];
+}
+
+const key = (f: Finding): string => `${f.category}\0${f.tag}\0${formatPath(f.path)}\0${f.frame ?? ''}`;
+
+const samePosition = (a: Position, b: Position): boolean =>
+  Math.abs(a.lat - b.lat) <= EPS &&
+  Math.abs(a.lon - b.lon) <= EPS &&
+  (a.alt === undefined || b.alt === undefined || Math.abs(a.alt - b.alt) <= 1e-6);
+
+function sameValue(a: Value, b: Value): boolean {
+  if (a.kind === 'position' && b.kind === 'position') return samePosition(a.position, b.position);
+  if (a.kind === 'number' && b.kind === 'number') return Math.abs(a.value - b.value) <= 1e-6;
+  if ((a.kind === 'time' || a.kind === 'text') && (b.kind === 'time' || b.kind === 'text'))
+    return a.text === b.text;
+  return false;
+}
+
+const describe = (f: Finding): string =>
+  `${f.tag} (${f.category}) at ${formatPath(f.path)}${f.frame ? ` frame ${f.frame}` : ''}`;
+
+export function verifyOutput(
+  output: Uint8Array,
+  name: string,
+  format: string,
+  planned: readonly PlannedFinding[],
+  decide: Decide,
+  result: RewriteResult,
+): Verification {
+  const problems: string[] = [];
+  const again = analyseSource(new BufferSource(output), name);
+  if (again.status !== 'read') {
+    const why = again.error ? `${again.error.message} (${again.error.code})` : (again.reason ?? again.status);
+    problems.push(`the clean copy does not read back: ${why}`);
+  }
+
+  // What the plan wrote instead of each value, by finding identity, and by category as a fallback
+  // (a rewriter may move a carrier, e.g. rebuild an IFD under another path).
+  const written = new Map<string, Value>();
+  const writtenByCategory = new Map<string, Value[]>();
+  for (const { finding, decision } of planned) {
+    if (decision.action !== 'replace') continue;
+    written.set(key(finding), decision.value);
+    const list = writtenByCategory.get(finding.category) ?? [];
+    list.push(decision.value);
+    writtenByCategory.set(finding.category, list);
+  }
+
+  for (const f of again.findings) {
+    const d = decide(f);
+    if (d.action === 'drop') {
+      const excused = !NEVER_EXCUSED.test(f.category) && result.notes.some((n) => n.includes(f.tag));
+      if (!excused) problems.push(`still present although dropped: ${describe(f)}`);
+      continue;
+    }
+    if (d.action !== 'replace') continue;
+    // A scrubbed value is a fixed point of its own decision (a grid centre, a 100 m altitude, a date).
+    if (!sameValue(d.value, f.value)) {
+      problems.push(`not scrubbed: ${describe(f)} is not the ${d.value.kind} the policy writes`);
+      continue;
+    }
+    const planned = written.get(key(f));
+    const candidates = planned ? [planned] : (writtenByCategory.get(f.category) ?? []);
+    if (f.value.kind === 'position' && !candidates.some((v) => sameValue(v, f.value))) {
+      problems.push(`position differs from the coarsened value: ${describe(f)}`);
+    }
+  }
+
+  if (IMAGE_FORMATS.has(format)) {
+    if (result.imageHashIn === undefined || result.imageHashOut === undefined) {
+      problems.push('no image-data hashes: lossless copy not shown');
+    } else if (result.imageHashIn !== result.imageHashOut) {
+      problems.push(`image data changed (SHA-256 ${result.imageHashIn} → ${result.imageHashOut})`);
+    }
+  }
+  return { ok: problems.length === 0, problems };
+}

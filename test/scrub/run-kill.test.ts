@@ -1,0 +1,103 @@
+/**
+ * Kill and resume, on the built CLI with its worker pool: SIGKILL `airlock scrub` at random
+ * moments several times, then check that nothing partial sits under a final name, that a rerun
+ * finishes, and that files finished before it are not redone (same inode and mtime).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { JOURNAL_NAME, loadPrior, MANIFEST_NAME, type Manifest } from '../../src/scrub/manifest.js';
+import { airlock, BIN } from '../cli/built.js';
+import { ROOT } from '../helpers/corpus.js';
+import { filesUnder, hashTree, sha, statTree, writeBatch } from './run-fixtures.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'airlock-scrub-kill-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const FILES = 300;
+const isOutput = (rel: string): boolean =>
+  !rel.startsWith('airlock-manifest') && !rel.startsWith(JOURNAL_NAME);
+
+/** Run the CLI and SIGKILL it after `ms` (if it is still running); resolves with how it ended. */
+function runAndKill(args: string[], ms: number): Promise<{ killed: boolean; code: number | null }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: 'ignore' });
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = child.kill('SIGKILL');
+    }, ms);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ killed: killed && code === null, code });
+    });
+  });
+}
+
+/** Every file under a final name is exactly what a journal/manifest record says was written there. */
+function assertNoPartialOutputs(out: string): void {
+  if (!existsSync(out)) return; // killed before it made DIR
+  const prior = loadPrior(out);
+  for (const [rel, abs] of filesUnder(out)) {
+    if (!isOutput(rel)) continue;
+    expect(rel.endsWith('.tmp'), `${rel} is a temp file; the sweep removes those on the next run`).toBe(
+      rel.split('/').at(-1)?.startsWith('.airlock-') ?? false,
+    );
+    if (rel.endsWith('.tmp')) continue;
+    const known = prior.ours.get(rel);
+    expect(known?.has(sha(readFileSync(abs))), `${rel} under its final name has no matching record`).toBe(
+      true,
+    );
+  }
+}
+
+it('SIGKILLed several times at random moments: no partial output, the rerun finishes without redoing finished files', async () => {
+  const input = join(scratch, 'in');
+  writeBatch(input, FILES);
+  const originals = hashTree(input);
+  const out = join(scratch, 'out');
+  const args = ['scrub', input, '--out', out, '--no-progress'];
+
+  let kills = 0;
+  for (const base of [350, 500, 700, 900, 1200]) {
+    const r = await runAndKill(args, base + Math.floor(Math.random() * 300));
+    if (r.killed) kills += 1;
+    assertNoPartialOutputs(out);
+    if (!r.killed) break; // it finished: nothing left to interrupt
+  }
+  expect(kills).toBeGreaterThan(0);
+
+  const before = new Map([...statTree(out)].filter(([rel]) => isOutput(rel) && !rel.endsWith('.tmp')));
+  const done = airlock(args);
+  expect(done.stderr).toBe('');
+  expect(done.code).toBe(0);
+
+  const after = statTree(out);
+  for (const [rel, st] of before) expect(after.get(rel), `${rel} was redone`).toBe(st);
+  const outputs = [...after.keys()].filter(isOutput);
+  expect(outputs).toHaveLength(FILES);
+  expect(outputs.filter((r) => r.endsWith('.tmp'))).toEqual([]);
+  expect(existsSync(join(out, JOURNAL_NAME))).toBe(false);
+  const m = JSON.parse(readFileSync(join(out, MANIFEST_NAME), 'utf8')) as Manifest;
+  expect(m.complete).toBe(true);
+  expect(m.files.filter((f) => f.status === 'clean')).toHaveLength(FILES);
+  for (const f of m.files) expect(sha(readFileSync(join(out, f.output)))).toBe(f.outputSha256);
+  expect(hashTree(input)).toEqual(originals);
+}, 120_000);
+
+it('the CLI refuses an --out inside an input with the usage exit code, and --dry-run writes nothing', () => {
+  const input = join(scratch, 'in2');
+  writeBatch(input, 4);
+  const refused = airlock(['scrub', input, '--out', join(input, 'clean')]);
+  expect(refused.code).toBe(64);
+  expect(refused.stderr).toMatch(/inside the input/);
+  expect(existsSync(join(input, 'clean'))).toBe(false);
+
+  const out = join(scratch, 'dry');
+  const dry = airlock(['scrub', input, '--out', out, '--dry-run']);
+  expect(dry.code).toBe(0);
+  expect(dry.stdout).toMatch(/replace +location\.drone +GPSPosition/);
+  expect(dry.stdout).toMatch(/drop +identity\.device +\w*SerialNumber \(IFD0 › ExifIFD\)/);
+  expect(existsSync(out)).toBe(false);
+});
