@@ -30,7 +30,7 @@ export const flightLogCsvAnalyser: Analyser = {
   },
 };
 
-interface Column {
+export interface Column {
   name: string;
   index: number;
   role: Role;
@@ -50,7 +50,17 @@ interface Tally {
   bytes: number;
 }
 
-export function analyseFlightLogCsv(src: ByteSource, out: Collector): void {
+/** The header of a flight-log CSV, and the lines after it: the start shared by the reader and the rewriter. */
+export interface CsvStart {
+  bom: number;
+  headerLine: Line;
+  header: Cell[];
+  columns: Column[];
+  /** The data lines, lazily. */
+  lines: Generator<Line>;
+}
+
+export function readCsvStart(src: ByteSource): CsvStart {
   if (src.size === 0) throw new AirlockError('AIRLOCK_ERR_EMPTY', 'the CSV file is empty', 0);
   const bom = src.size >= 3 && src.read(0, 3).every((b, i) => b === [0xef, 0xbb, 0xbf][i]) ? 3 : 0;
   const lines = readLines(src, bom);
@@ -61,11 +71,19 @@ export function analyseFlightLogCsv(src: ByteSource, out: Collector): void {
       'no flight-log CSV header (latitude and longitude columns)',
       bom,
     );
-  const columns: Column[] = splitCsvLine(headerLine.text, headerLine.offset).map((c, index) => ({
-    name: c.text,
-    index,
-    role: roleOf(c.text),
-  }));
+  const header = splitCsvLine(headerLine.text, headerLine.offset);
+  const columns: Column[] = header.map((c, index) => ({ name: c.text, index, role: roleOf(c.text) }));
+  return { bom, headerLine, header, columns, lines };
+}
+
+/** The bytes of a cell in the file. */
+export const cellRange = (line: Line, c: Cell): Range => ({
+  offset: byteAt(line, c.start),
+  length: byteLength(line, c.start, c.length),
+});
+
+export function analyseFlightLogCsv(src: ByteSource, out: Collector): void {
+  const { columns, lines } = readCsvStart(src);
   const groups = groupsOf(columns);
   const path = ['CSV'];
   const serials = new Map<string, Tally & { column: string; value: string }>();
@@ -79,10 +97,7 @@ export function analyseFlightLogCsv(src: ByteSource, out: Collector): void {
     const frame = bound(++rows, LIMITS.maxRecords, 'CSV rows', line.offset);
     const cells = splitCsvLine(line.text, line.offset);
     if (cells.length > columns.length) extraCells ??= line.offset;
-    const range = (c: Cell): Range => ({
-      offset: byteAt(line, c.start),
-      length: byteLength(line, c.start, c.length),
-    });
+    const range = (c: Cell): Range => cellRange(line, c);
     const num = (col: Column | undefined): { n: number; cell: Cell } | undefined => {
       const cell = col && cells[col.index];
       if (!cell || !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(cell.text)) return undefined;

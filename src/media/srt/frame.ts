@@ -13,12 +13,18 @@ export interface Item {
   /** The value as a number when it is one (units stripped). */
   num?: number;
   range: Range;
+  /** The whole token the value sits in ("latitude: 53.3", "D 49.21m", "BAROMETER:1.9"), when wider than the value: what a rewriter removes. */
+  token?: Range;
+  /** The group holding the token ("[rel_alt: 5.4 abs_alt: 1.2]", "GPS(lon,lat,n)"): removed once none of its items is left. */
+  group?: Range;
 }
 
 /** A coordinate group written as a tuple, e.g. GPS(lon,lat,n) or HOME (lon, lat, alt m). */
 export interface Tuple {
   key: string;
   values: Item[];
+  /** KEY(...) as written. */
+  token?: Range;
 }
 
 export interface Frame {
@@ -31,6 +37,8 @@ export interface Frame {
   /** GPS(...) / RTK(...): order decided file-wide by the mapper. */
   gps?: Tuple;
   home?: Tuple;
+  /** Earlier GPS/HOME tuples of a cue that holds more than one (damage): reported too, never lost. */
+  dupes: Tuple[];
   /** Named coordinates of the bracketed layout. */
   lat?: Item;
   lon?: Item;
@@ -40,6 +48,8 @@ export interface Frame {
   attitude: Item[];
   /** Tuple-valued attitude (F.PRY, G.PRY, gimbal yaw/pitch/roll). */
   attitudeTuples: Tuple[];
+  /** The cue's timing line: what a player needs to show the cue ('display', always kept). */
+  timing?: Item;
   other: Item[];
   /** Text lines the layout expects but this cue lacks (the truncation signal). */
   missing: string[];
@@ -56,4 +66,12 @@ export const newFrame = (cue: number, offset: number, line: number, layout: Layo
   attitudeTuples: [],
   other: [],
   missing: [],
+  dupes: [],
 });
+
+/** Sets the frame's GPS or HOME tuple; one already set is kept in `dupes`. */
+export function setPositionTuple(f: Frame, slot: 'gps' | 'home', t: Tuple): void {
+  const old = f[slot];
+  if (old) f.dupes.push(old);
+  f[slot] = t;
+}

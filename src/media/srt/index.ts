@@ -16,7 +16,7 @@ import type { Frame } from './frame.js';
 import { parseCue } from './layout.js';
 import { type Line, readLines } from './lines.js';
 import { type MapStats, mapFrame } from './map.js';
-import { decideReading } from './order.js';
+import { decideReading, type Reading } from './order.js';
 
 const BOM = [0xef, 0xbb, 0xbf];
 const CUE_START = /^\s*\d{1,9}\r?\n\d{2}:\d{2}:\d{2}[,.]\d{3} --> /;
@@ -37,7 +37,23 @@ export const srtAnalyser: Analyser = {
   },
 };
 
-export function analyseSrt(src: ByteSource, out: Collector): void {
+/** What one pass over an SRT file holds: shared by the reader and the rewriter. */
+export interface SrtWalk {
+  /** Byte length of the UTF-8 BOM (0 or 3). */
+  start: number;
+  cues: Cue[];
+  /** One frame per cue, same order. */
+  frames: Frame[];
+  reading: Reading;
+  /** Byte offset of every line's first byte, by line number (1-based): where each line ends. */
+  lineStarts: number[];
+  stray?: { first: Line; count: number };
+  /** Set when the last cue is cut short: the reader reports what it read, then throws this. */
+  cut?: AirlockError;
+}
+
+/** Splits the file into cues and frames. Throws for files with no cue (empty, blank, UTF-16, stray text only). */
+export function walkSrt(src: ByteSource): SrtWalk {
   if (src.size === 0) throw new AirlockError('AIRLOCK_ERR_EMPTY', 'the SRT file is empty', 0);
   const head = src.read(0, Math.min(4, src.size));
   if (hasUtf16Bom(head))
@@ -45,17 +61,41 @@ export function analyseSrt(src: ByteSource, out: Collector): void {
   const start = bomLength(head);
 
   let stray: { first: Line; count: number } | undefined;
+  const cues: Cue[] = [];
   const frames: Frame[] = [];
-  let last: Cue | undefined;
-  let before: Cue | undefined;
-  for (const cue of splitCues(readLines(src, start), (line) => {
+  const lineStarts: number[] = [];
+  function* recorded(): Generator<Line> {
+    for (const line of readLines(src, start)) {
+      lineStarts[line.number] = line.offset;
+      yield line;
+    }
+  }
+  for (const cue of splitCues(recorded(), (line) => {
     if (stray) stray.count++;
     else stray = { first: line, count: 1 };
   })) {
-    before = last;
-    last = cue;
+    cues.push(cue);
     frames.push(parseCue(cue));
   }
+  if (frames.length === 0) {
+    if (stray === undefined)
+      throw new AirlockError('AIRLOCK_ERR_EMPTY', 'the SRT file holds only blank lines', 0);
+    throw malformed('no SRT cue found', stray.first.offset);
+  }
+  const walk: SrtWalk = { start, cues, frames, reading: decideReading(frames), lineStarts };
+  if (stray) walk.stray = stray;
+  const last = cues[cues.length - 1];
+  if (last && isCut(last, cues[cues.length - 2])) {
+    walk.cut = truncated(
+      `SRT cue ${last.number} (line ${last.head.number}, byte ${last.head.offset}) ends after ${last.text.length} text line(s)`,
+      src.size,
+    );
+  }
+  return walk;
+}
+
+export function analyseSrt(src: ByteSource, out: Collector): void {
+  const { frames, reading, stray, cut } = walkSrt(src);
   if (stray) {
     out.warn(
       'srt-stray-text',
@@ -63,13 +103,7 @@ export function analyseSrt(src: ByteSource, out: Collector): void {
       stray.first.offset,
     );
   }
-  if (frames.length === 0) {
-    if (stray === undefined)
-      throw new AirlockError('AIRLOCK_ERR_EMPTY', 'the SRT file holds only blank lines', 0);
-    throw malformed('no SRT cue found', stray.first.offset);
-  }
 
-  const reading = decideReading(frames);
   const stats: MapStats = { withFix: 0, noFix: 0 };
   for (const f of frames) mapFrame(f, reading, out, stats);
 
@@ -94,18 +128,15 @@ export function analyseSrt(src: ByteSource, out: Collector): void {
       stats.firstNoFix,
     );
   }
-  if (last && isCut(last, before)) {
-    const err = truncated(
-      `SRT cue ${last.number} (line ${last.head.number}, byte ${last.head.offset}) ends after ${last.text.length} text line(s)`,
-      src.size,
-    );
-    throw err;
-  }
+  if (cut) throw cut;
 }
 
-/** The last cue is cut when it lacks a timing line or has fewer text lines than the cue before it. */
+/**
+ * The last cue is cut when it lacks a timing line or has fewer text lines than the cue before it.
+ * A timed cue with no text after cues with no text is whole: scrub empties cues that way.
+ */
 function isCut(last: Cue, before: Cue | undefined): boolean {
-  if (last.text.length === 0) return true;
+  if (last.text.length === 0 && (!last.timing || !before)) return true;
   if (!before) return false;
   if (before.timing && !last.timing) return true;
   return last.text.length < before.text.length;

@@ -29,7 +29,7 @@ export function parseCue(cue: Cue): Frame {
         : layout === 'one-line'
           ? parseOneLine(cue)
           : unknownCue(cue);
-  if (cue.timing) frame.other.unshift(itemAt(cue.timing, 'timing', 0, cue.timing.text));
+  if (cue.timing) frame.timing = itemAt(cue.timing, 'timing', 0, cue.timing.text);
   return frame;
 }
 

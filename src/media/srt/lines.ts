@@ -15,21 +15,77 @@ export interface Line {
   number: number;
   /** True when every byte is ASCII, so character index = byte index. */
   ascii: boolean;
+  /** For other lines: the byte offset (from `offset`) of every UTF-16 unit of `text`, and of its end. */
+  map?: Uint32Array;
 }
 
 const CHUNK = 64 * 1024;
-const decoder = new TextDecoder('utf-8', { fatal: false });
 
 /** Byte offset in the file of the character at `index` in `line.text`. */
 export function byteAt(line: Line, index: number): number {
-  if (line.ascii) return line.offset + index;
-  return line.offset + Buffer.byteLength(line.text.slice(0, index), 'utf8');
+  if (line.ascii || !line.map) return line.offset + index;
+  return line.offset + (line.map[index] as number);
 }
 
 /** Byte length of `length` characters starting at `index` in `line.text`. */
 export function byteLength(line: Line, index: number, length: number): number {
-  if (line.ascii) return length;
-  return Buffer.byteLength(line.text.slice(index, index + length), 'utf8');
+  if (line.ascii || !line.map) return length;
+  return (line.map[index + length] as number) - (line.map[index] as number);
+}
+
+const cont = (b: number | undefined, lo = 0x80, hi = 0xbf): boolean => b !== undefined && b >= lo && b <= hi;
+
+/**
+ * UTF-8 → text, with the byte offset of every UTF-16 unit. Each byte that starts no valid
+ * sequence becomes one U+FFFD, so offsets stay exact on damaged text (a flipped bit in a CSV
+ * header must not shift every cell range after it).
+ */
+export function decodeWithMap(b: Uint8Array): { text: string; map: Uint32Array } {
+  const units: number[] = [];
+  const map = new Uint32Array(b.length * 2 + 1);
+  let u = 0;
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i] as number;
+    let cp = 0xfffd;
+    let n = 1;
+    if (c < 0x80) cp = c;
+    else if (c >= 0xc2 && c <= 0xdf && cont(b[i + 1])) {
+      cp = ((c & 0x1f) << 6) | ((b[i + 1] as number) & 0x3f);
+      n = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      const lo = c === 0xe0 ? 0xa0 : 0x80;
+      const hi = c === 0xed ? 0x9f : 0xbf;
+      if (cont(b[i + 1], lo, hi) && cont(b[i + 2])) {
+        cp = ((c & 0x0f) << 12) | (((b[i + 1] as number) & 0x3f) << 6) | ((b[i + 2] as number) & 0x3f);
+        n = 3;
+      }
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      const lo = c === 0xf0 ? 0x90 : 0x80;
+      const hi = c === 0xf4 ? 0x8f : 0xbf;
+      if (cont(b[i + 1], lo, hi) && cont(b[i + 2]) && cont(b[i + 3])) {
+        cp =
+          ((c & 0x07) << 18) |
+          (((b[i + 1] as number) & 0x3f) << 12) |
+          (((b[i + 2] as number) & 0x3f) << 6) |
+          ((b[i + 3] as number) & 0x3f);
+        n = 4;
+      }
+    }
+    if (cp > 0xffff) {
+      units.push(0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + ((cp - 0x10000) & 0x3ff));
+      map[u++] = i;
+      map[u++] = i;
+    } else {
+      units.push(cp);
+      map[u++] = i;
+    }
+    i += n;
+  }
+  map[u] = b.length;
+  let text = '';
+  for (let k = 0; k < units.length; k += 8192) text += String.fromCharCode(...units.slice(k, k + 8192));
+  return { text, map: map.slice(0, u + 1) };
 }
 
 /**
@@ -55,7 +111,13 @@ export function* readLines(src: ByteSource, start = 0): Generator<Line> {
         break;
       }
     }
-    const line: Line = { text: decoder.decode(bytes), offset: lineStart, number: number++, ascii };
+    let line: Line;
+    if (ascii)
+      line = { text: Buffer.from(bytes).toString('latin1'), offset: lineStart, number: number++, ascii };
+    else {
+      const { text, map } = decodeWithMap(bytes);
+      line = { text, offset: lineStart, number: number++, ascii, map };
+    }
     pending = [];
     pendingLen = 0;
     lineStart = end;

@@ -42,6 +42,20 @@ export function mapFrame(f: Frame, reading: Reading, out: Collector, stats: MapS
       });
     }
   }
+  for (const t of f.dupes) {
+    const p = tuplePosition(t, reading, t.key === 'HOME', other);
+    if (p && p !== 'no-fix') {
+      const category = t.key === 'HOME' ? 'location.operator' : 'location.drone';
+      add({ category, tag: p.tag, ranges: p.ranges, value: { kind: 'position', position: p.position } });
+    }
+  }
+  if (f.timing)
+    add({
+      category: 'display',
+      tag: 'timing',
+      ranges: [f.timing.range],
+      value: { kind: 'text', text: f.timing.text },
+    });
   if (f.time)
     add({
       category: 'time',

@@ -1,4 +1,5 @@
 /** Small readers shared by the layout parsers: numbers, dates, tuples, items with byte ranges. */
+import type { Range } from '../../findings/model.js';
 import type { Item, Tuple } from './frame.js';
 import { byteAt, byteLength, type Line } from './lines.js';
 
@@ -22,6 +23,12 @@ export function itemAt(line: Line, key: string, index: number, text: string): It
   return item;
 }
 
+/** The bytes of characters [start, end) of `line`. */
+export const spanOf = (line: Line, start: number, end: number): Range => ({
+  offset: byteAt(line, start),
+  length: byteLength(line, start, end - start),
+});
+
 const DATE = /\d{4}[-./]\d{1,2}[-./]\d{1,2}[ T]\d{1,2}:\d{2}:\d{2}(?:[.,:]\d+)*/;
 
 /** The capture date-time a line holds, as written. */
@@ -39,12 +46,13 @@ export function tuplesIn(line: Line): { tuple: Tuple; start: number; end: number
   for (const m of line.text.matchAll(TUPLE)) {
     const key = m[1] as string;
     const body = m[2] as string;
-    const bodyStart = (m.index ?? 0) + m[0].indexOf('(') + 1;
-    out.push({
-      tuple: { key, values: splitValues(line, key, body, bodyStart) },
-      start: m.index ?? 0,
-      end: (m.index ?? 0) + m[0].length,
-    });
+    const start = m.index ?? 0;
+    const end = start + m[0].length;
+    const bodyStart = start + m[0].indexOf('(') + 1;
+    const token = spanOf(line, start, end);
+    const values = splitValues(line, key, body, bodyStart);
+    for (const v of values) v.group = token;
+    out.push({ tuple: { key, values, token }, start, end });
   }
   return out;
 }
@@ -76,8 +84,11 @@ export function pairsIn(
   for (const m of text.matchAll(pattern)) {
     const key = (m[1] as string).trim();
     const value = m[2] as string;
-    const valueIndex = (m.index ?? 0) + m[0].length - value.length;
-    out.push({ key, item: itemAt(line, key, base + valueIndex, value) });
+    const at = m.index ?? 0;
+    const valueIndex = at + m[0].length - value.length;
+    const item = itemAt(line, key, base + valueIndex, value);
+    item.token = spanOf(line, base + at, base + at + m[0].length);
+    out.push({ key, item });
   }
   return out;
 }

@@ -8,7 +8,7 @@
  */
 import type { Cue } from '../cues.js';
 import { type Frame, newFrame } from '../frame.js';
-import { dateIn, pairsIn } from '../tokens.js';
+import { dateIn, pairsIn, spanOf } from '../tokens.js';
 
 const GROUP = /\[([^[\]]*)\]/g;
 // Bounded repeats: a hostile 1 MB line must not make these regexes quadratic.
@@ -32,7 +32,9 @@ export function parseBracketed(cue: Cue): Frame {
     const gimbal: Frame['attitude'] = [];
     for (const g of line.text.matchAll(GROUP)) {
       const base = (g.index ?? 0) + 1;
+      const group = spanOf(line, g.index ?? 0, (g.index ?? 0) + g[0].length);
       for (const { key, item } of pairsIn(line, g[1] as string, base, IN_GROUP)) {
+        item.group = group;
         if (key === 'latitude') f.lat = item;
         else if (key === 'longitude' || key === 'longtitude') f.lon = item;
         else if (key === 'abs_alt') f.alt = item;

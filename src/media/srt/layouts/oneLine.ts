@@ -5,9 +5,9 @@
  * Commas inside parentheses belong to the tuple, so fields are split at depth 0.
  */
 import type { Cue } from '../cues.js';
-import { type Frame, newFrame } from '../frame.js';
+import { type Frame, newFrame, setPositionTuple } from '../frame.js';
 import type { Line } from '../lines.js';
-import { dateIn, itemAt, tuplesIn } from '../tokens.js';
+import { dateIn, itemAt, spanOf, tuplesIn } from '../tokens.js';
 
 /** D (distance to home), H (height), H.S / V.S (speeds): flight state. */
 const ATTITUDE = new Set(['D', 'H', 'H.S', 'V.S']);
@@ -28,8 +28,8 @@ export function parseOneLine(cue: Cue): Frame {
       const tuple = tuples.find((t) => t.start >= at && t.start < end);
       if (tuple) {
         const k = tuple.tuple.key;
-        if (k === 'GPS' || k === 'RTK') f.gps = tuple.tuple;
-        else if (k === 'HOME') f.home = tuple.tuple;
+        if (k === 'GPS' || k === 'RTK') setPositionTuple(f, 'gps', tuple.tuple);
+        else if (k === 'HOME') setPositionTuple(f, 'home', tuple.tuple);
         else f.attitudeTuples.push(tuple.tuple);
         continue;
       }
@@ -49,6 +49,7 @@ function addField(f: Frame, line: Line, field: string, at: number): void {
   const key = m[1] as string;
   const value = (m[2] as string).trim();
   const item = itemAt(line, key, at + field.length - value.length, value);
+  item.token = spanOf(line, at, at + field.length);
   (ATTITUDE.has(key) ? f.attitude : f.other).push(item);
 }
 

@@ -1,0 +1,90 @@
+/**
+ * The SRT rewriter: the reader's own walk (walkSrt), a Decision per finding, and edits on the
+ * text lines that carry them. Cue numbers, timings, blank lines, the BOM and line endings are
+ * copied as they are, so the output is still a subtitle file a video player shows.
+ *
+ * Output per layout (default policy):
+ *   bracketed: "[latitude: 53.3700000] [longitude: 6.4600000] [abs_alt: -100.000]"; a
+ *     dropped datum loses its "key: value" pair, and its [group] once the group is empty;
+ *   HOME/GPS: "GPS(149.0250000,-20.2500000)", HOME(...) gone, "2017.08.05" for the time;
+ *   one-line: "GPS (-58.8500000, -34.2400000)": dropped fields go with their ", ".
+ * A text line left with no value is removed (its <font> markup stays, so tags still pair up);
+ * a cue left with no text line keeps its number and timing. Damaged input (empty, cut short)
+ * throws the reader's own error: nothing half-read is ever written.
+ */
+import { truncated } from '../../core/errors.js';
+import { bound } from '../../core/limits.js';
+import type { ByteSource } from '../../core/source.js';
+import type { Decide, RewriteResult, Rewriter } from '../../scrub/types.js';
+import { type SrtWalk, walkSrt } from './index.js';
+import type { Line } from './lines.js';
+import { planFrame } from './rewrite-frame.js';
+import { editLine, markupOf, outermost } from './rewrite-line.js';
+import { contentEnd, type Patch, removal, splice } from './splice.js';
+
+/** The whole file is held in memory to write the output: an hour of 60 fps telemetry is ~100 MB. */
+export const maxSrtRewriteBytes = 1024 ** 3;
+
+export const srtRewriter: Rewriter = {
+  id: 'srt',
+  rewrite(src, decide) {
+    return rewriteSrt(src, decide);
+  },
+};
+
+export function rewriteSrt(src: ByteSource, decide: Decide): RewriteResult {
+  bound(src.size, maxSrtRewriteBytes, 'SRT size in bytes for a rewrite', 0);
+  const walk = walkSrt(src);
+  if (walk.cut) throw walk.cut;
+  const input = src.read(0, src.size);
+  const notes = new Set<string>();
+  const patches: Patch[] = [];
+  const nextStart = (line: Line): number => walk.lineStarts[line.number + 1] ?? src.size;
+
+  // Text lines each cue keeps: the reader judges a file cut by its last two cues' counts.
+  const kept: number[] = [];
+  walk.frames.forEach((frame, i) => {
+    const cue = walk.cues[i];
+    if (!cue) return;
+    kept[i] = cue.text.length;
+    const { edits, items } = planFrame(frame, cue, walk.reading, decide, notes);
+    if (edits.length === 0) return;
+    for (const line of cue.text) {
+      const end = contentEnd(input, line.offset, nextStart(line));
+      const inLine = (r: { offset: number }) => r.offset >= line.offset && r.offset < end;
+      const mine = outermost(edits.filter((e) => inLine(e.span)));
+      if (mine.length === 0) continue;
+      const raw = Buffer.from(input.subarray(line.offset, end)).toString('latin1');
+      let text = editLine(raw, line.offset, mine);
+      const anyLeft = items.some((x) => x.kept && inLine(x.item.range));
+      if (!anyLeft && mine.some((e) => e.text === undefined)) text = markupOf(text);
+      if (text.trim() === '') {
+        patches.push(removal(line.offset, nextStart(line) - line.offset));
+        kept[i] = (kept[i] ?? 1) - 1;
+      } else
+        patches.push({ offset: line.offset, length: end - line.offset, bytes: Buffer.from(text, 'latin1') });
+    }
+  });
+  refuseCutEnd(walk, kept, src.size);
+  return { bytes: splice(input, patches), notes: [...notes] };
+}
+
+/**
+ * A last cue left with fewer text lines than the one before it would read back as cut short,
+ * and it is: real files lose lines uniformly, only a cue cut mid-line ("GPS (-") loses more.
+ * Refused with the reader's error rather than written and failed at verification.
+ */
+function refuseCutEnd(walk: SrtWalk, kept: number[], size: number): void {
+  const n = walk.cues.length;
+  const last = walk.cues[n - 1];
+  const lastKept = kept[n - 1] ?? 0;
+  const beforeKept = n > 1 ? kept[n - 2] : undefined;
+  // The reader's isCut, on the counts the output will have.
+  const cut =
+    (lastKept === 0 && beforeKept === undefined) || (beforeKept !== undefined && lastKept < beforeKept);
+  if (!last || !cut) return;
+  throw truncated(
+    `SRT cue ${last.number} (line ${last.head.number}, byte ${last.head.offset}) holds less than the cue before it once scrubbed`,
+    size,
+  );
+}

@@ -1,0 +1,46 @@
+/** dji_srt_parser (dev dependency) as the independent reader of SRT files, before and after scrub. */
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+type Raw = Record<string, unknown>;
+const DJISRTParser = require('dji_srt_parser') as (
+  data: string,
+  name: string,
+) => { setSmoothing(n: number): unknown; rawMetadata(): Raw[] } | null;
+
+export interface OracleCue {
+  drone?: { lat: number; lon: number };
+  home?: { lat: number; lon: number };
+}
+
+/** Per cue, what dji_srt_parser reads (0,0 is "no fix"); undefined when it cannot parse the text. */
+export function oracleCues(text: string, name = 'clip.SRT'): OracleCue[] | undefined {
+  const silence = console.error;
+  console.error = () => {};
+  try {
+    const p = DJISRTParser(text, name);
+    if (!p) return undefined;
+    p.setSmoothing(0);
+    return p.rawMetadata().map(cueOf);
+  } catch {
+    return undefined;
+  } finally {
+    console.error = silence;
+  }
+}
+
+const num = (x: unknown): number | undefined => (typeof x === 'number' ? x : undefined);
+
+function cueOf(raw: Raw): OracleCue {
+  const out: OracleCue = {};
+  const gps = raw.GPS as unknown[] | undefined;
+  let lat = num(raw.latitude ?? raw.LATITUDE);
+  let lon = num(raw.longitude ?? raw.longtitude ?? raw.LONGITUDE);
+  if (gps) [lon, lat] = [num(gps[0]), num(gps[1])];
+  if (lat !== undefined && lon !== undefined && !(lat === 0 && lon === 0)) out.drone = { lat, lon };
+  const home = raw.HOME as unknown[] | undefined;
+  const hlon = num(home?.[0]);
+  const hlat = num(home?.[1]);
+  if (hlat !== undefined && hlon !== undefined) out.home = { lat: hlat, lon: hlon };
+  return out;
+}
