@@ -5,17 +5,12 @@
 import { statSync } from 'node:fs';
 import { AirlockError, asAirlockError } from '../core/errors.js';
 import { FileSource } from '../core/source.js';
-import type { Category, Finding, Position } from '../findings/model.js';
+import type { Finding } from '../findings/model.js';
 import { type AnalysisResult, analyseSource, errorOf } from '../media/registry.js';
-import { mediaAction, type Policy, zoneHits } from '../policy/index.js';
-import type { FileReport, ZoneHitReport } from '../report/model.js';
-
-type Role = ZoneHitReport['role'];
-const ROLE_OF: Partial<Record<Category, Role>> = {
-  'location.drone': 'drone',
-  'location.operator': 'operator',
-  'location.target': 'target',
-};
+import { mediaAction, type Policy } from '../policy/index.js';
+import type { FileReport } from '../report/model.js';
+import { type FilePlan, planFile } from '../scrub/plan.js';
+import { rewriterFor } from '../scrub/registry.js';
 
 /** Inspect one path. Never throws: whatever goes wrong becomes the report's status and error. */
 export function inspectFile(path: string, policy: Policy): FileReport {
@@ -62,8 +57,10 @@ export function errorReport(path: string, size: number | null, error: AirlockErr
   };
 }
 
+/** Inspect says what scrub will do, so it asks scrub's own planner (one answer, not two). */
 function applyPolicy(path: string, size: number, r: AnalysisResult, policy: Policy): FileReport {
-  const findings = r.findings.map((f) => withAction(f, policy));
+  const plan = planFile(r, policy, rewriterFor);
+  const findings = r.findings.map((f) => withAction(f, policy, plan));
   const report: FileReport = {
     path,
     size,
@@ -72,27 +69,22 @@ function applyPolicy(path: string, size: number, r: AnalysisResult, policy: Poli
     findings,
     warnings: r.warnings,
     facts: r.facts,
-    zones: zonesOf(findings, policy),
+    zones: plan.kind === 'copy' ? [] : plan.zones,
   };
   if (r.reason !== undefined) report.reason = r.reason;
   if (r.error !== undefined) report.error = r.error;
   return report;
 }
 
-function withAction(f: Finding, policy: Policy): Finding {
+function withAction(f: Finding, policy: Policy, plan: FilePlan): Finding {
+  // A file scrub will not copy (zone, flight record, unreadable): every finding is withheld with it.
+  if (plan.kind === 'withhold') return { ...f, action: 'withhold', actionReason: plan.detail };
+  if (plan.kind === 'rewrite' && plan.zones.length > 0 && f.category.startsWith('location.')) {
+    const names = plan.zones.map((z) => z.zone).join(', ');
+    return { ...f, action: 'drop', actionReason: `inside protected zone ${names}: location dropped` };
+  }
   const { action, reason } = mediaAction(f, policy);
   const out: Finding = { ...f, action };
   if (reason !== undefined) out.actionReason = reason;
   return out;
-}
-
-/** Which protected zones the file's positions fall in (one hit per zone and role). */
-function zonesOf(findings: readonly Finding[], policy: Policy): ZoneHitReport[] {
-  const positions: { role: Role; position: Position }[] = [];
-  for (const f of findings) {
-    const role = ROLE_OF[f.category];
-    if (role && f.value.kind === 'position') positions.push({ role, position: f.value.position });
-  }
-  if (positions.length === 0 || policy.zones.length === 0) return [];
-  return zoneHits(positions, policy);
 }
