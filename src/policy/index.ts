@@ -1,6 +1,16 @@
 /** The policy: airlock.yaml's schema, loader, defaults, profiles, media decisions and zones. */
 export { DEFAULT_POLICY_YAML } from './default-yaml.js';
 export { defaultPolicy } from './defaults.js';
+export {
+  type ConnectionRequest,
+  type DnsDecision,
+  EgressGate,
+  type OpenDecision,
+  REASONS,
+  type ReasonCode,
+  type UnlockWindow,
+  type UpstreamDecision,
+} from './egress/index.js';
 export { policyHash } from './hash.js';
 export { loadPolicyFile, parsePolicy } from './load.js';
 export { type MediaDecision, mediaAction } from './media-action.js';

@@ -1,0 +1,302 @@
+/**
+ * The egress gate: sans-IO (mitmproxy's shape). Events in — a connection opens, bytes go up, it
+ * closes, a DNS query arrives — verdicts out. The clock is passed in; no sockets, no globals, so
+ * audit replays a capture through the same gate the gateway runs live.
+ *
+ * Decisions, in order (first that applies):
+ *  1. local traffic (req.local): cloud-metadata addresses refused unless in allowedPrivateCidrs;
+ *     otherwise monitor allows, else the policy's local.mdns / local.dhcp / local.lan decide.
+ *  2. a loopback/private/link-local/metadata/reserved address outside allowedPrivateCidrs is
+ *     refused in EVERY mode (never an open proxy into the box's networks).
+ *  3. monitor: allowed, counted, no budget.
+ *  4. sealed: refused (unlock windows do not open a sealed gate: switch to one-way for that).
+ *  5. one-way: UDP other than DNS refused (QUIC included); no name refused; an open unlock window
+ *     for the name allows without budgets; else the most specific allowlist entry allows within
+ *     budgets; else refused.
+ *
+ * Budgets (one-way): a connection may send `upstreamBytesPerConnection` bytes: the byte AT the
+ * budget passes, the next is cut. The rolling hourly budget is kept per allowlist ENTRY (for
+ * 'host.example' that is the host; for '*.example' all names under it share one budget, since an
+ * app picks its own sub-domains and could otherwise spread an upload over them). Bytes sent while
+ * a window is open are not counted against budgets; when the window closes, a connection it
+ * allowed is cut unless the host is also allowlisted, in which case budgets apply from then on.
+ */
+import type { AllowEntry, NetworkPolicy, Policy } from '../types.js';
+import { type CompiledCidr, classifyIp, compileCidrs, matchingCidr, parseIp } from './address.js';
+import { DnsRateLimiter, MINUTE_MS } from './dns-rate.js';
+import { RollingLedger } from './ledger.js';
+import { mostSpecific, normalizeName } from './names.js';
+import {
+  type ConnectionRequest,
+  type DnsDecision,
+  type OpenDecision,
+  REASONS,
+  type ReasonCode,
+  type UnlockWindow,
+  type UpstreamDecision,
+} from './types.js';
+
+interface Connection {
+  name: string | undefined;
+  /** Unbounded: monitor or allowed local traffic. */
+  unbounded: boolean;
+  /** Allowed by the allowlist (not only by a window). */
+  allowlisted: boolean;
+  ledger: string;
+  perConnection: number;
+  perHour: number;
+  /** Bytes counted against the budgets (outside windows). */
+  sent: number;
+  cut?: ReasonCode;
+}
+
+const DHCP_PORTS = new Set([67, 68, 546, 547]);
+
+export class EgressGate {
+  private net: NetworkPolicy;
+  private cidrs: CompiledCidr[];
+  private windows: UnlockWindow[];
+  private readonly conns = new Map<string, Connection>();
+  private readonly ledger = new RollingLedger();
+  private dnsRate: DnsRateLimiter;
+  private lastPruneMs = Number.NEGATIVE_INFINITY;
+
+  constructor(policy: Policy, opts?: { windows?: UnlockWindow[] }) {
+    this.net = policy.network;
+    this.cidrs = compileCidrs(policy.network.allowedPrivateCidrs);
+    this.windows = normalizeWindows(opts?.windows ?? []);
+    this.dnsRate = new DnsRateLimiter(policy.network.dns.maxQueriesPerMinute);
+  }
+
+  /** Replace the unlock windows (the store is their source of truth). */
+  setWindows(windows: UnlockWindow[]): void {
+    this.windows = normalizeWindows(windows);
+  }
+
+  /**
+   * Swap the policy (gateway reload) keeping the hourly ledger, so a reload cannot reset a
+   * budget. Open connections keep the budgets they were opened with.
+   */
+  setPolicy(policy: Policy): void {
+    this.net = policy.network;
+    this.cidrs = compileCidrs(policy.network.allowedPrivateCidrs);
+    if (policy.network.dns.maxQueriesPerMinute !== this.dnsRate.maxPerMinute) {
+      this.dnsRate = new DnsRateLimiter(policy.network.dns.maxQueriesPerMinute);
+    }
+  }
+
+  open(req: ConnectionRequest, nowMs: number): OpenDecision {
+    this.maybePrune(nowMs);
+    const name = req.name === undefined ? undefined : normalizeName(req.name);
+    const destination = name ?? req.ip;
+    const block = (reason: ReasonCode, detail?: string): OpenDecision => ({
+      verdict: 'block',
+      reason,
+      detail: detail ?? REASONS[reason],
+      destination,
+      connectionBudget: 0,
+    });
+    const allow = (conn: Connection, reason: ReasonCode, extra: Partial<OpenDecision> = {}): OpenDecision => {
+      this.conns.set(req.id, conn);
+      const hourLeft = conn.perHour - this.ledger.total(conn.ledger, nowMs);
+      return {
+        verdict: 'allow',
+        reason,
+        detail: REASONS[reason],
+        destination,
+        connectionBudget: conn.unbounded ? Number.POSITIVE_INFINITY : Math.min(conn.perConnection, hourLeft),
+        ledger: conn.ledger,
+        ...extra,
+      };
+    };
+    const unbounded = (): Connection => ({
+      name,
+      unbounded: true,
+      allowlisted: false,
+      ledger: destination,
+      perConnection: Number.POSITIVE_INFINITY,
+      perHour: Number.POSITIVE_INFINITY,
+      sent: 0,
+    });
+
+    const ip = parseIp(req.ip);
+    if (!ip) return block('bad-address', `${REASONS['bad-address']}: '${req.ip}'`);
+    const kind = classifyIp(ip);
+    const cidr = kind === 'public' ? undefined : matchingCidr(ip, this.cidrs);
+
+    if (req.local) {
+      if (kind === 'metadata' && !cidr)
+        return block('metadata-destination', `${REASONS['metadata-destination']}: ${req.ip}`);
+      if (this.net.mode === 'monitor') return allow(unbounded(), 'monitor');
+      const which = localKind(req);
+      const detail = `local ${which} traffic`;
+      return this.net.local[which] === 'allow'
+        ? { ...allow(unbounded(), 'local-allowed'), detail: `${detail} allowed by the policy` }
+        : block('local-blocked', `${detail} blocked by the policy (local.${which}: block)`);
+    }
+    if (kind !== 'public' && !cidr) {
+      return kind === 'metadata'
+        ? block('metadata-destination', `${REASONS['metadata-destination']}: ${req.ip}`)
+        : block('private-destination', `${kind} destination ${req.ip} is outside allowedPrivateCidrs`);
+    }
+
+    switch (this.net.mode) {
+      case 'monitor':
+        return allow(unbounded(), 'monitor');
+      case 'sealed':
+        return block('sealed');
+      case 'one-way':
+        break;
+    }
+
+    const dns = req.app === 'dns' || (req.app === undefined && req.proto === 'udp' && req.port === 53);
+    if (req.proto === 'udp' && !dns)
+      return block('udp-not-dns', `${REASONS['udp-not-dns']} (${req.app ?? 'udp'})`);
+    if (!name) {
+      return block(
+        'no-name',
+        req.name === undefined ? REASONS['no-name'] : `'${req.name}' is not a valid host name`,
+      );
+    }
+    if (dns && name.length > this.net.dns.maxNameLength) {
+      return block(
+        'dns-name-too-long',
+        `${REASONS['dns-name-too-long']} (${name.length} > ${this.net.dns.maxNameLength})`,
+      );
+    }
+    const matched = mostSpecific(this.net.allow, (e) => e.host, name);
+    const window = this.openWindow(name, nowMs);
+    if (window) {
+      const conn = this.budgetedConnection(name, matched);
+      return allow(conn, 'unlock-window', {
+        window,
+        ...(matched ? { matched } : {}),
+        detail: `unlock window for ${window.host} open until ${new Date(window.untilMs).toISOString()}: ${window.reason}`,
+        connectionBudget: Number.POSITIVE_INFINITY,
+      });
+    }
+    if (!matched) return block('not-allowlisted', `${name}: ${REASONS['not-allowlisted']}`);
+    const conn = this.budgetedConnection(name, matched);
+    const hourLeft = conn.perHour - this.ledger.total(conn.ledger, nowMs);
+    if (hourLeft <= 0) {
+      return block(
+        'hour-budget-spent',
+        `${REASONS['hour-budget-spent']} (${conn.ledger}: ${conn.perHour} bytes)`,
+      );
+    }
+    return allow(conn, 'allowlisted', { matched, detail: `${name} matches allowlist entry ${matched.host}` });
+  }
+
+  upstream(connId: string, bytes: number, nowMs: number): UpstreamDecision {
+    const c = this.conns.get(connId);
+    if (!c) return cutWith('unknown-connection');
+    if (c.cut) return cutWith(c.cut);
+    const n = Number.isFinite(bytes) && bytes > 0 ? Math.floor(bytes) : 0;
+    if (c.unbounded) {
+      c.sent += n;
+      this.ledger.add(c.ledger, n, nowMs);
+      return { pass: n, cut: false };
+    }
+    if (c.name !== undefined && this.openWindow(c.name, nowMs)) {
+      return { pass: n, cut: false, reason: 'unlock-window', detail: REASONS['unlock-window'] };
+    }
+    if (!c.allowlisted) {
+      c.cut = 'unlock-expired';
+      return cutWith('unlock-expired');
+    }
+    const connLeft = Math.max(0, c.perConnection - c.sent);
+    const hourLeft = Math.max(0, c.perHour - this.ledger.total(c.ledger, nowMs));
+    const pass = Math.min(n, connLeft, hourLeft);
+    c.sent += pass;
+    this.ledger.add(c.ledger, pass, nowMs);
+    if (pass === n) return { pass, cut: false };
+    c.cut = connLeft <= hourLeft ? 'connection-budget' : 'hour-budget';
+    const limit =
+      c.cut === 'connection-budget'
+        ? `${c.perConnection} bytes`
+        : `${c.perHour} bytes per hour for ${c.ledger}`;
+    return { pass, cut: true, reason: c.cut, detail: `${REASONS[c.cut]} (${limit})` };
+  }
+
+  close(connId: string, nowMs: number): void {
+    this.conns.delete(connId);
+    this.maybePrune(nowMs);
+  }
+
+  /**
+   * A DNS query from `client` (the gateway's DNS server asks before forwarding). Sealed answers
+   * nothing (query names are an upload channel too); one-way answers allowlisted or unlocked
+   * names within the length and per-client rate limits; monitor answers everything.
+   */
+  openDns(qname: string, nowMs: number, client = '*'): DnsDecision {
+    this.maybePrune(nowMs);
+    const name = normalizeName(qname);
+    const shown = name ?? qname.toLowerCase();
+    const out = (verdict: 'allow' | 'block', reason: ReasonCode, detail?: string, matched?: AllowEntry) => ({
+      verdict,
+      reason,
+      detail: detail ?? REASONS[reason],
+      name: shown,
+      ...(matched ? { matched } : {}),
+    });
+    if (this.net.mode === 'monitor') return out('allow', 'monitor');
+    if (this.net.mode === 'sealed') return out('block', 'sealed');
+    if (!this.dnsRate.admit(client, nowMs)) {
+      return out('block', 'dns-rate', `${REASONS['dns-rate']} (${this.net.dns.maxQueriesPerMinute}/min)`);
+    }
+    if (!name) return out('block', 'dns-bad-name');
+    if (name.length > this.net.dns.maxNameLength) {
+      return out(
+        'block',
+        'dns-name-too-long',
+        `${REASONS['dns-name-too-long']} (${name.length} > ${this.net.dns.maxNameLength})`,
+      );
+    }
+    const window = this.openWindow(name, nowMs);
+    if (window) return out('allow', 'unlock-window', `unlock window for ${window.host}: ${window.reason}`);
+    const matched = mostSpecific(this.net.allow, (e) => e.host, name);
+    return matched
+      ? out('allow', 'allowlisted', `${name} matches allowlist entry ${matched.host}`, matched)
+      : out('block', 'not-allowlisted', `${name}: ${REASONS['not-allowlisted']}`);
+  }
+
+  /** The open window covering `name` at `nowMs` (most specific first), if any. */
+  private openWindow(name: string, nowMs: number): UnlockWindow | undefined {
+    const open = this.windows.filter((w) => w.fromMs <= nowMs && nowMs < w.untilMs);
+    return open.length === 0 ? undefined : mostSpecific(open, (w) => w.host, name);
+  }
+
+  private budgetedConnection(name: string, matched: AllowEntry | undefined): Connection {
+    const b = this.net.budgets;
+    return {
+      name,
+      unbounded: false,
+      allowlisted: matched !== undefined,
+      ledger: matched?.host ?? name,
+      perConnection: matched?.budget?.upstreamBytesPerConnection ?? b.upstreamBytesPerConnection,
+      perHour: matched?.budget?.upstreamBytesPerHour ?? b.upstreamBytesPerHour,
+      sent: 0,
+    };
+  }
+
+  private maybePrune(nowMs: number): void {
+    if (nowMs - this.lastPruneMs < MINUTE_MS) return;
+    this.lastPruneMs = nowMs;
+    this.ledger.prune(nowMs);
+    this.dnsRate.prune(nowMs);
+  }
+}
+
+function cutWith(reason: ReasonCode): UpstreamDecision {
+  return { pass: 0, cut: true, reason, detail: REASONS[reason] };
+}
+
+function localKind(req: ConnectionRequest): 'mdns' | 'dhcp' | 'lan' {
+  if (req.proto === 'udp' && req.port === 5353) return 'mdns';
+  if (req.proto === 'udp' && DHCP_PORTS.has(req.port)) return 'dhcp';
+  return 'lan';
+}
+
+function normalizeWindows(windows: UnlockWindow[]): UnlockWindow[] {
+  return windows.map((w) => ({ ...w, host: w.host.toLowerCase().replace(/\.$/, '') }));
+}

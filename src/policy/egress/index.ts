@@ -1,0 +1,14 @@
+/** The egress decision core shared by audit and gateway. */
+export { type AddressClass, classifyIp, parseIp } from './address.js';
+export { EgressGate } from './gate.js';
+export { HOUR_MS } from './ledger.js';
+export { matchesPattern, mostSpecific, normalizeName } from './names.js';
+export {
+  type ConnectionRequest,
+  type DnsDecision,
+  type OpenDecision,
+  REASONS,
+  type ReasonCode,
+  type UnlockWindow,
+  type UpstreamDecision,
+} from './types.js';

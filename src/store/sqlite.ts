@@ -1,0 +1,300 @@
+/**
+ * The embedded store: SQLite through better-sqlite3, WAL mode (readers never block the gateway's
+ * writer), schema migrations on open. The file path comes from the policy's store settings.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { AirlockError } from '../core/errors.js';
+import { normalizeName } from '../policy/egress/names.js';
+import type { StorePolicy } from '../policy/types.js';
+import { chainMac } from './log-chain.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import type {
+  ChainCheck,
+  ChainedLogRow,
+  LogRow,
+  NewUnlockWindow,
+  Store,
+  StoredUnlockWindow,
+} from './types.js';
+
+export interface SqliteStoreOptions {
+  /** HMAC key for the event log; kept outside the database (policy store.hmacKeyFile). */
+  hmacKey?: Uint8Array;
+  readonly?: boolean;
+}
+
+interface WindowRow {
+  id: number;
+  host: string;
+  from_ms: number;
+  until_ms: number;
+  reason: string;
+  created_ms: number;
+  created_by: string | null;
+}
+
+interface LogDbRow {
+  seq: number;
+  body: string;
+  prev_mac: string;
+  mac: string;
+}
+
+/** Opens the store at the policy's sqlitePath (relative paths: relative to `baseDir`, the policy file's folder). */
+export function openSqliteStore(
+  settings: StorePolicy,
+  baseDir: string,
+  opts?: SqliteStoreOptions,
+): SqliteStore {
+  const path = isAbsolute(settings.sqlitePath) ? settings.sqlitePath : resolve(baseDir, settings.sqlitePath);
+  return new SqliteStore(path, opts);
+}
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly key: Uint8Array | undefined;
+
+  /** `path` may be ':memory:' (tests). */
+  constructor(
+    readonly path: string,
+    opts: SqliteStoreOptions = {},
+  ) {
+    this.key = opts.hmacKey;
+    try {
+      this.db = new Database(path, {
+        readonly: opts.readonly ?? false,
+        fileMustExist: opts.readonly ?? false,
+      });
+      this.db.pragma('busy_timeout = 5000');
+      if (!opts.readonly) {
+        this.db.pragma('journal_mode = WAL');
+        // WAL + NORMAL: a killed process loses nothing committed; a power cut may lose the last commits.
+        this.db.pragma('synchronous = NORMAL');
+        this.migrate();
+      } else {
+        this.checkVersion(this.currentVersion());
+      }
+    } catch (e) {
+      throw asStoreError(e, path);
+    }
+  }
+
+  /** The schema version the database is at. */
+  schemaVersion(): number {
+    return this.currentVersion();
+  }
+
+  /** 'wal' when write-ahead logging is on (':memory:' databases report 'memory'). */
+  journalMode(): string {
+    return String(this.db.pragma('journal_mode', { simple: true }));
+  }
+
+  async addUnlockWindow(w: NewUnlockWindow): Promise<StoredUnlockWindow> {
+    const host = validWindowHost(w.host);
+    if (!Number.isSafeInteger(w.fromMs) || !Number.isSafeInteger(w.untilMs) || w.untilMs < w.fromMs) {
+      throw new AirlockError(
+        'AIRLOCK_ERR_USAGE',
+        `unlock window for ${host}: untilMs must be an integer >= fromMs`,
+      );
+    }
+    if (w.reason.trim() === '')
+      throw new AirlockError('AIRLOCK_ERR_USAGE', `unlock window for ${host}: a reason is required`);
+    const createdMs = w.createdMs ?? Date.now();
+    const info = this.run(() =>
+      this.db
+        .prepare(
+          'INSERT INTO unlock_windows (host, from_ms, until_ms, reason, created_ms, created_by) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(host, w.fromMs, w.untilMs, w.reason, createdMs, w.createdBy ?? null),
+    );
+    return {
+      id: Number(info.lastInsertRowid),
+      host,
+      fromMs: w.fromMs,
+      untilMs: w.untilMs,
+      reason: w.reason,
+      createdMs,
+      ...(w.createdBy === undefined ? {} : { createdBy: w.createdBy }),
+    };
+  }
+
+  async unlockWindows(atMs?: number): Promise<StoredUnlockWindow[]> {
+    const rows = this.run(() =>
+      atMs === undefined
+        ? this.db.prepare('SELECT * FROM unlock_windows ORDER BY from_ms, id').all()
+        : this.db
+            .prepare('SELECT * FROM unlock_windows WHERE from_ms <= ? AND ? < until_ms ORDER BY from_ms, id')
+            .all(atMs, atMs),
+    ) as WindowRow[];
+    return rows.map(toWindow);
+  }
+
+  async unlockWindowsOverlapping(fromMs: number, untilMs: number): Promise<StoredUnlockWindow[]> {
+    const rows = this.run(() =>
+      this.db
+        .prepare('SELECT * FROM unlock_windows WHERE from_ms < ? AND ? < until_ms ORDER BY from_ms, id')
+        .all(untilMs, fromMs),
+    ) as WindowRow[];
+    return rows.map(toWindow);
+  }
+
+  async endUnlockWindow(id: number, atMs: number): Promise<boolean> {
+    const info = this.run(() =>
+      this.db
+        .prepare('UPDATE unlock_windows SET until_ms = MAX(from_ms, MIN(until_ms, ?)) WHERE id = ?')
+        .run(atMs, id),
+    );
+    return info.changes > 0;
+  }
+
+  async appendLog(row: LogRow): Promise<ChainedLogRow> {
+    const key = this.key;
+    if (!key) throw new AirlockError('AIRLOCK_ERR_IO', `${this.path}: the event log needs its HMAC key`);
+    return this.run(() =>
+      this.db
+        .transaction(() => {
+          const head = this.db.prepare('SELECT seq, mac FROM event_log ORDER BY seq DESC LIMIT 1').get() as
+            | { seq: number; mac: string }
+            | undefined;
+          const seq = (head?.seq ?? 0) + 1;
+          const prevMac = head?.mac ?? '';
+          const mac = chainMac(key, prevMac, seq, row);
+          this.db
+            .prepare(
+              'INSERT INTO event_log (seq, ts_ms, kind, body, prev_mac, mac) VALUES (?, ?, ?, ?, ?, ?)',
+            )
+            .run(seq, row.tsMs, row.kind, JSON.stringify(row), prevMac, mac);
+          return { seq, row, prevMac, mac };
+        })
+        .immediate(),
+    );
+  }
+
+  async logRows(afterSeq = 0, limit = 10_000): Promise<ChainedLogRow[]> {
+    const rows = this.run(() =>
+      this.db
+        .prepare('SELECT seq, body, prev_mac, mac FROM event_log WHERE seq > ? ORDER BY seq LIMIT ?')
+        .all(afterSeq, limit),
+    ) as LogDbRow[];
+    return rows.map((r) => ({
+      seq: r.seq,
+      row: JSON.parse(r.body) as LogRow,
+      prevMac: r.prev_mac,
+      mac: r.mac,
+    }));
+  }
+
+  async verifyLog(expectedHead?: { seq: number; mac: string }): Promise<ChainCheck> {
+    const key = this.key;
+    if (!key)
+      throw new AirlockError('AIRLOCK_ERR_IO', `${this.path}: verifying the event log needs its HMAC key`);
+    let prevMac = '';
+    let expectSeq = 1;
+    let rows = 0;
+    let headSeq = 0;
+    for (const r of this.db
+      .prepare('SELECT seq, body, prev_mac, mac FROM event_log ORDER BY seq')
+      .iterate() as Iterable<LogDbRow>) {
+      if (r.seq !== expectSeq) return { ok: false, rows, badSeq: expectSeq, problem: 'seq-gap' };
+      const mac = chainMac(key, prevMac, r.seq, JSON.parse(r.body) as LogRow);
+      if (r.prev_mac !== prevMac || mac !== r.mac)
+        return { ok: false, rows, badSeq: r.seq, problem: 'mac-mismatch' };
+      prevMac = mac;
+      headSeq = r.seq;
+      expectSeq++;
+      rows++;
+    }
+    if (
+      expectedHead &&
+      (expectedHead.seq > headSeq || (expectedHead.seq === headSeq && expectedHead.mac !== prevMac))
+    ) {
+      return { ok: false, rows, badSeq: expectedHead.seq, problem: 'head-mismatch' };
+    }
+    return { ok: true, rows, headMac: prevMac };
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private currentVersion(): number {
+    const exists = this.db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")
+      .get();
+    if (!exists) return 0;
+    const row = this.db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };
+    return row.v ?? 0;
+  }
+
+  private checkVersion(current: number): void {
+    if (current > SCHEMA_VERSION) {
+      throw new AirlockError(
+        'AIRLOCK_ERR_UNSUPPORTED',
+        `database schema version ${current} is newer than this Airlock understands (${SCHEMA_VERSION})`,
+        undefined,
+        this.path,
+      );
+    }
+  }
+
+  private migrate(): void {
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL)',
+    );
+    const current = this.currentVersion();
+    this.checkVersion(current);
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      this.db
+        .transaction(() => {
+          this.db.exec(m.sql);
+          this.db
+            .prepare('INSERT INTO schema_version (version, applied_ms) VALUES (?, ?)')
+            .run(m.version, Date.now());
+        })
+        .immediate();
+    }
+  }
+
+  private run<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      throw asStoreError(e, this.path);
+    }
+  }
+}
+
+function toWindow(r: WindowRow): StoredUnlockWindow {
+  return {
+    id: r.id,
+    host: r.host,
+    fromMs: r.from_ms,
+    untilMs: r.until_ms,
+    reason: r.reason,
+    createdMs: r.created_ms,
+    ...(r.created_by === null ? {} : { createdBy: r.created_by }),
+  };
+}
+
+/** 'host.example' or '*.example' (suffix of two labels or more), as in the policy's allowlist. */
+function validWindowHost(host: string): string {
+  const wild = host.startsWith('*.');
+  const n = normalizeName(wild ? host.slice(2) : host);
+  if (n === undefined || (wild && !n.includes('.'))) {
+    throw new AirlockError('AIRLOCK_ERR_USAGE', `unlock window: '${host}' is not a host name or '*.suffix'`);
+  }
+  return wild ? `*.${n}` : n;
+}
+
+function asStoreError(e: unknown, path: string): AirlockError {
+  if (e instanceof AirlockError) return e;
+  const err = e as { code?: string; message?: string };
+  return new AirlockError(
+    'AIRLOCK_ERR_IO',
+    `${err.code ?? 'SQLITE'}: ${err.message ?? String(e)}`,
+    undefined,
+    path,
+  );
+}

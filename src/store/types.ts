@@ -1,0 +1,94 @@
+/**
+ * The event + catalog store behind one interface: SQLite embedded by default (sqlite.ts); a
+ * PostgreSQL implementation for fleets comes later against the same interface, which is why
+ * every method returns a Promise even though better-sqlite3 is synchronous.
+ */
+import type { UnlockWindow } from '../policy/egress/types.js';
+
+export interface StoredUnlockWindow extends UnlockWindow {
+  id: number;
+  /** When the window was recorded (not when it opens). */
+  createdMs: number;
+  /** Who opened it (user name, CLI, API client), when known. */
+  createdBy?: string;
+}
+
+export interface NewUnlockWindow extends UnlockWindow {
+  createdMs?: number;
+  createdBy?: string;
+}
+
+/**
+ * Log rows of the gateway (issue 5). Every row is chained: `mac` = HMAC-SHA256(key, prevMac ‖
+ * canonical row), with the key kept outside the database, so a copy of the DB cannot forge or
+ * silently edit, drop, reorder or truncate rows (log-chain.ts).
+ */
+export interface ConnectionLogRow {
+  kind: 'connection';
+  tsMs: number;
+  client: string;
+  /** The policy's unit: host name, or IP when none. */
+  destination: string;
+  name?: string;
+  ip: string;
+  port: number;
+  proto: 'tcp' | 'udp';
+  mode: 'sealed' | 'one-way' | 'monitor';
+  verdict: 'allow' | 'block';
+  reason: string;
+  bytesUp: number;
+  bytesDown: number;
+  /** Why it was cut, when it was (a ReasonCode such as 'connection-budget'). */
+  cut?: string;
+  endMs?: number;
+}
+
+export interface DnsLogRow {
+  kind: 'dns';
+  tsMs: number;
+  client: string;
+  qname: string;
+  qtype: string;
+  mode: 'sealed' | 'one-way' | 'monitor';
+  verdict: 'allow' | 'block';
+  reason: string;
+}
+
+export interface UnlockLogRow {
+  kind: 'unlock';
+  tsMs: number;
+  window: UnlockWindow;
+  createdBy?: string;
+}
+
+export type LogRow = ConnectionLogRow | DnsLogRow | UnlockLogRow;
+
+export interface ChainedLogRow {
+  seq: number;
+  row: LogRow;
+  /** Hex HMAC of the previous row ('' for the first). */
+  prevMac: string;
+  mac: string;
+}
+
+export type ChainCheck =
+  | { ok: true; rows: number; headMac: string }
+  | { ok: false; rows: number; badSeq: number; problem: 'mac-mismatch' | 'seq-gap' | 'head-mismatch' };
+
+export interface Store {
+  /** Records a window (unlock windows are logged rows too, when the log is enabled). */
+  addUnlockWindow(w: NewUnlockWindow): Promise<StoredUnlockWindow>;
+  /** Windows open at `atMs` (fromMs <= atMs < untilMs); every window when atMs is omitted. */
+  unlockWindows(atMs?: number): Promise<StoredUnlockWindow[]>;
+  /** Windows overlapping [fromMs, untilMs): what audit needs for a capture's time span. */
+  unlockWindowsOverlapping(fromMs: number, untilMs: number): Promise<StoredUnlockWindow[]>;
+  /** Ends a window early (relock): its untilMs becomes min(untilMs, atMs). False when no such id. */
+  endUnlockWindow(id: number, atMs: number): Promise<boolean>;
+  /** Appends a chained log row (requires an HMAC key). */
+  appendLog(row: LogRow): Promise<ChainedLogRow>;
+  /** Log rows in order, from seq `afterSeq` + 1. */
+  logRows(afterSeq?: number, limit?: number): Promise<ChainedLogRow[]>;
+  /** Re-computes the chain; `expectedHead` (from the anchor file) detects truncation from the end. */
+  verifyLog(expectedHead?: { seq: number; mac: string }): Promise<ChainCheck>;
+  close(): Promise<void>;
+}
