@@ -1,0 +1,148 @@
+/**
+ * What a client's TCP stream begins with: a TLS ClientHello, an HTTP/1 request (through a
+ * CONNECT tunnel, what follows once the proxy agreed), or something else. And the collector that
+ * puts the stream's first bytes in order from segments (retransmitted, out of order, or with the
+ * handshake missing from the capture).
+ */
+import { malformed, truncated } from '../../core/errors.js';
+import type { Decoded } from '../decode/outcome.js';
+import { type HttpRequestHead, readHttpRequestHead } from './http-request.js';
+import { APP_LIMITS } from './limits.js';
+import { type ClientHello, looksLikeTlsHandshake, readClientHelloRecords } from './tls-client-hello.js';
+
+export type StreamHead =
+  | { readonly kind: 'tls'; readonly hello: ClientHello }
+  | {
+      readonly kind: 'http';
+      readonly request: HttpRequestHead;
+      /** CONNECT: the tunnel's own head ('need' until the client sends past the request head). */
+      readonly tunnel?: Decoded<StreamHead>;
+    }
+  /** Neither TLS nor HTTP/1 (SSH, a proprietary protocol, HTTP/2 prior knowledge…). */
+  | { readonly kind: 'unknown' };
+
+/** An uppercase letter starts every registered HTTP method. */
+const mayBeHttp = (b: Uint8Array): boolean => b[0]! >= 0x41 && b[0]! <= 0x5a;
+
+function classify(b: Uint8Array, base: number, depth: number): Decoded<StreamHead> {
+  if (b.length === 0) return { kind: 'need', error: truncated('TCP stream head', base) };
+  if (looksLikeTlsHandshake(b)) {
+    const d = readClientHelloRecords(b, base);
+    return d.kind === 'value' ? { kind: 'value', value: { kind: 'tls', hello: d.value } } : d;
+  }
+  if (!mayBeHttp(b)) return { kind: 'value', value: { kind: 'unknown' } };
+  const d = readHttpRequestHead(b, base);
+  if (d.kind === 'need') return d;
+  // 'PRI * HTTP/2.0' and binary protocols that happen to start with a capital are not HTTP/1.
+  if (d.kind === 'malformed')
+    return d.error.code === 'AIRLOCK_ERR_LIMIT' ? d : { kind: 'value', value: { kind: 'unknown' } };
+  const request = d.value;
+  if (request.method !== 'CONNECT') return { kind: 'value', value: { kind: 'http', request } };
+  if (depth >= APP_LIMITS.maxTunnelDepth)
+    return { kind: 'malformed', error: malformed('CONNECT tunnels nested too deep', base + request.length) };
+  const tunnel = classify(b.subarray(request.length), base + request.length, depth + 1);
+  return { kind: 'value', value: { kind: 'http', request, tunnel } };
+}
+
+/**
+ * Classifies the first bytes a client sent on a TCP stream. 'need' while they could still become
+ * a complete TLS ClientHello or HTTP request head; 'malformed' when they claim TLS or HTTP and break it.
+ */
+export function readStreamHead(b: Uint8Array, base = 0): Decoded<StreamHead> {
+  return classify(b, base, 0);
+}
+
+/** Nothing more to learn from more bytes (a CONNECT waits for its tunnel's head). */
+export function settled(d: Decoded<StreamHead>): boolean {
+  if (d.kind === 'need') return false;
+  if (d.kind === 'value' && d.value.kind === 'http' && d.value.tunnel) return settled(d.value.tunnel);
+  return true;
+}
+
+/** The parts of a TCP segment the collector needs. */
+export interface SegmentIn {
+  readonly seq: number;
+  /** TCP_FLAG bits: SYN fixes the initial sequence number. */
+  readonly flags: number;
+  readonly payload: Uint8Array;
+}
+
+const SYN = 0x002;
+
+/**
+ * Puts one direction's first bytes in order, up to maxStreamHeadBytes, and classifies them.
+ * Sequence numbers wrap (32-bit): offsets are taken modulo 2^32 from the initial one.
+ */
+export class StreamHeadCollector {
+  private isn: number | undefined;
+  private buf = new Uint8Array(0);
+  private readonly pending = new Map<number, Uint8Array>();
+  private decided: Decoded<StreamHead> | undefined;
+
+  constructor(private readonly maxBytes: number = APP_LIMITS.maxStreamHeadBytes) {}
+
+  /** The in-order bytes collected so far. */
+  get bytes(): Uint8Array {
+    return this.buf;
+  }
+
+  push(seg: SegmentIn): Decoded<StreamHead> {
+    if (this.decided && settled(this.decided)) return this.decided;
+    if (seg.flags & SYN) this.isn = (seg.seq + 1) >>> 0;
+    if (seg.payload.length > 0) {
+      // Without a SYN in the capture the first data segment seen is taken as the start.
+      if (this.isn === undefined) this.isn = seg.seq >>> 0;
+      this.place(((seg.seq - this.isn) >>> 0) % 0x100000000, seg.payload);
+    }
+    return this.result();
+  }
+
+  result(): Decoded<StreamHead> {
+    if (this.decided && settled(this.decided)) return this.decided;
+    let d = readStreamHead(this.buf);
+    // A head larger than the collector holds can never complete.
+    if (d.kind === 'need' && this.buf.length >= this.maxBytes)
+      d = {
+        kind: 'malformed',
+        error: malformed('stream head larger than the collector holds', this.maxBytes),
+      };
+    this.decided = d;
+    return d;
+  }
+
+  private place(offset: number, data: Uint8Array): void {
+    const end = this.buf.length;
+    // Offsets past 2^31 are data from before the start (reordered before the first segment seen).
+    if (offset >= 0x80000000) return;
+    if (offset > end) {
+      if (
+        offset < this.maxBytes &&
+        this.pending.size < APP_LIMITS.maxPendingSegments &&
+        !this.pending.has(offset)
+      )
+        this.pending.set(offset, data.slice(0, this.maxBytes - offset));
+      return;
+    }
+    this.append(data.subarray(end - offset));
+    // Fill from held segments that now touch the end.
+    for (let progressed = true; progressed; ) {
+      progressed = false;
+      for (const [o, d] of this.pending) {
+        if (o > this.buf.length) continue;
+        this.pending.delete(o);
+        this.append(d.subarray(this.buf.length - o));
+        progressed = true;
+      }
+    }
+  }
+
+  private append(data: Uint8Array): void {
+    const room = this.maxBytes - this.buf.length;
+    if (room <= 0 || data.length === 0) return;
+    const take = data.subarray(0, room);
+    const next = new Uint8Array(this.buf.length + take.length);
+    next.set(this.buf);
+    next.set(take, this.buf.length);
+    this.buf = next;
+  }
+}
