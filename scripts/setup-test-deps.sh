@@ -10,6 +10,9 @@ command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
 command -v tshark >/dev/null 2>&1 || need+=(tshark)
 command -v editcap >/dev/null 2>&1 || need+=(wireshark-common)
 /usr/bin/python3 -c 'import scapy' >/dev/null 2>&1 || need+=(python3-scapy)
+# The live QUIC test: Debian's chromium speaks HTTP/3 to Debian's caddy on loopback.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v caddy >/dev/null 2>&1 || need+=(caddy)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
