@@ -6,9 +6,15 @@ import { execFileSync } from 'node:child_process';
 
 export type ExifToolRecord = Record<string, unknown>;
 
+/**
+ * Debian's exiftool by absolute path: under npm/npx, PATH puts node_modules/.bin first, where
+ * exiftool-vendored (the benchmark's peer) installs its own, newer ExifTool.
+ */
+export const EXIFTOOL = '/usr/bin/exiftool';
+
 /** `exiftool -n -j -a -u -G1 FILE…`: one record per file, numeric values, every duplicate tag. */
 export function exiftoolJson(files: string[], extra: string[] = []): ExifToolRecord[] {
-  const out = execFileSync('exiftool', ['-n', '-j', '-a', '-u', '-G1', ...extra, ...files], {
+  const out = execFileSync(EXIFTOOL, ['-n', '-j', '-a', '-u', '-G1', ...extra, ...files], {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
   });

@@ -20,7 +20,7 @@ import { Collector } from '../../src/media/types.js';
 import { coarsenPosition } from '../../src/scrub/coarsen.js';
 import type { Decide } from '../../src/scrub/types.js';
 import { corpusDir } from '../helpers/corpus.js';
-import { type ExifToolRecord, exiftoolJson } from '../helpers/exiftool.js';
+import { EXIFTOOL, type ExifToolRecord, exiftoolJson } from '../helpers/exiftool.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-scrub-tiff-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,7 +52,7 @@ function oracle(file: string, extra: string[] = []): ExifToolRecord {
 
 /** Warnings of `exiftool -validate`, one string each. */
 function validateWarnings(file: string): string[] {
-  const out = execFileSync('exiftool', ['-validate', '-warning', '-a', '-s3', file], { encoding: 'utf8' });
+  const out = execFileSync(EXIFTOOL, ['-validate', '-warning', '-a', '-s3', file], { encoding: 'utf8' });
   return out
     .split('\n')
     .map((l) => l.trim())
@@ -299,7 +299,7 @@ describe.each([
     const out = write(`built-time-${order}.jpg`, rewriteJpeg(jpeg, decide));
     const after = oracle(out);
     expect(after['ExifIFD:DateTimeOriginal']).toBe('2024:05:01 00:00:00');
-    const thumb = execFileSync('exiftool', ['-b', '-ThumbnailImage', out]);
+    const thumb = execFileSync(EXIFTOOL, ['-b', '-ThumbnailImage', out]);
     expect(Buffer.from(thumb).equals(Buffer.from(THUMB))).toBe(true);
   });
 
