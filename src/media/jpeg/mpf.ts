@@ -41,6 +41,11 @@ export const mpEntry = {
 
 /** Parses the MP index. `data` is the payload after "MPF\0"; `base` its absolute file offset. */
 export function readMpEntries(data: Uint8Array, base: number): MpEntry[] {
+  return mpEntryList(data, base).entries;
+}
+
+/** The MP Entry list with where it sits in `data` and its byte order (a rewriter patches it in place). */
+export function mpEntryList(data: Uint8Array, base: number): { le: boolean; at: number; entries: MpEntry[] } {
   const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
   if (data.length < 8) throw truncated('MPF header', base);
   const order = String.fromCharCode(data[0] as number, data[1] as number);
@@ -58,9 +63,9 @@ export function readMpEntries(data: Uint8Array, base: number): MpEntry[] {
     const n = bound(Math.floor(bytes / mpEntry.len), MAX_MP_IMAGES, 'MPF image count', base + e);
     const at = v.getUint32(e + 8, le);
     if (at + n * mpEntry.len > data.length) throw truncated('MPF MP Entry list', base + at);
-    return Array.from({ length: n }, (_, k) => mpEntry.get(v, at + k * mpEntry.len, le));
+    return { le, at, entries: Array.from({ length: n }, (_, k) => mpEntry.get(v, at + k * mpEntry.len, le)) };
   }
-  return [];
+  return { le, at: 0, entries: [] };
 }
 
 /** Reports each image after the first as an embedded picture; returns their absolute ranges. */

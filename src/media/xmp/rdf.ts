@@ -100,6 +100,19 @@ export function parseXmp(bytes: Uint8Array, fileOffset: number): XmpProperty[] {
     return n;
   };
 
+  /**
+   * rdf:about (or the old unprefixed `about`) often holds a document UUID: reported as
+   * 'rdf:about' (ExifTool's XMP-rdf:About) when it is not empty, so it is never silent.
+   */
+  const aboutAsProp = (tag: SaxesTagNS): void => {
+    for (const a of Object.values(tag.attributes) as SaxesAttributeNS[]) {
+      const isAbout = (a.uri === NS.rdf && a.local === 'about') || (a.uri === '' && a.name === 'about');
+      if (!isAbout || a.value === '') continue;
+      const [from, to] = attrValueRange(a.name);
+      emit('rdf:about', a.value, from, to);
+    }
+  };
+
   parser.on('doctype', () => {
     throw malformed('XMP must not carry a DTD (entity expansion refused)', at(parser.position));
   });
@@ -128,6 +141,7 @@ export function parseXmp(bytes: Uint8Array, fileOffset: number): XmpProperty[] {
     } else if (parent.kind === 'rdf') {
       frame = { kind: 'node', ctx: null };
       attrsAsProps(tag, null);
+      aboutAsProp(tag);
     } else if (parent.kind === 'node') {
       frame = propFrame(tag, tagIn(parent.ctx, tag.uri, tag.prefix, tag.local));
     } else if (parent.kind === 'list') {

@@ -1,0 +1,247 @@
+/**
+ * The JPEG rewriter. The reader (analyseJpeg) runs first, so the findings asked about are the
+ * ones inspect reported, and a file it cannot read whole is refused (nothing half-read is
+ * written). Then the segments are emitted again:
+ *   - SOI, frame, table and scan segments, and the entropy-coded data SOS..EOI: byte for byte;
+ *   - JFIF (without its thumbnail), ICC, Adobe: display data, kept;
+ *   - APP1 Exif: the TIFF rewriter; APP1 XMP (and Extended XMP): the XMP rewriter;
+ *   - APP13 Photoshop: rebuilt with what is kept; MPF and the images after EOI: kept as a whole
+ *     (offsets patched) or dropped as a whole;
+ *   - every other APPn, COM and trailer: kept only when all its findings are kept.
+ * imageHashIn/Out hash SOS..EOI of the input and of the output read back.
+ */
+import { createHash } from 'node:crypto';
+import { BufferSource, type ByteSource } from '../../core/source.js';
+import type { Finding, Range } from '../../findings/model.js';
+import type { Decide, Decision, RewriteResult, Rewriter } from '../../scrub/types.js';
+import { readTiffStructure } from '../tiff/exif.js';
+import { rewriteTiffStructure } from '../tiff/rewrite.js';
+import { Collector } from '../types.js';
+import { rewriteXmp } from '../xmp/rewrite.js';
+import { classify } from './appn.js';
+import { findEoi } from './eoi.js';
+import { analyseJpeg } from './index.js';
+import { rewriteExtendedXmp } from './rewrite-extxmp.js';
+import { patchMpf } from './rewrite-mpf.js';
+import { rewritePhotoshop } from './rewrite-photoshop.js';
+import { type Segment, SOS, walkSegments } from './segments.js';
+import { segment } from './write.js';
+
+const MAX_PAYLOAD = 0xffff - 2;
+const CLASSIFY_HEAD = 64;
+const JFIF_FIXED = 14; // "JFIF\0", version, units, densities, thumbnail width and height
+
+export const jpegRewriter: Rewriter = {
+  id: 'jpeg',
+  rewrite: rewriteJpeg,
+};
+
+/** One piece of output: bytes, or the MPF payload to patch once the layout is known. */
+type Part = { bytes: Uint8Array; mpf?: { oldBase: number } };
+
+const overlaps = (r: Range, from: number, to: number): boolean => r.offset < to && r.offset + r.length > from;
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/** [SOS, EOI) span: from the SOS marker to just past EOI (or the file end when there is none). */
+function imageData(src: ByteSource): { from: number; to: number } | undefined {
+  const walk = walkSegments(src);
+  if (!walk.sos) return undefined;
+  const to = findEoi(src, walk.sos.dataOffset + walk.sos.dataLength) ?? src.size;
+  return { from: walk.sos.offset, to };
+}
+
+export function rewriteJpeg(src: ByteSource, decide: Decide): RewriteResult {
+  const read = new Collector();
+  analyseJpeg(src, read);
+  const findings = read.findings;
+  const notes: string[] = [];
+  const cache = new Map<Finding, Decision>();
+  const decision = (f: Finding): Decision => {
+    let d = cache.get(f);
+    if (!d) {
+      d = decide(f);
+      cache.set(f, d);
+    }
+    return d;
+  };
+  const allKept = (list: Finding[]): boolean =>
+    list.length > 0 && list.every((f) => decision(f).action === 'keep');
+  const inSegment = (seg: Segment): Finding[] =>
+    findings.filter((f) => f.ranges.some((r) => overlaps(r, seg.offset, seg.dataOffset + seg.dataLength)));
+  const underPath = (head: string): Finding[] => findings.filter((f) => f.path[0] === head);
+
+  const walk = walkSegments(src);
+  const dji = findings.some(
+    (f) =>
+      f.tag.startsWith('drone-dji:') ||
+      ((f.tag === 'Make' || f.tag === 'tiff:Make') &&
+        f.value.kind === 'text' &&
+        /^\s*DJI/i.test(f.value.text)),
+  );
+  const kindOf = (seg: Segment) =>
+    classify(seg.marker, src.read(seg.dataOffset, Math.min(CLASSIFY_HEAD, seg.dataLength)), dji);
+
+  const ext = rewriteExtendedXmp(
+    src,
+    walk.segments.filter((s) => s.marker === 0xe1 && kindOf(s).kind === 'xmp-extension'),
+    findings,
+    decide,
+    notes,
+  );
+  const mpfKept = allKept(underPath('APP2 MPF'));
+  const flirKept = allKept(underPath('APP1 FLIR'));
+  if (!flirKept && underPath('APP1 FLIR').some((f) => decision(f).action === 'keep'))
+    notes.push(
+      'APP1 FLIR: dropped whole: it holds findings the policy drops (the FFF record is not rebuilt)',
+    );
+
+  const parts: Part[] = [{ bytes: Uint8Array.of(0xff, 0xd8) }];
+  const emit = (marker: number, payload: Uint8Array, label: string): void => {
+    if (payload.length > MAX_PAYLOAD) {
+      notes.push(
+        `${label}: dropped: the rewritten block (${payload.length} bytes) no longer fits one segment`,
+      );
+      return;
+    }
+    parts.push({ bytes: segment(marker, payload) });
+  };
+  const raw = (seg: Segment): Uint8Array =>
+    src.read(seg.offset, seg.dataOffset + seg.dataLength - seg.offset);
+  let extEmitted = false;
+
+  for (const seg of walk.segments) {
+    const { marker } = seg;
+    if (marker === SOS) break;
+    const isApp = (marker >= 0xe0 && marker <= 0xef) || marker === 0xfe;
+    if (!isApp) {
+      parts.push({ bytes: raw(seg) }); // frame, tables, restart interval: the picture needs them
+      continue;
+    }
+    const c = kindOf(seg);
+    const label = marker === 0xfe ? 'COM' : `APP${marker - 0xe0} ${c.name}`;
+    const payloadAt = seg.dataOffset + c.header;
+    const payloadLength = Math.max(0, seg.dataLength - c.header);
+    switch (c.kind) {
+      case 'jfif': {
+        // Display data, but its optional uncompressed thumbnail is a picture of the scene.
+        const p = new Uint8Array(src.read(seg.dataOffset, seg.dataLength));
+        if (p.length >= JFIF_FIXED) {
+          p[12] = 0;
+          p[13] = 0;
+          parts.push({ bytes: segment(marker, p.subarray(0, JFIF_FIXED)) });
+        } else parts.push({ bytes: raw(seg) });
+        break;
+      }
+      case 'exif': {
+        const tiff = rewriteTiffStructure(src, payloadAt, payloadLength, ['APP1 Exif'], decide, {
+          kind: 'exif-app1',
+          notes,
+        });
+        const back = new Collector();
+        readTiffStructure(new BufferSource(tiff), 0, tiff.length, ['APP1 Exif'], back, { kind: 'exif-app1' });
+        if (back.findings.length > 0) emit(marker, concat([src.read(seg.dataOffset, c.header), tiff]), label);
+        break;
+      }
+      case 'xmp': {
+        const packet = rewriteXmp(src.read(payloadAt, payloadLength), ['APP1 XMP'], decide, {
+          toFile: (offset, length) => [{ offset: payloadAt + offset, length }],
+          extendedGuid: ext.guid,
+          notes,
+        });
+        if (packet) emit(marker, concat([src.read(seg.dataOffset, c.header), packet]), label);
+        else if (ext.guid) notes.push('APP1 ExtendedXMP: dropped: the main XMP packet that names it is gone');
+        break;
+      }
+      case 'xmp-extension':
+        if (!extEmitted && ext.guid) for (const p of ext.payloads) emit(marker, p, label);
+        extEmitted = true;
+        break;
+      case 'flir':
+        if (flirKept) parts.push({ bytes: raw(seg) });
+        break;
+      case 'mpf':
+        if (mpfKept) {
+          const payload = new Uint8Array(src.read(seg.dataOffset, seg.dataLength));
+          parts.push({ bytes: segment(marker, payload), mpf: { oldBase: payloadAt } });
+        }
+        break;
+      case 'photoshop': {
+        const p = rewritePhotoshop(
+          src.read(seg.dataOffset, c.header),
+          src.read(payloadAt, payloadLength),
+          payloadAt,
+          [label],
+          decide,
+          notes,
+        );
+        if (p) emit(marker, p, label);
+        break;
+      }
+      default:
+        // Display blocks (ICC, Adobe) are 'display' findings: kept by every policy.
+        if (allKept(inSegment(seg))) parts.push({ bytes: raw(seg) });
+    }
+  }
+  if (ext.guid && !extEmitted) notes.push('APP1 ExtendedXMP: not written (no segment to place it)');
+
+  const image = imageData(src);
+  const imageIn = image ? src.read(image.from, image.to - image.from) : Uint8Array.of(0xff, 0xd9);
+  parts.push({ bytes: imageIn });
+
+  // After EOI: kept MPF images and kept trailer blocks, in their original order.
+  const tail: Range[] = [];
+  const trailers = new Set<number>();
+  const after = image?.to ?? src.size;
+  if (mpfKept) for (const f of underPath('APP2 MPF')) if (f.tag !== 'MPF') tail.push(...f.ranges);
+  for (const f of findings)
+    if (f.tag === 'Trailer' && decision(f).action === 'keep')
+      for (const r of f.ranges) {
+        tail.push(r);
+        trailers.add(r.offset);
+      }
+  tail.sort((a, b) => a.offset - b.offset);
+
+  const primary = concat(parts.map((p) => p.bytes));
+  const moved = new Map<number, number>();
+  const trailer: Uint8Array[] = [];
+  let at = primary.length;
+  for (const r of tail) {
+    if (r.offset < after) continue;
+    moved.set(r.offset, at);
+    if (trailers.has(r.offset) && at !== r.offset)
+      notes.push(
+        `Trailer at ${r.offset}: kept, moved by ${at - r.offset} bytes; offsets inside it (such as AFCP's) are not rewritten`,
+      );
+    trailer.push(src.read(r.offset, r.length));
+    at += r.length;
+  }
+  let pos = 0;
+  for (const p of parts) {
+    if (p.mpf) {
+      const payloadAt = pos + 4 + 4; // segment header, then "MPF\0"
+      patchMpf(primary.subarray(payloadAt), p.mpf.oldBase, payloadAt, primary.length, moved);
+    }
+    pos += p.bytes.length;
+  }
+  const bytes = concat([primary, ...trailer]);
+  const out = new BufferSource(bytes);
+  const imageOut = imageData(out);
+  return {
+    bytes,
+    notes,
+    imageHashIn: sha256(imageIn),
+    imageHashOut: sha256(
+      imageOut ? out.read(imageOut.from, imageOut.to - imageOut.from) : Uint8Array.of(0xff, 0xd9),
+    ),
+  };
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
