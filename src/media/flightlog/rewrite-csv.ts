@@ -21,7 +21,7 @@ import type { ByteSource } from '../../core/source.js';
 import type { Finding } from '../../findings/model.js';
 import { formatCoarseDegrees } from '../../scrub/coarsen.js';
 import type { Decide, RewriteResult, Rewriter } from '../../scrub/types.js';
-import type { Line } from '../srt/lines.js';
+import type { Line } from '../../core/lines.js';
 import { sameStyle } from '../srt/rewrite-frame.js';
 import { type Patch, splice } from '../srt/splice.js';
 import { Collector } from '../types.js';

@@ -5,7 +5,7 @@
  * (early Mavic 2 files).
  */
 import { bound, LIMITS } from '../../core/limits.js';
-import type { Line } from './lines.js';
+import type { Line } from '../../core/lines.js';
 
 export interface Cue {
   /** The number the cue line holds. */

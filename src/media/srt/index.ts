@@ -14,7 +14,7 @@ import type { Analyser, Collector } from '../types.js';
 import { type Cue, splitCues } from './cues.js';
 import type { Frame } from './frame.js';
 import { parseCue } from './layout.js';
-import { type Line, readLines } from './lines.js';
+import { type Line, readLines } from '../../core/lines.js';
 import { type MapStats, mapFrame } from './map.js';
 import { decideReading, type Reading } from './order.js';
 

@@ -17,7 +17,7 @@ import { bound } from '../../core/limits.js';
 import type { ByteSource } from '../../core/source.js';
 import type { Decide, RewriteResult, Rewriter } from '../../scrub/types.js';
 import { type SrtWalk, walkSrt } from './index.js';
-import type { Line } from './lines.js';
+import type { Line } from '../../core/lines.js';
 import { planFrame } from './rewrite-frame.js';
 import { editLine, markupOf, outermost } from './rewrite-line.js';
 import { contentEnd, type Patch, removal, splice } from './splice.js';

@@ -1,7 +1,7 @@
 /** Small readers shared by the layout parsers: numbers, dates, tuples, items with byte ranges. */
 import type { Range } from '../../findings/model.js';
 import type { Item, Tuple } from './frame.js';
-import { byteAt, byteLength, type Line } from './lines.js';
+import { byteAt, byteLength, type Line } from '../../core/lines.js';
 
 const NUMBER = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:\s*(?:m\/s|ms|m|°|Â°|km\/h))?$/;
 

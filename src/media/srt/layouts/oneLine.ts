@@ -6,7 +6,7 @@
  */
 import type { Cue } from '../cues.js';
 import { type Frame, newFrame, setPositionTuple } from '../frame.js';
-import type { Line } from '../lines.js';
+import type { Line } from '../../../core/lines.js';
 import { dateIn, itemAt, spanOf, tuplesIn } from '../tokens.js';
 
 /** D (distance to home), H (height), H.S / V.S (speeds): flight state. */

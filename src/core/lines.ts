@@ -2,9 +2,9 @@
  * Text lines with their byte offsets, read from a ByteSource in chunks so a long sidecar or
  * log never sits in memory whole. Shared by the SRT and flight-log CSV readers.
  */
-import { AirlockError } from '../../core/errors.js';
-import { LIMITS } from '../../core/limits.js';
-import type { ByteSource } from '../../core/source.js';
+import { AirlockError } from './errors.js';
+import { LIMITS } from './limits.js';
+import type { ByteSource } from './source.js';
 
 export interface Line {
   /** The line without its terminator (LF, CRLF or lone CR). */
