@@ -1,8 +1,15 @@
-// Writes schema/inspect-report.v1.json from the zod schema (src/report/model.ts), via the build
-// (`npm run gen-schema` builds first). test/report/schema.test.ts fails while the shipped file differs.
+// Writes schema/inspect-report.v1.json and schema/audit-report.v1.json from the zod schemas
+// (src/report/model.ts, src/report/audit/model.ts), via the build (`npm run gen-schema` builds
+// first). test/report/schema.test.ts and test/audit/schema.test.ts fail while a shipped file differs.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { AUDIT_SCHEMA_FILE, auditReportJsonSchema } from '../dist/report/audit/json-schema.js';
 import { inspectReportJsonSchema, SCHEMA_FILE } from '../dist/report/json-schema.js';
 
-writeFileSync(fileURLToPath(SCHEMA_FILE), inspectReportJsonSchema());
-process.stdout.write(`wrote ${fileURLToPath(SCHEMA_FILE)}\n`);
+for (const [file, text] of [
+  [SCHEMA_FILE, inspectReportJsonSchema()],
+  [AUDIT_SCHEMA_FILE, auditReportJsonSchema()],
+]) {
+  writeFileSync(fileURLToPath(file), text);
+  process.stdout.write(`wrote ${fileURLToPath(file)}\n`);
+}

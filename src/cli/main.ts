@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { AirlockError } from '../core/errors.js';
 import { EXIT } from '../report/exit-codes.js';
 import { AIRLOCK_VERSION } from '../report/version.js';
+import { registerAudit } from './audit.js';
 import { registerDemo } from './demo.js';
 import { describeError } from './describe-error.js';
 import { registerInspect } from './inspect.js';
@@ -32,6 +33,7 @@ export async function main(argv: string[]): Promise<number> {
   registerInspect(program, ctx);
   registerPolicy(program, ctx);
   registerScrub(program, ctx);
+  registerAudit(program, ctx);
   registerDemo(program, ctx);
   registerVersion(program, ctx);
 

@@ -1,0 +1,114 @@
+/**
+ * The audit core, sans-IO: captured packets in (from any number of captures, in order), flows
+ * and destinations out. Per packet: dissect, count in the FlowTable, learn names from DNS
+ * answers, and advance the flow's audit state (name reading, gate replay). Memory follows the
+ * live flows and the destinations, never the packets: nothing of a packet is kept past its turn.
+ */
+import type { CapturedPacket } from '../net/capture/types.js';
+import type { NetWarning } from '../net/decode/warning.js';
+import { type Dissected, Dissector } from '../net/flow/dissect.js';
+import { observationOf } from '../net/flow/observe.js';
+import { FlowTable } from '../net/flow/table.js';
+import type { FlowRecord } from '../net/flow/types.js';
+import { compileCidrs } from '../policy/egress/address.js';
+import { EgressGate } from '../policy/egress/gate.js';
+import type { UnlockWindow } from '../policy/egress/types.js';
+import type { Policy } from '../policy/types.js';
+import { DestinationAcc, type DestinationKey, destinationKey } from './destination.js';
+import { type FlowContext, FlowState } from './flow-state.js';
+import { AUDIT_LIMITS } from './limits.js';
+import { isLocal } from './locality.js';
+import { NameBook } from './name-book.js';
+
+export interface AuditorOptions {
+  windows?: UnlockWindow[];
+  /** Reassembly and flow-table warnings (fragment overlaps, timeouts). */
+  warn?: (w: NetWarning) => void;
+}
+
+const endpoint = (h: string, p: number): string => `${h}|${p}`;
+/** The FlowTable's own key for a 5-tuple, either direction. */
+const flowKey = (proto: number, a: string, b: string): string =>
+  `${proto}|${a < b ? `${a}|${b}` : `${b}|${a}`}`;
+
+export class Auditor {
+  readonly dissector: Dissector;
+  private readonly table = new FlowTable();
+  private readonly flows = new Map<string, FlowState>();
+  private readonly names = new NameBook();
+  private readonly dests = new Map<string, DestinationAcc>();
+  private readonly ctx: FlowContext;
+  private nextId = 1;
+  /** Destinations that did not fit under AUDIT_LIMITS.maxDestinations were folded into one. */
+  overflowed = false;
+
+  constructor(policy: Policy, opts: AuditorOptions = {}) {
+    this.dissector = new Dissector({}, opts.warn);
+    const gate = new EgressGate(policy, opts.windows ? { windows: opts.windows } : undefined);
+    const cidrs = compileCidrs(policy.network.allowedPrivateCidrs);
+    this.ctx = {
+      gate,
+      dnsName: (ip) => this.names.nameOf(ip),
+      isLocal: (o, r, proto, port) => isLocal(o, r, proto, port, cidrs),
+      destination: (k) => this.destination(k),
+    };
+  }
+
+  /** One captured packet; returns the layer problem when it could not be read whole. */
+  packet(p: CapturedPacket): Dissected['problem'] {
+    const d = this.dissector.dissect(p);
+    const o = observationOf(p, d);
+    if (!o) return d.problem;
+    for (const r of this.table.observe(o)) this.end(r);
+    const udp = d.udp?.payload;
+    if (udp && (o.srcPort === 53 || o.srcPort === 5353)) this.names.learn(udp, o.srcPort === 5353);
+    const key = flowKey(o.proto, endpoint(o.src, o.srcPort), endpoint(o.dst, o.dstPort));
+    let s = this.flows.get(key);
+    if (!s) {
+      s = new FlowState(`F${this.nextId++}`, o, this.ctx);
+      this.flows.set(key, s);
+    }
+    s.observe(o, d.tcp, udp, Number(p.ts) / 1e6);
+    return d.problem;
+  }
+
+  /** Every flow still live ends (end of the last capture); the destinations, egress first. */
+  finish(): DestinationAcc[] {
+    for (const r of this.table.flush()) this.end(r);
+    return [...this.dests.values()].sort(
+      (a, b) =>
+        (a.key.scope === b.key.scope ? 0 : a.key.scope === 'egress' ? -1 : 1) ||
+        b.orig.bytes - a.orig.bytes ||
+        b.resp.bytes - a.resp.bytes,
+    );
+  }
+
+  private end(r: FlowRecord): void {
+    const key = flowKey(r.proto, endpoint(r.orig.h, r.orig.p), endpoint(r.resp.h, r.resp.p));
+    const s = this.flows.get(key);
+    if (!s) return;
+    this.flows.delete(key);
+    s.finish(r);
+  }
+
+  private destination(k: DestinationKey): DestinationAcc {
+    let key = destinationKey(k);
+    let d = this.dests.get(key);
+    if (d) return d;
+    if (this.dests.size >= AUDIT_LIMITS.maxDestinations) {
+      // A hostile capture of a million addresses still gives a bounded report.
+      this.overflowed = true;
+      const o: DestinationKey = {
+        scope: k.scope,
+        name: '(other destinations)',
+        ip: undefined,
+        port: 0,
+        protocol: 'any',
+      };
+      key = destinationKey(o);
+      d = this.dests.get(key) ?? new DestinationAcc(o);
+    } else d = new DestinationAcc(k);
+    this.dests.set(key, d);
+    return d;
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * `airlock audit CAPTURE… [--policy FILE] [--store FILE] [--json | --csv] [--html FILE]`:
+ * flags → unlock windows → auditCaptures → render. Exit: 2 a capture not fully read, 1 the
+ * policy would have blocked or cut something, else 0.
+ */
+import type { Command } from 'commander';
+import { auditCaptures } from '../audit/run.js';
+import { loadUnlockWindows } from '../audit/windows.js';
+import { renderAuditCsv } from '../report/audit/csv.js';
+import { renderAuditHtml } from '../report/audit/html.js';
+import { renderAuditJson } from '../report/audit/json.js';
+import { renderAuditTable } from '../report/audit/table.js';
+import { loadPolicy } from './load-policy.js';
+import type { CliContext } from './types.js';
+import { writeFileAtomic } from './write-file.js';
+
+interface Flags {
+  policy?: string;
+  store?: string;
+  json?: boolean;
+  csv?: boolean;
+  html?: string;
+}
+
+export function registerAudit(program: Command, ctx: CliContext): void {
+  program
+    .command('audit')
+    .description('who did the device talk to, how much went up, and what the policy would have blocked')
+    .argument('<captures...>', 'pcap or pcapng files (read as one report)')
+    .option('--policy <file>', 'the policy (airlock.yaml) to replay; default: built-in defaults (sealed)')
+    .option(
+      '--store <file>',
+      "the store holding unlock windows; default: the policy's store.sqlitePath when it exists",
+    )
+    .option('--json', 'print the report as JSON (schema/audit-report.v1.json)')
+    .option('--csv', 'print one CSV row per destination')
+    .option('--html <file>', 'also write a self-contained offline HTML report to FILE')
+    .action(async (captures: string[], flags: Flags) => {
+      const { policy } = loadPolicy(flags.policy);
+      const w = await loadUnlockWindows(policy, flags.policy, flags.store);
+      const report = await auditCaptures(captures, {
+        policy,
+        windows: w.windows,
+        ...(w.path ? { storePath: w.path } : {}),
+        command: ['airlock', ...ctx.args].join(' '),
+      });
+      process.stdout.write(
+        flags.json ? renderAuditJson(report) : flags.csv ? renderAuditCsv(report) : renderAuditTable(report),
+      );
+      if (flags.html) {
+        writeFileAtomic(flags.html, renderAuditHtml(report));
+        if (!flags.json && !flags.csv) process.stdout.write(`HTML report written to ${flags.html}\n`);
+      }
+      ctx.setExit(report.exitCode);
+    });
+}

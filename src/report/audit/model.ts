@@ -1,0 +1,134 @@
+/**
+ * The audit report as data: one zod schema is the TypeScript type, the runtime check and (through
+ * scripts/gen-schema.mjs) the shipped JSON Schema, schema/audit-report.v1.json. Byte and packet
+ * counts speak Zeek's conn.log: orig = the side that opened the connection, resp = the other;
+ * `bytes` = transport payload as captured, `ipBytes` = IP datagram lengths, `pkts` = packets.
+ */
+import { z } from 'zod';
+import { PURPOSES } from '../../catalog/types.js';
+import { REASONS } from '../../policy/egress/types.js';
+
+export const AUDIT_SCHEMA_ID = 'airlock.audit/1';
+
+const count = z.number().int().nonnegative();
+const reason = z.enum(Object.keys(REASONS) as [keyof typeof REASONS, ...(keyof typeof REASONS)[]]);
+const direction = z.object({ bytes: count, ipBytes: count, pkts: count });
+const warning = z.object({ name: z.string(), offset: z.number().optional(), detail: z.string() });
+
+export const CAPTURE_STATUSES = ['read', 'partial', 'not-read'] as const;
+
+export const captureReportSchema = z.object({
+  path: z.string(),
+  size: count.nullable(),
+  format: z.enum(['pcap', 'pcapng']).nullable(),
+  /** read: to the end (warnings possible); partial: an unrecoverable error after some packets; not-read: none. */
+  status: z.enum(CAPTURE_STATUSES),
+  error: z.object({ code: z.string(), message: z.string(), offset: z.number().optional() }).optional(),
+  packets: count,
+  /** Captured bytes of those packets. */
+  capturedBytes: count,
+  firstSeen: z.string().nullable(),
+  lastSeen: z.string().nullable(),
+  /** pcap records / pcapng blocks by type. */
+  blockCounts: z.record(z.string(), count),
+  /** Packets by LINKTYPE_*. */
+  linkTypes: z.record(z.string(), count),
+  /** Packets of link types Airlock does not read, by LINKTYPE_* (counted, not decoded). */
+  unsupportedLinks: z.record(z.string(), count),
+  /** Packets whose link, IP or transport header could not be read whole. */
+  damaged: z.object({ link: count, ip: count, transport: count }),
+  warnings: z.array(warning),
+  /** Warnings beyond the ones listed. */
+  warningsDropped: count,
+});
+export type CaptureReport = z.infer<typeof captureReportSchema>;
+
+const catalogSchema = z.object({
+  host: z.string(),
+  purposes: z.array(z.enum(PURPOSES)),
+  vendor: z.string(),
+  label: z.string(),
+  evidence: z.enum(['host', 'service']),
+  sources: z.array(
+    z.object({
+      kind: z.enum(['audit', 'vendor-docs', 'decompiled-code']),
+      ref: z.string(),
+      note: z.string(),
+    }),
+  ),
+});
+
+export const OUTCOMES = ['allowed', 'blocked', 'cut', 'mixed'] as const;
+
+export const destinationSchema = z.object({
+  scope: z.enum(['egress', 'local']),
+  /** The name the device used (SNI, QUIC SNI, HTTP Host, else its DNS answer); null when none. */
+  name: z.string().nullable(),
+  /** How the name was learnt (several when connections differ). */
+  nameSources: z.array(z.enum(['sni', 'quic-sni', 'http-host', 'dns', 'none'])),
+  /** Encrypted Client Hello: the name is the outer one; the real name is hidden. */
+  echInnerHidden: z.boolean(),
+  alpn: z.array(z.string()),
+  ips: z.array(z.string()),
+  port: count,
+  protocol: z.string(),
+  connections: count,
+  orig: direction,
+  resp: direction,
+  firstSeen: z.string(),
+  lastSeen: z.string(),
+  /** The catalog entry for the name; null when unknown (never guessed). */
+  catalog: catalogSchema.nullable(),
+  verdict: z.enum(['upload', 'download', 'control']),
+  verdictReason: z.string(),
+  /** The largest payload one connection sent, and the largest over a rolling hour. */
+  maxConnectionUp: count,
+  maxHourUp: count,
+  budget: z.object({ perConnection: z.number(), perHour: z.number() }),
+  outcome: z.object({
+    /** What the policy would have done: every connection allowed, blocked at connect, cut, or a mix. */
+    kind: z.enum(OUTCOMES),
+    allowed: count,
+    blocked: count,
+    cut: count,
+    /** The first cut connection's bytes passed before the cut. */
+    cutAfterBytes: count.optional(),
+    reasons: z.array(reason),
+    detail: z.string(),
+  }),
+  dns: z.object({ queries: count, blocked: count }).optional(),
+  /** Bytes up over time: bins of binMs milliseconds starting at startMs (epoch ms). */
+  timeline: z.object({ binMs: z.number().positive(), bins: z.array(z.tuple([z.number(), count])) }),
+});
+export type DestinationReport = z.infer<typeof destinationSchema>;
+
+export const auditReportSchema = z.object({
+  schema: z.literal(AUDIT_SCHEMA_ID),
+  airlockVersion: z.string(),
+  /** policyHash() of the policy replayed. */
+  policyHash: z.string(),
+  policyMode: z.enum(['sealed', 'one-way', 'monitor']),
+  generatedAt: z.string(),
+  command: z.string(),
+  /** The store the unlock windows came from (null: none used), and how many windows. */
+  store: z.string().nullable(),
+  unlockWindows: count,
+  thresholds: z.object({ controlMaxBytes: count, downloadRatio: z.number(), hourMs: count }),
+  captures: z.array(captureReportSchema),
+  destinations: z.array(destinationSchema),
+  /** Destinations beyond the report's limit were folded into one row per scope. */
+  destinationsFolded: z.boolean(),
+  summary: z.object({
+    egress: count,
+    local: count,
+    connections: count,
+    origBytes: count,
+    respBytes: count,
+    byVerdict: z.object({ upload: count, download: count, control: count }),
+    /** Connections by what the policy would have done. */
+    byOutcome: z.object({ allowed: count, blocked: count, cut: count }),
+  }),
+  /** 2: a capture not fully read; 1: the policy would have blocked or cut something; else 0. */
+  exitCode: z.number().int(),
+});
+export type AuditReport = z.infer<typeof auditReportSchema>;

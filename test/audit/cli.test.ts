@@ -1,0 +1,190 @@
+/**
+ * `airlock audit` as users run it (the built CLI): exit codes, the JSON report against the
+ * shipped JSON Schema (ajv), CSV read back by Python's csv module, a self-contained HTML page,
+ * unlock windows from a temporary SQLite store, and damaged captures.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUDIT_SCHEMA_FILE, auditReportJsonSchema } from '../../src/report/audit/json-schema.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
+import { airlock, ensureBuilt } from '../cli/built.js';
+import { corpusDir, corpusFile } from '../helpers/corpus.js';
+
+const PUTTY = corpusFile('pcap/zeek-http-putty-upload.pcap');
+const ALL = corpusDir('pcap').filter((p) => p.endsWith('.pcap'));
+let dir: string;
+
+const policyFile = (mode: string, extra = ''): string => {
+  const p = join(dir, `${mode}-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(p, `version: 1\nnetwork:\n  mode: ${mode}\n${extra}store:\n  sqlitePath: none.sqlite\n`);
+  return p;
+};
+const ONE_WAY_PUTTY =
+  "  allow:\n    - host: localhost\n      budget: {upstreamBytesPerConnection: 4096}\n  allowedPrivateCidrs: ['127.0.0.0/8']\n";
+
+beforeAll(() => {
+  ensureBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'airlock-audit-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('schema/audit-report.v1.json', () => {
+  const shipped = readFileSync(fileURLToPath(AUDIT_SCHEMA_FILE), 'utf8');
+  const validate = new Ajv2020({ allErrors: true, strict: false }).compile(JSON.parse(shipped));
+
+  it('equals the schema generated from src/report/audit/model.ts (run `npm run gen-schema` after a change)', () => {
+    expect(shipped).toBe(auditReportJsonSchema());
+  });
+
+  it('accepts a real report over the whole pcap corpus, and rejects one missing a verdict', () => {
+    const r = airlock(['audit', '--json', ...ALL]);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+    expect(report.schema).toBe('airlock.audit/1');
+    expect(report.policyHash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    delete report.destinations[0].verdict;
+    expect(validate(report)).toBe(false);
+  });
+});
+
+describe('exit codes and outputs', () => {
+  it('sealed (the default): every egress destination blocked at connect, exit 1', () => {
+    const r = airlock(['audit', '--json', '--policy', policyFile('sealed'), ...ALL]);
+    expect(r.code).toBe(1);
+    const egress = JSON.parse(r.stdout).destinations.filter((d: { scope: string }) => d.scope === 'egress');
+    expect(egress.length).toBeGreaterThan(0);
+    expect(new Set(egress.map((d: { outcome: { kind: string } }) => d.outcome.kind))).toEqual(
+      new Set(['blocked']),
+    );
+  });
+
+  it('monitor: exit 0, and the table lists egress before local', () => {
+    const r = airlock(['audit', '--policy', policyFile('monitor'), ...ALL]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.indexOf('Egress (')).toBeLessThan(r.stdout.indexOf('Local ('));
+    expect(r.stdout).toContain('api.cirrus-ci.com');
+  });
+
+  it('one-way with a 4096-byte budget for the putty host: cut after 4096 bytes, exit 1', () => {
+    const r = airlock(['audit', '--csv', '--policy', policyFile('one-way', ONE_WAY_PUTTY), PUTTY]);
+    expect(r.code).toBe(1);
+    // Python's csv module reads the file back (an independent RFC 4180 reader).
+    const rows = JSON.parse(
+      execFileSync(
+        '/usr/bin/python3',
+        ['-c', 'import csv,sys,json; print(json.dumps(list(csv.DictReader(sys.stdin))))'],
+        {
+          input: r.stdout,
+          encoding: 'utf8',
+        },
+      ),
+    );
+    const row = rows.find((x: Record<string, string>) => x.name === 'localhost');
+    expect(row.outcome).toBe('mixed');
+    expect(row.cut_after_bytes).toBe('4096');
+    expect(row.verdict).toBe('upload');
+  });
+
+  it('an unlock window stored in a temporary SQLite store turns the outcome to allowed, exit 0', async () => {
+    const db = join(dir, 'windows.sqlite');
+    const store = new SqliteStore(db);
+    await store.addUnlockWindow({
+      host: 'localhost',
+      fromMs: 0,
+      untilMs: Date.UTC(2100, 0, 1),
+      reason: 'firmware update',
+    });
+    await store.close();
+    const policy = policyFile('one-way', ONE_WAY_PUTTY);
+    const r = airlock(['audit', '--json', '--policy', policy, '--store', db, PUTTY]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.unlockWindows).toBe(1);
+    const d = report.destinations.find((x: { name: string }) => x.name === 'localhost');
+    expect(d.outcome).toMatchObject({ kind: 'allowed', reasons: ['unlock-window'] });
+  });
+
+  it('never creates a store: a missing policy store is no store, a missing --store is a usage error', () => {
+    const r = airlock(['audit', '--json', '--policy', policyFile('monitor'), PUTTY], { cwd: dir });
+    expect(JSON.parse(r.stdout).store).toBeNull();
+    const bad = airlock(['audit', '--store', join(dir, 'nope.sqlite'), PUTTY]);
+    expect(bad.code).toBe(64);
+    expect(() => readFileSync(join(dir, 'nope.sqlite'))).toThrow();
+    expect(() => readFileSync(join(dir, 'none.sqlite'))).toThrow();
+  });
+
+  it('--html writes one self-contained page: inline SVG timeline, no script, no external reference', () => {
+    const out = join(dir, 'report.html');
+    const r = airlock(['audit', '--html', out, '--policy', policyFile('monitor'), ...ALL]);
+    expect(r.code).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toMatch(/<rect [^>]*fill=/);
+    expect(html).toContain('api.cirrus-ci.com');
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(/i);
+    // The only URL is the SVG namespace, which is a name, not a fetch.
+    expect(new Set(html.match(/https?:\/\/[^\s"'<]+/g))).toEqual(new Set(['http://www.w3.org/2000/svg']));
+    for (const u of html.match(/(?:src|href)=["'][^"']*/g) ?? []) expect(u).toBe('');
+  });
+});
+
+describe('damaged captures', () => {
+  it('a truncated capture with a damaged record header: warnings name offsets, nothing crashes', () => {
+    const bytes = readFileSync(PUTTY);
+    // Record 3's header (pcap: 24-byte file header, then records) gets an absurd caplen.
+    let at = 24;
+    for (let i = 0; i < 3; i++) at += 16 + bytes.readUInt32LE(at + 8);
+    const damaged = Buffer.from(bytes.subarray(0, bytes.length - 777));
+    damaged.writeUInt32LE(0x7fffffff, at + 8);
+    const f = join(dir, 'damaged.pcap');
+    writeFileSync(f, damaged);
+    const r = airlock(['audit', '--json', f]);
+    expect([0, 1, 2]).toContain(r.code);
+    const report = JSON.parse(r.stdout);
+    const cap = report.captures[0];
+    const names = cap.warnings.map((w: { name: string }) => w.name);
+    expect(names).toContain('resync');
+    expect(cap.warnings.find((w: { name: string }) => w.name === 'resync').offset).toBe(at);
+    expect(names).toContain('truncated-tail');
+    expect(cap.packets).toBeGreaterThan(3);
+  });
+
+  it('a file that is not a capture: exit 2 with the error in the report, not a crash', () => {
+    const f = join(dir, 'not-a-capture.pcap');
+    writeFileSync(f, 'hello, this is not a pcap file at all');
+    const r = airlock(['audit', '--json', f]);
+    expect(r.code).toBe(2);
+    const cap = JSON.parse(r.stdout).captures[0];
+    expect(cap.status).toBe('not-read');
+    expect(cap.error.code).toBe('AIRLOCK_ERR_UNSUPPORTED');
+  });
+
+  it('flipped bytes inside packets are counted as damaged layers with the record offset', () => {
+    const bytes = Buffer.from(readFileSync(corpusFile('pcap/zeek-tls-chrome-34-google.pcap')));
+    // Every record's IPv4 version/IHL byte (Ethernet: 14 bytes in) becomes 0x41: IHL 1 < 5 is malformed.
+    let at = 24;
+    const offsets: number[] = [];
+    while (at + 16 <= bytes.length) {
+      const cap = bytes.readUInt32LE(at + 8);
+      if (cap > 14) {
+        bytes[at + 16 + 14] = 0x41;
+        offsets.push(at);
+      }
+      at += 16 + cap;
+    }
+    const f = join(dir, 'flipped.pcap');
+    writeFileSync(f, bytes);
+    const r = airlock(['audit', '--json', f]);
+    const cap = JSON.parse(r.stdout).captures[0];
+    expect(cap.status).toBe('read');
+    expect(cap.damaged.ip).toBe(offsets.length);
+    expect(cap.warnings.map((w: { offset: number }) => w.offset)).toEqual(offsets);
+    expect(r.code).toBe(0);
+  });
+});
