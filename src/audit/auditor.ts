@@ -26,14 +26,10 @@ export interface AuditorOptions {
   warn?: (w: NetWarning) => void;
 }
 
-const endpoint = (h: string, p: number): string => `${h}|${p}`;
-/** The FlowTable's own key for a 5-tuple, either direction. */
-const flowKey = (proto: number, a: string, b: string): string =>
-  `${proto}|${a < b ? `${a}|${b}` : `${b}|${a}`}`;
-
 export class Auditor {
   readonly dissector: Dissector;
   private readonly table = new FlowTable();
+  /** Audit state per live flow, by the FlowTable's uid (its records carry the same uid). */
   private readonly flows = new Map<string, FlowState>();
   private readonly names = new NameBook();
   private readonly dests = new Map<string, DestinationAcc>();
@@ -59,14 +55,14 @@ export class Auditor {
     const d = this.dissector.dissect(p);
     const o = observationOf(p, d);
     if (!o) return d.problem;
-    for (const r of this.table.observe(o)) this.end(r);
+    const { uid, done } = this.table.observeFlow(o);
+    for (const r of done) this.end(r);
     const udp = d.udp?.payload;
     if (udp && (o.srcPort === 53 || o.srcPort === 5353)) this.names.learn(udp, o.srcPort === 5353);
-    const key = flowKey(o.proto, endpoint(o.src, o.srcPort), endpoint(o.dst, o.dstPort));
-    let s = this.flows.get(key);
+    let s = this.flows.get(uid);
     if (!s) {
       s = new FlowState(`F${this.nextId++}`, o, this.ctx);
-      this.flows.set(key, s);
+      this.flows.set(uid, s);
     }
     s.observe(o, d.tcp, udp, Number(p.ts) / 1e6);
     return d.problem;
@@ -84,10 +80,9 @@ export class Auditor {
   }
 
   private end(r: FlowRecord): void {
-    const key = flowKey(r.proto, endpoint(r.orig.h, r.orig.p), endpoint(r.resp.h, r.resp.p));
-    const s = this.flows.get(key);
+    const s = this.flows.get(r.uid);
     if (!s) return;
-    this.flows.delete(key);
+    this.flows.delete(r.uid);
     s.finish(r);
   }
 

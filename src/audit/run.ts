@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { AirlockError, asAirlockError } from '../core/errors.js';
-import { readCaptureFile } from '../net/capture/file.js';
+import { readCaptureFileBatches } from '../net/capture/file.js';
 import { CaptureReader } from '../net/capture/reader.js';
 import type { NetWarning } from '../net/decode/warning.js';
 import type { UnlockWindow } from '../policy/egress/types.js';
@@ -115,21 +115,23 @@ export async function auditCaptures(paths: readonly string[], opts: AuditOptions
     const before = new Map(auditor.dissector.unsupportedLinks);
     let error: AirlockError | undefined;
     try {
-      for await (const item of readCaptureFile(path, reader)) {
-        if (item.kind === 'warning') {
-          t.warn(item.warning);
-          continue;
-        }
-        const p = item.packet;
-        t.packet(p.ts, p.linkType, p.capturedLength);
-        const problem = auditor.packet(p);
-        if (problem) {
-          t.r.damaged[problem.layer]++;
-          t.warn({
-            name: `${problem.layer}-${problem.kind === 'need' ? 'truncated' : 'malformed'}`,
-            offset: p.recordOffset,
-            detail: `packet ${t.r.packets}: ${problem.error.message}${problem.error.offset !== undefined ? ` (at byte ${problem.error.offset} of the layer)` : ''}`,
-          });
+      for await (const batch of readCaptureFileBatches(path, reader)) {
+        for (const item of batch) {
+          if (item.kind === 'warning') {
+            t.warn(item.warning);
+            continue;
+          }
+          const p = item.packet;
+          t.packet(p.ts, p.linkType, p.capturedLength);
+          const problem = auditor.packet(p);
+          if (problem) {
+            t.r.damaged[problem.layer]++;
+            t.warn({
+              name: `${problem.layer}-${problem.kind === 'need' ? 'truncated' : 'malformed'}`,
+              offset: p.recordOffset,
+              detail: `packet ${t.r.packets}: ${problem.error.message}${problem.error.offset !== undefined ? ` (at byte ${problem.error.offset} of the layer)` : ''}`,
+            });
+          }
         }
       }
     } catch (e) {

@@ -30,20 +30,24 @@ export class ByteQueue {
     const first = this.chunks[0];
     if (first === undefined) return new Uint8Array(0);
     if (first.length - this.head >= n) return first.subarray(this.head, this.head + n);
-    // Spans chunks: join just the chunks needed into one, so later peeks of the same block are free.
-    let joinedLength = first.length - this.head;
-    let count = 1;
-    while (joinedLength < n) joinedLength += this.chunks[count++]!.length;
-    const joined = new Uint8Array(joinedLength);
+    // Spans chunks: copy just the n bytes asked for (not the whole next chunk, which would copy
+    // every byte of the capture once), so later peeks of the same block are free.
+    const joined = new Uint8Array(n);
     let at = 0;
-    for (let i = 0; i < count; i++) {
-      const c = i === 0 ? first.subarray(this.head) : this.chunks[i]!;
-      joined.set(c, at);
-      at += c.length;
+    let count = 0;
+    let rest: Uint8Array | undefined;
+    while (at < n) {
+      const c = count === 0 ? first.subarray(this.head) : this.chunks[count]!;
+      const take = Math.min(c.length, n - at);
+      joined.set(take === c.length ? c : c.subarray(0, take), at);
+      at += take;
+      count++;
+      if (take < c.length) rest = c.subarray(take);
     }
-    this.chunks.splice(0, count, joined);
+    if (rest) this.chunks.splice(0, count, joined, rest);
+    else this.chunks.splice(0, count, joined);
     this.head = 0;
-    return joined.subarray(0, n);
+    return joined;
   }
 
   /** Up to `n` unread bytes (all held bytes when fewer). */

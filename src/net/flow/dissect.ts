@@ -2,15 +2,14 @@
  * A captured frame through every layer: link → IP (with fragment reassembly) → TCP/UDP. Stateful
  * only for reassembly; each layer's outcome stays a typed value.
  */
-import type { AirlockError } from '../../core/errors.js';
+import { AirlockError } from '../../core/errors.js';
 import type { CapturedPacket } from '../capture/types.js';
-import { decodeWith } from '../decode/outcome.js';
 import type { NetWarning } from '../decode/warning.js';
-import { decodeIp } from '../ip/decode.js';
-import { walkIpv6Extensions } from '../ip/ipv6.js';
+import { readIpv4 } from '../ip/ipv4.js';
+import { readIpv6, walkIpv6Extensions } from '../ip/ipv6.js';
 import { type Reassembled, Reassembler, type ReassemblyOptions } from '../ip/reassembly.js';
 import { IPPROTO, type IpPacket } from '../ip/types.js';
-import { decodeLink } from '../link/decode.js';
+import { readLink } from '../link/decode.js';
 import type { LinkFrame } from '../link/types.js';
 import { readTcp, type TcpSegment } from '../transport/tcp.js';
 import { readUdp, type UdpDatagram } from '../transport/udp.js';
@@ -42,49 +41,78 @@ export class Dissector {
     this.reassembler = new Reassembler(reassembly);
   }
 
+  /**
+   * One frame through every layer. The layers are read in the throwing style inside one try per
+   * frame (no closure or outcome wrapper per layer); the catch turns the error into `problem`, so
+   * "value", "need" and "malformed" stay as distinct as decodeLink/decodeIp/decodeTcp keep them.
+   */
   dissect(p: Pick<CapturedPacket, 'ts' | 'linkType' | 'data'>): Dissected {
-    const link = decodeLink(p.linkType, p.data);
-    if (link.kind !== 'value') return { problem: { layer: 'link', kind: link.kind, error: link.error } };
-    const l = link.value;
-    if (l.network === 'unsupported-link') {
-      this.unsupportedLinks.set(l.linkType, (this.unsupportedLinks.get(l.linkType) ?? 0) + 1);
-      return { link: l };
+    let layer: Problem['layer'] = 'link';
+    let link: LinkFrame | undefined;
+    let ip: IpPacket | undefined;
+    let whole: Reassembled | undefined;
+    /** Extension headers after a fragment header: any failure there is malformed, as a whole datagram. */
+    let afterFragment = false;
+    try {
+      const l = readLink(p.linkType, p.data);
+      link = l;
+      if (l.network === 'unsupported-link') {
+        this.unsupportedLinks.set(l.linkType, (this.unsupportedLinks.get(l.linkType) ?? 0) + 1);
+        return { link: l };
+      }
+      if (l.network === 'other') return { link: l };
+      layer = 'ip';
+      const frame = l.payloadOffset === 0 ? p.data : p.data.subarray(l.payloadOffset);
+      const i = l.network === 'ipv4' ? readIpv4(frame) : readIpv6(frame);
+      ip = i;
+      if (!i.fragment) {
+        layer = 'transport';
+        return transport(l, i, undefined, i.protocol, i.payload, i.totalLength - i.headerLength);
+      }
+      const w = this.reassembler.add(p.ts, i, this.warn);
+      if (!w) return { link: l, ip: i };
+      whole = w;
+      let protocol = w.first.protocol;
+      let payload = w.payload;
+      if (i.version === 6) {
+        // Headers after the fragment header belong to the reassembled datagram.
+        afterFragment = true;
+        const walk = walkIpv6Extensions(protocol, payload);
+        afterFragment = false;
+        protocol = walk.protocol;
+        payload = payload.subarray(walk.length);
+      }
+      layer = 'transport';
+      return transport(l, i, w, protocol, payload, payload.length);
+    } catch (e) {
+      if (!(e instanceof AirlockError)) throw e;
+      const kind = e.code === 'AIRLOCK_ERR_TRUNCATED' && !afterFragment ? 'need' : 'malformed';
+      const problem: Problem = { layer, kind, error: e };
+      if (!link) return { problem };
+      if (!ip) return { link, problem };
+      return whole ? { link, ip, reassembled: whole, problem } : { link, ip, problem };
     }
-    if (l.network === 'other') return { link: l };
-    const ipd = decodeIp(l.network, p.data.subarray(l.payloadOffset));
-    if (ipd.kind !== 'value') return { link: l, problem: { layer: 'ip', kind: ipd.kind, error: ipd.error } };
-    const ip = ipd.value;
-    if (!ip.fragment)
-      return { link: l, ip, ...this.transport(ip.protocol, ip.payload, ip.totalLength - ip.headerLength) };
-    const whole = this.reassembler.add(p.ts, ip, this.warn);
-    if (!whole) return { link: l, ip };
-    let protocol = whole.first.protocol;
-    let payload = whole.payload;
-    if (ip.version === 6) {
-      // Headers after the fragment header belong to the reassembled datagram.
-      const walk = decodeWith(() => walkIpv6Extensions(protocol, payload));
-      if (walk.kind !== 'value')
-        return {
-          link: l,
-          ip,
-          reassembled: whole,
-          problem: { layer: 'ip', kind: 'malformed', error: walk.error },
-        };
-      protocol = walk.value.protocol;
-      payload = payload.subarray(walk.value.length);
-    }
-    return { link: l, ip, reassembled: whole, ...this.transport(protocol, payload, payload.length) };
   }
+}
 
-  private transport(
-    protocol: number,
-    payload: Uint8Array,
-    declared: number,
-  ): Pick<Dissected, 'tcp' | 'udp' | 'problem'> {
-    if (protocol !== IPPROTO.TCP && protocol !== IPPROTO.UDP) return {};
-    const t = decodeWith(() =>
-      protocol === IPPROTO.TCP ? { tcp: readTcp(payload) } : { udp: readUdp(payload, declared) },
-    );
-    return t.kind === 'value' ? t.value : { problem: { layer: 'transport', kind: t.kind, error: t.error } };
+type Problem = NonNullable<Dissected['problem']>;
+
+/** TCP or UDP on top of an IP datagram (throws as readTcp/readUdp do); other protocols stop at IP. */
+function transport(
+  link: LinkFrame,
+  ip: IpPacket,
+  reassembled: Reassembled | undefined,
+  protocol: number,
+  payload: Uint8Array,
+  declared: number,
+): Dissected {
+  if (protocol === IPPROTO.TCP) {
+    const tcp = readTcp(payload);
+    return reassembled ? { link, ip, reassembled, tcp } : { link, ip, tcp };
   }
+  if (protocol === IPPROTO.UDP) {
+    const udp = readUdp(payload, declared);
+    return reassembled ? { link, ip, reassembled, udp } : { link, ip, udp };
+  }
+  return reassembled ? { link, ip, reassembled } : { link, ip };
 }

@@ -11,17 +11,15 @@ export function observationOf(
   const ip = d.ip;
   if (!ip || (ip.fragment && !d.reassembled)) return undefined;
   const t = d.tcp ?? d.udp;
-  const proto = d.reassembled ? d.reassembled.first.protocol : ip.protocol;
-  return {
-    ts: p.ts,
-    proto: d.tcp ? 6 : d.udp ? 17 : proto,
-    src: ip.src,
-    dst: ip.dst,
-    srcPort: t?.srcPort ?? 0,
-    dstPort: t?.dstPort ?? 0,
-    ipBytes: ip.totalLength,
-    frameBytes: p.originalLength,
-    payloadBytes: t ? t.payload.length : ip.payload.length,
-    ...(d.tcp ? { tcpFlags: d.tcp.flags } : {}),
-  };
+  const proto = d.tcp ? 6 : d.udp ? 17 : d.reassembled ? d.reassembled.first.protocol : ip.protocol;
+  const srcPort = t?.srcPort ?? 0;
+  const dstPort = t?.dstPort ?? 0;
+  const payloadBytes = t ? t.payload.length : ip.payload.length;
+  const ts = p.ts;
+  const frameBytes = p.originalLength;
+  const { src, dst, totalLength: ipBytes } = ip;
+  // Two literal shapes (no spread per packet): TCP carries its flags.
+  return d.tcp
+    ? { ts, proto, src, dst, srcPort, dstPort, ipBytes, frameBytes, payloadBytes, tcpFlags: d.tcp.flags }
+    : { ts, proto, src, dst, srcPort, dstPort, ipBytes, frameBytes, payloadBytes };
 }

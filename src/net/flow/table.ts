@@ -16,6 +16,10 @@ export interface FlowTableOptions {
 }
 
 interface LiveFlow {
+  key: string;
+  /** Neighbours in its activity list (least recently active first): O(1) move-to-back per packet. */
+  prev: LiveFlow | undefined;
+  next: LiveFlow | undefined;
   uid: string;
   ts: bigint;
   lastTs: bigint;
@@ -35,10 +39,51 @@ interface LiveFlow {
 const zero = (): DirectionCounts => ({ pkts: 0, ipBytes: 0, frameBytes: 0, bytes: 0 });
 const endpoint = (h: string, p: number): string => `${h}|${p}`;
 
+/** Live flows of one kind in least-recently-active order, as an intrusive doubly linked list. */
+class ActivityList {
+  head: LiveFlow | undefined;
+  tail: LiveFlow | undefined;
+  size = 0;
+
+  append(f: LiveFlow): void {
+    f.prev = this.tail;
+    f.next = undefined;
+    if (this.tail) this.tail.next = f;
+    else this.head = f;
+    this.tail = f;
+    this.size++;
+  }
+
+  remove(f: LiveFlow): void {
+    if (f.prev) f.prev.next = f.next;
+    else this.head = f.next;
+    if (f.next) f.next.prev = f.prev;
+    else this.tail = f.prev;
+    f.prev = f.next = undefined;
+    this.size--;
+  }
+
+  /** Marks f most recently active. */
+  touch(f: LiveFlow): void {
+    if (this.tail === f) return;
+    this.remove(f);
+    this.append(f);
+  }
+}
+
+/** What observeFlow() says about a packet: its flow's uid, and the flows completed before it. */
+export interface ObservedFlow {
+  readonly uid: string;
+  readonly done: readonly FlowRecord[];
+}
+
+const NONE: readonly FlowRecord[] = Object.freeze([]);
+
 export class FlowTable {
-  /** TCP and other flows apart, each in least-recently-active order, so expiry stops at the first live one. */
-  private readonly tcpFlows = new Map<string, LiveFlow>();
-  private readonly otherFlows = new Map<string, LiveFlow>();
+  /** One index for lookup; TCP and other flows in separate activity lists, so expiry stops at the first live one. */
+  private readonly byKey = new Map<string, LiveFlow>();
+  private readonly tcpFlows = new ActivityList();
+  private readonly otherFlows = new ActivityList();
   private next = 1;
   private readonly tcpIdleNs: bigint;
   private readonly otherIdleNs: bigint;
@@ -51,43 +96,57 @@ export class FlowTable {
   }
 
   get live(): number {
-    return this.tcpFlows.size + this.otherFlows.size;
+    return this.byKey.size;
   }
 
   /** Counts one packet; returns the flows that completed (idle before it, or pushed out by it). */
   observe(o: FlowObservation): FlowRecord[] {
-    const done = this.expire(o.ts);
+    return [...this.observeFlow(o).done];
+  }
+
+  /**
+   * Counts one packet; returns its flow's uid (the one its FlowRecord will carry) and the flows
+   * that completed before it (idle, or pushed out by it).
+   */
+  observeFlow(o: FlowObservation): ObservedFlow {
+    let done = this.expireInto(o.ts, undefined);
     const a = endpoint(o.src, o.srcPort);
     const b = endpoint(o.dst, o.dstPort);
     const key = `${o.proto}|${a < b ? `${a}|${b}` : `${b}|${a}`}`;
     const flows = o.proto === IPPROTO.TCP ? this.tcpFlows : this.otherFlows;
-    let f = flows.get(key);
-    // Deleted and re-inserted: Map order is least recently active first.
-    if (f) flows.delete(key);
+    let f = this.byKey.get(key);
+    if (f) flows.touch(f);
     else {
       if (this.live >= this.maxLive) {
         const from = flows.size > 0 ? flows : o.proto === IPPROTO.TCP ? this.otherFlows : this.tcpFlows;
-        const [oldKey, old] = from.entries().next().value!;
-        from.delete(oldKey);
+        const old = from.head!;
+        this.drop(from, old);
+        done ??= [];
         done.push(record(old, 'capacity'));
       }
-      f = this.open(o);
+      f = this.open(o, key);
+      this.byKey.set(key, f);
+      flows.append(f);
     }
-    flows.set(key, f);
     this.count(f, o);
-    return done;
+    return { uid: f.uid, done: done ?? NONE };
   }
 
   /** Completes flows idle at `now`. */
   expire(now: bigint): FlowRecord[] {
-    const done: FlowRecord[] = [];
+    return this.expireInto(now, undefined) ?? [];
+  }
+
+  /** Idle flows appended to `done` (allocated only when one completes). */
+  private expireInto(now: bigint, done: FlowRecord[] | undefined): FlowRecord[] | undefined {
     for (const [flows, idle] of [
       [this.tcpFlows, this.tcpIdleNs],
       [this.otherFlows, this.otherIdleNs],
     ] as const) {
-      for (const [key, f] of flows) {
+      for (let f = flows.head; f; f = flows.head) {
         if (now - f.lastTs <= idle) break;
-        flows.delete(key);
+        this.drop(flows, f);
+        done ??= [];
         done.push(record(f, 'idle'));
       }
     }
@@ -96,15 +155,24 @@ export class FlowTable {
 
   /** Completes every live flow (end of capture). */
   flush(): FlowRecord[] {
-    const done = [...this.tcpFlows.values(), ...this.otherFlows.values()]
-      .sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0))
-      .map((f) => record(f, 'flush'));
-    this.tcpFlows.clear();
-    this.otherFlows.clear();
+    const live: LiveFlow[] = [];
+    for (const flows of [this.tcpFlows, this.otherFlows])
+      for (let f = flows.head; f; f = f.next) live.push(f);
+    const done = live.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0)).map((f) => record(f, 'flush'));
+    for (const flows of [this.tcpFlows, this.otherFlows]) {
+      flows.head = flows.tail = undefined;
+      flows.size = 0;
+    }
+    this.byKey.clear();
     return done;
   }
 
-  private open(o: FlowObservation): LiveFlow {
+  private drop(flows: ActivityList, f: LiveFlow): void {
+    flows.remove(f);
+    this.byKey.delete(f.key);
+  }
+
+  private open(o: FlowObservation, key: string): LiveFlow {
     // A SYN-ACK seen first answers a SYN we missed: its receiver opened the conversation.
     const flags = o.tcpFlags ?? 0;
     const synAck =
@@ -112,6 +180,9 @@ export class FlowTable {
     const s = { h: o.src, p: o.srcPort };
     const d = { h: o.dst, p: o.dstPort };
     return {
+      key,
+      prev: undefined,
+      next: undefined,
       uid: `C${this.next++}`,
       ts: o.ts,
       lastTs: o.ts,
@@ -130,7 +201,7 @@ export class FlowTable {
   }
 
   private count(f: LiveFlow, o: FlowObservation): void {
-    let fromOrig = o.src === f.orig.h && o.srcPort === f.orig.p;
+    let fromOrig = o.srcPort === f.orig.p && o.src === f.orig.h;
     const flags = o.tcpFlags ?? 0;
     const isTcp = f.proto === IPPROTO.TCP;
     const pureSyn = isTcp && (flags & (TCP_FLAG.SYN | TCP_FLAG.ACK)) === TCP_FLAG.SYN;
@@ -149,29 +220,31 @@ export class FlowTable {
     if (o.ts > f.lastTs) f.lastTs = o.ts;
     if (o.ts < f.ts) f.ts = o.ts;
     if (!isTcp) return;
-    const mark = (letter: string) => {
-      const l = fromOrig ? letter : letter.toLowerCase();
-      if (!f.history.includes(l)) f.history += l;
-    };
     if (pureSyn) {
       f.synSeen = true;
-      mark('S');
+      mark(f, 'S', fromOrig);
     } else if (flags & TCP_FLAG.SYN) {
       f.synAckSeen = true;
-      mark('H');
+      mark(f, 'H', fromOrig);
     } else if (flags & TCP_FLAG.ACK && o.payloadBytes === 0 && !(flags & (TCP_FLAG.FIN | TCP_FLAG.RST)))
-      mark('A');
-    if (o.payloadBytes > 0) mark('D');
+      mark(f, 'A', fromOrig);
+    if (o.payloadBytes > 0) mark(f, 'D', fromOrig);
     if (flags & TCP_FLAG.FIN) {
       if (fromOrig) f.finOrig = true;
       else f.finResp = true;
-      mark('F');
+      mark(f, 'F', fromOrig);
     }
     if (flags & TCP_FLAG.RST) {
       f.rst = true;
-      mark('R');
+      mark(f, 'R', fromOrig);
     }
   }
+}
+
+/** Adds a history letter the first time it occurs (upper case from orig, lower from resp). */
+function mark(f: LiveFlow, letter: string, fromOrig: boolean): void {
+  const l = fromOrig ? letter : letter.toLowerCase();
+  if (!f.history.includes(l)) f.history += l;
 }
 
 const swapCase = (s: string): string =>

@@ -21,8 +21,8 @@ export function readIpv4(b: Uint8Array): IpPacket {
   const offset = (flags & 0x1fff) * 8;
   const more = (flags & 0x2000) !== 0;
   const end = Math.min(totalLength, b.length);
-  return {
-    version: 4,
+  const packet = {
+    version: 4 as const,
     src: ipv4Text(b, 12),
     dst: ipv4Text(b, 16),
     protocol: b[9]!,
@@ -31,9 +31,13 @@ export function readIpv4(b: Uint8Array): IpPacket {
     payload: b.subarray(headerLength, end),
     snapped: b.length < totalLength,
     ttl: b[8]!,
-    ...(more || offset > 0 ? { fragment: { id: u16be(b, 4), offset, more } } : {}),
-    extensions: [],
+    extensions: NO_EXTENSIONS,
   };
+  // Two literal shapes, not a spread: the common unfragmented case allocates nothing more.
+  return more || offset > 0 ? { ...packet, fragment: { id: u16be(b, 4), offset, more } } : packet;
 }
+
+/** IPv4 has no extension headers: one shared empty list. */
+const NO_EXTENSIONS: readonly number[] = Object.freeze([]);
 
 export const decodeIpv4 = (b: Uint8Array): Decoded<IpPacket> => decodeWith(() => readIpv4(b));

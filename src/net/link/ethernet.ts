@@ -7,11 +7,19 @@ import { ETHERTYPE } from './linktypes.js';
 const isTag = (t: number): boolean =>
   t === ETHERTYPE.VLAN || t === ETHERTYPE.QINQ || t === ETHERTYPE.QINQ_OLD;
 
+/** Shared by every untagged frame: no array per packet. */
+export const NO_VLANS: readonly number[] = Object.freeze([]);
+
 /** EtherType after the tags, the offset of what follows, and the VLAN IDs. */
-export function readEthernet(b: Uint8Array): { etherType: number; payloadOffset: number; vlans: number[] } {
+export function readEthernet(b: Uint8Array): {
+  etherType: number;
+  payloadOffset: number;
+  vlans: readonly number[];
+} {
   ensure(b, 0, 14, 'Ethernet header');
   let at = 12;
   let type = u16be(b, at);
+  if (!isTag(type)) return { etherType: type, payloadOffset: 14, vlans: NO_VLANS };
   const vlans: number[] = [];
   while (isTag(type)) {
     bound(vlans.length + 1, NET_LIMITS.maxVlanTags, 'stacked VLAN tags', at);
