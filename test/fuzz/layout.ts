@@ -25,10 +25,35 @@ export interface Field {
   ifd?: number;
 }
 
+/** A decoded value that is not a length (a float, a date, a string, a version byte). */
+export interface ValueField {
+  name: string;
+  pos: number;
+  type: 'u8' | 'i32' | 'i64' | 'f32' | 'f64' | 'text';
+  /** Bytes (for text, the fixed field width). */
+  size: number;
+}
+
+/** A length-prefixed block: resized with its length kept true, and the offsets past it moved. */
+export interface Block {
+  name: string;
+  /** Where the block starts (its header), its length field and its body [start, end). */
+  start: number;
+  length: Field;
+  body: [number, number];
+  /** Absolute offsets elsewhere in the file that point at or past the block's end. */
+  shifts: Field[];
+}
+
 export interface Layout {
   fields: Field[];
   /** XMP packets found in JPEG APP1 segments: [start, end). */
   xmp: [number, number][];
+  /** Values to overwrite in place with hostile ones (structure-aware formats only). */
+  values?: ValueField[];
+  blocks?: Block[];
+  /** Where a block may be inserted (before the records), with the offsets it would move. */
+  insertAt?: { pos: number; shifts: Field[] };
 }
 
 const XMP_SIG = 'http://ns.adobe.com/xap/1.0/\0';

@@ -3,6 +3,8 @@
  * in words what it did so a failure can be read, not just replayed.
  */
 import type { Field, Layout } from './layout.js';
+import { blockInsert, blockResize, valueEdit } from './mutate-structure.js';
+import { versionSwitch } from './record-layout.js';
 
 /** mulberry32: small, fast, good enough to spread mutations; deterministic per seed. */
 export function prng(seed: number): () => number {
@@ -39,7 +41,7 @@ function put(b: Uint8Array, f: Field, v: number): void {
 
 const HUGE = [0, 1, 2, 3, 0x7fff, 0xfffe, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffff0, 0xffffffff];
 
-type Op = (b: Uint8Array, r: Rng, layout: Layout) => [Uint8Array, string] | undefined;
+export type Op = (b: Uint8Array, r: Rng, layout: Layout) => [Uint8Array, string] | undefined;
 
 const truncate: Op = (b, r) => {
   const at = r.int(b.length);
@@ -156,16 +158,26 @@ const xmlInsert: Op = (b, r) => {
   return [out, `insert xml ${JSON.stringify(new TextDecoder().decode(s).slice(0, 30))} at ${at}`];
 };
 
-export type Family = 'binary' | 'text' | 'xml';
+/**
+ * 'record' is structure-aware (flight records): most edits keep the framing true so cases reach
+ * the decoding; byte-level damage and truncation come on top in a minority of cases.
+ */
+export type Family = 'binary' | 'text' | 'xml' | 'record';
 const OPS: Record<Family, Op[]> = {
   binary: [bitFlips, splice, hugeLength, hugeLength, ifdLoop, pastEnd],
   text: [bitFlips, splice, textInsert, textInsert],
   xml: [bitFlips, splice, textInsert, xmlInsert, xmlInsert],
+  record: [valueEdit, valueEdit, valueEdit, valueEdit, versionSwitch],
 };
+/** Edits that change sizes, applied after the in-place ones (whose positions they would move). */
+const RESIZE: Op[] = [blockResize, blockResize, blockInsert];
+const DAMAGE: Op[] = [bitFlips, splice, hugeLength, pastEnd];
 
 /** One case: 1–3 edits, then (one time in three) a truncation, which is the commonest real damage. */
 export function mutate(seed: Uint8Array, layout: Layout, family: Family, r: Rng): Mutant {
-  let b: Uint8Array = seed.slice();
+  if (family === 'record') return mutateStructure(seed, layout, r);
+  // A copy even when the seed is a Buffer, whose slice() shares memory (edits would pile up in the seed).
+  let b: Uint8Array = Uint8Array.prototype.slice.call(seed);
   const what: string[] = [];
   const n = 1 + r.int(3);
   for (let i = 0; i < n; i++) {
@@ -180,5 +192,26 @@ export function mutate(seed: Uint8Array, layout: Layout, family: Family, r: Rng)
     b = t;
     what.push(w);
   }
+  return { bytes: b, what };
+}
+
+/**
+ * Structure-aware case: 1–3 in-place edits, then one time in three a consistent resize, one time
+ * in four byte-level damage and one time in eight a truncation.
+ */
+function mutateStructure(seed: Uint8Array, layout: Layout, r: Rng): Mutant {
+  let b: Uint8Array = Uint8Array.prototype.slice.call(seed);
+  const what: string[] = [];
+  const apply = (op: Op) => {
+    const res = op(b, r, layout);
+    if (res) {
+      b = res[0];
+      what.push(res[1]);
+    }
+  };
+  for (let n = 1 + r.int(3); n > 0; n--) apply(r.pick(OPS.record));
+  if (r.int(3) === 0) apply(r.pick(RESIZE));
+  if (r.int(4) === 0) apply(r.pick(DAMAGE));
+  if (r.int(8) === 0) apply(truncate);
   return { bytes: b, what };
 }

@@ -5,8 +5,8 @@
 import type { Category, Finding, Value } from '../../findings/model.js';
 import type { Collector } from '../types.js';
 import { decodeAscii, decodeNumbers, decodeText } from './format.js';
-import { entryBytes, type IfdEntry, type TiffCtx } from './ifd.js';
-import { categoryFor, hexName, type TagInfo } from './tags.js';
+import { entryBytes, entryInBounds, type IfdEntry, type TiffCtx } from './ifd.js';
+import { categoryFor, hexName, SIGNATURE_BYTES, type TagInfo, tagBySignature } from './tags.js';
 
 /** Numeric lists longer than this are reported as a block (curves, tables), not spelled out. */
 const MAX_LISTED_NUMBERS = 16;
@@ -85,6 +85,7 @@ export function reportEntry(
   out: Collector,
   fallback: Category = 'other',
 ): Finding {
+  info ??= recognise(ctx, e);
   const tag = info?.name ?? hexName(e.tag);
   const f: Finding = {
     category: categoryFor(tag, info?.category ?? fallback),
@@ -95,4 +96,10 @@ export function reportEntry(
   };
   out.add(f);
   return f;
+}
+
+/** An entry no table names may still carry a block that names itself (PrintIM). */
+function recognise(ctx: TiffCtx, e: IfdEntry): TagInfo | undefined {
+  if (e.valueLength < SIGNATURE_BYTES || !entryInBounds(ctx, e)) return undefined;
+  return tagBySignature(ctx.src.read(e.valueOffset, SIGNATURE_BYTES));
 }

@@ -261,4 +261,19 @@ export function categoryFor(name: string, fallback: Category): Category {
   return fallback;
 }
 
+/**
+ * Blocks that name themselves, wherever a maker files them: Print Image Matching data starts
+ * "PrintIM\0" under 0xC4A5 in IFD0 and under 0x0E00 in most maker notes (ExifTool checks the
+ * same signature). Used for entries no table names.
+ */
+const SIGNED_BLOCKS: readonly { magic: string; info: TagInfo }[] = [
+  { magic: 'PrintIM\0', info: t('PrintIM', 'other', 'block') },
+];
+export const SIGNATURE_BYTES = 8;
+
+export function tagBySignature(head: Uint8Array): TagInfo | undefined {
+  const text = Buffer.from(head.buffer, head.byteOffset, head.length).toString('latin1');
+  return SIGNED_BLOCKS.find((b) => text.startsWith(b.magic))?.info;
+}
+
 export const hexName = (tag: number): string => `Tag0x${tag.toString(16).padStart(4, '0')}`;

@@ -42,7 +42,7 @@ const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 export function parseXmp(bytes: Uint8Array, fileOffset: number): XmpProperty[] {
   bound(bytes.length, LIMITS.maxXmpBytes, 'XMP packet bytes', fileOffset);
-  const { text, map } = decodePacket(bytes);
+  const { text, map } = decodePacket(bytes, fileOffset);
   const abs = (index: number): number => fileOffset + map.byteOf(index);
 
   // Packets are often NUL- or space-padded, or carry a BOM before the first '<'.
