@@ -9,7 +9,7 @@
 import { AirlockError, truncated } from '../../core/errors.js';
 import { bound, LIMITS } from '../../core/limits.js';
 import type { ByteSource } from '../../core/source.js';
-import type { Category, Finding } from '../../findings/model.js';
+import type { Category, Finding, Value } from '../../findings/model.js';
 import type { Analyser, Collector } from '../types.js';
 import {
   DETAILS,
@@ -165,14 +165,17 @@ function readDetails(src: ByteSource, out: Collector, at: number, version: numbe
     const v = getField(b, 0, f);
     if (v === '' || v === 0) continue;
     const category = CATEGORY[f.name] ?? 'other';
-    const value =
-      f.name === 'startTime'
-        ? { kind: 'time' as const, text: new Date(v as number).toISOString() }
-        : typeof v === 'string'
-          ? { kind: 'text' as const, text: v }
-          : { kind: 'number' as const, value: v };
+    const value = typeof v === 'string' ? { kind: 'text' as const, text: v } : timeOrNumber(f.name, v);
     add({ category, tag: f.name, ranges: [range(f)], value });
   }
+}
+
+/** startTime is epoch milliseconds; a value no Date can hold (damage) is reported as the number it is. */
+function timeOrNumber(name: string, v: number): Value {
+  const d = name === 'startTime' ? new Date(v) : undefined;
+  return d && !Number.isNaN(d.getTime())
+    ? { kind: 'time', text: d.toISOString() }
+    : { kind: 'number', value: v };
 }
 
 /** v13+: walks the auxiliary blocks from the prefix to the records; returns where the records start. */
