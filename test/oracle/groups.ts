@@ -57,6 +57,8 @@ const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const token = (name: string, digits = false): RegExp =>
   new RegExp(`(^|[^A-Za-z0-9])${esc(name)}${digits ? '\\d*' : ''}(?![A-Za-z0-9])`, 'i');
 
+const XMP_PREFIX_ALIASES: Record<string, string> = { Container: 'GContainer' };
+
 /** The patterns any one of which, found in a path segment or the tag, represents the group. */
 export function patternsFor(group: string): RegExp[] {
   const out: RegExp[] = [token(group)];
@@ -64,7 +66,10 @@ export function patternsFor(group: string): RegExp[] {
     const ns = group.slice(4);
     // rdf:about and x:xmptk belong to the packet itself: any finding inside the XMP packet shows it.
     if (ns === 'rdf' || ns === 'x') return [/XMP/i];
-    return [new RegExp(`^${esc(ns)}:`, 'i')];
+    // ExifTool 12.57 has no table for Google's container namespace and names the group by the
+    // file's own prefix ('Container'); Airlock (like ExifTool 13) uses the conventional 'GContainer'.
+    const alias = XMP_PREFIX_ALIASES[ns];
+    return [new RegExp(`^${esc(ns)}:`, 'i'), ...(alias ? [new RegExp(`^${esc(alias)}:`, 'i')] : [])];
   }
   if (group === 'ExifIFD') out.push(/(^|[^A-Za-z])Exif ?IFD(?![A-Za-z0-9])/i);
   if (group === 'GPS') out.push(/(^|[^A-Za-z])GPS ?IFD(?![A-Za-z0-9])/i);

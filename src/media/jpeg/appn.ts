@@ -18,6 +18,8 @@ export type AppKind =
   | 'dji-thermal' // APP3 ThermalData: coalesced over consecutive segments
   | 'preview' // a JPEG split over APP2…APP5 (HP, Samsung, BenQ)
   | 'comment'
+  | 'tiff' // a TIFF structure of its own after a signature (APP6 EPPIM: Epson's PrintIM IFD)
+  | 'text-pairs' // APP12 PictureInfo: "key=value" lines (Olympus, Agfa…), a camera serial among them
   | 'block'; // a named block reported by category and size
 
 export interface AppClass {
@@ -102,7 +104,7 @@ export function classify(marker: number, head: Uint8Array, dji: boolean): AppCla
       if (dji) return block('ThermalCalibration', 'imagery.thermal');
       break;
     case 6:
-      if (starts(head, 'EPPIM\0')) return block('EPPIM', 'other');
+      if (starts(head, 'EPPIM\0')) return { kind: 'tiff', name: 'EPPIM', category: 'other', header: 6 };
       if (starts(head, 'NTIF\0')) return block('NITF', 'other');
       if (starts(head, 'TDHD\x01\0\0\0')) return block('HP_TDHD', 'opaque');
       if (starts(head, 'GoPro\0')) return block('GoPro', 'opaque', 6);
@@ -128,7 +130,8 @@ export function classify(marker: number, head: Uint8Array, dji: boolean): AppCla
       if (starts(head, 'JP')) return block('JUMBF', 'opaque');
       break;
     case 12:
-      if (/(\[picture info\]|Type=)/.test(ascii(head, head.length))) return block('PictureInfo', 'opaque');
+      if (/(\[picture info\]|Type=)/.test(ascii(head, head.length)))
+        return { kind: 'text-pairs', name: 'PictureInfo', category: 'other', header: 0 };
       if (starts(head, 'Ducky')) return block('Ducky', 'other');
       break;
     case 13:

@@ -111,6 +111,12 @@ export function analyseJpeg(src: ByteSource, out: Collector): void {
           value: { kind: 'text', text },
         });
       }
+      case 'tiff':
+        readTiffStructure(src, seg.dataOffset + c.header, seg.dataLength - c.header, [label], out);
+        return add(block('other', c.name, [label], whole));
+      case 'text-pairs':
+        reportTextPairs(payload(), seg.dataOffset + c.header, [label], out);
+        return add(block('other', c.name, [label], whole));
       case 'dji-thermal':
       case 'preview':
         // Split over consecutive segments: one finding, every segment's bytes.
@@ -234,6 +240,33 @@ function reportTrailer(
       path: ['Trailer'],
       ranges: [g],
       value: jpeg ? { kind: 'block', size: g.length, mime: 'image/jpeg' } : { kind: 'block', size: g.length },
+    });
+  }
+}
+
+/**
+ * "key=value" lines (APP12 PictureInfo): each pair a finding at its value's bytes, serials and
+ * IDs as device identity (ExifTool's PictureInfo:SerialNumber). Latin-1: one byte, one character.
+ */
+function reportTextPairs(b: Uint8Array, fileOffset: number, path: string[], out: Collector): void {
+  const text = Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1');
+  const line = /([A-Za-z][\w #]{0,63})=([^\r\n\0]*)/g;
+  for (let m = line.exec(text); m !== null; m = line.exec(text)) {
+    const key = (m[1] as string).trim();
+    const value = (m[2] as string).trim();
+    if (!value) continue;
+    const at = m.index + (m[0] as string).indexOf('=') + 1;
+    out.add({
+      category: /serial|unique ?id/i.test(key)
+        ? 'identity.device'
+        : /date|time/i.test(key)
+          ? 'time'
+          : 'other',
+      // 'Serial#' is ExifTool's SerialNumber.
+      tag: key.replace(/ /g, '').replace(/#$/, 'Number'),
+      path,
+      ranges: [{ offset: fileOffset + at, length: (m[2] as string).length }],
+      value: { kind: 'text', text: value },
     });
   }
 }
