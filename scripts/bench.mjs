@@ -63,8 +63,8 @@ function run(cmd, args, { json = false } = {}) {
 const tools = {
   'airlock inspect --json (CLI)': (set) =>
     run(process.execPath, ['bin/airlock.js', 'inspect', ...files[set], '--json']),
-  // Timed inside the child (the child's own `ms` wins): inspectPaths alone, without Node start-up.
-  'airlock inspectPaths (in-process, timed inside)': (set) =>
+  // Timed inside the child (the child's own `ms` wins): the streaming core alone, without Node start-up.
+  'airlock inspectStream (in-process, timed inside)': (set) =>
     run(process.execPath, ['scripts/bench/airlock-inproc.mjs', lists[set]], { json: true }),
   'exiftool -j -a -u -G1 -n (one process)': (set) =>
     run(EXIFTOOL, ['-j', '-a', '-u', '-G1', '-n', '-@', lists[set]]),
@@ -144,7 +144,7 @@ for (const set of ['small', 'big']) {
   }
 }
 out.push('');
-out.push('| Airlock peak RSS | in-process inspectPaths | CLI (/usr/bin/time %M) |');
+out.push('| Airlock peak RSS | in-process inspectStream | CLI (/usr/bin/time %M) |');
 out.push('|---|---:|---:|');
 for (const k of ['N', '2N'])
   out.push(`| ${mem[k].count} files | ${mb(mem[k].inproc * 1024)} MB | ${mb(mem[k].cli * 1024)} MB |`);

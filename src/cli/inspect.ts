@@ -1,13 +1,8 @@
-/** `airlock inspect PATH… [--json] [--html FILE] [--policy FILE] [--no-progress]`: flags → inspectPaths → render. */
+/** `airlock inspect PATH… [--json] [--html FILE] [--policy FILE] [--no-progress]`: flags → inspectStream → writers. */
 import type { Command } from 'commander';
-import { inspectPaths } from '../inspect/run.js';
-import { renderHtml } from '../report/html.js';
-import { renderJson } from '../report/json.js';
-import { renderTable } from '../report/table.js';
-import { loadPolicy } from './load-policy.js';
+import type { Policy } from '../policy/types.js';
 import { progressBar } from './progress.js';
 import type { CliContext } from './types.js';
-import { writeFileAtomic } from './write-file.js';
 
 interface Flags {
   json?: boolean;
@@ -29,24 +24,56 @@ export function registerInspect(program: Command, ctx: CliContext): void {
     )
     .option('--no-progress', 'never show a progress bar')
     .action(async (paths: string[], flags: Flags) => {
-      const { policy, hash } = loadPolicy(flags.policy);
-      const progress = progressBar(flags.progress);
-      let report: Awaited<ReturnType<typeof inspectPaths>>;
+      // Loaded here, not at start-up: other commands (and --help) never pay for them.
+      const [{ inspectHeader, inspectStream }, { SummaryTally }, { jsonWriter }, { tableWriter }, sinks] =
+        await Promise.all([
+          import('../inspect/run.js'),
+          import('../inspect/summary.js'),
+          import('../report/json.js'),
+          import('../report/table.js'),
+          import('../report/sink.js'),
+        ]);
+      const { policy, hash } = await policyFor(flags.policy);
+      const opts = { policy, policyHash: hash, command: ['airlock', ...ctx.args].join(' ') };
+      const out = sinks.streamSink(process.stdout);
+      const writers = [flags.json ? jsonWriter(out.write) : tableWriter(out.write)];
+      const html = flags.html ? sinks.atomicFileSink(flags.html) : undefined;
+      if (html) writers.push((await import('../report/html.js')).htmlWriter(html.write));
+      // Files print as they complete; on a terminal that scroll is the progress, and a bar
+      // redrawn under it would garble it, so the bar only shows when stdout goes elsewhere.
+      const progress = progressBar(flags.progress && !process.stdout.isTTY);
+      const tally = new SummaryTally();
       try {
-        report = await inspectPaths(paths, {
-          policy,
-          policyHash: hash,
-          onProgress: progress.onProgress,
-          command: ['airlock', ...ctx.args].join(' '),
-        });
+        const header = inspectHeader(paths, opts);
+        for (const w of writers) w.begin(header);
+        for await (const f of inspectStream(paths, { ...opts, onProgress: progress.onProgress })) {
+          tally.add(f);
+          for (const w of writers) w.file(f);
+          await out.ready();
+        }
+        const footer = { summary: tally.summary(), exitCode: tally.exitCode() };
+        for (const w of writers) w.end(footer);
+        html?.commit();
+      } catch (err) {
+        html?.abort();
+        throw err;
       } finally {
         progress.stop();
       }
-      process.stdout.write(flags.json ? renderJson(report) : renderTable(report));
-      if (flags.html) {
-        writeFileAtomic(flags.html, renderHtml(report));
-        if (!flags.json) process.stdout.write(`HTML report written to ${flags.html}\n`);
-      }
-      ctx.setExit(report.exitCode);
+      if (flags.html && !flags.json) out.write(`HTML report written to ${flags.html}\n`);
+      out.flush();
+      await out.ready();
+      ctx.setExit(tally.exitCode());
     });
+}
+
+/** The built-in defaults need neither the YAML loader nor the zod schema: load those only for --policy. */
+async function policyFor(file: string | undefined): Promise<{ policy: Policy; hash: string }> {
+  if (file !== undefined) return (await import('./load-policy.js')).loadPolicy(file);
+  const [{ defaultPolicy }, { policyHash }] = await Promise.all([
+    import('../policy/defaults.js'),
+    import('../policy/hash.js'),
+  ]);
+  const policy = defaultPolicy();
+  return { policy, hash: policyHash(policy) };
 }

@@ -7,14 +7,32 @@ import { Command, CommanderError } from 'commander';
 import { AirlockError } from '../core/errors.js';
 import { EXIT } from '../report/exit-codes.js';
 import { AIRLOCK_VERSION } from '../report/version.js';
-import { registerAudit } from './audit.js';
-import { registerDemo } from './demo.js';
 import { describeError } from './describe-error.js';
-import { registerInspect } from './inspect.js';
-import { registerPolicy } from './policy.js';
-import { registerScrub } from './scrub.js';
 import type { CliContext } from './types.js';
-import { registerVersion } from './version.js';
+
+type Register = (program: Command, ctx: CliContext) => void;
+
+/**
+ * Every command, in help order, loaded on demand: a run imports only the command it names
+ * (start-up cost is per run, and a 20-file inspect should not pay for audit's or scrub's
+ * modules). Help, an unknown or a missing command loads them all.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  inspect: async () => (await import('./inspect.js')).registerInspect,
+  policy: async () => (await import('./policy.js')).registerPolicy,
+  scrub: async () => (await import('./scrub.js')).registerScrub,
+  audit: async () => (await import('./audit.js')).registerAudit,
+  gateway: async () => (await import('./gateway.js')).registerGateway,
+  log: async () => (await import('./log.js')).registerLog,
+  demo: async () => (await import('./demo.js')).registerDemo,
+  version: async () => (await import('./version.js')).registerVersion,
+};
+
+/** The command a command line names: its first argument that is not an option. */
+function commandsFor(args: readonly string[]): string[] {
+  const name = args.find((a) => !a.startsWith('-'));
+  return name !== undefined && Object.hasOwn(COMMANDS, name) ? [name] : Object.keys(COMMANDS);
+}
 
 /** `argv` as in process.argv: [node, script, ...arguments]. */
 export async function main(argv: string[]): Promise<number> {
@@ -30,14 +48,9 @@ export async function main(argv: string[]): Promise<number> {
     .version(AIRLOCK_VERSION, '-V, --version')
     .showHelpAfterError()
     .exitOverride();
-  registerInspect(program, ctx);
-  registerPolicy(program, ctx);
-  registerScrub(program, ctx);
-  registerAudit(program, ctx);
-  registerDemo(program, ctx);
-  registerVersion(program, ctx);
 
   try {
+    for (const name of commandsFor(ctx.args)) (await COMMANDS[name]!())(program, ctx);
     await program.parseAsync(argv, { from: 'node' });
     return code;
   } catch (err) {

@@ -5,9 +5,10 @@
 import { statSync } from 'node:fs';
 import { AirlockError, asAirlockError } from '../core/errors.js';
 import { FileSource } from '../core/source.js';
-import type { Finding } from '../findings/model.js';
+import type { Action, Finding } from '../findings/model.js';
 import { type AnalysisResult, analyseSource, errorOf } from '../media/registry.js';
-import { mediaAction, type Policy } from '../policy/index.js';
+import { mediaAction } from '../policy/media-action.js';
+import type { Policy } from '../policy/types.js';
 import type { FileReport } from '../report/model.js';
 import { type FilePlan, planFile } from '../scrub/plan.js';
 import { rewriterFor } from '../scrub/registry.js';
@@ -78,13 +79,24 @@ function applyPolicy(path: string, size: number, r: AnalysisResult, policy: Poli
 
 function withAction(f: Finding, policy: Policy, plan: FilePlan): Finding {
   // A file scrub will not copy (zone, flight record, unreadable): every finding is withheld with it.
-  if (plan.kind === 'withhold') return { ...f, action: 'withhold', actionReason: plan.detail };
+  if (plan.kind === 'withhold') return annotated(f, 'withhold', plan.detail);
   if (plan.kind === 'rewrite' && plan.zones.length > 0 && f.category.startsWith('location.')) {
     const names = plan.zones.map((z) => z.zone).join(', ');
-    return { ...f, action: 'drop', actionReason: `inside protected zone ${names}: location dropped` };
+    return annotated(f, 'drop', `inside protected zone ${names}: location dropped`);
   }
   const { action, reason } = mediaAction(f, policy);
-  const out: Finding = { ...f, action };
+  return annotated(f, action, reason);
+}
+
+/**
+ * A copy of `f` with its action. Built field by field, not spread: analysers make findings in
+ * many shapes, and a spread over them is V8's slow generic copy (it was the largest single cost
+ * of inspect). Keys are added in the model's order, so the JSON reads the same.
+ */
+function annotated(f: Finding, action: Action, reason: string | undefined): Finding {
+  const out: Finding = { category: f.category, tag: f.tag, path: f.path, ranges: f.ranges, value: f.value };
+  if (f.frame !== undefined) out.frame = f.frame;
+  out.action = action;
   if (reason !== undefined) out.actionReason = reason;
   return out;
 }

@@ -6,6 +6,7 @@ import { formatPath, isSensitive } from '../findings/model.js';
 import { formatValue } from './format-value.js';
 import { formatRanges, groupFindings } from './group.js';
 import type { FileReport, InspectReport } from './model.js';
+import { type ReportWriter, renderWith, type Write } from './writer.js';
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
@@ -13,7 +14,8 @@ export function escapeHtml(s: string): string {
 const e = escapeHtml;
 
 const CSS = `
-body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#222;background:#fff}
+body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#222;background:#fff;display:flex;flex-direction:column}
+h1,body>.meta{order:-2}.summary{order:-1}
 h1{font-size:1.4em;margin:0 0 .2em}h2{font-size:1.05em;margin:1.6em 0 .3em;word-break:break-all}
 .meta{color:#666}.badge{display:inline-block;padding:0 .5em;border-radius:.6em;font-size:.85em;margin-left:.5em}
 .clean{background:#dfd}.sensitive{background:#ffe4a8}.bad{background:#fcc}
@@ -23,24 +25,40 @@ th{color:#666;font-weight:600}td.v{font-family:ui-monospace,monospace;word-break
 `;
 
 export function renderHtml(report: InspectReport): string {
-  const s = report.summary;
-  const body = [
-    `<h1>Airlock inspect report</h1>`,
-    `<p class="meta">Airlock ${e(report.airlockVersion)} · policy ${e(report.policyHash)} · ${e(report.generatedAt)}<br>`,
-    `<code>${e(report.command)}</code></p>`,
-    `<p><b>${s.files} files</b>: ${s.byStatus.read} read, ${s.byStatus.partial} partly read, ${s.byStatus['not-read']} not read, ${s.byStatus.error} errors · `,
-    `${s.findings} findings · ${s.sensitiveFiles} files with sensitive data · exit code ${report.exitCode}</p>`,
-    ...report.files.map(renderFile),
-  ].join('\n');
-  return `<!DOCTYPE html>
+  return renderWith(htmlWriter, report);
+}
+
+/**
+ * The page in three parts written as they become known: head and title, one section per file,
+ * then the totals. The totals come last in the file but show first: the page is a flex column
+ * and the summary paragraph has order -1 (CSS only; the page has no script).
+ */
+export function htmlWriter(write: Write): ReportWriter {
+  return {
+    begin(h) {
+      write(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Airlock inspect report</title>
 <style>${CSS}</style></head>
 <body>
-${body}
+<h1>Airlock inspect report</h1>
+<p class="meta">Airlock ${e(h.airlockVersion)} · policy ${e(h.policyHash)} · ${e(h.generatedAt)}<br>
+<code>${e(h.command)}</code></p>
+`);
+    },
+    file(f) {
+      write(`${renderFile(f)}\n`);
+    },
+    end({ summary: s, exitCode }) {
+      write(
+        `<p class="summary"><b>${s.files} files</b>: ${s.byStatus.read} read, ${s.byStatus.partial} partly read, ${s.byStatus['not-read']} not read, ${s.byStatus.error} errors · ` +
+          `${s.findings} findings · ${s.sensitiveFiles} files with sensitive data · exit code ${exitCode}</p>
 </body></html>
-`;
+`,
+      );
+    },
+  };
 }
 
 function badge(f: FileReport): string {

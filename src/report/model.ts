@@ -5,8 +5,9 @@
  */
 import { z } from 'zod';
 import { CATEGORIES } from '../findings/model.js';
+import { INSPECT_SCHEMA_ID } from './schema-id.js';
 
-export const INSPECT_SCHEMA_ID = 'airlock.inspect/1';
+export { INSPECT_SCHEMA_ID };
 
 const range = z.object({ offset: z.number().int().nonnegative(), length: z.number().int().nonnegative() });
 
@@ -97,3 +98,8 @@ export const inspectReportSchema = z.object({
   exitCode: z.number().int(),
 });
 export type InspectReport = z.infer<typeof inspectReportSchema>;
+
+/** What a streamed report writes before its first file: every field but files, summary and exitCode. */
+export type InspectHeader = Omit<InspectReport, 'files' | 'summary' | 'exitCode'>;
+/** What a streamed report writes after its last file. */
+export type InspectFooter = Pick<InspectReport, 'summary' | 'exitCode'>;

@@ -8,7 +8,8 @@ import { type Category, formatPath, isSensitive } from '../findings/model.js';
 import { EXIT } from './exit-codes.js';
 import { formatValue, visible } from './format-value.js';
 import { formatRanges, groupFindings } from './group.js';
-import type { FileReport, InspectReport } from './model.js';
+import type { FileReport, InspectFooter, InspectHeader, InspectReport } from './model.js';
+import { type ReportWriter, renderWith, type Write } from './writer.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
 
@@ -20,11 +21,24 @@ export interface TableOptions {
 const MAX_WHERE = 70;
 
 export function renderTable(report: InspectReport, opts: TableOptions = {}): string {
+  return renderWith((write) => tableWriter(write, opts), report);
+}
+
+/** The table, one file block at a time (each printed as soon as its file is inspected). */
+export function tableWriter(write: Write, opts: TableOptions = {}): ReportWriter {
   const c = pc.createColors(opts.color ?? pc.isColorSupported);
-  const out: string[] = [];
-  for (const f of report.files) out.push(...renderFile(f, c), '');
-  out.push(...renderSummary(report, c));
-  return `${out.join('\n')}\n`;
+  let header: InspectHeader | undefined;
+  return {
+    begin(h) {
+      header = h;
+    },
+    file(f) {
+      write(`${renderFile(f, c).join('\n')}\n\n`);
+    },
+    end(foot) {
+      write(`${renderSummary(header, foot, c).join('\n')}\n`);
+    },
+  };
 }
 
 function statusText(f: FileReport, c: Colors): string {
@@ -85,7 +99,7 @@ function colorCategory(cat: Category, c: Colors): (s: string) => string {
   return (s) => s;
 }
 
-function renderSummary(r: InspectReport, c: Colors): string[] {
+function renderSummary(h: InspectHeader | undefined, r: InspectFooter, c: Colors): string[] {
   const s = r.summary;
   const status = [
     `${s.byStatus.read} read`,
@@ -108,7 +122,7 @@ function renderSummary(r: InspectReport, c: Colors): string[] {
     `${s.findings} findings${cats ? `: ${cats}` : ''}`,
   ];
   if (s.filesInZones) lines.push(c.magenta(`${s.filesInZones} files with positions inside protected zones`));
-  lines.push(`policy ${r.policyHash} · airlock ${r.airlockVersion}`, verdict);
+  lines.push(`policy ${h?.policyHash ?? '-'} · airlock ${h?.airlockVersion ?? '-'}`, verdict);
   return lines;
 }
 

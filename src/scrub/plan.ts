@@ -6,8 +6,11 @@
  */
 import type { Category, Finding, Position, Value } from '../findings/model.js';
 import type { AnalysisResult } from '../media/registry.js';
-import { mediaAction, type Policy, type ZoneHit, type ZoneRole, zoneHits } from '../policy/index.js';
-import type { LocationRule } from '../policy/types.js';
+// Imported module by module, not through policy/index.js: inspect loads this at start-up and
+// must not pay for the YAML loader, the zod schema and the egress gate it does not use.
+import { mediaAction } from '../policy/media-action.js';
+import type { LocationRule, Policy, ZoneRole } from '../policy/types.js';
+import { type ZoneHit, zoneHits } from '../policy/zone-hits.js';
 import { coarsenAltitude, coarsenPosition } from './coarsen.js';
 import { dateOnly } from './date-only.js';
 import type { Decide, Decision, Rewriter } from './types.js';

@@ -35,13 +35,63 @@ export interface Endian {
 
 const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
 
-export const endian = (le: boolean): Endian => ({
-  le,
-  u16: (b, off) => view(b).getUint16(off, le),
-  u32: (b, off) => view(b).getUint32(off, le),
-  putU16: (b, off, v) => view(b).setUint16(off, v, le),
-  putU32: (b, off, v) => view(b).setUint32(off, v, le),
-});
+/** The same RangeError a DataView throws: callers bound offsets first, this is the backstop. */
+function inside(b: Uint8Array, off: number, size: number): void {
+  if (!(off >= 0 && off + size <= b.length))
+    throw new RangeError(`offset ${off} is outside the bounds of the data`);
+}
+
+// Read and written byte by byte: a DataView per call was the TIFF walk's largest cost.
+const LE: Endian = {
+  le: true,
+  u16(b, off) {
+    inside(b, off, 2);
+    return (b[off] as number) | ((b[off + 1] as number) << 8);
+  },
+  u32(b, off) {
+    inside(b, off, 4);
+    const low = (b[off] as number) | ((b[off + 1] as number) << 8) | ((b[off + 2] as number) << 16);
+    return low + (b[off + 3] as number) * 0x1000000;
+  },
+  putU16(b, off, v) {
+    inside(b, off, 2);
+    b[off] = v & 0xff;
+    b[off + 1] = (v >>> 8) & 0xff;
+  },
+  putU32(b, off, v) {
+    inside(b, off, 4);
+    b[off] = v & 0xff;
+    b[off + 1] = (v >>> 8) & 0xff;
+    b[off + 2] = (v >>> 16) & 0xff;
+    b[off + 3] = (v >>> 24) & 0xff;
+  },
+};
+const BE: Endian = {
+  le: false,
+  u16(b, off) {
+    inside(b, off, 2);
+    return ((b[off] as number) << 8) | (b[off + 1] as number);
+  },
+  u32(b, off) {
+    inside(b, off, 4);
+    const low = ((b[off + 1] as number) << 16) | ((b[off + 2] as number) << 8) | (b[off + 3] as number);
+    return (b[off] as number) * 0x1000000 + low;
+  },
+  putU16(b, off, v) {
+    inside(b, off, 2);
+    b[off] = (v >>> 8) & 0xff;
+    b[off + 1] = v & 0xff;
+  },
+  putU32(b, off, v) {
+    inside(b, off, 4);
+    b[off] = (v >>> 24) & 0xff;
+    b[off + 1] = (v >>> 16) & 0xff;
+    b[off + 2] = (v >>> 8) & 0xff;
+    b[off + 3] = v & 0xff;
+  },
+};
+
+export const endian = (le: boolean): Endian => (le ? LE : BE);
 
 /** "II" or "MM" at `off`, or undefined. */
 export function byteOrderMark(b: Uint8Array, off = 0): boolean | undefined {

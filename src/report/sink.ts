@@ -1,0 +1,89 @@
+/**
+ * Where a streamed report goes: a stream (stdout) written in ~64 KiB chunks (per write on a
+ * terminal, so each file shows as it completes) with its backpressure respected, or a file
+ * written under a temporary name and renamed into place only when complete (DESIGN.md: never a
+ * half-written report under its final name).
+ */
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+
+const CHUNK = 64 * 1024;
+
+export interface Sink {
+  write(chunk: string): void;
+  /** Resolves once the destination can take more (a pipe's reader may be slower than we are). */
+  ready(): Promise<void>;
+  /** Hand everything buffered to the destination. */
+  flush(): void;
+}
+
+export interface FileSink extends Sink {
+  /** Flush, close and rename into place. */
+  commit(): void;
+  /** Close and delete the temporary file. */
+  abort(): void;
+}
+
+/** Strings gathered until `threshold` UTF-16 units, then handed to `out` in one piece. */
+function buffered(threshold: number, out: (s: string) => void): Pick<Sink, 'write' | 'flush'> {
+  let pending: string[] = [];
+  let size = 0;
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const s = pending.join('');
+    pending = [];
+    size = 0;
+    out(s);
+  };
+  return {
+    write(chunk) {
+      pending.push(chunk);
+      size += chunk.length;
+      if (size >= threshold) flush();
+    },
+    flush,
+  };
+}
+
+export function streamSink(stream: Writable & { isTTY?: boolean }): Sink {
+  const b = buffered(stream.isTTY ? 0 : CHUNK, (s) => stream.write(s));
+  return {
+    ...b,
+    ready: () =>
+      stream.writableNeedDrain
+        ? new Promise((resolve) => stream.once('drain', () => resolve()))
+        : Promise.resolve(),
+  };
+}
+
+export function atomicFileSink(path: string): FileSink {
+  const tmp = `${path}.airlock-${process.pid}.tmp`;
+  let fd: number | null = openSync(tmp, 'w');
+  const b = buffered(CHUNK, (s) => {
+    if (fd !== null) writeSync(fd, s);
+  });
+  const abort = (): void => {
+    try {
+      if (fd !== null) closeSync(fd);
+    } finally {
+      fd = null;
+      rmSync(tmp, { force: true });
+    }
+  };
+  return {
+    ...b,
+    ready: () => Promise.resolve(),
+    commit() {
+      try {
+        b.flush();
+        if (fd !== null) closeSync(fd);
+        fd = null;
+        renameSync(tmp, path);
+      } catch (err) {
+        abort();
+        throw err;
+      }
+    },
+    abort,
+  };
+}
