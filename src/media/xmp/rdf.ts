@@ -50,8 +50,20 @@ export function parseXmp(bytes: Uint8Array, fileOffset: number): XmpProperty[] {
   if (start < 0) throw malformed('XMP packet holds no XML', fileOffset);
   let end = text.length;
   while (end > start && /[\0\s]/.test(text.charAt(end - 1))) end--;
-  const src = text.slice(start, end);
-  const at = (i: number): number => abs(start + i);
+  // Writable packets carry kilobytes of whitespace padding between </x:xmpmeta> and the closing
+  // <?xpacket?>, which saxes would walk a character at a time: it is left out of what saxes sees
+  // (whitespace outside the root element means nothing), and positions after it are mapped back.
+  const meta = text.lastIndexOf('xmpmeta>', end);
+  let gapAt = end;
+  let gap = 0;
+  if (meta > start && text.charAt(text.lastIndexOf('<', meta) + 1) === '/') {
+    gapAt = meta + 'xmpmeta>'.length;
+    let next = gapAt;
+    while (next < end && /\s/.test(text.charAt(next))) next++;
+    gap = next - gapAt;
+  }
+  const src = gap > 0 ? text.slice(start, gapAt) + text.slice(gapAt + gap, end) : text.slice(start, end);
+  const at = (i: number): number => abs(start + i + (start + i >= gapAt ? gap : 0));
 
   const props = new Map<string, XmpProperty>();
   const emit = (tag: string, value: string, from: number, to: number): void => {
