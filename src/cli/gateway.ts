@@ -1,0 +1,127 @@
+/**
+ * `airlock gateway [--policy FILE]`: run the egress gateway until SIGINT/SIGTERM; SIGHUP reloads
+ * the policy. `airlock gateway unlock HOST --for 10m --reason "…"`: record an unlock window (the
+ * running gateway picks it up within a second; audit reads it from the same store).
+ */
+import { dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { AirlockError } from '../core/errors.js';
+import { startGateway } from '../gateway/gateway.js';
+import { formatHostPort } from '../gateway/io/listen-address.js';
+import { openRecord } from '../gateway/record/open.js';
+import { EXIT } from '../report/exit-codes.js';
+import { loadPolicy } from './load-policy.js';
+import type { CliContext } from './types.js';
+
+interface RunFlags {
+  policy?: string;
+  listen?: string;
+  dnsListen?: string;
+  adminListen?: string;
+  dnsUpstream?: string;
+}
+
+interface UnlockFlags {
+  policy?: string;
+  for: string;
+  reason: string;
+  by?: string;
+}
+
+const baseDirOf = (policyFile: string | undefined): string =>
+  policyFile === undefined ? process.cwd() : dirname(resolve(policyFile));
+
+/** '90s', '10m', '2h', '1d' → milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d{1,6})(s|m|h|d)$/.exec(text.trim());
+  if (!m)
+    throw new AirlockError(
+      'AIRLOCK_ERR_USAGE',
+      `--for ${text}: expected a duration such as 90s, 10m, 2h, 1d`,
+    );
+  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+  const ms = Number(m[1]) * unit;
+  if (ms <= 0 || ms > 7 * 86_400_000)
+    throw new AirlockError('AIRLOCK_ERR_USAGE', `--for ${text}: between 1s and 7d`);
+  return ms;
+}
+
+export function registerGateway(program: Command, ctx: CliContext): void {
+  const gateway = program
+    .command('gateway')
+    .description(
+      'the one-way link: an egress gateway (HTTP/CONNECT proxy, DNS) the flight tablet sits behind',
+    );
+
+  gateway
+    .command('run', { isDefault: true })
+    .description('run the gateway (the default): SIGHUP reloads the policy, SIGINT/SIGTERM stop it')
+    .option('--policy <file>', 'the policy (airlock.yaml); default: built-in defaults (sealed)')
+    .option('--listen <host:port>', "proxy address (loopback, or one the policy's gateway.listen names)")
+    .option('--dns-listen <host:port>', 'DNS server address')
+    .option('--admin-listen <host:port>', '/metrics and /healthz address')
+    .option('--dns-upstream <host:port>', 'resolver for allowlisted names (one-way, monitor); none: SERVFAIL')
+    .action(async (flags: RunFlags) => {
+      const { policy } = loadPolicy(flags.policy);
+      const rec = openRecord(policy.store, baseDirOf(flags.policy), { create: true });
+      const gw = await startGateway({
+        policy,
+        ...(flags.policy ? { policyFile: flags.policy } : {}),
+        store: rec.store,
+        anchorPath: rec.paths.anchor,
+        ...(flags.listen ? { listen: flags.listen } : {}),
+        ...(flags.dnsListen ? { dnsListen: flags.dnsListen } : {}),
+        ...(flags.adminListen ? { adminListen: flags.adminListen } : {}),
+        ...(flags.dnsUpstream ? { dnsUpstream: flags.dnsUpstream } : {}),
+      });
+      process.stderr.write(
+        `airlock gateway: ${policy.network.mode}; proxy ${formatHostPort(gw.proxy)}, dns ${formatHostPort(gw.dns)}, admin ${formatHostPort(gw.admin)}; log ${rec.paths.sqlite}\n`,
+      );
+      const onHup = () => gw.reload();
+      process.on('SIGHUP', onHup);
+      await new Promise<void>((res) => {
+        process.once('SIGINT', res);
+        process.once('SIGTERM', res);
+      });
+      process.off('SIGHUP', onHup);
+      await gw.close();
+      await rec.store.close();
+      ctx.setExit(EXIT.OK);
+    });
+
+  gateway
+    .command('unlock')
+    .description('open a time-boxed, logged exception for HOST (or *.suffix)')
+    .argument('<host>', "'host.example' or '*.example'")
+    .requiredOption('--for <duration>', 'how long: 90s, 10m, 2h, 1d (at most 7d)')
+    .requiredOption('--reason <text>', 'why (kept in the log and shown to auditors)')
+    .option('--by <name>', 'who opens it (default: the user name)')
+    .option('--policy <file>', 'the policy naming the store')
+    .action(async (host: string, flags: UnlockFlags) => {
+      const ms = parseDuration(flags.for);
+      const { policy } = loadPolicy(flags.policy);
+      const rec = openRecord(policy.store, baseDirOf(flags.policy), { create: true });
+      try {
+        const now = Date.now();
+        const by = flags.by ?? process.env.USER ?? process.env.LOGNAME;
+        const w = await rec.store.addUnlockWindow({
+          host,
+          fromMs: now,
+          untilMs: now + ms,
+          reason: flags.reason,
+          createdMs: now,
+          ...(by ? { createdBy: by } : {}),
+        });
+        await rec.store.appendLog({
+          kind: 'unlock',
+          tsMs: now,
+          window: { host: w.host, fromMs: w.fromMs, untilMs: w.untilMs, reason: w.reason },
+          ...(by ? { createdBy: by } : {}),
+        });
+        process.stdout.write(`unlock window ${w.id}: ${w.host} until ${new Date(w.untilMs).toISOString()}\n`);
+        ctx.setExit(EXIT.OK);
+      } finally {
+        await rec.store.close();
+      }
+    });
+}

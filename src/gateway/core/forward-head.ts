@@ -1,0 +1,28 @@
+/**
+ * Turns an absolute-form proxy request head into the origin-form head the origin server expects
+ * (RFC 9112 §3.2.2): path in the request line, Host from the URI, hop-by-hop Proxy-* fields
+ * dropped. One request per connection: 'Connection: close' is forced, so a client cannot send a
+ * second request for another host down a tunnel judged for the first.
+ */
+import type { HttpRequestHead } from '../../net/app/http-request.js';
+
+const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'proxy-authorization', 'keep-alive', 'host']);
+
+export function originFormHead(head: HttpRequestHead, hostField: string): Uint8Array {
+  const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*(.*)$/.exec(head.target);
+  let path = m?.[1] ?? '/';
+  if (path === '' || path.startsWith('?')) path = `/${path}`;
+  const hash = path.indexOf('#');
+  if (hash >= 0) path = path.slice(0, hash);
+  const lines = [`${head.method} ${path} ${head.version}`, `Host: ${hostField}`];
+  for (const h of head.headers)
+    if (!HOP_BY_HOP.has(h.name.toLowerCase())) lines.push(`${h.name}: ${h.value}`);
+  lines.push('Connection: close', '', '');
+  return Buffer.from(lines.join('\r\n'), 'latin1');
+}
+
+/** Default port of an absolute URI's scheme; undefined for schemes a proxy does not forward. */
+export function defaultPort(target: string): number | undefined {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(target)?.[1]?.toLowerCase();
+  return scheme === 'http' ? 80 : scheme === 'https' ? 443 : undefined;
+}

@@ -1,0 +1,50 @@
+/**
+ * The proxy core's vocabulary (mitmproxy's sans-IO shape): events in, commands out. The I/O shell
+ * turns socket happenings into events and carries out the commands; the core never sees a socket
+ * or a clock of its own, so every path is a playbook test.
+ */
+import type { ConnectionLogRow } from '../../store/types.js';
+
+export type TimeoutKind = 'handshake' | 'idle';
+
+export type ProxyEvent =
+  | { type: 'client-data'; data: Uint8Array }
+  /** The shell resolved the name the core asked for (addresses in the resolver's order). */
+  | { type: 'resolved'; addresses: string[] }
+  | { type: 'resolve-failed'; detail: string }
+  | { type: 'upstream-connected' }
+  | { type: 'upstream-failed'; detail: string }
+  | { type: 'upstream-data'; data: Uint8Array }
+  | { type: 'client-closed' }
+  | { type: 'upstream-closed' }
+  | { type: 'timeout'; kind: TimeoutKind };
+
+export type ProxyCommand =
+  /** Resolve `host` and answer with 'resolved' or 'resolve-failed'. */
+  | { type: 'resolve'; host: string }
+  | { type: 'open-upstream'; ip: string; port: number }
+  | { type: 'send-to-client'; data: Uint8Array }
+  | { type: 'send-to-upstream'; data: Uint8Array }
+  /** Flush what was sent and close both sides; the connection is over. */
+  | { type: 'close' }
+  /** Exactly one per connection, just before its 'close'. */
+  | { type: 'log'; row: ConnectionLogRow };
+
+/**
+ * Reasons the gateway itself gives, beside the gate's ReasonCodes (policy/egress/types.ts).
+ * Stable: log rows and metrics key on them.
+ */
+export const GATEWAY_REASONS = {
+  'bad-request': 'the request head is not valid HTTP/1',
+  'header-too-large': 'the request head exceeds the header size limit',
+  'not-proxy-request': 'a proxy takes absolute-URI requests and CONNECT only',
+  'no-port': 'the request names no port and its scheme implies none',
+  'handshake-timeout': 'the client sent no complete request head in time',
+  'idle-timeout': 'no bytes either way for the idle timeout',
+  'resolve-failed': 'the name did not resolve',
+  'upstream-failed': 'the upstream connection failed',
+  'client-closed': 'the client closed before a decision',
+  'connection-limit': 'too many connections (total or from this client)',
+  'log-unwritable': 'the event log cannot be written: new connections are refused',
+} as const;
+export type GatewayReason = keyof typeof GATEWAY_REASONS;

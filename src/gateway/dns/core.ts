@@ -1,0 +1,96 @@
+/**
+ * The DNS server's decisions, sans-IO: a datagram from a client in, what to do out (answer now,
+ * forward a rebuilt query, or drop) and the log row. Sealed forwards nothing; one-way forwards
+ * only what EgressGate.openDns allows (allowlist, unlock windows, name length, per-client rate);
+ * refused names get NXDOMAIN and a row.
+ */
+import { readDnsMessage } from '../../net/app/dns.js';
+import type { EgressGate } from '../../policy/egress/index.js';
+import type { NetworkMode } from '../../policy/types.js';
+import type { DnsLogRow } from '../../store/types.js';
+import { buildQuery, errorAnswer, headerOf, type Question, qtypeName, RCODE } from './messages.js';
+
+export type DnsAction =
+  | { action: 'answer'; bytes: Uint8Array; row?: DnsLogRow }
+  | {
+      action: 'forward';
+      query: Uint8Array;
+      upstreamId: number;
+      clientId: number;
+      rd: boolean;
+      question: Question;
+      row: DnsLogRow;
+    }
+  | { action: 'drop' };
+
+export interface DnsContext {
+  gate: EgressGate;
+  mode: () => NetworkMode;
+  /** Whether an upstream resolver is configured; without one, allowed names get SERVFAIL. */
+  hasUpstream: boolean;
+  /** Fresh 16-bit IDs for upstream queries (random in the shell; fixed in tests). */
+  nextId: () => number;
+}
+
+export function judgeDnsQuery(msg: Uint8Array, client: string, ctx: DnsContext, nowMs: number): DnsAction {
+  const header = headerOf(msg);
+  if (!header) return { action: 'drop' };
+  const d = readDnsMessage(msg);
+  const row = (qname: string, qtype: string, verdict: 'allow' | 'block', reason: string): DnsLogRow => ({
+    kind: 'dns',
+    tsMs: nowMs,
+    client,
+    qname,
+    qtype,
+    mode: ctx.mode(),
+    verdict,
+    reason,
+  });
+  if (d.kind !== 'value' || d.value.response || d.value.opcode !== 0 || d.value.questions.length !== 1) {
+    // Answers and garbage aimed at the server are never answered (no reflection); bad queries get FORMERR.
+    if (d.kind === 'value' && d.value.response) return { action: 'drop' };
+    return {
+      action: 'answer',
+      bytes: errorAnswer(header.id, header.rd, RCODE.FORMERR, undefined),
+      row: row('', '', 'block', 'dns-malformed'),
+    };
+  }
+  const q = d.value.questions[0]!;
+  const decision = ctx.gate.openDns(q.name, nowMs, client);
+  const question: Question = { name: decision.name, type: q.type, class: q.class };
+  const qtype = qtypeName(q.type);
+  if (decision.verdict === 'block') {
+    // The name as asked may not be writable (bad labels): answer without echoing it then.
+    const echo = decision.reason === 'dns-bad-name' ? undefined : question;
+    return {
+      action: 'answer',
+      bytes: safeAnswer(header.id, header.rd, RCODE.NXDOMAIN, echo),
+      row: row(decision.name, qtype, 'block', decision.reason),
+    };
+  }
+  if (!ctx.hasUpstream) {
+    return {
+      action: 'answer',
+      bytes: safeAnswer(header.id, header.rd, RCODE.SERVFAIL, question),
+      row: row(decision.name, qtype, 'allow', 'no-upstream-resolver'),
+    };
+  }
+  const upstreamId = ctx.nextId() & 0xffff;
+  return {
+    action: 'forward',
+    query: buildQuery(upstreamId, question),
+    upstreamId,
+    clientId: header.id,
+    rd: header.rd,
+    question,
+    row: row(decision.name, qtype, 'allow', decision.reason),
+  };
+}
+
+function safeAnswer(id: number, rd: boolean, rcode: number, q: Question | undefined): Uint8Array {
+  try {
+    return errorAnswer(id, rd, rcode, q);
+  } catch {
+    return errorAnswer(id, rd, rcode, undefined);
+  }
+}

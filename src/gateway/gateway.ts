@@ -1,0 +1,168 @@
+/**
+ * `airlock gateway` in one process: the HTTP/CONNECT proxy, the DNS server and the admin port
+ * around one EgressGate, every connection and query written to the chained store. Fail closed:
+ * the store and key must open before anything listens, and while the log cannot be written new
+ * connections are refused. Reload (SIGHUP) swaps the policy only when the new one is valid.
+ */
+import type { Server } from 'node:http';
+import { EgressGate } from '../policy/egress/index.js';
+import { loadPolicyFile } from '../policy/load.js';
+import type { Policy } from '../policy/types.js';
+import type { LogRow, Store } from '../store/types.js';
+import { DnsServer } from './dns/server.js';
+import { startAdminServer } from './io/admin-server.js';
+import { checkListen, type HostPort, parseHostPort } from './io/listen-address.js';
+import { ProxyServer } from './io/proxy-server.js';
+import { systemResolve } from './io/resolve.js';
+import { GatewayMetrics } from './metrics.js';
+import { LogWriter } from './record/log-writer.js';
+
+export interface GatewayOptions {
+  policy: Policy;
+  /** Re-read on reload(); without it reload() keeps the current policy. */
+  policyFile?: string;
+  store: Store;
+  anchorPath: string;
+  /** Overrides of the policy's listen addresses (loopback, or an address the policy names). */
+  listen?: string;
+  dnsListen?: string;
+  adminListen?: string;
+  /** The upstream resolver for allowlisted DNS names, 'host:port'. */
+  dnsUpstream?: string;
+  resolve?: (host: string) => Promise<string[]>;
+  /** How often unlock windows are re-read from the store. */
+  windowPollMs?: number;
+  /** Operator messages (reload results, log failures). */
+  say?: (line: string) => void;
+}
+
+export interface RunningGateway {
+  proxy: HostPort;
+  dns: HostPort;
+  admin: HostPort;
+  /** Re-reads the policy file; false (old policy kept, reason said) when it is invalid. */
+  reload(): boolean;
+  /** Writes every queued row now (tests, shutdown). */
+  flushLog(): Promise<void>;
+  metricsText(): string;
+  close(): Promise<void>;
+}
+
+export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
+  let policy = opts.policy;
+  const say = opts.say ?? ((l: string) => process.stderr.write(`airlock gateway: ${l}\n`));
+  const g = policy.gateway;
+  const proxyAt = checkListen(opts.listen ?? g.listen[0]!, g.listen);
+  const dnsAt = checkListen(opts.dnsListen ?? g.dnsListen, [g.dnsListen]);
+  const adminAt = checkListen(opts.adminListen ?? g.adminListen, [g.adminListen]);
+  const dnsUpstream = opts.dnsUpstream === undefined ? undefined : parseHostPort(opts.dnsUpstream);
+
+  const gate = new EgressGate(policy, { windows: await opts.store.unlockWindows() });
+  const metrics = new GatewayMetrics();
+  const reloads = { ok: 0, failed: 0 };
+  const writer = new LogWriter(opts.store, {
+    groupCommitMs: policy.store.groupCommitMs,
+    anchorPath: opts.anchorPath,
+    onError: say,
+  });
+  writer.start();
+  const log = (row: LogRow): void => {
+    metrics.count(row);
+    writer.append(row);
+  };
+  let windowsOk = true;
+  const poll = setInterval(() => {
+    opts.store.unlockWindows().then(
+      (w) => {
+        gate.setWindows(w);
+        windowsOk = true;
+      },
+      (e: Error) => {
+        if (windowsOk) say(`unlock windows unreadable, keeping the last ones: ${e.message}`);
+        windowsOk = false;
+      },
+    );
+  }, opts.windowPollMs ?? 500);
+  poll.unref();
+
+  const mode = () => policy.network.mode;
+  const proxy = new ProxyServer({
+    listen: proxyAt,
+    context: () => ({ gate, mode, maxHeaderBytes: policy.gateway.maxHeaderBytes }),
+    limits: () => ({
+      maxConnections: policy.gateway.maxConnections,
+      maxConnectionsPerClient: policy.gateway.maxConnectionsPerClient,
+      idleTimeoutMs: policy.gateway.idleTimeoutSeconds * 1000,
+      handshakeTimeoutMs: policy.gateway.handshakeTimeoutSeconds * 1000,
+    }),
+    resolve: opts.resolve ?? systemResolve,
+    refuseAll: () => (writer.healthy ? undefined : 'log-unwritable'),
+    onLog: log,
+  });
+  const dns = new DnsServer({
+    listen: dnsAt,
+    ...(dnsUpstream ? { upstream: dnsUpstream } : {}),
+    ctx: { gate, mode },
+    accepting: () => writer.healthy,
+    onLog: log,
+  });
+  const metricsText = () =>
+    metrics.render({
+      activeConnections: proxy.active,
+      logHealthy: writer.healthy,
+      logRowsWritten: writer.rowsWritten,
+      logRowsDropped: writer.rowsDropped,
+      logWriteErrors: writer.writeErrors,
+      policyReloads: reloads,
+    });
+
+  const started: { close(): Promise<void> }[] = [];
+  try {
+    const proxyAddr = await proxy.start();
+    started.push(proxy);
+    const dnsAddr = await dns.start();
+    started.push(dns);
+    const admin = await startAdminServer(adminAt, {
+      metrics: metricsText,
+      unhealthy: () => (writer.healthy ? undefined : 'the event log cannot be written'),
+    });
+    started.push({ close: () => closeHttp(admin.server) });
+    return {
+      proxy: proxyAddr,
+      dns: dnsAddr,
+      admin: admin.address,
+      reload() {
+        if (opts.policyFile === undefined) return false;
+        try {
+          const next = loadPolicyFile(opts.policyFile);
+          gate.setPolicy(next);
+          policy = next;
+          reloads.ok++;
+          say(`policy reloaded: mode ${next.network.mode} (listen addresses change only on restart)`);
+          return true;
+        } catch (e) {
+          reloads.failed++;
+          say(`policy reload refused, the old policy stays: ${(e as Error).message}`);
+          return false;
+        }
+      },
+      flushLog: () => writer.flush(),
+      metricsText,
+      async close() {
+        clearInterval(poll);
+        for (const s of started.reverse()) await s.close();
+        await writer.stop();
+      },
+    };
+  } catch (e) {
+    clearInterval(poll);
+    for (const s of started.reverse()) await s.close();
+    await writer.stop();
+    throw e;
+  }
+}
+
+function closeHttp(s: Server): Promise<void> {
+  s.closeAllConnections();
+  return new Promise((res) => s.close(() => res()));
+}

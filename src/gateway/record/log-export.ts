@@ -1,0 +1,109 @@
+/**
+ * The event log for auditors: one line per row for the terminal, JSON Lines, CSV. Columns speak
+ * Zeek where a word exists (ts, id.orig_h → client, orig_bytes → bytes_up, resp_bytes → bytes_down).
+ */
+import type { ChainedLogRow } from '../../store/types.js';
+
+const COLUMNS = [
+  'seq',
+  'ts',
+  'kind',
+  'client',
+  'mode',
+  'verdict',
+  'reason',
+  'destination',
+  'name',
+  'ip',
+  'port',
+  'bytes_up',
+  'bytes_down',
+  'cut',
+  'end',
+  'qtype',
+  'window_host',
+  'window_until',
+  'mac',
+] as const;
+
+type Flat = Record<(typeof COLUMNS)[number], string>;
+
+const iso = (ms: number | undefined): string => (ms === undefined ? '' : new Date(ms).toISOString());
+
+export function flattenRow(c: ChainedLogRow): Flat {
+  const r = c.row;
+  const base: Flat = Object.fromEntries(COLUMNS.map((k) => [k, ''])) as Flat;
+  base.seq = String(c.seq);
+  base.ts = iso(r.tsMs);
+  base.kind = r.kind;
+  base.mac = c.mac;
+  switch (r.kind) {
+    case 'connection':
+      return {
+        ...base,
+        client: r.client,
+        mode: r.mode,
+        verdict: r.verdict,
+        reason: r.reason,
+        destination: r.destination,
+        name: r.name ?? '',
+        ip: r.ip,
+        port: String(r.port),
+        bytes_up: String(r.bytesUp),
+        bytes_down: String(r.bytesDown),
+        cut: r.cut ?? '',
+        end: iso(r.endMs),
+      };
+    case 'dns':
+      return {
+        ...base,
+        client: r.client,
+        mode: r.mode,
+        verdict: r.verdict,
+        reason: r.reason,
+        destination: r.qname,
+        name: r.qname,
+        qtype: r.qtype,
+      };
+    case 'unlock':
+      return {
+        ...base,
+        reason: r.window.reason,
+        window_host: r.window.host,
+        window_until: iso(r.window.untilMs),
+        destination: r.window.host,
+      };
+    default:
+      return base;
+  }
+}
+
+/** RFC 4180: quote fields holding a comma, quote or line break; a leading = + - @ is defused for spreadsheets. */
+function csvField(s: string): string {
+  const safe = /^[=+\-@]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+export function renderLogCsv(rows: readonly ChainedLogRow[], header = true): string {
+  const lines = rows.map((r) => {
+    const f = flattenRow(r);
+    return COLUMNS.map((k) => csvField(f[k])).join(',');
+  });
+  return `${[...(header ? [COLUMNS.join(',')] : []), ...lines].join('\n')}\n`;
+}
+
+/** JSON Lines: one chained row per line (seq, row, prevMac, mac), as stored. */
+export function renderLogJsonLines(rows: readonly ChainedLogRow[]): string {
+  return rows.map((r) => `${JSON.stringify(r)}\n`).join('');
+}
+
+export function renderLogLine(c: ChainedLogRow): string {
+  const f = flattenRow(c);
+  const what =
+    c.row.kind === 'connection'
+      ? `${f.client} → ${f.destination}${f.port ? `:${f.port}` : ''} ${f.verdict} (${f.reason}) up ${f.bytes_up} down ${f.bytes_down}${f.cut ? ` cut: ${f.cut}` : ''}`
+      : c.row.kind === 'dns'
+        ? `${f.client} ? ${f.name} ${f.qtype} ${f.verdict} (${f.reason})`
+        : `unlock ${f.window_host} until ${f.window_until}: ${f.reason}`;
+  return `${f.seq.padStart(6)} ${f.ts} ${f.kind.padEnd(10)} ${what}\n`;
+}

@@ -1,0 +1,103 @@
+/**
+ * Appends the gateway's rows to the store, group-committed every `groupCommitMs`: what a SIGKILL
+ * can lose is the rows of the last interval (policy store.groupCommitMs, 50 ms by default). After
+ * each flush the chain head goes to the anchor file, at most once per `anchorEveryMs`.
+ *
+ * Fail closed: when a flush fails, `healthy` turns false and the gateway refuses new connections
+ * until a later flush succeeds. Rows wait (bounded) and are retried in order, so the chain keeps
+ * every row it can.
+ */
+import type { LogRow, Store } from '../../store/types.js';
+import { writeAnchor } from './anchor.js';
+
+export interface LogWriterOptions {
+  groupCommitMs: number;
+  anchorPath: string;
+  anchorEveryMs?: number;
+  /** Rows held while the store fails; beyond, rows are dropped and counted. */
+  maxQueuedRows?: number;
+  now?: () => number;
+  onError?: (message: string) => void;
+}
+
+export class LogWriter {
+  private queue: LogRow[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private lastAnchorMs = Number.NEGATIVE_INFINITY;
+  private head: { seq: number; mac: string } | undefined;
+  private anchoredSeq = -1;
+  healthy = true;
+  rowsWritten = 0;
+  rowsDropped = 0;
+  writeErrors = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly opts: LogWriterOptions,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush(), this.opts.groupCommitMs);
+    this.timer.unref();
+  }
+
+  append(row: LogRow): void {
+    if (this.queue.length >= (this.opts.maxQueuedRows ?? 100_000)) {
+      this.rowsDropped++;
+      return;
+    }
+    this.queue.push(row);
+  }
+
+  /** Writes every queued row (one flush at a time); resolves when done or failed. */
+  async flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    this.flushing = this.doFlush().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  /** Flushes, writes a final anchor and stops the timer. The store stays open (its owner closes it). */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+    this.anchor(true);
+  }
+
+  private async doFlush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const row = this.queue[0]!;
+      try {
+        const chained = await this.store.appendLog(row);
+        this.head = { seq: chained.seq, mac: chained.mac };
+      } catch (e) {
+        this.writeErrors++;
+        if (this.healthy) this.opts.onError?.(`event log write failed: ${(e as Error).message}`);
+        this.healthy = false;
+        return;
+      }
+      this.queue.shift();
+      this.rowsWritten++;
+    }
+    this.healthy = true;
+    this.anchor(false);
+  }
+
+  private anchor(force: boolean): void {
+    const now = (this.opts.now ?? Date.now)();
+    if (!this.head || this.head.seq === this.anchoredSeq) return;
+    if (!force && now - this.lastAnchorMs < (this.opts.anchorEveryMs ?? 1000)) return;
+    try {
+      writeAnchor(this.opts.anchorPath, { ...this.head, tsMs: now });
+      this.anchoredSeq = this.head.seq;
+      this.lastAnchorMs = now;
+    } catch (e) {
+      this.writeErrors++;
+      this.healthy = false;
+      this.opts.onError?.(`anchor write failed: ${(e as Error).message}`);
+    }
+  }
+}

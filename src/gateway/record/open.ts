@@ -1,0 +1,45 @@
+/** Opens the store with its HMAC key (created on first use by the gateway), and verifies it against the anchor. */
+import { existsSync } from 'node:fs';
+import { AirlockError } from '../../core/errors.js';
+import type { StorePolicy } from '../../policy/types.js';
+import { SqliteStore } from '../../store/sqlite.js';
+import type { ChainCheck } from '../../store/types.js';
+import { type Anchor, readAnchor } from './anchor.js';
+import { loadHmacKey } from './key-file.js';
+import { type RecordPaths, recordPaths } from './paths.js';
+
+export interface OpenRecord {
+  store: SqliteStore;
+  paths: RecordPaths;
+}
+
+/**
+ * `create`: the gateway may create the database and the key; readers (log show/verify/export)
+ * never create anything and fail when the store is missing.
+ */
+export function openRecord(settings: StorePolicy, baseDir: string, opts: { create: boolean }): OpenRecord {
+  if (settings.postgresUrl) {
+    throw new AirlockError(
+      'AIRLOCK_ERR_UNSUPPORTED',
+      'the PostgreSQL store is not implemented yet: unset store.postgresUrl',
+    );
+  }
+  const paths = recordPaths(settings, baseDir);
+  if (!opts.create && !existsSync(paths.sqlite)) {
+    throw new AirlockError('AIRLOCK_ERR_USAGE', 'no such store', undefined, paths.sqlite);
+  }
+  const hmacKey = loadHmacKey(paths.key, { create: opts.create });
+  return { store: new SqliteStore(paths.sqlite, { hmacKey }), paths };
+}
+
+export interface Verification {
+  check: ChainCheck;
+  /** The anchor compared against, when there was one. */
+  anchor?: Anchor;
+}
+
+export async function verifyRecord(rec: OpenRecord): Promise<Verification> {
+  const anchor = readAnchor(rec.paths.anchor);
+  const check = await rec.store.verifyLog(anchor ? { seq: anchor.seq, mac: anchor.mac } : undefined);
+  return { check, ...(anchor ? { anchor } : {}) };
+}

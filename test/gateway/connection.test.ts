@@ -1,0 +1,250 @@
+import { describe, expect, it } from 'vitest';
+import { bytesOf, kinds, Playbook, policyWith, T0, textOf } from './playbook.js';
+
+const ALLOW = [
+  { host: 'files.example' },
+  { host: 'up.example', budget: { upstreamBytesPerConnection: 100 } },
+];
+const oneWay = (extra = {}) => policyWith({ mode: 'one-way', allow: ALLOW, ...extra });
+const CONNECT = (authority: string) => `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`;
+
+/** Drives a CONNECT through resolution and connection to a public test address. */
+function tunnel(pb: Playbook, authority: string, ip = '198.18.0.10'): void {
+  expect(pb.client(CONNECT(authority))).toEqual([{ type: 'resolve', host: authority.split(':')[0] }]);
+  expect(pb.feed({ type: 'resolved', addresses: [ip] })).toEqual([
+    { type: 'open-upstream', ip, port: Number(authority.split(':')[1]) },
+  ]);
+  const up = pb.feed({ type: 'upstream-connected' });
+  expect(textOf(up, 'send-to-client')).toBe('HTTP/1.1 200 Connection established\r\n\r\n');
+}
+
+describe('proxy core: modes', () => {
+  it('sealed refuses CONNECT with 403 and never resolves the name', () => {
+    const pb = new Playbook(policyWith({ mode: 'sealed', allow: ALLOW }));
+    const cmds = pb.client(CONNECT('files.example:443'));
+    expect(kinds(cmds)).toEqual(['send-to-client', 'log', 'close']);
+    expect(textOf(cmds, 'send-to-client')).toMatch(
+      /^HTTP\/1\.1 403 Forbidden\r\n[\s\S]*X-Airlock-Reason: sealed\r\n/,
+    );
+    expect(pb.rows()).toEqual([
+      {
+        kind: 'connection',
+        tsMs: T0,
+        client: '10.0.0.2:50000',
+        destination: 'files.example',
+        name: 'files.example',
+        ip: '',
+        port: 443,
+        proto: 'tcp',
+        mode: 'sealed',
+        verdict: 'block',
+        reason: 'sealed',
+        bytesUp: 0,
+        bytesDown: 0,
+        endMs: T0,
+      },
+    ]);
+  });
+
+  it('one-way tunnels an allowlisted name and logs bytes both ways once', () => {
+    const pb = new Playbook(oneWay());
+    tunnel(pb, 'files.example:443');
+    expect(pb.client('hello')).toEqual([{ type: 'send-to-upstream', data: Buffer.from('hello') }]);
+    expect(
+      textOf(pb.feed({ type: 'upstream-data', data: Buffer.from('0123456789') }), 'send-to-client'),
+    ).toBe('0123456789');
+    expect(kinds(pb.feed({ type: 'upstream-closed' }, 250))).toEqual(['log', 'close']);
+    expect(pb.feed({ type: 'client-closed' })).toEqual([]);
+    const [row] = pb.rows();
+    expect(pb.rows()).toHaveLength(1);
+    expect(row).toMatchObject({
+      verdict: 'allow',
+      reason: 'allowlisted',
+      ip: '198.18.0.10',
+      port: 443,
+      bytesUp: 5,
+      bytesDown: 10,
+      endMs: T0 + 250,
+    });
+    expect(row?.cut).toBeUndefined();
+  });
+
+  it('one-way refuses CONNECT to a name off the allowlist with 403, without resolving it', () => {
+    const pb = new Playbook(oneWay());
+    const cmds = pb.client(CONNECT('flightrecords.example:443'));
+    expect(kinds(cmds)).toEqual(['send-to-client', 'log', 'close']);
+    expect(textOf(cmds, 'send-to-client')).toContain('X-Airlock-Reason: not-allowlisted');
+    expect(pb.rows()[0]).toMatchObject({ verdict: 'block', reason: 'not-allowlisted', mode: 'one-way' });
+  });
+
+  it('one-way refuses an IP literal (no name to judge by)', () => {
+    const pb = new Playbook(oneWay());
+    const cmds = pb.client(CONNECT('198.18.0.10:443'));
+    expect(textOf(cmds, 'send-to-client')).toContain('X-Airlock-Reason: no-name');
+    expect(pb.rows()[0]).toMatchObject({ verdict: 'block', reason: 'no-name', ip: '198.18.0.10' });
+  });
+
+  it('monitor passes any public name but still refuses one that resolves to loopback', () => {
+    const pb = new Playbook(policyWith({ mode: 'monitor' }));
+    tunnel(pb, 'anything.example:443');
+    const pb2 = new Playbook(policyWith({ mode: 'monitor' }));
+    pb2.client(CONNECT('sneaky.example:22'));
+    const cmds = pb2.feed({ type: 'resolved', addresses: ['127.0.0.1'] });
+    expect(textOf(cmds, 'send-to-client')).toContain('X-Airlock-Reason: private-destination');
+    expect(pb2.rows()[0]).toMatchObject({ verdict: 'block', reason: 'private-destination', ip: '127.0.0.1' });
+  });
+
+  it('allowedPrivateCidrs lets an allowlisted name resolve into that range', () => {
+    const pb = new Playbook(oneWay({ allowedPrivateCidrs: ['127.0.0.0/8'] }));
+    tunnel(pb, 'files.example:8443', '127.0.0.1');
+  });
+
+  it('forwards an absolute-URI GET in origin form with Connection: close, counting the head as upload', () => {
+    const pb = new Playbook(oneWay());
+    const req =
+      'GET http://files.example/maps/tile.bin?z=3 HTTP/1.1\r\nHost: files.example\r\nProxy-Connection: keep-alive\r\nAccept: */*\r\n\r\n';
+    expect(pb.client(req)).toEqual([{ type: 'resolve', host: 'files.example' }]);
+    // A name without a port: the http scheme's 80.
+    expect(pb.feed({ type: 'resolved', addresses: ['198.18.0.10'] })).toEqual([
+      { type: 'open-upstream', ip: '198.18.0.10', port: 80 },
+    ]);
+    const up = pb.feed({ type: 'upstream-connected' });
+    const head =
+      'GET /maps/tile.bin?z=3 HTTP/1.1\r\nHost: files.example\r\nAccept: */*\r\nConnection: close\r\n\r\n';
+    expect(textOf(up, 'send-to-upstream')).toBe(head);
+    expect(textOf(up, 'send-to-client')).toBe('');
+    pb.feed({ type: 'upstream-closed' });
+    expect(pb.rows()[0]).toMatchObject({ bytesUp: head.length, verdict: 'allow', port: 80 });
+  });
+});
+
+describe('proxy core: the upstream budget edge', () => {
+  it('the byte at the budget passes, the next is cut', () => {
+    const pb = new Playbook(oneWay());
+    tunnel(pb, 'up.example:443');
+    expect(bytesOf(pb.client(new Uint8Array(99)), 'send-to-upstream')).toBe(99);
+    expect(bytesOf(pb.client(new Uint8Array(1)), 'send-to-upstream')).toBe(1);
+    const cut = pb.client(new Uint8Array(1));
+    expect(kinds(cut)).toEqual(['log', 'close']);
+    expect(pb.rows()[0]).toMatchObject({ bytesUp: 100, cut: 'connection-budget', verdict: 'allow' });
+  });
+
+  it('a chunk crossing the budget is cut inside: exactly the budget goes up', () => {
+    const pb = new Playbook(oneWay());
+    tunnel(pb, 'up.example:443');
+    const cmds = pb.client(new Uint8Array(150).fill(7));
+    expect(kinds(cmds)).toEqual(['send-to-upstream', 'log', 'close']);
+    expect(bytesOf(cmds, 'send-to-upstream')).toBe(100);
+    expect(pb.rows()[0]?.cut).toBe('connection-budget');
+  });
+
+  it('bytes sent before the upstream is up are held, then counted against the budget', () => {
+    const pb = new Playbook(oneWay());
+    pb.client(CONNECT('up.example:443') + 'x'.repeat(60));
+    pb.feed({ type: 'resolved', addresses: ['198.18.0.10'] });
+    pb.client('y'.repeat(60));
+    const cmds = pb.feed({ type: 'upstream-connected' });
+    expect(kinds(cmds)).toEqual(['send-to-client', 'send-to-upstream', 'send-to-upstream', 'log', 'close']);
+    expect(textOf(cmds, 'send-to-upstream')).toBe('x'.repeat(60) + 'y'.repeat(40));
+  });
+});
+
+describe('proxy core: unlock windows', () => {
+  const window = {
+    host: 'flysafe.example',
+    fromMs: T0,
+    untilMs: T0 + 600_000,
+    reason: 'geofence unlock, job 42',
+  };
+
+  it('an open window lets a non-allowlisted host through without budget; at expiry the next bytes are cut', () => {
+    const pb = new Playbook(oneWay(), [window]);
+    tunnel(pb, 'flysafe.example:443');
+    expect(bytesOf(pb.client(new Uint8Array(70_000)), 'send-to-upstream')).toBe(70_000);
+    const cmds = pb.client(new Uint8Array(10), 600_000);
+    expect(kinds(cmds)).toEqual(['log', 'close']);
+    expect(pb.rows()[0]).toMatchObject({ reason: 'unlock-window', cut: 'unlock-expired', bytesUp: 70_000 });
+  });
+
+  it('after the window a new connection to the host is refused', () => {
+    const pb = new Playbook(oneWay(), [window]);
+    pb.now = T0 + 600_000;
+    expect(textOf(pb.client(CONNECT('flysafe.example:443')), 'send-to-client')).toContain(
+      'X-Airlock-Reason: not-allowlisted',
+    );
+  });
+});
+
+describe('proxy core: bad requests', () => {
+  it('a malformed request line gets 400 and a row', () => {
+    const pb = new Playbook(oneWay());
+    const cmds = pb.client('GET\r\n\r\n');
+    expect(textOf(cmds, 'send-to-client')).toMatch(/^HTTP\/1\.1 400 Bad Request/);
+    expect(pb.rows()[0]).toMatchObject({ verdict: 'block', reason: 'bad-request', destination: '' });
+  });
+
+  it('TLS bytes sent to the proxy port (not HTTP) get 400', () => {
+    const pb = new Playbook(oneWay());
+    expect(textOf(pb.client(Uint8Array.of(0x16, 0x03, 0x01, 0x00, 0x10)), 'send-to-client')).toMatch(
+      /^HTTP\/1\.1 400 /,
+    );
+  });
+
+  it('a head larger than maxHeaderBytes gets 431 without waiting for its end', () => {
+    const pb = new Playbook(oneWay());
+    expect(pb.client(`CONNECT files.example:443 HTTP/1.1\r\nX-Pad: ${'a'.repeat(2000)}\r\n`)).toEqual([]);
+    const cmds = pb.client(`X-More: ${'b'.repeat(2100)}\r\n`);
+    expect(textOf(cmds, 'send-to-client')).toMatch(/^HTTP\/1\.1 431 /);
+    expect(pb.rows()[0]?.reason).toBe('header-too-large');
+  });
+
+  it('CONNECT to a name without a port gets 400 no-port', () => {
+    const pb = new Playbook(oneWay());
+    expect(textOf(pb.client(CONNECT('files.example')), 'send-to-client')).toContain(
+      'X-Airlock-Reason: no-port',
+    );
+  });
+
+  it('an origin-form request (not a proxy request) gets 400', () => {
+    const pb = new Playbook(oneWay());
+    const cmds = pb.client('GET / HTTP/1.1\r\nHost: files.example\r\n\r\n');
+    expect(textOf(cmds, 'send-to-client')).toContain('X-Airlock-Reason: not-proxy-request');
+  });
+
+  it('a head split byte by byte is read the same as one chunk', () => {
+    const pb = new Playbook(oneWay());
+    const bytes = Buffer.from(CONNECT('files.example:443'));
+    const cmds = [...bytes].flatMap((b) => pb.client(Uint8Array.of(b)));
+    expect(cmds).toEqual([{ type: 'resolve', host: 'files.example' }]);
+  });
+
+  it('a slow client hits the handshake timeout: 408 and a row', () => {
+    const pb = new Playbook(oneWay());
+    pb.client('CONNECT files.ex');
+    const cmds = pb.feed({ type: 'timeout', kind: 'handshake' }, 10_000);
+    expect(textOf(cmds, 'send-to-client')).toMatch(/^HTTP\/1\.1 408 /);
+    expect(pb.rows()[0]).toMatchObject({ reason: 'handshake-timeout', endMs: T0 + 10_000 });
+  });
+
+  it('an idle tunnel is ended with cut idle-timeout; a failed upstream gets 502', () => {
+    const pb = new Playbook(oneWay());
+    tunnel(pb, 'files.example:443');
+    expect(pb.feed({ type: 'timeout', kind: 'handshake' })).toEqual([]);
+    expect(kinds(pb.feed({ type: 'timeout', kind: 'idle' }))).toEqual(['log', 'close']);
+    expect(pb.rows()[0]?.cut).toBe('idle-timeout');
+
+    const pb2 = new Playbook(oneWay());
+    pb2.client(CONNECT('files.example:443'));
+    pb2.feed({ type: 'resolved', addresses: ['198.18.0.10'] });
+    const cmds = pb2.feed({ type: 'upstream-failed', detail: 'ECONNREFUSED' });
+    expect(textOf(cmds, 'send-to-client')).toMatch(/^HTTP\/1\.1 502 [\s\S]*ECONNREFUSED/);
+    expect(pb2.rows()[0]).toMatchObject({ verdict: 'allow', cut: 'upstream-failed' });
+  });
+
+  it('a name that does not resolve gets 502 resolve-failed', () => {
+    const pb = new Playbook(oneWay());
+    pb.client(CONNECT('files.example:443'));
+    const cmds = pb.feed({ type: 'resolve-failed', detail: 'ENOTFOUND' });
+    expect(textOf(cmds, 'send-to-client')).toContain('X-Airlock-Reason: resolve-failed');
+  });
+});

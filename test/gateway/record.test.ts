@@ -1,0 +1,132 @@
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkListen } from '../../src/gateway/io/listen-address.js';
+import { readAnchor } from '../../src/gateway/record/anchor.js';
+import { loadHmacKey } from '../../src/gateway/record/key-file.js';
+import { renderLogCsv } from '../../src/gateway/record/log-export.js';
+import { LogWriter } from '../../src/gateway/record/log-writer.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
+import type { ConnectionLogRow, Store } from '../../src/store/types.js';
+import { T0 } from './playbook.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'airlock-rec-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const row = (i: number): ConnectionLogRow => ({
+  kind: 'connection',
+  tsMs: T0 + i,
+  client: '10.0.0.2:1',
+  destination: 'files.example',
+  ip: '198.18.0.1',
+  port: 443,
+  proto: 'tcp',
+  mode: 'one-way',
+  verdict: 'allow',
+  reason: 'allowlisted',
+  bytesUp: i,
+  bytesDown: 0,
+});
+
+describe('HMAC key file', () => {
+  it('is created with mode 0600 and 32 random bytes, then read back unchanged', () => {
+    const p = join(dir, 'k1');
+    const k = loadHmacKey(p, { create: true });
+    expect(statSync(p).mode & 0o777).toBe(0o600);
+    expect(k.length).toBe(32);
+    expect(Buffer.from(loadHmacKey(p, { create: true }))).toEqual(Buffer.from(k));
+  });
+
+  it('is refused when others can read it, or when it does not hold a key', () => {
+    const p = join(dir, 'k2');
+    writeFileSync(p, `${'ab'.repeat(32)}\n`, { mode: 0o644 });
+    expect(() => loadHmacKey(p, { create: false })).toThrow(/readable by others/);
+    const q = join(dir, 'k3');
+    writeFileSync(q, 'not a key\n', { mode: 0o600 });
+    expect(() => loadHmacKey(q, { create: false })).toThrow(/64 hex digits/);
+    expect(() => loadHmacKey(join(dir, 'absent'), { create: false })).toThrow(/ENOENT/);
+  });
+});
+
+describe('log writer', () => {
+  it('group-commits rows in order, chained, and anchors the head', async () => {
+    const store = new SqliteStore(':memory:', { hmacKey: new Uint8Array(32).fill(1) });
+    const anchorPath = join(dir, 'anchor1');
+    const w = new LogWriter(store, { groupCommitMs: 10, anchorPath });
+    for (let i = 0; i < 5; i++) w.append(row(i));
+    await w.stop();
+    const rows = await store.logRows();
+    expect(rows.map((r) => r.row)).toEqual([0, 1, 2, 3, 4].map(row));
+    expect(readAnchor(anchorPath)).toMatchObject({ seq: 5, mac: rows[4]!.mac });
+    expect(await store.verifyLog(readAnchor(anchorPath))).toMatchObject({ ok: true, rows: 5 });
+  });
+
+  it('fails closed: a failing store turns healthy off, rows wait and go out in order once it recovers', async () => {
+    const real = new SqliteStore(':memory:', { hmacKey: new Uint8Array(32).fill(2) });
+    let broken = true;
+    const store: Store = Object.assign(Object.create(real), {
+      appendLog: (r: ConnectionLogRow) =>
+        broken ? Promise.reject(new Error('disk full')) : real.appendLog(r),
+    });
+    const errors: string[] = [];
+    const w = new LogWriter(store, {
+      groupCommitMs: 10,
+      anchorPath: join(dir, 'anchor2'),
+      onError: (m) => errors.push(m),
+    });
+    w.append(row(1));
+    w.append(row(2));
+    await w.flush();
+    expect(w.healthy).toBe(false);
+    expect(errors).toEqual(['event log write failed: disk full']);
+    broken = false;
+    await w.flush();
+    expect(w.healthy).toBe(true);
+    expect((await real.logRows()).map((r) => r.row.tsMs)).toEqual([T0 + 1, T0 + 2]);
+  });
+});
+
+describe('listen addresses', () => {
+  it('loopback always; any other address only when the policy names it', () => {
+    expect(checkListen('127.0.0.1:0', [])).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(checkListen('[::1]:3128', [])).toEqual({ host: '::1', port: 3128 });
+    expect(() => checkListen('0.0.0.0:3128', ['127.0.0.1:3128'])).toThrow(
+      /refusing to listen on 0\.0\.0\.0:3128/,
+    );
+    expect(() => checkListen('192.168.8.1:3128', [])).toThrow(/not a loopback address/);
+    expect(checkListen('192.168.8.1:3128', ['192.168.8.1:3128'])).toEqual({
+      host: '192.168.8.1',
+      port: 3128,
+    });
+  });
+});
+
+describe('log export', () => {
+  it('CSV quotes fields with commas and defuses spreadsheet formulas', () => {
+    const csv = renderLogCsv([
+      {
+        seq: 1,
+        prevMac: '',
+        mac: 'aa',
+        row: {
+          kind: 'unlock',
+          tsMs: T0,
+          window: { host: 'x.example', fromMs: T0, untilMs: T0 + 1, reason: '=HYPERLINK("evil"), job 7' },
+        },
+      },
+    ]);
+    const [header, line] = csv.trimEnd().split('\n');
+    expect(header?.split(',')[0]).toBe('seq');
+    expect(line).toContain(`"'=HYPERLINK(""evil""), job 7"`);
+  });
+});
+
+describe('system resolver', () => {
+  it('resolves localhost through the system (every address, loopback)', async () => {
+    const { systemResolve } = await import('../../src/gateway/io/resolve.js');
+    const all = await systemResolve('localhost');
+    expect(all.length).toBeGreaterThan(0);
+    for (const a of all) expect(['127.0.0.1', '::1']).toContain(a);
+  });
+});
