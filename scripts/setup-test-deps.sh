@@ -13,6 +13,11 @@ command -v editcap >/dev/null 2>&1 || need+=(wireshark-common)
 # The live QUIC test: Debian's chromium speaks HTTP/3 to Debian's caddy on loopback.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v caddy >/dev/null 2>&1 || need+=(caddy)
+# Store and gateway tests: an independent SQLite shell to inspect and tamper with the record,
+# curl as a real proxy client, openssl for the test servers' certificates.
+command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
