@@ -1,7 +1,8 @@
 /**
  * `airlock demo`: write the sample kit into a fresh folder, inspect it under the default
- * policy, and explain the result. Exits 0 when the kit was inspected as expected (its
- * findings are the point), 2 if any kit file could not be read (that would be a bug).
+ * policy, explain the result, then scrub the kit into DIR/clean and inspect the clean copies
+ * (before → after). Exits 0 when the kit was inspected and scrubbed as expected (its findings
+ * are the point), 2 if any kit file could not be read or cleaned (that would be a bug).
  */
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,10 +12,14 @@ import { inspectPaths } from '../inspect/run.js';
 import { defaultPolicy, policyHash } from '../policy/index.js';
 import { EXIT } from '../report/exit-codes.js';
 import { renderTable } from '../report/table.js';
+import { scrubPaths } from '../scrub/run.js';
+import { beforeAfter } from './compare.js';
 import { explain } from './explain.js';
 import { demoKit } from './kit.js';
 
 export const DEFAULT_DEMO_DIR = 'airlock-demo';
+/** Where the demo writes the clean copies, inside its kit folder. */
+export const CLEAN_SUBDIR = 'clean';
 
 export interface DemoResult {
   dir: string;
@@ -29,17 +34,28 @@ export async function runDemo(dir?: string, opts: { color?: boolean } = {}): Pro
   for (const f of kit) writeFileSync(join(where, f.name), f.bytes, { flag: 'wx' });
 
   const policy = defaultPolicy();
-  const report = await inspectPaths([where], {
-    policy,
-    policyHash: policyHash(policy),
-    command: `airlock demo${dir === undefined ? '' : ` --dir ${dir}`}`,
-  });
+  const hash = policyHash(policy);
+  const command = `airlock demo${dir === undefined ? '' : ` --dir ${dir}`}`;
+  const inputs = kit.map((f) => join(where, f.name));
+  const report = await inspectPaths(inputs, { policy, policyHash: hash, command });
   const table = renderTable(report, opts.color === undefined ? {} : { color: opts.color });
   const header = `Airlock demo: wrote ${kit.length} fictional files to ${where}\n${kit.map((f) => `  ${f.name}  ${f.about}`).join('\n')}\n\n`;
+
+  // The kit's files one by one (DIR itself is not an input: the clean copies live inside it).
+  const clean = join(where, CLEAN_SUBDIR);
+  const scrub = await scrubPaths(inputs, { out: clean, policy, policyHash: hash, workers: 1 });
+  const outputs = scrub.outcomes
+    .filter((o) => o.record.status === 'clean')
+    .map((o) => join(clean, o.record.output));
+  const after = await inspectPaths(outputs, { policy, policyHash: hash, command });
+  const compare = beforeAfter(report, after, scrub.manifest.files, clean);
+  const next = `Compare for yourself: \`airlock inspect ${clean}\`, or \`exiftool -a -G1 ${join(clean, 'DJI_0001.JPG')}\`.`;
+  const failed =
+    report.exitCode === EXIT.ERROR || scrub.exitCode !== EXIT.OK || after.exitCode === EXIT.ERROR;
   return {
     dir: where,
-    text: `${header}${table}\n${explain(report, where)}\n`,
-    exitCode: report.exitCode === EXIT.ERROR ? EXIT.ERROR : EXIT.OK,
+    text: `${header}${table}\n${explain(report, where)}\n\n${compare}\n${next}\n`,
+    exitCode: failed ? EXIT.ERROR : EXIT.OK,
   };
 }
 

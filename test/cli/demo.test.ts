@@ -1,11 +1,12 @@
 /** `airlock demo` end to end, and the kit judged by ExifTool (the oracle), not by Airlock's own idea. */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildJpeg } from '../../src/media/jpeg/write.js';
 import type { InspectReport } from '../../src/report/model.js';
 import { exiftoolJson } from '../helpers/exiftool.js';
+import { gridCentre, signedGps, srtCuePairs, stillPositions } from '../scrub/e2e-oracles.js';
 import { airlock, type Run } from './built.js';
 
 let base: string;
@@ -27,6 +28,7 @@ describe('airlock demo', () => {
       'DJIFlightRecord_2024-05-14_[10-31-40].txt',
       'DJI_0001.JPG',
       'DJI_0002.SRT',
+      'clean',
       'site-logo.jpg',
     ]);
     expect(demo.stdout).toMatch(/What this shows/);
@@ -40,7 +42,13 @@ describe('airlock demo', () => {
   });
 
   it('inspecting the kit exits 1 (sensitive), every file read', () => {
-    const r = airlock(['inspect', '--json', kit]);
+    const names = [
+      'DJIFlightRecord_2024-05-14_[10-31-40].txt',
+      'DJI_0001.JPG',
+      'DJI_0002.SRT',
+      'site-logo.jpg',
+    ];
+    const r = airlock(['inspect', '--json', ...names.map((n) => join(kit, n))]);
     const report = JSON.parse(r.stdout) as InspectReport;
     expect(report.files.map((f) => f.status)).toEqual(['read', 'read', 'read', 'read']);
     expect(r.code).toBe(1);
@@ -77,5 +85,52 @@ describe('airlock demo', () => {
     const r = airlock(['inspect', f]);
     expect(r.stdout).toMatch(/clean/);
     expect(r.code).toBe(0);
+  });
+
+  it('scrubs the kit into DIR/clean and shows before → after', () => {
+    expect(readdirSync(join(kit, 'clean')).sort()).toEqual([
+      'DJI_0001.JPG',
+      'DJI_0002.SRT',
+      'airlock-manifest.json',
+      'site-logo.jpg',
+    ]);
+    expect(demo.stdout).toMatch(/Scrubbed under the default policy into /);
+    expect(demo.stdout).toMatch(/pilot position \(HOME\): [-\d., ]+ → removed/);
+    expect(demo.stdout).toMatch(/DJIFlightRecord\S* +withheld: /);
+  });
+
+  it('the clean still, read by ExifTool: no serial, no thumbnail, every position on the 1 km grid', () => {
+    const [before, after] = exiftoolJson([join(kit, 'DJI_0001.JPG'), join(kit, 'clean', 'DJI_0001.JPG')]);
+    if (!before || !after) throw new Error('exiftool read nothing');
+    expect(Object.keys(after).filter((k) => /Serial|Thumbnail|Preview/i.test(k))).toEqual([]);
+    const exact = {
+      lat: signedGps(before, 'Latitude') as number,
+      lon: signedGps(before, 'Longitude') as number,
+    };
+    const want = gridCentre(exact, 1000);
+    const carriers = stillPositions(after);
+    expect([...carriers.keys()].sort()).toEqual(['EXIF GPS', 'XMP drone-dji']);
+    for (const p of carriers.values()) {
+      expect(Math.abs(p.lat - want.lat)).toBeLessThanOrEqual(1e-7);
+      expect(Math.abs(p.lon - want.lon)).toBeLessThanOrEqual(1e-7);
+    }
+    expect(Number(after['GPS:GPSAltitude']) % 100).toBe(0);
+  });
+
+  it('the clean SRT, read by dji_srt_parser: no HOME, drone on the 1 km grid', () => {
+    const [before, after] = srtCuePairs(
+      readFileSync(join(kit, 'DJI_0002.SRT'), 'utf8'),
+      readFileSync(join(kit, 'clean', 'DJI_0002.SRT'), 'utf8'),
+      'DJI_0002.SRT',
+    );
+    expect(after).toHaveLength(before.length);
+    for (const [i, b] of before.entries()) {
+      const a = after[i];
+      expect(b.home).toBeDefined();
+      expect(a?.home).toBeUndefined();
+      const want = gridCentre(b.drone as { lat: number; lon: number }, 1000);
+      expect(Math.abs((a?.drone?.lat ?? 0) - want.lat)).toBeLessThanOrEqual(1e-7);
+      expect(Math.abs((a?.drone?.lon ?? 0) - want.lon)).toBeLessThanOrEqual(1e-7);
+    }
   });
 });
