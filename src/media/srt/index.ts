@@ -9,12 +9,12 @@
  * (AIRLOCK_ERR_UNSUPPORTED): no DJI model is known to write it.
  */
 import { AirlockError, malformed, truncated } from '../../core/errors.js';
+import { type Line, readLines } from '../../core/lines.js';
 import type { ByteSource } from '../../core/source.js';
 import type { Analyser, Collector } from '../types.js';
 import { type Cue, splitCues } from './cues.js';
 import type { Frame } from './frame.js';
 import { parseCue } from './layout.js';
-import { type Line, readLines } from '../../core/lines.js';
 import { type MapStats, mapFrame } from './map.js';
 import { decideReading, type Reading } from './order.js';
 

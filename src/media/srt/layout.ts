@@ -5,7 +5,7 @@ import { newFrame } from './frame.js';
 import { parseBracketed } from './layouts/bracketed.js';
 import { parseHomeGps } from './layouts/homeGps.js';
 import { parseOneLine } from './layouts/oneLine.js';
-import { itemAt } from './tokens.js';
+import { dateIn, itemAt } from './tokens.js';
 
 export function layoutOf(cue: Cue): LayoutName {
   let layout: LayoutName = 'unknown';
@@ -33,9 +33,27 @@ export function parseCue(cue: Cue): Frame {
   return frame;
 }
 
-/** A cue in no known layout: every line is reported as it is, so nothing is silent. */
+/** Subtitle markup only (<font …>, </font>): how the text is shown, no data. */
+const MARKUP_ONLY = /^\s*(?:<\/?[A-Za-z][^<>]{0,200}>\s*)+$/;
+
+/**
+ * A cue in no known layout: every line is reported as it is, so nothing is silent — except
+ * lines of bare markup, and a date line is a time (both are what a scrubbed cue can leave).
+ */
 function unknownCue(cue: Cue): Frame {
   const f = newFrame(cue.number, cue.head.offset, cue.head.number, 'unknown');
-  for (const line of cue.text) f.other.push(itemAt(line, 'text', 0, line.text));
+  for (const line of cue.text) {
+    if (MARKUP_ONLY.test(line.text)) continue;
+    const date = f.time ? undefined : dateIn(line);
+    if (
+      date &&
+      line.text
+        .trim()
+        .replace(/<[^<>]{0,200}>/g, '')
+        .trim() === date.text
+    )
+      f.time = date;
+    else f.other.push(itemAt(line, 'text', 0, line.text));
+  }
   return f;
 }

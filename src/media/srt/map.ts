@@ -22,6 +22,14 @@ export function mapFrame(f: Frame, reading: Reading, out: Collector, stats: MapS
   if (drone === 'no-fix') {
     stats.noFix++;
     stats.firstNoFix ??= f.offset;
+    // The aircraft's altitude is still where it flew, fix or not.
+    if (f.alt?.num !== undefined)
+      add({
+        category: 'location.drone',
+        tag: f.alt.key,
+        ranges: [f.alt.range],
+        value: { kind: 'number', value: f.alt.num, unit: 'm' },
+      });
   } else if (drone) {
     stats.withFix++;
     add({
@@ -96,7 +104,11 @@ function dronePosition(f: Frame, reading: Reading, other: Item[]): Located {
   if (f.lat?.num === undefined || f.lon?.num === undefined) return undefined;
   let lat = f.lat.num;
   let lon = f.lon.num;
-  if (!isFix(lat, lon)) return 'no-fix';
+  if (!isFix(lat, lon)) {
+    // 0,0 is no fix, not a position; still reported, never silent.
+    other.push(f.lat, f.lon);
+    return 'no-fix';
+  }
   if (reading.radians) {
     lat *= DEG;
     lon *= DEG;
@@ -125,6 +137,7 @@ function tuplePosition(t: Tuple, reading: Reading, thirdIsAltitude: boolean, oth
   const lat = latItem.num as number;
   const lon = lonItem.num as number;
   if (!isFix(lat, lon)) {
+    other.push(a, b);
     if (c) other.push(c);
     return 'no-fix';
   }

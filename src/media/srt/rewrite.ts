@@ -14,10 +14,10 @@
  */
 import { truncated } from '../../core/errors.js';
 import { bound } from '../../core/limits.js';
+import type { Line } from '../../core/lines.js';
 import type { ByteSource } from '../../core/source.js';
 import type { Decide, RewriteResult, Rewriter } from '../../scrub/types.js';
 import { type SrtWalk, walkSrt } from './index.js';
-import type { Line } from '../../core/lines.js';
 import { planFrame } from './rewrite-frame.js';
 import { editLine, markupOf, outermost } from './rewrite-line.js';
 import { contentEnd, type Patch, removal, splice } from './splice.js';

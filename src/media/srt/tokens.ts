@@ -1,7 +1,8 @@
 /** Small readers shared by the layout parsers: numbers, dates, tuples, items with byte ranges. */
+
+import { byteAt, byteLength, type Line } from '../../core/lines.js';
 import type { Range } from '../../findings/model.js';
 import type { Item, Tuple } from './frame.js';
-import { byteAt, byteLength, type Line } from '../../core/lines.js';
 
 const NUMBER = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:\s*(?:m\/s|ms|m|°|Â°|km\/h))?$/;
 
@@ -30,11 +31,15 @@ export const spanOf = (line: Line, start: number, end: number): Range => ({
 });
 
 const DATE = /\d{4}[-./]\d{1,2}[-./]\d{1,2}[ T]\d{1,2}:\d{2}:\d{2}(?:[.,:]\d+)*/;
+/** A line that is a date and nothing else (what scrub's date-only leaves of a date-time line). */
+const DATE_ONLY = /^\s*(?:<[^<>]{0,200}>\s*)*(\d{4}[-./]\d{1,2}[-./]\d{1,2})\s*(?:<[^<>]{0,200}>\s*)*$/;
 
-/** The capture date-time a line holds, as written. */
+/** The capture date-time a line holds, as written; or, failing that, a line that is only a date. */
 export function dateIn(line: Line): Item | undefined {
   const m = DATE.exec(line.text);
-  return m ? itemAt(line, 'DateTime', m.index, m[0]) : undefined;
+  if (m) return itemAt(line, 'DateTime', m.index, m[0]);
+  const d = DATE_ONLY.exec(line.text);
+  return d ? itemAt(line, 'DateTime', line.text.indexOf(d[1] as string), d[1] as string) : undefined;
 }
 
 // Bounded key length and spacing keep the scan linear on hostile lines.

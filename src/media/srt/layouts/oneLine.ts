@@ -4,9 +4,10 @@
  *   H.S 0.00m/s, V.S 0.00m/s, F.PRY (p°, r°, y°), G.PRY (p°, r°, y°)
  * Commas inside parentheses belong to the tuple, so fields are split at depth 0.
  */
+
+import type { Line } from '../../../core/lines.js';
 import type { Cue } from '../cues.js';
 import { type Frame, newFrame, setPositionTuple } from '../frame.js';
-import type { Line } from '../../../core/lines.js';
 import { dateIn, itemAt, spanOf, tuplesIn } from '../tokens.js';
 
 /** D (distance to home), H (height), H.S / V.S (speeds): flight state. */
