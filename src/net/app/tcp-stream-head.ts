@@ -24,8 +24,18 @@ export type StreamHead =
 /** An uppercase letter starts every registered HTTP method. */
 const mayBeHttp = (b: Uint8Array): boolean => b[0]! >= 0x41 && b[0]! <= 0x5a;
 
+/**
+ * "No bytes yet" at the stream's start is the normal state of every connection's first (empty)
+ * segments: one shared answer, so no error (and its stack) is built per connection.
+ */
+let nothingYet: Decoded<StreamHead> | undefined;
+
 function classify(b: Uint8Array, base: number, depth: number): Decoded<StreamHead> {
-  if (b.length === 0) return { kind: 'need', error: truncated('TCP stream head', base) };
+  if (b.length === 0) {
+    if (base !== 0) return { kind: 'need', error: truncated('TCP stream head', base) };
+    nothingYet ??= Object.freeze({ kind: 'need', error: truncated('TCP stream head', 0) });
+    return nothingYet;
+  }
   if (looksLikeTlsHandshake(b)) {
     const d = readClientHelloRecords(b, base);
     return d.kind === 'value' ? { kind: 'value', value: { kind: 'tls', hello: d.value } } : d;

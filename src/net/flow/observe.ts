@@ -17,9 +17,22 @@ export function observationOf(
   const payloadBytes = t ? t.payload.length : ip.payload.length;
   const ts = p.ts;
   const frameBytes = p.originalLength;
-  const { src, dst, totalLength: ipBytes } = ip;
+  const { src, dst, srcKey, dstKey, totalLength: ipBytes } = ip;
   // Two literal shapes (no spread per packet): TCP carries its flags.
   return d.tcp
-    ? { ts, proto, src, dst, srcPort, dstPort, ipBytes, frameBytes, payloadBytes, tcpFlags: d.tcp.flags }
-    : { ts, proto, src, dst, srcPort, dstPort, ipBytes, frameBytes, payloadBytes };
+    ? {
+        ts,
+        proto,
+        src,
+        dst,
+        srcKey,
+        dstKey,
+        srcPort,
+        dstPort,
+        ipBytes,
+        frameBytes,
+        payloadBytes,
+        tcpFlags: d.tcp.flags,
+      }
+    : { ts, proto, src, dst, srcKey, dstKey, srcPort, dstPort, ipBytes, frameBytes, payloadBytes };
 }

@@ -16,7 +16,9 @@ export interface FlowTableOptions {
 }
 
 interface LiveFlow {
-  key: string;
+  /** Its 5-tuple's hash (flowHash), and the next flow in the same hash bucket. */
+  hash: number;
+  chain: LiveFlow | undefined;
   /** Neighbours in its activity list (least recently active first): O(1) move-to-back per packet. */
   prev: LiveFlow | undefined;
   next: LiveFlow | undefined;
@@ -37,7 +39,31 @@ interface LiveFlow {
 }
 
 const zero = (): DirectionCounts => ({ pkts: 0, ipBytes: 0, frameBytes: 0, bytes: 0 });
-const endpoint = (h: string, p: number): string => `${h}|${p}`;
+
+/** A 32-bit hash of an address's text: for observations that carry no srcKey/dstKey. */
+function textKey(t: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
+  return h | 0;
+}
+
+/** The 5-tuple's hash, the same from either direction (the two endpoints' mixes are added). */
+function flowHash(o: FlowObservation): number {
+  const a = Math.imul((o.srcKey ?? textKey(o.src)) ^ (o.srcPort * 0x10001), 0x9e3779b1);
+  const b = Math.imul((o.dstKey ?? textKey(o.dst)) ^ (o.dstPort * 0x10001), 0x9e3779b1);
+  return ((a + b) ^ Math.imul(o.proto + 1, 0x85ebca6b)) | 0;
+}
+
+/** Whether o belongs to f's conversation (either direction). */
+function sameFlow(f: LiveFlow, o: FlowObservation): boolean {
+  if (f.proto !== o.proto) return false;
+  const a = f.orig;
+  const b = f.resp;
+  return (
+    (o.srcPort === a.p && o.dstPort === b.p && o.src === a.h && o.dst === b.h) ||
+    (o.srcPort === b.p && o.dstPort === a.p && o.src === b.h && o.dst === a.h)
+  );
+}
 
 /** Live flows of one kind in least-recently-active order, as an intrusive doubly linked list. */
 class ActivityList {
@@ -80,8 +106,15 @@ export interface ObservedFlow {
 const NONE: readonly FlowRecord[] = Object.freeze([]);
 
 export class FlowTable {
-  /** One index for lookup; TCP and other flows in separate activity lists, so expiry stops at the first live one. */
-  private readonly byKey = new Map<string, LiveFlow>();
+  /**
+   * One index for lookup, by 5-tuple hash (numbers: no key string per packet), each bucket a
+   * chain through LiveFlow.chain; TCP and other flows in separate activity lists, so expiry
+   * stops at the first live one.
+   */
+  private readonly buckets = new Map<number, LiveFlow>();
+  private liveCount = 0;
+  /** observeFlow's answer, reused: valid until the next call. */
+  private readonly answer: { uid: string; done: readonly FlowRecord[] } = { uid: '', done: NONE };
   private readonly tcpFlows = new ActivityList();
   private readonly otherFlows = new ActivityList();
   private next = 1;
@@ -96,7 +129,7 @@ export class FlowTable {
   }
 
   get live(): number {
-    return this.byKey.size;
+    return this.liveCount;
   }
 
   /** Counts one packet; returns the flows that completed (idle before it, or pushed out by it). */
@@ -106,15 +139,15 @@ export class FlowTable {
 
   /**
    * Counts one packet; returns its flow's uid (the one its FlowRecord will carry) and the flows
-   * that completed before it (idle, or pushed out by it).
+   * that completed before it (idle, or pushed out by it). The answer is one reused object, valid
+   * until the next call (one packet's turn): no allocation per packet.
    */
   observeFlow(o: FlowObservation): ObservedFlow {
     let done = this.expireInto(o.ts, undefined);
-    const a = endpoint(o.src, o.srcPort);
-    const b = endpoint(o.dst, o.dstPort);
-    const key = `${o.proto}|${a < b ? `${a}|${b}` : `${b}|${a}`}`;
+    const hash = flowHash(o);
     const flows = o.proto === IPPROTO.TCP ? this.tcpFlows : this.otherFlows;
-    let f = this.byKey.get(key);
+    let f = this.buckets.get(hash);
+    while (f && !sameFlow(f, o)) f = f.chain;
     if (f) flows.touch(f);
     else {
       if (this.live >= this.maxLive) {
@@ -124,12 +157,17 @@ export class FlowTable {
         done ??= [];
         done.push(record(old, 'capacity'));
       }
-      f = this.open(o, key);
-      this.byKey.set(key, f);
+      f = this.open(o, hash);
+      f.chain = this.buckets.get(hash);
+      this.buckets.set(hash, f);
+      this.liveCount++;
       flows.append(f);
     }
     this.count(f, o);
-    return { uid: f.uid, done: done ?? NONE };
+    const answer = this.answer;
+    answer.uid = f.uid;
+    answer.done = done ?? NONE;
+    return answer;
   }
 
   /** Completes flows idle at `now`. */
@@ -139,16 +177,22 @@ export class FlowTable {
 
   /** Idle flows appended to `done` (allocated only when one completes). */
   private expireInto(now: bigint, done: FlowRecord[] | undefined): FlowRecord[] | undefined {
-    for (const [flows, idle] of [
-      [this.tcpFlows, this.tcpIdleNs],
-      [this.otherFlows, this.otherIdleNs],
-    ] as const) {
-      for (let f = flows.head; f; f = flows.head) {
-        if (now - f.lastTs <= idle) break;
-        this.drop(flows, f);
-        done ??= [];
-        done.push(record(f, 'idle'));
-      }
+    // Two lists spelt out (no pair array per packet).
+    done = this.expireList(this.tcpFlows, now, this.tcpIdleNs, done);
+    return this.expireList(this.otherFlows, now, this.otherIdleNs, done);
+  }
+
+  private expireList(
+    flows: ActivityList,
+    now: bigint,
+    idle: bigint,
+    done: FlowRecord[] | undefined,
+  ): FlowRecord[] | undefined {
+    for (let f = flows.head; f; f = flows.head) {
+      if (now - f.lastTs <= idle) break;
+      this.drop(flows, f);
+      done ??= [];
+      done.push(record(f, 'idle'));
     }
     return done;
   }
@@ -163,16 +207,29 @@ export class FlowTable {
       flows.head = flows.tail = undefined;
       flows.size = 0;
     }
-    this.byKey.clear();
+    this.buckets.clear();
+    this.liveCount = 0;
     return done;
   }
 
   private drop(flows: ActivityList, f: LiveFlow): void {
     flows.remove(f);
-    this.byKey.delete(f.key);
+    this.liveCount--;
+    // Unlink from its bucket's chain.
+    const head = this.buckets.get(f.hash);
+    if (head === f) {
+      if (f.chain) this.buckets.set(f.hash, f.chain);
+      else this.buckets.delete(f.hash);
+    } else
+      for (let p = head; p; p = p.chain)
+        if (p.chain === f) {
+          p.chain = f.chain;
+          break;
+        }
+    f.chain = undefined;
   }
 
-  private open(o: FlowObservation, key: string): LiveFlow {
+  private open(o: FlowObservation, hash: number): LiveFlow {
     // A SYN-ACK seen first answers a SYN we missed: its receiver opened the conversation.
     const flags = o.tcpFlags ?? 0;
     const synAck =
@@ -180,7 +237,8 @@ export class FlowTable {
     const s = { h: o.src, p: o.srcPort };
     const d = { h: o.dst, p: o.dstPort };
     return {
-      key,
+      hash,
+      chain: undefined,
       prev: undefined,
       next: undefined,
       uid: `C${this.next++}`,

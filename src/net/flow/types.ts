@@ -7,6 +7,13 @@ export interface FlowObservation {
   readonly dst: string;
   readonly srcPort: number;
   readonly dstPort: number;
+  /**
+   * src and dst as 32-bit numbers (IpPacket.srcKey/dstKey), so the flow table finds the flow
+   * without building a key string. Optional: without them the table hashes the text. A table must
+   * be fed observations of one kind (all with keys, or all without).
+   */
+  readonly srcKey?: number | undefined;
+  readonly dstKey?: number | undefined;
   /** The IP datagram's declared length (Zeek's ip_bytes). */
   readonly ipBytes: number;
   /** The frame's length on the wire (tshark's frame.len: the capture's original length). */

@@ -2,7 +2,7 @@
 import { malformed } from '../../core/errors.js';
 import { ensure, u16be } from '../decode/bytes.js';
 import { type Decoded, decodeWith } from '../decode/outcome.js';
-import { ipv4Text } from './address.js';
+import { ipv4Key, ipv4TextCached } from './address.js';
 import type { IpPacket } from './types.js';
 
 export function readIpv4(b: Uint8Array): IpPacket {
@@ -23,8 +23,10 @@ export function readIpv4(b: Uint8Array): IpPacket {
   const end = Math.min(totalLength, b.length);
   const packet = {
     version: 4 as const,
-    src: ipv4Text(b, 12),
-    dst: ipv4Text(b, 16),
+    src: ipv4TextCached(b, 12),
+    dst: ipv4TextCached(b, 16),
+    srcKey: ipv4Key(b, 12),
+    dstKey: ipv4Key(b, 16),
     protocol: b[9]!,
     headerLength,
     totalLength,

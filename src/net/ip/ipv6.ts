@@ -7,7 +7,7 @@ import { bound } from '../../core/limits.js';
 import { ensure, u16be, u32be } from '../decode/bytes.js';
 import { type Decoded, decodeWith } from '../decode/outcome.js';
 import { NET_LIMITS } from '../limits.js';
-import { ipv6Text } from './address.js';
+import { ipv6Key, ipv6Text } from './address.js';
 import { IPPROTO, type IpFragment, type IpPacket } from './types.js';
 
 const CHAINED = new Set<number>([IPPROTO.HOPOPTS, IPPROTO.ROUTING, IPPROTO.DSTOPTS, IPPROTO.AH]);
@@ -79,6 +79,8 @@ export function readIpv6(b: Uint8Array): IpPacket {
     version: 6,
     src: ipv6Text(b, 8),
     dst: ipv6Text(b, 24),
+    srcKey: ipv6Key(b, 8),
+    dstKey: ipv6Key(b, 24),
     protocol: walk.protocol,
     headerLength,
     totalLength,

@@ -11,6 +11,9 @@ export interface IpPacket {
   readonly version: 4 | 6;
   readonly src: string;
   readonly dst: string;
+  /** src and dst as 32-bit numbers (IPv4: the address; IPv6: a hash of it), for flow lookup without text. */
+  readonly srcKey?: number;
+  readonly dstKey?: number;
   /** Upper-layer protocol (after IPv6 extension headers; the fragment header's for fragments). */
   readonly protocol: number;
   /** Header bytes before the upper-layer payload (IPv4 IHL; IPv6 40 + extension headers). */

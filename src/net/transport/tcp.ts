@@ -36,9 +36,11 @@ export interface TcpSegment {
   readonly payload: Uint8Array;
 }
 
-/** Options in b[20, end): EOL ends them, NOP is one byte, others carry a length ≥ 2 inside the header. */
-function readOptions(b: Uint8Array, end: number): TcpOption[] {
-  const options: TcpOption[] = [];
+/**
+ * Options in b[20, end): EOL ends them, NOP is one byte, others carry a length ≥ 2 inside the
+ * header. `into` undefined only checks them (readTcp's per-packet pass allocates nothing).
+ */
+function readOptions(b: Uint8Array, end: number, into: TcpOption[] | undefined): void {
   let at = 20;
   while (at < end) {
     const kind = b[at]!;
@@ -50,10 +52,47 @@ function readOptions(b: Uint8Array, end: number): TcpOption[] {
     if (at + 2 > end) throw malformed(`TCP option ${kind} has no length`, at);
     const len = b[at + 1]!;
     if (len < 2 || at + len > end) throw malformed(`TCP option ${kind} length ${len}`, at + 1);
-    options.push({ kind, data: b.subarray(at + 2, at + len) });
+    into?.push({ kind, data: b.subarray(at + 2, at + len) });
     at += len;
   }
-  return options;
+}
+
+const NO_OPTIONS: readonly TcpOption[] = Object.freeze([]);
+
+/** A read segment; its options (checked when read) become objects only when asked for. */
+class Segment implements TcpSegment {
+  readonly srcPort: number;
+  readonly dstPort: number;
+  readonly seq: number;
+  readonly ack: number;
+  readonly flags: number;
+  readonly window: number;
+  readonly payload: Uint8Array;
+  private parsed: readonly TcpOption[] | undefined;
+
+  constructor(
+    private readonly header: Uint8Array,
+    readonly headerLength: number,
+  ) {
+    const b = header;
+    this.srcPort = u16be(b, 0);
+    this.dstPort = u16be(b, 2);
+    this.seq = u32be(b, 4);
+    this.ack = u32be(b, 8);
+    this.flags = ((b[12]! & 1) << 8) | b[13]!;
+    this.window = u16be(b, 14);
+    this.payload = b.subarray(headerLength);
+    this.parsed = headerLength === 20 ? NO_OPTIONS : undefined;
+  }
+
+  get options(): readonly TcpOption[] {
+    if (this.parsed === undefined) {
+      const list: TcpOption[] = [];
+      readOptions(this.header, this.headerLength, list);
+      this.parsed = list;
+    }
+    return this.parsed;
+  }
 }
 
 /** `b` is the IP payload (already cut to the datagram's length). */
@@ -62,17 +101,8 @@ export function readTcp(b: Uint8Array): TcpSegment {
   const headerLength = (b[12]! >> 4) * 4;
   if (headerLength < 20) throw malformed(`TCP data offset ${headerLength} < 20`, 12);
   ensure(b, 0, headerLength, 'TCP options');
-  return {
-    srcPort: u16be(b, 0),
-    dstPort: u16be(b, 2),
-    seq: u32be(b, 4),
-    ack: u32be(b, 8),
-    headerLength,
-    flags: ((b[12]! & 1) << 8) | b[13]!,
-    window: u16be(b, 14),
-    options: readOptions(b, headerLength),
-    payload: b.subarray(headerLength),
-  };
+  readOptions(b, headerLength, undefined);
+  return new Segment(b, headerLength);
 }
 
 export const decodeTcp = (b: Uint8Array): Decoded<TcpSegment> => decodeWith(() => readTcp(b));
