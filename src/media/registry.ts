@@ -7,6 +7,7 @@
 import { type AirlockError, asAirlockError } from '../core/errors.js';
 import type { ByteSource } from '../core/source.js';
 import type { Finding, Warning } from '../findings/model.js';
+import { airlockManifestAnalyser } from './airlock-manifest/index.js';
 import { flightLogCsvAnalyser, flightRecordAnalyser } from './flightlog/index.js';
 import { jpegAnalyser } from './jpeg/index.js';
 import { srtAnalyser } from './srt/index.js';
@@ -22,6 +23,7 @@ export const ANALYSERS: readonly Analyser[] = [
   xmpSidecarAnalyser,
   srtAnalyser,
   flightLogCsvAnalyser,
+  airlockManifestAnalyser,
 ];
 
 /** How much of the file detection sees. */

@@ -1,15 +1,43 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AirlockError } from '../../src/core/errors.js';
 import { BufferSource } from '../../src/core/source.js';
 import { writeFlightRecord } from '../../src/media/flightlog/index.js';
 import { ANALYSERS, analyseSource, analyseWith } from '../../src/media/registry.js';
 import type { Analyser } from '../../src/media/types.js';
+import {
+  CONVENTIONS,
+  MANIFEST_NAME,
+  MANIFEST_SCHEMA,
+  type Manifest,
+  writeManifest,
+} from '../../src/scrub/manifest.js';
 import { corpusFile } from '../helpers/corpus.js';
 import { exiftoolJson } from '../helpers/exiftool.js';
 
 const DJI = corpusFile('media/dji-mavic2pro-hasselblad-L1D-20c.jpg');
 const bytes = (p: string): Uint8Array => new Uint8Array(readFileSync(p));
+
+/** A manifest as scrub writes it (writeManifest), read back from a temp folder. */
+function scrubManifest(): Uint8Array {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-manifest-'));
+  try {
+    writeManifest(dir, {
+      schema: MANIFEST_SCHEMA,
+      airlockVersion: '0.0.0',
+      policyHash: 'sha256:0',
+      conventions: CONVENTIONS,
+      updatedAt: new Date(0).toISOString(),
+      complete: true,
+      files: [],
+    } satisfies Manifest);
+    return bytes(join(dir, MANIFEST_NAME));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe('registry', () => {
   // file-type's practice: every supported format has a real fixture that detection picks up.
@@ -39,6 +67,7 @@ describe('registry', () => {
           '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:drone-dji="http://www.dji.com/drone-dji/1.0/" drone-dji:GpsLatitude="53.2"/></rdf:RDF></x:xmpmeta>',
         ),
       ],
+      ['airlock-manifest.json', scrubManifest()],
     ];
     const claimed = new Set(
       samples.map(([name, b]) => ANALYSERS.find((a) => a.detect(b.subarray(0, 4096), name))?.id),
