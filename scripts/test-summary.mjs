@@ -14,5 +14,8 @@ try {
 } catch {
   failed = 1;
 }
+// Setup, build, type-check and lint steps that failed (scripts/test.sh): each counts as a failure,
+// so the closing line never reads "0 failed" for a run that exits non-zero.
+failed += Number(process.env.AIRLOCK_FAILED_STEPS ?? 0) || 0;
 process.stdout.write(`${passed} passed, ${failed} failed\n`);
 process.exitCode = failed > 0 ? 1 : 0;

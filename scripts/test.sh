@@ -5,9 +5,14 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 status=0
+failed_steps=0
 step() {
   echo "== $*" >&2
-  "$@" || status=1
+  if ! "$@"; then
+    status=1
+    failed_steps=$((failed_steps + 1))
+    echo "== FAILED: $*" >&2
+  fi
 }
 
 step bash scripts/setup-test-deps.sh
@@ -19,5 +24,5 @@ results="$(mktemp -t airlock-vitest-XXXXXX.json)"
 trap 'rm -f "$results"' EXIT
 npx vitest run --reporter=default --reporter=json --outputFile.json="$results" || status=1
 
-node scripts/test-summary.mjs "$results" || status=1
+AIRLOCK_FAILED_STEPS="$failed_steps" node scripts/test-summary.mjs "$results" || status=1
 exit "$status"

@@ -5,9 +5,9 @@
  */
 import { AirlockError } from '../../core/errors.js';
 import { bound, LIMITS } from '../../core/limits.js';
+import { byteAt, byteLength, type Line, readLines } from '../../core/lines.js';
 import type { ByteSource } from '../../core/source.js';
 import type { Category, Position, Range } from '../../findings/model.js';
-import { byteAt, byteLength, type Line, readLines } from '../../core/lines.js';
 import type { Analyser, Collector } from '../types.js';
 import { type Role, roleOf } from './columns.js';
 import { type Cell, splitCsvLine } from './csvRow.js';

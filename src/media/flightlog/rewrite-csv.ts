@@ -17,11 +17,11 @@
  *   a replaced cell that was quoted is written quoted. BOM, blank lines, line endings: as they were.
  */
 import { bound } from '../../core/limits.js';
+import type { Line } from '../../core/lines.js';
 import type { ByteSource } from '../../core/source.js';
 import type { Finding } from '../../findings/model.js';
 import { formatCoarseDegrees } from '../../scrub/coarsen.js';
 import type { Decide, RewriteResult, Rewriter } from '../../scrub/types.js';
-import type { Line } from '../../core/lines.js';
 import { sameStyle } from '../srt/rewrite-frame.js';
 import { type Patch, splice } from '../srt/splice.js';
 import { Collector } from '../types.js';
