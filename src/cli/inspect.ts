@@ -1,5 +1,6 @@
-/** `airlock inspect PATH… [--json] [--html FILE] [--policy FILE] [--no-progress]`: flags → inspectStream → writers. */
+/** `airlock inspect PATH… [--json] [--html FILE] [--policy FILE] [--no-progress] [--workers N]`: flags → inspectStream → writers. */
 import type { Command } from 'commander';
+import { AirlockError } from '../core/errors.js';
 import type { Policy } from '../policy/types.js';
 import { progressBar } from './progress.js';
 import type { CliContext } from './types.js';
@@ -9,6 +10,7 @@ interface Flags {
   html?: string;
   policy?: string;
   progress: boolean;
+  workers?: string;
 }
 
 export function registerInspect(program: Command, ctx: CliContext): void {
@@ -23,6 +25,10 @@ export function registerInspect(program: Command, ctx: CliContext): void {
       'the policy (airlock.yaml) that decides each action; default: built-in defaults',
     )
     .option('--no-progress', 'never show a progress bar')
+    .option(
+      '--workers <n>',
+      'worker threads (default: one per core but one; 1 reads every file in this thread)',
+    )
     .action(async (paths: string[], flags: Flags) => {
       // Loaded here, not at start-up: other commands (and --help) never pay for them.
       const [{ inspectHeader, inspectStream }, { SummaryTally }, { jsonWriter }, { tableWriter }, sinks] =
@@ -34,7 +40,13 @@ export function registerInspect(program: Command, ctx: CliContext): void {
           import('../report/sink.js'),
         ]);
       const { policy, hash } = await policyFor(flags.policy);
-      const opts = { policy, policyHash: hash, command: ['airlock', ...ctx.args].join(' ') };
+      const workers = workersFlag(flags.workers);
+      const opts = {
+        policy,
+        policyHash: hash,
+        command: ['airlock', ...ctx.args].join(' '),
+        ...(workers === undefined ? {} : { workers }),
+      };
       const out = sinks.streamSink(process.stdout);
       const writers = [flags.json ? jsonWriter(out.write) : tableWriter(out.write)];
       const html = flags.html ? sinks.atomicFileSink(flags.html) : undefined;
@@ -65,6 +77,14 @@ export function registerInspect(program: Command, ctx: CliContext): void {
       await out.ready();
       ctx.setExit(tally.exitCode());
     });
+}
+
+function workersFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new AirlockError('AIRLOCK_ERR_USAGE', `--workers ${value}: expected a whole number of at least 1`);
+  return n;
 }
 
 /** The built-in defaults need neither the YAML loader nor the zod schema: load those only for --policy. */

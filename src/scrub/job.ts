@@ -1,26 +1,17 @@
 /**
- * One file through scrub: read → plan → rewrite → verify → write (temp, fsync, journal, rename).
- * Runs the same in a worker thread and in the main thread; the only thing it hands back before
- * the rename is the record to journal (`commit`), so a record always precedes its output.
+ * One file through scrub: read → plan → rewrite → verify → write a temp output. Runs the same in
+ * a worker thread and in the main thread; the durable part (fsync, journal, rename) is done by
+ * the main thread for a batch of jobs at once (commit.ts), so a record always precedes its output.
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { asAirlockError } from '../core/errors.js';
 import { BufferSource, FileSource } from '../core/source.js';
 import { type AnalysisResult, analyseSource } from '../media/registry.js';
 import type { Policy } from '../policy/index.js';
-import { fsyncDir, sha256, sha256File, writeAll } from './files.js';
+import type { PendingCommit } from './commit.js';
+import { sha256, sha256File, writeAll } from './files.js';
 import { findingRecords, keptTags, type ManifestRecord } from './manifest.js';
 import { type FilePlan, planFile, type RewriterLookup } from './plan.js';
 import { verifyOutput } from './verify.js';
@@ -46,13 +37,12 @@ export interface JobSpec {
 }
 
 export type JobOutcome =
-  | { kind: 'done'; record: ManifestRecord }
+  /** Journal `pending` (GroupCommit) before this counts as done: the record is final only then. */
+  | { kind: 'done'; record: ManifestRecord; pending: PendingCommit }
   /** Its record matches input, policy and output: nothing redone. */
   | { kind: 'skipped'; record: ManifestRecord }
   /** --dry-run: what would happen. */
   | { kind: 'planned'; record: ManifestRecord; note?: string };
-
-export type Commit = (record: ManifestRecord) => void | Promise<void>;
 
 let tempCounter = 0;
 
@@ -60,7 +50,6 @@ export async function scrubOne(
   spec: JobSpec,
   policy: Policy,
   rewriterFor: RewriterLookup,
-  commit: Commit,
 ): Promise<JobOutcome> {
   const base = (sha: string, size: number, format: string | null): ManifestRecord => ({
     input: spec.input,
@@ -179,7 +168,11 @@ export async function scrubOne(
     return finish(record, { bytes: out });
   }
 
-  /** Journal the record, then put the output in place (or remove a stale one of ours). */
+  /**
+   * Leave the output in a temp file beside its final name (no fsync here) and hand back what is
+   * still to be made durable: the record, journalled and then the temp renamed, a batch at a time
+   * by the main thread (commit.ts). Only a record can make an output appear under its final name.
+   */
   async function finish(
     record: ManifestRecord,
     opts: { bytes?: Uint8Array; removeOurs?: boolean } = {},
@@ -188,9 +181,11 @@ export async function scrubOne(
     if (spec.dryRun) return { kind: 'planned', record };
     if (!opts.bytes) {
       const stale = opts.removeOurs && existsSync(spec.output) && spec.ours.includes(sha256File(spec.output));
-      await commit(record);
-      if (stale) rmSync(spec.output, { force: true });
-      return { kind: 'done', record };
+      return {
+        kind: 'done',
+        record,
+        pending: { record, output: spec.output, ...(stale ? { removeStale: true } : {}) },
+      };
     }
     let tmp: string | undefined;
     try {
@@ -208,15 +203,10 @@ export async function scrubOne(
       const fd = openSync(tmp, 'wx', 0o644);
       try {
         writeAll(fd, opts.bytes);
-        fsyncSync(fd);
       } finally {
         closeSync(fd);
       }
-      await commit(record);
-      renameSync(tmp, spec.output);
-      tmp = undefined;
-      fsyncDir(dir);
-      return { kind: 'done', record };
+      return { kind: 'done', record, pending: { record, output: spec.output, tmp, size: opts.bytes.length } };
     } catch (err) {
       if (tmp) rmSync(tmp, { force: true });
       const e = err as NodeJS.ErrnoException;
@@ -225,12 +215,7 @@ export async function scrubOne(
       failed.error = e?.code
         ? `cannot write ${spec.output}: ${e.code} (${e.message})`
         : String(e?.message ?? e);
-      try {
-        await commit(failed);
-      } catch {
-        // The journal itself cannot be written (disk full): the run reports the file from memory.
-      }
-      return { kind: 'done', record: failed };
+      return { kind: 'done', record: failed, pending: { record: failed, output: spec.output } };
     }
   }
 }

@@ -3,8 +3,8 @@
  * an original value (the manifest travels with the clean copies): findings are listed by
  * category, tag, path and the action taken, with the value written where one was replaced.
  *
- * Durability: a record is appended (and fsync'ed) to DIR/.airlock-manifest.journal before its
- * output is renamed into place; the manifest itself is rewritten atomically (temp, fsync,
+ * Durability: a record is appended (and fsync'ed, a batch at a time: commit.ts) to
+ * DIR/.airlock-manifest.journal before its output is renamed into place; the manifest itself is rewritten atomically (temp, fsync,
  * rename) as files finish and at the end. A run killed at any moment therefore leaves every
  * output under a final name described by a record, and a rerun reads manifest + journal.
  */
@@ -158,7 +158,12 @@ export class Journal {
     this.fd = openSync(join(dir, JOURNAL_NAME), 'a');
   }
   append(r: ManifestRecord): void {
-    writeAll(this.fd, Buffer.from(`${JSON.stringify(r)}\n`));
+    this.appendMany([r]);
+  }
+  /** Several records, one write and one fsync (group commit, src/scrub/commit.ts). */
+  appendMany(rs: readonly ManifestRecord[]): void {
+    if (rs.length === 0) return;
+    writeAll(this.fd, Buffer.from(rs.map((r) => `${JSON.stringify(r)}\n`).join('')));
     fsyncSync(this.fd);
   }
   /** Once the manifest holds everything, the journal is no longer needed. */

@@ -7,12 +7,13 @@
 import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { AirlockError } from '../core/errors.js';
+import { WorkerPool } from '../core/worker-pool.js';
 import { walk } from '../inspect/walk.js';
 import type { Policy } from '../policy/index.js';
 import { EXIT } from '../report/exit-codes.js';
 import { AIRLOCK_VERSION } from '../report/version.js';
+import { GroupCommit } from './commit.js';
 import { type JobOutcome, type JobSpec, scrubOne, TEMP_PREFIX, TEMP_SUFFIX } from './job.js';
 import {
   CONVENTIONS,
@@ -27,7 +28,6 @@ import {
 } from './manifest.js';
 import type { RewriterLookup } from './plan.js';
 import { rewriterFor as registryLookup } from './registry.js';
-import type { FromWorker, ToWorker } from './worker.js';
 
 export interface ScrubOptions {
   out: string;
@@ -54,8 +54,10 @@ export interface ScrubResult {
 
 /** Below this many files the pool costs more than it saves. */
 const MIN_FILES_FOR_WORKERS = 8;
-/** The manifest is rewritten at most this often while a batch runs (the journal covers between). */
+/** The manifest is rewritten at most this often while a batch runs (the journal covers between)... */
 const MANIFEST_EVERY_MS = 1000;
+/** ...and never taking more than 1/this of the run's time. */
+const MANIFEST_COST_FACTOR = 20;
 
 const usage = (msg: string): AirlockError => new AirlockError('AIRLOCK_ERR_USAGE', msg);
 
@@ -214,19 +216,27 @@ export async function scrubPaths(inputs: readonly string[], opts: ScrubOptions):
     complete,
     files: [...records.values()].sort((a, b) => (a.output < b.output ? -1 : a.output > b.output ? 1 : 0)),
   });
-  const commit = (r: ManifestRecord): void => {
-    journal?.append(r);
+  // The manifest is rewritten while the batch runs only as often as keeps its cost small: it grows
+  // with the batch (rewriting it each second made a long batch quadratic); the journal covers between.
+  let manifestEveryMs = MANIFEST_EVERY_MS;
+  const onRecord = (r: ManifestRecord): void => {
     records.set(r.output, r);
-    if (Date.now() - lastManifest > MANIFEST_EVERY_MS) {
-      lastManifest = Date.now();
+    if (Date.now() - lastManifest > manifestEveryMs) {
+      const t0 = Date.now();
       try {
         writeManifest(out, manifest(false));
       } catch {
         // The journal already holds the record; the manifest is written again at the end.
       }
+      lastManifest = Date.now();
+      manifestEveryMs = Math.max(MANIFEST_EVERY_MS, MANIFEST_COST_FACTOR * (lastManifest - t0));
     }
   };
-  for (const r of walkErrors) if (!opts.dryRun) commit(r);
+  const committer = new GroupCommit(journal, onRecord);
+  const committed: Promise<void>[] = [];
+  if (!opts.dryRun)
+    for (const r of walkErrors)
+      committed.push(committer.add({ record: r, output: join(out, r.output) }).then());
 
   let manifestError: string | undefined;
   const outcomes: JobOutcome[] = new Array(specs.length);
@@ -239,16 +249,26 @@ export async function scrubPaths(inputs: readonly string[], opts: ScrubOptions):
     opts.onOutcome?.(o);
     opts.onProgress?.(done, total);
   };
+  // A written job counts as done once its batch is durable (journalled, renamed into place).
+  const finished = (i: number, o: JobOutcome): void => {
+    if (o.kind !== 'done') {
+      settle(i, o);
+      return;
+    }
+    committed.push(committer.add(o.pending).then((record) => settle(i, { ...o, record })));
+  };
 
   try {
     const workers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), specs.length));
     const compiled = import.meta.url.endsWith('.js');
     if (workers > 1 && compiled && !opts.rewriterFor && specs.length >= MIN_FILES_FOR_WORKERS) {
-      await runPool(specs, workers, opts.policy, commit, settle);
+      await runPool(specs, workers, opts.policy, finished);
     } else {
       const lookup = opts.rewriterFor ?? registryLookup;
-      for (const [i, spec] of specs.entries()) settle(i, await scrubOne(spec, opts.policy, lookup, commit));
+      for (const [i, spec] of specs.entries()) finished(i, await scrubOne(spec, opts.policy, lookup));
     }
+    committer.flush();
+    await Promise.all(committed);
     if (!opts.dryRun) {
       try {
         writeManifest(out, manifest(true));
@@ -260,6 +280,8 @@ export async function scrubPaths(inputs: readonly string[], opts: ScrubOptions):
       }
     }
   } finally {
+    // A batch stopped early still makes what finished durable (the rerun skips it).
+    committer.flush();
     journal?.close();
   }
 
@@ -270,56 +292,31 @@ export async function scrubPaths(inputs: readonly string[], opts: ScrubOptions):
   return { manifest: final, outcomes, exitCode: failures.length ? EXIT.ERROR : EXIT.OK, failures };
 }
 
-/** One job per worker at a time; the main thread owns the journal and the manifest. */
+/** One job per worker at a time; the main thread owns the journal, the renames and the manifest. */
 async function runPool(
   specs: JobSpec[],
   n: number,
   policy: Policy,
-  commit: (r: ManifestRecord) => void,
   settle: (i: number, o: JobOutcome) => void,
 ): Promise<void> {
-  let next = 0;
-  const url = new URL('./worker.js', import.meta.url);
-  const pool = Array.from({ length: n }, () => new Worker(url, { workerData: { policy } }));
+  const pool = new WorkerPool<JobSpec, JobOutcome>({
+    url: new URL('./worker.js', import.meta.url),
+    size: n,
+    workerData: { policy },
+  });
   try {
+    // Any failure stops the batch (the journal and manifest keep what finished; a rerun resumes).
     await Promise.all(
-      pool.map(
-        (w) =>
-          new Promise<void>((resolveAll, rejectAll) => {
-            const give = (): void => {
-              if (next >= specs.length) {
-                resolveAll();
-                return;
-              }
-              const id = next++;
-              w.postMessage({ type: 'job', id, spec: specs[id] as JobSpec } satisfies ToWorker);
-            };
-            w.on('message', (msg: FromWorker) => {
-              if (msg.type === 'commit') {
-                let error: string | undefined;
-                try {
-                  commit(msg.record);
-                } catch (err) {
-                  error = String((err as Error)?.message ?? err);
-                }
-                w.postMessage(
-                  (error === undefined
-                    ? { type: 'committed', id: msg.id }
-                    : { type: 'committed', id: msg.id, error }) satisfies ToWorker,
-                );
-              } else if (msg.type === 'done') {
-                settle(msg.id, msg.outcome);
-                give();
-              } else {
-                rejectAll(new Error(`${(specs[msg.id] as JobSpec).input}: ${msg.message}`));
-              }
-            });
-            w.on('error', rejectAll);
-            give();
-          }),
+      specs.map((spec, i) =>
+        pool.run(spec).then(
+          (o) => settle(i, o),
+          (err: unknown) => {
+            throw new Error(`${spec.input}: ${(err as Error)?.message ?? err}`);
+          },
+        ),
       ),
     );
   } finally {
-    await Promise.all(pool.map((w) => w.terminate()));
+    await pool.close();
   }
 }
