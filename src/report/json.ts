@@ -1,15 +1,17 @@
 /**
  * The machine-readable report: every finding, unfolded (schema/inspect-report.v1.json).
- * jsonWriter streams the same bytes renderJson gives for the whole report: the header fields,
- * then the files array one element at a time, then summary and exitCode.
+ * jsonWriter streams the header fields, then the files array one element at a time, then summary
+ * and exitCode. Each file is one compact line (`jq -c '.files[]'`-style): indenting every finding
+ * cost more than reading the files (about a sixth of a 2,000-file run), and a line per file is
+ * what grep and line-oriented tools want; the rest stays indented for people.
  */
 import type { FileReport, InspectFooter, InspectHeader, InspectReport } from './model.js';
-import type { ReportWriter, Write } from './writer.js';
+import { type ReportWriter, renderWith, type Write } from './writer.js';
 
-export const renderJson = (report: InspectReport): string => `${JSON.stringify(report, null, 2)}\n`;
+export const renderJson = (report: InspectReport): string => renderWith(jsonWriter, report);
 
-/** Two levels deep inside the report object ("files": [ … ]). JSON strings never hold a raw newline. */
-const asElement = (f: FileReport): string => JSON.stringify(f, null, 2).replaceAll('\n', '\n    ');
+/** One line per file (JSON strings never hold a raw newline). */
+const asElement = (f: FileReport): string => JSON.stringify(f);
 
 export function jsonWriter(write: Write): ReportWriter {
   let count = 0;
