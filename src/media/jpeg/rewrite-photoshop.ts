@@ -4,6 +4,8 @@
  * findings are all kept. The reader (readPhotoshopIrb, readIptc) is run on the same bytes, so the
  * findings asked about are the ones inspect reported.
  */
+
+import { concatBytes as concat } from '../../core/bytes.js';
 import { truncated } from '../../core/errors.js';
 import type { Finding } from '../../findings/model.js';
 import type { Decide, Decision } from '../../scrub/types.js';
@@ -23,16 +25,6 @@ interface Resource {
   data: Uint8Array;
   at: number;
 }
-
-const concat = (parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
 
 /** The resources of an IRB (the reader has already validated it: this walk only slices). */
 function resources(bytes: Uint8Array, fileOffset: number): Resource[] {

@@ -11,6 +11,7 @@
  * imageHashIn/Out hash SOS..EOI of the input and of the output read back.
  */
 import { createHash } from 'node:crypto';
+import { concatBytes as concat } from '../../core/bytes.js';
 import { BufferSource, type ByteSource } from '../../core/source.js';
 import type { Finding, Range } from '../../findings/model.js';
 import type { Decide, Decision, RewriteResult, Rewriter } from '../../scrub/types.js';
@@ -234,14 +235,4 @@ export function rewriteJpeg(src: ByteSource, decide: Decide): RewriteResult {
       imageOut ? out.read(imageOut.from, imageOut.to - imageOut.from) : Uint8Array.of(0xff, 0xd9),
     ),
   };
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }

@@ -2,6 +2,8 @@
  * Assembles JPEG files from segments (fixtures, demo): SOI, APPn payloads, a tiny valid
  * baseline image generated here, EOI; optionally an MPF index with images appended after EOI.
  */
+
+import { concatBytes as concat } from '../../core/bytes.js';
 import { XMP_EXT_SIG, XMP_SIG } from './appn.js';
 import { mpEntry } from './mpf.js';
 import { segmentHeader } from './segments.js';
@@ -14,15 +16,6 @@ export interface AppSegment {
 
 const MAX_PAYLOAD = 0xffff - 2;
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
-const concat = (parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
 
 export function segment(marker: number, payload: Uint8Array): Uint8Array {
   if (payload.length > MAX_PAYLOAD)
