@@ -25,7 +25,7 @@ function expectLayout(out: string, r: InspectReport): void {
   expect(JSON.parse(out)).toEqual(r);
   const lines = out.split('\n').filter((l) => /^\s*\{"path":/.test(l));
   expect(lines).toHaveLength(r.files.length);
-  lines.forEach((l, i) => expect(JSON.parse(l.trim().replace(/,$/, ''))).toEqual(r.files[i]));
+  for (const [i, l] of lines.entries()) expect(JSON.parse(l.trim().replace(/,$/, ''))).toEqual(r.files[i]);
 }
 const tmp = mkdtempSync(join(tmpdir(), 'airlock-stream-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
