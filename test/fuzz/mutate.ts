@@ -2,30 +2,13 @@
  * Seeded mutations of real files: every case is reproducible from (seed, case number), and says
  * in words what it did so a failure can be read, not just replayed.
  */
+
+import { prng, type Rng, rngOf } from '../helpers/prng.js';
 import type { Field, Layout } from './layout.js';
 import { blockInsert, blockResize, valueEdit } from './mutate-structure.js';
 import { versionSwitch } from './record-layout.js';
 
-/** mulberry32: small, fast, good enough to spread mutations; deterministic per seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export interface Rng {
-  int(n: number): number;
-  pick<T>(xs: readonly T[]): T;
-}
-export const rngOf = (next: () => number): Rng => ({
-  int: (n) => Math.floor(next() * n),
-  pick: (xs) => xs[Math.floor(next() * xs.length)]!,
-});
+export { prng, type Rng, rngOf };
 
 export interface Mutant {
   bytes: Uint8Array;

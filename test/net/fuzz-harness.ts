@@ -5,33 +5,13 @@
  */
 import { expect, it } from 'vitest';
 import { AirlockError } from '../../src/core/errors.js';
+import { prng, type Rng, rngOf } from '../helpers/prng.js';
+
+export { prng, type Rng, rngOf };
 
 export const cases = (): number => Number(process.env.AIRLOCK_FUZZ_CASES ?? 2000);
 const runSeed = (): number => Number(process.env.AIRLOCK_FUZZ_SEED ?? 20260601);
 const only = process.env.AIRLOCK_FUZZ_CASE !== undefined ? Number(process.env.AIRLOCK_FUZZ_CASE) : undefined;
-
-/** mulberry32: small, seedable, good enough to pick mutations. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export interface Rng {
-  next: () => number;
-  int: (n: number) => number;
-  pick: <T>(xs: readonly T[]) => T;
-}
-export const rngOf = (next: () => number): Rng => ({
-  next,
-  int: (n) => Math.floor(next() * n),
-  pick: (xs) => xs[Math.floor(next() * xs.length)]!,
-});
 
 const EXTREMES = [0, 1, 0xff, 0xffff, 0xffffffff, 0x7fffffff, 0x80000000, 12, 16, 20, 28, 32];
 
