@@ -7,8 +7,8 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { EXIFTOOL, type ExifToolRecord } from '../helpers/exiftool.js';
+import { positionsOf, rawCues } from './srt-oracle.js';
 
 export interface LatLon {
   lat: number;
@@ -148,12 +148,6 @@ export interface SrtCue {
   alts: Record<string, number>;
 }
 
-const require = createRequire(import.meta.url);
-const DJISRTParser = require('dji_srt_parser') as (
-  data: string,
-  name: string,
-) => { setSmoothing(n: number): unknown; rawMetadata(): Record<string, unknown>[] } | null;
-
 const numOf = (x: unknown): number | undefined => {
   const n = typeof x === 'number' ? x : typeof x === 'string' ? Number.parseFloat(x) : Number.NaN;
   return Number.isFinite(n) ? n : undefined;
@@ -161,38 +155,18 @@ const numOf = (x: unknown): number | undefined => {
 
 /** SRT cues as dji_srt_parser reads them (smoothing off, 0,0 = no fix); undefined where it throws. */
 export function srtByParser(text: string, name: string): SrtCue[] | undefined {
-  const silence = console.error;
-  console.error = () => {};
-  try {
-    const p = DJISRTParser(text, name);
-    if (!p) return undefined;
-    p.setSmoothing(0);
-    return p.rawMetadata().map((raw) => {
-      const cue: SrtCue = { alts: {} };
-      const gps = raw.GPS as unknown[] | undefined;
-      let lat = numOf(raw.latitude ?? raw.LATITUDE);
-      let lon = numOf(raw.longitude ?? raw.longtitude ?? raw.LONGITUDE);
-      if (gps) [lon, lat] = [numOf(gps[0]), numOf(gps[1])];
-      if (lat !== undefined && lon !== undefined && !(lat === 0 && lon === 0)) cue.drone = { lat, lon };
-      const home = raw.HOME as unknown[] | undefined;
-      const hlon = numOf(home?.[0]);
-      const hlat = numOf(home?.[1]);
-      if (hlat !== undefined && hlon !== undefined) cue.home = { lat: hlat, lon: hlon };
-      for (const k of ['abs_alt', 'rel_alt', 'altitude']) {
-        const v = numOf(raw[k]);
-        if (v !== undefined) cue.alts[k] = v;
-      }
-      const g2 = numOf(gps?.[2]);
-      if (g2 !== undefined) cue.alts['GPS[2]'] = g2;
-      const h2 = numOf(home?.[2]);
-      if (h2 !== undefined) cue.alts['HOME[2]'] = h2;
-      return cue;
-    });
-  } catch {
-    return undefined;
-  } finally {
-    console.error = silence;
-  }
+  return rawCues(text, name)?.map((raw) => {
+    const cue: SrtCue = { ...positionsOf(raw, numOf), alts: {} };
+    for (const k of ['abs_alt', 'rel_alt', 'altitude']) {
+      const v = numOf(raw[k]);
+      if (v !== undefined) cue.alts[k] = v;
+    }
+    const g2 = numOf((raw.GPS as unknown[] | undefined)?.[2]);
+    if (g2 !== undefined) cue.alts['GPS[2]'] = g2;
+    const h2 = numOf((raw.HOME as unknown[] | undefined)?.[2]);
+    if (h2 !== undefined) cue.alts['HOME[2]'] = h2;
+    return cue;
+  });
 }
 
 /**

@@ -13,15 +13,15 @@ export interface OracleCue {
   home?: { lat: number; lon: number };
 }
 
-/** Per cue, what dji_srt_parser reads (0,0 is "no fix"); undefined when it cannot parse the text. */
-export function oracleCues(text: string, name = 'clip.SRT'): OracleCue[] | undefined {
+/** dji_srt_parser's raw per-cue records (smoothing off); undefined when it cannot parse the text. */
+export function rawCues(text: string, name = 'clip.SRT'): Raw[] | undefined {
   const silence = console.error;
   console.error = () => {};
   try {
     const p = DJISRTParser(text, name);
     if (!p) return undefined;
     p.setSmoothing(0);
-    return p.rawMetadata().map(cueOf);
+    return p.rawMetadata();
   } catch {
     return undefined;
   } finally {
@@ -29,18 +29,24 @@ export function oracleCues(text: string, name = 'clip.SRT'): OracleCue[] | undef
   }
 }
 
+/** Per cue, what dji_srt_parser reads (0,0 is "no fix"); undefined when it cannot parse the text. */
+export function oracleCues(text: string, name = 'clip.SRT'): OracleCue[] | undefined {
+  return rawCues(text, name)?.map((raw) => positionsOf(raw, num));
+}
+
 const num = (x: unknown): number | undefined => (typeof x === 'number' ? x : undefined);
 
-function cueOf(raw: Raw): OracleCue {
+/** Drone (GPS tuple is lon,lat; 0,0 = no fix) and HOME positions of one raw record, numbers read by `n`. */
+export function positionsOf(raw: Raw, n: (x: unknown) => number | undefined): OracleCue {
   const out: OracleCue = {};
   const gps = raw.GPS as unknown[] | undefined;
-  let lat = num(raw.latitude ?? raw.LATITUDE);
-  let lon = num(raw.longitude ?? raw.longtitude ?? raw.LONGITUDE);
-  if (gps) [lon, lat] = [num(gps[0]), num(gps[1])];
+  let lat = n(raw.latitude ?? raw.LATITUDE);
+  let lon = n(raw.longitude ?? raw.longtitude ?? raw.LONGITUDE);
+  if (gps) [lon, lat] = [n(gps[0]), n(gps[1])];
   if (lat !== undefined && lon !== undefined && !(lat === 0 && lon === 0)) out.drone = { lat, lon };
   const home = raw.HOME as unknown[] | undefined;
-  const hlon = num(home?.[0]);
-  const hlat = num(home?.[1]);
+  const hlon = n(home?.[0]);
+  const hlat = n(home?.[1]);
   if (hlat !== undefined && hlon !== undefined) out.home = { lat: hlat, lon: hlon };
   return out;
 }
