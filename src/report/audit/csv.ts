@@ -1,4 +1,5 @@
 /** One CSV row per destination (RFC 4180: CRLF line ends, fields quoted when they must be). */
+import { csvField } from '../../core/csv.js';
 import { purposeLabel } from './format.js';
 import type { AuditReport } from './model.js';
 
@@ -31,11 +32,6 @@ const COLUMNS = [
   'reasons',
 ] as const;
 
-/** RFC 4180 §2.6–2.7: quote a field holding a quote, comma, CR or LF; double its quotes. */
-export const csvField = (v: string | number | boolean): string => {
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
 
 export function renderAuditCsv(report: AuditReport): string {
   const rows = report.destinations.map((d) => [
