@@ -6,7 +6,10 @@ import { csvField } from '../../src/core/csv.js';
 function pythonRows(csv: string): string[][] {
   const out = execFileSync(
     'python3',
-    ['-c', 'import csv,io,json,sys; print(json.dumps(list(csv.reader(io.StringIO(sys.stdin.read(), newline="")))))'],
+    [
+      '-c',
+      'import csv,io,json,sys; print(json.dumps(list(csv.reader(io.StringIO(sys.stdin.read(), newline="")))))',
+    ],
     { input: csv },
   );
   return JSON.parse(out.toString()) as string[][];

@@ -32,7 +32,6 @@ const COLUMNS = [
   'reasons',
 ] as const;
 
-
 export function renderAuditCsv(report: AuditReport): string {
   const rows = report.destinations.map((d) => [
     d.scope,
