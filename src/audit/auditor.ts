@@ -45,6 +45,7 @@ export class Auditor {
     this.ctx = {
       gate,
       dnsName: (ip) => this.names.nameOf(ip),
+      learnDns: (m) => this.names.learn(m, false),
       isLocal: (o, r, proto, port) => isLocal(o, r, proto, port, cidrs),
       destination: (k) => this.destination(k),
     };

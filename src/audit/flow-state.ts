@@ -6,6 +6,7 @@
  * when the flow opens, as the gateway holds a ClientHello before it connects upstream.
  */
 import { readDnsMessage } from '../net/app/dns.js';
+import { DnsTcpStream } from '../net/app/dns-tcp-stream.js';
 import type { FlowObservation, FlowRecord } from '../net/flow/types.js';
 import type { TcpSegment } from '../net/transport/tcp.js';
 import type { EgressGate } from '../policy/egress/gate.js';
@@ -21,6 +22,8 @@ const ACK = 0x010;
 export interface FlowContext {
   readonly gate: EgressGate;
   dnsName(ip: string): string | undefined;
+  /** A DNS response read from a TCP stream: its answers name addresses, as UDP ones do. */
+  learnDns(message: Uint8Array): void;
   isLocal(orig: string, resp: string, proto: number, respPort: number): boolean;
   destination(k: DestinationKey): DestinationAcc;
 }
@@ -34,6 +37,8 @@ export class FlowState {
   private synSeen = false;
   private reader: TcpNameReader | QuicNameReader | undefined;
   private readonly isDns: boolean;
+  /** DNS over TCP: each direction's framed messages. */
+  private dnsTcp: { client: DnsTcpStream; server: DnsTcpStream } | undefined;
   private pending: { ms: number; bytes: number }[] = [];
   private dest: DestinationAcc | undefined;
   private opened = false;
@@ -55,7 +60,8 @@ export class FlowState {
     const d = { h: o.dst, p: o.dstPort };
     this.client = synAck ? d : s;
     this.server = synAck ? s : d;
-    this.isDns = o.proto === 17 && this.server.p === 53;
+    this.isDns = (o.proto === 17 || o.proto === 6) && this.server.p === 53;
+    if (this.isDns && o.proto === 6) this.dnsTcp = { client: new DnsTcpStream(), server: new DnsTcpStream() };
     if (o.proto === 6) this.reader = new TcpNameReader();
     else if (o.proto === 17 && this.server.p === 443) this.reader = new QuicNameReader();
   }
@@ -77,6 +83,11 @@ export class FlowState {
       this.synSeen = true;
     }
     if (this.isDns && udpPayload) this.judgeQuery(udpPayload, ms, fromClient);
+    if (this.dnsTcp && tcp)
+      for (const m of this.dnsTcp[fromClient ? 'client' : 'server'].push(tcp)) {
+        if (!fromClient) this.ctx.learnDns(m);
+        this.judgeQuery(m, ms, fromClient);
+      }
     if (!fromClient) return;
     const r = this.reader;
     if (r && !this.opened) {

@@ -25,6 +25,8 @@ export const APP_LIMITS = {
   maxHttpHeaders: 256,
   /** Bytes of a TCP stream's beginning held to classify it (TLS hello, HTTP head, CONNECT + hello). */
   maxStreamHeadBytes: 128 * 1024,
+  /** Bytes of each direction of a DNS-over-TCP stream read for messages (past it, the flow is judged by what was read). */
+  maxDnsTcpStreamBytes: 128 * 1024,
   /** Out-of-order TCP segments held while waiting for a gap to fill. */
   maxPendingSegments: 256,
   /** Nested CONNECT tunnels read through at the head of one stream. */

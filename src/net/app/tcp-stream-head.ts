@@ -8,6 +8,7 @@ import { malformed, truncated } from '../../core/errors.js';
 import type { Decoded } from '../decode/outcome.js';
 import { type HttpRequestHead, readHttpRequestHead } from './http-request.js';
 import { APP_LIMITS } from './limits.js';
+import { OrderedBytes, type SegmentIn } from './ordered-bytes.js';
 import { type ClientHello, looksLikeTlsHandshake, readClientHelloRecords } from './tls-client-hello.js';
 
 export type StreamHead =
@@ -69,90 +70,38 @@ export function settled(d: Decoded<StreamHead>): boolean {
   return true;
 }
 
-/** The parts of a TCP segment the collector needs. */
-export interface SegmentIn {
-  readonly seq: number;
-  /** TCP_FLAG bits: SYN fixes the initial sequence number. */
-  readonly flags: number;
-  readonly payload: Uint8Array;
-}
+export type { SegmentIn } from './ordered-bytes.js';
 
-const SYN = 0x002;
-
-/**
- * Puts one direction's first bytes in order, up to maxStreamHeadBytes, and classifies them.
- * Sequence numbers wrap (32-bit): offsets are taken modulo 2^32 from the initial one.
- */
+/** Puts one direction's first bytes in order, up to maxStreamHeadBytes, and classifies them. */
 export class StreamHeadCollector {
-  private isn: number | undefined;
-  private buf = new Uint8Array(0);
-  private readonly pending = new Map<number, Uint8Array>();
+  private readonly stream: OrderedBytes;
   private decided: Decoded<StreamHead> | undefined;
 
-  constructor(private readonly maxBytes: number = APP_LIMITS.maxStreamHeadBytes) {}
+  constructor(private readonly maxBytes: number = APP_LIMITS.maxStreamHeadBytes) {
+    this.stream = new OrderedBytes(maxBytes);
+  }
 
   /** The in-order bytes collected so far. */
   get bytes(): Uint8Array {
-    return this.buf;
+    return this.stream.bytes;
   }
 
   push(seg: SegmentIn): Decoded<StreamHead> {
     if (this.decided && settled(this.decided)) return this.decided;
-    if (seg.flags & SYN) this.isn = (seg.seq + 1) >>> 0;
-    if (seg.payload.length > 0) {
-      // Without a SYN in the capture the first data segment seen is taken as the start.
-      if (this.isn === undefined) this.isn = seg.seq >>> 0;
-      this.place(((seg.seq - this.isn) >>> 0) % 0x100000000, seg.payload);
-    }
+    this.stream.push(seg);
     return this.result();
   }
 
   result(): Decoded<StreamHead> {
     if (this.decided && settled(this.decided)) return this.decided;
-    let d = readStreamHead(this.buf);
+    let d = readStreamHead(this.stream.bytes);
     // A head larger than the collector holds can never complete.
-    if (d.kind === 'need' && this.buf.length >= this.maxBytes)
+    if (d.kind === 'need' && this.stream.full)
       d = {
         kind: 'malformed',
         error: malformed('stream head larger than the collector holds', this.maxBytes),
       };
     this.decided = d;
     return d;
-  }
-
-  private place(offset: number, data: Uint8Array): void {
-    const end = this.buf.length;
-    // Offsets past 2^31 are data from before the start (reordered before the first segment seen).
-    if (offset >= 0x80000000) return;
-    if (offset > end) {
-      if (
-        offset < this.maxBytes &&
-        this.pending.size < APP_LIMITS.maxPendingSegments &&
-        !this.pending.has(offset)
-      )
-        this.pending.set(offset, data.slice(0, this.maxBytes - offset));
-      return;
-    }
-    this.append(data.subarray(end - offset));
-    // Fill from held segments that now touch the end.
-    for (let progressed = true; progressed; ) {
-      progressed = false;
-      for (const [o, d] of this.pending) {
-        if (o > this.buf.length) continue;
-        this.pending.delete(o);
-        this.append(d.subarray(this.buf.length - o));
-        progressed = true;
-      }
-    }
-  }
-
-  private append(data: Uint8Array): void {
-    const room = this.maxBytes - this.buf.length;
-    if (room <= 0 || data.length === 0) return;
-    const take = data.subarray(0, room);
-    const next = new Uint8Array(this.buf.length + take.length);
-    next.set(this.buf);
-    next.set(take, this.buf.length);
-    this.buf = next;
   }
 }
