@@ -18,6 +18,9 @@ command -v caddy >/dev/null 2>&1 || need+=(caddy)
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+[ -x /usr/sbin/nft ] && [ -x /usr/sbin/ip ] || need+=(nftables iproute2) # gateway: namespaces + rules
+# DNS over TCP: Debian's dig (dnsutils) is the independent client.
+command -v dig >/dev/null 2>&1 || need+=(dnsutils)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

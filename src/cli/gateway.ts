@@ -9,6 +9,7 @@ import { AirlockError } from '../core/errors.js';
 import { startGateway } from '../gateway/gateway.js';
 import { formatHostPort } from '../gateway/io/listen-address.js';
 import { openRecord } from '../gateway/record/open.js';
+import { nftablesRules } from '../gateway/rules/nftables.js';
 import { EXIT } from '../report/exit-codes.js';
 import { loadPolicy } from './load-policy.js';
 import type { CliContext } from './types.js';
@@ -19,6 +20,12 @@ interface RunFlags {
   dnsListen?: string;
   adminListen?: string;
   dnsUpstream?: string;
+}
+
+interface RulesFlags {
+  policy?: string;
+  lan: string;
+  wan: string;
 }
 
 interface UnlockFlags {
@@ -50,7 +57,7 @@ export function registerGateway(program: Command, ctx: CliContext): void {
   const gateway = program
     .command('gateway')
     .description(
-      'the one-way link: an egress gateway (HTTP/CONNECT proxy, DNS) the flight tablet sits behind',
+      'the one-way link: an egress gateway (HTTP/CONNECT proxy, transparent listener, DNS) the flight tablet sits behind',
     );
 
   gateway
@@ -60,7 +67,10 @@ export function registerGateway(program: Command, ctx: CliContext): void {
     .option('--listen <host:port>', "proxy address (loopback, or one the policy's gateway.listen names)")
     .option('--dns-listen <host:port>', 'DNS server address')
     .option('--admin-listen <host:port>', '/metrics and /healthz address')
-    .option('--dns-upstream <host:port>', 'resolver for allowlisted names (one-way, monitor); none: SERVFAIL')
+    .option(
+      '--dns-upstream <host:port>',
+      "resolver for allowlisted names (overrides the policy's gateway.dnsUpstream); none: SERVFAIL",
+    )
     .action(async (flags: RunFlags) => {
       const { policy } = loadPolicy(flags.policy);
       const rec = openRecord(policy.store, baseDirOf(flags.policy), { create: true });
@@ -74,8 +84,13 @@ export function registerGateway(program: Command, ctx: CliContext): void {
         ...(flags.adminListen ? { adminListen: flags.adminListen } : {}),
         ...(flags.dnsUpstream ? { dnsUpstream: flags.dnsUpstream } : {}),
       });
+      const tr = gw.transparent;
+      const transparent = [
+        tr.tls ? `, transparent tls ${formatHostPort(tr.tls)}` : '',
+        tr.http ? `, transparent http ${formatHostPort(tr.http)}` : '',
+      ].join('');
       process.stderr.write(
-        `airlock gateway: ${policy.network.mode}; proxy ${formatHostPort(gw.proxy)}, dns ${formatHostPort(gw.dns)}, admin ${formatHostPort(gw.admin)}; log ${rec.paths.sqlite}\n`,
+        `airlock gateway: ${policy.network.mode}; proxy ${formatHostPort(gw.proxy)}${transparent}, dns ${formatHostPort(gw.dns)}, admin ${formatHostPort(gw.admin)}; log ${rec.paths.sqlite}\n`,
       );
       const onHup = () => gw.reload();
       process.on('SIGHUP', onHup);
@@ -86,6 +101,20 @@ export function registerGateway(program: Command, ctx: CliContext): void {
       process.off('SIGHUP', onHup);
       await gw.close();
       await rec.store.close();
+      ctx.setExit(EXIT.OK);
+    });
+
+  gateway
+    .command('rules')
+    .description(
+      'print the nftables ruleset for transparent mode (load it with `| nft -f -`): 80/443 and DNS from the LAN redirected to Airlock, everything else forwarded from the LAN dropped',
+    )
+    .option('--policy <file>', 'the policy naming the transparent and DNS listeners')
+    .option('--lan <iface>', "the tablet's side (the Wi-Fi access point)", 'wlan0')
+    .option('--wan <iface>', 'the uplink', 'eth0')
+    .action((flags: RulesFlags) => {
+      const { policy } = loadPolicy(flags.policy);
+      process.stdout.write(nftablesRules({ policy, lan: flags.lan, wan: flags.wan }));
       ctx.setExit(EXIT.OK);
     });
 

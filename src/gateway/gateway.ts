@@ -9,10 +9,12 @@ import { EgressGate } from '../policy/egress/index.js';
 import { loadPolicyFile } from '../policy/load.js';
 import type { Policy } from '../policy/types.js';
 import type { LogRow, Store } from '../store/types.js';
+import type { Front } from './core/front.js';
+import { HTTP_FRONT, TLS_FRONT } from './core/transparent-head.js';
 import { DnsServer } from './dns/server.js';
 import { startAdminServer } from './io/admin-server.js';
 import { checkListen, type HostPort, parseHostPort } from './io/listen-address.js';
-import { ProxyServer } from './io/proxy-server.js';
+import { type ProxyLimits, ProxyServer } from './io/proxy-server.js';
 import { systemResolve } from './io/resolve.js';
 import { GatewayMetrics } from './metrics.js';
 import { LogWriter } from './record/log-writer.js';
@@ -27,8 +29,11 @@ export interface GatewayOptions {
   listen?: string;
   dnsListen?: string;
   adminListen?: string;
-  /** The upstream resolver for allowlisted DNS names, 'host:port'. */
+  /** The upstream resolver for allowlisted DNS names, 'host:port' (overrides the policy's). */
   dnsUpstream?: string;
+  /** Overrides of the policy's transparent listeners (each only when the policy turns it on). */
+  transparentTls?: string;
+  transparentHttp?: string;
   resolve?: (host: string) => Promise<string[]>;
   /** How often unlock windows are re-read from the store. */
   windowPollMs?: number;
@@ -38,6 +43,8 @@ export interface GatewayOptions {
 
 export interface RunningGateway {
   proxy: HostPort;
+  /** The transparent listeners, when the policy turns them on. */
+  transparent: { tls?: HostPort; http?: HostPort };
   dns: HostPort;
   admin: HostPort;
   /** Re-reads the policy file; false (old policy kept, reason said) when it is invalid. */
@@ -55,7 +62,11 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const proxyAt = checkListen(opts.listen ?? g.listen[0]!, g.listen);
   const dnsAt = checkListen(opts.dnsListen ?? g.dnsListen, [g.dnsListen]);
   const adminAt = checkListen(opts.adminListen ?? g.adminListen, [g.adminListen]);
-  const dnsUpstream = opts.dnsUpstream === undefined ? undefined : parseHostPort(opts.dnsUpstream);
+  const upstreamText = opts.dnsUpstream ?? g.dnsUpstream ?? undefined;
+  const dnsUpstream = upstreamText === undefined ? undefined : parseHostPort(upstreamText);
+  const tt = g.transparent;
+  const tlsAt = tt.tls === null ? undefined : checkListen(opts.transparentTls ?? tt.tls, [tt.tls]);
+  const httpAt = tt.http === null ? undefined : checkListen(opts.transparentHttp ?? tt.http, [tt.http]);
 
   const gate = new EgressGate(policy, { windows: await opts.store.unlockWindows() });
   const metrics = new GatewayMetrics();
@@ -86,19 +97,30 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   poll.unref();
 
   const mode = () => policy.network.mode;
-  const proxy = new ProxyServer({
-    listen: proxyAt,
-    context: () => ({ gate, mode, maxHeaderBytes: policy.gateway.maxHeaderBytes }),
-    limits: () => ({
-      maxConnections: policy.gateway.maxConnections,
-      maxConnectionsPerClient: policy.gateway.maxConnectionsPerClient,
-      idleTimeoutMs: policy.gateway.idleTimeoutSeconds * 1000,
-      handshakeTimeoutMs: policy.gateway.handshakeTimeoutSeconds * 1000,
-    }),
-    resolve: opts.resolve ?? systemResolve,
-    refuseAll: () => (writer.healthy ? undefined : 'log-unwritable'),
-    onLog: log,
+  // One set of limits for every listener: the transparent ones are the same core behind another front.
+  const limits = (): ProxyLimits => ({
+    maxConnections: policy.gateway.maxConnections,
+    maxConnectionsPerClient: policy.gateway.maxConnectionsPerClient,
+    idleTimeoutMs: policy.gateway.idleTimeoutSeconds * 1000,
+    handshakeTimeoutMs: policy.gateway.handshakeTimeoutSeconds * 1000,
   });
+  const listener = (listen: HostPort, front?: Front): ProxyServer =>
+    new ProxyServer({
+      listen,
+      context: () => ({
+        gate,
+        mode,
+        maxHeaderBytes: policy.gateway.maxHeaderBytes,
+        ...(front ? { front } : {}),
+      }),
+      limits,
+      resolve: opts.resolve ?? systemResolve,
+      refuseAll: () => (writer.healthy ? undefined : 'log-unwritable'),
+      onLog: log,
+    });
+  const proxy = listener(proxyAt);
+  const tlsServer = tlsAt ? listener(tlsAt, TLS_FRONT) : undefined;
+  const httpServer = httpAt ? listener(httpAt, HTTP_FRONT) : undefined;
   const dns = new DnsServer({
     listen: dnsAt,
     ...(dnsUpstream ? { upstream: dnsUpstream } : {}),
@@ -108,7 +130,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   });
   const metricsText = () =>
     metrics.render({
-      activeConnections: proxy.active,
+      activeConnections: proxy.active + (tlsServer?.active ?? 0) + (httpServer?.active ?? 0),
       logHealthy: writer.healthy,
       logRowsWritten: writer.rowsWritten,
       logRowsDropped: writer.rowsDropped,
@@ -120,6 +142,15 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   try {
     const proxyAddr = await proxy.start();
     started.push(proxy);
+    const transparent: RunningGateway['transparent'] = {};
+    if (tlsServer) {
+      transparent.tls = await tlsServer.start();
+      started.push(tlsServer);
+    }
+    if (httpServer) {
+      transparent.http = await httpServer.start();
+      started.push(httpServer);
+    }
     const dnsAddr = await dns.start();
     started.push(dns);
     const admin = await startAdminServer(adminAt, {
@@ -129,6 +160,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     started.push({ close: () => closeHttp(admin.server) });
     return {
       proxy: proxyAddr,
+      transparent,
       dns: dnsAddr,
       admin: admin.address,
       reload() {

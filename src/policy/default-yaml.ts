@@ -94,11 +94,22 @@ gateway:
   maxHeaderBytes: 32768
   idleTimeoutSeconds: 120
   handshakeTimeoutSeconds: 10
+  # Transparent mode, for tablets that cannot set a proxy: the box's firewall redirects TCP 443
+  # and 80 here (\`airlock gateway rules\` prints the nftables rules). Each connection is routed
+  # by its TLS SNI or HTTP Host, never decrypted: vendor apps pin certificates, so the unit is the
+  # host name, and where one host serves both ways the budgets are what stop an upload.
+  # Off (null) by default; e.g. {tls: '0.0.0.0:8443', http: '0.0.0.0:8080'}.
+  transparent: {tls: null, http: null}
+  dnsUpstream: null                 # resolver for allowlisted names, e.g. '192.168.1.1:53'
 
 store:
   sqlitePath: airlock.sqlite
   postgresUrl: null                 # 'postgres://...' for a fleet; then sqlitePath is unused
   hmacKeyFile: airlock.hmac.key     # outside the database, so a copied DB cannot forge its chain
   anchorFile: airlock.anchor
+  # Log rows are committed in one transaction every groupCommitMs: a crash or SIGKILL loses at
+  # most the last interval's rows and the commit in progress. Tested under load: nothing that
+  # completed more than groupCommitMs + 250 ms before a SIGKILL is lost (the oldest lost row
+  # measured was 32 ms old with 50). A power cut may lose more (SQLite synchronous=NORMAL).
   groupCommitMs: 50
 `;

@@ -42,6 +42,8 @@ const DEFAULT_POLICY: Policy = {
     maxHeaderBytes: 32 * KiB,
     idleTimeoutSeconds: 120,
     handshakeTimeoutSeconds: 10,
+    transparent: { tls: null, http: null },
+    dnsUpstream: null,
   },
   store: {
     sqlitePath: 'airlock.sqlite',

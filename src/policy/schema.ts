@@ -125,6 +125,12 @@ const GatewaySchema = z.strictObject({
     .optional(),
   idleTimeoutSeconds: seconds.optional(),
   handshakeTimeoutSeconds: seconds.optional(),
+  /** Listeners for connections the box's firewall redirected (nftables redirect); null: off. */
+  transparent: z
+    .strictObject({ tls: listen.nullable().optional(), http: listen.nullable().optional() })
+    .optional(),
+  /** The resolver allowlisted DNS names are forwarded to; null: none (SERVFAIL). */
+  dnsUpstream: listen.nullable().optional(),
 });
 
 const StoreSchema = z.strictObject({

@@ -100,6 +100,13 @@ export interface GatewayPolicy {
   maxHeaderBytes: number;
   idleTimeoutSeconds: number;
   handshakeTimeoutSeconds: number;
+  /**
+   * Listeners for TCP the box's firewall redirects to Airlock (`airlock gateway rules`): 443 to
+   * `tls` (routed by SNI), 80 to `http` (routed by Host). null: that listener is off.
+   */
+  transparent: { tls: string | null; http: string | null };
+  /** 'host:port' of the resolver allowlisted DNS names are forwarded to; null: none (SERVFAIL). */
+  dnsUpstream: string | null;
 }
 
 export interface StorePolicy {

@@ -248,3 +248,100 @@ describe('proxy core: bad requests', () => {
     expect(textOf(cmds, 'send-to-client')).toContain('X-Airlock-Reason: resolve-failed');
   });
 });
+
+describe('proxy core: keep-alive and half-close', () => {
+  const GET = (host: string, path = '/a') => `GET http://${host}${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`;
+  /** Drives an absolute-URI request to its upstream connection; returns what went up. */
+  function forward(pb: Playbook, first: ProxyEventFeed): string {
+    expect(kinds(first)).toEqual(['resolve']);
+    pb.feed({ type: 'resolved', addresses: ['198.18.0.10'] });
+    return textOf(pb.feed({ type: 'upstream-connected' }), 'send-to-upstream');
+  }
+  type ProxyEventFeed = ReturnType<Playbook['client']>;
+
+  it('a second request on the connection is judged, counted and logged on its own', () => {
+    const pb = new Playbook(oneWay());
+    expect(forward(pb, pb.client(GET('files.example')))).toMatch(/^GET \/a HTTP\/1\.1\r\n/);
+    const answer = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok';
+    const resp = pb.feed({ type: 'upstream-data', data: Buffer.from(answer) });
+    // The client may reuse the connection: the upstream's 'Connection: close' is not passed on.
+    expect(textOf(resp, 'send-to-client')).toBe('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    expect(kinds(pb.feed({ type: 'upstream-closed' }, 10))).toEqual(['log']);
+    expect(pb.conn.phase).toBe('head');
+    const refused = pb.client(GET('flightrecords.example'), 10);
+    expect(textOf(refused, 'send-to-client')).toContain('X-Airlock-Reason: not-allowlisted');
+    expect(pb.rows()).toEqual([
+      expect.objectContaining({
+        destination: 'files.example',
+        verdict: 'allow',
+        bytesDown: answer.length,
+        endMs: T0 + 10,
+      }),
+      expect.objectContaining({ destination: 'flightrecords.example', verdict: 'block', tsMs: T0 + 10 }),
+    ]);
+  });
+
+  it('a keep-alive connection closed or idle between requests ends without an extra row', () => {
+    for (const end of [{ type: 'client-closed' }, { type: 'timeout', kind: 'idle' }] as const) {
+      const pb = new Playbook(oneWay());
+      forward(pb, pb.client(GET('files.example')));
+      pb.feed({ type: 'upstream-data', data: Buffer.from('HTTP/1.1 204 No Content\r\n\r\n') });
+      pb.feed({ type: 'upstream-closed' });
+      expect(pb.feed(end)).toEqual([{ type: 'close' }]);
+      expect(pb.rows()).toHaveLength(1);
+    }
+  });
+
+  it('pipelined bytes of the next request are held, never sent to the current upstream', () => {
+    const pb = new Playbook(oneWay());
+    const up = forward(pb, pb.client(GET('files.example') + GET('up.example', '/b')));
+    expect(up).not.toContain('/b');
+    expect(pb.client('more')).toEqual([]);
+    pb.feed({ type: 'upstream-data', data: Buffer.from('HTTP/1.1 204 No Content\r\n\r\n') });
+    const next = pb.feed({ type: 'upstream-closed' });
+    // The held request is read at once: its name is resolved for its own decision.
+    expect(kinds(next)).toEqual(['log', 'resolve']);
+    expect(next[1]).toEqual({ type: 'resolve', host: 'up.example' });
+  });
+
+  it('a request body is passed up to its Content-Length, the bytes after it wait', () => {
+    const pb = new Playbook(oneWay());
+    const post = 'POST http://files.example/u HTTP/1.1\r\nHost: files.example\r\nContent-Length: 5\r\n\r\n';
+    const up = forward(pb, pb.client(post + 'abc'));
+    expect(up.endsWith('\r\n\r\nabc')).toBe(true);
+    expect(textOf(pb.client('deGET /x'), 'send-to-upstream')).toBe('de');
+  });
+
+  it('a response the client cannot delimit ends the connection with it', () => {
+    const pb = new Playbook(oneWay());
+    forward(pb, pb.client(GET('files.example')));
+    const resp = pb.feed({ type: 'upstream-data', data: Buffer.from('HTTP/1.1 200 OK\r\n\r\nstream') });
+    expect(textOf(resp, 'send-to-client')).toBe('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nstream');
+    expect(kinds(pb.feed({ type: 'upstream-closed' }))).toEqual(['log', 'close']);
+  });
+
+  it('half-close: the client ending its side after the request is passed upstream; the response still arrives', () => {
+    const pb = new Playbook(oneWay());
+    expect(pb.client(GET('files.example'))).toHaveLength(1);
+    expect(pb.feed({ type: 'client-ended' })).toEqual([]);
+    pb.feed({ type: 'resolved', addresses: ['198.18.0.10'] });
+    const up = pb.feed({ type: 'upstream-connected' });
+    expect(kinds(up)).toEqual(['send-to-upstream', 'end-upstream']);
+    const down = pb.feed({
+      type: 'upstream-data',
+      data: Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'),
+    });
+    expect(textOf(down, 'send-to-client')).toContain('ok');
+    // Reusable response, but the client is gone: the connection ends with the upstream.
+    expect(kinds(pb.feed({ type: 'upstream-closed' }))).toEqual(['log', 'close']);
+  });
+
+  it('half-close inside a CONNECT tunnel is passed on at once', () => {
+    const pb = new Playbook(oneWay());
+    tunnel(pb, 'files.example:443');
+    expect(pb.feed({ type: 'client-ended' })).toEqual([{ type: 'end-upstream' }]);
+    expect(textOf(pb.feed({ type: 'upstream-data', data: Buffer.from('late') }), 'send-to-client')).toBe(
+      'late',
+    );
+  });
+});

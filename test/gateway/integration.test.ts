@@ -14,7 +14,7 @@ import { Resolver } from 'node:dns/promises';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { type AddressInfo, createServer as createTcpServer } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
@@ -86,6 +86,23 @@ function curl(args: string[]): Promise<{ status: number | null; stdout: Buffer; 
 }
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** Writes `text` to the proxy on one connection (then half-closes it when `end`); all bytes back. */
+function rawExchange(text: string, end: boolean): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const s = netConnect({ host: '127.0.0.1', port: gw.proxy.port, allowHalfOpen: true }, () => {
+      s.write(text);
+      if (end) s.end();
+    });
+    const chunks: Buffer[] = [];
+    s.on('data', (d: Buffer) => chunks.push(d));
+    s.on('end', () => {
+      s.destroy();
+      resolve(Buffer.concat(chunks));
+    });
+    s.on('error', reject);
+  });
+}
 
 async function rowsNow() {
   await gw.flushLog();
@@ -235,6 +252,46 @@ describe('gateway on loopback: one-way', () => {
     expect(sha(body.subarray(split + 4))).toBe(BLOB_SHA);
   });
 
+  it('keep-alive: curl sends several requests over one proxy connection, each judged and logged', async () => {
+    const before = (await rowsNow()).filter((x) => x.kind === 'connection').length;
+    const url = `http://files.test:${httpPort}/blob`;
+    const r = await curl(['-w', '%{num_connects}\\n', '-o', '/dev/null', url, '-o', '/dev/null', url]);
+    expect(r.stderr).toBe('');
+    // The second transfer made no new connection: it rode the first one.
+    expect(r.stdout.toString()).toBe('1\n0\n');
+    await vi.waitFor(async () => {
+      const rows = (await rowsNow())
+        .filter((x) => x.kind === 'connection')
+        .slice(before)
+        .filter((x) => x.kind === 'connection' && x.port === httpPort);
+      expect(rows).toHaveLength(2);
+      for (const row of rows)
+        expect(row).toMatchObject({ destination: 'files.test', verdict: 'allow', reason: 'allowlisted' });
+      for (const row of rows) expect(row.kind === 'connection' && row.bytesDown).toBeGreaterThan(BLOB.length);
+      expect(rows[0]!.client).toBe(rows[1]!.client);
+    });
+  });
+
+  it('keep-alive: a pipelined request for another host is judged on its own, never sent up the first', async () => {
+    const head = (host: string) =>
+      `GET http://${host}:${httpPort}/blob HTTP/1.1\r\nHost: ${host}:${httpPort}\r\n\r\n`;
+    const got = await rawExchange(head('files.test') + head('elsewhere.test'), false);
+    const text = got.toString('latin1');
+    expect(text.startsWith('HTTP/1.1 200 ')).toBe(true);
+    expect(text).toMatch(/HTTP\/1\.1 403 Forbidden\r\n[\s\S]*X-Airlock-Reason: not-allowlisted/);
+    expect(resolverCalls).not.toContain('elsewhere.test');
+  });
+
+  it('half-close: a client that shuts its write side after the request still gets the whole response', async () => {
+    const got = await rawExchange(
+      `GET http://files.test:${httpPort}/blob HTTP/1.1\r\nHost: files.test:${httpPort}\r\nConnection: close\r\n\r\n`,
+      true,
+    );
+    const split = got.indexOf('\r\n\r\n');
+    expect(got.subarray(0, split).toString()).toMatch(/^HTTP\/1\.1 200 /);
+    expect(sha(got.subarray(split + 4))).toBe(BLOB_SHA);
+  });
+
   it('an upload is cut at the budget: the server receives exactly the budget', async () => {
     writeFileSync(join(dir, 'upload.bin'), randomBytes(50_000));
     const before = sinkReceived.length;
@@ -313,13 +370,16 @@ describe('gateway on loopback: one-way', () => {
     await new Promise((res) => setTimeout(res, 1000));
     const r = await curl(['--cacert', join(dir, 'cert.pem'), `https://flysafe.test:${httpsPort}/blob`]);
     expect(sha(r.stdout)).toBe(BLOB_SHA);
-    const rows = await rowsNow();
-    expect(rows.some((x) => x.kind === 'unlock' && x.window.host === 'flysafe.test')).toBe(true);
-    expect(
-      rows.some(
-        (x) => x.kind === 'connection' && x.destination === 'flysafe.test' && x.reason === 'unlock-window',
-      ),
-    ).toBe(true);
+    // The row is written when the gateway sees the tunnel end, which may be just after curl exits.
+    await vi.waitFor(async () => {
+      const rows = await rowsNow();
+      expect(rows.some((x) => x.kind === 'unlock' && x.window.host === 'flysafe.test')).toBe(true);
+      expect(
+        rows.some(
+          (x) => x.kind === 'connection' && x.destination === 'flysafe.test' && x.reason === 'unlock-window',
+        ),
+      ).toBe(true);
+    });
   });
 
   it('/metrics and /healthz answer on the admin port', async () => {

@@ -1,22 +1,32 @@
 /**
- * One proxied client connection as a sans-IO state machine: `handle(event, nowMs)` returns the
- * commands the shell must carry out. States are an explicit tagged union; every event is handled
- * by an exhaustive switch over them.
+ * One client connection as a sans-IO state machine: `handle(event, nowMs)` returns the commands
+ * the shell must carry out. States are an explicit tagged union; every event is handled by an
+ * exhaustive switch over them. The front (front.ts) reads what the connection asks for — a proxy
+ * request, a redirected TLS ClientHello or HTTP head — and everything after is shared.
  *
- *   head ──request parsed, name allowed──▶ resolving ──address allowed──▶ connecting ──▶ relaying
+ *   head ──target read, name allowed──▶ resolving ──address allowed──▶ connecting ──▶ relaying
  *     └────────── refused / malformed / timeout / closed ──────────▶ closed (one log row) ◀──┘
  *
  * The gate is asked twice: once on the name alone, so a refused name is never even resolved
  * (a lookup is itself an upload channel), and once on the resolved address, so a name pointing
  * into the box's own networks is refused whatever the mode.
+ *
+ * Keep-alive (http-exchange.ts): a client connection may carry several HTTP requests; each is
+ * judged, budgeted and logged as its own connection (the gate's id gets a '/n' suffix), and the
+ * next request's bytes are held, never sent to the previous request's upstream.
+ *
+ * Half-close: a client that shuts its write side after its request still gets the response; the
+ * shutdown is passed upstream once everything before it was sent, and the connection ends when
+ * the upstream closes (or the idle timer fires).
  */
-import { isIP } from 'node:net';
-import { readHttpRequestHead } from '../../net/app/http-request.js';
-import type { EgressGate, OpenDecision, ReasonCode } from '../../policy/egress/index.js';
+
+import { concatBytes } from '../../core/bytes.js';
+import { type EgressGate, type OpenDecision, REASONS, type ReasonCode } from '../../policy/egress/index.js';
 import type { NetworkMode } from '../../policy/types.js';
 import type { ConnectionLogRow } from '../../store/types.js';
-import { defaultPort, originFormHead } from './forward-head.js';
-import { CONNECT_ESTABLISHED, proxyResponse } from './responses.js';
+import type { Front, Target } from './front.js';
+import { HttpExchange } from './http-exchange.js';
+import { PROXY_FRONT } from './proxy-head.js';
 import { GATEWAY_REASONS, type GatewayReason, type ProxyCommand, type ProxyEvent } from './types.js';
 
 export interface ConnectionContext {
@@ -24,18 +34,8 @@ export interface ConnectionContext {
   /** The policy mode now (a reload may change it between connections). */
   mode: () => NetworkMode;
   maxHeaderBytes: number;
-}
-
-/** What the request asks for, once its head is read. */
-interface Target {
-  kind: 'connect' | 'forward';
-  /** Host as written (lower case; IPv6 without brackets). */
-  host: string;
-  /** Undefined for IP literals: the gate refuses nameless connections outside monitor. */
-  name: string | undefined;
-  port: number;
-  /** Bytes to send upstream first (the origin-form head; nothing for CONNECT). */
-  firstUp: Uint8Array;
+  /** How the first bytes are read; the forward proxy's when absent. */
+  front?: Front;
 }
 
 type State =
@@ -47,17 +47,23 @@ type State =
 
 /** Client bytes held while the upstream connection is being set up. */
 const MAX_PENDING_BYTES = 1024 * 1024;
-/**
- * A documentation address (RFC 5737, classed 'public' by the gate) for the name-only question.
- * The gate has no name-only entry point yet; see the report for the wished API.
- */
-const NAME_ONLY_PROBE_IP = '192.0.2.1';
 
 export class ProxyConnection {
   private state: State = { kind: 'head', buf: new Uint8Array(0) };
   private bytesUp = 0;
   private bytesDown = 0;
   private pendingBytes = 0;
+  /** The client half-closed after its head: pass it upstream once the pending bytes are sent. */
+  private clientEnded = false;
+  private readonly front: Front;
+  /** The HTTP request being relayed (forward proxy, transparent http); undefined for tunnels. */
+  private exchange: HttpExchange | undefined;
+  /** Client bytes after the current request: the next request, judged when this one is over. */
+  private next: Uint8Array[] = [];
+  private nextBytes = 0;
+  /** Exchanges finished on this client connection (keep-alive). */
+  private exchanges = 0;
+  private rowStartMs: number;
 
   constructor(
     readonly id: string,
@@ -65,7 +71,15 @@ export class ProxyConnection {
     readonly client: string,
     readonly startMs: number,
     private readonly ctx: ConnectionContext,
-  ) {}
+  ) {
+    this.front = ctx.front ?? PROXY_FRONT;
+    this.rowStartMs = startMs;
+  }
+
+  /** The gate's id for the current exchange: unique per request on a keep-alive connection. */
+  private get gateId(): string {
+    return this.exchanges === 0 ? this.id : `${this.id}/${this.exchanges}`;
+  }
 
   get closed(): boolean {
     return this.state.kind === 'closed';
@@ -97,49 +111,26 @@ export class ProxyConnection {
   private onHead(s: Extract<State, { kind: 'head' }>, e: ProxyEvent, nowMs: number): ProxyCommand[] {
     switch (e.type) {
       case 'client-data': {
-        const buf = concat(s.buf, e.data);
-        const max = this.ctx.maxHeaderBytes;
-        const d = readHttpRequestHead(buf.subarray(0, max + 1));
-        if (d.kind === 'need') {
-          if (buf.length > max) return this.refuse(431, 'header-too-large', nowMs);
-          this.state = { kind: 'head', buf };
-          return [];
+        const buf = s.buf.length === 0 ? e.data : concatBytes([s.buf, e.data]);
+        const h = this.front.readHead(buf, this.ctx.maxHeaderBytes);
+        switch (h.kind) {
+          case 'need':
+            this.state = { kind: 'head', buf };
+            return [];
+          case 'refuse':
+            return this.refuse(h.status, h.reason, nowMs, h.detail);
+          case 'target':
+            return this.onTarget(h.target, h.rest, nowMs);
+          default:
+            return assertNever(h);
         }
-        if (d.kind === 'malformed') {
-          return d.error.code === 'AIRLOCK_ERR_LIMIT'
-            ? this.refuse(431, 'header-too-large', nowMs)
-            : this.refuse(400, 'bad-request', nowMs, d.error.message);
-        }
-        const head = d.value;
-        const auth = head.authority;
-        if (head.form === 'authority' && auth?.port === undefined) return this.refuse(400, 'no-port', nowMs);
-        const port = auth?.port ?? defaultPort(head.target);
-        // CONNECT, or an absolute http:// URI; an https:// URI would need the proxy to speak TLS.
-        const forwardable =
-          head.form === 'authority' || (head.form === 'absolute' && /^http:/i.test(head.target));
-        if (!forwardable || !auth || port === undefined) return this.refuse(400, 'not-proxy-request', nowMs);
-        const literal = isIP(auth.host) !== 0;
-        const hostField = `${literal && auth.host.includes(':') ? `[${auth.host}]` : auth.host}${auth.port === undefined ? '' : `:${auth.port}`}`;
-        const target: Target = {
-          kind: head.form === 'authority' ? 'connect' : 'forward',
-          host: auth.host,
-          name: literal ? undefined : auth.host,
-          port,
-          firstUp: head.form === 'authority' ? new Uint8Array(0) : originFormHead(head, hostField),
-        };
-        const rest = buf.subarray(head.length);
-        const pending = rest.length > 0 ? [Uint8Array.from(rest)] : [];
-        this.pendingBytes = rest.length;
-        if (literal) return this.decide(target, auth.host, pending, nowMs);
-        const probe = this.ask(target, NAME_ONLY_PROBE_IP, nowMs);
-        this.ctx.gate.close(this.id, nowMs);
-        if (probe.verdict === 'block') return this.refuseByGate(target, undefined, probe, nowMs);
-        this.state = { kind: 'resolving', target, pending };
-        return [{ type: 'resolve', host: auth.host }];
       }
       case 'timeout':
+        if (this.betweenExchanges(s)) return this.endQuietly(nowMs);
         return this.refuse(408, 'handshake-timeout', nowMs);
+      case 'client-ended':
       case 'client-closed':
+        if (this.betweenExchanges(s)) return this.endQuietly(nowMs);
         return this.finish({ reason: 'client-closed' }, nowMs);
       case 'resolved':
       case 'resolve-failed':
@@ -151,6 +142,38 @@ export class ProxyConnection {
       default:
         return assertNever(e);
     }
+  }
+
+  /** A keep-alive connection waiting for its next request, none begun: ending it is no attempt. */
+  private betweenExchanges(s: Extract<State, { kind: 'head' }>): boolean {
+    return this.exchanges > 0 && s.buf.length === 0;
+  }
+
+  /** Every exchange already has its row: close without another. */
+  private endQuietly(nowMs: number): ProxyCommand[] {
+    this.state = { kind: 'closed' };
+    this.ctx.gate.close(this.gateId, nowMs);
+    return [{ type: 'close' }];
+  }
+
+  private onTarget(target: Target, rest: Uint8Array, nowMs: number): ProxyCommand[] {
+    this.exchange = target.request ? new HttpExchange(target.request, this.ctx.maxHeaderBytes) : undefined;
+    const mine = this.ofThisRequest(rest);
+    if (mine === undefined) return this.refuse(400, 'bad-request', nowMs, 'too many pipelined bytes');
+    const pending = mine.length > 0 ? [Uint8Array.from(mine)] : [];
+    this.pendingBytes = mine.length;
+    if (target.name === undefined) return this.decide(target, target.host, pending, nowMs);
+    // The name is judged before it is resolved: a refused name is never looked up (lookups leak).
+    const probe = this.ctx.gate.admitsName(target.name, nowMs);
+    if (probe.verdict === 'block')
+      return this.refuseByGate(
+        target,
+        undefined,
+        { ...probe, destination: probe.name, connectionBudget: 0 },
+        nowMs,
+      );
+    this.state = { kind: 'resolving', target, pending };
+    return [{ type: 'resolve', host: target.host }];
   }
 
   private onResolving(
@@ -171,6 +194,9 @@ export class ProxyConnection {
         return this.hold(s.pending, e.data, nowMs);
       case 'timeout':
         return this.refuse(504, 'handshake-timeout', nowMs, undefined, s.target);
+      case 'client-ended':
+        this.clientEnded = true;
+        return [];
       case 'client-closed':
         return this.finish({ reason: 'client-closed', target: s.target }, nowMs);
       case 'upstream-connected':
@@ -192,35 +218,33 @@ export class ProxyConnection {
       case 'upstream-connected': {
         this.state = { kind: 'relaying', target: s.target, ip: s.ip, decision: s.decision };
         const out: ProxyCommand[] =
-          s.target.kind === 'connect' ? [{ type: 'send-to-client', data: CONNECT_ESTABLISHED }] : [];
+          s.target.firstDown.length > 0 ? [{ type: 'send-to-client', data: s.target.firstDown }] : [];
         for (const chunk of [s.target.firstUp, ...s.pending]) {
           if (chunk.length === 0) continue;
           out.push(...this.sendUp(chunk, nowMs));
-          if (this.closed) break;
+          if (this.closed) return out;
         }
+        if (this.clientEnded) out.push({ type: 'end-upstream' });
         return out;
       }
       case 'upstream-failed':
         return [
-          {
-            type: 'send-to-client',
-            data: proxyResponse(502, 'upstream-failed', `${s.target.host}:${s.target.port}: ${e.detail}`),
-          },
+          ...this.say(502, 'upstream-failed', `${s.target.host}:${s.target.port}: ${e.detail}`),
           ...this.finish({ target: s.target, ip: s.ip, decision: s.decision, cut: 'upstream-failed' }, nowMs),
         ];
       case 'client-data':
         return this.hold(s.pending, e.data, nowMs);
       case 'timeout':
         return [
-          {
-            type: 'send-to-client',
-            data: proxyResponse(504, 'upstream-failed', 'upstream connection timed out'),
-          },
+          ...this.say(504, 'upstream-failed', 'upstream connection timed out'),
           ...this.finish(
             { target: s.target, ip: s.ip, decision: s.decision, cut: 'handshake-timeout' },
             nowMs,
           ),
         ];
+      case 'client-ended':
+        this.clientEnded = true;
+        return [];
       case 'client-closed':
       case 'upstream-closed':
         return this.finish({ target: s.target, ip: s.ip, decision: s.decision }, nowMs);
@@ -235,13 +259,31 @@ export class ProxyConnection {
 
   private onRelaying(s: Extract<State, { kind: 'relaying' }>, e: ProxyEvent, nowMs: number): ProxyCommand[] {
     switch (e.type) {
-      case 'client-data':
-        return this.sendUp(e.data, nowMs);
-      case 'upstream-data':
+      case 'client-data': {
+        const mine = this.ofThisRequest(e.data);
+        if (mine === undefined)
+          return this.finish({ target: s.target, ip: s.ip, decision: s.decision, cut: 'bad-request' }, nowMs);
+        return mine.length > 0 ? this.sendUp(mine, nowMs) : [];
+      }
+      case 'upstream-data': {
         this.bytesDown += e.data.length;
-        return [{ type: 'send-to-client', data: e.data }];
-      case 'client-closed':
+        if (!this.exchange) return [{ type: 'send-to-client', data: e.data }];
+        const r = this.exchange.takeResponse(e.data);
+        const out: ProxyCommand[] = r.out.length > 0 ? [{ type: 'send-to-client', data: r.out }] : [];
+        if (r.error)
+          out.push(
+            ...this.finish({ target: s.target, ip: s.ip, decision: s.decision, cut: 'bad-response' }, nowMs),
+          );
+        return out;
+      }
+      case 'client-ended':
+        if (this.clientEnded) return [];
+        this.clientEnded = true;
+        return [{ type: 'end-upstream' }];
       case 'upstream-closed':
+        if (this.exchange?.reusable && !this.clientEnded) return this.nextExchange(s, nowMs);
+        return this.finish({ target: s.target, ip: s.ip, decision: s.decision }, nowMs);
+      case 'client-closed':
         return this.finish({ target: s.target, ip: s.ip, decision: s.decision }, nowMs);
       case 'timeout':
         // The handshake timer belongs to the phases before relaying; only idleness ends a tunnel.
@@ -258,11 +300,52 @@ export class ProxyConnection {
     }
   }
 
+  /**
+   * The part of client bytes that belongs to the current request; what follows its end is kept
+   * for the next exchange. Undefined when more is held than a head may be (a pipelining flood).
+   */
+  private ofThisRequest(data: Uint8Array): Uint8Array | undefined {
+    const x = this.exchange;
+    if (!x) return data;
+    let body = data.subarray(data.length);
+    if (this.next.length === 0) {
+      const r = x.takeRequest(data);
+      body = r.body;
+      if (r.rest.length > 0) this.stash(r.rest);
+    } else this.stash(data);
+    return this.nextBytes > this.ctx.maxHeaderBytes + MAX_PENDING_BYTES ? undefined : body;
+  }
+
+  private stash(data: Uint8Array): void {
+    this.next.push(Uint8Array.from(data));
+    this.nextBytes += data.length;
+  }
+
+  /** The upstream closed after a response the client can delimit: log it, read the next request. */
+  private nextExchange(s: Extract<State, { kind: 'relaying' }>, nowMs: number): ProxyCommand[] {
+    const out: ProxyCommand[] = [
+      { type: 'log', row: this.row({ target: s.target, ip: s.ip, decision: s.decision }, nowMs) },
+    ];
+    this.ctx.gate.close(this.gateId, nowMs);
+    this.exchanges++;
+    this.rowStartMs = nowMs;
+    this.bytesUp = 0;
+    this.bytesDown = 0;
+    this.pendingBytes = 0;
+    this.exchange = undefined;
+    const held = this.next.length === 0 ? undefined : concatBytes(this.next);
+    this.next = [];
+    this.nextBytes = 0;
+    this.state = { kind: 'head', buf: new Uint8Array(0) };
+    if (held) out.push(...this.handle({ type: 'client-data', data: held }, nowMs));
+    return out;
+  }
+
   /** Client → upstream through the gate's budget: the byte at the budget passes, the next is cut. */
   private sendUp(data: Uint8Array, nowMs: number): ProxyCommand[] {
     const s = this.state;
     if (s.kind !== 'relaying') return [];
-    const d = this.ctx.gate.upstream(this.id, data.length, nowMs);
+    const d = this.ctx.gate.upstream(this.gateId, data.length, nowMs);
     const out: ProxyCommand[] = [];
     if (d.pass > 0) {
       this.bytesUp += d.pass;
@@ -278,7 +361,10 @@ export class ProxyConnection {
     return out;
   }
 
-  private hold(pending: Uint8Array[], data: Uint8Array, nowMs: number): ProxyCommand[] {
+  private hold(pending: Uint8Array[], all: Uint8Array, nowMs: number): ProxyCommand[] {
+    const data = this.ofThisRequest(all);
+    if (data === undefined) return this.refuse(400, 'bad-request', nowMs, 'too many pipelined bytes');
+    if (data.length === 0) return [];
     this.pendingBytes += data.length;
     if (this.pendingBytes > MAX_PENDING_BYTES)
       return this.refuse(400, 'bad-request', nowMs, 'too many bytes before the upstream connection');
@@ -289,12 +375,12 @@ export class ProxyConnection {
   private ask(target: Target, ip: string, nowMs: number): OpenDecision {
     return this.ctx.gate.open(
       {
-        id: this.id,
+        id: this.gateId,
         ...(target.name === undefined ? {} : { name: target.name }),
         ip,
         port: target.port,
         proto: 'tcp',
-        app: target.kind === 'forward' ? 'http' : target.port === 443 ? 'tls' : 'other',
+        app: appOf(target),
       },
       nowMs,
     );
@@ -307,6 +393,12 @@ export class ProxyConnection {
     return [{ type: 'open-upstream', ip, port: target.port }];
   }
 
+  /** What the front tells a refused client (nothing at all on a TLS port). */
+  private say(status: number, reason: string, detail: string): ProxyCommand[] {
+    const data = this.front.refusal(status, reason, detail);
+    return data === undefined ? [] : [{ type: 'send-to-client', data }];
+  }
+
   private refuseByGate(
     target: Target,
     ip: string | undefined,
@@ -314,7 +406,7 @@ export class ProxyConnection {
     nowMs: number,
   ): ProxyCommand[] {
     return [
-      { type: 'send-to-client', data: proxyResponse(403, d.reason, d.detail) },
+      ...this.say(403, d.reason, d.detail),
       ...this.finish({ target, decision: d, ...(ip === undefined ? {} : { ip }) }, nowMs),
     ];
   }
@@ -322,36 +414,29 @@ export class ProxyConnection {
   /** Refused before (or without) a gate decision: a response, then the log row. */
   private refuse(
     status: number,
-    reason: GatewayReason,
+    reason: GatewayReason | ReasonCode,
     nowMs: number,
     detail?: string,
     target?: Target,
   ): ProxyCommand[] {
     return [
-      { type: 'send-to-client', data: proxyResponse(status, reason, detail ?? GATEWAY_REASONS[reason]) },
+      ...this.say(status, reason, detail ?? reasonText(reason)),
       ...this.finish({ reason, ...(target ? { target } : {}) }, nowMs),
     ];
   }
 
-  private finish(
-    end: {
-      target?: Target;
-      ip?: string;
-      decision?: OpenDecision;
-      /** The gateway's own reason when the gate never decided. */
-      reason?: GatewayReason;
-      /** Why an allowed connection was ended by the gateway. */
-      cut?: ReasonCode | GatewayReason;
-    },
-    nowMs: number,
-  ): ProxyCommand[] {
+  private finish(end: LogEnd, nowMs: number): ProxyCommand[] {
     if (this.state.kind === 'closed') return [];
     this.state = { kind: 'closed' };
-    this.ctx.gate.close(this.id, nowMs);
+    this.ctx.gate.close(this.gateId, nowMs);
+    return [{ type: 'log', row: this.row(end, nowMs) }, { type: 'close' }];
+  }
+
+  private row(end: LogEnd, nowMs: number): ConnectionLogRow {
     const t = end.target;
-    const row: ConnectionLogRow = {
+    return {
       kind: 'connection',
-      tsMs: this.startMs,
+      tsMs: this.rowStartMs,
       client: this.client,
       destination: end.decision?.destination ?? t?.host ?? '',
       ...(t?.name === undefined ? {} : { name: t.name }),
@@ -366,17 +451,35 @@ export class ProxyConnection {
       ...(end.cut === undefined ? {} : { cut: end.cut }),
       endMs: nowMs,
     };
-    return [{ type: 'log', row }, { type: 'close' }];
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
+interface LogEnd {
+  target?: Target;
+  ip?: string;
+  decision?: OpenDecision;
+  /** The gateway's own reason when the gate never decided. */
+  reason?: GatewayReason | ReasonCode;
+  /** Why an allowed connection was ended by the gateway. */
+  cut?: ReasonCode | GatewayReason;
 }
+
+function appOf(t: Target): 'tls' | 'http' | 'other' {
+  switch (t.kind) {
+    case 'forward':
+    case 'http':
+      return 'http';
+    case 'tls':
+      return 'tls';
+    case 'connect':
+      return t.port === 443 ? 'tls' : 'other';
+    default:
+      return assertNever(t.kind);
+  }
+}
+
+const reasonText = (r: GatewayReason | ReasonCode): string =>
+  r in GATEWAY_REASONS ? GATEWAY_REASONS[r as GatewayReason] : REASONS[r as ReasonCode];
 
 function assertNever(x: never): never {
   throw new Error(`unhandled: ${JSON.stringify(x)}`);

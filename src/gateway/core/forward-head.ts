@@ -4,13 +4,14 @@
  * dropped. One request per connection: 'Connection: close' is forced, so a client cannot send a
  * second request for another host down a tunnel judged for the first.
  */
-import type { HttpRequestHead } from '../../net/app/http-request.js';
+import { isIP } from 'node:net';
+import type { HttpAuthority, HttpRequestHead } from '../../net/app/http-request.js';
 
 const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'proxy-authorization', 'keep-alive', 'host']);
 
 export function originFormHead(head: HttpRequestHead, hostField: string): Uint8Array {
   const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*(.*)$/.exec(head.target);
-  let path = m?.[1] ?? '/';
+  let path = head.form === 'origin' ? head.target : (m?.[1] ?? '/');
   if (path === '' || path.startsWith('?')) path = `/${path}`;
   const hash = path.indexOf('#');
   if (hash >= 0) path = path.slice(0, hash);
@@ -19,6 +20,12 @@ export function originFormHead(head: HttpRequestHead, hostField: string): Uint8A
     if (!HOP_BY_HOP.has(h.name.toLowerCase())) lines.push(`${h.name}: ${h.value}`);
   lines.push('Connection: close', '', '');
   return Buffer.from(lines.join('\r\n'), 'latin1');
+}
+
+/** The Host field for an authority: IPv6 literals in brackets, the port only when one was written. */
+export function hostField(auth: HttpAuthority): string {
+  const host = isIP(auth.host) === 6 ? `[${auth.host}]` : auth.host;
+  return auth.port === undefined ? host : `${host}:${auth.port}`;
 }
 
 /** Default port of an absolute URI's scheme; undefined for schemes a proxy does not forward. */

@@ -15,6 +15,8 @@ export type ProxyEvent =
   | { type: 'upstream-connected' }
   | { type: 'upstream-failed'; detail: string }
   | { type: 'upstream-data'; data: Uint8Array }
+  /** The client shut its write side (TCP half-close): it may still read the response. */
+  | { type: 'client-ended' }
   | { type: 'client-closed' }
   | { type: 'upstream-closed' }
   | { type: 'timeout'; kind: TimeoutKind };
@@ -25,9 +27,14 @@ export type ProxyCommand =
   | { type: 'open-upstream'; ip: string; port: number }
   | { type: 'send-to-client'; data: Uint8Array }
   | { type: 'send-to-upstream'; data: Uint8Array }
+  /** Shut the upstream's write side once what was sent is flushed (pass the client's half-close on). */
+  | { type: 'end-upstream' }
   /** Flush what was sent and close both sides; the connection is over. */
   | { type: 'close' }
-  /** Exactly one per connection, just before its 'close'. */
+  /**
+   * One per exchange: per connection, or per request on a keep-alive connection (the last one just
+   * before 'close'; a keep-alive connection closed between requests ends without another).
+   */
   | { type: 'log'; row: ConnectionLogRow };
 
 /**
@@ -38,11 +45,13 @@ export const GATEWAY_REASONS = {
   'bad-request': 'the request head is not valid HTTP/1',
   'header-too-large': 'the request head exceeds the header size limit',
   'not-proxy-request': 'a proxy takes absolute-URI requests and CONNECT only',
+  'not-tls': 'the first bytes on the transparent TLS port are not a TLS ClientHello',
   'no-port': 'the request names no port and its scheme implies none',
   'handshake-timeout': 'the client sent no complete request head in time',
   'idle-timeout': 'no bytes either way for the idle timeout',
   'resolve-failed': 'the name did not resolve',
   'upstream-failed': 'the upstream connection failed',
+  'bad-response': 'the upstream answered with a malformed or oversized HTTP response head',
   'client-closed': 'the client closed before a decision',
   'connection-limit': 'too many connections (total or from this client)',
   'log-unwritable': 'the event log cannot be written: new connections are refused',

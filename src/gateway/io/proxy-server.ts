@@ -42,7 +42,8 @@ export class ProxyServer {
   constructor(private readonly opts: ProxyServerOptions) {}
 
   async start(): Promise<HostPort> {
-    const server = createServer({ noDelay: true }, (s) => this.accept(s));
+    // allowHalfOpen: a client that shuts its write side after the request still gets the answer.
+    const server = createServer({ noDelay: true, allowHalfOpen: true }, (s) => this.accept(s));
     this.server = server;
     await new Promise<void>((res, rej) => {
       server.once('error', rej);
@@ -100,7 +101,12 @@ export class ProxyServer {
         bytesDown: 0,
         endMs: now,
       });
-      client.end(proxyResponse(503, refusal, GATEWAY_REASONS[refusal]));
+      const front = this.opts.context().front;
+      client.end(
+        front
+          ? (front.refusal(503, refusal, GATEWAY_REASONS[refusal]) ?? new Uint8Array(0))
+          : proxyResponse(503, refusal, GATEWAY_REASONS[refusal]),
+      );
       setTimeout(() => client.destroy(), CLOSE_GRACE_MS).unref();
       return;
     }
@@ -143,18 +149,23 @@ export class ProxyServer {
           upstream = up;
           this.sockets.add(up);
           up.once('close', () => this.sockets.delete(up));
+          upstreamUp = false;
+          // Keep-alive: a finished exchange's socket may still report; only the current one speaks.
+          const fromUp = (e: ProxyEvent): void => {
+            if (up === upstream) dispatch(e);
+          };
           up.on('connect', () => {
             upstreamUp = true;
-            dispatch({ type: 'upstream-connected' });
+            fromUp({ type: 'upstream-connected' });
           });
           up.on('data', (d: Buffer) => {
             idle.refresh();
-            dispatch({ type: 'upstream-data', data: d });
+            fromUp({ type: 'upstream-data', data: d });
           });
-          up.on('end', () => dispatch({ type: 'upstream-closed' }));
-          up.on('close', () => dispatch({ type: 'upstream-closed' }));
+          up.on('end', () => fromUp({ type: 'upstream-closed' }));
+          up.on('close', () => fromUp({ type: 'upstream-closed' }));
           up.on('error', (err: NodeJS.ErrnoException) =>
-            dispatch(
+            fromUp(
               upstreamUp
                 ? { type: 'upstream-closed' }
                 : { type: 'upstream-failed', detail: err.code ?? err.message },
@@ -174,6 +185,9 @@ export class ProxyServer {
             client.pause();
             upstream.once('drain', () => client.resume());
           }
+          return;
+        case 'end-upstream':
+          upstream?.end();
           return;
         case 'close': {
           release();
@@ -207,7 +221,7 @@ export class ProxyServer {
       idle.refresh();
       dispatch({ type: 'client-data', data: d });
     });
-    client.on('end', () => dispatch({ type: 'client-closed' }));
+    client.on('end', () => dispatch({ type: 'client-ended' }));
     client.on('close', () => {
       dispatch({ type: 'client-closed' });
       release();

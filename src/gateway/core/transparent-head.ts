@@ -1,0 +1,101 @@
+/**
+ * The transparent fronts: TCP the box's firewall redirected to Airlock (nftables `redirect`), so
+ * the client believes it talks to the server. The name comes from the first bytes — the TLS
+ * ClientHello's SNI on the TLS port (never decrypted: vendor apps pin certificates), the Host
+ * field on the HTTP port — and the upstream is that NAME, resolved by the gateway, on the
+ * listener's fixed port (443 / 80). The address the client aimed at is never read, so a client
+ * that puts an allowlisted name in SNI while aiming at another IP (SNI spoofing) reaches the
+ * allowlisted host and nothing else: the spoof gains nothing.
+ *
+ * No name (no SNI, no Host, bytes that are not TLS / HTTP) is refused in every mode, monitor
+ * included: without a name there is nowhere to connect, since the original destination is not
+ * read. An IP literal in SNI or Host is judged like the proxy's IP literals (refused in sealed and
+ * one-way as 'no-name', passed in monitor).
+ */
+import { isIP } from 'node:net';
+import { readHttpRequestHead } from '../../net/app/http-request.js';
+import { readClientHelloRecords } from '../../net/app/tls-client-hello.js';
+import { hostField, originFormHead } from './forward-head.js';
+import type { Front, HeadOutcome } from './front.js';
+import { proxyResponse } from './responses.js';
+
+const EMPTY = new Uint8Array(0);
+export const TRANSPARENT_PORTS = { tls: 443, http: 80 } as const;
+
+/** SNI as the name: escaped odd bytes (\DDD) or anything but a host name is no name at all. */
+const HOST_NAME = /^[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*\.?$/;
+
+function readTlsHead(buf: Uint8Array, max: number): HeadOutcome {
+  const d = readClientHelloRecords(buf.subarray(0, max + 1));
+  if (d.kind === 'need')
+    return buf.length > max ? { kind: 'refuse', status: 431, reason: 'header-too-large' } : { kind: 'need' };
+  if (d.kind === 'malformed')
+    return { kind: 'refuse', status: 400, reason: 'not-tls', detail: d.error.message };
+  const hello = d.value;
+  const sni = hello.sni?.toLowerCase();
+  if (sni === undefined)
+    return { kind: 'refuse', status: 403, reason: 'no-name', detail: 'ClientHello without SNI' };
+  const literal = isIP(sni) !== 0;
+  if (!literal && (sni.length > 253 || !HOST_NAME.test(sni)))
+    return { kind: 'refuse', status: 403, reason: 'no-name', detail: 'SNI is not a host name' };
+  return {
+    kind: 'target',
+    target: {
+      kind: 'tls',
+      host: sni,
+      name: literal ? undefined : sni,
+      port: TRANSPARENT_PORTS.tls,
+      // The ClientHello goes upstream as the client sent it, records and all.
+      firstUp: Uint8Array.from(buf.subarray(0, hello.length)),
+      firstDown: EMPTY,
+    },
+    rest: buf.subarray(hello.length),
+  };
+}
+
+function readHostHead(buf: Uint8Array, max: number): HeadOutcome {
+  const d = readHttpRequestHead(buf.subarray(0, max + 1));
+  if (d.kind === 'need')
+    return buf.length > max ? { kind: 'refuse', status: 431, reason: 'header-too-large' } : { kind: 'need' };
+  if (d.kind === 'malformed')
+    return d.error.code === 'AIRLOCK_ERR_LIMIT'
+      ? { kind: 'refuse', status: 431, reason: 'header-too-large' }
+      : { kind: 'refuse', status: 400, reason: 'bad-request', detail: d.error.message };
+  const head = d.value;
+  if (head.form === 'authority' || head.form === 'asterisk')
+    return {
+      kind: 'refuse',
+      status: 400,
+      reason: 'bad-request',
+      detail: `${head.method} on the transparent HTTP port`,
+    };
+  const auth = head.authority;
+  if (!auth)
+    return { kind: 'refuse', status: 403, reason: 'no-name', detail: 'request without a Host field' };
+  return {
+    kind: 'target',
+    target: {
+      kind: 'http',
+      host: auth.host,
+      name: isIP(auth.host) !== 0 ? undefined : auth.host,
+      port: TRANSPARENT_PORTS.http,
+      firstUp: originFormHead(head, hostField(auth)),
+      firstDown: EMPTY,
+      request: head,
+    },
+    rest: buf.subarray(head.length),
+  };
+}
+
+export const TLS_FRONT: Front = {
+  name: 'tls',
+  readHead: readTlsHead,
+  // A TLS client cannot read an HTTP answer; the log row says why.
+  refusal: () => undefined,
+};
+
+export const HTTP_FRONT: Front = {
+  name: 'http',
+  readHead: readHostHead,
+  refusal: proxyResponse,
+};
