@@ -2,6 +2,7 @@
  * The embedded store: SQLite through better-sqlite3, WAL mode (readers never block the gateway's
  * writer), schema migrations on open. The file path comes from the policy's store settings.
  */
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { AirlockError } from '../core/errors.js';
@@ -54,6 +55,7 @@ export function openSqliteStore(
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly key: Uint8Array | undefined;
+  private readonly statements = new Map<string, Database.Statement>();
 
   /** `path` may be ':memory:' (tests). */
   constructor(
@@ -62,6 +64,7 @@ export class SqliteStore implements Store {
   ) {
     this.key = opts.hmacKey;
     try {
+      if (!opts.readonly && path !== ':memory:') createPrivate(path);
       this.db = new Database(path, {
         readonly: opts.readonly ?? false,
         fileMustExist: opts.readonly ?? false,
@@ -149,23 +152,34 @@ export class SqliteStore implements Store {
   }
 
   async appendLog(row: LogRow): Promise<ChainedLogRow> {
+    return (await this.appendLogs([row]))[0]!;
+  }
+
+  async appendLogs(rows: readonly LogRow[]): Promise<ChainedLogRow[]> {
     const key = this.key;
     if (!key) throw new AirlockError('AIRLOCK_ERR_IO', `${this.path}: the event log needs its HMAC key`);
+    if (rows.length === 0) return [];
+    // The head is read inside the write transaction (IMMEDIATE): a second writer cannot fork the chain.
     return this.run(() =>
       this.db
         .transaction(() => {
-          const head = this.db.prepare('SELECT seq, mac FROM event_log ORDER BY seq DESC LIMIT 1').get() as
+          const head = this.stmt('SELECT seq, mac FROM event_log ORDER BY seq DESC LIMIT 1').get() as
             | { seq: number; mac: string }
             | undefined;
-          const seq = (head?.seq ?? 0) + 1;
-          const prevMac = head?.mac ?? '';
-          const mac = chainMac(key, prevMac, seq, row);
-          this.db
-            .prepare(
-              'INSERT INTO event_log (seq, ts_ms, kind, body, prev_mac, mac) VALUES (?, ?, ?, ?, ?, ?)',
-            )
-            .run(seq, row.tsMs, row.kind, JSON.stringify(row), prevMac, mac);
-          return { seq, row, prevMac, mac };
+          const insert = this.stmt(
+            'INSERT INTO event_log (seq, ts_ms, kind, body, prev_mac, mac) VALUES (?, ?, ?, ?, ?, ?)',
+          );
+          let seq = head?.seq ?? 0;
+          let prevMac = head?.mac ?? '';
+          const out: ChainedLogRow[] = [];
+          for (const row of rows) {
+            seq++;
+            const mac = chainMac(key, prevMac, seq, row);
+            insert.run(seq, row.tsMs, row.kind, JSON.stringify(row), prevMac, mac);
+            out.push({ seq, row, prevMac, mac });
+            prevMac = mac;
+          }
+          return out;
         })
         .immediate(),
     );
@@ -200,15 +214,15 @@ export class SqliteStore implements Store {
       const mac = chainMac(key, prevMac, r.seq, JSON.parse(r.body) as LogRow);
       if (r.prev_mac !== prevMac || mac !== r.mac)
         return { ok: false, rows, badSeq: r.seq, problem: 'mac-mismatch' };
+      // The anchor's row must carry the anchor's MAC, whatever was appended after it.
+      if (expectedHead && r.seq === expectedHead.seq && mac !== expectedHead.mac)
+        return { ok: false, rows, badSeq: r.seq, problem: 'head-mismatch' };
       prevMac = mac;
       headSeq = r.seq;
       expectSeq++;
       rows++;
     }
-    if (
-      expectedHead &&
-      (expectedHead.seq > headSeq || (expectedHead.seq === headSeq && expectedHead.mac !== prevMac))
-    ) {
+    if (expectedHead && expectedHead.seq > headSeq) {
       return { ok: false, rows, badSeq: expectedHead.seq, problem: 'head-mismatch' };
     }
     return { ok: true, rows, headMac: prevMac };
@@ -257,11 +271,37 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** Prepared once per SQL text: the gateway appends thousands of rows a second. */
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
   private run<T>(f: () => T): T {
     try {
       return f();
     } catch (e) {
       throw asStoreError(e, this.path);
+    }
+  }
+}
+
+/**
+ * The log holds who talked to whom: the database is created 0600, like the key file, before
+ * SQLite opens it. SQLite gives its -wal and -shm files the database file's permission bits, so
+ * they are 0600 too; a database found wider (an older Airlock) is narrowed.
+ */
+function createPrivate(path: string): void {
+  closeSync(openSync(path, 'a', 0o600));
+  for (const p of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if ((statSync(p).mode & 0o077) !== 0) chmodSync(p, 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
   }
 }

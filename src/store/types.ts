@@ -52,6 +52,8 @@ export interface DnsLogRow {
   mode: 'sealed' | 'one-way' | 'monitor';
   verdict: 'allow' | 'block';
   reason: string;
+  /** 'tcp' for DNS over TCP (RFC 7766); absent for UDP, as rows written before TCP existed. */
+  proto?: 'tcp';
 }
 
 export interface UnlockLogRow {
@@ -86,6 +88,11 @@ export interface Store {
   endUnlockWindow(id: number, atMs: number): Promise<boolean>;
   /** Appends a chained log row (requires an HMAC key). */
   appendLog(row: LogRow): Promise<ChainedLogRow>;
+  /**
+   * Appends rows in order as ONE transaction: all of them are chained and durable, or none is
+   * (the gateway's group commit). An empty batch writes nothing.
+   */
+  appendLogs(rows: readonly LogRow[]): Promise<ChainedLogRow[]>;
   /** Log rows in order, from seq `afterSeq` + 1. */
   logRows(afterSeq?: number, limit?: number): Promise<ChainedLogRow[]>;
   /** Re-computes the chain; `expectedHead` (from the anchor file) detects truncation from the end. */

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkListen } from '../../src/gateway/io/listen-address.js';
 import { readAnchor } from '../../src/gateway/record/anchor.js';
 import { loadHmacKey } from '../../src/gateway/record/key-file.js';
-import { renderLogCsv } from '../../src/gateway/record/log-export.js';
+import { renderLogCsv, renderLogLine } from '../../src/gateway/record/log-export.js';
 import { LogWriter } from '../../src/gateway/record/log-writer.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { ConnectionLogRow, Store } from '../../src/store/types.js';
@@ -62,12 +62,34 @@ describe('log writer', () => {
     expect(await store.verifyLog(readAnchor(anchorPath))).toMatchObject({ ok: true, rows: 5 });
   });
 
+  it('commits a group as one appendLogs call (one transaction), in order', async () => {
+    const real = new SqliteStore(':memory:', { hmacKey: new Uint8Array(32).fill(4) });
+    const calls: number[] = [];
+    const store: Store = Object.assign(Object.create(real), {
+      appendLog: () => Promise.reject(new Error('row-by-row append used')),
+      appendLogs: (rs: ConnectionLogRow[]) => {
+        calls.push(rs.length);
+        return real.appendLogs(rs);
+      },
+    });
+    const w = new LogWriter(store, { groupCommitMs: 10, anchorPath: join(dir, 'anchor-group') });
+    for (let i = 0; i < 300; i++) w.append(row(i));
+    await w.flush();
+    w.append(row(300));
+    await w.stop();
+    expect(calls).toEqual([300, 1]);
+    expect(w.rowsWritten).toBe(301);
+    expect((await store.logRows(0, 1000)).map((r) => r.row)).toEqual(
+      Array.from({ length: 301 }, (_, i) => row(i)),
+    );
+  });
+
   it('fails closed: a failing store turns healthy off, rows wait and go out in order once it recovers', async () => {
     const real = new SqliteStore(':memory:', { hmacKey: new Uint8Array(32).fill(2) });
     let broken = true;
     const store: Store = Object.assign(Object.create(real), {
-      appendLog: (r: ConnectionLogRow) =>
-        broken ? Promise.reject(new Error('disk full')) : real.appendLog(r),
+      appendLogs: (rs: ConnectionLogRow[]) =>
+        broken ? Promise.reject(new Error('disk full')) : real.appendLogs(rs),
     });
     const errors: string[] = [];
     const w = new LogWriter(store, {
@@ -119,6 +141,37 @@ describe('log export', () => {
     const [header, line] = csv.trimEnd().split('\n');
     expect(header?.split(',')[0]).toBe('seq');
     expect(line).toContain(`"'=HYPERLINK(""evil""), job 7"`);
+  });
+});
+
+describe('log export of DNS rows', () => {
+  const dns = (proto?: 'tcp') => ({
+    seq: 1,
+    prevMac: '',
+    mac: 'bb',
+    row: {
+      kind: 'dns' as const,
+      tsMs: T0,
+      client: '10.0.0.2',
+      qname: 'x.example',
+      qtype: 'A',
+      mode: 'one-way' as const,
+      verdict: 'block' as const,
+      reason: 'not-allowlisted',
+      ...(proto ? { proto } : {}),
+    },
+  });
+
+  it('says which transport a query came over: tcp when logged so, udp otherwise', () => {
+    const [header, tcp, udp] = renderLogCsv([dns('tcp'), dns()])
+      .trimEnd()
+      .split('\n');
+    const col = header!.split(',').indexOf('proto');
+    expect(col).toBeGreaterThan(0);
+    expect(tcp!.split(',')[col]).toBe('tcp');
+    expect(udp!.split(',')[col]).toBe('udp');
+    expect(renderLogLine(dns('tcp'))).toContain('x.example A over tcp block');
+    expect(renderLogLine(dns())).toContain('x.example A block');
   });
 });
 

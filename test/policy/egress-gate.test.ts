@@ -501,3 +501,112 @@ describe('budget invariants (property)', () => {
     );
   });
 });
+
+describe('admitsName: the name-only question asked before resolving', () => {
+  const window: UnlockWindow = {
+    host: 'flysafe-api.dji.com',
+    fromMs: T0 + 1000,
+    untilMs: T0 + 60_000,
+    reason: 'geofence unlock, job 7',
+  };
+
+  it('sealed refuses an allowlisted name; monitor admits any name', () => {
+    const sealed = new EgressGate(policy({ mode: 'sealed', allow: [{ host: 'dl.djicdn.com' }] }));
+    expect(sealed.admitsName('dl.djicdn.com', T0)).toMatchObject({ verdict: 'block', reason: 'sealed' });
+    const monitor = new EgressGate(policy({ mode: 'monitor' }));
+    expect(monitor.admitsName('upload.example.net', T0)).toEqual({
+      verdict: 'allow',
+      reason: 'monitor',
+      detail: 'monitor mode: allowed and counted',
+      name: 'upload.example.net',
+    });
+  });
+
+  it('one-way admits an allowlisted name (normalised) and refuses the rest and invalid names', () => {
+    const g = new EgressGate(oneWay());
+    const d = g.admitsName('DL.DJICDN.COM.', T0);
+    expect(d).toMatchObject({ verdict: 'allow', reason: 'allowlisted', name: 'dl.djicdn.com' });
+    expect(d.matched?.host).toBe('*.djicdn.com');
+    expect(g.admitsName('djicdn.com', T0)).toMatchObject({ verdict: 'block', reason: 'not-allowlisted' });
+    expect(g.admitsName('bad..name', T0)).toMatchObject({ verdict: 'block', reason: 'no-name' });
+  });
+
+  it('registers no connection: a later upstream() on any id is unknown', () => {
+    const g = new EgressGate(oneWay());
+    g.admitsName('mydjiflight.dji.com', T0);
+    expect(g.upstream('c-never', 1, T0)).toMatchObject({ cut: true, reason: 'unknown-connection' });
+  });
+
+  it('an unlock window admits from its first ms until (not including) untilMs', () => {
+    const g = new EgressGate(oneWay(), { windows: [window] });
+    expect(g.admitsName('flysafe-api.dji.com', window.fromMs - 1)).toMatchObject({
+      verdict: 'block',
+      reason: 'not-allowlisted',
+    });
+    const d = g.admitsName('flysafe-api.dji.com', window.fromMs);
+    expect(d).toMatchObject({ verdict: 'allow', reason: 'unlock-window' });
+    expect(d.window).toEqual(window);
+    expect(g.admitsName('flysafe-api.dji.com', window.untilMs - 1).verdict).toBe('allow');
+    expect(g.admitsName('flysafe-api.dji.com', window.untilMs)).toMatchObject({
+      verdict: 'block',
+      reason: 'not-allowlisted',
+    });
+  });
+
+  it('an unlock window does not open a sealed gate', () => {
+    const g = new EgressGate(policy({ mode: 'sealed' }), { windows: [window] });
+    expect(g.admitsName('flysafe-api.dji.com', window.fromMs)).toMatchObject({ reason: 'sealed' });
+  });
+
+  it("refuses a name whose destination's hourly budget is spent, and admits it again an hour later", () => {
+    const g = new EgressGate(oneWay());
+    for (let i = 0; i < 4; i++) {
+      const req = tls('mydjiflight.dji.com');
+      g.open(req, T0);
+      g.upstream(req.id, 64 * 1024, T0);
+      g.close(req.id, T0);
+    }
+    expect(g.admitsName('mydjiflight.dji.com', T0 + 1)).toMatchObject({
+      verdict: 'block',
+      reason: 'hour-budget-spent',
+    });
+    expect(g.admitsName('mydjiflight.dji.com', T0 + HOUR_MS)).toMatchObject({ verdict: 'allow' });
+  });
+
+  it('agrees with open() at a public address for every mode, name and time (property)', () => {
+    const names = [
+      'dl.djicdn.com',
+      'djicdn.com',
+      'mydjiflight.dji.com',
+      'flysafe-api.dji.com',
+      'x.example',
+      '-bad-',
+    ];
+    fc.assert(
+      fc.property(
+        fc.constantFrom('sealed', 'one-way', 'monitor'),
+        fc.constantFrom(...names),
+        fc.integer({ min: -2000, max: 70_000 }),
+        fc.integer({ min: 0, max: 400 * 1024 }),
+        (mode, name, dt, spent) => {
+          const g = new EgressGate(oneWay({ mode: mode as NetworkPolicy['mode'] }), { windows: [window] });
+          const first = tls('mydjiflight.dji.com');
+          if (g.open(first, T0 - 5000).verdict === 'allow') {
+            // Spend through several connections so the hourly ledger, not one connection, is what runs out.
+            for (let left = spent; left > 0; left -= 64 * 1024) {
+              const r = tls('mydjiflight.dji.com');
+              g.open(r, T0 - 5000);
+              g.upstream(r.id, Math.min(left, 64 * 1024), T0 - 5000);
+              g.close(r.id, T0 - 5000);
+            }
+          }
+          const byName = g.admitsName(name, T0 + dt);
+          const byOpen = g.open(tls(name), T0 + dt);
+          expect(byName.verdict).toBe(byOpen.verdict);
+          expect(byName.reason).toBe(byOpen.reason);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,15 +1,19 @@
 /**
- * The DNS server's I/O shell: one UDP socket for the tablet, one short-lived socket per forwarded
- * query (a fresh source port and random ID each, so answers cannot be spoofed by guessing), a
- * timeout, and a bound on queries in flight.
+ * The DNS server's I/O shell: a UDP socket and a TCP listener (RFC 7766) on the same address,
+ * both feeding judgeDnsQuery; one short-lived socket per forwarded query (a fresh source port and
+ * random ID each, so answers cannot be spoofed by guessing), a timeout, and a bound on queries in
+ * flight. TCP connections are bounded in number, must deliver a whole query every idle period (a
+ * trickle does not keep one open), and are cut on a bad frame or when they stop reading answers.
  */
 import { randomInt } from 'node:crypto';
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, type Server, type Socket } from 'node:net';
 import { readDnsMessage } from '../../net/app/dns.js';
 import type { DnsLogRow } from '../../store/types.js';
 import type { HostPort } from '../io/listen-address.js';
 import { type DnsContext, judgeDnsQuery } from './core.js';
-import { errorAnswer, RCODE, withId } from './messages.js';
+import { errorAnswer, headerOf, RCODE, withId } from './messages.js';
+import { DnsTcpFrames, frame } from './tcp-frames.js';
 
 export interface DnsServerOptions {
   listen: HostPort;
@@ -20,50 +24,176 @@ export interface DnsServerOptions {
   onLog: (row: DnsLogRow) => void;
   timeoutMs?: number;
   maxInFlight?: number;
+  /** TCP: the longest wait for the next whole query (RFC 7766 §6.2.3 suggests seconds). */
+  tcpIdleTimeoutMs?: number;
+  maxTcpConnections?: number;
 }
 
+type Transport = 'udp' | 'tcp';
+
+/** Answers a TCP client has not read yet; beyond, it is not reading and is cut. */
+const MAX_TCP_UNREAD_BYTES = 256 * 1024;
+/** Tries to find a port free for both UDP and TCP when the caller asked for any port (0). */
+const PORT_TRIES = 8;
+
 export class DnsServer {
-  private socket: Socket | undefined;
+  private udp: UdpSocket | undefined;
+  private tcp: Server | undefined;
+  private readonly tcpSockets = new Set<Socket>();
   private inFlight = 0;
   queries = 0;
+  tcpRefused = 0;
 
   constructor(private readonly opts: DnsServerOptions) {}
 
   async start(): Promise<HostPort> {
-    const family = this.opts.listen.host.includes(':') ? 'udp6' : 'udp4';
-    const s = createSocket({ type: family });
-    this.socket = s;
-    s.on('message', (msg, rinfo) => this.onQuery(msg, rinfo));
-    s.on('error', () => {});
-    await new Promise<void>((res, rej) => {
-      s.once('error', rej);
-      s.bind(this.opts.listen.port, this.opts.listen.host, () => {
-        s.off('error', rej);
-        res();
-      });
-    });
-    const a = s.address();
-    return { host: a.address, port: a.port };
+    const { host, port } = this.opts.listen;
+    for (let attempt = 1; ; attempt++) {
+      const udp = await this.bindUdp(host, port);
+      const bound = udp.address().port;
+      try {
+        this.tcp = await this.listenTcp(host, bound);
+        this.udp = udp;
+        return { host: udp.address().address, port: bound };
+      } catch (e) {
+        await new Promise<void>((res) => udp.close(() => res()));
+        const inUse = (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        if (port !== 0 || !inUse || attempt >= PORT_TRIES) throw e;
+      }
+    }
   }
 
   async close(): Promise<void> {
-    const s = this.socket;
-    this.socket = undefined;
-    if (s) await new Promise<void>((res) => s.close(() => res()));
+    const u = this.udp;
+    const t = this.tcp;
+    this.udp = undefined;
+    this.tcp = undefined;
+    for (const s of this.tcpSockets) s.destroy();
+    if (u) await new Promise<void>((res) => u.close(() => res()));
+    if (t) await new Promise<void>((res) => t.close(() => res()));
   }
 
-  private reply(bytes: Uint8Array, to: RemoteInfo): void {
-    this.socket?.send(bytes, to.port, to.address);
+  /** Open TCP client connections (metrics, tests). */
+  get tcpConnections(): number {
+    return this.tcpSockets.size;
   }
 
-  private onQuery(msg: Buffer, rinfo: RemoteInfo): void {
-    this.queries++;
-    const client = rinfo.address;
-    const now = Date.now();
-    if (!this.opts.accepting()) {
-      const h = msg.length >= 12 ? msg.readUInt16BE(0) : undefined;
-      if (h !== undefined) this.reply(errorAnswer(h, false, RCODE.REFUSED, undefined), rinfo);
+  private bindUdp(host: string, port: number): Promise<UdpSocket> {
+    const s = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    s.on('message', (msg, rinfo) =>
+      this.handle(msg, rinfo.address, 'udp', (bytes) => this.udp?.send(bytes, rinfo.port, rinfo.address)),
+    );
+    return new Promise<UdpSocket>((res, rej) => {
+      s.once('error', rej);
+      s.bind(port, host, () => {
+        s.off('error', rej);
+        s.on('error', () => {});
+        res(s);
+      });
+    });
+  }
+
+  private listenTcp(host: string, port: number): Promise<Server> {
+    const server = createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.acceptTcp(s));
+    return new Promise<Server>((res, rej) => {
+      server.once('error', rej);
+      server.listen({ host, port, exclusive: true }, () => {
+        server.off('error', rej);
+        server.on('error', () => {});
+        res(server);
+      });
+    });
+  }
+
+  private acceptTcp(sock: Socket): void {
+    sock.on('error', () => {});
+    if (this.tcpSockets.size >= (this.opts.maxTcpConnections ?? 256)) {
+      this.tcpRefused++;
+      this.opts.onLog(this.cutRow(sock.remoteAddress ?? '?', 'dns-tcp-limit'));
+      sock.destroy();
       return;
+    }
+    this.tcpSockets.add(sock);
+    const client = sock.remoteAddress ?? '?';
+    const frames = new DnsTcpFrames();
+    let pending = 0;
+    let ended = false;
+    const cut = (reason: string): void => {
+      if (sock.destroyed) return;
+      this.opts.onLog(this.cutRow(client, reason));
+      sock.destroy();
+    };
+    // Refreshed per whole query, not per byte: a client trickling one query never finishes in time.
+    const idle = setTimeout(() => {
+      if (frames.pendingBytes > 0) cut('dns-tcp-slow');
+      else sock.destroy();
+    }, this.opts.tcpIdleTimeoutMs ?? 10_000);
+    idle.unref();
+    const maybeEnd = (): void => {
+      if (ended && pending === 0 && !sock.destroyed) sock.end();
+    };
+    const reply = (bytes: Uint8Array): void => {
+      pending--;
+      if (sock.destroyed) return;
+      sock.write(frame(bytes));
+      if (sock.writableLength > MAX_TCP_UNREAD_BYTES) cut('dns-tcp-not-reading');
+      else maybeEnd();
+    };
+    sock.on('data', (d: Buffer) => {
+      const r = frames.push(d);
+      for (const msg of r.frames) {
+        idle.refresh();
+        pending++;
+        if (!this.handle(msg, client, 'tcp', reply)) {
+          // A datagram would be ignored; a stream that sent garbage or a response is closed.
+          cut('dns-malformed');
+          return;
+        }
+      }
+      if (r.kind === 'error') cut('dns-tcp-bad-frame');
+    });
+    sock.on('end', () => {
+      ended = true;
+      if (frames.pendingBytes > 0) cut('dns-tcp-bad-frame');
+      else maybeEnd();
+    });
+    sock.on('close', () => {
+      clearTimeout(idle);
+      this.tcpSockets.delete(sock);
+    });
+  }
+
+  private cutRow(client: string, reason: string): DnsLogRow {
+    return {
+      kind: 'dns',
+      tsMs: Date.now(),
+      client,
+      qname: '',
+      qtype: '',
+      mode: this.opts.ctx.mode(),
+      verdict: 'block',
+      reason,
+      proto: 'tcp',
+    };
+  }
+
+  /**
+   * One query from either transport; `reply` is called at most once. False when the message was
+   * dropped unanswered (too short to answer, or a response aimed at the server).
+   */
+  private handle(
+    msg: Uint8Array,
+    client: string,
+    proto: Transport,
+    reply: (bytes: Uint8Array) => void,
+  ): boolean {
+    this.queries++;
+    const log = (row: DnsLogRow): void => this.opts.onLog(proto === 'tcp' ? { ...row, proto } : row);
+    if (!this.opts.accepting()) {
+      const h = headerOf(msg);
+      if (!h) return false;
+      reply(errorAnswer(h.id, false, RCODE.REFUSED, undefined));
+      return true;
     }
     const a = judgeDnsQuery(
       msg,
@@ -73,30 +203,30 @@ export class DnsServer {
         hasUpstream: this.opts.upstream !== undefined,
         nextId: () => randomInt(0, 0x10000),
       },
-      now,
+      Date.now(),
     );
     switch (a.action) {
       case 'drop':
-        return;
+        return false;
       case 'answer':
-        if (a.row) this.opts.onLog(a.row);
-        this.reply(a.bytes, rinfo);
-        return;
+        if (a.row) log(a.row);
+        reply(a.bytes);
+        return true;
       case 'forward': {
-        this.opts.onLog(a.row);
+        log(a.row);
         const up = this.opts.upstream;
         if (!up || this.inFlight >= (this.opts.maxInFlight ?? 256)) {
-          this.reply(errorAnswer(a.clientId, a.rd, RCODE.SERVFAIL, a.question), rinfo);
-          return;
+          reply(errorAnswer(a.clientId, a.rd, RCODE.SERVFAIL, a.question));
+          return true;
         }
         this.forward(a.query, a.upstreamId, up).then(
-          (answer) => this.reply(withId(answer, a.clientId), rinfo),
-          () => this.reply(errorAnswer(a.clientId, a.rd, RCODE.SERVFAIL, a.question), rinfo),
+          (answer) => reply(withId(answer, a.clientId)),
+          () => reply(errorAnswer(a.clientId, a.rd, RCODE.SERVFAIL, a.question)),
         );
-        return;
+        return true;
       }
       default:
-        assertNever(a);
+        return assertNever(a);
     }
   }
 

@@ -16,6 +16,7 @@ const COLUMNS = [
   'name',
   'ip',
   'port',
+  'proto',
   'bytes_up',
   'bytes_down',
   'cut',
@@ -49,6 +50,7 @@ export function flattenRow(c: ChainedLogRow): Flat {
         name: r.name ?? '',
         ip: r.ip,
         port: String(r.port),
+        proto: r.proto,
         bytes_up: String(r.bytesUp),
         bytes_down: String(r.bytesDown),
         cut: r.cut ?? '',
@@ -63,6 +65,8 @@ export function flattenRow(c: ChainedLogRow): Flat {
         reason: r.reason,
         destination: r.qname,
         name: r.qname,
+        // Rows written before DNS over TCP existed, and every UDP query, carry no proto.
+        proto: r.proto ?? 'udp',
         qtype: r.qtype,
       };
     case 'unlock':
@@ -103,7 +107,7 @@ export function renderLogLine(c: ChainedLogRow): string {
     c.row.kind === 'connection'
       ? `${f.client} → ${f.destination}${f.port ? `:${f.port}` : ''} ${f.verdict} (${f.reason}) up ${f.bytes_up} down ${f.bytes_down}${f.cut ? ` cut: ${f.cut}` : ''}`
       : c.row.kind === 'dns'
-        ? `${f.client} ? ${f.name} ${f.qtype} ${f.verdict} (${f.reason})`
+        ? `${f.client} ? ${f.name} ${f.qtype}${f.proto === 'tcp' ? ' over tcp' : ''} ${f.verdict} (${f.reason})`
         : `unlock ${f.window_host} until ${f.window_until}: ${f.reason}`;
   return `${f.seq.padStart(6)} ${f.ts} ${f.kind.padEnd(10)} ${what}\n`;
 }

@@ -1,6 +1,7 @@
 /**
- * Appends the gateway's rows to the store, group-committed every `groupCommitMs`: what a SIGKILL
- * can lose is the rows of the last interval (policy store.groupCommitMs, 50 ms by default). After
+ * Appends the gateway's rows to the store, group-committed every `groupCommitMs` as one
+ * transaction per group: what a SIGKILL can lose is the rows queued since the last commit, i.e.
+ * the last interval plus the commit in progress (test/gateway/sigkill.test.ts measures it). After
  * each flush the chain head goes to the anchor file, at most once per `anchorEveryMs`.
  *
  * Fail closed: when a flush fails, `healthy` turns false and the gateway refuses new connections
@@ -9,6 +10,9 @@
  */
 import type { LogRow, Store } from '../../store/types.js';
 import { writeAnchor } from './anchor.js';
+
+/** Rows per transaction: bounds one commit's time and memory when a backlog built up. */
+const MAX_BATCH_ROWS = 10_000;
 
 export interface LogWriterOptions {
   groupCommitMs: number;
@@ -69,18 +73,20 @@ export class LogWriter {
 
   private async doFlush(): Promise<void> {
     while (this.queue.length > 0) {
-      const row = this.queue[0]!;
+      // One transaction per group (Store.appendLogs): a group is durable whole or not at all.
+      const batch = this.queue.slice(0, MAX_BATCH_ROWS);
       try {
-        const chained = await this.store.appendLog(row);
-        this.head = { seq: chained.seq, mac: chained.mac };
+        const chained = await this.store.appendLogs(batch);
+        const last = chained[chained.length - 1];
+        if (last) this.head = { seq: last.seq, mac: last.mac };
       } catch (e) {
         this.writeErrors++;
         if (this.healthy) this.opts.onError?.(`event log write failed: ${(e as Error).message}`);
         this.healthy = false;
         return;
       }
-      this.queue.shift();
-      this.rowsWritten++;
+      this.queue.splice(0, batch.length);
+      this.rowsWritten += batch.length;
     }
     this.healthy = true;
     this.anchor(false);

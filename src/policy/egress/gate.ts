@@ -29,6 +29,7 @@ import { mostSpecific, normalizeName } from './names.js';
 import {
   type ConnectionRequest,
   type DnsDecision,
+  type NameDecision,
   type OpenDecision,
   REASONS,
   type ReasonCode,
@@ -258,6 +259,48 @@ export class EgressGate {
     return matched
       ? out('allow', 'allowlisted', `${name} matches allowlist entry ${matched.host}`, matched)
       : out('block', 'not-allowlisted', `${name}: ${REASONS['not-allowlisted']}`);
+  }
+
+  /**
+   * "Is this name allowed at all?" asked before the name is resolved (proxy, transparent
+   * listener): the same answer open() gives a TCP connection to this name at a public address,
+   * without registering a connection (nothing to close). Sealed refuses, monitor allows, one-way
+   * allows an unlock window or an allowlisted name whose hourly budget is not spent.
+   */
+  admitsName(host: string, nowMs: number): NameDecision {
+    this.maybePrune(nowMs);
+    const name = normalizeName(host);
+    const shown = name ?? host.toLowerCase();
+    const out = (
+      verdict: 'allow' | 'block',
+      reason: ReasonCode,
+      detail: string = REASONS[reason],
+      extra: Pick<NameDecision, 'matched' | 'window'> = {},
+    ): NameDecision => ({ verdict, reason, detail, name: shown, ...extra });
+    if (this.net.mode === 'monitor') return out('allow', 'monitor');
+    if (this.net.mode === 'sealed') return out('block', 'sealed');
+    if (!name) return out('block', 'no-name', `'${host}' is not a valid host name`);
+    const matched = mostSpecific(this.net.allow, (e) => e.host, name);
+    const window = this.openWindow(name, nowMs);
+    if (window) {
+      return out(
+        'allow',
+        'unlock-window',
+        `unlock window for ${window.host} open until ${new Date(window.untilMs).toISOString()}: ${window.reason}`,
+        { window, ...(matched ? { matched } : {}) },
+      );
+    }
+    if (!matched) return out('block', 'not-allowlisted', `${name}: ${REASONS['not-allowlisted']}`);
+    const conn = this.budgetedConnection(name, matched);
+    if (conn.perHour - this.ledger.total(conn.ledger, nowMs) <= 0) {
+      return out(
+        'block',
+        'hour-budget-spent',
+        `${REASONS['hour-budget-spent']} (${conn.ledger}: ${conn.perHour} bytes)`,
+        { matched },
+      );
+    }
+    return out('allow', 'allowlisted', `${name} matches allowlist entry ${matched.host}`, { matched });
   }
 
   /** The open window covering `name` at `nowMs` (most specific first), if any. */

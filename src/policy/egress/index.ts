@@ -6,6 +6,7 @@ export { matchesPattern, mostSpecific, normalizeName } from './names.js';
 export {
   type ConnectionRequest,
   type DnsDecision,
+  type NameDecision,
   type OpenDecision,
   REASONS,
   type ReasonCode,

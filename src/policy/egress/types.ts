@@ -90,3 +90,15 @@ export interface DnsDecision {
   name: string;
   matched?: AllowEntry;
 }
+
+/** EgressGate.admitsName: a name judged before it is resolved (no connection registered). */
+export interface NameDecision {
+  verdict: 'allow' | 'block';
+  reason: ReasonCode;
+  detail: string;
+  /** The normalised name (lower case, no trailing dot), or the name as given when invalid. */
+  name: string;
+  matched?: AllowEntry;
+  /** The window that allows the name, when one does. */
+  window?: UnlockWindow;
+}
