@@ -2,6 +2,7 @@
  * The event log for auditors: one line per row for the terminal, JSON Lines, CSV. Columns speak
  * Zeek where a word exists (ts, id.orig_h → client, orig_bytes → bytes_up, resp_bytes → bytes_down).
  */
+import { csvField } from '../../core/csv.js';
 import type { ChainedLogRow } from '../../store/types.js';
 
 const COLUMNS = [
@@ -80,12 +81,6 @@ export function flattenRow(c: ChainedLogRow): Flat {
     default:
       return base;
   }
-}
-
-/** RFC 4180: quote fields holding a comma, quote or line break; a leading = + - @ is defused for spreadsheets. */
-function csvField(s: string): string {
-  const safe = /^[=+\-@]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 export function renderLogCsv(rows: readonly ChainedLogRow[], header = true): string {
