@@ -1,6 +1,19 @@
 #!/usr/bin/env node
 // Thin launcher: the compiled CLI lives in dist/ (built by `npm install` via the prepare script).
-import { main } from '../dist/cli/main.js';
+// It runs the one-file bundle (scripts/bundle.mjs: faster start-up) unless tsc has rebuilt dist/
+// since the bundle was made (a bare `tsc`, as the CLI tests do), when the bundle would be stale.
+import { statSync } from 'node:fs';
+
+const dist = new URL('../dist/cli/', import.meta.url);
+const mtime = (name) => {
+  try {
+    return statSync(new URL(name, dist)).mtimeMs;
+  } catch {
+    return -1;
+  }
+};
+const entry = mtime('airlock.js') >= mtime('main.js') ? 'airlock.js' : 'main.js';
+const { main } = await import(new URL(entry, dist).href);
 
 main(process.argv).then(
   (code) => {

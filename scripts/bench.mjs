@@ -57,12 +57,22 @@ function run(cmd, args, { json = false } = {}) {
   // (the corpus holds such files): both are answers, not failures. A crash is a failure.
   if (r.status === null || r.status > 2 || /internal error/.test(r.stderr))
     throw new Error(`${cmd} ${args.slice(0, 3).join(' ')}… exited ${r.status}: ${r.stderr}`);
-  return json ? { ms, ...JSON.parse(r.stdout.toString()) } : { ms };
+  const stderr = r.stderr.toString();
+  return json ? { ms, stderr, ...JSON.parse(r.stdout.toString()) } : { ms, stderr };
+}
+
+/**
+ * The CLI under /usr/bin/time: its CPU time (user + sys, this process and its threads) is the
+ * figure to compare when other jobs share the machine and wall time drifts with them.
+ */
+function runTimed(args) {
+  const r = run('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, ...args]);
+  const m = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
+  return { ...r, cpuMs: m ? (Number(m[1]) + Number(m[2])) * 1000 : Number.NaN };
 }
 
 const tools = {
-  'airlock inspect --json (CLI)': (set) =>
-    run(process.execPath, ['bin/airlock.js', 'inspect', ...files[set], '--json']),
+  'airlock inspect --json (CLI)': (set) => runTimed(['bin/airlock.js', 'inspect', ...files[set], '--json']),
   // Timed inside the child (the child's own `ms` wins): the streaming core alone, without Node start-up.
   'airlock inspectStream (in-process, timed inside)': (set) =>
     run(process.execPath, ['scripts/bench/airlock-inproc.mjs', lists[set]], { json: true }),
@@ -83,11 +93,18 @@ for (const set of ['small', 'big']) {
   for (const [name, fn] of Object.entries(tools)) {
     fn(set); // warm-up: page cache and anything the tool caches between runs in the same state for all
     const times = [];
-    for (let i = 0; i < RUNS; i++) times.push(fn(set).ms);
+    const cpu = [];
+    for (let i = 0; i < RUNS; i++) {
+      const r = fn(set);
+      times.push(r.ms);
+      if (r.cpuMs !== undefined) cpu.push(r.cpuMs);
+    }
     const ms = median(times);
-    results[`${set}|${name}`] = { ms, fps: (count * 1000) / ms, times };
+    const cpuMs = cpu.length > 0 ? median(cpu) : undefined;
+    results[`${set}|${name}`] = { ms, fps: (count * 1000) / ms, times, cpuMs };
     console.error(
-      `${set} ${name}: median ${ms.toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(', ')})`,
+      `${set} ${name}: median ${ms.toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(', ')})` +
+        (cpuMs === undefined ? '' : `; CPU user+sys median ${cpuMs.toFixed(0)} ms`),
     );
   }
 }
@@ -143,6 +160,12 @@ for (const set of ['small', 'big']) {
     out.push(`| ${label} | ${name} | ${(r.ms / 1000).toFixed(2)} s | ${r.fps.toFixed(0)} | ${ratio} |`);
   }
 }
+out.push('');
+out.push(
+  `Airlock CLI CPU time (user + sys, median): ${['small', 'big']
+    .map((set) => `${set} ${(results[`${set}|airlock inspect --json (CLI)`].cpuMs / 1000).toFixed(2)} s`)
+    .join(', ')}.`,
+);
 out.push('');
 out.push('| Airlock peak RSS | in-process inspectStream | CLI (/usr/bin/time %M) |');
 out.push('|---|---:|---:|');

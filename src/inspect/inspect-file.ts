@@ -13,22 +13,29 @@ import type { FileReport } from '../report/model.js';
 import { type FilePlan, planFile } from '../scrub/plan.js';
 import { rewriterFor } from '../scrub/registry.js';
 
-/** Inspect one path. Never throws: whatever goes wrong becomes the report's status and error. */
-export function inspectFile(path: string, policy: Policy): FileReport {
+/**
+ * Inspect one path. Never throws: whatever goes wrong becomes the report's status and error.
+ * `walked`: the size the walk found when it stat'ed this path as a regular file just before; the
+ * path is then not stat'ed again (a FIFO swapped in since cannot block: FileSource opens
+ * non-blocking, and a read that fails becomes the report's error).
+ */
+export function inspectFile(path: string, policy: Policy, walked?: number): FileReport {
   let size: number | null = null;
   try {
-    const st = statSync(path);
-    // Checked before opening: opening a FIFO would block, a folder cannot be analysed.
-    if (!st.isFile()) {
-      const e = new AirlockError(
-        'AIRLOCK_ERR_UNSUPPORTED',
-        'not a regular file, not opened',
-        undefined,
-        path,
-      );
-      return errorReport(path, null, e);
-    }
-    size = st.size;
+    if (walked === undefined) {
+      const st = statSync(path);
+      // Checked before opening: opening a FIFO would block, a folder cannot be analysed.
+      if (!st.isFile()) {
+        const e = new AirlockError(
+          'AIRLOCK_ERR_UNSUPPORTED',
+          'not a regular file, not opened',
+          undefined,
+          path,
+        );
+        return errorReport(path, null, e);
+      }
+      size = st.size;
+    } else size = walked;
     const src = FileSource.open(path);
     let result: AnalysisResult;
     try {

@@ -83,7 +83,7 @@ async function* inThread(entries: readonly WalkEntry[], policy: Policy): AsyncGe
   let lastYield = Date.now();
   for (const entry of entries) {
     yield entry.kind === 'file'
-      ? inspectFile(entry.path, policy)
+      ? inspectFile(entry.path, policy, entry.size)
       : errorReport(entry.path, entry.size, entry.error);
     if (Date.now() - lastYield > YIELD_EVERY_MS) {
       await new Promise((r) => setImmediate(r));

@@ -91,11 +91,25 @@ const PATTERNS: [RegExp, Category][] = [
   [/^GPano:/, 'other'],
 ];
 
+/** Answers already worked out: the same tags recur in every file of a run, the patterns cost. */
+const known = new Map<string, Category>();
+/** Bounds the memo: a hostile packet may name any number of distinct properties. */
+const MAX_KNOWN = 4096;
+
 export function categoryOf(tag: string): Category {
   const exact = EXACT[tag];
   if (exact) return exact;
-  for (const [re, cat] of PATTERNS) if (re.test(tag)) return cat;
-  return 'other';
+  let cat = known.get(tag);
+  if (cat !== undefined) return cat;
+  cat = 'other';
+  for (const [re, c] of PATTERNS) {
+    if (re.test(tag)) {
+      cat = c;
+      break;
+    }
+  }
+  if (known.size < MAX_KNOWN) known.set(tag, cat);
+  return cat;
 }
 
 /** Units for properties reported as numbers. */

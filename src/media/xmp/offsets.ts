@@ -8,6 +8,7 @@
  * cursor for UTF-8 and UTF-32, where a character's width varies. The cursor is cheap because parse
  * positions only grow (with short backward steps to an attribute's opening quote).
  */
+import { isAscii, isUtf8 } from 'node:buffer';
 import { malformed } from '../../core/errors.js';
 
 export interface OffsetMap {
@@ -27,7 +28,7 @@ export const identityMap: OffsetMap = { byteOf: (i) => i };
 
 const isSurrogate = (c: number): boolean => c >= 0xd800 && c <= 0xdfff;
 
-/** Walks the text keeping a byte count; `width` gives the bytes of one UTF-16 code unit. */
+/** Walks the text keeping a byte count; `width` gives the bytes of one UTF-16 code unit (UTF-32). */
 class CursorOffsetMap implements OffsetMap {
   private ci = 0;
   private bi = 0;
@@ -49,9 +50,37 @@ class CursorOffsetMap implements OffsetMap {
 const utf8Width = (c: number): number => (isSurrogate(c) ? 2 : c < 0x80 ? 1 : c < 0x800 ? 2 : 3);
 const utf32Width = (c: number): number => (isSurrogate(c) ? 2 : 4);
 
-export class Utf8OffsetMap extends CursorOffsetMap {
+/**
+ * UTF-8 packets are ASCII but for a few characters (DJI's: only the BOM in `begin="…"`): the
+ * map keeps, for each non-ASCII code unit, its index and the extra bytes up to and including
+ * it, and answers by binary search instead of walking the text.
+ */
+export class Utf8OffsetMap implements OffsetMap {
+  private readonly at: number[] = [];
+  private readonly extra: number[] = [];
+  private readonly length: number;
   constructor(text: string) {
-    super(text, utf8Width);
+    this.length = text.length;
+    const wide = /[^\u0000-\u007f]/g;
+    let sum = 0;
+    for (let m = wide.exec(text); m !== null; m = wide.exec(text)) {
+      sum += utf8Width(text.charCodeAt(m.index)) - 1;
+      this.at.push(m.index);
+      this.extra.push(sum);
+    }
+  }
+
+  byteOf(index: number): number {
+    const i = Math.max(0, Math.min(index, this.length));
+    // The number of non-ASCII units before i.
+    let lo = 0;
+    let hi = this.at.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.at[mid] as number) < i) lo = mid + 1;
+      else hi = mid;
+    }
+    return i + (lo === 0 ? 0 : (this.extra[lo - 1] as number));
   }
 }
 
@@ -64,21 +93,14 @@ export function decodePacket(bytes: Uint8Array, base = 0): DecodedPacket {
   const wide = wideEncoding(bytes);
   if (wide === 'utf16be' || wide === 'utf16le') return decodeUtf16(bytes, wide, base);
   if (wide) return decodeUtf32(bytes, wide, base);
-  let ascii = true;
-  for (let i = 0; i < bytes.length; i++) {
-    if ((bytes[i] as number) >= 0x80) {
-      ascii = false;
-      break;
-    }
-  }
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  if (ascii) return { text: buf.toString('latin1'), map: identityMap, encoding: 'utf8' };
-  try {
-    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  if (isAscii(bytes)) return { text: buf.toString('latin1'), map: identityMap, encoding: 'utf8' };
+  // isUtf8 + toString: the same text as a fatal TextDecoder keeping the BOM, at a fraction of its cost.
+  if (isUtf8(bytes)) {
+    const text = buf.toString('utf8');
     return { text, map: new Utf8OffsetMap(text), encoding: 'utf8' };
-  } catch {
-    return { text: buf.toString('latin1'), map: identityMap, encoding: 'latin1' };
   }
+  return { text: buf.toString('latin1'), map: identityMap, encoding: 'latin1' };
 }
 
 /** Text back to bytes in a packet's encoding (the inverse of decodePacket for valid text). */
