@@ -30,6 +30,8 @@ export function ensureBuilt(): void {
   } catch {
     // Type errors elsewhere still emit JavaScript; the tests below judge the behaviour.
   }
+  // The bundle is what users run (bin/airlock.js prefers it when it is newer than tsc's output).
+  execFileSync(process.execPath, [join(ROOT, 'scripts/bundle.mjs')], { cwd: ROOT, stdio: 'pipe' });
 }
 
 export interface Run {
