@@ -7,9 +7,10 @@
  * BENCH_FILES files, and 20 realistic 8–25 MB stills. Tools, on the same folder in one run:
  * `airlock scrub IN --out OUT` (verification included), `exiftool -all= -o OUT/ IN` (one
  * process), `mat2 --lightweight` (on a fresh untimed copy: mat2 writes next to its input) and
- * `cp -r` (the physical limit). Before each timed run: a fresh output folder and `sync`. Each
+ * `cp -r` (the physical limit) and `cp -r && sync` (a copy as durable as Airlock's, which
+ * fsyncs its outputs). Before each timed run: a fresh output folder and `sync`. Each
  * tool gets one untimed warm-up per set, then BENCH_RUNS timed runs; the median is reported,
- * with the ratio to cp and the peak RSS (/usr/bin/time %M, the largest process of the run).
+ * with the ratios to cp and to cp && sync and the peak RSS (/usr/bin/time %M, the largest process of the run).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -83,6 +84,9 @@ const fresh = (p) => {
 
 const tools = {
   'cp -r (physical limit)': (set) => timed('cp', ['-r', set.dir, fresh(join(WORK, 'cp'))]),
+  // A durable copy: Airlock fsyncs what it writes (power-loss safe), plain cp leaves it in the page cache.
+  'cp -r && sync (durable copy)': (set) =>
+    timed('sh', ['-c', 'cp -r "$0" "$1" && sync', set.dir, fresh(join(WORK, 'cp-sync'))]),
   // scrub exits 2 when a file is withheld or fails; the bench sets hold only cleanable stills.
   'airlock scrub (verified)': (set) =>
     timed(process.execPath, [
@@ -152,17 +156,18 @@ out.push(
   `Airlock scrub benchmark — ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, ExifTool ${ver(EXIFTOOL, ['-ver'])}, ${ver('mat2', ['--version'])}; median of ${RUNS} runs after one warm-up, sync and a fresh output folder before each.`,
 );
 out.push('');
-out.push('| set | tool | median time | files/s | ÷ cp | peak RSS |');
-out.push('|---|---|---:|---:|---:|---:|');
+out.push('| set | tool | median time | files/s | ÷ cp | ÷ cp && sync | peak RSS |');
+out.push('|---|---|---:|---:|---:|---:|---:|');
 for (const [setName, set] of Object.entries(sets)) {
   const label = `${set.files.length} ${setName === 'small' ? 'corpus JPEG/TIFF/DNG' : 'stills 20 MP'} (${mb(totalBytes(set.files))} MB)`;
   const cpPerFile = results[`${setName}|cp -r (physical limit)`].ms / set.files.length;
+  const syncPerFile = results[`${setName}|cp -r && sync (durable copy)`].ms / set.files.length;
   for (const name of Object.keys(tools)) {
     const r = results[`${setName}|${name}`];
     const count = name.startsWith('mat2') ? (set.mat2Files ?? set.files.length) : set.files.length;
     const part = count < set.files.length ? ` (${count} files)*` : '';
     out.push(
-      `| ${label} | ${name}${part} | ${(r.ms / 1000).toFixed(2)} s | ${((count * 1000) / r.ms).toFixed(0)} | ${(r.ms / count / cpPerFile).toFixed(1)}× | ${mb(r.rss * 1024)} MB |`,
+      `| ${label} | ${name}${part} | ${(r.ms / 1000).toFixed(2)} s | ${((count * 1000) / r.ms).toFixed(0)} | ${(r.ms / count / cpPerFile).toFixed(1)}× | ${(r.ms / count / syncPerFile).toFixed(1)}× | ${mb(r.rss * 1024)} MB |`,
     );
   }
 }

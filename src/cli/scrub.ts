@@ -43,6 +43,10 @@ export function registerScrub(program: Command, ctx: CliContext): void {
       const { policy, hash } = loadPolicy(flags.policy);
       const workers = flags.workers === undefined ? undefined : Number.parseInt(flags.workers, 10);
       const progress = progressBar(flags.progress && !flags.json);
+      const dryRun = flags.dryRun ?? false;
+      // Lines are printed as files finish, in input order, and forgotten: memory stays flat.
+      const lines = inOrder((text) => progress.print(text));
+      const tally = new Map<string, number>();
       let result: Awaited<ReturnType<typeof scrubPaths>>;
       try {
         result = await scrubPaths(inputs, {
@@ -50,22 +54,27 @@ export function registerScrub(program: Command, ctx: CliContext): void {
           policy,
           policyHash: hash,
           force: flags.force ?? false,
-          dryRun: flags.dryRun ?? false,
+          dryRun,
           ...(workers && workers > 0 ? { workers } : {}),
           onProgress: progress.update,
+          // --dry-run --json prints the plan records at the end, so only it keeps them.
+          keepOutcomes: dryRun && (flags.json ?? false),
+          onOutcome: flags.json
+            ? undefined
+            : (o, i) => {
+                const k = o.kind === 'skipped' ? 'unchanged' : o.record.status;
+                tally.set(k, (tally.get(k) ?? 0) + 1);
+                lines.put(i, dryRun ? planLines(o) : outcomeLine(o));
+              },
         });
       } finally {
         progress.stop();
       }
       if (flags.json) {
-        const body = flags.dryRun ? result.outcomes.map((o) => o.record) : result.manifest;
+        const body = dryRun ? result.outcomes.map((o) => o.record) : result.manifest;
         process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
       } else {
-        // In input order, whatever order the workers finished in.
-        process.stdout.write(
-          result.outcomes.map((o) => (flags.dryRun ? planLines(o) : outcomeLine(o))).join(''),
-        );
-        process.stdout.write(summary(result.outcomes, flags.dryRun ?? false));
+        process.stdout.write(summary(tally, dryRun));
       }
       for (const f of result.failures) process.stderr.write(`airlock: ${f}\n`);
       ctx.setExit(result.exitCode === EXIT.OK ? EXIT.OK : EXIT.ERROR);
@@ -111,14 +120,26 @@ function planLines(o: JobOutcome): string {
   return head + body.join('') + r.notes.map((n) => `    note: ${n}\n`).join('');
 }
 
-function summary(outcomes: readonly JobOutcome[], dryRun: boolean): string {
-  const by = new Map<string, number>();
-  for (const o of outcomes) {
-    const k = o.kind === 'skipped' ? 'unchanged' : o.record.status;
-    by.set(k, (by.get(k) ?? 0) + 1);
-  }
+function summary(by: ReadonlyMap<string, number>, dryRun: boolean): string {
+  const total = [...by.values()].reduce((a, b) => a + b, 0);
   const parts = [...by.entries()].map(([k, n]) => `${n} ${k}`);
-  return `${dryRun ? 'plan: ' : ''}${outcomes.length} files${parts.length ? `: ${parts.join(', ')}` : ''}\n`;
+  return `${dryRun ? 'plan: ' : ''}${total} files${parts.length ? `: ${parts.join(', ')}` : ''}\n`;
+}
+
+/** Texts given by index in any order, passed on in index order (holding only those ahead of a gap). */
+function inOrder(emit: (text: string) => void) {
+  const held = new Map<number, string>();
+  let next = 0;
+  return {
+    put(i: number, text: string): void {
+      held.set(i, text);
+      for (let t = held.get(next); t !== undefined; t = held.get(next)) {
+        held.delete(next);
+        next += 1;
+        emit(t);
+      }
+    },
+  };
 }
 
 /** files/s and ETA on stderr, only on a TTY and only for runs long enough to need it. */
@@ -143,6 +164,11 @@ function progressBar(enabled: boolean, stream: NodeJS.WriteStream = process.stde
         bar.start(total, done, { rate: '0.0' });
       }
       bar.update(done, { rate: (done / Math.max(secs, 0.001)).toFixed(1) });
+    },
+    /** Write to stdout without tearing the bar: clear its line first; it redraws on the next update. */
+    print(text: string): void {
+      if (bar) stream.write('\r\x1b[K');
+      process.stdout.write(text);
     },
     stop(): void {
       bar?.stop();

@@ -3,15 +3,16 @@
  * a worker thread and in the main thread; the durable part (fsync, journal, rename) is done by
  * the main thread for a batch of jobs at once (commit.ts), so a record always precedes its output.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
+import { ChunkSource } from '../core/bytes.js';
 import { asAirlockError } from '../core/errors.js';
 import { BufferSource, FileSource } from '../core/source.js';
 import { type AnalysisResult, analyseSource } from '../media/registry.js';
 import type { Policy } from '../policy/index.js';
 import type { PendingCommit } from './commit.js';
-import { sha256, sha256File, writeAll } from './files.js';
+import { readWhole, sha256, sha256Chunks, sha256File, writeChunks } from './files.js';
 import { findingRecords, keptTags, type ManifestRecord } from './manifest.js';
 import { type FilePlan, planFile, type RewriterLookup } from './plan.js';
 import { verifyOutput } from './verify.js';
@@ -44,12 +45,77 @@ export type JobOutcome =
   /** --dry-run: what would happen. */
   | { kind: 'planned'; record: ManifestRecord; note?: string };
 
+/**
+ * A JobOutcome as a worker posts it: the record as JSON text. The journal needs that text anyway,
+ * so the worker makes it once (in parallel) and the main thread appends it as is, instead of
+ * deserialising a cloned object graph and stringifying it again.
+ */
+export type WireOutcome =
+  | { kind: 'done'; line: string; pending: Omit<PendingCommit, 'record'> }
+  | { kind: 'skipped'; line: string }
+  | { kind: 'planned'; line: string; note?: string };
+
+export function toWire(o: JobOutcome): WireOutcome {
+  switch (o.kind) {
+    case 'done': {
+      const { record, ...pending } = o.pending;
+      // The outcome's record is the one to journal (one object): serialised once, for both.
+      const journalLine = pending.line ?? JSON.stringify(record);
+      const line = record === o.record ? journalLine : JSON.stringify(o.record);
+      return { kind: 'done', line, pending: { ...pending, line: journalLine } };
+    }
+    case 'skipped':
+      return { kind: 'skipped', line: JSON.stringify(o.record) };
+    case 'planned':
+      return o.note === undefined
+        ? { kind: 'planned', line: JSON.stringify(o.record) }
+        : { kind: 'planned', line: JSON.stringify(o.record), note: o.note };
+  }
+}
+
+export function fromWire(w: WireOutcome): JobOutcome {
+  const record = JSON.parse(w.line) as ManifestRecord;
+  switch (w.kind) {
+    case 'done': {
+      const pending: PendingCommit = { ...w.pending, record };
+      // One object for both, as in this thread: the commit settles the record it journals.
+      if (w.pending.line !== w.line) pending.record = JSON.parse(w.pending.line as string) as ManifestRecord;
+      return { kind: 'done', record, pending };
+    }
+    case 'skipped':
+      return { kind: 'skipped', record };
+    case 'planned':
+      return w.note === undefined ? { kind: 'planned', record } : { kind: 'planned', record, note: w.note };
+  }
+}
+
 let tempCounter = 0;
+/** Output folders this thread already made: one mkdir each, not one per file. */
+const madeDirs = new Set<string>();
 
 export async function scrubOne(
   spec: JobSpec,
   policy: Policy,
   rewriterFor: RewriterLookup,
+): Promise<JobOutcome> {
+  let release: (() => void) | undefined;
+  try {
+    return await scrubFile(spec, policy, rewriterFor, (path) => {
+      const r = readWhole(path);
+      release = r.release;
+      return r.bytes;
+    });
+  } finally {
+    // Nothing the outcome holds points into the input: the buffer serves the next job.
+    release?.();
+  }
+}
+
+async function scrubFile(
+  spec: JobSpec,
+  policy: Policy,
+  rewriterFor: RewriterLookup,
+  read: (path: string) => Uint8Array,
 ): Promise<JobOutcome> {
   const base = (sha: string, size: number, format: string | null): ManifestRecord => ({
     input: spec.input,
@@ -72,7 +138,7 @@ export async function scrubOne(
   try {
     size = statSync(spec.input).size;
     if (size <= MAX_CLEAN_BYTES) {
-      bytes = readFileSync(spec.input, { flag: 'r' });
+      bytes = read(spec.input);
       inputSha = sha256(bytes);
     } else {
       inputSha = sha256File(spec.input);
@@ -123,7 +189,7 @@ export async function scrubOne(
     record.notes = [plan.detail];
     record.outputSha256 = inputSha;
     if (spec.dryRun) return { kind: 'planned', record };
-    return finish(record, { bytes });
+    return finish(record, { chunks: [bytes] });
   }
   return rewrite(plan, bytes, record);
 
@@ -145,14 +211,16 @@ export async function scrubOne(
           : undefined;
       return note ? { kind: 'planned', record, note } : { kind: 'planned', record };
     }
-    let out: Uint8Array;
+    let out: readonly Uint8Array[];
     try {
-      const r = plan.rewriter.rewrite(new BufferSource(input), plan.decide);
-      out = r.bytes;
+      // The analysis above read the whole file: the rewriter starts from its findings.
+      const known = result.status === 'read' ? result.findings : undefined;
+      const r = plan.rewriter.rewrite(new BufferSource(input), plan.decide, known);
+      out = r.chunks ?? [r.bytes];
       record.notes.push(...r.notes);
       if (r.imageHashIn !== undefined) record.imageHashIn = r.imageHashIn;
       if (r.imageHashOut !== undefined) record.imageHashOut = r.imageHashOut;
-      const v = verifyOutput(out, spec.input, plan.format, plan.planned, plan.decide, r);
+      const v = verifyOutput(new ChunkSource(out), spec.input, plan.format, plan.planned, plan.decide, r);
       if (!v.ok) {
         record.status = 'verify-failed';
         record.problems = v.problems;
@@ -164,8 +232,9 @@ export async function scrubOne(
       return finish(record);
     }
     record.status = 'clean';
-    record.outputSha256 = sha256(out);
-    return finish(record, { bytes: out });
+    // Over exactly the pieces written next, so the hash is of the bytes on disk.
+    record.outputSha256 = sha256Chunks(out);
+    return finish(record, { chunks: out });
   }
 
   /**
@@ -175,11 +244,11 @@ export async function scrubOne(
    */
   async function finish(
     record: ManifestRecord,
-    opts: { bytes?: Uint8Array; removeOurs?: boolean } = {},
+    opts: { chunks?: readonly Uint8Array[]; removeOurs?: boolean } = {},
   ): Promise<JobOutcome> {
     record.finishedAt = new Date().toISOString();
     if (spec.dryRun) return { kind: 'planned', record };
-    if (!opts.bytes) {
+    if (!opts.chunks) {
       const stale = opts.removeOurs && existsSync(spec.output) && spec.ours.includes(sha256File(spec.output));
       return {
         kind: 'done',
@@ -190,7 +259,10 @@ export async function scrubOne(
     let tmp: string | undefined;
     try {
       const dir = dirname(spec.output);
-      mkdirSync(dir, { recursive: true });
+      if (!madeDirs.has(dir)) {
+        mkdirSync(dir, { recursive: true });
+        madeDirs.add(dir);
+      }
       if (existsSync(spec.output) && !spec.force && !spec.ours.includes(sha256File(spec.output))) {
         throw new Error(
           `${spec.output} exists and no manifest record says Airlock wrote it: not overwritten (use --force)`,
@@ -200,13 +272,16 @@ export async function scrubOne(
         dir,
         `${TEMP_PREFIX}${process.pid}-${threadId}-${tempCounter++}-${basename(spec.output)}${TEMP_SUFFIX}`,
       );
-      const fd = openSync(tmp, 'wx', 0o644);
+      const fd = openTemp(tmp, dir);
+      let size: number;
       try {
-        writeAll(fd, opts.bytes);
+        size = writeChunks(fd, opts.chunks);
       } finally {
         closeSync(fd);
       }
-      return { kind: 'done', record, pending: { record, output: spec.output, tmp, size: opts.bytes.length } };
+      // Serialised here, in parallel, rather than by the main thread for its journal.
+      const line = JSON.stringify(record);
+      return { kind: 'done', record, pending: { record, output: spec.output, tmp, size, line } };
     } catch (err) {
       if (tmp) rmSync(tmp, { force: true });
       const e = err as NodeJS.ErrnoException;
@@ -217,6 +292,17 @@ export async function scrubOne(
         : String(e?.message ?? e);
       return { kind: 'done', record: failed, pending: { record: failed, output: spec.output } };
     }
+  }
+}
+
+/** Create the temp output; a folder remembered as made but since removed is made again. */
+function openTemp(tmp: string, dir: string): number {
+  try {
+    return openSync(tmp, 'wx', 0o644);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException)?.code !== 'ENOENT') throw err;
+    mkdirSync(dir, { recursive: true });
+    return openSync(tmp, 'wx', 0o644);
   }
 }
 

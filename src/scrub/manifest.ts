@@ -4,12 +4,28 @@
  * category, tag, path and the action taken, with the value written where one was replaced.
  *
  * Durability: a record is appended (and fsync'ed, a batch at a time: commit.ts) to
- * DIR/.airlock-manifest.journal before its output is renamed into place; the manifest itself is rewritten atomically (temp, fsync,
- * rename) as files finish and at the end. A run killed at any moment therefore leaves every
- * output under a final name described by a record, and a rerun reads manifest + journal.
+ * DIR/.airlock-manifest.journal before its output is renamed into place; at the end of a run the
+ * manifest is written atomically (temp, fsync, rename), streamed from the earlier manifest's
+ * records and the journal, and the journal removed. A run killed at any moment therefore leaves
+ * every output under a final name described by a record, and a rerun reads manifest + journal.
+ * Each file's record is one line of the manifest (as in the journal): grep-able, never re-encoded.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fdatasync,
+  fdatasyncSync,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  write,
+} from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { formatPath, type Value } from '../findings/model.js';
 import type { ZoneHit } from '../policy/index.js';
 import { writeAll } from './files.js';
@@ -18,6 +34,9 @@ import type { PlannedFinding, WithholdReason } from './plan.js';
 export const MANIFEST_NAME = 'airlock-manifest.json';
 export const JOURNAL_NAME = '.airlock-manifest.journal';
 export const MANIFEST_SCHEMA = 'airlock.scrub-manifest/1';
+
+const writeAsync = promisify(write);
+const fdatasyncAsync = promisify(fdatasync);
 
 export type RecordStatus =
   /** A clean copy written and verified. */
@@ -151,20 +170,73 @@ export function loadPrior(dir: string): PriorState {
   return { records, ours };
 }
 
-/** Appends records durably (fsync) before outputs are renamed into place. */
+/** Where a record sits in the journal: the final manifest is streamed from there, not kept in memory. */
+export interface JournalEntry {
+  offset: number;
+  length: number;
+}
+
+/**
+ * Appends records durably (fdatasync) before outputs are renamed into place, and remembers where
+ * each output's latest record sits (a few numbers per file, never the record).
+ */
 export class Journal {
   private fd: number;
+  private end: number;
+  readonly index = new Map<string, JournalEntry>();
   constructor(readonly dir: string) {
-    this.fd = openSync(join(dir, JOURNAL_NAME), 'a');
+    this.fd = openSync(join(dir, JOURNAL_NAME), 'a+');
+    this.end = fstatSync(this.fd).size;
   }
   append(r: ManifestRecord): void {
     this.appendMany([r]);
   }
   /** Several records, one write and one fsync (group commit, src/scrub/commit.ts). */
-  appendMany(rs: readonly ManifestRecord[]): void {
-    if (rs.length === 0) return;
-    writeAll(this.fd, Buffer.from(rs.map((r) => `${JSON.stringify(r)}\n`).join('')));
-    fsyncSync(this.fd);
+  appendMany(rs: readonly ManifestRecord[], lines?: readonly (string | undefined)[]): void {
+    const bytes = this.encode(rs, lines);
+    if (!bytes) return;
+    writeAll(this.fd, bytes);
+    fdatasyncSync(this.fd);
+    this.end += bytes.length;
+  }
+  /** appendMany with the write and the fsync on libuv's thread pool. */
+  async appendManyAsync(
+    rs: readonly ManifestRecord[],
+    lines?: readonly (string | undefined)[],
+  ): Promise<void> {
+    const bytes = this.encode(rs, lines);
+    if (!bytes) return;
+    for (let off = 0; off < bytes.length; )
+      off += (await writeAsync(this.fd, bytes, off, bytes.length - off)).bytesWritten;
+    await fdatasyncAsync(this.fd);
+    this.end += bytes.length;
+  }
+  /** The lines to append, indexing each record at the offset it will land on. */
+  private encode(rs: readonly ManifestRecord[], lines?: readonly (string | undefined)[]): Buffer | undefined {
+    if (rs.length === 0) return undefined;
+    const text = rs.map((r, i) => `${lines?.[i] ?? JSON.stringify(r)}\n`);
+    let at = this.end;
+    for (const [i, r] of rs.entries()) {
+      const length = Buffer.byteLength(text[i] as string);
+      this.index.set(r.output, { offset: at, length });
+      at += length;
+    }
+    return Buffer.from(text.join(''));
+  }
+  /** One record back, as journalled. */
+  read(e: JournalEntry): ManifestRecord {
+    return JSON.parse(this.readLine(e)) as ManifestRecord;
+  }
+  /** One record's JSON text, as journalled (without its newline). */
+  readLine(e: JournalEntry): string {
+    const buf = Buffer.allocUnsafe(e.length);
+    for (let got = 0; got < e.length; ) {
+      const n = readSync(this.fd, buf, got, e.length - got, e.offset + got);
+      if (n === 0)
+        throw new Error(`${join(this.dir, JOURNAL_NAME)}: ends before offset ${e.offset + e.length}`);
+      got += n;
+    }
+    return buf.toString('utf8', 0, e.length - 1);
   }
   /** Once the manifest holds everything, the journal is no longer needed. */
   closeAndRemove(): void {
@@ -195,6 +267,83 @@ export function writeAtomic(path: string, data: string | Uint8Array): void {
   }
 }
 
+/**
+ * The manifest's text: its head pretty-printed, then each file's record on one line (grep-able,
+ * and copied from the journal as journalled, with no decoding and re-encoding per record).
+ */
+function manifestText(head: Omit<Manifest, 'files'>, records: Iterable<string>): Iterable<string> {
+  const top = JSON.stringify({ ...head, files: [] }, null, 2);
+  // `"files": []` is the last member: opened, one record a line, closed.
+  const open = `${top.slice(0, top.lastIndexOf('[]'))}[`;
+  return (function* () {
+    let n = 0;
+    for (const r of records) yield `${n++ ? ',' : open}\n    ${r}`;
+    yield n ? '\n  ]\n}\n' : `${top}\n`;
+  })();
+}
+
 export function writeManifest(dir: string, m: Manifest): void {
-  writeAtomic(join(dir, MANIFEST_NAME), `${JSON.stringify(m, null, 2)}\n`);
+  const { files, ...head } = m;
+  writeAtomic(
+    join(dir, MANIFEST_NAME),
+    [
+      ...manifestText(
+        head,
+        files.map((r) => JSON.stringify(r)),
+      ),
+    ].join(''),
+  );
+}
+
+const byOutput = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** Bytes gathered before each write while streaming the manifest. */
+const STREAM_CHUNK = 1 << 20;
+
+/**
+ * The manifest written record by record (atomically: temp, fsync, rename), in the same text
+ * writeManifest gives: `files` are the earlier records overlaid by this run's journalled ones,
+ * sorted by output, each copied from the journal, written and forgotten, so a batch of any size
+ * costs the memory of one record.
+ */
+export function writeManifestStreamed(
+  dir: string,
+  head: Omit<Manifest, 'files'>,
+  earlier: ReadonlyMap<string, ManifestRecord>,
+  journal: Journal,
+  /** This run's records the journal could not take: they win over both. */
+  latest: ReadonlyMap<string, ManifestRecord> = new Map(),
+): void {
+  const keys = [...new Set([...earlier.keys(), ...journal.index.keys(), ...latest.keys()])].sort(byOutput);
+  const lines = (function* () {
+    for (const k of keys) {
+      const late = latest.get(k);
+      const at = journal.index.get(k);
+      if (late) yield JSON.stringify(late);
+      else if (at) yield journal.readLine(at);
+      else yield JSON.stringify(earlier.get(k));
+    }
+  })();
+  const path = join(dir, MANIFEST_NAME);
+  const tmp = `${path}.airlock-${process.pid}.tmp`;
+  let fd = -1;
+  try {
+    fd = openSync(tmp, 'w');
+    let pending = '';
+    for (const piece of manifestText(head, lines)) {
+      pending += piece;
+      if (pending.length >= STREAM_CHUNK) {
+        writeAll(fd, Buffer.from(pending));
+        pending = '';
+      }
+    }
+    writeAll(fd, Buffer.from(pending));
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = -1;
+    renameSync(tmp, path);
+  } catch (err) {
+    if (fd >= 0) closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }

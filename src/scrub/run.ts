@@ -4,7 +4,7 @@
  * inside an input, sweeps temp files a killed run left, then runs one job per file on a pool of
  * worker threads (or in this thread for a handful of files, and under the test runner).
  */
-import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { AirlockError } from '../core/errors.js';
@@ -14,7 +14,16 @@ import type { Policy } from '../policy/index.js';
 import { EXIT } from '../report/exit-codes.js';
 import { AIRLOCK_VERSION } from '../report/version.js';
 import { GroupCommit } from './commit.js';
-import { type JobOutcome, type JobSpec, scrubOne, TEMP_PREFIX, TEMP_SUFFIX } from './job.js';
+import { syncFilesystem } from './files.js';
+import {
+  fromWire,
+  type JobOutcome,
+  type JobSpec,
+  scrubOne,
+  TEMP_PREFIX,
+  TEMP_SUFFIX,
+  type WireOutcome,
+} from './job.js';
 import {
   CONVENTIONS,
   Journal,
@@ -24,7 +33,7 @@ import {
   type Manifest,
   type ManifestRecord,
   type PriorState,
-  writeManifest,
+  writeManifestStreamed,
 } from './manifest.js';
 import type { RewriterLookup } from './plan.js';
 import { rewriterFor as registryLookup } from './registry.js';
@@ -40,12 +49,16 @@ export interface ScrubOptions {
   /** In-thread only (tests): rewriters to use instead of the registry. */
   rewriterFor?: RewriterLookup;
   onProgress?: (done: number, total: number) => void;
-  onOutcome?: (o: JobOutcome) => void;
+  /** Each outcome as it is final, with its index in input order. */
+  onOutcome?: (o: JobOutcome, index: number) => void;
+  /** Keep every outcome for the result (default true); the CLI streams them and keeps none. */
+  keepOutcomes?: boolean;
 }
 
 export interface ScrubResult {
-  manifest: Manifest;
-  /** This run's outcomes, in input order. */
+  /** The manifest as written (read back from DIR on first use). */
+  readonly manifest: Manifest;
+  /** This run's outcomes, in input order (empty with keepOutcomes: false). */
   outcomes: JobOutcome[];
   exitCode: number;
   /** One line per file that makes the exit code non-zero. */
@@ -54,10 +67,6 @@ export interface ScrubResult {
 
 /** Below this many files the pool costs more than it saves. */
 const MIN_FILES_FOR_WORKERS = 8;
-/** The manifest is rewritten at most this often while a batch runs (the journal covers between)... */
-const MANIFEST_EVERY_MS = 1000;
-/** ...and never taking more than 1/this of the run's time. */
-const MANIFEST_COST_FACTOR = 20;
 
 const usage = (msg: string): AirlockError => new AirlockError('AIRLOCK_ERR_USAGE', msg);
 
@@ -204,49 +213,44 @@ export async function scrubPaths(inputs: readonly string[], opts: ScrubOptions):
 
   const prior = loadPrior(out);
   const { specs, walkErrors } = listJobs(inputs, out, opts, prior);
-  const records = new Map(prior.records);
   const journal = opts.dryRun ? undefined : new Journal(out);
-  let lastManifest = Date.now();
-  const manifest = (complete: boolean): Manifest => ({
+  const head = (): Omit<Manifest, 'files'> => ({
     schema: MANIFEST_SCHEMA,
     airlockVersion: AIRLOCK_VERSION,
     policyHash: opts.policyHash,
     conventions: CONVENTIONS,
     updatedAt: new Date().toISOString(),
-    complete,
-    files: [...records.values()].sort((a, b) => (a.output < b.output ? -1 : a.output > b.output ? 1 : 0)),
+    complete: true,
   });
-  // The manifest is rewritten while the batch runs only as often as keeps its cost small: it grows
-  // with the batch (rewriting it each second made a long batch quadratic); the journal covers between.
-  let manifestEveryMs = MANIFEST_EVERY_MS;
-  const onRecord = (r: ManifestRecord): void => {
-    records.set(r.output, r);
-    if (Date.now() - lastManifest > manifestEveryMs) {
-      const t0 = Date.now();
-      try {
-        writeManifest(out, manifest(false));
-      } catch {
-        // The journal already holds the record; the manifest is written again at the end.
-      }
-      lastManifest = Date.now();
-      manifestEveryMs = Math.max(MANIFEST_EVERY_MS, MANIFEST_COST_FACTOR * (lastManifest - t0));
-    }
+  // This run's records live in the journal (the manifest is streamed from it at the end), so
+  // memory stays flat however many files the batch holds. Only a record the journal refused
+  // (disk full) is kept here, for the manifest and the report.
+  const unjournalled = new Map<string, ManifestRecord>();
+  // Failures by input index (walk errors first), so they are reported in input order.
+  const failing: [number, string][] = [];
+  const onRecord = (r: ManifestRecord, journalled: boolean): void => {
+    if (!journalled) unjournalled.set(r.output, r);
   };
-  const committer = new GroupCommit(journal, onRecord);
+  const committer = new GroupCommit(journal, onRecord, { syncFs: syncFilesystem });
   const committed: Promise<void>[] = [];
-  if (!opts.dryRun)
-    for (const r of walkErrors)
-      committed.push(committer.add({ record: r, output: join(out, r.output) }).then());
+  for (const r of walkErrors) {
+    const f = failureOf(r);
+    if (f) failing.push([-1, f]);
+    if (!opts.dryRun) committed.push(committer.add({ record: r, output: join(out, r.output) }).then());
+  }
 
-  let manifestError: string | undefined;
-  const outcomes: JobOutcome[] = new Array(specs.length);
+  let manifestWritten = false;
+  const keep = opts.keepOutcomes ?? true;
+  const outcomes: JobOutcome[] = keep ? new Array(specs.length) : [];
   let done = 0;
   const total = specs.length;
   opts.onProgress?.(0, total);
   const settle = (i: number, o: JobOutcome): void => {
-    outcomes[i] = o;
+    if (keep) outcomes[i] = o;
+    const f = failureOf(o.record);
+    if (f) failing.push([i, f]);
     done += 1;
-    opts.onOutcome?.(o);
+    opts.onOutcome?.(o, i);
     opts.onProgress?.(done, total);
   };
   // A written job counts as done once its batch is durable (journalled, renamed into place).
@@ -267,29 +271,49 @@ export async function scrubPaths(inputs: readonly string[], opts: ScrubOptions):
       const lookup = opts.rewriterFor ?? registryLookup;
       for (const [i, spec] of specs.entries()) finished(i, await scrubOne(spec, opts.policy, lookup));
     }
-    committer.flush();
+    await committer.flush();
     await Promise.all(committed);
-    if (!opts.dryRun) {
+    if (journal) {
       try {
-        writeManifest(out, manifest(true));
-        journal?.closeAndRemove();
+        writeManifestStreamed(out, head(), prior.records, journal, unjournalled);
+        manifestWritten = true;
+        journal.closeAndRemove();
       } catch (err) {
         // The journal stays: a rerun (with space) rebuilds the manifest from it.
         const e = err as NodeJS.ErrnoException;
-        manifestError = `${join(out, MANIFEST_NAME)}: cannot write the manifest: ${e?.code ?? ''} ${e?.message ?? e}`;
+        failing.push([
+          specs.length,
+          `${join(out, MANIFEST_NAME)}: cannot write the manifest: ${e?.code ?? ''} ${e?.message ?? e}`,
+        ]);
       }
     }
   } finally {
     // A batch stopped early still makes what finished durable (the rerun skips it).
-    committer.flush();
+    await committer.flush();
     journal?.close();
   }
 
-  const final = manifest(true);
-  const mine = [...walkErrors, ...outcomes.map((o) => o.record)];
-  const failures = mine.map(failureOf).filter((f): f is string => f !== undefined);
-  if (manifestError) failures.push(manifestError);
-  return { manifest: final, outcomes, exitCode: failures.length ? EXIT.ERROR : EXIT.OK, failures };
+  // Read back only when asked (tests, the demo): the CLI never holds the whole manifest.
+  let manifest: Manifest | undefined;
+  const readManifest = (): Manifest => {
+    if (manifestWritten) return JSON.parse(readFileSync(join(out, MANIFEST_NAME), 'utf8')) as Manifest;
+    const records = loadPrior(out).records;
+    for (const [k, r] of unjournalled) records.set(k, r);
+    const files = [...records.values()].sort((a, b) =>
+      a.output < b.output ? -1 : a.output > b.output ? 1 : 0,
+    );
+    return { ...head(), files };
+  };
+  const failures = failing.sort((a, b) => a[0] - b[0]).map(([, f]) => f);
+  return {
+    get manifest(): Manifest {
+      manifest ??= readManifest();
+      return manifest;
+    },
+    outcomes,
+    exitCode: failures.length ? EXIT.ERROR : EXIT.OK,
+    failures,
+  };
 }
 
 /** One job per worker at a time; the main thread owns the journal, the renames and the manifest. */
@@ -299,7 +323,7 @@ async function runPool(
   policy: Policy,
   settle: (i: number, o: JobOutcome) => void,
 ): Promise<void> {
-  const pool = new WorkerPool<JobSpec, JobOutcome>({
+  const pool = new WorkerPool<JobSpec, WireOutcome>({
     url: new URL('./worker.js', import.meta.url),
     size: n,
     workerData: { policy },
@@ -309,7 +333,7 @@ async function runPool(
     await Promise.all(
       specs.map((spec, i) =>
         pool.run(spec).then(
-          (o) => settle(i, o),
+          (o) => settle(i, fromWire(o)),
           (err: unknown) => {
             throw new Error(`${spec.input}: ${(err as Error)?.message ?? err}`);
           },

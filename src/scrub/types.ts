@@ -16,8 +16,13 @@ export type Decision =
 /** Asked by a rewriter for every finding its walk produces (the same findings its reader reports). */
 export type Decide = (f: Finding) => Decision;
 export interface RewriteResult {
-  /** The clean file, whole. */
+  /** The clean file, whole (with `chunks`: their concatenation, made only when read). */
   bytes: Uint8Array;
+  /**
+   * The clean file as consecutive pieces, when the rewriter built it so (JPEG: the entropy-coded
+   * data a view of the input, never copied): scrub hashes, verifies and writes these.
+   */
+  chunks?: readonly Uint8Array[];
   /** What the rewriter kept although the policy drops it, and why (e.g. "DNG IFD0 preview is required by the format; its metadata scrubbed"). */
   notes: string[];
   /** SHA-256 (hex) over the image data (JPEG: SOS..EOI entropy-coded data of the primary image; TIFF/DNG: every kept strip and tile, in order) of the INPUT and of the OUTPUT: the lossless proof. Absent for text formats. */
@@ -27,5 +32,9 @@ export interface RewriteResult {
 export interface Rewriter {
   /** Same id as the format's Analyser (and the report's `format`): 'jpeg', 'tiff', 'dng', 'xmp', 'srt', 'flightlog-csv'. */
   readonly id: string;
-  rewrite(src: ByteSource, decide: Decide): RewriteResult;
+  /**
+   * `findings`: what the format's analyser already reported for `src` (read whole), so the
+   * rewriter need not read it again; a rewriter may ignore it and read `src` itself.
+   */
+  rewrite(src: ByteSource, decide: Decide, findings?: readonly Finding[]): RewriteResult;
 }

@@ -3,7 +3,7 @@
  * plan removed is still there, a position is not the planned grid value, or the image data
  * changed. Every check is against the output's own findings, not the rewriter's word.
  */
-import { BufferSource } from '../core/source.js';
+import { BufferSource, type ByteSource } from '../core/source.js';
 import { type Finding, formatPath, type Position, type Value } from '../findings/model.js';
 import { analyseSource } from '../media/registry.js';
 import type { PlannedFinding } from './plan.js';
@@ -39,7 +39,7 @@ const describe = (f: Finding): string =>
   `${f.tag} (${f.category}) at ${formatPath(f.path)}${f.frame ? ` frame ${f.frame}` : ''}`;
 
 export function verifyOutput(
-  output: Uint8Array,
+  output: ByteSource | Uint8Array,
   name: string,
   format: string,
   planned: readonly PlannedFinding[],
@@ -47,7 +47,7 @@ export function verifyOutput(
   result: RewriteResult,
 ): Verification {
   const problems: string[] = [];
-  const again = analyseSource(new BufferSource(output), name);
+  const again = analyseSource(output instanceof Uint8Array ? new BufferSource(output) : output, name);
   if (again.status !== 'read') {
     const why = again.error ? `${again.error.message} (${again.error.code})` : (again.reason ?? again.status);
     problems.push(`the clean copy does not read back: ${why}`);

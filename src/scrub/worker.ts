@@ -5,11 +5,11 @@
 import { workerData } from 'node:worker_threads';
 import { serveJobs } from '../core/worker-pool.js';
 import type { Policy } from '../policy/index.js';
-import { type JobOutcome, type JobSpec, scrubOne } from './job.js';
+import { type JobSpec, scrubOne, toWire, type WireOutcome } from './job.js';
 import { rewriterFor } from './registry.js';
 
 // A job: a spec in, an outcome out (its output left in a temp file, journalled and renamed by
 // the main thread a batch at a time), so a worker never waits on a disk flush.
-serveJobs<JobSpec, JobOutcome>((spec) =>
-  scrubOne(spec, (workerData as { policy: Policy }).policy, rewriterFor),
+serveJobs<JobSpec, WireOutcome>(async (spec) =>
+  toWire(await scrubOne(spec, (workerData as { policy: Policy }).policy, rewriterFor)),
 );

@@ -125,6 +125,8 @@ function expectImageDataUnchanged(file: string, path: string, rec: ManifestRec):
   const b = readFileSync(path);
   if (/\.jpe?g$/i.test(file)) {
     expect(jpegScanHash(b), 'SOS..EOI of the primary image').toBe(jpegScanHash(a));
+    // The manifest's after-hash is the hash of the file as written, taken here from disk.
+    expect(rec.imageHashOut, 'imageHashOut is the written SOS..EOI').toBe(jpegScanHash(b));
   } else {
     const before = tiffImageHashes(file, a);
     const after = tiffImageHashes(path, b);

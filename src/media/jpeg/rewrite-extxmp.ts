@@ -27,7 +27,7 @@ export interface ExtendedOutcome {
 export function rewriteExtendedXmp(
   src: ByteSource,
   segments: Segment[],
-  findings: Finding[],
+  findings: readonly Finding[],
   decide: Decide,
   notes: string[],
 ): ExtendedOutcome {

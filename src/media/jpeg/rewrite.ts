@@ -8,10 +8,10 @@
  *   - APP13 Photoshop: rebuilt with what is kept; MPF and the images after EOI: kept as a whole
  *     (offsets patched) or dropped as a whole;
  *   - every other APPn, COM and trailer: kept only when all its findings are kept.
- * imageHashIn/Out hash SOS..EOI of the input and of the output read back.
+ * imageHashIn/Out hash SOS..EOI of the input and of the output, located by walking the output.
  */
 import { createHash } from 'node:crypto';
-import { concatBytes as concat } from '../../core/bytes.js';
+import { ChunkSource, concatBytes as concat } from '../../core/bytes.js';
 import { BufferSource, type ByteSource } from '../../core/source.js';
 import type { Finding, Range } from '../../findings/model.js';
 import type { Decide, Decision, RewriteResult, Rewriter } from '../../scrub/types.js';
@@ -51,10 +51,14 @@ function imageData(src: ByteSource): { from: number; to: number } | undefined {
   return { from: walk.sos.offset, to };
 }
 
-export function rewriteJpeg(src: ByteSource, decide: Decide): RewriteResult {
-  const read = new Collector();
-  analyseJpeg(src, read);
-  const findings = read.findings;
+export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Finding[]): RewriteResult {
+  let findings: readonly Finding[];
+  if (known) findings = known;
+  else {
+    const read = new Collector();
+    analyseJpeg(src, read);
+    findings = read.findings;
+  }
   const notes: string[] = [];
   const cache = new Map<Finding, Decision>();
   const decision = (f: Finding): Decision => {
@@ -65,7 +69,7 @@ export function rewriteJpeg(src: ByteSource, decide: Decide): RewriteResult {
     }
     return d;
   };
-  const allKept = (list: Finding[]): boolean =>
+  const allKept = (list: readonly Finding[]): boolean =>
     list.length > 0 && list.every((f) => decision(f).action === 'keep');
   const inSegment = (seg: Segment): Finding[] =>
     findings.filter((f) => f.ranges.some((r) => overlaps(r, seg.offset, seg.dataOffset + seg.dataLength)));
@@ -202,10 +206,10 @@ export function rewriteJpeg(src: ByteSource, decide: Decide): RewriteResult {
       }
   tail.sort((a, b) => a.offset - b.offset);
 
-  const primary = concat(parts.map((p) => p.bytes));
+  const primaryLength = parts.reduce((n, p) => n + p.bytes.length, 0);
   const moved = new Map<number, number>();
   const trailer: Uint8Array[] = [];
-  let at = primary.length;
+  let at = primaryLength;
   for (const r of tail) {
     if (r.offset < after) continue;
     moved.set(r.offset, at);
@@ -218,21 +222,33 @@ export function rewriteJpeg(src: ByteSource, decide: Decide): RewriteResult {
   }
   let pos = 0;
   for (const p of parts) {
-    if (p.mpf) {
-      const payloadAt = pos + 4 + 4; // segment header, then "MPF\0"
-      patchMpf(primary.subarray(payloadAt), p.mpf.oldBase, payloadAt, primary.length, moved);
-    }
+    // The MPF part is a fresh copy (segment() above): patched in place.
+    if (p.mpf) patchMpf(p.bytes.subarray(4 + 4), p.mpf.oldBase, pos + 4 + 4, primaryLength, moved);
     pos += p.bytes.length;
   }
-  const bytes = concat([primary, ...trailer]);
-  const out = new BufferSource(bytes);
+  // No copy of the image data: the output is these pieces, written one after another.
+  const chunks = [...parts.map((p) => p.bytes), ...trailer];
+  const imageStart = primaryLength - imageIn.length;
+  const hashIn = sha256(imageIn);
+  // The output's image data is located by walking the output itself. When it is exactly the
+  // piece holding the input's SOS..EOI (the same bytes in memory, hashed above and written
+  // as they are, scrub hashing every written piece into outputSha256), its hash is that hash;
+  // anywhere else it is hashed where found.
+  const out = new ChunkSource(chunks);
   const imageOut = imageData(out);
+  const sameRange = imageOut !== undefined && imageOut.from === imageStart && imageOut.to === primaryLength;
+  const hashOut = sameRange
+    ? hashIn
+    : sha256(imageOut ? out.read(imageOut.from, imageOut.to - imageOut.from) : Uint8Array.of(0xff, 0xd9));
+  let whole: Uint8Array | undefined;
   return {
-    bytes,
+    get bytes(): Uint8Array {
+      whole ??= concat(chunks);
+      return whole;
+    },
+    chunks,
     notes,
-    imageHashIn: sha256(imageIn),
-    imageHashOut: sha256(
-      imageOut ? out.read(imageOut.from, imageOut.to - imageOut.from) : Uint8Array.of(0xff, 0xd9),
-    ),
+    imageHashIn: hashIn,
+    imageHashOut: hashOut,
   };
 }
