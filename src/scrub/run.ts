@@ -65,6 +65,8 @@ export interface ScrubResult {
   failures: string[];
 }
 
+/** Files handed to each worker ahead of the one it works on. */
+const JOBS_AHEAD = 4;
 /** Below this many files the pool costs more than it saves. */
 const MIN_FILES_FOR_WORKERS = 8;
 
@@ -327,6 +329,9 @@ async function runPool(
     url: new URL('./worker.js', import.meta.url),
     size: n,
     workerData: { policy },
+    // A small file takes a few milliseconds: a worker holding the next ones never waits for the
+    // main thread (busy journalling and renaming) to hand it work.
+    ahead: JOBS_AHEAD,
   });
   try {
     // Any failure stops the batch (the journal and manifest keep what finished; a rerun resumes).
