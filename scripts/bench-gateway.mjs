@@ -1,28 +1,38 @@
-// The gateway benchmark (issue 5): requests/s and latency through Airlock's forward proxy, in
-// monitor and in one-way mode, against tinyproxy (Debian) and against no proxy at all, all on
-// loopback to one local HTTP upstream (a small fixed body, keep-alive). wrk (Debian) drives each
-// (a Lua script sends absolute-URI requests, as a proxy client does): -t2 -c50, median of 5 runs
-// of 3 s after a warm-up. Peak RSS (VmHWM) of each proxy process. Loopback is allowed in the
-// bench policy (allowedPrivateCidrs); one-way allowlists the name `localhost` with budgets
-// no run reaches (requests are upstream bytes too).
-// Installs wrk and tinyproxy with apt-get when missing (root). Prints a markdown table.
+// The gateway benchmark (issue 5), in one run, on loopback:
+//  1. bulk download through a CONNECT tunnel (curl --proxytunnel reading a large body as fast as
+//     it can) vs direct vs tinyproxy vs squid;
+//  2. requests/s and latency with wrk (-t2 -c50, absolute-URI requests as a proxy client sends,
+//     1 KiB bodies, keep-alive) through Airlock (monitor, one-way) vs tinyproxy vs squid vs direct;
+//  3. the gateway's memory holding 9,000 idle CONNECT tunnels.
+// Median of 5 for every figure (after one warm-up run). Upstreams run as their own processes, so
+// neither they nor the clients share the proxy's event loop (and the 9,000 tunnels' descriptors
+// are split across processes: the hard limit here is 20,000 per process).
+// Airlock's bench policy allows loopback (allowedPrivateCidrs) and gives the name `localhost`
+// budgets no run reaches (requests are upload bytes too). Installs wrk, tinyproxy and squid with
+// apt-get when missing (root). Prints markdown tables. Env: BENCH_GW_BULK_MIB (default 1024);
+// BENCH_GW_PARTS, a comma list of bulk, requests, tunnels (default all three).
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = 5;
-const SECONDS = 3;
+const WRK_SECONDS = 3;
 const CONNECTIONS = 50;
-const BODY = Buffer.alloc(1024, 'a');
+const BULK_BYTES = Number(process.env.BENCH_GW_BULK_MIB ?? 1024) * 1024 * 1024;
+const TUNNELS = 9000;
+const TUNNEL_BATCH = 300;
+const PARTS = new Set((process.env.BENCH_GW_PARTS ?? 'bulk,requests,tunnels').split(','));
 
 function ensureTools() {
   const missing = [
     ['wrk', 'wrk'],
     ['tinyproxy', 'tinyproxy'],
+    ['squid', 'squid'],
+    ['curl', 'curl'],
   ].filter(([cmd]) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0);
   if (missing.length === 0) return;
   const pkgs = missing.map(([, p]) => p);
@@ -32,20 +42,31 @@ function ensureTools() {
     stdio: 'inherit',
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
+  // Debian starts the squid service on install: this bench runs its own.
+  spawnSync('sh', ['-c', 'systemctl stop squid 2>/dev/null; service squid stop 2>/dev/null'], {
+    stdio: 'ignore',
+  });
 }
 
 function ensureBuilt() {
-  if (!existsSync(join(ROOT, 'dist/cli/main.js'))) {
+  if (!existsSync(join(ROOT, 'dist/cli/main.js')))
     execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
-  }
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const run = (cmd, args) =>
+  new Promise((res, rej) =>
+    execFile(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 20 }, (e, stdout, stderr) =>
+      e ? rej(new Error(`${cmd} ${args.join(' ')}: ${e.message} ${stderr}`)) : res(stdout),
+    ),
+  );
+const status = (pid, field) =>
+  Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 
 /** Waits until something accepts TCP on `port`. */
-async function waitPort(port) {
-  const { connect } = await import('node:net');
-  for (let i = 0; i < 100; i++) {
+async function waitPort(port, what) {
+  for (let i = 0; i < 200; i++) {
     const ok = await new Promise((res) => {
       const s = connect(port, '127.0.0.1');
       s.once('connect', () => {
@@ -57,70 +78,72 @@ async function waitPort(port) {
     if (ok) return;
     await sleep(100);
   }
-  throw new Error(`nothing listens on ${port}`);
+  throw new Error(`${what}: nothing listens on ${port}`);
 }
 
 async function freePort() {
-  const { createServer: tcp } = await import('node:net');
+  const { createServer } = await import('node:net');
   return new Promise((res) => {
-    const s = tcp().listen(0, '127.0.0.1', () => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
       const { port } = s.address();
       s.close(() => res(port));
     });
   });
 }
 
-/**
- * wrk against `port`; through a proxy when `target` (absolute URI) is given. Asynchronous: the
- * upstream runs in this process's event loop.
- */
-async function wrk(port, target, dir) {
-  const args = ['-t2', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency'];
-  if (target) {
-    const lua = join(dir, 'proxy.lua');
-    const u = new URL(target);
-    writeFileSync(lua, `wrk.path = "${target}"\nwrk.headers["Host"] = "${u.host}"\n`);
-    args.push('-s', lua);
-  }
-  args.push(`http://127.0.0.1:${port}/`);
-  const out = await new Promise((res, rej) =>
-    execFile('wrk', args, { encoding: 'utf8' }, (e, stdout) => (e ? rej(e) : res(stdout))),
-  );
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-  const ms = (pct) => {
-    const m = new RegExp(`^\\s+${pct}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
-    if (!m) return Number.NaN;
-    return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]];
-  };
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
-  const sockErr = /Socket errors: (.*)/.exec(out)?.[1];
-  return { rps, p50: ms(50), p99: ms(99), errors: Number(errors), sockErr };
+/** A node program as a child process that prints its port on its first line. */
+function child(source) {
+  const p = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((res, rej) => {
+    p.once('exit', (c) => rej(new Error(`upstream exited ${c}`)));
+    p.stdout.once('data', (d) => res({ p, port: Number(String(d).trim()) }));
+  });
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const peakRssMb = (pid) => {
-  const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
-};
+// Every upstream listens on both loopback families: `localhost` may resolve to ::1 first.
+const HTTP_UPSTREAM = `
+const BODY = Buffer.alloc(1024, 'a');
+const s = require('node:http').createServer((q, r) => {
+  r.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': BODY.length });
+  r.end(BODY);
+});
+s.keepAliveTimeout = 60000;
+s.listen(0, '::', () => console.log(s.address().port));`;
 
-async function measure(name, port, target, dir, pid) {
-  await wrk(port, target, dir); // warm-up (JIT, connection pools), not counted
-  const runs = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await wrk(port, target, dir));
-  const bad = runs.reduce((n, r) => n + r.errors, 0);
-  if (bad > 0) process.stderr.write(`bench-gateway: ${name}: ${bad} non-2xx responses\n`);
-  return {
-    name,
-    rps: median(runs.map((r) => r.rps)),
-    p50: median(runs.map((r) => r.p50)),
-    p99: median(runs.map((r) => r.p99)),
-    rss: pid ? peakRssMb(pid) : undefined,
-    errors: bad,
+/** Answers any request head with ${BULK_BYTES} bytes, written as fast as the reader takes them. */
+const BULK_UPSTREAM = `
+const N = ${BULK_BYTES};
+const block = Buffer.alloc(1 << 20, 'b');
+const s = require('node:net').createServer((c) => {
+  c.on('error', () => {});
+  let head = '';
+  const onHead = (d) => {
+    head += d.toString('latin1');
+    if (!head.includes('\\r\\n\\r\\n')) return;
+    c.off('data', onHead);
+    c.write('HTTP/1.1 200 OK\\r\\nContent-Length: ' + N + '\\r\\nConnection: close\\r\\n\\r\\n');
+    let left = N;
+    const pump = () => {
+      while (left > 0) {
+        const n = Math.min(left, block.length);
+        left -= n;
+        if (!c.write(n === block.length ? block : block.subarray(0, n))) return void c.once('drain', pump);
+      }
+      c.end();
+    };
+    pump();
   };
-}
+  c.on('data', onHead);
+});
+s.listen(0, '::', () => console.log(s.address().port));`;
+
+const ECHO_UPSTREAM = `
+const s = require('node:net').createServer((c) => { c.on('error', () => {}); c.pipe(c); });
+s.maxConnections = 15000;
+s.listen(0, '127.0.0.1', 1024, () => console.log(s.address().port));`;
 
 async function startAirlock(mode, dir) {
-  const sub = join(dir, mode);
+  const sub = join(dir, `airlock-${mode}`);
   execFileSync('mkdir', ['-p', sub]);
   const policy = join(sub, 'airlock.yaml');
   writeFileSync(
@@ -129,12 +152,12 @@ async function startAirlock(mode, dir) {
   mode: ${mode}
   allow:
     - host: localhost
-      # The requests are uploads too: budgets wide enough that the bench measures the path, not a cut.
+      # Requests are uploads too: budgets wide enough that the bench measures the path, not a cut.
       budget: {upstreamBytesPerConnection: 1099511627776, upstreamBytesPerHour: 1099511627776}
   allowedPrivateCidrs: ['127.0.0.0/8', '::1/128']
 gateway:
-  maxConnections: 4096
-  maxConnectionsPerClient: 4096
+  maxConnections: ${TUNNELS + 1000}
+  maxConnectionsPerClient: ${TUNNELS + 1000}
 `,
   );
   const port = await freePort();
@@ -152,10 +175,10 @@ gateway:
       '--admin-listen',
       '127.0.0.1:0',
     ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    { cwd: sub, stdio: ['ignore', 'ignore', 'inherit'] },
   );
-  await waitPort(port);
-  return { p, port };
+  await waitPort(port, `airlock ${mode}`);
+  return { name: `airlock ${mode}`, p, port };
 }
 
 async function startTinyproxy(dir) {
@@ -166,65 +189,237 @@ async function startTinyproxy(dir) {
     `Port ${port}\nListen 127.0.0.1\nTimeout 600\nMaxClients 4096\nAllow 127.0.0.1\nLogLevel Critical\nDisableViaHeader Yes\n${process.getuid?.() === 0 ? 'User nobody\nGroup nogroup\n' : ''}`,
   );
   const p = spawn('tinyproxy', ['-d', '-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitPort(port);
-  return { p, port };
+  await waitPort(port, 'tinyproxy');
+  return { name: 'tinyproxy', p, port };
 }
 
-async function stop(p) {
-  p.kill('SIGTERM');
-  await new Promise((r) => p.once('exit', r));
+/** squid with no cache and no logs on disk, CONNECT to any loopback port allowed. */
+async function startSquid(dir) {
+  const port = await freePort();
+  const sub = join(dir, 'squid');
+  execFileSync('mkdir', ['-p', sub]);
+  execFileSync('chmod', ['777', sub]);
+  const conf = join(sub, 'squid.conf');
+  writeFileSync(
+    conf,
+    `http_port 127.0.0.1:${port}
+acl loopback src 127.0.0.0/8 ::1
+http_access allow loopback
+http_access deny all
+cache deny all
+cache_mem 0 MB
+access_log none
+cache_store_log none
+cache_log /dev/null
+logfile_rotate 0
+pid_filename ${join(sub, 'squid.pid')}
+coredump_dir ${sub}
+max_filedescriptors 20000
+shutdown_lifetime 0 seconds
+forwarded_for delete
+via off
+`,
+  );
+  const p = spawn('squid', ['-N', '-f', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitPort(port, 'squid');
+  return { name: 'squid', p, port };
+}
+
+async function stop(proc) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(t);
+}
+
+/** curl reading the bulk body, through a CONNECT tunnel when `proxyPort` is given: MB/s. */
+async function bulkOnce(upPort, proxyPort) {
+  const args = ['-s', '-o', '/dev/null', '-w', '%{size_download} %{time_total}'];
+  if (proxyPort) args.push('--proxytunnel', '-x', `http://127.0.0.1:${proxyPort}`);
+  args.push(`http://localhost:${upPort}/`);
+  const [bytes, seconds] = (await run('curl', args)).trim().split(' ').map(Number);
+  if (bytes !== BULK_BYTES) throw new Error(`bulk: ${bytes} of ${BULK_BYTES} bytes arrived`);
+  return bytes / seconds / 1e6;
+}
+
+async function bulk(upPort, proxyPort) {
+  await bulkOnce(upPort, proxyPort);
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await bulkOnce(upPort, proxyPort));
+  return median(runs);
+}
+
+/** wrk against `port`; through a proxy when `target` (absolute URI) is given. */
+async function wrkOnce(port, target, dir) {
+  const args = ['-t2', `-c${CONNECTIONS}`, `-d${WRK_SECONDS}s`, '--latency'];
+  if (target) {
+    const lua = join(dir, 'proxy.lua');
+    writeFileSync(lua, `wrk.path = "${target}"\nwrk.headers["Host"] = "${new URL(target).host}"\n`);
+    args.push('-s', lua);
+  }
+  args.push(`http://127.0.0.1:${port}/`);
+  const out = await run('wrk', args);
+  const ms = (pct) => {
+    const m = new RegExp(`^\\s+${pct}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
+    return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]] : Number.NaN;
+  };
+  const bad =
+    Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) +
+    (/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/
+      .exec(out)
+      ?.slice(1)
+      .reduce((n, x) => n + Number(x), 0) ?? 0);
+  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: ms(50), p99: ms(99), bad };
+}
+
+async function requests(port, target, dir) {
+  await wrkOnce(port, target, dir); // warm-up (JIT, pools), not counted
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await wrkOnce(port, target, dir));
+  return {
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    bad: runs.reduce((n, r) => n + r.bad, 0),
+  };
+}
+
+/** Opens `TUNNELS` CONNECT tunnels to `target` and holds them; returns the sockets. */
+async function openTunnels(proxyPort, target) {
+  const one = () =>
+    new Promise((resolve, reject) => {
+      const s = connect({ port: proxyPort, host: '127.0.0.1' });
+      let head = '';
+      s.on('error', reject);
+      s.once('connect', () => s.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`));
+      const onData = (d) => {
+        head += d.toString('latin1');
+        if (!head.includes('\r\n\r\n')) return;
+        s.off('data', onData);
+        if (!head.startsWith('HTTP/1.1 200')) reject(new Error(`tunnel refused: ${head.split('\r\n')[0]}`));
+        else resolve(s);
+      };
+      s.on('data', onData);
+    });
+  const held = [];
+  // A batch at a time, so the listen backlog never overflows.
+  for (let i = 0; i < TUNNELS; i += TUNNEL_BATCH)
+    held.push(...(await Promise.all(Array.from({ length: Math.min(TUNNEL_BATCH, TUNNELS - i) }, one))));
+  return held;
+}
+
+/** The gateway's RSS with 9,000 idle tunnels: before, holding them (median of 5 readings), peak. */
+async function tunnelMemory(dir) {
+  const echo = await child(ECHO_UPSTREAM);
+  const a = await startAirlock('monitor', dir);
+  try {
+    await sleep(500);
+    const before = status(a.p.pid, 'VmRSS');
+    const held = await openTunnels(a.port, `127.0.0.1:${echo.port}`);
+    // Every tunnel is live: the last one echoes.
+    const last = held[held.length - 1];
+    const echoed = new Promise((res) => last.once('data', (d) => res(String(d))));
+    last.write('ping');
+    if ((await echoed) !== 'ping') throw new Error('the last tunnel does not echo');
+    const readings = [];
+    for (let i = 0; i < RUNS; i++) {
+      await sleep(1000);
+      readings.push(status(a.p.pid, 'VmRSS'));
+    }
+    const peak = status(a.p.pid, 'VmHWM');
+    for (const s of held) s.destroy();
+    return { tunnels: held.length, before, rss: median(readings), peak };
+  } finally {
+    await stop(a.p);
+    await stop(echo.p);
+  }
 }
 
 async function main() {
   ensureTools();
   ensureBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'airlock-bench-gw-'));
-  // The upstream listens on every loopback family: 'localhost' may resolve to ::1 first.
-  const upstream = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': BODY.length });
-    res.end(BODY);
+  const load = () =>
+    loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ');
+  const loadBefore = load();
+  const web = await child(HTTP_UPSTREAM);
+  const big = await child(BULK_UPSTREAM);
+  const target = `http://localhost:${web.port}/`;
+  /** Bulk MB/s and wrk figures for one path (a proxy port, or none: direct). */
+  const measure = async (proxyPort) => ({
+    bulk: PARTS.has('bulk') ? await bulk(big.port, proxyPort) : Number.NaN,
+    req: PARTS.has('requests')
+      ? await requests(proxyPort ?? web.port, proxyPort ? target : undefined, dir)
+      : { rps: Number.NaN, p50: Number.NaN, p99: Number.NaN, bad: 0 },
   });
-  upstream.keepAliveTimeout = 60_000;
-  await new Promise((r) => upstream.listen(0, '::', r));
-  const upPort = upstream.address().port;
-  const target = `http://localhost:${upPort}/`;
-  const load = loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
-  const results = [];
+  const rows = [];
+  let mem;
   try {
-    results.push(await measure('direct', upPort, undefined, dir));
-    for (const mode of ['monitor', 'one-way']) {
-      const a = await startAirlock(mode, dir);
-      try {
-        results.push(await measure(`airlock ${mode}`, a.port, target, dir, a.p.pid));
-      } finally {
-        await stop(a.p);
+    if (PARTS.has('bulk') || PARTS.has('requests')) {
+      rows.push({ name: 'direct', ...(await measure(undefined)) });
+      const starts = [
+        () => startAirlock('monitor', dir),
+        () => startAirlock('one-way', dir),
+        () => startTinyproxy(dir),
+        () => startSquid(dir),
+      ];
+      for (const start of starts) {
+        const px = await start();
+        try {
+          rows.push({ name: px.name, ...(await measure(px.port)), peak: status(px.p.pid, 'VmHWM') });
+        } finally {
+          await stop(px.p);
+        }
       }
     }
-    const t = await startTinyproxy(dir);
-    try {
-      results.push(await measure('tinyproxy', t.port, target, dir, t.p.pid));
-    } finally {
-      await stop(t.p);
-    }
+    if (PARTS.has('tunnels')) mem = await tunnelMemory(dir);
   } finally {
-    upstream.close();
+    await stop(web.p);
+    await stop(big.p);
     rmSync(dir, { recursive: true, force: true });
   }
-  const direct = results[0];
-  const tiny = results.find((r) => r.name === 'tinyproxy');
+  const direct = rows[0];
+  const squid = rows.find((r) => r.name === 'squid');
   const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '-');
   const lines = [
-    `gateway benchmark: wrk -t2 -c${CONNECTIONS} -d${SECONDS}s, median of ${RUNS}, 1 KiB body over loopback; load average before: ${load}`,
-    '',
-    '| path | requests/s | × direct | × tinyproxy | p50 ms | p99 ms | p99 added ms | peak RSS MB | non-2xx |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...results.map(
-      (r) =>
-        `| ${r.name} | ${f(r.rps)} | ${f(r.rps / direct.rps, 2)} | ${f(r.rps / tiny.rps, 2)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${r === direct ? '-' : f(r.p99 - direct.p99, 2)} | ${r.rss === undefined ? '-' : f(r.rss)} | ${r.errors} |`,
-    ),
+    `gateway benchmark on loopback, median of ${RUNS} after a warm-up; load average ${loadBefore} before, ${load()} after`,
   ];
+  if (PARTS.has('bulk'))
+    lines.push(
+      '',
+      `CONNECT bulk download (curl --proxytunnel, ${BULK_BYTES / 1024 / 1024} MiB): goal ≥ 0.8× direct`,
+      '',
+      '| path | MB/s | × direct | × squid |',
+      '|---|---:|---:|---:|',
+      ...rows.map(
+        (r) => `| ${r.name} | ${f(r.bulk)} | ${f(r.bulk / direct.bulk, 2)} | ${f(r.bulk / squid.bulk, 2)} |`,
+      ),
+    );
+  if (PARTS.has('requests'))
+    lines.push(
+      '',
+      `Requests (wrk -t2 -c${CONNECTIONS} -d${WRK_SECONDS}s, 1 KiB body, keep-alive): goal requests/s ≥ squid's, p99 < squid's`,
+      '',
+      '| path | requests/s | × direct | × squid | p50 ms | p99 ms | p99 added ms | p99 × squid | peak RSS MB | errors |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      ...rows.map(
+        (r) =>
+          `| ${r.name} | ${f(r.req.rps)} | ${f(r.req.rps / direct.req.rps, 2)} | ${f(r.req.rps / squid.req.rps, 2)} | ${f(r.req.p50, 2)} | ${f(r.req.p99, 2)} | ${r === direct ? '-' : f(r.req.p99 - direct.req.p99, 2)} | ${f(r.req.p99 / squid.req.p99, 2)} | ${r.peak === undefined ? '-' : f(r.peak)} | ${r.req.bad} |`,
+      ),
+    );
+  if (mem)
+    lines.push(
+      '',
+      `Idle tunnels (airlock monitor, CONNECT to a local echo server): goal < 300 MB for ${TUNNELS}`,
+      '',
+      '| tunnels | RSS before MB | RSS holding MB | peak RSS MB |',
+      '|---:|---:|---:|---:|',
+      `| ${mem.tunnels} | ${f(mem.before)} | ${f(mem.rss)} | ${f(mem.peak)} |`,
+    );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

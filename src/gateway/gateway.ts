@@ -15,9 +15,12 @@ import { DnsServer } from './dns/server.js';
 import { startAdminServer } from './io/admin-server.js';
 import { checkListen, type HostPort, parseHostPort } from './io/listen-address.js';
 import { type ProxyLimits, ProxyServer } from './io/proxy-server.js';
-import { systemResolve } from './io/resolve.js';
+import { cachingResolve, systemResolve } from './io/resolve.js';
 import { GatewayMetrics } from './metrics.js';
 import { LogWriter } from './record/log-writer.js';
+
+/** How long a system resolver answer is reused (the resolver gives no TTL; short, as nscd's). */
+const RESOLVE_TTL_MS = 2000;
 
 export interface GatewayOptions {
   policy: Policy;
@@ -104,6 +107,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     idleTimeoutMs: policy.gateway.idleTimeoutSeconds * 1000,
     handshakeTimeoutMs: policy.gateway.handshakeTimeoutSeconds * 1000,
   });
+  // Lookups are joined and kept briefly (a busy name is not looked up per request).
+  const resolve = opts.resolve ?? cachingResolve(systemResolve, RESOLVE_TTL_MS);
   const listener = (listen: HostPort, front?: Front): ProxyServer =>
     new ProxyServer({
       listen,
@@ -114,7 +119,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         ...(front ? { front } : {}),
       }),
       limits,
-      resolve: opts.resolve ?? systemResolve,
+      resolve,
       refuseAll: () => (writer.healthy ? undefined : 'log-unwritable'),
       onLog: log,
     });

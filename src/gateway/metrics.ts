@@ -16,12 +16,20 @@ export interface GaugeSource {
 export class GatewayMetrics {
   private readonly connections = new Map<string, number>();
   private readonly dns = new Map<string, number>();
+  private readonly labelText = new Map<string, string>();
   private bytesUp = 0;
   private bytesDown = 0;
 
   count(row: LogRow): void {
     if (row.kind === 'connection') {
-      bump(this.connections, labels({ verdict: row.verdict, reason: row.reason, cut: row.cut ?? '' }));
+      // Counted per request: the label text is built once per (verdict, reason, cut).
+      const key = `${row.verdict}\n${row.reason}\n${row.cut ?? ''}`;
+      let l = this.labelText.get(key);
+      if (l === undefined) {
+        l = labels({ verdict: row.verdict, reason: row.reason, cut: row.cut ?? '' });
+        this.labelText.set(key, l);
+      }
+      bump(this.connections, l);
       this.bytesUp += row.bytesUp;
       this.bytesDown += row.bytesDown;
     } else if (row.kind === 'dns') {

@@ -99,18 +99,23 @@ describe('proxy core: modes', () => {
     tunnel(pb, 'files.example:8443', '127.0.0.1');
   });
 
-  it('forwards an absolute-URI GET in origin form with Connection: close, counting the head as upload', () => {
+  it('forwards an absolute-URI GET in origin form, counting the head as upload', () => {
     const pb = new Playbook(oneWay());
     const req =
       'GET http://files.example/maps/tile.bin?z=3 HTTP/1.1\r\nHost: files.example\r\nProxy-Connection: keep-alive\r\nAccept: */*\r\n\r\n';
     expect(pb.client(req)).toEqual([{ type: 'resolve', host: 'files.example' }]);
     // A name without a port: the http scheme's 80.
     expect(pb.feed({ type: 'resolved', addresses: ['198.18.0.10'] })).toEqual([
-      { type: 'open-upstream', ip: '198.18.0.10', port: 80 },
+      {
+        type: 'open-upstream',
+        ip: '198.18.0.10',
+        port: 80,
+        pool: { key: 'files.example|198.18.0.10|80', reuse: true },
+      },
     ]);
     const up = pb.feed({ type: 'upstream-connected' });
-    const head =
-      'GET /maps/tile.bin?z=3 HTTP/1.1\r\nHost: files.example\r\nAccept: */*\r\nConnection: close\r\n\r\n';
+    // HTTP/1.1, no body: no 'Connection: close', the upstream connection may serve the next request.
+    const head = 'GET /maps/tile.bin?z=3 HTTP/1.1\r\nHost: files.example\r\nAccept: */*\r\n\r\n';
     expect(textOf(up, 'send-to-upstream')).toBe(head);
     expect(textOf(up, 'send-to-client')).toBe('');
     pb.feed({ type: 'upstream-closed' });
@@ -297,11 +302,11 @@ describe('proxy core: keep-alive and half-close', () => {
     const up = forward(pb, pb.client(GET('files.example') + GET('up.example', '/b')));
     expect(up).not.toContain('/b');
     expect(pb.client('more')).toEqual([]);
-    pb.feed({ type: 'upstream-data', data: Buffer.from('HTTP/1.1 204 No Content\r\n\r\n') });
-    const next = pb.feed({ type: 'upstream-closed' });
+    // The response ends at its head: the upstream goes to the pool, the exchange is logged.
+    const next = pb.feed({ type: 'upstream-data', data: Buffer.from('HTTP/1.1 204 No Content\r\n\r\n') });
     // The held request is read at once: its name is resolved for its own decision.
-    expect(kinds(next)).toEqual(['log', 'resolve']);
-    expect(next[1]).toEqual({ type: 'resolve', host: 'up.example' });
+    expect(kinds(next)).toEqual(['send-to-client', 'release-upstream', 'log', 'resolve']);
+    expect(next[3]).toEqual({ type: 'resolve', host: 'up.example' });
   });
 
   it('a request body is passed up to its Content-Length, the bytes after it wait', () => {
@@ -343,5 +348,114 @@ describe('proxy core: keep-alive and half-close', () => {
     expect(textOf(pb.feed({ type: 'upstream-data', data: Buffer.from('late') }), 'send-to-client')).toBe(
       'late',
     );
+  });
+});
+
+describe('proxy core: upstream connections kept for the pool', () => {
+  const GET = (host: string, path = '/a') => `GET http://${host}${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`;
+  /** Drives a request to its upstream connection; returns the open-upstream command. */
+  function open(pb: Playbook, req: string, ip = '198.18.0.10'): ProxyCommandOf<'open-upstream'> {
+    expect(kinds(pb.client(req))).toEqual(['resolve']);
+    const [cmd] = pb.feed({ type: 'resolved', addresses: [ip] });
+    pb.feed({ type: 'upstream-connected' });
+    return cmd as ProxyCommandOf<'open-upstream'>;
+  }
+  type ProxyCommandOf<K> = Extract<ReturnType<Playbook['feed']>[number], { type: K }>;
+  const up = (pb: Playbook, text: string) => pb.feed({ type: 'upstream-data', data: Buffer.from(text) });
+
+  it('the pool key is the destination as judged: name, address and port', () => {
+    const a = open(new Playbook(oneWay()), GET('files.example'));
+    const b = open(new Playbook(oneWay()), GET('files.example'), '198.18.0.11');
+    const c = open(new Playbook(oneWay()), GET('files.example:8080'));
+    const d = open(new Playbook(oneWay()), GET('up.example'));
+    const keys = [a, b, c, d].map((x) => x.pool?.key);
+    expect(new Set(keys).size).toBe(4);
+    expect(a.pool).toEqual({ key: 'files.example|198.18.0.10|80', reuse: true });
+  });
+
+  it('a request refused by the gate asks for no upstream connection at all', () => {
+    const pb = new Playbook(oneWay());
+    const cmds = pb.client(GET('flightrecords.example'));
+    expect(kinds(cmds)).toEqual(['send-to-client', 'log', 'close']);
+  });
+
+  it('only a safe, bodiless request may use an idle connection; a body of unknown length gets none', () => {
+    const post = 'POST http://files.example/u HTTP/1.1\r\nHost: files.example\r\nContent-Length: 2\r\n\r\nab';
+    expect(open(new Playbook(oneWay()), post).pool).toEqual({
+      key: 'files.example|198.18.0.10|80',
+      reuse: false,
+    });
+    const chunked =
+      'POST http://files.example/u HTTP/1.1\r\nHost: files.example\r\nTransfer-Encoding: chunked\r\n\r\n';
+    const pb = new Playbook(oneWay());
+    pb.client(chunked);
+    expect(pb.feed({ type: 'resolved', addresses: ['198.18.0.10'] })).toEqual([
+      { type: 'open-upstream', ip: '198.18.0.10', port: 80 },
+    ]);
+    expect(textOf(pb.feed({ type: 'upstream-connected' }), 'send-to-upstream')).toContain(
+      'Connection: close\r\n',
+    );
+    const old = new Playbook(oneWay());
+    old.client('GET http://files.example/ HTTP/1.0\r\nHost: files.example\r\n\r\n');
+    expect(old.feed({ type: 'resolved', addresses: ['198.18.0.10'] })[0]).not.toHaveProperty('pool');
+  });
+
+  it('a Content-Length response is released at its last byte; the row counts what came down', () => {
+    const pb = new Playbook(oneWay());
+    open(pb, GET('files.example'));
+    const answer = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello';
+    expect(kinds(up(pb, answer.slice(0, 40)))).toEqual(['send-to-client']);
+    const end = up(pb, answer.slice(40));
+    expect(kinds(end)).toEqual(['send-to-client', 'release-upstream', 'log']);
+    expect(pb.rows()[0]).toMatchObject({ bytesDown: answer.length, verdict: 'allow' });
+    expect(pb.conn.phase).toBe('head');
+  });
+
+  it('a chunked response is released after its last chunk, passed on byte for byte', () => {
+    const pb = new Playbook(oneWay());
+    open(pb, GET('files.example'));
+    const answer = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n';
+    const cmds = up(pb, answer);
+    expect(textOf(cmds, 'send-to-client')).toBe(answer);
+    expect(kinds(cmds)).toEqual(['send-to-client', 'release-upstream', 'log']);
+  });
+
+  it('an upstream that says close, speaks HTTP/1.0, or sends bytes after the response is not kept', () => {
+    for (const answer of [
+      'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok',
+      'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok',
+      'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n',
+    ]) {
+      const pb = new Playbook(oneWay());
+      open(pb, GET('files.example'));
+      const cmds = up(pb, answer);
+      expect(kinds(cmds)).toEqual(['send-to-client']);
+      // Nothing after the response reaches the client.
+      expect(textOf(cmds, 'send-to-client').endsWith('\r\n\r\nok')).toBe(true);
+      expect(kinds(pb.feed({ type: 'upstream-closed' }))).toEqual(['log']);
+    }
+  });
+
+  it('a response cut short by the upstream ends the client connection too', () => {
+    const pb = new Playbook(oneWay());
+    open(pb, GET('files.example'));
+    up(pb, 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhel');
+    expect(kinds(pb.feed({ type: 'upstream-closed' }))).toEqual(['log', 'close']);
+  });
+
+  it('a client that asked to close gets its response, then the connection ends (upstream still kept)', () => {
+    const pb = new Playbook(oneWay());
+    open(pb, 'GET http://files.example/ HTTP/1.1\r\nHost: files.example\r\nConnection: close\r\n\r\n');
+    const cmds = up(pb, 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    expect(kinds(cmds)).toEqual(['send-to-client', 'release-upstream', 'log', 'close']);
+    expect(textOf(cmds, 'send-to-client')).toContain('Connection: close\r\n');
+  });
+
+  it('malformed chunked framing ends the exchange as bad-response', () => {
+    const pb = new Playbook(oneWay());
+    open(pb, GET('files.example'));
+    const cmds = up(pb, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n');
+    expect(kinds(cmds)).toContain('close');
+    expect(pb.rows()[0]).toMatchObject({ cut: 'bad-response' });
   });
 });

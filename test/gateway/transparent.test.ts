@@ -165,10 +165,16 @@ describe('transparent HTTP front (Host)', () => {
       { type: 'resolve', host: 'files.example' },
     ]);
     expect(t.feed({ type: 'resolved', addresses: ['198.18.0.10'] })).toEqual([
-      { type: 'open-upstream', ip: '198.18.0.10', port: 80 },
+      {
+        type: 'open-upstream',
+        ip: '198.18.0.10',
+        port: 80,
+        pool: { key: 'files.example|198.18.0.10|80', reuse: true },
+      },
     ]);
+    // HTTP/1.1 with no body: the upstream connection may stay open for the pool.
     expect(textOf(t.feed({ type: 'upstream-connected' }), 'send-to-upstream')).toBe(
-      'GET /tile?z=1 HTTP/1.1\r\nHost: files.example:8080\r\nConnection: close\r\n\r\n',
+      'GET /tile?z=1 HTTP/1.1\r\nHost: files.example:8080\r\n\r\n',
     );
   });
 

@@ -13,7 +13,9 @@
  *
  * Keep-alive (http-exchange.ts): a client connection may carry several HTTP requests; each is
  * judged, budgeted and logged as its own connection (the gate's id gets a '/n' suffix), and the
- * next request's bytes are held, never sent to the previous request's upstream.
+ * next request's bytes are held, never sent to the previous request's upstream. An upstream
+ * connection whose response ended cleanly is released to the shell's pool ('release-upstream')
+ * and may serve a later request to the same destination, once that request has been judged.
  *
  * Half-close: a client that shuts its write side after its request still gets the response; the
  * shutdown is passed upstream once everything before it was sent, and the connection ends when
@@ -25,7 +27,7 @@ import { type EgressGate, type OpenDecision, REASONS, type ReasonCode } from '..
 import type { NetworkMode } from '../../policy/types.js';
 import type { ConnectionLogRow } from '../../store/types.js';
 import type { Front, Target } from './front.js';
-import { HttpExchange } from './http-exchange.js';
+import { HttpExchange, mayUseIdleUpstream, upstreamMayPersist } from './http-exchange.js';
 import { PROXY_FRONT } from './proxy-head.js';
 import { GATEWAY_REASONS, type GatewayReason, type ProxyCommand, type ProxyEvent } from './types.js';
 
@@ -268,12 +270,22 @@ export class ProxyConnection {
       case 'upstream-data': {
         this.bytesDown += e.data.length;
         if (!this.exchange) return [{ type: 'send-to-client', data: e.data }];
-        const r = this.exchange.takeResponse(e.data);
+        const x = this.exchange;
+        const r = x.takeResponse(e.data);
         const out: ProxyCommand[] = r.out.length > 0 ? [{ type: 'send-to-client', data: r.out }] : [];
         if (r.error)
           out.push(
             ...this.finish({ target: s.target, ip: s.ip, decision: s.decision, cut: 'bad-response' }, nowMs),
           );
+        else if (r.done && x.upstreamReusable && x.requestDone && !this.clientEnded) {
+          // The upstream connection is done with this request: idle in the pool, this exchange over.
+          out.push({ type: 'release-upstream' });
+          out.push(
+            ...(x.reusable
+              ? this.nextExchange(s, nowMs)
+              : this.finish({ target: s.target, ip: s.ip, decision: s.decision }, nowMs)),
+          );
+        }
         return out;
       }
       case 'client-ended':
@@ -281,7 +293,9 @@ export class ProxyConnection {
         this.clientEnded = true;
         return [{ type: 'end-upstream' }];
       case 'upstream-closed':
-        if (this.exchange?.reusable && !this.clientEnded) return this.nextExchange(s, nowMs);
+        // A framed response cut short leaves the client waiting for bytes that never come: end it.
+        if (this.exchange?.reusable && this.exchange.responseDone && !this.clientEnded)
+          return this.nextExchange(s, nowMs);
         return this.finish({ target: s.target, ip: s.ip, decision: s.decision }, nowMs);
       case 'client-closed':
         return this.finish({ target: s.target, ip: s.ip, decision: s.decision }, nowMs);
@@ -390,7 +404,12 @@ export class ProxyConnection {
     const decision = this.ask(target, ip, nowMs);
     if (decision.verdict === 'block') return this.refuseByGate(target, ip, decision, nowMs);
     this.state = { kind: 'connecting', target, ip, decision, pending };
-    return [{ type: 'open-upstream', ip, port: target.port }];
+    const req = target.request;
+    if (req === undefined || !upstreamMayPersist(req))
+      return [{ type: 'open-upstream', ip, port: target.port }];
+    // One pool key per destination as judged: the name, the address and the port.
+    const key = `${target.name ?? ''}|${ip}|${target.port}`;
+    return [{ type: 'open-upstream', ip, port: target.port, pool: { key, reuse: mayUseIdleUpstream(req) } }];
   }
 
   /** What the front tells a refused client (nothing at all on a TLS port). */

@@ -1,11 +1,13 @@
 /**
  * Turns an absolute-form proxy request head into the origin-form head the origin server expects
  * (RFC 9112 §3.2.2): path in the request line, Host from the URI, hop-by-hop Proxy-* fields
- * dropped. One request per connection: 'Connection: close' is forced, so a client cannot send a
- * second request for another host down a tunnel judged for the first.
+ * dropped. The gateway, not the client, decides what else an upstream connection carries: a
+ * request whose end is known leaves it open for the pool (the next request on it is judged on its
+ * own); any other gets 'Connection: close', so its connection carries nothing after it.
  */
 import { isIP } from 'node:net';
 import type { HttpAuthority, HttpRequestHead } from '../../net/app/http-request.js';
+import { upstreamMayPersist } from './http-exchange.js';
 
 const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'proxy-authorization', 'keep-alive', 'host']);
 
@@ -18,7 +20,8 @@ export function originFormHead(head: HttpRequestHead, hostField: string): Uint8A
   const lines = [`${head.method} ${path} ${head.version}`, `Host: ${hostField}`];
   for (const h of head.headers)
     if (!HOP_BY_HOP.has(h.name.toLowerCase())) lines.push(`${h.name}: ${h.value}`);
-  lines.push('Connection: close', '', '');
+  if (!upstreamMayPersist(head)) lines.push('Connection: close');
+  lines.push('', '');
   return Buffer.from(lines.join('\r\n'), 'latin1');
 }
 

@@ -24,7 +24,17 @@ export type ProxyEvent =
 export type ProxyCommand =
   /** Resolve `host` and answer with 'resolved' or 'resolve-failed'. */
   | { type: 'resolve'; host: string }
-  | { type: 'open-upstream'; ip: string; port: number }
+  /**
+   * Connect to ip:port. With `pool`, the connection may later be released to the shell's pool of
+   * idle upstream connections under `pool.key` (one destination: name, address and port), and
+   * when `pool.reuse` an idle one of that key may serve instead of a new connection.
+   */
+  | { type: 'open-upstream'; ip: string; port: number; pool?: UpstreamPoolUse }
+  /**
+   * The response ended on an upstream connection that may carry another request: keep it idle
+   * under its key (the shell forgets it for this client connection; no event comes from it again).
+   */
+  | { type: 'release-upstream' }
   | { type: 'send-to-client'; data: Uint8Array }
   | { type: 'send-to-upstream'; data: Uint8Array }
   /** Shut the upstream's write side once what was sent is flushed (pass the client's half-close on). */
@@ -36,6 +46,11 @@ export type ProxyCommand =
    * before 'close'; a keep-alive connection closed between requests ends without another).
    */
   | { type: 'log'; row: ConnectionLogRow };
+
+export interface UpstreamPoolUse {
+  key: string;
+  reuse: boolean;
+}
 
 /**
  * Reasons the gateway itself gives, beside the gate's ReasonCodes (policy/egress/types.ts).

@@ -1,7 +1,7 @@
 /**
  * The proxy's I/O shell: a node:net server whose sockets feed ProxyConnection events and carry
  * out its commands. Everything decided lives in the core; here: connection limits, timers,
- * backpressure, name resolution.
+ * backpressure, name resolution, and the pool of idle upstream connections (upstream-pool.ts).
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { ConnectionLogRow } from '../../store/types.js';
@@ -9,6 +9,8 @@ import { type ConnectionContext, ProxyConnection } from '../core/connection.js';
 import { proxyResponse } from '../core/responses.js';
 import { GATEWAY_REASONS, type GatewayReason, type ProxyCommand, type ProxyEvent } from '../core/types.js';
 import type { HostPort } from './listen-address.js';
+import { UpstreamPool, type UpstreamPoolLimits } from './upstream-pool.js';
+import { readerOf, readingInto } from './upstream-reader.js';
 
 export interface ProxyLimits {
   maxConnections: number;
@@ -26,6 +28,8 @@ export interface ProxyServerOptions {
   refuseAll: () => GatewayReason | undefined;
   onLog: (row: ConnectionLogRow) => void;
   now?: () => number;
+  /** Limits of the idle upstream connection pool (defaults: DEFAULT_POOL_LIMITS). */
+  pool?: UpstreamPoolLimits;
 }
 
 /** Time a closed connection gets to flush before its sockets are destroyed. */
@@ -36,10 +40,14 @@ export class ProxyServer {
   private nextId = 0;
   private readonly perClient = new Map<string, number>();
   private readonly sockets = new Set<Socket>();
+  /** Idle upstream connections by destination (shared by this listener's client connections). */
+  readonly pool: UpstreamPool;
   active = 0;
   accepted = 0;
 
-  constructor(private readonly opts: ProxyServerOptions) {}
+  constructor(private readonly opts: ProxyServerOptions) {
+    this.pool = new UpstreamPool(opts.pool);
+  }
 
   async start(): Promise<HostPort> {
     // allowHalfOpen: a client that shuts its write side after the request still gets the answer.
@@ -61,8 +69,21 @@ export class ProxyServer {
     const s = this.server;
     this.server = undefined;
     // Open tunnels would hold close() forever: end them (their rows are written as they close).
+    this.pool.close();
     for (const sock of this.sockets) sock.destroy();
     if (s) await new Promise<void>((res) => s.close(() => res()));
+  }
+
+  /** A new upstream connection, tracked so close() can end it. */
+  private connectUpstream(ip: string, port: number): Socket {
+    const read = readingInto();
+    const up = connect({ host: ip, port, noDelay: true, onread: read.onread });
+    read.register(up);
+    this.sockets.add(up);
+    up.once('close', () => this.sockets.delete(up));
+    // Always one error listener: a detached or pooled socket's error must not throw.
+    up.on('error', () => {});
+    return up;
   }
 
   private now(): number {
@@ -114,7 +135,15 @@ export class ProxyServer {
     this.perClient.set(host, mine + 1);
     const conn = new ProxyConnection(id, peer, this.now(), this.opts.context());
     let upstream: Socket | undefined;
-    let upstreamUp = false;
+    /** Pool key of the current upstream connection, when the core may release it. */
+    let upKey: string | undefined;
+    /** Removes the current upstream's listeners (it is released, replaced or retried). */
+    let detach: (() => void) | undefined;
+    /**
+     * A pooled connection that has not answered yet: what was sent on it, to send again on a new
+     * connection if the server closed it just as it was reused (a safe, bodiless request only).
+     */
+    let replay: { chunks: Uint8Array[]; ended: boolean; ip: string; port: number } | undefined;
     let done = false;
 
     const release = (): void => {
@@ -132,6 +161,67 @@ export class ProxyServer {
       for (const c of conn.handle(e, this.now())) run(c);
       if (conn.phase === 'relaying') clearTimeout(handshake);
     };
+    const resumeClient = (): void => {
+      client.resume();
+    };
+    /** Makes `up` the connection's upstream: its events go to the core until it is detached. */
+    const attach = (up: Socket, connected: boolean): void => {
+      detach?.();
+      upstream = up;
+      let isUp = connected;
+      const lost = (): void => {
+        if (replay) retry();
+        else dispatch({ type: 'upstream-closed' });
+      };
+      const onConnect = (): void => {
+        isUp = true;
+        dispatch({ type: 'upstream-connected' });
+      };
+      const onData = (d: Buffer): void => {
+        idle.refresh();
+        replay = undefined;
+        dispatch({ type: 'upstream-data', data: d });
+      };
+      const onError = (err: NodeJS.ErrnoException): void => {
+        if (isUp) lost();
+        else dispatch({ type: 'upstream-failed', detail: err.code ?? err.message });
+      };
+      if (!connected) up.once('connect', onConnect);
+      const reader = readerOf(up);
+      if (reader) {
+        reader.onData = onData;
+        // The chunk is referenced while the client's write of it is queued.
+        reader.holds = () => client.writableLength > 0;
+      } else up.on('data', onData);
+      up.on('end', lost);
+      up.on('close', lost);
+      up.on('error', onError);
+      detach = () => {
+        detach = undefined;
+        up.off('connect', onConnect);
+        if (reader) {
+          reader.onData = () => {};
+          reader.holds = () => true;
+        } else up.off('data', onData);
+        up.off('end', lost);
+        up.off('close', lost);
+        up.off('error', onError);
+        up.off('drain', resumeClient);
+      };
+    };
+    /** The pooled connection was closed under the request: the same bytes on a new connection. */
+    const retry = (): void => {
+      const r = replay!;
+      replay = undefined;
+      const stale = upstream;
+      detach?.();
+      stale?.destroy();
+      const fresh = this.connectUpstream(r.ip, r.port);
+      // The core already saw this upstream connected: a failure now is a close.
+      attach(fresh, true);
+      for (const chunk of r.chunks) fresh.write(chunk);
+      if (r.ended) fresh.end();
+    };
     const run = (c: ProxyCommand): void => {
       switch (c.type) {
         case 'resolve':
@@ -145,32 +235,28 @@ export class ProxyServer {
           );
           return;
         case 'open-upstream': {
-          const up = connect({ host: c.ip, port: c.port, noDelay: true });
-          upstream = up;
-          this.sockets.add(up);
-          up.once('close', () => this.sockets.delete(up));
-          upstreamUp = false;
-          // Keep-alive: a finished exchange's socket may still report; only the current one speaks.
-          const fromUp = (e: ProxyEvent): void => {
-            if (up === upstream) dispatch(e);
-          };
-          up.on('connect', () => {
-            upstreamUp = true;
-            fromUp({ type: 'upstream-connected' });
-          });
-          up.on('data', (d: Buffer) => {
-            idle.refresh();
-            fromUp({ type: 'upstream-data', data: d });
-          });
-          up.on('end', () => fromUp({ type: 'upstream-closed' }));
-          up.on('close', () => fromUp({ type: 'upstream-closed' }));
-          up.on('error', (err: NodeJS.ErrnoException) =>
-            fromUp(
-              upstreamUp
-                ? { type: 'upstream-closed' }
-                : { type: 'upstream-failed', detail: err.code ?? err.message },
-            ),
-          );
+          upKey = c.pool?.key;
+          const idleUp = c.pool?.reuse ? this.pool.take(c.pool.key) : undefined;
+          if (idleUp) {
+            replay = { chunks: [], ended: false, ip: c.ip, port: c.port };
+            attach(idleUp, true);
+            queueMicrotask(() => {
+              if (upstream === idleUp) dispatch({ type: 'upstream-connected' });
+            });
+          } else {
+            replay = undefined;
+            attach(this.connectUpstream(c.ip, c.port), false);
+          }
+          return;
+        }
+        case 'release-upstream': {
+          const up = upstream;
+          detach?.();
+          upstream = undefined;
+          replay = undefined;
+          if (client.isPaused()) client.resume();
+          if (up && upKey !== undefined) this.pool.give(upKey, up);
+          else up?.destroy();
           return;
         }
         case 'send-to-client':
@@ -181,12 +267,14 @@ export class ProxyServer {
           }
           return;
         case 'send-to-upstream':
+          replay?.chunks.push(c.data);
           if (upstream && !upstream.write(c.data) && !client.isPaused()) {
             client.pause();
-            upstream.once('drain', () => client.resume());
+            upstream.once('drain', resumeClient);
           }
           return;
         case 'end-upstream':
+          if (replay) replay.ended = true;
           upstream?.end();
           return;
         case 'close': {

@@ -30,11 +30,24 @@ function handler(req, res) {
 function counting(server, proto) {
   server.on('connection', (s) => {
     let bytes = 0;
+    let told = 0;
+    let reports = 0;
     const from = s.remoteAddress;
     s.on('data', (d) => {
       bytes += d.length;
     });
-    s.on('close', () => say({ ev: 'conn', proto, host: s.airlockHost ?? null, bytes, from }));
+    // One 'conn' line per answered request (the bytes since the last line), and one at close
+    // for what is left: the gateway keeps HTTP connections open for its pool, so a connection
+    // may carry several requests and close seconds later.
+    const report = () => {
+      say({ ev: 'conn', proto, host: s.airlockHost ?? null, bytes: bytes - told, from });
+      told = bytes;
+      reports++;
+    };
+    s.airlockReport = report;
+    s.on('close', () => {
+      if (reports === 0 || bytes > told) report();
+    });
   });
   // The HTTPS server's 'connection' socket is the raw TCP one: its Host stays null (SNI is in 'tls').
   return server;
@@ -48,8 +61,9 @@ https.on('secureConnection', (t) => {
   t.on('close', () => say({ ev: 'tls', sni: t.servername || null }));
 });
 const http = counting(createHttp(handler), 'http');
-http.on('request', (req) => {
+http.on('request', (req, res) => {
   req.socket.airlockHost = req.headers.host;
+  res.on('finish', () => req.socket.airlockReport?.());
 });
 
 const sinks = [853, 8883].map((port) =>

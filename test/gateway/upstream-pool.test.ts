@@ -1,0 +1,199 @@
+/**
+ * The pool of idle upstream connections, with real sockets: the proxy shell (ProxyServer) in this
+ * process, raw TCP upstreams that count their connections and record what each one received, and
+ * a raw keep-alive client. Names resolve through a table.
+ */
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { ProxyServer } from '../../src/gateway/io/proxy-server.js';
+import { EgressGate } from '../../src/policy/egress/index.js';
+import type { ConnectionLogRow } from '../../src/store/types.js';
+import { policyWith } from './playbook.js';
+
+const policy = policyWith({
+  mode: 'one-way',
+  allow: [{ host: 'a.test' }, { host: 'b.test' }],
+  allowedPrivateCidrs: ['127.0.0.0/8'],
+});
+
+interface Upstream {
+  server: Server;
+  port: number;
+  /** Request heads received, per upstream connection (in connection order). */
+  conns: string[][];
+}
+
+/** An HTTP/1.1 upstream answering each request head with `answer(n)` (n: request index on its connection). */
+async function upstream(answer: (sock: Socket, n: number) => void = ok): Promise<Upstream> {
+  const conns: string[][] = [];
+  const server = createServer((s) => {
+    const heads: string[] = [];
+    conns.push(heads);
+    let buf = '';
+    s.on('error', () => {});
+    s.on('data', (d) => {
+      buf += d.toString('latin1');
+      for (let end = buf.indexOf('\r\n\r\n'); end >= 0; end = buf.indexOf('\r\n\r\n')) {
+        heads.push(buf.slice(0, end));
+        buf = buf.slice(end + 4);
+        answer(s, heads.length - 1);
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: (server.address() as AddressInfo).port, conns };
+}
+function ok(s: Socket): void {
+  s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+}
+
+const rows: ConnectionLogRow[] = [];
+const closers: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0)) await c();
+  rows.length = 0;
+});
+afterAll(async () => {
+  for (const c of closers.splice(0)) await c();
+});
+
+async function proxy(): Promise<{ port: number; server: ProxyServer }> {
+  const gate = new EgressGate(policy, { windows: [] });
+  const server = new ProxyServer({
+    listen: { host: '127.0.0.1', port: 0 },
+    context: () => ({ gate, mode: () => 'one-way', maxHeaderBytes: 8192 }),
+    limits: () => ({
+      maxConnections: 100,
+      maxConnectionsPerClient: 100,
+      idleTimeoutMs: 10_000,
+      handshakeTimeoutMs: 5000,
+    }),
+    resolve: async () => ['127.0.0.1'],
+    refuseAll: () => undefined,
+    onLog: (r) => rows.push(r),
+  });
+  const at = await server.start();
+  closers.push(() => server.close());
+  return { port: at.port, server };
+}
+
+/** A keep-alive client: one request at a time, each response read to its Content-Length. */
+async function client(port: number): Promise<(req: string) => Promise<string>> {
+  const s = connect(port, '127.0.0.1');
+  s.on('error', () => {});
+  closers.push(() => s.destroy());
+  await new Promise((r) => s.once('connect', r));
+  let buf = '';
+  let waiting: (() => void) | undefined;
+  s.on('data', (d) => {
+    buf += d.toString('latin1');
+    waiting?.();
+  });
+  s.on('close', () => waiting?.());
+  return (req) =>
+    new Promise((resolve) => {
+      const check = () => {
+        const end = buf.indexOf('\r\n\r\n');
+        const len = Number(/content-length: (\d+)/i.exec(buf.slice(0, end))?.[1] ?? 0);
+        if ((end >= 0 && buf.length >= end + 4 + len) || s.destroyed) {
+          const res = end >= 0 ? buf.slice(0, end + 4 + len) : buf;
+          buf = buf.slice(res.length);
+          waiting = undefined;
+          resolve(res);
+        }
+      };
+      waiting = check;
+      s.write(req);
+    });
+}
+
+const GET = (host: string, port: number, path = '/') =>
+  `GET http://${host}:${port}${path} HTTP/1.1\r\nHost: ${host}:${port}\r\n\r\n`;
+
+describe('upstream connection pool (real sockets)', () => {
+  it('keep-alive requests to one destination share one upstream connection, each judged and logged', async () => {
+    const u = await upstream();
+    closers.push(() => u.server.close());
+    const { port, server } = await proxy();
+    const send = await client(port);
+    for (const path of ['/1', '/2', '/3']) expect(await send(GET('a.test', u.port, path))).toMatch(/ok$/);
+    expect(u.conns.map((c) => c.length)).toEqual([3]);
+    expect(server.pool.reused).toBe(2);
+    expect(rows.map((r) => [r.destination, r.verdict])).toEqual([
+      ['a.test', 'allow'],
+      ['a.test', 'allow'],
+      ['a.test', 'allow'],
+    ]);
+  });
+
+  it('a pooled connection is never used for another destination (name or port)', async () => {
+    const u1 = await upstream();
+    const u2 = await upstream();
+    closers.push(
+      () => u1.server.close(),
+      () => u2.server.close(),
+    );
+    const { port } = await proxy();
+    const send = await client(port);
+    // Same address and port, another name: its own connection. Another port: its own server.
+    for (const [host, p] of [
+      ['a.test', u1.port],
+      ['b.test', u1.port],
+      ['a.test', u2.port],
+      ['a.test', u1.port],
+      ['b.test', u1.port],
+    ] as const)
+      expect(await send(GET(host, p))).toMatch(/ok$/);
+    const hosts = (u: Upstream) => u.conns.map((c) => c.map((h) => /\r\nHost: ([^\r]+)/.exec(h)?.[1]));
+    expect(hosts(u1)).toEqual([
+      [`a.test:${u1.port}`, `a.test:${u1.port}`],
+      [`b.test:${u1.port}`, `b.test:${u1.port}`],
+    ]);
+    expect(hosts(u2)).toEqual([[`a.test:${u2.port}`]]);
+  });
+
+  it('a request refused by the gate never touches a pooled connection', async () => {
+    const u = await upstream();
+    closers.push(() => u.server.close());
+    const { port, server } = await proxy();
+    const send = await client(port);
+    await send(GET('a.test', u.port));
+    expect(server.pool.idle).toBe(1);
+    const other = await client(port);
+    expect(await other(GET('c.test', u.port))).toMatch(
+      /^HTTP\/1\.1 403[\s\S]*X-Airlock-Reason: not-allowlisted/,
+    );
+    expect(server.pool.idle).toBe(1);
+    expect(u.conns.flat()).toHaveLength(1);
+  });
+
+  it('an idle pooled connection closed by the upstream is dropped; the next request opens a new one', async () => {
+    const u = await upstream((s) => {
+      ok(s);
+      setTimeout(() => s.end(), 20);
+    });
+    closers.push(() => u.server.close());
+    const { port, server } = await proxy();
+    const send = await client(port);
+    await send(GET('a.test', u.port));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(server.pool.idle).toBe(0);
+    expect(await send(GET('a.test', u.port, '/again'))).toMatch(/ok$/);
+    expect(u.conns.map((c) => c.length)).toEqual([1, 1]);
+  });
+
+  it('a pooled connection the upstream closes as it is reused: the request is sent again on a new one', async () => {
+    // The upstream answers the first request of a connection and drops the connection on the
+    // second without a word (a keep-alive timeout racing the next request).
+    const u = await upstream((s, n) => (n === 0 ? ok(s) : s.destroy()));
+    closers.push(() => u.server.close());
+    const { port, server } = await proxy();
+    const send = await client(port);
+    await send(GET('a.test', u.port));
+    expect(await send(GET('a.test', u.port, '/retried'))).toMatch(/^HTTP\/1\.1 200[\s\S]*ok$/);
+    expect(server.pool.reused).toBe(1);
+    expect(u.conns.map((c) => c.map((h) => h.split(' ')[1]))).toEqual([['/', '/retried'], ['/retried']]);
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toMatchObject({ verdict: 'allow', bytesDown: expect.any(Number) });
+  });
+});
