@@ -251,11 +251,16 @@ export class Journal {
 
 /** Write `data` to `path` atomically: temp name in the same folder, fsync, rename. */
 export function writeAtomic(path: string, data: string | Uint8Array): void {
+  writeAtomicWith(path, (fd) => writeAll(fd, typeof data === 'string' ? Buffer.from(data) : data));
+}
+
+/** `fill` writes the content to an open temp file; then fsync and rename it over `path`. */
+function writeAtomicWith(path: string, fill: (fd: number) => void): void {
   const tmp = `${path}.airlock-${process.pid}.tmp`;
   let fd = -1;
   try {
     fd = openSync(tmp, 'w');
-    writeAll(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fill(fd);
     fsyncSync(fd);
     closeSync(fd);
     fd = -1;
@@ -323,11 +328,7 @@ export function writeManifestStreamed(
       else yield JSON.stringify(earlier.get(k));
     }
   })();
-  const path = join(dir, MANIFEST_NAME);
-  const tmp = `${path}.airlock-${process.pid}.tmp`;
-  let fd = -1;
-  try {
-    fd = openSync(tmp, 'w');
+  writeAtomicWith(join(dir, MANIFEST_NAME), (fd) => {
     let pending = '';
     for (const piece of manifestText(head, lines)) {
       pending += piece;
@@ -337,13 +338,5 @@ export function writeManifestStreamed(
       }
     }
     writeAll(fd, Buffer.from(pending));
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = -1;
-    renameSync(tmp, path);
-  } catch (err) {
-    if (fd >= 0) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  });
 }
