@@ -13,6 +13,7 @@ import type { Front } from './core/front.js';
 import { HTTP_FRONT, TLS_FRONT } from './core/transparent-head.js';
 import { DnsServer } from './dns/server.js';
 import { startAdminServer } from './io/admin-server.js';
+import { ConnectionCounts } from './io/connection-counts.js';
 import { checkListen, type HostPort, parseHostPort } from './io/listen-address.js';
 import { type ProxyLimits, ProxyServer } from './io/proxy-server.js';
 import { cachingResolve, systemResolve } from './io/resolve.js';
@@ -109,9 +110,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   });
   // Lookups are joined and kept briefly (a busy name is not looked up per request).
   const resolve = opts.resolve ?? cachingResolve(systemResolve, RESOLVE_TTL_MS);
+  // The policy's connection limits bound the gateway: all listeners draw on one count.
+  const counts = new ConnectionCounts();
   const listener = (listen: HostPort, front?: Front): ProxyServer =>
     new ProxyServer({
       listen,
+      counts,
       context: () => ({
         gate,
         mode,
@@ -135,7 +139,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   });
   const metricsText = () =>
     metrics.render({
-      activeConnections: proxy.active + (tlsServer?.active ?? 0) + (httpServer?.active ?? 0),
+      activeConnections: counts.active,
       logHealthy: writer.healthy,
       logRowsWritten: writer.rowsWritten,
       logRowsDropped: writer.rowsDropped,

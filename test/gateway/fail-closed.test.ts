@@ -97,4 +97,45 @@ describe('fail closed', () => {
       await store.close();
     }
   });
+
+  it('bounds: the limits count every listener together (proxy + transparent HTTP)', async () => {
+    const policy = policyWith({ mode: 'sealed' });
+    policy.gateway.maxConnectionsPerClient = 2;
+    policy.gateway.handshakeTimeoutSeconds = 1;
+    policy.gateway.transparent = { tls: null, http: '127.0.0.1:0' };
+    const store = new SqliteStore(':memory:', { hmacKey: new Uint8Array(32).fill(5) });
+    const gw = await startGateway({
+      policy,
+      store,
+      anchorPath: join(dir, 'anchor3'),
+      listen: '127.0.0.1:0',
+      dnsListen: '127.0.0.1:0',
+      adminListen: '127.0.0.1:0',
+      say: () => {},
+    });
+    try {
+      const http = gw.transparent.http!.port;
+      // One slow client on each listener holds the client's two slots; a third, on either, is refused.
+      const slow = [exchange(gw.proxy.port, 'CONN'), exchange(http, 'GET / HTTP/1.1\r\nHo')];
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await exchange(http, 'GET / HTTP/1.1\r\nHost: files.example\r\n\r\n')).toMatch(
+        /^HTTP\/1\.1 503 /,
+      );
+      expect(await exchange(gw.proxy.port, 'CONNECT files.example:443 HTTP/1.1\r\n\r\n')).toMatch(
+        /^HTTP\/1\.1 503 [\s\S]*X-Airlock-Reason: connection-limit/,
+      );
+      await Promise.all(slow);
+      await gw.flushLog();
+      const reasons = (await store.logRows()).map((r) => (r.row.kind === 'connection' ? r.row.reason : ''));
+      expect(reasons.sort()).toEqual([
+        'connection-limit',
+        'connection-limit',
+        'handshake-timeout',
+        'handshake-timeout',
+      ]);
+    } finally {
+      await gw.close();
+      await store.close();
+    }
+  });
 });

@@ -8,6 +8,7 @@ import type { ConnectionLogRow } from '../../store/types.js';
 import { type ConnectionContext, ProxyConnection } from '../core/connection.js';
 import { proxyResponse } from '../core/responses.js';
 import { GATEWAY_REASONS, type GatewayReason, type ProxyCommand, type ProxyEvent } from '../core/types.js';
+import { ConnectionCounts } from './connection-counts.js';
 import type { HostPort } from './listen-address.js';
 import { UpstreamPool, type UpstreamPoolLimits } from './upstream-pool.js';
 import { readerOf, readingInto } from './upstream-reader.js';
@@ -30,6 +31,8 @@ export interface ProxyServerOptions {
   now?: () => number;
   /** Limits of the idle upstream connection pool (defaults: DEFAULT_POOL_LIMITS). */
   pool?: UpstreamPoolLimits;
+  /** Connection counts shared with the gateway's other listeners (default: this listener's own). */
+  counts?: ConnectionCounts;
 }
 
 /** Time a closed connection gets to flush before its sockets are destroyed. */
@@ -38,15 +41,20 @@ const CLOSE_GRACE_MS = 5000;
 export class ProxyServer {
   private server: Server | undefined;
   private nextId = 0;
-  private readonly perClient = new Map<string, number>();
+  private readonly counts: ConnectionCounts;
   private readonly sockets = new Set<Socket>();
   /** Idle upstream connections by destination (shared by this listener's client connections). */
   readonly pool: UpstreamPool;
-  active = 0;
   accepted = 0;
 
   constructor(private readonly opts: ProxyServerOptions) {
     this.pool = new UpstreamPool(opts.pool);
+    this.counts = opts.counts ?? new ConnectionCounts();
+  }
+
+  /** Client connections held (by every listener sharing this one's counts). */
+  get active(): number {
+    return this.counts.active;
   }
 
   async start(): Promise<HostPort> {
@@ -98,13 +106,12 @@ export class ProxyServer {
     const peer = `${client.remoteAddress ?? '?'}:${client.remotePort ?? 0}`;
     const host = client.remoteAddress ?? '?';
     const limits = this.opts.limits();
-    const mine = this.perClient.get(host) ?? 0;
     client.on('error', () => {});
     const refusal =
       this.opts.refuseAll() ??
-      (this.active >= limits.maxConnections || mine >= limits.maxConnectionsPerClient
-        ? 'connection-limit'
-        : undefined);
+      (this.counts.take(host, limits.maxConnections, limits.maxConnectionsPerClient)
+        ? undefined
+        : 'connection-limit');
     if (refusal) {
       const now = this.now();
       this.opts.onLog({
@@ -131,8 +138,6 @@ export class ProxyServer {
       setTimeout(() => client.destroy(), CLOSE_GRACE_MS).unref();
       return;
     }
-    this.active++;
-    this.perClient.set(host, mine + 1);
     const conn = new ProxyConnection(id, peer, this.now(), this.opts.context());
     let upstream: Socket | undefined;
     /** Pool key of the current upstream connection, when the core may release it. */
@@ -151,10 +156,7 @@ export class ProxyServer {
       done = true;
       clearTimeout(handshake);
       clearTimeout(idle);
-      this.active--;
-      const n = (this.perClient.get(host) ?? 1) - 1;
-      if (n <= 0) this.perClient.delete(host);
-      else this.perClient.set(host, n);
+      this.counts.give(host);
     };
     const dispatch = (e: ProxyEvent): void => {
       if (conn.closed) return;
