@@ -23,6 +23,7 @@ import { main } from '../../src/cli/main.js';
 import { type RunningGateway, startGateway } from '../../src/gateway/gateway.js';
 import { openRecord } from '../../src/gateway/record/open.js';
 import { loadPolicyFile } from '../../src/policy/load.js';
+import { selfSignedCert } from './self-signed.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-gw-'));
 const policyFile = join(dir, 'airlock.yaml');
@@ -128,29 +129,7 @@ function startFakeResolver(): Promise<number> {
 }
 
 beforeAll(async () => {
-  execFileSync(
-    '/usr/bin/openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=files.test',
-      '-addext',
-      'subjectAltName=DNS:files.test,DNS:flysafe.test',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
+  selfSignedCert(dir, ['files.test', 'flysafe.test']);
   const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
     if (req.url === '/blob') res.writeHead(200, { 'Content-Length': BLOB.length }).end(BLOB);
     else res.writeHead(404).end();

@@ -9,7 +9,7 @@
  * servers' byte and query counts, nft's counters, and `airlock log verify` on the chain.
  * Needs root, iproute2 and nftables (scripts/setup-test-deps.sh installs them).
  */
-import { type ChildProcess, execFileSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { airlock, BIN, ensureBuilt } from '../cli/built.js';
 import { ADDR, netnsUsable, Topology } from './netns/topology.js';
+import { selfSignedCert } from './self-signed.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-netns-'));
 const policyFile = join(dir, 'airlock.yaml');
@@ -106,29 +107,7 @@ beforeAll(async () => {
   if (unusable)
     throw new Error(`network namespaces or nft unusable here (root, iproute2, nftables): ${unusable}`);
   ensureBuilt();
-  execFileSync(
-    '/usr/bin/openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=files.test',
-      '-addext',
-      'subjectAltName=DNS:files.test,DNS:up.test,DNS:elsewhere.test',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
+  selfSignedCert(dir, ['files.test', 'up.test', 'elsewhere.test']);
   writeFileSync(join(dir, 'blob.bin'), BLOB);
   writeFileSync(policyFile, policyYaml('one-way'));
   topo.create();
