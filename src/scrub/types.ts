@@ -15,6 +15,19 @@ export type Decision =
   | { action: 'replace'; value: Value };
 /** Asked by a rewriter for every finding its walk produces (the same findings its reader reports). */
 export type Decide = (f: Finding) => Decision;
+
+/** `decide`, asked once per finding: a rewriter consults one finding from several places. */
+export function memoDecide(decide: Decide): Decide {
+  const cache = new Map<Finding, Decision>();
+  return (f) => {
+    let d = cache.get(f);
+    if (!d) {
+      d = decide(f);
+      cache.set(f, d);
+    }
+    return d;
+  };
+}
 export interface RewriteResult {
   /** The clean file, whole (with `chunks`: their concatenation, made only when read). */
   bytes: Uint8Array;

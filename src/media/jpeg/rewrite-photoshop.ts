@@ -125,6 +125,7 @@ function rewriteIptc(
 /**
  * The new APP13 payload (signature included), or null when nothing in it is kept.
  * `payload` is the segment's data after `header` bytes of signature, at file offset `fileOffset`.
+ * `decide` is the JPEG rewriter's, memoised for the whole file.
  */
 export function rewritePhotoshop(
   signature: Uint8Array,
@@ -136,21 +137,12 @@ export function rewritePhotoshop(
 ): Uint8Array | null {
   const read = new Collector();
   readPhotoshopIrb(payload, fileOffset, path, read);
-  const cache = new Map<Finding, Decision>();
-  const decision = (f: Finding): Decision => {
-    let d = cache.get(f);
-    if (!d) {
-      d = decide(f);
-      cache.set(f, d);
-    }
-    return d;
-  };
   const out: Uint8Array[] = [];
   let iptcChanged = false;
   const list = resources(payload, fileOffset);
   for (const r of list) {
     if (r.id === IPTC) {
-      const iptc = rewriteIptc(r.data, r.at, [...path, 'IPTC'], decision, notes);
+      const iptc = rewriteIptc(r.data, r.at, [...path, 'IPTC'], decide, notes);
       iptcChanged = iptc === null || iptc.length !== r.data.length || !iptc.every((b, i) => b === r.data[i]);
       if (iptc) out.push(resource(r.head, iptc));
       continue;
@@ -163,7 +155,7 @@ export function rewritePhotoshop(
     const inside = read.findings.filter((f) =>
       f.ranges.some((g) => g.offset >= r.at && g.offset + g.length <= r.at + r.data.length),
     );
-    const keep = inside.length > 0 && inside.every((f) => decision(f).action === 'keep');
+    const keep = inside.length > 0 && inside.every((f) => decide(f).action === 'keep');
     if (keep) out.push(resource(r.head, r.data));
   }
   // A digest of IPTC that changed would be stale: readers would flag the mismatch.

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { ChunkSource, concatBytes as concat } from '../../core/bytes.js';
 import { BufferSource, type ByteSource } from '../../core/source.js';
 import type { Finding, Range } from '../../findings/model.js';
-import type { Decide, Decision, RewriteResult, Rewriter } from '../../scrub/types.js';
+import { type Decide, memoDecide, type RewriteResult, type Rewriter } from '../../scrub/types.js';
 import { readTiffStructure } from '../tiff/exif.js';
 import { rewriteTiffStructure } from '../tiff/rewrite.js';
 import { Collector } from '../types.js';
@@ -60,15 +60,7 @@ export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Fi
     findings = read.findings;
   }
   const notes: string[] = [];
-  const cache = new Map<Finding, Decision>();
-  const decision = (f: Finding): Decision => {
-    let d = cache.get(f);
-    if (!d) {
-      d = decide(f);
-      cache.set(f, d);
-    }
-    return d;
-  };
+  const decision = memoDecide(decide);
   const allKept = (list: readonly Finding[]): boolean =>
     list.length > 0 && list.every((f) => decision(f).action === 'keep');
   const inSegment = (seg: Segment): Finding[] =>
@@ -176,7 +168,7 @@ export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Fi
           src.read(payloadAt, payloadLength),
           payloadAt,
           [label],
-          decide,
+          decision,
           notes,
         );
         if (p) emit(marker, p, label);
