@@ -52,7 +52,11 @@ export class GatewayMetrics {
     family('airlock_gateway_bytes_total', 'counter', 'Bytes relayed by ended connections.');
     out.push(`airlock_gateway_bytes_total{direction="up"} ${this.bytesUp}`);
     out.push(`airlock_gateway_bytes_total{direction="down"} ${this.bytesDown}`);
-    family('airlock_gateway_connections_active', 'gauge', 'Client connections open now, all listeners together.');
+    family(
+      'airlock_gateway_connections_active',
+      'gauge',
+      'Client connections open now, all listeners together.',
+    );
     out.push(`airlock_gateway_connections_active ${g.activeConnections}`);
     family(
       'airlock_gateway_log_healthy',
