@@ -11,6 +11,7 @@ import { formatHostPort } from '../gateway/io/listen-address.js';
 import { openRecord } from '../gateway/record/open.js';
 import { nftablesRules } from '../gateway/rules/nftables.js';
 import { EXIT } from '../report/exit-codes.js';
+import { SqliteLogThread } from '../store/sqlite-log-thread.js';
 import { loadPolicy } from './load-policy.js';
 import type { CliContext } from './types.js';
 
@@ -74,10 +75,13 @@ export function registerGateway(program: Command, ctx: CliContext): void {
     .action(async (flags: RunFlags) => {
       const { policy } = loadPolicy(flags.policy);
       const rec = openRecord(policy.store, baseDirOf(flags.policy), { create: true });
+      // Commits, MACs and checkpoints on a thread of their own: off the proxy's event loop.
+      const log = new SqliteLogThread({ path: rec.paths.sqlite, key: rec.hmacKey });
       const gw = await startGateway({
         policy,
         ...(flags.policy ? { policyFile: flags.policy } : {}),
         store: rec.store,
+        log,
         anchorPath: rec.paths.anchor,
         ...(flags.listen ? { listen: flags.listen } : {}),
         ...(flags.dnsListen ? { dnsListen: flags.dnsListen } : {}),
@@ -100,6 +104,7 @@ export function registerGateway(program: Command, ctx: CliContext): void {
       });
       process.off('SIGHUP', onHup);
       await gw.close();
+      await log.close();
       await rec.store.close();
       ctx.setExit(EXIT.OK);
     });

@@ -8,7 +8,8 @@ import type { Server } from 'node:http';
 import { EgressGate } from '../policy/egress/index.js';
 import { loadPolicyFile } from '../policy/load.js';
 import type { Policy } from '../policy/types.js';
-import type { LogRow, Store } from '../store/types.js';
+import { storeSink } from '../store/log-sink.js';
+import type { LogRow, LogSink, Store } from '../store/types.js';
 import type { Front } from './core/front.js';
 import { HTTP_FRONT, TLS_FRONT } from './core/transparent-head.js';
 import { DnsServer } from './dns/server.js';
@@ -28,6 +29,8 @@ export interface GatewayOptions {
   /** Re-read on reload(); without it reload() keeps the current policy. */
   policyFile?: string;
   store: Store;
+  /** Where log rows go; default: `store`, on this thread. The CLI gives SQLite a thread of its own. */
+  log?: LogSink;
   anchorPath: string;
   /** Overrides of the policy's listen addresses (loopback, or an address the policy names). */
   listen?: string;
@@ -75,7 +78,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const gate = new EgressGate(policy, { windows: await opts.store.unlockWindows() });
   const metrics = new GatewayMetrics();
   const reloads = { ok: 0, failed: 0 };
-  const writer = new LogWriter(opts.store, {
+  const writer = new LogWriter(opts.log ?? storeSink(opts.store), {
     groupCommitMs: policy.store.groupCommitMs,
     anchorPath: opts.anchorPath,
     onError: say,

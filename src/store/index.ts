@@ -1,5 +1,5 @@
 /** The event + catalog store: SQLite embedded by default; PostgreSQL for fleets later, same interface. */
-export { canonicalJson, chainMac } from './log-chain.js';
+export { chainMac } from './log-chain.js';
 export { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 export { openSqliteStore, SqliteStore, type SqliteStoreOptions } from './sqlite.js';
 export type {

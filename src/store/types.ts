@@ -73,6 +73,23 @@ export interface ChainedLogRow {
   mac: string;
 }
 
+/** The chain's last row: what the anchor file records. */
+export interface ChainHead {
+  seq: number;
+  mac: string;
+}
+
+/**
+ * Where the gateway's log rows go, a group at a time. One call is one transaction: the rows are
+ * all chained and durable, or none is. Implemented by a store on the caller's thread (storeSink)
+ * and by SQLite on a thread of its own (sqlite-log-thread.ts), which keeps the commits, MACs and
+ * checkpoints off the proxy's event loop.
+ */
+export interface LogSink {
+  /** Appends `rows` in order; the chain's new head, or undefined for an empty batch. */
+  appendBatch(rows: readonly LogRow[]): Promise<ChainHead | undefined>;
+}
+
 export type ChainCheck =
   | { ok: true; rows: number; headMac: string }
   | { ok: false; rows: number; badSeq: number; problem: 'mac-mismatch' | 'seq-gap' | 'head-mismatch' };

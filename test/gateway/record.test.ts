@@ -7,6 +7,7 @@ import { readAnchor } from '../../src/gateway/record/anchor.js';
 import { loadHmacKey } from '../../src/gateway/record/key-file.js';
 import { renderLogCsv, renderLogLine } from '../../src/gateway/record/log-export.js';
 import { LogWriter } from '../../src/gateway/record/log-writer.js';
+import { storeSink } from '../../src/store/log-sink.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { ConnectionLogRow, Store } from '../../src/store/types.js';
 import { T0 } from './playbook.js';
@@ -53,7 +54,7 @@ describe('log writer', () => {
   it('group-commits rows in order, chained, and anchors the head', async () => {
     const store = new SqliteStore(':memory:', { hmacKey: new Uint8Array(32).fill(1) });
     const anchorPath = join(dir, 'anchor1');
-    const w = new LogWriter(store, { groupCommitMs: 10, anchorPath });
+    const w = new LogWriter(storeSink(store), { groupCommitMs: 10, anchorPath });
     for (let i = 0; i < 5; i++) w.append(row(i));
     await w.stop();
     const rows = await store.logRows();
@@ -72,7 +73,7 @@ describe('log writer', () => {
         return real.appendLogs(rs);
       },
     });
-    const w = new LogWriter(store, { groupCommitMs: 10, anchorPath: join(dir, 'anchor-group') });
+    const w = new LogWriter(storeSink(store), { groupCommitMs: 10, anchorPath: join(dir, 'anchor-group') });
     for (let i = 0; i < 300; i++) w.append(row(i));
     await w.flush();
     w.append(row(300));
@@ -92,7 +93,7 @@ describe('log writer', () => {
         broken ? Promise.reject(new Error('disk full')) : real.appendLogs(rs),
     });
     const errors: string[] = [];
-    const w = new LogWriter(store, {
+    const w = new LogWriter(storeSink(store), {
       groupCommitMs: 10,
       anchorPath: join(dir, 'anchor2'),
       onError: (m) => errors.push(m),

@@ -8,7 +8,7 @@
  * until a later flush succeeds. Rows wait (bounded) and are retried in order, so the chain keeps
  * every row it can.
  */
-import type { LogRow, Store } from '../../store/types.js';
+import type { LogRow, LogSink } from '../../store/types.js';
 import { writeAnchor } from './anchor.js';
 
 /** Rows per transaction: bounds one commit's time and memory when a backlog built up. */
@@ -37,7 +37,7 @@ export class LogWriter {
   writeErrors = 0;
 
   constructor(
-    private readonly store: Store,
+    private readonly sink: LogSink,
     private readonly opts: LogWriterOptions,
   ) {}
 
@@ -73,12 +73,11 @@ export class LogWriter {
 
   private async doFlush(): Promise<void> {
     while (this.queue.length > 0) {
-      // One transaction per group (Store.appendLogs): a group is durable whole or not at all.
+      // One transaction per group (LogSink.appendBatch): a group is durable whole or not at all.
       const batch = this.queue.slice(0, MAX_BATCH_ROWS);
       try {
-        const chained = await this.store.appendLogs(batch);
-        const last = chained[chained.length - 1];
-        if (last) this.head = { seq: last.seq, mac: last.mac };
+        const head = await this.sink.appendBatch(batch);
+        if (head) this.head = head;
       } catch (e) {
         this.writeErrors++;
         if (this.healthy) this.opts.onError?.(`event log write failed: ${(e as Error).message}`);

@@ -11,6 +11,8 @@ import { type RecordPaths, recordPaths } from './paths.js';
 export interface OpenRecord {
   store: SqliteStore;
   paths: RecordPaths;
+  /** The event log's HMAC key (a log writer thread opens its own connection with it). */
+  hmacKey: Uint8Array;
 }
 
 /**
@@ -29,7 +31,7 @@ export function openRecord(settings: StorePolicy, baseDir: string, opts: { creat
     throw new AirlockError('AIRLOCK_ERR_USAGE', 'no such store', undefined, paths.sqlite);
   }
   const hmacKey = loadHmacKey(paths.key, { create: opts.create });
-  return { store: new SqliteStore(paths.sqlite, { hmacKey }), paths };
+  return { store: new SqliteStore(paths.sqlite, { hmacKey }), paths, hmacKey };
 }
 
 export interface Verification {

@@ -1,0 +1,35 @@
+/**
+ * The SQLite log writer's thread (sqlite-log-thread.ts starts it): its own connection to the
+ * database appends each batch it is sent as one transaction. SQLite's automatic WAL checkpoints
+ * run on the connection that commits, so they run here too, not on the gateway's event loop.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { AirlockError } from '../core/errors.js';
+import { SqliteStore } from './sqlite.js';
+import type { ThreadReply, ThreadRequest, WorkerData } from './sqlite-log-wire.js';
+import type { LogRow } from './types.js';
+
+const data = workerData as WorkerData;
+const port = parentPort!;
+let store: SqliteStore | undefined;
+
+port.on('message', async (m: ThreadRequest) => {
+  if (m.type === 'close') {
+    await store?.close();
+    store = undefined;
+    port.close();
+    return;
+  }
+  let reply: ThreadReply;
+  try {
+    store ??= new SqliteStore(data.path, { hmacKey: data.key });
+    const chained = await store.appendLogs(JSON.parse(m.rows) as LogRow[]);
+    const last = chained[chained.length - 1];
+    reply = { id: m.id, ...(last ? { head: { seq: last.seq, mac: last.mac } } : {}) };
+  } catch (e) {
+    const err = e instanceof AirlockError ? e : undefined;
+    const file = err?.file ?? data.path;
+    reply = { id: m.id, error: { code: err?.code ?? 'AIRLOCK_ERR_IO', message: (e as Error).message, file } };
+  }
+  port.postMessage(reply);
+});
