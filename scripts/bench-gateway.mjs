@@ -12,7 +12,7 @@
 // apt-get when missing (root). Prints markdown tables. Env: BENCH_GW_BULK_MIB (default 1024);
 // BENCH_GW_PARTS, a comma list of bulk, requests, tunnels (default all three).
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -61,6 +61,36 @@ const run = (cmd, args) =>
       e ? rej(new Error(`${cmd} ${args.join(' ')}: ${e.message} ${stderr}`)) : res(stdout),
     ),
   );
+/**
+ * CPU time (user + system, ms) of `root` and its descendants, every thread included: what a path
+ * costs per request or per GiB, a figure the scheduler's moods (two cores, five busy processes)
+ * move far less than requests/s or p99.
+ */
+function treeCpuMs(root) {
+  const procs = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const s = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      procs.push({ pid: Number(d), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const mine = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of procs)
+      if (!mine.has(p.pid) && mine.has(p.ppid)) {
+        mine.add(p.pid);
+        grew = true;
+      }
+  }
+  return procs.filter((p) => mine.has(p.pid)).reduce((n, p) => n + p.ticks, 0) * (1000 / CLK_TCK);
+}
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
 const status = (pid, field) =>
   Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 
@@ -244,11 +274,14 @@ async function bulkOnce(upPort, proxyPort) {
   return bytes / seconds / 1e6;
 }
 
-async function bulk(upPort, proxyPort) {
+/** Median MB/s, and the proxy's CPU ms per GiB over the measured runs (when `pid` is given). */
+async function bulk(upPort, proxyPort, pid) {
   await bulkOnce(upPort, proxyPort);
   const runs = [];
+  const cpu0 = pid ? treeCpuMs(pid) : 0;
   for (let i = 0; i < RUNS; i++) runs.push(await bulkOnce(upPort, proxyPort));
-  return median(runs);
+  const cpuPerGiB = pid ? (treeCpuMs(pid) - cpu0) / ((RUNS * BULK_BYTES) / 2 ** 30) : Number.NaN;
+  return { mbs: median(runs), cpuPerGiB };
 }
 
 /** wrk against `port`; through a proxy when `target` (absolute URI) is given. */
@@ -271,14 +304,23 @@ async function wrkOnce(port, target, dir) {
       .exec(out)
       ?.slice(1)
       .reduce((n, x) => n + Number(x), 0) ?? 0);
-  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: ms(50), p99: ms(99), bad };
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+    n: Number(/(\d+) requests in/.exec(out)?.[1]),
+    p50: ms(50),
+    p99: ms(99),
+    bad,
+  };
 }
 
-async function requests(port, target, dir) {
+async function requests(port, target, dir, pid) {
   await wrkOnce(port, target, dir); // warm-up (JIT, pools), not counted
   const runs = [];
+  const cpu0 = pid ? treeCpuMs(pid) : 0;
   for (let i = 0; i < RUNS; i++) runs.push(await wrkOnce(port, target, dir));
+  const served = runs.reduce((n, r) => n + r.n, 0);
   return {
+    cpuUsPerRequest: pid ? ((treeCpuMs(pid) - cpu0) * 1000) / served : Number.NaN,
     rps: median(runs.map((r) => r.rps)),
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
@@ -350,11 +392,13 @@ async function main() {
   const big = await child(BULK_UPSTREAM);
   const target = `http://localhost:${web.port}/`;
   /** Bulk MB/s and wrk figures for one path (a proxy port, or none: direct). */
-  const measure = async (proxyPort) => ({
-    bulk: PARTS.has('bulk') ? await bulk(big.port, proxyPort) : Number.NaN,
+  const measure = async (proxyPort, pid) => ({
+    bulk: PARTS.has('bulk')
+      ? await bulk(big.port, proxyPort, pid)
+      : { mbs: Number.NaN, cpuPerGiB: Number.NaN },
     req: PARTS.has('requests')
-      ? await requests(proxyPort ?? web.port, proxyPort ? target : undefined, dir)
-      : { rps: Number.NaN, p50: Number.NaN, p99: Number.NaN, bad: 0 },
+      ? await requests(proxyPort ?? web.port, proxyPort ? target : undefined, dir, pid)
+      : { rps: Number.NaN, p50: Number.NaN, p99: Number.NaN, bad: 0, cpuUsPerRequest: Number.NaN },
   });
   const rows = [];
   let mem;
@@ -370,7 +414,11 @@ async function main() {
       for (const start of starts) {
         const px = await start();
         try {
-          rows.push({ name: px.name, ...(await measure(px.port)), peak: status(px.p.pid, 'VmHWM') });
+          rows.push({
+            name: px.name,
+            ...(await measure(px.port, px.p.pid)),
+            peak: status(px.p.pid, 'VmHWM'),
+          });
         } finally {
           await stop(px.p);
         }
@@ -393,10 +441,11 @@ async function main() {
       '',
       `CONNECT bulk download (curl --proxytunnel, ${BULK_BYTES / 1024 / 1024} MiB): goal ≥ 0.8× direct`,
       '',
-      '| path | MB/s | × direct | × squid |',
-      '|---|---:|---:|---:|',
+      '| path | MB/s | × direct | × squid | proxy CPU ms per GiB |',
+      '|---|---:|---:|---:|---:|',
       ...rows.map(
-        (r) => `| ${r.name} | ${f(r.bulk)} | ${f(r.bulk / direct.bulk, 2)} | ${f(r.bulk / squid.bulk, 2)} |`,
+        (r) =>
+          `| ${r.name} | ${f(r.bulk.mbs)} | ${f(r.bulk.mbs / direct.bulk.mbs, 2)} | ${f(r.bulk.mbs / squid.bulk.mbs, 2)} | ${f(r.bulk.cpuPerGiB)} |`,
       ),
     );
   if (PARTS.has('requests'))
@@ -404,11 +453,11 @@ async function main() {
       '',
       `Requests (wrk -t2 -c${CONNECTIONS} -d${WRK_SECONDS}s, 1 KiB body, keep-alive): goal requests/s ≥ squid's, p99 < squid's`,
       '',
-      '| path | requests/s | × direct | × squid | p50 ms | p99 ms | p99 added ms | p99 × squid | peak RSS MB | errors |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| path | requests/s | × direct | × squid | p50 ms | p99 ms | p99 added ms | p99 × squid | proxy CPU µs per request | peak RSS MB | errors |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map(
         (r) =>
-          `| ${r.name} | ${f(r.req.rps)} | ${f(r.req.rps / direct.req.rps, 2)} | ${f(r.req.rps / squid.req.rps, 2)} | ${f(r.req.p50, 2)} | ${f(r.req.p99, 2)} | ${r === direct ? '-' : f(r.req.p99 - direct.req.p99, 2)} | ${f(r.req.p99 / squid.req.p99, 2)} | ${r.peak === undefined ? '-' : f(r.peak)} | ${r.req.bad} |`,
+          `| ${r.name} | ${f(r.req.rps)} | ${f(r.req.rps / direct.req.rps, 2)} | ${f(r.req.rps / squid.req.rps, 2)} | ${f(r.req.p50, 2)} | ${f(r.req.p99, 2)} | ${r === direct ? '-' : f(r.req.p99 - direct.req.p99, 2)} | ${f(r.req.p99 / squid.req.p99, 2)} | ${f(r.req.cpuUsPerRequest)} | ${r.peak === undefined ? '-' : f(r.peak)} | ${r.req.bad} |`,
       ),
     );
   if (mem)
