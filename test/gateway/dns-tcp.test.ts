@@ -220,6 +220,97 @@ describe('DNS over TCP', () => {
   });
 });
 
+/**
+ * A resolver whose UDP answers are truncated (TC, no records) and whose TCP answers, on the same
+ * port, carry 40 A records (over 512 bytes: what a CDN name with many addresses looks like).
+ */
+async function truncatingResolver(): Promise<{ port: number; close: () => void }> {
+  const answerFor = (q: Buffer, tcp: boolean): Buffer => {
+    const head = Buffer.from(q);
+    head.writeUInt16BE(tcp ? 0x8180 : 0x8380, 2); // QR, RD, RA (+ TC over UDP)
+    head.writeUInt16BE(tcp ? 40 : 0, 6);
+    head.writeUInt16BE(0, 10);
+    const rrs = tcp
+      ? Array.from({ length: 40 }, (_, i) =>
+          Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 198, 18, 1, i]),
+        )
+      : [];
+    return Buffer.concat([head, ...rrs]);
+  };
+  const udp = createSocket('udp4');
+  udp.on('message', (q, r) => udp.send(answerFor(q, false), r.port, r.address));
+  await new Promise<void>((res) => udp.bind(0, '127.0.0.1', () => res()));
+  const port = udp.address().port;
+  const { createServer } = await import('node:net');
+  const tcp = createServer((c) => {
+    c.on('error', () => {});
+    let buf = Buffer.alloc(0);
+    c.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0))
+        c.write(framed(answerFor(buf.subarray(2, 2 + buf.readUInt16BE(0)), true)));
+    });
+  });
+  await new Promise<void>((res) => tcp.listen(port, '127.0.0.1', () => res()));
+  return {
+    port,
+    close: () => {
+      udp.close();
+      tcp.close();
+    },
+  };
+}
+
+describe('truncated answers from the resolver', () => {
+  it('a TCP client gets the whole answer (asked again over TCP); a UDP client gets TC and dig falls back', async () => {
+    const up = await truncatingResolver();
+    const policy = policyWith({ mode: 'one-way', allow: [{ host: '*.cdn.example' }] });
+    const s = new DnsServer({
+      listen: { host: '127.0.0.1', port: 0 },
+      upstream: { host: '127.0.0.1', port: up.port },
+      ctx: { gate: new EgressGate(policy), mode: () => 'one-way' },
+      accepting: () => true,
+      onLog: () => {},
+    });
+    const at = (await s.start()).port;
+    try {
+      const c = new Client(at);
+      c.sock.write(framed(query('big.cdn.example', 0x0a0a)));
+      const [whole] = await c.answersN(1);
+      c.sock.destroy();
+      expect(whole!.readUInt16BE(0)).toBe(0x0a0a);
+      expect(whole!.readUInt16BE(2) & 0x0200).toBe(0); // no TC
+      expect(whole!.readUInt16BE(6)).toBe(40);
+
+      const u = createSocket('udp4');
+      const viaUdp = await new Promise<Buffer>((res) => {
+        u.on('message', (m) => res(m));
+        u.send(query('big.cdn.example', 0x0b0b), at, '127.0.0.1');
+      });
+      u.close();
+      expect(viaUdp.readUInt16BE(2) & 0x0200).toBe(0x0200); // TC passed on
+
+      // Debian's dig asks over UDP, sees TC, asks again over TCP: all 40 addresses.
+      const out = (
+        await promisify(execFile)('dig', [
+          '+tries=1',
+          '+time=5',
+          '-p',
+          String(at),
+          '@127.0.0.1',
+          'big.cdn.example',
+          'A',
+        ])
+      ).stdout;
+      expect(out).toMatch(/Truncated, retrying in TCP mode/);
+      expect(out.match(/IN\s+A\s+198\.18\.1\.\d+/g)).toHaveLength(40);
+    } finally {
+      await s.close();
+      up.close();
+    }
+  });
+});
+
 describe('DnsTcpFrames', () => {
   it('gives the same messages however the stream is split (property)', () => {
     const msgs = [query('a.example', 1), query('bb.example', 2), query('ccc.example', 3)];

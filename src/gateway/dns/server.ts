@@ -7,7 +7,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { readDnsMessage } from '../../net/app/dns.js';
 import type { DnsLogRow } from '../../store/types.js';
 import type { HostPort } from '../io/listen-address.js';
@@ -219,7 +219,7 @@ export class DnsServer {
           reply(errorAnswer(a.clientId, a.rd, RCODE.SERVFAIL, a.question));
           return true;
         }
-        this.forward(a.query, a.upstreamId, up).then(
+        this.forward(a.query, a.upstreamId, up, proto).then(
           (answer) => reply(withId(answer, a.clientId)),
           () => reply(errorAnswer(a.clientId, a.rd, RCODE.SERVFAIL, a.question)),
         );
@@ -230,30 +230,77 @@ export class DnsServer {
     }
   }
 
-  private forward(query: Uint8Array, id: number, up: HostPort): Promise<Uint8Array> {
+  /**
+   * Asks the resolver over UDP; a truncated answer (TC) to a TCP client is asked again over TCP
+   * (RFC 7766 §5): that client cannot fall back itself. UDP clients get the TC answer and retry
+   * over TCP on their own, through this server's TCP listener.
+   */
+  private async forward(query: Uint8Array, id: number, up: HostPort, proto: Transport): Promise<Uint8Array> {
     this.inFlight++;
+    try {
+      const answer = await this.forwardUdp(query, id, up);
+      return proto === 'tcp' && truncated(answer) ? await this.forwardTcp(query, id, up) : answer;
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private forwardUdp(query: Uint8Array, id: number, up: HostPort): Promise<Uint8Array> {
     const s = createSocket({ type: up.host.includes(':') ? 'udp6' : 'udp4' });
     return new Promise<Uint8Array>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error('upstream resolver timed out')),
         this.opts.timeoutMs ?? 2000,
       );
-      s.on('error', reject);
-      s.on('message', (msg, rinfo) => {
-        // Only the resolver asked, answering our ID as a response, counts.
-        if (rinfo.port !== up.port || msg.length < 12 || msg.readUInt16BE(0) !== id) return;
+      s.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      s.on('message', (msg) => {
+        // Connected: the kernel passes only the resolver's datagrams. Our ID, as a response, counts.
+        if (msg.length < 12 || msg.readUInt16BE(0) !== id) return;
         const d = readDnsMessage(msg);
         if (d.kind !== 'value' || !d.value.response) return;
         clearTimeout(timer);
         resolve(Uint8Array.from(msg));
       });
-      s.send(query, up.port, up.host);
-    }).finally(() => {
-      this.inFlight--;
-      s.close();
-    });
+      s.connect(up.port, up.host, () => s.send(query));
+    }).finally(() => s.close());
+  }
+
+  private forwardTcp(query: Uint8Array, id: number, up: HostPort): Promise<Uint8Array> {
+    const s = connect({ host: up.host, port: up.port, noDelay: true });
+    const frames = new DnsTcpFrames(0xffff);
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error('upstream resolver timed out (TCP)')),
+        this.opts.timeoutMs ?? 2000,
+      );
+      const fail = (e: Error): void => {
+        clearTimeout(timer);
+        reject(e);
+      };
+      s.on('error', fail);
+      s.on('close', () => fail(new Error('upstream resolver closed the TCP connection')));
+      s.on('data', (d: Buffer) => {
+        const r = frames.push(d);
+        if (r.kind === 'error') return fail(new Error(r.detail));
+        for (const msg of r.frames) {
+          const h = headerOf(msg);
+          const v = readDnsMessage(msg);
+          if (h?.id !== id || v.kind !== 'value' || !v.value.response) continue;
+          clearTimeout(timer);
+          resolve(msg);
+          return;
+        }
+      });
+      s.write(frame(query));
+    }).finally(() => s.destroy());
   }
 }
+
+/** The TC bit: the answer did not fit the datagram. */
+const truncated = (answer: Uint8Array): boolean => answer.length >= 3 && (answer[2]! & 0x02) !== 0;
 
 function assertNever(x: never): never {
   throw new Error(`unhandled: ${JSON.stringify(x)}`);

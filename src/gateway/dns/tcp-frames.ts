@@ -17,6 +17,9 @@ export type FrameResult =
 export class DnsTcpFrames {
   private buf = new Uint8Array(0);
 
+  /** `maxBytes`: the largest message accepted (queries from clients; answers may be up to 65,535). */
+  constructor(private readonly maxBytes = MAX_TCP_QUERY_BYTES) {}
+
   /** Bytes held waiting for the rest of a message (at most one message and its prefix). */
   get pendingBytes(): number {
     return this.buf.length;
@@ -29,7 +32,7 @@ export class DnsTcpFrames {
     while (b.length - off >= 2) {
       const len = (b[off]! << 8) | b[off + 1]!;
       try {
-        bound(len, MAX_TCP_QUERY_BYTES, 'DNS-over-TCP query length', off);
+        bound(len, this.maxBytes, 'DNS-over-TCP message length', off);
       } catch (e) {
         return { kind: 'error', detail: (e as Error).message, frames };
       }
