@@ -148,6 +148,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       logRowsDropped: writer.rowsDropped,
       logWriteErrors: writer.writeErrors,
       policyReloads: reloads,
+      // Every listener draws on the process's relays: one gives the totals.
+      spliced: { active: proxy.splices.active, bytes: proxy.splices.bytes },
     });
 
   const started: { close(): Promise<void> }[] = [];

@@ -11,6 +11,8 @@ export interface GaugeSource {
   logRowsDropped: number;
   logWriteErrors: number;
   policyReloads: { ok: number; failed: number };
+  /** Tunnel downloads moved by the kernel (splice): running now, and bytes moved so far. */
+  spliced?: { active: number; bytes: number };
 }
 
 export class GatewayMetrics {
@@ -78,6 +80,20 @@ export class GatewayMetrics {
       'Failed writes to the event log or its anchor.',
     );
     out.push(`airlock_gateway_log_write_errors_total ${g.logWriteErrors}`);
+    if (g.spliced) {
+      family(
+        'airlock_gateway_spliced_tunnels',
+        'gauge',
+        'Tunnel downloads moved by the kernel (splice) now.',
+      );
+      out.push(`airlock_gateway_spliced_tunnels ${g.spliced.active}`);
+      family(
+        'airlock_gateway_spliced_bytes_total',
+        'counter',
+        'Bytes moved client-ward by splice (also in bytes_total once their connections end).',
+      );
+      out.push(`airlock_gateway_spliced_bytes_total ${g.spliced.bytes}`);
+    }
     family('airlock_gateway_policy_reloads_total', 'counter', 'Policy reloads (SIGHUP), by result.');
     out.push(`airlock_gateway_policy_reloads_total{result="ok"} ${g.policyReloads.ok}`);
     out.push(`airlock_gateway_policy_reloads_total{result="failed"} ${g.policyReloads.failed}`);

@@ -459,3 +459,50 @@ describe('proxy core: upstream connections kept for the pool', () => {
     expect(pb.rows()[0]).toMatchObject({ cut: 'bad-response' });
   });
 });
+
+describe('proxy core: pass-down (the shell may splice a tunnel download)', () => {
+  it('a CONNECT tunnel says pass-down once, after the 200; the kernel-moved bytes count in bytesDown', () => {
+    const pb = new Playbook(oneWay());
+    tunnel(pb, 'files.example:443');
+    expect(pb.out.filter((c) => c.type === 'pass-down')).toHaveLength(1);
+    const kindsSoFar = kinds(pb.out);
+    expect(kindsSoFar.indexOf('pass-down')).toBeGreaterThan(kindsSoFar.indexOf('send-to-client'));
+    pb.feed({ type: 'upstream-data', data: Buffer.from('0123456789') });
+    expect(pb.feed({ type: 'down-relayed', bytes: 300_000 })).toEqual([]);
+    expect(pb.feed({ type: 'down-relayed', bytes: 7 })).toEqual([]);
+    pb.client('hi');
+    expect(kinds(pb.feed({ type: 'upstream-closed' }, 50))).toEqual(['log', 'close']);
+    expect(pb.out.filter((c) => c.type === 'pass-down')).toHaveLength(1);
+    expect(pb.rows()).toEqual([expect.objectContaining({ bytesDown: 10 + 300_000 + 7, bytesUp: 2 })]);
+  });
+
+  it('the upload stays judged after pass-down: the budget cut row carries the spliced download', () => {
+    const pb = new Playbook(oneWay());
+    tunnel(pb, 'up.example:443');
+    pb.feed({ type: 'down-relayed', bytes: 1 << 20 });
+    const cut = pb.client('x'.repeat(101));
+    expect(kinds(cut)).toEqual(['send-to-upstream', 'log', 'close']);
+    expect(pb.rows()[0]).toMatchObject({ bytesUp: 100, bytesDown: 1 << 20, cut: 'connection-budget' });
+  });
+
+  it('a forward HTTP exchange never says pass-down (its responses are framed by the core)', () => {
+    const pb = new Playbook(oneWay());
+    pb.client('GET http://files.example/a HTTP/1.1\r\nHost: files.example\r\n\r\n');
+    pb.feed({ type: 'resolved', addresses: ['198.18.0.10'] });
+    pb.feed({ type: 'upstream-connected' });
+    pb.feed({ type: 'upstream-data', data: Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok') });
+    pb.feed({ type: 'upstream-closed' });
+    expect(kinds(pb.out)).not.toContain('pass-down');
+  });
+
+  it('down-relayed before the tunnel relays, or after it closed, changes nothing', () => {
+    const pb = new Playbook(oneWay());
+    pb.client(CONNECT('files.example:443'));
+    expect(pb.feed({ type: 'down-relayed', bytes: 5 })).toEqual([]);
+    pb.feed({ type: 'resolved', addresses: ['198.18.0.10'] });
+    pb.feed({ type: 'upstream-connected' });
+    pb.feed({ type: 'client-closed' });
+    expect(pb.feed({ type: 'down-relayed', bytes: 5 })).toEqual([]);
+    expect(pb.rows()).toEqual([expect.objectContaining({ bytesDown: 0 })]);
+  });
+});

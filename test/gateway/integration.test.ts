@@ -369,6 +369,9 @@ describe('gateway on loopback: one-way', () => {
       /^airlock_gateway_connections_total\{verdict="allow",reason="allowlisted",cut="connection-budget"\} 1$/m,
     );
     expect(m).toMatch(/^airlock_gateway_log_healthy 1$/m);
+    // The gateway wires the process's splice relays in (none running between requests).
+    expect(m).toMatch(/^airlock_gateway_spliced_tunnels 0$/m);
+    expect(m).toMatch(/^airlock_gateway_spliced_bytes_total \d+$/m);
   });
 });
 

@@ -91,7 +91,7 @@ describe('transparent TLS front (SNI)', () => {
       { type: 'open-upstream', ip: '198.18.0.20', port: 443 },
     ]);
     const up = t.feed({ type: 'upstream-connected' });
-    expect(kinds(up)).toEqual(['send-to-upstream']);
+    expect(kinds(up)).toEqual(['send-to-upstream', 'pass-down']);
     expect(Buffer.from((up[0] as { data: Uint8Array }).data).equals(helloFiles)).toBe(true);
     t.feed({ type: 'upstream-closed' });
     expect(t.rows()[0]).toMatchObject({

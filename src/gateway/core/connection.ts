@@ -17,6 +17,10 @@
  * connection whose response ended cleanly is released to the shell's pool ('release-upstream')
  * and may serve a later request to the same destination, once that request has been judged.
  *
+ * Tunnels (CONNECT, transparent TLS) have no exchange to frame: once relaying, the core says
+ * 'pass-down' and the shell may move the download without showing it here (the kernel's splice),
+ * reporting the bytes with 'down-relayed'; the upload still passes through the core's budget.
+ *
  * Half-close: a client that shuts its write side after its request still gets the response; the
  * shutdown is passed upstream once everything before it was sent, and the connection ends when
  * the upstream closes (or the idle timer fires).
@@ -140,6 +144,7 @@ export class ProxyConnection {
       case 'upstream-failed':
       case 'upstream-data':
       case 'upstream-closed':
+      case 'down-relayed':
         return [];
       default:
         return assertNever(e);
@@ -205,6 +210,7 @@ export class ProxyConnection {
       case 'upstream-failed':
       case 'upstream-data':
       case 'upstream-closed':
+      case 'down-relayed':
         return [];
       default:
         return assertNever(e);
@@ -227,6 +233,8 @@ export class ProxyConnection {
           if (this.closed) return out;
         }
         if (this.clientEnded) out.push({ type: 'end-upstream' });
+        // A tunnel's download is opaque to the core: the shell may move it without JS.
+        if (!this.exchange) out.push({ type: 'pass-down' });
         return out;
       }
       case 'upstream-failed':
@@ -253,6 +261,7 @@ export class ProxyConnection {
       case 'resolved':
       case 'resolve-failed':
       case 'upstream-data':
+      case 'down-relayed':
         return [];
       default:
         return assertNever(e);
@@ -288,6 +297,10 @@ export class ProxyConnection {
         }
         return out;
       }
+      case 'down-relayed':
+        // Only a tunnel is told 'pass-down'; counted like upstream-data it was not shown.
+        this.bytesDown += e.bytes;
+        return [];
       case 'client-ended':
         if (this.clientEnded) return [];
         this.clientEnded = true;

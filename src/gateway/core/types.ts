@@ -15,6 +15,8 @@ export type ProxyEvent =
   | { type: 'upstream-connected' }
   | { type: 'upstream-failed'; detail: string }
   | { type: 'upstream-data'; data: Uint8Array }
+  /** After 'pass-down': upstream bytes the shell moved to the client without showing them here. */
+  | { type: 'down-relayed'; bytes: number }
   /** The client shut its write side (TCP half-close): it may still read the response. */
   | { type: 'client-ended' }
   | { type: 'client-closed' }
@@ -37,6 +39,12 @@ export type ProxyCommand =
   | { type: 'release-upstream' }
   | { type: 'send-to-client'; data: Uint8Array }
   | { type: 'send-to-upstream'; data: Uint8Array }
+  /**
+   * A tunnel (no HTTP exchange to frame) is relaying: from now on the shell may move upstream
+   * bytes to the client without showing them to the core (the kernel's splice), reporting how many
+   * with 'down-relayed'. Client → upstream bytes still come through the core and its budget.
+   */
+  | { type: 'pass-down' }
   /** Shut the upstream's write side once what was sent is flushed (pass the client's half-close on). */
   | { type: 'end-upstream' }
   /** Flush what was sent and close both sides; the connection is over. */

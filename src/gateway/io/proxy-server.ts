@@ -9,6 +9,7 @@ import { type ConnectionContext, ProxyConnection } from '../core/connection.js';
 import { proxyResponse } from '../core/responses.js';
 import { GATEWAY_REASONS, type GatewayReason, type ProxyCommand, type ProxyEvent } from '../core/types.js';
 import { ConnectionCounts } from './connection-counts.js';
+import { type DownSplice, PROCESS_SPLICES, SPLICE_AFTER_BYTES, type SpliceRegistry } from './down-splice.js';
 import type { HostPort } from './listen-address.js';
 import { UpstreamPool, type UpstreamPoolLimits } from './upstream-pool.js';
 import { readerOf, readingInto } from './upstream-reader.js';
@@ -33,16 +34,22 @@ export interface ProxyServerOptions {
   pool?: UpstreamPoolLimits;
   /** Connection counts shared with the gateway's other listeners (default: this listener's own). */
   counts?: ConnectionCounts;
+  /** Kernel relays for tunnel downloads (default: the process's; AIRLOCK_NO_SPLICE=1 turns them off). */
+  splices?: SpliceRegistry;
 }
 
 /** Time a closed connection gets to flush before its sockets are destroyed. */
 const CLOSE_GRACE_MS = 5000;
+const EMPTY = new Uint8Array(0);
 
 export class ProxyServer {
   private server: Server | undefined;
   private nextId = 0;
   private readonly counts: ConnectionCounts;
   private readonly sockets = new Set<Socket>();
+  /** This listener's spliced tunnels: stopped (their counts settled) before sockets are destroyed. */
+  private readonly spliced = new Set<DownSplice>();
+  readonly splices: SpliceRegistry;
   /** Idle upstream connections by destination (shared by this listener's client connections). */
   readonly pool: UpstreamPool;
   accepted = 0;
@@ -50,6 +57,7 @@ export class ProxyServer {
   constructor(private readonly opts: ProxyServerOptions) {
     this.pool = new UpstreamPool(opts.pool);
     this.counts = opts.counts ?? new ConnectionCounts();
+    this.splices = opts.splices ?? PROCESS_SPLICES;
   }
 
   /** Client connections held (by every listener sharing this one's counts). */
@@ -78,6 +86,7 @@ export class ProxyServer {
     this.server = undefined;
     // Open tunnels would hold close() forever: end them (their rows are written as they close).
     this.pool.close();
+    for (const d of [...this.spliced]) d.stop();
     for (const sock of this.sockets) sock.destroy();
     if (s) await new Promise<void>((res) => s.close(() => res()));
   }
@@ -150,6 +159,14 @@ export class ProxyServer {
      */
     let replay: { chunks: Uint8Array[]; ended: boolean; ip: string; port: number } | undefined;
     let done = false;
+    /** The core said 'pass-down' (a tunnel): its download may leave JS once it is worth it. */
+    let passDown = false;
+    /** Tunnel bytes sent down through JS since 'pass-down'. */
+    let carriedDown = 0;
+    /** The upstream is paused while what JS queued for the client flushes; then the relay starts. */
+    let handingOver = false;
+    /** The kernel relay moving this tunnel's download; from then on JS never reads the upstream. */
+    let down: DownSplice | undefined;
 
     const release = (): void => {
       if (done) return;
@@ -160,8 +177,69 @@ export class ProxyServer {
     };
     const dispatch = (e: ProxyEvent): void => {
       if (conn.closed) return;
+      settle();
       for (const c of conn.handle(e, this.now())) run(c);
       if (conn.phase === 'relaying') clearTimeout(handshake);
+    };
+    /** Tells the core what the kernel moved since last asked (before any event: its rows are exact). */
+    const settle = (): number => {
+      const n = down?.take() ?? 0;
+      if (n > 0 && !conn.closed)
+        for (const c of conn.handle({ type: 'down-relayed', bytes: n }, this.now())) run(c);
+      return n;
+    };
+    const unsplice = (): void => {
+      down?.stop();
+    };
+    /** Moves the tunnel's download to the kernel once it has carried enough (a bulk transfer). */
+    const maySplice = (): void => {
+      const up = upstream;
+      if (
+        !passDown ||
+        handingOver ||
+        down ||
+        carriedDown < SPLICE_AFTER_BYTES ||
+        !up ||
+        !this.splices.available
+      )
+        return;
+      // Only a socket read through upstream-reader.ts: pause() stops it at once, nothing buffered.
+      if (!readerOf(up)) return;
+      handingOver = true;
+      // Nothing more is read into JS; what JS already queued for the client goes first.
+      up.pause();
+      const giveUp = (): void => {
+        passDown = false;
+        handingOver = false;
+        // Reading again; a client that cannot keep up pauses it again at its next write.
+        if (upstream === up && !up.destroyed) up.resume();
+      };
+      const go = (err?: Error | null): void => {
+        if (err || conn.closed || upstream !== up || up.destroyed || client.destroyed) return;
+        if (client.writableLength > 0) {
+          giveUp();
+          return;
+        }
+        const d = this.splices.start(
+          up,
+          client,
+          () => dispatch({ type: 'upstream-closed' }),
+          () => {
+            settle();
+            this.spliced.delete(d!);
+          },
+        );
+        if (!d) {
+          giveUp();
+          return;
+        }
+        down = d;
+        handingOver = false;
+        this.spliced.add(d);
+      };
+      // A write's callback runs once it and every write before it are flushed (one path, whether
+      // or not bytes are queued: a zero-length write sends nothing).
+      client.write(EMPTY, go);
     };
     const resumeClient = (): void => {
       client.resume();
@@ -183,6 +261,10 @@ export class ProxyServer {
         idle.refresh();
         replay = undefined;
         dispatch({ type: 'upstream-data', data: d });
+        if (passDown) {
+          carriedDown += d.length;
+          maySplice();
+        }
       };
       const onError = (err: NodeJS.ErrnoException): void => {
         if (isUp) lost();
@@ -263,9 +345,12 @@ export class ProxyServer {
         }
         case 'send-to-client':
           // Backpressure: a slow reader pauses the other side (one drain listener at a time).
+          // Once the download is handed to the kernel, nothing here may read the upstream again.
           if (!client.write(c.data) && upstream && !upstream.isPaused()) {
             upstream.pause();
-            client.once('drain', () => upstream?.resume());
+            client.once('drain', () => {
+              if (!handingOver && !down) upstream?.resume();
+            });
           }
           return;
         case 'send-to-upstream':
@@ -279,8 +364,12 @@ export class ProxyServer {
           if (replay) replay.ended = true;
           upstream?.end();
           return;
+        case 'pass-down':
+          passDown = true;
+          return;
         case 'close': {
           release();
+          unsplice();
           client.end();
           upstream?.end();
           const u = upstream;
@@ -303,6 +392,12 @@ export class ProxyServer {
       limits.handshakeTimeoutMs,
     );
     const idle = setTimeout(function fire() {
+      // A spliced download never passes through here: bytes it moved keep the tunnel alive (so
+      // an idle spliced tunnel ends between one and two idle timeouts after its last byte).
+      if (!conn.closed && settle() > 0) {
+        idle.refresh();
+        return;
+      }
       dispatch({ type: 'timeout', kind: 'idle' });
     }, limits.idleTimeoutMs);
     handshake.unref();
@@ -315,6 +410,7 @@ export class ProxyServer {
     client.on('close', () => {
       dispatch({ type: 'client-closed' });
       release();
+      unsplice();
       upstream?.destroy();
     });
   }
