@@ -58,7 +58,7 @@ export interface RunningGateway {
   reload(): boolean;
   /** Writes every queued row now (tests, shutdown). */
   flushLog(): Promise<void>;
-  metricsText(): string;
+  metricsText(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -76,8 +76,19 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const httpAt = tt.http === null ? undefined : checkListen(opts.transparentHttp ?? tt.http, [tt.http]);
 
   const gate = new EgressGate(policy, { windows: await opts.store.unlockWindows() });
-  const metrics = new GatewayMetrics();
   const reloads = { ok: 0, failed: 0 };
+  // Read at each scrape (after every listener below exists).
+  const metrics = new GatewayMetrics(() => ({
+    activeConnections: counts.active,
+    dnsTcpConnections: dns.tcpConnections,
+    logHealthy: writer.healthy,
+    logRowsWritten: writer.rowsWritten,
+    logRowsDropped: writer.rowsDropped,
+    logWriteErrors: writer.writeErrors,
+    policyReloads: reloads,
+    // Every listener draws on the process's relays: one gives the totals.
+    spliced: { active: proxy.splices.active, bytes: proxy.splices.bytes },
+  }));
   const writer = new LogWriter(opts.log ?? storeSink(opts.store), {
     groupCommitMs: policy.store.groupCommitMs,
     anchorPath: opts.anchorPath,
@@ -140,17 +151,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     accepting: () => writer.healthy,
     onLog: log,
   });
-  const metricsText = () =>
-    metrics.render({
-      activeConnections: counts.active,
-      logHealthy: writer.healthy,
-      logRowsWritten: writer.rowsWritten,
-      logRowsDropped: writer.rowsDropped,
-      logWriteErrors: writer.writeErrors,
-      policyReloads: reloads,
-      // Every listener draws on the process's relays: one gives the totals.
-      spliced: { active: proxy.splices.active, bytes: proxy.splices.bytes },
-    });
+  const metricsText = () => metrics.render();
 
   const started: { close(): Promise<void> }[] = [];
   try {

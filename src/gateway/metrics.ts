@@ -1,11 +1,15 @@
 /**
- * Counters for /metrics (Prometheus text format 0.0.4), fed from the log rows, so the numbers an
- * operator graphs are the ones the auditor reads.
+ * /metrics (Prometheus text format) through prom-client: counters fed from the log rows, so the
+ * numbers an operator graphs are the ones the auditor reads; gauges read at scrape time; and
+ * Node's process metrics (event-loop lag, GC, heap, CPU), the gateway's own latency health.
  */
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { LogRow } from '../store/types.js';
 
 export interface GaugeSource {
   activeConnections: number;
+  /** DNS-over-TCP client connections open now. */
+  dnsTcpConnections?: number;
   logHealthy: boolean;
   logRowsWritten: number;
   logRowsDropped: number;
@@ -15,98 +19,142 @@ export interface GaugeSource {
   spliced?: { active: number; bytes: number };
 }
 
+type Child = { inc(n?: number): void };
+
 export class GatewayMetrics {
-  private readonly connections = new Map<string, number>();
-  private readonly dns = new Map<string, number>();
-  private readonly labelText = new Map<string, string>();
-  private bytesUp = 0;
-  private bytesDown = 0;
+  readonly registry = new Registry();
+  private readonly connections: Counter<'verdict' | 'reason' | 'cut'>;
+  private readonly dns: Counter<'verdict' | 'reason'>;
+  private readonly bytes: Counter<'direction'>;
+  private readonly up: Child;
+  private readonly down: Child;
+  /** Label children by (verdict, reason, cut): counted per request, looked up once each. */
+  private readonly children = new Map<string, Child>();
+
+  /** `gauges`: read at each scrape. */
+  constructor(gauges: () => GaugeSource) {
+    const registers = [this.registry];
+    this.connections = new Counter({
+      name: 'airlock_gateway_connections_total',
+      help: 'Proxy connections ended, by verdict, reason and cut.',
+      labelNames: ['verdict', 'reason', 'cut'],
+      registers,
+    });
+    this.dns = new Counter({
+      name: 'airlock_gateway_dns_queries_total',
+      help: 'DNS queries answered, by verdict and reason.',
+      labelNames: ['verdict', 'reason'],
+      registers,
+    });
+    this.bytes = new Counter({
+      name: 'airlock_gateway_bytes_total',
+      help: 'Bytes relayed by ended connections.',
+      labelNames: ['direction'],
+      registers,
+    });
+    this.up = this.bytes.labels('up');
+    this.down = this.bytes.labels('down');
+    const gauge = (name: string, help: string, read: (g: GaugeSource) => number | undefined) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          const v = read(gauges());
+          if (v !== undefined) this.set(v);
+        },
+      });
+    // Totals the log writer and the relays keep themselves: a counter mirrors each at scrape time.
+    const total = (name: string, help: string, read: (g: GaugeSource) => number | undefined) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          const v = read(gauges());
+          if (v === undefined) return;
+          this.reset();
+          this.inc(v);
+        },
+      });
+    gauge(
+      'airlock_gateway_connections_active',
+      'Client connections open now, all listeners together.',
+      (g) => g.activeConnections,
+    );
+    gauge(
+      'airlock_gateway_dns_tcp_connections',
+      'DNS-over-TCP client connections open now.',
+      (g) => g.dnsTcpConnections,
+    );
+    gauge(
+      'airlock_gateway_log_healthy',
+      '1 when the event log is writable; 0 means new connections are refused.',
+      (g) => (g.logHealthy ? 1 : 0),
+    );
+    total(
+      'airlock_gateway_log_rows_written_total',
+      'Rows appended to the chained event log.',
+      (g) => g.logRowsWritten,
+    );
+    total(
+      'airlock_gateway_log_rows_dropped_total',
+      'Rows lost because the log stayed unwritable too long.',
+      (g) => g.logRowsDropped,
+    );
+    total(
+      'airlock_gateway_log_write_errors_total',
+      'Failed writes to the event log or its anchor.',
+      (g) => g.logWriteErrors,
+    );
+    gauge(
+      'airlock_gateway_spliced_tunnels',
+      'Tunnel downloads moved by the kernel (splice) now.',
+      (g) => g.spliced?.active,
+    );
+    total(
+      'airlock_gateway_spliced_bytes_total',
+      'Bytes moved client-ward by splice (also in bytes_total once their connections end).',
+      (g) => g.spliced?.bytes,
+    );
+    const reloads = new Counter({
+      name: 'airlock_gateway_policy_reloads_total',
+      help: 'Policy reloads (SIGHUP), by result.',
+      labelNames: ['result'],
+      registers,
+      collect() {
+        const r = gauges().policyReloads;
+        this.reset();
+        this.inc({ result: 'ok' }, r.ok);
+        this.inc({ result: 'failed' }, r.failed);
+      },
+    });
+    void reloads;
+    collectDefaultMetrics({ register: this.registry });
+  }
 
   count(row: LogRow): void {
     if (row.kind === 'connection') {
-      // Counted per request: the label text is built once per (verdict, reason, cut).
       const key = `${row.verdict}\n${row.reason}\n${row.cut ?? ''}`;
-      let l = this.labelText.get(key);
-      if (l === undefined) {
-        l = labels({ verdict: row.verdict, reason: row.reason, cut: row.cut ?? '' });
-        this.labelText.set(key, l);
+      let c = this.children.get(key);
+      if (c === undefined) {
+        c = this.connections.labels(row.verdict, row.reason, row.cut ?? '');
+        this.children.set(key, c);
       }
-      bump(this.connections, l);
-      this.bytesUp += row.bytesUp;
-      this.bytesDown += row.bytesDown;
+      c.inc();
+      if (row.bytesUp > 0) this.up.inc(row.bytesUp);
+      if (row.bytesDown > 0) this.down.inc(row.bytesDown);
     } else if (row.kind === 'dns') {
-      bump(this.dns, labels({ verdict: row.verdict, reason: row.reason }));
+      this.dns.inc({ verdict: row.verdict, reason: row.reason });
     }
   }
 
-  render(g: GaugeSource): string {
-    const out: string[] = [];
-    const family = (name: string, type: string, help: string) =>
-      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    family(
-      'airlock_gateway_connections_total',
-      'counter',
-      'Proxy connections ended, by verdict, reason and cut.',
-    );
-    for (const [l, v] of this.connections) out.push(`airlock_gateway_connections_total{${l}} ${v}`);
-    family('airlock_gateway_dns_queries_total', 'counter', 'DNS queries answered, by verdict and reason.');
-    for (const [l, v] of this.dns) out.push(`airlock_gateway_dns_queries_total{${l}} ${v}`);
-    family('airlock_gateway_bytes_total', 'counter', 'Bytes relayed by ended connections.');
-    out.push(`airlock_gateway_bytes_total{direction="up"} ${this.bytesUp}`);
-    out.push(`airlock_gateway_bytes_total{direction="down"} ${this.bytesDown}`);
-    family(
-      'airlock_gateway_connections_active',
-      'gauge',
-      'Client connections open now, all listeners together.',
-    );
-    out.push(`airlock_gateway_connections_active ${g.activeConnections}`);
-    family(
-      'airlock_gateway_log_healthy',
-      'gauge',
-      '1 when the event log is writable; 0 means new connections are refused.',
-    );
-    out.push(`airlock_gateway_log_healthy ${g.logHealthy ? 1 : 0}`);
-    family('airlock_gateway_log_rows_written_total', 'counter', 'Rows appended to the chained event log.');
-    out.push(`airlock_gateway_log_rows_written_total ${g.logRowsWritten}`);
-    family(
-      'airlock_gateway_log_rows_dropped_total',
-      'counter',
-      'Rows lost because the log stayed unwritable too long.',
-    );
-    out.push(`airlock_gateway_log_rows_dropped_total ${g.logRowsDropped}`);
-    family(
-      'airlock_gateway_log_write_errors_total',
-      'counter',
-      'Failed writes to the event log or its anchor.',
-    );
-    out.push(`airlock_gateway_log_write_errors_total ${g.logWriteErrors}`);
-    if (g.spliced) {
-      family(
-        'airlock_gateway_spliced_tunnels',
-        'gauge',
-        'Tunnel downloads moved by the kernel (splice) now.',
-      );
-      out.push(`airlock_gateway_spliced_tunnels ${g.spliced.active}`);
-      family(
-        'airlock_gateway_spliced_bytes_total',
-        'counter',
-        'Bytes moved client-ward by splice (also in bytes_total once their connections end).',
-      );
-      out.push(`airlock_gateway_spliced_bytes_total ${g.spliced.bytes}`);
-    }
-    family('airlock_gateway_policy_reloads_total', 'counter', 'Policy reloads (SIGHUP), by result.');
-    out.push(`airlock_gateway_policy_reloads_total{result="ok"} ${g.policyReloads.ok}`);
-    out.push(`airlock_gateway_policy_reloads_total{result="failed"} ${g.policyReloads.failed}`);
-    return `${out.join('\n')}\n`;
+  /** The text a scrape gets. */
+  render(): Promise<string> {
+    return this.registry.metrics();
   }
-}
 
-function bump(m: Map<string, number>, key: string): void {
-  m.set(key, (m.get(key) ?? 0) + 1);
-}
-
-function labels(l: Record<string, string>): string {
-  return Object.entries(l)
-    .map(([k, v]) => `${k}="${v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))}"`)
-    .join(',');
+  get contentType(): string {
+    return this.registry.contentType;
+  }
 }

@@ -371,6 +371,9 @@ describe('gateway on loopback: one-way', () => {
     expect(m).toMatch(/^airlock_gateway_log_healthy 1$/m);
     // The gateway wires the process's splice relays in (none running between requests).
     expect(m).toMatch(/^airlock_gateway_spliced_tunnels 0$/m);
+    expect(m).toMatch(/^airlock_gateway_dns_tcp_connections 0$/m);
+    // Node's own process metrics: event-loop lag is the proxy's latency health.
+    expect(m).toMatch(/^nodejs_eventloop_lag_p99_seconds \d/m);
     expect(m).toMatch(/^airlock_gateway_spliced_bytes_total \d+$/m);
   });
 });

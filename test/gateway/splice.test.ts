@@ -444,8 +444,8 @@ describe('splice: descriptors', () => {
     await until(`descriptors back to ${base}`, () => openFds() <= base);
   }, 60_000);
 
-  it('/metrics shows spliced tunnels and bytes when given', () => {
-    const text = new GatewayMetrics().render({
+  it('/metrics shows spliced tunnels and bytes when given', async () => {
+    const text = await new GatewayMetrics(() => ({
       activeConnections: 0,
       logHealthy: true,
       logRowsWritten: 0,
@@ -453,7 +453,7 @@ describe('splice: descriptors', () => {
       logWriteErrors: 0,
       policyReloads: { ok: 0, failed: 0 },
       spliced: { active: 2, bytes: 12345 },
-    });
+    })).render();
     expect(text).toContain('\nairlock_gateway_spliced_tunnels 2\n');
     expect(text).toContain('\nairlock_gateway_spliced_bytes_total 12345\n');
   });

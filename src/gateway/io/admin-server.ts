@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { HostPort } from './listen-address.js';
 
 export interface AdminHandlers {
-  metrics: () => string;
+  metrics: () => Promise<string>;
   /** undefined when healthy, else why not. */
   unhealthy: () => string | undefined;
 }
@@ -17,7 +17,12 @@ export async function startAdminServer(
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
     } else if (path === '/metrics') {
-      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(h.metrics());
+      h.metrics().then(
+        (text) =>
+          res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text),
+        (e: Error) =>
+          res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${e.message}\n`),
+      );
     } else if (path === '/healthz') {
       const why = h.unhealthy();
       res
