@@ -32,6 +32,12 @@ export interface JobSpec {
   prior?: ManifestRecord;
   /** Output hashes a record ever gave this path: an existing file with one of them is ours to replace. */
   ours: string[];
+  /**
+   * Whether anything was at `output` when the run listed its jobs (one readdir per output folder,
+   * not a lookup per file in a folder other threads are filling). Absent: looked up here. Either
+   * way the final rename replaces what appears there after the check, as it always could.
+   */
+  exists?: boolean;
   force: boolean;
   dryRun: boolean;
   policyHash: string;
@@ -48,21 +54,28 @@ export type JobOutcome =
 /**
  * A JobOutcome as a worker posts it: the record as JSON text. The journal needs that text anyway,
  * so the worker makes it once (in parallel) and the main thread appends it as is, instead of
- * deserialising a cloned object graph and stringifying it again.
+ * deserialising a cloned object graph and stringifying it again. The text crosses once: a
+ * structured clone copies a string each time it appears, and a record is ~8 KB.
  */
 export type WireOutcome =
-  | { kind: 'done'; line: string; pending: Omit<PendingCommit, 'record'> }
+  | {
+      kind: 'done';
+      line: string;
+      pending: Omit<PendingCommit, 'record' | 'line'>;
+      /** The journal's record, only when it is not the outcome's own (then `line` is journalled). */
+      journalLine?: string;
+    }
   | { kind: 'skipped'; line: string }
   | { kind: 'planned'; line: string; note?: string };
 
 export function toWire(o: JobOutcome): WireOutcome {
   switch (o.kind) {
     case 'done': {
-      const { record, ...pending } = o.pending;
+      const { record, line: made, ...pending } = o.pending;
       // The outcome's record is the one to journal (one object): serialised once, for both.
-      const journalLine = pending.line ?? JSON.stringify(record);
-      const line = record === o.record ? journalLine : JSON.stringify(o.record);
-      return { kind: 'done', line, pending: { ...pending, line: journalLine } };
+      const journalLine = made ?? JSON.stringify(record);
+      if (record === o.record) return { kind: 'done', line: journalLine, pending };
+      return { kind: 'done', line: JSON.stringify(o.record), pending, journalLine };
     }
     case 'skipped':
       return { kind: 'skipped', line: JSON.stringify(o.record) };
@@ -77,9 +90,11 @@ export function fromWire(w: WireOutcome): JobOutcome {
   const record = JSON.parse(w.line) as ManifestRecord;
   switch (w.kind) {
     case 'done': {
-      const pending: PendingCommit = { ...w.pending, record };
       // One object for both, as in this thread: the commit settles the record it journals.
-      if (w.pending.line !== w.line) pending.record = JSON.parse(w.pending.line as string) as ManifestRecord;
+      const pending: PendingCommit =
+        w.journalLine === undefined
+          ? { ...w.pending, record, line: w.line }
+          : { ...w.pending, record: JSON.parse(w.journalLine) as ManifestRecord, line: w.journalLine };
       return { kind: 'done', record, pending };
     }
     case 'skipped':
@@ -153,8 +168,11 @@ async function scrubFile(
   if (!spec.dryRun && spec.prior && matches(spec.prior, inputSha, spec))
     return { kind: 'skipped', record: spec.prior };
 
-  if (bytes) {
-    result = analyseSource(new BufferSource(bytes), spec.input);
+  // One source for the analysis and the rewrite: a rewriter follows the walks the analysis made
+  // over it (src/media/tiff/exif.ts walkedBefore) instead of making them again.
+  const source = bytes ? new BufferSource(bytes) : undefined;
+  if (source) {
+    result = analyseSource(source, spec.input);
   } else {
     const src = FileSource.open(spec.input);
     try {
@@ -180,7 +198,7 @@ async function scrubFile(
     if (spec.dryRun) return { kind: 'planned', record };
     return finish(record, { removeOurs: true });
   }
-  if (!bytes) {
+  if (!bytes || !source) {
     record.error = `larger than ${MAX_CLEAN_BYTES} bytes: too large to clean in memory`;
     return finish(record);
   }
@@ -191,11 +209,11 @@ async function scrubFile(
     if (spec.dryRun) return { kind: 'planned', record };
     return finish(record, { chunks: [bytes] });
   }
-  return rewrite(plan, bytes, record);
+  return rewrite(plan, source, record);
 
   async function rewrite(
     plan: Extract<FilePlan, { kind: 'rewrite' }>,
-    input: Uint8Array,
+    input: BufferSource,
     record: ManifestRecord,
   ): Promise<JobOutcome> {
     record.findings = findingRecords(plan.planned);
@@ -204,9 +222,9 @@ async function scrubFile(
       record.notes.push(`location dropped: inside ${plan.zones.map((z) => z.zone).join(', ')}`);
     if (spec.dryRun) {
       record.status = 'clean';
-      const exists = existsSync(spec.output);
+      const there = spec.force ? undefined : outputHash(spec);
       const note =
-        exists && !spec.force && !spec.ours.includes(sha256File(spec.output))
+        there !== undefined && !spec.ours.includes(there)
           ? 'an output exists with no matching record: refused without --force'
           : undefined;
       return note ? { kind: 'planned', record, note } : { kind: 'planned', record };
@@ -215,7 +233,7 @@ async function scrubFile(
     try {
       // The analysis above read the whole file: the rewriter starts from its findings.
       const known = result.status === 'read' ? result.findings : undefined;
-      const r = plan.rewriter.rewrite(new BufferSource(input), plan.decide, known);
+      const r = plan.rewriter.rewrite(input, plan.decide, known);
       out = r.chunks ?? [r.bytes];
       record.notes.push(...r.notes);
       if (r.imageHashIn !== undefined) record.imageHashIn = r.imageHashIn;
@@ -249,7 +267,8 @@ async function scrubFile(
     record.finishedAt = new Date().toISOString();
     if (spec.dryRun) return { kind: 'planned', record };
     if (!opts.chunks) {
-      const stale = opts.removeOurs && existsSync(spec.output) && spec.ours.includes(sha256File(spec.output));
+      const there = opts.removeOurs && spec.ours.length > 0 ? outputHash(spec) : undefined;
+      const stale = there !== undefined && spec.ours.includes(there);
       return {
         kind: 'done',
         record,
@@ -263,7 +282,8 @@ async function scrubFile(
         mkdirSync(dir, { recursive: true });
         madeDirs.add(dir);
       }
-      if (existsSync(spec.output) && !spec.force && !spec.ours.includes(sha256File(spec.output))) {
+      const there = spec.force ? undefined : outputHash(spec);
+      if (there !== undefined && !spec.ours.includes(there)) {
         throw new Error(
           `${spec.output} exists and no manifest record says Airlock wrote it: not overwritten (use --force)`,
         );
@@ -310,17 +330,24 @@ function openTemp(tmp: string, dir: string): number {
 function matches(prior: ManifestRecord, inputSha: string, spec: JobSpec): boolean {
   if (prior.inputSha256 !== inputSha || prior.policyHash !== spec.policyHash) return false;
   if (prior.status === 'clean' || prior.status === 'copied') {
-    return (
-      prior.outputSha256 !== undefined &&
-      existsSync(spec.output) &&
-      sha256File(spec.output) === prior.outputSha256
-    );
+    return prior.outputSha256 !== undefined && outputHash(spec) === prior.outputSha256;
   }
   // A zone, a flight record or an empty file stays withheld under the same policy; an
   // unreadable or unsupported file is tried again (a newer Airlock may read it).
   return (
     prior.status === 'withheld' &&
     ['zone', 'flight-record', 'empty'].includes(prior.withheld?.why ?? '') &&
-    !existsSync(spec.output)
+    !(spec.exists ?? existsSync(spec.output))
   );
+}
+
+/** SHA-256 of what is at the output now; undefined when nothing is (none when listed, or gone since). */
+function outputHash(spec: JobSpec): string | undefined {
+  if (!(spec.exists ?? existsSync(spec.output))) return undefined;
+  try {
+    return sha256File(spec.output);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') return undefined;
+    throw err;
+  }
 }

@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { formatPath, type Value } from '../findings/model.js';
 import type { ZoneHit } from '../policy/index.js';
-import { writeAll } from './files.js';
+import { writeAll, writeChunks } from './files.js';
 import type { PlannedFinding, WithholdReason } from './plan.js';
 
 export const MANIFEST_NAME = 'airlock-manifest.json';
@@ -229,6 +229,10 @@ export class Journal {
   }
   /** One record's JSON text, as journalled (without its newline). */
   readLine(e: JournalEntry): string {
+    return this.readBytes(e).toString('utf8');
+  }
+  /** The same, as the bytes journalled: the manifest copies them without decoding and re-encoding. */
+  readBytes(e: JournalEntry): Buffer {
     const buf = Buffer.allocUnsafe(e.length);
     for (let got = 0; got < e.length; ) {
       const n = readSync(this.fd, buf, got, e.length - got, e.offset + got);
@@ -236,7 +240,7 @@ export class Journal {
         throw new Error(`${join(this.dir, JOURNAL_NAME)}: ends before offset ${e.offset + e.length}`);
       got += n;
     }
-    return buf.toString('utf8', 0, e.length - 1);
+    return buf.subarray(0, e.length - 1);
   }
   /** Once the manifest holds everything, the journal is no longer needed. */
   closeAndRemove(): void {
@@ -276,13 +280,19 @@ function writeAtomicWith(path: string, fill: (fd: number) => void): void {
  * The manifest's text: its head pretty-printed, then each file's record on one line (grep-able,
  * and copied from the journal as journalled, with no decoding and re-encoding per record).
  */
-function manifestText(head: Omit<Manifest, 'files'>, records: Iterable<string>): Iterable<string> {
+function manifestText<R extends string | Uint8Array>(
+  head: Omit<Manifest, 'files'>,
+  records: Iterable<R>,
+): Iterable<string | R> {
   const top = JSON.stringify({ ...head, files: [] }, null, 2);
   // `"files": []` is the last member: opened, one record a line, closed.
   const open = `${top.slice(0, top.lastIndexOf('[]'))}[`;
   return (function* () {
     let n = 0;
-    for (const r of records) yield `${n++ ? ',' : open}\n    ${r}`;
+    for (const r of records) {
+      yield `${n++ ? ',' : open}\n    `;
+      yield r;
+    }
     yield n ? '\n  ]\n}\n' : `${top}\n`;
   })();
 }
@@ -324,19 +334,23 @@ export function writeManifestStreamed(
       const late = latest.get(k);
       const at = journal.index.get(k);
       if (late) yield JSON.stringify(late);
-      else if (at) yield journal.readLine(at);
+      else if (at) yield journal.readBytes(at);
       else yield JSON.stringify(earlier.get(k));
     }
   })();
   writeAtomicWith(join(dir, MANIFEST_NAME), (fd) => {
-    let pending = '';
-    for (const piece of manifestText(head, lines)) {
-      pending += piece;
-      if (pending.length >= STREAM_CHUNK) {
-        writeAll(fd, Buffer.from(pending));
-        pending = '';
+    let pending: Uint8Array[] = [];
+    let size = 0;
+    for (const piece of manifestText<string | Uint8Array>(head, lines)) {
+      const bytes = typeof piece === 'string' ? Buffer.from(piece) : piece;
+      pending.push(bytes);
+      size += bytes.length;
+      if (size >= STREAM_CHUNK) {
+        writeChunks(fd, pending);
+        pending = [];
+        size = 0;
       }
     }
-    writeAll(fd, Buffer.from(pending));
+    writeChunks(fd, pending);
   });
 }

@@ -14,7 +14,7 @@ import type { Policy } from '../policy/index.js';
 import { EXIT } from '../report/exit-codes.js';
 import { AIRLOCK_VERSION } from '../report/version.js';
 import { GroupCommit } from './commit.js';
-import { syncFilesystem } from './files.js';
+import { FilesystemSync } from './files.js';
 import {
   fromWire,
   type JobOutcome,
@@ -100,6 +100,7 @@ function listJobs(inputs: readonly string[], out: string, opts: ScrubOptions, pr
   const specs: JobSpec[] = [];
   const walkErrors: ManifestRecord[] = [];
   const several = inputs.length > 1;
+  const present = presentIn();
   const tops = new Map<string, string>();
   for (const input of inputs) {
     const top = basename(resolve(input));
@@ -148,12 +149,36 @@ function listJobs(inputs: readonly string[], out: string, opts: ScrubOptions, pr
         dryRun: opts.dryRun ?? false,
         policyHash,
       };
+      const exists = present(spec.output);
+      if (exists !== undefined) spec.exists = exists;
       const p = prior.records.get(outputRel);
       if (p) spec.prior = p;
       specs.push(spec);
     }
   }
   return { specs, walkErrors };
+}
+
+/**
+ * Whether a path exists, by one readdir per folder (cached for this listing), not a lookup per
+ * file; undefined when the folder cannot be listed (the job then looks the file up itself).
+ */
+function presentIn(): (path: string) => boolean | undefined {
+  const folders = new Map<string, Set<string> | null>();
+  return (path) => {
+    const dir = dirname(path);
+    let names = folders.get(dir);
+    if (names === undefined) {
+      try {
+        names = new Set(readdirSync(dir));
+      } catch (err) {
+        // No folder yet (a fresh DIR): nothing in it.
+        names = (err as NodeJS.ErrnoException)?.code === 'ENOENT' ? new Set() : null;
+      }
+      folders.set(dir, names);
+    }
+    return names === null ? undefined : names.has(basename(path));
+  };
 }
 
 /** Temp outputs a killed run left behind (never under a final name, but litter). */
@@ -233,7 +258,9 @@ export async function scrubPaths(inputs: readonly string[], opts: ScrubOptions):
   const onRecord = (r: ManifestRecord, journalled: boolean): void => {
     if (!journalled) unjournalled.set(r.output, r);
   };
-  const committer = new GroupCommit(journal, onRecord, { syncFs: syncFilesystem });
+  // Started before the workers, while this process is small: forked once, not per batch.
+  const fsSync = opts.dryRun ? undefined : FilesystemSync.start();
+  const committer = new GroupCommit(journal, onRecord, fsSync ? { syncFs: (d) => fsSync.sync(d) } : {});
   const committed: Promise<void>[] = [];
   for (const r of walkErrors) {
     const f = failureOf(r);
@@ -293,6 +320,7 @@ export async function scrubPaths(inputs: readonly string[], opts: ScrubOptions):
     // A batch stopped early still makes what finished durable (the rerun skips it).
     await committer.flush();
     journal?.close();
+    fsSync?.close();
   }
 
   // Read back only when asked (tests, the demo): the CLI never holds the whole manifest.

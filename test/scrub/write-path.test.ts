@@ -14,9 +14,11 @@ import { AirlockError } from '../../src/core/errors.js';
 import { BufferSource } from '../../src/core/source.js';
 import { jpegRewriter } from '../../src/media/jpeg/rewrite.js';
 import { analyseSource } from '../../src/media/registry.js';
+import { tiffRewriter } from '../../src/media/tiff/rewrite.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import { GroupCommit } from '../../src/scrub/commit.js';
-import { sha256Chunks, writeChunks } from '../../src/scrub/files.js';
+import { FilesystemSync, readWhole, sha256Chunks, writeChunks } from '../../src/scrub/files.js';
+import { fromWire, type JobOutcome, toWire } from '../../src/scrub/job.js';
 import {
   CONVENTIONS,
   JOURNAL_NAME,
@@ -30,7 +32,7 @@ import {
 } from '../../src/scrub/manifest.js';
 import { decideFor } from '../../src/scrub/plan.js';
 import { corpusFile } from '../helpers/corpus.js';
-import { jpegScanHash } from './e2e-oracles.js';
+import { jpegScanHash, tiffImageHashes } from './e2e-oracles.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'airlock-scrub-write-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -84,6 +86,33 @@ describe('writeChunks and sha256Chunks', () => {
   });
 });
 
+describe('readWhole (one reused buffer per thread)', () => {
+  it('gives each file exactly, however sizes rise and fall between reads', () => {
+    const d = fresh();
+    const sizes = [10, 70_000, 69_999, 0, 300_001, 5, 300_002, 1_000_000, 3];
+    sizes.forEach((len, i) => {
+      const content = bytes(len, i);
+      const path = join(d, `f${i}`);
+      writeFileSync(path, content);
+      const r = readWhole(path);
+      expect(Buffer.from(r.bytes).equals(Buffer.from(content)), `file ${i} (${len} bytes)`).toBe(true);
+      r.release();
+    });
+  });
+
+  it('a second read while the first is out gets its own buffer', () => {
+    const d = fresh();
+    writeFileSync(join(d, 'a'), bytes(1000, 1));
+    writeFileSync(join(d, 'b'), bytes(1000, 2));
+    const a = readWhole(join(d, 'a'));
+    const b = readWhole(join(d, 'b'));
+    expect(Buffer.from(a.bytes).equals(Buffer.from(bytes(1000, 1)))).toBe(true);
+    expect(Buffer.from(b.bytes).equals(Buffer.from(bytes(1000, 2)))).toBe(true);
+    a.release();
+    b.release();
+  });
+});
+
 describe('the JPEG rewriter builds its output as chunks', () => {
   const file = corpusFile('media', 'dji-mavic2pro-hasselblad-L1D-20c.jpg');
   const input = new Uint8Array(readFileSync(file));
@@ -111,6 +140,117 @@ describe('the JPEG rewriter builds its output as chunks', () => {
     const b = jpegRewriter.rewrite(new BufferSource(input), decide, known.findings);
     expect(Buffer.from(b.bytes).equals(Buffer.from(a.bytes))).toBe(true);
     expect(b.notes).toEqual(a.notes);
+  });
+});
+
+describe('the TIFF rewriter builds its output as chunks', () => {
+  for (const name of ['mat2-dirty.tiff', 'dji-thermal-flir.tif', 'exiftool-DNG.dng']) {
+    it(`${name}: strips and tiles stay views of the input, written once; the hashes are of what is written`, () => {
+      const file = corpusFile('media', name);
+      const input = new Uint8Array(readFileSync(file));
+      const r = tiffRewriter.rewrite(new BufferSource(input), decideFor(defaultPolicy()));
+      const chunks = r.chunks as readonly Uint8Array[];
+      // The structure is one fresh piece; the image data follows in the input's own memory.
+      expect(chunks[0]?.buffer).not.toBe(input.buffer);
+      const views = chunks.filter((c) => c.buffer === input.buffer);
+      expect(views.length).toBeGreaterThan(0);
+      const joined = Buffer.from(concatBytes(chunks));
+      expect(Buffer.from(r.bytes).equals(joined)).toBe(true);
+      // ExifTool locates the output's strips/tiles in the joined bytes: the main image's hash
+      // is the input's and is the one reported (image data hashed once, from where it was read).
+      const out = join(fresh(), name);
+      writeFileSync(out, joined);
+      const before = tiffImageHashes(file, Buffer.from(input));
+      const after = tiffImageHashes(out, joined);
+      expect(after.size).toBeGreaterThan(0);
+      for (const [group, h] of after) expect(new Set(before.values()).has(h), group).toBe(true);
+      expect(r.imageHashIn).toMatch(/^[0-9a-f]{64}$/);
+      expect(r.imageHashOut).toBe(r.imageHashIn);
+    });
+  }
+});
+
+describe('a rewriter follows the walk its analysis made over the same source', () => {
+  for (const name of ['dji-mavic2pro-hasselblad-L1D-20c.jpg', 'exiftool-DNG.dng', 'dji-thermal-flir.tif']) {
+    it(`${name}: the same output, notes and hashes as from a source never read`, () => {
+      const input = new Uint8Array(readFileSync(corpusFile('media', name)));
+      const decide = decideFor(defaultPolicy());
+      const rewriter = name.endsWith('.jpg') ? jpegRewriter : tiffRewriter;
+      const analysed = new BufferSource(input);
+      const known = analyseSource(analysed, name);
+      expect(known.status).toBe('read');
+      const a = rewriter.rewrite(analysed, decide, known.findings);
+      const b = rewriter.rewrite(new BufferSource(input), decide);
+      expect(Buffer.from(a.bytes).equals(Buffer.from(b.bytes))).toBe(true);
+      expect(a.notes).toEqual(b.notes);
+      expect(a.imageHashIn).toBe(b.imageHashIn);
+      expect(a.imageHashOut).toBe(b.imageHashOut);
+      // And it did follow the analysis: it asks about the very findings the analysis reported
+      // (its TIFF walk's; an XMP packet inside is parsed again), which a fresh source never gives.
+      const reported = new Set<unknown>(known.findings);
+      const askedOf = (src: BufferSource, findings?: typeof known.findings): number => {
+        let n = 0;
+        const counting = (f: (typeof known.findings)[number]) => {
+          if (reported.has(f)) n += 1;
+          return decide(f);
+        };
+        rewriter.rewrite(src, counting, findings);
+        return n;
+      };
+      expect(askedOf(analysed, known.findings)).toBeGreaterThan(0);
+      expect(askedOf(new BufferSource(input))).toBe(0);
+    });
+  }
+});
+
+describe('a worker posts a record once', () => {
+  const r = record('w.jpg');
+  it('done: one JSON text for the outcome and the journal; read back as one object', () => {
+    const o: JobOutcome = {
+      kind: 'done',
+      record: r,
+      pending: { record: r, output: '/o/w.jpg', tmp: '/o/t', size: 3 },
+    };
+    const w = toWire(o);
+    expect(w.kind === 'done' && w.journalLine).toBeUndefined();
+    // The text crosses the thread boundary once (a structured clone copies each string it meets).
+    expect(JSON.stringify(w).split(r.inputSha256)).toHaveLength(2);
+    const back = fromWire(w);
+    expect(back.record).toEqual(r);
+    if (back.kind !== 'done') throw new Error(back.kind);
+    expect(back.pending.record).toBe(back.record);
+    expect(back.pending.line).toBe(JSON.stringify(r));
+    expect(back.pending).toMatchObject({ output: '/o/w.jpg', tmp: '/o/t', size: 3 });
+  });
+  it('done with another record to journal: both cross, each read back', () => {
+    const failed: ManifestRecord = { ...r, status: 'error', error: 'x' };
+    const w = toWire({ kind: 'done', record: r, pending: { record: failed, output: '/o/w.jpg' } });
+    const back = fromWire(w);
+    if (back.kind !== 'done') throw new Error(back.kind);
+    expect(back.record).toEqual(r);
+    expect(back.pending.record).toEqual(failed);
+    expect(back.pending.line).toBe(JSON.stringify(failed));
+  });
+});
+
+describe('FilesystemSync (syncfs through one long-lived helper)', () => {
+  it('answers each request, in order, and false once closed', async () => {
+    const s = FilesystemSync.start();
+    const d = fresh();
+    writeFileSync(join(d, 'x'), 'x');
+    expect(await Promise.all([s.sync(d), s.sync(d), s.sync(scratch)])).toEqual([true, true, true]);
+    // A folder name that cannot travel on one line is refused, not mangled.
+    expect(await s.sync(`${d}\nx`)).toBe(false);
+    s.close();
+    expect(await s.sync(d)).toBe(false);
+  });
+
+  it('a refused request (no such folder) answers false, and so does every later one', async () => {
+    const s = FilesystemSync.start();
+    expect(await s.sync(join(scratch, 'no-such-folder'))).toBe(false);
+    // The caller falls back to fsync file by file from then on, as when syncfs is unavailable.
+    expect(await s.sync(scratch)).toBe(false);
+    s.close();
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * The output side of the TIFF rewriter: a tree of IFDs whose entries are values (copied or
- * newly encoded), links to other IFDs, or links to image data blocks. `layoutTiff` places them
- * (header, IFDs each followed by their values, then the image data) and patches every offset.
+ * newly encoded), links to other IFDs, or links to image data blocks. `layoutTiffChunks` places
+ * them (header, IFDs each followed by their values, then the image data), patching every offset.
  */
 import { AirlockError } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
@@ -48,8 +48,16 @@ function ordered(first: OutIfd): OutIfd[] {
 
 const sorted = (ifd: OutIfd): OutEntry[] => [...ifd.entries].sort((a, b) => a.tag - b.tag);
 
-/** Serialises the tree into one self-contained TIFF structure in the given byte order. */
-export function layoutTiff(first: OutIfd, le: boolean): Uint8Array {
+/** Pads an odd-length data block to an even offset (TIFF word alignment). */
+const PAD = new Uint8Array(1);
+
+/**
+ * Serialises the tree into one self-contained TIFF structure in the given byte order, as
+ * consecutive pieces: header, IFDs and values in one fresh buffer, then each data block as the
+ * very bytes it was given (a view of the input: image data is written from where it was read,
+ * never copied, and its hash can be shown to be the input's).
+ */
+export function layoutTiffChunks(first: OutIfd, le: boolean): Uint8Array[] {
   const ifds = ordered(first);
   const ifdAt = new Map<OutIfd, number>();
   const valueAt = new Map<OutEntry, number>();
@@ -67,6 +75,7 @@ export function layoutTiff(first: OutIfd, le: boolean): Uint8Array {
       if (e.link?.kind === 'data') blocks.push(...e.link.blocks);
     }
   }
+  const head = pos;
   const blockAt = new Map<Uint8Array, number>();
   for (const b of blocks) {
     // The same block object is placed once, however many entries name it.
@@ -77,7 +86,7 @@ export function layoutTiff(first: OutIfd, le: boolean): Uint8Array {
   if (pos > LIMITS.maxFileBytes || pos > 0xffffffff)
     throw new AirlockError('AIRLOCK_ERR_LIMIT', `rewritten TIFF would be ${pos} bytes`);
 
-  const out = new Uint8Array(pos);
+  const out = new Uint8Array(head);
   const en = endian(le);
   out.set(le ? [0x49, 0x49] : [0x4d, 0x4d], 0);
   en.putU16(out, 2, 42);
@@ -101,8 +110,14 @@ export function layoutTiff(first: OutIfd, le: boolean): Uint8Array {
     });
     en.putU32(out, at + 2 + 12 * entries.length, ifd.next ? (ifdAt.get(ifd.next) as number) : 0);
   }
-  for (const [b, at] of blockAt) out.set(b, at);
-  return out;
+  // Placed in insertion order, one after another from `head`: the pieces follow in that order.
+  const pieces: Uint8Array[] = [out];
+  for (const b of blockAt.keys()) {
+    if (b.length === 0) continue;
+    pieces.push(b);
+    if (b.length & 1) pieces.push(PAD);
+  }
+  return pieces;
 }
 
 function linkBytes(

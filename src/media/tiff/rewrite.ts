@@ -4,13 +4,14 @@
  * self-contained structure holding only what is kept or replaced. Image data is copied byte for
  * byte to new offsets; every offset is patched.
  */
-import { BufferSource, type ByteSource } from '../../core/source.js';
+import { ChunkSource, concatBytes } from '../../core/bytes.js';
+import type { ByteSource } from '../../core/source.js';
 import type { Decide, RewriteResult, Rewriter } from '../../scrub/types.js';
 import { Collector } from '../types.js';
-import { readTiffStructure, type TiffTrace } from './exif.js';
+import { readTiffStructure, type TiffTrace, walkedBefore } from './exif.js';
 import { type Build, buildTiff } from './rewrite-build.js';
 import { imageDataInWalkOrder, sha256Hex } from './rewrite-data.js';
-import { layoutTiff, type OutIfd } from './rewrite-layout.js';
+import { layoutTiffChunks, type OutIfd } from './rewrite-layout.js';
 
 export interface TiffRewriteOptions {
   kind: 'exif-app1' | 'tiff-file';
@@ -19,7 +20,8 @@ export interface TiffRewriteOptions {
 }
 
 interface Rewritten {
-  bytes: Uint8Array;
+  /** The new structure: its header and IFDs, then each image data block as a view of `src`. */
+  chunks: Uint8Array[];
   dataIn: Uint8Array[];
   isDng: boolean;
 }
@@ -33,12 +35,17 @@ function rewrite(
   opts: TiffRewriteOptions,
   notes: string[],
 ): Rewritten {
-  const trace: TiffTrace = { chain: [] };
-  const read = new Collector();
-  readTiffStructure(src, base, length, path, read, { kind: opts.kind, trace });
+  // The walk the analysis made over this very source, or the same walk made now.
+  let walked = walkedBefore(src, base, length, path, opts.kind);
+  if (!walked) {
+    const trace: TiffTrace = { chain: [] };
+    const read = new Collector();
+    readTiffStructure(src, base, length, path, read, { kind: opts.kind, trace });
+    walked = { trace, dng: read.facts.DNGVersion !== undefined };
+  }
+  const { trace, dng: isDng } = walked;
   const ctx = trace.ctx;
   if (!ctx || trace.chain.length === 0) throw new Error('rewrite: the reader walked no IFD');
-  const isDng = read.facts.DNGVersion !== undefined;
   const b: Build = {
     ctx,
     decide,
@@ -49,7 +56,7 @@ function rewrite(
     budget: { left: src.size },
   };
   const first = buildTiff(trace, b);
-  return { bytes: layoutTiff(first, ctx.e.le), dataIn: dataOf(first), isDng };
+  return { chunks: layoutTiffChunks(first, ctx.e.le), dataIn: dataOf(first), isDng };
 }
 
 /** Image data blocks of the output tree, in the order the reader will walk the output. */
@@ -76,8 +83,16 @@ export function rewriteTiffStructure(
   decide: Decide,
   opts: { kind: 'exif-app1'; notes?: string[] },
 ): Uint8Array {
-  return rewrite(src, base, length, path, decide, opts, opts.notes ?? []).bytes;
+  return concatBytes(rewrite(src, base, length, path, decide, opts, opts.notes ?? []).chunks);
 }
+
+/** Whether two lists of blocks are the same memory, block for block (so their bytes are equal). */
+const sameMemory = (a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean =>
+  a.length === b.length &&
+  a.every((x, i) => {
+    const y = b[i] as Uint8Array;
+    return x.buffer === y.buffer && x.byteOffset === y.byteOffset && x.length === y.length;
+  });
 
 /** Whole TIFF and DNG files. */
 export const tiffRewriter: Rewriter = {
@@ -85,15 +100,25 @@ export const tiffRewriter: Rewriter = {
   rewrite(src: ByteSource, decide: Decide): RewriteResult {
     const notes: string[] = [];
     const r = rewrite(src, 0, src.size, [], decide, { kind: 'tiff-file' }, notes);
-    // The output's hash is taken by reading the output back, not from what was meant to be written.
+    // The output's image data is located by reading the output back, not from what was meant to
+    // be written. Where each block found is the very piece of the input that was hashed above
+    // (the same memory, written as is, and hashed into outputSha256 by scrub), its hash is that
+    // hash: image data is hashed once, as JPEG's is. Anything else is hashed where found.
+    const out = new ChunkSource(r.chunks);
     const back: TiffTrace = { chain: [] };
-    const out = new BufferSource(r.bytes);
-    readTiffStructure(out, 0, r.bytes.length, [], new Collector(), { kind: 'tiff-file', trace: back });
+    readTiffStructure(out, 0, out.size, [], new Collector(), { kind: 'tiff-file', trace: back });
+    const dataOut = imageDataInWalkOrder(back, { left: out.size });
+    const hashIn = sha256Hex(r.dataIn);
+    let whole: Uint8Array | undefined;
     return {
-      bytes: r.bytes,
+      get bytes(): Uint8Array {
+        whole ??= concatBytes(r.chunks);
+        return whole;
+      },
+      chunks: r.chunks,
       notes,
-      imageHashIn: sha256Hex(r.dataIn),
-      imageHashOut: sha256Hex(imageDataInWalkOrder(back, { left: r.bytes.length })),
+      imageHashIn: hashIn,
+      imageHashOut: sameMemory(r.dataIn, dataOut) ? hashIn : sha256Hex(dataOut),
     };
   },
 };
