@@ -59,18 +59,34 @@ it('SIGKILLed several times at random moments: no partial output, the rerun fini
   const out = join(scratch, 'out');
   const args = ['scrub', input, '--out', out, '--no-progress'];
 
+  // The kills land at random moments inside a run's own length, measured first on a scratch
+  // output (fixed delays went stale as the scrub got faster: a run ended before the first kill).
+  const t0 = performance.now();
+  const whole = await runAndKill(
+    ['scrub', input, '--out', join(scratch, 'timing'), '--no-progress'],
+    600_000,
+  );
+  expect(whole.code).toBe(0);
+  const runMs = performance.now() - t0;
   let kills = 0;
-  for (const base of [350, 500, 700, 900, 1200]) {
-    const r = await runAndKill(args, base + Math.floor(Math.random() * 300));
+  // Killed until some outputs are finished (so the rerun has work to skip), at least twice.
+  const finishedOutputs = (): number =>
+    existsSync(out) ? [...statTree(out).keys()].filter((r) => isOutput(r) && !r.endsWith('.tmp')).length : 0;
+  for (const at of [0.35, 0.45, 0.55, 0.65, 0.75, 0.85]) {
+    const r = await runAndKill(args, Math.floor(runMs * (at + Math.random() * 0.1)));
     if (r.killed) kills += 1;
     assertNoPartialOutputs(out);
     if (!r.killed) break; // it finished: nothing left to interrupt
+    if (kills >= 2 && finishedOutputs() > 0) break;
   }
   expect(kills).toBeGreaterThan(0);
 
   // Every kill may have landed before the run made DIR (a loaded machine): then nothing is finished yet.
   const finished = existsSync(out) ? [...statTree(out)] : [];
   const before = new Map(finished.filter(([rel]) => isOutput(rel) && !rel.endsWith('.tmp')));
+  console.log(
+    `run-kill: a whole run took ${runMs.toFixed(0)} ms; ${kills} kills; ${before.size} of ${FILES} outputs finished before the rerun`,
+  );
   const done = airlock(args);
   expect(done.stderr).toBe('');
   expect(done.code).toBe(0);
