@@ -6,6 +6,8 @@
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ProxyServer } from '../../src/gateway/io/proxy-server.js';
+import { UpstreamPool } from '../../src/gateway/io/upstream-pool.js';
+import { readingInto } from '../../src/gateway/io/upstream-reader.js';
 import { EgressGate } from '../../src/policy/egress/index.js';
 import type { ConnectionLogRow } from '../../src/store/types.js';
 import { policyWith } from './playbook.js';
@@ -195,5 +197,69 @@ describe('upstream connection pool (real sockets)', () => {
     expect(u.conns.map((c) => c.map((h) => h.split(' ')[1]))).toEqual([['/', '/retried'], ['/retried']]);
     expect(rows).toHaveLength(2);
     expect(rows[1]).toMatchObject({ verdict: 'allow', bytesDown: expect.any(Number) });
+  });
+});
+
+describe('UpstreamPool on its own (a clock of the test)', () => {
+  /** A connected socket made the way the proxy makes upstream sockets (with its reader). */
+  async function pooledSocket(port: number): Promise<Socket> {
+    const read = readingInto();
+    const s = connect({ host: '127.0.0.1', port, onread: read.onread });
+    read.register(s);
+    await new Promise((r) => s.once('connect', r));
+    return s;
+  }
+
+  it('a connection idle past idleMs is never handed out again, and the sweep closes it', async () => {
+    const server = createServer((c) => c.on('error', () => {}));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as AddressInfo).port;
+    let now = 1_000_000;
+    const pool = new UpstreamPool({ idleMs: 400, maxIdlePerKey: 4, maxIdle: 8 }, () => now);
+    try {
+      const a = await pooledSocket(port);
+      pool.give('k', a);
+      now += 399;
+      expect(pool.take('k')).toBe(a); // just inside idleMs
+      pool.give('k', a);
+      now += 400;
+      expect(pool.take('k')).toBeUndefined(); // stale: destroyed, not handed out
+      expect(a.destroyed).toBe(true);
+      expect(pool.idle).toBe(0);
+
+      const b = await pooledSocket(port);
+      pool.give('k', b);
+      now += 401;
+      // The sweep runs every idleMs / 4 of real time and reads the test's clock.
+      await new Promise((r) => setTimeout(r, 250));
+      expect(b.destroyed).toBe(true);
+      expect(pool.idle).toBe(0);
+    } finally {
+      pool.close();
+      server.close();
+    }
+  });
+
+  it('an idle connection the upstream ends is dropped at once', async () => {
+    const peers: Socket[] = [];
+    const server = createServer((c) => {
+      c.on('error', () => {});
+      peers.push(c);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const pool = new UpstreamPool({ idleMs: 60_000, maxIdlePerKey: 4, maxIdle: 8 });
+    try {
+      const a = await pooledSocket((server.address() as AddressInfo).port);
+      pool.give('k', a);
+      expect(pool.idle).toBe(1);
+      while (peers.length === 0) await new Promise((r) => setTimeout(r, 5));
+      peers[0]!.end();
+      await new Promise((r) => a.once('close', r));
+      expect(pool.idle).toBe(0);
+      expect(pool.take('k')).toBeUndefined();
+    } finally {
+      pool.close();
+      server.close();
+    }
   });
 });

@@ -12,7 +12,7 @@ import { ConnectionCounts } from './connection-counts.js';
 import { type DownSplice, PROCESS_SPLICES, SPLICE_AFTER_BYTES, type SpliceRegistry } from './down-splice.js';
 import type { HostPort } from './listen-address.js';
 import { UpstreamPool, type UpstreamPoolLimits } from './upstream-pool.js';
-import { readerOf, readingInto } from './upstream-reader.js';
+import { disown, readerOf, readingInto } from './upstream-reader.js';
 
 export interface ProxyLimits {
   maxConnections: number;
@@ -98,8 +98,6 @@ export class ProxyServer {
     read.register(up);
     this.sockets.add(up);
     up.once('close', () => this.sockets.delete(up));
-    // Always one error listener: a detached or pooled socket's error must not throw.
-    up.on('error', () => {});
     return up;
   }
 
@@ -244,6 +242,7 @@ export class ProxyServer {
     const resumeClient = (): void => {
       client.resume();
     };
+    const holdsChunk = (): boolean => client.writableLength > 0;
     /** Makes `up` the connection's upstream: its events go to the core until it is detached. */
     const attach = (up: Socket, connected: boolean): void => {
       detach?.();
@@ -271,25 +270,18 @@ export class ProxyServer {
         else dispatch({ type: 'upstream-failed', detail: err.code ?? err.message });
       };
       if (!connected) up.once('connect', onConnect);
-      const reader = readerOf(up);
-      if (reader) {
-        reader.onData = onData;
-        // The chunk is referenced while the client's write of it is queued.
-        reader.holds = () => client.writableLength > 0;
-      } else up.on('data', onData);
-      up.on('end', lost);
-      up.on('close', lost);
-      up.on('error', onError);
+      // Every upstream socket is made by connectUpstream, with its reader.
+      const reader = readerOf(up)!;
+      reader.onData = onData;
+      // The chunk is referenced while the client's write of it is queued.
+      reader.holds = holdsChunk;
+      reader.onEnd = lost;
+      reader.onClose = lost;
+      reader.onError = onError;
       detach = () => {
         detach = undefined;
-        up.off('connect', onConnect);
-        if (reader) {
-          reader.onData = () => {};
-          reader.holds = () => true;
-        } else up.off('data', onData);
-        up.off('end', lost);
-        up.off('close', lost);
-        up.off('error', onError);
+        if (!connected) up.off('connect', onConnect);
+        disown(reader);
         up.off('drain', resumeClient);
       };
     };

@@ -15,11 +15,31 @@ const READ_BYTES = 64 * 1024;
  */
 const FIRST_READ_BYTES = 64;
 
+/**
+ * Where an upstream socket's events go now: the client connection using it, or the idle pool.
+ * Its 'end', 'close' and 'error' listeners are registered once, when it is made, and call these
+ * slots; owners swap the slots instead of adding and removing listeners (a pooled connection
+ * changes owner twice per request: ~20 EventEmitter calls a request, gone).
+ */
 export interface UpstreamReader {
-  /** Where the socket's bytes go now: the client connection using it, or the idle pool. */
   onData: (chunk: Buffer) => void;
+  onEnd: () => void;
+  onClose: () => void;
+  onError: (err: NodeJS.ErrnoException) => void;
   /** True while the last chunk is still referenced (queued in a write): do not read over it. */
   holds: () => boolean;
+}
+
+const ignore = (): void => {};
+const held = (): boolean => true;
+
+/** No owner: events are ignored, and a chunk is never assumed free. */
+export function disown(r: UpstreamReader): void {
+  r.onData = ignore;
+  r.onEnd = ignore;
+  r.onClose = ignore;
+  r.onError = ignore;
+  r.holds = held;
 }
 
 const readers = new WeakMap<Socket, UpstreamReader>();
@@ -31,7 +51,13 @@ export function readerOf(socket: Socket): UpstreamReader | undefined {
 
 /** connect() options for a reused read buffer, and a function to register the connected socket. */
 export function readingInto(): { onread: OnReadOpts; register: (s: Socket) => UpstreamReader } {
-  const reader: UpstreamReader = { onData: () => {}, holds: () => true };
+  const reader: UpstreamReader = {
+    onData: ignore,
+    onEnd: ignore,
+    onClose: ignore,
+    onError: ignore,
+    holds: held,
+  };
   let buf = Buffer.allocUnsafe(FIRST_READ_BYTES);
   return {
     onread: {
@@ -46,6 +72,10 @@ export function readingInto(): { onread: OnReadOpts; register: (s: Socket) => Up
     },
     register: (s) => {
       readers.set(s, reader);
+      // Once per socket; an error listener always present (an unowned socket's error must not throw).
+      s.on('end', () => reader.onEnd());
+      s.on('close', () => reader.onClose());
+      s.on('error', (e: NodeJS.ErrnoException) => reader.onError(e));
       return reader;
     },
   };
