@@ -1,6 +1,7 @@
 /**
  * /metrics (Prometheus text format) through prom-client: counters fed from the log rows, so the
- * numbers an operator graphs are the ones the auditor reads; gauges read at scrape time; and
+ * numbers an operator graphs are the ones the auditor reads (counted as plain numbers per row and
+ * handed to prom-client at scrape time); gauges read at scrape time; and
  * Node's process metrics (event-loop lag, GC, heap, CPU), the gateway's own latency health.
  */
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
@@ -19,41 +20,58 @@ export interface GaugeSource {
   spliced?: { active: number; bytes: number };
 }
 
-type Child = { inc(n?: number): void };
-
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly connections: Counter<'verdict' | 'reason' | 'cut'>;
-  private readonly dns: Counter<'verdict' | 'reason'>;
-  private readonly bytes: Counter<'direction'>;
-  private readonly up: Child;
-  private readonly down: Child;
-  /** Label children by (verdict, reason, cut): counted per request, looked up once each. */
-  private readonly children = new Map<string, Child>();
+  /** By 'verdict\nreason\ncut' (connections) and 'verdict\nreason' (DNS). */
+  private readonly connectionCounts = new Map<string, number>();
+  private readonly dnsCounts = new Map<string, number>();
+  private bytesUp = 0;
+  private bytesDown = 0;
 
   /** `gauges`: read at each scrape. */
   constructor(gauges: () => GaugeSource) {
     const registers = [this.registry];
-    this.connections = new Counter({
+    const connections = this.connectionCounts;
+    const dns = this.dnsCounts;
+    const bytes = () => ({ up: this.bytesUp, down: this.bytesDown });
+    new Counter({
       name: 'airlock_gateway_connections_total',
       help: 'Proxy connections ended, by verdict, reason and cut.',
       labelNames: ['verdict', 'reason', 'cut'],
       registers,
+      collect() {
+        this.reset();
+        for (const [key, n] of connections) {
+          const [verdict, reason, cut] = key.split('\n');
+          this.inc({ verdict: verdict!, reason: reason!, cut: cut! }, n);
+        }
+      },
     });
-    this.dns = new Counter({
+    new Counter({
       name: 'airlock_gateway_dns_queries_total',
       help: 'DNS queries answered, by verdict and reason.',
       labelNames: ['verdict', 'reason'],
       registers,
+      collect() {
+        this.reset();
+        for (const [key, n] of dns) {
+          const [verdict, reason] = key.split('\n');
+          this.inc({ verdict: verdict!, reason: reason! }, n);
+        }
+      },
     });
-    this.bytes = new Counter({
+    new Counter({
       name: 'airlock_gateway_bytes_total',
       help: 'Bytes relayed by ended connections.',
       labelNames: ['direction'],
       registers,
+      collect() {
+        const b = bytes();
+        this.reset();
+        this.inc({ direction: 'up' }, b.up);
+        this.inc({ direction: 'down' }, b.down);
+      },
     });
-    this.up = this.bytes.labels('up');
-    this.down = this.bytes.labels('down');
     const gauge = (name: string, help: string, read: (g: GaugeSource) => number | undefined) =>
       new Gauge({
         name,
@@ -117,7 +135,7 @@ export class GatewayMetrics {
       'Bytes moved client-ward by splice (also in bytes_total once their connections end).',
       (g) => g.spliced?.bytes,
     );
-    const reloads = new Counter({
+    new Counter({
       name: 'airlock_gateway_policy_reloads_total',
       help: 'Policy reloads (SIGHUP), by result.',
       labelNames: ['result'],
@@ -129,23 +147,19 @@ export class GatewayMetrics {
         this.inc({ result: 'failed' }, r.failed);
       },
     });
-    void reloads;
     collectDefaultMetrics({ register: this.registry });
   }
 
   count(row: LogRow): void {
     if (row.kind === 'connection') {
+      // Plain numbers per row (thousands a second); prom-client reads them at scrape time.
       const key = `${row.verdict}\n${row.reason}\n${row.cut ?? ''}`;
-      let c = this.children.get(key);
-      if (c === undefined) {
-        c = this.connections.labels(row.verdict, row.reason, row.cut ?? '');
-        this.children.set(key, c);
-      }
-      c.inc();
-      if (row.bytesUp > 0) this.up.inc(row.bytesUp);
-      if (row.bytesDown > 0) this.down.inc(row.bytesDown);
+      this.connectionCounts.set(key, (this.connectionCounts.get(key) ?? 0) + 1);
+      this.bytesUp += row.bytesUp;
+      this.bytesDown += row.bytesDown;
     } else if (row.kind === 'dns') {
-      this.dns.inc({ verdict: row.verdict, reason: row.reason });
+      const key = `${row.verdict}\n${row.reason}`;
+      this.dnsCounts.set(key, (this.dnsCounts.get(key) ?? 0) + 1);
     }
   }
 

@@ -237,28 +237,37 @@ async function truncatingResolver(): Promise<{ port: number; close: () => void }
       : [];
     return Buffer.concat([head, ...rrs]);
   };
-  const udp = createSocket('udp4');
-  udp.on('message', (q, r) => udp.send(answerFor(q, false), r.port, r.address));
-  await new Promise<void>((res) => udp.bind(0, '127.0.0.1', () => res()));
-  const port = udp.address().port;
   const { createServer } = await import('node:net');
-  const tcp = createServer((c) => {
-    c.on('error', () => {});
-    let buf = Buffer.alloc(0);
-    c.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0))
-        c.write(framed(answerFor(buf.subarray(2, 2 + buf.readUInt16BE(0)), true)));
+  // UDP and TCP on one port number: another process may hold the TCP side of a free UDP port.
+  for (let attempt = 1; ; attempt++) {
+    const udp = createSocket('udp4');
+    udp.on('message', (q, r) => udp.send(answerFor(q, false), r.port, r.address));
+    await new Promise<void>((res) => udp.bind(0, '127.0.0.1', () => res()));
+    const port = udp.address().port;
+    const tcp = createServer((c) => {
+      c.on('error', () => {});
+      let buf = Buffer.alloc(0);
+      c.on('data', (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0))
+          c.write(framed(answerFor(buf.subarray(2, 2 + buf.readUInt16BE(0)), true)));
+      });
     });
-  });
-  await new Promise<void>((res) => tcp.listen(port, '127.0.0.1', () => res()));
-  return {
-    port,
-    close: () => {
-      udp.close();
-      tcp.close();
-    },
-  };
+    const listening = await new Promise<boolean>((res) => {
+      tcp.once('error', () => res(false));
+      tcp.listen(port, '127.0.0.1', () => res(true));
+    });
+    if (listening)
+      return {
+        port,
+        close: () => {
+          udp.close();
+          tcp.close();
+        },
+      };
+    udp.close();
+    if (attempt >= 8) throw new Error('no port free for both UDP and TCP');
+  }
 }
 
 describe('truncated answers from the resolver', () => {

@@ -5,9 +5,9 @@
  * request whose end is known leaves it open for the pool (the next request on it is judged on its
  * own); any other gets 'Connection: close', so its connection carries nothing after it.
  */
-import { isIP } from 'node:net';
 import type { HttpAuthority, HttpRequestHead } from '../../net/app/http-request.js';
 import { upstreamMayPersist } from './http-exchange.js';
+import { ipLiteralVersion } from './ip-literal.js';
 
 const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'proxy-authorization', 'keep-alive', 'host']);
 
@@ -27,7 +27,7 @@ export function originFormHead(head: HttpRequestHead, hostField: string): Uint8A
 
 /** The Host field for an authority: IPv6 literals in brackets, the port only when one was written. */
 export function hostField(auth: HttpAuthority): string {
-  const host = isIP(auth.host) === 6 ? `[${auth.host}]` : auth.host;
+  const host = ipLiteralVersion(auth.host) === 6 ? `[${auth.host}]` : auth.host;
   return auth.port === undefined ? host : `${host}:${auth.port}`;
 }
 

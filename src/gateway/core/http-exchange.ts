@@ -163,7 +163,7 @@ export class HttpExchange {
       if (!this.reusable) kept.push('Connection: close');
       this.respBuf = EMPTY;
       const head = Buffer.from(`${[lines[0], ...kept].join('\r\n')}\r\n\r\n`, 'latin1');
-      return this.takeBody(buf.subarray(end), concatBytes([...out, head]));
+      return this.takeBody(buf.subarray(end), out.length === 0 ? head : concatBytes([...out, head]));
     }
   }
 

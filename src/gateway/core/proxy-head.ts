@@ -1,8 +1,8 @@
 /** The forward proxy's front: absolute-URI requests (http:// only) and CONNECT. */
-import { isIP } from 'node:net';
 import { readHttpRequestHead } from '../../net/app/http-request.js';
 import { defaultPort, hostField, originFormHead } from './forward-head.js';
 import type { Front, HeadOutcome } from './front.js';
+import { ipLiteralVersion } from './ip-literal.js';
 import { CONNECT_ESTABLISHED, proxyResponse } from './responses.js';
 
 const EMPTY = new Uint8Array(0);
@@ -32,7 +32,7 @@ function readProxyHead(buf: Uint8Array, max: number): HeadOutcome {
     target: {
       kind: connect ? 'connect' : 'forward',
       host: auth.host,
-      name: isIP(auth.host) !== 0 ? undefined : auth.host,
+      name: ipLiteralVersion(auth.host) !== 0 ? undefined : auth.host,
       port,
       firstUp: connect ? EMPTY : originFormHead(head, hostField(auth)),
       firstDown: connect ? CONNECT_ESTABLISHED : EMPTY,

@@ -12,11 +12,11 @@
  * read. An IP literal in SNI or Host is judged like the proxy's IP literals (refused in sealed and
  * one-way as 'no-name', passed in monitor).
  */
-import { isIP } from 'node:net';
 import { readHttpRequestHead } from '../../net/app/http-request.js';
 import { readClientHelloRecords } from '../../net/app/tls-client-hello.js';
 import { hostField, originFormHead } from './forward-head.js';
 import type { Front, HeadOutcome } from './front.js';
+import { ipLiteralVersion } from './ip-literal.js';
 import { proxyResponse } from './responses.js';
 
 const EMPTY = new Uint8Array(0);
@@ -35,7 +35,7 @@ function readTlsHead(buf: Uint8Array, max: number): HeadOutcome {
   const sni = hello.sni?.toLowerCase();
   if (sni === undefined)
     return { kind: 'refuse', status: 403, reason: 'no-name', detail: 'ClientHello without SNI' };
-  const literal = isIP(sni) !== 0;
+  const literal = ipLiteralVersion(sni) !== 0;
   if (!literal && (sni.length > 253 || !HOST_NAME.test(sni)))
     return { kind: 'refuse', status: 403, reason: 'no-name', detail: 'SNI is not a host name' };
   return {
@@ -77,7 +77,7 @@ function readHostHead(buf: Uint8Array, max: number): HeadOutcome {
     target: {
       kind: 'http',
       host: auth.host,
-      name: isIP(auth.host) !== 0 ? undefined : auth.host,
+      name: ipLiteralVersion(auth.host) !== 0 ? undefined : auth.host,
       port: TRANSPARENT_PORTS.http,
       firstUp: originFormHead(head, hostField(auth)),
       firstDown: EMPTY,
