@@ -7,11 +7,13 @@
  * What a SIGKILL can lose is unchanged: the rows not yet committed, whichever thread holds them.
  * If the thread stops (it should not), every batch in flight fails — the gateway's log writer
  * then refuses new connections — and the next batch starts a new thread, at most once a second.
+ * A batch the stopped thread had committed before it could answer is not written twice: the
+ * writer sends it again after the head it last saw, and the store recognises it (AppendOptions).
  */
 import { Worker } from 'node:worker_threads';
 import { AirlockError } from '../core/errors.js';
 import type { ThreadReply, ThreadRequest, WorkerData } from './sqlite-log-wire.js';
-import type { ChainHead, LogRow, LogSink } from './types.js';
+import type { AppendOptions, ChainHead, LogRow, LogSink } from './types.js';
 
 const RESTART_EVERY_MS = 1000;
 
@@ -32,7 +34,7 @@ export class SqliteLogThread implements LogSink {
   /** `path`: the database, already created and migrated by the caller's own connection. */
   constructor(private readonly data: WorkerData) {}
 
-  appendBatch(rows: readonly LogRow[]): Promise<ChainHead | undefined> {
+  appendBatch(rows: readonly LogRow[], opts: AppendOptions = {}): Promise<ChainHead | undefined> {
     if (rows.length === 0) return Promise.resolve(undefined);
     if (this.closed) return Promise.reject(new AirlockError('AIRLOCK_ERR_IO', 'the log writer is closed'));
     const worker = this.running();
@@ -43,7 +45,12 @@ export class SqliteLogThread implements LogSink {
     const id = ++this.nextId;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const m: ThreadRequest = { type: 'append', id, rows: JSON.stringify(rows) };
+      const m: ThreadRequest = {
+        type: 'append',
+        id,
+        rows: JSON.stringify(rows),
+        ...(opts.after ? { after: opts.after } : {}),
+      };
       worker.postMessage(m);
     });
   }

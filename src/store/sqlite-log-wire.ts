@@ -11,7 +11,9 @@ export interface WorkerData {
  * `rows`: the batch as one JSON text. Posting it costs the proxy a JSON.stringify; posting the row
  * objects cost a structured clone of each, a tenth of the proxy's time under load (profile).
  */
-export type ThreadRequest = { type: 'append'; id: number; rows: string } | { type: 'close' };
+export type ThreadRequest =
+  | { type: 'append'; id: number; rows: string; after?: ChainHead }
+  | { type: 'close' };
 
 export type ThreadReply =
   | { id: number; head?: ChainHead; error?: undefined }

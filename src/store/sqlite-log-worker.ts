@@ -23,7 +23,7 @@ port.on('message', async (m: ThreadRequest) => {
   let reply: ThreadReply;
   try {
     store ??= new SqliteStore(data.path, { hmacKey: data.key });
-    const chained = await store.appendLogs(JSON.parse(m.rows) as LogRow[]);
+    const chained = await store.appendLogs(JSON.parse(m.rows) as LogRow[], m.after ? { after: m.after } : {});
     const last = chained[chained.length - 1];
     reply = { id: m.id, ...(last ? { head: { seq: last.seq, mac: last.mac } } : {}) };
   } catch (e) {

@@ -11,8 +11,10 @@ import type { StorePolicy } from '../policy/types.js';
 import { chainMac } from './log-chain.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import type {
+  AppendOptions,
   ChainCheck,
   ChainedLogRow,
+  ChainHead,
   LogRow,
   NewUnlockWindow,
   Store,
@@ -155,30 +157,42 @@ export class SqliteStore implements Store {
     return (await this.appendLogs([row]))[0]!;
   }
 
-  async appendLogs(rows: readonly LogRow[]): Promise<ChainedLogRow[]> {
+  async appendLogs(rows: readonly LogRow[], opts: AppendOptions = {}): Promise<ChainedLogRow[]> {
     const key = this.key;
     if (!key) throw new AirlockError('AIRLOCK_ERR_IO', `${this.path}: the event log needs its HMAC key`);
     if (rows.length === 0) return [];
+    const chain = (from: ChainHead | undefined): ChainedLogRow[] => {
+      let seq = from?.seq ?? 0;
+      let prevMac = from?.mac ?? '';
+      return rows.map((row) => {
+        seq++;
+        const mac = chainMac(key, prevMac, seq, row);
+        const r = { seq, row, prevMac, mac };
+        prevMac = mac;
+        return r;
+      });
+    };
     // The head is read inside the write transaction (IMMEDIATE): a second writer cannot fork the chain.
     return this.run(() =>
       this.db
         .transaction(() => {
           const head = this.stmt('SELECT seq, mac FROM event_log ORDER BY seq DESC LIMIT 1').get() as
-            | { seq: number; mac: string }
+            | ChainHead
             | undefined;
+          const after = opts.after;
+          if (after && head && (head.seq !== after.seq || head.mac !== after.mac)) {
+            // The same batch sent again after `after`, already committed (its writer died before
+            // it could say so): the chain ends exactly where this batch would have ended it.
+            const again = chain(after);
+            const last = again[again.length - 1]!;
+            if (last.seq === head.seq && last.mac === head.mac) return again;
+          }
           const insert = this.stmt(
             'INSERT INTO event_log (seq, ts_ms, kind, body, prev_mac, mac) VALUES (?, ?, ?, ?, ?, ?)',
           );
-          let seq = head?.seq ?? 0;
-          let prevMac = head?.mac ?? '';
-          const out: ChainedLogRow[] = [];
-          for (const row of rows) {
-            seq++;
-            const mac = chainMac(key, prevMac, seq, row);
-            insert.run(seq, row.tsMs, row.kind, JSON.stringify(row), prevMac, mac);
-            out.push({ seq, row, prevMac, mac });
-            prevMac = mac;
-          }
+          const out = chain(head);
+          for (const r of out)
+            insert.run(r.seq, r.row.tsMs, r.row.kind, JSON.stringify(r.row), r.prevMac, r.mac);
           return out;
         })
         .immediate(),

@@ -79,6 +79,14 @@ export interface ChainHead {
   mac: string;
 }
 
+export interface AppendOptions {
+  /**
+   * The head the writer last saw. A batch sent again after it (its first answer was lost) that the
+   * chain already ends with is not written twice: the rows as chained are returned.
+   */
+  after?: ChainHead;
+}
+
 /**
  * Where the gateway's log rows go, a group at a time. One call is one transaction: the rows are
  * all chained and durable, or none is. Implemented by a store on the caller's thread (storeSink)
@@ -86,8 +94,8 @@ export interface ChainHead {
  * checkpoints off the proxy's event loop.
  */
 export interface LogSink {
-  /** Appends `rows` in order; the chain's new head, or undefined for an empty batch. */
-  appendBatch(rows: readonly LogRow[]): Promise<ChainHead | undefined>;
+  /** Appends `rows` in order (once, when sent again after the same head); the chain's new head. */
+  appendBatch(rows: readonly LogRow[], opts?: AppendOptions): Promise<ChainHead | undefined>;
 }
 
 export type ChainCheck =
@@ -109,7 +117,7 @@ export interface Store {
    * Appends rows in order as ONE transaction: all of them are chained and durable, or none is
    * (the gateway's group commit). An empty batch writes nothing.
    */
-  appendLogs(rows: readonly LogRow[]): Promise<ChainedLogRow[]>;
+  appendLogs(rows: readonly LogRow[], opts?: AppendOptions): Promise<ChainedLogRow[]>;
   /** Log rows in order, from seq `afterSeq` + 1. */
   logRows(afterSeq?: number, limit?: number): Promise<ChainedLogRow[]>;
   /** Re-computes the chain; `expectedHead` (from the anchor file) detects truncation from the end. */

@@ -65,6 +65,27 @@ describe('SQLite log writer thread', () => {
     await here.close();
   });
 
+  it('a batch sent again after the same head (its answer lost) is chained once; after a stale head, appended', async () => {
+    const path = join(dir, 'again.sqlite');
+    const main = new SqliteStore(path, { hmacKey: KEY });
+    const sink = await thread(path);
+    const a = [row(1), row(2)];
+    const b = [row(3), row(4), row(5)];
+    const h1 = await sink.appendBatch(a);
+    const h2 = await sink.appendBatch(b, { after: h1! });
+    // The writer never heard h2 (its thread died after the commit): it sends b again after h1.
+    expect(await sink.appendBatch(b, { after: h1! })).toEqual(h2);
+    expect((await main.logRows()).map((r) => r.row)).toEqual([...a, ...b]);
+    // Another writer moved the head meanwhile: a new batch after a stale head is simply appended.
+    const c = [row(6)];
+    const h3 = await sink.appendBatch(c, { after: h1! });
+    expect(h3?.seq).toBe(6);
+    expect((await main.logRows()).map((r) => r.row)).toEqual([...a, ...b, ...c]);
+    expect(await main.verifyLog(h3)).toMatchObject({ ok: true, rows: 6 });
+    await sink.close();
+    await main.close();
+  });
+
   it('an empty batch writes nothing and answers no head', async () => {
     const path = join(dir, 'empty.sqlite');
     const main = new SqliteStore(path, { hmacKey: KEY });

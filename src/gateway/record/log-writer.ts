@@ -76,7 +76,8 @@ export class LogWriter {
       // One transaction per group (LogSink.appendBatch): a group is durable whole or not at all.
       const batch = this.queue.slice(0, MAX_BATCH_ROWS);
       try {
-        const head = await this.sink.appendBatch(batch);
+        // After the head last seen: a batch retried after a lost answer is not chained twice.
+        const head = await this.sink.appendBatch(batch, this.head ? { after: this.head } : {});
         if (head) this.head = head;
       } catch (e) {
         this.writeErrors++;
