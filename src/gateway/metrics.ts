@@ -34,32 +34,33 @@ export class GatewayMetrics {
     const connections = this.connectionCounts;
     const dns = this.dnsCounts;
     const bytes = () => ({ up: this.bytesUp, down: this.bytesDown });
-    new Counter({
-      name: 'airlock_gateway_connections_total',
-      help: 'Proxy connections ended, by verdict, reason and cut.',
-      labelNames: ['verdict', 'reason', 'cut'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [key, n] of connections) {
-          const [verdict, reason, cut] = key.split('\n');
-          this.inc({ verdict: verdict!, reason: reason!, cut: cut! }, n);
-        }
-      },
-    });
-    new Counter({
-      name: 'airlock_gateway_dns_queries_total',
-      help: 'DNS queries answered, by verdict and reason.',
-      labelNames: ['verdict', 'reason'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [key, n] of dns) {
-          const [verdict, reason] = key.split('\n');
-          this.inc({ verdict: verdict!, reason: reason! }, n);
-        }
-      },
-    });
+    // Rows counted under 'label\nlabel…' keys, turned into labelled counters at scrape time.
+    const keyed = (name: string, help: string, labelNames: string[], counts: Map<string, number>) =>
+      new Counter({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          this.reset();
+          for (const [key, n] of counts) {
+            const values = key.split('\n');
+            this.inc(Object.fromEntries(labelNames.map((l, i) => [l, values[i] ?? ''])), n);
+          }
+        },
+      });
+    keyed(
+      'airlock_gateway_connections_total',
+      'Proxy connections ended, by verdict, reason and cut.',
+      ['verdict', 'reason', 'cut'],
+      connections,
+    );
+    keyed(
+      'airlock_gateway_dns_queries_total',
+      'DNS queries answered, by verdict and reason.',
+      ['verdict', 'reason'],
+      dns,
+    );
     new Counter({
       name: 'airlock_gateway_bytes_total',
       help: 'Bytes relayed by ended connections.',

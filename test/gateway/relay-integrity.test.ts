@@ -7,9 +7,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ProxyServer } from '../../src/gateway/io/proxy-server.js';
-import { EgressGate } from '../../src/policy/egress/index.js';
 import { policyWith } from './playbook.js';
+import { startTestProxy } from './proxy-fixture.js';
 
 const BLOB = randomBytes(10 * 1024 * 1024 + 7);
 const PIECE = 1500;
@@ -45,23 +44,13 @@ async function setup(): Promise<{ proxyPort: number; upPort: number }> {
   await new Promise<void>((r) => up.listen(0, '127.0.0.1', r));
   closers.push(() => up.close());
   const policy = policyWith({ mode: 'monitor', allowedPrivateCidrs: ['127.0.0.0/8'] });
-  const gate = new EgressGate(policy, { windows: [] });
-  const proxy = new ProxyServer({
-    listen: { host: '127.0.0.1', port: 0 },
-    context: () => ({ gate, mode: () => 'monitor', maxHeaderBytes: 8192 }),
-    limits: () => ({
-      maxConnections: 10,
-      maxConnectionsPerClient: 10,
-      idleTimeoutMs: 10_000,
-      handshakeTimeoutMs: 5000,
-    }),
-    resolve: async () => ['127.0.0.1'],
-    refuseAll: () => undefined,
-    onLog: () => {},
+  const { port, proxy } = await startTestProxy({
+    policy,
+    resolveTo: '127.0.0.1',
+    limits: { maxConnections: 10, maxConnectionsPerClient: 10, idleTimeoutMs: 10_000 },
   });
-  const at = await proxy.start();
   closers.push(() => proxy.close());
-  return { proxyPort: at.port, upPort: (up.address() as AddressInfo).port };
+  return { proxyPort: port, upPort: (up.address() as AddressInfo).port };
 }
 
 /**

@@ -16,12 +16,12 @@ import { createServer as createTlsServer, connect as tlsConnect } from 'node:tls
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TLS_FRONT } from '../../src/gateway/core/transparent-head.js';
 import { SPLICE_AFTER_BYTES, SpliceRegistry } from '../../src/gateway/io/down-splice.js';
-import { type ProxyLimits, ProxyServer } from '../../src/gateway/io/proxy-server.js';
+import type { ProxyLimits, ProxyServer } from '../../src/gateway/io/proxy-server.js';
 import { GatewayMetrics } from '../../src/gateway/metrics.js';
 import { loadRelay, nativeRelay } from '../../src/native/relay.js';
-import { EgressGate } from '../../src/policy/egress/index.js';
 import type { ConnectionLogRow } from '../../src/store/types.js';
 import { policyWith } from './playbook.js';
+import { startTestProxy } from './proxy-fixture.js';
 import { selfSignedCert } from './self-signed.js';
 
 const MIB = 1024 * 1024;
@@ -104,27 +104,17 @@ async function gateway(opts: {
   ];
   const mode = opts.uploadBudget === undefined ? 'monitor' : 'one-way';
   const policy = policyWith({ mode, allow, allowedPrivateCidrs: ['127.0.0.0/8'] });
-  const gate = new EgressGate(policy, { windows: [] });
   const rows: ConnectionLogRow[] = [];
   const splices = new SpliceRegistry(opts.splice ? 1024 : 0);
-  const proxy = new ProxyServer({
-    listen: { host: '127.0.0.1', port: 0 },
-    context: () => ({ gate, mode: () => mode, maxHeaderBytes: 8192 }),
-    limits: () => ({
-      maxConnections: 100,
-      maxConnectionsPerClient: 100,
-      idleTimeoutMs: 30_000,
-      handshakeTimeoutMs: 5000,
-      ...opts.limits,
-    }),
-    resolve: async () => ['127.0.0.1'],
-    refuseAll: () => undefined,
+  const { port, proxy } = await startTestProxy({
+    policy,
+    resolveTo: '127.0.0.1',
+    ...(opts.limits ? { limits: opts.limits } : {}),
     onLog: (row) => rows.push(row),
     splices,
   });
-  const at = await proxy.start();
   closers.push(() => proxy.close());
-  return { port: at.port, rows, splices, proxy };
+  return { port, rows, splices, proxy };
 }
 
 async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
@@ -386,27 +376,19 @@ describe('splice: the transparent TLS listener', () => {
     await new Promise<void>((r) => up.listen(443, '127.0.0.2', r));
     closers.push(() => new Promise((r) => up.close(r)));
     const policy = policyWith({ mode: 'monitor', allowedPrivateCidrs: ['127.0.0.0/8'] });
-    const gate = new EgressGate(policy, { windows: [] });
     const rows: ConnectionLogRow[] = [];
     const splices = new SpliceRegistry();
-    const proxy = new ProxyServer({
-      listen: { host: '127.0.0.1', port: 0 },
-      context: () => ({ gate, mode: () => 'monitor', maxHeaderBytes: 8192, front: TLS_FRONT }),
-      limits: () => ({
-        maxConnections: 10,
-        maxConnectionsPerClient: 10,
-        idleTimeoutMs: 30_000,
-        handshakeTimeoutMs: 5000,
-      }),
-      resolve: async () => ['127.0.0.2'],
-      refuseAll: () => undefined,
+    const { port, proxy } = await startTestProxy({
+      policy,
+      resolveTo: '127.0.0.2',
+      front: TLS_FRONT,
+      limits: { maxConnections: 10, maxConnectionsPerClient: 10 },
       onLog: (row) => rows.push(row),
       splices,
     });
-    const at = await proxy.start();
     closers.push(() => proxy.close());
     const got = await new Promise<{ sha: string; bytes: number }>((resolve, reject) => {
-      const c = tlsConnect({ host: '127.0.0.1', port: at.port, servername: 'localhost', ca: cert });
+      const c = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', ca: cert });
       const h = createHash('sha256');
       let bytes = 0;
       c.on('error', reject);

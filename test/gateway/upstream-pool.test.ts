@@ -5,12 +5,12 @@
  */
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ProxyServer } from '../../src/gateway/io/proxy-server.js';
+import type { ProxyServer } from '../../src/gateway/io/proxy-server.js';
 import { UpstreamPool } from '../../src/gateway/io/upstream-pool.js';
 import { readingInto } from '../../src/gateway/io/upstream-reader.js';
-import { EgressGate } from '../../src/policy/egress/index.js';
 import type { ConnectionLogRow } from '../../src/store/types.js';
 import { policyWith } from './playbook.js';
+import { startTestProxy } from './proxy-fixture.js';
 
 const policy = policyWith({
   mode: 'one-way',
@@ -60,23 +60,14 @@ afterAll(async () => {
 });
 
 async function proxy(): Promise<{ port: number; server: ProxyServer }> {
-  const gate = new EgressGate(policy, { windows: [] });
-  const server = new ProxyServer({
-    listen: { host: '127.0.0.1', port: 0 },
-    context: () => ({ gate, mode: () => 'one-way', maxHeaderBytes: 8192 }),
-    limits: () => ({
-      maxConnections: 100,
-      maxConnectionsPerClient: 100,
-      idleTimeoutMs: 10_000,
-      handshakeTimeoutMs: 5000,
-    }),
-    resolve: async () => ['127.0.0.1'],
-    refuseAll: () => undefined,
+  const { port, proxy: server } = await startTestProxy({
+    policy,
+    resolveTo: '127.0.0.1',
+    limits: { idleTimeoutMs: 10_000 },
     onLog: (r) => rows.push(r),
   });
-  const at = await server.start();
   closers.push(() => server.close());
-  return { port: at.port, server };
+  return { port, server };
 }
 
 /** A keep-alive client: one request at a time, each response read to its Content-Length. */

@@ -1,0 +1,42 @@
+/**
+ * A ProxyServer on loopback for the socket-level gateway tests: one policy, names resolving to
+ * one address, generous limits unless a test narrows them. The caller closes it.
+ */
+import type { Front } from '../../src/gateway/core/front.js';
+import type { SpliceRegistry } from '../../src/gateway/io/down-splice.js';
+import { type ProxyLimits, ProxyServer } from '../../src/gateway/io/proxy-server.js';
+import { EgressGate } from '../../src/policy/egress/index.js';
+import type { Policy } from '../../src/policy/types.js';
+import type { ConnectionLogRow } from '../../src/store/types.js';
+
+export interface TestProxyOptions {
+  policy: Policy;
+  /** Every name resolves to this address. */
+  resolveTo: string;
+  front?: Front;
+  limits?: Partial<ProxyLimits>;
+  onLog?: (row: ConnectionLogRow) => void;
+  splices?: SpliceRegistry;
+}
+
+export async function startTestProxy(o: TestProxyOptions): Promise<{ port: number; proxy: ProxyServer }> {
+  const gate = new EgressGate(o.policy, { windows: [] });
+  const mode = () => o.policy.network.mode;
+  const proxy = new ProxyServer({
+    listen: { host: '127.0.0.1', port: 0 },
+    context: () => ({ gate, mode, maxHeaderBytes: 8192, ...(o.front ? { front: o.front } : {}) }),
+    limits: () => ({
+      maxConnections: 100,
+      maxConnectionsPerClient: 100,
+      idleTimeoutMs: 30_000,
+      handshakeTimeoutMs: 5000,
+      ...o.limits,
+    }),
+    resolve: async () => [o.resolveTo],
+    refuseAll: () => undefined,
+    onLog: o.onLog ?? (() => {}),
+    ...(o.splices ? { splices: o.splices } : {}),
+  });
+  const at = await proxy.start();
+  return { port: at.port, proxy };
+}
