@@ -8,7 +8,10 @@ import { canonicalJson } from '../core/canonical-json.js';
 import type { LogRow } from './types.js';
 
 export function chainMac(key: Uint8Array, prevMac: string, seq: number, row: LogRow): string {
-  return createHmac('sha256', key)
-    .update(`${prevMac}\n${seq}\n${canonicalJson(row)}`)
-    .digest('hex');
+  return chainMacOfText(key, prevMac, seq, canonicalJson(row));
+}
+
+/** The same MAC from the row's canonical JSON text, when the writer already has it (row-json.ts). */
+export function chainMacOfText(key: Uint8Array, prevMac: string, seq: number, canonical: string): string {
+  return createHmac('sha256', key).update(`${prevMac}\n${seq}\n${canonical}`).digest('hex');
 }

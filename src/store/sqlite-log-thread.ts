@@ -12,7 +12,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { AirlockError } from '../core/errors.js';
-import type { ThreadReply, ThreadRequest, WorkerData } from './sqlite-log-wire.js';
+import { encodeRows, type ThreadReply, type ThreadRequest, type WorkerData } from './sqlite-log-wire.js';
 import type { AppendOptions, ChainHead, LogRow, LogSink } from './types.js';
 
 const RESTART_EVERY_MS = 1000;
@@ -48,7 +48,7 @@ export class SqliteLogThread implements LogSink {
       const m: ThreadRequest = {
         type: 'append',
         id,
-        rows: JSON.stringify(rows),
+        rows: encodeRows(rows),
         ...(opts.after ? { after: opts.after } : {}),
       };
       worker.postMessage(m);

@@ -6,8 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { AirlockError } from '../core/errors.js';
 import { SqliteStore } from './sqlite.js';
-import type { ThreadReply, ThreadRequest, WorkerData } from './sqlite-log-wire.js';
-import type { LogRow } from './types.js';
+import { decodeRows, type ThreadReply, type ThreadRequest, type WorkerData } from './sqlite-log-wire.js';
 
 const data = workerData as WorkerData;
 const port = parentPort!;
@@ -23,9 +22,8 @@ port.on('message', async (m: ThreadRequest) => {
   let reply: ThreadReply;
   try {
     store ??= new SqliteStore(data.path, { hmacKey: data.key });
-    const chained = await store.appendLogs(JSON.parse(m.rows) as LogRow[], m.after ? { after: m.after } : {});
-    const last = chained[chained.length - 1];
-    reply = { id: m.id, ...(last ? { head: { seq: last.seq, mac: last.mac } } : {}) };
+    const head = await store.appendLogTexts(decodeRows(m.rows), m.after ? { after: m.after } : {});
+    reply = { id: m.id, ...(head ? { head } : {}) };
   } catch (e) {
     const err = e instanceof AirlockError ? e : undefined;
     const file = err?.file ?? data.path;

@@ -8,14 +8,16 @@ import Database from 'better-sqlite3';
 import { AirlockError } from '../core/errors.js';
 import { normalizeName } from '../policy/egress/names.js';
 import type { StorePolicy } from '../policy/types.js';
-import { chainMac } from './log-chain.js';
+import { chainMac, chainMacOfText } from './log-chain.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { rowJson } from './row-json.js';
 import type {
   AppendOptions,
   ChainCheck,
   ChainedLogRow,
   ChainHead,
   LogRow,
+  LogText,
   NewUnlockWindow,
   Store,
   StoredUnlockWindow,
@@ -26,6 +28,9 @@ export interface SqliteStoreOptions {
   hmacKey?: Uint8Array;
   readonly?: boolean;
 }
+
+/** A row's place in the chain. */
+type ChainLink = Omit<ChainedLogRow, 'row'>;
 
 interface WindowRow {
   id: number;
@@ -158,18 +163,33 @@ export class SqliteStore implements Store {
   }
 
   async appendLogs(rows: readonly LogRow[], opts: AppendOptions = {}): Promise<ChainedLogRow[]> {
+    // A row with no JSON form fails the batch as a store error, before anything is written.
+    const texts = this.run(() => rows.map((row) => ({ kind: row.kind, tsMs: row.tsMs, body: rowJson(row) })));
+    const links = this.appendTexts(texts, opts);
+    return links.map((l, i) => ({ ...l, row: rows[i]! }));
+  }
+
+  /** appendLogs for rows already made canonical text (the log writer thread's input). */
+  async appendLogTexts(texts: readonly LogText[], opts: AppendOptions = {}): Promise<ChainHead | undefined> {
+    const links = this.appendTexts(texts, opts);
+    const last = links[links.length - 1];
+    return last ? { seq: last.seq, mac: last.mac } : undefined;
+  }
+
+  /** Chains and inserts `texts` in one transaction; each one's place in the chain, in order. */
+  private appendTexts(texts: readonly LogText[], opts: AppendOptions): ChainLink[] {
     const key = this.key;
     if (!key) throw new AirlockError('AIRLOCK_ERR_IO', `${this.path}: the event log needs its HMAC key`);
-    if (rows.length === 0) return [];
-    const chain = (from: ChainHead | undefined): ChainedLogRow[] => {
+    if (texts.length === 0) return [];
+    const chain = (from: ChainHead | undefined): ChainLink[] => {
       let seq = from?.seq ?? 0;
       let prevMac = from?.mac ?? '';
-      return rows.map((row) => {
+      return texts.map((t) => {
         seq++;
-        const mac = chainMac(key, prevMac, seq, row);
-        const r = { seq, row, prevMac, mac };
+        const mac = chainMacOfText(key, prevMac, seq, t.body);
+        const link = { seq, prevMac, mac };
         prevMac = mac;
-        return r;
+        return link;
       });
     };
     // The head is read inside the write transaction (IMMEDIATE): a second writer cannot fork the chain.
@@ -191,8 +211,11 @@ export class SqliteStore implements Store {
             'INSERT INTO event_log (seq, ts_ms, kind, body, prev_mac, mac) VALUES (?, ?, ?, ?, ?, ?)',
           );
           const out = chain(head);
-          for (const r of out)
-            insert.run(r.seq, r.row.tsMs, r.row.kind, JSON.stringify(r.row), r.prevMac, r.mac);
+          for (let i = 0; i < out.length; i++) {
+            const l = out[i]!;
+            const t = texts[i]!;
+            insert.run(l.seq, t.tsMs, t.kind, t.body, l.prevMac, l.mac);
+          }
           return out;
         })
         .immediate(),

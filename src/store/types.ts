@@ -73,6 +73,16 @@ export interface ChainedLogRow {
   mac: string;
 }
 
+/**
+ * A row as the log writer stores it: its canonical JSON (row-json.ts), made once, which is both
+ * the stored body and the text the chain's MAC covers, with the two columns the store indexes.
+ */
+export interface LogText {
+  kind: LogRow['kind'];
+  tsMs: number;
+  body: string;
+}
+
 /** The chain's last row: what the anchor file records. */
 export interface ChainHead {
   seq: number;

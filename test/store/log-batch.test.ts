@@ -53,7 +53,7 @@ describe('appendLogs', () => {
     const path = join(dir, 'log.sqlite');
     const store = new SqliteStore(path, { hmacKey: KEY });
     await store.appendLogs([row(1), row(2)]);
-    // A BigInt has no JSON form: the third row throws inside the transaction.
+    // A BigInt has no JSON form: the third row fails the batch.
     const bad = { ...row(5), client: 10n } as unknown as LogRow;
     await expect(store.appendLogs([row(3), row(4), bad, row(6)])).rejects.toMatchObject({
       code: 'AIRLOCK_ERR_IO',
