@@ -19,7 +19,6 @@ import { concatBytes } from '../../core/bytes.js';
 import type { HttpRequestHead } from '../../net/app/http-request.js';
 import { ChunkedEnd } from './chunked-end.js';
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection']);
 const EMPTY = new Uint8Array(0);
 
 const header = (headers: readonly { name: string; value: string }[], name: string): string | undefined =>
@@ -132,62 +131,44 @@ export class HttpExchange {
         return { out: join(out) };
       }
       if (end - at > this.maxHeadBytes) return { out: join(out), error: 'response head too large' };
-      const lines = Buffer.from(buf.subarray(at, end)).toString('latin1').split(/\r?\n/);
-      const m = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/.exec(lines[0] ?? '');
-      if (!m) return { out: join(out), error: 'not an HTTP/1 response' };
-      const status = Number(m[2]);
-      const fields = lines.slice(1).filter((l) => l !== '');
-      if (status >= 100 && status < 200 && status !== 101) {
+      const h = scanResponseHead(buf, at, end);
+      if (!h) return { out: join(out), error: 'not an HTTP/1 response' };
+      if (h.status >= 100 && h.status < 200 && h.status !== 101) {
         // Interim (100 Continue): passed on as is; the final response head follows.
         out.push(buf.subarray(at, end));
         at = end;
         continue;
       }
-      const names = fields.map((l) =>
-        l
-          .slice(0, Math.max(0, l.indexOf(':')))
-          .trim()
-          .toLowerCase(),
-      );
-      const value = (name: string) => {
-        const i = names.indexOf(name);
-        return i < 0 ? undefined : fields[i]!.slice(fields[i]!.indexOf(':') + 1).trim();
-      };
-      this.body = this.bodyOf(status, names, fields, value('content-length'));
+      this.body = this.bodyOf(h);
       const framed = this.body.kind !== 'close';
-      const upConn = value('connection')?.toLowerCase() ?? '';
+      const upConn = h.connection?.toLowerCase() ?? '';
       this.upstreamReusable =
-        this.persistUp && framed && m[1] === '1' && !/\bclose\b/.test(upConn) && this.bodyLeft === 0;
-      this.reusable = framed && status !== 101 && this.clientPersists && this.bodyLeft === 0;
-      const kept = fields.filter((_, i) => !HOP_BY_HOP.has(names[i]!));
-      if (!this.reusable) kept.push('Connection: close');
+        this.persistUp && framed && h.minor === 1 && !/\bclose\b/.test(upConn) && this.bodyLeft === 0;
+      this.reusable = framed && h.status !== 101 && this.clientPersists && this.bodyLeft === 0;
       this.respBuf = EMPTY;
-      const head = Buffer.from(`${[lines[0], ...kept].join('\r\n')}\r\n\r\n`, 'latin1');
+      const head = rewriteHead(buf, h, !this.reusable);
       return this.takeBody(buf.subarray(end), out.length === 0 ? head : concatBytes([...out, head]));
     }
   }
 
-  private bodyOf(status: number, names: string[], fields: string[], contentLength: string | undefined): Body {
-    if (status === 101) return { kind: 'close' };
-    if (this.isHead || status === 204 || status === 304) return { kind: 'done' };
-    const te = fields.filter((_, i) => names[i] === 'transfer-encoding');
-    if (te.length > 0)
-      return /chunked\s*$/i.test(te[te.length - 1]!)
+  private bodyOf(h: ResponseHead): Body {
+    if (h.status === 101) return { kind: 'close' };
+    if (this.isHead || h.status === 204 || h.status === 304) return { kind: 'done' };
+    if (h.transferEncoding !== undefined)
+      return /chunked\s*$/i.test(h.transferEncoding)
         ? { kind: 'chunked', scan: new ChunkedEnd(this.maxHeadBytes) }
         : { kind: 'close' };
-    if (contentLength === undefined) return { kind: 'close' };
+    if (h.contentLength === undefined) return { kind: 'close' };
     // Two Content-Length fields, or one that is not one number: no framing is trusted.
-    if (names.filter((n) => n === 'content-length').length > 1 || !/^\d{1,15}$/.test(contentLength))
-      return { kind: 'close' };
-    const n = Number(contentLength);
+    if (h.contentLengths > 1 || !/^\d{1,15}$/.test(h.contentLength)) return { kind: 'close' };
+    const n = Number(h.contentLength);
     return n === 0 ? { kind: 'done' } : { kind: 'length', left: n };
   }
 
   /** Body bytes after the head (`head`: what goes to the client before them). */
   private takeBody(data: Uint8Array, head: Uint8Array): ExchangeOutcome {
     const b = this.body;
-    const withHead = (body: Uint8Array): Uint8Array =>
-      head.length === 0 ? body : body.length === 0 ? head : concatBytes([head, body]);
+    const withHead = (body: Uint8Array): Uint8Array => joinTwo(head, body);
     switch (b.kind) {
       case 'close':
       case 'head':
@@ -230,6 +211,153 @@ function headEnd(b: Uint8Array, from: number): number {
     if (b[i + 1] === 0x0d && b[i + 2] === 0x0a) return i + 3;
   }
   return -1;
+}
+
+/**
+ * What the gateway needs of a response head, read from its bytes: every response on a keep-alive
+ * connection passes here, so lines are not split into strings; only the fields that matter are.
+ */
+interface ResponseHead {
+  /** b[start, end): the head, through its empty line. */
+  start: number;
+  end: number;
+  /** Where the status line's text ends (before its CR LF or LF). */
+  statusEnd: number;
+  /** The version's minor digit: HTTP/1.0 or HTTP/1.1. */
+  minor: 0 | 1;
+  status: number;
+  /** Each field line's [start, stop) (without its line end), flattened, in order. */
+  lines: number[];
+  /** Field lines that are hop-by-hop (Connection, Keep-Alive, Proxy-Connection), by index. */
+  hop: number[];
+  /** Every line, the empty one too, ends in CR LF. */
+  crlf: boolean;
+  /** The first Content-Length field's value, and how many there are. */
+  contentLength?: string;
+  contentLengths: number;
+  /** The last Transfer-Encoding field's value. */
+  transferEncoding?: string;
+  /** The first Connection field's value. */
+  connection?: string;
+}
+
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/;
+const CONNECTION_CLOSE = Buffer.from('Connection: close\r\n', 'latin1');
+/** Lengths of the field names the gateway reads: no other name is decoded. */
+const WATCHED = new Set(
+  ['connection', 'keep-alive', 'proxy-connection', 'content-length', 'transfer-encoding'].map(
+    (n) => n.length,
+  ),
+);
+
+function latin1(b: Uint8Array, from: number, to: number): string {
+  return Buffer.from(b.buffer, b.byteOffset + from, to - from).toString('latin1');
+}
+
+/** What String.prototype.trim removes, among Latin-1 bytes (names are trimmed as trim() would). */
+function isTrimmed(c: number | undefined): boolean {
+  return c === 0x20 || (c !== undefined && c >= 0x09 && c <= 0x0d) || c === 0xa0;
+}
+
+/** The head in b[at, end) (end: just past its empty line); undefined when its status line is not HTTP/1. */
+function scanResponseHead(b: Uint8Array, at: number, end: number): ResponseHead | undefined {
+  let from = at;
+  /** The next line: [start, stop) without its CR LF or LF; `from` moves past it. */
+  const nextLine = (): { start: number; stop: number; crlf: boolean } => {
+    const start = from;
+    let i = start;
+    while (i < end && b[i] !== 0x0a) i++;
+    from = i + 1;
+    const crlf = i > start && b[i - 1] === 0x0d;
+    return { start, stop: crlf ? i - 1 : i, crlf };
+  };
+  const first = nextLine();
+  const m = STATUS_LINE.exec(latin1(b, first.start, first.stop));
+  if (!m) return undefined;
+  const h: ResponseHead = {
+    start: at,
+    end,
+    statusEnd: first.stop,
+    minor: m[1] === '1' ? 1 : 0,
+    status: Number(m[2]),
+    lines: [],
+    hop: [],
+    crlf: first.crlf,
+    contentLengths: 0,
+  };
+  while (from < end) {
+    const l = nextLine();
+    h.crlf &&= l.crlf;
+    if (l.stop === l.start) continue; // the empty line that ends the head
+    const index = h.lines.length / 2;
+    h.lines.push(l.start, l.stop);
+    let colon = l.start;
+    while (colon < l.stop && b[colon] !== 0x3a) colon++;
+    if (colon === l.stop) continue;
+    let s = l.start;
+    let e = colon;
+    while (s < e && isTrimmed(b[s])) s++;
+    while (e > s && isTrimmed(b[e - 1])) e--;
+    if (!WATCHED.has(e - s)) continue;
+    const value = (): string => latin1(b, colon + 1, l.stop).trim();
+    switch (latin1(b, s, e).toLowerCase()) {
+      case 'connection':
+        h.connection ??= value();
+        h.hop.push(index);
+        break;
+      case 'keep-alive':
+      case 'proxy-connection':
+        h.hop.push(index);
+        break;
+      case 'content-length':
+        h.contentLengths++;
+        h.contentLength ??= value();
+        break;
+      case 'transfer-encoding':
+        h.transferEncoding = value();
+        break;
+    }
+  }
+  return h;
+}
+
+/**
+ * The head for the client: the upstream's without its hop-by-hop fields, plus 'Connection: close'
+ * when the client connection ends with this response. A head with nothing to change passes as the
+ * bytes that came (a view: no copy); otherwise its kept lines are copied, each ending in CR LF.
+ */
+function rewriteHead(b: Uint8Array, h: ResponseHead, close: boolean): Uint8Array {
+  if (h.hop.length === 0 && !close && h.crlf) return b.subarray(h.start, h.end);
+  const lines = h.lines;
+  const kept = (i: number): boolean => !h.hop.includes(i);
+  let size = h.statusEnd - h.start + 4 + (close ? CONNECTION_CLOSE.length : 0);
+  for (let i = 0; i < lines.length / 2; i++) if (kept(i)) size += lines[2 * i + 1]! - lines[2 * i]! + 2;
+  const out = new Uint8Array(size);
+  let o = 0;
+  const put = (from: number, to: number): void => {
+    out.set(b.subarray(from, to), o);
+    o += to - from;
+    out[o++] = 0x0d;
+    out[o++] = 0x0a;
+  };
+  put(h.start, h.statusEnd);
+  for (let i = 0; i < lines.length / 2; i++) if (kept(i)) put(lines[2 * i]!, lines[2 * i + 1]!);
+  if (close) {
+    out.set(CONNECTION_CLOSE, o);
+    o += CONNECTION_CLOSE.length;
+  }
+  out[o++] = 0x0d;
+  out[o] = 0x0a;
+  return out;
+}
+
+/** `head` then `body`: the one view when they lie side by side in one buffer, else a copy. */
+function joinTwo(head: Uint8Array, body: Uint8Array): Uint8Array {
+  if (head.length === 0) return body;
+  if (body.length === 0) return head;
+  if (head.buffer === body.buffer && head.byteOffset + head.length === body.byteOffset)
+    return new Uint8Array(head.buffer, head.byteOffset, head.length + body.length);
+  return concatBytes([head, body]);
 }
 
 function join(parts: Uint8Array[]): Uint8Array {
