@@ -396,6 +396,13 @@ describe('private, metadata and local destinations', () => {
     expect(g.open(tls('dl.djicdn.com', '172.16.0.1'), T0).reason).toBe('private-destination');
   });
 
+  it('a reload that narrows allowedPrivateCidrs refuses an address it allowed before', () => {
+    const g = new EgressGate(oneWay({ allowedPrivateCidrs: ['10.0.0.0/8'] }));
+    expect(g.open(tls('dl.djicdn.com', '10.1.2.3'), T0).verdict).toBe('allow');
+    g.setPolicy(oneWay({ allowedPrivateCidrs: [] }));
+    expect(g.open(tls('dl.djicdn.com', '10.1.2.3'), T0).reason).toBe('private-destination');
+  });
+
   it('a public address just outside a private range is public', () => {
     const g = new EgressGate(oneWay());
     expect(g.open(tls('dl.djicdn.com', '172.32.0.1'), T0).verdict).toBe('allow');

@@ -22,7 +22,14 @@
  * allowed is cut unless the host is also allowlisted, in which case budgets apply from then on.
  */
 import type { AllowEntry, NetworkPolicy, Policy } from '../types.js';
-import { type CompiledCidr, classifyIp, compileCidrs, matchingCidr, parseIp } from './address.js';
+import {
+  type AddressClass,
+  type CompiledCidr,
+  classifyIp,
+  compileCidrs,
+  matchingCidr,
+  parseIp,
+} from './address.js';
 import { DnsRateLimiter, MINUTE_MS } from './dns-rate.js';
 import { RollingLedger } from './ledger.js';
 import { mostSpecific, normalizeName } from './names.js';
@@ -52,6 +59,14 @@ interface Connection {
 }
 
 const DHCP_PORTS = new Set([67, 68, 546, 547]);
+/** Addresses whose place is kept (a client may name many: the cache is emptied when full). */
+const MAX_PLACES = 4096;
+
+interface AddressPlace {
+  kind: AddressClass;
+  /** The allowedPrivateCidrs entry the address is in (never looked up for public ones). */
+  cidr: string | undefined;
+}
 
 export class EgressGate {
   private net: NetworkPolicy;
@@ -61,6 +76,11 @@ export class EgressGate {
   private readonly ledger = new RollingLedger();
   private dnsRate: DnsRateLimiter;
   private lastPruneMs = Number.NEGATIVE_INFINITY;
+  /**
+   * Each address's class and allowedPrivateCidrs entry, by its text: a keep-alive client asks
+   * about the same address per request. Emptied with the CIDRs it depends on, and when full.
+   */
+  private readonly places = new Map<string, AddressPlace | undefined>();
 
   constructor(policy: Policy, opts?: { windows?: UnlockWindow[] }) {
     this.net = policy.network;
@@ -81,6 +101,7 @@ export class EgressGate {
   setPolicy(policy: Policy): void {
     this.net = policy.network;
     this.cidrs = compileCidrs(policy.network.allowedPrivateCidrs);
+    this.places.clear();
     if (policy.network.dns.maxQueriesPerMinute !== this.dnsRate.maxPerMinute) {
       this.dnsRate = new DnsRateLimiter(policy.network.dns.maxQueriesPerMinute);
     }
@@ -120,10 +141,9 @@ export class EgressGate {
       sent: 0,
     });
 
-    const ip = parseIp(req.ip);
-    if (!ip) return block('bad-address', `${REASONS['bad-address']}: '${req.ip}'`);
-    const kind = classifyIp(ip);
-    const cidr = kind === 'public' ? undefined : matchingCidr(ip, this.cidrs);
+    const where = this.placeOf(req.ip);
+    if (!where) return block('bad-address', `${REASONS['bad-address']}: '${req.ip}'`);
+    const { kind, cidr } = where;
 
     if (req.local) {
       if (kind === 'metadata' && !cidr)
@@ -186,6 +206,19 @@ export class EgressGate {
       );
     }
     return allow(conn, 'allowlisted', { matched, detail: `${name} matches allowlist entry ${matched.host}` });
+  }
+
+  /** The address's class and matching allowedPrivateCidrs entry; undefined when it is no address. */
+  private placeOf(text: string): AddressPlace | undefined {
+    if (this.places.has(text)) return this.places.get(text);
+    const ip = parseIp(text);
+    const kind = ip && classifyIp(ip);
+    const place =
+      ip && kind ? { kind, cidr: kind === 'public' ? undefined : matchingCidr(ip, this.cidrs) } : undefined;
+    if (text.length > 64) return place; // no address is this long: not kept
+    if (this.places.size >= MAX_PLACES) this.places.clear();
+    this.places.set(text, place);
+    return place;
   }
 
   upstream(connId: string, bytes: number, nowMs: number): UpstreamDecision {

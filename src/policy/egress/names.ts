@@ -6,8 +6,22 @@
 
 const LABEL = /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/;
 
+/** Names normalised lately: the gateway asks about the same few names per request, twice. */
+const recent = new Map<string, string | undefined>();
+const MAX_RECENT = 4096;
+
 /** Lower case, one trailing dot removed; undefined when it is not a DNS name. */
 export function normalizeName(name: string): string | undefined {
+  // Longer than any name (253, and a trailing dot): not worth a place in the cache.
+  if (name.length > 254) return undefined;
+  if (recent.has(name)) return recent.get(name);
+  const n = normalize(name);
+  if (recent.size >= MAX_RECENT) recent.clear();
+  recent.set(name, n);
+  return n;
+}
+
+function normalize(name: string): string | undefined {
   let n = name.toLowerCase();
   if (n.endsWith('.')) n = n.slice(0, -1);
   if (n.length === 0 || n.length > 253) return undefined;
