@@ -244,11 +244,30 @@ interface ResponseHead {
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/;
 const CONNECTION_CLOSE = Buffer.from('Connection: close\r\n', 'latin1');
 /** Lengths of the field names the gateway reads: no other name is decoded. */
-const WATCHED = new Set(
-  ['connection', 'keep-alive', 'proxy-connection', 'content-length', 'transfer-encoding'].map(
-    (n) => n.length,
-  ),
-);
+const WATCHED = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'content-length',
+  'transfer-encoding',
+] as const;
+type Watched = (typeof WATCHED)[number];
+const WATCHED_BYTES = WATCHED.map((n) => Buffer.from(n, 'latin1'));
+
+/** The watched name b[s, e) spells, in any case; undefined for any other name (none is decoded). */
+function watchedName(b: Uint8Array, s: number, e: number): Watched | undefined {
+  next: for (let w = 0; w < WATCHED.length; w++) {
+    const n = WATCHED_BYTES[w]!;
+    if (n.length !== e - s) continue;
+    for (let i = 0; i < n.length; i++) {
+      const c = b[s + i]!;
+      // ASCII letters fold to lower case; '-' and other bytes must match as they are.
+      if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== n[i]) continue next;
+    }
+    return WATCHED[w];
+  }
+  return undefined;
+}
 
 function latin1(b: Uint8Array, from: number, to: number): string {
   return Buffer.from(b.buffer, b.byteOffset + from, to - from).toString('latin1');
@@ -265,8 +284,8 @@ function scanResponseHead(b: Uint8Array, at: number, end: number): ResponseHead 
   /** The next line: [start, stop) without its CR LF or LF; `from` moves past it. */
   const nextLine = (): { start: number; stop: number; crlf: boolean } => {
     const start = from;
-    let i = start;
-    while (i < end && b[i] !== 0x0a) i++;
+    let i = b.indexOf(0x0a, start);
+    if (i < 0 || i > end) i = end;
     from = i + 1;
     const crlf = i > start && b[i - 1] === 0x0d;
     return { start, stop: crlf ? i - 1 : i, crlf };
@@ -291,16 +310,16 @@ function scanResponseHead(b: Uint8Array, at: number, end: number): ResponseHead 
     if (l.stop === l.start) continue; // the empty line that ends the head
     const index = h.lines.length / 2;
     h.lines.push(l.start, l.stop);
-    let colon = l.start;
-    while (colon < l.stop && b[colon] !== 0x3a) colon++;
-    if (colon === l.stop) continue;
+    const colon = b.indexOf(0x3a, l.start);
+    if (colon < 0 || colon >= l.stop) continue;
     let s = l.start;
     let e = colon;
     while (s < e && isTrimmed(b[s])) s++;
     while (e > s && isTrimmed(b[e - 1])) e--;
-    if (!WATCHED.has(e - s)) continue;
+    const name = watchedName(b, s, e);
+    if (name === undefined) continue;
     const value = (): string => latin1(b, colon + 1, l.stop).trim();
-    switch (latin1(b, s, e).toLowerCase()) {
+    switch (name) {
       case 'connection':
         h.connection ??= value();
         h.hop.push(index);

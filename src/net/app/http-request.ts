@@ -90,21 +90,30 @@ function readHead(b: Uint8Array, base: number): HttpRequestHead {
       bound(b.length, APP_LIMITS.maxHttpHeadBytes - 1, 'HTTP request head without its end', base);
     throw truncated('HTTP request head', base + b.length);
   }
-  const lines = Buffer.from(b.subarray(0, end)).toString('latin1').split(/\r?\n/);
-  const first = lines[0]!;
+  const text = Buffer.from(b.buffer, b.byteOffset, end).toString('latin1');
+  // Lines end in LF, a CR before it dropped (as split(/\r?\n/)), read in place: one per request.
+  let from = 0;
+  const nextLine = (): string => {
+    let nl = text.indexOf('\n', from);
+    if (nl < 0) nl = text.length;
+    const line = text.slice(from, nl > from && text.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl);
+    from = nl + 1;
+    return line;
+  };
+  const first = nextLine();
   const m = /^(\S+) (\S+) (HTTP\/\d\.\d)$/.exec(first);
   if (!m || !TCHAR.test(m[1]!))
     throw malformed(`bad HTTP request line "${asciiText(Buffer.from(first.slice(0, 80), 'latin1'))}"`, base);
   const [, method, target, version] = m as unknown as [string, string, string, string];
   const headers: { name: string; value: string }[] = [];
-  let at = first.length;
-  for (const line of lines.slice(1)) {
-    at += line.length + 1;
+  while (from < text.length) {
+    const at = from;
+    const line = nextLine();
     if (line === '') break;
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon) : '';
     // Obsolete line folding and field names with spaces are request smuggling material.
-    if (!TCHAR.test(name)) throw malformed('bad HTTP header line', base + at - line.length - 1);
+    if (!TCHAR.test(name)) throw malformed('bad HTTP header line', base + at);
     bound(
       headers.push({ name, value: line.slice(colon + 1).trim() }),
       APP_LIMITS.maxHttpHeaders,

@@ -4,6 +4,7 @@
  * Expected values come from the RFC texts (the A.2 ClientHello) and from the bytes written here.
  */
 import { createCipheriv } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DNS_TYPE, readDnsMessage, readDnsTcpMessage, resolutions } from '../../../src/net/app/dns.js';
 import { readName } from '../../../src/net/app/dns-name.js';
@@ -297,6 +298,39 @@ describe('HTTP/1 request head', () => {
 
   it('refuses two Host fields (a request smuggling vector)', () => {
     expect(readHttpRequestHead(b('GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n')).kind).toBe('malformed');
+  });
+
+  it('reads fields line by line as split(/\\r?\\n/) would, CR LF or bare LF (property)', () => {
+    const name = fc.string({ unit: fc.constantFrom(...'abcXYZ-_!~09'), minLength: 1, maxLength: 12 });
+    const value = fc.string({ unit: fc.constantFrom(...'ab :;,\t\r'), maxLength: 12 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(name, value, fc.boolean()), { maxLength: 10 }),
+        fc.boolean(),
+        (fields, lf) => {
+          const eol = (bare: boolean) => (bare ? '\n' : '\r\n');
+          const text = `GET / HTTP/1.1${eol(lf)}${fields.map(([n, v, bare]) => `${n}:${v}${eol(bare)}`).join('')}${eol(lf)}`;
+          const d = readHttpRequestHead(b(text));
+          const lines = text.split(/\r?\n/);
+          const want = lines.slice(1, lines.indexOf('', 1)).map((l) => ({
+            name: l.slice(0, l.indexOf(':')),
+            value: l.slice(l.indexOf(':') + 1).trim(),
+          }));
+          // A value ending in CR before its LF loses that CR to the line end, as in split.
+          if (want.filter((h) => h.name.toLowerCase() === 'host').length > 1)
+            expect(d.kind).toBe('malformed');
+          else expect(d.kind === 'value' && d.value.headers).toEqual(want);
+          if (d.kind === 'value') expect(d.value.length).toBe(text.length);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('names the offset of a malformed field line', () => {
+    const text = 'GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\n bad: 3\r\n\r\n';
+    const d = readHttpRequestHead(b(text), 100);
+    expect(d.kind === 'malformed' && d.error.offset).toBe(100 + text.indexOf(' bad'));
   });
 
   it('gives up on a head that never ends at the size limit', () => {
