@@ -23,6 +23,14 @@ describe('the gateway resolver cache', () => {
     expect(asked).toEqual(['a.test', 'a.test']);
   });
 
+  it('gives an answer it already has at once, not as a promise', async () => {
+    const resolve = cachingResolve(async () => ['198.18.0.7'], 60_000);
+    const first = resolve('c.test');
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toEqual(['198.18.0.7']);
+    expect(resolve('c.test')).toEqual(['198.18.0.7']);
+  });
+
   it('does not keep a failure', async () => {
     let fail = true;
     const resolve = cachingResolve(async () => {

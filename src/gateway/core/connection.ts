@@ -466,12 +466,12 @@ export class ProxyConnection {
 
   private row(end: LogEnd, nowMs: number): ConnectionLogRow {
     const t = end.target;
-    return {
+    // Optional fields assigned, not spread: one row per request, and spreads allocate twice.
+    const row: ConnectionLogRow = {
       kind: 'connection',
       tsMs: this.rowStartMs,
       client: this.client,
       destination: end.decision?.destination ?? t?.host ?? '',
-      ...(t?.name === undefined ? {} : { name: t.name }),
       ip: end.ip ?? '',
       port: t?.port ?? 0,
       proto: 'tcp',
@@ -480,9 +480,11 @@ export class ProxyConnection {
       reason: end.decision?.reason ?? end.reason ?? 'bad-request',
       bytesUp: this.bytesUp,
       bytesDown: this.bytesDown,
-      ...(end.cut === undefined ? {} : { cut: end.cut }),
       endMs: nowMs,
     };
+    if (t?.name !== undefined) row.name = t.name;
+    if (end.cut !== undefined) row.cut = end.cut;
+    return row;
   }
 }
 

@@ -10,7 +10,7 @@ export type TimeoutKind = 'handshake' | 'idle';
 export type ProxyEvent =
   | { type: 'client-data'; data: Uint8Array }
   /** The shell resolved the name the core asked for (addresses in the resolver's order). */
-  | { type: 'resolved'; addresses: string[] }
+  | { type: 'resolved'; addresses: readonly string[] }
   | { type: 'resolve-failed'; detail: string }
   | { type: 'upstream-connected' }
   | { type: 'upstream-failed'; detail: string }

@@ -25,7 +25,8 @@ export interface ProxyServerOptions {
   listen: HostPort;
   context: () => ConnectionContext;
   limits: () => ProxyLimits;
-  resolve: (host: string) => Promise<string[]>;
+  /** A name's addresses: at once when already known (cachingResolve), else a promise. */
+  resolve: (host: string) => readonly string[] | Promise<readonly string[]>;
   /** A reason to refuse every new connection (the log cannot be written), or undefined. */
   refuseAll: () => GatewayReason | undefined;
   onLog: (row: ConnectionLogRow) => void;
@@ -173,11 +174,26 @@ export class ProxyServer {
       clearTimeout(idle);
       this.counts.give(host);
     };
+    /** Events raised while the core's last commands are carried out: handled after them, in order. */
+    const raised: ProxyEvent[] = [];
+    let dispatching = false;
     const dispatch = (e: ProxyEvent): void => {
-      if (conn.closed) return;
-      settle();
-      for (const c of conn.handle(e, this.now())) run(c);
-      if (conn.phase === 'relaying') clearTimeout(handshake);
+      if (dispatching) {
+        raised.push(e);
+        return;
+      }
+      dispatching = true;
+      try {
+        for (let next: ProxyEvent | undefined = e; next; next = raised.shift()) {
+          if (conn.closed) break;
+          settle();
+          for (const c of conn.handle(next, this.now())) run(c);
+          if (conn.phase === 'relaying') clearTimeout(handshake);
+        }
+      } finally {
+        raised.length = 0;
+        dispatching = false;
+      }
     };
     /** Tells the core what the kernel moved since last asked (before any event: its rows are exact). */
     const settle = (): number => {
@@ -300,8 +316,13 @@ export class ProxyServer {
     };
     const run = (c: ProxyCommand): void => {
       switch (c.type) {
-        case 'resolve':
-          this.opts.resolve(c.host).then(
+        case 'resolve': {
+          const known = this.opts.resolve(c.host);
+          if (isKnown(known)) {
+            dispatch({ type: 'resolved', addresses: known });
+            return;
+          }
+          known.then(
             (addresses) => dispatch({ type: 'resolved', addresses }),
             (err: Error) =>
               dispatch({
@@ -310,15 +331,14 @@ export class ProxyServer {
               }),
           );
           return;
+        }
         case 'open-upstream': {
           upKey = c.pool?.key;
           const idleUp = c.pool?.reuse ? this.pool.take(c.pool.key) : undefined;
           if (idleUp) {
             replay = { chunks: [], ended: false, ip: c.ip, port: c.port };
             attach(idleUp, true);
-            queueMicrotask(() => {
-              if (upstream === idleUp) dispatch({ type: 'upstream-connected' });
-            });
+            dispatch({ type: 'upstream-connected' });
           } else {
             replay = undefined;
             attach(this.connectUpstream(c.ip, c.port), false);
@@ -406,6 +426,11 @@ export class ProxyServer {
       upstream?.destroy();
     });
   }
+}
+
+/** Array.isArray does not narrow a readonly array. */
+function isKnown(r: readonly string[] | Promise<readonly string[]>): r is readonly string[] {
+  return Array.isArray(r);
 }
 
 function assertNever(x: never): never {
