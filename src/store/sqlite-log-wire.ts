@@ -29,12 +29,13 @@ const KINDS: ReadonlySet<string> = new Set<LogRow['kind']>(['connection', 'dns',
  * raw tab or newline (JSON.stringify escapes control characters).
  */
 export function encodeRows(rows: readonly LogRow[]): string {
-  let out = '';
+  // Joined once (a flat string), not appended row by row: postMessage would flatten the rope.
+  const lines = new Array<string>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
-    out += `${i === 0 ? '' : '\n'}${r.kind}\t${r.tsMs}\t${rowJson(r)}`;
+    lines[i] = `${r.kind}\t${r.tsMs}\t${rowJson(r)}`;
   }
-  return out;
+  return lines.join('\n');
 }
 
 /** The rows of encodeRows' text; throws on a line it could not have written. */

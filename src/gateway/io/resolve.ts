@@ -18,14 +18,20 @@ export function cachingResolve(
   maxNames = 4096,
   now: () => number = Date.now,
 ): (host: string) => readonly string[] | Promise<readonly string[]> {
-  const kept = new Map<string, { at: number; answer: Promise<string[]>; known?: readonly string[] }>();
+  interface Kept {
+    at: number;
+    answer: Promise<string[]>;
+    /** The answer, once it came. */
+    known?: readonly string[];
+  }
+  const kept = new Map<string, Kept>();
   return (host) => {
     const t = now();
     const hit = kept.get(host);
     if (hit && t - hit.at < ttlMs) return hit.known ?? hit.answer;
     if (kept.size >= maxNames) kept.clear();
     const answer = resolve(host);
-    const entry: { at: number; answer: Promise<string[]>; known?: readonly string[] } = { at: t, answer };
+    const entry: Kept = { at: t, answer };
     kept.set(host, entry);
     answer.then(
       (addresses) => {
