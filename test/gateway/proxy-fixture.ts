@@ -1,10 +1,12 @@
 /**
  * A ProxyServer on loopback for the socket-level gateway tests: one policy, names resolving to
- * one address, generous limits unless a test narrows them. The caller closes it.
+ * one address (through the gateway's resolver cache), generous limits unless a test narrows
+ * them. The caller closes it.
  */
 import type { Front } from '../../src/gateway/core/front.js';
 import type { SpliceRegistry } from '../../src/gateway/io/down-splice.js';
 import { type ProxyLimits, ProxyServer } from '../../src/gateway/io/proxy-server.js';
+import { cachingResolve } from '../../src/gateway/io/resolve.js';
 import { EgressGate } from '../../src/policy/egress/index.js';
 import type { Policy } from '../../src/policy/types.js';
 import type { ConnectionLogRow } from '../../src/store/types.js';
@@ -32,7 +34,8 @@ export async function startTestProxy(o: TestProxyOptions): Promise<{ port: numbe
       handshakeTimeoutMs: 5000,
       ...o.limits,
     }),
-    resolve: async () => [o.resolveTo],
+    // As the gateway resolves: a name's first request waits for the answer, later ones have it at once.
+    resolve: cachingResolve(async () => [o.resolveTo], 60_000),
     refuseAll: () => undefined,
     onLog: o.onLog ?? (() => {}),
     ...(o.splices ? { splices: o.splices } : {}),
