@@ -243,7 +243,7 @@ interface ResponseHead {
 
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/;
 const CONNECTION_CLOSE = Buffer.from('Connection: close\r\n', 'latin1');
-/** Lengths of the field names the gateway reads: no other name is decoded. */
+/** The field names the gateway reads, matched as bytes (no other name is decoded). */
 const WATCHED = [
   'connection',
   'keep-alive',
@@ -310,8 +310,10 @@ function scanResponseHead(b: Uint8Array, at: number, end: number): ResponseHead 
     if (l.stop === l.start) continue; // the empty line that ends the head
     const index = h.lines.length / 2;
     h.lines.push(l.start, l.stop);
-    const colon = b.indexOf(0x3a, l.start);
-    if (colon < 0 || colon >= l.stop) continue;
+    // Not indexOf: it would search past the line, through every later line of a hostile head.
+    let colon = l.start;
+    while (colon < l.stop && b[colon] !== 0x3a) colon++;
+    if (colon === l.stop) continue;
     let s = l.start;
     let e = colon;
     while (s < e && isTrimmed(b[s])) s++;
