@@ -22,18 +22,21 @@ const num = fc.oneof(
   fc.double(),
   fc.constantFrom(0, -0, 1e21, 2 ** 53, Number.NaN, Number.POSITIVE_INFINITY),
 );
+const tsMs = fc.integer({ min: 0, max: 2 ** 45 });
+const mode = fc.constantFrom('sealed' as const, 'one-way' as const, 'monitor' as const);
+const verdict = fc.constantFrom('allow' as const, 'block' as const);
 const connection = fc.record(
   {
     kind: fc.constant('connection' as const),
-    tsMs: fc.integer({ min: 0, max: 2 ** 45 }),
+    tsMs,
     client: text,
     destination: text,
     name: text,
     ip: text,
     port: num,
     proto: fc.constantFrom('tcp' as const, 'udp' as const),
-    mode: fc.constantFrom('sealed' as const, 'one-way' as const, 'monitor' as const),
-    verdict: fc.constantFrom('allow' as const, 'block' as const),
+    mode,
+    verdict,
     reason: text,
     bytesUp: num,
     bytesDown: num,
@@ -60,12 +63,12 @@ const connection = fc.record(
 const dns = fc.record(
   {
     kind: fc.constant('dns' as const),
-    tsMs: fc.integer({ min: 0, max: 2 ** 45 }),
+    tsMs,
     client: text,
     qname: text,
     qtype: text,
-    mode: fc.constantFrom('sealed' as const, 'one-way' as const, 'monitor' as const),
-    verdict: fc.constantFrom('allow' as const, 'block' as const),
+    mode,
+    verdict,
     reason: text,
     proto: fc.option(fc.constant('tcp' as const), { nil: undefined }),
   },
