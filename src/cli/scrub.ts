@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { formatPath } from '../findings/model.js';
 import { EXIT } from '../report/exit-codes.js';
 import type { JobOutcome } from '../scrub/job.js';
-import type { ManifestRecord } from '../scrub/manifest.js';
+import { countActions } from '../scrub/record-head.js';
 import { scrubPaths } from '../scrub/run.js';
 import { loadPolicy } from './load-policy.js';
 import type { CliContext } from './types.js';
@@ -81,9 +81,9 @@ export function registerScrub(program: Command, ctx: CliContext): void {
     });
 }
 
-function counts(r: ManifestRecord): string {
-  const n = { keep: 0, drop: 0, replace: 0 };
-  for (const f of r.findings) n[f.action] += f.count;
+function counts(o: JobOutcome): string {
+  // A worker's outcome counts for itself: its findings list is then never parsed here.
+  const n = (o.kind === 'done' ? o.counts : undefined) ?? countActions(o.record.findings);
   return `${n.drop} dropped, ${n.replace} replaced, ${n.keep} kept`;
 }
 
@@ -92,7 +92,7 @@ function outcomeLine(o: JobOutcome): string {
   if (o.kind === 'skipped') return `unchanged  ${r.input} → ${r.output} (already clean under this policy)\n`;
   switch (r.status) {
     case 'clean':
-      return `clean      ${r.input} → ${r.output} (${counts(r)})\n`;
+      return `clean      ${r.input} → ${r.output} (${counts(o)})\n`;
     case 'copied':
       return `copied     ${r.input} → ${r.output} (${r.notes[0] ?? ''})\n`;
     case 'withheld':

@@ -3,25 +3,29 @@
  * a worker thread and in the main thread; the durable part (fsync, journal, rename) is done by
  * the main thread for a batch of jobs at once (commit.ts), so a record always precedes its output.
  */
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { threadId } from 'node:worker_threads';
+import { existsSync, statSync } from 'node:fs';
 import { ChunkSource } from '../core/bytes.js';
 import { asAirlockError } from '../core/errors.js';
 import { BufferSource, FileSource } from '../core/source.js';
 import { type AnalysisResult, analyseSource } from '../media/registry.js';
+import { rememberXmpParses } from '../media/xmp/rdf.js';
 import type { Policy } from '../policy/index.js';
 import type { PendingCommit } from './commit.js';
-import { readWhole, sha256, sha256Chunks, sha256File, writeChunks } from './files.js';
+import { readWhole, sha256, sha256Chunks, sha256File } from './files.js';
 import { findingRecords, keptTags, type ManifestRecord } from './manifest.js';
 import { type FilePlan, planFile, type RewriterLookup } from './plan.js';
+import { type ActionCounts, type RecordHead, recordFromHead, recordHead } from './record-head.js';
+import { TempOutput } from './temp-output.js';
 import { verifyOutput } from './verify.js';
+
+export { TEMP_PREFIX, TEMP_SUFFIX } from './temp-output.js';
+
+// The rewriter parses each XMP packet the analysis parsed just before (and the Exif, XMP and
+// extended XMP of one file are a few packets): each is parsed once.
+rememberXmpParses(4);
 
 /** Files up to this size are cleaned in memory; bigger ones are only hashed and analysed in place. */
 export const MAX_CLEAN_BYTES = 1024 ** 3;
-/** Temp outputs are hidden and named so a rerun can sweep those a killed run left. */
-export const TEMP_PREFIX = '.airlock-';
-export const TEMP_SUFFIX = '.tmp';
 
 export interface JobSpec {
   input: string;
@@ -45,7 +49,13 @@ export interface JobSpec {
 
 export type JobOutcome =
   /** Journal `pending` (GroupCommit) before this counts as done: the record is final only then. */
-  | { kind: 'done'; record: ManifestRecord; pending: PendingCommit }
+  | {
+      kind: 'done';
+      record: ManifestRecord;
+      pending: PendingCommit;
+      /** Findings per action, when known without reading `record.findings` (from a worker). */
+      counts?: ActionCounts;
+    }
   /** Its record matches input, policy and output: nothing redone. */
   | { kind: 'skipped'; record: ManifestRecord }
   /** --dry-run: what would happen. */
@@ -64,6 +74,8 @@ export type WireOutcome =
       pending: Omit<PendingCommit, 'record' | 'line'>;
       /** The journal's record, only when it is not the outcome's own (then `line` is journalled). */
       journalLine?: string;
+      /** The record's head, when `line` is its journal text: the main thread need not parse it. */
+      head?: RecordHead;
     }
   | { kind: 'skipped'; line: string }
   | { kind: 'planned'; line: string; note?: string };
@@ -74,7 +86,7 @@ export function toWire(o: JobOutcome): WireOutcome {
       const { record, line: made, ...pending } = o.pending;
       // The outcome's record is the one to journal (one object): serialised once, for both.
       const journalLine = made ?? JSON.stringify(record);
-      if (record === o.record) return { kind: 'done', line: journalLine, pending };
+      if (record === o.record) return { kind: 'done', line: journalLine, pending, head: recordHead(record) };
       return { kind: 'done', line: JSON.stringify(o.record), pending, journalLine };
     }
     case 'skipped':
@@ -87,6 +99,10 @@ export function toWire(o: JobOutcome): WireOutcome {
 }
 
 export function fromWire(w: WireOutcome): JobOutcome {
+  if (w.kind === 'done' && w.head) {
+    const record = recordFromHead(w.head, w.line);
+    return { kind: 'done', record, pending: { ...w.pending, record, line: w.line }, counts: w.head.counts };
+  }
   const record = JSON.parse(w.line) as ManifestRecord;
   switch (w.kind) {
     case 'done': {
@@ -103,10 +119,6 @@ export function fromWire(w: WireOutcome): JobOutcome {
       return w.note === undefined ? { kind: 'planned', record } : { kind: 'planned', record, note: w.note };
   }
 }
-
-let tempCounter = 0;
-/** Output folders this thread already made: one mkdir each, not one per file. */
-const madeDirs = new Set<string>();
 
 export async function scrubOne(
   spec: JobSpec,
@@ -146,6 +158,8 @@ async function scrubFile(
     finishedAt: new Date().toISOString(),
   });
 
+  /** The clean copy's temp file, started once one will likely be written. */
+  let temp: TempOutput | undefined;
   let bytes: Uint8Array | undefined;
   let inputSha: string;
   let size: number;
@@ -170,7 +184,11 @@ async function scrubFile(
 
   // One source for the analysis and the rewrite: a rewriter follows the walks the analysis made
   // over it (src/media/tiff/exif.ts walkedBefore) instead of making them again.
-  const source = bytes ? new BufferSource(bytes) : undefined;
+  // Over a plain Uint8Array view, not the Buffer: the readers take thousands of small views per
+  // file, and a Buffer's subarray builds each through Node's JS Buffer constructor.
+  const source = bytes
+    ? new BufferSource(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length))
+    : undefined;
   if (source) {
     result = analyseSource(source, spec.input);
   } else {
@@ -202,11 +220,12 @@ async function scrubFile(
     record.error = `larger than ${MAX_CLEAN_BYTES} bytes: too large to clean in memory`;
     return finish(record);
   }
+  // From here a clean copy is likely: its temp file is made while the file is cleaned.
+  if (!spec.dryRun) temp = TempOutput.start(spec.output);
   if (plan.kind === 'copy') {
     record.status = 'copied';
     record.notes = [plan.detail];
     record.outputSha256 = inputSha;
-    if (spec.dryRun) return { kind: 'planned', record };
     return finish(record, { chunks: [bytes] });
   }
   return rewrite(plan, source, record);
@@ -236,9 +255,11 @@ async function scrubFile(
       const r = plan.rewriter.rewrite(input, plan.decide, known);
       out = r.chunks ?? [r.bytes];
       record.notes.push(...r.notes);
+      // The rewriter's own source over the output when it has one: walks shared (types.ts).
+      const outSource = r.source ?? new ChunkSource(out);
+      const v = verifyOutput(outSource, spec.input, plan.format, plan.planned, plan.decide, r);
       if (r.imageHashIn !== undefined) record.imageHashIn = r.imageHashIn;
       if (r.imageHashOut !== undefined) record.imageHashOut = r.imageHashOut;
-      const v = verifyOutput(new ChunkSource(out), spec.input, plan.format, plan.planned, plan.decide, r);
       if (!v.ok) {
         record.status = 'verify-failed';
         record.problems = v.problems;
@@ -266,7 +287,10 @@ async function scrubFile(
   ): Promise<JobOutcome> {
     record.finishedAt = new Date().toISOString();
     if (spec.dryRun) return { kind: 'planned', record };
+    const started = temp;
+    temp = undefined;
     if (!opts.chunks) {
+      await started?.discard();
       const there = opts.removeOurs && spec.ours.length > 0 ? outputHash(spec) : undefined;
       const stale = there !== undefined && spec.ours.includes(there);
       return {
@@ -275,35 +299,20 @@ async function scrubFile(
         pending: { record, output: spec.output, ...(stale ? { removeStale: true } : {}) },
       };
     }
-    let tmp: string | undefined;
+    const out = started ?? TempOutput.start(spec.output);
     try {
-      const dir = dirname(spec.output);
-      if (!madeDirs.has(dir)) {
-        mkdirSync(dir, { recursive: true });
-        madeDirs.add(dir);
-      }
       const there = spec.force ? undefined : outputHash(spec);
       if (there !== undefined && !spec.ours.includes(there)) {
+        await out.discard();
         throw new Error(
           `${spec.output} exists and no manifest record says Airlock wrote it: not overwritten (use --force)`,
         );
       }
-      tmp = join(
-        dir,
-        `${TEMP_PREFIX}${process.pid}-${threadId}-${tempCounter++}-${basename(spec.output)}${TEMP_SUFFIX}`,
-      );
-      const fd = openTemp(tmp, dir);
-      let size: number;
-      try {
-        size = writeChunks(fd, opts.chunks);
-      } finally {
-        closeSync(fd);
-      }
+      const size = await out.write(opts.chunks);
       // Serialised here, in parallel, rather than by the main thread for its journal.
       const line = JSON.stringify(record);
-      return { kind: 'done', record, pending: { record, output: spec.output, tmp, size, line } };
+      return { kind: 'done', record, pending: { record, output: spec.output, tmp: out.path, size, line } };
     } catch (err) {
-      if (tmp) rmSync(tmp, { force: true });
       const e = err as NodeJS.ErrnoException;
       const failed: ManifestRecord = { ...record, status: 'error' };
       delete failed.outputSha256;
@@ -312,17 +321,6 @@ async function scrubFile(
         : String(e?.message ?? e);
       return { kind: 'done', record: failed, pending: { record: failed, output: spec.output } };
     }
-  }
-}
-
-/** Create the temp output; a folder remembered as made but since removed is made again. */
-function openTemp(tmp: string, dir: string): number {
-  try {
-    return openSync(tmp, 'wx', 0o644);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException)?.code !== 'ENOENT') throw err;
-    mkdirSync(dir, { recursive: true });
-    return openSync(tmp, 'wx', 0o644);
   }
 }
 

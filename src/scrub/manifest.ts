@@ -108,8 +108,14 @@ export const CONVENTIONS: Record<string, string> = {
 /** Findings grouped by (category, tag, path, action): a 10,000-frame SRT stays readable. */
 export function findingRecords(planned: readonly PlannedFinding[]): FindingRecord[] {
   const byKey = new Map<string, FindingRecord>();
+  // A reader gives the findings of one IFD or packet one path array: joined once, not per finding.
+  let lastPath: readonly string[] | undefined;
+  let path = '';
   for (const { finding: f, decision: d } of planned) {
-    const path = formatPath(f.path);
+    if (f.path !== lastPath) {
+      lastPath = f.path;
+      path = formatPath(f.path);
+    }
     const key = `${f.category}\0${f.tag}\0${path}\0${d.action}`;
     const had = byKey.get(key);
     if (had) {
@@ -214,14 +220,16 @@ export class Journal {
   /** The lines to append, indexing each record at the offset it will land on. */
   private encode(rs: readonly ManifestRecord[], lines?: readonly (string | undefined)[]): Buffer | undefined {
     if (rs.length === 0) return undefined;
-    const text = rs.map((r, i) => `${lines?.[i] ?? JSON.stringify(r)}\n`);
+    // Each line encoded once, its length read off its bytes (not measured, then encoded again
+    // joined: that was most of the main thread's work per file).
+    const encoded = rs.map((r, i) => Buffer.from(`${lines?.[i] ?? JSON.stringify(r)}\n`));
     let at = this.end;
     for (const [i, r] of rs.entries()) {
-      const length = Buffer.byteLength(text[i] as string);
+      const length = (encoded[i] as Buffer).length;
       this.index.set(r.output, { offset: at, length });
       at += length;
     }
-    return Buffer.from(text.join(''));
+    return encoded.length === 1 ? encoded[0] : Buffer.concat(encoded, at - this.end);
   }
   /** One record back, as journalled. */
   read(e: JournalEntry): ManifestRecord {

@@ -163,8 +163,16 @@ export function planFile(result: AnalysisResult, policy: Policy, rewriterFor: Re
   const rewriter = rewriterFor(format);
   if (!rewriter) return withhold('unsupported', `${format}: Airlock cannot clean this format yet`);
   const dropZones = zones.filter((z) => z.action === 'drop-location');
-  const decide = decideFor(policy, { dropLocation: dropZones.length > 0 });
-  const planned = result.findings.map((finding) => ({ finding, decision: decide(finding) }));
+  const decideAfresh = decideFor(policy, { dropLocation: dropZones.length > 0 });
+  const decided = new Map<Finding, Decision>();
+  const planned = result.findings.map((finding) => {
+    const decision = decideAfresh(finding);
+    decided.set(finding, decision);
+    return { finding, decision };
+  });
+  // The rewriter asks again about the very findings planned here (it follows the analysis's
+  // walks): answered from the plan. Any other finding (the verifier's) is decided afresh.
+  const decide: Decide = (f) => decided.get(f) ?? decideAfresh(f);
   return { kind: 'rewrite', format, rewriter, decide, zones: dropZones, planned };
 }
 

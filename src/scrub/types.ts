@@ -38,6 +38,12 @@ export interface RewriteResult {
   chunks?: readonly Uint8Array[];
   /** What the rewriter kept although the policy drops it, and why (e.g. "DNG IFD0 preview is required by the format; its metadata scrubbed"). */
   notes: string[];
+  /**
+   * The output as a source over `chunks`, when the rewriter made one: scrub re-inspects this very
+   * source, so the walk that re-inspection makes serves the rewriter too (its `imageHashOut`, a
+   * getter, is read after the re-inspection).
+   */
+  source?: ByteSource;
   /** SHA-256 (hex) over the image data (JPEG: SOS..EOI entropy-coded data of the primary image; TIFF/DNG: every kept strip and tile, in order) of the INPUT and of the OUTPUT: the lossless proof. Absent for text formats. */
   imageHashIn?: string;
   imageHashOut?: string;

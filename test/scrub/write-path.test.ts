@@ -213,11 +213,15 @@ describe('a worker posts a record once', () => {
     };
     const w = toWire(o);
     expect(w.kind === 'done' && w.journalLine).toBeUndefined();
-    // The text crosses the thread boundary once (a structured clone copies each string it meets).
-    expect(JSON.stringify(w).split(r.inputSha256)).toHaveLength(2);
+    // The long part of the text (the lists) crosses the thread boundary once (a structured clone
+    // copies each string it meets); the head beside it carries the short fields and the counts.
+    expect(JSON.stringify(w).split('GPSLatitude')).toHaveLength(2);
+    expect(JSON.stringify(w).split('camera:Model')).toHaveLength(2);
     const back = fromWire(w);
-    expect(back.record).toEqual(r);
     if (back.kind !== 'done') throw new Error(back.kind);
+    expect(back.counts).toEqual({ keep: 0, drop: 0, replace: 1 });
+    expect(JSON.stringify(back.record)).toBe(JSON.stringify(r));
+    expect(back.record).toEqual(r);
     expect(back.pending.record).toBe(back.record);
     expect(back.pending.line).toBe(JSON.stringify(r));
     expect(back.pending).toMatchObject({ output: '/o/w.jpg', tmp: '/o/t', size: 3 });

@@ -9,12 +9,16 @@ import { EOI } from './segments.js';
 
 const CHUNK = 1 << 20;
 
+/** The bytes as a Buffer (no copy): its indexOf is memchr, a plain Uint8Array's a loop, and this scan crosses megabytes. */
+const asBuffer = (b: Uint8Array): Buffer =>
+  Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length);
+
 /** Offset just past EOI, or undefined when the file ends first. `from` is just past the SOS header. */
 export function findEoi(src: ByteSource, from: number): number | undefined {
   let pos = from;
   while (pos < src.size) {
     const n = Math.min(CHUNK, src.size - pos);
-    const chunk = src.read(pos, n);
+    const chunk = asBuffer(src.read(pos, n));
     let i = chunk.indexOf(0xff);
     let jumped = false;
     while (i >= 0) {

@@ -130,13 +130,23 @@ export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Fi
         break;
       }
       case 'exif': {
+        const facts: { surelyReports?: boolean } = {};
         const tiff = rewriteTiffStructure(src, payloadAt, payloadLength, ['APP1 Exif'], decide, {
           kind: 'exif-app1',
           notes,
+          facts,
         });
-        const back = new Collector();
-        readTiffStructure(new BufferSource(tiff), 0, tiff.length, ['APP1 Exif'], back, { kind: 'exif-app1' });
-        if (back.findings.length > 0) emit(marker, concat([src.read(seg.dataOffset, c.header), tiff]), label);
+        // A block with nothing left to report is not written. Read back only when the tree
+        // itself cannot tell (the output is read back in full by scrub's verification anyway).
+        let reports = facts.surelyReports === true;
+        if (!reports) {
+          const back = new Collector();
+          readTiffStructure(new BufferSource(tiff), 0, tiff.length, ['APP1 Exif'], back, {
+            kind: 'exif-app1',
+          });
+          reports = back.findings.length > 0;
+        }
+        if (reports) emit(marker, concat([src.read(seg.dataOffset, c.header), tiff]), label);
         break;
       }
       case 'xmp': {

@@ -24,6 +24,8 @@ interface Rewritten {
   chunks: Uint8Array[];
   dataIn: Uint8Array[];
   isDng: boolean;
+  /** The output tree the chunks were laid out from. */
+  first: OutIfd;
 }
 
 function rewrite(
@@ -56,7 +58,7 @@ function rewrite(
     budget: { left: src.size },
   };
   const first = buildTiff(trace, b);
-  return { chunks: layoutTiffChunks(first, ctx.e.le), dataIn: dataOf(first), isDng };
+  return { chunks: layoutTiffChunks(first, ctx.e.le), dataIn: dataOf(first), isDng, first };
 }
 
 /** Image data blocks of the output tree, in the order the reader will walk the output. */
@@ -72,8 +74,32 @@ function dataOf(first: OutIfd): Uint8Array[] {
 }
 
 /**
+ * Tags the reader handles other than as a finding of their own (pointers, image data, blocks
+ * read as XMP, IPTC, Photoshop, maker notes, DNG private data): an entry with any other tag, in an
+ * IFD the reader walks as IFD (not GPS), is always reported (exif.ts Walker.report).
+ */
+const NOT_ALWAYS_REPORTED = new Set([
+  0x8769, 0x8825, 0xa005, 0x014a, 0x0111, 0x0117, 0x0144, 0x0145, 0x0201, 0x0202, 0x927c, 0x02bc, 0x83bb,
+  0x8649, 0xc634,
+]);
+const GPS_POINTER = 0x8825;
+
+/** Whether the reader will report at least one finding in this output tree (false: maybe none). */
+function surelyReports(first: OutIfd): boolean {
+  const visit = (ifd: OutIfd): boolean =>
+    ifd.entries.some((e) => !NOT_ALWAYS_REPORTED.has(e.tag)) ||
+    ifd.entries.some(
+      (e) => e.tag !== GPS_POINTER && e.link?.kind === 'ifd' && e.link.targets.some((t) => visit(t)),
+    );
+  for (let ifd: OutIfd | undefined = first; ifd; ifd = ifd.next) if (visit(ifd)) return true;
+  return false;
+}
+
+/**
  * A new TIFF structure for an APP1 Exif block (no "Exif\0\0" prefix), from the one at
- * [base, base+length) of `src`. Its byte order is the input's.
+ * [base, base+length) of `src`. Its byte order is the input's. `opts.facts.surelyReports` is set
+ * to whether reading it back is sure to give a finding (a caller deciding whether the block is
+ * empty then need not read it back).
  */
 export function rewriteTiffStructure(
   src: ByteSource,
@@ -81,9 +107,11 @@ export function rewriteTiffStructure(
   length: number,
   path: string[],
   decide: Decide,
-  opts: { kind: 'exif-app1'; notes?: string[] },
+  opts: { kind: 'exif-app1'; notes?: string[]; facts?: { surelyReports?: boolean } },
 ): Uint8Array {
-  return concatBytes(rewrite(src, base, length, path, decide, opts, opts.notes ?? []).chunks);
+  const r = rewrite(src, base, length, path, decide, opts, opts.notes ?? []);
+  if (opts.facts) opts.facts.surelyReports = surelyReports(r.first);
+  return concatBytes(r.chunks);
 }
 
 /** Whether two lists of blocks are the same memory, block for block (so their bytes are equal). */
@@ -101,14 +129,14 @@ export const tiffRewriter: Rewriter = {
     const notes: string[] = [];
     const r = rewrite(src, 0, src.size, [], decide, { kind: 'tiff-file' }, notes);
     // The output's image data is located by reading the output back, not from what was meant to
-    // be written. Where each block found is the very piece of the input that was hashed above
-    // (the same memory, written as is, and hashed into outputSha256 by scrub), its hash is that
-    // hash: image data is hashed once, as JPEG's is. Anything else is hashed where found.
+    // be written: by the walk scrub's re-inspection made over `out` (it verifies this source), or
+    // one made here when nothing walked it yet. Where each block found is the very piece of the
+    // input that was hashed above (the same memory, written as is, and hashed into outputSha256
+    // by scrub), its hash is that hash: image data is hashed once, as JPEG's is. Anything else
+    // is hashed where found.
     const out = new ChunkSource(r.chunks);
-    const back: TiffTrace = { chain: [] };
-    readTiffStructure(out, 0, out.size, [], new Collector(), { kind: 'tiff-file', trace: back });
-    const dataOut = imageDataInWalkOrder(back, { left: out.size });
     const hashIn = sha256Hex(r.dataIn);
+    let hashOut: string | undefined;
     let whole: Uint8Array | undefined;
     return {
       get bytes(): Uint8Array {
@@ -116,9 +144,21 @@ export const tiffRewriter: Rewriter = {
         return whole;
       },
       chunks: r.chunks,
+      source: out,
       notes,
       imageHashIn: hashIn,
-      imageHashOut: sameMemory(r.dataIn, dataOut) ? hashIn : sha256Hex(dataOut),
+      get imageHashOut(): string {
+        if (hashOut === undefined) {
+          let trace = walkedBefore(out, 0, out.size, [], 'tiff-file')?.trace;
+          if (!trace) {
+            trace = { chain: [] };
+            readTiffStructure(out, 0, out.size, [], new Collector(), { kind: 'tiff-file', trace });
+          }
+          const dataOut = imageDataInWalkOrder(trace, { left: out.size });
+          hashOut = sameMemory(r.dataIn, dataOut) ? hashIn : sha256Hex(dataOut);
+        }
+        return hashOut;
+      },
     };
   },
 };

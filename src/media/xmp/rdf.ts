@@ -39,7 +39,44 @@ type Frame =
 
 const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
+/**
+ * The last few packets parsed, by content, when a caller asked for it (scrub: its rewriter parses
+ * the very packet its analysis parsed just before; a parse is most of the cost of an XMP packet).
+ * Off by default: inspect never parses a packet twice. Each entry holds a copy of the bytes it
+ * was parsed from, so a hit is a whole-content match, never a reused buffer's stale parse.
+ */
+const recent: { bytes: Buffer; fileOffset: number; props: XmpProperty[] }[] = [];
+let keepRecent = 0;
+/** Packets larger than this are never remembered (the copy would cost more than it saves). */
+const MAX_REMEMBERED_BYTES = 256 * 1024;
+
+/** Remember the last `n` parses (0: none, the default). */
+export function rememberXmpParses(n: number): void {
+  keepRecent = n;
+  recent.length = 0;
+}
+
+/** A parse's properties moved to another base offset: fresh objects, shared with nothing. */
+const rebased = (props: readonly XmpProperty[], delta: number): XmpProperty[] =>
+  props.map((p) => ({
+    tag: p.tag,
+    values: [...p.values],
+    ranges: p.ranges.map((r) => ({ offset: r.offset + delta, length: r.length })),
+  }));
+
 export function parseXmp(bytes: Uint8Array, fileOffset: number): XmpProperty[] {
+  if (keepRecent === 0 || bytes.length > MAX_REMEMBERED_BYTES) return parsePacket(bytes, fileOffset);
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const hit = recent.find((r) => r.bytes.length === view.length && r.bytes.equals(view));
+  if (hit) return rebased(hit.props, fileOffset - hit.fileOffset);
+  // A packet that does not parse throws here, every time: failures are never remembered.
+  const props = parsePacket(bytes, fileOffset);
+  recent.unshift({ bytes: Buffer.from(view), fileOffset, props: rebased(props, 0) });
+  recent.length = Math.min(recent.length, keepRecent);
+  return props;
+}
+
+function parsePacket(bytes: Uint8Array, fileOffset: number): XmpProperty[] {
   bound(bytes.length, LIMITS.maxXmpBytes, 'XMP packet bytes', fileOffset);
   const { text, map } = decodePacket(bytes, fileOffset);
 

@@ -6,8 +6,9 @@
  * otherwise: a struct or list is never half-cleaned. Namespace declarations no kept property
  * uses go too, rdf:about loses its value (often a document UUID) unless kept, and comments go. The
  * packet wrapper, x:xmpmeta, rdf:RDF and padding stay, so the result is the same well-formed
- * packet minus what the policy removes; it is parsed again before it is returned.
+ * packet minus what the policy removes (scrub's verification parses it again).
  */
+import { isUtf8 } from 'node:buffer';
 import { malformed } from '../../core/errors.js';
 import { bound, LIMITS } from '../../core/limits.js';
 import type { ByteSource } from '../../core/source.js';
@@ -172,9 +173,9 @@ export function rewriteXmp(
     start > 0 || end < text.length
       ? text.slice(0, start) + apply(src, edits) + text.slice(end)
       : apply(src, edits);
-  const encoded = encodeLike(bytes, out);
-  parseXmp(encoded, 0); // the output must be well-formed XMP: a bug here fails loudly, never ships
-  return encoded;
+  // Not parsed again here: scrub re-inspects every output with the readers (verify.ts), and an
+  // XMP packet that does not parse fails that file (no output), loudly.
+  return encodeLike(bytes, out);
 }
 
 /** Applies edits; a value edit inside a removed span is moot, removals may nest (comments). */
@@ -192,12 +193,8 @@ function apply(src: string, edits: Edit[]): string {
 
 /** The output in the input's encoding: Latin-1 when the input was not UTF-8 (and fits), else UTF-8. */
 function encodeLike(input: Uint8Array, text: string): Uint8Array {
-  let utf8 = true;
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(input);
-  } catch {
-    utf8 = false;
-  }
+  // Validated in place (no decoded copy of the packet made only to be thrown away).
+  const utf8 = isUtf8(input);
   if (!utf8 && /^[\u0000-\u00ff]*$/.test(text)) return new Uint8Array(Buffer.from(text, 'latin1'));
   return new TextEncoder().encode(text);
 }
