@@ -4,7 +4,9 @@
 //  2. requests/s and latency with wrk (-t2 -c50, absolute-URI requests as a proxy client sends,
 //     1 KiB bodies, keep-alive) through Airlock (monitor, one-way) vs tinyproxy vs squid vs direct;
 //  3. the gateway's memory holding 9,000 idle CONNECT tunnels.
-// Median of 5 for every figure (after one warm-up run). Upstreams run as their own processes, so
+// Median of 5 for every figure (after one warm-up run each), taken in rounds: every path runs once
+// per round, so a minute in which this machine is slow (its speed drifts by up to 2x within an
+// hour) falls on every path alike. Upstreams run as their own processes, so
 // neither they nor the clients share the proxy's event loop (and the 9,000 tunnels' descriptors
 // are split across processes: the hard limit here is 20,000 per process).
 // Airlock's bench policy allows loopback (allowedPrivateCidrs) and gives the name `localhost`
@@ -274,14 +276,22 @@ async function bulkOnce(upPort, proxyPort) {
   return bytes / seconds / 1e6;
 }
 
-/** Median MB/s, and the proxy's CPU ms per GiB over the measured runs (when `pid` is given). */
-async function bulk(upPort, proxyPort, pid) {
-  await bulkOnce(upPort, proxyPort);
-  const runs = [];
-  const cpu0 = pid ? treeCpuMs(pid) : 0;
-  for (let i = 0; i < RUNS; i++) runs.push(await bulkOnce(upPort, proxyPort));
-  const cpuPerGiB = pid ? (treeCpuMs(pid) - cpu0) / ((RUNS * BULK_BYTES) / 2 ** 30) : Number.NaN;
-  return { mbs: median(runs), cpuPerGiB };
+/**
+ * Runs `once(path)` for every path: one warm-up each, then RUNS rounds with every path once per
+ * round. Returns each path's measured runs and the CPU its proxy spent in them (ms).
+ */
+async function rounds(paths, once) {
+  for (const p of paths) await once(p);
+  const out = new Map(paths.map((p) => [p, { runs: [], cpuMs: 0 }]));
+  for (let i = 0; i < RUNS; i++)
+    for (const p of paths) {
+      const cpu0 = p.pid ? treeCpuMs(p.pid) : 0;
+      const r = await once(p);
+      const o = out.get(p);
+      o.runs.push(r);
+      if (p.pid) o.cpuMs += treeCpuMs(p.pid) - cpu0;
+    }
+  return out;
 }
 
 /** wrk against `port`; through a proxy when `target` (absolute URI) is given. */
@@ -310,21 +320,6 @@ async function wrkOnce(port, target, dir) {
     p50: ms(50),
     p99: ms(99),
     bad,
-  };
-}
-
-async function requests(port, target, dir, pid) {
-  await wrkOnce(port, target, dir); // warm-up (JIT, pools), not counted
-  const runs = [];
-  const cpu0 = pid ? treeCpuMs(pid) : 0;
-  for (let i = 0; i < RUNS; i++) runs.push(await wrkOnce(port, target, dir));
-  const served = runs.reduce((n, r) => n + r.n, 0);
-  return {
-    cpuUsPerRequest: pid ? ((treeCpuMs(pid) - cpu0) * 1000) / served : Number.NaN,
-    rps: median(runs.map((r) => r.rps)),
-    p50: median(runs.map((r) => r.p50)),
-    p99: median(runs.map((r) => r.p99)),
-    bad: runs.reduce((n, r) => n + r.bad, 0),
   };
 }
 
@@ -391,41 +386,51 @@ async function main() {
   const web = await child(HTTP_UPSTREAM);
   const big = await child(BULK_UPSTREAM);
   const target = `http://localhost:${web.port}/`;
-  /** Bulk MB/s and wrk figures for one path (a proxy port, or none: direct). */
-  const measure = async (proxyPort, pid) => ({
-    bulk: PARTS.has('bulk')
-      ? await bulk(big.port, proxyPort, pid)
-      : { mbs: Number.NaN, cpuPerGiB: Number.NaN },
-    req: PARTS.has('requests')
-      ? await requests(proxyPort ?? web.port, proxyPort ? target : undefined, dir, pid)
-      : { rps: Number.NaN, p50: Number.NaN, p99: Number.NaN, bad: 0, cpuUsPerRequest: Number.NaN },
-  });
   const rows = [];
   let mem;
+  /** Every path at once (idle ones cost nothing): direct, then each proxy. */
+  const paths = [{ name: 'direct' }];
   try {
     if (PARTS.has('bulk') || PARTS.has('requests')) {
-      rows.push({ name: 'direct', ...(await measure(undefined)) });
-      const starts = [
+      for (const start of [
         () => startAirlock('monitor', dir),
         () => startAirlock('one-way', dir),
         () => startTinyproxy(dir),
         () => startSquid(dir),
-      ];
-      for (const start of starts) {
+      ]) {
         const px = await start();
-        try {
-          rows.push({
-            name: px.name,
-            ...(await measure(px.port, px.p.pid)),
-            peak: status(px.p.pid, 'VmHWM'),
-          });
-        } finally {
-          await stop(px.p);
-        }
+        paths.push({ name: px.name, port: px.port, pid: px.p.pid, p: px.p });
       }
+      const bulkRuns = PARTS.has('bulk') ? await rounds(paths, (p) => bulkOnce(big.port, p.port)) : undefined;
+      const reqRuns = PARTS.has('requests')
+        ? await rounds(paths, (p) => wrkOnce(p.port ?? web.port, p.port ? target : undefined, dir))
+        : undefined;
+      for (const p of paths) {
+        const b = bulkRuns?.get(p);
+        const q = reqRuns?.get(p);
+        const served = q ? q.runs.reduce((n, r) => n + r.n, 0) : 0;
+        rows.push({
+          name: p.name,
+          bulk: {
+            mbs: b ? median(b.runs) : Number.NaN,
+            cpuPerGiB: b && p.pid ? b.cpuMs / ((RUNS * BULK_BYTES) / 2 ** 30) : Number.NaN,
+          },
+          req: {
+            rps: q ? median(q.runs.map((r) => r.rps)) : Number.NaN,
+            p50: q ? median(q.runs.map((r) => r.p50)) : Number.NaN,
+            p99: q ? median(q.runs.map((r) => r.p99)) : Number.NaN,
+            bad: q ? q.runs.reduce((n, r) => n + r.bad, 0) : 0,
+            cpuUsPerRequest: q && p.pid ? (q.cpuMs * 1000) / served : Number.NaN,
+          },
+          ...(p.pid ? { peak: status(p.pid, 'VmHWM') } : {}),
+        });
+      }
+      // Before the tunnel test, which starts a monitor gateway of its own in the same folder.
+      for (const p of paths.splice(1)) await stop(p.p);
     }
     if (PARTS.has('tunnels')) mem = await tunnelMemory(dir);
   } finally {
+    for (const p of paths) if (p.p) await stop(p.p);
     await stop(web.p);
     await stop(big.p);
     rmSync(dir, { recursive: true, force: true });
@@ -434,7 +439,7 @@ async function main() {
   const squid = rows.find((r) => r.name === 'squid');
   const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '-');
   const lines = [
-    `gateway benchmark on loopback, median of ${RUNS} after a warm-up; load average ${loadBefore} before, ${load()} after`,
+    `gateway benchmark on loopback, median of ${RUNS} rounds (every path once a round) after a warm-up; load average ${loadBefore} before, ${load()} after`,
   ];
   if (PARTS.has('bulk'))
     lines.push(
