@@ -10,8 +10,7 @@
  * `cp -r` (the physical limit) and `cp -r && sync` (a copy as durable as Airlock's, which
  * fsyncs its outputs). Before each timed run: a fresh output folder (the last one moved aside, see
  * `fresh`) and `sync`. Each
- * tool gets one untimed warm-up per set, then BENCH_RUNS timed runs taken in rounds (every tool
- * once a round: this machine's speed drifts within minutes); the median is reported,
+ * tool gets one untimed warm-up per set, then BENCH_RUNS timed runs; the median is reported,
  * with the ratios to cp and to cp && sync and the peak RSS (/usr/bin/time %M, the largest process of the run).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -138,20 +137,16 @@ const median = (xs) => {
 
 const results = {};
 for (const [setName, set] of Object.entries(sets)) {
-  const entries = Object.entries(tools);
-  const runsOf = (name) => (name.startsWith('mat2') ? MAT2_RUNS : RUNS);
-  // warm-up: the page cache in the same state for every tool
-  for (const [name, fn] of entries) if (!name.startsWith('mat2')) fn(set);
-  const measured = new Map(entries.map(([name]) => [name, { times: [], rss: [] }]));
-  // Round by round, every tool once a round: a slow minute of this machine falls on all alike.
-  for (let i = 0; i < Math.max(RUNS, MAT2_RUNS); i++)
-    for (const [name, fn] of entries) {
-      if (i >= runsOf(name)) continue;
+  for (const [name, fn] of Object.entries(tools)) {
+    const runs = name.startsWith('mat2') ? MAT2_RUNS : RUNS;
+    if (!name.startsWith('mat2')) fn(set); // warm-up: the page cache in the same state for every tool
+    const times = [];
+    const rss = [];
+    for (let i = 0; i < runs; i++) {
       const r = fn(set);
-      measured.get(name).times.push(r.ms);
-      measured.get(name).rss.push(r.rss);
+      times.push(r.ms);
+      rss.push(r.rss);
     }
-  for (const [name, { times, rss }] of measured) {
     results[`${setName}|${name}`] = { ms: median(times), rss: Math.max(...rss), times };
     console.error(
       `${setName} ${name}: median ${median(times).toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(', ')})`,
@@ -171,7 +166,7 @@ const ver = (cmd, args) => {
 };
 const out = [];
 out.push(
-  `Airlock scrub benchmark — ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, ExifTool ${ver(EXIFTOOL, ['-ver'])}, ${ver('mat2', ['--version'])}; median of ${RUNS} runs in rounds (every tool once a round) after one warm-up, sync and a fresh output folder before each.`,
+  `Airlock scrub benchmark — ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, ExifTool ${ver(EXIFTOOL, ['-ver'])}, ${ver('mat2', ['--version'])}; median of ${RUNS} runs after one warm-up, sync and a fresh output folder before each.`,
 );
 out.push('');
 out.push('| set | tool | median time | files/s | ÷ cp | ÷ cp && sync | peak RSS |');
