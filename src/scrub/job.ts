@@ -313,6 +313,8 @@ async function scrubFile(
       const line = JSON.stringify(record);
       return { kind: 'done', record, pending: { record, output: spec.output, tmp: out.path, size, line } };
     } catch (err) {
+      // Whatever failed before the write (reading an existing output), the temp goes too.
+      await out.discard();
       const e = err as NodeJS.ErrnoException;
       const failed: ManifestRecord = { ...record, status: 'error' };
       delete failed.outputSha256;

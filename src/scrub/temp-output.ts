@@ -27,6 +27,8 @@ export class TempOutput {
   readonly path: string;
   /** The open file, or why it could not be made; settled once, awaited by write or discard. */
   private readonly opened: Promise<number | NodeJS.ErrnoException>;
+  /** write or discard has run: the descriptor is closed (never closed twice: it may be reused). */
+  private ended = false;
 
   private constructor(readonly output: string) {
     const dir = dirname(output);
@@ -64,6 +66,8 @@ export class TempOutput {
 
   /** Write the pieces (no fsync: the group commit makes them durable) and close; returns the bytes written. Throws the open or write error, the temp removed. */
   async write(chunks: readonly Uint8Array[]): Promise<number> {
+    if (this.ended) throw new Error(`${this.path}: written or discarded already`);
+    this.ended = true;
     const fd = await this.opened;
     if (typeof fd !== 'number') throw fd;
     try {
@@ -76,8 +80,10 @@ export class TempOutput {
     }
   }
 
-  /** The job writes nothing after all: close and remove the temp (once it exists). */
+  /** The job writes nothing after all: close and remove the temp (once it exists); after write, nothing. */
   async discard(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
     const fd = await this.opened;
     if (typeof fd !== 'number') return;
     await new Promise<void>((resolve) => close(fd, () => resolve()));

@@ -159,6 +159,19 @@ describe('TempOutput', () => {
     expect(temps(join(dir, 'discard'))).toEqual([]);
   });
 
+  it('closes its file once: discard after a write, or a second discard, does nothing', async () => {
+    const out = join(dir, 'once', 'd.jpg');
+    const t = TempOutput.start(out);
+    expect(await t.write([Buffer.from('x')])).toBe(1);
+    await t.discard();
+    expect(readFileSync(t.path, 'utf8')).toBe('x');
+    await expect(t.write([Buffer.from('y')])).rejects.toThrow(/already/);
+    const u = TempOutput.start(join(dir, 'once', 'e.jpg'));
+    await u.discard();
+    await u.discard();
+    expect(temps(join(dir, 'once'))).toEqual([t.path.slice(t.path.lastIndexOf('/') + 1)]);
+  });
+
   it('throws the creation error, with its code, when the folder cannot be made', async () => {
     writeFileSync(join(dir, 'a-file'), 'x');
     const t = TempOutput.start(join(dir, 'a-file', 'c.jpg'));

@@ -4,7 +4,15 @@
  * verification failures, a full disk. Oracles: SHA-256 of the files, exiftool, stat().
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -122,9 +130,24 @@ describe('refusals', () => {
     expect(readFileSync(join(out, 'b', 'DJI_0000.tif'), 'utf8')).toBe('somebody else’s file');
     expect(existsSync(join(out, 'a', 'DJI_0001.SRT'))).toBe(true);
 
+    expect(readdirSync(join(out, 'b')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+
     const forced = await scrubPaths([input], opts(out, defaultPolicy(), { force: true }));
     expect(forced.exitCode).toBe(0);
     expect(readFileSync(join(out, 'b', 'DJI_0000.tif'), 'utf8')).not.toContain('somebody');
+  });
+
+  it('an output name taken by a folder: the file named with its error, no temp left beside it', async () => {
+    const d = fresh();
+    const input = join(d, 'in');
+    writeBatch(input, 3);
+    const out = join(d, 'out');
+    mkdirSync(join(out, 'b', 'DJI_0000.tif'), { recursive: true });
+    const r = await scrubPaths([input], opts(out));
+    expect(r.exitCode).toBe(2);
+    expect(r.failures.join('\n')).toMatch(/DJI_0000\.tif.*EISDIR/);
+    expect(readdirSync(join(out, 'b')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(existsSync(join(out, 'a', 'DJI_0001.SRT'))).toBe(true);
   });
 });
 
