@@ -7,8 +7,9 @@ import type { Command } from 'commander';
 import { AirlockError } from '../core/errors.js';
 import { renderLogCsv, renderLogJsonLines, renderLogLine } from '../gateway/record/log-export.js';
 import { openRecord, verifyRecord } from '../gateway/record/open.js';
+import { parseTimeBound } from '../gateway/record/time-bound.js';
 import { EXIT } from '../report/exit-codes.js';
-import type { ChainedLogRow, Store } from '../store/types.js';
+import type { ChainedLogRow, Store, TimeWindow } from '../store/types.js';
 import { loadPolicy } from './load-policy.js';
 import type { CliContext } from './types.js';
 
@@ -18,6 +19,8 @@ interface Flags {
   csv?: boolean;
   after?: string;
   limit?: string;
+  since?: string;
+  until?: string;
 }
 
 const PAGE = 10_000;
@@ -36,18 +39,34 @@ async function withRecord<T>(
   }
 }
 
-/** Rows after `after`, page by page, at most `limit`. */
-async function* rows(store: Store, after: number, limit: number): AsyncGenerator<ChainedLogRow[]> {
+/** Rows after `after` (in `window`), page by page, at most `limit`. */
+async function* rows(
+  store: Store,
+  after: number,
+  limit: number,
+  window: TimeWindow,
+): AsyncGenerator<ChainedLogRow[]> {
   let seq = after;
   let left = limit;
   while (left > 0) {
-    const page = await store.logRows(seq, Math.min(PAGE, left));
+    const page = await store.logRows(seq, Math.min(PAGE, left), window);
     if (page.length === 0) return;
     yield page;
     seq = page[page.length - 1]!.seq;
     left -= page.length;
   }
 }
+
+/** --since/--until as a window (either may be absent). */
+const windowOf = (flags: Flags, nowMs = Date.now()): TimeWindow => ({
+  ...(flags.since === undefined ? {} : { sinceMs: parseTimeBound(flags.since, '--since', nowMs) }),
+  ...(flags.until === undefined ? {} : { untilMs: parseTimeBound(flags.until, '--until', nowMs) }),
+});
+const sinceOpt = [
+  '--since <time>',
+  'rows at or after this time: ISO 8601 or a span before now (2h, 7d)',
+] as const;
+const untilOpt = ['--until <time>', 'rows before this time: ISO 8601 or a span before now'] as const;
 
 const count = (text: string | undefined, what: string, dflt: number): number => {
   if (text === undefined) return dflt;
@@ -90,12 +109,15 @@ export function registerLog(program: Command, ctx: CliContext): void {
     .option(...policyOpt)
     .option('--after <seq>', 'rows after this sequence number', '0')
     .option('--limit <n>', 'at most this many rows')
+    .option(...sinceOpt)
+    .option(...untilOpt)
     .action((flags: Flags) =>
       withRecord(flags, async (rec) => {
         for await (const page of rows(
           rec.store,
           count(flags.after, 'after', 0),
           count(flags.limit, 'limit', Number.MAX_SAFE_INTEGER),
+          windowOf(flags),
         ))
           process.stdout.write(page.map(renderLogLine).join(''));
         ctx.setExit(EXIT.OK);
@@ -108,12 +130,15 @@ export function registerLog(program: Command, ctx: CliContext): void {
     .option(...policyOpt)
     .option('--json', 'JSON Lines')
     .option('--csv', 'CSV with a header line')
+    .option(...sinceOpt)
+    .option(...untilOpt)
     .action((flags: Flags) =>
       withRecord(flags, async (rec) => {
         if (!flags.json === !flags.csv)
           throw new AirlockError('AIRLOCK_ERR_USAGE', 'log export: give --json or --csv');
+        const window = windowOf(flags);
         let first = true;
-        for await (const page of rows(rec.store, 0, Number.MAX_SAFE_INTEGER)) {
+        for await (const page of rows(rec.store, 0, Number.MAX_SAFE_INTEGER, window)) {
           process.stdout.write(flags.csv ? renderLogCsv(page, first) : renderLogJsonLines(page));
           first = false;
         }

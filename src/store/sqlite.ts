@@ -21,6 +21,7 @@ import type {
   NewUnlockWindow,
   Store,
   StoredUnlockWindow,
+  TimeWindow,
 } from './types.js';
 
 export interface SqliteStoreOptions {
@@ -222,11 +223,18 @@ export class SqliteStore implements Store {
     );
   }
 
-  async logRows(afterSeq = 0, limit = 10_000): Promise<ChainedLogRow[]> {
+  async logRows(afterSeq = 0, limit = 10_000, window: TimeWindow = {}): Promise<ChainedLogRow[]> {
     const rows = this.run(() =>
       this.db
-        .prepare('SELECT seq, body, prev_mac, mac FROM event_log WHERE seq > ? ORDER BY seq LIMIT ?')
-        .all(afterSeq, limit),
+        .prepare(
+          'SELECT seq, body, prev_mac, mac FROM event_log WHERE seq > ? AND ts_ms >= ? AND ts_ms < ? ORDER BY seq LIMIT ?',
+        )
+        .all(
+          afterSeq,
+          window.sinceMs ?? Number.MIN_SAFE_INTEGER,
+          window.untilMs ?? Number.MAX_SAFE_INTEGER,
+          limit,
+        ),
     ) as LogDbRow[];
     return rows.map((r) => ({
       seq: r.seq,

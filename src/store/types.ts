@@ -83,6 +83,12 @@ export interface LogText {
   body: string;
 }
 
+/** Rows whose tsMs is at or after `sinceMs` and before `untilMs` (ms since the epoch). */
+export interface TimeWindow {
+  sinceMs?: number;
+  untilMs?: number;
+}
+
 /** The chain's last row: what the anchor file records. */
 export interface ChainHead {
   seq: number;
@@ -128,8 +134,8 @@ export interface Store {
    * (the gateway's group commit). An empty batch writes nothing.
    */
   appendLogs(rows: readonly LogRow[], opts?: AppendOptions): Promise<ChainedLogRow[]>;
-  /** Log rows in order, from seq `afterSeq` + 1. */
-  logRows(afterSeq?: number, limit?: number): Promise<ChainedLogRow[]>;
+  /** Log rows in order, from seq `afterSeq` + 1; only those whose time is in `window`, when given. */
+  logRows(afterSeq?: number, limit?: number, window?: TimeWindow): Promise<ChainedLogRow[]>;
   /** Re-computes the chain; `expectedHead` (from the anchor file) detects truncation from the end. */
   verifyLog(expectedHead?: { seq: number; mac: string }): Promise<ChainCheck>;
   close(): Promise<void>;

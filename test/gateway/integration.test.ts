@@ -487,6 +487,22 @@ describe('the record', () => {
     expect(json[0]).toMatchObject({ seq: 1, prevMac: '' });
     const shown = (await run(['show', '--limit', '3'])).trimEnd().split('\n');
     expect(shown).toHaveLength(3);
+    // A time window: the rows Debian's sqlite3 counts in it, as ISO 8601 with milliseconds.
+    const ts = (seq: number) => Number(sql(`SELECT ts_ms FROM event_log WHERE seq = ${seq};`).trim());
+    const [from, to] = [ts(2), ts(n)];
+    const inWindow = Number(
+      sql(`SELECT COUNT(*) FROM event_log WHERE ts_ms >= ${from} AND ts_ms < ${to};`).trim(),
+    );
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const windowed = await run(['show', '--since', iso(from), '--until', iso(to)]);
+    expect(windowed === '' ? 0 : windowed.trimEnd().split('\n').length).toBe(inWindow);
+    const exported = (await run(['export', '--json', '--since', iso(from)])).trimEnd().split('\n');
+    expect(exported.map((l) => (JSON.parse(l) as { row: { tsMs: number } }).row.tsMs >= from)).not.toContain(
+      false,
+    );
+    expect(exported).toHaveLength(
+      Number(sql(`SELECT COUNT(*) FROM event_log WHERE ts_ms >= ${from};`).trim()),
+    );
     // verify's result above used a fresh store handle; keep rec usable for afterAll.
     rec = openRecord(loadPolicyFile(policyFile).store, dir, { create: false });
   });

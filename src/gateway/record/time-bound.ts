@@ -1,0 +1,23 @@
+/**
+ * A time bound for `airlock log show|export --since/--until`, as an auditor writes one: an ISO
+ * 8601 date or date-time (a date alone is midnight UTC; a date-time without a zone is local
+ * time, as Date.parse reads it), or a span before now such as 90m, 2h or 7d.
+ */
+import { AirlockError } from '../../core/errors.js';
+
+const SPAN = /^(\d{1,9})(s|m|h|d)$/;
+const ISO = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** Milliseconds since the epoch; a usage error naming the flag when the text is neither form. */
+export function parseTimeBound(text: string, flag: string, nowMs: number): number {
+  const span = SPAN.exec(text);
+  if (span) return nowMs - Number(span[1]) * UNIT_MS[span[2] as keyof typeof UNIT_MS];
+  const ms = ISO.test(text) ? Date.parse(text.replace(' ', 'T')) : Number.NaN;
+  if (!Number.isFinite(ms))
+    throw new AirlockError(
+      'AIRLOCK_ERR_USAGE',
+      `${flag} ${text}: expected an ISO 8601 time (2026-11-23T14:00:00Z) or a span before now (90m, 2h, 7d)`,
+    );
+  return ms;
+}
