@@ -169,6 +169,24 @@ const s = require('node:net').createServer((c) => {
 });
 s.listen(0, '::', () => console.log(s.address().port));`;
 
+/**
+ * The floor for the request path in Node: a forwarder with one upstream connection per client
+ * that only turns the absolute URI into a path. No parsing, pool, policy or log: what is left is
+ * Node's own event loop, and its latency spread, on this machine (requests only; no CONNECT).
+ */
+const FORWARDER = (upPort) => `
+const net = require('node:net');
+const s = net.createServer({ noDelay: true }, (c) => {
+  const up = net.connect({ host: '127.0.0.1', port: ${upPort}, noDelay: true });
+  c.on('data', (d) => up.write(Buffer.from(d.toString('latin1').replace(/^(\\S+) http:\\/\\/[^/]+/, '$1 '), 'latin1')));
+  up.on('data', (d) => c.write(d));
+  c.on('close', () => up.destroy());
+  up.on('close', () => c.destroy());
+  c.on('error', () => {});
+  up.on('error', () => {});
+});
+s.listen(0, '127.0.0.1', () => console.log(s.address().port));`;
+
 const ECHO_UPSTREAM = `
 const s = require('node:net').createServer((c) => { c.on('error', () => {}); c.pipe(c); });
 s.maxConnections = 15000;
@@ -403,7 +421,22 @@ async function main() {
         const px = await start();
         paths.push({ name: px.name, port: px.port, pid: px.p.pid, p: px.p });
       }
-      const bulkRuns = PARTS.has('bulk') ? await rounds(paths, (p) => bulkOnce(big.port, p.port)) : undefined;
+      if (PARTS.has('requests')) {
+        const fw = await child(FORWARDER(web.port));
+        paths.push({
+          name: 'node forwarder (floor)',
+          port: fw.port,
+          pid: fw.p.pid,
+          p: fw.p,
+          requestsOnly: true,
+        });
+      }
+      const bulkRuns = PARTS.has('bulk')
+        ? await rounds(
+            paths.filter((p) => !p.requestsOnly),
+            (p) => bulkOnce(big.port, p.port),
+          )
+        : undefined;
       const reqRuns = PARTS.has('requests')
         ? await rounds(
             paths,
@@ -431,6 +464,7 @@ async function main() {
             cpuUsPerRequest: q && p.pid ? (q.cpuMs * 1000) / served : Number.NaN,
           },
           ...(p.pid ? { peak: status(p.pid, 'VmHWM') } : {}),
+          ...(p.requestsOnly ? { requestsOnly: true } : {}),
         });
       }
       // Before the tunnel test, which starts a monitor gateway of its own in the same folder.
@@ -456,10 +490,12 @@ async function main() {
       '',
       '| path | MB/s | × direct | × squid | proxy CPU ms per GiB |',
       '|---|---:|---:|---:|---:|',
-      ...rows.map(
-        (r) =>
-          `| ${r.name} | ${f(r.bulk.mbs)} | ${f(r.bulk.mbs / direct.bulk.mbs, 2)} | ${f(r.bulk.mbs / squid.bulk.mbs, 2)} | ${f(r.bulk.cpuPerGiB)} |`,
-      ),
+      ...rows
+        .filter((r) => !r.requestsOnly)
+        .map(
+          (r) =>
+            `| ${r.name} | ${f(r.bulk.mbs)} | ${f(r.bulk.mbs / direct.bulk.mbs, 2)} | ${f(r.bulk.mbs / squid.bulk.mbs, 2)} | ${f(r.bulk.cpuPerGiB)} |`,
+        ),
     );
   if (PARTS.has('requests'))
     lines.push(
