@@ -9,20 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/index.js';
-import type { DnsLogRow, LogRow } from '../../src/store/types.js';
+import type { LogRow } from '../../src/store/types.js';
+import { dnsRow } from './log-rows.js';
 
 const KEY = new Uint8Array(32).fill(9);
 const T0 = Date.UTC(2025, 5, 1, 8, 0, 0);
-const row = (i: number): DnsLogRow => ({
-  kind: 'dns',
-  tsMs: T0 + i,
-  client: '10.0.0.2',
-  qname: `q${i}.example`,
-  qtype: 'A',
-  mode: 'one-way',
-  verdict: 'block',
-  reason: 'not-allowlisted',
-});
+const row = (i: number) => dnsRow(i, T0);
 
 let dir: string;
 beforeEach(() => {

@@ -12,20 +12,12 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { storeSink } from '../../src/store/log-sink.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import type { DnsLogRow, LogSink } from '../../src/store/types.js';
+import type { LogSink } from '../../src/store/types.js';
+import { dnsRow } from './log-rows.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const KEY = new Uint8Array(32).fill(7);
-const row = (i: number): DnsLogRow => ({
-  kind: 'dns',
-  tsMs: 1_750_000_000_000 + i,
-  client: '10.0.0.2',
-  qname: `q${i}.example`,
-  qtype: 'A',
-  mode: 'one-way',
-  verdict: 'block',
-  reason: 'not-allowlisted',
-});
+const row = (i: number) => dnsRow(i, 1_750_000_000_000);
 
 type ThreadSink = LogSink & { close(): Promise<void> };
 async function thread(path: string): Promise<ThreadSink> {
