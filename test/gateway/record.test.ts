@@ -9,7 +9,7 @@ import { renderLogCsv, renderLogLine } from '../../src/gateway/record/log-export
 import { LogWriter } from '../../src/gateway/record/log-writer.js';
 import { storeSink } from '../../src/store/log-sink.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import type { ConnectionLogRow, Store } from '../../src/store/types.js';
+import type { ConnectionLogRow, LogRow, LogText, Store } from '../../src/store/types.js';
 import { T0 } from './playbook.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-rec-'));
@@ -63,14 +63,14 @@ describe('log writer', () => {
     expect(await store.verifyLog(readAnchor(anchorPath))).toMatchObject({ ok: true, rows: 5 });
   });
 
-  it('commits a group as one appendLogs call (one transaction), in order', async () => {
+  it('commits a group as one appendLogTexts call (one transaction), in order', async () => {
     const real = new SqliteStore(':memory:', { hmacKey: new Uint8Array(32).fill(4) });
     const calls: number[] = [];
     const store: Store = Object.assign(Object.create(real), {
       appendLog: () => Promise.reject(new Error('row-by-row append used')),
-      appendLogs: (rs: ConnectionLogRow[]) => {
-        calls.push(rs.length);
-        return real.appendLogs(rs);
+      appendLogTexts: (ts: LogText[]) => {
+        calls.push(ts.length);
+        return real.appendLogTexts(ts);
       },
     });
     const w = new LogWriter(storeSink(store), { groupCommitMs: 10, anchorPath: join(dir, 'anchor-group') });
@@ -89,8 +89,8 @@ describe('log writer', () => {
     const real = new SqliteStore(':memory:', { hmacKey: new Uint8Array(32).fill(2) });
     let broken = true;
     const store: Store = Object.assign(Object.create(real), {
-      appendLogs: (rs: ConnectionLogRow[]) =>
-        broken ? Promise.reject(new Error('disk full')) : real.appendLogs(rs),
+      appendLogTexts: (ts: LogText[]) =>
+        broken ? Promise.reject(new Error('disk full')) : real.appendLogTexts(ts),
     });
     const errors: string[] = [];
     const w = new LogWriter(storeSink(store), {
@@ -107,6 +107,25 @@ describe('log writer', () => {
     await w.flush();
     expect(w.healthy).toBe(true);
     expect((await real.logRows()).map((r) => r.row.tsMs)).toEqual([T0 + 1, T0 + 2]);
+  });
+
+  it('a row with no JSON form is not recorded and turns healthy off; the rows around it are', async () => {
+    const store = new SqliteStore(':memory:', { hmacKey: new Uint8Array(32).fill(5) });
+    const errors: string[] = [];
+    const w = new LogWriter(storeSink(store), {
+      groupCommitMs: 10,
+      anchorPath: join(dir, 'anchor3'),
+      onError: (m) => errors.push(m),
+    });
+    w.append(row(1));
+    w.append({ ...row(2), bytesUp: 2n } as unknown as LogRow);
+    w.append(row(3));
+    expect(w.healthy).toBe(false);
+    expect(w.rowsDropped).toBe(1);
+    expect(errors).toEqual([expect.stringMatching(/^event log row not recorded: .*BigInt/)]);
+    await w.stop();
+    expect((await store.logRows()).map((r) => r.row)).toEqual([row(1), row(3)]);
+    expect(await store.verifyLog()).toMatchObject({ ok: true, rows: 2 });
   });
 });
 
