@@ -63,7 +63,7 @@ describe('log writer', () => {
     expect(await store.verifyLog(readAnchor(anchorPath))).toMatchObject({ ok: true, rows: 5 });
   });
 
-  it('commits a group as one appendLogTexts call (one transaction), in order', async () => {
+  it('commits a group as one appendLogTexts call (one transaction), in order; rows that arrive during a commit form the next group', async () => {
     const real = new SqliteStore(':memory:', { hmacKey: new Uint8Array(32).fill(4) });
     const calls: number[] = [];
     const store: Store = Object.assign(Object.create(real), {
@@ -78,7 +78,8 @@ describe('log writer', () => {
     await w.flush();
     w.append(row(300));
     await w.stop();
-    expect(calls).toEqual([300, 1]);
+    // 64 waiting rows start a commit; the other 236 arrive while it runs and go out together.
+    expect(calls).toEqual([64, 236, 1]);
     expect(w.rowsWritten).toBe(301);
     expect((await store.logRows(0, 1000)).map((r) => r.row)).toEqual(
       Array.from({ length: 301 }, (_, i) => row(i)),
@@ -88,9 +89,12 @@ describe('log writer', () => {
   it('fails closed: a failing store turns healthy off, rows wait and go out in order once it recovers', async () => {
     const real = new SqliteStore(':memory:', { hmacKey: new Uint8Array(32).fill(2) });
     let broken = true;
+    let attempts = 0;
     const store: Store = Object.assign(Object.create(real), {
-      appendLogTexts: (ts: LogText[]) =>
-        broken ? Promise.reject(new Error('disk full')) : real.appendLogTexts(ts),
+      appendLogTexts: (ts: LogText[]) => {
+        attempts++;
+        return broken ? Promise.reject(new Error('disk full')) : real.appendLogTexts(ts);
+      },
     });
     const errors: string[] = [];
     const w = new LogWriter(storeSink(store), {
@@ -103,10 +107,16 @@ describe('log writer', () => {
     await w.flush();
     expect(w.healthy).toBe(false);
     expect(errors).toEqual(['event log write failed: disk full']);
+    // Unhealthy, a full queue does not retry on every row (only the timer and explicit flushes do).
+    for (let i = 3; i < 203; i++) w.append(row(i));
+    await new Promise((r) => setImmediate(r));
+    expect(attempts).toBe(1);
     broken = false;
     await w.flush();
     expect(w.healthy).toBe(true);
-    expect((await real.logRows()).map((r) => r.row.tsMs)).toEqual([T0 + 1, T0 + 2]);
+    expect((await real.logRows(0, 1000)).map((r) => r.row.tsMs)).toEqual(
+      Array.from({ length: 202 }, (_, i) => T0 + 1 + i),
+    );
   });
 
   it('a row with no JSON form is not recorded and turns healthy off; the rows around it are', async () => {
