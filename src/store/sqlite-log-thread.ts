@@ -13,7 +13,7 @@
 import { Worker } from 'node:worker_threads';
 import { AirlockError } from '../core/errors.js';
 import { encodeRows, type ThreadReply, type ThreadRequest, type WorkerData } from './sqlite-log-wire.js';
-import type { AppendOptions, ChainHead, LogSink, LogText } from './types.js';
+import type { AppendOptions, ChainHead, LogRow, LogSink } from './types.js';
 
 const RESTART_EVERY_MS = 1000;
 
@@ -34,8 +34,8 @@ export class SqliteLogThread implements LogSink {
   /** `path`: the database, already created and migrated by the caller's own connection. */
   constructor(private readonly data: WorkerData) {}
 
-  appendBatch(texts: readonly LogText[], opts: AppendOptions = {}): Promise<ChainHead | undefined> {
-    if (texts.length === 0) return Promise.resolve(undefined);
+  appendBatch(rows: readonly LogRow[], opts: AppendOptions = {}): Promise<ChainHead | undefined> {
+    if (rows.length === 0) return Promise.resolve(undefined);
     if (this.closed) return Promise.reject(new AirlockError('AIRLOCK_ERR_IO', 'the log writer is closed'));
     const worker = this.running();
     if (!worker)
@@ -48,7 +48,7 @@ export class SqliteLogThread implements LogSink {
       const m: ThreadRequest = {
         type: 'append',
         id,
-        rows: encodeRows(texts),
+        rows: encodeRows(rows),
         ...(opts.after ? { after: opts.after } : {}),
       };
       worker.postMessage(m);

@@ -1,5 +1,6 @@
 /** Messages between the gateway and its SQLite log writer thread. */
 import type { ErrorCode } from '../core/errors.js';
+import { rowJson } from './row-json.js';
 import type { ChainHead, LogRow, LogText } from './types.js';
 
 export interface WorkerData {
@@ -22,17 +23,17 @@ export type ThreadReply =
 const KINDS: ReadonlySet<string> = new Set<LogRow['kind']>(['connection', 'dns', 'unlock']);
 
 /**
- * The batch as one string: a line per row, `kind TAB tsMs TAB canonical JSON`. The proxy made
- * each row's canonical text when it logged the row (LogWriter.append), so the writer thread
- * neither parses nor re-serialises: it MACs and stores the text. JSON text never holds a raw tab
- * or newline (JSON.stringify escapes control characters).
+ * The batch as one string: a line per row, `kind TAB tsMs TAB canonical JSON`. The proxy makes
+ * each row's canonical text (rowJson, as cheap as the JSON.stringify it replaces), so the writer
+ * thread neither parses nor re-serialises: it MACs and stores the text. JSON text never holds a
+ * raw tab or newline (JSON.stringify escapes control characters).
  */
-export function encodeRows(texts: readonly LogText[]): string {
+export function encodeRows(rows: readonly LogRow[]): string {
   // Joined once (a flat string), not appended row by row: postMessage would flatten the rope.
-  const lines = new Array<string>(texts.length);
-  for (let i = 0; i < texts.length; i++) {
-    const t = texts[i]!;
-    lines[i] = `${t.kind}\t${t.tsMs}\t${t.body}`;
+  const lines = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    lines[i] = `${r.kind}\t${r.tsMs}\t${rowJson(r)}`;
   }
   return lines.join('\n');
 }

@@ -110,11 +110,8 @@ export interface AppendOptions {
  * checkpoints off the proxy's event loop.
  */
 export interface LogSink {
-  /**
-   * Appends rows, already canonical text (row-json.ts logText), in order (once, when sent again
-   * after the same head); the chain's new head.
-   */
-  appendBatch(texts: readonly LogText[], opts?: AppendOptions): Promise<ChainHead | undefined>;
+  /** Appends `rows` in order (once, when sent again after the same head); the chain's new head. */
+  appendBatch(rows: readonly LogRow[], opts?: AppendOptions): Promise<ChainHead | undefined>;
 }
 
 export type ChainCheck =
@@ -137,8 +134,6 @@ export interface Store {
    * (the gateway's group commit). An empty batch writes nothing.
    */
   appendLogs(rows: readonly LogRow[], opts?: AppendOptions): Promise<ChainedLogRow[]>;
-  /** appendLogs for rows already made canonical text (row-json.ts logText); the chain's new head. */
-  appendLogTexts(texts: readonly LogText[], opts?: AppendOptions): Promise<ChainHead | undefined>;
   /** Log rows in order, from seq `afterSeq` + 1; only those whose time is in `window`, when given. */
   logRows(afterSeq?: number, limit?: number, window?: TimeWindow): Promise<ChainedLogRow[]>;
   /** Re-computes the chain; `expectedHead` (from the anchor file) detects truncation from the end. */

@@ -42,7 +42,7 @@ describe('fail closed', () => {
   it('refuses new connections with 503 log-unwritable once a log write fails; /healthz says so', async () => {
     const real = new SqliteStore(':memory:', { hmacKey: new Uint8Array(32).fill(3) });
     const store: Store = Object.assign(Object.create(real), {
-      appendLogTexts: () => Promise.reject(new Error('disk I/O error')),
+      appendLogs: () => Promise.reject(new Error('disk I/O error')),
     });
     const gw = await startGateway({
       policy: policyWith({ mode: 'sealed' }),

@@ -11,16 +11,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { storeSink } from '../../src/store/log-sink.js';
-import { logText } from '../../src/store/row-json.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import type { LogRow, LogSink } from '../../src/store/types.js';
+import type { LogSink } from '../../src/store/types.js';
 import { dnsRow } from './log-rows.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const KEY = new Uint8Array(32).fill(7);
 const row = (i: number) => dnsRow(i, 1_750_000_000_000);
-/** Rows as the sinks take them (the gateway's LogWriter makes the same text as it logs each row). */
-const texts = (rows: readonly LogRow[]) => rows.map(logText);
 
 type ThreadSink = LogSink & { close(): Promise<void> };
 async function thread(path: string): Promise<ThreadSink> {
@@ -42,9 +39,9 @@ describe('SQLite log writer thread', () => {
     const sink = await thread(path);
     const batches = [0, 1, 2, 3].map((b) => Array.from({ length: 50 }, (_, i) => row(b * 50 + i)));
     // Sent without waiting: the thread must keep their order.
-    const heads = await Promise.all(batches.map((b) => sink.appendBatch(texts(b))));
+    const heads = await Promise.all(batches.map((b) => sink.appendBatch(b)));
     const ours = [];
-    for (const b of batches) ours.push(await storeSink(here).appendBatch(texts(b)));
+    for (const b of batches) ours.push(await storeSink(here).appendBatch(b));
     expect(heads).toEqual(ours);
     expect(heads[3]?.seq).toBe(200);
     await sink.close();
@@ -66,14 +63,14 @@ describe('SQLite log writer thread', () => {
     const sink = await thread(path);
     const a = [row(1), row(2)];
     const b = [row(3), row(4), row(5)];
-    const h1 = await sink.appendBatch(texts(a));
-    const h2 = await sink.appendBatch(texts(b), { after: h1! });
+    const h1 = await sink.appendBatch(a);
+    const h2 = await sink.appendBatch(b, { after: h1! });
     // The writer never heard h2 (its thread died after the commit): it sends b again after h1.
-    expect(await sink.appendBatch(texts(b), { after: h1! })).toEqual(h2);
+    expect(await sink.appendBatch(b, { after: h1! })).toEqual(h2);
     expect((await main.logRows()).map((r) => r.row)).toEqual([...a, ...b]);
     // Another writer moved the head meanwhile: a new batch after a stale head is simply appended.
     const c = [row(6)];
-    const h3 = await sink.appendBatch(texts(c), { after: h1! });
+    const h3 = await sink.appendBatch(c, { after: h1! });
     expect(h3?.seq).toBe(6);
     expect((await main.logRows()).map((r) => r.row)).toEqual([...a, ...b, ...c]);
     expect(await main.verifyLog(h3)).toMatchObject({ ok: true, rows: 6 });
@@ -95,13 +92,13 @@ describe('SQLite log writer thread', () => {
     const path = join(dir, 'garbage.sqlite');
     writeFileSync(path, Buffer.alloc(4096, 0x5a));
     const sink = await thread(path);
-    const err = await sink.appendBatch(texts([row(1)])).then(
+    const err = await sink.appendBatch([row(1)]).then(
       () => undefined,
       (e: { code?: string; file?: string; message: string }) => e,
     );
     expect(err).toMatchObject({ code: 'AIRLOCK_ERR_IO', file: path });
     expect(err?.message).toMatch(/not a database/);
     await sink.close();
-    await expect(sink.appendBatch(texts([row(2)]))).rejects.toThrow(/closed/);
+    await expect(sink.appendBatch([row(2)])).rejects.toThrow(/closed/);
   });
 });

@@ -14,8 +14,7 @@
  * until a later flush succeeds. Rows wait (bounded) and are retried in order, so the chain keeps
  * every row it can.
  */
-import { logText } from '../../store/row-json.js';
-import type { LogRow, LogSink, LogText } from '../../store/types.js';
+import type { LogRow, LogSink } from '../../store/types.js';
 import { writeAnchor } from './anchor.js';
 
 /** Rows per transaction: bounds one commit's time and memory when a backlog built up. */
@@ -34,8 +33,7 @@ export interface LogWriterOptions {
 }
 
 export class LogWriter {
-  /** Rows as canonical text, made as each is appended (a flush of 500 objects was a 1–3 ms stall). */
-  private queue: LogText[] = [];
+  private queue: LogRow[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private lastAnchorMs = Number.NEGATIVE_INFINITY;
@@ -61,18 +59,7 @@ export class LogWriter {
       this.rowsDropped++;
       return;
     }
-    let text: LogText;
-    try {
-      text = logText(row);
-    } catch (e) {
-      // A row with no JSON form is the gateway's bug; the log is then incomplete: fail closed.
-      this.rowsDropped++;
-      this.writeErrors++;
-      this.healthy = false;
-      this.opts.onError?.(`event log row not recorded: ${(e as Error).message}`);
-      return;
-    }
-    this.queue.push(text);
+    this.queue.push(row);
     // A failing store is retried on the timer only, not on every row.
     if (this.queue.length >= (this.opts.flushAtRows ?? 64) && this.healthy && !this.flushing)
       void this.flush();
