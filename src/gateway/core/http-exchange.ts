@@ -353,7 +353,7 @@ function rewriteHead(b: Uint8Array, h: ResponseHead, close: boolean): Uint8Array
   const kept = (i: number): boolean => !h.hop.includes(i);
   let size = h.statusEnd - h.start + 4 + (close ? CONNECTION_CLOSE.length : 0);
   for (let i = 0; i < lines.length / 2; i++) if (kept(i)) size += lines[2 * i + 1]! - lines[2 * i]! + 2;
-  const out = new Uint8Array(size);
+  const out = pooled(size);
   let o = 0;
   const put = (from: number, to: number): void => {
     out.set(b.subarray(from, to), o);
@@ -369,7 +369,18 @@ function rewriteHead(b: Uint8Array, h: ResponseHead, close: boolean): Uint8Array
   }
   out[o++] = 0x0d;
   out[o] = 0x0a;
+  // Pooled memory is not zeroed: a head shorter than its size would carry stale bytes.
+  if (o + 1 !== size) throw new Error(`response head rewrite wrote ${o + 1} of ${size} bytes`);
   return out;
+}
+
+/**
+ * `size` bytes from Node's shared pool, not zeroed: every caller writes all of them. Per
+ * response, a fresh ArrayBuffer (new Uint8Array) cost several times a pool slice, and the
+ * young-generation GC tracks each one.
+ */
+function pooled(size: number): Uint8Array {
+  return Buffer.allocUnsafe(size);
 }
 
 /** `head` then `body`: the one view when they lie side by side in one buffer, else a copy. */
@@ -378,7 +389,10 @@ function joinTwo(head: Uint8Array, body: Uint8Array): Uint8Array {
   if (body.length === 0) return head;
   if (head.buffer === body.buffer && head.byteOffset + head.length === body.byteOffset)
     return new Uint8Array(head.buffer, head.byteOffset, head.length + body.length);
-  return concatBytes([head, body]);
+  const out = pooled(head.length + body.length);
+  out.set(head, 0);
+  out.set(body, head.length);
+  return out;
 }
 
 function join(parts: Uint8Array[]): Uint8Array {
