@@ -108,8 +108,9 @@ store:
   hmacKeyFile: airlock.hmac.key     # outside the database, so a copied DB cannot forge its chain
   anchorFile: airlock.anchor
   # Log rows are committed in one transaction at least every groupCommitMs (sooner once 64 rows
-  # wait): a crash or SIGKILL loses at most the last interval's rows and the commit in progress. Tested under load: nothing that
-  # completed more than groupCommitMs + 250 ms before a SIGKILL is lost (the oldest lost row
-  # measured was 32 ms old with 50). A power cut may lose more (SQLite synchronous=NORMAL).
+  # wait): a crash or SIGKILL loses at most the last interval's rows and the commit in progress.
+  # Tested under load: nothing that completed more than groupCommitMs + 250 ms before a SIGKILL
+  # is lost (the oldest lost row measured was 32 ms old with 50). A power cut may lose more
+  # (SQLite synchronous=NORMAL).
   groupCommitMs: 50
 `;
