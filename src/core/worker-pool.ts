@@ -34,7 +34,7 @@ export class WorkerCrash extends Error {
   override readonly name = 'WorkerCrash';
 }
 
-export interface PoolOptions<Q, A> {
+export interface PoolOptions<Q, A, J = never> {
   /** The worker module; it calls serveJobs(). */
   url: URL;
   size: number;
@@ -45,6 +45,12 @@ export interface PoolOptions<Q, A> {
   maxRespawns?: number;
   /** Jobs handed to a worker before its first is done (default 1: the next waits for a free worker). */
   ahead?: number;
+  /**
+   * With `ahead`: a job goes ahead only while the jobs a worker holds cost less than `limit` in
+   * all (scrub: bytes). Big jobs queued behind one another would leave one worker busy at the
+   * end of a batch while another has nothing left to take.
+   */
+  aheadBudget?: { cost: (job: J) => number; limit: number };
 }
 
 interface Job<J, R> {
@@ -70,7 +76,7 @@ export class WorkerPool<J, R, Q = never, A = never> {
   private broken: Error | undefined;
   private closing = false;
 
-  constructor(private readonly opts: PoolOptions<Q, A>) {
+  constructor(private readonly opts: PoolOptions<Q, A, J>) {
     this.respawnsLeft = opts.maxRespawns ?? opts.size * 2;
     for (let i = 0; i < Math.max(1, opts.size); i++) this.spawn();
   }
@@ -163,11 +169,14 @@ export class WorkerPool<J, R, Q = never, A = never> {
 
   private dispatch(): void {
     const ahead = Math.max(1, this.opts.ahead ?? 1);
+    const budget = this.opts.aheadBudget;
     // Round by round, so every worker gets its first job before any gets a second.
     for (let depth = 1; depth <= ahead; depth++) {
       for (const slot of this.slots) {
         if (this.queue.length === 0) return;
         if (slot.jobs.length >= depth) continue;
+        if (depth > 1 && budget && slot.jobs.reduce((n, j) => n + budget.cost(j.job), 0) >= budget.limit)
+          continue;
         const job = this.queue.shift() as Job<J, R>;
         slot.jobs.push(job);
         slot.worker.ref(); // a worker holding jobs keeps the process alive until it answers

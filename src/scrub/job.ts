@@ -3,6 +3,7 @@
  * a worker thread and in the main thread; the durable part (fsync, journal, rename) is done by
  * the main thread for a batch of jobs at once (commit.ts), so a record always precedes its output.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { ChunkSource } from '../core/bytes.js';
 import { asAirlockError } from '../core/errors.js';
@@ -11,14 +12,15 @@ import { type AnalysisResult, analyseSource } from '../media/registry.js';
 import { rememberXmpParses } from '../media/xmp/rdf.js';
 import type { Policy } from '../policy/index.js';
 import type { PendingCommit } from './commit.js';
-import { readWhole, sha256, sha256Chunks, sha256File } from './files.js';
+import { readWhole, sha256, sha256File } from './files.js';
 import { findingRecords, keptTags, type ManifestRecord } from './manifest.js';
 import { type FilePlan, planFile, type RewriterLookup } from './plan.js';
-import { type ActionCounts, type RecordHead, recordFromHead, recordHead } from './record-head.js';
+import type { ActionCounts } from './record-head.js';
 import { TempOutput } from './temp-output.js';
 import { verifyOutput } from './verify.js';
 
 export { TEMP_PREFIX, TEMP_SUFFIX } from './temp-output.js';
+export { fromWire, toWire, type WireOutcome } from './wire.js';
 
 // The rewriter parses each XMP packet the analysis parsed just before (and the Exif, XMP and
 // extended XMP of one file are a few packets): each is parsed once.
@@ -45,6 +47,8 @@ export interface JobSpec {
   force: boolean;
   dryRun: boolean;
   policyHash: string;
+  /** The input's size when listed, if known: orders and spreads the batch's work (run.ts). */
+  size?: number;
 }
 
 export type JobOutcome =
@@ -60,65 +64,6 @@ export type JobOutcome =
   | { kind: 'skipped'; record: ManifestRecord }
   /** --dry-run: what would happen. */
   | { kind: 'planned'; record: ManifestRecord; note?: string };
-
-/**
- * A JobOutcome as a worker posts it: the record as JSON text. The journal needs that text anyway,
- * so the worker makes it once (in parallel) and the main thread appends it as is, instead of
- * deserialising a cloned object graph and stringifying it again. The text crosses once: a
- * structured clone copies a string each time it appears, and a record is ~8 KB.
- */
-export type WireOutcome =
-  | {
-      kind: 'done';
-      line: string;
-      pending: Omit<PendingCommit, 'record' | 'line'>;
-      /** The journal's record, only when it is not the outcome's own (then `line` is journalled). */
-      journalLine?: string;
-      /** The record's head, when `line` is its journal text: the main thread need not parse it. */
-      head?: RecordHead;
-    }
-  | { kind: 'skipped'; line: string }
-  | { kind: 'planned'; line: string; note?: string };
-
-export function toWire(o: JobOutcome): WireOutcome {
-  switch (o.kind) {
-    case 'done': {
-      const { record, line: made, ...pending } = o.pending;
-      // The outcome's record is the one to journal (one object): serialised once, for both.
-      const journalLine = made ?? JSON.stringify(record);
-      if (record === o.record) return { kind: 'done', line: journalLine, pending, head: recordHead(record) };
-      return { kind: 'done', line: JSON.stringify(o.record), pending, journalLine };
-    }
-    case 'skipped':
-      return { kind: 'skipped', line: JSON.stringify(o.record) };
-    case 'planned':
-      return o.note === undefined
-        ? { kind: 'planned', line: JSON.stringify(o.record) }
-        : { kind: 'planned', line: JSON.stringify(o.record), note: o.note };
-  }
-}
-
-export function fromWire(w: WireOutcome): JobOutcome {
-  if (w.kind === 'done' && w.head) {
-    const record = recordFromHead(w.head, w.line);
-    return { kind: 'done', record, pending: { ...w.pending, record, line: w.line }, counts: w.head.counts };
-  }
-  const record = JSON.parse(w.line) as ManifestRecord;
-  switch (w.kind) {
-    case 'done': {
-      // One object for both, as in this thread: the commit settles the record it journals.
-      const pending: PendingCommit =
-        w.journalLine === undefined
-          ? { ...w.pending, record, line: w.line }
-          : { ...w.pending, record: JSON.parse(w.journalLine) as ManifestRecord, line: w.journalLine };
-      return { kind: 'done', record, pending };
-    }
-    case 'skipped':
-      return { kind: 'skipped', record };
-    case 'planned':
-      return w.note === undefined ? { kind: 'planned', record } : { kind: 'planned', record, note: w.note };
-  }
-}
 
 export async function scrubOne(
   spec: JobSpec,
@@ -271,9 +216,8 @@ async function scrubFile(
       return finish(record);
     }
     record.status = 'clean';
-    // Over exactly the pieces written next, so the hash is of the bytes on disk.
-    record.outputSha256 = sha256Chunks(out);
-    return finish(record, { chunks: out });
+    // outputSha256: taken by the write itself, over exactly the bytes it wrote (finish).
+    return finish(record, { chunks: out, hashOutput: true });
   }
 
   /**
@@ -283,7 +227,7 @@ async function scrubFile(
    */
   async function finish(
     record: ManifestRecord,
-    opts: { chunks?: readonly Uint8Array[]; removeOurs?: boolean } = {},
+    opts: { chunks?: readonly Uint8Array[]; removeOurs?: boolean; hashOutput?: boolean } = {},
   ): Promise<JobOutcome> {
     record.finishedAt = new Date().toISOString();
     if (spec.dryRun) return { kind: 'planned', record };
@@ -308,7 +252,9 @@ async function scrubFile(
           `${spec.output} exists and no manifest record says Airlock wrote it: not overwritten (use --force)`,
         );
       }
-      const size = await out.write(opts.chunks);
+      const hash = opts.hashOutput ? createHash('sha256') : undefined;
+      const size = await out.write(opts.chunks, hash);
+      if (hash) record.outputSha256 = hash.digest('hex');
       // Serialised here, in parallel, rather than by the main thread for its journal.
       const line = JSON.stringify(record);
       return { kind: 'done', record, pending: { record, output: spec.output, tmp: out.path, size, line } };

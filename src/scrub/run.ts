@@ -15,15 +15,7 @@ import { EXIT } from '../report/exit-codes.js';
 import { AIRLOCK_VERSION } from '../report/version.js';
 import { GroupCommit } from './commit.js';
 import { FilesystemSync } from './files.js';
-import {
-  fromWire,
-  type JobOutcome,
-  type JobSpec,
-  scrubOne,
-  TEMP_PREFIX,
-  TEMP_SUFFIX,
-  type WireOutcome,
-} from './job.js';
+import type { JobOutcome, JobSpec } from './job.js';
 import {
   CONVENTIONS,
   Journal,
@@ -36,7 +28,8 @@ import {
   writeManifestStreamed,
 } from './manifest.js';
 import type { RewriterLookup } from './plan.js';
-import { rewriterFor as registryLookup } from './registry.js';
+import { TEMP_PREFIX, TEMP_SUFFIX } from './temp-output.js';
+import { fromWire, type WireOutcome } from './wire.js';
 
 export interface ScrubOptions {
   out: string;
@@ -65,8 +58,12 @@ export interface ScrubResult {
   failures: string[];
 }
 
-/** Files handed to each worker ahead of the one it works on. */
+/** Files handed to each worker ahead of the one it works on... */
 const JOBS_AHEAD = 4;
+/** ...while those it holds are smaller than this in all: a big still is taken by a free worker. */
+const AHEAD_BYTES = 2 ** 20;
+/** Jobs started biggest first within each run of this many (in input order run after run). */
+const ORDER_WINDOW = 256;
 /** Below this many files the pool costs more than it saves. */
 const MIN_FILES_FOR_WORKERS = 8;
 
@@ -148,6 +145,7 @@ function listJobs(inputs: readonly string[], out: string, opts: ScrubOptions, pr
         force: opts.force ?? false,
         dryRun: opts.dryRun ?? false,
         policyHash,
+        size: entry.size,
       };
       const exists = present(spec.output);
       if (exists !== undefined) spec.exists = exists;
@@ -291,13 +289,20 @@ export async function scrubPaths(inputs: readonly string[], opts: ScrubOptions):
     committed.push(committer.add(o.pending).then((record) => settle(i, { ...o, record })));
   };
 
+  let poolClosed: Promise<void> | undefined;
   try {
     const workers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), specs.length));
     const compiled = import.meta.url.endsWith('.js');
     if (workers > 1 && compiled && !opts.rewriterFor && specs.length >= MIN_FILES_FOR_WORKERS) {
-      await runPool(specs, workers, opts.policy, finished);
+      poolClosed = (await runPool(specs, workers, opts.policy, finished)).closed;
     } else {
-      const lookup = opts.rewriterFor ?? registryLookup;
+      // Loaded here, not up front: with workers, this thread never reads or rewrites a file, and
+      // the readers and rewriters it would compile first delay the workers' start.
+      const [{ scrubOne }, { rewriterFor }] = await Promise.all([
+        import('./job.js'),
+        import('./registry.js'),
+      ]);
+      const lookup = opts.rewriterFor ?? rewriterFor;
       for (const [i, spec] of specs.entries()) finished(i, await scrubOne(spec, opts.policy, lookup));
     }
     await committer.flush();
@@ -321,6 +326,7 @@ export async function scrubPaths(inputs: readonly string[], opts: ScrubOptions):
     await committer.flush();
     journal?.close();
     fsSync?.close();
+    await poolClosed;
   }
 
   // Read back only when asked (tests, the demo): the CLI never holds the whole manifest.
@@ -352,7 +358,7 @@ async function runPool(
   n: number,
   policy: Policy,
   settle: (i: number, o: JobOutcome) => void,
-): Promise<void> {
+): Promise<{ closed: Promise<void> }> {
   const pool = new WorkerPool<JobSpec, WireOutcome>({
     url: new URL('./worker.js', import.meta.url),
     size: n,
@@ -360,20 +366,43 @@ async function runPool(
     // A small file takes a few milliseconds: a worker holding the next ones never waits for the
     // main thread (busy journalling and renaming) to hand it work.
     ahead: JOBS_AHEAD,
+    aheadBudget: { cost: (spec) => spec.size ?? 0, limit: AHEAD_BYTES },
   });
   try {
     // Any failure stops the batch (the journal and manifest keep what finished; a rerun resumes).
     await Promise.all(
-      specs.map((spec, i) =>
-        pool.run(spec).then(
+      biggestFirst(specs).map((i) => {
+        const spec = specs[i] as JobSpec;
+        return pool.run(spec).then(
           (o) => settle(i, fromWire(o)),
           (err: unknown) => {
             throw new Error(`${spec.input}: ${(err as Error)?.message ?? err}`);
           },
-        ),
-      ),
+        );
+      }),
     );
-  } finally {
+  } catch (err) {
     await pool.close();
+    throw err;
   }
+  // Terminating the workers (~20 ms) overlaps the last commit instead of coming before it.
+  return { closed: pool.close() };
+}
+
+/**
+ * The order jobs start in: input order window by window, biggest first inside each. The last
+ * files of a batch are then its small ones, so the workers run out of work together (a 25 MB
+ * still started last kept one worker busy ~0.1 s while the other had nothing) and the final
+ * flush, which nothing overlaps, is of small files. Bounded windows keep the CLI's in-order
+ * lines (and memory) bounded.
+ */
+export function biggestFirst(specs: readonly JobSpec[], window = ORDER_WINDOW): number[] {
+  const order: number[] = [];
+  for (let start = 0; start < specs.length; start += window) {
+    const ids = Array.from({ length: Math.min(window, specs.length - start) }, (_, k) => start + k);
+    // Array.prototype.sort is stable: equal sizes keep input order.
+    ids.sort((a, b) => (specs[b]?.size ?? 0) - (specs[a]?.size ?? 0));
+    order.push(...ids);
+  }
+  return order;
 }

@@ -6,6 +6,7 @@
  * stalling it. The bytes are written once they are verified; a job that writes nothing discards
  * the file. A temp a kill leaves behind is swept by the rerun (run.ts sweepTemps).
  */
+import type { Hash } from 'node:crypto';
 import { close, closeSync, mkdirSync, open, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
@@ -64,14 +65,18 @@ export class TempOutput {
     return new TempOutput(output);
   }
 
-  /** Write the pieces (no fsync: the group commit makes them durable) and close; returns the bytes written. Throws the open or write error, the temp removed. */
-  async write(chunks: readonly Uint8Array[]): Promise<number> {
+  /**
+   * Write the pieces (no fsync: the group commit makes them durable) and close; returns the bytes
+   * written, `hash` (if given) updated with exactly those. Throws the open or write error, the
+   * temp removed.
+   */
+  async write(chunks: readonly Uint8Array[], hash?: Hash): Promise<number> {
     if (this.ended) throw new Error(`${this.path}: written or discarded already`);
     this.ended = true;
     const fd = await this.opened;
     if (typeof fd !== 'number') throw fd;
     try {
-      return writeChunks(fd, chunks);
+      return writeChunks(fd, chunks, hash);
     } catch (err) {
       rmSync(this.path, { force: true });
       throw err;

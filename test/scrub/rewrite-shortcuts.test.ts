@@ -5,11 +5,15 @@
  * image hash taken from the re-inspection's walk (vs a walk of its own), and the temp file
  * created ahead of the write (vs created when the bytes are ready).
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BufferSource } from '../../src/core/source.js';
+import { findEoi } from '../../src/media/jpeg/eoi.js';
+import { jpegRewriter } from '../../src/media/jpeg/rewrite.js';
+import { walkSegments } from '../../src/media/jpeg/segments.js';
 import { analyseSource } from '../../src/media/registry.js';
 import { readTiffStructure } from '../../src/media/tiff/exif.js';
 import { rewriteTiffStructure, tiffRewriter } from '../../src/media/tiff/rewrite.js';
@@ -29,6 +33,7 @@ afterAll(() => {
 });
 
 const media = corpusDir('media');
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const decides: Record<string, Decide> = {
   'keep all': () => ({ action: 'keep' }),
   'drop all': () => ({ action: 'drop' }),
@@ -135,6 +140,31 @@ describe('TIFF rewriter: the output image hash from the re-inspection walk', () 
         expect(analyseSource(shared.source, file).status).toBe('read');
         expect(shared.imageHashOut, basename(file)).toBe(alone.imageHashOut);
         expect(shared.imageHashOut, basename(file)).toBe(shared.imageHashIn);
+      }
+    }
+  });
+});
+
+describe("JPEG rewriter: the output's SOS..EOI found from the input's scan", () => {
+  const jpegs = media.filter((f) => /\.jpe?g$/i.test(f));
+  /** SOS..EOI of `bytes` by a scan of a fresh source of their own (nothing remembered). */
+  const scannedImage = (bytes: Uint8Array): Uint8Array => {
+    const src = new BufferSource(bytes);
+    const walk = walkSegments(src);
+    if (!walk.sos) throw new Error('no SOS');
+    const to = findEoi(src, walk.sos.dataOffset + walk.sos.dataLength) ?? src.size;
+    return bytes.subarray(walk.sos.offset, to);
+  };
+
+  it('hashes what a scan of the written bytes finds, on every corpus JPEG under six decisions', () => {
+    expect(jpegs.length).toBeGreaterThan(5);
+    for (const file of jpegs) {
+      const bytes = new Uint8Array(readFileSync(file));
+      for (const [name, decide] of Object.entries(decides)) {
+        const r = jpegRewriter.rewrite(new BufferSource(bytes), decide);
+        const written = new Uint8Array(Buffer.concat(r.chunks ?? [r.bytes]));
+        expect(r.imageHashOut, `${basename(file)} ${name}`).toBe(sha(scannedImage(written)));
+        expect(r.imageHashOut, `${basename(file)} ${name}`).toBe(sha(scannedImage(bytes)));
       }
     }
   });

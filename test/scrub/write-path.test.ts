@@ -17,7 +17,7 @@ import { analyseSource } from '../../src/media/registry.js';
 import { tiffRewriter } from '../../src/media/tiff/rewrite.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import { GroupCommit } from '../../src/scrub/commit.js';
-import { FilesystemSync, readWhole, sha256Chunks, writeChunks } from '../../src/scrub/files.js';
+import { FilesystemSync, readWhole, writeChunks } from '../../src/scrub/files.js';
 import { fromWire, type JobOutcome, toWire } from '../../src/scrub/job.js';
 import {
   CONVENTIONS,
@@ -68,21 +68,46 @@ describe('ChunkSource', () => {
   });
 });
 
-describe('writeChunks and sha256Chunks', () => {
+describe('writeChunks', () => {
   it('write and hash exactly the joined bytes, past the 1024-iovec limit of one writev', () => {
     const parts = Array.from({ length: 2500 }, (_, i) => bytes((i % 17) + (i % 3 === 0 ? 0 : 1), i));
     const path = join(fresh(), 'out.bin');
     const fd = openSync(path, 'wx');
+    const hash = createHash('sha256');
     let written: number;
     try {
-      written = writeChunks(fd, parts);
+      written = writeChunks(fd, parts, hash);
     } finally {
       closeSync(fd);
     }
     const joined = concatBytes(parts);
     expect(written).toBe(joined.length);
     expect(readFileSync(path).equals(Buffer.from(joined))).toBe(true);
-    expect(sha256Chunks(parts)).toBe(sha(joined));
+    expect(hash.digest('hex')).toBe(sha(joined));
+  });
+
+  it('write exactly the joined bytes, and hash them as written, when pieces exceed one write call', () => {
+    // Around and across the 1 MiB slice: a small head, a 3.5 MiB piece, an exact 1 MiB, a tail.
+    const parts = [
+      bytes(7, 1),
+      bytes(3.5 * 2 ** 20, 2),
+      bytes(2 ** 20, 3),
+      bytes(2 ** 20 - 7, 4),
+      bytes(9, 5),
+    ];
+    const path = join(fresh(), 'big.bin');
+    const fd = openSync(path, 'wx');
+    const hash = createHash('sha256');
+    let written: number;
+    try {
+      written = writeChunks(fd, parts, hash);
+    } finally {
+      closeSync(fd);
+    }
+    const joined = concatBytes(parts);
+    expect(written).toBe(joined.length);
+    expect(sha(readFileSync(path))).toBe(sha(joined));
+    expect(hash.digest('hex')).toBe(sha(joined));
   });
 });
 

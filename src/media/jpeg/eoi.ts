@@ -13,8 +13,23 @@ const CHUNK = 1 << 20;
 const asBuffer = (b: Uint8Array): Buffer =>
   Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length);
 
+/** Scans made, per source and start: scrub's analysis and rewriter ask the same source the same question. */
+const scans = new WeakMap<ByteSource, Map<number, number | undefined>>();
+
 /** Offset just past EOI, or undefined when the file ends first. `from` is just past the SOS header. */
 export function findEoi(src: ByteSource, from: number): number | undefined {
+  let made = scans.get(src);
+  if (made?.has(from)) return made.get(from);
+  const end = scanForEoi(src, from);
+  if (!made) {
+    made = new Map();
+    scans.set(src, made);
+  }
+  made.set(from, end);
+  return end;
+}
+
+function scanForEoi(src: ByteSource, from: number): number | undefined {
   let pos = from;
   while (pos < src.size) {
     const n = Math.min(CHUNK, src.size - pos);

@@ -43,12 +43,27 @@ type Part = { bytes: Uint8Array; mpf?: { oldBase: number } };
 const overlaps = (r: Range, from: number, to: number): boolean => r.offset < to && r.offset + r.length > from;
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-/** [SOS, EOI) span: from the SOS marker to just past EOI (or the file end when there is none). */
-function imageData(src: ByteSource): { from: number; to: number } | undefined {
+/**
+ * [SOS, EOI) span: from the SOS marker to just past EOI (or the file end when there is none:
+ * `eoi` false). `scanned`, when given, is an earlier span whose SOS..EOI was found by the scan:
+ * where this source holds that very memory (not a copy) from its own SOS on, the scan here would
+ * read the same bytes and stop at the same EOI, so it is not made again (a 25 MB still's
+ * entropy-coded data is scanned once, not twice).
+ */
+function imageData(
+  src: ByteSource,
+  scanned?: Uint8Array,
+): { from: number; to: number; eoi: boolean } | undefined {
   const walk = walkSegments(src);
   if (!walk.sos) return undefined;
-  const to = findEoi(src, walk.sos.dataOffset + walk.sos.dataLength) ?? src.size;
-  return { from: walk.sos.offset, to };
+  const from = walk.sos.offset;
+  if (scanned && from + scanned.length <= src.size) {
+    const here = src.read(from, scanned.length);
+    if (here.buffer === scanned.buffer && here.byteOffset === scanned.byteOffset)
+      return { from, to: from + scanned.length, eoi: true };
+  }
+  const eoi = findEoi(src, walk.sos.dataOffset + walk.sos.dataLength);
+  return { from, to: eoi ?? src.size, eoi: eoi !== undefined };
 }
 
 export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Finding[]): RewriteResult {
@@ -232,12 +247,13 @@ export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Fi
   const chunks = [...parts.map((p) => p.bytes), ...trailer];
   const imageStart = primaryLength - imageIn.length;
   const hashIn = sha256(imageIn);
-  // The output's image data is located by walking the output itself. When it is exactly the
-  // piece holding the input's SOS..EOI (the same bytes in memory, hashed above and written
-  // as they are, scrub hashing every written piece into outputSha256), its hash is that hash;
-  // anywhere else it is hashed where found.
+  // The output's image data is located by walking the output itself (its EOI by the scan, or,
+  // where the output holds the input's scanned SOS..EOI memory from its SOS on, where that scan
+  // found it). When it is exactly the piece holding the input's SOS..EOI (the same bytes in
+  // memory, hashed above and written as they are, scrub hashing every written piece into
+  // outputSha256), its hash is that hash; anywhere else it is hashed where found.
   const out = new ChunkSource(chunks);
-  const imageOut = imageData(out);
+  const imageOut = imageData(out, image?.eoi ? imageIn : undefined);
   const sameRange = imageOut !== undefined && imageOut.from === imageStart && imageOut.to === primaryLength;
   const hashOut = sameRange
     ? hashIn
