@@ -8,7 +8,10 @@
  * Modules find files beside them with `new URL(rel, import.meta.url)` (package.json, the JSON
  * schemas, the worker threads' entry files). Bundled, import.meta.url is the bundle's, so each
  * such literal is rewritten to point from the bundle to the same file it named from its own
- * compiled place in dist/. Worker entries stay tsc's separate modules, as do native addons.
+ * compiled place in dist/. Worker threads' entries are bundled too, each as an entry beside the
+ * CLI's (sharing its chunks), and a literal naming one points to that bundle: a scrub or inspect
+ * worker loaded ~80 modules before its first file (~120 ms of a batch's start on two cores, ~60 ms
+ * bundled). Native addons stay where they are.
  */
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -21,6 +24,14 @@ const OUT = join(process.argv[2] ? resolve(process.argv[2]) : join(DIST, 'cli'),
 
 const CHUNK = /^airlock-[A-Z0-9]+\.js$/;
 
+/** Worker thread entries (dist/…) and the names of their bundles beside the CLI's. */
+const WORKERS = {
+  'worker-scrub': join(DIST, 'scrub', 'worker.js'),
+  'worker-inspect': join(DIST, 'inspect', 'worker.js'),
+  'worker-log': join(DIST, 'store', 'sqlite-log-worker.js'),
+};
+const WORKER_BUNDLE = new Map(Object.entries(WORKERS).map(([name, path]) => [path, `./${name}.js`]));
+
 const URL_LITERAL = /new URL\((['"])([^'"]+)\1,\s*import\.meta\.url\)/g;
 
 /** `new URL('./x.js', import.meta.url)` in dist/a/b.js → the same file, named from the bundle's folder. */
@@ -31,7 +42,8 @@ const relocate = {
       const text = await readFile(args.path, 'utf8');
       if (!text.includes('import.meta.url')) return { contents: text, loader: 'js' };
       const contents = text.replace(URL_LITERAL, (_m, q, rel) => {
-        let to = relative(dirname(OUT), resolve(dirname(args.path), rel));
+        const target = resolve(dirname(args.path), rel);
+        let to = WORKER_BUNDLE.get(target) ?? relative(dirname(OUT), target);
         if (!to.startsWith('.')) to = `./${to}`;
         return `new URL(${q}${to}${q}, import.meta.url)`;
       });
@@ -45,9 +57,9 @@ await mkdir(dirname(OUT), { recursive: true });
 for (const name of await readdir(dirname(OUT))) if (CHUNK.test(name)) await rm(join(dirname(OUT), name));
 
 await build({
-  entryPoints: [join(DIST, 'cli', 'main.js')],
+  entryPoints: { airlock: join(DIST, 'cli', 'main.js'), ...WORKERS },
   outdir: dirname(OUT),
-  entryNames: 'airlock',
+  entryNames: '[name]',
   chunkNames: 'airlock-[hash]',
   splitting: true,
   bundle: true,

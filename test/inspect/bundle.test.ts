@@ -6,7 +6,7 @@
  * dist/cli itself: a run of the CLI tests beside this one is never handed a half-written bundle.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../cli/built.js';
@@ -55,6 +55,14 @@ describe('the bundled CLI', () => {
     const files = readdirSync(join(dir, 'bundle'));
     expect(files).toContain('airlock.js');
     expect(files.filter((f) => /^airlock-[A-Z0-9]+\.js$/.test(f)).length).toBeGreaterThan(3);
+    // Worker threads start from bundles of their own, named by the chunks that start them.
+    const chunks = files
+      .filter((f) => f.startsWith('airlock'))
+      .map((f) => readFileSync(join(dir, 'bundle', f), 'utf8'));
+    for (const w of ['worker-scrub.js', 'worker-inspect.js', 'worker-log.js']) {
+      expect(files).toContain(w);
+      expect(chunks.some((c) => c.includes(`new URL("./${w}", import.meta.url)`))).toBe(true);
+    }
   });
 
   it('gives the same inspect report as dist/, read on worker threads', () => {
