@@ -86,6 +86,17 @@ describe('log writer', () => {
     );
   });
 
+  it('a row after stop() is counted as dropped, never sent to a sink that may be closed', async () => {
+    const store = new SqliteStore(':memory:', { hmacKey: new Uint8Array(32).fill(6) });
+    const w = new LogWriter(storeSink(store), { groupCommitMs: 10, anchorPath: join(dir, 'anchor-stop') });
+    w.append(row(1));
+    await w.stop();
+    for (let i = 2; i < 100; i++) w.append(row(i));
+    await w.flush();
+    expect(w.rowsDropped).toBe(98);
+    expect((await store.logRows()).map((r) => r.row)).toEqual([row(1)]);
+  });
+
   it('fails closed: a failing store turns healthy off, rows wait and go out in order once it recovers', async () => {
     const real = new SqliteStore(':memory:', { hmacKey: new Uint8Array(32).fill(2) });
     let broken = true;

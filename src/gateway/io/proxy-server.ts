@@ -85,11 +85,17 @@ export class ProxyServer {
   async close(): Promise<void> {
     const s = this.server;
     this.server = undefined;
-    // Open tunnels would hold close() forever: end them (their rows are written as they close).
+    // Open tunnels would hold close() forever: end them. Their rows are written as their sockets
+    // close, which is after the server reports itself closed (a socket's 'close' waits for its
+    // handle's), so close() waits for every socket: the log writer stops only after those rows.
     this.pool.close();
     for (const d of [...this.spliced]) d.stop();
+    const closing = [...this.sockets].map((sock) =>
+      sock.closed ? undefined : new Promise<void>((res) => sock.once('close', () => res())),
+    );
     for (const sock of this.sockets) sock.destroy();
     if (s) await new Promise<void>((res) => s.close(() => res()));
+    await Promise.all(closing);
   }
 
   /** A new upstream connection, tracked so close() can end it. */

@@ -39,6 +39,8 @@ export class LogWriter {
   private lastAnchorMs = Number.NEGATIVE_INFINITY;
   private head: { seq: number; mac: string } | undefined;
   private anchoredSeq = -1;
+  /** After stop(): the sink may be closed, a row now is counted as dropped, never sent. */
+  private stopped = false;
   healthy = true;
   rowsWritten = 0;
   rowsDropped = 0;
@@ -55,7 +57,7 @@ export class LogWriter {
   }
 
   append(row: LogRow): void {
-    if (this.queue.length >= (this.opts.maxQueuedRows ?? 100_000)) {
+    if (this.stopped || this.queue.length >= (this.opts.maxQueuedRows ?? 100_000)) {
       this.rowsDropped++;
       return;
     }
@@ -79,6 +81,7 @@ export class LogWriter {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.flush();
+    this.stopped = true;
     this.anchor(true);
   }
 
