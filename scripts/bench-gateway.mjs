@@ -12,7 +12,9 @@
 // Airlock's bench policy allows loopback (allowedPrivateCidrs) and gives the name `localhost`
 // budgets no run reaches (requests are upload bytes too). Installs wrk, tinyproxy and squid with
 // apt-get when missing (root). Prints markdown tables. Env: BENCH_GW_BULK_MIB (default 1024);
-// BENCH_GW_PARTS, a comma list of bulk, requests, tunnels (default all three).
+// BENCH_GW_PARTS, a comma list of bulk, requests, tunnels (default all three); BENCH_GW_BASELINE,
+// another built checkout (its root folder) whose gateway runs in monitor mode beside this one's,
+// to measure a change in the same rounds rather than in two runs minutes apart.
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -28,6 +30,7 @@ const BULK_BYTES = Number(process.env.BENCH_GW_BULK_MIB ?? 1024) * 1024 * 1024;
 const TUNNELS = 9000;
 const TUNNEL_BATCH = 300;
 const PARTS = new Set((process.env.BENCH_GW_PARTS ?? 'bulk,requests,tunnels').split(','));
+const BASELINE = process.env.BENCH_GW_BASELINE;
 
 function ensureTools() {
   const missing = [
@@ -192,8 +195,9 @@ const s = require('node:net').createServer((c) => { c.on('error', () => {}); c.p
 s.maxConnections = 15000;
 s.listen(0, '127.0.0.1', 1024, () => console.log(s.address().port));`;
 
-async function startAirlock(mode, dir) {
-  const sub = join(dir, `airlock-${mode}`);
+async function startAirlock(mode, dir, root = ROOT) {
+  const name = root === ROOT ? `airlock ${mode}` : `airlock ${mode} (baseline ${root})`;
+  const sub = join(dir, root === ROOT ? `airlock-${mode}` : `baseline-${mode}`);
   execFileSync('mkdir', ['-p', sub]);
   const policy = join(sub, 'airlock.yaml');
   writeFileSync(
@@ -214,7 +218,7 @@ gateway:
   const p = spawn(
     process.execPath,
     [
-      join(ROOT, 'bin/airlock.js'),
+      join(root, 'bin/airlock.js'),
       'gateway',
       '--policy',
       policy,
@@ -227,8 +231,8 @@ gateway:
     ],
     { cwd: sub, stdio: ['ignore', 'ignore', 'inherit'] },
   );
-  await waitPort(port, `airlock ${mode}`);
-  return { name: `airlock ${mode}`, p, port };
+  await waitPort(port, name);
+  return { name, p, port };
 }
 
 async function startTinyproxy(dir) {
@@ -415,6 +419,7 @@ async function main() {
       for (const start of [
         () => startAirlock('monitor', dir),
         () => startAirlock('one-way', dir),
+        ...(BASELINE ? [() => startAirlock('monitor', dir, BASELINE)] : []),
         () => startTinyproxy(dir),
         () => startSquid(dir),
       ]) {
