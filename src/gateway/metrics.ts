@@ -153,6 +153,8 @@ export class GatewayMetrics {
 
   count(row: LogRow): void {
     if (row.kind === 'connection') {
+      // A long connection's row while open: its final row counts it, with all its bytes.
+      if (row.open) return;
       // Plain numbers per row (thousands a second); prom-client reads them at scrape time.
       const key = `${row.verdict}\n${row.reason}\n${row.cut ?? ''}`;
       this.connectionCounts.set(key, (this.connectionCounts.get(key) ?? 0) + 1);

@@ -26,6 +26,7 @@ const CONNECTION: Record<keyof ConnectionLogRow, true> = {
   bytesDown: true,
   cut: true,
   endMs: true,
+  open: true,
 };
 const DNS: Record<keyof DnsLogRow, true> = {
   kind: true,

@@ -41,6 +41,11 @@ export interface ConnectionLogRow {
   /** Why it was cut, when it was (a ReasonCode such as 'connection-budget'). */
   cut?: string;
   endMs?: number;
+  /**
+   * True on the row of a connection still open when it was written (no endMs; the bytes so far):
+   * a long tunnel is recorded while it lasts, and its final row, without `open`, follows when it ends.
+   */
+  open?: boolean;
 }
 
 export interface DnsLogRow {

@@ -506,3 +506,48 @@ describe('proxy core: pass-down (the shell may splice a tunnel download)', () =>
     expect(pb.rows()).toEqual([expect.objectContaining({ bytesDown: 0 })]);
   });
 });
+
+describe('proxy core: a long connection is logged while still open', () => {
+  it('a tunnel relaying for 10 s is logged once as open (bytes so far, no end); its final row follows', () => {
+    const pb = new Playbook(oneWay());
+    expect(pb.feed({ type: 'still-open' })).toEqual([]); // before any decision: nothing to say
+    tunnel(pb, 'files.example:443');
+    pb.client('hello');
+    pb.feed({ type: 'upstream-data', data: Buffer.from('0123456789') });
+    expect(pb.feed({ type: 'still-open' }, 9_999)).toEqual([]);
+    const open = pb.feed({ type: 'still-open' }, 1);
+    expect(kinds(open)).toEqual(['log']);
+    const first = pb.rows()[0];
+    expect(first).toMatchObject({ tsMs: T0, verdict: 'allow', bytesUp: 5, bytesDown: 10, open: true });
+    expect(first).not.toHaveProperty('endMs');
+    // Once per connection, however long it lasts.
+    expect(pb.feed({ type: 'still-open' }, 60_000)).toEqual([]);
+    pb.feed({ type: 'down-relayed', bytes: 1000 });
+    expect(kinds(pb.feed({ type: 'upstream-closed' }, 5))).toEqual(['log', 'close']);
+    const last = pb.rows()[1];
+    expect(last).toMatchObject({ tsMs: T0, bytesDown: 1010, endMs: T0 + 70_005 });
+    expect(last).not.toHaveProperty('open');
+    expect(pb.feed({ type: 'still-open' }, 20_000)).toEqual([]);
+  });
+
+  it('each request on a keep-alive connection counts from its own start', () => {
+    const pb = new Playbook(oneWay());
+    const get = 'GET http://files.example/big HTTP/1.1\r\nHost: files.example\r\n\r\n';
+    pb.client(get);
+    pb.feed({ type: 'resolved', addresses: ['198.18.0.10'] });
+    pb.feed({ type: 'upstream-connected' });
+    pb.feed(
+      { type: 'upstream-data', data: Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok') },
+      8_000,
+    );
+    // The first request ended after 8 s: one row, no open one. The next exchange's clock (and its
+    // row's tsMs) starts where the first ended, as every keep-alive row's does.
+    expect(pb.rows()).toHaveLength(1);
+    pb.client(get, 1_000);
+    pb.feed({ type: 'resolved', addresses: ['198.18.0.10'] });
+    pb.feed({ type: 'upstream-connected' });
+    expect(pb.feed({ type: 'still-open' }, 8_999)).toEqual([]);
+    expect(kinds(pb.feed({ type: 'still-open' }, 1))).toEqual(['log']);
+    expect(pb.rows()[1]).toMatchObject({ tsMs: T0 + 8_000, open: true, destination: 'files.example' });
+  });
+});

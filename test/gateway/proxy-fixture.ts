@@ -19,6 +19,8 @@ export interface TestProxyOptions {
   limits?: Partial<ProxyLimits>;
   onLog?: (row: ConnectionLogRow) => void;
   splices?: SpliceRegistry;
+  now?: () => number;
+  stillOpenEveryMs?: number;
 }
 
 export async function startTestProxy(o: TestProxyOptions): Promise<{ port: number; proxy: ProxyServer }> {
@@ -39,6 +41,8 @@ export async function startTestProxy(o: TestProxyOptions): Promise<{ port: numbe
     refuseAll: () => undefined,
     onLog: o.onLog ?? (() => {}),
     ...(o.splices ? { splices: o.splices } : {}),
+    ...(o.now ? { now: o.now } : {}),
+    ...(o.stillOpenEveryMs ? { stillOpenEveryMs: o.stillOpenEveryMs } : {}),
   });
   const at = await proxy.start();
   return { port: at.port, proxy };

@@ -166,6 +166,19 @@ describe('log export', () => {
   });
 });
 
+describe('log export of a connection row written while open', () => {
+  it('says so: the open column, no end, "still open" in the line', () => {
+    const c = { seq: 3, prevMac: '', mac: 'cc', row: { ...row(7), open: true } };
+    const [header, line] = renderLogCsv([c]).trimEnd().split('\n');
+    const cols = header!.split(',');
+    const cells = line!.split(',');
+    expect(cells[cols.indexOf('open')]).toBe('true');
+    expect(cells[cols.indexOf('end')]).toBe('');
+    expect(renderLogLine(c)).toContain('up 7 down 0 still open (bytes so far)');
+    expect(renderLogLine({ ...c, row: row(7) })).not.toContain('still open');
+  });
+});
+
 describe('log export of DNS rows', () => {
   const dns = (proto?: 'tcp') => ({
     seq: 1,

@@ -1,16 +1,21 @@
 /**
- * A gateway that stops (SIGTERM, a restart) ends the tunnels still open, and their rows are in
- * the record: the log writer stops only after every connection's row was appended. (They were
- * lost before: a socket's 'close' comes after the server reports itself closed.)
+ * Connections that outlive the moment: a gateway that stops (SIGTERM, a restart) ends the tunnels
+ * still open, and their rows are in the record (the log writer stops only after every
+ * connection's row was appended; they were lost before, as a socket's 'close' comes after the
+ * server reports itself closed). And a tunnel open for 10 s is logged while it lasts, so a kill
+ * or a crash cannot take it out of the record.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { OPEN_ROW_AFTER_MS } from '../../src/gateway/core/connection.js';
 import { startGateway } from '../../src/gateway/gateway.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
+import type { ConnectionLogRow } from '../../src/store/types.js';
 import { policyWith } from './playbook.js';
+import { startTestProxy } from './proxy-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-stop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -51,6 +56,41 @@ describe('gateway shutdown', () => {
     expect(await store.verifyLog()).toMatchObject({ ok: true, rows: 150 });
     for (const s of open) s.destroy();
     await store.close();
+    await new Promise<void>((r) => echo.close(() => r()));
+  });
+});
+
+describe('a long tunnel', () => {
+  it('is logged while open once it has lasted 10 s (bytes so far), then again when it ends', async () => {
+    const echo = createServer((s) => s.pipe(s).on('error', () => {}));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    const echoPort = (echo.address() as { port: number }).port;
+    let now = Date.now();
+    const rows: ConnectionLogRow[] = [];
+    const { port, proxy } = await startTestProxy({
+      policy: policyWith({ mode: 'monitor', allowedPrivateCidrs: ['127.0.0.0/8'] }),
+      resolveTo: '127.0.0.1',
+      onLog: (r) => rows.push(r),
+      now: () => now,
+      stillOpenEveryMs: 10,
+    });
+    const s = await tunnel(port, echoPort);
+    s.write('ping');
+    await new Promise((r) => s.once('data', r));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(rows).toEqual([]);
+    now += OPEN_ROW_AFTER_MS;
+    for (let i = 0; i < 100 && rows.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ verdict: 'allow', port: echoPort, bytesUp: 4, bytesDown: 4, open: true });
+    expect(rows[0]).not.toHaveProperty('endMs');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(rows).toHaveLength(1);
+    s.destroy();
+    for (let i = 0; i < 100 && rows.length === 1; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(rows[1]).toMatchObject({ bytesUp: 4, bytesDown: 4, endMs: now });
+    expect(rows[1]).not.toHaveProperty('open');
+    await proxy.close();
     await new Promise<void>((r) => echo.close(() => r()));
   });
 });

@@ -439,4 +439,35 @@ describe('splice: descriptors', () => {
     expect(text).toContain('\nairlock_gateway_spliced_tunnels 2\n');
     expect(text).toContain('\nairlock_gateway_spliced_bytes_total 12345\n');
   });
+
+  it('/metrics counts a long connection once, when it ends, not its row while open', async () => {
+    const m = new GatewayMetrics(() => ({
+      activeConnections: 0,
+      logHealthy: true,
+      logRowsWritten: 0,
+      logRowsDropped: 0,
+      logWriteErrors: 0,
+      policyReloads: { ok: 0, failed: 0 },
+    }));
+    const row: ConnectionLogRow = {
+      kind: 'connection',
+      tsMs: 1,
+      client: 'c',
+      destination: 'd',
+      ip: '198.18.0.1',
+      port: 443,
+      proto: 'tcp',
+      mode: 'monitor',
+      verdict: 'allow',
+      reason: 'monitor',
+      bytesUp: 10,
+      bytesDown: 100,
+    };
+    m.count({ ...row, open: true });
+    m.count({ ...row, bytesUp: 30, bytesDown: 300, endMs: 2 });
+    const text = await m.render();
+    expect(text).toContain('airlock_gateway_connections_total{verdict="allow",reason="monitor",cut=""} 1\n');
+    expect(text).toContain('airlock_gateway_bytes_total{direction="up"} 30\n');
+    expect(text).toContain('airlock_gateway_bytes_total{direction="down"} 300\n');
+  });
 });

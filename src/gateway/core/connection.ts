@@ -33,7 +33,19 @@ import type { ConnectionLogRow } from '../../store/types.js';
 import type { Front, Target } from './front.js';
 import { HttpExchange, mayUseIdleUpstream, upstreamMayPersist } from './http-exchange.js';
 import { PROXY_FRONT } from './proxy-head.js';
-import { GATEWAY_REASONS, type GatewayReason, type ProxyCommand, type ProxyEvent } from './types.js';
+import {
+  type FlowEvent,
+  GATEWAY_REASONS,
+  type GatewayReason,
+  type ProxyCommand,
+  type ProxyEvent,
+} from './types.js';
+
+/**
+ * How long a connection relays before it is logged while still open (then again when it ends):
+ * at most this much of a tunnel's life can be missing from the record after a kill or crash.
+ */
+export const OPEN_ROW_AFTER_MS = 10_000;
 
 export interface ConnectionContext {
   gate: EgressGate;
@@ -70,6 +82,8 @@ export class ProxyConnection {
   /** Exchanges finished on this client connection (keep-alive). */
   private exchanges = 0;
   private rowStartMs: number;
+  /** This exchange's 'still open' row was written. */
+  private announced = false;
 
   constructor(
     readonly id: string,
@@ -97,6 +111,7 @@ export class ProxyConnection {
   }
 
   handle(event: ProxyEvent, nowMs: number): ProxyCommand[] {
+    if (event.type === 'still-open') return this.stillOpen(nowMs);
     const s = this.state;
     switch (s.kind) {
       case 'head':
@@ -114,7 +129,7 @@ export class ProxyConnection {
     }
   }
 
-  private onHead(s: Extract<State, { kind: 'head' }>, e: ProxyEvent, nowMs: number): ProxyCommand[] {
+  private onHead(s: Extract<State, { kind: 'head' }>, e: FlowEvent, nowMs: number): ProxyCommand[] {
     switch (e.type) {
       case 'client-data': {
         const buf = s.buf.length === 0 ? e.data : concatBytes([s.buf, e.data]);
@@ -183,11 +198,7 @@ export class ProxyConnection {
     return [{ type: 'resolve', host: target.host }];
   }
 
-  private onResolving(
-    s: Extract<State, { kind: 'resolving' }>,
-    e: ProxyEvent,
-    nowMs: number,
-  ): ProxyCommand[] {
+  private onResolving(s: Extract<State, { kind: 'resolving' }>, e: FlowEvent, nowMs: number): ProxyCommand[] {
     switch (e.type) {
       case 'resolved': {
         const ip = e.addresses[0];
@@ -219,7 +230,7 @@ export class ProxyConnection {
 
   private onConnecting(
     s: Extract<State, { kind: 'connecting' }>,
-    e: ProxyEvent,
+    e: FlowEvent,
     nowMs: number,
   ): ProxyCommand[] {
     switch (e.type) {
@@ -268,7 +279,7 @@ export class ProxyConnection {
     }
   }
 
-  private onRelaying(s: Extract<State, { kind: 'relaying' }>, e: ProxyEvent, nowMs: number): ProxyCommand[] {
+  private onRelaying(s: Extract<State, { kind: 'relaying' }>, e: FlowEvent, nowMs: number): ProxyCommand[] {
     switch (e.type) {
       case 'client-data': {
         const mine = this.ofThisRequest(e.data);
@@ -356,6 +367,7 @@ export class ProxyConnection {
     this.ctx.gate.close(this.gateId, nowMs);
     this.exchanges++;
     this.rowStartMs = nowMs;
+    this.announced = false;
     this.bytesUp = 0;
     this.bytesDown = 0;
     this.pendingBytes = 0;
@@ -455,6 +467,20 @@ export class ProxyConnection {
       ...this.say(status, reason, detail ?? reasonText(reason)),
       ...this.finish({ reason, ...(target ? { target } : {}) }, nowMs),
     ];
+  }
+
+  /**
+   * A connection relaying for OPEN_ROW_AFTER_MS (a tunnel, a long download) is logged once while
+   * open. Short exchanges, nearly all of them, end first and get their one row as before.
+   */
+  private stillOpen(nowMs: number): ProxyCommand[] {
+    const s = this.state;
+    if (s.kind !== 'relaying' || this.announced || nowMs - this.rowStartMs < OPEN_ROW_AFTER_MS) return [];
+    this.announced = true;
+    const row = this.row({ target: s.target, ip: s.ip, decision: s.decision }, nowMs);
+    delete row.endMs;
+    row.open = true;
+    return [{ type: 'log', row }];
   }
 
   private finish(end: LogEnd, nowMs: number): ProxyCommand[] {

@@ -21,7 +21,15 @@ export type ProxyEvent =
   | { type: 'client-ended' }
   | { type: 'client-closed' }
   | { type: 'upstream-closed' }
-  | { type: 'timeout'; kind: TimeoutKind };
+  | { type: 'timeout'; kind: TimeoutKind }
+  /**
+   * The shell's periodic look at every connection: one open longer than OPEN_ROW_AFTER_MS is
+   * logged now, not only when it ends, so a kill or crash cannot take a long tunnel out of the record.
+   */
+  | { type: 'still-open' };
+
+/** The events of a connection's own traffic and timers (every ProxyEvent but 'still-open'). */
+export type FlowEvent = Exclude<ProxyEvent, { type: 'still-open' }>;
 
 export type ProxyCommand =
   /** Resolve `host` and answer with 'resolved' or 'resolve-failed'. */

@@ -5,7 +5,7 @@
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { ConnectionLogRow } from '../../store/types.js';
-import { type ConnectionContext, ProxyConnection } from '../core/connection.js';
+import { type ConnectionContext, OPEN_ROW_AFTER_MS, ProxyConnection } from '../core/connection.js';
 import { proxyResponse } from '../core/responses.js';
 import { GATEWAY_REASONS, type GatewayReason, type ProxyCommand, type ProxyEvent } from '../core/types.js';
 import { ConnectionCounts } from './connection-counts.js';
@@ -37,11 +37,14 @@ export interface ProxyServerOptions {
   counts?: ConnectionCounts;
   /** Kernel relays for tunnel downloads (default: the process's; AIRLOCK_NO_SPLICE=1 turns them off). */
   splices?: SpliceRegistry;
+  /** How often every connection is asked whether it is long open (default OPEN_ROW_AFTER_MS / 2). */
+  stillOpenEveryMs?: number;
 }
 
 /** Time a closed connection gets to flush before its sockets are destroyed. */
 const CLOSE_GRACE_MS = 5000;
 const EMPTY = new Uint8Array(0);
+const STILL_OPEN: ProxyEvent = { type: 'still-open' };
 
 export class ProxyServer {
   private server: Server | undefined;
@@ -53,6 +56,9 @@ export class ProxyServer {
   readonly splices: SpliceRegistry;
   /** Idle upstream connections by destination (shared by this listener's client connections). */
   readonly pool: UpstreamPool;
+  /** Each open client connection's dispatch: the sweep asks every one whether it is long open. */
+  private readonly live = new Set<(e: ProxyEvent) => void>();
+  private sweep: NodeJS.Timeout | undefined;
   accepted = 0;
 
   constructor(private readonly opts: ProxyServerOptions) {
@@ -79,12 +85,21 @@ export class ProxyServer {
     });
     const a = server.address();
     if (a === null || typeof a === 'string') throw new Error('no address');
+    // Twice per OPEN_ROW_AFTER_MS: a long connection's row is written 10-15 s after it started.
+    this.sweep = setInterval(
+      () => {
+        for (const d of this.live) d(STILL_OPEN);
+      },
+      this.opts.stillOpenEveryMs ?? OPEN_ROW_AFTER_MS / 2,
+    );
+    this.sweep.unref();
     return { host: a.address, port: a.port };
   }
 
   async close(): Promise<void> {
     const s = this.server;
     this.server = undefined;
+    clearInterval(this.sweep);
     // Open tunnels would hold close() forever: end them. Their rows are written as their sockets
     // close, which is after the server reports itself closed (a socket's 'close' waits for its
     // handle's), so close() waits for every socket: the log writer stops only after those rows.
@@ -179,6 +194,7 @@ export class ProxyServer {
       clearTimeout(handshake);
       clearTimeout(idle);
       this.counts.give(host);
+      this.live.delete(dispatch);
     };
     /** Events raised while the core's last commands are carried out: handled after them, in order. */
     const raised: ProxyEvent[] = [];
@@ -405,6 +421,7 @@ export class ProxyServer {
       }
     };
 
+    this.live.add(dispatch);
     const handshake = setTimeout(
       () => dispatch({ type: 'timeout', kind: 'handshake' }),
       limits.handshakeTimeoutMs,

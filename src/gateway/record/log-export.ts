@@ -22,6 +22,8 @@ const COLUMNS = [
   'bytes_down',
   'cut',
   'end',
+  /** 'true' on a row written while the connection was still open (its final row comes later). */
+  'open',
   'qtype',
   'window_host',
   'window_until',
@@ -56,6 +58,7 @@ export function flattenRow(c: ChainedLogRow): Flat {
         bytes_down: String(r.bytesDown),
         cut: r.cut ?? '',
         end: iso(r.endMs),
+        open: r.open ? 'true' : '',
       };
     case 'dns':
       return {
@@ -100,7 +103,7 @@ export function renderLogLine(c: ChainedLogRow): string {
   const f = flattenRow(c);
   const what =
     c.row.kind === 'connection'
-      ? `${f.client} → ${f.destination}${f.port ? `:${f.port}` : ''} ${f.verdict} (${f.reason}) up ${f.bytes_up} down ${f.bytes_down}${f.cut ? ` cut: ${f.cut}` : ''}`
+      ? `${f.client} → ${f.destination}${f.port ? `:${f.port}` : ''} ${f.verdict} (${f.reason}) up ${f.bytes_up} down ${f.bytes_down}${f.cut ? ` cut: ${f.cut}` : ''}${f.open ? ' still open (bytes so far)' : ''}`
       : c.row.kind === 'dns'
         ? `${f.client} ? ${f.name} ${f.qtype}${f.proto === 'tcp' ? ' over tcp' : ''} ${f.verdict} (${f.reason})`
         : `unlock ${f.window_host} until ${f.window_until}: ${f.reason}`;
