@@ -426,29 +426,25 @@ describe('splice: descriptors', () => {
     await until(`descriptors back to ${base}`, () => openFds() <= base);
   }, 60_000);
 
+  /** A quiet gateway's gauges for GatewayMetrics, with `spliced` when given. */
+  const quiet = (spliced?: { active: number; bytes: number }) => () => ({
+    activeConnections: 0,
+    logHealthy: true,
+    logRowsWritten: 0,
+    logRowsDropped: 0,
+    logWriteErrors: 0,
+    policyReloads: { ok: 0, failed: 0 },
+    ...(spliced ? { spliced } : {}),
+  });
+
   it('/metrics shows spliced tunnels and bytes when given', async () => {
-    const text = await new GatewayMetrics(() => ({
-      activeConnections: 0,
-      logHealthy: true,
-      logRowsWritten: 0,
-      logRowsDropped: 0,
-      logWriteErrors: 0,
-      policyReloads: { ok: 0, failed: 0 },
-      spliced: { active: 2, bytes: 12345 },
-    })).render();
+    const text = await new GatewayMetrics(quiet({ active: 2, bytes: 12345 })).render();
     expect(text).toContain('\nairlock_gateway_spliced_tunnels 2\n');
     expect(text).toContain('\nairlock_gateway_spliced_bytes_total 12345\n');
   });
 
   it('/metrics counts a long connection once, when it ends, not its row while open', async () => {
-    const m = new GatewayMetrics(() => ({
-      activeConnections: 0,
-      logHealthy: true,
-      logRowsWritten: 0,
-      logRowsDropped: 0,
-      logWriteErrors: 0,
-      policyReloads: { ok: 0, failed: 0 },
-    }));
+    const m = new GatewayMetrics(quiet());
     const row: ConnectionLogRow = {
       kind: 'connection',
       tsMs: 1,
