@@ -282,7 +282,7 @@ describe('proxy core: keep-alive and half-close', () => {
         bytesDown: answer.length,
         endMs: T0 + 10,
       }),
-      expect.objectContaining({ destination: 'flightrecords.example', verdict: 'block', tsMs: T0 + 10 }),
+      expect.objectContaining({ destination: 'flightrecords.example', verdict: 'block', tsMs: T0 + 20 }),
     ]);
   });
 
@@ -540,14 +540,14 @@ describe('proxy core: a long connection is logged while still open', () => {
       { type: 'upstream-data', data: Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok') },
       8_000,
     );
-    // The first request ended after 8 s: one row, no open one. The next exchange's clock (and its
-    // row's tsMs) starts where the first ended, as every keep-alive row's does.
+    // The first request ended after 8 s: one row, no open one. The next request, a second later,
+    // is timed from its own first bytes (its clock and its row's tsMs).
     expect(pb.rows()).toHaveLength(1);
     pb.client(get, 1_000);
     pb.feed({ type: 'resolved', addresses: ['198.18.0.10'] });
     pb.feed({ type: 'upstream-connected' });
-    expect(pb.feed({ type: 'still-open' }, 8_999)).toEqual([]);
+    expect(pb.feed({ type: 'still-open' }, 9_999)).toEqual([]);
     expect(kinds(pb.feed({ type: 'still-open' }, 1))).toEqual(['log']);
-    expect(pb.rows()[1]).toMatchObject({ tsMs: T0 + 8_000, open: true, destination: 'files.example' });
+    expect(pb.rows()[1]).toMatchObject({ tsMs: T0 + 9_000, open: true, destination: 'files.example' });
   });
 });

@@ -132,6 +132,9 @@ export class ProxyConnection {
   private onHead(s: Extract<State, { kind: 'head' }>, e: FlowEvent, nowMs: number): ProxyCommand[] {
     switch (e.type) {
       case 'client-data': {
+        // A keep-alive connection's next request: its row is timed from its first bytes, not from
+        // the end of the exchange before it (the connection may have idled in between).
+        if (s.buf.length === 0 && this.exchanges > 0) this.rowStartMs = nowMs;
         const buf = s.buf.length === 0 ? e.data : concatBytes([s.buf, e.data]);
         const h = this.front.readHead(buf, this.ctx.maxHeaderBytes);
         switch (h.kind) {
