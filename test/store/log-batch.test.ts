@@ -41,6 +41,26 @@ describe('appendLogs', () => {
     await batch.close();
   });
 
+  it('stores every row of batches around the multi-row INSERT size (32) exactly, in order', async () => {
+    const path = join(dir, 'sizes.sqlite');
+    const store = new SqliteStore(path, { hmacKey: KEY });
+    const sizes = [31, 32, 33, 64, 65, 1];
+    let n = 0;
+    for (const size of sizes) await store.appendLogs(Array.from({ length: size }, () => row(++n)));
+    // Debian's sqlite3 shell reads what is on disk: every seq once, in order, each body its row's.
+    expect(sql(path, 'SELECT count(*), min(seq), max(seq), count(DISTINCT seq) FROM event_log')).toBe(
+      `${n}|1|${n}|${n}`,
+    );
+    const bodies = sql(path, 'SELECT seq, ts_ms, json_extract(body, "$.qname") FROM event_log ORDER BY seq')
+      .split('\n')
+      .map((l) => l.split('|'));
+    expect(bodies).toEqual(
+      Array.from({ length: n }, (_, i) => [String(i + 1), String(row(i + 1).tsMs), row(i + 1).qname]),
+    );
+    expect(await store.verifyLog()).toMatchObject({ ok: true, rows: n });
+    await store.close();
+  });
+
   it('writes all rows of a batch or none: a row that cannot be stored rolls the whole batch back', async () => {
     const path = join(dir, 'log.sqlite');
     const store = new SqliteStore(path, { hmacKey: KEY });
