@@ -1,7 +1,7 @@
 /** `airlock inspect PATH… [--json] [--html FILE] [--policy FILE] [--no-progress] [--workers N]`: flags → inspectStream → writers. */
 import type { Command } from 'commander';
 import { AirlockError } from '../core/errors.js';
-import type { Policy } from '../policy/types.js';
+import { policyFor } from './policy-for.js';
 import { progressBar } from './progress.js';
 import type { CliContext } from './types.js';
 
@@ -85,15 +85,4 @@ function workersFlag(value: string | undefined): number | undefined {
   if (!Number.isInteger(n) || n < 1)
     throw new AirlockError('AIRLOCK_ERR_USAGE', `--workers ${value}: expected a whole number of at least 1`);
   return n;
-}
-
-/** The built-in defaults need neither the YAML loader nor the zod schema: load those only for --policy. */
-async function policyFor(file: string | undefined): Promise<{ policy: Policy; hash: string }> {
-  if (file !== undefined) return (await import('./load-policy.js')).loadPolicy(file);
-  const [{ defaultPolicy }, { policyHash }] = await Promise.all([
-    import('../policy/defaults.js'),
-    import('../policy/hash.js'),
-  ]);
-  const policy = defaultPolicy();
-  return { policy, hash: policyHash(policy) };
 }

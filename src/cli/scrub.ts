@@ -10,13 +10,11 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { formatPath } from '../findings/model.js';
-import { defaultPolicy } from '../policy/defaults.js';
-import { policyHash } from '../policy/hash.js';
-import type { Policy } from '../policy/types.js';
 import { EXIT } from '../report/exit-codes.js';
 import type { JobOutcome } from '../scrub/job.js';
 import { countActions } from '../scrub/record-head.js';
 import { scrubPaths } from '../scrub/run.js';
+import { policyFor } from './policy-for.js';
 import type { CliContext } from './types.js';
 
 interface Flags {
@@ -81,16 +79,6 @@ export function registerScrub(program: Command, ctx: CliContext): void {
       for (const f of result.failures) process.stderr.write(`airlock: ${f}\n`);
       ctx.setExit(result.exitCode === EXIT.OK ? EXIT.OK : EXIT.ERROR);
     });
-}
-
-/**
- * The built-in defaults need neither the YAML loader nor the zod schema (a 1 MB chunk, ~70 ms to
- * load before any worker starts): those load only for --policy.
- */
-async function policyFor(file: string | undefined): Promise<{ policy: Policy; hash: string }> {
-  if (file !== undefined) return (await import('./load-policy.js')).loadPolicy(file);
-  const policy = defaultPolicy();
-  return { policy, hash: policyHash(policy) };
 }
 
 function counts(o: JobOutcome): string {

@@ -19,9 +19,6 @@ import type { ActionCounts } from './record-head.js';
 import { TempOutput } from './temp-output.js';
 import { verifyOutput } from './verify.js';
 
-export { TEMP_PREFIX, TEMP_SUFFIX } from './temp-output.js';
-export { fromWire, toWire, type WireOutcome } from './wire.js';
-
 // The rewriter parses each XMP packet the analysis parsed just before (and the Exif, XMP and
 // extended XMP of one file are a few packets): each is parsed once.
 rememberXmpParses(4);

@@ -6,8 +6,9 @@ import { setFlagsFromString } from 'node:v8';
 import { workerData } from 'node:worker_threads';
 import { serveJobs } from '../core/worker-pool.js';
 import type { Policy } from '../policy/index.js';
-import { type JobSpec, scrubOne, toWire, type WireOutcome } from './job.js';
+import { type JobSpec, scrubOne } from './job.js';
 import { rewriterFor } from './registry.js';
+import { toWire, type WireOutcome } from './wire.js';
 
 // Each worker is a fresh V8 isolate that compiles the same readers and rewriters again: with
 // V8's default tiering budget, optimising compiles were ~30% of the CPU of a 2,000-file scrub.

@@ -24,10 +24,11 @@ import type {
   TimeWindow,
 } from './types.js';
 
-const INSERT_ONE = 'INSERT INTO event_log (seq, ts_ms, kind, body, prev_mac, mac) VALUES (?, ?, ?, ?, ?, ?)';
+const INSERT_LOG = 'INSERT INTO event_log (seq, ts_ms, kind, body, prev_mac, mac) VALUES ';
+const INSERT_ONE = `${INSERT_LOG}(?, ?, ?, ?, ?, ?)`;
 /** Log rows a multi-row INSERT carries (6 parameters each, well under SQLite's 32,766). */
 const INSERT_ROWS = 32;
-const INSERT_MANY = `INSERT INTO event_log (seq, ts_ms, kind, body, prev_mac, mac) VALUES ${Array(INSERT_ROWS).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`;
+const INSERT_MANY = `${INSERT_LOG}${Array(INSERT_ROWS).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`;
 
 export interface SqliteStoreOptions {
   /** HMAC key for the event log; kept outside the database (policy store.hmacKeyFile). */
@@ -214,8 +215,8 @@ export class SqliteStore implements Store {
             if (last.seq === head.seq && last.mac === head.mac) return again;
           }
           const out = chain(head);
-          // INSERT_ROWS rows a statement (~1 µs a row less than one each: a group is hundreds of
-          // rows under load), then the rest one by one.
+          // INSERT_ROWS rows a statement (~1 µs a row less than one each: a group is 64 rows or
+          // more under load), then the rest one by one.
           const many = this.stmt(INSERT_MANY);
           const one = this.stmt(INSERT_ONE);
           const args = new Array<string | number>(6 * INSERT_ROWS);

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { startGateway } from '../../src/gateway/gateway.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/types.js';
 import { policyWith } from './playbook.js';
+import { startLoopbackGateway } from './proxy-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-fc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,15 +44,7 @@ describe('fail closed', () => {
     const store: Store = Object.assign(Object.create(real), {
       appendLogs: () => Promise.reject(new Error('disk I/O error')),
     });
-    const gw = await startGateway({
-      policy: policyWith({ mode: 'sealed' }),
-      store,
-      anchorPath: join(dir, 'anchor'),
-      listen: '127.0.0.1:0',
-      dnsListen: '127.0.0.1:0',
-      adminListen: '127.0.0.1:0',
-      say: () => {},
-    });
+    const gw = await startLoopbackGateway(policyWith({ mode: 'sealed' }), store, join(dir, 'anchor'));
     try {
       const first = await exchange(gw.proxy.port, 'CONNECT files.example:443 HTTP/1.1\r\n\r\n');
       expect(first).toMatch(/^HTTP\/1\.1 403 [\s\S]*X-Airlock-Reason: sealed/);
@@ -72,15 +64,7 @@ describe('fail closed', () => {
     policy.gateway.maxConnectionsPerClient = 2;
     policy.gateway.handshakeTimeoutSeconds = 1;
     const store = new SqliteStore(':memory:', { hmacKey: new Uint8Array(32).fill(4) });
-    const gw = await startGateway({
-      policy,
-      store,
-      anchorPath: join(dir, 'anchor2'),
-      listen: '127.0.0.1:0',
-      dnsListen: '127.0.0.1:0',
-      adminListen: '127.0.0.1:0',
-      say: () => {},
-    });
+    const gw = await startLoopbackGateway(policy, store, join(dir, 'anchor2'));
     try {
       // Two slow clients hold both slots; the third is refused at once.
       const slow = [exchange(gw.proxy.port, 'CONNECT files.ex'), exchange(gw.proxy.port, 'CONN')];
@@ -104,15 +88,7 @@ describe('fail closed', () => {
     policy.gateway.handshakeTimeoutSeconds = 1;
     policy.gateway.transparent = { tls: null, http: '127.0.0.1:0' };
     const store = new SqliteStore(':memory:', { hmacKey: new Uint8Array(32).fill(5) });
-    const gw = await startGateway({
-      policy,
-      store,
-      anchorPath: join(dir, 'anchor3'),
-      listen: '127.0.0.1:0',
-      dnsListen: '127.0.0.1:0',
-      adminListen: '127.0.0.1:0',
-      say: () => {},
-    });
+    const gw = await startLoopbackGateway(policy, store, join(dir, 'anchor3'));
     try {
       const http = gw.transparent.http!.port;
       // One slow client on each listener holds the client's two slots; a third, on either, is refused.

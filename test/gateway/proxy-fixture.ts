@@ -1,15 +1,17 @@
 /**
- * A ProxyServer on loopback for the socket-level gateway tests: one policy, names resolving to
- * one address (through the gateway's resolver cache), generous limits unless a test narrows
- * them. The caller closes it.
+ * Loopback fixtures for the socket-level gateway tests. startTestProxy: a ProxyServer with one
+ * policy, names resolving to one address (through the gateway's resolver cache), generous limits
+ * unless a test narrows them. startLoopbackGateway: the whole gateway, every port the kernel's
+ * choice. The caller closes either.
  */
 import type { Front } from '../../src/gateway/core/front.js';
+import { type RunningGateway, startGateway } from '../../src/gateway/gateway.js';
 import type { SpliceRegistry } from '../../src/gateway/io/down-splice.js';
 import { type ProxyLimits, ProxyServer } from '../../src/gateway/io/proxy-server.js';
 import { cachingResolve } from '../../src/gateway/io/resolve.js';
 import { EgressGate } from '../../src/policy/egress/index.js';
 import type { Policy } from '../../src/policy/types.js';
-import type { ConnectionLogRow } from '../../src/store/types.js';
+import type { ConnectionLogRow, Store } from '../../src/store/types.js';
 
 export interface TestProxyOptions {
   policy: Policy;
@@ -46,4 +48,21 @@ export async function startTestProxy(o: TestProxyOptions): Promise<{ port: numbe
   });
   const at = await proxy.start();
   return { port: at.port, proxy };
+}
+
+/** The gateway under `policy` on loopback (proxy, DNS and admin ports picked by the kernel), quiet. */
+export function startLoopbackGateway(
+  policy: Policy,
+  store: Store,
+  anchorPath: string,
+): Promise<RunningGateway> {
+  return startGateway({
+    policy,
+    store,
+    anchorPath,
+    listen: '127.0.0.1:0',
+    dnsListen: '127.0.0.1:0',
+    adminListen: '127.0.0.1:0',
+    say: () => {},
+  });
 }

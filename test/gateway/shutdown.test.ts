@@ -6,16 +6,15 @@
  * or a crash cannot take it out of the record.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OPEN_ROW_AFTER_MS } from '../../src/gateway/core/connection.js';
-import { startGateway } from '../../src/gateway/gateway.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { ConnectionLogRow } from '../../src/store/types.js';
 import { policyWith } from './playbook.js';
-import { startTestProxy } from './proxy-fixture.js';
+import { startLoopbackGateway, startTestProxy } from './proxy-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-stop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,23 +30,20 @@ function tunnel(port: number, to: number): Promise<Socket> {
   });
 }
 
+/** A loopback server that sends back what it gets. */
+async function echoServer(): Promise<{ echo: Server; echoPort: number }> {
+  const echo = createServer((s) => s.pipe(s).on('error', () => {}));
+  await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+  return { echo, echoPort: (echo.address() as { port: number }).port };
+}
+
 describe('gateway shutdown', () => {
   it('records every tunnel still open when it stops, and the chain verifies', async () => {
-    const echo = createServer((s) => s.pipe(s).on('error', () => {}));
-    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
-    const echoPort = (echo.address() as { port: number }).port;
+    const { echo, echoPort } = await echoServer();
     const store = new SqliteStore(join(dir, 'log.sqlite'), { hmacKey: new Uint8Array(32).fill(9) });
     const policy = policyWith({ mode: 'monitor', allowedPrivateCidrs: ['127.0.0.0/8'] });
     policy.gateway.maxConnectionsPerClient = 1000;
-    const gw = await startGateway({
-      policy,
-      store,
-      anchorPath: join(dir, 'anchor'),
-      listen: '127.0.0.1:0',
-      dnsListen: '127.0.0.1:0',
-      adminListen: '127.0.0.1:0',
-      say: () => {},
-    });
+    const gw = await startLoopbackGateway(policy, store, join(dir, 'anchor'));
     // More than the writer's early-commit threshold (64), all open at the stop.
     const open = await Promise.all(Array.from({ length: 150 }, () => tunnel(gw.proxy.port, echoPort)));
     await gw.close();
@@ -62,9 +58,7 @@ describe('gateway shutdown', () => {
 
 describe('a long tunnel', () => {
   it('is logged while open once it has lasted 10 s (bytes so far), then again when it ends', async () => {
-    const echo = createServer((s) => s.pipe(s).on('error', () => {}));
-    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
-    const echoPort = (echo.address() as { port: number }).port;
+    const { echo, echoPort } = await echoServer();
     let now = Date.now();
     const rows: ConnectionLogRow[] = [];
     const { port, proxy } = await startTestProxy({

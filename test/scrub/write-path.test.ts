@@ -18,7 +18,7 @@ import { tiffRewriter } from '../../src/media/tiff/rewrite.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import { GroupCommit } from '../../src/scrub/commit.js';
 import { FilesystemSync, readWhole, writeChunks } from '../../src/scrub/files.js';
-import { fromWire, type JobOutcome, toWire } from '../../src/scrub/job.js';
+import type { JobOutcome } from '../../src/scrub/job.js';
 import {
   CONVENTIONS,
   JOURNAL_NAME,
@@ -31,6 +31,7 @@ import {
   writeManifestStreamed,
 } from '../../src/scrub/manifest.js';
 import { decideFor } from '../../src/scrub/plan.js';
+import { fromWire, toWire } from '../../src/scrub/wire.js';
 import { corpusFile } from '../helpers/corpus.js';
 import { jpegScanHash, tiffImageHashes } from './e2e-oracles.js';
 

@@ -369,7 +369,6 @@ export class ProxyConnection {
     ];
     this.ctx.gate.close(this.gateId, nowMs);
     this.exchanges++;
-    this.rowStartMs = nowMs;
     this.announced = false;
     this.bytesUp = 0;
     this.bytesDown = 0;
@@ -480,10 +479,9 @@ export class ProxyConnection {
     const s = this.state;
     if (s.kind !== 'relaying' || this.announced || nowMs - this.rowStartMs < OPEN_ROW_AFTER_MS) return [];
     this.announced = true;
-    const row = this.row({ target: s.target, ip: s.ip, decision: s.decision }, nowMs);
-    delete row.endMs;
-    row.open = true;
-    return [{ type: 'log', row }];
+    return [
+      { type: 'log', row: this.row({ target: s.target, ip: s.ip, decision: s.decision }, nowMs, true) },
+    ];
   }
 
   private finish(end: LogEnd, nowMs: number): ProxyCommand[] {
@@ -493,7 +491,8 @@ export class ProxyConnection {
     return [{ type: 'log', row: this.row(end, nowMs) }, { type: 'close' }];
   }
 
-  private row(end: LogEnd, nowMs: number): ConnectionLogRow {
+  /** The row of the exchange as it ends at `nowMs`, or, `open`, as it stands (no end yet). */
+  private row(end: LogEnd, nowMs: number, open = false): ConnectionLogRow {
     const t = end.target;
     // Optional fields assigned, not spread: one row per request, and spreads allocate twice.
     const row: ConnectionLogRow = {
@@ -509,8 +508,9 @@ export class ProxyConnection {
       reason: end.decision?.reason ?? end.reason ?? 'bad-request',
       bytesUp: this.bytesUp,
       bytesDown: this.bytesDown,
-      endMs: nowMs,
     };
+    if (open) row.open = true;
+    else row.endMs = nowMs;
     if (t?.name !== undefined) row.name = t.name;
     if (end.cut !== undefined) row.cut = end.cut;
     return row;
