@@ -4,7 +4,7 @@
  * copying them through JavaScript. Linux only; absent elsewhere, when the addon was not built,
  * or when AIRLOCK_NO_SPLICE=1 (the JS path, kept for comparison and as a fallback).
  */
-import { createRequire } from 'node:module';
+import { loadAddon } from './addon.js';
 
 declare const relayHandle: unique symbol;
 /** One running relay; opaque. */
@@ -22,30 +22,21 @@ export interface NativeRelay {
   stop(h: RelayHandle): void;
 }
 
-interface Addon {
-  start?: NativeRelay['start'];
-  moved?: NativeRelay['moved'];
-  stop?: NativeRelay['stop'];
-}
-
 let loaded: { addon: NativeRelay | undefined; error?: Error } | undefined;
 
 /** The addon, or why it is missing (tests insist it loads on Linux). */
 export function loadRelay(): { addon: NativeRelay | undefined; error?: Error } {
   if (loaded) return loaded;
-  loaded = { addon: undefined };
-  if (process.platform !== 'linux') return loaded;
-  try {
-    const req = createRequire(import.meta.url);
-    const path = new URL('../../build/Release/airlock_native.node', import.meta.url).pathname;
-    const a = req(path) as Addon;
-    loaded =
-      a.start && a.moved && a.stop
-        ? { addon: { start: a.start, moved: a.moved, stop: a.stop } }
-        : { addon: undefined, error: new Error('airlock_native has no splice relay') };
-  } catch (e) {
-    loaded = { addon: undefined, error: e as Error };
+  if (process.platform !== 'linux') {
+    loaded = { addon: undefined };
+    return loaded;
   }
+  const { addon: a, error } = loadAddon();
+  const { start, moved, stop } = (a ?? {}) as Partial<NativeRelay>;
+  loaded =
+    start && moved && stop
+      ? { addon: { start, moved, stop } }
+      : { addon: undefined, error: error ?? new Error('airlock_native has no splice relay') };
   return loaded;
 }
 

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { AirlockError } from '../core/errors.js';
 import { normalizeName } from '../policy/egress/names.js';
 import type { StorePolicy } from '../policy/types.js';
-import { chainMac, chainMacOfText } from './log-chain.js';
+import { chainMac, chainMacsOfTexts } from './log-chain.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import { rowJson } from './row-json.js';
 import type {
@@ -27,6 +27,8 @@ import type {
 const INSERT_LOG = 'INSERT INTO event_log (seq, ts_ms, kind, body, prev_mac, mac) VALUES ';
 const INSERT_ONE = `${INSERT_LOG}(?, ?, ?, ?, ?, ?)`;
 /** Log rows a multi-row INSERT carries (6 parameters each, well under SQLite's 32,766). */
+/** Rows MACed per native call by verifyLog. */
+const VERIFY_BATCH = 1024;
 const INSERT_ROWS = 32;
 const INSERT_MANY = `${INSERT_LOG}${Array(INSERT_ROWS).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`;
 
@@ -189,12 +191,16 @@ export class SqliteStore implements Store {
     if (!key) throw new AirlockError('AIRLOCK_ERR_IO', `${this.path}: the event log needs its HMAC key`);
     if (texts.length === 0) return [];
     const chain = (from: ChainHead | undefined): ChainLink[] => {
-      let seq = from?.seq ?? 0;
+      const first = (from?.seq ?? 0) + 1;
       let prevMac = from?.mac ?? '';
-      return texts.map((t) => {
-        seq++;
-        const mac = chainMacOfText(key, prevMac, seq, t.body);
-        const link = { seq, prevMac, mac };
+      const macs = chainMacsOfTexts(
+        key,
+        prevMac,
+        first,
+        texts.map((t) => t.body),
+      );
+      return macs.map((mac, i) => {
+        const link = { seq: first + i, prevMac, mac };
         prevMac = mac;
         return link;
       });
@@ -274,21 +280,48 @@ export class SqliteStore implements Store {
     let expectSeq = 1;
     let rows = 0;
     let headSeq = 0;
+    /** The row's MAC as its canonical JSON gives it (its text when the text is that already). */
+    const slowMac = (r: LogDbRow, prev: string): string =>
+      chainMac(key, prev, r.seq, JSON.parse(r.body) as LogRow);
+    const check = (batch: LogDbRow[]): ChainCheck | undefined => {
+      // Every row this Airlock writes stores its canonical text, so one native call MACs the
+      // batch (log-chain.ts); a row whose text is not canonical is MACed from its parsed JSON,
+      // and the rest of its batch row by row (their previous MAC is then that one).
+      const fast = chainMacsOfTexts(
+        key,
+        prevMac,
+        expectSeq,
+        batch.map((r) => r.body),
+      );
+      let exact = true;
+      for (const [i, r] of batch.entries()) {
+        if (r.seq !== expectSeq) return { ok: false, rows, badSeq: expectSeq, problem: 'seq-gap' };
+        exact &&= fast[i] === r.mac;
+        const mac = exact ? (fast[i] as string) : slowMac(r, prevMac);
+        if (r.prev_mac !== prevMac || mac !== r.mac)
+          return { ok: false, rows, badSeq: r.seq, problem: 'mac-mismatch' };
+        // The anchor's row must carry the anchor's MAC, whatever was appended after it.
+        if (expectedHead && r.seq === expectedHead.seq && mac !== expectedHead.mac)
+          return { ok: false, rows, badSeq: r.seq, problem: 'head-mismatch' };
+        prevMac = mac;
+        headSeq = r.seq;
+        expectSeq++;
+        rows++;
+      }
+      return undefined;
+    };
+    let batch: LogDbRow[] = [];
     for (const r of this.db
       .prepare('SELECT seq, body, prev_mac, mac FROM event_log ORDER BY seq')
       .iterate() as Iterable<LogDbRow>) {
-      if (r.seq !== expectSeq) return { ok: false, rows, badSeq: expectSeq, problem: 'seq-gap' };
-      const mac = chainMac(key, prevMac, r.seq, JSON.parse(r.body) as LogRow);
-      if (r.prev_mac !== prevMac || mac !== r.mac)
-        return { ok: false, rows, badSeq: r.seq, problem: 'mac-mismatch' };
-      // The anchor's row must carry the anchor's MAC, whatever was appended after it.
-      if (expectedHead && r.seq === expectedHead.seq && mac !== expectedHead.mac)
-        return { ok: false, rows, badSeq: r.seq, problem: 'head-mismatch' };
-      prevMac = mac;
-      headSeq = r.seq;
-      expectSeq++;
-      rows++;
+      batch.push(r);
+      if (batch.length < VERIFY_BATCH) continue;
+      const bad = check(batch);
+      if (bad) return bad;
+      batch = [];
     }
+    const bad = batch.length > 0 ? check(batch) : undefined;
+    if (bad) return bad;
     if (expectedHead && expectedHead.seq > headSeq) {
       return { ok: false, rows, badSeq: expectedHead.seq, problem: 'head-mismatch' };
     }

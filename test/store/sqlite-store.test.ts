@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../src/core/canonical-json.js';
 import { defaultPolicy } from '../../src/policy/defaults.js';
 import { EgressGate } from '../../src/policy/egress/index.js';
 import { chainMac, openSqliteStore, SCHEMA_VERSION, SqliteStore } from '../../src/store/index.js';
@@ -273,6 +274,48 @@ describe('chained event log', () => {
       problem: 'head-mismatch',
     });
     await again.close();
+  });
+
+  it('verifies across its 1,024-row batches, and finds a change deep inside one', async () => {
+    const path = join(dir, 'long.sqlite');
+    const store = new SqliteStore(path, { hmacKey: KEY });
+    const all = Array.from({ length: 2100 }, (_, i) => row(i + 1));
+    for (let i = 0; i < all.length; i += 500) await store.appendLogs(all.slice(i, i + 500));
+    const head = (await store.logRows(2099, 1)).at(-1)!;
+    expect(await store.verifyLog({ seq: head.seq, mac: head.mac })).toEqual({
+      ok: true,
+      rows: 2100,
+      headMac: head.mac,
+    });
+    await store.close();
+    const raw = new Database(path);
+    raw
+      .prepare('UPDATE event_log SET body = ? WHERE seq = 1500')
+      .run(canonicalJson({ ...row(1500), qtype: 'TXT' }));
+    raw.close();
+    const again = new SqliteStore(path, { hmacKey: KEY });
+    expect(await again.verifyLog()).toMatchObject({
+      ok: false,
+      rows: 1499,
+      badSeq: 1500,
+      problem: 'mac-mismatch',
+    });
+    await again.close();
+  });
+
+  it('a row stored as other JSON text for the same row (keys reordered, spaces) still verifies', async () => {
+    // The MAC is over the row's canonical JSON, not over the stored text: only the content counts.
+    const path = join(dir, 'text.sqlite');
+    await (await filled(path, 5)).close();
+    const raw = new Database(path);
+    const { qname, ...rest } = row(2);
+    raw
+      .prepare('UPDATE event_log SET body = ? WHERE seq = 2')
+      .run(JSON.stringify({ qname, ...rest }, null, 1));
+    raw.close();
+    const store = new SqliteStore(path, { hmacKey: KEY });
+    expect(await store.verifyLog()).toMatchObject({ ok: true, rows: 5 });
+    await store.close();
   });
 
   it('a different key does not verify, and no key refuses to write', async () => {
