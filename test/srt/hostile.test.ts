@@ -79,6 +79,31 @@ describe('SRT odd but valid input', () => {
     expect(out.warnings.map((w) => w.name)).toContain('srt-radians');
   });
 
+  it('text a known layout does not read is reported as other, and an altitude without a position as the drone', () => {
+    const line =
+      '<font size="28">[iso: 100] [lat: 53.3651] [lon: 6.4607] [abs_alt: 121.5] GPS(6.4607,53.3651,18) [pos 52.1 4.7] [pp: 0.0, 0.25]</font>';
+    const { out, error } = runSrtText(`${CUE}${line}\n`);
+    expect(error).toBeUndefined();
+    const other = out.findings.find((f) => f.category === 'other');
+    const said = other?.value.kind === 'text' ? other.value.text : '';
+    for (const t of ['lat=53.3651', 'text=GPS(6.4607,53.3651,18)', 'text=pos 52.1 4.7', 'text=0.25'])
+      expect(said).toContain(t);
+    // Markup, brackets and separators are not data.
+    expect(said).not.toMatch(/font|=\]|=,/);
+    expect(out.findings.find((f) => f.category === 'location.drone')?.value).toEqual({
+      kind: 'number',
+      value: 121.5,
+      unit: 'm',
+    });
+  });
+
+  it('stays linear on a 1 MB bracketed line of alternating read and unread text', () => {
+    const t0 = Date.now();
+    const { error } = runSrtText(`${CUE}[a: 1] ${'x [b: 2] '.repeat(100_000)}\n`);
+    expect(error).toBeUndefined();
+    expect(Date.now() - t0).toBeLessThan(3000);
+  });
+
   it('is claimed by name even when empty, and by content with a BOM under any name', () => {
     expect(srtAnalyser.detect(new Uint8Array(0), 'DJI_0001.SRT')).toBe(true);
     expect(srtAnalyser.detect(Buffer.from(`\ufeff${CUE}`), 'clip.txt')).toBe(true);

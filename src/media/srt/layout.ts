@@ -5,6 +5,7 @@ import { newFrame } from './frame.js';
 import { parseBracketed } from './layouts/bracketed.js';
 import { parseHomeGps } from './layouts/homeGps.js';
 import { parseOneLine } from './layouts/oneLine.js';
+import { addResidue } from './residue.js';
 import { dateIn, itemAt } from './tokens.js';
 
 export function layoutOf(cue: Cue): LayoutName {
@@ -29,6 +30,8 @@ export function parseCue(cue: Cue): Frame {
         : layout === 'one-line'
           ? parseOneLine(cue)
           : unknownCue(cue);
+  // A known layout reads what it knows; the rest of its lines is reported, never passed on unseen.
+  if (layout !== 'unknown') addResidue(cue, frame);
   if (cue.timing) frame.timing = itemAt(cue.timing, 'timing', 0, cue.timing.text);
   return frame;
 }

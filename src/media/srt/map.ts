@@ -30,6 +30,14 @@ export function mapFrame(f: Frame, reading: Reading, out: Collector, stats: MapS
         ranges: [f.alt.range],
         value: { kind: 'number', value: f.alt.num, unit: 'm' },
       });
+  } else if (!drone && f.alt?.num !== undefined) {
+    // An altitude without a latitude and longitude the layout knows: still where it flew.
+    add({
+      category: 'location.drone',
+      tag: f.alt.key,
+      ranges: [f.alt.range],
+      value: { kind: 'number', value: f.alt.num, unit: 'm' },
+    });
   } else if (drone) {
     stats.withFix++;
     add({
