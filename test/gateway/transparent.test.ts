@@ -4,9 +4,6 @@
  * the NAME on the listener's fixed port, refused without a name. The playbook style of
  * connection.test.ts, with a TLS or HTTP front.
  */
-import { once } from 'node:events';
-import { type AddressInfo, createServer } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ProxyConnection } from '../../src/gateway/core/connection.js';
 import type { Front } from '../../src/gateway/core/front.js';
@@ -14,28 +11,8 @@ import { HTTP_FRONT, TLS_FRONT } from '../../src/gateway/core/transparent-head.j
 import type { ProxyCommand, ProxyEvent } from '../../src/gateway/core/types.js';
 import { EgressGate } from '../../src/policy/egress/index.js';
 import type { Policy } from '../../src/policy/types.js';
+import { realClientHello } from './client-hello.js';
 import { kinds, policyWith, T0, textOf } from './playbook.js';
-
-/** The first flight of bytes a real TLS client sends for `servername` ('' : no SNI at all). */
-async function realClientHello(servername: string): Promise<Buffer> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const got = new Promise<Buffer>((res) =>
-    server.once('connection', (s) => {
-      s.once('data', (d: Buffer) => {
-        res(d);
-        s.destroy();
-      });
-    }),
-  );
-  const c = tlsConnect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, servername });
-  c.on('error', () => {});
-  const hello = await got;
-  c.destroy();
-  server.close();
-  return hello;
-}
 
 class Transparent {
   readonly gate: EgressGate;
