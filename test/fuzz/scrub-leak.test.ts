@@ -173,18 +173,26 @@ function scrubAndJudge(dir: string, name: string): { leaked: string[]; clean: nu
 }
 
 /**
- * The bracketed SRT layout's coordinates moved where its parser does not read them. The oracle
- * is the text itself: each coordinate as the input writes it ("53.365080"), found by a plain
- * match on `[latitude: …] [longitude: …]`, must appear nowhere in a clean copy made under
- * location drop.
+ * SRT coordinates moved where the layout parsers do not read them (the truncated corpus file is
+ * withheld whatever is done to it). The oracle is the text
+ * itself: each coordinate as the input writes it ("53.365080", "-58.851745"), found by a plain
+ * match on `[latitude: …] [longitude: …]` or `GPS(a, b, …)`, must appear nowhere in a clean
+ * copy made under location drop.
  */
-const COORDS = /\[latitude\s*:\s*([-+]?\d+\.\d{4,})\]\s*\[longi?tude\s*:\s*([-+]?\d+\.\d{4,})\]/;
-const SRT_SMUGGLE: Record<string, (line: string, lat: string, lon: string) => string> = {
-  'GPS tuple on the line': (l, lat, lon) => `${l} GPS(${lon},${lat},18)`,
-  'keys renamed': (l, lat, lon) => l.replace(COORDS, `[lat: ${lat}] [lon: ${lon}]`),
-  'a group without a colon': (l, lat, lon) => l.replace(COORDS, `[pos ${lat} ${lon}]`),
-  'bare numbers after the markup': (l, lat, lon) => l.replace('</font>', ` ${lat} ${lon}</font>`),
-  'a line of their own': (l, lat, lon) => `${l}\n${lat}, ${lon}`,
+const COORDS = [
+  /\[latitude\s*:\s*([-+]?\d+\.\d{4,})\]\s*\[longi?tude\s*:\s*([-+]?\d+\.\d{4,})\]/,
+  /GPS ?\(\s*([-+]?\d+\.\d{4,})\s*,\s*([-+]?\d+\.\d{4,})[^)]*\)/,
+];
+const coordsIn = (line: string): RegExpExecArray | undefined =>
+  COORDS.map((re) => re.exec(line)).find((m): m is RegExpExecArray => m !== null);
+const SRT_SMUGGLE: Record<string, (line: string, a: string, b: string, m: RegExpExecArray) => string> = {
+  'GPS tuple on the line': (l, a, b) => `${l} GPS(${b},${a},18)`,
+  'keys renamed': (l, a, b, m) => l.replace(m[0], `[lat: ${a}] [lon: ${b}]`),
+  'a group without a colon': (l, a, b, m) => l.replace(m[0], `[pos ${a} ${b}]`),
+  'a fourth tuple value': (l, a, b, m) => l.replace(m[0], `GPS(${a}, ${b}, 16, ${a}${b})`),
+  'bare numbers at the end': (l, a, b) =>
+    l.includes('</font>') ? l.replace('</font>', ` ${a} ${b}</font>`) : `${l.trimEnd()} ${a} ${b}`,
+  'a line of their own': (l, a, b) => `${l}\n${a}, ${b}`,
 };
 
 describe('hostile SRT: coordinates the layout does not expect are not let through', () => {
@@ -192,17 +200,17 @@ describe('hostile SRT: coordinates the layout does not expect are not let throug
     const dir = join(base, 'srt');
     mkdirSync(dir);
     const coords = new Map<string, string[]>();
-    for (const file of corpusDir('srt').filter((f) => COORDS.test(readFileSync(f, 'latin1')))) {
+    for (const file of corpusDir('srt')) {
       const text = readFileSync(file, 'latin1');
       for (const [how, edit] of Object.entries(SRT_SMUGGLE)) {
         const found: string[] = [];
         const out = text
           .split('\n')
           .map((line) => {
-            const m = COORDS.exec(line);
+            const m = coordsIn(line);
             if (!m || Number(m[1]) === 0) return line;
             found.push(m[1] as string, m[2] as string);
-            return edit(line, m[1] as string, m[2] as string);
+            return edit(line, m[1] as string, m[2] as string, m);
           })
           .join('\n');
         if (found.length === 0) continue;
@@ -211,7 +219,7 @@ describe('hostile SRT: coordinates the layout does not expect are not let throug
         coords.set(name, [...new Set(found)]);
       }
     }
-    expect(coords.size).toBeGreaterThanOrEqual(5 * 5);
+    expect(coords.size).toBeGreaterThanOrEqual(10 * 6);
     const policy = join(base, 'drop.yaml');
     writeFileSync(policy, DROP);
     const out = join(base, 'srt-out');
