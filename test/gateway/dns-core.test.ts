@@ -121,6 +121,9 @@ describe('DNS core', () => {
       action: 'drop',
     });
     expect(judgeDnsQuery(Uint8Array.of(1, 2, 3), 'c', ctx('one-way'), T0)).toEqual({ action: 'drop' });
+    // A damaged response too: a FORMERR to it would make two servers answer each other forever.
+    const badResponse = query('x.maps.example', { flags: 0x8180 }).subarray(0, 20);
+    expect(judgeDnsQuery(badResponse, 'c', ctx('one-way'), T0)).toEqual({ action: 'drop' });
     const truncatedQ = query('x.maps.example').subarray(0, 20);
     const a = judgeDnsQuery(truncatedQ, 'c', ctx('one-way'), T0);
     expect(a.action === 'answer' && rcode(a.bytes)).toBe(1);

@@ -34,7 +34,10 @@ export interface DnsContext {
 
 export function judgeDnsQuery(msg: Uint8Array, client: string, ctx: DnsContext, nowMs: number): DnsAction {
   const header = headerOf(msg);
-  if (!header) return { action: 'drop' };
+  // A response is never answered, however damaged the rest (a malformed one would get FORMERR
+  // otherwise): two servers answering each other's errors would loop, and a spoofed source
+  // would make this one a reflector.
+  if (!header || header.response) return { action: 'drop' };
   const d = readDnsMessage(msg);
   const row = (qname: string, qtype: string, verdict: 'allow' | 'block', reason: string): DnsLogRow => ({
     kind: 'dns',
@@ -46,9 +49,8 @@ export function judgeDnsQuery(msg: Uint8Array, client: string, ctx: DnsContext, 
     verdict,
     reason,
   });
-  if (d.kind !== 'value' || d.value.response || d.value.opcode !== 0 || d.value.questions.length !== 1) {
-    // Answers and garbage aimed at the server are never answered (no reflection); bad queries get FORMERR.
-    if (d.kind === 'value' && d.value.response) return { action: 'drop' };
+  if (d.kind !== 'value' || d.value.opcode !== 0 || d.value.questions.length !== 1) {
+    // Bad queries get FORMERR (responses were dropped above: no reflection).
     return {
       action: 'answer',
       bytes: errorAnswer(header.id, header.rd, RCODE.FORMERR, undefined),

@@ -60,10 +60,11 @@ export function withId(answer: Uint8Array, id: number): Uint8Array {
 }
 
 /** The ID and RD bit of whatever 12 bytes came in (to answer FORMERR to a malformed query). */
-export function headerOf(msg: Uint8Array): { id: number; rd: boolean } | undefined {
+export function headerOf(msg: Uint8Array): { id: number; rd: boolean; response: boolean } | undefined {
   if (msg.length < HEADER_BYTES) return undefined;
   const v = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
-  return { id: v.getUint16(0), rd: (v.getUint16(2) & RD) !== 0 };
+  const flags = v.getUint16(2);
+  return { id: v.getUint16(0), rd: (flags & RD) !== 0, response: (flags & QR) !== 0 };
 }
 
 const TYPE_NAMES = new Map<number, string>(Object.entries(DNS_TYPE).map(([k, v]) => [v, k]));
