@@ -16,6 +16,7 @@ import { AirlockError } from '../../src/core/errors.js';
 import { BufferSource } from '../../src/core/source.js';
 import { analyseSource } from '../../src/media/registry.js';
 import { type Analyser, Collector } from '../../src/media/types.js';
+import { runSeed } from '../helpers/prng.js';
 import type { Layout } from './layout.js';
 import { type Family, mutate, prng, rngOf } from './mutate.js';
 
@@ -31,14 +32,6 @@ const CASE_MS = 1000;
 const HEAP_GROWTH_BYTES = 64 * 1024 * 1024;
 
 export const caseCount = (): number => Number(process.env.AIRLOCK_FUZZ_CASES ?? DEFAULT_CASES);
-/** Fixed in the default suite (reproducible), fresh when a fuzz run asks for its own case count. */
-export const runSeed = (): number =>
-  process.env.AIRLOCK_FUZZ_SEED !== undefined
-    ? Number(process.env.AIRLOCK_FUZZ_SEED)
-    : process.env.AIRLOCK_FUZZ_CASES !== undefined
-      ? Math.floor(Math.random() * 2 ** 31)
-      : 20260601;
-
 /** A collector that works without --expose-gc, so heap figures are live data, not garbage. */
 function collector(): () => void {
   setFlagsFromString('--expose-gc');

@@ -7,7 +7,7 @@
  * picture: what the scrubber missed and its own re-inspection passed is a leak. A file Airlock
  * withholds or fails is no leak (it wrote nothing, which is checked too).
  *
- * AIRLOCK_FUZZ_CASES (default 150 random cases) and AIRLOCK_FUZZ_SEED as in harness.ts.
+ * AIRLOCK_FUZZ_CASES (default 150 random cases) and AIRLOCK_FUZZ_SEED as for every fuzzer (helpers/prng.ts).
  */
 import {
   existsSync,
@@ -24,11 +24,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { airlock } from '../cli/built.js';
 import { corpusDir } from '../helpers/corpus.js';
 import { type ExifToolRecord, exiftoolJson } from '../helpers/exiftool.js';
+import { runSeed } from '../helpers/prng.js';
 import { mutate, prng, rngOf } from './mutate.js';
 import { jpegSeeds, tiffSeeds } from './seeds.js';
 
 const CASES = Number(process.env.AIRLOCK_FUZZ_CASES ?? 150);
-const SEED = Number(process.env.AIRLOCK_FUZZ_SEED ?? Date.now() % 2 ** 31);
+const SEED = runSeed();
 const DROP = 'version: 1\nmedia:\n  location: {drone: drop, operator: drop, target: drop}\n';
 
 const base = mkdtempSync(join(tmpdir(), 'airlock-leak-'));
@@ -155,16 +156,25 @@ interface Rec {
 }
 
 /** Scrubs `dir` with location drop; the clean outputs' leaks by input, and every non-clean input's output absence. */
-function scrubAndJudge(dir: string, name: string): { leaked: string[]; clean: number; withheld: number } {
+/**
+ * `dir` scrubbed by the built CLI under location drop into `<name>-out`: the output folder and the
+ * manifest's records, after checking that nothing but a clean copy was written.
+ */
+function scrubDrop(dir: string, name: string): { out: string; files: Rec[] } {
   const policy = join(base, 'drop.yaml');
   writeFileSync(policy, DROP);
   const out = join(base, `${name}-out`);
   airlock(['scrub', dir, '--out', out, '--policy', policy, '--no-progress']);
   const files = (JSON.parse(readFileSync(join(out, 'airlock-manifest.json'), 'utf8')) as { files: Rec[] })
     .files;
-  const clean = files.filter((f) => f.status === 'clean');
   for (const f of files.filter((x) => x.status !== 'clean' && x.status !== 'copied'))
     expect(existsSync(join(out, f.output)), `${f.input}: ${f.status} yet written`).toBe(false);
+  return { out, files };
+}
+
+function scrubAndJudge(dir: string, name: string): { leaked: string[]; clean: number; withheld: number } {
+  const { out, files } = scrubDrop(dir, name);
+  const clean = files.filter((f) => f.status === 'clean');
   const recs = clean.length ? exiftoolJson(clean.map((f) => join(out, f.output))) : [];
   const leaked = recs.flatMap((r) => leaks(r).map((k) => `${r.SourceFile}: ${k} = ${JSON.stringify(r[k])}`));
   for (const f of clean)
@@ -204,7 +214,7 @@ describe('hostile SRT: coordinates the layout does not expect are not let throug
       const text = readFileSync(file, 'latin1');
       for (const [how, edit] of Object.entries(SRT_SMUGGLE)) {
         const found: string[] = [];
-        const out = text
+        const smuggled = text
           .split('\n')
           .map((line) => {
             const m = coordsIn(line);
@@ -215,24 +225,16 @@ describe('hostile SRT: coordinates the layout does not expect are not let throug
           .join('\n');
         if (found.length === 0) continue;
         const name = `${how.replace(/\W+/g, '_')}-${file.split('/').pop()}`;
-        writeFileSync(join(dir, name), out, 'latin1');
+        writeFileSync(join(dir, name), smuggled, 'latin1');
         coords.set(name, [...new Set(found)]);
       }
     }
     expect(coords.size).toBeGreaterThanOrEqual(10 * 6);
-    const policy = join(base, 'drop.yaml');
-    writeFileSync(policy, DROP);
-    const out = join(base, 'srt-out');
-    airlock(['scrub', dir, '--out', out, '--policy', policy, '--no-progress']);
-    const files = (JSON.parse(readFileSync(join(out, 'airlock-manifest.json'), 'utf8')) as { files: Rec[] })
-      .files;
+    const { out, files } = scrubDrop(dir, 'srt');
     const leaked: string[] = [];
     for (const f of files) {
       const name = f.input.split('/').pop() as string;
-      if (f.status !== 'clean') {
-        expect(existsSync(join(out, f.output)), `${name}: ${f.status} yet written`).toBe(false);
-        continue;
-      }
+      if (f.status !== 'clean') continue;
       const text = readFileSync(join(out, f.output), 'latin1');
       for (const c of coords.get(name) ?? []) if (text.includes(c)) leaked.push(`${name}: ${c}`);
     }

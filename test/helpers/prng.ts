@@ -22,3 +22,14 @@ export const rngOf = (next: () => number): Rng => ({
   int: (n) => Math.floor(next() * n),
   pick: (xs) => xs[Math.floor(next() * xs.length)]!,
 });
+
+/**
+ * The fuzzers' seed: AIRLOCK_FUZZ_SEED when given; else fixed in the default suite (every CI run
+ * explores the same cases), fresh when a run asks for its own case count (AIRLOCK_FUZZ_CASES).
+ */
+export const runSeed = (): number =>
+  process.env.AIRLOCK_FUZZ_SEED !== undefined
+    ? Number(process.env.AIRLOCK_FUZZ_SEED)
+    : process.env.AIRLOCK_FUZZ_CASES !== undefined
+      ? Math.floor(Math.random() * 2 ** 31)
+      : 20260601;

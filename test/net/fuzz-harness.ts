@@ -5,12 +5,11 @@
  */
 import { expect, it } from 'vitest';
 import { AirlockError } from '../../src/core/errors.js';
-import { prng, type Rng, rngOf } from '../helpers/prng.js';
+import { prng, type Rng, rngOf, runSeed } from '../helpers/prng.js';
 
 export { prng, type Rng, rngOf };
 
 export const cases = (): number => Number(process.env.AIRLOCK_FUZZ_CASES ?? 2000);
-const runSeed = (): number => Number(process.env.AIRLOCK_FUZZ_SEED ?? 20260601);
 const only = process.env.AIRLOCK_FUZZ_CASE !== undefined ? Number(process.env.AIRLOCK_FUZZ_CASE) : undefined;
 
 const EXTREMES = [0, 1, 0xff, 0xffff, 0xffffffff, 0x7fffffff, 0x80000000, 12, 16, 20, 28, 32];
