@@ -74,9 +74,10 @@ napi_value airlock_mac_chain(napi_env env, napi_callback_info info) {
 
   char prev[MAX_PREV + 1];
   size_t prev_len;
-  if (napi_get_value_string_latin1(env, argv[1], NULL, 0, &prev_len) != napi_ok || prev_len > MAX_PREV)
-    return fail(env, "macChain: prevMac must be a string of at most 128 characters");
-  napi_get_value_string_latin1(env, argv[1], prev, sizeof prev, &prev_len);
+  /* As UTF-8, as createHmac reads it (our MACs are ASCII; a tampered head must not MAC alike). */
+  if (napi_get_value_string_utf8(env, argv[1], NULL, 0, &prev_len) != napi_ok || prev_len > MAX_PREV)
+    return fail(env, "macChain: prevMac must be a string of at most 128 bytes");
+  napi_get_value_string_utf8(env, argv[1], prev, sizeof prev, &prev_len);
 
   double first;
   if (napi_get_value_double(env, argv[2], &first) != napi_ok || !(first >= 1 && first <= 9007199254740991.0) ||
