@@ -27,10 +27,10 @@ import type {
 const INSERT_LOG = 'INSERT INTO event_log (seq, ts_ms, kind, body, prev_mac, mac) VALUES ';
 const INSERT_ONE = `${INSERT_LOG}(?, ?, ?, ?, ?, ?)`;
 /** Log rows a multi-row INSERT carries (6 parameters each, well under SQLite's 32,766). */
-/** Rows MACed per native call by verifyLog. */
-const VERIFY_BATCH = 1024;
 const INSERT_ROWS = 32;
 const INSERT_MANY = `${INSERT_LOG}${Array(INSERT_ROWS).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`;
+/** Rows MACed per native call by verifyLog. */
+const VERIFY_BATCH = 1024;
 
 export interface SqliteStoreOptions {
   /** HMAC key for the event log; kept outside the database (policy store.hmacKeyFile). */
