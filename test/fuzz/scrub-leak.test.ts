@@ -26,7 +26,7 @@ import { corpusDir } from '../helpers/corpus.js';
 import { type ExifToolRecord, exiftoolJson } from '../helpers/exiftool.js';
 import { runSeed } from '../helpers/prng.js';
 import { mutate, prng, rngOf } from './mutate.js';
-import { jpegSeeds, tiffSeeds } from './seeds.js';
+import { jpegSeeds, tiffSeeds, xmpSeeds } from './seeds.js';
 
 const CASES = Number(process.env.AIRLOCK_FUZZ_CASES ?? 150);
 const SEED = runSeed();
@@ -204,6 +204,46 @@ const SRT_SMUGGLE: Record<string, (line: string, a: string, b: string, m: RegExp
     l.includes('</font>') ? l.replace('</font>', ` ${a} ${b}</font>`) : `${l.trimEnd()} ${a} ${b}`,
   'a line of their own': (l, a, b) => `${l}\n${a}, ${b}`,
 };
+
+/**
+ * XMP sidecars made from the corpus stills' own packets, with a marker (a position and a serial
+ * that appear nowhere in the corpus) put where no property holds it: a processing instruction, a
+ * comment, text beside rdf:RDF or inside a description, and a property of an unknown namespace.
+ * Under location drop no clean copy may hold the marker anywhere.
+ */
+const MARK = '53.3650801 6.4607391 SN-AIRLOCK-LEAK-7Q';
+const XMP_SMUGGLE: Record<string, (packet: string) => string> = {
+  'a processing instruction': (x) => x.replace(/(<x:xmpmeta[^>]*>)/, `$1<?note ${MARK}?>`),
+  'a comment': (x) => x.replace(/(<rdf:RDF[^>]*>)/, `$1<!-- ${MARK} -->`),
+  'text beside rdf:RDF': (x) => x.replace('</rdf:RDF>', `</rdf:RDF> ${MARK} `),
+  'text in a description': (x) => x.replace(/(<rdf:Description[^>]*[^/]>)/, `$1 ${MARK} `),
+  'an unknown namespace': (x) =>
+    x.replace(/<rdf:Description /, `<rdf:Description xmlns:zz="http://example.com/zz/" zz:Where="${MARK}" `),
+};
+
+describe('hostile XMP sidecars: what no kept property holds is not let through', () => {
+  it('the marker is gone from every clean copy', () => {
+    const dir = join(base, 'xmp');
+    mkdirSync(dir);
+    let made = 0;
+    for (const [k, seed] of xmpSeeds().entries()) {
+      const packet = Buffer.from(seed.bytes).toString('utf8');
+      for (const [how, edit] of Object.entries(XMP_SMUGGLE)) {
+        const out = edit(packet);
+        if (out === packet) continue;
+        writeFileSync(join(dir, `${how.replace(/\W+/g, '_')}-${k}-${seed.name}`), out, 'utf8');
+        made++;
+      }
+    }
+    // Every smuggle on each of the corpus's XMP packets (three today).
+    expect(made).toBeGreaterThanOrEqual(3 * 5);
+    const { out, files } = scrubDrop(dir, 'xmp');
+    const clean = files.filter((f) => f.status === 'clean');
+    const leaked = clean.filter((f) => readFileSync(join(out, f.output), 'utf8').includes('SN-AIRLOCK-LEAK'));
+    console.log(`[scrub-leak xmp] ${made} sidecars: ${clean.length} clean`);
+    expect(leaked.map((f) => f.output)).toEqual([]);
+  }, 120_000);
+});
 
 describe('hostile SRT: coordinates the layout does not expect are not let through', () => {
   it('every smuggled coordinate text is gone from the clean copy', () => {

@@ -1,7 +1,8 @@
 /**
  * Where each top-level XMP property sits in the packet text, for the rewriter: the whole
  * attribute or element (with the whitespace before it), the prefixes it uses, and the other
- * spans a clean packet must edit (namespace declarations, rdf:about values, comments).
+ * spans a clean packet must edit (namespace declarations, rdf:about values, comments, and
+ * whatever stands outside the properties).
  * Indices are into the decoded text (UTF-16 code units).
  */
 import { malformed } from '../../core/errors.js';
@@ -16,7 +17,13 @@ export type SpanKind =
   | 'xmlns'
   /** The value of rdf:about (it often holds a document UUID). */
   | 'about'
-  | 'comment';
+  | 'comment'
+  /**
+   * What no property holds: text outside the properties (beside rdf:RDF, between descriptions)
+   * and processing instructions other than the xpacket wrapper. Always removed: an allowlist
+   * keeps properties, not whatever else a writer put in the packet.
+   */
+  | 'stray';
 
 export interface Span {
   kind: SpanKind;
@@ -77,6 +84,14 @@ export function xmpSpans(src: string, offsetOf: (i: number) => number): Span[] {
     {
       comment(from, to) {
         spans.push({ kind: 'comment', from, to, prefixes: new Set() });
+      },
+      pi(target, from, to) {
+        if (target !== 'xpacket') spans.push({ kind: 'stray', from, to, prefixes: new Set() });
+      },
+      textAt(from, to) {
+        // Inside a property its value; anywhere else only layout whitespace belongs.
+        if (stack[stack.length - 1]?.kind === 'prop') return;
+        if (/\S/.test(src.slice(from, to))) spans.push({ kind: 'stray', from, to, prefixes: new Set() });
       },
       open(tag) {
         bound(stack.length + 1, LIMITS.maxXmpDepth, 'XMP nesting depth', offsetOf(tag.end));

@@ -4,8 +4,8 @@
  * top-level property is kept as written when every finding in it is kept, has its value bytes
  * rewritten when a finding is replaced, and is cut out whole (with the whitespace before it)
  * otherwise: a struct or list is never half-cleaned. Namespace declarations no kept property
- * uses go too, rdf:about loses its value (often a document UUID) unless kept, and comments go. The
- * packet wrapper, x:xmpmeta, rdf:RDF and padding stay, so the result is the same well-formed
+ * uses go too, rdf:about loses its value (often a document UUID) unless kept, and comments,
+ * processing instructions and text outside the properties go. The packet wrapper, x:xmpmeta, rdf:RDF and padding stay, so the result is the same well-formed
  * packet minus what the policy removes (scrub's verification parses it again).
  */
 import { isUtf8 } from 'node:buffer';
@@ -165,7 +165,7 @@ export function rewriteXmp(
   const used = new Set<string>(['rdf', 'x', 'xml']);
   for (const s of kept) for (const p of s.prefixes) used.add(p);
   for (const s of spans) {
-    if (s.kind === 'comment') edits.push({ from: s.from, to: s.to, text: '' });
+    if (s.kind === 'comment' || s.kind === 'stray') edits.push({ from: s.from, to: s.to, text: '' });
     else if (s.kind === 'xmlns' && ![...s.prefixes].some((p) => used.has(p)))
       edits.push({ from: s.from, to: s.to, text: '' });
   }

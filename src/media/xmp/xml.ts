@@ -56,6 +56,10 @@ export interface XmlHandler {
   close(tag: XmlTag, closeStart: number, end: number): void;
   /** Character data inside the root (CDATA included), decoded. */
   text?(text: string): void;
+  /** The same character data as it stands in the source: [from, to) (a CDATA section whole). */
+  textAt?(from: number, to: number): void;
+  /** A processing instruction other than the XML declaration, from '<?' to just past '?>'. */
+  pi?(target: string, from: number, to: number): void;
   /** A comment anywhere, from '<!--' to just past '-->'. */
   comment?(from: number, to: number): void;
 }
@@ -184,6 +188,7 @@ export function readXml(src: string, h: XmlHandler, fail: Fail): void {
     const gt = src.slice(from, to).indexOf(']]>'); // within this run only, not to the end of the packet
     if (gt >= 0) fail('the string "]]>" is disallowed in char data.', from + gt);
     h.text?.(decode(from, to, false));
+    h.textAt?.(from, to);
   };
 
   const openTag = (): void => {
@@ -315,6 +320,7 @@ export function readXml(src: string, h: XmlHandler, fail: Fail): void {
       const end = src.indexOf(']]>', i + 9);
       if (end < 0) fail('unexpected end.', n);
       h.text?.(decodeCdata(i + 9, end));
+      h.textAt?.(i, end + 3);
       i = end + 3;
     } else if (src.startsWith('<!DOCTYPE', i)) {
       fail('a DTD is refused (no entity expansion)', i);
@@ -350,6 +356,7 @@ export function readXml(src: string, h: XmlHandler, fail: Fail): void {
     if (end < 0) fail('unexpected end.', n);
     if (end !== after && !isSpaceCode(src.charCodeAt(after)))
       fail('disallowed character in processing instruction name.', after);
+    h.pi?.(target, i, end + 2);
     i = end + 2;
   };
 
