@@ -81,6 +81,13 @@ export function rewriteXmp(
   const src = text.slice(start, end);
   const byteOf = (i: number): number => map.byteOf(start + i);
   const spans = xmpSpans(src, (i) => opts.toFile(byteOf(i), 0)[0]?.offset ?? byteOf(i));
+  // Not findings (no reader names them), so the manifest says here what went: whether the packet
+  // keeps a property or goes whole.
+  const strays = spans.filter((s) => s.kind === 'stray').length;
+  if (strays > 0)
+    notes.push(
+      `${where}: ${strays} processing instruction(s) or character run(s) outside any property removed`,
+    );
 
   // Each property span's packet byte range, computed in ascending order (the UTF-8 map is a cursor).
   const propSpans = spans.filter((s) => s.kind === 'prop' || s.kind === 'about');
