@@ -204,6 +204,8 @@ const SRT_SMUGGLE: Record<string, (line: string, a: string, b: string, m: RegExp
   'bare numbers at the end': (l, a, b) =>
     l.includes('</font>') ? l.replace('</font>', ` ${a} ${b}</font>`) : `${l.trimEnd()} ${a} ${b}`,
   'a line of their own': (l, a, b) => `${l}\n${a}, ${b}`,
+  // Applied to the cue's timing line ("00:00:01,000 --> 00:00:02,000 lat lon"), which players ignore past the times.
+  'after the timing': (l, a, b) => l.replace(/\r?$/, (cr) => ` ${a} ${b}${cr}`),
 };
 
 /**
@@ -258,22 +260,25 @@ describe('hostile SRT: coordinates the layout does not expect are not let throug
       const text = readFileSync(file, 'latin1');
       for (const [how, edit] of Object.entries(SRT_SMUGGLE)) {
         const found: string[] = [];
-        const smuggled = text
-          .split('\n')
-          .map((line) => {
-            const m = coordsIn(line);
-            if (!m || Number(m[1]) === 0) return line;
-            found.push(m[1] as string, m[2] as string);
-            return edit(line, m[1] as string, m[2] as string, m);
-          })
-          .join('\n');
+        const lines = text.split('\n');
+        let timing = -1;
+        for (const [k, line] of lines.entries()) {
+          if (line.includes('-->')) timing = k;
+          const m = coordsIn(line);
+          if (!m || Number(m[1]) === 0) continue;
+          found.push(m[1] as string, m[2] as string);
+          if (how !== 'after the timing') lines[k] = edit(line, m[1] as string, m[2] as string, m);
+          else if (timing >= 0)
+            lines[timing] = edit(lines[timing] as string, m[1] as string, m[2] as string, m);
+        }
+        const smuggled = lines.join('\n');
         if (found.length === 0) continue;
         const name = `${how.replace(/\W+/g, '_')}-${file.split('/').pop()}`;
         writeFileSync(join(dir, name), smuggled, 'latin1');
         coords.set(name, [...new Set(found)]);
       }
     }
-    expect(coords.size).toBeGreaterThanOrEqual(10 * 6);
+    expect(coords.size).toBeGreaterThanOrEqual(10 * 7);
     const { out, files } = scrubDrop(dir, 'srt');
     const leaked: string[] = [];
     for (const f of files) {

@@ -1,4 +1,5 @@
 /** Which layout family a cue is written in (decided per cue: one file may mix two). */
+import type { Line } from '../../core/lines.js';
 import type { Cue } from './cues.js';
 import type { Frame, LayoutName } from './frame.js';
 import { newFrame } from './frame.js';
@@ -6,7 +7,7 @@ import { parseBracketed } from './layouts/bracketed.js';
 import { parseHomeGps } from './layouts/homeGps.js';
 import { parseOneLine } from './layouts/oneLine.js';
 import { addResidue } from './residue.js';
-import { dateIn, itemAt } from './tokens.js';
+import { dateIn, itemAt, spanOf } from './tokens.js';
 
 export function layoutOf(cue: Cue): LayoutName {
   let layout: LayoutName = 'unknown';
@@ -32,7 +33,7 @@ export function parseCue(cue: Cue): Frame {
           : unknownCue(cue);
   // A known layout reads what it knows; the rest of its lines is reported, never passed on unseen.
   if (layout !== 'unknown') addResidue(cue, frame);
-  if (cue.timing) frame.timing = itemAt(cue.timing, 'timing', 0, cue.timing.text);
+  if (cue.timing) timingOf(cue.timing, frame);
   return frame;
 }
 
@@ -59,4 +60,25 @@ function unknownCue(cue: Cue): Frame {
     else f.other.push(itemAt(line, 'text', 0, line.text));
   }
   return f;
+}
+
+/** A timing line as players read it: start --> end, nothing else. */
+const TIMING = /^\s*\d{1,3}:\d{2}:\d{2}[,.]\d{1,3}\s*-->\s*\d{1,3}:\d{2}:\d{2}[,.]\d{1,3}/;
+
+/**
+ * The cue's timing (display: kept) and, after it, any text (reported as other, so scrub drops
+ * it unless kept): a player needs only the two times, and a writer can put anything after them.
+ * A line that is not two times is the timing whole, as before.
+ */
+function timingOf(line: Line, f: Frame): void {
+  const m = TIMING.exec(line.text);
+  f.timing = itemAt(line, 'timing', 0, m ? m[0] : line.text);
+  if (!m) return;
+  const rest = line.text.slice(m[0].length).trimEnd();
+  if (!/[\p{L}\p{N}]/u.test(rest)) return;
+  const at = m[0].length + (rest.length - rest.trimStart().length);
+  const item = itemAt(line, 'text', at, rest.trimStart());
+  // The token takes the space before it too, so the line ends at the end time once it goes.
+  item.token = spanOf(line, m[0].length, m[0].length + rest.length);
+  f.other.push(item);
 }

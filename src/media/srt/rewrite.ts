@@ -49,13 +49,18 @@ export function rewriteSrt(src: ByteSource, decide: Decide): RewriteResult {
     kept[i] = cue.text.length;
     const { edits, items } = planFrame(frame, cue, walk.reading, decide, notes);
     if (edits.length === 0) return;
-    for (const line of cue.text) {
+    for (const line of cue.timing ? [cue.timing, ...cue.text] : cue.text) {
       const end = contentEnd(input, line.offset, nextStart(line));
       const inLine = (r: { offset: number }) => r.offset >= line.offset && r.offset < end;
       const mine = outermost(edits.filter((e) => inLine(e.span)));
       if (mine.length === 0) continue;
       const raw = Buffer.from(input.subarray(line.offset, end)).toString('latin1');
       let text = editLine(raw, line.offset, mine);
+      if (line === cue.timing) {
+        // Only what followed the two times can go (layout.ts timingOf): the line itself stays.
+        patches.push({ offset: line.offset, length: end - line.offset, bytes: Buffer.from(text, 'latin1') });
+        continue;
+      }
       const anyLeft = items.some((x) => x.kept && inLine(x.item.range));
       if (!anyLeft && mine.some((e) => e.text === undefined)) text = markupOf(text);
       if (text.trim() === '') {
