@@ -206,6 +206,8 @@ const SRT_SMUGGLE: Record<string, (line: string, a: string, b: string, m: RegExp
   'a line of their own': (l, a, b) => `${l}\n${a}, ${b}`,
   // Applied to the cue's timing line ("00:00:01,000 --> 00:00:02,000 lat lon"), which players ignore past the times.
   'after the timing': (l, a, b) => l.replace(/\r?$/, (cr) => ` ${a} ${b}${cr}`),
+  // ...or in place of its end time: no longer a timing a player reads, so the file may not pass.
+  'instead of the end time': (l, a, b) => l.replace(/-->.*?(\r?)$/, `--> ${a} ${b}$1`),
 };
 
 /**
@@ -267,7 +269,7 @@ describe('hostile SRT: coordinates the layout does not expect are not let throug
           const m = coordsIn(line);
           if (!m || Number(m[1]) === 0) continue;
           found.push(m[1] as string, m[2] as string);
-          if (how !== 'after the timing') lines[k] = edit(line, m[1] as string, m[2] as string, m);
+          if (!/timing|end time/.test(how)) lines[k] = edit(line, m[1] as string, m[2] as string, m);
           else if (timing >= 0)
             lines[timing] = edit(lines[timing] as string, m[1] as string, m[2] as string, m);
         }
@@ -278,7 +280,7 @@ describe('hostile SRT: coordinates the layout does not expect are not let throug
         coords.set(name, [...new Set(found)]);
       }
     }
-    expect(coords.size).toBeGreaterThanOrEqual(10 * 7);
+    expect(coords.size).toBeGreaterThanOrEqual(10 * 8);
     const { out, files } = scrubDrop(dir, 'srt');
     const leaked: string[] = [];
     for (const f of files) {

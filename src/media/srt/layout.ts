@@ -68,12 +68,16 @@ const TIMING = /^\s*\d{1,3}:\d{2}:\d{2}[,.]\d{1,3}\s*-->\s*\d{1,3}:\d{2}:\d{2}[,
 /**
  * The cue's timing (display: kept) and, after it, any text (reported as other, so scrub drops
  * it unless kept): a player needs only the two times, and a writer can put anything after them.
- * A line that is not two times is the timing whole, as before.
+ * A line that is not two times is reported as other text as well: the rewriter never removes a
+ * timing line, so a scrub that must drop it fails verification and writes nothing (fail closed).
  */
 function timingOf(line: Line, f: Frame): void {
   const m = TIMING.exec(line.text);
   f.timing = itemAt(line, 'timing', 0, m ? m[0] : line.text);
-  if (!m) return;
+  if (!m) {
+    f.other.push(itemAt(line, 'text', 0, line.text));
+    return;
+  }
   const rest = line.text.slice(m[0].length).trimEnd();
   if (!/[\p{L}\p{N}]/u.test(rest)) return;
   const at = m[0].length + (rest.length - rest.trimStart().length);
