@@ -1,7 +1,8 @@
 /**
  * The SRT rewriter: the reader's own walk (walkSrt), a Decision per finding, and edits on the
- * text lines that carry them. Cue numbers, timings, blank lines, the BOM and line endings are
- * copied as they are, so the output is still a subtitle file a video player shows.
+ * text lines that carry them. Cue numbers, the two times of each timing line (text after them is
+ * other data), blank lines, the BOM and line endings are copied as they are, so the output is
+ * still a subtitle file a video player shows.
  *
  * Output per layout (default policy):
  *   bracketed: "[latitude: 53.3700000] [longitude: 6.4600000] [abs_alt: -100.000]"; a
