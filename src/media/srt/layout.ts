@@ -6,7 +6,7 @@ import { newFrame } from './frame.js';
 import { parseBracketed } from './layouts/bracketed.js';
 import { parseHomeGps } from './layouts/homeGps.js';
 import { parseOneLine } from './layouts/oneLine.js';
-import { addResidue } from './residue.js';
+import { addResidue, meaningful } from './residue.js';
 import { dateIn, itemAt, spanOf } from './tokens.js';
 
 export function layoutOf(cue: Cue): LayoutName {
@@ -79,7 +79,7 @@ function timingOf(line: Line, f: Frame): void {
     return;
   }
   const rest = line.text.slice(m[0].length).trimEnd();
-  if (!/[\p{L}\p{N}]/u.test(rest)) return;
+  if (!meaningful(rest)) return;
   const at = m[0].length + (rest.length - rest.trimStart().length);
   const item = itemAt(line, 'text', at, rest.trimStart());
   // The token takes the space before it too, so the line ends at the end time once it goes.

@@ -17,6 +17,9 @@ const MARKUP = /<\/?[A-Za-z][^<>]{0,200}>/g;
 const SEPARATOR = /[\s,;:]/;
 const MEANINGFUL = /[\p{L}\p{N}]/u;
 
+/** Whether leftover text says anything: a letter or a digit, not only separators and brackets. */
+export const meaningful = (text: string): boolean => MEANINGFUL.test(text);
+
 /** Adds the uncovered text of each of the cue's lines to `f.other`. */
 export function addResidue(cue: Cue, f: Frame): void {
   const spans: Range[] = [];
@@ -76,11 +79,11 @@ function residueOfLine(line: Line, spans: readonly Range[], f: Frame): void {
     while (a < b && SEPARATOR.test(t[a] as string)) a++;
     while (b > a && SEPARATOR.test(t[b - 1] as string)) b--;
     const text = t.slice(a, b);
-    if (MEANINGFUL.test(text)) {
-      for (; seen < a; seen++) if (t[seen] === '[' || t[seen] === ']') lastBracket = seen;
+    if (meaningful(text)) {
+      for (; seen < a; seen++) if (bracket(seen)) lastBracket = seen;
       if (nextBracket < b) {
         nextBracket = b;
-        while (nextBracket < n && t[nextBracket] !== '[' && t[nextBracket] !== ']') nextBracket++;
+        while (nextBracket < n && !bracket(nextBracket)) nextBracket++;
       }
       const range = spanOf(line, a, b);
       const residue: Item = { key: 'text', text, range, token: range };
