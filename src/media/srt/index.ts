@@ -13,10 +13,10 @@ import { type Line, readLines } from '../../core/lines.js';
 import type { ByteSource } from '../../core/source.js';
 import type { Analyser, Collector } from '../types.js';
 import { type Cue, splitCues } from './cues.js';
-import type { Frame } from './frame.js';
+import type { Frame, LayoutName } from './frame.js';
 import { parseCue } from './layout.js';
 import { type MapStats, mapFrame } from './map.js';
-import { decideReading, type Reading } from './order.js';
+import { DJI_READING, type Reading, ReadingEvidence, sameReading } from './order.js';
 
 const BOM = [0xef, 0xbb, 0xbf];
 const CUE_START = /^\s*\d{1,9}\r?\n\d{2}:\d{2}:\d{2}[,.]\d{3} --> /;
@@ -37,23 +37,45 @@ export const srtAnalyser: Analyser = {
   },
 };
 
-/** What one pass over an SRT file holds: shared by the reader and the rewriter. */
+/** What one pass over an SRT file leaves: everything but the cues and frames, which are never held. */
 export interface SrtWalk {
   /** Byte length of the UTF-8 BOM (0 or 3). */
   start: number;
-  cues: Cue[];
-  /** One frame per cue, same order. */
-  frames: Frame[];
+  /** How many cues the file holds. */
+  cues: number;
+  /** The last cue, and the one before it: what the file's end is judged by. */
+  last: Cue;
+  before?: Cue;
+  /** Every layout the cues are written in, in order of first use. */
+  layouts: LayoutName[];
+  /** Whether any cue holds a GPS(…) or HOME(…) tuple. */
+  tuples: boolean;
+  /** The file-wide reading the frames call for (order.ts). */
   reading: Reading;
-  /** Byte offset of every line's first byte, by line number (1-based): where each line ends. */
-  lineStarts: number[];
   stray?: { first: Line; count: number };
   /** Set when the last cue is cut short: the reader reports what it read, then throws this. */
   cut?: AirlockError;
 }
 
-/** Splits the file into cues and frames. Throws for files with no cue (empty, blank, UTF-16, stray text only). */
-export function walkSrt(src: ByteSource): SrtWalk {
+/**
+ * One cue and what it says, handed over as the walk reads it, with where the line after any of
+ * its lines starts (the walk has read that far; the file's size after the last line).
+ */
+export type FrameVisitor = (
+  cue: Cue,
+  frame: Frame,
+  reading: Reading,
+  nextStart: (line: Line) => number,
+) => void;
+
+/**
+ * One pass over the file: every cue and its frame go to `visit` as they are read and none is
+ * kept, so memory stays flat however long the flight (an hour at 30 fps is 100,000 cues; holding
+ * them all took ~5 KB a cue). Frames are read under `guess`; the walk gathers the file-wide
+ * reading as it goes and returns it. Throws for files with no cue (empty, blank, UTF-16, stray
+ * text only).
+ */
+export function walkSrt(src: ByteSource, visit: FrameVisitor, guess: Reading = DJI_READING): SrtWalk {
   if (src.size === 0) throw new AirlockError('AIRLOCK_ERR_EMPTY', 'the SRT file is empty', 0);
   const head = src.read(0, Math.min(4, src.size));
   if (hasUtf16Bom(head))
@@ -61,9 +83,15 @@ export function walkSrt(src: ByteSource): SrtWalk {
   const start = bomLength(head);
 
   let stray: { first: Line; count: number } | undefined;
-  const cues: Cue[] = [];
-  const frames: Frame[] = [];
+  // Byte offset of every line's first byte, by line number (1-based): where each line ends.
   const lineStarts: number[] = [];
+  const nextStart = (line: Line): number => lineStarts[line.number + 1] ?? src.size;
+  const evidence = new ReadingEvidence();
+  const layouts = new Set<LayoutName>();
+  let tuples = false;
+  let count = 0;
+  let last: Cue | undefined;
+  let before: Cue | undefined;
   function* recorded(): Generator<Line> {
     for (const line of readLines(src, start)) {
       lineStarts[line.number] = line.offset;
@@ -74,18 +102,31 @@ export function walkSrt(src: ByteSource): SrtWalk {
     if (stray) stray.count++;
     else stray = { first: line, count: 1 };
   })) {
-    cues.push(cue);
-    frames.push(parseCue(cue));
+    const frame = parseCue(cue);
+    evidence.add(frame);
+    layouts.add(frame.layout);
+    tuples ||= frame.gps !== undefined || frame.home !== undefined;
+    count++;
+    before = last;
+    last = cue;
+    visit(cue, frame, guess, nextStart);
   }
-  if (frames.length === 0) {
+  if (!last) {
     if (stray === undefined)
       throw new AirlockError('AIRLOCK_ERR_EMPTY', 'the SRT file holds only blank lines', 0);
     throw malformed('no SRT cue found', stray.first.offset);
   }
-  const walk: SrtWalk = { start, cues, frames, reading: decideReading(frames), lineStarts };
+  const walk: SrtWalk = {
+    start,
+    cues: count,
+    last,
+    layouts: [...layouts],
+    tuples,
+    reading: evidence.reading(),
+  };
+  if (before) walk.before = before;
   if (stray) walk.stray = stray;
-  const last = cues[cues.length - 1];
-  if (last && isCut(last, cues[cues.length - 2])) {
+  if (isCut(last, before)) {
     walk.cut = truncated(
       `SRT cue ${last.number} (line ${last.head.number}, byte ${last.head.offset}) ends after ${last.text.length} text line(s)`,
       src.size,
@@ -94,8 +135,30 @@ export function walkSrt(src: ByteSource): SrtWalk {
   return walk;
 }
 
+/**
+ * Walks under DJI's reading, and once more under the file's own when its frames call for
+ * another (radians, lat-first tuples: rare). `begin` runs before each pass and must undo
+ * what an earlier one left.
+ */
+export function walkRead(src: ByteSource, begin: () => void, visit: FrameVisitor): SrtWalk {
+  begin();
+  const walk = walkSrt(src, visit);
+  if (sameReading(walk.reading, DJI_READING)) return walk;
+  begin();
+  return walkSrt(src, visit, walk.reading);
+}
+
 export function analyseSrt(src: ByteSource, out: Collector): void {
-  const { frames, reading, stray, cut } = walkSrt(src);
+  const first = out.findings.length;
+  let stats: MapStats = { withFix: 0, noFix: 0 };
+  const { cues, layouts, tuples, reading, stray, cut } = walkRead(
+    src,
+    () => {
+      out.findings.length = first;
+      stats = { withFix: 0, noFix: 0 };
+    },
+    (_cue, frame, reading) => mapFrame(frame, reading, out, stats),
+  );
   if (stray) {
     out.warn(
       'srt-stray-text',
@@ -104,13 +167,10 @@ export function analyseSrt(src: ByteSource, out: Collector): void {
     );
   }
 
-  const stats: MapStats = { withFix: 0, noFix: 0 };
-  for (const f of frames) mapFrame(f, reading, out, stats);
-
-  out.facts.layout = [...new Set(frames.map((f) => f.layout))].join('+');
-  out.facts.frames = frames.length;
+  out.facts.layout = layouts.join('+');
+  out.facts.frames = cues;
   out.facts.framesWithFix = stats.withFix;
-  if (frames.some((f) => f.gps || f.home)) out.facts.gpsOrder = reading.order;
+  if (tuples) out.facts.gpsOrder = reading.order;
   if (reading.radians) {
     out.facts.coordinates = 'radians';
     out.warn('srt-radians', 'coordinates read as radians (tiny track near 0°,0°: a known DJI firmware bug)');

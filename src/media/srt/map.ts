@@ -1,7 +1,7 @@
 /** Frames → findings, once the file-wide reading (tuple order, radians) is decided. */
 import type { Finding, Position, Range } from '../../findings/model.js';
 import type { Collector } from '../types.js';
-import type { Frame, Item, Tuple } from './frame.js';
+import type { Frame, Item, LayoutName, Tuple } from './frame.js';
 import { isFix, type Reading } from './order.js';
 
 const DEG = 180 / Math.PI;
@@ -12,11 +12,21 @@ export interface MapStats {
   firstNoFix?: number;
 }
 
+/** One path per layout, shared by every finding of that layout (findings are never edited). */
+const PATHS: Record<LayoutName, string[]> = {
+  'home-gps': ['SRT', 'home-gps'],
+  'one-line': ['SRT', 'one-line'],
+  bracketed: ['SRT', 'bracketed'],
+  unknown: ['SRT', 'unknown'],
+};
+
 export function mapFrame(f: Frame, reading: Reading, out: Collector, stats: MapStats): void {
-  const path = ['SRT', f.layout];
+  const path = PATHS[f.layout];
   const frame = f.cue;
   const other: Item[] = [...f.other];
-  const add = (x: Omit<Finding, 'path' | 'frame'>): void => out.add({ ...x, path, frame });
+  // Built field by field: a spread made this the reader's costliest line on long files.
+  const add = (x: Omit<Finding, 'path' | 'frame'>): void =>
+    out.add({ category: x.category, tag: x.tag, ranges: x.ranges, value: x.value, path, frame });
 
   const drone = dronePosition(f, reading, other);
   if (drone === 'no-fix') {

@@ -26,43 +26,54 @@ export interface Reading {
 const isFix = (lat: number | undefined, lon: number | undefined): boolean =>
   lat !== undefined && lon !== undefined && !(lat === 0 && lon === 0);
 
-export function decideReading(frames: readonly Frame[]): Reading {
-  let lonFirst = 0;
-  let latFirst = 0;
-  let minLat = Infinity;
-  let maxLat = -Infinity;
-  let minLon = Infinity;
-  let maxLon = -Infinity;
-  let named = 0;
-  for (const f of frames) {
+/** DJI's own reading: what a file is read as until its frames say otherwise. */
+export const DJI_READING: Reading = { order: 'lon,lat', orderConflict: false, radians: false };
+
+export const sameReading = (a: Reading, b: Reading): boolean =>
+  a.order === b.order && a.orderConflict === b.orderConflict && a.radians === b.radians;
+
+/** The evidence for the file-wide reading, gathered one frame at a time (no frame is held). */
+export class ReadingEvidence {
+  private lonFirst = 0;
+  private latFirst = 0;
+  private minLat = Infinity;
+  private maxLat = -Infinity;
+  private minLon = Infinity;
+  private maxLon = -Infinity;
+  private named = 0;
+
+  add(f: Frame): void {
     for (const t of [f.gps, f.home]) {
       const a = t?.values[0]?.num;
       const b = t?.values[1]?.num;
       if (a === undefined || b === undefined) continue;
-      if (Math.abs(a) > 90) lonFirst++;
-      if (Math.abs(b) > 90) latFirst++;
+      if (Math.abs(a) > 90) this.lonFirst++;
+      if (Math.abs(b) > 90) this.latFirst++;
     }
     const lat = f.lat?.num;
     const lon = f.lon?.num;
     if (isFix(lat, lon)) {
-      named++;
-      minLat = Math.min(minLat, lat as number);
-      maxLat = Math.max(maxLat, lat as number);
-      minLon = Math.min(minLon, lon as number);
-      maxLon = Math.max(maxLon, lon as number);
+      this.named++;
+      this.minLat = Math.min(this.minLat, lat as number);
+      this.maxLat = Math.max(this.maxLat, lat as number);
+      this.minLon = Math.min(this.minLon, lon as number);
+      this.maxLon = Math.max(this.maxLon, lon as number);
     }
   }
-  const radians =
-    named > 0 &&
-    Math.max(Math.abs(minLat), Math.abs(maxLat)) <= Math.PI / 2 &&
-    Math.max(Math.abs(minLon), Math.abs(maxLon)) <= Math.PI &&
-    maxLat - minLat < 0.001 &&
-    maxLon - minLon < 0.001;
-  return {
-    order: latFirst > 0 && lonFirst === 0 ? 'lat,lon' : 'lon,lat',
-    orderConflict: latFirst > 0 && lonFirst > 0,
-    radians,
-  };
+
+  reading(): Reading {
+    const radians =
+      this.named > 0 &&
+      Math.max(Math.abs(this.minLat), Math.abs(this.maxLat)) <= Math.PI / 2 &&
+      Math.max(Math.abs(this.minLon), Math.abs(this.maxLon)) <= Math.PI &&
+      this.maxLat - this.minLat < 0.001 &&
+      this.maxLon - this.minLon < 0.001;
+    return {
+      order: this.latFirst > 0 && this.lonFirst === 0 ? 'lat,lon' : 'lon,lat',
+      orderConflict: this.latFirst > 0 && this.lonFirst > 0,
+      radians,
+    };
+  }
 }
 
 export { isFix };

@@ -15,10 +15,9 @@
  */
 import { truncated } from '../../core/errors.js';
 import { bound } from '../../core/limits.js';
-import type { Line } from '../../core/lines.js';
 import type { ByteSource } from '../../core/source.js';
 import type { Decide, RewriteResult, Rewriter } from '../../scrub/types.js';
-import { type SrtWalk, walkSrt } from './index.js';
+import { type SrtWalk, walkRead } from './index.js';
 import { planFrame } from './rewrite-frame.js';
 import { editLine, markupOf, outermost } from './rewrite-line.js';
 import { contentEnd, type Patch, removal, splice } from './splice.js';
@@ -35,42 +34,54 @@ export const srtRewriter: Rewriter = {
 
 export function rewriteSrt(src: ByteSource, decide: Decide): RewriteResult {
   bound(src.size, maxSrtRewriteBytes, 'SRT size in bytes for a rewrite', 0);
-  const walk = walkSrt(src);
-  if (walk.cut) throw walk.cut;
   const input = src.read(0, src.size);
-  const notes = new Set<string>();
-  const patches: Patch[] = [];
-  const nextStart = (line: Line): number => walk.lineStarts[line.number + 1] ?? src.size;
+  let notes = new Set<string>();
+  let patches: Patch[] = [];
+  // Text lines the last two cues keep: the reader judges a file cut by their counts.
+  let kept: number[] = [];
 
-  // Text lines each cue keeps: the reader judges a file cut by its last two cues' counts.
-  const kept: number[] = [];
-  walk.frames.forEach((frame, i) => {
-    const cue = walk.cues[i];
-    if (!cue) return;
-    kept[i] = cue.text.length;
-    const { edits, items } = planFrame(frame, cue, walk.reading, decide, notes);
-    if (edits.length === 0) return;
-    for (const line of cue.timing ? [cue.timing, ...cue.text] : cue.text) {
-      const end = contentEnd(input, line.offset, nextStart(line));
-      const inLine = (r: { offset: number }) => r.offset >= line.offset && r.offset < end;
-      const mine = outermost(edits.filter((e) => inLine(e.span)));
-      if (mine.length === 0) continue;
-      const raw = Buffer.from(input.subarray(line.offset, end)).toString('latin1');
-      let text = editLine(raw, line.offset, mine);
-      if (line === cue.timing) {
-        // Only what followed the two times can go (layout.ts timingOf): the line itself stays.
-        patches.push({ offset: line.offset, length: end - line.offset, bytes: Buffer.from(text, 'latin1') });
-        continue;
+  const walk = walkRead(
+    src,
+    () => {
+      notes = new Set();
+      patches = [];
+      kept = [];
+    },
+    (cue, frame, reading, nextStart) => {
+      kept = [kept[kept.length - 1] ?? 0, cue.text.length];
+      const { edits, items } = planFrame(frame, cue, reading, decide, notes);
+      if (edits.length === 0) return;
+      for (const line of cue.timing ? [cue.timing, ...cue.text] : cue.text) {
+        const end = contentEnd(input, line.offset, nextStart(line));
+        const inLine = (r: { offset: number }) => r.offset >= line.offset && r.offset < end;
+        const mine = outermost(edits.filter((e) => inLine(e.span)));
+        if (mine.length === 0) continue;
+        const raw = Buffer.from(input.subarray(line.offset, end)).toString('latin1');
+        let text = editLine(raw, line.offset, mine);
+        if (line === cue.timing) {
+          // Only what followed the two times can go (layout.ts timingOf): the line itself stays.
+          patches.push({
+            offset: line.offset,
+            length: end - line.offset,
+            bytes: Buffer.from(text, 'latin1'),
+          });
+          continue;
+        }
+        const anyLeft = items.some((x) => x.kept && inLine(x.item.range));
+        if (!anyLeft && mine.some((e) => e.text === undefined)) text = markupOf(text);
+        if (text.trim() === '') {
+          patches.push(removal(line.offset, nextStart(line) - line.offset));
+          kept[1] = (kept[1] ?? 1) - 1;
+        } else
+          patches.push({
+            offset: line.offset,
+            length: end - line.offset,
+            bytes: Buffer.from(text, 'latin1'),
+          });
       }
-      const anyLeft = items.some((x) => x.kept && inLine(x.item.range));
-      if (!anyLeft && mine.some((e) => e.text === undefined)) text = markupOf(text);
-      if (text.trim() === '') {
-        patches.push(removal(line.offset, nextStart(line) - line.offset));
-        kept[i] = (kept[i] ?? 1) - 1;
-      } else
-        patches.push({ offset: line.offset, length: end - line.offset, bytes: Buffer.from(text, 'latin1') });
-    }
-  });
+    },
+  );
+  if (walk.cut) throw walk.cut;
   refuseCutEnd(walk, kept, src.size);
   return { bytes: splice(input, patches), notes: [...notes] };
 }
@@ -79,16 +90,16 @@ export function rewriteSrt(src: ByteSource, decide: Decide): RewriteResult {
  * A last cue left with fewer text lines than the one before it would read back as cut short,
  * and it is: real files lose lines uniformly, only a cue cut mid-line ("GPS (-") loses more.
  * Refused with the reader's error rather than written and failed at verification.
+ * `kept`: the text lines the last two cues keep (one entry when the file has one cue).
  */
 function refuseCutEnd(walk: SrtWalk, kept: number[], size: number): void {
-  const n = walk.cues.length;
-  const last = walk.cues[n - 1];
-  const lastKept = kept[n - 1] ?? 0;
-  const beforeKept = n > 1 ? kept[n - 2] : undefined;
+  const last = walk.last;
+  const lastKept = kept[1] ?? 0;
+  const beforeKept = walk.cues > 1 ? kept[0] : undefined;
   // The reader's isCut, on the counts the output will have.
   const cut =
     (lastKept === 0 && beforeKept === undefined) || (beforeKept !== undefined && lastKept < beforeKept);
-  if (!last || !cut) return;
+  if (!cut) return;
   throw truncated(
     `SRT cue ${last.number} (line ${last.head.number}, byte ${last.head.offset}) holds less than the cue before it once scrubbed`,
     size,
