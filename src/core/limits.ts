@@ -18,6 +18,12 @@ export const LIMITS = {
   maxTextLineBytes: 1024 * 1024,
   /** SRT frames or flight-log rows reported per file. */
   maxRecords: 10_000_000,
+  /**
+   * Findings one file may yield. Each is held until the file is done, and scrub holds the input's
+   * and the output's at once: a 400,000-cue DJI SRT (2,000,000 findings) peaked at 2.8 GB. A DJI
+   * SRT has ~5 a cue, so this is ~55 minutes of 60 fps telemetry; DJI cuts clips far shorter.
+   */
+  maxFindings: 1_000_000,
   maxWalkDepth: 64,
 } as const;
 

@@ -2,6 +2,7 @@
  * The contract between one format folder (media/jpeg, media/srt, …) and the rest of Airlock
  * (music-metadata's loader record: an id, how to recognise it, how to read it).
  */
+import { bound, LIMITS } from '../core/limits.js';
 import type { ByteSource } from '../core/source.js';
 import type { Finding, Warning } from '../findings/model.js';
 
@@ -15,6 +16,9 @@ export class Collector {
   format?: string;
 
   add(f: Finding): void {
+    // A file of a million tiny records must not take the process's memory with it.
+    if (this.findings.length >= LIMITS.maxFindings)
+      bound(this.findings.length + 1, LIMITS.maxFindings, 'findings in one file', f.ranges[0]?.offset);
     this.findings.push(f);
   }
   warn(name: string, detail: string, offset?: number): void {
