@@ -28,6 +28,29 @@ export function memoDecide(decide: Decide): Decide {
     return d;
   };
 }
+const KEPT_ANYWAY = ' kept although the policy drops it: ';
+
+/**
+ * The note for findings a rewriter keeps although the policy drops them, because the format
+ * cannot do without them (a DNG's IFD0 image, the IPTC character set of kept datasets). It is the
+ * only note verification reads: it excuses exactly the tags it names, nothing that merely
+ * resembles them.
+ */
+export const keptAnywayNote = (where: string, tags: readonly string[], why: string): string =>
+  `${where}: ${[...new Set(tags)].join(', ')}${KEPT_ANYWAY}${why}`;
+
+/** The tags the rewriter's keptAnywayNote notes name. */
+export function keptAnywayTags(notes: readonly string[]): Set<string> {
+  const tags = new Set<string>();
+  for (const n of notes) {
+    const at = n.indexOf(KEPT_ANYWAY);
+    if (at < 0) continue;
+    const from = n.lastIndexOf(': ', at);
+    for (const t of n.slice(from < 0 ? 0 : from + 2, at).split(', ')) tags.add(t);
+  }
+  return tags;
+}
+
 export interface RewriteResult {
   /** The clean file, whole (with `chunks`: their concatenation, made only when read). */
   bytes: Uint8Array;
@@ -36,7 +59,10 @@ export interface RewriteResult {
    * data a view of the input, never copied): scrub hashes, verifies and writes these.
    */
   chunks?: readonly Uint8Array[];
-  /** What the rewriter kept although the policy drops it, and why (e.g. "DNG IFD0 preview is required by the format; its metadata scrubbed"). */
+  /**
+   * What the manifest should say about the rewrite: what was kept although the policy drops it
+   * and why (keptAnywayNote, the only kind verification reads), what was moved or removed whole.
+   */
   notes: string[];
   /**
    * The output as a source over `chunks`, when the rewriter made one: scrub re-inspects this very

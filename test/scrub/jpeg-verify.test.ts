@@ -14,7 +14,7 @@ import { xmpRewriter } from '../../src/media/xmp/rewrite.js';
 import { serialiseXmp } from '../../src/media/xmp/write.js';
 import { defaultPolicy, type Policy, parsePolicy } from '../../src/policy/index.js';
 import { decideFor } from '../../src/scrub/plan.js';
-import type { Rewriter } from '../../src/scrub/types.js';
+import { keptAnywayNote, type Rewriter } from '../../src/scrub/types.js';
 import { verifyOutput } from '../../src/scrub/verify.js';
 import { corpusDir } from '../helpers/corpus.js';
 
@@ -65,5 +65,44 @@ describe('scrub verification of rewritten JPEGs and XMP sidecars', () => {
       { ns: 'xmp', name: 'CreateDate', value: '2023-05-01T10:11:12', element: true },
     ]);
     expect(check('DJI_0001.xmp', sidecar, 'xmp', xmpRewriter, defaultPolicy())).toEqual([]);
+  });
+});
+
+describe('what verification excuses', () => {
+  // A "rewriter" that writes the input unchanged, with the notes a test gives it.
+  const unchanged = (bytes: Uint8Array, notes: string[]): Rewriter => ({
+    id: 'jpeg',
+    rewrite: () => ({ bytes, notes }),
+  });
+  const file = corpusDir('media').find((f) => /\.jpe?g$/i.test(f) && /DJI/i.test(basename(f))) as string;
+  const bytes = readFileSync(file);
+  const decide = decideFor(defaultPolicy());
+  const found = analyseSource(new BufferSource(bytes), basename(file)).findings;
+  const dropped = found.filter((f) => decide(f).action === 'drop');
+  const attitude = dropped.find((f) => f.category === 'attitude') as (typeof found)[number];
+  const location = dropped.find((f) => f.category.startsWith('location.'));
+  const problemsWith = (notes: string[]): string[] =>
+    check(basename(file), bytes, 'jpeg', unchanged(bytes, notes), defaultPolicy()).filter((p) =>
+      p.startsWith('still present'),
+    );
+  const about = (p: string[], tag: string) => p.filter((x) => x.includes(`: ${tag} (`));
+
+  it('a note that merely mentions a tag excuses nothing', () => {
+    expect(attitude, 'a dropped attitude finding in the file').toBeDefined();
+    const none = problemsWith([]);
+    expect(about(none, attitude.tag).length).toBeGreaterThan(0);
+    const mentioned = problemsWith([`Trailer at 12: kept, moved; ${attitude.tag} and others noted`]);
+    expect(about(mentioned, attitude.tag)).toEqual(about(none, attitude.tag));
+  });
+
+  it('a kept-anyway note excuses exactly the tags it names, never a position or an identity', () => {
+    const named = problemsWith([keptAnywayNote('IFD0', [attitude.tag], 'a test says so')]);
+    expect(about(named, attitude.tag)).toEqual([]);
+    // Everything else dropped is still reported.
+    expect(named.length).toBe(problemsWith([]).length - about(problemsWith([]), attitude.tag).length);
+    if (location) {
+      const loc = problemsWith([keptAnywayNote('GPS', [location.tag], 'a test says so')]);
+      expect(about(loc, location.tag).length).toBeGreaterThan(0);
+    }
   });
 });

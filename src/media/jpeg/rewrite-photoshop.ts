@@ -8,7 +8,7 @@
 import { concatBytes as concat } from '../../core/bytes.js';
 import { truncated } from '../../core/errors.js';
 import type { Finding } from '../../findings/model.js';
-import type { Decide, Decision } from '../../scrub/types.js';
+import { type Decide, type Decision, keptAnywayNote } from '../../scrub/types.js';
 import { readPhotoshopIrb } from '../iptc/photoshop.js';
 import { readIptc } from '../iptc/read.js';
 import { Collector } from '../types.js';
@@ -87,6 +87,7 @@ function rewriteIptc(
   // readIptc reports one finding per dataset, in order; the headers are sliced back from its ranges.
   const kept: Uint8Array[] = [];
   const support: Uint8Array[] = [];
+  const supportTags: string[] = [];
   let utf8 = false;
   let anyKept = false;
   let h = 0;
@@ -110,13 +111,14 @@ function rewriteIptc(
     } else if (d.action === 'replace' && (d.value.kind === 'text' || d.value.kind === 'time')) {
       kept.push(dataset(rec, ds, new Uint8Array(Buffer.from(d.value.text, utf8 ? 'utf8' : 'latin1'))));
       anyKept = true;
-    } else if (needed) support.push(raw);
+    } else if (needed) {
+      support.push(raw);
+      supportTags.push(f.tag);
+    }
   }
   if (!anyKept) return null;
   if (support.length > 0)
-    notes.push(
-      `${path.join(' › ')}: CodedCharacterSet/ApplicationRecordVersion kept: needed to read the kept datasets`,
-    );
+    notes.push(keptAnywayNote(path.join(' › '), supportTags, 'needed to read the kept datasets'));
   // Record 1 before record 2, as the IIM orders them; within a record, the original order.
   const all = [...support, ...kept].sort((a, b) => (a[1] as number) - (b[1] as number));
   return concat(all);

@@ -7,7 +7,7 @@
  */
 import type { Finding } from '../../findings/model.js';
 import { formatPath } from '../../findings/model.js';
-import type { Decide, Decision } from '../../scrub/types.js';
+import { type Decide, type Decision, keptAnywayNote } from '../../scrub/types.js';
 import type { IfdNode, TiffTrace } from './exif.js';
 import { fieldSize } from './format.js';
 import { entryBytes, type IfdEntry, type TiffCtx } from './ifd.js';
@@ -70,7 +70,11 @@ function keepsImage(node: IfdNode, b: Build, required: boolean): boolean {
   if (!required) return false;
   const what = b.isDng ? 'a DNG needs its IFD0 image' : 'a TIFF needs its first image';
   b.notes.push(
-    `${formatPath(node.path)}: ${dropped[0]?.tag} kept although the policy drops it: ${what}; its metadata scrubbed`,
+    keptAnywayNote(
+      formatPath(node.path),
+      dropped.map((f) => f.tag),
+      `${what}; its metadata scrubbed`,
+    ),
   );
   return true;
 }

@@ -13,7 +13,13 @@ import { malformed } from '../../core/errors.js';
 import { bound, LIMITS } from '../../core/limits.js';
 import type { ByteSource } from '../../core/source.js';
 import type { Finding, Range } from '../../findings/model.js';
-import type { Decide, Decision, RewriteResult, Rewriter } from '../../scrub/types.js';
+import {
+  type Decide,
+  type Decision,
+  keptAnywayNote,
+  type RewriteResult,
+  type Rewriter,
+} from '../../scrub/types.js';
 import { useXmpPacketRewriter } from '../tiff/rewrite-containers.js';
 import { decodePacket } from './offsets.js';
 import { parseXmp } from './rdf.js';
@@ -139,7 +145,7 @@ export function rewriteXmp(
       if (opts.extendedGuid === null) keep = false;
       else {
         if (ext.decision.action === 'drop')
-          notes.push(`${where}: ${HAS_EXTENDED_XMP} kept although dropped: the kept extended XMP needs it`);
+          notes.push(keptAnywayNote(where, [HAS_EXTENDED_XMP], 'the kept extended XMP needs it'));
         values.push(valueEdit(span, ext.range, opts.extendedGuid));
       }
     } else {
