@@ -13,6 +13,16 @@ import { NS, prefixFor } from './namespaces.js';
 import { decodePacket } from './offsets.js';
 import { readXml, XMLNS_NS, type XmlAttr, type XmlTag } from './xml.js';
 
+/**
+ * Pseudo-properties for what a packet holds outside any property value: processing instructions
+ * other than the xpacket wrapper, and character data beside the RDF, between properties or
+ * inside a struct or list. No XMP reader gives them a meaning, and the rewriter removes them
+ * always (rewrite-spans.ts 'stray'); reported so inspect shows what a writer hid there.
+ */
+export const STRAY_PI = 'stray:ProcessingInstruction';
+export const STRAY_TEXT = 'stray:Text';
+export const isStrayTag = (tag: string): boolean => tag === STRAY_PI || tag === STRAY_TEXT;
+
 export interface XmpProperty {
   /** 'prefix:Local', struct fields appended: 'xmpMM:HistoryInstanceID'. */
   tag: string;
@@ -35,6 +45,8 @@ type Frame =
       text: string;
       resourceLike: boolean;
       fields: boolean;
+      /** Where its character data stands: reported as stray when it is not the value. */
+      runs: number[];
     };
 
 const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
@@ -152,6 +164,7 @@ function parsePacket(bytes: Uint8Array, fileOffset: number): XmpProperty[] {
       text: '',
       resourceLike: parseType === 'Resource',
       fields: false,
+      runs: [],
     };
     if (resource) {
       emit(propTag, resource.value, resource.valueFrom, resource.valueTo);
@@ -165,6 +178,10 @@ function parsePacket(bytes: Uint8Array, fileOffset: number): XmpProperty[] {
   const onText = (t: string): void => {
     const top = stack[stack.length - 1];
     if (top?.kind === 'prop') top.text += t;
+  };
+  const NON_SPACE = /[^ \t\r\n]/;
+  const strayText = (from: number, to: number): void => {
+    if (NON_SPACE.test(src.slice(from, to))) emit(STRAY_TEXT, src.slice(from, to), from, to);
   };
 
   readXml(
@@ -206,11 +223,25 @@ function parsePacket(bytes: Uint8Array, fileOffset: number): XmpProperty[] {
       },
       close(tag, closeStart) {
         const frame = stack.pop();
-        if (frame?.kind !== 'prop' || frame.children > 0 || frame.fields) return;
+        if (frame?.kind !== 'prop') return;
+        if (frame.children > 0 || frame.fields) {
+          // A struct or list: its own character data is no value.
+          for (let i = 0; i < frame.runs.length; i += 2)
+            strayText(frame.runs[i] as number, frame.runs[i + 1] as number);
+          return;
+        }
         if (!tag.empty) emit(frame.tag, frame.text, frame.openEnd, closeStart);
         else emit(frame.tag, '', frame.openEnd, frame.openEnd); // self-closing empty element
       },
       text: onText,
+      textAt(from, to) {
+        const top = stack[stack.length - 1];
+        if (top?.kind === 'prop') top.runs.push(from, to);
+        else strayText(from, to);
+      },
+      pi(target, from, to) {
+        if (target !== 'xpacket') emit(STRAY_PI, src.slice(from, to), from, to);
+      },
     },
     (message, index) => {
       throw malformed(`XMP: ${message}`, at(Math.min(index, src.length)));

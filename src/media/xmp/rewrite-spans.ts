@@ -40,7 +40,20 @@ type Frame =
   | { kind: 'wrap' }
   | { kind: 'rdf' }
   | { kind: 'node' }
-  | { kind: 'prop'; span: Span; top: boolean };
+  | {
+      kind: 'prop';
+      span: Span;
+      top: boolean;
+      /** Its character data, [from, to) pairs: stray when the element is a struct or list. */
+      runs: number[];
+      /** Holds elements or field attributes: its own text is no value (as rdf.ts reads it). */
+      struct: boolean;
+    };
+
+/** Attributes that make a property element a struct (rdf:resource, or a field in shorthand). */
+const isField = (a: XmlTag['attrs'][number]): boolean =>
+  (a.uri === NS.rdf && a.local === 'resource') ||
+  (a.uri !== '' && a.uri !== XMLNS_NS && a.prefix !== 'xmlns' && a.uri !== NS.rdf && a.uri !== NS.xml);
 
 /** Spans of `src` (the packet text from its first '<' to its last non-padding character). */
 export function xmpSpans(src: string, offsetOf: (i: number) => number): Span[] {
@@ -73,6 +86,9 @@ export function xmpSpans(src: string, offsetOf: (i: number) => number): Span[] {
       }
     }
   };
+  const stray = (from: number, to: number): void => {
+    if (/\S/.test(src.slice(from, to))) spans.push({ kind: 'stray', from, to, prefixes: new Set() });
+  };
   const usedBy = (span: Span, tag: XmlTag): void => {
     span.prefixes.add(tag.prefix);
     for (const a of tag.attrs)
@@ -89,9 +105,10 @@ export function xmpSpans(src: string, offsetOf: (i: number) => number): Span[] {
         if (target !== 'xpacket') spans.push({ kind: 'stray', from, to, prefixes: new Set() });
       },
       textAt(from, to) {
-        // Inside a property its value; anywhere else only layout whitespace belongs.
-        if (stack[stack.length - 1]?.kind === 'prop') return;
-        if (/\S/.test(src.slice(from, to))) spans.push({ kind: 'stray', from, to, prefixes: new Set() });
+        // Inside a simple property its value; anywhere else only layout whitespace belongs.
+        const top = stack[stack.length - 1];
+        if (top?.kind === 'prop') top.runs.push(from, to);
+        else stray(from, to);
       },
       open(tag) {
         bound(stack.length + 1, LIMITS.maxXmpDepth, 'XMP nesting depth', offsetOf(tag.end));
@@ -111,16 +128,21 @@ export function xmpSpans(src: string, offsetOf: (i: number) => number): Span[] {
           };
           spans.push(span);
           usedBy(span, tag);
-          frame = { kind: 'prop', span, top: true };
+          frame = { kind: 'prop', span, top: true, runs: [], struct: tag.attrs.some(isField) };
         } else {
           usedBy(parent.span, tag);
-          frame = { kind: 'prop', span: parent.span, top: false };
+          parent.struct = true;
+          frame = { kind: 'prop', span: parent.span, top: false, runs: [], struct: tag.attrs.some(isField) };
         }
         stack.push(frame);
       },
       close(_tag, _closeStart, end) {
         const frame = stack.pop();
-        if (frame?.kind === 'prop' && frame.top) frame.span.to = end;
+        if (frame?.kind !== 'prop') return;
+        if (frame.struct)
+          for (let i = 0; i < frame.runs.length; i += 2)
+            stray(frame.runs[i] as number, frame.runs[i + 1] as number);
+        if (frame.top) frame.span.to = end;
       },
     },
     (message, index) => {

@@ -22,7 +22,7 @@ import {
 } from '../../scrub/types.js';
 import { useXmpPacketRewriter } from '../tiff/rewrite-containers.js';
 import { decodePacket } from './offsets.js';
-import { parseXmp } from './rdf.js';
+import { isStrayTag, parseXmp } from './rdf.js';
 import { xmpFindings } from './read.js';
 import { type Span, xmpSpans } from './rewrite-spans.js';
 import { replacementText } from './rewrite-value.js';
@@ -87,8 +87,8 @@ export function rewriteXmp(
   const src = text.slice(start, end);
   const byteOf = (i: number): number => map.byteOf(start + i);
   const spans = xmpSpans(src, (i) => opts.toFile(byteOf(i), 0)[0]?.offset ?? byteOf(i));
-  // Not findings (no reader names them), so the manifest says here what went: whether the packet
-  // keeps a property or goes whole.
+  // Reported as stray:* findings too (rdf.ts); the note says they went whatever the policy, since
+  // a keep list can name them but never keeps them.
   const strays = spans.filter((s) => s.kind === 'stray').length;
   if (strays > 0)
     notes.push(
@@ -109,6 +109,8 @@ export function rewriteXmp(
   }
   const carried = new Map<Span, Carried[]>();
   for (const local of xmpFindings(props, path)) {
+    // Removed with their stray spans, whatever the policy: an allowlist keeps properties only.
+    if (isStrayTag(local.tag)) continue;
     const finding = { ...local, ranges: local.ranges.flatMap((r) => opts.toFile(r.offset, r.length)) };
     const decision = decide(finding);
     for (const range of local.ranges) {
