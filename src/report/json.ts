@@ -10,8 +10,23 @@ import { type ReportWriter, renderWith, type Write } from './writer.js';
 
 export const renderJson = (report: InspectReport): string => renderWith(jsonWriter, report);
 
-/** One line per file (JSON strings never hold a raw newline). */
-const asElement = (f: FileReport): string => JSON.stringify(f);
+/**
+ * Findings serialised per write. A file's line is written in pieces, never made one string: V8
+ * caps a string near 512 MB, which a long flight log's or SRT's findings can pass.
+ */
+const FINDINGS_PER_WRITE = 4096;
+
+/** One line per file (JSON strings never hold a raw newline); its findings come last. */
+function writeElement(write: Write, f: FileReport): void {
+  const { findings, ...rest } = f;
+  const head = JSON.stringify(rest);
+  write(`${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"findings":[`);
+  for (let i = 0; i < findings.length; i += FINDINGS_PER_WRITE) {
+    const part = findings.slice(i, i + FINDINGS_PER_WRITE).map((x) => JSON.stringify(x));
+    write(`${i > 0 ? ',' : ''}${part.join(',')}`);
+  }
+  write(']}');
+}
 
 export function jsonWriter(write: Write): ReportWriter {
   let count = 0;
@@ -22,7 +37,8 @@ export function jsonWriter(write: Write): ReportWriter {
       write(head.slice(0, head.lastIndexOf(']')));
     },
     file(f: FileReport) {
-      write(`${count++ === 0 ? '\n    ' : ',\n    '}${asElement(f)}`);
+      write(count++ === 0 ? '\n    ' : ',\n    ');
+      writeElement(write, f);
     },
     end(foot: InspectFooter) {
       const tail = JSON.stringify({ summary: foot.summary, exitCode: foot.exitCode }, null, 2);

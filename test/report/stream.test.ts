@@ -36,6 +36,16 @@ describe('streamed JSON', () => {
     expectLayout(renderWith(jsonWriter, r), r);
   });
 
+  it('writes a file line with many findings in pieces, never as one string', () => {
+    const r = hostileReport();
+    const big = r.files.reduce((a, b) => (b.findings.length > a.findings.length ? b : a));
+    expect(big.findings.length).toBeGreaterThan(4096);
+    const parts: string[] = [];
+    renderWith((write) => jsonWriter((chunk) => (parts.push(chunk), write(chunk))), r);
+    expect(Math.max(...parts.map((p) => p.length))).toBeLessThan(JSON.stringify(big).length);
+    expectLayout(parts.join(''), r);
+  });
+
   it('writes an empty files array as valid JSON', () => {
     const r = { ...hostileReport(), files: [] };
     expectLayout(renderWith(jsonWriter, r), r);
