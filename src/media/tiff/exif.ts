@@ -16,8 +16,20 @@ import { byteOrderMark, decodeNumbers, endian } from './format.js';
 import { reportGpsIfd } from './gps.js';
 import { entryBytes, type Ifd, type IfdEntry, readIfd, type TiffCtx, tiffCtx } from './ifd.js';
 import { readDngPrivateData, readMakerNote } from './makernotes/index.js';
-import { EXIF_TAGS } from './tags.js';
+import { EXIF_TAGS, type TagInfo } from './tags.js';
 import { mergeRanges, reportEmbeddedJpeg } from './thumbnail.js';
+
+/**
+ * InteropIndex and InteropVersion are format data only in the InteropIFD. Elsewhere tags 1 and 2
+ * are what a GPS IFD's latitude reference and latitude become when moved into IFD0 (ExifTool
+ * still names them so): data, never kept as display.
+ */
+function placedTag(tag: number, path: readonly string[]): TagInfo | undefined {
+  const info = EXIF_TAGS.get(tag);
+  if (info && (tag === 0x0001 || tag === 0x0002) && path.at(-1) !== 'InteropIFD')
+    return { ...info, category: 'other' };
+  return info;
+}
 
 export interface TiffReadOptions {
   kind?: 'exif-app1' | 'tiff-file';
@@ -237,7 +249,7 @@ class Walker {
   }
 
   private report(e: IfdEntry, path: string[], img: ImageFacts): void {
-    const f = reportEntry(this.ctx, e, EXIF_TAGS.get(e.tag), path, this.out);
+    const f = reportEntry(this.ctx, e, placedTag(e.tag, path), path, this.out);
     const v = f.value;
     if (e.tag === 0x010f && v.kind === 'text' && !this.make) this.make = v.text;
     if (e.tag === 0x0110 && v.kind === 'text' && !this.model) this.model = v.text;
