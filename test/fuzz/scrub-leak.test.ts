@@ -403,8 +403,8 @@ const TIFF_SMUGGLES = [
 const tiffRawLeaks = (b: Uint8Array): string[] => {
   const buf = Buffer.from(b);
   return [
-    ...(buf.includes(TIFF_LAT) ? ['latitude rationals'] : []),
-    ...(buf.includes(TIFF_LON) ? ['longitude rationals'] : []),
+    ...(buf.includes(Buffer.from(TIFF_LAT)) ? ['latitude rationals'] : []),
+    ...(buf.includes(Buffer.from(TIFF_LON)) ? ['longitude rationals'] : []),
     ...(buf.includes('53.3651083') ? ['XMP latitude'] : []),
     ...(buf.includes('SN-AIRLOCK-TIFF-LEAK') ? ['XMP serial'] : []),
   ];
