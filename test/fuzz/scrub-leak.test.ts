@@ -462,6 +462,61 @@ describe('hostile stills: what Airlock writes as clean, ExifTool finds clean', (
     expect(r.leaked).toEqual([]);
   }, 120_000);
 
+  it('display segments pass only their display fields', () => {
+    // Segments every policy keeps for the picture's sake, with more than the picture needs in
+    // them: bytes after Adobe's 12 and JFIF's 14 (and a JFIF thumbnail), and a block under the
+    // ICC signature that is no profile. ExifTool reads the inputs' Adobe and JFIF fields; the
+    // marker is the oracle for what follows them.
+    const mark = Buffer.from(` ${MARK} `, 'latin1');
+    const seg = (marker: number, payload: Uint8Array): Uint8Array =>
+      cat(Uint8Array.of(0xff, marker, (payload.length + 2) >> 8, (payload.length + 2) & 0xff), payload);
+    const DISPLAY: Record<string, Uint8Array> = {
+      'Adobe with bytes after it': seg(
+        0xee,
+        cat(Buffer.from('Adobe'), Uint8Array.of(0, 100, 0, 0, 0, 0, 1), mark),
+      ),
+      'JFIF with bytes after it': seg(
+        0xe0,
+        cat(Buffer.from('JFIF\0'), Uint8Array.of(1, 2, 1, 0, 72, 0, 72, 0, 0), mark),
+      ),
+      'JFIF with a thumbnail': seg(
+        0xe0,
+        cat(
+          Buffer.from('JFIF\0'),
+          Uint8Array.of(1, 2, 1, 0, 72, 0, 72, mark.length / 3, 1),
+          mark.subarray(0, 3 * Math.floor(mark.length / 3)),
+        ),
+      ),
+      'an ICC signature on no profile': seg(
+        0xe2,
+        cat(Buffer.from('ICC_PROFILE\0'), Uint8Array.of(1, 1), mark),
+      ),
+    };
+    const dir = join(base, 'display');
+    mkdirSync(dir);
+    const seeds = jpegSeeds().slice(0, 6);
+    for (const s of seeds)
+      for (const [how, extra] of Object.entries(DISPLAY))
+        writeFileSync(
+          join(dir, `${how.replace(/\W+/g, '_')}-${s.name}`),
+          cat(s.bytes.subarray(0, 2), extra, s.bytes.subarray(2)),
+        );
+    const inputs = exiftoolJson([dir], ['-r', '-Adobe:all', '-JFIF:all']);
+    expect(inputs.filter((r) => 'Adobe:ColorTransform' in r).length).toBeGreaterThanOrEqual(seeds.length);
+    const { out, files } = scrubDrop(dir, 'display');
+    const clean = files.filter((f) => f.status === 'clean');
+    expect(clean.length).toBe(seeds.length * Object.keys(DISPLAY).length);
+    const leaked = clean.filter((f) => readFileSync(join(out, f.output)).includes(mark.subarray(1, 20)));
+    expect(leaked.map((f) => f.output)).toEqual([]);
+    // The display fields themselves stay: ExifTool still reads Adobe's transform in the copies.
+    const adobe = clean.filter((f) => f.output.startsWith('Adobe'));
+    const back = exiftoolJson(
+      adobe.map((f) => join(out, f.output)),
+      ['-Adobe:all'],
+    );
+    expect(back.filter((r) => 'Adobe:ColorTransform' in r)).toHaveLength(adobe.length);
+  }, 120_000);
+
   it(`${CASES} randomly damaged corpus stills (seed ${SEED})`, () => {
     const dir = join(base, 'damaged');
     mkdirSync(dir);

@@ -7,6 +7,7 @@ import type { Category } from '../../findings/model.js';
 
 export type AppKind =
   | 'jfif'
+  | 'adobe' // APP14 Adobe: 12 bytes of colour-transform flags the decoder needs
   | 'jfxx'
   | 'exif'
   | 'xmp'
@@ -142,7 +143,7 @@ export function classify(marker: number, head: Uint8Array, dji: boolean): AppCla
       if (starts(head, 'Adobe_CM')) return block('Adobe_CM', 'other');
       break;
     case 14:
-      if (starts(head, 'Adobe')) return block('Adobe', 'display');
+      if (starts(head, 'Adobe')) return { kind: 'adobe', name: 'Adobe', category: 'display', header: 0 };
       break;
     case 15:
       if (/^Q\s*\d/.test(ascii(head, 8))) return block('GraphicConverter', 'other');

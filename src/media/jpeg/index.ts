@@ -34,6 +34,7 @@ export function analyseJpeg(src: ByteSource, out: Collector): void {
   const ext = new Map<string, ChunkedStream>();
   const flir: { index: number; seg: Segment }[] = [];
   const appended: Range[] = [];
+  const icc: { seg: Segment; finding: Finding }[] = [];
   let firstError: AirlockError | undefined;
   let last: Finding | undefined;
 
@@ -90,6 +91,9 @@ export function analyseJpeg(src: ByteSource, out: Collector): void {
       case 'photoshop':
         readPhotoshopIrb(payload(), seg.dataOffset + c.header, [label], out);
         return undefined;
+      case 'jfif':
+      case 'adobe':
+        return fixedDisplay(seg, c.kind, label);
       case 'jfxx': {
         const size = seg.dataLength - c.header;
         return add(
@@ -126,8 +130,39 @@ export function analyseJpeg(src: ByteSource, out: Collector): void {
         // A preview continued in the next APPn carries no signature of its own.
         if (prev?.tag === 'PreviewImage' && c.name === `APP${n}` && n >= 3 && n <= 5)
           return grow(prev, whole);
+        if (c.name === 'ICC_Profile') {
+          const f = add(block(c.category, c.name, [label], whole));
+          icc.push({ seg, finding: f });
+          return f;
+        }
         return add(block(c.category, c.name, [label], whole));
     }
+  }
+
+  /**
+   * JFIF and Adobe segments are display data of a fixed size (14 and 12 bytes); what follows is
+   * not: a JFIF thumbnail is a picture of the scene, and any other trailing bytes are anyone's.
+   * Each part is its own finding, so only the fixed part is always kept (rewrite.ts writes it alone).
+   */
+  function fixedDisplay(seg: Segment, kind: 'jfif' | 'adobe', label: string): Finding {
+    const fixed = kind === 'jfif' ? JFIF_FIXED : ADOBE_FIXED;
+    const name = kind === 'jfif' ? 'JFIF' : 'Adobe';
+    const at = seg.dataOffset;
+    const head = { offset: at, length: Math.min(fixed, seg.dataLength) };
+    const f = block('display', name, [label], head);
+    out.add(f);
+    let from = head.length;
+    if (kind === 'jfif' && seg.dataLength >= JFIF_FIXED) {
+      const b = src.read(at + 12, 2);
+      const thumb = Math.min(3 * (b[0] as number) * (b[1] as number), seg.dataLength - from);
+      if (thumb > 0) {
+        out.add(block('imagery.embedded', 'ThumbnailImage', [label], { offset: at + from, length: thumb }));
+        from += thumb;
+      }
+    }
+    if (from < seg.dataLength)
+      out.add(block('other', `${name}Extra`, [label], { offset: at + from, length: seg.dataLength - from }));
+    return f;
   }
 
   function addExtendedChunk(seg: Segment): void {
@@ -175,8 +210,41 @@ export function analyseJpeg(src: ByteSource, out: Collector): void {
     firstError ??= asAirlockError(err);
   }
 
+  judgeIcc(src, icc, out);
   reportTrailer(src, walk, appended, out);
   if (firstError) throw firstError;
+}
+
+/** "JFIF\0", version, units, densities, thumbnail width and height. */
+export const JFIF_FIXED = 14;
+/** "Adobe", DCTEncodeVersion, APP14Flags0, APP14Flags1, ColorTransform. */
+export const ADOBE_FIXED = 12;
+const ICC_HEADER = 14; // "ICC_PROFILE\0", chunk number, chunk count
+
+/**
+ * An ICC profile is display data only when it is one: its chunks, in order, must add up to the
+ * size its header declares, with the 'acsp' signature where the format puts it. Anything else
+ * (a block under the ICC signature that is no profile, a profile with bytes after it) is
+ * reported as other data, which the policy drops unless kept.
+ */
+function judgeIcc(src: ByteSource, icc: readonly { seg: Segment; finding: Finding }[], out: Collector): void {
+  if (icc.length === 0) return;
+  const chunks = icc
+    .map(({ seg }) => ({ seg, no: src.read(seg.dataOffset + 12, 2) }))
+    .sort((a, b) => (a.no[0] as number) - (b.no[0] as number));
+  const total = chunks.reduce((n, c) => n + Math.max(0, c.seg.dataLength - ICC_HEADER), 0);
+  const first = chunks[0]?.seg as Segment;
+  const head = first.dataLength >= ICC_HEADER + 40 ? src.read(first.dataOffset + ICC_HEADER, 40) : undefined;
+  const declared = head ? new DataView(head.buffer, head.byteOffset, 40).getUint32(0) : -1;
+  const numbered = chunks.every((c, i) => c.no[0] === i + 1 && c.no[1] === chunks.length);
+  const acsp = head !== undefined && String.fromCharCode(...head.subarray(36, 40)) === 'acsp';
+  if (numbered && acsp && declared === total) return;
+  for (const { finding } of icc) finding.category = 'other';
+  out.warn(
+    'jpeg-icc-invalid',
+    `APP2 ICC_Profile is not a whole profile (${total} bytes in ${icc.length} chunk(s), ${declared < 0 ? 'no header' : `${declared} declared`}${acsp ? '' : ', no acsp signature'}): reported as other data`,
+    first.dataOffset,
+  );
 }
 
 function block(category: Finding['category'], tag: string, path: string[], range: Range): Finding {

@@ -3,7 +3,8 @@
  * ones inspect reported, and a file it cannot read whole is refused (nothing half-read is
  * written). Then the segments are emitted again:
  *   - SOI, frame, table and scan segments, and the entropy-coded data SOS..EOI: byte for byte;
- *   - JFIF (without its thumbnail), ICC, Adobe: display data, kept;
+ *   - JFIF (without its thumbnail), Adobe: their fixed display fields, kept, anything after them
+ *     dropped; ICC: kept when it is a whole profile (index.ts judgeIcc), else other data;
  *   - APP1 Exif: the TIFF rewriter; APP1 XMP (and Extended XMP): the XMP rewriter;
  *   - APP13 Photoshop: rebuilt with what is kept; MPF and the images after EOI: kept as a whole
  *     (offsets patched) or dropped as a whole;
@@ -21,7 +22,7 @@ import { Collector } from '../types.js';
 import { rewriteXmp } from '../xmp/rewrite.js';
 import { classify } from './appn.js';
 import { findEoi } from './eoi.js';
-import { analyseJpeg } from './index.js';
+import { ADOBE_FIXED, analyseJpeg, JFIF_FIXED } from './index.js';
 import { rewriteExtendedXmp } from './rewrite-extxmp.js';
 import { patchMpf } from './rewrite-mpf.js';
 import { rewritePhotoshop } from './rewrite-photoshop.js';
@@ -30,7 +31,6 @@ import { segment } from './write.js';
 
 const MAX_PAYLOAD = 0xffff - 2;
 const CLASSIFY_HEAD = 64;
-const JFIF_FIXED = 14; // "JFIF\0", version, units, densities, thumbnail width and height
 
 export const jpegRewriter: Rewriter = {
   id: 'jpeg',
@@ -144,6 +144,13 @@ export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Fi
         } else parts.push({ bytes: raw(seg) });
         break;
       }
+      case 'adobe':
+        // The colour transform a decoder needs; nothing after it (index.ts reports it apart).
+        parts.push({
+          bytes:
+            seg.dataLength > ADOBE_FIXED ? segment(marker, src.read(seg.dataOffset, ADOBE_FIXED)) : raw(seg),
+        });
+        break;
       case 'exif': {
         const facts: { surelyReports?: boolean } = {};
         const tiff = rewriteTiffStructure(src, payloadAt, payloadLength, ['APP1 Exif'], decide, {
