@@ -300,7 +300,8 @@ describe('hostile SRT: coordinates the layout does not expect are not let throug
  * A little-endian TIFF of one 64×64 grey strip per image IFD, written here (not by Airlock's own
  * writer), with a GPS IFD or an XMP packet hung where a scrubber might not look: off IFD1, off
  * the ExifIFD, off a SubIFD, or the GPS tags themselves in IFD0 (ExifTool then names tags 1 and 2
- * InteropIndex and InteropVersion; the latitude is still there as three rationals).
+ * InteropIndex and InteropVersion; the latitude is still there as three rationals), or a
+ * position as six rationals under XResolution, a display tag every policy keeps.
  */
 type Entry = [tag: number, type: number, count: number, value: Uint8Array | number];
 class TiffBuilder {
@@ -385,6 +386,7 @@ function hostileTiff(how: string): Uint8Array {
       [3, 2, 2, Uint8Array.of(0x45, 0)],
       [4, 5, 3, TIFF_LON],
     );
+  if (how === 'a position as XResolution') ifd0.push([0x11a, 5, 6, cat(TIFF_LAT, TIFF_LON)]);
   if (how === 'XMP in IFD1') ifd1 = [...strip(1), xmp];
   if (how === 'XMP in the ExifIFD') ifd0.push(exifWith(xmp));
   const next = ifd1 ? t.ifd(ifd1) : 0;
@@ -396,6 +398,7 @@ const TIFF_SMUGGLES = [
   'GPS IFD off the ExifIFD',
   'GPS IFD off a SubIFD',
   'GPS tags in IFD0',
+  'a position as XResolution',
   'XMP in IFD1',
   'XMP in the ExifIFD',
 ];
@@ -417,8 +420,9 @@ describe('hostile TIFFs: GPS and XMP hung off other IFDs', () => {
     for (const how of TIFF_SMUGGLES)
       writeFileSync(join(dir, `${how.replace(/\W+/g, '_')}.tif`), hostileTiff(how));
     const inputs = exiftoolJson([dir], ['-r']);
-    // ExifTool reads every GPS IFD and packet; the GPS tags left in IFD0 only the raw scan sees.
-    expect(inputs.filter((r) => leaks(r).length > 0)).toHaveLength(TIFF_SMUGGLES.length - 1);
+    // ExifTool reads every GPS IFD and packet; the GPS tags left in IFD0 and the position under
+    // a display tag only the raw scan sees.
+    expect(inputs.filter((r) => leaks(r).length > 0)).toHaveLength(TIFF_SMUGGLES.length - 2);
     for (const f of readdirSync(dir))
       expect(tiffRawLeaks(readFileSync(join(dir, f))).length, f).toBeGreaterThan(0);
     const { out, files } = scrubDrop(dir, 'tiff-moved');
