@@ -213,7 +213,8 @@ const SRT_SMUGGLE: Record<string, (line: string, a: string, b: string, m: RegExp
 /**
  * XMP sidecars made from the corpus stills' own packets, with a marker (a position and a serial
  * that appear nowhere in the corpus) put where no property holds it: a processing instruction, a
- * comment, text beside rdf:RDF or inside a description, and a property of an unknown namespace.
+ * comment, text beside rdf:RDF or inside a description, a property of an unknown namespace, and
+ * one of another namespace under a known prefix (tiff:Model, a camera model every policy keeps).
  * Under location drop no clean copy may hold the marker anywhere.
  */
 const MARK = '53.3650801 6.4607391 SN-AIRLOCK-LEAK-7Q';
@@ -224,6 +225,12 @@ const XMP_SMUGGLE: Record<string, (packet: string) => string> = {
   'text in a description': (x) => x.replace(/(<rdf:Description[^>]*[^/]>)/, `$1 ${MARK} `),
   'an unknown namespace': (x) =>
     x.replace(/<rdf:Description /, `<rdf:Description xmlns:zz="http://example.com/zz/" zz:Where="${MARK}" `),
+  // tiff:Model is camera model, kept by default: the prefix must not lend it to another namespace.
+  'a known prefix on another namespace': (x) =>
+    x.replace(
+      /<rdf:Description /,
+      `<rdf:Description xmlns:tiff="http://example.com/t/" tiff:Model="${MARK}" `,
+    ),
 };
 
 describe('hostile XMP sidecars: what no kept property holds is not let through', () => {
@@ -241,7 +248,7 @@ describe('hostile XMP sidecars: what no kept property holds is not let through',
       }
     }
     // Every smuggle on each of the corpus's XMP packets (three today).
-    expect(made).toBeGreaterThanOrEqual(3 * 5);
+    expect(made).toBeGreaterThanOrEqual(3 * 6);
     const { out, files } = scrubDrop(dir, 'xmp');
     const clean = files.filter((f) => f.status === 'clean');
     const leaked = clean.filter((f) => readFileSync(join(out, f.output), 'utf8').includes('SN-AIRLOCK-LEAK'));

@@ -41,6 +41,13 @@ export type Prefix = keyof typeof NS;
 
 const PREFIX_OF = new Map<string, string>(Object.entries(NS).map(([p, uri]) => [uri, p]));
 
-/** The conventional prefix for a namespace URI; the document's own prefix when Airlock knows no better. */
+const KNOWN_PREFIXES = new Set<string>(Object.keys(NS));
+
+/**
+ * The conventional prefix for a namespace URI; the document's own prefix when Airlock knows no
+ * better, unless that is a known one bound to another URI (`xmlns:tiff="http://example.com/"`):
+ * then `unknown-tiff`, so a property cannot borrow the category (camera model, kept by default)
+ * of a namespace it is not in. ExifTool reads such properties as XMP-tmpN too.
+ */
 export const prefixFor = (uri: string, docPrefix: string): string =>
-  PREFIX_OF.get(uri) ?? (docPrefix || 'ns');
+  PREFIX_OF.get(uri) ?? (KNOWN_PREFIXES.has(docPrefix) ? `unknown-${docPrefix}` : docPrefix || 'ns');
