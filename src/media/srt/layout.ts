@@ -7,7 +7,7 @@ import { parseBracketed } from './layouts/bracketed.js';
 import { parseHomeGps } from './layouts/homeGps.js';
 import { parseOneLine } from './layouts/oneLine.js';
 import { addResidue, meaningful } from './residue.js';
-import { dateIn, itemAt, spanOf } from './tokens.js';
+import { dateIn, itemAt, MARKUP_ONLY, markupTags, spanOf } from './tokens.js';
 
 export function layoutOf(cue: Cue): LayoutName {
   let layout: LayoutName = 'unknown';
@@ -37,9 +37,6 @@ export function parseCue(cue: Cue): Frame {
   return frame;
 }
 
-/** Subtitle markup only (<font …>, </font>): how the text is shown, no data. */
-const MARKUP_ONLY = /^\s*(?:<\/?[A-Za-z][^<>]{0,200}>\s*)+$/;
-
 /**
  * A cue in no known layout: every line is reported as it is, so nothing is silent — except
  * lines of bare markup, and a date line is a time (both are what a scrubbed cue can leave).
@@ -49,14 +46,7 @@ function unknownCue(cue: Cue): Frame {
   for (const line of cue.text) {
     if (MARKUP_ONLY.test(line.text)) continue;
     const date = f.time ? undefined : dateIn(line);
-    if (
-      date &&
-      line.text
-        .trim()
-        .replace(/<[^<>]{0,200}>/g, '')
-        .trim() === date.text
-    )
-      f.time = date;
+    if (date && line.text.trim().replace(markupTags(), '').trim() === date.text) f.time = date;
     else f.other.push(itemAt(line, 'text', 0, line.text));
   }
   return f;

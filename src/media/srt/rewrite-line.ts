@@ -7,6 +7,7 @@
  * follows, else the one before it, so "a, b, c" loses b as "a, c" and c as "a, b".
  */
 import type { Range } from '../../findings/model.js';
+import { markupTags } from './tokens.js';
 
 export interface Edit {
   span: Range;
@@ -18,7 +19,6 @@ const SEP_AFTER = /^[ \t]*,?[ \t]*/;
 const SEP_BEFORE = /[ \t]*,?[ \t]*$/;
 /** What closes a group or a line's markup: a token before it takes its separator from the left. */
 const CLOSERS = new Set(['<', ']', ')']);
-const MARKUP = /<[^>]*>/g;
 
 const contains = (outer: Range, inner: Range): boolean =>
   inner.offset >= outer.offset && inner.offset + inner.length <= outer.offset + outer.length;
@@ -56,4 +56,4 @@ export function editLine(raw: string, base: number, edits: readonly Edit[]): str
 }
 
 /** A line left with no value: its markup (<font …>, </font>) stays so tags still pair up; else nothing. */
-export const markupOf = (line: string): string => (line.match(MARKUP) ?? []).join('');
+export const markupOf = (line: string): string => (line.match(markupTags()) ?? []).join('');

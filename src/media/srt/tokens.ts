@@ -4,6 +4,18 @@ import { byteAt, byteLength, type Line } from '../../core/lines.js';
 import type { Range } from '../../findings/model.js';
 import type { Item, Tuple } from './frame.js';
 
+/**
+ * Subtitle markup, and only what a player needs of it: <font> with a numeric size or a colour,
+ * <b>, <i>, <u>, and their end tags (DJI writes <font size="28">…</font>). Markup is display data,
+ * kept as it is, so any other tag or attribute (face="…", a data-* attribute) is text to report:
+ * an attribute value can carry a position as well as a line can.
+ */
+const MARKUP_TAG = String.raw`<\/?(?:font(?:\s+(?:size="\d{1,3}"|color="#?[0-9A-Za-z]{1,20}"))*|b|i|u)\s*>`;
+/** Every markup tag of a line (global: use with matchAll or match). */
+export const markupTags = (): RegExp => new RegExp(MARKUP_TAG, 'gi');
+/** A line of markup only. */
+export const MARKUP_ONLY = new RegExp(String.raw`^\s*(?:${MARKUP_TAG}\s*)+$`, 'i');
+
 const NUMBER = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:\s*(?:m\/s|ms|m|°|Â°|km\/h))?$/;
 
 /** The number a value text holds, units (m, m/s, ms, °) allowed after it; undefined otherwise. */
