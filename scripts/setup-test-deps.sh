@@ -21,6 +21,8 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/sbin/nft ] && [ -x /usr/sbin/ip ] || need+=(nftables iproute2) # gateway: namespaces + rules
 # DNS over TCP: Debian's dig (dnsutils) is the independent client.
 command -v dig >/dev/null 2>&1 || need+=(dnsutils)
+# JPEG pixels: libjpeg-turbo's djpeg decodes a clean copy and its original to compare.
+command -v djpeg >/dev/null 2>&1 || need+=(libjpeg-turbo-progs)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -9,6 +9,8 @@
  *
  * AIRLOCK_FUZZ_CASES (default 150 random cases) and AIRLOCK_FUZZ_SEED as for every fuzzer (helpers/prng.ts).
  */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -529,6 +531,51 @@ describe('hostile stills: what Airlock writes as clean, ExifTool finds clean', (
       ['-Adobe:all'],
     );
     expect(back.filter((r) => 'Adobe:ColorTransform' in r)).toHaveLength(adobe.length);
+  }, 120_000);
+
+  it('segments between and after the scans: gone, and the pixels the same (djpeg)', () => {
+    // Decoders skip an APPn or COM after the first SOS, and ExifTool stops reading there: a
+    // progressive image's gaps between scans, or a baseline image's last bytes before EOI, carry
+    // anything unseen. The oracles: the marker's bytes, and libjpeg-turbo's decoded pixels.
+    const mark = Buffer.from(` ${MARK} `, 'latin1');
+    const seg = (marker: number, payload: Uint8Array): Uint8Array =>
+      cat(Uint8Array.of(0xff, marker, (payload.length + 2) >> 8, (payload.length + 2) & 0xff), payload);
+    const xmp = cat(Buffer.from('http://ns.adobe.com/xap/1.0/\0'), mark);
+    const progressive = readFileSync(corpusDir('media').find((f) => f.endsWith('mat2-dirty.jpg')) as string);
+    const baseline = jpegSeeds().find((s) => s.name.startsWith('dji'))?.bytes as Uint8Array;
+    const sos = (b: Uint8Array, k: number): number => {
+      let at = -1;
+      for (let i = 0; i < k; i++) at = Buffer.from(b).indexOf(Buffer.from([0xff, 0xda]), at + 1);
+      return at;
+    };
+    const before = (b: Uint8Array, at: number, extra: Uint8Array): Uint8Array =>
+      cat(b.subarray(0, at), extra, b.subarray(at));
+    const cases: Record<string, [Uint8Array, Uint8Array]> = {
+      'a COM between scans': [progressive, before(progressive, sos(progressive, 2), seg(0xfe, mark))],
+      'an XMP APP1 between scans': [progressive, before(progressive, sos(progressive, 5), seg(0xe1, xmp))],
+      'a COM before EOI': [
+        baseline,
+        before(baseline, Buffer.from(baseline).lastIndexOf(Buffer.from([0xff, 0xd9])), seg(0xfe, mark)),
+      ],
+    };
+    const dir = join(base, 'scans');
+    mkdirSync(dir);
+    for (const [how, [, b]] of Object.entries(cases))
+      writeFileSync(join(dir, `${how.replace(/\W+/g, '_')}.jpg`), b);
+    const pixels = (b: Uint8Array): string =>
+      createHash('sha256')
+        .update(execFileSync('djpeg', [], { input: b, maxBuffer: 512 * 2 ** 20 }))
+        .digest('hex');
+    // The inputs decode as their originals do: the smuggled bytes are invisible to a viewer.
+    for (const [how, [orig, b]] of Object.entries(cases)) expect(pixels(b), how).toBe(pixels(orig));
+    const { out, files } = scrubDrop(dir, 'scans');
+    const clean = files.filter((f) => f.status === 'clean');
+    expect(clean).toHaveLength(Object.keys(cases).length);
+    for (const [how, [orig]] of Object.entries(cases)) {
+      const copy = readFileSync(join(out, `${how.replace(/\W+/g, '_')}.jpg`));
+      expect(copy.includes(mark.subarray(1, 20)), how).toBe(false);
+      expect(pixels(copy), how).toBe(pixels(orig));
+    }
   }, 120_000);
 
   it(`${CASES} randomly damaged corpus stills (seed ${SEED})`, () => {

@@ -4,6 +4,7 @@
  * any other marker (DHT, SOS… of a progressive image) is a segment to hop over by its length.
  */
 import { malformed } from '../../core/errors.js';
+import { bound } from '../../core/limits.js';
 import type { ByteSource } from '../../core/source.js';
 import { EOI } from './segments.js';
 
@@ -13,13 +14,36 @@ const CHUNK = 1 << 20;
 const asBuffer = (b: Uint8Array): Buffer =>
   Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length);
 
+/** A marker segment between two scans (DHT, SOS… of a progressive image, or anything else). */
+export interface BetweenScans {
+  marker: number;
+  /** Offset of its 0xFF. */
+  offset: number;
+  /** Bytes from the 0xFF to the end of its payload. */
+  length: number;
+}
+
+export interface ScanEnd {
+  /** Offset just past EOI, or undefined when the file ends first. */
+  eoi: number | undefined;
+  /** Every segment hopped over on the way, in order. */
+  between: BetweenScans[];
+}
+
+/** Segments between scans one image may hold before the scan is refused as a limit. */
+const MAX_BETWEEN = 65536;
+
 /** Scans made, per source and start: scrub's analysis and rewriter ask the same source the same question. */
-const scans = new WeakMap<ByteSource, Map<number, number | undefined>>();
+const scans = new WeakMap<ByteSource, Map<number, ScanEnd>>();
 
 /** Offset just past EOI, or undefined when the file ends first. `from` is just past the SOS header. */
-export function findEoi(src: ByteSource, from: number): number | undefined {
+export const findEoi = (src: ByteSource, from: number): number | undefined => scanImage(src, from).eoi;
+
+/** The EOI and the segments between scans, from just past the first SOS header. */
+export function scanImage(src: ByteSource, from: number): ScanEnd {
   let made = scans.get(src);
-  if (made?.has(from)) return made.get(from);
+  const known = made?.get(from);
+  if (known) return known;
   const end = scanForEoi(src, from);
   if (!made) {
     made = new Map();
@@ -29,7 +53,8 @@ export function findEoi(src: ByteSource, from: number): number | undefined {
   return end;
 }
 
-function scanForEoi(src: ByteSource, from: number): number | undefined {
+function scanForEoi(src: ByteSource, from: number): ScanEnd {
+  const between: BetweenScans[] = [];
   let pos = from;
   while (pos < src.size) {
     const n = Math.min(CHUNK, src.size - pos);
@@ -43,13 +68,15 @@ function scanForEoi(src: ByteSource, from: number): number | undefined {
         i = chunk.indexOf(0xff, i + 1);
         continue;
       }
-      if (m === EOI) return pos + i + 2;
+      if (m === EOI) return { eoi: pos + i + 2, between };
       // A segment between scans: hop over it by its length.
       const at = pos + i;
-      if (at + 4 > src.size) return undefined;
+      if (at + 4 > src.size) return { eoi: undefined, between };
       const lb = src.read(at + 2, 2);
       const len = ((lb[0] as number) << 8) | (lb[1] as number);
       if (len < 2) throw malformed(`JPEG segment length ${len} is below 2`, at + 2);
+      bound(between.length + 1, MAX_BETWEEN, 'JPEG segments between scans', at);
+      between.push({ marker: m, offset: at, length: Math.min(2 + len, src.size - at) });
       pos = at + 2 + len;
       jumped = true;
       break;
@@ -57,7 +84,21 @@ function scanForEoi(src: ByteSource, from: number): number | undefined {
     if (jumped) continue;
     if (i >= 0 && i + 1 >= n) pos += i;
     else pos += n;
-    if (n === 1 && i === 0) return undefined; // a lone trailing 0xFF
+    if (n === 1 && i === 0) return { eoi: undefined, between }; // a lone trailing 0xFF
   }
-  return undefined;
+  return { eoi: undefined, between };
 }
+
+/**
+ * Whether a segment between scans belongs to the picture: the tables, restart interval and scan
+ * headers a progressive image interleaves with its scans (and DNL). APPn, COM and anything else
+ * there is no image data, whatever it holds: decoders skip it, and so does ExifTool, which stops
+ * reading at the first scan.
+ */
+export const isScanStructure = (marker: number): boolean =>
+  marker === 0xc4 ||
+  marker === 0xcc ||
+  marker === 0xdb ||
+  marker === 0xdd ||
+  marker === 0xda ||
+  marker === 0xdc;

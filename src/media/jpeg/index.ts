@@ -13,7 +13,7 @@ import type { Analyser, Collector } from '../types.js';
 import { readXmpPacket } from '../xmp/read.js';
 import { classify } from './appn.js';
 import { ChunkedStream } from './chunks.js';
-import { findEoi } from './eoi.js';
+import { findEoi, isScanStructure, scanImage } from './eoi.js';
 import { readExtendedXmp } from './extxmp.js';
 import { readFff } from './flir.js';
 import { reportMpf } from './mpf.js';
@@ -211,8 +211,30 @@ export function analyseJpeg(src: ByteSource, out: Collector): void {
   }
 
   judgeIcc(src, icc, out);
+  try {
+    reportBetweenScans(src, walk, out);
+  } catch (err) {
+    firstError ??= asAirlockError(err);
+  }
   reportTrailer(src, walk, appended, out);
   if (firstError) throw firstError;
+}
+
+/**
+ * What stands between the scans of the primary image and is no image data: an APPn, a COM or an
+ * unknown marker after the first SOS. Decoders skip it and ExifTool never reads it (it stops at
+ * the first scan), so it would pass unseen; each is other data, which scrub always removes
+ * (rewrite.ts). Scanning the entropy-coded data for it costs one memchr pass per image.
+ */
+function reportBetweenScans(src: ByteSource, walk: ReturnType<typeof walkSegments>, out: Collector): void {
+  if (!walk.sos) return;
+  for (const b of scanImage(src, walk.sos.dataOffset + walk.sos.dataLength).between) {
+    if (isScanStructure(b.marker)) continue;
+    const n = b.marker - 0xe0;
+    const tag =
+      b.marker === 0xfe ? 'Comment' : n >= 0 && n <= 15 ? `APP${n}` : `Marker0x${b.marker.toString(16)}`;
+    out.add(block('other', tag, ['between scans'], { offset: b.offset, length: b.length }));
+  }
 }
 
 /** "JFIF\0", version, units, densities, thumbnail width and height. */

@@ -21,7 +21,7 @@ import { rewriteTiffStructure } from '../tiff/rewrite.js';
 import { Collector } from '../types.js';
 import { rewriteXmp } from '../xmp/rewrite.js';
 import { classify } from './appn.js';
-import { findEoi } from './eoi.js';
+import { isScanStructure, scanImage } from './eoi.js';
 import { ADOBE_FIXED, analyseJpeg, JFIF_FIXED } from './index.js';
 import { rewriteExtendedXmp } from './rewrite-extxmp.js';
 import { patchMpf } from './rewrite-mpf.js';
@@ -41,29 +41,49 @@ export const jpegRewriter: Rewriter = {
 type Part = { bytes: Uint8Array; mpf?: { oldBase: number } };
 
 const overlaps = (r: Range, from: number, to: number): boolean => r.offset < to && r.offset + r.length > from;
-const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+const sha256 = (...pieces: Uint8Array[]): string => {
+  const h = createHash('sha256');
+  for (const b of pieces) h.update(b);
+  return h.digest('hex');
+};
 
 /**
  * [SOS, EOI) span: from the SOS marker to just past EOI (or the file end when there is none:
- * `eoi` false). `scanned`, when given, is an earlier span whose SOS..EOI was found by the scan:
- * where this source holds that very memory (not a copy) from its own SOS on, the scan here would
- * read the same bytes and stop at the same EOI, so it is not made again (a 25 MB still's
- * entropy-coded data is scanned once, not twice).
+ * `eoi` false), and its image data: the span less every segment between scans that is no image
+ * data (an APPn or COM a writer put there: eoi.ts isScanStructure), as ranges in order.
+ * `scanned`, when given, is an earlier span whose SOS..EOI was found by the scan and held no such
+ * segment: where this source holds that very memory (not a copy) from its own SOS on, the scan
+ * here would read the same bytes and stop at the same EOI, so it is not made again (a 25 MB
+ * still's entropy-coded data is scanned once, not twice).
  */
 function imageData(
   src: ByteSource,
   scanned?: Uint8Array,
-): { from: number; to: number; eoi: boolean } | undefined {
+): { from: number; to: number; eoi: boolean; pieces: Range[] } | undefined {
   const walk = walkSegments(src);
   if (!walk.sos) return undefined;
   const from = walk.sos.offset;
   if (scanned && from + scanned.length <= src.size) {
     const here = src.read(from, scanned.length);
     if (here.buffer === scanned.buffer && here.byteOffset === scanned.byteOffset)
-      return { from, to: from + scanned.length, eoi: true };
+      return {
+        from,
+        to: from + scanned.length,
+        eoi: true,
+        pieces: [{ offset: from, length: scanned.length }],
+      };
   }
-  const eoi = findEoi(src, walk.sos.dataOffset + walk.sos.dataLength);
-  return { from, to: eoi ?? src.size, eoi: eoi !== undefined };
+  const scan = scanImage(src, walk.sos.dataOffset + walk.sos.dataLength);
+  const to = scan.eoi ?? src.size;
+  const pieces: Range[] = [];
+  let at = from;
+  for (const b of scan.between) {
+    if (isScanStructure(b.marker)) continue;
+    if (b.offset > at) pieces.push({ offset: at, length: b.offset - at });
+    at = b.offset + b.length;
+  }
+  if (to > at) pieces.push({ offset: at, length: to - at });
+  return { from, to, eoi: scan.eoi !== undefined, pieces };
 }
 
 export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Finding[]): RewriteResult {
@@ -214,8 +234,13 @@ export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Fi
   if (ext.guid && !extEmitted) notes.push('APP1 ExtendedXMP: not written (no segment to place it)');
 
   const image = imageData(src);
-  const imageIn = image ? src.read(image.from, image.to - image.from) : Uint8Array.of(0xff, 0xd9);
-  parts.push({ bytes: imageIn });
+  const imageIn = image ? image.pieces.map((r) => src.read(r.offset, r.length)) : [Uint8Array.of(0xff, 0xd9)];
+  for (const bytes of imageIn) parts.push({ bytes });
+  const between = image ? findings.filter((f) => f.path[0] === 'between scans').length : 0;
+  if (between > 0)
+    notes.push(
+      `${between} segment(s) between the scans removed (no image data: decoders and ExifTool skip them)`,
+    );
 
   // After EOI: kept MPF images and kept trailer blocks, in their original order.
   const tail: Range[] = [];
@@ -252,19 +277,29 @@ export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Fi
   }
   // No copy of the image data: the output is these pieces, written one after another.
   const chunks = [...parts.map((p) => p.bytes), ...trailer];
-  const imageStart = primaryLength - imageIn.length;
-  const hashIn = sha256(imageIn);
+  const imageLength = imageIn.reduce((n, b) => n + b.length, 0);
+  const imageStart = primaryLength - imageLength;
+  const hashIn = sha256(...imageIn);
   // The output's image data is located by walking the output itself (its EOI by the scan, or,
   // where the output holds the input's scanned SOS..EOI memory from its SOS on, where that scan
   // found it). When it is exactly the piece holding the input's SOS..EOI (the same bytes in
   // memory, hashed above and written as they are, scrub hashing every written piece into
   // outputSha256), its hash is that hash; anywhere else it is hashed where found.
   const out = new ChunkSource(chunks);
-  const imageOut = imageData(out, image?.eoi ? imageIn : undefined);
-  const sameRange = imageOut !== undefined && imageOut.from === imageStart && imageOut.to === primaryLength;
+  const one = imageIn.length === 1 ? imageIn[0] : undefined;
+  const imageOut = imageData(out, image?.eoi ? one : undefined);
+  const sameRange =
+    one !== undefined &&
+    imageOut?.pieces.length === 1 &&
+    imageOut.from === imageStart &&
+    imageOut.to === primaryLength;
   const hashOut = sameRange
     ? hashIn
-    : sha256(imageOut ? out.read(imageOut.from, imageOut.to - imageOut.from) : Uint8Array.of(0xff, 0xd9));
+    : sha256(
+        ...(imageOut
+          ? imageOut.pieces.map((r) => out.read(r.offset, r.length))
+          : [Uint8Array.of(0xff, 0xd9)]),
+      );
   let whole: Uint8Array | undefined;
   return {
     get bytes(): Uint8Array {
