@@ -548,14 +548,14 @@ describe('hostile stills: what Airlock writes as clean, ExifTool finds clean', (
       for (let i = 0; i < k; i++) at = Buffer.from(b).indexOf(Buffer.from([0xff, 0xda]), at + 1);
       return at;
     };
-    const before = (b: Uint8Array, at: number, extra: Uint8Array): Uint8Array =>
+    const insertAt = (b: Uint8Array, at: number, extra: Uint8Array): Uint8Array =>
       cat(b.subarray(0, at), extra, b.subarray(at));
     const cases: Record<string, [Uint8Array, Uint8Array]> = {
-      'a COM between scans': [progressive, before(progressive, sos(progressive, 2), seg(0xfe, mark))],
-      'an XMP APP1 between scans': [progressive, before(progressive, sos(progressive, 5), seg(0xe1, xmp))],
+      'a COM between scans': [progressive, insertAt(progressive, sos(progressive, 2), seg(0xfe, mark))],
+      'an XMP APP1 between scans': [progressive, insertAt(progressive, sos(progressive, 5), seg(0xe1, xmp))],
       'a COM before EOI': [
         baseline,
-        before(baseline, Buffer.from(baseline).lastIndexOf(Buffer.from([0xff, 0xd9])), seg(0xfe, mark)),
+        insertAt(baseline, Buffer.from(baseline).lastIndexOf(Buffer.from([0xff, 0xd9])), seg(0xfe, mark)),
       ],
     };
     const dir = join(base, 'scans');
