@@ -578,6 +578,51 @@ describe('hostile stills: what Airlock writes as clean, ExifTool finds clean', (
     }
   }, 120_000);
 
+  it('frame segments pass only what the decoder reads: a marker it does not need, or bytes past its fields, go', () => {
+    const mark = Buffer.from(` ${MARK} `, 'latin1');
+    const seg = (marker: number, payload: Uint8Array): Uint8Array =>
+      cat(Uint8Array.of(0xff, marker, (payload.length + 2) >> 8, (payload.length + 2) & 0xff), payload);
+    const still = jpegSeeds().find((s) => s.name.startsWith('dji'))?.bytes as Uint8Array;
+    const sof = segments(still).find((x) => x.marker === 0xc0 || x.marker === 0xc2) as {
+      start: number;
+      end: number;
+      marker: number;
+    };
+    const sofPayload = still.subarray(sof.start + 4, sof.end);
+    const afterSoi = (extra: Uint8Array): Uint8Array => cat(still.subarray(0, 2), extra, still.subarray(2));
+    const cases: Record<string, Uint8Array> = {
+      'a restart interval with bytes after it': afterSoi(seg(0xdd, cat(Uint8Array.of(0, 0), mark))),
+      'a DNL before the scan': afterSoi(seg(0xdc, mark)),
+      'a DHP': afterSoi(seg(0xde, mark)),
+      'an EXP': afterSoi(seg(0xdf, mark)),
+      'a reserved JPG0': afterSoi(seg(0xf0, mark)),
+      'a frame header with bytes after it': cat(
+        still.subarray(0, sof.start),
+        seg(sof.marker, cat(sofPayload, mark)),
+        still.subarray(sof.end),
+      ),
+    };
+    const dir = join(base, 'frame');
+    mkdirSync(dir);
+    for (const [how, b] of Object.entries(cases))
+      writeFileSync(join(dir, `${how.replace(/\W+/g, '_')}.jpg`), b);
+    writeFileSync(join(dir, 'JPEG-LS.jpg'), afterSoi(seg(0xf7, mark)));
+    const pixels = (b: Uint8Array): string =>
+      createHash('sha256')
+        .update(execFileSync('djpeg', [], { input: b, maxBuffer: 512 * 2 ** 20 }))
+        .digest('hex');
+    const { out, files } = scrubDrop(dir, 'frame');
+    expect(files.find((f) => f.input.endsWith('JPEG-LS.jpg'))?.status).toBe('withheld');
+    const clean = files.filter((f) => f.status === 'clean');
+    expect(clean).toHaveLength(Object.keys(cases).length);
+    for (const how of Object.keys(cases)) {
+      const copy = readFileSync(join(out, `${how.replace(/\W+/g, '_')}.jpg`));
+      expect(copy.includes(mark.subarray(1, 20)), how).toBe(false);
+      // What stays is what the picture needs: the copy decodes to the original's pixels.
+      expect(pixels(copy), how).toBe(pixels(still));
+    }
+  }, 120_000);
+
   it(`${CASES} randomly damaged corpus stills (seed ${SEED})`, () => {
     const dir = join(base, 'damaged');
     mkdirSync(dir);

@@ -3,7 +3,7 @@
  * reader for what it carries (EXIF → tiff/, XMP → xmp/, Photoshop/IPTC → iptc/), names every
  * other segment, and reports data after the primary image's EOI (appended previews, trailers).
  */
-import { type AirlockError, asAirlockError, truncated } from '../../core/errors.js';
+import { AirlockError, asAirlockError, truncated } from '../../core/errors.js';
 import { bound, LIMITS } from '../../core/limits.js';
 import type { ByteSource } from '../../core/source.js';
 import type { Finding, Range } from '../../findings/model.js';
@@ -17,7 +17,7 @@ import { findEoi, isScanStructure, scanImage } from './eoi.js';
 import { readExtendedXmp } from './extxmp.js';
 import { readFff } from './flir.js';
 import { reportMpf } from './mpf.js';
-import { type Segment, walkSegments } from './segments.js';
+import { type Segment, SOS, walkSegments } from './segments.js';
 
 export const jpegAnalyser: Analyser = {
   id: 'jpeg',
@@ -44,9 +44,14 @@ export function analyseJpeg(src: ByteSource, out: Collector): void {
       const b = src.read(seg.dataOffset, 5);
       out.facts.height = ((b[1] as number) << 8) | (b[2] as number);
       out.facts.width = ((b[3] as number) << 8) | (b[4] as number);
+    }
+    if (!(marker >= 0xe0 && marker <= 0xef) && marker !== 0xfe) {
+      // JPEG-LS frames its image with markers a JPEG decoder does not know: not cleaned.
+      if (marker === 0xf7 || marker === 0xf8)
+        firstError ??= new AirlockError('AIRLOCK_ERR_UNSUPPORTED', 'JPEG-LS (SOF55/LSE) is not read', seg.offset);
+      else if (marker !== SOS) reportFrameSegment(src, seg, out);
       continue;
     }
-    if (!(marker >= 0xe0 && marker <= 0xef) && marker !== 0xfe) continue;
     // A damaged APPn must not hide the segments after it: keep going, fail at the end.
     try {
       last = readApp(seg, last);
@@ -218,6 +223,39 @@ export function analyseJpeg(src: ByteSource, out: Collector): void {
   }
   reportTrailer(src, walk, appended, out);
   if (firstError) throw firstError;
+}
+
+/**
+ * How much of a segment before the first scan the decoder reads: a frame header's 6 + 3 bytes a
+ * component, a restart interval's 2, a table segment's all (tables are display data); undefined
+ * for a marker no decoder needs there (DNL, DHP, EXP, the reserved JPGn: anything put there is no
+ * picture).
+ */
+export function frameBytes(src: ByteSource, seg: Segment): number | undefined {
+  const m = seg.marker;
+  if (isSof(m)) {
+    const nf = seg.dataLength >= 6 ? (src.read(seg.dataOffset + 5, 1)[0] as number) : 0;
+    return Math.min(seg.dataLength, 6 + 3 * nf);
+  }
+  if (m === 0xdd) return Math.min(seg.dataLength, 2);
+  if (m === 0xc4 || m === 0xcc || m === 0xdb) return seg.dataLength;
+  return undefined;
+}
+
+/** A segment before the first scan that holds more than the decoder reads, or that no decoder needs: other data. */
+function reportFrameSegment(src: ByteSource, seg: Segment, out: Collector): void {
+  const name = `Marker0x${seg.marker.toString(16)}`;
+  const used = frameBytes(src, seg);
+  if (used === undefined) {
+    out.add(block('other', name, [name], { offset: seg.dataOffset, length: seg.dataLength }));
+  } else if (used < seg.dataLength) {
+    out.add(
+      block('other', `${name}Extra`, [name], {
+        offset: seg.dataOffset + used,
+        length: seg.dataLength - used,
+      }),
+    );
+  }
 }
 
 /**

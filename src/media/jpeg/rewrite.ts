@@ -22,7 +22,7 @@ import { Collector } from '../types.js';
 import { rewriteXmp } from '../xmp/rewrite.js';
 import { classify } from './appn.js';
 import { isScanStructure, scanImage } from './eoi.js';
-import { ADOBE_FIXED, analyseJpeg, JFIF_FIXED } from './index.js';
+import { ADOBE_FIXED, analyseJpeg, frameBytes, JFIF_FIXED } from './index.js';
 import { rewriteExtendedXmp } from './rewrite-extxmp.js';
 import { patchMpf } from './rewrite-mpf.js';
 import { rewritePhotoshop } from './rewrite-photoshop.js';
@@ -146,7 +146,11 @@ export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Fi
     if (marker === SOS) break;
     const isApp = (marker >= 0xe0 && marker <= 0xef) || marker === 0xfe;
     if (!isApp) {
-      parts.push({ bytes: raw(seg) }); // frame, tables, restart interval: the picture needs them
+      // Frame, tables, restart interval: what the picture needs of them (index.ts frameBytes);
+      // a marker no decoder needs before the scan, or bytes past what it reads, go.
+      const used = frameBytes(src, seg);
+      if (used === seg.dataLength) parts.push({ bytes: raw(seg) });
+      else if (used !== undefined) parts.push({ bytes: segment(marker, src.read(seg.dataOffset, used)) });
       continue;
     }
     const c = kindOf(seg);
