@@ -48,7 +48,11 @@ export function analyseJpeg(src: ByteSource, out: Collector): void {
     if (!(marker >= 0xe0 && marker <= 0xef) && marker !== 0xfe) {
       // JPEG-LS frames its image with markers a JPEG decoder does not know: not cleaned.
       if (marker === 0xf7 || marker === 0xf8)
-        firstError ??= new AirlockError('AIRLOCK_ERR_UNSUPPORTED', 'JPEG-LS (SOF55/LSE) is not read', seg.offset);
+        firstError ??= new AirlockError(
+          'AIRLOCK_ERR_UNSUPPORTED',
+          'JPEG-LS (SOF55/LSE) is not read',
+          seg.offset,
+        );
       else if (marker !== SOS) reportFrameSegment(src, seg, out);
       continue;
     }
