@@ -23,6 +23,20 @@ export class BufferSource implements ByteSource {
   }
 }
 
+/** `length` bytes of another source from `offset` on, as a source of their own (an image inside a file). */
+export class WindowSource implements ByteSource {
+  constructor(
+    private readonly src: ByteSource,
+    private readonly offset: number,
+    readonly size: number,
+  ) {}
+  read(offset: number, length: number): Uint8Array {
+    if (offset < 0 || length < 0 || offset + length > this.size)
+      throw truncated('read', this.offset + Math.max(0, offset));
+    return this.src.read(this.offset + offset, length);
+  }
+}
+
 /** Synchronous positional reads with a small read-ahead window (most reads are tiny and sequential). */
 export class FileSource implements ByteSource {
   readonly size: number;

@@ -163,9 +163,9 @@ interface Rec {
  * `dir` scrubbed by the built CLI under location drop into `<name>-out`: the output folder and the
  * manifest's records, after checking that nothing but a clean copy was written.
  */
-function scrubDrop(dir: string, name: string): { out: string; files: Rec[] } {
-  const policy = join(base, 'drop.yaml');
-  writeFileSync(policy, DROP);
+function scrubDrop(dir: string, name: string, policyText = DROP): { out: string; files: Rec[] } {
+  const policy = join(base, `${name}.yaml`);
+  writeFileSync(policy, policyText);
   const out = join(base, `${name}-out`);
   airlock(['scrub', dir, '--out', out, '--policy', policy, '--no-progress']);
   const files = (JSON.parse(readFileSync(join(out, 'airlock-manifest.json'), 'utf8')) as { files: Rec[] })
@@ -621,6 +621,64 @@ describe('hostile stills: what Airlock writes as clean, ExifTool finds clean', (
       // What stays is what the picture needs: the copy decodes to the original's pixels.
       expect(pixels(copy), how).toBe(pixels(still));
     }
+  }, 120_000);
+
+  it('an MPF preview kept with its own position: the previews are kept only when they hold nothing dropped', () => {
+    // A still whose MPF index points at a second JPEG appended after EOI: a DJI still, with its
+    // own Exif GPS. Policy: previews and the MPF index kept (imagery.embedded: keep, keep: [MPF]),
+    // positions dropped. ExifTool extracts each preview (-b -MPImage2:PreviewImage) and reads it
+    // as a file: the oracle for what it holds.
+    const primary = jpegSeeds().find((s) => s.name.startsWith('exiftool-Canon'))?.bytes as Uint8Array;
+    const preview = jpegSeeds().find((s) => s.name.startsWith('dji'))?.bytes as Uint8Array;
+    const mpfIfd = Buffer.alloc(8 + 2 + 3 * 12 + 4 + 32);
+    mpfIfd.write('II*\0', 0, 'latin1');
+    mpfIfd.writeUInt32LE(8, 4);
+    mpfIfd.writeUInt16LE(3, 8);
+    const entry = (k: number, tag: number, type: number, count: number, value: number | string): void => {
+      const at = 10 + 12 * k;
+      mpfIfd.writeUInt16LE(tag, at);
+      mpfIfd.writeUInt16LE(type, at + 2);
+      mpfIfd.writeUInt32LE(count, at + 4);
+      if (typeof value === 'string') mpfIfd.write(value, at + 8, 'latin1');
+      else mpfIfd.writeUInt32LE(value, at + 8);
+    };
+    entry(0, 0xb000, 7, 4, '0100');
+    entry(1, 0xb001, 4, 1, 2);
+    entry(2, 0xb002, 7, 32, 8 + 2 + 36 + 4);
+    const app2 = cat(Buffer.from('MPF\0'), mpfIfd);
+    const seg = cat(Uint8Array.of(0xff, 0xe2, (app2.length + 2) >> 8, (app2.length + 2) & 0xff), app2);
+    const head = cat(primary.subarray(0, 2), seg, primary.subarray(2));
+    const tiffAt = 2 + 4 + 4; // SOI, APP2 marker and length, "MPF\0"
+    const list = 8 + 2 + 36 + 4;
+    mpfIfd.writeUInt32LE(0x030000, list); // primary: baseline MP primary image
+    mpfIfd.writeUInt32LE(head.length, list + 4);
+    mpfIfd.writeUInt32LE(0, list + 8);
+    mpfIfd.writeUInt32LE(0x010001, list + 16); // large thumbnail
+    mpfIfd.writeUInt32LE(preview.length, list + 20);
+    mpfIfd.writeUInt32LE(head.length - tiffAt, list + 24);
+    const file = cat(primary.subarray(0, 2), seg.subarray(0, 8), mpfIfd, primary.subarray(2), preview);
+    const dir = join(base, 'mpf');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'mpf.jpg'), file);
+    const extract = (f: string): Uint8Array =>
+      execFileSync('exiftool', ['-b', '-MPImage2:PreviewImage', f], { maxBuffer: 64 * 2 ** 20 });
+    // The oracle finds the preview, and the preview's position, in the input.
+    const pre = join(base, 'mpf-preview-in.jpg');
+    writeFileSync(pre, extract(join(dir, 'mpf.jpg')));
+    expect(leaks(exiftoolJson([pre])[0] ?? {}).some((k) => /GPS/.test(k))).toBe(true);
+    const { out, files } = scrubDrop(dir, 'mpf', `${DROP}  imagery: {embedded: keep}\n  keep: [MPF]\n`);
+    expect(files[0]?.status).toBe('clean');
+    const copy = join(out, 'mpf.jpg');
+    const left = extract(copy);
+    if (left.length > 0) {
+      const post = join(base, 'mpf-preview-out.jpg');
+      writeFileSync(post, left);
+      expect(leaks(exiftoolJson([post])[0] ?? {}).filter((k) => /GPS|Serial/.test(k))).toEqual([]);
+    }
+    expect(
+      Buffer.from(readFileSync(copy)).includes(Buffer.from(preview.subarray(preview.length - 4096))),
+    ).toBe(false);
+    expect(files[0]?.notes?.join('\n')).toMatch(/APP2 MPF: dropped whole/);
   }, 120_000);
 
   it(`${CASES} randomly damaged corpus stills (seed ${SEED})`, () => {

@@ -5,11 +5,11 @@
  */
 import { AirlockError, asAirlockError, truncated } from '../../core/errors.js';
 import { bound, LIMITS } from '../../core/limits.js';
-import type { ByteSource } from '../../core/source.js';
+import { type ByteSource, WindowSource } from '../../core/source.js';
 import type { Finding, Range } from '../../findings/model.js';
 import { readPhotoshopIrb } from '../iptc/photoshop.js';
 import { readTiffStructure } from '../tiff/exif.js';
-import type { Analyser, Collector } from '../types.js';
+import { type Analyser, Collector } from '../types.js';
 import { readXmpPacket } from '../xmp/read.js';
 import { classify } from './appn.js';
 import { ChunkedStream } from './chunks.js';
@@ -29,7 +29,11 @@ export const jpegAnalyser: Analyser = {
 const isSof = (m: number): boolean => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
 const CLASSIFY_HEAD = 64;
 
-export function analyseJpeg(src: ByteSource, out: Collector): void {
+/**
+ * `depth`: 0 for a file; 1 for an image an MPF index points at (read for what it carries itself,
+ * its own MPF images not followed).
+ */
+export function analyseJpeg(src: ByteSource, out: Collector, depth = 0): void {
   const walk = walkSegments(src);
   const ext = new Map<string, ChunkedStream>();
   const flir: { index: number; seg: Segment }[] = [];
@@ -95,7 +99,9 @@ export function analyseJpeg(src: ByteSource, out: Collector): void {
       case 'mpf': {
         const images = reportMpf(payload(), seg.dataOffset + c.header, src.size, ['APP2 MPF'], out);
         appended.push(...images);
-        return add(block('other', 'MPF', [label], whole));
+        const f = add(block('other', 'MPF', [label], whole));
+        if (depth === 0) for (const image of images) readMpImage(image, image.n);
+        return f;
       }
       case 'photoshop':
         readPhotoshopIrb(payload(), seg.dataOffset + c.header, [label], out);
@@ -146,6 +152,30 @@ export function analyseJpeg(src: ByteSource, out: Collector): void {
         }
         return add(block(c.category, c.name, [label], whole));
     }
+  }
+
+  /**
+   * A preview an MPF index points at is a JPEG of its own, with its own Exif and XMP (a position,
+   * a serial): read like the file, its findings under 'APP2 MPF' › 'MPImageN' at their offsets in
+   * the file, so an MPF is kept only when everything in its images is (rewrite.ts). One that does
+   * not read is reported as opaque data too: unread is never taken for clean.
+   */
+  function readMpImage(r: Range, n: number): void {
+    const inner = new Collector();
+    const path = ['APP2 MPF', `MPImage${n}`];
+    try {
+      analyseJpeg(new WindowSource(src, r.offset, r.length), inner, depth + 1);
+    } catch (err) {
+      const e = asAirlockError(err);
+      out.warn('mpf-image-unread', `MPImage${n}: ${e.message}`, r.offset + (e.offset ?? 0));
+      out.add(block('opaque', `MPImage${n}Unread`, path, r));
+    }
+    for (const f of inner.findings)
+      out.add({
+        ...f,
+        path: [...path, ...f.path],
+        ranges: f.ranges.map((x) => ({ offset: r.offset + x.offset, length: x.length })),
+      });
   }
 
   /**

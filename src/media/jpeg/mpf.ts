@@ -68,15 +68,15 @@ export function mpEntryList(data: Uint8Array, base: number): { le: boolean; at: 
   return { le, at: 0, entries: [] };
 }
 
-/** Reports each image after the first as an embedded picture; returns their absolute ranges. */
+/** Reports each image after the first as an embedded picture; returns their absolute ranges and numbers (MPImageN). */
 export function reportMpf(
   data: Uint8Array,
   base: number,
   fileSize: number,
   path: string[],
   out: Collector,
-): { offset: number; length: number }[] {
-  const images: { offset: number; length: number }[] = [];
+): { offset: number; length: number; n: number }[] {
+  const images: { offset: number; length: number; n: number }[] = [];
   readMpEntries(data, base).forEach((e, k) => {
     if (k === 0 || e.offset === 0) return; // the primary image itself
     const offset = base + e.offset;
@@ -84,7 +84,7 @@ export function reportMpf(
       out.warn('mpf-image-out-of-range', `MPImage${k + 1} (${e.size} bytes) ends past the file end`, offset);
       return;
     }
-    images.push({ offset, length: e.size });
+    images.push({ offset, length: e.size, n: k + 1 });
     out.add({
       category: 'imagery.embedded',
       tag: `MPImage${k + 1}`,

@@ -121,6 +121,11 @@ export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Fi
     notes,
   );
   const mpfKept = allKept(underPath('APP2 MPF'));
+  if (
+    !mpfKept &&
+    underPath('APP2 MPF').some((f) => f.category === 'imagery.embedded' && decision(f).action === 'keep')
+  )
+    notes.push('APP2 MPF: dropped whole with its images: they hold findings the policy drops');
   const flirKept = allKept(underPath('APP1 FLIR'));
   if (!flirKept && underPath('APP1 FLIR').some((f) => decision(f).action === 'keep'))
     notes.push(
@@ -250,7 +255,9 @@ export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Fi
   const tail: Range[] = [];
   const trailers = new Set<number>();
   const after = image?.to ?? src.size;
-  if (mpfKept) for (const f of underPath('APP2 MPF')) if (f.tag !== 'MPF') tail.push(...f.ranges);
+  // The images themselves (their own findings, deeper in the path, lie inside them).
+  if (mpfKept)
+    for (const f of underPath('APP2 MPF')) if (f.path.length === 1 && f.tag !== 'MPF') tail.push(...f.ranges);
   for (const f of findings)
     if (f.tag === 'Trailer' && decision(f).action === 'keep')
       for (const r of f.ranges) {
