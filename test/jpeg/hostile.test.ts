@@ -24,6 +24,13 @@ const xmp = (text: string) => {
 };
 
 describe('JPEG segments', () => {
+  it('an ICC segment too short for its chunk numbers is other data, with a warning, not a failure', () => {
+    const icc = new TextEncoder().encode('ICC_PROFILE\0');
+    const { out, err } = run(buildJpeg([{ marker: 0xe2, payload: icc }]));
+    expect(err).toBeUndefined();
+    expect(out.findings.find((f) => f.tag === 'ICC_Profile')?.category).toBe('other');
+    expect(out.warnings.map((w) => w.name)).toContain('jpeg-icc-invalid');
+  });
   it('a segment length past the end is truncation at that segment', () => {
     const { err } = run(Uint8Array.of(0xff, 0xd8, 0xff, 0xe1, 0x10, 0x00, 1, 2, 3));
     expect([err?.code, err?.offset]).toEqual(['AIRLOCK_ERR_TRUNCATED', 2]);

@@ -249,8 +249,8 @@ export function analyseJpeg(src: ByteSource, out: Collector, depth = 0): void {
     firstError ??= asAirlockError(err);
   }
 
-  judgeIcc(src, icc, out);
   try {
+    judgeIcc(src, icc, out);
     reportBetweenScans(src, walk, out);
   } catch (err) {
     firstError ??= asAirlockError(err);
@@ -324,7 +324,10 @@ const ICC_HEADER = 14; // "ICC_PROFILE\0", chunk number, chunk count
 function judgeIcc(src: ByteSource, icc: readonly { seg: Segment; finding: Finding }[], out: Collector): void {
   if (icc.length === 0) return;
   const chunks = icc
-    .map(({ seg }) => ({ seg, no: src.read(seg.dataOffset + 12, 2) }))
+    .map(({ seg }) => ({
+      seg,
+      no: seg.dataLength >= ICC_HEADER ? src.read(seg.dataOffset + 12, 2) : Uint8Array.of(0, 0),
+    }))
     .sort((a, b) => (a.no[0] as number) - (b.no[0] as number));
   const total = chunks.reduce((n, c) => n + Math.max(0, c.seg.dataLength - ICC_HEADER), 0);
   const first = chunks[0]?.seg as Segment;
