@@ -2,7 +2,9 @@
  * The JPEG rewriter. The reader (analyseJpeg) runs first, so the findings asked about are the
  * ones inspect reported, and a file it cannot read whole is refused (nothing half-read is
  * written). Then the segments are emitted again:
- *   - SOI, frame, table and scan segments, and the entropy-coded data SOS..EOI: byte for byte;
+ *   - SOI, tables, and the image data SOS..EOI: byte for byte, less any APPn or COM between the
+ *     scans (no image data); a frame header and a restart interval as far as a decoder reads them;
+ *     other markers before the scan (DNL, DHP, EXP, JPGn) dropped;
  *   - JFIF (without its thumbnail), Adobe: their fixed display fields, kept, anything after them
  *     dropped; ICC: kept when it is a whole profile (index.ts judgeIcc), else other data;
  *   - APP1 Exif: the TIFF rewriter; APP1 XMP (and Extended XMP): the XMP rewriter;
