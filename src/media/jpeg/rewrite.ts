@@ -11,7 +11,8 @@
  *   - APP13 Photoshop: rebuilt with what is kept; MPF and the images after EOI: kept as a whole
  *     (offsets patched) or dropped as a whole;
  *   - every other APPn, COM and trailer: kept only when all its findings are kept.
- * imageHashIn/Out hash SOS..EOI of the input and of the output, located by walking the output.
+ * imageHashIn/Out hash the image data (SOS..EOI less segments between scans) of the input and of
+ * the output, located by walking the output.
  */
 import { createHash } from 'node:crypto';
 import { ChunkSource, concatBytes as concat } from '../../core/bytes.js';
