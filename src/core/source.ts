@@ -10,6 +10,12 @@ export interface ByteSource {
   readonly size: number;
   /** Exactly `length` bytes at `offset`, or a truncation error naming the offset. */
   read(offset: number, length: number): Uint8Array;
+  /**
+   * Fills `into` with the bytes at `offset` (exactly its length, or a truncation error), where a
+   * source copies anyway: a scan over megabytes then reuses one buffer instead of allocating each
+   * chunk (a file source; a buffer source has nothing to copy and leaves this out).
+   */
+  readInto?(offset: number, into: Uint8Array): Uint8Array;
 }
 
 export class BufferSource implements ByteSource {
@@ -70,6 +76,17 @@ export class FileSource implements ByteSource {
     this.window = buf;
     this.windowStart = offset;
     return buf.subarray(0, length);
+  }
+
+  readInto(offset: number, into: Uint8Array): Uint8Array {
+    if (offset < 0 || offset + into.length > this.size) throw truncated('read', Math.max(0, offset));
+    let got = 0;
+    while (got < into.length) {
+      const n = readSync(this.fd, into, got, into.length - got, offset + got);
+      if (n === 0) throw truncated('read', offset + got);
+      got += n;
+    }
+    return into;
   }
 
   close(): void {

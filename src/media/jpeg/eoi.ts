@@ -30,6 +30,9 @@ export interface ScanEnd {
   between: BetweenScans[];
 }
 
+/** The chunk a file is scanned through, reused scan after scan (this thread's scans never nest). */
+const scratch = new Uint8Array(CHUNK);
+
 /** Segments between scans one image may hold before the scan is refused as a limit. */
 const MAX_BETWEEN = 65536;
 
@@ -58,7 +61,7 @@ function scanForEoi(src: ByteSource, from: number): ScanEnd {
   let pos = from;
   while (pos < src.size) {
     const n = Math.min(CHUNK, src.size - pos);
-    const chunk = asBuffer(src.read(pos, n));
+    const chunk = asBuffer(src.readInto ? src.readInto(pos, scratch.subarray(0, n)) : src.read(pos, n));
     let i = chunk.indexOf(0xff);
     let jumped = false;
     while (i >= 0) {
