@@ -29,8 +29,8 @@ const isFix = (lat: number | undefined, lon: number | undefined): boolean =>
 /** DJI's own reading: what a file is read as until its frames say otherwise. */
 export const DJI_READING: Reading = { order: 'lon,lat', orderConflict: false, radians: false };
 
-export const sameReading = (a: Reading, b: Reading): boolean =>
-  a.order === b.order && a.orderConflict === b.orderConflict && a.radians === b.radians;
+/** Whether frames read under `a` map as under `b` (a conflict only adds a warning). */
+export const sameReading = (a: Reading, b: Reading): boolean => a.order === b.order && a.radians === b.radians;
 
 /** The evidence for the file-wide reading, gathered one frame at a time (no frame is held). */
 export class ReadingEvidence {
