@@ -56,6 +56,20 @@ export function scanImage(src: ByteSource, from: number): ScanEnd {
   return end;
 }
 
+/**
+ * Records what a scan of `src` from `from` finds, known without making it: a rewriter that wrote
+ * the input's scanned image data as it was knows where the output's EOI and segments are, and
+ * the verification's re-inspection of that output then scans nothing again.
+ */
+export function rememberScan(src: ByteSource, from: number, end: ScanEnd): void {
+  let made = scans.get(src);
+  if (!made) {
+    made = new Map();
+    scans.set(src, made);
+  }
+  made.set(from, end);
+}
+
 function scanForEoi(src: ByteSource, from: number): ScanEnd {
   const between: BetweenScans[] = [];
   let pos = from;

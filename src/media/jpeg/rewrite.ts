@@ -24,7 +24,7 @@ import { rewriteTiffStructure } from '../tiff/rewrite.js';
 import { Collector } from '../types.js';
 import { rewriteXmp } from '../xmp/rewrite.js';
 import { classify } from './appn.js';
-import { isScanStructure, scanImage } from './eoi.js';
+import { isScanStructure, rememberScan, type ScanEnd, scanImage } from './eoi.js';
 import { ADOBE_FIXED, analyseJpeg, frameBytes, JFIF_FIXED } from './index.js';
 import { rewriteExtendedXmp } from './rewrite-extxmp.js';
 import { patchMpf } from './rewrite-mpf.js';
@@ -62,7 +62,7 @@ const sha256 = (...pieces: Uint8Array[]): string => {
 function imageData(
   src: ByteSource,
   scanned?: Uint8Array,
-): { from: number; to: number; eoi: boolean; pieces: Range[] } | undefined {
+): { from: number; to: number; eoi: boolean; pieces: Range[]; scanFrom: number; scan?: ScanEnd } | undefined {
   const walk = walkSegments(src);
   if (!walk.sos) return undefined;
   const from = walk.sos.offset;
@@ -74,9 +74,11 @@ function imageData(
         to: from + scanned.length,
         eoi: true,
         pieces: [{ offset: from, length: scanned.length }],
+        scanFrom: walk.sos.dataOffset + walk.sos.dataLength,
       };
   }
-  const scan = scanImage(src, walk.sos.dataOffset + walk.sos.dataLength);
+  const scanFrom = walk.sos.dataOffset + walk.sos.dataLength;
+  const scan = scanImage(src, scanFrom);
   const to = scan.eoi ?? src.size;
   const pieces: Range[] = [];
   let at = from;
@@ -86,7 +88,7 @@ function imageData(
     at = b.offset + b.length;
   }
   if (to > at) pieces.push({ offset: at, length: to - at });
-  return { from, to, eoi: scan.eoi !== undefined, pieces };
+  return { from, to, eoi: scan.eoi !== undefined, pieces, scanFrom, scan };
 }
 
 export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Finding[]): RewriteResult {
@@ -314,6 +316,15 @@ export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Fi
           ? imageOut.pieces.map((r) => out.read(r.offset, r.length))
           : [Uint8Array.of(0xff, 0xd9)]),
       );
+  // The output's image data is the input's, moved by `delta`: what a scan of it would find is
+  // known, so the verification's re-inspection of `out` scans nothing again.
+  if (sameRange && image?.scan) {
+    const delta = imageStart - image.from;
+    rememberScan(out, image.scanFrom + delta, {
+      eoi: (image.scan.eoi as number) + delta,
+      between: image.scan.between.map((b) => ({ ...b, offset: b.offset + delta })),
+    });
+  }
   let whole: Uint8Array | undefined;
   return {
     get bytes(): Uint8Array {
@@ -321,6 +332,7 @@ export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Fi
       return whole;
     },
     chunks,
+    source: out,
     notes,
     imageHashIn: hashIn,
     imageHashOut: hashOut,

@@ -30,7 +30,8 @@ const isFix = (lat: number | undefined, lon: number | undefined): boolean =>
 export const DJI_READING: Reading = { order: 'lon,lat', orderConflict: false, radians: false };
 
 /** Whether frames read under `a` map as under `b` (a conflict only adds a warning). */
-export const sameReading = (a: Reading, b: Reading): boolean => a.order === b.order && a.radians === b.radians;
+export const sameReading = (a: Reading, b: Reading): boolean =>
+  a.order === b.order && a.radians === b.radians;
 
 /** The evidence for the file-wide reading, gathered one frame at a time (no frame is held). */
 export class ReadingEvidence {
