@@ -16,6 +16,7 @@ import { ChunkedStream } from './chunks.js';
 import { findEoi, isScanStructure, scanImage } from './eoi.js';
 import { readExtendedXmp } from './extxmp.js';
 import { readFff } from './flir.js';
+import { frameBytes, isSof } from './frame.js';
 import { reportMpf } from './mpf.js';
 import { type Segment, SOS, walkSegments } from './segments.js';
 
@@ -26,7 +27,6 @@ export const jpegAnalyser: Analyser = {
 };
 
 /** SOFn markers (not DHT 0xC4, JPG 0xC8, DAC 0xCC). */
-const isSof = (m: number): boolean => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
 const CLASSIFY_HEAD = 64;
 
 /**
@@ -257,23 +257,6 @@ export function analyseJpeg(src: ByteSource, out: Collector, depth = 0): void {
   }
   reportTrailer(src, walk, appended, out);
   if (firstError) throw firstError;
-}
-
-/**
- * How much of a segment before the first scan the decoder reads: a frame header's 6 + 3 bytes a
- * component, a restart interval's 2, a table segment's all (tables are display data); undefined
- * for a marker no decoder needs there (DNL, DHP, EXP, the reserved JPGn: anything put there is no
- * picture).
- */
-export function frameBytes(src: ByteSource, seg: Segment): number | undefined {
-  const m = seg.marker;
-  if (isSof(m)) {
-    const nf = seg.dataLength >= 6 ? (src.read(seg.dataOffset + 5, 1)[0] as number) : 0;
-    return Math.min(seg.dataLength, 6 + 3 * nf);
-  }
-  if (m === 0xdd) return Math.min(seg.dataLength, 2);
-  if (m === 0xc4 || m === 0xcc || m === 0xdb) return seg.dataLength;
-  return undefined;
 }
 
 /** A segment before the first scan that holds more than the decoder reads, or that no decoder needs: other data. */
