@@ -44,15 +44,10 @@ export const findEoi = (src: ByteSource, from: number): number | undefined => sc
 
 /** The EOI and the segments between scans, from just past the first SOS header. */
 export function scanImage(src: ByteSource, from: number): ScanEnd {
-  let made = scans.get(src);
-  const known = made?.get(from);
+  const known = scans.get(src)?.get(from);
   if (known) return known;
   const end = scanForEoi(src, from);
-  if (!made) {
-    made = new Map();
-    scans.set(src, made);
-  }
-  made.set(from, end);
+  rememberScan(src, from, end);
   return end;
 }
 
@@ -112,10 +107,14 @@ function scanForEoi(src: ByteSource, from: number): ScanEnd {
  * there is no image data, whatever it holds: decoders skip it, and so does ExifTool, which stops
  * reading at the first scan.
  */
-export const isScanStructure = (marker: number): boolean =>
+const isScanStructure = (marker: number): boolean =>
   marker === 0xc4 ||
   marker === 0xcc ||
   marker === 0xdb ||
   marker === 0xdd ||
   marker === 0xda ||
   marker === 0xdc;
+
+/** The segments a scan hopped over that are no image data (what isScanStructure leaves out). */
+export const foreignSegments = (scan: ScanEnd): BetweenScans[] =>
+  scan.between.filter((b) => !isScanStructure(b.marker));

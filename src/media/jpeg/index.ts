@@ -13,7 +13,7 @@ import { type Analyser, Collector } from '../types.js';
 import { readXmpPacket } from '../xmp/read.js';
 import { classify } from './appn.js';
 import { ChunkedStream } from './chunks.js';
-import { findEoi, isScanStructure, scanImage } from './eoi.js';
+import { findEoi, foreignSegments, scanImage } from './eoi.js';
 import { readExtendedXmp } from './extxmp.js';
 import { readFff } from './flir.js';
 import { frameBytes, isSof } from './frame.js';
@@ -283,8 +283,7 @@ function reportFrameSegment(src: ByteSource, seg: Segment, out: Collector): void
  */
 function reportBetweenScans(src: ByteSource, walk: ReturnType<typeof walkSegments>, out: Collector): void {
   if (!walk.sos) return;
-  for (const b of scanImage(src, walk.sos.dataOffset + walk.sos.dataLength).between) {
-    if (isScanStructure(b.marker)) continue;
+  for (const b of foreignSegments(scanImage(src, walk.sos.dataOffset + walk.sos.dataLength))) {
     const n = b.marker - 0xe0;
     const tag =
       b.marker === 0xfe ? 'Comment' : n >= 0 && n <= 15 ? `APP${n}` : `Marker0x${b.marker.toString(16)}`;

@@ -24,7 +24,7 @@ import { rewriteTiffStructure } from '../tiff/rewrite.js';
 import { Collector } from '../types.js';
 import { rewriteXmp } from '../xmp/rewrite.js';
 import { classify } from './appn.js';
-import { isScanStructure, rememberScan, type ScanEnd, scanImage } from './eoi.js';
+import { foreignSegments, rememberScan, type ScanEnd, scanImage } from './eoi.js';
 import { frameBytes } from './frame.js';
 import { ADOBE_FIXED, analyseJpeg, JFIF_FIXED } from './index.js';
 import { rewriteExtendedXmp } from './rewrite-extxmp.js';
@@ -54,7 +54,7 @@ const sha256 = (...pieces: Uint8Array[]): string => {
 /**
  * [SOS, EOI) span: from the SOS marker to just past EOI (or the file end when there is none:
  * `eoi` false), and its image data: the span less every segment between scans that is no image
- * data (an APPn or COM a writer put there: eoi.ts isScanStructure), as ranges in order.
+ * data (an APPn or COM a writer put there: eoi.ts foreignSegments), as ranges in order.
  * `scanned`, when given, is an earlier span whose SOS..EOI was found by the scan and held no such
  * segment: where this source holds that very memory (not a copy) from its own SOS on, the scan
  * here would read the same bytes and stop at the same EOI, so it is not made again (a 25 MB
@@ -83,8 +83,7 @@ function imageData(
   const to = scan.eoi ?? src.size;
   const pieces: Range[] = [];
   let at = from;
-  for (const b of scan.between) {
-    if (isScanStructure(b.marker)) continue;
+  for (const b of foreignSegments(scan)) {
     if (b.offset > at) pieces.push({ offset: at, length: b.offset - at });
     at = b.offset + b.length;
   }

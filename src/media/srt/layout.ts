@@ -7,7 +7,7 @@ import { parseBracketed } from './layouts/bracketed.js';
 import { parseHomeGps } from './layouts/homeGps.js';
 import { parseOneLine } from './layouts/oneLine.js';
 import { addResidue, meaningful } from './residue.js';
-import { dateIn, itemAt, MARKUP_ONLY, markupTags, spanOf } from './tokens.js';
+import { dateIn, itemAt, MARKUP_ONLY, MARKUP_TAGS, spanOf } from './tokens.js';
 
 export function layoutOf(cue: Cue): LayoutName {
   let layout: LayoutName = 'unknown';
@@ -46,7 +46,7 @@ function unknownCue(cue: Cue): Frame {
   for (const line of cue.text) {
     if (MARKUP_ONLY.test(line.text)) continue;
     const date = f.time ? undefined : dateIn(line);
-    if (date && line.text.trim().replace(markupTags(), '').trim() === date.text) f.time = date;
+    if (date && line.text.trim().replace(MARKUP_TAGS, '').trim() === date.text) f.time = date;
     else f.other.push(itemAt(line, 'text', 0, line.text));
   }
   return f;

@@ -9,7 +9,7 @@ import { byteAt, type Line } from '../../core/lines.js';
 import type { Range } from '../../findings/model.js';
 import type { Cue } from './cues.js';
 import type { Frame, Item, Tuple } from './frame.js';
-import { markupTags, spanOf } from './tokens.js';
+import { MARKUP_TAGS, spanOf } from './tokens.js';
 
 /** Separators a layout leaves between what it read; a residue of only these says nothing. */
 const SEPARATOR = /[\s,;:]/;
@@ -51,7 +51,7 @@ function residueOfLine(line: Line, spans: readonly Range[], f: Frame): void {
   const t = line.text;
   const n = t.length;
   const covered = new Uint8Array(n);
-  for (const m of t.matchAll(markupTags())) covered.fill(1, m.index, m.index + m[0].length);
+  for (const m of t.matchAll(MARKUP_TAGS)) covered.fill(1, m.index, m.index + m[0].length);
   for (const s of spans) {
     const from = charAt(line, s.offset);
     const to = charAt(line, s.offset + s.length);

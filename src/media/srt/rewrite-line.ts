@@ -7,7 +7,7 @@
  * follows, else the one before it, so "a, b, c" loses b as "a, c" and c as "a, b".
  */
 import type { Range } from '../../findings/model.js';
-import { markupTags } from './tokens.js';
+import { MARKUP_TAGS } from './tokens.js';
 
 export interface Edit {
   span: Range;
@@ -56,4 +56,4 @@ export function editLine(raw: string, base: number, edits: readonly Edit[]): str
 }
 
 /** A line left with no value: its markup (<font …>, </font>) stays so tags still pair up; else nothing. */
-export const markupOf = (line: string): string => (line.match(markupTags()) ?? []).join('');
+export const markupOf = (line: string): string => (line.match(MARKUP_TAGS) ?? []).join('');

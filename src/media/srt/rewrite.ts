@@ -58,13 +58,14 @@ export function rewriteSrt(src: ByteSource, decide: Decide): RewriteResult {
         if (mine.length === 0) continue;
         const raw = Buffer.from(input.subarray(line.offset, end)).toString('latin1');
         let text = editLine(raw, line.offset, mine);
+        const written = (): Patch => ({
+          offset: line.offset,
+          length: end - line.offset,
+          bytes: Buffer.from(text, 'latin1'),
+        });
         if (line === cue.timing) {
           // Only what followed the two times can go (layout.ts timingOf): the line itself stays.
-          patches.push({
-            offset: line.offset,
-            length: end - line.offset,
-            bytes: Buffer.from(text, 'latin1'),
-          });
+          patches.push(written());
           continue;
         }
         const anyLeft = items.some((x) => x.kept && inLine(x.item.range));
@@ -72,12 +73,7 @@ export function rewriteSrt(src: ByteSource, decide: Decide): RewriteResult {
         if (text.trim() === '') {
           patches.push(removal(line.offset, nextStart(line) - line.offset));
           kept[1] = (kept[1] ?? 1) - 1;
-        } else
-          patches.push({
-            offset: line.offset,
-            length: end - line.offset,
-            bytes: Buffer.from(text, 'latin1'),
-          });
+        } else patches.push(written());
       }
     },
   );

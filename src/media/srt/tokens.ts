@@ -11,8 +11,8 @@ import type { Item, Tuple } from './frame.js';
  * an attribute value can carry a position as well as a line can.
  */
 const MARKUP_TAG = String.raw`<\/?(?:font(?:\s+(?:size="\d{1,3}"|color="#?[0-9A-Za-z]{1,20}"))*|b|i|u)\s*>`;
-/** Every markup tag of a line (global: use with matchAll or match). */
-export const markupTags = (): RegExp => new RegExp(MARKUP_TAG, 'gi');
+/** Every markup tag of a line. Global: for matchAll, match and replace, which never share its lastIndex. */
+export const MARKUP_TAGS = new RegExp(MARKUP_TAG, 'gi');
 /** A line of markup only. */
 export const MARKUP_ONLY = new RegExp(String.raw`^\s*(?:${MARKUP_TAG}\s*)+$`, 'i');
 
