@@ -28,27 +28,28 @@ export function memoDecide(decide: Decide): Decide {
     return d;
   };
 }
-const KEPT_ANYWAY = ' kept although the policy drops it: ';
-
 /**
- * The note for findings a rewriter keeps although the policy drops them, because the format
- * cannot do without them (a DNG's IFD0 image, the IPTC character set of kept datasets). It is the
- * only note verification reads: it excuses exactly the tags it names, nothing that merely
- * resembles them.
+ * What a rewriter says about its copy, gathered through its sub-rewriters (TIFF inside APP1,
+ * XMP inside TIFF, IPTC inside Photoshop): lines for the manifest, and, apart from them, the tags
+ * it keeps although the policy drops them because the format cannot do without them (a DNG's
+ * IFD0 image, the IPTC character set of kept datasets). Verification excuses exactly those tags,
+ * never anything a line merely mentions.
  */
-export const keptAnywayNote = (where: string, tags: readonly string[], why: string): string =>
-  `${where}: ${[...new Set(tags)].join(', ')}${KEPT_ANYWAY}${why}`;
-
-/** The tags the rewriter's keptAnywayNote notes name. */
-export function keptAnywayTags(notes: readonly string[]): Set<string> {
-  const tags = new Set<string>();
-  for (const n of notes) {
-    const at = n.indexOf(KEPT_ANYWAY);
-    if (at < 0) continue;
-    const from = n.lastIndexOf(': ', at);
-    for (const t of n.slice(from < 0 ? 0 : from + 2, at).split(', ')) tags.add(t);
+export class RewriteNotes {
+  readonly lines: string[] = [];
+  readonly keptAnyway = new Set<string>();
+  push(...lines: string[]): void {
+    this.lines.push(...lines);
   }
-  return tags;
+  keep(where: string, tags: readonly string[], why: string): void {
+    const named = [...new Set(tags)];
+    for (const t of named) this.keptAnyway.add(t);
+    this.lines.push(`${where}: ${named.join(', ')} kept although the policy drops it: ${why}`);
+  }
+  /** The result's `notes` and `keptAnyway`. */
+  result(): { notes: string[]; keptAnyway: string[] } {
+    return { notes: this.lines, keptAnyway: [...this.keptAnyway] };
+  }
 }
 
 export interface RewriteResult {
@@ -59,11 +60,10 @@ export interface RewriteResult {
    * data a view of the input, never copied): scrub hashes, verifies and writes these.
    */
   chunks?: readonly Uint8Array[];
-  /**
-   * What the manifest should say about the rewrite: what was kept although the policy drops it
-   * and why (keptAnywayNote, the only kind verification reads), what was moved or removed whole.
-   */
+  /** What the manifest should say about the rewrite: what was kept anyway and why, what was moved or removed whole. */
   notes: string[];
+  /** Tags kept although the policy drops them, because the format needs them (RewriteNotes.keep): all verification excuses. */
+  keptAnyway?: readonly string[];
   /**
    * The output as a source over `chunks`, when the rewriter made one: scrub re-inspects this very
    * source, so the walk that re-inspection makes serves the rewriter too (its `imageHashOut`, a

@@ -7,7 +7,7 @@ import { BufferSource, type ByteSource } from '../core/source.js';
 import { type Finding, formatPath, type Position, type Value } from '../findings/model.js';
 import { analyseSource } from '../media/registry.js';
 import type { PlannedFinding } from './plan.js';
-import { type Decide, keptAnywayTags, type RewriteResult } from './types.js';
+import type { Decide, RewriteResult } from './types.js';
 
 /** Formats whose image data must be shown unchanged by hashes. */
 const IMAGE_FORMATS = new Set(['jpeg', 'tiff', 'dng']);
@@ -65,8 +65,8 @@ export function verifyOutput(
     writtenByCategory.set(finding.category, list);
   }
 
-  // Only tags a rewriter names as kept for the format's sake, exactly (types.ts keptAnywayNote).
-  const keptAnyway = keptAnywayTags(result.notes);
+  // Only tags a rewriter names as kept for the format's sake, exactly (types.ts RewriteNotes.keep).
+  const keptAnyway = new Set(result.keptAnyway);
   for (const f of again.findings) {
     const d = decide(f);
     if (d.action === 'drop') {

@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BufferSource } from '../../src/core/source.js';
 import { rewriteTiffStructure } from '../../src/media/tiff/rewrite.js';
-import type { Decide } from '../../src/scrub/types.js';
+import { type Decide, RewriteNotes } from '../../src/scrub/types.js';
 import { corpusDir } from '../helpers/corpus.js';
 import { type ExifToolRecord, exiftoolJson } from '../helpers/exiftool.js';
 import { exifBlockOf } from '../tiff/jpeg-exif.js';
@@ -100,7 +100,7 @@ describe('rewriteTiffStructure on corpus JPEG EXIF blocks', () => {
 
   it('keep-all: exiftool reads the same EXIF and maker-note tags as on the original', () => {
     const runs = cases.map((c) => {
-      const notes: string[] = [];
+      const notes = new RewriteNotes();
       const tiff = rewriteTiffStructure(
         new BufferSource(c.bytes),
         c.block.offset,
@@ -111,7 +111,7 @@ describe('rewriteTiffStructure on corpus JPEG EXIF blocks', () => {
       );
       const out = join(dir, `keep-${basename(c.file)}`);
       writeFileSync(out, splice(c.bytes, c.block, tiff));
-      return { ...c, out, notes };
+      return { ...c, out, notes: notes.lines };
     });
     const before = exiftoolJson(
       runs.map((r) => r.file),

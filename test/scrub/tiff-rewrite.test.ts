@@ -18,7 +18,7 @@ import { rewriteTiffStructure, tiffRewriter } from '../../src/media/tiff/rewrite
 import { ascii, buildExif, type ExifSpec, rational, short } from '../../src/media/tiff/write.js';
 import { Collector } from '../../src/media/types.js';
 import { coarsenPosition } from '../../src/scrub/coarsen.js';
-import type { Decide } from '../../src/scrub/types.js';
+import { type Decide, RewriteNotes } from '../../src/scrub/types.js';
 import { corpusDir } from '../helpers/corpus.js';
 import { EXIFTOOL, type ExifToolRecord, exiftoolJson } from '../helpers/exiftool.js';
 
@@ -246,11 +246,11 @@ function inJpeg(tiff: Uint8Array): Uint8Array {
 }
 
 /** The EXIF block of `jpeg` (as built by inJpeg) rewritten, wrapped in a JPEG again. */
-function rewriteJpeg(jpeg: Uint8Array, decide: Decide, notes: string[] = []): Uint8Array {
+function rewriteJpeg(jpeg: Uint8Array, decide: Decide): Uint8Array {
   const len = ((jpeg[4] as number) << 8) | (jpeg[5] as number);
   const tiff = rewriteTiffStructure(new BufferSource(jpeg), 12, len - 8, ['APP1 Exif'], decide, {
     kind: 'exif-app1',
-    notes,
+    notes: new RewriteNotes(),
   });
   return inJpeg(tiff);
 }

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { ByteSource } from '../../core/source.js';
 import type { Finding } from '../../findings/model.js';
-import type { Decide } from '../../scrub/types.js';
+import type { Decide, RewriteNotes } from '../../scrub/types.js';
 import { HAS_EXTENDED_XMP, rewriteXmp } from '../xmp/rewrite.js';
 import { ChunkedStream } from './chunks.js';
 import type { Segment } from './segments.js';
@@ -29,7 +29,7 @@ export function rewriteExtendedXmp(
   segments: Segment[],
   findings: readonly Finding[],
   decide: Decide,
-  notes: string[],
+  notes: RewriteNotes,
 ): ExtendedOutcome {
   if (segments.length === 0) return { guid: undefined, payloads: [] };
   const named = findings.find((f) => f.tag === HAS_EXTENDED_XMP && f.path[0] === 'APP1 XMP');

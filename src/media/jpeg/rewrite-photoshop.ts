@@ -8,7 +8,7 @@
 import { concatBytes as concat } from '../../core/bytes.js';
 import { truncated } from '../../core/errors.js';
 import type { Finding } from '../../findings/model.js';
-import { type Decide, type Decision, keptAnywayNote } from '../../scrub/types.js';
+import type { Decide, Decision, RewriteNotes } from '../../scrub/types.js';
 import { readPhotoshopIrb } from '../iptc/photoshop.js';
 import { readIptc } from '../iptc/read.js';
 import { Collector } from '../types.js';
@@ -80,7 +80,7 @@ function rewriteIptc(
   at: number,
   path: string[],
   decision: (f: Finding) => Decision,
-  notes: string[],
+  notes: RewriteNotes,
 ): Uint8Array | null {
   const read = new Collector();
   readIptc(data, at, path, read);
@@ -118,7 +118,7 @@ function rewriteIptc(
   }
   if (!anyKept) return null;
   if (support.length > 0)
-    notes.push(keptAnywayNote(path.join(' › '), supportTags, 'needed to read the kept datasets'));
+    notes.keep(path.join(' › '), supportTags, 'needed to read the kept datasets');
   // Record 1 before record 2, as the IIM orders them; within a record, the original order.
   const all = [...support, ...kept].sort((a, b) => (a[1] as number) - (b[1] as number));
   return concat(all);
@@ -135,7 +135,7 @@ export function rewritePhotoshop(
   fileOffset: number,
   path: string[],
   decide: Decide,
-  notes: string[],
+  notes: RewriteNotes,
 ): Uint8Array | null {
   const read = new Collector();
   readPhotoshopIrb(payload, fileOffset, path, read);
@@ -150,7 +150,7 @@ export function rewritePhotoshop(
       continue;
     }
     if (r.id === XMP) {
-      const xmp = rewriteXmpPacket(r.data, r.at, [...path, 'XMP'], decide);
+      const xmp = rewriteXmpPacket(r.data, r.at, [...path, 'XMP'], decide, notes);
       if (xmp) out.push(resource(r.head, xmp));
       continue;
     }

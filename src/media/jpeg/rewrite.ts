@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { ChunkSource, concatBytes as concat } from '../../core/bytes.js';
 import { BufferSource, type ByteSource } from '../../core/source.js';
 import type { Finding, Range } from '../../findings/model.js';
-import { type Decide, memoDecide, type RewriteResult, type Rewriter } from '../../scrub/types.js';
+import { type Decide, memoDecide, RewriteNotes, type RewriteResult, type Rewriter } from '../../scrub/types.js';
 import { readTiffStructure } from '../tiff/exif.js';
 import { rewriteTiffStructure } from '../tiff/rewrite.js';
 import { Collector } from '../types.js';
@@ -99,7 +99,7 @@ export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Fi
     analyseJpeg(src, read);
     findings = read.findings;
   }
-  const notes: string[] = [];
+  const notes = new RewriteNotes();
   const decision = memoDecide(decide);
   const allKept = (list: readonly Finding[]): boolean =>
     list.length > 0 && list.every((f) => decision(f).action === 'keep');
@@ -333,7 +333,7 @@ export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Fi
     },
     chunks,
     source: out,
-    notes,
+    ...notes.result(),
     imageHashIn: hashIn,
     imageHashOut: hashOut,
   };

@@ -7,7 +7,7 @@
  */
 import type { Finding } from '../../findings/model.js';
 import { formatPath } from '../../findings/model.js';
-import { type Decide, type Decision, keptAnywayNote } from '../../scrub/types.js';
+import type { Decide, Decision, RewriteNotes } from '../../scrub/types.js';
 import type { IfdNode, TiffTrace } from './exif.js';
 import { fieldSize } from './format.js';
 import { entryBytes, type IfdEntry, type TiffCtx } from './ifd.js';
@@ -21,7 +21,7 @@ export interface Build {
   decide: Decide;
   /** Each finding is asked about once. */
   decisions: Map<Finding, Decision>;
-  notes: string[];
+  notes: RewriteNotes;
   kind: 'exif-app1' | 'tiff-file';
   isDng: boolean;
   budget: DataBudget;
@@ -69,12 +69,10 @@ function keepsImage(node: IfdNode, b: Build, required: boolean): boolean {
   if (dropped.length === 0) return true;
   if (!required) return false;
   const what = b.isDng ? 'a DNG needs its IFD0 image' : 'a TIFF needs its first image';
-  b.notes.push(
-    keptAnywayNote(
-      formatPath(node.path),
-      dropped.map((f) => f.tag),
-      `${what}; its metadata scrubbed`,
-    ),
+  b.notes.keep(
+    formatPath(node.path),
+    dropped.map((f) => f.tag),
+    `${what}; its metadata scrubbed`,
   );
   return true;
 }

@@ -5,7 +5,7 @@
  */
 import type { Finding } from '../../findings/model.js';
 import { formatPath } from '../../findings/model.js';
-import type { Decide, Decision } from '../../scrub/types.js';
+import type { Decide, Decision, RewriteNotes } from '../../scrub/types.js';
 
 export const CONTAINER_TAGS = {
   xmp: 0x02bc,
@@ -26,6 +26,7 @@ export type XmpPacketRewriter = (
   fileOffset: number,
   path: string[],
   decide: Decide,
+  notes: RewriteNotes,
 ) => Uint8Array | null;
 
 let xmpRewriter: XmpPacketRewriter | undefined;
@@ -52,7 +53,7 @@ export interface ContainerInput {
   inside: Finding[];
   decision: (f: Finding) => Decision;
   decide: Decide;
-  notes: string[];
+  notes: RewriteNotes;
 }
 
 /** The block to write (the same bytes, or a cleaned XMP packet), or undefined to drop it. */
@@ -61,7 +62,7 @@ export function rewriteContainer(c: ContainerInput): Uint8Array | undefined {
   const where = formatPath(c.path);
   switch (c.tag) {
     case CONTAINER_TAGS.xmp: {
-      if (xmpRewriter) return xmpRewriter(c.bytes, c.fileOffset, [...c.path, 'XMP'], c.decide) ?? undefined;
+      if (xmpRewriter) return xmpRewriter(c.bytes, c.fileOffset, [...c.path, 'XMP'], c.decide, c.notes) ?? undefined;
       if (allKept) return c.bytes;
       if (c.inside.some((f) => c.decision(f).action === 'keep'))
         c.notes.push(`${where} › XMP: dropped whole (no XMP rewriter linked to clean it in place)`);

@@ -6,7 +6,7 @@
  */
 import { ChunkSource, concatBytes } from '../../core/bytes.js';
 import type { ByteSource } from '../../core/source.js';
-import type { Decide, RewriteResult, Rewriter } from '../../scrub/types.js';
+import { type Decide, RewriteNotes, type RewriteResult, type Rewriter } from '../../scrub/types.js';
 import { Collector } from '../types.js';
 import { readTiffStructure, type TiffTrace, walkedBefore } from './exif.js';
 import { type Build, buildTiff } from './rewrite-build.js';
@@ -16,7 +16,7 @@ import { layoutTiffChunks, type OutIfd } from './rewrite-layout.js';
 export interface TiffRewriteOptions {
   kind: 'exif-app1' | 'tiff-file';
   /** Receives what was kept although the policy drops it (or dropped although kept), and why. */
-  notes?: string[];
+  notes?: RewriteNotes;
 }
 
 interface Rewritten {
@@ -35,7 +35,7 @@ function rewrite(
   path: string[],
   decide: Decide,
   opts: TiffRewriteOptions,
-  notes: string[],
+  notes: RewriteNotes,
 ): Rewritten {
   // The walk the analysis made over this very source, or the same walk made now.
   let walked = walkedBefore(src, base, length, path, opts.kind);
@@ -107,9 +107,9 @@ export function rewriteTiffStructure(
   length: number,
   path: string[],
   decide: Decide,
-  opts: { kind: 'exif-app1'; notes?: string[]; facts?: { surelyReports?: boolean } },
+  opts: { kind: 'exif-app1'; notes?: RewriteNotes; facts?: { surelyReports?: boolean } },
 ): Uint8Array {
-  const r = rewrite(src, base, length, path, decide, opts, opts.notes ?? []);
+  const r = rewrite(src, base, length, path, decide, opts, opts.notes ?? new RewriteNotes());
   if (opts.facts) opts.facts.surelyReports = surelyReports(r.first);
   return concatBytes(r.chunks);
 }
@@ -126,7 +126,7 @@ const sameMemory = (a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean
 export const tiffRewriter: Rewriter = {
   id: 'tiff',
   rewrite(src: ByteSource, decide: Decide): RewriteResult {
-    const notes: string[] = [];
+    const notes = new RewriteNotes();
     const r = rewrite(src, 0, src.size, [], decide, { kind: 'tiff-file' }, notes);
     // The output's image data is located by reading the output back, not from what was meant to
     // be written: by the walk scrub's re-inspection made over `out` (it verifies this source), or
@@ -145,7 +145,7 @@ export const tiffRewriter: Rewriter = {
       },
       chunks: r.chunks,
       source: out,
-      notes,
+      ...notes.result(),
       imageHashIn: hashIn,
       get imageHashOut(): string {
         if (hashOut === undefined) {

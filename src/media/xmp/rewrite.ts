@@ -16,7 +16,7 @@ import type { Finding, Range } from '../../findings/model.js';
 import {
   type Decide,
   type Decision,
-  keptAnywayNote,
+  RewriteNotes,
   type RewriteResult,
   type Rewriter,
 } from '../../scrub/types.js';
@@ -39,7 +39,7 @@ export interface XmpRewriteOptions {
    */
   extendedGuid?: string | null;
   /** Receives what was removed although kept, or kept although dropped, and why. */
-  notes?: string[];
+  notes?: RewriteNotes;
 }
 
 interface Edit {
@@ -57,9 +57,11 @@ export function rewriteXmpPacket(
   fileOffset: number,
   path: string[],
   decide: Decide,
+  notes?: RewriteNotes,
 ): Uint8Array | null {
   return rewriteXmp(bytes, path, decide, {
     toFile: (offset, length) => [{ offset: fileOffset + offset, length }],
+    ...(notes ? { notes } : {}),
   });
 }
 
@@ -70,7 +72,7 @@ export function rewriteXmp(
   opts: XmpRewriteOptions,
 ): Uint8Array | null {
   bound(bytes.length, LIMITS.maxXmpBytes, 'XMP packet bytes', opts.toFile(0, 0)[0]?.offset ?? 0);
-  const notes = opts.notes ?? [];
+  const notes = opts.notes ?? new RewriteNotes();
   const where = path.join(' › ');
   const props = parseXmp(bytes, 0);
   // Packet offset of each value → the property and the text it holds.
@@ -147,7 +149,7 @@ export function rewriteXmp(
       if (opts.extendedGuid === null) keep = false;
       else {
         if (ext.decision.action === 'drop')
-          notes.push(keptAnywayNote(where, [HAS_EXTENDED_XMP], 'the kept extended XMP needs it'));
+          notes.keep(where, [HAS_EXTENDED_XMP], 'the kept extended XMP needs it');
         values.push(valueEdit(span, ext.range, opts.extendedGuid));
       }
     } else {
@@ -222,13 +224,13 @@ export const xmpRewriter: Rewriter = {
   id: 'xmp',
   rewrite(src: ByteSource, decide: Decide): RewriteResult {
     bound(src.size, LIMITS.maxXmpBytes, 'XMP sidecar bytes', 0);
-    const notes: string[] = [];
+    const notes = new RewriteNotes();
     const bytes = src.read(0, src.size);
     const out = rewriteXmp(bytes, ['XMP'], decide, {
       toFile: (offset, length) => [{ offset, length }],
       notes,
     });
-    return { bytes: out ?? emptyPacket(), notes };
+    return { bytes: out ?? emptyPacket(), ...notes.result() };
   },
 };
 
