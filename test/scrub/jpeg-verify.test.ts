@@ -97,7 +97,9 @@ describe('what verification excuses', () => {
     const none = problemsWith();
     expect(about(none, attitude.tag).length).toBeGreaterThan(0);
     const mentioned = problemsWith(
-      noting((n) => n.push(`Trailer at 12: ${attitude.tag} kept although the policy drops it: a note says so`)),
+      noting((n) =>
+        n.push(`Trailer at 12: ${attitude.tag} kept although the policy drops it: a note says so`),
+      ),
     );
     expect(about(mentioned, attitude.tag)).toEqual(about(none, attitude.tag));
   });

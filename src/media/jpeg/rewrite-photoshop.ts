@@ -117,8 +117,7 @@ function rewriteIptc(
     }
   }
   if (!anyKept) return null;
-  if (support.length > 0)
-    notes.keep(path.join(' › '), supportTags, 'needed to read the kept datasets');
+  if (support.length > 0) notes.keep(path.join(' › '), supportTags, 'needed to read the kept datasets');
   // Record 1 before record 2, as the IIM orders them; within a record, the original order.
   const all = [...support, ...kept].sort((a, b) => (a[1] as number) - (b[1] as number));
   return concat(all);

@@ -18,7 +18,13 @@ import { createHash } from 'node:crypto';
 import { ChunkSource, concatBytes as concat } from '../../core/bytes.js';
 import { BufferSource, type ByteSource } from '../../core/source.js';
 import type { Finding, Range } from '../../findings/model.js';
-import { type Decide, memoDecide, RewriteNotes, type RewriteResult, type Rewriter } from '../../scrub/types.js';
+import {
+  type Decide,
+  memoDecide,
+  RewriteNotes,
+  type RewriteResult,
+  type Rewriter,
+} from '../../scrub/types.js';
 import { readTiffStructure } from '../tiff/exif.js';
 import { rewriteTiffStructure } from '../tiff/rewrite.js';
 import { Collector } from '../types.js';

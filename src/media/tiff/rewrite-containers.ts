@@ -62,7 +62,8 @@ export function rewriteContainer(c: ContainerInput): Uint8Array | undefined {
   const where = formatPath(c.path);
   switch (c.tag) {
     case CONTAINER_TAGS.xmp: {
-      if (xmpRewriter) return xmpRewriter(c.bytes, c.fileOffset, [...c.path, 'XMP'], c.decide, c.notes) ?? undefined;
+      if (xmpRewriter)
+        return xmpRewriter(c.bytes, c.fileOffset, [...c.path, 'XMP'], c.decide, c.notes) ?? undefined;
       if (allKept) return c.bytes;
       if (c.inside.some((f) => c.decision(f).action === 'keep'))
         c.notes.push(`${where} › XMP: dropped whole (no XMP rewriter linked to clean it in place)`);
