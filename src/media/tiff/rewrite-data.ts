@@ -19,6 +19,56 @@ export const LENGTH_TAGS: ReadonlySet<number> = new Set(DATA_TAGS.values());
 /** Counts bytes copied, so strips that all point at the same huge range cannot blow memory up. */
 export interface DataBudget {
   left: number;
+  /**
+   * The blocks charged so far, three numbers each: file offset, length, and 1 for JPEG data (else
+   * 0). Only read when the budget runs out, to say why (`overrun`).
+   */
+  copied?: number[];
+}
+
+const whatOf = (jpeg: number): string => `${jpeg ? 'JPEG' : 'image'} data`;
+
+/**
+ * Two copied blocks that name some of the same file bytes: `later` (in copy order) and an
+ * `earlier` one it overlaps, as indices of `copied` triples; undefined when none overlap. The
+ * last block is tried first (the one whose charge ran the budget out): O(n), then O(n log n).
+ */
+function overlapIn(copied: readonly number[]): { later: number; earlier: number } | undefined {
+  const n = copied.length / 3;
+  const at = (i: number): number => copied[3 * i] as number;
+  const end = (i: number): number => at(i) + (copied[3 * i + 1] as number);
+  const last = n - 1;
+  for (let i = 0; i < last; i++)
+    if (at(i) < end(last) && at(last) < end(i)) return { later: last, earlier: i };
+  // Some earlier pair: sweep the blocks by offset, keeping the one that reaches furthest.
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => at(a) - at(b) || a - b);
+  let reach = order[0] as number;
+  for (let k = 1; k < n; k++) {
+    const j = order[k] as number;
+    if (at(j) < end(reach)) return { later: Math.max(j, reach), earlier: Math.min(j, reach) };
+    if (end(j) > end(reach)) reach = j;
+  }
+  return undefined;
+}
+
+/**
+ * The error for a budget run out. The file holds every block (each was checked to lie inside
+ * it), so the bytes can only add up past its size where blocks name the same bytes more than
+ * once: two IFDs sharing a strip (valid) or thousands of strips naming one range (hostile) look
+ * the same here. Either way the safety limit is what stops the copy (AIRLOCK_ERR_LIMIT, as
+ * before); the message says which blocks overlap, not that the file claims more than it holds.
+ */
+function overrun(budget: DataBudget, what: string, at: number): AirlockError {
+  const copied = budget.copied ?? [];
+  const o = overlapIn(copied);
+  if (!o) return new AirlockError('AIRLOCK_ERR_LIMIT', `${what}: more bytes than the file holds`, at);
+  const block = (i: number): string =>
+    `${whatOf(copied[3 * i + 2] as number)} at ${copied[3 * i]} (${copied[3 * i + 1]} bytes)`;
+  return new AirlockError(
+    'AIRLOCK_ERR_LIMIT',
+    `${block(o.later)} overlaps ${block(o.earlier)} already copied: blocks named more than once add up past the file's size`,
+    copied[3 * o.later],
+  );
 }
 
 const numbers = (ctx: TiffCtx, e: IfdEntry, what: string): number[] => {
@@ -30,20 +80,23 @@ const numbers = (ctx: TiffCtx, e: IfdEntry, what: string): number[] => {
 export function dataBlocks(ctx: TiffCtx, ifd: Ifd, offsets: IfdEntry, budget: DataBudget): Uint8Array[] {
   const lengthsTag = DATA_TAGS.get(offsets.tag);
   const lengths = ifd.entries.find((e) => e.tag === lengthsTag);
-  const what = `${offsets.tag === 0x0201 ? 'JPEG' : 'image'} data`;
+  const jpeg = offsets.tag === 0x0201 ? 1 : 0;
+  const what = whatOf(jpeg);
   if (!lengths) throw malformed(`${what}: offsets without byte counts`, offsets.entryOffset);
   const offs = numbers(ctx, offsets, `${what} offsets`);
   const lens = numbers(ctx, lengths, `${what} byte counts`);
   if (offs.length !== lens.length)
     throw malformed(`${what}: ${offs.length} offsets, ${lens.length} byte counts`, lengths.entryOffset);
+  budget.copied ??= [];
+  const copied = budget.copied;
   return offs.map((o, i) => {
     const len = lens[i] as number;
     if (len === 0) return new Uint8Array(0);
     const at = ctx.base + o;
     if (at < ctx.start || at + len > ctx.end) throw truncated(what, at);
     budget.left -= len;
-    if (budget.left < 0)
-      throw new AirlockError('AIRLOCK_ERR_LIMIT', `${what}: more bytes than the file holds`, at);
+    copied.push(at, len, jpeg);
+    if (budget.left < 0) throw overrun(budget, what, at);
     return ctx.src.read(at, len);
   });
 }
