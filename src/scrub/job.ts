@@ -13,8 +13,8 @@ import { rememberXmpParses } from '../media/xmp/rdf.js';
 import type { Policy } from '../policy/index.js';
 import type { PendingCommit } from './commit.js';
 import { readWhole, sha256, sha256File } from './files.js';
-import { findingRecords, keptTags, type ManifestRecord } from './manifest.js';
-import { type FilePlan, planFile, type RewriterLookup } from './plan.js';
+import { type DoneFinding, findingRecords, keptTags, type ManifestRecord } from './manifest.js';
+import { type FilePlan, type PlannedFinding, planFile, type RewriterLookup } from './plan.js';
 import type { ActionCounts } from './record-head.js';
 import { TempOutput } from './temp-output.js';
 import { verifyOutput } from './verify.js';
@@ -208,6 +208,13 @@ async function scrubFile(
         record.error = `verification failed: ${v.problems[0]}`;
         return finish(record);
       }
+      if (v.lost.length > 0) {
+        // The manifest says what the copy holds: what went with its container is recorded as gone.
+        const done = asDone(plan.planned, v.lost);
+        record.findings = findingRecords(done);
+        record.kept = keptTags(done);
+        record.notes.push(lostNote(v.lost));
+      }
     } catch (err) {
       record.error = `rewrite failed: ${asAirlockError(err, spec.input).describe()}`;
       return finish(record);
@@ -293,4 +300,24 @@ function outputHash(spec: JobSpec): string | undefined {
     if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') return undefined;
     throw err;
   }
+}
+
+/** The plan with each lost finding (verify.ts) recorded as dropped, and what the policy asked. */
+function asDone(planned: readonly PlannedFinding[], lost: readonly PlannedFinding[]): DoneFinding[] {
+  const gone = new Set(lost);
+  return planned.map((p) =>
+    gone.has(p) && p.decision.action !== 'drop'
+      ? { finding: p.finding, decision: { action: 'drop' }, asked: p.decision.action }
+      : p,
+  );
+}
+
+const LOST_NAMED = 12;
+
+function lostNote(lost: readonly PlannedFinding[]): string {
+  const tags = [...new Set(lost.map((p) => p.finding.tag))];
+  const named =
+    tags.slice(0, LOST_NAMED).join(', ') +
+    (tags.length > LOST_NAMED ? `, and ${tags.length - LOST_NAMED} more` : '');
+  return `${lost.length} finding(s) the policy keeps went with a container removed whole (see each finding's "asked"): ${named}`;
 }

@@ -59,6 +59,12 @@ export interface FindingRecord {
   count: number;
   /** The value written instead, when one finding was replaced. */
   written?: Value;
+  /**
+   * What the policy asked, where the clean copy holds less: the finding went with a container the
+   * rewriter removed whole (a thumbnail's IFD, a maker note it cannot move, an XMP struct holding
+   * something dropped). `action` then says 'drop', what happened.
+   */
+  asked?: 'keep' | 'replace';
 }
 
 export interface ManifestRecord {
@@ -105,18 +111,21 @@ export const CONVENTIONS: Record<string, string> = {
   output: 'one input: its tree directly under DIR; several inputs: each under DIR/<input basename>',
 };
 
+/** A planned finding as it went: dropped with its container although the policy asked `asked`. */
+export type DoneFinding = PlannedFinding & { asked?: 'keep' | 'replace' };
+
 /** Findings grouped by (category, tag, path, action): a 10,000-frame SRT stays readable. */
-export function findingRecords(planned: readonly PlannedFinding[]): FindingRecord[] {
+export function findingRecords(planned: readonly DoneFinding[]): FindingRecord[] {
   const byKey = new Map<string, FindingRecord>();
   // A reader gives the findings of one IFD or packet one path array: joined once, not per finding.
   let lastPath: readonly string[] | undefined;
   let path = '';
-  for (const { finding: f, decision: d } of planned) {
+  for (const { finding: f, decision: d, asked } of planned) {
     if (f.path !== lastPath) {
       lastPath = f.path;
       path = formatPath(f.path);
     }
-    const key = `${f.category}\0${f.tag}\0${path}\0${d.action}`;
+    const key = `${f.category}\0${f.tag}\0${path}\0${d.action}\0${asked ?? ''}`;
     const had = byKey.get(key);
     if (had) {
       had.count += 1;
@@ -125,6 +134,7 @@ export function findingRecords(planned: readonly PlannedFinding[]): FindingRecor
     }
     const r: FindingRecord = { category: f.category, tag: f.tag, path, action: d.action, count: 1 };
     if (d.action === 'replace') r.written = d.value;
+    if (asked) r.asked = asked;
     byKey.set(key, r);
   }
   return [...byKey.values()];

@@ -1,7 +1,9 @@
 /**
  * Re-inspect a clean copy with the same analysers inspect uses, and fail it when anything the
  * plan removed is still there, a position is not the planned grid value, or the image data
- * changed. Every check is against the output's own findings, not the rewriter's word.
+ * changed. Every check is against the output's own findings, not the rewriter's word. The same
+ * comparison says what the policy kept that the copy lacks (`lost`): it went with a container
+ * the rewriter removed whole, so the manifest must not record it as kept.
  */
 import { BufferSource, type ByteSource } from '../core/source.js';
 import { type Finding, formatPath, type Position, type Value } from '../findings/model.js';
@@ -18,9 +20,25 @@ const EPS = 1e-7;
 export interface Verification {
   ok: boolean;
   problems: string[];
+  /** Planned findings the policy keeps (or replaces) that the clean copy does not hold (when ok). */
+  lost: PlannedFinding[];
 }
 
-const key = (f: Finding): string => `${f.category}\0${f.tag}\0${formatPath(f.path)}\0${f.frame ?? ''}`;
+/**
+ * A finding's identity: category, tag, path and frame. The path is joined once per path array:
+ * a reader hands all the findings of one IFD or packet the same one.
+ */
+function keyer(): (f: Finding) => string {
+  let lastPath: readonly string[] | undefined;
+  let path = '';
+  return (f) => {
+    if (f.path !== lastPath) {
+      lastPath = f.path;
+      path = formatPath(f.path);
+    }
+    return `${f.category}\0${f.tag}\0${path}\0${f.frame ?? ''}`;
+  };
+}
 
 const samePosition = (a: Position, b: Position): boolean =>
   Math.abs(a.lat - b.lat) <= EPS &&
@@ -55,6 +73,7 @@ export function verifyOutput(
 
   // What the plan wrote instead of each value, by finding identity, and by category as a fallback
   // (a rewriter may move a carrier, e.g. rebuild an IFD under another path).
+  const key = keyer();
   const written = new Map<string, Value>();
   const writtenByCategory = new Map<string, Value[]>();
   for (const { finding, decision } of planned) {
@@ -94,5 +113,39 @@ export function verifyOutput(
       problems.push(`image data changed (SHA-256 ${result.imageHashIn} → ${result.imageHashOut})`);
     }
   }
-  return { ok: problems.length === 0, problems };
+  const ok = problems.length === 0;
+  return { ok, problems, lost: ok ? lostFrom(planned, again.findings) : [] };
+}
+
+/**
+ * The planned keeps and replacements with no counterpart in the copy, as many as are missing of
+ * each: matched by identity first, then, for what is left, by category, tag and frame alone (a
+ * rewriter may move a carrier: an SRT cue whose bracketed line went reads as another layout).
+ */
+function lostFrom(planned: readonly PlannedFinding[], found: readonly Finding[]): PlannedFinding[] {
+  const keyOf = keyer();
+  const loose = (f: Finding): string => `${f.category}\0${f.tag}\0${f.frame ?? ''}`;
+  const held = new Map<string, number>();
+  const heldLoosely = new Map<string, number>();
+  const add = (m: Map<string, number>, k: string, n: number) => m.set(k, (m.get(k) ?? 0) + n);
+  for (const f of found) {
+    add(held, keyOf(f), 1);
+    add(heldLoosely, loose(f), 1);
+  }
+  const unmatched: PlannedFinding[] = [];
+  for (const p of planned) {
+    if (p.decision.action === 'drop') continue;
+    const k = keyOf(p.finding);
+    if ((held.get(k) ?? 0) > 0) {
+      add(held, k, -1);
+      add(heldLoosely, loose(p.finding), -1);
+    } else unmatched.push(p);
+  }
+  const lost: PlannedFinding[] = [];
+  for (const p of unmatched) {
+    const k = loose(p.finding);
+    if ((heldLoosely.get(k) ?? 0) > 0) add(heldLoosely, k, -1);
+    else lost.push(p);
+  }
+  return lost;
 }
