@@ -57,11 +57,25 @@ function buffered(threshold: number, out: (b: Uint8Array) => void): Pick<Sink, '
 
 export function streamSink(stream: Writable & { isTTY?: boolean }): Sink {
   const b = buffered(stream.isTTY ? 0 : CHUNK, (s) => stream.write(s));
+  // A stream closed while full (its reader went away: EPIPE) never drains, and stdout does not
+  // say it closed (its `destroyed` stays false): the close is remembered here, and ends a wait.
+  let closed = false;
+  stream.once('close', () => {
+    closed = true;
+  });
   return {
     ...b,
     ready: () =>
-      stream.writableNeedDrain
-        ? new Promise((resolve) => stream.once('drain', () => resolve()))
+      stream.writableNeedDrain && !closed
+        ? new Promise((resolve) => {
+            const done = (): void => {
+              stream.off('drain', done);
+              stream.off('close', done);
+              resolve();
+            };
+            stream.once('drain', done);
+            stream.once('close', done);
+          })
         : Promise.resolve(),
   };
 }
