@@ -37,6 +37,14 @@ export class ChunkedStream {
     return out;
   }
 
+  /** The stream offset of a file offset some piece carries (its end included), or undefined. */
+  fromFile(fileOffset: number): number | undefined {
+    const p = this.pieces.find(
+      (q) => fileOffset >= q.fileOffset && fileOffset <= q.fileOffset + q.bytes.length,
+    );
+    return p === undefined ? undefined : p.at + (fileOffset - p.fileOffset);
+  }
+
   /** File ranges carrying stream bytes [offset, offset+length). */
   toFile(offset: number, length: number): Range[] {
     const out: Range[] = [];

@@ -15,7 +15,7 @@ import { classify } from './appn.js';
 import { ChunkedStream } from './chunks.js';
 import { findEoi, foreignSegments, scanImage } from './eoi.js';
 import { readExtendedXmp } from './extxmp.js';
-import { readFff } from './flir.js';
+import { fffStream, readFff } from './flir.js';
 import { frameBytes, isSof } from './frame.js';
 import { reportMpf } from './mpf.js';
 import { type Segment, SOS, walkSegments } from './segments.js';
@@ -231,20 +231,7 @@ export function analyseJpeg(src: ByteSource, out: Collector, depth = 0): void {
 
   try {
     for (const [guid, stream] of ext) readExtendedXmp(guid, stream, ['APP1 ExtendedXMP'], out);
-    if (flir.length > 0) {
-      flir.sort((a, b) => a.index - b.index);
-      const pieces = flir.map(({ seg }) => ({
-        seg,
-        bytes: src.read(seg.dataOffset + 8, Math.max(0, seg.dataLength - 8)),
-      }));
-      const stream = new ChunkedStream(pieces.reduce((s, p) => s + p.bytes.length, 0));
-      let at = 0;
-      for (const p of pieces) {
-        stream.put(at, p.bytes, p.seg.dataOffset + 8);
-        at += p.bytes.length;
-      }
-      readFff(stream, ['APP1 FLIR'], out);
-    }
+    if (flir.length > 0) readFff(fffStream(src, flir), ['APP1 FLIR'], out);
   } catch (err) {
     firstError ??= asAirlockError(err);
   }

@@ -9,7 +9,7 @@
  *     dropped; ICC: kept when it is a whole profile (index.ts judgeIcc), else other data;
  *   - APP1 Exif: the TIFF rewriter; APP1 XMP (and Extended XMP): the XMP rewriter;
  *   - APP13 Photoshop: rebuilt with what is kept; MPF and the images after EOI: kept as a whole
- *     (offsets patched) or dropped as a whole;
+ *     (offsets patched) or dropped as a whole; APP1 FLIR: edited in place (rewrite-flir.ts);
  *   - every other APPn, COM and trailer: kept only when all its findings are kept.
  * imageHashIn/Out hash the image data (SOS..EOI less segments between scans) of the input and of
  * the output, located by walking the output.
@@ -34,6 +34,7 @@ import { foreignSegments, rememberScan, type ScanEnd, scanImage } from './eoi.js
 import { frameBytes } from './frame.js';
 import { ADOBE_FIXED, analyseJpeg, JFIF_FIXED } from './index.js';
 import { rewriteExtendedXmp } from './rewrite-extxmp.js';
+import { rewriteFlir } from './rewrite-flir.js';
 import { patchMpf } from './rewrite-mpf.js';
 import { rewritePhotoshop } from './rewrite-photoshop.js';
 import { type Segment, SOS, walkSegments } from './segments.js';
@@ -137,11 +138,15 @@ export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Fi
     underPath('APP2 MPF').some((f) => f.category === 'imagery.embedded' && decision(f).action === 'keep')
   )
     notes.push('APP2 MPF: dropped whole with its images: they hold findings the policy drops');
-  const flirKept = allKept(underPath('APP1 FLIR'));
-  if (!flirKept && underPath('APP1 FLIR').some((f) => decision(f).action === 'keep'))
-    notes.push(
-      'APP1 FLIR: dropped whole: it holds findings the policy drops (the FFF record is not rebuilt)',
-    );
+  const flir = rewriteFlir(
+    src,
+    walk.segments
+      .filter((s) => s.marker === 0xe1 && kindOf(s).kind === 'flir')
+      .map((seg) => ({ index: src.read(seg.dataOffset + 6, 1)[0] ?? 0, seg })),
+    underPath('APP1 FLIR'),
+    decision,
+    notes,
+  );
 
   const parts: Part[] = [{ bytes: Uint8Array.of(0xff, 0xd8) }];
   const emit = (marker: number, payload: Uint8Array, label: string): void => {
@@ -225,9 +230,11 @@ export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Fi
         if (!extEmitted && ext.guid) for (const p of ext.payloads) emit(marker, p, label);
         extEmitted = true;
         break;
-      case 'flir':
-        if (flirKept) parts.push({ bytes: raw(seg) });
+      case 'flir': {
+        const b = flir?.get(seg);
+        if (b) parts.push({ bytes: b });
         break;
+      }
       case 'mpf':
         if (mpfKept) {
           const payload = new Uint8Array(src.read(seg.dataOffset, seg.dataLength));

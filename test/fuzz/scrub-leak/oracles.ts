@@ -29,11 +29,15 @@ export const scratchDir = (): string => mkdtempSync(join(tmpdir(), 'airlock-leak
 
 export const cat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
 
-/** ExifTool tags that carry a position, a device identity or a picture, whatever group they came in. */
+/**
+ * ExifTool tags that carry a position, a device identity or a picture, whatever group they came
+ * in. A blank value carries nothing (a fixed-size field zeroed in place, as FLIR's serials are).
+ */
 export function leaks(rec: ExifToolRecord): string[] {
   return Object.keys(rec).filter((k) => {
     const name = k.slice(k.indexOf(':') + 1);
     if (/^(SourceFile|ExifTool:.*)$/.test(k)) return false;
+    if (String(rec[k]).trim() === '') return false;
     if (/GPS(Latitude|Longitude|Position|DestLatitude|DestLongitude)(?!Ref)/.test(name)) return true;
     if (/^XMP-drone-dji:/.test(k) && /(Latitude|Longitude)/.test(name)) return true;
     if (/Serial/i.test(name) && !/SerialNumberFormat/.test(name)) return true;
