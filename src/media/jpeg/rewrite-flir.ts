@@ -54,8 +54,9 @@ export function rewriteFlir(
   };
   const records = findings.flatMap((f) => {
     const r = wholeRecord(f);
-    return r ? [{ r, kept: decide(f).action === 'keep' }] : [];
+    return r ? [{ f, r, kept: decide(f).action === 'keep' }] : [];
   });
+  const isRecord = new Set(records.map((x) => x.f));
   // A field kept without its record is not worth an FFF: nothing is written.
   if (!records.some((x) => x.kept)) return null;
 
@@ -69,7 +70,7 @@ export function rewriteFlir(
   const removed: string[] = [];
   for (const f of findings) {
     const d = decide(f);
-    if (d.action === 'keep') continue;
+    if (d.action === 'keep' || isRecord.has(f)) continue;
     if (d.action === 'replace') {
       const text = d.value.kind === 'time' || d.value.kind === 'text' ? d.value.text : undefined;
       if (replaceTime(f, text)) continue;
@@ -77,8 +78,13 @@ export function rewriteFlir(
     }
     zero(f);
   }
-  // A dropped record's directory entry goes too: readers skip type 0.
-  for (const { r, kept } of records) if (!kept) fff.fill(0, r.entryAt, r.entryAt + ENTRY_SIZE);
+  // Dropped records last (nothing written into one survives), with their directory entries:
+  // readers skip type 0.
+  for (const { r, kept } of records)
+    if (!kept) {
+      fff.fill(0, r.pos, r.pos + r.len);
+      fff.fill(0, r.entryAt, r.entryAt + ENTRY_SIZE);
+    }
   for (const { r } of crcd)
     view.setUint32(r.entryAt + CHECKSUM, crc32(fff.subarray(r.pos, r.pos + r.len)), layout.le);
   if (removed.length > 0)
