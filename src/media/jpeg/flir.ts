@@ -110,6 +110,7 @@ export function fffLayout(
   const count = bound(v.getUint32(0x1c, le), LIMITS.maxIfdEntries, 'FLIR record count', at0 + 0x1c);
   if (dirAt < HEADER_SIZE || dirAt + count * ENTRY_SIZE > fff.length)
     throw truncated('FLIR record directory', at0 + 0x18);
+  const dirEnd = dirAt + count * ENTRY_SIZE;
   const records: FffRecord[] = [];
   let order = le;
   for (let i = 0; i < count; i++) {
@@ -122,6 +123,15 @@ export function fffLayout(
       warn?.(
         'flir-record-out-of-range',
         `FLIR record 0x${type.toString(16)} ends past the FFF data`,
+        at0 + e,
+      );
+      continue;
+    }
+    // A record over the header or the directory is no record: their bytes are not its data.
+    if (len > 0 && (pos < HEADER_SIZE || (pos < dirEnd && pos + len > dirAt))) {
+      warn?.(
+        'flir-record-overlaps',
+        `FLIR record 0x${type.toString(16)} lies over the FFF header or directory`,
         at0 + e,
       );
       continue;

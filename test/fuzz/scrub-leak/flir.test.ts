@@ -15,8 +15,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { corpusFile } from '../../helpers/corpus.js';
 import { EXIFTOOL, exiftoolJson } from '../../helpers/exiftool.js';
+import { prng, rngOf, runSeed } from '../../helpers/prng.js';
 import { cat, leaks, rawLeaks, scratchDir, scrubDrop } from './oracles.js';
 
+const CASES = Number(process.env.AIRLOCK_FUZZ_CASES ?? 150);
+const SEED = runSeed();
 const base = scratchDir();
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
@@ -144,6 +147,43 @@ function withFff(f: Buffer): Buffer {
   return Buffer.from(cat(still.subarray(0, 2), ...before, ...chunks, ...after, still.subarray(scanAt)));
 }
 
+/**
+ * `jpeg` with the bytes of every record its FFF's directory names zeroed (read here as ExifTool
+ * reads it: the header's version decides the byte order; type 0 is a free entry; but an entry
+ * over the header or the directory names no record): what is left is what no record holds.
+ */
+function outsideKeptRecords(jpeg: Buffer): Buffer {
+  const b = Buffer.from(jpeg);
+  const pieces = segments(b)
+    .filter((s) => isFlir(b, s))
+    .map((s) => ({ at: s.start + 12, bytes: b.subarray(s.start + 12, s.end) }));
+  if (pieces.length === 0) return b;
+  const f = Buffer.concat(pieces.map((p) => p.bytes));
+  if (f.length < 0x40) return b;
+  const v = f.readUInt32BE(0x14);
+  const le = !(v >= 100 && v < 200);
+  const u32 = (o: number) => (le ? f.readUInt32LE(o) : f.readUInt32BE(o));
+  const dir = u32(0x18);
+  const n = u32(0x1c);
+  for (let i = 0; i < n && dir + 32 * (i + 1) <= f.length; i++) {
+    const e = dir + 32 * i;
+    if ((le ? f.readUInt16LE(e) : f.readUInt16BE(e)) === 0) continue;
+    const pos = u32(e + 12);
+    const end = Math.min(f.length, pos + u32(e + 16));
+    // The header and the directory are no record's data, whatever an entry says.
+    if (pos < 0x40 || (pos < dir + 32 * n && end > dir)) continue;
+    // Stream offsets to file offsets, piece by piece.
+    let at = 0;
+    for (const p of pieces) {
+      const from = Math.max(pos, at);
+      const to = Math.min(end, at + p.bytes.length);
+      if (to > from) b.fill(0, p.at + (from - at), p.at + (to - at));
+      at += p.bytes.length;
+    }
+  }
+  return b;
+}
+
 const rawThermal = (file: string): string =>
   createHash('sha256')
     .update(execFileSync(EXIFTOOL, ['-b', '-RawThermalImage', file]))
@@ -194,6 +234,55 @@ describe('hostile FLIR FFFs: the thermal data kept, nothing else let through', (
       expect(rawThermal(copy), `${name}: thermal pixels kept`).toBe(pixels);
     }
     console.log(`FLIR: ${names.length} hostile FFFs, ${leaked.length} leaks`);
+    expect(leaked).toEqual([]);
+  });
+
+  it(`${CASES} randomly damaged FFFs under the thermal profile (seed ${SEED})`, () => {
+    // The FFF with every hiding place at once, damaged where it is structure: header words,
+    // directory entries (type, offset, length), record bytes. Whatever Airlock makes of it, a
+    // copy it writes as clean shows ExifTool no position or serial, and holds no position, serial
+    // or marker outside the records it keeps. Inside a kept thermal record bytes pass as they are:
+    // the profile keeps those records whole, as it keeps DJI's thermal blocks (a damaged entry that
+    // stretches a MeasurementInfo over a gap makes the gap its data).
+    const whole = buildFff([...corpusRecords(), record(0x2b, gpsInfo()), record(0x23, MARK)], {
+      spares: true,
+      unusedEntry: true,
+      gap: true,
+      tail: true,
+    });
+    const r = rngOf(prng(SEED));
+    const dir = join(base, 'damaged');
+    mkdirSync(dir);
+    const entries = whole.readUInt32BE(0x1c);
+    for (let i = 0; i < CASES; i++) {
+      const f = Buffer.from(whole);
+      for (let n = 1 + r.int(3); n > 0; n--) {
+        const pick = r.int(4);
+        const at =
+          pick === 0
+            ? 0x14 + 4 * r.int(3) // version, directory offset, record count
+            : pick === 1
+              ? 0x40 + 32 * r.int(entries) + 4 * r.int(8) // a directory entry's word
+              : 4 * r.int(f.length / 4);
+        const value = [0, 1, 0xffffffff, f.length, r.int(f.length), r.int(0x10000)][r.int(6)] as number;
+        if (pick === 3) f[at] = r.int(256);
+        else f.writeUInt32BE(value >>> 0, at);
+      }
+      writeFileSync(join(dir, `${String(i).padStart(4, '0')}.jpg`), withFff(f));
+    }
+    const { out, files } = scrubDrop(base, dir, 'damaged', THERMAL_DROP);
+    expect(files.length, 'every input has a record').toBe(CASES);
+    const clean = files.filter((x) => x.status === 'clean');
+    const leaked: string[] = [];
+    const recs = clean.length ? exiftoolJson(clean.map((x) => join(out, x.output))) : [];
+    for (const rec of recs) leaked.push(...leaks(rec).map((k) => `${rec.SourceFile}: ${k}`));
+    for (const x of clean) {
+      const bytes = outsideKeptRecords(readFileSync(join(out, x.output)));
+      leaked.push(...rawLeaks(bytes).map((l) => `${x.output}: ${l}`));
+      if (bytes.includes(MARK.subarray(3, 20))) leaked.push(`${x.output}: the marker`);
+      if (bytes.includes(le64(LAT))) leaked.push(`${x.output}: the latitude`);
+    }
+    console.log(`[scrub-leak flir] seed ${SEED}: ${CASES} damaged FFFs: ${clean.length} clean`);
     expect(leaked).toEqual([]);
   });
 });
