@@ -115,7 +115,8 @@ function planLines(o: JobOutcome): string {
       ? ` → ${JSON.stringify(f.written.kind === 'position' ? f.written.position : f.written)}`
       : '';
     const times = f.count > 1 ? ` ×${f.count}` : '';
-    return `    ${f.action.padEnd(7)} ${f.category.padEnd(18)} ${f.tag} (${f.path || formatPath([])})${times}${written}\n`;
+    const asked = f.asked ? ` [policy: ${f.asked}; goes with its container]` : '';
+    return `    ${f.action.padEnd(7)} ${f.category.padEnd(18)} ${f.tag} (${f.path || formatPath([])})${times}${written}${asked}\n`;
   });
   return head + body.join('') + r.notes.map((n) => `    note: ${n}\n`).join('');
 }

@@ -181,15 +181,8 @@ async function scrubFile(
     record.kept = keptTags(plan.planned);
     if (plan.zones.length)
       record.notes.push(`location dropped: inside ${plan.zones.map((z) => z.zone).join(', ')}`);
-    if (spec.dryRun) {
-      record.status = 'clean';
-      const there = spec.force ? undefined : outputHash(spec);
-      const note =
-        there !== undefined && !spec.ours.includes(there)
-          ? 'an output exists with no matching record: refused without --force'
-          : undefined;
-      return note ? { kind: 'planned', record, note } : { kind: 'planned', record };
-    }
+    // A dry run rewrites and verifies too, in memory: its plan says what the copy would hold
+    // (what goes with a container, a verification failure), not only what the policy asks.
     let out: readonly Uint8Array[];
     try {
       // The analysis above read the whole file: the rewriter starts from its findings.
@@ -220,6 +213,14 @@ async function scrubFile(
       return finish(record);
     }
     record.status = 'clean';
+    if (spec.dryRun) {
+      const there = spec.force ? undefined : outputHash(spec);
+      const note =
+        there !== undefined && !spec.ours.includes(there)
+          ? 'an output exists with no matching record: refused without --force'
+          : undefined;
+      return note ? { kind: 'planned', record, note } : { kind: 'planned', record };
+    }
     // outputSha256: taken by the write itself, over exactly the bytes it wrote (finish).
     return finish(record, { chunks: out, hashOutput: true });
   }

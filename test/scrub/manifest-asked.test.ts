@@ -5,7 +5,7 @@
  * is the judge of what is there, and the manifest must record those as dropped, with `asked`.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -131,5 +131,24 @@ describe('manifest: what the copy holds', () => {
     for (const f of pi)
       expect({ action: f.action, asked: f.asked }).toEqual({ action: 'drop', asked: 'keep' });
     expect(x.kept).not.toContain('other:stray:ProcessingInstruction');
+  });
+
+  it('--dry-run plans what the copy would hold: the same drops, asked keep, and no file written', () => {
+    const still = corpusFile('media', 'exiftool-GPS.jpg');
+    const { records } = scrub('for-dry', [still]);
+    const out = join(base, 'dry');
+    const plan = JSON.parse(
+      execFileSync(
+        process.execPath,
+        [join(ROOT, 'bin/airlock.js'), 'scrub', still, '--out', out, '--dry-run', '--json'],
+        {
+          encoding: 'utf8',
+        },
+      ),
+    ) as Rec[];
+    const asked = (r: Rec) => r.findings.filter((f) => f.asked).map((f) => `${f.tag} ${f.action} ${f.asked}`);
+    expect(asked(plan[0] as Rec).length).toBeGreaterThan(0);
+    expect(asked(plan[0] as Rec)).toEqual(asked(records.get('exiftool-GPS.jpg') as Rec));
+    expect(existsSync(out)).toBe(false);
   });
 });
