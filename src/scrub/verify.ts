@@ -123,6 +123,7 @@ export function verifyOutput(
  * rewriter may move a carrier: an SRT cue whose bracketed line went reads as another layout).
  */
 function lostFrom(planned: readonly PlannedFinding[], found: readonly Finding[]): PlannedFinding[] {
+  if (allInOrder(planned, found)) return [];
   const keyOf = keyer();
   const loose = (f: Finding): string => `${f.category}\0${f.tag}\0${f.frame ?? ''}`;
   const held = new Map<string, number>();
@@ -148,4 +149,28 @@ function lostFrom(planned: readonly PlannedFinding[], found: readonly Finding[])
     else lost.push(p);
   }
   return lost;
+}
+
+const samePath = (a: readonly string[], b: readonly string[]): boolean =>
+  a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+
+/**
+ * The common case, cheaply: the copy holds exactly the planned keeps and replacements, in the
+ * plan's order (rewriters keep the order of what they keep). No keys are built for it.
+ */
+function allInOrder(planned: readonly PlannedFinding[], found: readonly Finding[]): boolean {
+  let i = 0;
+  for (const { finding: p, decision } of planned) {
+    if (decision.action === 'drop') continue;
+    const f = found[i++];
+    if (
+      f === undefined ||
+      f.tag !== p.tag ||
+      f.category !== p.category ||
+      f.frame !== p.frame ||
+      !samePath(f.path, p.path)
+    )
+      return false;
+  }
+  return i === found.length;
 }
