@@ -3,6 +3,7 @@
  * Tests compare Airlock against what ExifTool reads, never against Airlock's own idea.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 
 export type ExifToolRecord = Record<string, unknown>;
 
@@ -25,3 +26,9 @@ export function exiftoolJson(files: string[], extra: string[] = []): ExifToolRec
 export function tagsMatching(rec: ExifToolRecord, test: (name: string) => boolean): [string, unknown][] {
   return Object.entries(rec).filter(([k]) => test(k.includes(':') ? k.slice(k.indexOf(':') + 1) : k));
 }
+
+/** SHA-256 of a binary tag's bytes as ExifTool extracts them (`exiftool -b -TAG FILE`). */
+export const exiftoolBinarySha = (file: string, tag: string): string =>
+  createHash('sha256')
+    .update(execFileSync(EXIFTOOL, ['-b', `-${tag}`, file], { maxBuffer: 256 * 1024 * 1024 }))
+    .digest('hex');

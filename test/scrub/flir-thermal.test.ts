@@ -6,15 +6,13 @@
  * original and the copy, is the judge (its APP1 FLIR tags; the maker note's FLIR tags are another
  * container).
  */
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { airlock } from '../cli/built.js';
 import { corpusFile } from '../helpers/corpus.js';
-import { EXIFTOOL, type ExifToolRecord, exiftoolJson } from '../helpers/exiftool.js';
+import { type ExifToolRecord, exiftoolBinarySha, exiftoolJson } from '../helpers/exiftool.js';
 
 const base = mkdtempSync(join(tmpdir(), 'airlock-flir-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -34,10 +32,7 @@ const fffTags = (rec: ExifToolRecord): Record<string, unknown> =>
   Object.fromEntries(Object.entries(rec).filter(([k]) => k.startsWith('APP1:FLIR:')));
 const read = (file: string) =>
   fffTags((exiftoolJson([file], ['-G0:1']) as ExifToolRecord[])[0] as ExifToolRecord);
-const rawThermal = (file: string): string =>
-  createHash('sha256')
-    .update(execFileSync(EXIFTOOL, ['-b', '-RawThermalImage', file]))
-    .digest('hex');
+const rawThermal = (file: string): string => exiftoolBinarySha(file, 'RawThermalImage');
 
 describe('FLIR FFF under the thermal profile', () => {
   it('keeps the radiometric data and pixels, blanks the serial, cuts the time to its date', () => {
