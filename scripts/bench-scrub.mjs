@@ -8,7 +8,8 @@
  * `airlock scrub IN --out OUT` (verification included), `exiftool -all= -o OUT/ IN` (one
  * process), `mat2 --lightweight` (on a fresh untimed copy: mat2 writes next to its input) and
  * `cp -r` (the physical limit) and `cp -r && sync` (a copy as durable as Airlock's, which
- * fsyncs its outputs). Before each timed run: a fresh output folder (the last one moved aside, see
+ * fsyncs its outputs), and a node floor: the reads, writes and hashes the scrub's proof needs,
+ * alone (scripts/bench/scrub-floor.mjs). Before each timed run: a fresh output folder (the last one moved aside, see
  * `fresh`) and `sync`. Each
  * tool gets one untimed warm-up per set, then BENCH_RUNS timed runs; the median is reported,
  * with the ratios to cp and to cp && sync and the peak RSS (/usr/bin/time %M, the largest process of the run).
@@ -109,6 +110,10 @@ const tools = {
       fresh(join(WORK, 'airlock')),
       '--no-progress',
     ]),
+  // What the proof alone costs: read, the input's and image data's SHA-256, write with the
+  // output's SHA-256; no parsing, no verification, no fsync (scripts/bench/scrub-floor.mjs).
+  'node floor (read, 3× SHA-256, write)': (set) =>
+    timed(process.execPath, ['scripts/bench/scrub-floor.mjs', set.dir, fresh(join(WORK, 'floor'))]),
   'exiftool -all= -o OUT/ (one process)': (set) => {
     const out = fresh(join(WORK, 'exiftool'));
     mkdirSync(out, { recursive: true });
