@@ -14,7 +14,8 @@ version: 1
 #   mapping: keeps what photogrammetry needs (exact drone position and altitudes, camera
 #            model, calibration such as DewarpData and CalibratedFocalLength, gimbal angles);
 #            still drops device identity and the operator's position.
-#   thermal: keeps radiometric thermal data (DJI APP3-APP5); otherwise as default.
+#   thermal: keeps radiometric thermal data (DJI APP3-APP5, a FLIR FFF edited in place:
+#            serials, GPS, notes and voice memos still go); otherwise as default.
 # Settings written below override the profile's.
 profile: default
 

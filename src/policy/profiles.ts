@@ -16,7 +16,7 @@ export const PROFILE_MEDIA: Record<ProfileName, DeepPartial<MediaPolicy>> = {
     camera: { model: 'keep', calibration: 'keep' },
     attitude: 'keep',
   },
-  /** Radiometric thermal data kept (DJI APP3–APP5); everything else as the default. */
+  /** Radiometric thermal data kept (DJI APP3–APP5, a FLIR FFF's thermal records); everything else as the default. */
   thermal: {
     imagery: { thermal: 'keep' },
   },
