@@ -2,10 +2,10 @@
  * What the corpus lacks, built by the writers and read back by ExifTool AND by Airlock: the two
  * must agree (the writer is not its own judge).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BufferSource } from '../../src/core/source.js';
 import { jpegAnalyser } from '../../src/media/jpeg/index.js';
 import {
@@ -22,6 +22,7 @@ import { exiftoolJson } from '../helpers/exiftool.js';
 import { binaryLength, compareXmp, xmpEntries } from './oracle.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-jpeg-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const dji = (name: string, value: string): XmpWriteProperty => ({ ns: 'drone-dji', name, value });
 const DJI_PROPS: XmpWriteProperty[] = [
   dji('GpsLatitude', '+47.3541841'),

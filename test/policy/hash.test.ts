@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   DEFAULT_POLICY_YAML,
   defaultPolicy,
@@ -40,6 +40,7 @@ describe('policyHash', () => {
   });
   it('changes when an imported zone file changes, though the policy file does not', () => {
     const dir = mkdtempSync(join(tmpdir(), 'airlock-hash-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const zone = (lon: number) =>
       JSON.stringify({
         type: 'Polygon',

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AirlockError } from '../../src/core/errors.js';
 import { loadPolicyFile, parsePolicy } from '../../src/policy/index.js';
 
@@ -126,6 +126,7 @@ describe('schema errors name line:column of the offending node and its key path'
 
 describe('zone import errors name the policy line, the zone file and what is wrong', () => {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-policy-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   it('a missing zone file', () => {
     const e = policyError('zones:\n  - import: nowhere.json\n', 'p.yaml', dir);
     expect(e.message).toMatch(/^p\.yaml:2:13: zones\[0\]\.import: zone file nowhere\.json: ENOENT/);

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderTable } from '../../src/report/table.js';
 import { ROOT } from '../helpers/corpus.js';
 import { hostileReport } from './fixture.js';
@@ -39,6 +39,7 @@ describe('terminal table', () => {
 
 describe('colour detection (picocolors, as the CLI uses it)', () => {
   const script = join(tmpdir(), `airlock-table-${process.pid}.mjs`);
+  afterAll(() => rmSync(script, { force: true }));
   beforeAll(() => {
     const report = JSON.stringify(hostileReport());
     const table = join(ROOT, 'dist/report/table.js');
