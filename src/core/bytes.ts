@@ -1,6 +1,14 @@
 /** Byte helpers shared by the writers and rewriters. */
+import { createHash } from 'node:crypto';
 import { truncated } from './errors.js';
 import type { ByteSource } from './source.js';
+
+/** SHA-256 (hex) of blocks read one after another: the image-data hashes of the lossless proof. */
+export function sha256Hex(blocks: readonly Uint8Array[]): string {
+  const h = createHash('sha256');
+  for (const b of blocks) h.update(b);
+  return h.digest('hex');
+}
 
 /** The parts, one after another, in a fresh array (never a view into a shared pool, unlike Buffer.concat). */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {

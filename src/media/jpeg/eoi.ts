@@ -6,7 +6,11 @@
 import { malformed } from '../../core/errors.js';
 import { bound } from '../../core/limits.js';
 import type { ByteSource } from '../../core/source.js';
-import { EOI } from './segments.js';
+import { isTableOrRestart } from './frame.js';
+import { EOI, SOS } from './segments.js';
+
+/** Define Number of Lines: may follow the first scan. */
+const DNL = 0xdc;
 
 const CHUNK = 1 << 20;
 
@@ -108,12 +112,7 @@ function scanForEoi(src: ByteSource, from: number): ScanEnd {
  * reading at the first scan.
  */
 const isScanStructure = (marker: number): boolean =>
-  marker === 0xc4 ||
-  marker === 0xcc ||
-  marker === 0xdb ||
-  marker === 0xdd ||
-  marker === 0xda ||
-  marker === 0xdc;
+  isTableOrRestart(marker) || marker === SOS || marker === DNL;
 
 /** The segments a scan hopped over that are no image data (what isScanStructure leaves out). */
 export const foreignSegments = (scan: ScanEnd): BetweenScans[] =>

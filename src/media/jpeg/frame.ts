@@ -6,6 +6,14 @@
 import type { ByteSource } from '../../core/source.js';
 import type { Segment } from './segments.js';
 
+/** DHT, DAC, DQT: tables a decoder reads whole. */
+const isTable = (m: number): boolean => m === 0xc4 || m === 0xcc || m === 0xdb;
+/** DRI: the restart interval. */
+const DRI = 0xdd;
+
+/** Tables and the restart interval: picture wherever they stand, before the first scan or between scans. */
+export const isTableOrRestart = (m: number): boolean => isTable(m) || m === DRI;
+
 /** A start-of-frame marker (SOF0–SOF15 less DHT, JPG and DAC). */
 export const isSof = (m: number): boolean => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
 
@@ -21,7 +29,7 @@ export function frameBytes(src: ByteSource, seg: Segment): number | undefined {
     const nf = seg.dataLength >= 6 ? (src.read(seg.dataOffset + 5, 1)[0] as number) : 0;
     return Math.min(seg.dataLength, 6 + 3 * nf);
   }
-  if (m === 0xdd) return Math.min(seg.dataLength, 2);
-  if (m === 0xc4 || m === 0xcc || m === 0xdb) return seg.dataLength;
+  if (m === DRI) return Math.min(seg.dataLength, 2);
+  if (isTable(m)) return seg.dataLength;
   return undefined;
 }

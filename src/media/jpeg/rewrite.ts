@@ -14,8 +14,7 @@
  * imageHashIn/Out hash the image data (SOS..EOI less segments between scans) of the input and of
  * the output, located by walking the output.
  */
-import { createHash } from 'node:crypto';
-import { ChunkSource, concatBytes as concat } from '../../core/bytes.js';
+import { ChunkSource, concatBytes as concat, sha256Hex } from '../../core/bytes.js';
 import { BufferSource, type ByteSource } from '../../core/source.js';
 import type { Finding, Range } from '../../findings/model.js';
 import {
@@ -52,11 +51,6 @@ export const jpegRewriter: Rewriter = {
 type Part = { bytes: Uint8Array; mpf?: { oldBase: number } };
 
 const overlaps = (r: Range, from: number, to: number): boolean => r.offset < to && r.offset + r.length > from;
-const sha256 = (...pieces: Uint8Array[]): string => {
-  const h = createHash('sha256');
-  for (const b of pieces) h.update(b);
-  return h.digest('hex');
-};
 
 /**
  * [SOS, EOI) span: from the SOS marker to just past EOI (or the file end when there is none:
@@ -167,7 +161,7 @@ export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Fi
     if (marker === SOS) break;
     const isApp = (marker >= 0xe0 && marker <= 0xef) || marker === 0xfe;
     if (!isApp) {
-      // Frame, tables, restart interval: what the picture needs of them (index.ts frameBytes);
+      // Frame, tables, restart interval: what the picture needs of them (frame.ts frameBytes);
       // a marker no decoder needs before the scan, or bytes past what it reads, go.
       const used = frameBytes(src, seg);
       if (used === seg.dataLength) parts.push({ bytes: raw(seg) });
@@ -308,7 +302,7 @@ export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Fi
   const chunks = [...parts.map((p) => p.bytes), ...trailer];
   const imageLength = imageIn.reduce((n, b) => n + b.length, 0);
   const imageStart = primaryLength - imageLength;
-  const hashIn = sha256(...imageIn);
+  const hashIn = sha256Hex(imageIn);
   // The output's image data is located by walking the output itself (its EOI by the scan, or,
   // where the output holds the input's scanned SOS..EOI memory from its SOS on, where that scan
   // found it). When it is exactly the piece holding the input's SOS..EOI (the same bytes in
@@ -324,10 +318,8 @@ export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Fi
     imageOut.to === primaryLength;
   const hashOut = sameRange
     ? hashIn
-    : sha256(
-        ...(imageOut
-          ? imageOut.pieces.map((r) => out.read(r.offset, r.length))
-          : [Uint8Array.of(0xff, 0xd9)]),
+    : sha256Hex(
+        imageOut ? imageOut.pieces.map((r) => out.read(r.offset, r.length)) : [Uint8Array.of(0xff, 0xd9)],
       );
   // The output's image data is the input's, moved by `delta`: what a scan of it would find is
   // known, so the verification's re-inspection of `out` scans nothing again.

@@ -1,8 +1,7 @@
 /**
  * Image data of an IFD (strips, tiles, a JPEG-interchange thumbnail or preview): the bytes the
- * rewriter copies unchanged, and the SHA-256 that proves it did.
+ * rewriter copies unchanged (hashed by core/bytes.ts sha256Hex for the proof that it did).
  */
-import { createHash } from 'node:crypto';
 import { AirlockError, malformed, truncated } from '../../core/errors.js';
 import type { IfdNode, TiffTrace } from './exif.js';
 import { decodeNumbers } from './format.js';
@@ -115,10 +114,4 @@ export function imageDataInWalkOrder(trace: TiffTrace, budget: DataBudget): Uint
   };
   for (const n of trace.chain) visit(n);
   return out;
-}
-
-export function sha256Hex(blocks: readonly Uint8Array[]): string {
-  const h = createHash('sha256');
-  for (const b of blocks) h.update(b);
-  return h.digest('hex');
 }

@@ -4,13 +4,13 @@
  * self-contained structure holding only what is kept or replaced. Image data is copied byte for
  * byte to new offsets; every offset is patched.
  */
-import { ChunkSource, concatBytes } from '../../core/bytes.js';
+import { ChunkSource, concatBytes, sha256Hex } from '../../core/bytes.js';
 import type { ByteSource } from '../../core/source.js';
 import { type Decide, RewriteNotes, type RewriteResult, type Rewriter } from '../../scrub/types.js';
 import { Collector } from '../types.js';
 import { readTiffStructure, type TiffTrace, walkedBefore } from './exif.js';
 import { type Build, buildTiff } from './rewrite-build.js';
-import { imageDataInWalkOrder, sha256Hex } from './rewrite-data.js';
+import { imageDataInWalkOrder } from './rewrite-data.js';
 import { layoutTiffChunks, type OutIfd } from './rewrite-layout.js';
 
 export interface TiffRewriteOptions {

@@ -16,7 +16,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { corpusDir } from '../../helpers/corpus.js';
 import { exiftoolJson } from '../../helpers/exiftool.js';
 import { jpegSeeds } from '../seeds.js';
-import { cat, DROP, leaks, MARK, rawLeaks, scratchDir, scrubAndJudge, scrubDrop } from './oracles.js';
+import {
+  caseName,
+  cat,
+  DROP,
+  leaks,
+  MARK,
+  rawLeaks,
+  scratchDir,
+  scrubAndJudge,
+  scrubDrop,
+} from './oracles.js';
 
 const base = scratchDir();
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -109,7 +119,7 @@ describe('hostile stills: what Airlock writes as clean, ExifTool finds clean', (
       for (const [how, f] of Object.entries(SMUGGLE)) {
         const b = f(s.bytes);
         if (!b) continue;
-        writeFileSync(join(dir, `${how.replace(/\W+/g, '_')}-${s.name}`), b);
+        writeFileSync(join(dir, `${caseName(how)}-${s.name}`), b);
         made++;
       }
     expect(made).toBeGreaterThan(20);
@@ -161,7 +171,7 @@ describe('hostile stills: what Airlock writes as clean, ExifTool finds clean', (
     for (const s of seeds)
       for (const [how, extra] of Object.entries(DISPLAY))
         writeFileSync(
-          join(dir, `${how.replace(/\W+/g, '_')}-${s.name}`),
+          join(dir, `${caseName(how)}-${s.name}`),
           cat(s.bytes.subarray(0, 2), extra, s.bytes.subarray(2)),
         );
     const inputs = exiftoolJson([dir], ['-r', '-Adobe:all', '-JFIF:all']);
@@ -207,15 +217,14 @@ describe('hostile stills: what Airlock writes as clean, ExifTool finds clean', (
     };
     const dir = join(base, 'scans');
     mkdirSync(dir);
-    for (const [how, [, b]] of Object.entries(cases))
-      writeFileSync(join(dir, `${how.replace(/\W+/g, '_')}.jpg`), b);
+    for (const [how, [, b]] of Object.entries(cases)) writeFileSync(join(dir, `${caseName(how)}.jpg`), b);
     // The inputs decode as their originals do: the smuggled bytes are invisible to a viewer.
     for (const [how, [orig, b]] of Object.entries(cases)) expect(pixels(b), how).toBe(pixels(orig));
     const { out, files } = scrubDrop(base, dir, 'scans');
     const clean = files.filter((f) => f.status === 'clean');
     expect(clean).toHaveLength(Object.keys(cases).length);
     for (const [how, [orig]] of Object.entries(cases)) {
-      const copy = readFileSync(join(out, `${how.replace(/\W+/g, '_')}.jpg`));
+      const copy = readFileSync(join(out, `${caseName(how)}.jpg`));
       expect(copy.includes(mark.subarray(1, 20)), how).toBe(false);
       expect(pixels(copy), how).toBe(pixels(orig));
     }
@@ -244,15 +253,14 @@ describe('hostile stills: what Airlock writes as clean, ExifTool finds clean', (
     };
     const dir = join(base, 'frame');
     mkdirSync(dir);
-    for (const [how, b] of Object.entries(cases))
-      writeFileSync(join(dir, `${how.replace(/\W+/g, '_')}.jpg`), b);
+    for (const [how, b] of Object.entries(cases)) writeFileSync(join(dir, `${caseName(how)}.jpg`), b);
     writeFileSync(join(dir, 'JPEG-LS.jpg'), afterSoi(segment(0xf7, mark)));
     const { out, files } = scrubDrop(base, dir, 'frame');
     expect(files.find((f) => f.input.endsWith('JPEG-LS.jpg'))?.status).toBe('withheld');
     const clean = files.filter((f) => f.status === 'clean');
     expect(clean).toHaveLength(Object.keys(cases).length);
     for (const how of Object.keys(cases)) {
-      const copy = readFileSync(join(out, `${how.replace(/\W+/g, '_')}.jpg`));
+      const copy = readFileSync(join(out, `${caseName(how)}.jpg`));
       expect(copy.includes(mark.subarray(1, 20)), how).toBe(false);
       // What stays is what the picture needs: the copy decodes to the original's pixels.
       expect(pixels(copy), how).toBe(pixels(still));

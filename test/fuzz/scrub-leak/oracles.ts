@@ -29,6 +29,9 @@ export const scratchDir = (): string => mkdtempSync(join(tmpdir(), 'airlock-leak
 
 export const cat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
 
+/** A case's description as a file name's stem: every run of other characters an underscore. */
+export const caseName = (how: string): string => how.replace(/\W+/g, '_');
+
 /**
  * ExifTool tags that carry a position, a device identity or a picture, whatever group they came
  * in. A blank value carries nothing (a fixed-size field zeroed in place, as FLIR's serials are).

@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { corpusDir } from '../../helpers/corpus.js';
-import { scratchDir, scrubDrop } from './oracles.js';
+import { caseName, scratchDir, scrubDrop } from './oracles.js';
 
 const base = scratchDir();
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -60,7 +60,7 @@ describe('hostile SRT: coordinates the layout does not expect are not let throug
         }
         const smuggled = lines.join('\n');
         if (found.length === 0) continue;
-        const name = `${how.replace(/\W+/g, '_')}-${file.split('/').pop()}`;
+        const name = `${caseName(how)}-${file.split('/').pop()}`;
         writeFileSync(join(dir, name), smuggled, 'latin1');
         coords.set(name, [...new Set(found)]);
       }

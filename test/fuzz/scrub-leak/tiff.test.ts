@@ -13,7 +13,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exiftoolJson } from '../../helpers/exiftool.js';
-import { cat, leaks, scratchDir, scrubDrop } from './oracles.js';
+import { caseName, cat, leaks, scratchDir, scrubDrop } from './oracles.js';
 
 const base = scratchDir();
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -132,8 +132,7 @@ describe('hostile TIFFs: GPS and XMP hung off other IFDs', () => {
   it('are found by the oracles in the inputs, and in no clean copy', () => {
     const dir = join(base, 'tiff-moved');
     mkdirSync(dir);
-    for (const how of TIFF_SMUGGLES)
-      writeFileSync(join(dir, `${how.replace(/\W+/g, '_')}.tif`), hostileTiff(how));
+    for (const how of TIFF_SMUGGLES) writeFileSync(join(dir, `${caseName(how)}.tif`), hostileTiff(how));
     const inputs = exiftoolJson([dir], ['-r']);
     // ExifTool reads every GPS IFD and packet; the GPS tags left in IFD0 and the position under
     // a display tag only the raw scan sees.

@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { xmpSeeds } from '../seeds.js';
-import { MARK, scratchDir, scrubDrop } from './oracles.js';
+import { caseName, MARK, scratchDir, scrubDrop } from './oracles.js';
 
 const base = scratchDir();
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -44,7 +44,7 @@ describe('hostile XMP sidecars: what no kept property holds is not let through',
       for (const [how, edit] of Object.entries(XMP_SMUGGLE)) {
         const out = edit(packet);
         if (out === packet) continue;
-        writeFileSync(join(dir, `${how.replace(/\W+/g, '_')}-${k}-${seed.name}`), out, 'utf8');
+        writeFileSync(join(dir, `${caseName(how)}-${k}-${seed.name}`), out, 'utf8');
         made++;
       }
     }
