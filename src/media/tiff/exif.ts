@@ -20,64 +20,6 @@ import { EXIF_TAGS, type TagInfo } from './tags.js';
 import { mergeRanges, reportEmbeddedJpeg } from './thumbnail.js';
 
 /**
- * The most values a display tag holds by its specification (TIFF 6, Exif 2.3, DNG 1.6): more is
- * no display data, and the entry is reported as other. Tags of any length (strips, tables, ICC,
- * DNG levels and opcodes) are not listed.
- */
-const DISPLAY_MAX_COUNT: Readonly<Record<string, number>> = {
-  SubfileType: 1,
-  ImageWidth: 1,
-  ImageHeight: 1,
-  Compression: 1,
-  PhotometricInterpretation: 1,
-  Thresholding: 1,
-  FillOrder: 1,
-  Orientation: 1,
-  SamplesPerPixel: 1,
-  RowsPerStrip: 1,
-  XResolution: 1,
-  YResolution: 1,
-  PlanarConfiguration: 1,
-  ResolutionUnit: 1,
-  Predictor: 1,
-  TileWidth: 1,
-  TileLength: 1,
-  YCbCrPositioning: 1,
-  ColorSpace: 1,
-  ExifImageWidth: 1,
-  ExifImageHeight: 1,
-  Gamma: 1,
-  BayerGreenSplit: 1,
-  BestQualityScale: 1,
-  CFALayout: 1,
-  WhitePoint: 2,
-  YCbCrSubSampling: 2,
-  CFARepeatPatternDim: 2,
-  BlackLevelRepeatDim: 2,
-  DefaultScale: 2,
-  DefaultCropOrigin: 2,
-  DefaultCropSize: 2,
-  YCbCrCoefficients: 3,
-  InteropIndex: 4,
-  InteropVersion: 4,
-  ExifVersion: 4,
-  ComponentsConfiguration: 4,
-  FlashpixVersion: 4,
-  DNGVersion: 4,
-  DNGBackwardVersion: 4,
-  ActiveArea: 4,
-  PrimaryChromaticities: 6,
-  ReferenceBlackWhite: 6,
-  // One per sample.
-  BitsPerSample: 16,
-  SampleFormat: 16,
-  ExtraSamples: 16,
-  // ColorPlanes × 3.
-  ColorMatrix1: 12,
-  ColorMatrix2: 12,
-};
-
-/**
  * What an entry is where it stands. Display data is kept by every policy, so it is display only
  * as the format defines it: InteropIndex and InteropVersion only in the InteropIFD (elsewhere tags
  * 1 and 2 are what a GPS IFD's latitude reference and latitude become when moved into IFD0, and
@@ -88,7 +30,7 @@ function placedTag(e: IfdEntry, path: readonly string[]): TagInfo | undefined {
   const info = EXIF_TAGS.get(e.tag);
   if (info?.category !== 'display') return info;
   const misplaced = (e.tag === 0x0001 || e.tag === 0x0002) && path.at(-1) !== 'InteropIFD';
-  if (misplaced || e.count > (DISPLAY_MAX_COUNT[info.name] ?? Number.POSITIVE_INFINITY))
+  if (misplaced || e.count > (info.maxCount ?? Number.POSITIVE_INFINITY))
     return { ...info, category: 'other' };
   return info;
 }
