@@ -76,5 +76,21 @@ export interface Warning {
 export const PATH_SEP = ' › ';
 export const formatPath = (path: readonly string[]): string => path.join(PATH_SEP);
 
+/**
+ * formatPath for a run of findings: a reader gives all the findings of one IFD or packet the same
+ * path array, so each array is joined once, not once per finding (an SRT holds 500,000).
+ */
+export function pathFormatter(): (path: readonly string[]) => string {
+  let last: readonly string[] | undefined;
+  let text = '';
+  return (path) => {
+    if (path !== last) {
+      last = path;
+      text = formatPath(path);
+    }
+    return text;
+  };
+}
+
 /** The categories that make a file "sensitive" for exit code 1. Display data is not sensitive. */
 export const isSensitive = (c: Category): boolean => c !== 'display';

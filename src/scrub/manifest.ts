@@ -26,7 +26,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { formatPath, type Value } from '../findings/model.js';
+import { pathFormatter, type Value } from '../findings/model.js';
 import type { ZoneHit } from '../policy/index.js';
 import { writeAll, writeChunks } from './files.js';
 import type { PlannedFinding, WithholdReason } from './plan.js';
@@ -117,14 +117,9 @@ export type DoneFinding = PlannedFinding & { asked?: 'keep' | 'replace' };
 /** Findings grouped by (category, tag, path, action): a 10,000-frame SRT stays readable. */
 export function findingRecords(planned: readonly DoneFinding[]): FindingRecord[] {
   const byKey = new Map<string, FindingRecord>();
-  // A reader gives the findings of one IFD or packet one path array: joined once, not per finding.
-  let lastPath: readonly string[] | undefined;
-  let path = '';
+  const pathOf = pathFormatter();
   for (const { finding: f, decision: d, asked } of planned) {
-    if (f.path !== lastPath) {
-      lastPath = f.path;
-      path = formatPath(f.path);
-    }
+    const path = pathOf(f.path);
     const key = `${f.category}\0${f.tag}\0${path}\0${d.action}\0${asked ?? ''}`;
     const had = byKey.get(key);
     if (had) {

@@ -6,7 +6,7 @@
  * the rewriter removed whole, so the manifest must not record it as kept.
  */
 import { BufferSource, type ByteSource } from '../core/source.js';
-import { type Finding, formatPath, type Position, type Value } from '../findings/model.js';
+import { type Finding, formatPath, type Position, pathFormatter, type Value } from '../findings/model.js';
 import { analyseSource } from '../media/registry.js';
 import type { PlannedFinding } from './plan.js';
 import type { Decide, RewriteResult } from './types.js';
@@ -24,20 +24,10 @@ export interface Verification {
   lost: PlannedFinding[];
 }
 
-/**
- * A finding's identity: category, tag, path and frame. The path is joined once per path array:
- * a reader hands all the findings of one IFD or packet the same one.
- */
+/** A finding's identity: category, tag, path and frame. */
 function keyer(): (f: Finding) => string {
-  let lastPath: readonly string[] | undefined;
-  let path = '';
-  return (f) => {
-    if (f.path !== lastPath) {
-      lastPath = f.path;
-      path = formatPath(f.path);
-    }
-    return `${f.category}\0${f.tag}\0${path}\0${f.frame ?? ''}`;
-  };
+  const pathOf = pathFormatter();
+  return (f) => `${f.category}\0${f.tag}\0${pathOf(f.path)}\0${f.frame ?? ''}`;
 }
 
 const samePosition = (a: Position, b: Position): boolean =>
