@@ -305,8 +305,9 @@ describe('proxy core: keep-alive and half-close', () => {
     // The response ends at its head: the upstream goes to the pool, the exchange is logged.
     const next = pb.feed({ type: 'upstream-data', data: Buffer.from('HTTP/1.1 204 No Content\r\n\r\n') });
     // The held request is read at once: its name is resolved for its own decision.
-    expect(kinds(next)).toEqual(['send-to-client', 'release-upstream', 'log', 'resolve']);
-    expect(next[3]).toEqual({ type: 'resolve', host: 'up.example' });
+    // Its head began: the shell times it as it did the first ('arm-handshake').
+    expect(kinds(next)).toEqual(['send-to-client', 'release-upstream', 'log', 'arm-handshake', 'resolve']);
+    expect(next[4]).toEqual({ type: 'resolve', host: 'up.example' });
   });
 
   it('a request body is passed up to its Content-Length, the bytes after it wait', () => {

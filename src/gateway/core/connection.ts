@@ -133,18 +133,23 @@ export class ProxyConnection {
     switch (e.type) {
       case 'client-data': {
         // A keep-alive connection's next request: its row is timed from its first bytes, not from
-        // the end of the exchange before it (the connection may have idled in between).
-        if (s.buf.length === 0 && this.exchanges > 0) this.rowStartMs = nowMs;
+        // the end of the exchange before it (the connection may have idled in between), and its
+        // head is time-bounded as the first one was (a head trickled byte by byte is slowloris).
+        const arm: ProxyCommand[] = [];
+        if (s.buf.length === 0 && this.exchanges > 0) {
+          this.rowStartMs = nowMs;
+          arm.push({ type: 'arm-handshake' });
+        }
         const buf = s.buf.length === 0 ? e.data : concatBytes([s.buf, e.data]);
         const h = this.front.readHead(buf, this.ctx.maxHeaderBytes);
         switch (h.kind) {
           case 'need':
             this.state = { kind: 'head', buf };
-            return [];
+            return arm;
           case 'refuse':
-            return this.refuse(h.status, h.reason, nowMs, h.detail);
+            return [...arm, ...this.refuse(h.status, h.reason, nowMs, h.detail)];
           case 'target':
-            return this.onTarget(h.target, h.rest, nowMs);
+            return [...arm, ...this.onTarget(h.target, h.rest, nowMs)];
           default:
             return assertNever(h);
         }
@@ -184,9 +189,9 @@ export class ProxyConnection {
   private onTarget(target: Target, rest: Uint8Array, nowMs: number): ProxyCommand[] {
     this.exchange = target.request ? new HttpExchange(target.request, this.ctx.maxHeaderBytes) : undefined;
     const mine = this.ofThisRequest(rest);
-    if (mine === undefined) return this.refuse(400, 'bad-request', nowMs, 'too many pipelined bytes');
-    const pending = mine.length > 0 ? [Uint8Array.from(mine)] : [];
-    this.pendingBytes = mine.length;
+    if ('error' in mine) return this.refuse(400, mine.error.reason, nowMs, mine.error.detail);
+    const pending = mine.body.length > 0 ? [Uint8Array.from(mine.body)] : [];
+    this.pendingBytes = mine.body.length;
     if (target.name === undefined) return this.decide(target, target.host, pending, nowMs);
     // The name is judged before it is resolved: a refused name is never looked up (lookups leak).
     const probe = this.ctx.gate.admitsName(target.name, nowMs);
@@ -286,9 +291,12 @@ export class ProxyConnection {
     switch (e.type) {
       case 'client-data': {
         const mine = this.ofThisRequest(e.data);
-        if (mine === undefined)
-          return this.finish({ target: s.target, ip: s.ip, decision: s.decision, cut: 'bad-request' }, nowMs);
-        return mine.length > 0 ? this.sendUp(mine, nowMs) : [];
+        if ('error' in mine)
+          return this.finish(
+            { target: s.target, ip: s.ip, decision: s.decision, cut: mine.error.reason },
+            nowMs,
+          );
+        return mine.body.length > 0 ? this.sendUp(mine.body, nowMs) : [];
       }
       case 'upstream-data': {
         this.bytesDown += e.data.length;
@@ -296,11 +304,14 @@ export class ProxyConnection {
         const x = this.exchange;
         const r = x.takeResponse(e.data);
         const out: ProxyCommand[] = r.out.length > 0 ? [{ type: 'send-to-client', data: r.out }] : [];
-        if (r.error)
+        if (r.error) {
+          // The upstream connection ends with the exchange (never pooled); the client hears why
+          // unless part of the response already reached it.
+          if (r.error.unanswered) out.push(...this.say(502, r.error.reason, r.error.detail));
           out.push(
-            ...this.finish({ target: s.target, ip: s.ip, decision: s.decision, cut: 'bad-response' }, nowMs),
+            ...this.finish({ target: s.target, ip: s.ip, decision: s.decision, cut: r.error.reason }, nowMs),
           );
-        else if (r.done && x.upstreamReusable && x.requestDone && !this.clientEnded) {
+        } else if (r.done && x.upstreamReusable && x.requestDone && !this.clientEnded) {
           // The upstream connection is done with this request: idle in the pool, this exchange over.
           out.push({ type: 'release-upstream' });
           out.push(
@@ -343,18 +354,22 @@ export class ProxyConnection {
 
   /**
    * The part of client bytes that belongs to the current request; what follows its end is kept
-   * for the next exchange. Undefined when more is held than a head may be (a pipelining flood).
+   * for the next exchange. An error when more is held than a head may be (a pipelining flood) or
+   * when a chunked body's framing is malformed.
    */
-  private ofThisRequest(data: Uint8Array): Uint8Array | undefined {
+  private ofThisRequest(data: Uint8Array): { body: Uint8Array } | { error: RequestError } {
     const x = this.exchange;
-    if (!x) return data;
+    if (!x) return { body: data };
     let body = data.subarray(data.length);
     if (this.next.length === 0) {
       const r = x.takeRequest(data);
+      if (r.error !== undefined) return { error: { reason: 'bad-framing', detail: r.error } };
       body = r.body;
       if (r.rest.length > 0) this.stash(r.rest);
     } else this.stash(data);
-    return this.nextBytes > this.ctx.maxHeaderBytes + MAX_PENDING_BYTES ? undefined : body;
+    return this.nextBytes > this.ctx.maxHeaderBytes + MAX_PENDING_BYTES
+      ? { error: { reason: 'bad-request', detail: 'too many pipelined bytes' } }
+      : { body };
   }
 
   private stash(data: Uint8Array): void {
@@ -403,8 +418,9 @@ export class ProxyConnection {
   }
 
   private hold(pending: Uint8Array[], all: Uint8Array, nowMs: number): ProxyCommand[] {
-    const data = this.ofThisRequest(all);
-    if (data === undefined) return this.refuse(400, 'bad-request', nowMs, 'too many pipelined bytes');
+    const mine = this.ofThisRequest(all);
+    if ('error' in mine) return this.refuse(400, mine.error.reason, nowMs, mine.error.detail);
+    const data = mine.body;
     if (data.length === 0) return [];
     this.pendingBytes += data.length;
     if (this.pendingBytes > MAX_PENDING_BYTES)
@@ -515,6 +531,11 @@ export class ProxyConnection {
     if (end.cut !== undefined) row.cut = end.cut;
     return row;
   }
+}
+
+interface RequestError {
+  reason: GatewayReason;
+  detail: string;
 }
 
 interface LogEnd {

@@ -4,12 +4,22 @@
  * dropped. The gateway, not the client, decides what else an upstream connection carries: a
  * request whose end is known leaves it open for the pool (the next request on it is judged on its
  * own); any other gets 'Connection: close', so its connection carries nothing after it.
+ * Upgrade is dropped, as squid does by default: the upstream answers a plain request, and the
+ * connection never turns into a tunnel of a protocol the gateway cannot frame (WebSocket).
+ * The head is valid (request-framing.ts): identical Content-Length fields go up as one.
  */
 import type { HttpAuthority, HttpRequestHead } from '../../net/app/http-request.js';
 import { upstreamMayPersist } from './http-exchange.js';
 import { ipLiteralVersion } from './ip-literal.js';
 
-const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'proxy-authorization', 'keep-alive', 'host']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'proxy-connection',
+  'proxy-authorization',
+  'keep-alive',
+  'host',
+  'upgrade',
+]);
 
 export function originFormHead(head: HttpRequestHead, hostField: string): Uint8Array {
   const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*(.*)$/.exec(head.target);
@@ -18,8 +28,13 @@ export function originFormHead(head: HttpRequestHead, hostField: string): Uint8A
   const hash = path.indexOf('#');
   if (hash >= 0) path = path.slice(0, hash);
   const lines = [`${head.method} ${path} ${head.version}`, `Host: ${hostField}`];
-  for (const h of head.headers)
-    if (!HOP_BY_HOP.has(h.name.toLowerCase())) lines.push(`${h.name}: ${h.value}`);
+  let length = false;
+  for (const h of head.headers) {
+    const name = h.name.toLowerCase();
+    if (HOP_BY_HOP.has(name) || (name === 'content-length' && length)) continue;
+    length ||= name === 'content-length';
+    lines.push(`${h.name}: ${h.value}`);
+  }
   if (!upstreamMayPersist(head)) lines.push('Connection: close');
   lines.push('', '');
   return Buffer.from(lines.join('\r\n'), 'latin1');

@@ -3,8 +3,8 @@
  * several requests, each judged and counted on its own (keep-alive), and an upstream connection
  * can carry several requests to the same destination (the shell's pool, io/upstream-pool.ts).
  * What must be known is
- *  - where the request ends (Content-Length; no body when absent), so the next request's bytes are
- *    held for the next decision instead of flowing to this upstream unjudged;
+ *  - where the request ends (request-framing.ts: Content-Length, none, or its last chunk), so the
+ *    next request's bytes are held for the next decision instead of flowing to this upstream unjudged;
  *  - where the response ends (no body, Content-Length, chunked — chunked-end.ts), so the upstream
  *    connection can go back to the pool and the next request be read; a response delimited by
  *    the upstream closing ends there, as every response did when each request had its own
@@ -12,37 +12,34 @@
  *  - whether the client can find the end of the response by itself: then the client connection
  *    stays open for the next request and the response's 'Connection: close' is taken out;
  *    otherwise the client connection ends with it.
- * A chunked request body has no end known here: that exchange is the connection's last, and its
- * upstream gets 'Connection: close'.
+ * A chunked request goes up with 'Connection: close' (its upstream connection is not pooled); its
+ * end is still found, so the bytes after it wait for their own decision.
+ * A response head the client could frame differently than the gateway (two differing lengths,
+ * both Content-Length and Transfer-Encoding, a bare CR, a folded line…) or a protocol switch is
+ * an error: the client is told 502 and both connections end (RFC 9112 §6.3, RFC 9110 §7.8).
  */
 import { concatBytes } from '../../core/bytes.js';
 import type { HttpRequestHead } from '../../net/app/http-request.js';
 import { ChunkedEnd } from './chunked-end.js';
+import { type RequestFraming, requestFraming } from './request-framing.js';
+import type { GatewayReason } from './types.js';
 
 const EMPTY = new Uint8Array(0);
 
-const header = (headers: readonly { name: string; value: string }[], name: string): string | undefined =>
-  headers.find((h) => h.name.toLowerCase() === name)?.value;
-
-/** The request body's length: 0 when absent; undefined when unknown (chunked, or not one number). */
-function requestBodyBytes(req: HttpRequestHead): number | undefined {
-  if (header(req.headers, 'transfer-encoding') !== undefined) return undefined;
-  const cl = header(req.headers, 'content-length');
-  if (cl === undefined) return 0;
-  // A Content-Length that is not one decimal number is smuggling material: no reuse, no guessing.
-  return /^\d{1,15}$/.test(cl) ? Number(cl) : undefined;
-}
+/** Every field `name` has, as one list (several fields of a name are one comma list). */
+const fieldList = (headers: readonly { name: string; value: string }[], name: string): string =>
+  headers
+    .filter((h) => h.name.toLowerCase() === name)
+    .map((h) => h.value)
+    .join(', ');
 
 /**
- * The upstream connection may outlive this request: HTTP/1.1, a body of known length, no protocol
- * upgrade. Otherwise the request goes up with 'Connection: close' and the connection ends with it.
+ * The upstream connection may outlive this request: HTTP/1.1 with a Content-Length body or none
+ * (Upgrade is never forwarded: forward-head.ts). Otherwise the request goes up with
+ * 'Connection: close' and the connection ends with it.
  */
 export function upstreamMayPersist(req: HttpRequestHead): boolean {
-  return (
-    req.version === 'HTTP/1.1' &&
-    requestBodyBytes(req) !== undefined &&
-    header(req.headers, 'upgrade') === undefined
-  );
+  return req.version === 'HTTP/1.1' && requestFraming(req).kind === 'length';
 }
 
 /**
@@ -52,18 +49,37 @@ export function upstreamMayPersist(req: HttpRequestHead): boolean {
  */
 export function mayUseIdleUpstream(req: HttpRequestHead): boolean {
   return (
-    (req.method === 'GET' || req.method === 'HEAD') && requestBodyBytes(req) === 0 && upstreamMayPersist(req)
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    upstreamMayPersist(req) &&
+    bodyBytes(requestFraming(req)) === 0
   );
+}
+
+const bodyBytes = (f: RequestFraming): number | undefined => (f.kind === 'length' ? f.bytes : undefined);
+
+/** Why an exchange cannot go on: the connection ends, logged with `reason` as its cut. */
+export interface ExchangeError {
+  reason: GatewayReason;
+  detail: string;
+  /** The client has had no final response head yet: it may still be told 502. */
+  unanswered: boolean;
 }
 
 export interface ExchangeOutcome {
   /** Bytes for the client. */
   out: Uint8Array;
-  /** The response head is malformed or too large, or its chunked framing is: end the connection. */
-  error?: string;
+  /** The response head is malformed, ambiguous or too large, or its chunked framing is. */
+  error?: ExchangeError;
   /** The response ended within these bytes (bytes after its end, if any, were dropped). */
   done?: boolean;
 }
+
+/** How much of the request body is still to come. */
+type RequestBody =
+  | { kind: 'length'; left: number }
+  | { kind: 'chunked'; scan: ChunkedEnd; done: boolean }
+  /** No end known (a framing the front should have refused): the rest of the stream, never reused. */
+  | { kind: 'stream' };
 
 type Body =
   | { kind: 'head' }
@@ -74,10 +90,11 @@ type Body =
   | { kind: 'done' };
 
 export class HttpExchange {
-  /** Request body bytes still to come; undefined: unknown (chunked), the rest of the stream. */
-  private bodyLeft: number | undefined;
+  private readonly req: RequestBody;
   /** The client may send another request after this one. */
   private clientPersists: boolean;
+  /** An HTTP/1.0 client: no interim responses, no chunked framing, keep-alive said explicitly. */
+  private readonly oldClient: boolean;
   private readonly isHead: boolean;
   private readonly persistUp: boolean;
   private respBuf: Uint8Array = EMPTY;
@@ -91,24 +108,51 @@ export class HttpExchange {
     req: HttpRequestHead,
     private readonly maxHeadBytes: number,
   ) {
-    this.bodyLeft = requestBodyBytes(req);
-    const conn = header(req.headers, 'connection')?.toLowerCase() ?? '';
-    this.clientPersists = req.version === 'HTTP/1.1' ? !/\bclose\b/.test(conn) : /\bkeep-alive\b/.test(conn);
+    const f = requestFraming(req);
+    this.req =
+      f.kind === 'length'
+        ? { kind: 'length', left: f.bytes }
+        : f.kind === 'chunked'
+          ? { kind: 'chunked', scan: new ChunkedEnd(maxHeadBytes, { bareLf: false }), done: false }
+          : { kind: 'stream' };
+    const conn = fieldList(req.headers, 'connection').toLowerCase();
+    this.oldClient = req.version !== 'HTTP/1.1';
+    this.clientPersists = this.oldClient ? /\bkeep-alive\b/.test(conn) : !/\bclose\b/.test(conn);
     this.isHead = req.method === 'HEAD';
     this.persistUp = upstreamMayPersist(req);
   }
 
-  /** Splits client bytes into this request's body and what follows it (the next request). */
-  takeRequest(data: Uint8Array): { body: Uint8Array; rest: Uint8Array } {
-    if (this.bodyLeft === undefined) return { body: data, rest: data.subarray(data.length) };
-    const n = Math.min(this.bodyLeft, data.length);
-    this.bodyLeft -= n;
-    return { body: data.subarray(0, n), rest: data.subarray(n) };
+  /**
+   * Splits client bytes into this request's body and what follows it (the next request);
+   * `error` when a chunked body's framing is malformed (nothing of it may go further).
+   */
+  takeRequest(data: Uint8Array): { body: Uint8Array; rest: Uint8Array; error?: string } {
+    const r = this.req;
+    switch (r.kind) {
+      case 'stream':
+        return { body: data, rest: data.subarray(data.length) };
+      case 'length': {
+        const n = Math.min(r.left, data.length);
+        r.left -= n;
+        return { body: data.subarray(0, n), rest: data.subarray(n) };
+      }
+      case 'chunked': {
+        if (r.done) return { body: data.subarray(0, 0), rest: data };
+        const step = r.scan.feed(data);
+        if (step.kind === 'malformed') return { body: EMPTY, rest: EMPTY, error: step.detail };
+        if (step.kind === 'more') return { body: data, rest: data.subarray(data.length) };
+        r.done = true;
+        return { body: data.subarray(0, step.end), rest: data.subarray(step.end) };
+      }
+      default:
+        return assertNever(r);
+    }
   }
 
   /** The request was sent whole (its body ended): bytes after it belong to the next request. */
   get requestDone(): boolean {
-    return this.bodyLeft === 0;
+    const r = this.req;
+    return r.kind === 'length' ? r.left === 0 : r.kind === 'chunked' && r.done;
   }
 
   /** The response has ended (its framing said so). */
@@ -125,44 +169,66 @@ export class HttpExchange {
     for (;;) {
       const end = headEnd(buf, at);
       if (end < 0) {
-        if (buf.length - at > this.maxHeadBytes) return { out: join(out), error: 'response head too large' };
+        if (buf.length - at > this.maxHeadBytes) return this.fail(out, 'response head too large');
         // A copy: the shell may read the next bytes into the same buffer.
         this.respBuf = Uint8Array.from(buf.subarray(at));
         return { out: join(out) };
       }
-      if (end - at > this.maxHeadBytes) return { out: join(out), error: 'response head too large' };
+      if (end - at > this.maxHeadBytes) return this.fail(out, 'response head too large');
       const h = scanResponseHead(buf, at, end);
-      if (!h) return { out: join(out), error: 'not an HTTP/1 response' };
-      if (h.status >= 100 && h.status < 200 && h.status !== 101) {
-        // Interim (100 Continue): passed on as is; the final response head follows.
-        out.push(buf.subarray(at, end));
+      if (typeof h === 'string') return this.fail(out, h);
+      // Upgrade is never forwarded (forward-head.ts): a switch nobody asked for is not relayed
+      // as a live tunnel of unknown protocol (RFC 9110 §7.8).
+      if (h.status === 101)
+        return this.fail(out, 'the upstream switched protocols (101) unasked', 'protocol-switch');
+      if (h.status >= 100 && h.status < 200) {
+        // Interim (100 Continue): passed on as is, except to an HTTP/1.0 client, which would take
+        // it for the response (RFC 9110 §15.2); the final response head follows.
+        if (!this.oldClient) out.push(buf.subarray(at, end));
         at = end;
         continue;
       }
-      this.body = this.bodyOf(h);
-      const framed = this.body.kind !== 'close';
+      const body = this.bodyOf(h);
+      if (typeof body === 'string') return this.fail(out, body);
+      this.body = body;
+      const framed = body.kind !== 'close';
       const upConn = h.connection?.toLowerCase() ?? '';
+      const requestDone = this.requestDone;
       this.upstreamReusable =
-        this.persistUp && framed && h.minor === 1 && !/\bclose\b/.test(upConn) && this.bodyLeft === 0;
-      this.reusable = framed && h.status !== 101 && this.clientPersists && this.bodyLeft === 0;
+        this.persistUp && framed && h.minor === 1 && !/\bclose\b/.test(upConn) && requestDone;
+      // An HTTP/1.0 client cannot read chunked framing: it finds the end by the connection's.
+      this.reusable =
+        framed && this.clientPersists && requestDone && !(this.oldClient && body.kind === 'chunked');
       this.respBuf = EMPTY;
-      const head = rewriteHead(buf, h, !this.reusable);
+      // HTTP/1.0 keeps a connection only when told 'keep-alive' (RFC 9112 §C.2.2).
+      const head = rewriteHead(buf, h, this.reusable ? (this.oldClient ? 'keep-alive' : undefined) : 'close');
       return this.takeBody(buf.subarray(end), out.length === 0 ? head : concatBytes([...out, head]));
     }
   }
 
-  private bodyOf(h: ResponseHead): Body {
-    if (h.status === 101) return { kind: 'close' };
+  /** The response cannot be relayed; `out`: interim responses the client may still get first. */
+  private fail(out: Uint8Array[], detail: string, reason: GatewayReason = 'bad-response'): ExchangeOutcome {
+    this.respBuf = EMPTY;
+    return { out: join(out), error: { reason, detail, unanswered: true } };
+  }
+
+  /** The response body's framing (RFC 9112 §6.3), or why the client could read it otherwise. */
+  private bodyOf(h: ResponseHead): Body | string {
+    if (h.contentLength === 'differ') return 'differing Content-Length fields';
+    if (h.contentLength === 'bad') return 'a Content-Length that is not one number';
+    if (h.contentLength !== undefined && h.codings !== undefined)
+      return 'both Content-Length and Transfer-Encoding';
     if (this.isHead || h.status === 204 || h.status === 304) return { kind: 'done' };
-    if (h.transferEncoding !== undefined)
-      return /chunked\s*$/i.test(h.transferEncoding)
+    if (h.codings !== undefined) {
+      const chunked = h.codings.filter((c) => c === 'chunked').length;
+      if (chunked > 1) return 'chunked applied twice';
+      // Chunked not last, or an HTTP/1.0 sender: the body ends when the connection does (§6.1, §6.3).
+      return chunked === 1 && h.codings[h.codings.length - 1] === 'chunked' && h.minor === 1
         ? { kind: 'chunked', scan: new ChunkedEnd(this.maxHeadBytes) }
         : { kind: 'close' };
+    }
     if (h.contentLength === undefined) return { kind: 'close' };
-    // Two Content-Length fields, or one that is not one number: no framing is trusted.
-    if (h.contentLengths > 1 || !/^\d{1,15}$/.test(h.contentLength)) return { kind: 'close' };
-    const n = Number(h.contentLength);
-    return n === 0 ? { kind: 'done' } : { kind: 'length', left: n };
+    return h.contentLength === 0 ? { kind: 'done' } : { kind: 'length', left: h.contentLength };
   }
 
   /** Body bytes after the head (`head`: what goes to the client before them). */
@@ -186,7 +252,11 @@ export class HttpExchange {
       }
       case 'chunked': {
         const r = b.scan.feed(data);
-        if (r.kind === 'malformed') return { out: withHead(EMPTY), error: r.detail };
+        if (r.kind === 'malformed')
+          return {
+            out: withHead(EMPTY),
+            error: { reason: 'bad-response', detail: r.detail, unanswered: false },
+          };
         if (r.kind === 'more') return { out: withHead(data) };
         this.body = { kind: 'done' };
         return this.ended(withHead(data.subarray(0, r.end)), data.length - r.end);
@@ -232,17 +302,22 @@ interface ResponseHead {
   hop: number[];
   /** Every line, the empty one too, ends in CR LF. */
   crlf: boolean;
-  /** The first Content-Length field's value, and how many there are. */
-  contentLength?: string;
-  contentLengths: number;
-  /** The last Transfer-Encoding field's value. */
-  transferEncoding?: string;
+  /**
+   * The Content-Length (identical duplicates fold into one); 'differ': fields that disagree;
+   * 'bad': one that is not one decimal number.
+   */
+  contentLength?: number | 'differ' | 'bad';
+  /** Every Transfer-Encoding field's codings in order, lower case. */
+  codings?: string[];
   /** The first Connection field's value. */
   connection?: string;
 }
 
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/;
-const CONNECTION_CLOSE = Buffer.from('Connection: close\r\n', 'latin1');
+const CONNECTION_FIELD = {
+  close: Buffer.from('Connection: close\r\n', 'latin1'),
+  'keep-alive': Buffer.from('Connection: keep-alive\r\n', 'latin1'),
+} as const;
 /** The field names the gateway reads, matched as bytes (no other name is decoded). */
 const WATCHED = [
   'connection',
@@ -278,8 +353,28 @@ function isTrimmed(c: number | undefined): boolean {
   return c === 0x20 || (c !== undefined && c >= 0x09 && c <= 0x0d) || c === 0xa0;
 }
 
-/** The head in b[at, end) (end: just past its empty line); undefined when its status line is not HTTP/1. */
-function scanResponseHead(b: Uint8Array, at: number, end: number): ResponseHead | undefined {
+/** b[from, to) trimmed of SP and HTAB (a field value's OWS), as text. */
+function owsValue(b: Uint8Array, from: number, to: number): string {
+  while (from < to && (b[from] === 0x20 || b[from] === 0x09)) from++;
+  while (to > from && (b[to - 1] === 0x20 || b[to - 1] === 0x09)) to--;
+  return latin1(b, from, to);
+}
+
+/**
+ * A bare CR (one not ending a line) or a NUL in b[at, end): the client may split a line where the
+ * gateway does not (RFC 9112 §2.2, RFC 9110 §5.5), so such a head is refused whole.
+ */
+function hasBareCrOrNul(b: Uint8Array, at: number, end: number): boolean {
+  for (let i = at; i < end; i++) {
+    const c = b[i];
+    if (c === 0 || (c === 0x0d && b[i + 1] !== 0x0a)) return true;
+  }
+  return false;
+}
+
+/** The head in b[at, end) (end: just past its empty line), or why it cannot be relayed. */
+function scanResponseHead(b: Uint8Array, at: number, end: number): ResponseHead | string {
+  if (hasBareCrOrNul(b, at, end)) return 'a bare CR or a NUL in the response head';
   let from = at;
   /** The next line: [start, stop) without its CR LF or LF; `from` moves past it. */
   const nextLine = (): { start: number; stop: number; crlf: boolean } => {
@@ -292,7 +387,7 @@ function scanResponseHead(b: Uint8Array, at: number, end: number): ResponseHead 
   };
   const first = nextLine();
   const m = STATUS_LINE.exec(latin1(b, first.start, first.stop));
-  if (!m) return undefined;
+  if (!m) return 'not an HTTP/1 response';
   const h: ResponseHead = {
     start: at,
     end,
@@ -302,12 +397,13 @@ function scanResponseHead(b: Uint8Array, at: number, end: number): ResponseHead 
     lines: [],
     hop: [],
     crlf: first.crlf,
-    contentLengths: 0,
   };
   while (from < end) {
     const l = nextLine();
     h.crlf &&= l.crlf;
     if (l.stop === l.start) continue; // the empty line that ends the head
+    // obs-fold: the client may join it to the line before, which the gateway reads on its own.
+    if (b[l.start] === 0x20 || b[l.start] === 0x09) return 'a folded line (obs-fold) in the response head';
     const index = h.lines.length / 2;
     h.lines.push(l.start, l.stop);
     // Not indexOf: it would search past the line, through every later line of a hostile head.
@@ -331,12 +427,21 @@ function scanResponseHead(b: Uint8Array, at: number, end: number): ResponseHead 
         h.hop.push(index);
         break;
       case 'content-length':
-        h.contentLengths++;
-        h.contentLength ??= value();
+      case 'transfer-encoding': {
+        // 'Content-Length :' is a framing field here and maybe none to the client (RFC 9112 §5.1).
+        if (s !== l.start || e !== colon) return `whitespace around the ${name} field name`;
+        const v = owsValue(b, colon + 1, l.stop);
+        if (name === 'transfer-encoding') {
+          h.codings ??= [];
+          for (const c of v.split(',')) h.codings.push(c.replace(/^[ \t]+|[ \t]+$/g, '').toLowerCase());
+          break;
+        }
+        const n = /^\d{1,15}$/.test(v) ? Number(v) : 'bad';
+        if (h.contentLength === 'bad' || n === 'bad') h.contentLength = 'bad';
+        else if (h.contentLength !== undefined && h.contentLength !== n) h.contentLength = 'differ';
+        else h.contentLength ??= n;
         break;
-      case 'transfer-encoding':
-        h.transferEncoding = value();
-        break;
+      }
     }
   }
   return h;
@@ -344,14 +449,19 @@ function scanResponseHead(b: Uint8Array, at: number, end: number): ResponseHead 
 
 /**
  * The head for the client: the upstream's without its hop-by-hop fields, plus 'Connection: close'
- * when the client connection ends with this response. A head with nothing to change passes as the
+ * when the client connection ends with this response ('keep-alive' when an HTTP/1.0 one does not). A head with nothing to change passes as the
  * bytes that came (a view: no copy); otherwise its kept lines are copied, each ending in CR LF.
  */
-function rewriteHead(b: Uint8Array, h: ResponseHead, close: boolean): Uint8Array {
-  if (h.hop.length === 0 && !close && h.crlf) return b.subarray(h.start, h.end);
+function rewriteHead(
+  b: Uint8Array,
+  h: ResponseHead,
+  conn: keyof typeof CONNECTION_FIELD | undefined,
+): Uint8Array {
+  if (h.hop.length === 0 && conn === undefined && h.crlf) return b.subarray(h.start, h.end);
   const lines = h.lines;
   const kept = (i: number): boolean => !h.hop.includes(i);
-  let size = h.statusEnd - h.start + 4 + (close ? CONNECTION_CLOSE.length : 0);
+  const added = conn === undefined ? undefined : CONNECTION_FIELD[conn];
+  let size = h.statusEnd - h.start + 4 + (added?.length ?? 0);
   for (let i = 0; i < lines.length / 2; i++) if (kept(i)) size += lines[2 * i + 1]! - lines[2 * i]! + 2;
   const out = pooled(size);
   let o = 0;
@@ -363,9 +473,9 @@ function rewriteHead(b: Uint8Array, h: ResponseHead, close: boolean): Uint8Array
   };
   put(h.start, h.statusEnd);
   for (let i = 0; i < lines.length / 2; i++) if (kept(i)) put(lines[2 * i]!, lines[2 * i + 1]!);
-  if (close) {
-    out.set(CONNECTION_CLOSE, o);
-    o += CONNECTION_CLOSE.length;
+  if (added) {
+    out.set(added, o);
+    o += added.length;
   }
   out[o++] = 0x0d;
   out[o] = 0x0a;

@@ -3,6 +3,7 @@ import { readHttpRequestHead } from '../../net/app/http-request.js';
 import { defaultPort, hostField, originFormHead } from './forward-head.js';
 import type { Front, HeadOutcome } from './front.js';
 import { ipLiteralVersion } from './ip-literal.js';
+import { requestFraming } from './request-framing.js';
 import { CONNECT_ESTABLISHED, proxyResponse } from './responses.js';
 
 const EMPTY = new Uint8Array(0);
@@ -18,6 +19,10 @@ function readProxyHead(buf: Uint8Array, max: number): HeadOutcome {
       : { kind: 'refuse', status: 400, reason: 'bad-request', detail: d.error.message };
   }
   const head = d.value;
+  // A head the upstream could frame otherwise than the gateway is refused before any decision.
+  const framing = requestFraming(head);
+  if (framing.kind === 'invalid')
+    return { kind: 'refuse', status: framing.status, reason: framing.reason, detail: framing.detail };
   const auth = head.authority;
   if (head.form === 'authority' && auth?.port === undefined)
     return { kind: 'refuse', status: 400, reason: 'no-port' };

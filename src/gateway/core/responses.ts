@@ -11,6 +11,7 @@ const STATUS_TEXT: Record<number, string> = {
   502: 'Bad Gateway',
   504: 'Gateway Timeout',
   503: 'Service Unavailable',
+  505: 'HTTP Version Not Supported',
 };
 
 /** A complete response that closes the connection; `reason` is a stable code, `detail` one line. */

@@ -17,6 +17,7 @@ import { readClientHelloRecords } from '../../net/app/tls-client-hello.js';
 import { hostField, originFormHead } from './forward-head.js';
 import type { Front, HeadOutcome } from './front.js';
 import { ipLiteralVersion } from './ip-literal.js';
+import { requestFraming } from './request-framing.js';
 import { proxyResponse } from './responses.js';
 
 const EMPTY = new Uint8Array(0);
@@ -62,6 +63,9 @@ function readHostHead(buf: Uint8Array, max: number): HeadOutcome {
       ? { kind: 'refuse', status: 431, reason: 'header-too-large' }
       : { kind: 'refuse', status: 400, reason: 'bad-request', detail: d.error.message };
   const head = d.value;
+  const framing = requestFraming(head);
+  if (framing.kind === 'invalid')
+    return { kind: 'refuse', status: framing.status, reason: framing.reason, detail: framing.detail };
   if (head.form === 'authority' || head.form === 'asterisk')
     return {
       kind: 'refuse',

@@ -61,7 +61,12 @@ export type ProxyCommand =
    * One per exchange: per connection, or per request on a keep-alive connection (the last one just
    * before 'close'; a keep-alive connection closed between requests ends without another).
    */
-  | { type: 'log'; row: ConnectionLogRow };
+  | { type: 'log'; row: ConnectionLogRow }
+  /**
+   * A keep-alive connection's next request head has begun: (re)start the handshake timer, which
+   * then runs as it does for the first request (until relaying), so every head is time-bounded.
+   */
+  | { type: 'arm-handshake' };
 
 export interface UpstreamPoolUse {
   key: string;
@@ -74,6 +79,9 @@ export interface UpstreamPoolUse {
  */
 export const GATEWAY_REASONS = {
   'bad-request': 'the request head is not valid HTTP/1',
+  'bad-framing':
+    'the request body framing is ambiguous (Content-Length and Transfer-Encoding; differing or unreadable Content-Length; a coding other than chunked)',
+  'version-not-supported': 'the request is not HTTP/1.0 or HTTP/1.1',
   'header-too-large': 'the request head exceeds the header size limit',
   'not-proxy-request': 'a proxy takes absolute-URI requests and CONNECT only',
   'not-tls': 'the first bytes on the transparent TLS port are not a TLS ClientHello',
@@ -83,6 +91,8 @@ export const GATEWAY_REASONS = {
   'resolve-failed': 'the name did not resolve',
   'upstream-failed': 'the upstream connection failed',
   'bad-response': 'the upstream answered with a malformed or oversized HTTP response head',
+  'protocol-switch':
+    'the upstream switched protocols (101); the gateway relays HTTP only, upgrades are stripped',
   'client-closed': 'the client closed before a decision',
   'connection-limit': 'too many connections (total or from this client)',
   'log-unwritable': 'the event log cannot be written: new connections are refused',

@@ -416,16 +416,20 @@ export class ProxyServer {
         case 'log':
           this.opts.onLog(c.row);
           return;
+        case 'arm-handshake':
+          clearTimeout(handshake);
+          handshake = armHandshake();
+          return;
         default:
           assertNever(c);
       }
     };
 
     this.live.add(dispatch);
-    const handshake = setTimeout(
-      () => dispatch({ type: 'timeout', kind: 'handshake' }),
-      limits.handshakeTimeoutMs,
-    );
+    /** Bounds a request head (every one on the connection) and its setup, until relaying. */
+    const armHandshake = (): NodeJS.Timeout =>
+      setTimeout(() => dispatch({ type: 'timeout', kind: 'handshake' }), limits.handshakeTimeoutMs).unref();
+    let handshake = armHandshake();
     const idle = setTimeout(function fire() {
       // A spliced download never passes through here: bytes it moved keep the tunnel alive (so
       // an idle spliced tunnel ends between one and two idle timeouts after its last byte).
@@ -435,7 +439,6 @@ export class ProxyServer {
       }
       dispatch({ type: 'timeout', kind: 'idle' });
     }, limits.idleTimeoutMs);
-    handshake.unref();
     idle.unref();
     client.on('data', (d: Buffer) => {
       idle.refresh();
