@@ -1,6 +1,8 @@
 /**
  * `airlock log verify|show|export`: the gateway's chained event log for auditors. verify exits 0
- * when every row checks out against the HMAC chain and the anchor, 1 when not, 2 on error.
+ * when every row checks out against the HMAC chain and the anchor, 1 when not (a missing anchor
+ * included, unless a kept head or --without-anchor stands in for it), 2 on error. All three open
+ * the store read-only.
  */
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -9,7 +11,7 @@ import { renderLogCsv, renderLogJsonLines, renderLogLine } from '../gateway/reco
 import { openRecord, verifyRecord } from '../gateway/record/open.js';
 import { parseTimeBound } from '../gateway/record/time-bound.js';
 import { EXIT } from '../report/exit-codes.js';
-import type { ChainedLogRow, Store, TimeWindow } from '../store/types.js';
+import type { ChainedLogRow, ChainHead, Store, TimeWindow } from '../store/types.js';
 import { loadPolicy } from './load-policy.js';
 import type { CliContext } from './types.js';
 
@@ -21,6 +23,8 @@ interface Flags {
   limit?: string;
   since?: string;
   until?: string;
+  head?: string;
+  withoutAnchor?: boolean;
 }
 
 const PAGE = 10_000;
@@ -33,6 +37,9 @@ async function withRecord<T>(
   const base = flags.policy === undefined ? process.cwd() : dirname(resolve(flags.policy));
   const rec = openRecord(policy.store, base, { create: false });
   try {
+    // An empty database file (a gateway that never started, or a store emptied): say so.
+    if (rec.store.schemaVersion() === 0)
+      process.stderr.write(`airlock log: ${rec.paths.sqlite}: the log is empty (no schema, no rows)\n`);
     return await f(rec);
   } finally {
     await rec.store.close();
@@ -68,6 +75,14 @@ const sinceOpt = [
 ] as const;
 const untilOpt = ['--until <time>', 'rows before this time: ISO 8601 or a span before now'] as const;
 
+/** --head SEQ:MAC, as `log verify` prints it and the anchor file holds it. */
+const headOf = (text: string | undefined): ChainHead | undefined => {
+  if (text === undefined) return undefined;
+  const m = /^(\d{1,15}):([0-9a-f]{64})$/i.exec(text);
+  if (!m) throw new AirlockError('AIRLOCK_ERR_USAGE', `--head ${text}: expected SEQ:MAC (64 hex digits)`);
+  return { seq: Number(m[1]), mac: m[2]!.toLowerCase() };
+};
+
 const count = (text: string | undefined, what: string, dflt: number): number => {
   if (text === undefined) return dflt;
   if (!/^\d{1,15}$/.test(text))
@@ -82,23 +97,45 @@ export function registerLog(program: Command, ctx: CliContext): void {
   log
     .command('verify')
     .description(
-      'check every row against the HMAC chain and the anchor file (changed, removed, reordered, truncated)',
+      'check every row against the HMAC chain and the anchor file (changed, removed, reordered, truncated); a missing anchor fails',
     )
     .option(...policyOpt)
+    .option(
+      '--head <seq:mac>',
+      'a head you kept (printed by an earlier verify, or copied from the anchor file): its row must still carry it',
+    )
+    .option('--without-anchor', 'accept a missing anchor file (rows cut off the end then go unseen)')
     .action((flags: Flags) =>
       withRecord(flags, async (rec) => {
-        const v = await verifyRecord(rec);
-        const anchorText = v.anchor
-          ? `anchor seq ${v.anchor.seq}`
-          : 'no anchor file (truncation from the end is not checked)';
-        if (v.check.ok) {
-          process.stdout.write(`ok: ${v.check.rows} rows, head ${v.check.headMac}; ${anchorText}\n`);
-          ctx.setExit(EXIT.OK);
-        } else {
+        const head = headOf(flags.head);
+        const v = await verifyRecord(rec, {
+          ...(head ? { head } : {}),
+          withoutAnchor: flags.withoutAnchor === true,
+        });
+        const against = [
+          v.anchor ? `anchor seq ${v.anchor.seq}` : `no anchor file (${rec.paths.anchor})`,
+          ...(head ? [`kept head seq ${head.seq}`] : []),
+        ].join(', ');
+        if (!v.check.ok) {
+          const detail = v.check.detail ? `: ${v.check.detail}` : '';
           process.stdout.write(
-            `FAILED: ${v.check.problem} at seq ${v.check.badSeq} (${v.check.rows} rows verified before it); ${anchorText}\n`,
+            `FAILED: ${v.check.problem} at seq ${v.check.badSeq}${detail} (${v.check.rows} rows verified before it); ${against}\n`,
           );
           ctx.setExit(EXIT.SENSITIVE);
+        } else if (v.anchorMissing) {
+          process.stdout.write(
+            `FAILED: anchor-missing: ${rec.paths.anchor} does not exist, so rows cut off the end would go unseen ` +
+              `(the chain itself holds ${v.check.rows} rows, head ${v.check.rows}:${v.check.headMac}); ` +
+              'give the head you kept with --head SEQ:MAC, or accept that with --without-anchor\n',
+          );
+          ctx.setExit(EXIT.SENSITIVE);
+        } else {
+          const unchecked =
+            !v.anchor && !head ? ' (--without-anchor: truncation from the end is not checked)' : '';
+          process.stdout.write(
+            `ok: ${v.check.rows} rows, head ${v.check.rows}:${v.check.headMac}; ${against}${unchecked}\n`,
+          );
+          ctx.setExit(EXIT.OK);
         }
       }),
     );

@@ -2,14 +2,15 @@
  * The embedded store: SQLite through better-sqlite3, WAL mode (readers never block the gateway's
  * writer), schema migrations on open. The file path comes from the policy's store settings.
  */
-import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { AirlockError } from '../core/errors.js';
 import { normalizeName } from '../policy/egress/names.js';
 import type { StorePolicy } from '../policy/types.js';
-import { chainMac, chainMacsOfTexts } from './log-chain.js';
+import { chainMacsOfTexts } from './log-chain.js';
+import { type LogDbRow, verifyChain } from './log-verify.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { createPrivate } from './private-file.js';
 import { rowJson } from './row-json.js';
 import type {
   AppendOptions,
@@ -29,12 +30,16 @@ const INSERT_ONE = `${INSERT_LOG}(?, ?, ?, ?, ?, ?)`;
 /** Log rows a multi-row INSERT carries (6 parameters each, well under SQLite's 32,766). */
 const INSERT_ROWS = 32;
 const INSERT_MANY = `${INSERT_LOG}${Array(INSERT_ROWS).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`;
-/** Rows MACed per native call by verifyLog. */
-const VERIFY_BATCH = 1024;
+/** The tables migration 1 creates: a database at version 1 or later without one is damaged. */
+const TABLES = ['unlock_windows', 'event_log'] as const;
 
 export interface SqliteStoreOptions {
   /** HMAC key for the event log; kept outside the database (policy store.hmacKeyFile). */
   hmacKey?: Uint8Array;
+  /**
+   * Open read-only (log verify/show/export, audit): nothing is created or migrated. The file must
+   * exist; an empty one (no schema yet) reads as an empty store.
+   */
   readonly?: boolean;
 }
 
@@ -49,13 +54,6 @@ interface WindowRow {
   reason: string;
   created_ms: number;
   created_by: string | null;
-}
-
-interface LogDbRow {
-  seq: number;
-  body: string;
-  prev_mac: string;
-  mac: string;
 }
 
 /** Opens the store at the policy's sqlitePath (relative paths: relative to `baseDir`, the policy file's folder). */
@@ -92,7 +90,7 @@ export class SqliteStore implements Store {
         this.db.pragma('synchronous = NORMAL');
         this.migrate();
       } else {
-        this.checkVersion(this.currentVersion());
+        this.checkReadable(this.currentVersion());
       }
     } catch (e) {
       throw asStoreError(e, path);
@@ -252,6 +250,7 @@ export class SqliteStore implements Store {
   }
 
   async logRows(afterSeq = 0, limit = 10_000, window: TimeWindow = {}): Promise<ChainedLogRow[]> {
+    if (this.run(() => this.currentVersion()) === 0) return [];
     const rows = this.run(() =>
       this.db
         .prepare(
@@ -263,69 +262,45 @@ export class SqliteStore implements Store {
           window.untilMs ?? Number.MAX_SAFE_INTEGER,
           limit,
         ),
-    ) as LogDbRow[];
-    return rows.map((r) => ({
-      seq: r.seq,
-      row: JSON.parse(r.body) as LogRow,
-      prevMac: r.prev_mac,
-      mac: r.mac,
-    }));
+    ) as Pick<LogDbRow, 'seq' | 'body' | 'prev_mac' | 'mac'>[];
+    return rows.map((r) => ({ seq: r.seq, row: this.parseBody(r), prevMac: r.prev_mac, mac: r.mac }));
   }
 
-  async verifyLog(expectedHead?: { seq: number; mac: string }): Promise<ChainCheck> {
+  /** A stored body as its row; a damaged one is an error naming the row, not a SyntaxError. */
+  private parseBody(r: Pick<LogDbRow, 'seq' | 'body'>): LogRow {
+    let v: unknown;
+    try {
+      v = JSON.parse(r.body);
+    } catch {
+      v = undefined;
+    }
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      throw new AirlockError(
+        'AIRLOCK_ERR_MALFORMED',
+        `event_log row ${r.seq} is damaged: its body is not a JSON object (airlock log verify checks the whole log)`,
+        undefined,
+        this.path,
+      );
+    }
+    return v as LogRow;
+  }
+
+  async verifyLog(expected?: ChainHead | readonly ChainHead[]): Promise<ChainCheck> {
     const key = this.key;
     if (!key)
       throw new AirlockError('AIRLOCK_ERR_IO', `${this.path}: verifying the event log needs its HMAC key`);
-    let prevMac = '';
-    let expectSeq = 1;
-    let rows = 0;
-    let headSeq = 0;
-    /** The row's MAC as its canonical JSON gives it (its text when the text is that already). */
-    const slowMac = (r: LogDbRow, prev: string): string =>
-      chainMac(key, prev, r.seq, JSON.parse(r.body) as LogRow);
-    const check = (batch: LogDbRow[]): ChainCheck | undefined => {
-      // Every row this Airlock writes stores its canonical text, so one native call MACs the
-      // batch (log-chain.ts); a row whose text is not canonical is MACed from its parsed JSON,
-      // and the rest of its batch row by row (their previous MAC is then that one).
-      const fast = chainMacsOfTexts(
-        key,
-        prevMac,
-        expectSeq,
-        batch.map((r) => r.body),
-      );
-      let exact = true;
-      for (const [i, r] of batch.entries()) {
-        if (r.seq !== expectSeq) return { ok: false, rows, badSeq: expectSeq, problem: 'seq-gap' };
-        exact &&= fast[i] === r.mac;
-        const mac = exact ? (fast[i] as string) : slowMac(r, prevMac);
-        if (r.prev_mac !== prevMac || mac !== r.mac)
-          return { ok: false, rows, badSeq: r.seq, problem: 'mac-mismatch' };
-        // The anchor's row must carry the anchor's MAC, whatever was appended after it.
-        if (expectedHead && r.seq === expectedHead.seq && mac !== expectedHead.mac)
-          return { ok: false, rows, badSeq: r.seq, problem: 'head-mismatch' };
-        prevMac = mac;
-        headSeq = r.seq;
-        expectSeq++;
-        rows++;
-      }
-      return undefined;
-    };
-    let batch: LogDbRow[] = [];
-    for (const r of this.db
-      .prepare('SELECT seq, body, prev_mac, mac FROM event_log ORDER BY seq')
-      .iterate() as Iterable<LogDbRow>) {
-      batch.push(r);
-      if (batch.length < VERIFY_BATCH) continue;
-      const bad = check(batch);
-      if (bad) return bad;
-      batch = [];
-    }
-    const bad = batch.length > 0 ? check(batch) : undefined;
-    if (bad) return bad;
-    if (expectedHead && expectedHead.seq > headSeq) {
-      return { ok: false, rows, badSeq: expectedHead.seq, problem: 'head-mismatch' };
-    }
-    return { ok: true, rows, headMac: prevMac };
+    const heads: readonly ChainHead[] =
+      expected === undefined ? [] : 'seq' in expected ? [expected] : expected;
+    // An empty database (no schema yet) is a log of no rows: any expected head then fails.
+    return this.run(() => {
+      const rows =
+        this.currentVersion() === 0
+          ? []
+          : (this.db
+              .prepare('SELECT seq, ts_ms, kind, body, prev_mac, mac FROM event_log ORDER BY seq')
+              .iterate() as Iterable<LogDbRow>);
+      return verifyChain(key, rows, heads);
+    });
   }
 
   async close(): Promise<void> {
@@ -349,6 +324,22 @@ export class SqliteStore implements Store {
         undefined,
         this.path,
       );
+    }
+  }
+
+  /** A read-only store: a version this Airlock reads, and (past version 0) every table it needs. */
+  private checkReadable(current: number): void {
+    this.checkVersion(current);
+    if (current === 0) return;
+    for (const t of TABLES) {
+      const found = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(t);
+      if (!found)
+        throw new AirlockError(
+          'AIRLOCK_ERR_MALFORMED',
+          `the database has no ${t} table (dropped, or not an Airlock store)`,
+          undefined,
+          this.path,
+        );
     }
   }
 
@@ -386,22 +377,6 @@ export class SqliteStore implements Store {
       return f();
     } catch (e) {
       throw asStoreError(e, this.path);
-    }
-  }
-}
-
-/**
- * The log holds who talked to whom: the database is created 0600, like the key file, before
- * SQLite opens it. SQLite gives its -wal and -shm files the database file's permission bits, so
- * they are 0600 too; a database found wider (an older Airlock) is narrowed.
- */
-function createPrivate(path: string): void {
-  closeSync(openSync(path, 'a', 0o600));
-  for (const p of [path, `${path}-wal`, `${path}-shm`]) {
-    try {
-      if ((statSync(p).mode & 0o077) !== 0) chmodSync(p, 0o600);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
   }
 }

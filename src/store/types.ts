@@ -119,9 +119,19 @@ export interface LogSink {
   appendBatch(rows: readonly LogRow[], opts?: AppendOptions): Promise<ChainHead | undefined>;
 }
 
+/**
+ * The chain checked (log-verify.ts). `column-mismatch`: a column derived from the MACed body
+ * (ts_ms, kind) says something else than the body. `detail` says what is wrong with row `badSeq`.
+ */
 export type ChainCheck =
   | { ok: true; rows: number; headMac: string }
-  | { ok: false; rows: number; badSeq: number; problem: 'mac-mismatch' | 'seq-gap' | 'head-mismatch' };
+  | {
+      ok: false;
+      rows: number;
+      badSeq: number;
+      problem: 'mac-mismatch' | 'seq-gap' | 'head-mismatch' | 'column-mismatch';
+      detail?: string;
+    };
 
 export interface Store {
   /** Records a window (unlock windows are logged rows too, when the log is enabled). */
@@ -141,7 +151,10 @@ export interface Store {
   appendLogs(rows: readonly LogRow[], opts?: AppendOptions): Promise<ChainedLogRow[]>;
   /** Log rows in order, from seq `afterSeq` + 1; only those whose time is in `window`, when given. */
   logRows(afterSeq?: number, limit?: number, window?: TimeWindow): Promise<ChainedLogRow[]>;
-  /** Re-computes the chain; `expectedHead` (from the anchor file) detects truncation from the end. */
-  verifyLog(expectedHead?: { seq: number; mac: string }): Promise<ChainCheck>;
+  /**
+   * Re-computes the chain and checks every column; each expected head (the anchor file's, one an
+   * auditor kept) detects truncation from the end.
+   */
+  verifyLog(expected?: ChainHead | readonly ChainHead[]): Promise<ChainCheck>;
   close(): Promise<void>;
 }

@@ -208,6 +208,14 @@ describe('log export of DNS rows', () => {
     expect(renderLogLine(dns('tcp'))).toContain('x.example A over tcp block');
     expect(renderLogLine(dns())).toContain('x.example A block');
   });
+
+  it('prints the client as logged (no port on a DNS row): nothing stands in for the port', () => {
+    const line = renderLogLine(dns());
+    expect(line).toContain(' 10.0.0.2 x.example A block (not-allowlisted)');
+    expect(line).not.toContain('?');
+    const withPort = { ...dns(), row: { ...dns().row, client: '10.0.0.2:5353' } };
+    expect(renderLogLine(withPort)).toContain(' 10.0.0.2:5353 x.example A block');
+  });
 });
 
 describe('system resolver', () => {

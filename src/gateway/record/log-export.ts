@@ -99,13 +99,17 @@ export function renderLogJsonLines(rows: readonly ChainedLogRow[]): string {
   return rows.map((r) => `${JSON.stringify(r)}\n`).join('');
 }
 
+/**
+ * One row for the terminal. A DNS row's client is as logged (an address, with its port when the
+ * row has one): nothing stands in for a port it lacks.
+ */
 export function renderLogLine(c: ChainedLogRow): string {
   const f = flattenRow(c);
   const what =
     c.row.kind === 'connection'
       ? `${f.client} → ${f.destination}${f.port ? `:${f.port}` : ''} ${f.verdict} (${f.reason}) up ${f.bytes_up} down ${f.bytes_down}${f.cut ? ` cut: ${f.cut}` : ''}${f.open ? ' still open (bytes so far)' : ''}`
       : c.row.kind === 'dns'
-        ? `${f.client} ? ${f.name} ${f.qtype}${f.proto === 'tcp' ? ' over tcp' : ''} ${f.verdict} (${f.reason})`
+        ? `${f.client} ${f.name} ${f.qtype}${f.proto === 'tcp' ? ' over tcp' : ''} ${f.verdict} (${f.reason})`
         : `unlock ${f.window_host} until ${f.window_until}: ${f.reason}`;
   return `${f.seq.padStart(6)} ${f.ts} ${f.kind.padEnd(10)} ${what}\n`;
 }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { AirlockError } from '../../core/errors.js';
 import type { StorePolicy } from '../../policy/types.js';
 import { SqliteStore } from '../../store/sqlite.js';
-import type { ChainCheck } from '../../store/types.js';
+import type { ChainCheck, ChainHead } from '../../store/types.js';
 import { type Anchor, readAnchor } from './anchor.js';
 import { loadHmacKey } from './key-file.js';
 import { type RecordPaths, recordPaths } from './paths.js';
@@ -17,7 +17,7 @@ export interface OpenRecord {
 
 /**
  * `create`: the gateway may create the database and the key; readers (log show/verify/export)
- * never create anything and fail when the store is missing.
+ * open it read-only, never create or migrate anything, and fail when the store is missing.
  */
 export function openRecord(settings: StorePolicy, baseDir: string, opts: { create: boolean }): OpenRecord {
   if (settings.postgresUrl) {
@@ -31,17 +31,35 @@ export function openRecord(settings: StorePolicy, baseDir: string, opts: { creat
     throw new AirlockError('AIRLOCK_ERR_USAGE', 'no such store', undefined, paths.sqlite);
   }
   const hmacKey = loadHmacKey(paths.key, { create: opts.create });
-  return { store: new SqliteStore(paths.sqlite, { hmacKey }), paths, hmacKey };
+  return { store: new SqliteStore(paths.sqlite, { hmacKey, readonly: !opts.create }), paths, hmacKey };
+}
+
+export interface VerifyOptions {
+  /** A head the auditor kept (from an earlier `log verify`, or a copy of the anchor). */
+  head?: ChainHead;
+  /** Verify although the anchor file is missing (truncation from the end then goes unseen). */
+  withoutAnchor?: boolean;
 }
 
 export interface Verification {
   check: ChainCheck;
   /** The anchor compared against, when there was one. */
   anchor?: Anchor;
+  /**
+   * Set when the anchor file is missing and nothing stands in for it (no kept head, no
+   * withoutAnchor): the verification fails closed — whoever can cut rows off the end of the
+   * database can delete the anchor beside it.
+   */
+  anchorMissing?: true;
 }
 
-export async function verifyRecord(rec: OpenRecord): Promise<Verification> {
+export async function verifyRecord(rec: OpenRecord, opts: VerifyOptions = {}): Promise<Verification> {
   const anchor = readAnchor(rec.paths.anchor);
-  const check = await rec.store.verifyLog(anchor ? { seq: anchor.seq, mac: anchor.mac } : undefined);
-  return { check, ...(anchor ? { anchor } : {}) };
+  const heads: ChainHead[] = [
+    ...(anchor ? [{ seq: anchor.seq, mac: anchor.mac }] : []),
+    ...(opts.head ? [opts.head] : []),
+  ];
+  const check = await rec.store.verifyLog(heads);
+  const missing = !anchor && !opts.head && !opts.withoutAnchor;
+  return { check, ...(anchor ? { anchor } : {}), ...(missing ? { anchorMissing: true as const } : {}) };
 }

@@ -1,0 +1,116 @@
+/**
+ * Re-computes the event log's chain over its stored rows (SqliteStore.verifyLog reads them).
+ * Every column of a row is checked: `seq`, `prev_mac` and `mac` against the chain, `body` by the
+ * MAC over it, and `ts_ms` and `kind` — which are not MACed themselves, but are what `log show
+ * --since` and `log export` select by — against the tsMs and kind of the MACed body they are
+ * derived from. So an edited time or kind column fails like an edited body, and the chain format
+ * is unchanged: logs written before this check verify as they did.
+ */
+import { chainMac, chainMacsOfTexts } from './log-chain.js';
+import type { ChainCheck, ChainHead, LogRow } from './types.js';
+
+/** An event_log row as stored. */
+export interface LogDbRow {
+  seq: number;
+  ts_ms: number;
+  kind: string;
+  body: string;
+  prev_mac: string;
+  mac: string;
+}
+
+/** Rows MACed per native call. */
+const VERIFY_BATCH = 1024;
+
+type Failure = Extract<ChainCheck, { ok: false }>;
+
+/**
+ * Checks `rows` (in seq order, from the first) against the chain under `key`, and the chain
+ * against every head in `expected` (the anchor, a head an auditor kept): each one's row must carry
+ * its MAC, and a head beyond the last row means rows were cut off the end.
+ */
+export function verifyChain(
+  key: Uint8Array,
+  rows: Iterable<LogDbRow>,
+  expected: readonly ChainHead[] = [],
+): ChainCheck {
+  let prevMac = '';
+  let expectSeq = 1;
+  let count = 0;
+  let headSeq = 0;
+  const fail = (badSeq: number, problem: Failure['problem'], detail: string): Failure => ({
+    ok: false,
+    rows: count,
+    badSeq,
+    problem,
+    detail,
+  });
+  const check = (batch: LogDbRow[]): Failure | undefined => {
+    // Every row this Airlock writes stores its canonical text, so one native call MACs the
+    // batch (log-chain.ts); a row whose text is not canonical is MACed from its parsed JSON,
+    // and the rest of its batch row by row (their previous MAC is then that one).
+    const fast = chainMacsOfTexts(
+      key,
+      prevMac,
+      expectSeq,
+      batch.map((r) => r.body),
+    );
+    let exact = true;
+    for (const [i, r] of batch.entries()) {
+      if (r.seq !== expectSeq) return fail(expectSeq, 'seq-gap', `row ${expectSeq} is missing`);
+      const parsed = parseBody(r.body);
+      exact &&= fast[i] === r.mac;
+      const mac = exact ? (fast[i] as string) : parsed && chainMac(key, prevMac, r.seq, parsed);
+      if (mac === undefined) return fail(r.seq, 'mac-mismatch', 'its body is not JSON (unreadable)');
+      if (r.prev_mac !== prevMac)
+        return fail(r.seq, 'mac-mismatch', 'prev_mac is not the previous row’s MAC');
+      if (mac !== r.mac) return fail(r.seq, 'mac-mismatch', 'the MAC does not match the row');
+      const column = derivedColumnProblem(r, parsed);
+      if (column) return fail(r.seq, 'column-mismatch', column);
+      for (const h of expected) {
+        // The anchor's row must carry the anchor's MAC, whatever was appended after it.
+        if (r.seq === h.seq && mac !== h.mac)
+          return fail(r.seq, 'head-mismatch', 'the row does not carry the expected head’s MAC');
+      }
+      prevMac = mac;
+      headSeq = r.seq;
+      expectSeq++;
+      count++;
+    }
+    return undefined;
+  };
+  let batch: LogDbRow[] = [];
+  for (const r of rows) {
+    batch.push(r);
+    if (batch.length < VERIFY_BATCH) continue;
+    const bad = check(batch);
+    if (bad) return bad;
+    batch = [];
+  }
+  const bad = batch.length > 0 ? check(batch) : undefined;
+  if (bad) return bad;
+  for (const h of expected) {
+    if (h.seq > headSeq)
+      return fail(h.seq, 'head-mismatch', `the log ends at row ${headSeq}: rows were removed from the end`);
+  }
+  return { ok: true, rows: count, headMac: prevMac };
+}
+
+/** The body as a row object; undefined when it is not JSON or not an object. */
+function parseBody(body: string): LogRow | undefined {
+  try {
+    const v: unknown = JSON.parse(body);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as LogRow) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Which column disagrees with the (MACed) body it is derived from; undefined when none does. */
+function derivedColumnProblem(r: LogDbRow, body: LogRow | undefined): string | undefined {
+  if (!body) return 'its body is not a JSON object';
+  if (r.kind !== body.kind)
+    return `its kind column says ${JSON.stringify(r.kind)}, its MACed body ${JSON.stringify(body.kind)}`;
+  if (r.ts_ms !== body.tsMs) return `its ts_ms column says ${r.ts_ms}, its MACed body ${String(body.tsMs)}`;
+  return undefined;
+}

@@ -1,0 +1,168 @@
+/**
+ * `airlock log verify|show` (the built CLI) on damaged, emptied and un-anchored logs: a verdict
+ * naming the row, or an error naming the file — never a stack trace, never a write to the store,
+ * and a missing anchor fails closed unless the auditor gives the head they kept or accepts it.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRecord } from '../../src/gateway/record/open.js';
+import { defaultPolicy } from '../../src/policy/defaults.js';
+import type { DnsLogRow } from '../../src/store/types.js';
+import { airlock, type Run } from '../cli/built.js';
+
+const ROWS = 600;
+const root = mkdtempSync(join(tmpdir(), 'airlock-logcli-'));
+const pristine = join(root, 'pristine');
+const FILES = ['airlock.sqlite', 'airlock.hmac.key', 'airlock.anchor', 'airlock.yaml'];
+let headMac = '';
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+beforeAll(async () => {
+  mkdirSync(pristine);
+  writeFileSync(join(pristine, 'airlock.yaml'), 'network:\n  mode: monitor\n');
+  const rec = openRecord(defaultPolicy().store, pristine, { create: true });
+  const now = Date.now();
+  const row = (i: number): DnsLogRow => ({
+    kind: 'dns',
+    tsMs: now - (ROWS - i) * 1000,
+    client: '10.0.0.2',
+    qname: `q${i}.example`,
+    qtype: 'A',
+    mode: 'monitor',
+    verdict: 'allow',
+    reason: 'monitor',
+  });
+  const chained = await rec.store.appendLogs(Array.from({ length: ROWS }, (_, i) => row(i + 1)));
+  headMac = chained.at(-1)!.mac;
+  writeFileSync(rec.paths.anchor, `${JSON.stringify({ seq: ROWS, mac: headMac, tsMs: now })}\n`);
+  await rec.store.close();
+});
+
+let n = 0;
+/** A copy of the pristine record (less `without`), with `sql` run on its database. */
+function copy(sql?: string, without: string[] = []): string {
+  const d = join(root, `case${++n}`);
+  mkdirSync(d);
+  for (const f of FILES) if (!without.includes(f)) copyFileSync(join(pristine, f), join(d, f));
+  if (sql) {
+    const raw = new Database(join(d, 'airlock.sqlite'));
+    raw.exec(sql);
+    raw.close();
+  }
+  return d;
+}
+
+const log = (d: string, ...args: string[]): Run =>
+  airlock(['log', ...args, '--policy', join(d, 'airlock.yaml')], { cwd: d });
+
+/** No stack trace, no "internal error": a message a user can act on. */
+const clean = (r: Run) => {
+  expect(r.stderr).not.toMatch(/internal error|SyntaxError|SqliteError|\n\s+at /);
+};
+
+describe('log verify and show on a damaged log', () => {
+  it('verifies the untouched log and prints the head to keep', () => {
+    const r = log(copy(), 'verify');
+    expect(r.stdout).toBe(`ok: ${ROWS} rows, head ${ROWS}:${headMac}; anchor seq ${ROWS}\n`);
+    expect(r.code).toBe(0);
+  });
+
+  it('an edited ts_ms (the row hidden from --since) fails verify at that row', () => {
+    const d = copy('UPDATE event_log SET ts_ms = ts_ms - 2592000000 WHERE seq = 550');
+    expect(log(d, 'show', '--since', '2h').stdout).not.toMatch(/q550\.example/);
+    const r = log(d, 'verify');
+    expect(r.stdout).toMatch(/^FAILED: column-mismatch at seq 550: its ts_ms column says/);
+    expect(r.code).toBe(1);
+  });
+
+  it('an edited kind fails verify at that row', () => {
+    const r = log(copy("UPDATE event_log SET kind = 'unlock' WHERE seq = 7"), 'verify');
+    expect(r.stdout).toMatch(/^FAILED: column-mismatch at seq 7: its kind column/);
+    expect(r.code).toBe(1);
+  });
+
+  it('a body that is not JSON: verify names the row, show fails naming it, neither with a stack', () => {
+    const d = copy("UPDATE event_log SET body = '{' WHERE seq = 501");
+    const v = log(d, 'verify');
+    expect(v.stdout).toMatch(/^FAILED: mac-mismatch at seq 501: its body is not JSON/);
+    expect(v.code).toBe(1);
+    clean(v);
+    const s = log(d, 'show');
+    expect(s.stderr).toMatch(/airlock\.sqlite: event_log row 501 is damaged/);
+    expect(s.code).toBe(2);
+    clean(s);
+  });
+
+  it('a dropped event_log table: an error naming the file and the table, for verify and show', () => {
+    const d = copy('DROP TABLE event_log');
+    for (const cmd of ['verify', 'show']) {
+      const r = log(d, cmd);
+      expect(r.stderr).toContain(`${join(d, 'airlock.sqlite')}: the database has no event_log table`);
+      expect(r.code).toBe(2);
+      clean(r);
+    }
+  });
+});
+
+describe('log verify and show on an empty or missing store', () => {
+  it('a 0-byte database: says the log is empty, writes nothing, and fails verify against the anchor', () => {
+    const d = copy();
+    const db = join(d, 'airlock.sqlite');
+    writeFileSync(db, '');
+    const v = log(d, 'verify');
+    expect(v.stderr).toMatch(/the log is empty/);
+    expect(v.stdout).toMatch(/^FAILED: head-mismatch at seq 600/);
+    expect(v.code).toBe(1);
+    const s = log(d, 'show');
+    expect(s.stderr).toMatch(/the log is empty/);
+    expect(s.stdout).toBe('');
+    expect(log(d, 'export', '--csv').stdout.trim().split('\n')).toHaveLength(1);
+    expect(statSync(db).size).toBe(0);
+    expect(readFileSync(db).length).toBe(0);
+  });
+
+  it('no database: an error naming it, and nothing created', () => {
+    const d = copy(undefined, ['airlock.sqlite']);
+    const r = log(d, 'verify');
+    expect(r.stderr).toMatch(/airlock\.sqlite: no such store/);
+    expect(r.code).not.toBe(0);
+    expect(() => statSync(join(d, 'airlock.sqlite'))).toThrow();
+  });
+});
+
+describe('log verify without the anchor file', () => {
+  it('fails closed: truncation from the end would go unseen', () => {
+    const d = copy(`DELETE FROM event_log WHERE seq > ${ROWS - 10}`, ['airlock.anchor']);
+    const r = log(d, 'verify');
+    expect(r.stdout).toMatch(/^FAILED: anchor-missing: .*airlock\.anchor does not exist/);
+    expect(r.stdout).toMatch(/--head SEQ:MAC|--without-anchor/);
+    expect(r.code).toBe(1);
+  });
+
+  it('passes with the head the auditor kept, and catches the truncation with it', () => {
+    const whole = copy(undefined, ['airlock.anchor']);
+    const ok = log(whole, 'verify', '--head', `${ROWS}:${headMac}`);
+    expect(ok.stdout).toMatch(new RegExp(`^ok: ${ROWS} rows, .*kept head seq ${ROWS}`));
+    expect(ok.code).toBe(0);
+    const cut = copy(`DELETE FROM event_log WHERE seq > ${ROWS - 10}`, ['airlock.anchor']);
+    const bad = log(cut, 'verify', '--head', `${ROWS}:${headMac}`);
+    expect(bad.stdout).toMatch(new RegExp(`^FAILED: head-mismatch at seq ${ROWS}`));
+    expect(bad.code).toBe(1);
+  });
+
+  it('passes with --without-anchor, saying truncation is not checked', () => {
+    const r = log(copy(undefined, ['airlock.anchor']), 'verify', '--without-anchor');
+    expect(r.stdout).toMatch(/^ok: 600 rows.*truncation from the end is not checked/);
+    expect(r.code).toBe(0);
+  });
+
+  it('a malformed --head is a usage error', () => {
+    const r = log(copy(), 'verify', '--head', 'abc');
+    expect(r.stderr).toMatch(/--head abc: expected SEQ:MAC/);
+    expect(r.code).toBe(64);
+  });
+});
