@@ -75,9 +75,14 @@ network:
   budgets:
     upstreamBytesPerConnection: 65536   # 64 KiB up per connection, then it is cut
     upstreamBytesPerHour: 262144        # 256 KiB up per destination, rolling hour
+  # Names are upload too (one-way): a NEW name under a '*.' entry that leaves the gateway (a
+  # forwarded DNS query, or a lookup the proxy or a transparent listener makes) costs its length
+  # in that entry's upstreamBytesPerHour, once per rolling hour; when it does not fit, the name is
+  # refused (name-budget-spent). Names already sent that hour keep resolving; exact entries'
+  # names and names under an open unlock window cost nothing.
   dns:                  # in one-way mode only allowlisted names are answered
-    maxNameLength: 128
-    maxQueriesPerMinute: 120
+    maxNameLength: 128  # for every name the gateway resolves: DNS port, proxy and transparent listeners
+    maxQueriesPerMinute: 120   # per client, DNS port
   local:                # traffic that stays on the local network
     mdns: block
     dhcp: allow

@@ -1,8 +1,9 @@
 /**
  * The DNS server's decisions, sans-IO: a datagram from a client in, what to do out (answer now,
  * forward a rebuilt query, or drop) and the log row. Sealed forwards nothing; one-way forwards
- * only what EgressGate.openDns allows (allowlist, unlock windows, name length, per-client rate);
- * refused names get NXDOMAIN and a row.
+ * only what EgressGate.openDns allows (allowlist, unlock windows, name length, per-client rate,
+ * and for a new name under a '*.' entry the entry's hourly upload budget, which the name is
+ * charged against); refused names get NXDOMAIN and a row.
  */
 import { readDnsMessage } from '../../net/app/dns.js';
 import type { EgressGate } from '../../policy/egress/index.js';

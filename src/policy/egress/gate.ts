@@ -10,9 +10,10 @@
  *     refused in EVERY mode (never an open proxy into the box's networks).
  *  3. monitor: allowed, counted, no budget.
  *  4. sealed: refused (unlock windows do not open a sealed gate: switch to one-way for that).
- *  5. one-way: UDP other than DNS refused (QUIC included); no name refused; an open unlock window
- *     for the name allows without budgets; else the most specific allowlist entry allows within
- *     budgets; else refused.
+ *  5. one-way: UDP other than DNS refused (QUIC included); no name refused; a name longer than
+ *     dns.maxNameLength refused (whichever listener asked: the gateway would resolve it); an open
+ *     unlock window for the name allows without budgets; else the most specific allowlist entry
+ *     allows within budgets; else refused.
  *
  * Budgets (one-way): a connection may send `upstreamBytesPerConnection` bytes: the byte AT the
  * budget passes, the next is cut. The rolling hourly budget is kept per allowlist ENTRY (for
@@ -20,6 +21,15 @@
  * app picks its own sub-domains and could otherwise spread an upload over them). Bytes sent while
  * a window is open are not counted against budgets; when the window closes, a connection it
  * allowed is cut unless the host is also allowlisted, in which case budgets apply from then on.
+ *
+ * Names are upload too (one-way): under a '*.' entry the client picks the name, so a name that
+ * leaves the gateway as a query (a forwarded DNS query, a lookup for the proxy or a transparent
+ * listener) is charged its length on the entry's hourly ledger, once per rolling hour (the same
+ * name again carries nothing new). A new name that does not fit in what is left of the hour is
+ * refused ('name-budget-spent'); names already sent keep resolving. An exact entry's name is the
+ * policy's own text and is never charged; names under an open unlock window are not either.
+ * open() charges a name the same way (already charged when the gateway looked it up first), so
+ * audit, which sees a capture's connections and queries but not the gateway's lookups, agrees.
  */
 import type { AllowEntry, NetworkPolicy, Policy } from '../types.js';
 import {
@@ -31,7 +41,7 @@ import {
   parseIp,
 } from './address.js';
 import { DnsRateLimiter, MINUTE_MS } from './dns-rate.js';
-import { RollingLedger } from './ledger.js';
+import { HOUR_MS, RollingLedger, SentNames } from './ledger.js';
 import { mostSpecific, normalizeName } from './names.js';
 import {
   type ConnectionRequest,
@@ -74,6 +84,8 @@ export class EgressGate {
   private windows: UnlockWindow[];
   private readonly conns = new Map<string, Connection>();
   private readonly ledger = new RollingLedger();
+  /** Names under '*.' entries charged within the hour (see spendName). */
+  private readonly sentNames = new SentNames(HOUR_MS);
   private dnsRate: DnsRateLimiter;
   private lastPruneMs = Number.NEGATIVE_INFINITY;
   /**
@@ -179,12 +191,9 @@ export class EgressGate {
         req.name === undefined ? REASONS['no-name'] : `'${req.name}' is not a valid host name`,
       );
     }
-    if (dns && name.length > this.net.dns.maxNameLength) {
-      return block(
-        'dns-name-too-long',
-        `${REASONS['dns-name-too-long']} (${name.length} > ${this.net.dns.maxNameLength})`,
-      );
-    }
+    // Every name reached by name is one the gateway resolves (proxy, transparent listeners) or
+    // the client asked the resolver for: the DNS port's length limit holds for all of them.
+    if (name.length > this.net.dns.maxNameLength) return block('dns-name-too-long', this.tooLong(name));
     const matched = mostSpecific(this.net.allow, (e) => e.host, name);
     const window = this.openWindow(name, nowMs);
     if (window) {
@@ -205,6 +214,8 @@ export class EgressGate {
         `${REASONS['hour-budget-spent']} (${conn.ledger}: ${conn.perHour} bytes)`,
       );
     }
+    const spent = this.spendName(name, matched, nowMs);
+    if (spent) return block('name-budget-spent', spent);
     return allow(conn, 'allowlisted', { matched, detail: `${name} matches allowlist entry ${matched.host}` });
   }
 
@@ -260,7 +271,10 @@ export class EgressGate {
   /**
    * A DNS query from `client` (the gateway's DNS server asks before forwarding). Sealed answers
    * nothing (query names are an upload channel too); one-way answers allowlisted or unlocked
-   * names within the length and per-client rate limits; monitor answers everything.
+   * names within the length and per-client rate limits, and a new name under a '*.' entry only
+   * while it fits in the entry's hourly budget (it is charged: see the top of this file); names
+   * already sent within the hour are answered even when that budget is spent. Monitor answers
+   * everything.
    */
   openDns(qname: string, nowMs: number, client = '*'): DnsDecision {
     this.maybePrune(nowMs);
@@ -279,26 +293,26 @@ export class EgressGate {
       return out('block', 'dns-rate', `${REASONS['dns-rate']} (${this.net.dns.maxQueriesPerMinute}/min)`);
     }
     if (!name) return out('block', 'dns-bad-name');
-    if (name.length > this.net.dns.maxNameLength) {
-      return out(
-        'block',
-        'dns-name-too-long',
-        `${REASONS['dns-name-too-long']} (${name.length} > ${this.net.dns.maxNameLength})`,
-      );
-    }
+    if (name.length > this.net.dns.maxNameLength)
+      return out('block', 'dns-name-too-long', this.tooLong(name));
     const window = this.openWindow(name, nowMs);
     if (window) return out('allow', 'unlock-window', `unlock window for ${window.host}: ${window.reason}`);
     const matched = mostSpecific(this.net.allow, (e) => e.host, name);
-    return matched
-      ? out('allow', 'allowlisted', `${name} matches allowlist entry ${matched.host}`, matched)
-      : out('block', 'not-allowlisted', `${name}: ${REASONS['not-allowlisted']}`);
+    if (!matched) return out('block', 'not-allowlisted', `${name}: ${REASONS['not-allowlisted']}`);
+    // An allowed query is forwarded: a new name under a '*.' entry is charged (it leaves).
+    const spent = this.spendName(name, matched, nowMs);
+    return spent
+      ? out('block', 'name-budget-spent', spent, matched)
+      : out('allow', 'allowlisted', `${name} matches allowlist entry ${matched.host}`, matched);
   }
 
   /**
    * "Is this name allowed at all?" asked before the name is resolved (proxy, transparent
    * listener): the same answer open() gives a TCP connection to this name at a public address,
    * without registering a connection (nothing to close). Sealed refuses, monitor allows, one-way
-   * allows an unlock window or an allowlisted name whose hourly budget is not spent.
+   * refuses a name longer than dns.maxNameLength, allows an unlock window, or an allowlisted name
+   * whose hourly budget is not spent. The caller looks an allowed name up, so a new name under a
+   * '*.' entry is charged here, and refused when it does not fit in the hour's budget.
    */
   admitsName(host: string, nowMs: number): NameDecision {
     this.maybePrune(nowMs);
@@ -313,6 +327,8 @@ export class EgressGate {
     if (this.net.mode === 'monitor') return out('allow', 'monitor');
     if (this.net.mode === 'sealed') return out('block', 'sealed');
     if (!name) return out('block', 'no-name', `'${host}' is not a valid host name`);
+    if (name.length > this.net.dns.maxNameLength)
+      return out('block', 'dns-name-too-long', this.tooLong(name));
     const matched = mostSpecific(this.net.allow, (e) => e.host, name);
     const window = this.openWindow(name, nowMs);
     if (window) {
@@ -333,7 +349,30 @@ export class EgressGate {
         { matched },
       );
     }
+    const spent = this.spendName(name, matched, nowMs);
+    if (spent) return out('block', 'name-budget-spent', spent, { matched });
     return out('allow', 'allowlisted', `${name} matches allowlist entry ${matched.host}`, { matched });
+  }
+
+  private tooLong(name: string): string {
+    return `${REASONS['dns-name-too-long']} (${name.length} > ${this.net.dns.maxNameLength})`;
+  }
+
+  /**
+   * Charges `name` leaving as a query under allowlist entry `matched` (see the top of this file):
+   * its length on the entry's hourly ledger, unless the entry is an exact name or the name was
+   * charged within the hour. Undefined when the name may leave; else why not (nothing charged).
+   */
+  private spendName(name: string, matched: AllowEntry, nowMs: number): string | undefined {
+    if (!matched.host.startsWith('*.') || this.sentNames.has(name, nowMs)) return undefined;
+    const conn = this.budgetedConnection(name, matched);
+    const used = this.ledger.total(conn.ledger, nowMs);
+    if (used + name.length > conn.perHour) {
+      return `${REASONS['name-budget-spent']} (${conn.ledger}: ${used} + ${name.length} > ${conn.perHour} bytes)`;
+    }
+    this.ledger.add(conn.ledger, name.length, nowMs);
+    this.sentNames.add(name, nowMs);
+    return undefined;
   }
 
   /** The open window covering `name` at `nowMs` (most specific first), if any. */
@@ -359,6 +398,7 @@ export class EgressGate {
     if (nowMs - this.lastPruneMs < MINUTE_MS) return;
     this.lastPruneMs = nowMs;
     this.ledger.prune(nowMs);
+    this.sentNames.prune(nowMs);
     this.dnsRate.prune(nowMs);
   }
 }

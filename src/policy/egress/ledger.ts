@@ -67,3 +67,45 @@ export class RollingLedger {
     if (k.entries.length === 0) this.keys.delete(key);
   }
 }
+
+/**
+ * The names that left the gateway as queries (a lookup, a forwarded DNS query) within the last
+ * window, each with when it was counted: a name is charged once per window, since sending the
+ * same name again carries nothing new. Kept in the order counted, so expired names sit at the
+ * front. Bounded: when full the oldest is forgotten, and is charged again if it comes back —
+ * forgetting can only count more, never less.
+ */
+export class SentNames {
+  private readonly at = new Map<string, number>();
+
+  constructor(
+    readonly windowMs = HOUR_MS,
+    readonly max = 16_384,
+  ) {}
+
+  /** Was `name` counted less than windowMs before `nowMs`? */
+  has(name: string, nowMs: number): boolean {
+    const t = this.at.get(name);
+    return t !== undefined && nowMs - t < this.windowMs;
+  }
+
+  add(name: string, nowMs: number): void {
+    this.at.delete(name);
+    if (this.at.size >= this.max) {
+      const oldest = this.at.keys().next();
+      if (!oldest.done) this.at.delete(oldest.value);
+    }
+    this.at.set(name, nowMs);
+  }
+
+  size(): number {
+    return this.at.size;
+  }
+
+  prune(nowMs: number): void {
+    for (const [name, t] of this.at) {
+      if (nowMs - t < this.windowMs) break;
+      this.at.delete(name);
+    }
+  }
+}

@@ -44,8 +44,10 @@ export const REASONS = {
   'bad-address': 'the destination address is not an IP address',
   'udp-not-dns': 'UDP other than DNS (QUIC included) is refused',
   'hour-budget-spent': "the destination's hourly upstream budget is spent",
+  'name-budget-spent':
+    'a new name under this wildcard entry would overrun its hourly upstream budget (names sent to the resolver count as upload)',
   'local-blocked': 'local traffic blocked by the policy',
-  // openDns()
+  // openDns(), and admitsName()/open() for the name the gateway would resolve
   'dns-name-too-long': 'the query name is longer than the policy allows',
   'dns-rate': 'the client sent more queries per minute than the policy allows',
   'dns-bad-name': 'the query name is not a valid DNS name',
