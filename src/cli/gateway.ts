@@ -153,6 +153,11 @@ export function registerGateway(program: Command, ctx: CliContext): void {
           ...(by ? { createdBy: by } : {}),
         });
         process.stdout.write(`unlock window ${w.id}: ${w.host} until ${new Date(w.untilMs).toISOString()}\n`);
+        // Recorded all the same (the policy may change before it ends), but said plainly.
+        if (policy.network.mode !== 'one-way')
+          process.stderr.write(
+            `airlock: note: the policy's mode is ${policy.network.mode}: unlock windows apply only in one-way mode, so this one changes nothing until the mode is one-way\n`,
+          );
         ctx.setExit(EXIT.OK);
       } finally {
         await rec.store.close();

@@ -182,10 +182,14 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         if (opts.policyFile === undefined) return false;
         try {
           const next = loadPolicyFile(opts.policyFile);
+          // The gateway and store sections are read once, at start: say which of them changed.
+          const later = restartOnly(policy, next);
           gate.setPolicy(next);
           policy = next;
           reloads.ok++;
-          say(`policy reloaded: mode ${next.network.mode} (listen addresses change only on restart)`);
+          say(
+            `policy reloaded: mode ${next.network.mode}${later.length ? `; not applied until restart: ${later.join(', ')}` : ' (the gateway and store sections apply on restart)'}`,
+          );
           return true;
         } catch (e) {
           reloads.failed++;
@@ -212,4 +216,16 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
 function closeHttp(s: Server): Promise<void> {
   s.closeAllConnections();
   return new Promise((res) => s.close(() => res()));
+}
+
+/** Settings of the gateway and store sections that differ between two policies ('gateway.dnsUpstream'). */
+export function restartOnly(was: Policy, next: Policy): string[] {
+  const out: string[] = [];
+  for (const section of ['gateway', 'store'] as const) {
+    const a = was[section] as unknown as Record<string, unknown>;
+    const b = next[section] as unknown as Record<string, unknown>;
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)]))
+      if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) out.push(`${section}.${k}`);
+  }
+  return out;
 }

@@ -1,0 +1,55 @@
+/**
+ * `airlock gateway unlock` under a policy whose mode ignores windows (sealed, monitor): the window
+ * is still recorded, and the command says plainly that it changes nothing in that mode.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/corpus.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'airlock-unlock-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function unlock(mode: string): { status: number | null; stdout: string; stderr: string } {
+  const policy = join(dir, `${mode}.yaml`);
+  writeFileSync(
+    policy,
+    `version: 1\nnetwork:\n  mode: ${mode}\n  allow: [{host: flysafe.test}]\nstore:\n  sqlitePath: ${mode}.sqlite\n`,
+  );
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(ROOT, 'bin/airlock.js'),
+      'gateway',
+      'unlock',
+      'flysafe.test',
+      '--for',
+      '10m',
+      '--reason',
+      'job 7',
+      '--policy',
+      policy,
+    ],
+    { encoding: 'utf8' },
+  );
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('gateway unlock', () => {
+  it('in one-way: opens the window, no note', () => {
+    const r = unlock('one-way');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^unlock window \d+: flysafe\.test until /);
+    expect(r.stderr).toBe('');
+  });
+
+  for (const mode of ['sealed', 'monitor'])
+    it(`in ${mode}: records the window and says it changes nothing in that mode`, () => {
+      const r = unlock(mode);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^unlock window \d+: flysafe\.test until /);
+      expect(r.stderr).toMatch(new RegExp(`mode is ${mode}: unlock windows apply only in one-way mode`));
+    });
+});
