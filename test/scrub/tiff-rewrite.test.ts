@@ -118,6 +118,23 @@ describe('tiffRewriter on the corpus TIFF/DNG files', () => {
       ).toBeGreaterThan(0);
     });
 
+    if (isDng)
+      it(`${name}: display-only keeps every tag a raw converter renders with, value for value (exiftool)`, () => {
+        // The DNG specification's colour and rendering tags (chapter 6 and the tags it names),
+        // less CameraCalibration1/2: one camera's own measurement, which the policy decides.
+        const RENDERING =
+          /^(CalibrationIlluminant[123]|ColorMatrix[123]|ForwardMatrix[123]|AnalogBalance|AsShotNeutral|AsShotWhiteXY|BaselineExposure|BaselineExposureOffset|BaselineNoise|BaselineSharpness|LinearResponseLimit|ShadowScale|NoiseProfile|BlackLevel|WhiteLevel|DefaultCropOrigin|DefaultCropSize|ActiveArea|DefaultBlackRender|ChromaBlurRadius|AntiAliasStrength)$/;
+        const bare = (k: string): string => k.slice(k.indexOf(':') + 1);
+        const wanted = Object.entries(before).filter(([k]) => RENDERING.test(bare(k)));
+        // The corpus DNG holds the white balance and both illuminants; dropping them recolours it.
+        expect(wanted.map(([k]) => bare(k))).toEqual(
+          expect.arrayContaining(['AsShotNeutral', 'CalibrationIlluminant1', 'CalibrationIlluminant2']),
+        );
+        const out = write(`render-${name}`, tiffRewriter.rewrite(new BufferSource(input), displayOnly).bytes);
+        const after = oracle(out);
+        expect(Object.fromEntries(wanted.map(([k]) => [k, after[k]]))).toEqual(Object.fromEntries(wanted));
+      });
+
     it(`${name}: image data is copied byte for byte (hash, and exiftool's own offsets)`, () => {
       for (const decide of [displayOnly, keepAll, coarsen]) {
         const r = tiffRewriter.rewrite(new BufferSource(input), decide);

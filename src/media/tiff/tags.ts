@@ -200,33 +200,51 @@ export const EXIF_TAGS: ReadonlyMap<number, TagInfo> = new Map<number, TagInfo>(
   [0xc622, fixed('ColorMatrix2', 12)], // ColorPlanes × 3
   [0xc623, t('CameraCalibration1', 'camera.calibration')],
   [0xc624, t('CameraCalibration2', 'camera.calibration')],
-  [0xc627, t('AnalogBalance', 'camera.calibration')],
-  [0xc628, t('AsShotNeutral', 'camera.calibration')],
-  [0xc62a, t('BaselineExposure', 'camera.calibration')],
-  [0xc62b, t('BaselineNoise', 'camera.calibration')],
-  [0xc62c, t('BaselineSharpness', 'camera.calibration')],
+  // How a raw converter renders the picture (white balance, exposure, noise and sharpening
+  // defaults): display, so a scrubbed DNG renders as the original did. CameraCalibration1/2/3
+  // stay calibration: they are this one camera's own measurement, which the policy decides.
+  [0xc627, fixed('AnalogBalance', 4)], // ColorPlanes
+  [0xc628, fixed('AsShotNeutral', 4)], // ColorPlanes
+  [0xc629, fixed('AsShotWhiteXY', 2)],
+  [0xc62a, fixed('BaselineExposure', 1)],
+  [0xc62b, fixed('BaselineNoise', 1)],
+  [0xc62c, fixed('BaselineSharpness', 1)],
   [0xc62d, fixed('BayerGreenSplit', 1)],
-  [0xc62e, t('LinearResponseLimit', 'camera.calibration')],
+  [0xc62e, fixed('LinearResponseLimit', 1)],
   [0xc62f, t('CameraSerialNumber', 'identity.device')],
   [0xc630, t('DNGLensInfo', 'camera.model')],
-  [0xc631, t('ChromaBlurRadius', 'camera.calibration')],
-  [0xc632, t('AntiAliasStrength', 'camera.calibration')],
-  [0xc633, t('ShadowScale', 'camera.calibration')],
+  [0xc631, fixed('ChromaBlurRadius', 1)],
+  [0xc632, fixed('AntiAliasStrength', 1)],
+  [0xc633, fixed('ShadowScale', 1)],
   [0xc634, t('DNGPrivateData', 'opaque', 'block')],
   [0xc635, t('MakerNoteSafety', 'other')],
-  [0xc65a, t('CalibrationIlluminant1', 'camera.calibration')],
-  [0xc65b, t('CalibrationIlluminant2', 'camera.calibration')],
+  [0xc65a, fixed('CalibrationIlluminant1', 1)],
+  [0xc65b, fixed('CalibrationIlluminant2', 1)],
   [0xc65c, fixed('BestQualityScale', 1)],
   [0xc65d, t('RawDataUniqueID', 'identity.device', 'hex')],
   [0xc68b, t('OriginalRawFileName', 'other')],
   [0xc68c, t('OriginalRawFileData', 'opaque', 'block')],
   [0xc68d, fixed('ActiveArea', 4)],
   [0xc68e, t('MaskedAreas', 'display')],
+  [0xc6bf, fixed('ColorimetricReference', 1)],
+  [0xc6f3, t('CameraCalibrationSig', 'camera.calibration')],
+  [0xc6fd, fixed('ProfileEmbedPolicy', 1)],
   [0xc6fe, t('ProfileCopyright', 'identity.person')],
+  [0xc714, fixed('ForwardMatrix1', 12)], // 3 × ColorPlanes
+  [0xc715, fixed('ForwardMatrix2', 12)],
   [0xc71b, t('PreviewDateTime', 'time', 'time')],
   [0xc740, t('OpcodeList1', 'display', 'block')],
   [0xc741, t('OpcodeList2', 'display', 'block')],
   [0xc74e, t('OpcodeList3', 'display', 'block')],
+  [0xc761, fixed('NoiseProfile', 8)], // 2 × ColorPlanes
+  [0xc7a5, fixed('BaselineExposureOffset', 1)],
+  [0xc7a6, fixed('DefaultBlackRender', 1)],
+  [0xc7b5, fixed('DefaultUserCrop', 4)],
+  // DNG 1.6: a third illuminant
+  [0xcd31, fixed('CalibrationIlluminant3', 1)],
+  [0xcd32, t('CameraCalibration3', 'camera.calibration')],
+  [0xcd33, fixed('ColorMatrix3', 12)],
+  [0xcd34, fixed('ForwardMatrix3', 12)],
 ]);
 
 /** GPS IFD numbering (ExifTool GPS.pm). Categories by meaning. */
