@@ -122,6 +122,13 @@ export function zonesOf(findings: readonly Finding[], policy: Policy): ZoneHit[]
   return positions.length === 0 ? [] : zoneHits(positions, policy);
 }
 
+/**
+ * Warnings that say a file is cut short or broken where its picture is: its copy would be as
+ * broken, and a clean status would present it as sound (a JPEG without EOI: every byte after its
+ * scan passes as image data, unjudged). Such a file is withheld, as an unreadable one is.
+ */
+const DAMAGE = new Set(['jpeg-no-eoi']);
+
 /** Which rewriter cleans a format (scrub/registry.ts in production, fakes in tests). */
 export type RewriterLookup = (format: string) => Rewriter | undefined;
 
@@ -141,6 +148,11 @@ export function planFile(result: AnalysisResult, policy: Policy, rewriterFor: Re
     const e = result.error;
     const at = e?.offset === undefined ? '' : ` at offset ${e.offset}`;
     return withhold('unreadable', e ? `${e.message}${at} (${e.code})` : (result.reason ?? 'not read'));
+  }
+  const damage = result.warnings.find((w) => DAMAGE.has(w.name));
+  if (damage) {
+    const at = damage.offset === undefined ? '' : ` at offset ${damage.offset}`;
+    return withhold('unreadable', `damaged: ${damage.detail}${at} (${damage.name})`);
   }
   if (format === 'flight-record') {
     return policy.media.flightRecords === 'copy'
