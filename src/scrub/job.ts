@@ -17,7 +17,7 @@ import { type DoneFinding, findingRecords, keptTags, type ManifestRecord } from 
 import { type FilePlan, type PlannedFinding, planFile, type RewriterLookup } from './plan.js';
 import type { ActionCounts } from './record-head.js';
 import { TempOutput } from './temp-output.js';
-import { verifyOutput } from './verify.js';
+import { type Changed, verifyOutput } from './verify.js';
 
 // The rewriter parses each XMP packet the analysis parsed just before (and the Exif, XMP and
 // extended XMP of one file are a few packets): each is parsed once.
@@ -201,12 +201,14 @@ async function scrubFile(
         record.error = `verification failed: ${v.problems[0]}`;
         return finish(record);
       }
-      if (v.lost.length > 0) {
-        // The manifest says what the copy holds: what went with its container is recorded as gone.
-        const done = asDone(plan.planned, v.lost);
+      if (v.lost.length > 0 || v.changed.length > 0) {
+        // The manifest says what the copy holds: what went with its container is recorded as
+        // gone, a kept value the copy holds otherwise as replaced.
+        const done = asDone(plan.planned, v.lost, v.changed);
         record.findings = findingRecords(done);
         record.kept = keptTags(done);
-        record.notes.push(lostNote(v.lost));
+        if (v.lost.length > 0) record.notes.push(lostNote(v.lost));
+        if (v.changed.length > 0) record.notes.push(changedNote(v.changed));
       }
     } catch (err) {
       record.error = `rewrite failed: ${asAirlockError(err, spec.input).describe()}`;
@@ -303,22 +305,37 @@ function outputHash(spec: JobSpec): string | undefined {
   }
 }
 
-/** The plan with each lost finding (verify.ts) recorded as dropped, and what the policy asked. */
-function asDone(planned: readonly PlannedFinding[], lost: readonly PlannedFinding[]): DoneFinding[] {
+/**
+ * The plan as the copy holds it (verify.ts): each lost finding recorded as dropped, each changed
+ * keep as replaced by the value the copy holds, with what the policy asked.
+ */
+function asDone(
+  planned: readonly PlannedFinding[],
+  lost: readonly PlannedFinding[],
+  changed: readonly Changed[],
+): DoneFinding[] {
   const gone = new Set(lost);
-  return planned.map((p) =>
-    gone.has(p) && p.decision.action !== 'drop'
-      ? { finding: p.finding, decision: { action: 'drop' }, asked: p.decision.action }
-      : p,
-  );
+  const other = new Map(changed.map((c) => [c.planned, c.value]));
+  return planned.map((p) => {
+    if (p.decision.action === 'drop') return p;
+    if (gone.has(p)) return { finding: p.finding, decision: { action: 'drop' }, asked: p.decision.action };
+    const value = other.get(p);
+    return value ? { finding: p.finding, decision: { action: 'replace', value }, asked: 'keep' } : p;
+  });
 }
 
-const LOST_NAMED = 12;
+const NAMED = 12;
+
+/** The first NAMED distinct tags, and how many more. */
+function someTags(planned: readonly PlannedFinding[]): string {
+  const tags = [...new Set(planned.map((p) => p.finding.tag))];
+  return tags.slice(0, NAMED).join(', ') + (tags.length > NAMED ? `, and ${tags.length - NAMED} more` : '');
+}
 
 function lostNote(lost: readonly PlannedFinding[]): string {
-  const tags = [...new Set(lost.map((p) => p.finding.tag))];
-  const named =
-    tags.slice(0, LOST_NAMED).join(', ') +
-    (tags.length > LOST_NAMED ? `, and ${tags.length - LOST_NAMED} more` : '');
-  return `${lost.length} finding(s) the policy keeps went with a container removed whole (see each finding's "asked"): ${named}`;
+  return `${lost.length} finding(s) the policy keeps went with a container removed whole (see each finding's "asked"): ${someTags(lost)}`;
+}
+
+function changedNote(changed: readonly Changed[]): string {
+  return `${changed.length} finding(s) the policy keeps hold another value in the copy, rewritten with the value they qualify or point to (see each finding's "asked"): ${someTags(changed.map((c) => c.planned))}`;
 }

@@ -60,9 +60,10 @@ export interface FindingRecord {
   /** The value written instead, when one finding was replaced. */
   written?: Value;
   /**
-   * What the policy asked, where the clean copy holds less: the finding went with a container the
-   * rewriter removed whole (a thumbnail's IFD, a maker note it cannot move, an XMP struct holding
-   * something dropped). `action` then says 'drop', what happened.
+   * What the policy asked, where the clean copy holds something else: the finding went with a
+   * container the rewriter removed whole (a thumbnail's IFD, a maker note it cannot move, an XMP
+   * struct holding something dropped; `action` then says 'drop'), or a kept value was rewritten
+   * with the value it follows (GPSAltitudeRef when -4 m became 0 m; `action` 'replace', `written`).
    */
   asked?: 'keep' | 'replace';
 }

@@ -22,6 +22,17 @@ export interface Verification {
   problems: string[];
   /** Planned findings the policy keeps (or replaces) that the clean copy does not hold (when ok). */
   lost: PlannedFinding[];
+  /**
+   * Planned keeps the copy holds with another value (when ok): a reference that follows the
+   * coarsened value it qualifies (GPSAltitudeRef when -4 m becomes 0 m), an offset that moved.
+   */
+  changed: Changed[];
+}
+
+export interface Changed {
+  planned: PlannedFinding;
+  /** The value the copy holds. */
+  value: Value;
 }
 
 /** A finding's identity: category, tag, path and frame. */
@@ -104,41 +115,72 @@ export function verifyOutput(
     }
   }
   const ok = problems.length === 0;
-  return { ok, problems, lost: ok ? lostFrom(planned, again.findings) : [] };
+  return { ok, problems, ...(ok ? matchCopy(planned, again.findings) : { lost: [], changed: [] }) };
 }
+
+/** Values a reader gives that can be compared: a block or a list has no single value to differ. */
+const comparable = (v: Value): boolean =>
+  v.kind === 'number' || v.kind === 'text' || v.kind === 'time' || v.kind === 'position';
+
+/** Whether a kept finding's value in the copy is not the one planned. */
+const changedValue = (p: PlannedFinding, f: Finding): boolean =>
+  p.decision.action === 'keep' &&
+  comparable(p.finding.value) &&
+  comparable(f.value) &&
+  !sameValue(p.finding.value, f.value);
 
 /**
  * The planned keeps and replacements with no counterpart in the copy, as many as are missing of
  * each: matched by identity first, then, for what is left, by category, tag and frame alone (a
  * rewriter may move a carrier: an SRT cue whose bracketed line went reads as another layout).
+ * A matched keep whose value differs is `changed`.
  */
-function lostFrom(planned: readonly PlannedFinding[], found: readonly Finding[]): PlannedFinding[] {
-  if (allInOrder(planned, found)) return [];
+function matchCopy(
+  planned: readonly PlannedFinding[],
+  found: readonly Finding[],
+): { lost: PlannedFinding[]; changed: Changed[] } {
+  const changed: Changed[] = [];
+  if (allInOrder(planned, found, changed)) return { lost: [], changed };
+  changed.length = 0;
   const keyOf = keyer();
   const loose = (f: Finding): string => `${f.category}\0${f.tag}\0${f.frame ?? ''}`;
-  const held = new Map<string, number>();
-  const heldLoosely = new Map<string, number>();
-  const add = (m: Map<string, number>, k: string, n: number) => m.set(k, (m.get(k) ?? 0) + n);
+  // Each key's copy findings, in order: a match takes the first one left.
+  const held = new Map<string, Finding[]>();
+  const heldLoosely = new Map<string, Finding[]>();
+  const add = (m: Map<string, Finding[]>, k: string, f: Finding) => {
+    const list = m.get(k);
+    if (list) list.push(f);
+    else m.set(k, [f]);
+  };
   for (const f of found) {
-    add(held, keyOf(f), 1);
-    add(heldLoosely, loose(f), 1);
+    add(held, keyOf(f), f);
+    add(heldLoosely, loose(f), f);
   }
+  const take = (m: Map<string, Finding[]>, k: string, f?: Finding): Finding | undefined => {
+    const list = m.get(k);
+    if (!list || list.length === 0) return undefined;
+    if (f === undefined) return list.shift();
+    const i = list.indexOf(f);
+    return i < 0 ? undefined : list.splice(i, 1)[0];
+  };
   const unmatched: PlannedFinding[] = [];
   for (const p of planned) {
     if (p.decision.action === 'drop') continue;
-    const k = keyOf(p.finding);
-    if ((held.get(k) ?? 0) > 0) {
-      add(held, k, -1);
-      add(heldLoosely, loose(p.finding), -1);
-    } else unmatched.push(p);
+    const f = take(held, keyOf(p.finding));
+    if (f === undefined) {
+      unmatched.push(p);
+      continue;
+    }
+    take(heldLoosely, loose(p.finding), f);
+    if (changedValue(p, f)) changed.push({ planned: p, value: f.value });
   }
   const lost: PlannedFinding[] = [];
   for (const p of unmatched) {
-    const k = loose(p.finding);
-    if ((heldLoosely.get(k) ?? 0) > 0) add(heldLoosely, k, -1);
-    else lost.push(p);
+    const f = take(heldLoosely, loose(p.finding));
+    if (f === undefined) lost.push(p);
+    else if (changedValue(p, f)) changed.push({ planned: p, value: f.value });
   }
-  return lost;
+  return { lost, changed };
 }
 
 const samePath = (a: readonly string[], b: readonly string[]): boolean =>
@@ -146,11 +188,17 @@ const samePath = (a: readonly string[], b: readonly string[]): boolean =>
 
 /**
  * The common case, cheaply: the copy holds exactly the planned keeps and replacements, in the
- * plan's order (rewriters keep the order of what they keep). No keys are built for it.
+ * plan's order (rewriters keep the order of what they keep). No keys are built for it. Kept
+ * values that differ go to `changed` as they are met.
  */
-function allInOrder(planned: readonly PlannedFinding[], found: readonly Finding[]): boolean {
+function allInOrder(
+  planned: readonly PlannedFinding[],
+  found: readonly Finding[],
+  changed: Changed[],
+): boolean {
   let i = 0;
-  for (const { finding: p, decision } of planned) {
+  for (const planned1 of planned) {
+    const { finding: p, decision } = planned1;
     if (decision.action === 'drop') continue;
     const f = found[i++];
     if (
@@ -161,6 +209,7 @@ function allInOrder(planned: readonly PlannedFinding[], found: readonly Finding[
       !samePath(f.path, p.path)
     )
       return false;
+    if (changedValue(planned1, f)) changed.push({ planned: planned1, value: f.value });
   }
   return i === found.length;
 }

@@ -3,6 +3,8 @@
  * policy keeps can go with a container the rewriter removes whole (a dropped thumbnail's IFD1,
  * a maker note that cannot be moved, an XMP processing instruction): ExifTool, reading the copy,
  * is the judge of what is there, and the manifest must record those as dropped, with `asked`.
+ * A kept value the copy holds otherwise (a reference that follows a coarsened value) is recorded
+ * as replaced, with the value ExifTool reads.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +20,7 @@ interface FindingRecord {
   path: string;
   action: string;
   asked?: string;
+  written?: { kind: string; value?: number; text?: string };
 }
 interface Rec {
   input: string;
@@ -96,6 +99,36 @@ describe('manifest: what the copy holds', () => {
         });
       expect(r.notes.join('\n')).toMatch(/went with a container removed whole/);
     }
+  });
+
+  it('default policy: a GPS tag recorded as kept reads unchanged in the copy; one that changed is recorded replaced, with its value', () => {
+    // Both hold an altitude a few metres below sea level (GPSAltitudeRef 1), which the 100 m
+    // grid makes 0 m: the reference the rewriter writes with it becomes 0.
+    const files = ['exiftool-GoPro.jpg', 'dji-thermal-flir.tif'].map((f) => corpusFile('media', f));
+    const { out, records } = scrub('gps-ref', files);
+    const before = exiftoolJson(files);
+    let changed = 0;
+    for (const [i, file] of files.entries()) {
+      const name = basename(file);
+      const r = records.get(name) as Rec;
+      expect(r.status, name).toBe('clean');
+      const [after] = exiftoolJson([join(out, r.output)]);
+      for (const f of r.findings.filter((x) => x.path.endsWith('GPS') && /^GPS\w+Ref$/.test(x.tag))) {
+        const was = (before[i] as ExifToolRecord)[`GPS:${f.tag}`];
+        const now = (after as ExifToolRecord)[`GPS:${f.tag}`];
+        if (f.action === 'keep') expect(now, `${name}: ${f.tag} recorded kept`).toEqual(was);
+        else if (f.action === 'replace' && f.asked === 'keep') {
+          changed++;
+          expect(now, `${name}: ${f.tag} recorded replaced`).not.toEqual(was);
+          expect(f.written?.value ?? f.written?.text, `${name}: ${f.tag} written`).toEqual(now);
+        }
+      }
+      expect(r.findings.find((x) => x.tag === 'GPSAltitudeRef')).toMatchObject({
+        action: 'replace',
+        asked: 'keep',
+      });
+    }
+    expect(changed).toBe(2);
   });
 
   it('keep everything: a maker note that cannot move and an XMP processing instruction are recorded as dropped', () => {
