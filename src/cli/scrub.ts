@@ -9,9 +9,11 @@
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { AirlockError } from '../core/errors.js';
 import { formatPath } from '../findings/model.js';
 import { EXIT } from '../report/exit-codes.js';
 import type { JobOutcome } from '../scrub/job.js';
+import type { ManifestRecord } from '../scrub/manifest.js';
 import { countActions } from '../scrub/record-head.js';
 import { scrubPaths } from '../scrub/run.js';
 import { policyFor } from './policy-for.js';
@@ -40,8 +42,8 @@ export function registerScrub(program: Command, ctx: CliContext): void {
     .option('--no-progress', 'never show a progress bar')
     .option('--workers <n>', 'worker threads (default: one per core)')
     .action(async (inputs: string[], flags: Flags) => {
+      const workers = workerCount(flags.workers);
       const { policy, hash } = await policyFor(flags.policy);
-      const workers = flags.workers === undefined ? undefined : Number.parseInt(flags.workers, 10);
       const progress = progressBar(flags.progress && !flags.json);
       const dryRun = flags.dryRun ?? false;
       // Lines are printed as files finish, in input order, and forgotten: memory stays flat.
@@ -55,10 +57,17 @@ export function registerScrub(program: Command, ctx: CliContext): void {
           policyHash: hash,
           force: flags.force ?? false,
           dryRun,
-          ...(workers && workers > 0 ? { workers } : {}),
+          ...(workers !== undefined ? { workers } : {}),
           onProgress: progress.update,
           // --dry-run --json prints the plan records at the end, so only it keeps them.
           keepOutcomes: dryRun && (flags.json ?? false),
+          // Entries the walk could not use, or refused, are files of the run too: listed and counted.
+          onUnlisted: flags.json
+            ? undefined
+            : (r) => {
+                tally.set(r.status, (tally.get(r.status) ?? 0) + 1);
+                progress.print(dryRun ? planLines({ kind: 'planned', record: r }) : recordLine(r));
+              },
           onOutcome: flags.json
             ? undefined
             : (o, i) => {
@@ -71,7 +80,7 @@ export function registerScrub(program: Command, ctx: CliContext): void {
         progress.stop();
       }
       if (flags.json) {
-        const body = dryRun ? result.outcomes.map((o) => o.record) : result.manifest;
+        const body = dryRun ? [...result.unlisted, ...result.outcomes.map((o) => o.record)] : result.manifest;
         process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
       } else {
         process.stdout.write(summary(tally, dryRun));
@@ -87,12 +96,28 @@ function counts(o: JobOutcome): string {
   return `${n.drop} dropped, ${n.replace} replaced, ${n.keep} kept`;
 }
 
+/** `--workers N`: a whole number from 1; anything else is a usage error (exit 64), never ignored. */
+function workerCount(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new AirlockError(
+      'AIRLOCK_ERR_USAGE',
+      `--workers ${text}: expected a whole number of threads, 1 or more`,
+    );
+  return n;
+}
+
 function outcomeLine(o: JobOutcome): string {
   const r = o.record;
   if (o.kind === 'skipped') return `unchanged  ${r.input} → ${r.output} (already clean under this policy)\n`;
+  return recordLine(r, o);
+}
+
+function recordLine(r: ManifestRecord, o?: JobOutcome): string {
   switch (r.status) {
     case 'clean':
-      return `clean      ${r.input} → ${r.output} (${counts(o)})\n`;
+      return `clean      ${r.input} → ${r.output} (${o ? counts(o) : ''})\n`;
     case 'copied':
       return `copied     ${r.input} → ${r.output} (${r.notes[0] ?? ''})\n`;
     case 'withheld':

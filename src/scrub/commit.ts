@@ -17,6 +17,7 @@
 import { renameSync, rmSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { plainIoMessage } from './files.js';
 import type { Journal, ManifestRecord } from './manifest.js';
 
 /** What a finished job still needs done durably. */
@@ -28,6 +29,8 @@ export interface PendingCommit {
   tmp?: string;
   /** An output of ours that the record makes stale (a file now withheld): removed after the record. */
   removeStale?: boolean;
+  /** Output hashes earlier records gave this path: carried by the error record if the write fails. */
+  ours?: readonly string[];
   /** Bytes in `tmp`. */
   size?: number;
   /** `record` as JSON, made by the worker that made the record (the journal line, less work here). */
@@ -197,6 +200,9 @@ function failedRecord(p: PendingCommit, err: unknown): ManifestRecord {
   const e = err as NodeJS.ErrnoException;
   const r: ManifestRecord = { ...p.record, status: 'error' };
   delete r.outputSha256;
-  r.error = e?.code ? `cannot write ${p.output}: ${e.code} (${e.message})` : String(e?.message ?? e);
+  // What was at the output stays Airlock's (the new copy never got there).
+  if (p.ours?.length) r.ownedSha256 = [...p.ours];
+  else delete r.ownedSha256;
+  r.error = e?.code ? `cannot write ${p.output}: ${plainIoMessage(e.message)}` : String(e?.message ?? e);
   return r;
 }

@@ -1,7 +1,22 @@
 /** Small file primitives scrub needs: whole writes, streamed hashes, fsync'ed folders. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync, writevSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+  writevSync,
+} from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { AirlockError } from '../core/errors.js';
 
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
@@ -225,4 +240,80 @@ export class FilesystemSync {
     this.child.unref();
     (this.child.stdout as { unref?: () => void } | null)?.unref?.();
   }
+}
+
+/** An error text without its code said twice ('ENOENT: ENOENT: no such file…' → 'ENOENT: no such file…'). */
+export const plainIoMessage = (text: string): string => text.replace(/\b(E[A-Z0-9]+): \1: /g, '$1: ');
+
+/** The lock a scrub holds on its --out folder for the whole run (top level of DIR). */
+export const LOCK_NAME = '.airlock-scrub.lock';
+
+/** Whether process `pid` is running on this machine (EPERM: it is, as another user). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException)?.code === 'EPERM';
+  }
+}
+
+/**
+ * Take DIR's lock, or refuse (AIRLOCK_ERR_IO: exit 2) while another scrub holds it. The lock file
+ * holds `pid host time`, written whole before it appears (a temp hard-linked to the lock name,
+ * which fails if the name exists), so a reader never sees it empty. A lock left by a run that is
+ * gone (killed: same host, its pid no longer running) is stale and taken over. Returns the release.
+ */
+export function lockFolder(dir: string, shown: string = dir): () => void {
+  const path = join(dir, LOCK_NAME);
+  const me = `${process.pid} ${hostname()} ${new Date().toISOString()}\n`;
+  // Named like a temp output: a kill between its write and its removal leaves litter the next run sweeps.
+  const tmp = join(dir, `.airlock-lock-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`);
+  writeFileSync(tmp, me, { flag: 'wx' });
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        linkSync(tmp, path);
+        break;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException)?.code;
+        if (code === 'ENOENT' && attempt < 3) {
+          // The temp swept by a run that is starting there: made again; the next link tells.
+          writeFileSync(tmp, me);
+          continue;
+        }
+        if (code !== 'EEXIST' || attempt >= 3) throw err;
+      }
+      let held: string;
+      try {
+        held = readFileSync(path, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') continue; // released meanwhile
+        throw err;
+      }
+      const [pidText = '', host = '', since = ''] = held.trim().split(' ');
+      const pid = Number(pidText);
+      const stale = host === hostname() && Number.isSafeInteger(pid) && pid > 0 && !alive(pid);
+      if (!stale)
+        throw new AirlockError(
+          'AIRLOCK_ERR_IO',
+          `--out ${shown} is in use by another airlock scrub (pid ${pidText || '?'} on ${host || '?'}, since ${since || '?'}): refused, so the two runs do not undo each other's work. If no scrub is running there, remove ${path}`,
+        );
+      // Its run is gone (killed): the lock is taken over, unless another run took it first.
+      try {
+        if (readFileSync(path, 'utf8') === held) rmSync(path, { force: true });
+      } catch {
+        // Gone already: the next attempt links.
+      }
+    }
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+  return () => {
+    try {
+      if (readFileSync(path, 'utf8') === me) rmSync(path, { force: true });
+    } catch {
+      // Removed already (by hand): nothing to release.
+    }
+  };
 }

@@ -12,7 +12,7 @@ import { type AnalysisResult, analyseSource } from '../media/registry.js';
 import { rememberXmpParses } from '../media/xmp/rdf.js';
 import type { Policy } from '../policy/index.js';
 import type { PendingCommit } from './commit.js';
-import { readWhole, sha256, sha256File } from './files.js';
+import { plainIoMessage, readWhole, sha256, sha256File } from './files.js';
 import { type DoneFinding, findingRecords, keptTags, type ManifestRecord } from './manifest.js';
 import { type FilePlan, type PlannedFinding, planFile, type RewriterLookup } from './plan.js';
 import type { ActionCounts } from './record-head.js';
@@ -44,6 +44,8 @@ export interface JobSpec {
   force: boolean;
   dryRun: boolean;
   policyHash: string;
+  /** This Airlock's version (run.ts): recorded, and a record from another version is redone (matches). */
+  version?: string;
   /** The input's size when listed, if known: orders and spreads the batch's work (run.ts). */
   size?: number;
 }
@@ -116,7 +118,10 @@ async function scrubFile(
     }
   } catch (err) {
     const e = asAirlockError(err, spec.input);
-    const r = { ...base('', 0, null), withheld: { why: 'unreadable' as const, detail: e.describe() } };
+    const r = {
+      ...base('', 0, null),
+      withheld: { why: 'unreadable' as const, detail: plainIoMessage(e.describe()) },
+    };
     r.status = 'withheld';
     return finish(r);
   }
@@ -215,14 +220,6 @@ async function scrubFile(
       return finish(record);
     }
     record.status = 'clean';
-    if (spec.dryRun) {
-      const there = spec.force ? undefined : outputHash(spec);
-      const note =
-        there !== undefined && !spec.ours.includes(there)
-          ? 'an output exists with no matching record: refused without --force'
-          : undefined;
-      return note ? { kind: 'planned', record, note } : { kind: 'planned', record };
-    }
     // outputSha256: taken by the write itself, over exactly the bytes it wrote (finish).
     return finish(record, { chunks: out, hashOutput: true });
   }
@@ -237,13 +234,28 @@ async function scrubFile(
     opts: { chunks?: readonly Uint8Array[]; removeOurs?: boolean; hashOutput?: boolean } = {},
   ): Promise<JobOutcome> {
     record.finishedAt = new Date().toISOString();
-    if (spec.dryRun) return { kind: 'planned', record };
+    if (spec.version !== undefined) record.airlockVersion = spec.version;
+    // No output of its own: what an earlier run wrote there stays known as Airlock's (loadPrior).
+    const owned = (r: ManifestRecord): ManifestRecord => {
+      if (r.outputSha256 === undefined && spec.ours.length > 0) r.ownedSha256 = [...spec.ours];
+      else delete r.ownedSha256;
+      return r;
+    };
+    if (spec.dryRun) {
+      // What the run would refuse, the plan says it refuses: an error, and the run's exit code.
+      const refusal = opts.chunks ? refused() : undefined;
+      if (refusal === undefined) return { kind: 'planned', record };
+      const failed: ManifestRecord = { ...record, status: 'error', error: refusal };
+      delete failed.outputSha256;
+      return { kind: 'planned', record: failed };
+    }
     const started = temp;
     temp = undefined;
     if (!opts.chunks) {
       await started?.discard();
       const there = opts.removeOurs && spec.ours.length > 0 ? outputHash(spec) : undefined;
       const stale = there !== undefined && spec.ours.includes(there);
+      owned(record);
       return {
         kind: 'done',
         record,
@@ -252,19 +264,29 @@ async function scrubFile(
     }
     const out = started ?? TempOutput.start(spec.output);
     try {
-      const there = spec.force ? undefined : outputHash(spec);
-      if (there !== undefined && !spec.ours.includes(there)) {
+      const refusal = refused();
+      if (refusal !== undefined) {
         await out.discard();
-        throw new Error(
-          `${spec.output} exists and no manifest record says Airlock wrote it: not overwritten (use --force)`,
-        );
+        throw new Error(refusal);
       }
       const hash = opts.hashOutput ? createHash('sha256') : undefined;
       const size = await out.write(opts.chunks, hash);
       if (hash) record.outputSha256 = hash.digest('hex');
+      owned(record);
       // Serialised here, in parallel, rather than by the main thread for its journal.
       const line = JSON.stringify(record);
-      return { kind: 'done', record, pending: { record, output: spec.output, tmp: out.path, size, line } };
+      return {
+        kind: 'done',
+        record,
+        pending: {
+          record,
+          output: spec.output,
+          tmp: out.path,
+          size,
+          line,
+          ...(spec.ours.length > 0 ? { ours: spec.ours } : {}),
+        },
+      };
     } catch (err) {
       // Whatever failed before the write (reading an existing output), the temp goes too.
       await out.discard();
@@ -272,16 +294,29 @@ async function scrubFile(
       const failed: ManifestRecord = { ...record, status: 'error' };
       delete failed.outputSha256;
       failed.error = e?.code
-        ? `cannot write ${spec.output}: ${e.code} (${e.message})`
+        ? `cannot write ${spec.output}: ${plainIoMessage(e.message)}`
         : String(e?.message ?? e);
+      owned(failed);
       return { kind: 'done', record: failed, pending: { record: failed, output: spec.output } };
     }
+  }
+
+  /** Why the output may not be replaced (something there that no record of ours wrote, no --force); else undefined. */
+  function refused(): string | undefined {
+    const there = spec.force ? undefined : outputHash(spec);
+    if (there === undefined || spec.ours.includes(there)) return undefined;
+    return spec.ours.length > 0 || spec.prior
+      ? `${spec.output} exists and was changed since Airlock wrote it (its SHA-256 matches no manifest record for it): not overwritten (use --force)`
+      : `${spec.output} exists and no manifest record says Airlock wrote it: not overwritten (use --force)`;
   }
 }
 
 /** Whether a previous record already covers this input under this policy, output included. */
 function matches(prior: ManifestRecord, inputSha: string, spec: JobSpec): boolean {
   if (prior.inputSha256 !== inputSha || prior.policyHash !== spec.policyHash) return false;
+  // Another Airlock made it (or one that recorded no version): a scrubber fix must reach trees
+  // already scrubbed, so it is redone; its output is in `ours`, so it is replaced.
+  if (prior.airlockVersion !== spec.version) return false;
   if (prior.status === 'clean' || prior.status === 'copied') {
     return prior.outputSha256 !== undefined && outputHash(spec) === prior.outputSha256;
   }

@@ -17,6 +17,7 @@ import {
   fdatasyncSync,
   fstatSync,
   fsyncSync,
+  ftruncateSync,
   openSync,
   readFileSync,
   readSync,
@@ -26,6 +27,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { AirlockError } from '../core/errors.js';
 import { pathFormatter, type Value } from '../findings/model.js';
 import type { ZoneHit } from '../policy/index.js';
 import { writeAll, writeChunks } from './files.js';
@@ -89,6 +91,14 @@ export interface ManifestRecord {
   notes: string[];
   imageHashIn?: string;
   imageHashOut?: string;
+  /**
+   * A record without `outputSha256` (error, withheld, verify-failed): the output hashes earlier
+   * records gave this path, carried forward so the file an earlier run wrote there stays known as
+   * Airlock's (replaced by a later run, never refused as somebody else's).
+   */
+  ownedSha256?: string[];
+  /** The Airlock that made the record: a record from another version is redone (matches, job.ts). */
+  airlockVersion?: string;
   finishedAt: string;
 }
 
@@ -112,7 +122,7 @@ export const CONVENTIONS: Record<string, string> = {
   output: 'one input: its tree directly under DIR; several inputs: each under DIR/<input basename>',
 };
 
-/** A planned finding as it went: dropped with its container although the policy asked `asked`. */
+/** A planned finding as it went: dropped with its container, or rewritten, although the policy asked `asked`. */
 export type DoneFinding = PlannedFinding & { asked?: 'keep' | 'replace' };
 
 /** Findings grouped by (category, tag, path, action): a 10,000-frame SRT stays readable. */
@@ -148,35 +158,153 @@ export interface PriorState {
   ours: Map<string, Set<string>>;
 }
 
+/** How to get past a manifest or journal that cannot be read (said in every refusal). */
+const MOVE_ASIDE =
+  'move it aside (e.g. add .bad to its name) to start afresh: outputs already in the folder are then not overwritten without --force';
+
+/**
+ * Where `text` stops being JSON, as a byte offset (V8's message gives no position for an
+ * unexpected token): a small syntax scan, run only once JSON.parse has failed.
+ */
+function parseErrorOffset(text: string): number | undefined {
+  let i = 0;
+  const ws = (): void => {
+    while (i < text.length && ' \t\n\r'.includes(text[i] as string)) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const lit = (w: string): void => {
+    if (text.startsWith(w, i)) i += w.length;
+    else fail();
+  };
+  const str = (): void => {
+    i++;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (Number.isNaN(c) || c < 0x20) fail();
+      if (c === 0x22) {
+        i++;
+        return;
+      }
+      if (c === 0x5c) {
+        i++;
+        if (text[i] === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail();
+          i += 5;
+        } else if ('"\\/bfnrt'.includes(text[i] ?? 'x')) i++;
+        else fail();
+      } else i++;
+    }
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      ws();
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      for (;;) {
+        if (c === '{') {
+          ws();
+          if (text[i] !== '"') fail();
+          str();
+          ws();
+          lit(':');
+        }
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === close) {
+          i++;
+          return;
+        } else fail();
+      }
+    }
+    const word = c === 't' ? 'true' : c === 'f' ? 'false' : c === 'n' ? 'null' : undefined;
+    if (c === '"') str();
+    else if (word) lit(word);
+    else {
+      const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+      if (!m) fail();
+      i += (m as RegExpExecArray)[0].length;
+    }
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) fail();
+    return undefined;
+  } catch (at) {
+    return typeof at === 'number' ? Buffer.byteLength(text.slice(0, at)) : undefined;
+  }
+}
+
+function unreadable(path: string, what: string, offset?: number): AirlockError {
+  return new AirlockError(
+    'AIRLOCK_ERR_MALFORMED',
+    `${path}: ${what}${offset === undefined ? '' : ` at byte offset ${offset}`}: refused (scrub never replaces records it cannot read); ${MOVE_ASIDE}`,
+    offset,
+  );
+}
+
+const isRecord = (r: unknown): r is ManifestRecord =>
+  typeof r === 'object' && r !== null && typeof (r as ManifestRecord).output === 'string';
+
+/**
+ * The records an earlier run left in DIR: its manifest, overlaid by a journal a killed run left.
+ * Throws (AIRLOCK_ERR_MALFORMED, naming the file and the byte offset) when either cannot be read:
+ * trusting nothing would make every output already there "not Airlock's", and the manifest the
+ * run writes would replace the records that say otherwise. The one exception is a journal's last
+ * line without its newline: torn by a kill mid-append, its output was never renamed into place.
+ */
 export function loadPrior(dir: string): PriorState {
   const records = new Map<string, ManifestRecord>();
   const ours = new Map<string, Set<string>>();
   const add = (r: ManifestRecord): void => {
     records.set(r.output, r);
-    if (r.outputSha256) {
-      const s = ours.get(r.output) ?? new Set<string>();
-      s.add(r.outputSha256);
-      ours.set(r.output, s);
-    }
+    const hashes = [...(r.outputSha256 ? [r.outputSha256] : []), ...(r.ownedSha256 ?? [])];
+    if (hashes.length === 0) return;
+    const s = ours.get(r.output) ?? new Set<string>();
+    for (const h of hashes) s.add(h);
+    ours.set(r.output, s);
   };
   const manifestPath = join(dir, MANIFEST_NAME);
   if (existsSync(manifestPath)) {
+    const text = readFileSync(manifestPath, 'utf8');
+    let m: Manifest;
     try {
-      const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
-      if (m.schema === MANIFEST_SCHEMA && Array.isArray(m.files)) for (const r of m.files) add(r);
+      m = JSON.parse(text) as Manifest;
     } catch {
-      // Written atomically, so never torn; a hand-edited or foreign file is simply not trusted.
+      throw unreadable(manifestPath, 'not valid JSON', parseErrorOffset(text));
+    }
+    if (m?.schema !== MANIFEST_SCHEMA || !Array.isArray(m.files))
+      throw unreadable(manifestPath, `not an Airlock scrub manifest (schema ${MANIFEST_SCHEMA})`);
+    for (const [i, r] of m.files.entries()) {
+      if (!isRecord(r)) throw unreadable(manifestPath, `files[${i}] is not a record`);
+      add(r);
     }
   }
   const journalPath = join(dir, JOURNAL_NAME);
   if (existsSync(journalPath)) {
-    for (const line of readFileSync(journalPath, 'utf8').split('\n')) {
-      if (!line) continue;
+    const bytes = readFileSync(journalPath);
+    for (let at = 0; at < bytes.length; ) {
+      const nl = bytes.indexOf(0x0a, at);
+      if (nl < 0) break; // the torn last line of a journal killed mid-append
+      const line = bytes.subarray(at, nl).toString('utf8');
+      let r: unknown;
       try {
-        add(JSON.parse(line) as ManifestRecord);
+        r = JSON.parse(line);
       } catch {
-        // The last line of a journal killed mid-append; its output was never renamed into place.
+        throw unreadable(journalPath, 'a line is not valid JSON', at + (parseErrorOffset(line) ?? 0));
       }
+      if (!isRecord(r)) throw unreadable(journalPath, 'a line is not a record', at);
+      add(r);
+      at = nl + 1;
     }
   }
   return { records, ours };
@@ -195,47 +323,94 @@ export interface JournalEntry {
 export class Journal {
   private fd: number;
   private end: number;
+  /** A failed append could not be undone: nothing more is appended (records stay in memory). */
+  private broken: Error | undefined;
   readonly index = new Map<string, JournalEntry>();
   constructor(readonly dir: string) {
     this.fd = openSync(join(dir, JOURNAL_NAME), 'a+');
-    this.end = fstatSync(this.fd).size;
+    try {
+      this.end = lastLineEnd(this.fd, fstatSync(this.fd).size);
+      // A torn last line (a kill mid-append) is cut off: the next line must start a line.
+      if (this.end !== fstatSync(this.fd).size) ftruncateSync(this.fd, this.end);
+    } catch (err) {
+      closeSync(this.fd);
+      throw err;
+    }
   }
   append(r: ManifestRecord): void {
     this.appendMany([r]);
   }
   /** Several records, one write and one fsync (group commit, src/scrub/commit.ts). */
   appendMany(rs: readonly ManifestRecord[], lines?: readonly (string | undefined)[]): void {
-    const bytes = this.encode(rs, lines);
-    if (!bytes) return;
-    writeAll(this.fd, bytes);
-    fdatasyncSync(this.fd);
-    this.end += bytes.length;
+    const enc = this.encode(rs, lines);
+    if (!enc) return;
+    try {
+      writeAll(this.fd, enc.bytes);
+      fdatasyncSync(this.fd);
+    } catch (err) {
+      this.undo(err);
+      throw err;
+    }
+    this.done(enc);
   }
   /** appendMany with the write and the fsync on libuv's thread pool. */
   async appendManyAsync(
     rs: readonly ManifestRecord[],
     lines?: readonly (string | undefined)[],
   ): Promise<void> {
-    const bytes = this.encode(rs, lines);
-    if (!bytes) return;
-    for (let off = 0; off < bytes.length; )
-      off += (await writeAsync(this.fd, bytes, off, bytes.length - off)).bytesWritten;
-    await fdatasyncAsync(this.fd);
-    this.end += bytes.length;
+    const enc = this.encode(rs, lines);
+    if (!enc) return;
+    const bytes = enc.bytes;
+    try {
+      for (let off = 0; off < bytes.length; )
+        off += (await writeAsync(this.fd, bytes, off, bytes.length - off)).bytesWritten;
+      await fdatasyncAsync(this.fd);
+    } catch (err) {
+      this.undo(err);
+      throw err;
+    }
+    this.done(enc);
   }
-  /** The lines to append, indexing each record at the offset it will land on. */
-  private encode(rs: readonly ManifestRecord[], lines?: readonly (string | undefined)[]): Buffer | undefined {
+  /**
+   * The lines to append, and where each record will land: indexed only once the append is
+   * durable (done), so a failed one leaves the index pointing at lines that are there.
+   */
+  private encode(
+    rs: readonly ManifestRecord[],
+    lines?: readonly (string | undefined)[],
+  ): { bytes: Buffer; at: [string, JournalEntry][] } | undefined {
     if (rs.length === 0) return undefined;
+    if (this.broken) throw this.broken;
     // Each line encoded once, its length read off its bytes (not measured, then encoded again
     // joined: that was most of the main thread's work per file).
     const encoded = rs.map((r, i) => Buffer.from(`${lines?.[i] ?? JSON.stringify(r)}\n`));
     let at = this.end;
+    const entries: [string, JournalEntry][] = [];
     for (const [i, r] of rs.entries()) {
       const length = (encoded[i] as Buffer).length;
-      this.index.set(r.output, { offset: at, length });
+      entries.push([r.output, { offset: at, length }]);
       at += length;
     }
-    return encoded.length === 1 ? encoded[0] : Buffer.concat(encoded, at - this.end);
+    const bytes = encoded.length === 1 ? (encoded[0] as Buffer) : Buffer.concat(encoded, at - this.end);
+    return { bytes, at: entries };
+  }
+  private done(enc: { bytes: Buffer; at: [string, JournalEntry][] }): void {
+    for (const [k, e] of enc.at) this.index.set(k, e);
+    this.end += enc.bytes.length;
+  }
+  /**
+   * A failed append (ENOSPC, EIO) may have left part of its lines: cut the journal back to its
+   * last good length, so the next append starts a line where the index expects it. If even that
+   * fails, the journal takes no more lines (the run keeps those records in memory).
+   */
+  private undo(err: unknown): void {
+    try {
+      ftruncateSync(this.fd, this.end);
+    } catch {
+      this.broken = new Error(
+        `${join(this.dir, JOURNAL_NAME)}: a failed append could not be undone (${(err as Error)?.message ?? err})`,
+      );
+    }
   }
   /** One record back, as journalled. */
   read(e: JournalEntry): ManifestRecord {
@@ -247,14 +422,30 @@ export class Journal {
   }
   /** The same, as the bytes journalled: the manifest copies them without decoding and re-encoding. */
   readBytes(e: JournalEntry): Buffer {
-    const buf = Buffer.allocUnsafe(e.length);
-    for (let got = 0; got < e.length; ) {
-      const n = readSync(this.fd, buf, got, e.length - got, e.offset + got);
+    // The manifest must be JSON: a record copied from the wrong offset would break it. A line
+    // as journalled starts after a newline, ends with one, holds none and is a JSON object.
+    // Read with the byte before it (one read): the newline that ends the line before.
+    const pre = e.offset > 0 ? 1 : 0;
+    const len = e.length + pre;
+    const buf = Buffer.allocUnsafe(len);
+    for (let got = 0; got < len; ) {
+      const n = readSync(this.fd, buf, got, len - got, e.offset - pre + got);
       if (n === 0)
         throw new Error(`${join(this.dir, JOURNAL_NAME)}: ends before offset ${e.offset + e.length}`);
       got += n;
     }
-    return buf.subarray(0, e.length - 1);
+    const body = buf.subarray(pre, len - 1);
+    if (
+      (pre && buf[0] !== 0x0a) ||
+      buf[len - 1] !== 0x0a ||
+      body[0] !== 0x7b ||
+      body[body.length - 1] !== 0x7d ||
+      body.includes(0x0a)
+    )
+      throw new Error(
+        `${join(this.dir, JOURNAL_NAME)}: no whole record at offset ${e.offset} (${e.length} bytes): the manifest is not written`,
+      );
+    return body;
   }
   /** Once the manifest holds everything, the journal is no longer needed. */
   closeAndRemove(): void {
@@ -265,6 +456,19 @@ export class Journal {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
   }
+}
+
+/** Where the journal's last whole line ends (a torn tail after it is not counted). */
+function lastLineEnd(fd: number, size: number): number {
+  const buf = Buffer.allocUnsafe(64 * 1024);
+  for (let end = size; end > 0; ) {
+    const start = Math.max(0, end - buf.length);
+    const n = readSync(fd, buf, 0, end - start, start);
+    const nl = buf.subarray(0, n).lastIndexOf(0x0a);
+    if (nl >= 0) return start + nl + 1;
+    end = start;
+  }
+  return 0;
 }
 
 /** Write `data` to `path` atomically: temp name in the same folder, fsync, rename. */

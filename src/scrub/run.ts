@@ -4,7 +4,16 @@
  * inside an input, sweeps temp files a killed run left, then runs one job per file on a pool of
  * worker threads (or in this thread for a handful of files, and under the test runner).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { AirlockError } from '../core/errors.js';
@@ -14,10 +23,11 @@ import type { Policy } from '../policy/index.js';
 import { EXIT } from '../report/exit-codes.js';
 import { AIRLOCK_VERSION } from '../report/version.js';
 import { GroupCommit } from './commit.js';
-import { FilesystemSync } from './files.js';
+import { FilesystemSync, LOCK_NAME, lockFolder, plainIoMessage } from './files.js';
 import type { JobOutcome, JobSpec } from './job.js';
 import {
   CONVENTIONS,
+  JOURNAL_NAME,
   Journal,
   loadPrior,
   MANIFEST_NAME,
@@ -42,6 +52,11 @@ export interface ScrubOptions {
   /** In-thread only (tests): rewriters to use instead of the registry. */
   rewriterFor?: RewriterLookup;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Each entry the walk could not use (FIFO, device, dangling link, loop, unreadable folder), or
+   * refused (a reserved name, a link into DIR): recorded, never a job; told before any outcome.
+   */
+  onUnlisted?: (r: ManifestRecord) => void;
   /** Each outcome as it is final, with its index in input order. */
   onOutcome?: (o: JobOutcome, index: number) => void;
   /** Keep every outcome for the result (default true); the CLI streams them and keeps none. */
@@ -53,6 +68,8 @@ export interface ScrubResult {
   readonly manifest: Manifest;
   /** This run's outcomes, in input order (empty with keepOutcomes: false). */
   outcomes: JobOutcome[];
+  /** Records of entries that were never jobs (onUnlisted), in walk order. */
+  unlisted: ManifestRecord[];
   exitCode: number;
   /** One line per file that makes the exit code non-zero. */
   failures: string[];
@@ -88,11 +105,33 @@ const inside = (child: string, parent: string): boolean =>
 
 interface Planned {
   specs: JobSpec[];
-  /** Entries the walk could not use (special files, loops): recorded, never jobs. */
+  /** Entries the walk could not use (special files, loops) or that are refused: recorded, never jobs. */
   walkErrors: ManifestRecord[];
 }
 
-function listJobs(inputs: readonly string[], out: string, opts: ScrubOptions, prior: PriorState): Planned {
+/** Names under DIR that are Airlock's own: the manifest, its journal, the lock (top level only). */
+const OWN_TOP = new Set([MANIFEST_NAME, JOURNAL_NAME, LOCK_NAME]);
+
+/** Why an output path is Airlock's own (its manifest, journal, lock or a temp name the sweep removes), if it is. */
+function reservedName(relParts: readonly string[]): string | undefined {
+  const top = relParts[0] ?? '';
+  if (OWN_TOP.has(top)) return `${top} is Airlock's own file in --out`;
+  const name = relParts[relParts.length - 1] ?? '';
+  if (
+    (name.startsWith(TEMP_PREFIX) && name.endsWith(TEMP_SUFFIX)) ||
+    name.startsWith(`${MANIFEST_NAME}.airlock-`)
+  )
+    return `${name} is named like Airlock's temporary files, which a run removes`;
+  return undefined;
+}
+
+function listJobs(
+  inputs: readonly string[],
+  out: string,
+  outReal: string,
+  opts: ScrubOptions,
+  prior: PriorState,
+): Planned {
   const policyHash = opts.policyHash;
   const specs: JobSpec[] = [];
   const walkErrors: ManifestRecord[] = [];
@@ -106,6 +145,34 @@ function listJobs(inputs: readonly string[], out: string, opts: ScrubOptions, pr
       throw usage(`inputs ${had} and ${input} would both be written to ${join(out, top)}`);
     tops.set(top, input);
   }
+  const record = (
+    input: string,
+    outputRel: string,
+    size: number,
+    why: 'unreadable' | 'error',
+    detail: string,
+  ) => {
+    const owned = prior.ours.get(outputRel);
+    const r: ManifestRecord = {
+      input,
+      inputSha256: '',
+      inputSize: size,
+      output: outputRel,
+      status: 'withheld',
+      format: null,
+      policyHash,
+      withheld: { why, detail },
+      findings: [],
+      kept: [],
+      notes: [],
+      ...(owned?.size ? { ownedSha256: [...owned] } : {}),
+      airlockVersion: AIRLOCK_VERSION,
+      finishedAt: new Date().toISOString(),
+    };
+    walkErrors.push(r);
+  };
+  /** Links found inside an input that lead into DIR, each recorded once. */
+  const linksIntoOut = new Set<string>();
   for (const input of inputs) {
     let isDir = false;
     try {
@@ -113,28 +180,45 @@ function listJobs(inputs: readonly string[], out: string, opts: ScrubOptions, pr
     } catch {
       // Reported by the walk below as an unreadable entry.
     }
-    for (const entry of walk([input])) {
-      const rel0 = isDir ? relative(input, entry.path) : basename(entry.path);
+    const relPartsOf = (path: string): string[] => {
+      const rel0 = isDir ? relative(input, path) : basename(path);
       // One input: its tree directly under DIR; several: each folder under DIR/<its basename>, each file as DIR/<name>.
-      const relParts = (
-        several && isDir ? [basename(resolve(input)), ...rel0.split(sep)] : rel0.split(sep)
-      ).filter(Boolean);
+      return (several && isDir ? [basename(resolve(input)), ...rel0.split(sep)] : rel0.split(sep)).filter(
+        Boolean,
+      );
+    };
+    for (const entry of walk([input])) {
+      const relParts = relPartsOf(entry.path);
       const outputRel = relParts.join('/');
       if (entry.kind === 'error') {
-        walkErrors.push({
-          input: entry.path,
-          inputSha256: '',
-          inputSize: entry.size ?? 0,
-          output: outputRel,
-          status: 'withheld',
-          format: null,
-          policyHash,
-          withheld: { why: 'unreadable', detail: entry.error.describe() },
-          findings: [],
-          kept: [],
-          notes: [],
-          finishedAt: new Date().toISOString(),
-        });
+        record(entry.path, outputRel, entry.size ?? 0, 'unreadable', plainIoMessage(entry.error.describe()));
+        continue;
+      }
+      // A link inside an input that leads into DIR: never followed (the run would read, and
+      // with --force overwrite, its own outputs).
+      const link = isDir ? linkIntoOut(input, entry.path, outReal) : undefined;
+      if (link !== undefined) {
+        if (!linksIntoOut.has(link)) {
+          linksIntoOut.add(link);
+          record(
+            link,
+            relPartsOf(link).join('/'),
+            0,
+            'error',
+            `a link into --out ${opts.out}: not followed (nothing under --out is ever read as an input)`,
+          );
+        }
+        continue;
+      }
+      const reserved = reservedName(relParts);
+      if (reserved !== undefined) {
+        record(
+          entry.path,
+          outputRel,
+          entry.size,
+          'error',
+          `reserved name: ${reserved}; not written (rename the input to have it scrubbed)`,
+        );
         continue;
       }
       const spec: JobSpec = {
@@ -145,6 +229,7 @@ function listJobs(inputs: readonly string[], out: string, opts: ScrubOptions, pr
         force: opts.force ?? false,
         dryRun: opts.dryRun ?? false,
         policyHash,
+        version: AIRLOCK_VERSION,
         size: entry.size,
       };
       const exists = present(spec.output);
@@ -155,6 +240,30 @@ function listJobs(inputs: readonly string[], out: string, opts: ScrubOptions, pr
     }
   }
   return { specs, walkErrors };
+}
+
+/**
+ * For a file found under the folder `input` whose real path lies inside DIR: the outermost path
+ * between them that already leads into DIR (the link to skip); undefined for any other file.
+ */
+function linkIntoOut(input: string, path: string, outReal: string): string | undefined {
+  let real: string;
+  try {
+    real = realpathSync.native(path);
+  } catch {
+    return undefined; // the job reports what cannot be read
+  }
+  if (!inside(real, outReal)) return undefined;
+  let link = path;
+  for (let up = dirname(path); up.length > input.length && inside(up, input); up = dirname(up)) {
+    try {
+      if (!inside(realpathSync.native(up), outReal)) break;
+    } catch {
+      break;
+    }
+    link = up;
+  }
+  return link;
 }
 
 /**
@@ -219,25 +328,51 @@ export async function scrubPaths(inputs: readonly string[], opts: ScrubOptions):
   const out = resolve(opts.out);
   const outReal = realpathLoose(out);
   for (const input of inputs) {
+    try {
+      lstatSync(input);
+    } catch (err) {
+      // A path that is not there (a typo): refused before anything is made or written.
+      if ((err as NodeJS.ErrnoException)?.code === 'ENOENT')
+        throw new AirlockError('AIRLOCK_ERR_IO', `input ${input} does not exist: nothing done`);
+    }
     let real: string;
     try {
       real = realpathSync(input);
     } catch {
-      continue; // a missing input is reported per file by the walk
+      continue; // an input that cannot be resolved is reported per file by the walk
     }
     if (inside(outReal, real))
       throw usage(
         `--out ${opts.out} is ${outReal === real ? 'the same as' : 'inside'} the input ${input}: refused (originals are never written to)`,
       );
+    if (inside(real, outReal))
+      throw usage(
+        `the input ${input} is inside --out ${opts.out}: refused (a run would read, and could overwrite, what it writes)`,
+      );
   }
   if (existsSync(out) && !statSync(out).isDirectory()) throw usage(`--out ${opts.out} is not a folder`);
+  // One run at a time per DIR (a dry run writes nothing and takes none): held to the end.
+  let unlock: (() => void) | undefined;
   if (!opts.dryRun) {
     mkdirSync(out, { recursive: true });
-    sweepTemps(out);
+    unlock = lockFolder(out, opts.out);
   }
+  try {
+    return await scrubLocked(inputs, opts, out, outReal);
+  } finally {
+    unlock?.();
+  }
+}
 
+async function scrubLocked(
+  inputs: readonly string[],
+  opts: ScrubOptions,
+  out: string,
+  outReal: string,
+): Promise<ScrubResult> {
+  if (!opts.dryRun) sweepTemps(out);
   const prior = loadPrior(out);
-  const { specs, walkErrors } = listJobs(inputs, out, opts, prior);
+  const { specs, walkErrors } = listJobs(inputs, out, outReal, opts, prior);
   const journal = opts.dryRun ? undefined : new Journal(out);
   const head = (): Omit<Manifest, 'files'> => ({
     schema: MANIFEST_SCHEMA,
@@ -261,6 +396,7 @@ export async function scrubPaths(inputs: readonly string[], opts: ScrubOptions):
   const committer = new GroupCommit(journal, onRecord, fsSync ? { syncFs: (d) => fsSync.sync(d) } : {});
   const committed: Promise<void>[] = [];
   for (const r of walkErrors) {
+    opts.onUnlisted?.(r);
     const f = failureOf(r);
     if (f) failing.push([-1, f]);
     if (!opts.dryRun) committed.push(committer.add({ record: r, output: join(out, r.output) }).then());
@@ -317,7 +453,7 @@ export async function scrubPaths(inputs: readonly string[], opts: ScrubOptions):
         const e = err as NodeJS.ErrnoException;
         failing.push([
           specs.length,
-          `${join(out, MANIFEST_NAME)}: cannot write the manifest: ${e?.code ?? ''} ${e?.message ?? e}`,
+          `${join(out, MANIFEST_NAME)}: cannot write the manifest: ${plainIoMessage(String(e?.message ?? e))}`,
         ]);
       }
     }
@@ -347,6 +483,7 @@ export async function scrubPaths(inputs: readonly string[], opts: ScrubOptions):
       return manifest;
     },
     outcomes,
+    unlisted: walkErrors,
     exitCode: failures.length ? EXIT.ERROR : EXIT.OK,
     failures,
   };

@@ -17,6 +17,31 @@ export const TEMP_PREFIX = '.airlock-';
 export const TEMP_SUFFIX = '.tmp';
 
 let counter = 0;
+/** Longest file name (bytes) Linux, macOS and Windows filesystems take. */
+const NAME_MAX = 255;
+
+/** `s` cut to at most `max` UTF-8 bytes, never inside a character. */
+function fitBytes(s: string, max: number): string {
+  if (Buffer.byteLength(s) <= max) return s;
+  let out = '';
+  let n = 0;
+  for (const ch of s) {
+    const b = Buffer.byteLength(ch);
+    if (n + b > max) break;
+    out += ch;
+    n += b;
+  }
+  return out;
+}
+
+/**
+ * The temp's name beside `name`: unique by pid, thread and counter; the output's name (for
+ * whoever looks) cut so the whole fits NAME_MAX, as a 250-byte output name must still be written.
+ */
+export function tempName(name: string): string {
+  const head = `${TEMP_PREFIX}${process.pid}-${threadId}-${counter++}-`;
+  return head + fitBytes(name, NAME_MAX - Buffer.byteLength(head) - TEMP_SUFFIX.length) + TEMP_SUFFIX;
+}
 /** Output folders this thread already made: one mkdir each, not one per file. */
 const madeDirs = new Set<string>();
 
@@ -33,10 +58,7 @@ export class TempOutput {
 
   private constructor(readonly output: string) {
     const dir = dirname(output);
-    this.path = join(
-      dir,
-      `${TEMP_PREFIX}${process.pid}-${threadId}-${counter++}-${basename(output)}${TEMP_SUFFIX}`,
-    );
+    this.path = join(dir, tempName(basename(output)));
     let made: Error | undefined;
     if (!madeDirs.has(dir)) {
       try {
