@@ -5,6 +5,7 @@
  * connections are refused. Reload (SIGHUP) swaps the policy only when the new one is valid.
  */
 import type { Server } from 'node:http';
+import { AirlockError } from '../core/errors.js';
 import { EgressGate } from '../policy/egress/index.js';
 import { loadPolicyFile } from '../policy/load.js';
 import type { Policy } from '../policy/types.js';
@@ -19,6 +20,7 @@ import { checkListen, type HostPort, parseHostPort } from './io/listen-address.j
 import { type ProxyLimits, ProxyServer } from './io/proxy-server.js';
 import { cachingResolve, systemResolve } from './io/resolve.js';
 import { GatewayMetrics } from './metrics.js';
+import { restoreHour } from './record/hour-restore.js';
 import { LogWriter } from './record/log-writer.js';
 
 /** How long a system resolver answer is reused (the resolver gives no TTL; short, as nscd's). */
@@ -76,6 +78,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const httpAt = tt.http === null ? undefined : checkListen(opts.transparentHttp ?? tt.http, [tt.http]);
 
   const gate = new EgressGate(policy, { windows: await opts.store.unlockWindows() });
+  await restoreBudgets(opts.store, gate, say);
   const reloads = { ok: 0, failed: 0 };
   // Read at each scrape (after every listener below exists).
   const metrics = new GatewayMetrics(() => ({
@@ -210,6 +213,30 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     for (const s of started.reverse()) await s.close();
     await writer.stop();
     throw e;
+  }
+}
+
+/**
+ * The hourly budgets as the log left them (hour-restore.ts). Fail closed: a log whose last hour
+ * cannot be read at all stops the start (a fresh budget for every destination is what a restart
+ * must not give); single unreadable rows are said, and their uploads go uncounted.
+ */
+async function restoreBudgets(store: Store, gate: EgressGate, say: (l: string) => void): Promise<void> {
+  try {
+    const r = await restoreHour(store, gate, Date.now());
+    if (r.damaged > 0) {
+      say(
+        `${r.damaged} event log row(s) of the last hour unreadable, their uploads not counted against the hourly budgets (airlock log verify checks the log): ${r.firstDamaged}`,
+      );
+    }
+  } catch (e) {
+    const err = e as Error & { file?: string };
+    throw new AirlockError(
+      'AIRLOCK_ERR_IO',
+      `cannot read the last hour of the event log to restore the hourly upload budgets, not starting: ${err.message}`,
+      undefined,
+      err.file,
+    );
   }
 }
 

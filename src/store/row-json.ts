@@ -27,6 +27,7 @@ const CONNECTION: Record<keyof ConnectionLogRow, true> = {
   cut: true,
   endMs: true,
   open: true,
+  request: true,
 };
 const DNS: Record<keyof DnsLogRow, true> = {
   kind: true,

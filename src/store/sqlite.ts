@@ -20,6 +20,7 @@ import type {
   LogRow,
   LogText,
   NewUnlockWindow,
+  RecentLogRow,
   Store,
   StoredUnlockWindow,
   TimeWindow,
@@ -264,6 +265,23 @@ export class SqliteStore implements Store {
         ),
     ) as Pick<LogDbRow, 'seq' | 'body' | 'prev_mac' | 'mac'>[];
     return rows.map((r) => ({ seq: r.seq, row: this.parseBody(r), prevMac: r.prev_mac, mac: r.mac }));
+  }
+
+  async logRowsNewestFirst(beforeSeq = Number.MAX_SAFE_INTEGER, limit = 10_000): Promise<RecentLogRow[]> {
+    if (this.run(() => this.currentVersion()) === 0) return [];
+    const rows = this.run(() =>
+      this.stmt('SELECT seq, body FROM event_log WHERE seq < ? ORDER BY seq DESC LIMIT ?').all(
+        beforeSeq,
+        limit,
+      ),
+    ) as Pick<LogDbRow, 'seq' | 'body'>[];
+    return rows.map((r) => {
+      try {
+        return { seq: r.seq, row: this.parseBody(r) };
+      } catch (e) {
+        return { seq: r.seq, damaged: (e as Error).message };
+      }
+    });
   }
 
   /** A stored body as its row; a damaged one is an error naming the row, not a SyntaxError. */

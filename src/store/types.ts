@@ -46,6 +46,11 @@ export interface ConnectionLogRow {
    * a long tunnel is recorded while it lasts, and its final row, without `open`, follows when it ends.
    */
   open?: boolean;
+  /**
+   * What the request line said, for a request refused before its target was read (or its body's
+   * framing): client bytes, at most 256, non-printable ones escaped \xNN (request-line.ts).
+   */
+  request?: string;
 }
 
 export interface DnsLogRow {
@@ -77,6 +82,9 @@ export interface ChainedLogRow {
   prevMac: string;
   mac: string;
 }
+
+/** A row read back by Store.logRowsNewestFirst: its row, or why it could not be read. */
+export type RecentLogRow = { seq: number; row: LogRow } | { seq: number; damaged: string };
 
 /**
  * A row as the log writer stores it: its canonical JSON (row-json.ts), made once, which is both
@@ -151,6 +159,12 @@ export interface Store {
   appendLogs(rows: readonly LogRow[], opts?: AppendOptions): Promise<ChainedLogRow[]>;
   /** Log rows in order, from seq `afterSeq` + 1; only those whose time is in `window`, when given. */
   logRows(afterSeq?: number, limit?: number, window?: TimeWindow): Promise<ChainedLogRow[]>;
+  /**
+   * Up to `limit` log rows before seq `beforeSeq` (the end when omitted), NEWEST FIRST, for reading
+   * back the recent past (the gateway's hourly budgets at start). A row whose body does not parse
+   * does not fail the page: it comes back as `damaged`, saying why.
+   */
+  logRowsNewestFirst(beforeSeq?: number, limit?: number): Promise<RecentLogRow[]>;
   /**
    * Re-computes the chain and checks every column; each expected head (the anchor file's, one an
    * auditor kept) detects truncation from the end.

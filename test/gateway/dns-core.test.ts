@@ -110,6 +110,16 @@ describe('DNS core', () => {
     expect(judgeDnsQuery(query('t.maps.example'), 'a', c, T0 + 60_001).action).toBe('forward');
   });
 
+  it('a query over the rate limit is answered REFUSED (not cached as a missing name), a refused name NXDOMAIN', () => {
+    const c = ctx('one-way', { dns: { maxNameLength: 128, maxQueriesPerMinute: 1 } });
+    expect(judgeDnsQuery(query('a.maps.example'), 'a', c, T0).action).toBe('forward');
+    const limited = judgeDnsQuery(query('b.maps.example'), 'a', c, T0 + 1);
+    expect(limited.action === 'answer' && rcode(limited.bytes)).toBe(5);
+    expect(limited.action === 'answer' && limited.row?.reason).toBe('dns-rate');
+    const refused = judgeDnsQuery(query('off.example'), 'b', c, T0 + 2);
+    expect(refused.action === 'answer' && rcode(refused.bytes)).toBe(3);
+  });
+
   it('monitor forwards anything; without an upstream the answer is SERVFAIL', () => {
     expect(judgeDnsQuery(query('anything.example'), 'c', ctx('monitor'), T0).action).toBe('forward');
     const a = judgeDnsQuery(query('tiles.maps.example'), 'c', { ...ctx('one-way'), hasUpstream: false }, T0);

@@ -27,12 +27,14 @@
  */
 
 import { concatBytes } from '../../core/bytes.js';
+import type { HttpRequestHead } from '../../net/app/http-request.js';
 import { type EgressGate, type OpenDecision, REASONS, type ReasonCode } from '../../policy/egress/index.js';
 import type { NetworkMode } from '../../policy/types.js';
 import type { ConnectionLogRow } from '../../store/types.js';
 import type { Front, Target } from './front.js';
 import { HttpExchange, mayUseIdleUpstream, upstreamMayPersist } from './http-exchange.js';
 import { PROXY_FRONT } from './proxy-head.js';
+import { requestLine } from './request-line.js';
 import {
   type FlowEvent,
   GATEWAY_REASONS,
@@ -147,7 +149,7 @@ export class ProxyConnection {
             this.state = { kind: 'head', buf };
             return arm;
           case 'refuse':
-            return [...arm, ...this.refuse(h.status, h.reason, nowMs, h.detail)];
+            return [...arm, ...this.refuse(h.status, h.reason, nowMs, h.detail, undefined, this.lineOf(buf))];
           case 'target':
             return [...arm, ...this.onTarget(h.target, h.rest, nowMs)];
           default:
@@ -156,7 +158,7 @@ export class ProxyConnection {
       }
       case 'timeout':
         if (this.betweenExchanges(s)) return this.endQuietly(nowMs);
-        return this.refuse(408, 'handshake-timeout', nowMs);
+        return this.refuse(408, 'handshake-timeout', nowMs, undefined, undefined, this.lineOf(s.buf));
       case 'client-ended':
       case 'client-closed':
         if (this.betweenExchanges(s)) return this.endQuietly(nowMs);
@@ -189,7 +191,10 @@ export class ProxyConnection {
   private onTarget(target: Target, rest: Uint8Array, nowMs: number): ProxyCommand[] {
     this.exchange = target.request ? new HttpExchange(target.request, this.ctx.maxHeaderBytes) : undefined;
     const mine = this.ofThisRequest(rest);
-    if ('error' in mine) return this.refuse(400, mine.error.reason, nowMs, mine.error.detail);
+    if ('error' in mine) {
+      const line = target.request && requestLine(new TextEncoder().encode(headLine(target.request)));
+      return this.refuse(400, mine.error.reason, nowMs, mine.error.detail, target, line);
+    }
     const pending = mine.body.length > 0 ? [Uint8Array.from(mine.body)] : [];
     this.pendingBytes = mine.body.length;
     if (target.name === undefined) return this.decide(target, target.host, pending, nowMs);
@@ -480,11 +485,17 @@ export class ProxyConnection {
     nowMs: number,
     detail?: string,
     target?: Target,
+    request?: string,
   ): ProxyCommand[] {
     return [
       ...this.say(status, reason, detail ?? reasonText(reason)),
-      ...this.finish({ reason, ...(target ? { target } : {}) }, nowMs),
+      ...this.finish({ reason, ...(target ? { target } : {}), ...(request ? { request } : {}) }, nowMs),
     ];
+  }
+
+  /** The request line of a head refused before its target was read (not of TLS: binary). */
+  private lineOf(buf: Uint8Array): string | undefined {
+    return this.front.name === 'tls' ? undefined : requestLine(buf);
   }
 
   /**
@@ -529,6 +540,7 @@ export class ProxyConnection {
     else row.endMs = nowMs;
     if (t?.name !== undefined) row.name = t.name;
     if (end.cut !== undefined) row.cut = end.cut;
+    if (end.request !== undefined) row.request = end.request;
     return row;
   }
 }
@@ -546,6 +558,12 @@ interface LogEnd {
   reason?: GatewayReason | ReasonCode;
   /** Why an allowed connection was ended by the gateway. */
   cut?: ReasonCode | GatewayReason;
+  /** The request line of a request refused before a decision (request-line.ts). */
+  request?: string;
+}
+
+function headLine(h: HttpRequestHead): string {
+  return `${h.method} ${h.target} ${h.version}`;
 }
 
 function appOf(t: Target): 'tls' | 'http' | 'other' {

@@ -3,7 +3,9 @@
  * forward a rebuilt query, or drop) and the log row. Sealed forwards nothing; one-way forwards
  * only what EgressGate.openDns allows (allowlist, unlock windows, name length, per-client rate,
  * and for a new name under a '*.' entry the entry's hourly upload budget, which the name is
- * charged against); refused names get NXDOMAIN and a row.
+ * charged against); refused names get NXDOMAIN and a row. A query over the client's rate limit
+ * gets REFUSED instead: the name was not judged, and a resolver caches NXDOMAIN as "no such name"
+ * (RFC 2308) for the TTL after the burst, where REFUSED is not cached as the name's answer.
  */
 import { readDnsMessage } from '../../net/app/dns.js';
 import type { EgressGate } from '../../policy/egress/index.js';
@@ -65,9 +67,10 @@ export function judgeDnsQuery(msg: Uint8Array, client: string, ctx: DnsContext, 
   if (decision.verdict === 'block') {
     // The name as asked may not be writable (bad labels): answer without echoing it then.
     const echo = decision.reason === 'dns-bad-name' ? undefined : question;
+    const rcode = decision.reason === 'dns-rate' ? RCODE.REFUSED : RCODE.NXDOMAIN;
     return {
       action: 'answer',
-      bytes: safeAnswer(header.id, header.rd, RCODE.NXDOMAIN, echo),
+      bytes: safeAnswer(header.id, header.rd, rcode, echo),
       row: row(decision.name, qtype, 'block', decision.reason),
     };
   }

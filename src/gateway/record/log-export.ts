@@ -24,6 +24,8 @@ const COLUMNS = [
   'end',
   /** 'true' on a row written while the connection was still open (its final row comes later). */
   'open',
+  /** A refused request's request line (escaped, at most 256 bytes). */
+  'request',
   'qtype',
   'window_host',
   'window_until',
@@ -59,6 +61,7 @@ export function flattenRow(c: ChainedLogRow): Flat {
         cut: r.cut ?? '',
         end: iso(r.endMs),
         open: r.open ? 'true' : '',
+        request: r.request ?? '',
       };
     case 'dns':
       return {
@@ -107,7 +110,7 @@ export function renderLogLine(c: ChainedLogRow): string {
   const f = flattenRow(c);
   const what =
     c.row.kind === 'connection'
-      ? `${f.client} → ${f.destination}${f.port ? `:${f.port}` : ''} ${f.verdict} (${f.reason}) up ${f.bytes_up} down ${f.bytes_down}${f.cut ? ` cut: ${f.cut}` : ''}${f.open ? ' still open (bytes so far)' : ''}`
+      ? `${f.client} → ${f.destination}${f.port ? `:${f.port}` : ''} ${f.verdict} (${f.reason}) up ${f.bytes_up} down ${f.bytes_down}${f.cut ? ` cut: ${f.cut}` : ''}${f.open ? ' still open (bytes so far)' : ''}${f.request ? ` request: ${f.request}` : ''}`
       : c.row.kind === 'dns'
         ? `${f.client} ${f.name} ${f.qtype}${f.proto === 'tcp' ? ' over tcp' : ''} ${f.verdict} (${f.reason})`
         : `unlock ${f.window_host} until ${f.window_until}: ${f.reason}`;

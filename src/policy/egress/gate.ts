@@ -54,6 +54,11 @@ import {
   type UpstreamDecision,
 } from './types.js';
 
+/** An upload the log recorded, for EgressGate.recharge. */
+export type RecordedCharge =
+  | { kind: 'bytes'; name: string; bytes: number; atMs: number }
+  | { kind: 'name'; name: string; atMs: number };
+
 interface Connection {
   name: string | undefined;
   /** Unbounded: monitor or allowed local traffic. */
@@ -352,6 +357,36 @@ export class EgressGate {
     const spent = this.spendName(name, matched, nowMs);
     if (spent) return out('block', 'name-budget-spent', spent, { matched });
     return out('allow', 'allowlisted', `${name} matches allowlist entry ${matched.host}`, { matched });
+  }
+
+  /**
+   * Restores the rolling hour after a restart (the ledger lives in memory) from what the log
+   * says left: `bytes` of upload to `name`, or `name` itself as a query or lookup, at `atMs`.
+   * Charged where open() and openDns() would charge them under this policy (the entry it matches
+   * now; a name only under a '*.' entry and once an hour); never refused. A name no entry matches,
+   * or a charge an hour or more before `nowMs`, charges nothing. Give charges oldest first.
+   */
+  recharge(c: RecordedCharge, nowMs: number): void {
+    const name = normalizeName(c.name);
+    if (!name || nowMs - c.atMs >= HOUR_MS) return;
+    const matched = mostSpecific(this.net.allow, (e) => e.host, name);
+    if (!matched) return;
+    const ledger = this.budgetedConnection(name, matched).ledger;
+    if (c.kind === 'bytes') {
+      if (Number.isFinite(c.bytes) && c.bytes > 0) this.ledger.add(ledger, Math.floor(c.bytes), c.atMs);
+    } else if (matched.host.startsWith('*.') && !this.sentNames.has(name, c.atMs)) {
+      this.ledger.add(ledger, name.length, c.atMs);
+      this.sentNames.add(name, c.atMs);
+    }
+  }
+
+  /** Bytes on the hourly ledger `name` is charged to, and that ledger's key (undefined: none). */
+  hourSpent(host: string, nowMs: number): { ledger: string; bytes: number } | undefined {
+    const name = normalizeName(host);
+    const matched = name && mostSpecific(this.net.allow, (e) => e.host, name);
+    if (!name || !matched) return undefined;
+    const ledger = this.budgetedConnection(name, matched).ledger;
+    return { ledger, bytes: this.ledger.total(ledger, nowMs) };
   }
 
   private tooLong(name: string): string {
