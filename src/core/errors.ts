@@ -49,7 +49,9 @@ export function asAirlockError(err: unknown, file?: string): AirlockError {
   }
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e === 'object' && typeof e.code === 'string' && e.syscall) {
-    return new AirlockError('AIRLOCK_ERR_IO', `${e.code}: ${e.message}`, undefined, file);
+    // Node's own text already starts with its code ('ENOENT: no such file…'): said once.
+    const text = e.message.startsWith(`${e.code}:`) ? e.message : `${e.code}: ${e.message}`;
+    return new AirlockError('AIRLOCK_ERR_IO', text, undefined, file);
   }
   return new AirlockError('AIRLOCK_ERR_MALFORMED', `unexpected: ${String(e?.message ?? e)}`, undefined, file);
 }

@@ -17,7 +17,6 @@
 import { renameSync, rmSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { plainIoMessage } from './files.js';
 import type { Journal, ManifestRecord } from './manifest.js';
 
 /** What a finished job still needs done durably. */
@@ -203,6 +202,6 @@ function failedRecord(p: PendingCommit, err: unknown): ManifestRecord {
   // What was at the output stays Airlock's (the new copy never got there).
   if (p.ours?.length) r.ownedSha256 = [...p.ours];
   else delete r.ownedSha256;
-  r.error = e?.code ? `cannot write ${p.output}: ${plainIoMessage(e.message)}` : String(e?.message ?? e);
+  r.error = e?.code ? `cannot write ${p.output}: ${e.message}` : String(e?.message ?? e);
   return r;
 }

@@ -242,9 +242,6 @@ export class FilesystemSync {
   }
 }
 
-/** An error text without its code said twice ('ENOENT: ENOENT: no such file…' → 'ENOENT: no such file…'). */
-export const plainIoMessage = (text: string): string => text.replace(/\b(E[A-Z0-9]+): \1: /g, '$1: ');
-
 /** The lock a scrub holds on its --out folder for the whole run (top level of DIR). */
 export const LOCK_NAME = '.airlock-scrub.lock';
 

@@ -12,7 +12,7 @@ import { type AnalysisResult, analyseSource } from '../media/registry.js';
 import { rememberXmpParses } from '../media/xmp/rdf.js';
 import type { Policy } from '../policy/index.js';
 import type { PendingCommit } from './commit.js';
-import { plainIoMessage, readWhole, sha256, sha256File } from './files.js';
+import { readWhole, sha256, sha256File } from './files.js';
 import { type DoneFinding, findingRecords, keptTags, type ManifestRecord } from './manifest.js';
 import { type FilePlan, type PlannedFinding, planFile, type RewriterLookup } from './plan.js';
 import type { ActionCounts } from './record-head.js';
@@ -120,7 +120,7 @@ async function scrubFile(
     const e = asAirlockError(err, spec.input);
     const r = {
       ...base('', 0, null),
-      withheld: { why: 'unreadable' as const, detail: plainIoMessage(e.describe()) },
+      withheld: { why: 'unreadable' as const, detail: e.describe() },
     };
     r.status = 'withheld';
     return finish(r);
@@ -294,7 +294,7 @@ async function scrubFile(
       const failed: ManifestRecord = { ...record, status: 'error' };
       delete failed.outputSha256;
       failed.error = e?.code
-        ? `cannot write ${spec.output}: ${plainIoMessage(e.message)}`
+        ? `cannot write ${spec.output}: ${e.message}`
         : String(e?.message ?? e);
       owned(failed);
       return { kind: 'done', record: failed, pending: { record: failed, output: spec.output } };

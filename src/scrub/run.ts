@@ -23,7 +23,7 @@ import type { Policy } from '../policy/index.js';
 import { EXIT } from '../report/exit-codes.js';
 import { AIRLOCK_VERSION } from '../report/version.js';
 import { GroupCommit } from './commit.js';
-import { FilesystemSync, LOCK_NAME, lockFolder, plainIoMessage } from './files.js';
+import { FilesystemSync, LOCK_NAME, lockFolder } from './files.js';
 import type { JobOutcome, JobSpec } from './job.js';
 import {
   CONVENTIONS,
@@ -191,7 +191,7 @@ function listJobs(
       const relParts = relPartsOf(entry.path);
       const outputRel = relParts.join('/');
       if (entry.kind === 'error') {
-        record(entry.path, outputRel, entry.size ?? 0, 'unreadable', plainIoMessage(entry.error.describe()));
+        record(entry.path, outputRel, entry.size ?? 0, 'unreadable', entry.error.describe());
         continue;
       }
       // A link inside an input that leads into DIR: never followed (the run would read, and
@@ -453,7 +453,7 @@ async function scrubLocked(
         const e = err as NodeJS.ErrnoException;
         failing.push([
           specs.length,
-          `${join(out, MANIFEST_NAME)}: cannot write the manifest: ${plainIoMessage(String(e?.message ?? e))}`,
+          `${join(out, MANIFEST_NAME)}: cannot write the manifest: ${String(e?.message ?? e)}`,
         ]);
       }
     }
