@@ -4,48 +4,35 @@
  * verification failures, a full disk. Oracles: SHA-256 of the files, exiftool, stat().
  */
 import { execFileSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AirlockError } from '../../src/core/errors.js';
 import { defaultPolicy, loadPolicyFile, type Policy, policyHash } from '../../src/policy/index.js';
-import { MANIFEST_NAME, type Manifest } from '../../src/scrub/manifest.js';
+import { MANIFEST_NAME } from '../../src/scrub/manifest.js';
 import { rewriterFor } from '../../src/scrub/registry.js';
 import { type ScrubOptions, scrubPaths } from '../../src/scrub/run.js';
 import { corpusFile } from '../helpers/corpus.js';
 import { exiftoolJson } from '../helpers/exiftool.js';
-import { droneSrt, droneTiff, filesUnder, hashTree, sha, statTree, writeBatch } from './run-fixtures.js';
+import {
+  droneSrt,
+  droneTiff,
+  filesUnder,
+  hashTree,
+  readManifest,
+  runOptions,
+  scratchFolders,
+  sha,
+  statTree,
+  writeBatch,
+} from './run-fixtures.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'airlock-scrub-run-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-let n = 0;
-const fresh = (): string => {
-  const d = join(scratch, String(n++));
-  mkdirSync(d, { recursive: true });
-  return d;
-};
+const fresh = scratchFolders('airlock-scrub-run-');
 const opts = (
   out: string,
   policy: Policy = defaultPolicy(),
   more: Partial<ScrubOptions> = {},
-): ScrubOptions => ({
-  out,
-  policy,
-  policyHash: policyHash(policy),
-  workers: 1,
-  ...more,
-});
-const readManifest = (out: string): Manifest =>
-  JSON.parse(readFileSync(join(out, MANIFEST_NAME), 'utf8')) as Manifest;
+): ScrubOptions => runOptions(out, more, policy);
 /** Outputs only: the manifest and its journal are not copies. */
 const outputs = (out: string): string[] =>
   [...filesUnder(out).keys()].filter(

@@ -1,11 +1,39 @@
 /**
  * Generated inputs for the run tests, built with the project's own writers (never corpus copies):
- * TIFF/EXIF files with a drone position, serials and times, and DJI-style SRT sidecars.
+ * TIFF/EXIF files with a drone position, serials and times, and DJI-style SRT sidecars; and the
+ * run tests' shared scaffolding (scratch folders, options, the manifest read back).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { afterAll } from 'vitest';
 import { ascii, buildExif } from '../../src/media/tiff/write.js';
+import { defaultPolicy, type Policy, policyHash } from '../../src/policy/index.js';
+import { MANIFEST_NAME, type Manifest } from '../../src/scrub/manifest.js';
+import type { ScrubOptions } from '../../src/scrub/run.js';
+
+/** A scratch folder for one test file (removed after it): `fresh()` gives a new empty folder in it. */
+export function scratchFolders(prefix: string): () => string {
+  const scratch = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  let n = 0;
+  return () => {
+    const d = join(scratch, String(n++));
+    mkdirSync(d, { recursive: true });
+    return d;
+  };
+}
+
+/** Options for an in-process run into `out`: one worker (deterministic), the policy's own hash. */
+export const runOptions = (
+  out: string,
+  more: Partial<ScrubOptions> = {},
+  policy: Policy = defaultPolicy(),
+): ScrubOptions => ({ out, policy, policyHash: policyHash(policy), workers: 1, ...more });
+
+export const readManifest = (out: string): Manifest =>
+  JSON.parse(readFileSync(join(out, MANIFEST_NAME), 'utf8')) as Manifest;
 
 export const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
