@@ -293,9 +293,7 @@ async function scrubFile(
       const e = err as NodeJS.ErrnoException;
       const failed: ManifestRecord = { ...record, status: 'error' };
       delete failed.outputSha256;
-      failed.error = e?.code
-        ? `cannot write ${spec.output}: ${e.message}`
-        : String(e?.message ?? e);
+      failed.error = e?.code ? `cannot write ${spec.output}: ${e.message}` : String(e?.message ?? e);
       owned(failed);
       return { kind: 'done', record: failed, pending: { record: failed, output: spec.output } };
     }
