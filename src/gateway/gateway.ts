@@ -22,6 +22,7 @@ import { cachingResolve, systemResolve } from './io/resolve.js';
 import { GatewayMetrics } from './metrics.js';
 import { restoreHour } from './record/hour-restore.js';
 import { LogWriter } from './record/log-writer.js';
+import { RefusalSummaries, type RefusalSummaryOptions } from './record/refusal-summary.js';
 
 /** How long a system resolver answer is reused (the resolver gives no TTL; short, as nscd's). */
 const RESOLVE_TTL_MS = 2000;
@@ -48,6 +49,8 @@ export interface GatewayOptions {
   windowPollMs?: number;
   /** Operator messages (reload results, log failures). */
   say?: (line: string) => void;
+  /** How refusals over a rate or count limit are summarized (tests; defaults in refusal-summary.ts). */
+  refusalSummary?: RefusalSummaryOptions;
 }
 
 export interface RunningGateway {
@@ -58,7 +61,7 @@ export interface RunningGateway {
   admin: HostPort;
   /** Re-reads the policy file; false (old policy kept, reason said) when it is invalid. */
   reload(): boolean;
-  /** Writes every queued row now (tests, shutdown). */
+  /** Writes every queued row now, pending refusal summaries included (tests, shutdown). */
   flushLog(): Promise<void>;
   metricsText(): Promise<string>;
   close(): Promise<void>;
@@ -98,9 +101,17 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     onError: say,
   });
   writer.start();
+  // Refusals over a rate or count limit are rows per burst, not per packet (refusal-summary.ts).
+  const summaries = new RefusalSummaries((row) => writer.append(row), opts.refusalSummary);
   const log = (row: LogRow): void => {
+    // Every refusal counts in /metrics, summarized or not.
     metrics.count(row);
-    writer.append(row);
+    summaries.add(row);
+  };
+  /** Pending summaries written, the writer stopped: after the listeners, before the store closes. */
+  const stopLog = async (): Promise<void> => {
+    summaries.stop();
+    await writer.stop();
   };
   let windowsOk = true;
   const poll = setInterval(() => {
@@ -200,18 +211,21 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
           return false;
         }
       },
-      flushLog: () => writer.flush(),
+      flushLog: () => {
+        summaries.flush();
+        return writer.flush();
+      },
       metricsText,
       async close() {
         clearInterval(poll);
         for (const s of started.reverse()) await s.close();
-        await writer.stop();
+        await stopLog();
       },
     };
   } catch (e) {
     clearInterval(poll);
     for (const s of started.reverse()) await s.close();
-    await writer.stop();
+    await stopLog();
     throw e;
   }
 }

@@ -28,6 +28,8 @@ const CONNECTION: Record<keyof ConnectionLogRow, true> = {
   endMs: true,
   open: true,
   request: true,
+  count: true,
+  lastMs: true,
 };
 const DNS: Record<keyof DnsLogRow, true> = {
   kind: true,
@@ -39,6 +41,10 @@ const DNS: Record<keyof DnsLogRow, true> = {
   verdict: true,
   reason: true,
   proto: true,
+  count: true,
+  lastMs: true,
+  qnames: true,
+  qnamesMore: true,
 };
 
 interface FlatShape {

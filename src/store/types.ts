@@ -51,6 +51,13 @@ export interface ConnectionLogRow {
    * framing): client bytes, at most 256, non-printable ones escaped \xNN (request-line.ts).
    */
   request?: string;
+  /**
+   * On a summary row (gateway/record/refusal-summary.ts): how many refusals of one client for one
+   * limit (the reason) this row stands for, the first at tsMs and the last at lastMs. The burst's
+   * first refusal is a row of its own, before the summary. Absent on every other row.
+   */
+  count?: number;
+  lastMs?: number;
 }
 
 export interface DnsLogRow {
@@ -64,6 +71,17 @@ export interface DnsLogRow {
   reason: string;
   /** 'tcp' for DNS over TCP (RFC 7766); absent for UDP, as rows written before TCP existed. */
   proto?: 'tcp';
+  /**
+   * On a summary row (gateway/record/refusal-summary.ts): how many refusals of one client for one
+   * limit (the reason) this row stands for, the first at tsMs and the last at lastMs. The burst's
+   * first refusal is a row of its own, before the summary. Absent on every other row.
+   */
+  count?: number;
+  lastMs?: number;
+  /** A summary row's distinct query names (at most 5, each escaped and bounded), space-separated. */
+  qnames?: string;
+  /** A summary row's queries that asked for a name other than those in qnames. */
+  qnamesMore?: number;
 }
 
 export interface UnlockLogRow {

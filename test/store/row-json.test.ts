@@ -42,6 +42,9 @@ const connection = fc.record(
     bytesDown: num,
     cut: fc.option(text, { nil: undefined }),
     endMs: fc.option(num, { nil: undefined }),
+    // A refusal summary row's (refusal-summary.ts).
+    count: fc.option(num, { nil: undefined }),
+    lastMs: fc.option(num, { nil: undefined }),
   },
   {
     requiredKeys: [
@@ -71,6 +74,10 @@ const dns = fc.record(
     verdict,
     reason: text,
     proto: fc.option(fc.constant('tcp' as const), { nil: undefined }),
+    count: fc.option(num, { nil: undefined }),
+    lastMs: fc.option(num, { nil: undefined }),
+    qnames: fc.option(text, { nil: undefined }),
+    qnamesMore: fc.option(num, { nil: undefined }),
   },
   { requiredKeys: ['kind', 'tsMs', 'client', 'qname', 'qtype', 'mode', 'verdict', 'reason'] },
 );

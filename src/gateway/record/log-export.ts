@@ -29,6 +29,12 @@ const COLUMNS = [
   'qtype',
   'window_host',
   'window_until',
+  /** A summary row's refusals (one client, one limit: refusal-summary.ts), and the last one's time. */
+  'count',
+  'last',
+  /** A DNS summary row's distinct names (escaped, space-separated) and how many asked another. */
+  'qnames',
+  'qnames_more',
   'mac',
 ] as const;
 
@@ -62,6 +68,7 @@ export function flattenRow(c: ChainedLogRow): Flat {
         end: iso(r.endMs),
         open: r.open ? 'true' : '',
         request: r.request ?? '',
+        ...summaryOf(r),
       };
     case 'dns':
       return {
@@ -75,6 +82,9 @@ export function flattenRow(c: ChainedLogRow): Flat {
         // Rows written before DNS over TCP existed, and every UDP query, carry no proto.
         proto: r.proto ?? 'udp',
         qtype: r.qtype,
+        ...summaryOf(r),
+        qnames: r.qnames ?? '',
+        qnames_more: r.qnamesMore === undefined ? '' : String(r.qnamesMore),
       };
     case 'unlock':
       return {
@@ -87,6 +97,21 @@ export function flattenRow(c: ChainedLogRow): Flat {
     default:
       return base;
   }
+}
+
+function summaryOf(r: { count?: number; lastMs?: number }): Pick<Flat, 'count' | 'last'> {
+  return { count: r.count === undefined ? '' : String(r.count), last: iso(r.lastMs) };
+}
+
+/** A summary row's tail for the terminal: "× 4,884 more in 1.0 s", and a DNS one's names. */
+function summaryText(c: ChainedLogRow, f: Flat): string {
+  const r = c.row;
+  if (r.kind === 'unlock' || r.count === undefined) return '';
+  const span = ((r.lastMs ?? r.tsMs) - r.tsMs) / 1000;
+  const names = f.qnames
+    ? ` names: ${f.qnames.split(' ').join(', ')}${f.qnames_more ? ` (+${f.qnames_more} other)` : ''}`
+    : '';
+  return ` × ${r.count.toLocaleString('en-US')} more in ${span.toFixed(1)} s${names}`;
 }
 
 export function renderLogCsv(rows: readonly ChainedLogRow[], header = true): string {
@@ -114,5 +139,5 @@ export function renderLogLine(c: ChainedLogRow): string {
       : c.row.kind === 'dns'
         ? `${f.client} ${f.name} ${f.qtype}${f.proto === 'tcp' ? ' over tcp' : ''} ${f.verdict} (${f.reason})`
         : `unlock ${f.window_host} until ${f.window_until}: ${f.reason}`;
-  return `${f.seq.padStart(6)} ${f.ts} ${f.kind.padEnd(10)} ${what}\n`;
+  return `${f.seq.padStart(6)} ${f.ts} ${f.kind.padEnd(10)} ${what}${summaryText(c, f)}\n`;
 }
