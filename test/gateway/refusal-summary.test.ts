@@ -53,6 +53,17 @@ const refused = (peer: string, tsMs: number): ConnectionLogRow => ({
 });
 
 describe('refusal summaries', () => {
+  it('a flood of malformed DNS packets is summarized like a rate refusal (one datagram costs nothing to send)', () => {
+    const { rows, clock, s } = harness();
+    for (let i = 0; i < 1000; i++) s.add(dns('10.0.0.7', '', T0 + i / 2, 'dns-malformed'));
+    clock.now = T0 + 1000;
+    s.sweep();
+    expect(rows.map((r) => [r.reason, r.count])).toEqual([
+      ['dns-malformed', undefined],
+      ['dns-malformed', 999],
+    ]);
+  });
+
   it('a burst of N over-limit queries from one client: the first row, then one summary of N-1', () => {
     const { rows, clock, s } = harness();
     const N = 5000;

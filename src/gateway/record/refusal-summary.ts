@@ -29,11 +29,15 @@ export const MAX_SUMMARY_NAME_CHARS = 128;
 /** The client of a summary merging the clients beyond MAX_OPEN_SUMMARIES. */
 export const OTHER_CLIENTS = 'other-clients';
 
-/** Reasons that only say a limit was reached: summarized. */
+/**
+ * Reasons that only say a limit was reached, and a malformed DNS packet (no name to judge, and a
+ * datagram costs its sender nothing): summarized.
+ */
 export const SUMMARIZED_REASONS: ReadonlySet<string> = new Set([
   'dns-rate',
   'dns-tcp-limit',
   'connection-limit',
+  'dns-malformed',
 ]);
 
 export interface RefusalSummaryOptions {
