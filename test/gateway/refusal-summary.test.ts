@@ -58,7 +58,7 @@ describe('refusal summaries', () => {
     for (let i = 0; i < 1000; i++) s.add(dns('10.0.0.7', '', T0 + i / 2, 'dns-malformed'));
     clock.now = T0 + 1000;
     s.sweep();
-    expect(rows.map((r) => [r.reason, r.count])).toEqual([
+    expect(rows.map((r) => [(r as DnsLogRow).reason, (r as DnsLogRow).count])).toEqual([
       ['dns-malformed', undefined],
       ['dns-malformed', 999],
     ]);
