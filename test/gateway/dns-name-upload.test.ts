@@ -17,6 +17,7 @@ import { type RunningGateway, startGateway } from '../../src/gateway/gateway.js'
 import { cachingResolve } from '../../src/gateway/io/resolve.js';
 import { openRecord } from '../../src/gateway/record/open.js';
 import { defaultPolicy } from '../../src/policy/defaults.js';
+import { nameOf } from '../helpers/names.js';
 
 const PER_HOUR = 1000;
 const MAX_NAME = 128;
@@ -28,18 +29,6 @@ let webPort = 0;
 let gw: RunningGateway;
 let rec: ReturnType<typeof openRecord>;
 const closers: (() => void)[] = [];
-
-/** A name of exactly `length` characters under example.net, made from `seed` (labels of 60 or less). */
-function nameOf(length: number, seed: string): string {
-  const suffix = '.example.net';
-  const room = length - suffix.length;
-  const chars = seed
-    .repeat(Math.ceil(room / seed.length))
-    .slice(0, room)
-    .split('');
-  for (let p = 60; p < room - 1; p += 61) chars[p] = '.';
-  return `${chars.join('')}${suffix}`;
-}
 
 /** The question's name, read by hand (RFC 1035 §4.1.2; queries carry no compression). */
 function qname(q: Buffer): string {

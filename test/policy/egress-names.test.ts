@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultPolicy } from '../../src/policy/defaults.js';
 import { EgressGate, HOUR_MS, type UnlockWindow } from '../../src/policy/egress/index.js';
 import type { AllowEntry, NetworkPolicy, Policy } from '../../src/policy/types.js';
+import { nameOf } from '../helpers/names.js';
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 const PUBLIC_IP = '198.18.0.10';
@@ -30,17 +31,6 @@ const tls = (name: string) => ({
   proto: 'tcp' as const,
   app: 'tls' as const,
 });
-
-/** A name of exactly `length` characters under `suffix`, made from `seed` (labels of 60 or less). */
-function nameOf(length: number, seed: string, suffix = '.example.net'): string {
-  const room = length - suffix.length;
-  const chars = seed
-    .repeat(Math.ceil(room / seed.length))
-    .slice(0, room)
-    .split('');
-  for (let p = 60; p < room - 1; p += 61) chars[p] = '.';
-  return `${chars.join('')}${suffix}`;
-}
 
 describe('name length: the same limit for every listener', () => {
   const allow = [{ host: '*.example.net' }];
