@@ -2,11 +2,13 @@
  * Files under the paths a user names, in a deterministic order. Nothing is opened here: every
  * entry is lstat'ed (and stat'ed through symlinks) first, so a FIFO, socket or device is
  * reported, never read (opening a FIFO blocks forever). Symlinked folders are followed; a
- * link back to a folder already on the way down is a loop, reported, not walked.
+ * link back to a folder already on the way down is a loop, reported, not walked. A name that is
+ * not UTF-8 is reported too: Node would decode it with U+FFFD and then fail to find the file.
  */
 import { readdirSync, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AirlockError, asAirlockError } from '../core/errors.js';
+import { escapedBounded } from '../core/escape-bytes.js';
 import { LIMITS } from '../core/limits.js';
 
 export type WalkEntry =
@@ -59,15 +61,34 @@ function* visit(path: string, ancestors: readonly string[], depth: number): Gene
     yield { kind: 'error', path, size: null, error: e };
     return;
   }
-  let names: string[];
+  let raw: Buffer[];
   try {
-    names = readdirSync(path).sort(byCodeUnit);
+    raw = readdirSync(path, { encoding: 'buffer' });
   } catch (err) {
     yield { kind: 'error', path, size: null, error: asAirlockError(err, path) };
     return;
   }
+  const names = raw.map((bytes) => ({ bytes, text: bytes.toString('utf8') }));
+  names.sort((a, b) => byCodeUnit(a.text, b.text));
   const below = [...ancestors, id];
-  for (const name of names) yield* visit(join(path, name), below, depth + 1);
+  for (const { bytes, text } of names) {
+    const child = join(path, text);
+    if (!Buffer.from(text).equals(bytes)) {
+      yield { kind: 'error', path: child, size: null, error: notUtf8(child, bytes) };
+      continue;
+    }
+    yield* visit(child, below, depth + 1);
+  }
+}
+
+/** A name whose bytes are not UTF-8 (a card written under a legacy code page). */
+function notUtf8(path: string, bytes: Buffer): AirlockError {
+  return new AirlockError(
+    'AIRLOCK_ERR_UNSUPPORTED',
+    `file name is not UTF-8 (${escapedBounded(bytes, bytes.length, 1024)}): not read; rename it to UTF-8 to include it`,
+    undefined,
+    path,
+  );
 }
 
 function special(path: string, st: Stats): AirlockError {

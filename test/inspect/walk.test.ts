@@ -42,6 +42,23 @@ describe('walk', () => {
     if (e?.kind === 'error') expect(e.error.message).toMatch(/ENOENT/);
   });
 
+  it('reports a name that is not UTF-8 with its bytes, and walks its siblings', () => {
+    const d = mkdtempSync(join(tmpdir(), 'airlock-walk-latin1-'));
+    try {
+      // 'IMG_é.JPG' written under Latin-1 (a card from a legacy code page): é is the lone byte 0xE9.
+      const latin1 = Buffer.concat([Buffer.from(`${d}/IMG_`), Buffer.from([0xe9]), Buffer.from('.JPG')]);
+      writeFileSync(latin1, 'x');
+      writeFileSync(join(d, 'ok.jpg'), 'y');
+      const entries = [...walk([d])];
+      expect(entries.filter((e) => e.kind === 'file').map((e) => e.path)).toEqual([join(d, 'ok.jpg')]);
+      const bad = entries.find((e) => e.kind === 'error');
+      expect(bad?.kind === 'error' && bad.error.message).toMatch(/not UTF-8 \(IMG_\\xe9\.JPG\)/);
+      expect(bad?.kind === 'error' && bad.error.code).toBe('AIRLOCK_ERR_UNSUPPORTED');
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   it('gives the same order on every run', () => {
     const a = [...walk([dir])].map((e) => e.path);
     const b = [...walk([dir])].map((e) => e.path);

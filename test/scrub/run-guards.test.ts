@@ -271,6 +271,27 @@ describe('inputs named like Airlock’s own files', () => {
   });
 });
 
+describe('a file name that is not UTF-8', () => {
+  it('is withheld with its bytes named (not "missing"), and the rest of the batch is scrubbed', async () => {
+    const d = fresh();
+    const input = join(d, 'in');
+    writeBatch(input, 2);
+    // Latin-1 'é' (0xE9): Node decodes the name to U+FFFD and could not open what it lists.
+    writeFileSync(
+      Buffer.concat([Buffer.from(join(input, 'a', 'DJI_')), Buffer.from([0xe9, 0x2e, 0x73, 0x72, 0x74])]),
+      droneSrt(1),
+    );
+    const out = join(d, 'out');
+    const r = await scrubPaths([input], opts(out));
+    const m = readManifest(out);
+    const bad = m.files.filter((f) => f.status === 'withheld');
+    expect(bad).toHaveLength(1);
+    expect(bad[0]?.withheld?.detail).toMatch(/not UTF-8 \(DJI_\\xe9\.srt\).*rename/);
+    expect(m.files.filter((f) => f.status === 'clean')).toHaveLength(2);
+    expect(r.exitCode).toBe(2);
+  });
+});
+
 describe('--dry-run refuses what the run refuses', () => {
   it('an existing output with no record: an error in the plan, and the run’s exit code', async () => {
     const d = fresh();
