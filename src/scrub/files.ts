@@ -255,15 +255,50 @@ function alive(pid: number): boolean {
   }
 }
 
+/** This boot's id (Linux), or '-': a lock from another boot is stale whatever its pid now runs. */
+function bootId(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || '-';
+  } catch {
+    return '-';
+  }
+}
+
+/** When `pid` started, in clock ticks since boot (Linux /proc), or '-': tells a reused pid apart. */
+function startOf(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces: starttime is field 22.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '-';
+  } catch {
+    return '-';
+  }
+}
+
+/**
+ * Whether the run that wrote a lock is gone: on this host, and its pid is not running, or the
+ * machine has rebooted since (another boot id), or the pid now belongs to a process that started
+ * later (another start time). Locks of older versions carry no boot id or start time ('-' or absent).
+ */
+function lockStale(fields: readonly string[]): boolean {
+  const [pidText = '', host = '', , boot = '-', start = '-'] = fields;
+  const pid = Number(pidText);
+  if (host !== hostname() || !Number.isSafeInteger(pid) || pid <= 0) return false;
+  if (!alive(pid)) return true;
+  if (boot !== '-' && boot !== bootId()) return true;
+  const now = startOf(pid);
+  return start !== '-' && now !== '-' && now !== start;
+}
+
 /**
  * Take DIR's lock, or refuse (AIRLOCK_ERR_IO: exit 2) while another scrub holds it. The lock file
- * holds `pid host time`, written whole before it appears (a temp hard-linked to the lock name,
- * which fails if the name exists), so a reader never sees it empty. A lock left by a run that is
- * gone (killed: same host, its pid no longer running) is stale and taken over. Returns the release.
+ * holds `pid host time boot start`, written whole before it appears (a temp hard-linked to the lock
+ * name, which fails if the name exists), so a reader never sees it empty. A lock left by a run that
+ * is gone (killed, or the machine rebooted: see lockStale) is stale and taken over. Returns the release.
  */
 export function lockFolder(dir: string, shown: string = dir): () => void {
   const path = join(dir, LOCK_NAME);
-  const me = `${process.pid} ${hostname()} ${new Date().toISOString()}\n`;
+  const me = `${process.pid} ${hostname()} ${new Date().toISOString()} ${bootId()} ${startOf(process.pid)}\n`;
   // Named like a temp output: a kill between its write and its removal leaves litter the next run sweeps.
   const tmp = join(dir, `.airlock-lock-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`);
   writeFileSync(tmp, me, { flag: 'wx' });
@@ -288,10 +323,9 @@ export function lockFolder(dir: string, shown: string = dir): () => void {
         if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') continue; // released meanwhile
         throw err;
       }
-      const [pidText = '', host = '', since = ''] = held.trim().split(' ');
-      const pid = Number(pidText);
-      const stale = host === hostname() && Number.isSafeInteger(pid) && pid > 0 && !alive(pid);
-      if (!stale)
+      const fields = held.trim().split(' ');
+      const [pidText = '', host = '', since = ''] = fields;
+      if (!lockStale(fields))
         throw new AirlockError(
           'AIRLOCK_ERR_IO',
           `--out ${shown} is in use by another airlock scrub (pid ${pidText || '?'} on ${host || '?'}, since ${since || '?'}): refused, so the two runs do not undo each other's work. If no scrub is running there, remove ${path}`,

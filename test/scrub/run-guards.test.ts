@@ -214,6 +214,33 @@ describe('one run at a time per --out', () => {
   });
 });
 
+describe('a lock whose pid now belongs to another process', () => {
+  const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  const lockedBy = async (fields: string): Promise<number | Error> => {
+    const d = fresh();
+    writeBatch(join(d, 'in'), 1);
+    const out = join(d, 'out');
+    mkdirSync(out);
+    // This test's own pid stands for a pid reused by a live process.
+    writeFileSync(join(out, LOCK_NAME), `${process.pid} ${hostname()} 2026-01-01T00:00:00Z ${fields}\n`);
+    return scrubPaths([join(d, 'in')], opts(out)).then(
+      (r) => r.exitCode,
+      (e: Error) => e,
+    );
+  };
+
+  it('is stale after a reboot (another boot id) and when the pid started after the lock was written', async () => {
+    expect(await lockedBy(`00000000-0000-0000-0000-000000000000 ${start}`)).toBe(0);
+    expect(await lockedBy(`${boot} ${Number(start) + 1}`)).toBe(0);
+  });
+
+  it('still holds while the same process (same boot, same start) runs', async () => {
+    expect(String(await lockedBy(`${boot} ${start}`))).toMatch(/in use by another airlock scrub/);
+  });
+});
+
 describe('inputs inside --out', () => {
   it('an input equal to or inside --out is refused, even with --force, even through a link', async () => {
     const d = fresh();
