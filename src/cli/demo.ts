@@ -1,4 +1,4 @@
-/** `airlock demo [--dir DIR]`: write the sample kit, inspect it, explain what was found. */
+/** `airlock demo [--dir DIR]`: write the sample kit, inspect it, scrub it, explain what was found. */
 import type { Command } from 'commander';
 import { runDemo } from '../demo/run.js';
 import type { CliContext } from './types.js';
@@ -6,7 +6,7 @@ import type { CliContext } from './types.js';
 export function registerDemo(program: Command, ctx: CliContext): void {
   program
     .command('demo')
-    .description('write a small fictional DJI-style sample kit and inspect it')
+    .description('write a small fictional DJI-style sample kit, inspect it and scrub it under the default policy')
     .option(
       '--dir <dir>',
       'a new or empty folder for the kit (default ./airlock-demo, or a temp folder if taken)',
