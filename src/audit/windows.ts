@@ -1,18 +1,29 @@
 /**
  * Unlock windows for the replay, from the store: the file named by --store, else the policy's
  * store.sqlitePath when that file exists. Opened read-only; an audit never creates a store.
+ *
+ * A window is applied only when the store's HMAC key authenticates it (store/window-mac.ts): the
+ * key named by --hmac-key, else the policy's store.hmacKeyFile. One that does not is reported and
+ * not applied. Without a readable key no window can be checked, so none is applied (fail closed:
+ * whoever can write the database could have added one): each is listed as unverified, and the
+ * report says which key to give.
  */
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { AirlockError } from '../core/errors.js';
+import { loadHmacKey } from '../gateway/record/key-file.js';
 import type { UnlockWindow } from '../policy/egress/types.js';
 import type { Policy } from '../policy/types.js';
+import type { WindowCheck } from '../report/audit/model.js';
 import { SqliteStore } from '../store/sqlite.js';
 
 export interface LoadedWindows {
+  /** The windows to apply. */
   windows: UnlockWindow[];
   /** The store read, or undefined when there was none. */
   path?: string;
+  /** How the store's windows were authenticated, when there was a store. */
+  check?: WindowCheck;
 }
 
 /** `policyFile`: the policy's path (relative sqlitePath is relative to its folder; else to cwd). */
@@ -20,24 +31,50 @@ export async function loadUnlockWindows(
   policy: Policy,
   policyFile: string | undefined,
   storeFlag: string | undefined,
+  keyFlag?: string,
 ): Promise<LoadedWindows> {
   const base = policyFile === undefined ? process.cwd() : dirname(resolve(policyFile));
-  const configured = policy.store.sqlitePath;
-  const path = storeFlag ?? (isAbsolute(configured) ? configured : resolve(base, configured));
+  const at = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const path = storeFlag ?? at(policy.store.sqlitePath);
   if (!existsSync(path)) {
     if (storeFlag !== undefined)
       throw new AirlockError('AIRLOCK_ERR_USAGE', `--store ${storeFlag}: no such file`, undefined, storeFlag);
     return { windows: [] };
   }
-  const store = new SqliteStore(path, { readonly: true });
+  // A key named on the command line must be readable; the policy's may not be (an auditor's copy).
+  let key: Uint8Array | undefined;
+  let detail: string | undefined;
+  const keyPath = keyFlag ?? at(policy.store.hmacKeyFile);
   try {
-    const windows = (await store.unlockWindows()).map(({ host, fromMs, untilMs, reason }) => ({
-      host,
-      fromMs,
-      untilMs,
-      reason,
-    }));
-    return { windows, path };
+    key = loadHmacKey(keyPath, { create: false });
+  } catch (e) {
+    if (keyFlag !== undefined) throw e;
+    detail = `no HMAC key to authenticate them with (${keyPath}: ${(e as Error).message}); give it with --hmac-key`;
+  }
+  const store = new SqliteStore(path, { readonly: true, ...(key ? { hmacKey: key } : {}) });
+  try {
+    const windows: UnlockWindow[] = [];
+    const unauthenticated: WindowCheck['unauthenticated'] = [];
+    for (const { window: w, auth } of await store.unlockWindowsChecked()) {
+      const { host, fromMs, untilMs, reason } = w;
+      if (auth === 'ok') windows.push({ host, fromMs, untilMs, reason });
+      // Columns of a forged row may hold anything SQLite stores: the report gets numbers.
+      else
+        unauthenticated.push({
+          id: w.id,
+          host,
+          fromMs: Number(fromMs),
+          untilMs: Number(untilMs),
+          reason,
+          problem: auth,
+        });
+    }
+    const check: WindowCheck = {
+      status: key ? 'verified' : 'unverified',
+      ...(detail ? { detail } : {}),
+      unauthenticated,
+    };
+    return { windows, path, check };
   } finally {
     await store.close();
   }

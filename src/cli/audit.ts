@@ -17,6 +17,7 @@ import { writeFileAtomic } from './write-file.js';
 interface Flags {
   policy?: string;
   store?: string;
+  hmacKey?: string;
   json?: boolean;
   csv?: boolean;
   html?: string;
@@ -32,18 +33,25 @@ export function registerAudit(program: Command, ctx: CliContext): void {
       '--store <file>',
       "the store holding unlock windows; default: the policy's store.sqlitePath when it exists",
     )
+    .option(
+      '--hmac-key <file>',
+      "the store's HMAC key, which authenticates its unlock windows; default: the policy's store.hmacKeyFile",
+    )
     .option('--json', 'print the report as JSON (schema/audit-report.v1.json)')
     .option('--csv', 'print one CSV row per destination')
     .option('--html <file>', 'also write a self-contained offline HTML report to FILE')
     .action(async (captures: string[], flags: Flags) => {
       const { policy } = loadPolicy(flags.policy);
-      const w = await loadUnlockWindows(policy, flags.policy, flags.store);
-      const report = await auditCaptures(captures, {
-        policy,
-        windows: w.windows,
-        ...(w.path ? { storePath: w.path } : {}),
-        command: ['airlock', ...ctx.args].join(' '),
-      });
+      const w = await loadUnlockWindows(policy, flags.policy, flags.store, flags.hmacKey);
+      const report = {
+        ...(await auditCaptures(captures, {
+          policy,
+          windows: w.windows,
+          ...(w.path ? { storePath: w.path } : {}),
+          command: ['airlock', ...ctx.args].join(' '),
+        })),
+        ...(w.check ? { unlockWindowCheck: w.check } : {}),
+      };
       process.stdout.write(
         flags.json ? renderAuditJson(report) : flags.csv ? renderAuditCsv(report) : renderAuditTable(report),
       );

@@ -6,7 +6,9 @@ import type { CliContext } from './types.js';
 export function registerDemo(program: Command, ctx: CliContext): void {
   program
     .command('demo')
-    .description('write a small fictional DJI-style sample kit, inspect it and scrub it under the default policy')
+    .description(
+      'write a small fictional DJI-style sample kit, inspect it and scrub it under the default policy',
+    )
     .option(
       '--dir <dir>',
       'a new or empty folder for the kit (default ./airlock-demo, or a temp folder if taken)',

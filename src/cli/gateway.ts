@@ -1,7 +1,8 @@
 /**
  * `airlock gateway [--policy FILE]`: run the egress gateway until SIGINT/SIGTERM; SIGHUP reloads
- * the policy. `airlock gateway unlock HOST --for 10m --reason "…"`: record an unlock window (the
- * running gateway picks it up within a second; audit reads it from the same store).
+ * the policy. `airlock gateway unlock HOST --for 10m --reason "…"`: record an unlock window,
+ * authenticated by the HMAC key (the running gateway picks it up within a second; audit reads it
+ * from the same store).
  */
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -138,18 +139,13 @@ export function registerGateway(program: Command, ctx: CliContext): void {
       try {
         const now = Date.now();
         const by = flags.by ?? process.env.USER ?? process.env.LOGNAME;
+        // The window with its MAC, and its chained `unlock` row, in one transaction (the store's).
         const w = await rec.store.addUnlockWindow({
           host,
           fromMs: now,
           untilMs: now + ms,
           reason: flags.reason,
           createdMs: now,
-          ...(by ? { createdBy: by } : {}),
-        });
-        await rec.store.appendLog({
-          kind: 'unlock',
-          tsMs: now,
-          window: { host: w.host, fromMs: w.fromMs, untilMs: w.untilMs, reason: w.reason },
           ...(by ? { createdBy: by } : {}),
         });
         process.stdout.write(`unlock window ${w.id}: ${w.host} until ${new Date(w.untilMs).toISOString()}\n`);

@@ -1,17 +1,18 @@
 /**
  * `airlock log verify|show|export`: the gateway's chained event log for auditors. verify exits 0
- * when every row checks out against the HMAC chain and the anchor, 1 when not (a missing anchor
- * included, unless a kept head or --without-anchor stands in for it), 2 on error. All three open
- * the store read-only.
+ * when every row checks out against the HMAC chain and the anchor, and every unlock window against
+ * the chain, 1 when not (a missing anchor included, unless a kept head or --without-anchor stands
+ * in for it), 2 on error. show prints every row, a row whose own link in the chain fails marked
+ * DAMAGED (exit 1 when any is). All three open the store read-only.
  */
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { AirlockError } from '../core/errors.js';
-import { renderLogCsv, renderLogJsonLines, renderLogLine } from '../gateway/record/log-export.js';
+import { renderCheckedLogLine, renderLogCsv, renderLogJsonLines } from '../gateway/record/log-export.js';
 import { openRecord, verifyRecord } from '../gateway/record/open.js';
 import { parseTimeBound } from '../gateway/record/time-bound.js';
 import { EXIT } from '../report/exit-codes.js';
-import type { ChainedLogRow, ChainHead, Store, TimeWindow } from '../store/types.js';
+import type { ChainHead, TimeWindow } from '../store/types.js';
 import { loadPolicy } from './load-policy.js';
 import type { CliContext } from './types.js';
 
@@ -46,17 +47,17 @@ async function withRecord<T>(
   }
 }
 
-/** Rows after `after` (in `window`), page by page, at most `limit`. */
-async function* rows(
-  store: Store,
+/** Rows after `after` (in `window`), page by page, at most `limit`, as `read` gives them. */
+async function* rows<R extends { seq: number }>(
+  read: (afterSeq: number, limit: number, window: TimeWindow) => Promise<R[]>,
   after: number,
   limit: number,
   window: TimeWindow,
-): AsyncGenerator<ChainedLogRow[]> {
+): AsyncGenerator<R[]> {
   let seq = after;
   let left = limit;
   while (left > 0) {
-    const page = await store.logRows(seq, Math.min(PAGE, left), window);
+    const page = await read(seq, Math.min(PAGE, left), window);
     if (page.length === 0) return;
     yield page;
     seq = page[page.length - 1]!.seq;
@@ -116,7 +117,12 @@ export function registerLog(program: Command, ctx: CliContext): void {
           v.anchor ? `anchor seq ${v.anchor.seq}` : `no anchor file (${rec.paths.anchor})`,
           ...(head ? [`kept head seq ${head.seq}`] : []),
         ].join(', ');
-        if (!v.check.ok) {
+        if (!v.check.ok && v.check.problem === 'window-mismatch') {
+          process.stdout.write(
+            `FAILED: ${v.check.problem}: ${v.check.detail} (the chain's ${v.check.rows} rows verified); ${against}\n`,
+          );
+          ctx.setExit(EXIT.SENSITIVE);
+        } else if (!v.check.ok) {
           const detail = v.check.detail ? `: ${v.check.detail}` : '';
           process.stdout.write(
             `FAILED: ${v.check.problem} at seq ${v.check.badSeq}${detail} (${v.check.rows} rows verified before it); ${against}\n`,
@@ -132,8 +138,13 @@ export function registerLog(program: Command, ctx: CliContext): void {
         } else {
           const unchecked =
             !v.anchor && !head ? ' (--without-anchor: truncation from the end is not checked)' : '';
+          const w = v.check;
+          const windows =
+            w.windows === 0
+              ? ''
+              : `, ${w.windows} unlock window${w.windows === 1 ? '' : 's'}${w.legacyWindows ? ` (${w.legacyWindows} from before windows had MACs: recorded in the chain, not applied)` : ''}`;
           process.stdout.write(
-            `ok: ${v.check.rows} rows, head ${v.check.rows}:${v.check.headMac}; ${against}${unchecked}\n`,
+            `ok: ${v.check.rows} rows${windows}, head ${v.check.rows}:${v.check.headMac}; ${against}${unchecked}\n`,
           );
           ctx.setExit(EXIT.OK);
         }
@@ -142,7 +153,9 @@ export function registerLog(program: Command, ctx: CliContext): void {
 
   log
     .command('show')
-    .description('print log rows, one a line')
+    .description(
+      'print log rows, one a line; a row whose link in the chain fails is printed too, marked DAMAGED (exit 1)',
+    )
     .option(...policyOpt)
     .option('--after <seq>', 'rows after this sequence number', '0')
     .option('--limit <n>', 'at most this many rows')
@@ -150,14 +163,27 @@ export function registerLog(program: Command, ctx: CliContext): void {
     .option(...untilOpt)
     .action((flags: Flags) =>
       withRecord(flags, async (rec) => {
+        let damaged = 0;
+        let first: number | undefined;
         for await (const page of rows(
-          rec.store,
+          (a, l, w) => rec.store.checkedLogRows(a, l, w),
           count(flags.after, 'after', 0),
           count(flags.limit, 'limit', Number.MAX_SAFE_INTEGER),
           windowOf(flags),
-        ))
-          process.stdout.write(page.map(renderLogLine).join(''));
-        ctx.setExit(EXIT.OK);
+        )) {
+          for (const r of page) {
+            if (r.problem === undefined) continue;
+            damaged++;
+            first ??= r.seq;
+          }
+          process.stdout.write(page.map(renderCheckedLogLine).join(''));
+        }
+        if (damaged > 0) {
+          process.stderr.write(
+            `airlock log show: ${damaged} row${damaged === 1 ? '' : 's'} marked DAMAGED (the first at seq ${first}): the chain does not hold there; airlock log verify checks the whole log\n`,
+          );
+          ctx.setExit(EXIT.SENSITIVE);
+        } else ctx.setExit(EXIT.OK);
       }),
     );
 
@@ -175,7 +201,12 @@ export function registerLog(program: Command, ctx: CliContext): void {
           throw new AirlockError('AIRLOCK_ERR_USAGE', 'log export: give --json or --csv');
         const window = windowOf(flags);
         let first = true;
-        for await (const page of rows(rec.store, 0, Number.MAX_SAFE_INTEGER, window)) {
+        for await (const page of rows(
+          (a, l, w) => rec.store.logRows(a, l, w),
+          0,
+          Number.MAX_SAFE_INTEGER,
+          window,
+        )) {
           process.stdout.write(flags.csv ? renderLogCsv(page, first) : renderLogJsonLines(page));
           first = false;
         }

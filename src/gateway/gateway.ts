@@ -23,6 +23,7 @@ import { GatewayMetrics } from './metrics.js';
 import { restoreHour } from './record/hour-restore.js';
 import { LogWriter } from './record/log-writer.js';
 import { RefusalSummaries, type RefusalSummaryOptions } from './record/refusal-summary.js';
+import { UnlockWindowGuard } from './unlock-windows.js';
 
 /** How long a system resolver answer is reused (the resolver gives no TTL; short, as nscd's). */
 const RESOLVE_TTL_MS = 2000;
@@ -80,7 +81,11 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const tlsAt = tt.tls === null ? undefined : checkListen(opts.transparentTls ?? tt.tls, [tt.tls]);
   const httpAt = tt.http === null ? undefined : checkListen(opts.transparentHttp ?? tt.http, [tt.http]);
 
-  const gate = new EgressGate(policy, { windows: await opts.store.unlockWindows() });
+  // Only windows the HMAC key authenticates open anything (unlock-windows.ts).
+  const windows = new UnlockWindowGuard(say);
+  const gate = new EgressGate(policy, {
+    windows: windows.accept(await opts.store.unlockWindowsChecked(), Date.now()),
+  });
   await restoreBudgets(opts.store, gate, say);
   const reloads = { ok: 0, failed: 0 };
   // Read at each scrape (after every listener below exists).
@@ -92,6 +97,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     logRowsDropped: writer.rowsDropped,
     logWriteErrors: writer.writeErrors,
     policyReloads: reloads,
+    unlockWindowsIgnored: windows.ignored,
     // Every listener draws on the process's relays: one gives the totals.
     spliced: { active: proxy.splices.active, bytes: proxy.splices.bytes },
   }));
@@ -115,9 +121,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   };
   let windowsOk = true;
   const poll = setInterval(() => {
-    opts.store.unlockWindows().then(
+    opts.store.unlockWindowsChecked().then(
       (w) => {
-        gate.setWindows(w);
+        gate.setWindows(windows.accept(w, Date.now()));
         windowsOk = true;
       },
       (e: Error) => {

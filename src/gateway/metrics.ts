@@ -16,6 +16,8 @@ export interface GaugeSource {
   logRowsDropped: number;
   logWriteErrors: number;
   policyReloads: { ok: number; failed: number };
+  /** Unlock windows not over yet that the gateway ignores, by why (gateway/unlock-windows.ts). */
+  unlockWindowsIgnored?: { 'bad-mac': number; 'no-mac': number; unverified: number };
   /** Tunnel downloads moved by the kernel (splice): running now, and bytes moved so far. */
   spliced?: { active: number; bytes: number };
 }
@@ -146,6 +148,17 @@ export class GatewayMetrics {
         this.reset();
         this.inc({ result: 'ok' }, r.ok);
         this.inc({ result: 'failed' }, r.failed);
+      },
+    });
+    new Gauge({
+      name: 'airlock_gateway_unlock_windows_ignored',
+      help: 'Unlock windows in the store, not over yet, that the gateway does not apply because the HMAC key does not authenticate them (bad-mac: forged or edited; no-mac: written before windows had MACs, or inserted directly; unverified: no key).',
+      labelNames: ['problem'],
+      registers,
+      collect() {
+        const w = gauges().unlockWindowsIgnored;
+        if (!w) return;
+        for (const [problem, n] of Object.entries(w)) this.set({ problem }, n);
       },
     });
     collectDefaultMetrics({ register: this.registry });

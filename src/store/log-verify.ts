@@ -6,7 +6,7 @@
  * derived from. So an edited time or kind column fails like an edited body, and the chain format
  * is unchanged: logs written before this check verify as they did.
  */
-import { chainMac, chainMacsOfTexts } from './log-chain.js';
+import { chainMac, chainMacOfText, chainMacsOfTexts } from './log-chain.js';
 import type { ChainCheck, ChainHead, LogRow } from './types.js';
 
 /** An event_log row as stored. */
@@ -22,18 +22,23 @@ export interface LogDbRow {
 /** Rows MACed per native call. */
 const VERIFY_BATCH = 1024;
 
-type Failure = Extract<ChainCheck, { ok: false }>;
+type Failure = Extract<ChainCheck, { ok: false; badSeq: number }>;
+
+/** The chain's verdict, before the unlock windows are checked against it (sqlite.ts). */
+export type ChainOnly = Failure | { ok: true; rows: number; headMac: string };
 
 /**
  * Checks `rows` (in seq order, from the first) against the chain under `key`, and the chain
  * against every head in `expected` (the anchor, a head an auditor kept): each one's row must carry
- * its MAC, and a head beyond the last row means rows were cut off the end.
+ * its MAC, and a head beyond the last row means rows were cut off the end. `onRow` sees each row
+ * that checked out, in order (the unlock rows the windows are checked against).
  */
 export function verifyChain(
   key: Uint8Array,
   rows: Iterable<LogDbRow>,
   expected: readonly ChainHead[] = [],
-): ChainCheck {
+  onRow?: (seq: number, row: LogRow) => void,
+): ChainOnly {
   let prevMac = '';
   let expectSeq = 1;
   let count = 0;
@@ -72,6 +77,7 @@ export function verifyChain(
         if (r.seq === h.seq && mac !== h.mac)
           return fail(r.seq, 'head-mismatch', 'the row does not carry the expected head’s MAC');
       }
+      onRow?.(r.seq, parsed!);
       prevMac = mac;
       headSeq = r.seq;
       expectSeq++;
@@ -96,8 +102,32 @@ export function verifyChain(
   return { ok: true, rows: count, headMac: prevMac };
 }
 
+/**
+ * What is wrong with one row's own link, given the row before it in seq order (undefined: none):
+ * the same checks as verifyChain, for that row alone (`log show` flags each row; verify is the
+ * strict check of the whole log). undefined when the link holds.
+ */
+export function linkProblem(
+  key: Uint8Array,
+  r: LogDbRow,
+  before: Pick<LogDbRow, 'seq' | 'mac'> | undefined,
+): string | undefined {
+  if (r.seq > 1 && before?.seq !== r.seq - 1) return `row ${r.seq - 1} before it is missing`;
+  if (r.prev_mac !== (r.seq > 1 ? before!.mac : ''))
+    return r.seq > 1 ? 'prev_mac is not the previous row’s MAC' : 'the first row’s prev_mac is not empty';
+  const parsed = parseBody(r.body);
+  if (!parsed) return 'its body is not JSON (unreadable)';
+  // The stored text is the canonical one for every row this Airlock writes; else the parsed row's.
+  const mac =
+    chainMacOfText(key, r.prev_mac, r.seq, r.body) === r.mac
+      ? r.mac
+      : chainMac(key, r.prev_mac, r.seq, parsed);
+  if (mac !== r.mac) return 'the MAC does not match the row';
+  return derivedColumnProblem(r, parsed);
+}
+
 /** The body as a row object; undefined when it is not JSON or not an object. */
-function parseBody(body: string): LogRow | undefined {
+export function parseBody(body: string): LogRow | undefined {
   try {
     const v: unknown = JSON.parse(body);
     return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as LogRow) : undefined;

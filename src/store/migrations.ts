@@ -35,6 +35,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX event_log_ts ON event_log (ts_ms);
     `,
   },
+  {
+    // A window opens a host to uploads, so it must be authenticated by the HMAC key like the log
+    // (store/window-mac.ts): mac = HMAC(key, the window's columns, its id included). Windows
+    // written before this migration get none (SQL has no key): they are unauthenticated, so the
+    // gateway and audit do not apply them, which at worst ends them early (a window lasts 7 days
+    // at most, so within a week of the upgrade none is lost); `log verify` accepts one only when
+    // a chained `unlock` row of that time records it.
+    version: 2,
+    description: 'unlock windows authenticated by the HMAC key',
+    sql: `
+      ALTER TABLE unlock_windows ADD COLUMN mac TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -8,7 +8,7 @@ import { AirlockError } from '../core/errors.js';
 import { normalizeName } from '../policy/egress/names.js';
 import type { StorePolicy } from '../policy/types.js';
 import { chainMacsOfTexts } from './log-chain.js';
-import { type LogDbRow, verifyChain } from './log-verify.js';
+import { type LogDbRow, linkProblem, parseBody, verifyChain } from './log-verify.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import { createPrivate } from './private-file.js';
 import { rowJson } from './row-json.js';
@@ -17,6 +17,8 @@ import type {
   ChainCheck,
   ChainedLogRow,
   ChainHead,
+  CheckedLogRow,
+  CheckedUnlockWindow,
   LogRow,
   LogText,
   NewUnlockWindow,
@@ -24,7 +26,10 @@ import type {
   Store,
   StoredUnlockWindow,
   TimeWindow,
+  UnlockLogRow,
+  WindowAuth,
 } from './types.js';
+import { type ChainedUnlock, verifyWindows, windowAuth, windowMac } from './window-mac.js';
 
 const INSERT_LOG = 'INSERT INTO event_log (seq, ts_ms, kind, body, prev_mac, mac) VALUES ';
 const INSERT_ONE = `${INSERT_LOG}(?, ?, ?, ?, ?, ?)`;
@@ -33,6 +38,8 @@ const INSERT_ROWS = 32;
 const INSERT_MANY = `${INSERT_LOG}${Array(INSERT_ROWS).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`;
 /** The tables migration 1 creates: a database at version 1 or later without one is damaged. */
 const TABLES = ['unlock_windows', 'event_log'] as const;
+/** Window MAC checks remembered (a window is a row an operator adds by hand: thousands is years). */
+const MAX_WINDOW_AUTHS = 10_000;
 
 export interface SqliteStoreOptions {
   /** HMAC key for the event log; kept outside the database (policy store.hmacKeyFile). */
@@ -55,6 +62,8 @@ interface WindowRow {
   reason: string;
   created_ms: number;
   created_by: string | null;
+  /** Absent in a database still at schema version 1 (opened read-only, not migrated). */
+  mac?: string | null;
 }
 
 /** Opens the store at the policy's sqlitePath (relative paths: relative to `baseDir`, the policy file's folder). */
@@ -71,6 +80,8 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly key: Uint8Array | undefined;
   private readonly statements = new Map<string, Database.Statement>();
+  /** Windows' MAC checks, by every column of the row as read (checkWindow). */
+  private readonly windowAuths = new Map<string, WindowAuth>();
 
   /** `path` may be ':memory:' (tests). */
   constructor(
@@ -118,26 +129,38 @@ export class SqliteStore implements Store {
     }
     if (w.reason.trim() === '')
       throw new AirlockError('AIRLOCK_ERR_USAGE', `unlock window for ${host}: a reason is required`);
+    const key = this.needKey('recording an unlock window');
     const createdMs = w.createdMs ?? Date.now();
-    const info = this.run(() =>
+    // The window, its MAC (over its id, known once inserted) and its chained row: all or nothing.
+    return this.run(() =>
       this.db
-        .prepare(
-          'INSERT INTO unlock_windows (host, from_ms, until_ms, reason, created_ms, created_by) VALUES (?, ?, ?, ?, ?, ?)',
-        )
-        .run(host, w.fromMs, w.untilMs, w.reason, createdMs, w.createdBy ?? null),
+        .transaction(() => {
+          const info = this.db
+            .prepare(
+              'INSERT INTO unlock_windows (host, from_ms, until_ms, reason, created_ms, created_by) VALUES (?, ?, ?, ?, ?, ?)',
+            )
+            .run(host, w.fromMs, w.untilMs, w.reason, createdMs, w.createdBy ?? null);
+          const stored: StoredUnlockWindow = {
+            id: Number(info.lastInsertRowid),
+            host,
+            fromMs: w.fromMs,
+            untilMs: w.untilMs,
+            reason: w.reason,
+            createdMs,
+            ...(w.createdBy === undefined ? {} : { createdBy: w.createdBy }),
+          };
+          this.db
+            .prepare('UPDATE unlock_windows SET mac = ? WHERE id = ?')
+            .run(windowMac(key, stored), stored.id);
+          this.chainTexts([unlockText(stored, createdMs)], {});
+          return stored;
+        })
+        .immediate(),
     );
-    return {
-      id: Number(info.lastInsertRowid),
-      host,
-      fromMs: w.fromMs,
-      untilMs: w.untilMs,
-      reason: w.reason,
-      createdMs,
-      ...(w.createdBy === undefined ? {} : { createdBy: w.createdBy }),
-    };
   }
 
   async unlockWindows(atMs?: number): Promise<StoredUnlockWindow[]> {
+    this.needKey('reading unlock windows (each is authenticated by it)');
     const rows = this.run(() =>
       atMs === undefined
         ? this.db.prepare('SELECT * FROM unlock_windows ORDER BY from_ms, id').all()
@@ -145,25 +168,94 @@ export class SqliteStore implements Store {
             .prepare('SELECT * FROM unlock_windows WHERE from_ms <= ? AND ? < until_ms ORDER BY from_ms, id')
             .all(atMs, atMs),
     ) as WindowRow[];
-    return rows.map(toWindow);
+    return this.authentic(rows);
   }
 
   async unlockWindowsOverlapping(fromMs: number, untilMs: number): Promise<StoredUnlockWindow[]> {
+    this.needKey('reading unlock windows (each is authenticated by it)');
     const rows = this.run(() =>
       this.db
         .prepare('SELECT * FROM unlock_windows WHERE from_ms < ? AND ? < until_ms ORDER BY from_ms, id')
         .all(untilMs, fromMs),
     ) as WindowRow[];
-    return rows.map(toWindow);
+    return this.authentic(rows);
+  }
+
+  async unlockWindowsChecked(): Promise<CheckedUnlockWindow[]> {
+    if (this.run(() => this.currentVersion()) === 0) return [];
+    const rows = this.run(() =>
+      this.db.prepare('SELECT * FROM unlock_windows ORDER BY from_ms, id').all(),
+    ) as WindowRow[];
+    return rows.map((r) => this.checkWindow(r));
   }
 
   async endUnlockWindow(id: number, atMs: number): Promise<boolean> {
-    const info = this.run(() =>
+    const key = this.needKey('ending an unlock window');
+    if (!Number.isSafeInteger(atMs))
+      throw new AirlockError('AIRLOCK_ERR_USAGE', `ending unlock window ${id}: the time must be an integer`);
+    return this.run(() =>
       this.db
-        .prepare('UPDATE unlock_windows SET until_ms = MAX(from_ms, MIN(until_ms, ?)) WHERE id = ?')
-        .run(atMs, id),
+        .transaction(() => {
+          const r = this.db.prepare('SELECT * FROM unlock_windows WHERE id = ?').get(id) as
+            | WindowRow
+            | undefined;
+          if (!r) return false;
+          const { window: w, auth } = this.checkWindow(r);
+          // Re-MACing a window that does not authenticate would authenticate whatever it says.
+          if (auth !== 'ok')
+            throw new AirlockError(
+              'AIRLOCK_ERR_MALFORMED',
+              `unlock window ${id} does not authenticate (${auth}): not ended, not re-MACed (airlock log verify checks the windows)`,
+              undefined,
+              this.path,
+            );
+          const untilMs = Math.max(w.fromMs, Math.min(w.untilMs, atMs));
+          if (untilMs === w.untilMs) return true;
+          const ended = { ...w, untilMs };
+          this.db
+            .prepare('UPDATE unlock_windows SET until_ms = ?, mac = ? WHERE id = ?')
+            .run(untilMs, windowMac(key, ended), id);
+          this.chainTexts([unlockText(ended, Date.now(), true)], {});
+          return true;
+        })
+        .immediate(),
     );
-    return info.changes > 0;
+  }
+
+  /**
+   * The window of a stored row, its MAC checked under the key ('unverified' without one). The
+   * gateway reads every window twice a second: a row seen before, every column the same, is not
+   * MACed again.
+   */
+  private checkWindow(r: WindowRow): CheckedUnlockWindow {
+    const window = toWindow(r);
+    if (this.key === undefined) return { window, auth: r.mac ? 'unverified' : 'no-mac' };
+    const seen = JSON.stringify([
+      r.id,
+      r.host,
+      r.from_ms,
+      r.until_ms,
+      r.reason,
+      r.created_ms,
+      r.created_by,
+      r.mac,
+    ]);
+    let auth = this.windowAuths.get(seen);
+    if (auth === undefined) {
+      auth = windowAuth(this.key, window, r.mac);
+      if (this.windowAuths.size >= MAX_WINDOW_AUTHS) this.windowAuths.clear();
+      this.windowAuths.set(seen, auth);
+    }
+    return { window, auth };
+  }
+
+  private authentic(rows: readonly WindowRow[]): StoredUnlockWindow[] {
+    return rows.map((r) => this.checkWindow(r)).flatMap((c) => (c.auth === 'ok' ? [c.window] : []));
+  }
+
+  private needKey(what: string): Uint8Array {
+    if (!this.key) throw new AirlockError('AIRLOCK_ERR_IO', `${this.path}: ${what} needs the HMAC key`);
+    return this.key;
   }
 
   async appendLog(row: LogRow): Promise<ChainedLogRow> {
@@ -186,9 +278,16 @@ export class SqliteStore implements Store {
 
   /** Chains and inserts `texts` in one transaction; each one's place in the chain, in order. */
   private appendTexts(texts: readonly LogText[], opts: AppendOptions): ChainLink[] {
+    if (!this.key) throw new AirlockError('AIRLOCK_ERR_IO', `${this.path}: the event log needs its HMAC key`);
+    if (texts.length === 0) return [];
+    // The head is read inside the write transaction (IMMEDIATE): a second writer cannot fork the chain.
+    return this.run(() => this.db.transaction(() => this.chainTexts(texts, opts)).immediate());
+  }
+
+  /** Chains and inserts `texts`: to be called inside a write transaction, which it does not open. */
+  private chainTexts(texts: readonly LogText[], opts: AppendOptions): ChainLink[] {
     const key = this.key;
     if (!key) throw new AirlockError('AIRLOCK_ERR_IO', `${this.path}: the event log needs its HMAC key`);
-    if (texts.length === 0) return [];
     const chain = (from: ChainHead | undefined): ChainLink[] => {
       const first = (from?.seq ?? 0) + 1;
       let prevMac = from?.mac ?? '';
@@ -204,50 +303,43 @@ export class SqliteStore implements Store {
         return link;
       });
     };
-    // The head is read inside the write transaction (IMMEDIATE): a second writer cannot fork the chain.
-    return this.run(() =>
-      this.db
-        .transaction(() => {
-          const head = this.stmt('SELECT seq, mac FROM event_log ORDER BY seq DESC LIMIT 1').get() as
-            | ChainHead
-            | undefined;
-          const after = opts.after;
-          if (after && head && (head.seq !== after.seq || head.mac !== after.mac)) {
-            // The same batch sent again after `after`, already committed (its writer died before
-            // it could say so): the chain ends exactly where this batch would have ended it.
-            const again = chain(after);
-            const last = again[again.length - 1]!;
-            if (last.seq === head.seq && last.mac === head.mac) return again;
-          }
-          const out = chain(head);
-          // INSERT_ROWS rows a statement (~1 µs a row less than one each: a group is 64 rows or
-          // more under load), then the rest one by one.
-          const many = this.stmt(INSERT_MANY);
-          const one = this.stmt(INSERT_ONE);
-          const args = new Array<string | number>(6 * INSERT_ROWS);
-          let i = 0;
-          for (; i + INSERT_ROWS <= out.length; i += INSERT_ROWS) {
-            for (let k = 0; k < INSERT_ROWS; k++) {
-              const l = out[i + k]!;
-              const t = texts[i + k]!;
-              args[6 * k] = l.seq;
-              args[6 * k + 1] = t.tsMs;
-              args[6 * k + 2] = t.kind;
-              args[6 * k + 3] = t.body;
-              args[6 * k + 4] = l.prevMac;
-              args[6 * k + 5] = l.mac;
-            }
-            many.run(args);
-          }
-          for (; i < out.length; i++) {
-            const l = out[i]!;
-            const t = texts[i]!;
-            one.run(l.seq, t.tsMs, t.kind, t.body, l.prevMac, l.mac);
-          }
-          return out;
-        })
-        .immediate(),
-    );
+    const head = this.stmt('SELECT seq, mac FROM event_log ORDER BY seq DESC LIMIT 1').get() as
+      | ChainHead
+      | undefined;
+    const after = opts.after;
+    if (after && head && (head.seq !== after.seq || head.mac !== after.mac)) {
+      // The same batch sent again after `after`, already committed (its writer died before
+      // it could say so): the chain ends exactly where this batch would have ended it.
+      const again = chain(after);
+      const last = again[again.length - 1]!;
+      if (last.seq === head.seq && last.mac === head.mac) return again;
+    }
+    const out = chain(head);
+    // INSERT_ROWS rows a statement (~1 µs a row less than one each: a group is 64 rows or
+    // more under load), then the rest one by one.
+    const many = this.stmt(INSERT_MANY);
+    const one = this.stmt(INSERT_ONE);
+    const args = new Array<string | number>(6 * INSERT_ROWS);
+    let i = 0;
+    for (; i + INSERT_ROWS <= out.length; i += INSERT_ROWS) {
+      for (let k = 0; k < INSERT_ROWS; k++) {
+        const l = out[i + k]!;
+        const t = texts[i + k]!;
+        args[6 * k] = l.seq;
+        args[6 * k + 1] = t.tsMs;
+        args[6 * k + 2] = t.kind;
+        args[6 * k + 3] = t.body;
+        args[6 * k + 4] = l.prevMac;
+        args[6 * k + 5] = l.mac;
+      }
+      many.run(args);
+    }
+    for (; i < out.length; i++) {
+      const l = out[i]!;
+      const t = texts[i]!;
+      one.run(l.seq, t.tsMs, t.kind, t.body, l.prevMac, l.mac);
+    }
+    return out;
   }
 
   async logRows(afterSeq = 0, limit = 10_000, window: TimeWindow = {}): Promise<ChainedLogRow[]> {
@@ -265,6 +357,43 @@ export class SqliteStore implements Store {
         ),
     ) as Pick<LogDbRow, 'seq' | 'body' | 'prev_mac' | 'mac'>[];
     return rows.map((r) => ({ seq: r.seq, row: this.parseBody(r), prevMac: r.prev_mac, mac: r.mac }));
+  }
+
+  async checkedLogRows(afterSeq = 0, limit = 10_000, window: TimeWindow = {}): Promise<CheckedLogRow[]> {
+    const key = this.needKey('checking log rows');
+    if (this.run(() => this.currentVersion()) === 0) return [];
+    return this.run(() => {
+      const rows = this.db
+        .prepare(
+          'SELECT seq, ts_ms, kind, body, prev_mac, mac FROM event_log WHERE seq > ? AND ts_ms >= ? AND ts_ms < ? ORDER BY seq LIMIT ?',
+        )
+        .all(
+          afterSeq,
+          window.sinceMs ?? Number.MIN_SAFE_INTEGER,
+          window.untilMs ?? Number.MAX_SAFE_INTEGER,
+          limit,
+        ) as LogDbRow[];
+      // Each row's link is to the row before it in seq order, shown or not (--since, --after).
+      const before = this.stmt('SELECT seq, mac FROM event_log WHERE seq < ? ORDER BY seq DESC LIMIT 1');
+      let prev: LogDbRow | undefined;
+      return rows.map((r) => {
+        const p =
+          prev && prev.seq === r.seq - 1
+            ? prev
+            : (before.get(r.seq) as Pick<LogDbRow, 'seq' | 'mac'> | undefined);
+        prev = r;
+        const problem = linkProblem(key, r, p);
+        const row = parseBody(r.body);
+        return {
+          seq: r.seq,
+          body: r.body,
+          ...(row ? { row } : {}),
+          prevMac: r.prev_mac,
+          mac: r.mac,
+          ...(problem ? { problem } : {}),
+        };
+      });
+    });
   }
 
   async logRowsNewestFirst(beforeSeq = Number.MAX_SAFE_INTEGER, limit = 10_000): Promise<RecentLogRow[]> {
@@ -311,13 +440,30 @@ export class SqliteStore implements Store {
       expected === undefined ? [] : 'seq' in expected ? [expected] : expected;
     // An empty database (no schema yet) is a log of no rows: any expected head then fails.
     return this.run(() => {
-      const rows =
-        this.currentVersion() === 0
-          ? []
-          : (this.db
-              .prepare('SELECT seq, ts_ms, kind, body, prev_mac, mac FROM event_log ORDER BY seq')
-              .iterate() as Iterable<LogDbRow>);
-      return verifyChain(key, rows, heads);
+      const empty = this.currentVersion() === 0;
+      const rows = empty
+        ? []
+        : (this.db
+            .prepare('SELECT seq, ts_ms, kind, body, prev_mac, mac FROM event_log ORDER BY seq')
+            .iterate() as Iterable<LogDbRow>);
+      const unlocks: ChainedUnlock[] = [];
+      const chain = verifyChain(key, rows, heads, (seq, row) => {
+        if (row.kind === 'unlock') unlocks.push({ seq, row });
+      });
+      if (!chain.ok) return chain;
+      // The windows, against a chain that holds (in id order: the first problem is the oldest).
+      const windows = empty
+        ? []
+        : (this.db.prepare('SELECT * FROM unlock_windows ORDER BY id').all() as WindowRow[]).map((r) =>
+            this.checkWindow(r),
+          );
+      const bad = verifyWindows(windows, unlocks);
+      if (bad) return { ok: false, rows: chain.rows, problem: 'window-mismatch', ...bad };
+      return {
+        ...chain,
+        windows: windows.length,
+        legacyWindows: windows.filter((w) => w.auth !== 'ok').length,
+      };
     });
   }
 
@@ -397,6 +543,19 @@ export class SqliteStore implements Store {
       throw asStoreError(e, this.path);
     }
   }
+}
+
+/** The chained row recording a window's state: when it was recorded, and when it was ended early. */
+function unlockText(w: StoredUnlockWindow, tsMs: number, ended = false): LogText {
+  const row: UnlockLogRow = {
+    kind: 'unlock',
+    tsMs,
+    window: { host: w.host, fromMs: w.fromMs, untilMs: w.untilMs, reason: w.reason },
+    ...(w.createdBy === undefined ? {} : { createdBy: w.createdBy }),
+    windowId: w.id,
+    ...(ended ? { ended: true as const } : {}),
+  };
+  return { kind: 'unlock', tsMs, body: rowJson(row) };
 }
 
 function toWindow(r: WindowRow): StoredUnlockWindow {

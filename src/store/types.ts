@@ -19,6 +19,18 @@ export interface NewUnlockWindow extends UnlockWindow {
 }
 
 /**
+ * A window's MAC checked under the store's HMAC key (window-mac.ts): 'ok'; 'bad-mac' (forged, or
+ * edited in the database); 'no-mac' (written before windows had MACs, or inserted directly);
+ * 'unverified' (a MAC, but no key to check it with). Only an 'ok' window may open anything.
+ */
+export type WindowAuth = 'ok' | 'bad-mac' | 'no-mac' | 'unverified';
+
+export interface CheckedUnlockWindow {
+  window: StoredUnlockWindow;
+  auth: WindowAuth;
+}
+
+/**
  * Log rows of the gateway (issue 5). Every row is chained: `mac` = HMAC-SHA256(key, prevMac ‖
  * canonical row), with the key kept outside the database, so a copy of the DB cannot forge or
  * silently edit, drop, reorder or truncate rows (log-chain.ts).
@@ -89,6 +101,10 @@ export interface UnlockLogRow {
   tsMs: number;
   window: UnlockWindow;
   createdBy?: string;
+  /** The window's id in unlock_windows; absent on rows written before windows had MACs. */
+  windowId?: number;
+  /** On the row of a window ended early (endUnlockWindow): window.untilMs is its new end. */
+  ended?: true;
 }
 
 export type LogRow = ConnectionLogRow | DnsLogRow | UnlockLogRow;
@@ -146,27 +162,61 @@ export interface LogSink {
 }
 
 /**
- * The chain checked (log-verify.ts). `column-mismatch`: a column derived from the MACed body
- * (ts_ms, kind) says something else than the body. `detail` says what is wrong with row `badSeq`.
+ * The chain checked (log-verify.ts), then the unlock windows against it (window-mac.ts).
+ * `column-mismatch`: a column derived from the MACed body (ts_ms, kind) says something else than
+ * the body. `detail` says what is wrong with row `badSeq`. `window-mismatch`: window `windowId`
+ * does not authenticate, or is not what the chain recorded, or is missing (`detail` says which).
+ * On success, `windows` counts the table's windows, `legacyWindows` those of them without a MAC
+ * (from before windows had MACs, each matched to its chained row; the gateway does not apply them).
  */
 export type ChainCheck =
-  | { ok: true; rows: number; headMac: string }
+  | { ok: true; rows: number; headMac: string; windows: number; legacyWindows: number }
   | {
       ok: false;
       rows: number;
       badSeq: number;
       problem: 'mac-mismatch' | 'seq-gap' | 'head-mismatch' | 'column-mismatch';
       detail?: string;
-    };
+    }
+  | { ok: false; rows: number; problem: 'window-mismatch'; windowId: number; detail: string };
+
+/**
+ * A log row as `log show` reads it: its stored text, the row when the text is a JSON object, and
+ * `problem` when its own link in the chain fails (its MAC, its prev_mac against the row before it,
+ * a missing row before it, a column against its body). The rest of the log is not checked here.
+ */
+export interface CheckedLogRow {
+  seq: number;
+  body: string;
+  row?: LogRow;
+  prevMac: string;
+  mac: string;
+  problem?: string;
+}
 
 export interface Store {
-  /** Records a window (unlock windows are logged rows too, when the log is enabled). */
+  /**
+   * Records a window with its MAC and its chained `unlock` row, in one transaction (requires the
+   * HMAC key).
+   */
   addUnlockWindow(w: NewUnlockWindow): Promise<StoredUnlockWindow>;
-  /** Windows open at `atMs` (fromMs <= atMs < untilMs); every window when atMs is omitted. */
+  /**
+   * AUTHENTICATED windows open at `atMs` (fromMs <= atMs < untilMs); all of them when atMs is
+   * omitted. A window whose MAC does not check is left out. Requires the HMAC key.
+   */
   unlockWindows(atMs?: number): Promise<StoredUnlockWindow[]>;
-  /** Windows overlapping [fromMs, untilMs): what audit needs for a capture's time span. */
+  /** Authenticated windows overlapping [fromMs, untilMs). Requires the HMAC key. */
   unlockWindowsOverlapping(fromMs: number, untilMs: number): Promise<StoredUnlockWindow[]>;
-  /** Ends a window early (relock): its untilMs becomes min(untilMs, atMs). False when no such id. */
+  /**
+   * Every window in the table with its MAC checked ('unverified' without a key): for callers that
+   * say which windows they ignore (the gateway, every 500 ms; audit). Only 'ok' ones may be applied.
+   */
+  unlockWindowsChecked(): Promise<CheckedUnlockWindow[]>;
+  /**
+   * Ends a window early (relock): its untilMs becomes min(untilMs, atMs), re-MACed, with a chained
+   * `unlock` row (`ended`) saying so. False when no such id; an error when the window does not
+   * authenticate (it is not re-MACed). Requires the HMAC key.
+   */
   endUnlockWindow(id: number, atMs: number): Promise<boolean>;
   /** Appends a chained log row (requires an HMAC key). */
   appendLog(row: LogRow): Promise<ChainedLogRow>;
@@ -178,6 +228,12 @@ export interface Store {
   /** Log rows in order, from seq `afterSeq` + 1; only those whose time is in `window`, when given. */
   logRows(afterSeq?: number, limit?: number, window?: TimeWindow): Promise<ChainedLogRow[]>;
   /**
+   * The same rows as logRows, each with its own link in the chain checked, and a row whose body
+   * does not parse returned (flagged) rather than failing the page: what `log show` prints.
+   * Requires the HMAC key.
+   */
+  checkedLogRows(afterSeq?: number, limit?: number, window?: TimeWindow): Promise<CheckedLogRow[]>;
+  /**
    * Up to `limit` log rows before seq `beforeSeq` (the end when omitted), NEWEST FIRST, for reading
    * back the recent past (the gateway's hourly budgets at start). A row whose body does not parse
    * does not fail the page: it comes back as `damaged`, saying why.
@@ -185,7 +241,7 @@ export interface Store {
   logRowsNewestFirst(beforeSeq?: number, limit?: number): Promise<RecentLogRow[]>;
   /**
    * Re-computes the chain and checks every column; each expected head (the anchor file's, one an
-   * auditor kept) detects truncation from the end.
+   * auditor kept) detects truncation from the end. Then every unlock window against the chain.
    */
   verifyLog(expected?: ChainHead | readonly ChainHead[]): Promise<ChainCheck>;
   close(): Promise<void>;

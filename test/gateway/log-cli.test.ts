@@ -85,16 +85,47 @@ describe('log verify and show on a damaged log', () => {
     expect(r.code).toBe(1);
   });
 
-  it('a body that is not JSON: verify names the row, show fails naming it, neither with a stack', () => {
+  it('a body that is not JSON: verify names the row; show prints every row, that one marked, exit 1; no stack', () => {
     const d = copy("UPDATE event_log SET body = '{' WHERE seq = 501");
     const v = log(d, 'verify');
     expect(v.stdout).toMatch(/^FAILED: mac-mismatch at seq 501: its body is not JSON/);
     expect(v.code).toBe(1);
     clean(v);
     const s = log(d, 'show');
-    expect(s.stderr).toMatch(/airlock\.sqlite: event_log row 501 is damaged/);
-    expect(s.code).toBe(2);
+    const lines = s.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(ROWS);
+    expect(lines[500]).toBe('   501 DAMAGED [its body is not JSON (unreadable)] body: {');
+    expect(lines.filter((l) => l.includes('DAMAGED'))).toHaveLength(1);
+    expect(lines[501]).toMatch(/^ {3}502 .* q502\.example A allow \(monitor\)$/);
+    expect(s.stderr).toMatch(/1 row marked DAMAGED \(the first at seq 501\)/);
+    expect(s.code).toBe(1);
     clean(s);
+  });
+
+  it('show lists the rows past an edited and a deleted row, marking the edited one and the one after the gap', () => {
+    // The edit hides control characters: shown escaped, they cannot forge a line on the terminal.
+    const d = copy(
+      `UPDATE event_log SET body = replace(body, 'q20.example', 'q20.example\\u001b[2K\\nforged') WHERE seq = 20;
+       DELETE FROM event_log WHERE seq = 40;`,
+    );
+    const s = log(d, 'show');
+    const lines = s.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(ROWS - 1);
+    expect(lines.filter((l) => l.includes('DAMAGED')).map((l) => l.slice(0, 60))).toEqual(
+      [
+        '    20 DAMAGED [the MAC does not match the row] 2',
+        '    41 DAMAGED [row 40 before it is missing] 2',
+      ].map((l) => expect.stringContaining(l)),
+    );
+    expect(lines[19]).toContain('q20.example\\u001b[2K\\u000aforged');
+    expect(lines.at(-1)).toMatch(/q600\.example/);
+    expect(s.stderr).toMatch(/2 rows marked DAMAGED \(the first at seq 20\)/);
+    expect(s.code).toBe(1);
+    // The untouched log: nothing marked, exit 0.
+    const ok = log(copy(), 'show', '--after', '590');
+    expect(ok.stdout.trimEnd().split('\n')).toHaveLength(10);
+    expect(ok.stdout).not.toContain('DAMAGED');
+    expect(ok.code).toBe(0);
   });
 
   it('a dropped event_log table: an error naming the file and the table, for verify and show', () => {

@@ -88,6 +88,51 @@ describe('a body that is not JSON', () => {
   });
 });
 
+describe('checkedLogRows (what log show prints)', () => {
+  it('returns every row, each damaged one flagged with why, the rest not', async () => {
+    const path = await tampered(
+      7,
+      `UPDATE event_log SET body = '{' WHERE seq = 2;
+       UPDATE event_log SET body = replace(body, 'q4.example', 'elsewhere.example') WHERE seq = 4;
+       DELETE FROM event_log WHERE seq = 6;`,
+    );
+    const s = reader(path);
+    const rows = await s.checkedLogRows();
+    expect(rows.map((r) => [r.seq, r.problem])).toEqual([
+      [1, undefined],
+      [2, 'its body is not JSON (unreadable)'],
+      [3, undefined],
+      [4, 'the MAC does not match the row'],
+      [5, undefined],
+      [7, 'row 6 before it is missing'],
+    ]);
+    expect(rows[1]).toMatchObject({ body: '{' });
+    expect(rows[1]!.row).toBeUndefined();
+    expect(rows[3]!.row).toMatchObject({ qname: 'elsewhere.example' });
+    // A page that starts after --after (or --since) is linked to the row before it all the same.
+    expect((await s.checkedLogRows(2, 1)).map((r) => [r.seq, r.problem])).toEqual([[3, undefined]]);
+    expect((await s.checkedLogRows(5)).map((r) => [r.seq, r.problem])).toEqual([
+      [7, 'row 6 before it is missing'],
+    ]);
+    await s.close();
+  });
+
+  it('flags a row whose prev_mac was changed, and the first row when its prev_mac is not empty', async () => {
+    const s = reader(
+      await tampered(
+        3,
+        "UPDATE event_log SET prev_mac = 'ab' WHERE seq = 1; UPDATE event_log SET prev_mac = 'cd' WHERE seq = 3;",
+      ),
+    );
+    expect((await s.checkedLogRows()).map((r) => r.problem)).toEqual([
+      'the first row’s prev_mac is not empty',
+      undefined,
+      'prev_mac is not the previous row’s MAC',
+    ]);
+    await s.close();
+  });
+});
+
 describe('a read-only store', () => {
   it('reads a 0-byte database as an empty log and writes nothing to it', async () => {
     const path = join(dir, 'empty.sqlite');
@@ -95,7 +140,7 @@ describe('a read-only store', () => {
     const s = reader(path);
     expect(s.schemaVersion()).toBe(0);
     expect(await s.logRows()).toEqual([]);
-    expect(await s.verifyLog()).toEqual({ ok: true, rows: 0, headMac: '' });
+    expect(await s.verifyLog()).toEqual({ ok: true, rows: 0, headMac: '', windows: 0, legacyWindows: 0 });
     // An anchor beyond the (empty) log: rows were cut.
     expect(await s.verifyLog({ seq: 2, mac: 'ab' })).toMatchObject({ ok: false, problem: 'head-mismatch' });
     await s.close();

@@ -24,7 +24,7 @@ afterEach(() => {
 describe('opening', () => {
   it('creates the file at the policy sqlitePath relative to the policy folder, in WAL mode', async () => {
     const settings = { ...defaultPolicy().store, sqlitePath: 'sub.sqlite' };
-    const store = openSqliteStore(settings, dir);
+    const store = openSqliteStore(settings, dir, { hmacKey: KEY });
     expect(store.path).toBe(join(dir, 'sub.sqlite'));
     await store.addUnlockWindow({
       host: 'a.example',
@@ -44,7 +44,7 @@ describe('opening', () => {
 
   it('reopening keeps the windows and does not re-run migrations', async () => {
     const path = join(dir, 'a.sqlite');
-    const first = new SqliteStore(path);
+    const first = new SqliteStore(path, { hmacKey: KEY });
     const w = await first.addUnlockWindow({
       host: 'flysafe-api.dji.com',
       fromMs: T0,
@@ -54,7 +54,7 @@ describe('opening', () => {
       createdBy: 'ops',
     });
     await first.close();
-    const second = new SqliteStore(path);
+    const second = new SqliteStore(path, { hmacKey: KEY });
     expect(await second.unlockWindows()).toEqual([w]);
     expect(second.schemaVersion()).toBe(SCHEMA_VERSION);
     await second.close();
@@ -83,7 +83,7 @@ describe('opening', () => {
 
 describe('unlock windows', () => {
   it('round-trip with normalised hosts', async () => {
-    const store = new SqliteStore(join(dir, 'w.sqlite'));
+    const store = new SqliteStore(join(dir, 'w.sqlite'), { hmacKey: KEY });
     const w = await store.addUnlockWindow({
       host: 'FlySafe-API.dji.com.',
       fromMs: T0,
@@ -104,7 +104,7 @@ describe('unlock windows', () => {
   });
 
   it('expiry queries: open at fromMs, closed at untilMs, exact to the ms', async () => {
-    const store = new SqliteStore(join(dir, 'e.sqlite'));
+    const store = new SqliteStore(join(dir, 'e.sqlite'), { hmacKey: KEY });
     const a = await store.addUnlockWindow({
       host: 'a.example',
       fromMs: T0,
@@ -133,7 +133,7 @@ describe('unlock windows', () => {
   });
 
   it('ending a window early closes it from that ms', async () => {
-    const store = new SqliteStore(join(dir, 'end.sqlite'));
+    const store = new SqliteStore(join(dir, 'end.sqlite'), { hmacKey: KEY });
     const a = await store.addUnlockWindow({
       host: 'a.example',
       fromMs: T0,
@@ -148,7 +148,7 @@ describe('unlock windows', () => {
   });
 
   it('refuses a bad host, a reversed span and an empty reason', async () => {
-    const store = new SqliteStore(join(dir, 'bad.sqlite'));
+    const store = new SqliteStore(join(dir, 'bad.sqlite'), { hmacKey: KEY });
     const usage = expect.objectContaining({ code: 'AIRLOCK_ERR_USAGE' });
     await expect(
       store.addUnlockWindow({ host: '*.com', fromMs: T0, untilMs: T0 + 1, reason: 'r' }),
@@ -167,7 +167,7 @@ describe('unlock windows', () => {
   });
 
   it('windows read back from the store drive the gate', async () => {
-    const store = new SqliteStore(join(dir, 'gate.sqlite'));
+    const store = new SqliteStore(join(dir, 'gate.sqlite'), { hmacKey: KEY });
     await store.addUnlockWindow({
       host: 'flysafe-api.dji.com',
       fromMs: T0,
@@ -218,6 +218,8 @@ describe('chained event log', () => {
       ok: true,
       rows: 3,
       headMac: rows[2]!.mac,
+      windows: 0,
+      legacyWindows: 0,
     });
     await store.close();
   });
@@ -286,6 +288,8 @@ describe('chained event log', () => {
       ok: true,
       rows: 2100,
       headMac: head.mac,
+      windows: 0,
+      legacyWindows: 0,
     });
     await store.close();
     const raw = new Database(path);

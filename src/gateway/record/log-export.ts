@@ -3,7 +3,11 @@
  * Zeek where a word exists (ts, id.orig_h → client, orig_bytes → bytes_up, resp_bytes → bytes_down).
  */
 import { csvField } from '../../core/csv.js';
-import type { ChainedLogRow } from '../../store/types.js';
+import { visible } from '../../report/format-value.js';
+import type { ChainedLogRow, CheckedLogRow } from '../../store/types.js';
+
+/** The most of a damaged row's stored text `log show` prints. */
+const MAX_DAMAGED_BODY = 400;
 
 const COLUMNS = [
   'seq',
@@ -138,6 +142,34 @@ export function renderLogLine(c: ChainedLogRow): string {
       ? `${f.client} → ${f.destination}${f.port ? `:${f.port}` : ''} ${f.verdict} (${f.reason}) up ${f.bytes_up} down ${f.bytes_down}${f.cut ? ` cut: ${f.cut}` : ''}${f.open ? ' still open (bytes so far)' : ''}${f.request ? ` request: ${f.request}` : ''}`
       : c.row.kind === 'dns'
         ? `${f.client} ${f.name} ${f.qtype}${f.proto === 'tcp' ? ' over tcp' : ''} ${f.verdict} (${f.reason})`
-        : `unlock ${f.window_host} until ${f.window_until}: ${f.reason}`;
+        : unlockText(c, f);
   return `${f.seq.padStart(6)} ${f.ts} ${f.kind.padEnd(10)} ${what}${summaryText(c, f)}\n`;
+}
+
+function unlockText(c: ChainedLogRow, f: Flat): string {
+  const r = c.row;
+  const id = r.kind === 'unlock' && r.windowId !== undefined ? ` (window ${r.windowId})` : '';
+  const ended = r.kind === 'unlock' && r.ended;
+  return `unlock ${f.window_host} ${ended ? 'ended at' : 'until'} ${f.window_until}${id}: ${f.reason}`;
+}
+
+/**
+ * A row as `log show` prints it: as renderLogLine, or — when its link in the chain fails — marked
+ * DAMAGED with why, its text made visible (control characters escaped: a forged row cannot move
+ * the cursor), and its stored body when it is not a row this Airlock can render.
+ */
+export function renderCheckedLogLine(c: CheckedLogRow): string {
+  let line: string | undefined;
+  try {
+    if (c.row) line = renderLogLine({ seq: c.seq, row: c.row, prevMac: c.prevMac, mac: c.mac });
+  } catch {
+    line = undefined;
+  }
+  if (c.problem === undefined && line !== undefined) return line;
+  const seq = String(c.seq).padStart(6);
+  const mark = `DAMAGED [${c.problem ?? 'its body is not a row Airlock writes'}]`;
+  if (line !== undefined) return `${seq} ${mark} ${visible(line.slice(seq.length + 1, -1))}\n`;
+  const body = visible(c.body);
+  const clipped = body.length > MAX_DAMAGED_BODY ? `${body.slice(0, MAX_DAMAGED_BODY - 1)}…` : body;
+  return `${seq} ${mark} body: ${clipped}\n`;
 }

@@ -102,6 +102,32 @@ export const destinationSchema = z.object({
 });
 export type DestinationReport = z.infer<typeof destinationSchema>;
 
+/**
+ * Unlock windows are authenticated by the store's HMAC key (store/window-mac.ts). `verified`: each
+ * window's MAC was checked; those that fail are listed in `unauthenticated` and NOT applied.
+ * `unverified`: the key could not be read (`detail` says why), so no window was applied: each is
+ * listed with problem `unverified` (whoever can write the database could have added it).
+ */
+export const windowCheckSchema = z.object({
+  status: z.enum(['verified', 'unverified']),
+  detail: z.string().optional(),
+  unauthenticated: z.array(
+    z.object({
+      id: count,
+      host: z.string(),
+      fromMs: z.number(),
+      untilMs: z.number(),
+      reason: z.string(),
+      /**
+       * bad-mac: forged, or edited in the database; no-mac: written before windows had MACs, or
+       * inserted directly; unverified: there was no key to check it with.
+       */
+      problem: z.enum(['bad-mac', 'no-mac', 'unverified']),
+    }),
+  ),
+});
+export type WindowCheck = z.infer<typeof windowCheckSchema>;
+
 export const auditReportSchema = z.object({
   schema: z.literal(AUDIT_SCHEMA_ID),
   airlockVersion: z.string(),
@@ -110,9 +136,11 @@ export const auditReportSchema = z.object({
   policyMode: z.enum(['sealed', 'one-way', 'monitor']),
   generatedAt: z.string(),
   command: z.string(),
-  /** The store the unlock windows came from (null: none used), and how many windows. */
+  /** The store the unlock windows came from (null: none used), and how many windows were applied. */
   store: z.string().nullable(),
   unlockWindows: count,
+  /** How the store's windows were authenticated; absent when no store was read. */
+  unlockWindowCheck: windowCheckSchema.optional(),
   thresholds: z.object({ controlMaxBytes: count, downloadRatio: z.number(), hourMs: count }),
   captures: z.array(captureReportSchema),
   destinations: z.array(destinationSchema),

@@ -53,6 +53,7 @@ export function renderAuditTable(report: AuditReport, opts: AuditTableOptions = 
     `${s.connections} connections · ${formatBytes(s.origBytes)} up · ${formatBytes(s.respBytes)} down · ` +
       `${s.byOutcome.allowed} allowed, ${s.byOutcome.blocked} blocked at connect, ${s.byOutcome.cut} cut`,
     `policy ${report.policyHash} (${report.policyMode})${report.store ? ` · ${report.unlockWindows} unlock windows from ${visible(report.store)}` : ''} · airlock ${report.airlockVersion}`,
+    ...windowCheckLines(report, c),
     report.exitCode === EXIT.ERROR
       ? c.red('Some captures were not fully read: the audit cannot speak for what they hold (exit 2).')
       : report.exitCode === EXIT.SENSITIVE
@@ -60,6 +61,26 @@ export function renderAuditTable(report: AuditReport, opts: AuditTableOptions = 
         : c.green('The policy would have allowed everything in this capture (exit 0).'),
   );
   return `${out.join('\n')}\n`;
+}
+
+/** Windows not applied: not authenticated, or no key to check them with. */
+function windowCheckLines(report: AuditReport, c: Colors): string[] {
+  const check = report.unlockWindowCheck;
+  if (!check) return [];
+  const iso = (ms: number) =>
+    Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString() : String(ms);
+  const out = check.unauthenticated.map((w) =>
+    c.red(
+      `unlock window ${w.id} (${visible(w.host)}, ${iso(w.fromMs)} to ${iso(w.untilMs)}) not applied: ${
+        w.problem === 'bad-mac'
+          ? 'its MAC does not authenticate it (forged, or edited in the database)'
+          : w.problem === 'no-mac'
+            ? 'it has no MAC (written before windows had MACs, or inserted into the database directly)'
+            : `it cannot be authenticated: ${visible(check.detail ?? 'no HMAC key')}`
+      }`,
+    ),
+  );
+  return out;
 }
 
 function table(ds: DestinationReport[], c: Colors): string[] {

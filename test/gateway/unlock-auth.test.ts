@@ -1,0 +1,300 @@
+/**
+ * Unlock windows must be authenticated by the HMAC key before a running gateway applies them
+ * (issue 5): whoever can write the database but not read the key — exactly whom the key defends
+ * against — inserts a window with Debian's sqlite3 shell, and one-way still cuts the upload; a
+ * window opened with `airlock gateway unlock` lets it through; editing that window's until_ms,
+ * or putting back its state from before it was ended early, stops it applying; `log verify`
+ * fails naming each window.
+ *
+ * The upload goes through the proxy to up.test, allowlisted with a small per-connection budget,
+ * served on port 80 (what a window opens) of an address of its own (root, as the suite runs).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { type RunningGateway, startGateway } from '../../src/gateway/gateway.js';
+import { openRecord } from '../../src/gateway/record/open.js';
+import { loadPolicyFile } from '../../src/policy/load.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'airlock-unlock-auth-'));
+const policyFile = join(dir, 'airlock.yaml');
+const UP_ADDRESS = '127.0.5.80';
+const BUDGET = 4096;
+const UPLOAD = 50_000;
+const said: string[] = [];
+/** Body bytes the server received, per request, in order. */
+const received: number[] = [];
+let server: Server;
+let gw: RunningGateway;
+let rec: ReturnType<typeof openRecord>;
+
+beforeAll(async () => {
+  writeFileSync(
+    policyFile,
+    `network:
+  mode: one-way
+  allow:
+    - host: up.test
+      budget: {upstreamBytesPerConnection: ${BUDGET}}
+  allowedPrivateCidrs: ['127.0.0.0/8']
+store:
+  groupCommitMs: 10
+`,
+  );
+  writeFileSync(join(dir, 'upload.bin'), randomBytes(UPLOAD));
+  server = createServer((req, res) => {
+    const i = received.push(0) - 1;
+    req.on('data', (d: Buffer) => {
+      received[i]! += d.length;
+    });
+    req.on('end', () => res.end('stored\n'));
+    req.on('error', () => {});
+  });
+  await new Promise<void>((res) => server.listen(80, UP_ADDRESS, res));
+  const policy = loadPolicyFile(policyFile);
+  rec = openRecord(policy.store, dir, { create: true });
+  gw = await startGateway({
+    policy,
+    store: rec.store,
+    anchorPath: rec.paths.anchor,
+    listen: '127.0.0.1:0',
+    dnsListen: '127.0.0.1:0',
+    adminListen: '127.0.0.1:0',
+    resolve: async (host) => {
+      if (host !== 'up.test') throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
+      return [UP_ADDRESS];
+    },
+    windowPollMs: 100,
+    say: (l) => said.push(l),
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await gw?.close();
+  await rec?.store.close();
+  server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Debian's sqlite3 shell on the gateway's database, as someone with write access to it. */
+const sql = (stmt: string): string =>
+  execFileSync('/usr/bin/sqlite3', ['-cmd', '.timeout 5000', rec.paths.sqlite, stmt]).toString().trim();
+
+/** POSTs the upload through the gateway with curl: the body bytes the server received. */
+function upload(): Promise<number> {
+  const before = received.length;
+  return new Promise((resolve) => {
+    const p = spawn('/usr/bin/curl', [
+      '-sS',
+      '--max-time',
+      '10',
+      '-x',
+      `http://127.0.0.1:${gw.proxy.port}`,
+      '-H',
+      'Expect:',
+      '--data-binary',
+      `@${join(dir, 'upload.bin')}`,
+      'http://up.test/flight-records',
+    ]);
+    p.stdout.resume();
+    p.stderr.resume();
+    p.on('close', async () => {
+      // The server may see the cut connection's last bytes just after curl gives up.
+      await new Promise((res) => setTimeout(res, 200));
+      resolve(received.slice(before).reduce((a, n) => a + n, 0));
+    });
+  });
+}
+
+/** Two polls of the store: the gateway has read the windows as they are now. */
+const polled = () => new Promise((res) => setTimeout(res, 400));
+
+async function unlock(): Promise<number> {
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+    out += String(s);
+    return true;
+  });
+  try {
+    const code = await main([
+      'node',
+      'airlock',
+      'gateway',
+      'unlock',
+      'up.test',
+      '--for',
+      '10m',
+      '--reason',
+      'flight records for job 8',
+      '--policy',
+      policyFile,
+    ]);
+    expect(code).toBe(0);
+  } finally {
+    spy.mockRestore();
+  }
+  return Number(/^unlock window (\d+):/.exec(out)![1]);
+}
+
+async function verify(): Promise<{ code: number; out: string }> {
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+    out += String(s);
+    return true;
+  });
+  try {
+    const code = await main(['node', 'airlock', 'log', 'verify', '--policy', policyFile, '--without-anchor']);
+    return { code, out };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+const metric = async (problem: string): Promise<number> => {
+  const m = await (await fetch(`http://127.0.0.1:${gw.admin.port}/metrics`)).text();
+  return Number(
+    new RegExp(`^airlock_gateway_unlock_windows_ignored\\{problem="${problem}"\\} (\\d+)$`, 'm').exec(m)?.[1],
+  );
+};
+
+let forgedIds: number[] = [];
+let realId = 0;
+let rolledBackId = 0;
+/** That window's until_ms and MAC once ended: the state the chain records last. */
+let endedState: string[] = [];
+
+describe('unlock windows in a running gateway (one-way)', () => {
+  it('a window inserted with the sqlite3 shell (no MAC, or a made-up one) lets nothing more through, and is said once', async () => {
+    // Without a window, the upload is cut at the budget.
+    expect(await upload()).toBeLessThanOrEqual(BUDGET);
+    const now = Date.now();
+    const values = `'up.test', ${now - 1000}, ${now + 600_000}, 'forged', ${now}, 'ops'`;
+    sql(
+      `INSERT INTO unlock_windows (host, from_ms, until_ms, reason, created_ms, created_by) VALUES (${values})`,
+    );
+    await polled();
+    expect(await upload()).toBeLessThanOrEqual(BUDGET);
+    sql(
+      `INSERT INTO unlock_windows (host, from_ms, until_ms, reason, created_ms, created_by, mac) VALUES (${values}, '${'ab'.repeat(32)}')`,
+    );
+    forgedIds = sql("SELECT id FROM unlock_windows WHERE reason = 'forged' ORDER BY id")
+      .split('\n')
+      .map(Number);
+    expect(forgedIds).toHaveLength(2);
+    await polled();
+    expect(await upload()).toBeLessThanOrEqual(BUDGET);
+    await polled();
+    const [noMac, badMac] = forgedIds;
+    expect(
+      said.filter((l) => l.startsWith(`unlock window ${noMac} (up.test) ignored: it has no MAC`)),
+    ).toHaveLength(1);
+    expect(
+      said.filter((l) =>
+        l.startsWith(`unlock window ${badMac} (up.test) ignored: its MAC does not authenticate it`),
+      ),
+    ).toHaveLength(1);
+    expect(await metric('no-mac')).toBe(1);
+    expect(await metric('bad-mac')).toBe(1);
+    const rows = (await rec.store.logRows(0, 100_000)).map((r) => r.row);
+    expect(rows.some((r) => r.kind === 'connection' && r.reason === 'unlock-window')).toBe(false);
+  });
+
+  it('a window opened with `airlock gateway unlock` lets the whole upload through', async () => {
+    realId = await unlock();
+    // Recorded by the store with its MAC and, in the same transaction, its chained row.
+    expect(await rec.store.unlockWindowsChecked()).toContainEqual(
+      expect.objectContaining({ window: expect.objectContaining({ id: realId }), auth: 'ok' }),
+    );
+    await polled();
+    expect(await upload()).toBe(UPLOAD);
+    await gw.flushLog();
+    const rows = (await rec.store.logRows(0, 100_000)).map((r) => r.row);
+    expect(rows).toContainEqual(expect.objectContaining({ kind: 'unlock', windowId: realId }));
+    expect(
+      rows.some(
+        (r) =>
+          r.kind === 'connection' &&
+          r.reason === 'unlock-window' &&
+          r.bytesUp >= UPLOAD &&
+          r.cut === undefined,
+      ),
+    ).toBe(true);
+  });
+
+  it("editing the real window's until_ms makes it stop applying (said, counted)", async () => {
+    sql(`UPDATE unlock_windows SET until_ms = until_ms + 3600000 WHERE id = ${realId}`);
+    await polled();
+    expect(await upload()).toBeLessThanOrEqual(BUDGET);
+    expect(
+      said.some((l) =>
+        l.startsWith(`unlock window ${realId} (up.test) ignored: its MAC does not authenticate it`),
+      ),
+    ).toBe(true);
+    expect(await metric('bad-mac')).toBe(2);
+    sql(`UPDATE unlock_windows SET until_ms = until_ms - 3600000 WHERE id = ${realId}`);
+    await polled();
+    expect(await upload()).toBe(UPLOAD);
+  });
+
+  it('a window ended early stays ended when its earlier state (until_ms and MAC) is put back', async () => {
+    const id = await unlock();
+    rolledBackId = id;
+    const state = () => sql(`SELECT until_ms || ' ' || mac FROM unlock_windows WHERE id = ${id}`).split(' ');
+    const before = state();
+    // The real window would open the host on its own: end it first, as this test is about the other.
+    expect(await rec.store.endUnlockWindow(realId, Date.now())).toBe(true);
+    expect(await rec.store.endUnlockWindow(id, Date.now())).toBe(true);
+    endedState = state();
+    await polled();
+    expect(await upload()).toBeLessThanOrEqual(BUDGET);
+    sql(`UPDATE unlock_windows SET until_ms = ${before[0]}, mac = '${before[1]}' WHERE id = ${id}`);
+    await polled();
+    expect(await upload()).toBeLessThanOrEqual(BUDGET);
+    expect(said.some((l) => l.startsWith(`unlock window ${id} (up.test) now ends later than it did`))).toBe(
+      true,
+    );
+  });
+});
+
+describe('log verify on the same store', () => {
+  it('fails on each forged, edited or rolled-back window naming its id, and passes once they are gone', async () => {
+    await gw.close();
+    const first = await verify();
+    expect(first.code).toBe(1);
+    expect(first.out).toMatch(
+      new RegExp(`^FAILED: window-mismatch: unlock window ${forgedIds[0]} \\(up\\.test\\) has no MAC`),
+    );
+    sql(`DELETE FROM unlock_windows WHERE id = ${forgedIds[0]}`);
+    expect((await verify()).out).toMatch(
+      new RegExp(
+        `^FAILED: window-mismatch: unlock window ${forgedIds[1]} \\(up\\.test\\) does not authenticate`,
+      ),
+    );
+    sql(`DELETE FROM unlock_windows WHERE id = ${forgedIds[1]}`);
+    // The window put back as it was before it was ended: authentic on its own, not what the chain says.
+    expect((await verify()).out).toMatch(
+      new RegExp(
+        `^FAILED: window-mismatch: unlock window ${rolledBackId} \\(up\\.test\\) is not what its latest chained unlock row \\(seq \\d+\\) says: until_ms`,
+      ),
+    );
+    sql(
+      `UPDATE unlock_windows SET until_ms = ${endedState[0]}, mac = '${endedState[1]}' WHERE id = ${rolledBackId}`,
+    );
+    // The real window, edited and edited back, then ended by the store: as the chain says.
+    const ok = await verify();
+    expect(ok.out).toMatch(/^ok: \d+ rows, 2 unlock windows, head /);
+    expect(ok.code).toBe(0);
+    // A window the chain records, deleted from the table.
+    sql(`DELETE FROM unlock_windows WHERE id = ${rolledBackId}`);
+    expect((await verify()).out).toMatch(
+      new RegExp(
+        `^FAILED: window-mismatch: unlock window ${rolledBackId} \\(up\\.test\\), recorded at seq \\d+, is missing`,
+      ),
+    );
+  });
+});
