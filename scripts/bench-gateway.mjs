@@ -9,12 +9,13 @@
 // hour) falls on every path alike. Upstreams run as their own processes, so
 // neither they nor the clients share the proxy's event loop (and the 9,000 tunnels' descriptors
 // are split across processes: the hard limit here is 20,000 per process).
-// Airlock's bench policy allows loopback (allowedPrivateCidrs) and gives the name `localhost`
-// budgets no run reaches (requests are upload bytes too). Installs wrk, tinyproxy and squid with
-// apt-get when missing (root). Prints markdown tables. Env: BENCH_GW_BULK_MIB (default 1024);
-// BENCH_GW_PARTS, a comma list of bulk, requests, tunnels (default all three); BENCH_GW_BASELINE,
-// another built checkout (its root folder) whose gateway runs in monitor mode beside this one's,
-// to measure a change in the same rounds rather than in two runs minutes apart.
+// Airlock's bench policy allows loopback (allowedPrivateCidrs), the name `localhost` on the
+// upstreams' ports, and gives it budgets no run reaches (requests are upload bytes too).
+// Installs wrk, tinyproxy and squid with apt-get when missing (root). Prints markdown tables.
+// Env: BENCH_GW_BULK_MIB (default 1024); BENCH_GW_PARTS, a comma list of bulk, requests, tunnels
+// (default all three); BENCH_GW_BASELINE, another built checkout (its root folder) whose gateway
+// runs in monitor mode beside this one's, to measure a change in the same rounds rather than in
+// two runs minutes apart.
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -195,18 +196,24 @@ const s = require('node:net').createServer((c) => { c.on('error', () => {}); c.p
 s.maxConnections = 15000;
 s.listen(0, '127.0.0.1', 1024, () => console.log(s.address().port));`;
 
-async function startAirlock(mode, dir, root = ROOT) {
+/**
+ * Airlock in `mode`; `ports`, the upstreams' loopback ports, are listed on the `localhost` entry
+ * (an entry allows 443 and 80 unless it lists its own). A baseline checkout gets none: one
+ * older than entry ports rejects the key, and it runs in monitor mode, where ports decide nothing.
+ */
+async function startAirlock(mode, dir, ports, root = ROOT) {
   const name = root === ROOT ? `airlock ${mode}` : `airlock ${mode} (baseline ${root})`;
   const sub = join(dir, root === ROOT ? `airlock-${mode}` : `baseline-${mode}`);
   execFileSync('mkdir', ['-p', sub]);
   const policy = join(sub, 'airlock.yaml');
+  const portsLine = root === ROOT ? `      ports: [${ports.join(', ')}]\n` : '';
   writeFileSync(
     policy,
     `network:
   mode: ${mode}
   allow:
     - host: localhost
-      # Requests are uploads too: budgets wide enough that the bench measures the path, not a cut.
+${portsLine}      # Requests are uploads too: budgets wide enough that the bench measures the path, not a cut.
       budget: {upstreamBytesPerConnection: 1099511627776, upstreamBytesPerHour: 1099511627776}
   allowedPrivateCidrs: ['127.0.0.0/8', '::1/128']
 gateway:
@@ -374,7 +381,7 @@ async function openTunnels(proxyPort, target) {
 /** The gateway's RSS with 9,000 idle tunnels: before, holding them (median of 5 readings), peak. */
 async function tunnelMemory(dir) {
   const echo = await child(ECHO_UPSTREAM);
-  const a = await startAirlock('monitor', dir);
+  const a = await startAirlock('monitor', dir, [echo.port]);
   try {
     await sleep(500);
     const before = status(a.p.pid, 'VmRSS');
@@ -417,9 +424,9 @@ async function main() {
   try {
     if (PARTS.has('bulk') || PARTS.has('requests')) {
       for (const start of [
-        () => startAirlock('monitor', dir),
-        () => startAirlock('one-way', dir),
-        ...(BASELINE ? [() => startAirlock('monitor', dir, BASELINE)] : []),
+        () => startAirlock('monitor', dir, [web.port, big.port]),
+        () => startAirlock('one-way', dir, [web.port, big.port]),
+        ...(BASELINE ? [() => startAirlock('monitor', dir, [], BASELINE)] : []),
         () => startTinyproxy(dir),
         () => startSquid(dir),
       ]) {

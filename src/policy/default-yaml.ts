@@ -66,11 +66,18 @@ network:
   # Download allowlist: 'host.example' (that name) or '*.example.com' (names under it).
   # A host that serves both directions is only as safe as its budget: mydjiflight.dji.com
   # serves firmware AND takes flight records, so the upstream budget is what stops the upload.
+  # An entry allows TCP 443 and 80 to its names; \`ports\` lists other ones INSTEAD (name 443 or
+  # 80 too when still wanted). Only the most specific entry for a name counts: a host's own entry
+  # is not widened by a '*.' entry listing more ports. Unlock windows open 443 and 80 only.
+  # Ports do not govern DNS: a name is answered by the allowlist whatever the ports.
   #   - host: '*.djicdn.com'
   #     purpose: firmware
   #   - host: mydjiflight.dji.com
   #     purpose: firmware (also takes flight-record uploads)
   #     budget: {upstreamBytesPerConnection: 16384, upstreamBytesPerHour: 65536}
+  #   - host: rtk.caster.example      # your RTK network's NTRIP caster (often port 2101)
+  #     purpose: RTK corrections
+  #     ports: [2101]                  # TCP ports 1-65535, each once; absent: [443, 80]
   allow: []
   budgets:
     upstreamBytesPerConnection: 65536   # 64 KiB up per connection, then it is cut

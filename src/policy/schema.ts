@@ -83,6 +83,27 @@ const listen = z
   .string()
   .refine(isListenAddress, { error: "expected 'host:port' (IPv4, localhost or [IPv6])" });
 
+/**
+ * The TCP ports an allowlist entry opens: whole numbers 1-65535, at least one, each once (a
+ * repeated port is a typo for another one). Absent: 443 and 80 (gate.ts DEFAULT_ALLOW_PORTS).
+ */
+const allowPorts = z
+  .array(
+    z
+      .number({ error: 'expected a TCP port number' })
+      .int({ error: 'expected a whole TCP port number' })
+      .min(1, { error: 'expected a TCP port from 1 to 65535' })
+      .max(65535, { error: 'expected a TCP port from 1 to 65535' }),
+  )
+  .min(1, { error: 'expected at least one port (leave ports out for 443 and 80)' })
+  .superRefine((ports, ctx) => {
+    const seen = new Set<number>();
+    ports.forEach((p, i) => {
+      if (seen.has(p)) ctx.addIssue({ code: 'custom', message: `port ${p} is listed twice`, path: [i] });
+      seen.add(p);
+    });
+  });
+
 const NetworkSchema = z.strictObject({
   mode: z.enum(['sealed', 'one-way', 'monitor']).optional(),
   allow: z
@@ -90,6 +111,7 @@ const NetworkSchema = z.strictObject({
       z.strictObject({
         host: hostPattern,
         purpose: z.string().max(200).optional(),
+        ports: allowPorts.optional(),
         budget: budgetOverride.optional(),
       }),
     )

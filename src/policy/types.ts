@@ -63,6 +63,11 @@ export interface AllowEntry {
   /** 'host.example' (exactly that name) or '*.example' (any name under example). */
   host: string;
   purpose?: string;
+  /**
+   * The TCP ports the entry allows (one-way): absent, 443 and 80. DNS is not governed by it (a
+   * name is answered as now); see the egress gate's header for precedence and unlock windows.
+   */
+  ports?: number[];
   budget?: BudgetOverride;
 }
 

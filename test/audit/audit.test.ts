@@ -15,6 +15,8 @@ import { clientNames, tcpPayloadByStream } from './tshark.js';
 const PUTTY = corpusFile('pcap/zeek-http-putty-upload.pcap');
 const FTP = corpusFile('pcap/zeek-ftp-retr.pcap');
 const MDNS = corpusFile('pcap/zeek-dns-mdns.pcap');
+/** A 160-byte POST to httpbin.org:80, the capture's only destination. */
+const POST = corpusFile('pcap/zeek-http-post.pcap');
 
 const withNetwork = (f: (p: Policy) => void): Policy => {
   const p = defaultPolicy();
@@ -24,11 +26,14 @@ const withNetwork = (f: (p: Policy) => void): Policy => {
 const monitor = withNetwork((p) => {
   p.network.mode = 'monitor';
 });
-/** One-way, the putty host allowlisted with a small budget, loopback named as an allowed upstream. */
+/**
+ * One-way, the putty host allowlisted on its port (8080: an entry allows 443 and 80 unless it
+ * lists its own) with a small budget, loopback named as an allowed upstream.
+ */
 const BUDGET = 5000;
 const oneWayPutty = withNetwork((p) => {
   p.network.mode = 'one-way';
-  p.network.allow = [{ host: 'localhost', budget: { upstreamBytesPerConnection: BUDGET } }];
+  p.network.allow = [{ host: 'localhost', ports: [8080], budget: { upstreamBytesPerConnection: BUDGET } }];
   p.network.allowedPrivateCidrs = ['127.0.0.0/8'];
 });
 
@@ -131,13 +136,35 @@ describe('policy replay through the egress gate', () => {
     expect(r.exitCode).toBe(0);
   });
 
-  it('an unlock window over the capture for the putty host turns the cut into allowed', async () => {
-    const window = { host: 'localhost', fromMs: 0, untilMs: Date.UTC(2100, 0, 1), reason: 'test' };
-    const r = await auditCaptures([PUTTY], { policy: oneWayPutty, windows: [window] });
-    const d = r.destinations.find((x) => x.name === 'localhost')!;
+  it('an unlock window over the capture turns a cut into allowed', async () => {
+    // A window opens 443 and 80 of its host: the POST to httpbin.org:80, over a 64-byte budget.
+    const policy = withNetwork((p) => {
+      p.network.mode = 'one-way';
+      p.network.allow = [{ host: 'httpbin.org', budget: { upstreamBytesPerConnection: 64 } }];
+    });
+    const cut = await auditCaptures([POST], { policy });
+    expect(cut.destinations.find((x) => x.name === 'httpbin.org')!.outcome.cutAfterBytes).toBe(64);
+    const window = { host: 'httpbin.org', fromMs: 0, untilMs: Date.UTC(2100, 0, 1), reason: 'test' };
+    const r = await auditCaptures([POST], { policy, windows: [window] });
+    const d = r.destinations.find((x) => x.name === 'httpbin.org')!;
     expect(d.outcome.kind).toBe('allowed');
     expect(d.outcome.reasons).toEqual(['unlock-window']);
     expect(r.exitCode).toBe(0);
+  });
+
+  it('a window for the putty host does not open 8080, which its entry does not list', async () => {
+    const policy = withNetwork((p) => {
+      p.network.mode = 'one-way';
+      p.network.allow = [{ host: 'localhost' }];
+      p.network.allowedPrivateCidrs = ['127.0.0.0/8'];
+    });
+    const window = { host: 'localhost', fromMs: 0, untilMs: Date.UTC(2100, 0, 1), reason: 'test' };
+    for (const windows of [[], [window]]) {
+      const r = await auditCaptures([PUTTY], { policy, windows });
+      const d = r.destinations.find((x) => x.name === 'localhost' && x.port === 8080)!;
+      expect(d.outcome).toMatchObject({ kind: 'blocked', allowed: 0, cut: 0, reasons: ['port-not-allowed'] });
+      expect(r.exitCode).toBe(1);
+    }
   });
 
   it('a window that closed before the capture changes nothing', async () => {

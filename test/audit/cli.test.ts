@@ -15,17 +15,29 @@ import { SqliteStore } from '../../src/store/sqlite.js';
 import { airlock, ensureBuilt } from '../cli/built.js';
 import { corpusDir, corpusFile } from '../helpers/corpus.js';
 
+/** An 83 KB upload over HTTP to localhost:8080. */
 const PUTTY = corpusFile('pcap/zeek-http-putty-upload.pcap');
+/** A 160-byte POST to httpbin.org:80, the capture's only destination. */
+const POST = corpusFile('pcap/zeek-http-post.pcap');
 const ALL = corpusDir('pcap').filter((p) => p.endsWith('.pcap'));
 let dir: string;
+/** The stores' HMAC key: windows are written with their MAC (test/audit/windows-auth.test.ts checks them). */
+const STORE_KEY = new Uint8Array(32).fill(9);
+/** STORE_KEY as a key file, for audit's --hmac-key. */
+const keyFile = (): string => {
+  const p = join(dir, 'store.key');
+  writeFileSync(p, `${Buffer.from(STORE_KEY).toString('hex')}\n`, { mode: 0o600 });
+  return p;
+};
 
 const policyFile = (mode: string, extra = ''): string => {
   const p = join(dir, `${mode}-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(p, `version: 1\nnetwork:\n  mode: ${mode}\n${extra}store:\n  sqlitePath: none.sqlite\n`);
   return p;
 };
-const ONE_WAY_PUTTY =
-  "  allow:\n    - host: localhost\n      budget: {upstreamBytesPerConnection: 4096}\n  allowedPrivateCidrs: ['127.0.0.0/8']\n";
+/** The putty host allowlisted on its port (an entry allows 443 and 80 unless it lists its own). */
+const ONE_WAY_PUTTY = (ports = '\n      ports: [8080]') =>
+  `  allow:\n    - host: localhost${ports}\n      budget: {upstreamBytesPerConnection: 4096}\n  allowedPrivateCidrs: ['127.0.0.0/8']\n`;
 
 beforeAll(() => {
   ensureBuilt();
@@ -72,7 +84,7 @@ describe('exit codes and outputs', () => {
   });
 
   it('one-way with a 4096-byte budget for the putty host: cut after 4096 bytes, exit 1', () => {
-    const r = airlock(['audit', '--csv', '--policy', policyFile('one-way', ONE_WAY_PUTTY), PUTTY]);
+    const r = airlock(['audit', '--csv', '--policy', policyFile('one-way', ONE_WAY_PUTTY()), PUTTY]);
     expect(r.code).toBe(1);
     // Python's csv module reads the file back (an independent RFC 4180 reader).
     const rows = JSON.parse(
@@ -92,22 +104,64 @@ describe('exit codes and outputs', () => {
   });
 
   it('an unlock window stored in a temporary SQLite store turns the outcome to allowed, exit 0', async () => {
+    // A window opens 443 and 80 of its host: the POST to httpbin.org:80, over a 64-byte budget.
     const db = join(dir, 'windows.sqlite');
-    const store = new SqliteStore(db);
+    const store = new SqliteStore(db, { hmacKey: STORE_KEY });
     await store.addUnlockWindow({
-      host: 'localhost',
+      host: 'httpbin.org',
       fromMs: 0,
       untilMs: Date.UTC(2100, 0, 1),
       reason: 'firmware update',
     });
     await store.close();
-    const policy = policyFile('one-way', ONE_WAY_PUTTY);
-    const r = airlock(['audit', '--json', '--policy', policy, '--store', db, PUTTY]);
+    const policy = policyFile(
+      'one-way',
+      '  allow:\n    - host: httpbin.org\n      budget: {upstreamBytesPerConnection: 64}\n',
+    );
+    const without = airlock(['audit', '--json', '--policy', policy, POST]);
+    expect(without.code).toBe(1);
+    expect(JSON.parse(without.stdout).destinations[0].outcome).toMatchObject({
+      kind: 'cut',
+      cutAfterBytes: 64,
+    });
+    const r = airlock(['audit', '--json', '--policy', policy, '--store', db, '--hmac-key', keyFile(), POST]);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.unlockWindows).toBe(1);
-    const d = report.destinations.find((x: { name: string }) => x.name === 'localhost');
+    const d = report.destinations.find((x: { name: string }) => x.name === 'httpbin.org');
     expect(d.outcome).toMatchObject({ kind: 'allowed', reasons: ['unlock-window'] });
+  });
+
+  it('a flow to an allowlisted host on a port its entry does not list is blocked as port-not-allowed, window or not', async () => {
+    // localhost allowlisted without ports (443 and 80); the capture uploads to localhost:8080.
+    const policy = policyFile('one-way', ONE_WAY_PUTTY(''));
+    const r = airlock(['audit', '--json', '--policy', policy, PUTTY]);
+    expect(r.code).toBe(1);
+    const d = JSON.parse(r.stdout).destinations.find((x: { name: string }) => x.name === 'localhost');
+    expect(d.port).toBe(8080);
+    expect(d.outcome).toMatchObject({
+      kind: 'blocked',
+      allowed: 0,
+      cut: 0,
+      blocked: 2,
+      reasons: ['port-not-allowed'],
+    });
+    expect(d.outcome.detail).toContain('localhost port 8080');
+    // An unlock window for the host opens 443 and 80, not 8080.
+    const db = join(dir, 'windows-8080.sqlite');
+    const store = new SqliteStore(db, { hmacKey: STORE_KEY });
+    await store.addUnlockWindow({
+      host: 'localhost',
+      fromMs: 0,
+      untilMs: Date.UTC(2100, 0, 1),
+      reason: 'test',
+    });
+    await store.close();
+    const w = airlock(['audit', '--json', '--policy', policy, '--store', db, '--hmac-key', keyFile(), PUTTY]);
+    expect(JSON.parse(w.stdout).unlockWindows).toBe(1);
+    expect(w.code).toBe(1);
+    const dw = JSON.parse(w.stdout).destinations.find((x: { name: string }) => x.name === 'localhost');
+    expect(dw.outcome).toMatchObject({ kind: 'blocked', reasons: ['port-not-allowed'] });
   });
 
   it('never creates a store: a missing policy store is no store, a missing --store is a usage error', () => {

@@ -39,7 +39,7 @@ afterAll(() => {
 function policy() {
   const p = policyWith({
     mode: 'one-way',
-    allow: [{ host: 'up.example', budget: { upstreamBytesPerHour: PER_HOUR } }],
+    allow: [{ host: 'up.example', ports: [webPort], budget: { upstreamBytesPerHour: PER_HOUR } }],
     allowedPrivateCidrs: ['127.0.0.0/8'],
   });
   p.store.groupCommitMs = 10;
@@ -167,6 +167,32 @@ describe('restoreHour', () => {
     ]);
     expect(spent('zz.cdn.example')).toBe('a.cdn.example'.length + 'bb.cdn.example'.length);
     expect(spent('up.example')).toBe(0);
+  });
+
+  it('a name refused for its port was never looked up: its row charges no name', async () => {
+    const { spent } = await restored([
+      conn({
+        tsMs: T0 + 1,
+        endMs: T0 + 1,
+        name: 'x.cdn.example',
+        destination: 'x.cdn.example',
+        port: 8883,
+        ip: '',
+        verdict: 'block',
+        reason: 'port-not-allowed',
+      }),
+      conn({
+        tsMs: T0 + 2,
+        endMs: T0 + 2,
+        name: 'yy.cdn.example',
+        destination: 'yy.cdn.example',
+        ip: '',
+        verdict: 'block',
+        reason: 'hour-budget-spent',
+      }),
+      conn({ tsMs: T0 + 3, endMs: T0 + 3, name: 'zzz.cdn.example', destination: 'zzz.cdn.example' }),
+    ]);
+    expect(spent('a.cdn.example')).toBe('zzz.cdn.example'.length);
   });
 
   it('a damaged row is said and skipped, not fatal', async () => {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { bytesOf, kinds, Playbook, policyWith, T0, textOf } from './playbook.js';
 
 const ALLOW = [
-  { host: 'files.example' },
+  // 8443 and 8080 as well: tests below reach files.example on those ports.
+  { host: 'files.example', ports: [443, 80, 8443, 8080] },
   { host: 'up.example', budget: { upstreamBytesPerConnection: 100 } },
 ];
 const oneWay = (extra = {}) => policyWith({ mode: 'one-way', allow: ALLOW, ...extra });
@@ -75,6 +76,32 @@ describe('proxy core: modes', () => {
     expect(kinds(cmds)).toEqual(['send-to-client', 'log', 'close']);
     expect(textOf(cmds, 'send-to-client')).toContain('X-Airlock-Reason: not-allowlisted');
     expect(pb.rows()[0]).toMatchObject({ verdict: 'block', reason: 'not-allowlisted', mode: 'one-way' });
+  });
+
+  it('one-way refuses an allowlisted name on a port its entry does not list (403, logged, never resolved)', () => {
+    // up.example lists no ports: 443 and 80 only.
+    for (const [req, port] of [
+      [CONNECT('up.example:8883'), 8883],
+      ['GET http://up.example:25/ HTTP/1.1\r\nHost: up.example:25\r\n\r\n', 25],
+    ] as const) {
+      const one = new Playbook(oneWay());
+      const cmds = one.client(req);
+      expect(kinds(cmds)).toEqual(['send-to-client', 'log', 'close']);
+      expect(textOf(cmds, 'send-to-client')).toMatch(
+        /^HTTP\/1\.1 403 Forbidden\r\n[\s\S]*X-Airlock-Reason: port-not-allowed\r\n/,
+      );
+      expect(one.rows()[0]).toMatchObject({
+        destination: 'up.example',
+        name: 'up.example',
+        ip: '',
+        port,
+        verdict: 'block',
+        reason: 'port-not-allowed',
+        mode: 'one-way',
+      });
+    }
+    // The same host on 443 tunnels.
+    tunnel(new Playbook(oneWay()), 'up.example:443');
   });
 
   it('one-way refuses an IP literal (no name to judge by)', () => {

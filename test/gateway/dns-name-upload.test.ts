@@ -106,7 +106,7 @@ beforeAll(async () => {
   policy.network = {
     ...policy.network,
     mode: 'one-way',
-    allow: [{ host: '*.example.net', budget: { upstreamBytesPerHour: PER_HOUR } }],
+    allow: [{ host: '*.example.net', ports: [webPort], budget: { upstreamBytesPerHour: PER_HOUR } }],
     allowedPrivateCidrs: ['127.0.0.0/8'],
     dns: { maxNameLength: MAX_NAME, maxQueriesPerMinute: 1000 },
   };

@@ -48,7 +48,7 @@ beforeAll(async () => {
   upPort = (upstream.address() as AddressInfo).port;
   const policy = policyWith({
     mode: 'one-way',
-    allow: [{ host: 'files.test' }],
+    allow: [{ host: 'files.test', ports: [upPort] }],
     allowedPrivateCidrs: ['127.0.0.0/8'],
   });
   const p = await startTestProxy({

@@ -5,7 +5,10 @@
  *
  * The private-destination protection stays ON: the test "internet" is 127.0.0.1, reachable only
  * because the policy lists 127.0.0.0/8 in allowedPrivateCidrs (198.18.0.0/15 would need a network
- * namespace). Test names resolve through an injected table, never the system resolver.
+ * namespace). Test names resolve through an injected table, never the system resolver. The test
+ * servers listen on random ports, so each allowlist entry lists its server's (an entry allows 443
+ * and 80 unless it lists its own); the unlock window's host is served on 443 (what a window
+ * opens) of an address of its own, as splice.test.ts does (root, as the suite runs).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -33,7 +36,7 @@ const UP_BUDGET = 4096;
 const NAMES: Record<string, string> = {
   'files.test': '127.0.0.1',
   'up.test': '127.0.0.1',
-  'flysafe.test': '127.0.0.1',
+  'flysafe.test': '127.0.4.43',
 };
 
 let httpsPort = 0;
@@ -52,7 +55,9 @@ function policyYaml(mode: string): string {
   mode: ${mode}
   allow:
     - host: files.test
+      ports: [${httpsPort}, ${httpPort}]
     - host: up.test
+      ports: [${sinkPort}]
       budget: {upstreamBytesPerConnection: ${UP_BUDGET}}
   allowedPrivateCidrs: ['127.0.0.0/8']
 gateway:
@@ -147,12 +152,18 @@ beforeAll(async () => {
     });
     s.on('error', () => {});
   });
-  servers.push(https, http, sink);
+  // flysafe.test (reached only through an unlock window) on 443, which a window opens.
+  const flysafe = createHttpsServer(
+    { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+    handler,
+  );
+  servers.push(https, http, sink, flysafe);
   [httpsPort, httpPort, sinkPort, resolverPort] = await Promise.all([
     listenOn(https),
     listenOn(http),
     listenOn(sink),
     startFakeResolver(),
+    new Promise<void>((res) => flysafe.listen(443, NAMES['flysafe.test'], res)),
   ]);
 
   writeFileSync(policyFile, policyYaml('one-way'));
@@ -295,6 +306,39 @@ describe('gateway on loopback: one-way', () => {
     });
   });
 
+  it('an allowlisted host on a port its entry does not list is refused (403, logged); its listed port passes', async () => {
+    const sinkBefore = sinkReceived.length;
+    const calls = resolverCalls.length;
+    // CONNECT to files.test's sink-side port (files.test lists only its HTTPS and HTTP ports).
+    const refused = await rawExchange(
+      `CONNECT files.test:${sinkPort} HTTP/1.1\r\nHost: files.test:${sinkPort}\r\n\r\n`,
+      false,
+    );
+    expect(refused.toString('latin1')).toMatch(
+      /^HTTP\/1\.1 403 Forbidden\r\n[\s\S]*X-Airlock-Reason: port-not-allowed\r\n/,
+    );
+    // curl's tunnel and an absolute-URI request alike.
+    const tunnel = await curl(['-p', `http://files.test:${sinkPort}/x`]);
+    expect(tunnel.stderr).toMatch(/403/);
+    const plain = await curl(['-i', `http://files.test:${sinkPort}/x`]);
+    expect(plain.stdout.toString()).toMatch(/^HTTP\/1\.1 403 [\s\S]*X-Airlock-Reason: port-not-allowed\r\n/);
+    // Refused before the name is looked up or the port dialled.
+    expect(resolverCalls.length).toBe(calls);
+    await new Promise((res) => setTimeout(res, 100));
+    expect(sinkReceived.length).toBe(sinkBefore);
+    // The listed port of the same host passes.
+    const ok = await curl(['--cacert', join(dir, 'cert.pem'), `https://files.test:${httpsPort}/blob`]);
+    expect(sha(ok.stdout)).toBe(BLOB_SHA);
+    await vi.waitFor(async () => {
+      const rows = (await rowsNow()).filter(
+        (x) => x.kind === 'connection' && x.destination === 'files.test' && x.port === sinkPort,
+      );
+      expect(rows).toHaveLength(3);
+      for (const row of rows)
+        expect(row).toMatchObject({ verdict: 'block', reason: 'port-not-allowed', ip: '' });
+    });
+  });
+
   it('a name off the allowlist is refused with 403 and never resolved', async () => {
     const r = await curl(['-i', `http://elsewhere.test:${httpPort}/blob`]);
     expect(r.stdout.toString()).toMatch(/^HTTP\/1\.1 403 [\s\S]*X-Airlock-Reason: not-allowlisted/);
@@ -320,12 +364,7 @@ describe('gateway on loopback: one-way', () => {
   });
 
   it('an unlock window written by `airlock gateway unlock` opens the host within a second', async () => {
-    const refused = await curl([
-      '-i',
-      '--cacert',
-      join(dir, 'cert.pem'),
-      `https://flysafe.test:${httpsPort}/blob`,
-    ]);
+    const refused = await curl(['-i', '--cacert', join(dir, 'cert.pem'), 'https://flysafe.test/blob']);
     expect(refused.stderr).toMatch(/403/);
     const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
@@ -347,8 +386,11 @@ describe('gateway on loopback: one-way', () => {
       out.mockRestore();
     }
     await new Promise((res) => setTimeout(res, 1000));
-    const r = await curl(['--cacert', join(dir, 'cert.pem'), `https://flysafe.test:${httpsPort}/blob`]);
+    const r = await curl(['--cacert', join(dir, 'cert.pem'), 'https://flysafe.test/blob']);
     expect(sha(r.stdout)).toBe(BLOB_SHA);
+    // A window is for its host on 443 and 80, not every port on it.
+    const other = await rawExchange(`CONNECT flysafe.test:${httpsPort} HTTP/1.1\r\nHost: x\r\n\r\n`, false);
+    expect(other.toString('latin1')).toMatch(/^HTTP\/1\.1 403 [\s\S]*X-Airlock-Reason: port-not-allowed\r\n/);
     // The row is written when the gateway sees the tunnel end, which may be just after curl exits.
     await vi.waitFor(async () => {
       const rows = await rowsNow();

@@ -97,6 +97,7 @@ async function gateway(opts: {
   const allow = [
     {
       host: 'localhost',
+      ports: [upPort],
       ...(opts.uploadBudget === undefined
         ? {}
         : { budget: { upstreamBytesPerConnection: opts.uploadBudget } }),

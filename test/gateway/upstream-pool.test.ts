@@ -12,11 +12,16 @@ import type { ConnectionLogRow } from '../../src/store/types.js';
 import { policyWith } from './playbook.js';
 import { startTestProxy } from './proxy-fixture.js';
 
-const policy = policyWith({
-  mode: 'one-way',
-  allow: [{ host: 'a.test' }, { host: 'b.test' }],
-  allowedPrivateCidrs: ['127.0.0.0/8'],
-});
+/** a.test and b.test on the test upstreams' `ports` (an entry allows 443 and 80 unless it lists its own). */
+const policyFor = (ports: number[]) =>
+  policyWith({
+    mode: 'one-way',
+    allow: [
+      { host: 'a.test', ports },
+      { host: 'b.test', ports },
+    ],
+    allowedPrivateCidrs: ['127.0.0.0/8'],
+  });
 
 interface Upstream {
   server: Server;
@@ -59,9 +64,9 @@ afterAll(async () => {
   for (const c of closers.splice(0)) await c();
 });
 
-async function proxy(): Promise<{ port: number; server: ProxyServer }> {
+async function proxy(...upstreamPorts: number[]): Promise<{ port: number; server: ProxyServer }> {
   const { port, proxy: server } = await startTestProxy({
-    policy,
+    policy: policyFor(upstreamPorts),
     resolveTo: '127.0.0.1',
     limits: { idleTimeoutMs: 10_000 },
     onLog: (r) => rows.push(r),
@@ -107,7 +112,7 @@ describe('upstream connection pool (real sockets)', () => {
   it('keep-alive requests to one destination share one upstream connection, each judged and logged', async () => {
     const u = await upstream();
     closers.push(() => u.server.close());
-    const { port, server } = await proxy();
+    const { port, server } = await proxy(u.port);
     const send = await client(port);
     for (const path of ['/1', '/2', '/3']) expect(await send(GET('a.test', u.port, path))).toMatch(/ok$/);
     expect(u.conns.map((c) => c.length)).toEqual([3]);
@@ -126,7 +131,7 @@ describe('upstream connection pool (real sockets)', () => {
       () => u1.server.close(),
       () => u2.server.close(),
     );
-    const { port } = await proxy();
+    const { port } = await proxy(u1.port, u2.port);
     const send = await client(port);
     // Same address and port, another name: its own connection. Another port: its own server.
     for (const [host, p] of [
@@ -148,7 +153,7 @@ describe('upstream connection pool (real sockets)', () => {
   it('a request refused by the gate never touches a pooled connection', async () => {
     const u = await upstream();
     closers.push(() => u.server.close());
-    const { port, server } = await proxy();
+    const { port, server } = await proxy(u.port);
     const send = await client(port);
     await send(GET('a.test', u.port));
     expect(server.pool.idle).toBe(1);
@@ -166,7 +171,7 @@ describe('upstream connection pool (real sockets)', () => {
       setTimeout(() => s.end(), 20);
     });
     closers.push(() => u.server.close());
-    const { port, server } = await proxy();
+    const { port, server } = await proxy(u.port);
     const send = await client(port);
     await send(GET('a.test', u.port));
     await new Promise((r) => setTimeout(r, 200));
@@ -180,7 +185,7 @@ describe('upstream connection pool (real sockets)', () => {
     // second without a word (a keep-alive timeout racing the next request).
     const u = await upstream((s, n) => (n === 0 ? ok(s) : s.destroy()));
     closers.push(() => u.server.close());
-    const { port, server } = await proxy();
+    const { port, server } = await proxy(u.port);
     const send = await client(port);
     await send(GET('a.test', u.port));
     expect(await send(GET('a.test', u.port, '/retried'))).toMatch(/^HTTP\/1\.1 200[\s\S]*ok$/);

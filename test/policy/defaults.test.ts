@@ -65,6 +65,20 @@ describe('DEFAULT_POLICY_YAML (what `airlock policy init` writes)', () => {
   it('says that the budget is what stops uploads to a host serving both directions', () => {
     expect(DEFAULT_POLICY_YAML).toMatch(/mydjiflight\.dji\.com[\s\S]*budget is what stops the upload/);
   });
+  it('its allowlist examples parse when uncommented, ports included; it says what an entry allows', () => {
+    const lines = DEFAULT_POLICY_YAML.split('\n');
+    const from = lines.findIndex((l) => l.startsWith("  #   - host: '*.djicdn.com'"));
+    const to = lines.indexOf('  allow: []');
+    expect(from).toBeGreaterThan(0);
+    const entries = lines.slice(from, to).map((l) => l.replace(/^ {2}# {3}/, '    '));
+    const p = parsePolicy(`network:\n  allow:\n${entries.join('\n')}\n`, 'a.yaml');
+    expect(p.network.allow.at(-1)).toEqual({
+      host: 'rtk.caster.example',
+      purpose: 'RTK corrections',
+      ports: [2101],
+    });
+    expect(DEFAULT_POLICY_YAML).toMatch(/allows TCP 443 and 80[\s\S]*Ports do not govern DNS/);
+  });
   it('switching its profile takes effect (media controls are not written out over the profile)', () => {
     const mapping = parsePolicy(
       DEFAULT_POLICY_YAML.replace('profile: default', 'profile: mapping'),

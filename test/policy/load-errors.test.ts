@@ -98,6 +98,38 @@ describe('schema errors name line:column of the offending node and its key path'
     policyError('network:\n  allow:\n    - host: "*.com"\n');
     policyError('network:\n  allow:\n    - host: "a.*.com"\n');
   });
+  it('allow entry ports: TCP ports 1-65535, at least one, each once; absent means the gate default', () => {
+    const ok = parsePolicy(
+      'network:\n  allow:\n    - host: rtk.caster.example\n      ports: [2101, 443]\n    - host: a.example\n',
+      'a.yaml',
+    );
+    expect(ok.network.allow).toEqual([
+      { host: 'rtk.caster.example', ports: [2101, 443] },
+      { host: 'a.example' },
+    ]);
+    const bad = (ports: string) =>
+      policyError(`network:\n  allow:\n    - host: a.example\n      ports: ${ports}\n`);
+    // The offending element, by line:column and key path.
+    expect(bad('[443, 0]').message).toBe(
+      'airlock.yaml:4:20: network.allow[0].ports[1]: expected a TCP port from 1 to 65535',
+    );
+    expect(bad('[65536]').message).toMatch(
+      /^airlock\.yaml:4:15: network\.allow\[0\]\.ports\[0\]: expected a TCP port from 1 to 65535$/,
+    );
+    expect(bad('[443.5]').message).toMatch(
+      /^airlock\.yaml:4:15: network\.allow\[0\]\.ports\[0\]: expected a whole TCP port number$/,
+    );
+    expect(bad("['https']").message).toMatch(
+      /^airlock\.yaml:4:15: network\.allow\[0\]\.ports\[0\]: expected a TCP port number$/,
+    );
+    expect(bad('[]').message).toMatch(
+      /^airlock\.yaml:4:14: network\.allow\[0\]\.ports: expected at least one port/,
+    );
+    expect(bad('[443, 2101, 443]').message).toMatch(
+      /^airlock\.yaml:4:26: network\.allow\[0\]\.ports\[2\]: port 443 is listed twice$/,
+    );
+    expect(bad('443').message).toMatch(/^airlock\.yaml:4:14: network\.allow\[0\]\.ports: /);
+  });
   it('CIDRs and listen addresses are checked', () => {
     const ok = parsePolicy(
       "network:\n  allowedPrivateCidrs: ['10.0.0.0/8', 'fd00::/8']\ngateway:\n  listen: ['[::1]:8080', 'localhost:1']\n",

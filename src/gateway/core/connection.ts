@@ -198,8 +198,9 @@ export class ProxyConnection {
     const pending = mine.body.length > 0 ? [Uint8Array.from(mine.body)] : [];
     this.pendingBytes = mine.body.length;
     if (target.name === undefined) return this.decide(target, target.host, pending, nowMs);
-    // The name is judged before it is resolved: a refused name is never looked up (lookups leak).
-    const probe = this.ctx.gate.admitsName(target.name, nowMs);
+    // The name (and its port) is judged before it is resolved: a refused name is never looked up
+    // (lookups leak).
+    const probe = this.ctx.gate.admitsName(target.name, nowMs, target.port);
     if (probe.verdict === 'block')
       return this.refuseByGate(
         target,

@@ -32,6 +32,7 @@ const NAME_NOT_SENT = new Set([
   'unlock-window',
   'name-budget-spent',
   'hour-budget-spent',
+  'port-not-allowed',
   'dns-name-too-long',
   'bad-framing',
 ]);

@@ -12,8 +12,21 @@
  *  4. sealed: refused (unlock windows do not open a sealed gate: switch to one-way for that).
  *  5. one-way: UDP other than DNS refused (QUIC included); no name refused; a name longer than
  *     dns.maxNameLength refused (whichever listener asked: the gateway would resolve it); an open
- *     unlock window for the name allows without budgets; else the most specific allowlist entry
- *     allows within budgets; else refused.
+ *     unlock window for the name allows without budgets on 443 and 80; else the most specific
+ *     allowlist entry allows within budgets on its ports; else refused ('not-allowlisted' when
+ *     nothing covers the name, 'port-not-allowed' when something does but not on this port).
+ *
+ * Ports (one-way): an allowlist entry allows the TCP ports it lists (`ports`), 443 and 80 when it
+ * lists none. Only the MOST SPECIFIC entry for a name is consulted — the same entry whose budget
+ * and ledger the connection gets — so when it does not list the port the connection is refused,
+ * even if a less specific entry ('*.example' behind 'host.example') lists it: an entry written
+ * for one host can narrow what a wildcard gives that host, never widen it, and an entry's ports
+ * never borrow another entry's budget. Of equally specific entries (the same host twice) the
+ * first listed decides, as for budgets. An unlock window is for a host and carries no port: it
+ * opens 443 and 80 only (what the transparent listeners serve); another port on a window's host
+ * needs an allowlist entry listing it, and is then judged by that entry, budgets included, while
+ * the window is open. DNS (app 'dns', or UDP to 53) is judged by name as before: an entry's ports
+ * do not govern queries. Monitor, sealed, local and private-address decisions ignore ports.
  *
  * Budgets (one-way): a connection may send `upstreamBytesPerConnection` bytes: the byte AT the
  * budget passes, the next is cut. The rolling hourly budget is kept per allowlist ENTRY (for
@@ -61,6 +74,8 @@ export type RecordedCharge =
 
 interface Connection {
   name: string | undefined;
+  /** On a port an unlock window opens (443, 80; DNS): a window exempts it from budgets. */
+  windowPort: boolean;
   /** Unbounded: monitor or allowed local traffic. */
   unbounded: boolean;
   /** Allowed by the allowlist (not only by a window). */
@@ -74,6 +89,9 @@ interface Connection {
 }
 
 const DHCP_PORTS = new Set([67, 68, 546, 547]);
+/** The TCP ports an allowlist entry without `ports` allows, and the ones an unlock window opens. */
+export const DEFAULT_ALLOW_PORTS: readonly number[] = Object.freeze([443, 80]);
+const DEFAULT_PORTS: ReadonlySet<number> = new Set(DEFAULT_ALLOW_PORTS);
 /** Addresses whose place is kept (a client may name many: the cache is emptied when full). */
 const MAX_PLACES = 4096;
 
@@ -86,6 +104,8 @@ interface AddressPlace {
 export class EgressGate {
   private net: NetworkPolicy;
   private cidrs: CompiledCidr[];
+  /** Each allowlist entry's ports as a set (asked per request), built with the policy. */
+  private entryPorts: Map<AllowEntry, ReadonlySet<number>>;
   private windows: UnlockWindow[];
   private readonly conns = new Map<string, Connection>();
   private readonly ledger = new RollingLedger();
@@ -102,6 +122,7 @@ export class EgressGate {
   constructor(policy: Policy, opts?: { windows?: UnlockWindow[] }) {
     this.net = policy.network;
     this.cidrs = compileCidrs(policy.network.allowedPrivateCidrs);
+    this.entryPorts = compilePorts(policy.network.allow);
     this.windows = normalizeWindows(opts?.windows ?? []);
     this.dnsRate = new DnsRateLimiter(policy.network.dns.maxQueriesPerMinute);
   }
@@ -118,6 +139,7 @@ export class EgressGate {
   setPolicy(policy: Policy): void {
     this.net = policy.network;
     this.cidrs = compileCidrs(policy.network.allowedPrivateCidrs);
+    this.entryPorts = compilePorts(policy.network.allow);
     this.places.clear();
     if (policy.network.dns.maxQueriesPerMinute !== this.dnsRate.maxPerMinute) {
       this.dnsRate = new DnsRateLimiter(policy.network.dns.maxQueriesPerMinute);
@@ -150,6 +172,7 @@ export class EgressGate {
     };
     const unbounded = (): Connection => ({
       name,
+      windowPort: true,
       unbounded: true,
       allowlisted: false,
       ledger: destination,
@@ -199,10 +222,11 @@ export class EgressGate {
     // Every name reached by name is one the gateway resolves (proxy, transparent listeners) or
     // the client asked the resolver for: the DNS port's length limit holds for all of them.
     if (name.length > this.net.dns.maxNameLength) return block('dns-name-too-long', this.tooLong(name));
-    const matched = mostSpecific(this.net.allow, (e) => e.host, name);
-    const window = this.openWindow(name, nowMs);
+    // A DNS flow is judged by its name alone: entries' ports govern connections, not queries.
+    const port = dns ? undefined : req.port;
+    const { matched, window, refused } = this.reach(name, port, nowMs);
     if (window) {
-      const conn = this.budgetedConnection(name, matched);
+      const conn = this.budgetedConnection(name, matched, port);
       return allow(conn, 'unlock-window', {
         window,
         ...(matched ? { matched } : {}),
@@ -210,8 +234,9 @@ export class EgressGate {
         connectionBudget: Number.POSITIVE_INFINITY,
       });
     }
+    if (refused) return block(refused.reason, refused.detail);
     if (!matched) return block('not-allowlisted', `${name}: ${REASONS['not-allowlisted']}`);
-    const conn = this.budgetedConnection(name, matched);
+    const conn = this.budgetedConnection(name, matched, port);
     const hourLeft = conn.perHour - this.ledger.total(conn.ledger, nowMs);
     if (hourLeft <= 0) {
       return block(
@@ -247,7 +272,7 @@ export class EgressGate {
       this.ledger.add(c.ledger, n, nowMs);
       return { pass: n, cut: false };
     }
-    if (c.name !== undefined && this.openWindow(c.name, nowMs)) {
+    if (c.windowPort && c.name !== undefined && this.openWindow(c.name, nowMs)) {
       return { pass: n, cut: false, reason: 'unlock-window', detail: REASONS['unlock-window'] };
     }
     if (!c.allowlisted) {
@@ -317,9 +342,11 @@ export class EgressGate {
    * without registering a connection (nothing to close). Sealed refuses, monitor allows, one-way
    * refuses a name longer than dns.maxNameLength, allows an unlock window, or an allowlisted name
    * whose hourly budget is not spent. The caller looks an allowed name up, so a new name under a
-   * '*.' entry is charged here, and refused when it does not fit in the hour's budget.
+   * '*.' entry is charged here, and refused when it does not fit in the hour's budget. With
+   * `port`, the port is judged too (as open() will), so a name asked for on a port its entry
+   * does not list is refused before it is looked up or charged.
    */
-  admitsName(host: string, nowMs: number): NameDecision {
+  admitsName(host: string, nowMs: number, port?: number): NameDecision {
     this.maybePrune(nowMs);
     const name = normalizeName(host);
     const shown = name ?? host.toLowerCase();
@@ -334,8 +361,7 @@ export class EgressGate {
     if (!name) return out('block', 'no-name', `'${host}' is not a valid host name`);
     if (name.length > this.net.dns.maxNameLength)
       return out('block', 'dns-name-too-long', this.tooLong(name));
-    const matched = mostSpecific(this.net.allow, (e) => e.host, name);
-    const window = this.openWindow(name, nowMs);
+    const { matched, window, refused } = this.reach(name, port, nowMs);
     if (window) {
       return out(
         'allow',
@@ -344,6 +370,13 @@ export class EgressGate {
         { window, ...(matched ? { matched } : {}) },
       );
     }
+    if (refused)
+      return out(
+        'block',
+        refused.reason,
+        refused.detail,
+        refused.matched ? { matched: refused.matched } : {},
+      );
     if (!matched) return out('block', 'not-allowlisted', `${name}: ${REASONS['not-allowlisted']}`);
     const conn = this.budgetedConnection(name, matched);
     if (conn.perHour - this.ledger.total(conn.ledger, nowMs) <= 0) {
@@ -389,6 +422,41 @@ export class EgressGate {
     return { ledger, bytes: this.ledger.total(ledger, nowMs) };
   }
 
+  /**
+   * What reaches `name` on `port` (undefined: the name alone, as for DNS) at `nowMs`: the open
+   * window that allows it (only on a window's ports), else the most specific allowlist entry
+   * when it lists the port; `refused` when a window or entry covers the name but not the port.
+   * Neither: the name is not allowlisted. See the top of this file for the rule.
+   */
+  private reach(
+    name: string,
+    port: number | undefined,
+    nowMs: number,
+  ): {
+    matched?: AllowEntry;
+    window?: UnlockWindow;
+    refused?: { reason: ReasonCode; detail: string; matched?: AllowEntry };
+  } {
+    const entry = mostSpecific(this.net.allow, (e) => e.host, name);
+    const open = this.openWindow(name, nowMs);
+    const entryAllows = entry !== undefined && (port === undefined || this.portsOf(entry).has(port));
+    const matched = entryAllows ? entry : undefined;
+    if (open && (port === undefined || DEFAULT_PORTS.has(port)))
+      return matched ? { matched, window: open } : { window: open };
+    if (matched) return { matched };
+    if (!entry && !open) return {};
+    const why: string[] = [];
+    if (entry) why.push(`allowlist entry ${entry.host} allows ${[...this.portsOf(entry)].join(', ')}`);
+    if (open) why.push(`the unlock window for ${open.host} opens ${DEFAULT_ALLOW_PORTS.join(', ')}`);
+    const detail = `${name} port ${port}: ${REASONS['port-not-allowed']} (${why.join('; ')})`;
+    return { refused: { reason: 'port-not-allowed', detail, ...(entry ? { matched: entry } : {}) } };
+  }
+
+  /** The TCP ports `entry` allows (443 and 80 unless it lists its own). */
+  private portsOf(entry: AllowEntry): ReadonlySet<number> {
+    return this.entryPorts.get(entry) ?? (entry.ports ? new Set(entry.ports) : DEFAULT_PORTS);
+  }
+
   private tooLong(name: string): string {
     return `${REASONS['dns-name-too-long']} (${name.length} > ${this.net.dns.maxNameLength})`;
   }
@@ -416,10 +484,15 @@ export class EgressGate {
     return open.length === 0 ? undefined : mostSpecific(open, (w) => w.host, name);
   }
 
-  private budgetedConnection(name: string, matched: AllowEntry | undefined): Connection {
+  private budgetedConnection(
+    name: string,
+    matched: AllowEntry | undefined,
+    port: number | undefined = undefined,
+  ): Connection {
     const b = this.net.budgets;
     return {
       name,
+      windowPort: port === undefined || DEFAULT_PORTS.has(port),
       unbounded: false,
       allowlisted: matched !== undefined,
       ledger: matched?.host ?? name,
@@ -436,6 +509,11 @@ export class EgressGate {
     this.sentNames.prune(nowMs);
     this.dnsRate.prune(nowMs);
   }
+}
+
+/** Each entry's ports as a set; entries without `ports` share the default one. */
+function compilePorts(allow: readonly AllowEntry[]): Map<AllowEntry, ReadonlySet<number>> {
+  return new Map(allow.map((e) => [e, e.ports ? new Set(e.ports) : DEFAULT_PORTS]));
 }
 
 function cutWith(reason: ReasonCode): UpstreamDecision {

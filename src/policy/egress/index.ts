@@ -1,6 +1,6 @@
 /** The egress decision core shared by audit and gateway. */
 export { type AddressClass, classifyIp, parseIp } from './address.js';
-export { EgressGate, type RecordedCharge } from './gate.js';
+export { DEFAULT_ALLOW_PORTS, EgressGate, type RecordedCharge } from './gate.js';
 export { HOUR_MS } from './ledger.js';
 export { matchesPattern, mostSpecific, normalizeName } from './names.js';
 export {

@@ -38,6 +38,7 @@ export const REASONS = {
   // open(): blocked
   sealed: 'sealed mode: nothing leaves',
   'not-allowlisted': 'the name is not on the download allowlist',
+  'port-not-allowed': 'the name is allowlisted, but not on this port',
   'no-name': 'no name (SNI, Host or DNS) to judge the connection by',
   'private-destination': 'loopback, private, link-local or reserved destination',
   'metadata-destination': 'cloud metadata endpoint',
