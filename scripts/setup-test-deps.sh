@@ -9,6 +9,8 @@ command -v exiftool >/dev/null 2>&1 || need+=(libimage-exiftool-perl)
 command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
 command -v tshark >/dev/null 2>&1 || need+=(tshark)
 command -v editcap >/dev/null 2>&1 || need+=(wireshark-common)
+# dumpcap (wireshark-common too) captures the tablet's link in test/gateway/audit-agrees.test.ts.
+[ -x /usr/bin/dumpcap ] || need+=(wireshark-common)
 /usr/bin/python3 -c 'import scapy' >/dev/null 2>&1 || need+=(python3-scapy)
 # The live QUIC test: Debian's chromium speaks HTTP/3 to Debian's caddy on loopback.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)

@@ -24,6 +24,10 @@ export interface AuditorOptions {
   windows?: UnlockWindow[];
   /** Reassembly and flow-table warnings (fragment overlaps, timeouts). */
   warn?: (w: NetWarning) => void;
+  /** Each flow as it ends, judged (the per-connection view the report sums per destination). */
+  onFlow?: FlowContext['onFlow'];
+  /** Each DNS query as it is judged. */
+  onDnsQuery?: FlowContext['onDnsQuery'];
 }
 
 export class Auditor {
@@ -48,6 +52,8 @@ export class Auditor {
       learnDns: (m) => this.names.learn(m, false),
       isLocal: (o, r, proto, port) => isLocal(o, r, proto, port, cidrs),
       destination: (k) => this.destination(k),
+      ...(opts.onFlow ? { onFlow: opts.onFlow } : {}),
+      ...(opts.onDnsQuery ? { onDnsQuery: opts.onDnsQuery } : {}),
     };
   }
 

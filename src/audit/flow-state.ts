@@ -10,8 +10,8 @@ import { DnsTcpStream } from '../net/app/dns-tcp-stream.js';
 import type { FlowObservation, FlowRecord } from '../net/flow/types.js';
 import type { TcpSegment } from '../net/transport/tcp.js';
 import type { EgressGate } from '../policy/egress/gate.js';
-import type { ConnectionRequest } from '../policy/egress/types.js';
-import type { DestinationAcc, DestinationKey, FlowOutcome } from './destination.js';
+import type { ConnectionRequest, ReasonCode } from '../policy/egress/types.js';
+import type { DestinationAcc, DestinationKey, FlowOutcome, NameSource } from './destination.js';
 import { AUDIT_LIMITS } from './limits.js';
 import { type NameEvidence, QuicNameReader, TcpNameReader } from './name-reader.js';
 
@@ -26,6 +26,38 @@ export interface FlowContext {
   learnDns(message: Uint8Array): void;
   isLocal(orig: string, resp: string, proto: number, respPort: number): boolean;
   destination(k: DestinationKey): DestinationAcc;
+  /** Each flow as it ends, with the policy's answer (the report only keeps sums per destination). */
+  onFlow?: (f: JudgedFlow) => void;
+  /** Each DNS query as it is judged. */
+  onDnsQuery?: (q: JudgedQuery) => void;
+}
+
+/** One flow's judgement, as the gateway would have logged the connection (or the DNS flow). */
+export interface JudgedFlow {
+  /** The audit's flow id ('F1'…), also the gate's connection id. */
+  readonly id: string;
+  readonly record: FlowRecord;
+  /** Client and server as the audit reads them (the SYN's sender is the client). */
+  readonly client: { readonly h: string; readonly p: number };
+  readonly server: { readonly h: string; readonly p: number };
+  readonly scope: 'egress' | 'local';
+  readonly name: string | undefined;
+  readonly nameSource: NameSource;
+  readonly outcome: FlowOutcome;
+}
+
+/** One DNS query judged as the gateway's DNS server would judge it. */
+export interface JudgedQuery {
+  readonly flowId: string;
+  /** Capture time of the packet that carried it, in ms since 1970. */
+  readonly ms: number;
+  readonly client: string;
+  /** The name as the gate normalised it. */
+  readonly name: string;
+  /** The question's type (1 A, 28 AAAA…). */
+  readonly qtype: number;
+  readonly verdict: 'allow' | 'block';
+  readonly reason: ReasonCode;
 }
 
 export const protocolName = (p: number): string =>
@@ -110,6 +142,16 @@ export class FlowState {
     this.dest!.dnsQueries += this.dnsQueries;
     this.dest!.dnsBlocked += this.dnsBlocked;
     this.ctx.gate.close(this.id, lastMs);
+    this.ctx.onFlow?.({
+      id: this.id,
+      record: f,
+      client: this.client,
+      server: this.server,
+      scope: this.local ? 'local' : 'egress',
+      name: this.name?.name,
+      nameSource: this.name?.source ?? 'none',
+      outcome,
+    });
   }
 
   private up(ms: number, bytes: number): void {
@@ -171,10 +213,16 @@ export class FlowState {
   private local = false;
   private name: NameEvidence | undefined;
 
-  /** The gate's answer to this connection opening at `ms`. */
+  /**
+   * The gate's answer to this connection opening at `ms`. The gate is told only a name the
+   * connection carries itself (SNI, Host, CONNECT authority, QUIC SNI), as the gateway is: it
+   * never reads the address a client aimed at, so an answer in the capture's DNS naming that
+   * address names the destination in the report but cannot admit the connection.
+   */
   private connect(ms: number): FlowOutcome {
     const p = this.proto;
     const e = this.name!;
+    const own = e.source === 'dns' ? undefined : e.name;
     const req: ConnectionRequest = {
       id: this.id,
       ip: this.server.h,
@@ -182,13 +230,17 @@ export class FlowState {
       // The gateway relays TCP and UDP; other IP protocols are judged as UDP that is not DNS.
       proto: p === 6 ? 'tcp' : 'udp',
       app: this.isDns ? 'dns' : p === 6 || p === 17 ? e.app : 'other',
-      ...(e.name !== undefined ? { name: e.name } : {}),
+      ...(own !== undefined ? { name: own } : {}),
       ...(this.local ? { local: true } : {}),
     };
     const d = this.ctx.gate.open(req, ms);
-    return d.verdict === 'allow'
-      ? { kind: 'allowed', reason: d.reason }
-      : { kind: 'blocked', reason: d.reason, detail: d.detail };
+    if (d.verdict === 'allow') return { kind: 'allowed', reason: d.reason };
+    const dns = d.reason === 'no-name' && e.name !== undefined && own === undefined;
+    return {
+      kind: 'blocked',
+      reason: d.reason,
+      detail: dns ? `${d.detail} (the capture's DNS calls ${this.server.h} ${e.name})` : d.detail,
+    };
   }
 
   /**
@@ -203,6 +255,15 @@ export class FlowState {
     if (!q) return;
     const d = this.ctx.gate.openDns(q.name, ms, this.client.h);
     this.dnsQueries++;
+    this.ctx.onDnsQuery?.({
+      flowId: this.id,
+      ms,
+      client: this.client.h,
+      name: d.name,
+      qtype: q.type,
+      verdict: d.verdict,
+      reason: d.reason,
+    });
     if (d.verdict === 'block') {
       this.dnsBlocked++;
       // A flow with any refused query counts as blocked; the first refusal is the example.

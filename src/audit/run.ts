@@ -15,7 +15,7 @@ import type { Policy } from '../policy/types.js';
 import { AUDIT_SCHEMA_ID, type AuditReport, type CaptureReport } from '../report/audit/model.js';
 import { EXIT } from '../report/exit-codes.js';
 import { AIRLOCK_VERSION } from '../report/version.js';
-import { Auditor } from './auditor.js';
+import { Auditor, type AuditorOptions } from './auditor.js';
 import { describeDestination } from './describe.js';
 import { AUDIT_LIMITS } from './limits.js';
 import { VERDICT_THRESHOLDS } from './thresholds.js';
@@ -29,6 +29,10 @@ export interface AuditOptions {
   command?: string;
   /** Fixed clock for reproducible reports (tests). */
   now?: Date;
+  /** Each flow as it ends, judged: the per-connection answers the report sums per destination. */
+  onFlow?: AuditorOptions['onFlow'];
+  /** Each DNS query as it is judged. */
+  onDnsQuery?: AuditorOptions['onDnsQuery'];
 }
 
 class CaptureTally {
@@ -106,6 +110,8 @@ export async function auditCaptures(paths: readonly string[], opts: AuditOptions
   const auditor = new Auditor(opts.policy, {
     ...(opts.windows ? { windows: opts.windows } : {}),
     warn: (w) => tally?.warn(w),
+    ...(opts.onFlow ? { onFlow: opts.onFlow } : {}),
+    ...(opts.onDnsQuery ? { onDnsQuery: opts.onDnsQuery } : {}),
   });
   const captures: CaptureReport[] = [];
   for (const path of paths) {

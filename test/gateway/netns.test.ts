@@ -9,14 +9,13 @@
  * servers' byte and query counts, nft's counters, and `airlock log verify` on the chain.
  * Needs root, iproute2 and nftables (scripts/setup-test-deps.sh installs them).
  */
-import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { airlock, BIN, ensureBuilt } from '../cli/built.js';
-import { ADDR, netnsUsable, Topology } from './netns/topology.js';
+import { airlock, ensureBuilt } from '../cli/built.js';
+import { ADDR, GatewayBox, requireNetns } from './netns/box.js';
 import { selfSignedCert } from './self-signed.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-netns-'));
@@ -29,13 +28,10 @@ const DNS_PER_MINUTE = 40;
 const NAMES = Object.fromEntries(
   ['files.test', 'up.test', 'trickle.test', 'elsewhere.test', 'cdn.test'].map((n) => [n, ADDR.internet]),
 );
-const PROBE = join(import.meta.dirname, 'netns/probe.mjs');
-const NODE = process.execPath;
 
-const topo = new Topology();
-const events: Record<string, unknown>[] = [];
-let gateway: ChildProcess | undefined;
-let gatewayErr = '';
+const box = new GatewayBox(dir, policyFile);
+const topo = box.topo;
+const events = box.events;
 
 function policyYaml(mode: string): string {
   return `network:
@@ -58,11 +54,7 @@ store:
 `;
 }
 
-const tablet = (cmd: string, args: string[]) => topo.run(topo.ns.tablet, cmd, args);
-const probe = async (...args: string[]): Promise<Record<string, unknown>> => {
-  const r = await tablet(NODE, [PROBE, ...args]);
-  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}');
-};
+const probe = (...args: string[]) => box.probe(...args);
 /**
  * A control probe: a fresh topology's first packets can be lost while neighbour discovery settles
  * (TCP then waits out its 1 s initial RTO; seen for IPv6 here), so a control gets a few tries.
@@ -72,100 +64,33 @@ const reaches = async (host: string, port: string): Promise<Record<string, unkno
   for (let i = 0; i < 4 && r.connected !== true; i++) r = await probe('tcp', host, port);
   return r;
 };
-const curl = (args: string[]) =>
-  topo.run(topo.ns.tablet, '/usr/bin/curl', [
-    '-sS',
-    '--max-time',
-    '10',
-    '--cacert',
-    join(dir, 'cert.pem'),
-    ...args,
-  ]);
+const curl = (args: string[]) => box.curl(args);
 const sha = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');
-
-type Row = Record<string, unknown> & { kind: string; reason?: string; destination?: string };
-/** The log as an auditor gets it: `airlock log export --json` (the running gateway flushes every 10 ms). */
-function exported(): Row[] {
-  const r = airlock(['log', 'export', '--json', '--policy', policyFile]);
-  if (r.code !== 0) throw new Error(r.stderr);
-  return r.stdout
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => (JSON.parse(l) as { row: Row }).row);
-}
-const counter = (name: string): number =>
-  Number(
-    /packets (\d+)/.exec(
-      topo.in(topo.ns.gw, '/usr/sbin/nft', ['list', 'counter', 'inet', 'airlock', name]),
-    )?.[1],
-  );
-const eventsOf = (ev: string) => events.filter((e) => e.ev === ev);
+const exported = () => box.exported();
+const counter = (name: string): number => box.counter(name);
+const eventsOf = (ev: string) => box.eventsOf(ev);
 
 beforeAll(async () => {
-  const unusable = netnsUsable();
-  if (unusable)
-    throw new Error(`network namespaces or nft unusable here (root, iproute2, nftables): ${unusable}`);
+  requireNetns();
   ensureBuilt();
   selfSignedCert(dir, ['files.test', 'up.test', 'elsewhere.test']);
   writeFileSync(join(dir, 'blob.bin'), BLOB);
   writeFileSync(policyFile, policyYaml('one-way'));
   topo.create();
-
-  let ready!: () => void;
-  const up = new Promise<void>((res) => {
-    ready = res;
-  });
-  topo.start(
-    topo.ns.internet,
-    NODE,
-    [
-      join(import.meta.dirname, 'netns/internet.mjs'),
-      join(dir, 'cert.pem'),
-      join(dir, 'key.pem'),
-      join(dir, 'blob.bin'),
-      JSON.stringify(NAMES),
-    ],
-    (line) => {
-      const e = JSON.parse(line) as Record<string, unknown>;
-      if (e.ev === 'ready') ready();
-      else events.push(e);
-    },
-  );
-  await up;
+  await box.startInternet(join(dir, 'blob.bin'), NAMES);
 
   // Controls: before the rules, the tablet reaches the internet directly over IPv4 and IPv6 and
   // on port 853, so each bypass probe below fails because of the rules, not the topology.
   expect(await reaches(ADDR.internet, '853')).toEqual({ connected: true });
   expect(await reaches(ADDR.internet6, '80')).toEqual({ connected: true });
 
-  const rules = airlock(['gateway', 'rules', '--policy', policyFile, '--lan', 'lan0', '--wan', 'wan0']);
-  expect(rules.stderr).toBe('');
-  topo.in(topo.ns.gw, '/usr/sbin/nft', ['-f', '-'], rules.stdout);
+  box.loadRules();
   events.length = 0;
-
-  let started!: () => void;
-  const listening = new Promise<void>((res) => {
-    started = res;
-  });
-  gateway = topo.start(
-    topo.ns.gw,
-    NODE,
-    [BIN, 'gateway', '--policy', policyFile],
-    () => {},
-    (s) => {
-      gatewayErr += s;
-      if (/transparent http/.test(gatewayErr)) started();
-    },
-  );
-  await Promise.race([
-    listening,
-    new Promise((_, rej) => setTimeout(() => rej(new Error(`gateway did not start: ${gatewayErr}`)), 20_000)),
-  ]);
+  await box.startGateway();
 }, 60_000);
 
 afterAll(() => {
-  topo.destroy();
+  box.destroy();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -362,8 +287,8 @@ describe('bypass probes from the tablet: each fails and is counted or logged', (
 describe('sealed, then the record', () => {
   it('after SIGHUP to sealed, nothing leaves: DNS refused, HTTPS and HTTP refused, all logged', async () => {
     writeFileSync(policyFile, policyYaml('sealed'));
-    gateway?.kill('SIGHUP');
-    await vi.waitFor(() => expect(gatewayErr).toMatch(/policy reloaded: mode sealed/));
+    box.gateway?.kill('SIGHUP');
+    await vi.waitFor(() => expect(box.gatewayErr).toMatch(/policy reloaded: mode sealed/));
     const tlsBefore = eventsOf('tls').length;
     const r = await curl(['--resolve', `files.test:443:${ADDR.internet}`, 'https://files.test/blob']);
     expect(r.code).not.toBe(0);
@@ -378,9 +303,7 @@ describe('sealed, then the record', () => {
   });
 
   it('log verify passes on the whole record after the gateway stops', async () => {
-    const stopped = new Promise((res) => gateway?.once('close', res));
-    gateway?.kill('SIGTERM');
-    await stopped;
+    await box.stopGateway();
     const v = airlock(['log', 'verify', '--policy', policyFile]);
     expect(v.stdout).toMatch(/^ok: \d+ rows/);
     expect(v.code).toBe(0);

@@ -1,10 +1,13 @@
-// Bypass probes run inside the `tablet` namespace by netns.test.ts; one JSON line of outcome.
+// Probes run inside the `tablet` namespace by netns.test.ts and audit-agrees.test.ts; one JSON
+// line of outcome.
 // argv: kind args…
 //   tcp HOST PORT            → {connected}
 //   udp HOST PORT            → {sent}
 //   tls HOST PORT SNI|-      → {handshake, error}   ('-': no SNI at all)
 //   dns SERVER NAME          → {rcode, answers} | {timeout}
 //   dns-burst SERVER SUFFIX N LEN → {answered, refused, timeouts}
+//   http-seq HOST PORT HOST:BYTES… → {statuses, error?}  (keep-alive: requests on one connection)
+//   http-post-exact HOST PORT VERSION NAME TOTAL → {sent, port, status}  (head + body = TOTAL bytes)
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
@@ -86,6 +89,71 @@ switch (kind) {
       else r.refused++;
     }
     out(r);
+    break;
+  }
+  case 'http-seq': {
+    // Requests one after another on ONE connection (keep-alive), each sent once the response
+    // before it has come: HOST:BYTES each, a POST of BYTES random bytes (a GET when 0).
+    const s = connect({ host: a[0], port: Number(a[1]) });
+    const statuses = [];
+    const reqs = a.slice(2).map((spec) => {
+      const [host, n] = spec.split(':');
+      const body = randomBytes(Number(n));
+      const method = body.length > 0 ? 'POST' : 'GET';
+      const length = body.length > 0 ? `Content-Length: ${body.length}\r\n` : '';
+      return Buffer.concat([Buffer.from(`${method} /sync HTTP/1.1\r\nHost: ${host}\r\n${length}\r\n`), body]);
+    });
+    let buf = '';
+    const next = () => {
+      const r = reqs.shift();
+      if (r) s.write(r);
+      else s.end();
+    };
+    s.setTimeout(3000, () => out({ statuses, error: 'timeout' }));
+    s.on('connect', next);
+    s.on('data', (d) => {
+      buf += d.toString('latin1');
+      // One whole response (head, then a Content-Length or chunked body), then the next request.
+      for (;;) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buf.slice(0, end);
+        let bodyEnd = end + 4 + Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+        if (/transfer-encoding: *chunked/i.test(head)) {
+          const last = buf.slice(end + 2).indexOf('\r\n0\r\n\r\n');
+          if (last < 0) return;
+          bodyEnd = end + 2 + last + 7;
+        }
+        if (buf.length < bodyEnd) return;
+        statuses.push(Number(head.slice(9, 12)));
+        buf = buf.slice(bodyEnd);
+        next();
+      }
+    });
+    s.on('error', (e) => out({ statuses, error: e.code }));
+    s.on('close', () => out({ statuses }));
+    break;
+  }
+  case 'http-post-exact': {
+    // One POST whose head and body are TOTAL bytes together, as VERSION (HTTP/1.0 or HTTP/1.1).
+    const [host, port, version, name, total] = [a[0], Number(a[1]), a[2], a[3], Number(a[4])];
+    const headOf = (n) => `POST /sync ${version}\r\nHost: ${name}\r\nContent-Length: ${n}\r\n\r\n`;
+    let n = total - headOf(0).length;
+    while (headOf(n).length + n > total) n--;
+    const req = Buffer.concat([Buffer.from(headOf(n)), randomBytes(n)]);
+    const s = connect({ host, port });
+    let got = '';
+    s.setTimeout(3000, () => out({ sent: req.length, error: 'timeout' }));
+    let local;
+    s.on('connect', () => {
+      local = s.localPort;
+      s.write(req);
+    });
+    s.on('data', (d) => {
+      got += d.toString('latin1');
+    });
+    s.on('error', (e) => out({ sent: req.length, port: local, error: e.code }));
+    s.on('close', () => out({ sent: req.length, port: local, status: Number(got.slice(9, 12)) || null }));
     break;
   }
   default:
