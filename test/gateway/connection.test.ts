@@ -170,6 +170,33 @@ describe('proxy core: the upstream budget edge', () => {
     expect(pb.rows()[0]?.cut).toBe('connection-budget');
   });
 
+  it('a rewritten head is charged as forwarded: what reaches the upstream never passes the budget', () => {
+    // The forwarded head loses the URI's 'http://up.example' (17 bytes) and any Keep-Alive field,
+    // and gains 'Connection: close' (19 bytes, HTTP/1.0). The client sends exactly the budget.
+    const head = (body: number, extra = '') =>
+      `POST http://up.example/r HTTP/1.0\r\nHost: up.example\r\nContent-Length: ${body}\r\n${extra}\r\n`;
+    const run = (extra: string) => {
+      const body = 100 - head(10, extra).length;
+      const pb = new Playbook(oneWay());
+      pb.client(head(body, extra) + 'b'.repeat(body));
+      pb.feed({ type: 'resolved', addresses: ['198.18.0.10'] });
+      const sent = textOf(pb.feed({ type: 'upstream-connected' }), 'send-to-upstream');
+      expect(sent).toMatch(/^POST \/r HTTP\/1\.0\r\n[^]*Connection: close\r\n\r\nb+$/);
+      expect(sent).not.toContain('Keep-Alive');
+      pb.feed({ type: 'upstream-closed' });
+      return { sent: sent.length, row: pb.rows()[0] };
+    };
+    // 100 - 17 + 19 = 102 to forward: the first 100 go, the rest is cut.
+    const plain = run('');
+    expect(plain.sent).toBe(100);
+    expect(plain.row).toMatchObject({ bytesUp: 100, cut: 'connection-budget' });
+    // 100 - 17 - 15 + 19 = 87: all of it goes, uncut.
+    const stripped = run('Keep-Alive: 1\r\n');
+    expect(stripped.sent).toBe(87);
+    expect(stripped.row).toMatchObject({ bytesUp: 87, verdict: 'allow' });
+    expect(stripped.row?.cut).toBeUndefined();
+  });
+
   it('bytes sent before the upstream is up are held, then counted against the budget', () => {
     const pb = new Playbook(oneWay());
     pb.client(CONNECT('up.example:443') + 'x'.repeat(60));
