@@ -181,7 +181,7 @@ describe('proxy core: the upstream budget edge', () => {
       pb.client(head(body, extra) + 'b'.repeat(body));
       pb.feed({ type: 'resolved', addresses: ['198.18.0.10'] });
       const sent = textOf(pb.feed({ type: 'upstream-connected' }), 'send-to-upstream');
-      expect(sent).toMatch(/^POST \/r HTTP\/1\.0\r\n[^]*Connection: close\r\n\r\nb+$/);
+      expect(sent).toMatch(/^POST \/r HTTP\/1\.0\r\n[\s\S]*Connection: close\r\n\r\nb+$/);
       expect(sent).not.toContain('Keep-Alive');
       pb.feed({ type: 'upstream-closed' });
       return { sent: sent.length, row: pb.rows()[0] };
