@@ -81,6 +81,7 @@ export function describeDestination(d: DestinationAcc, policy: Policy): Destinat
     budget,
     outcome: outcomeOf(d),
     ...(d.dnsQueries > 0 ? { dns: { queries: d.dnsQueries, blocked: d.dnsBlocked } } : {}),
+    ...(d.proxied > 0 ? { viaProxy: { connections: d.proxied, proxies: [...d.proxies].sort() } } : {}),
     timeline: {
       binMs: d.up.binMs,
       bins: [...d.up.bins].sort(([a], [b]) => a - b).map(([i, bytes]) => [i * d.up.binMs, bytes]),

@@ -1,9 +1,9 @@
 /**
  * One destination being accumulated: a name (or an address when there is none), port and
- * protocol, on the egress or local side. Flows are credited to it as they end; upload bytes as
- * they pass, so the rolling-hour sum and the timeline follow the capture's clock.
+ * protocol, on the egress or local side. Connections are credited to it as they end (a flow, or
+ * each request of a keep-alive HTTP connection: see flow-state.ts); upload bytes as they pass, so
+ * the rolling-hour sum and the timeline follow the capture's clock.
  */
-import type { FlowRecord } from '../net/flow/types.js';
 import type { ReasonCode } from '../policy/egress/types.js';
 import { UpTimeline } from './timeline.js';
 
@@ -22,6 +22,29 @@ export interface DestinationKey {
   ip: string | undefined;
   port: number;
   protocol: string;
+}
+
+/** One direction's share of a connection: payload bytes, IP bytes, packets (Zeek's orig_bytes, orig_ip_bytes, orig_pkts). */
+export interface Share {
+  bytes: number;
+  ipBytes: number;
+  pkts: number;
+}
+
+/**
+ * One connection as the gate judged it, credited to its destination: a whole flow, or one request
+ * of a keep-alive HTTP connection with the packets that were its own.
+ */
+export interface ConnectionShare {
+  /** First and last packet, nanoseconds since 1970. */
+  ts: bigint;
+  lastTs: bigint;
+  orig: Readonly<Share>;
+  resp: Readonly<Share>;
+  /** The address it reached as the capture shows it; undefined for a proxy request to a name (the proxy resolves it). */
+  ip: string | undefined;
+  /** A forward-proxy request: the proxy it went through ('ip:port'; '[v6]:port'). */
+  proxy?: string;
 }
 
 export const destinationKey = (k: DestinationKey): string =>
@@ -46,17 +69,24 @@ export class DestinationAcc {
   readonly allowReasons = new Set<ReasonCode>();
   dnsQueries = 0;
   dnsBlocked = 0;
+  /** Connections that were forward-proxy requests, and the proxies they went through. */
+  proxied = 0;
+  readonly proxies = new Set<string>();
 
   constructor(readonly key: DestinationKey) {}
 
-  addFlow(f: FlowRecord, outcome: FlowOutcome): void {
+  addFlow(f: ConnectionShare, outcome: FlowOutcome): void {
     this.connections++;
-    this.ips.add(f.resp.h);
-    add(this.orig, f.origCounts);
-    add(this.resp, f.respCounts);
+    if (f.ip !== undefined) this.ips.add(f.ip);
+    if (f.proxy !== undefined) {
+      this.proxied++;
+      this.proxies.add(f.proxy);
+    }
+    add(this.orig, f.orig);
+    add(this.resp, f.resp);
     if (this.firstNs === undefined || f.ts < this.firstNs) this.firstNs = f.ts;
     if (this.lastNs === undefined || f.lastTs > this.lastNs) this.lastNs = f.lastTs;
-    if (f.origCounts.bytes > this.maxConnectionUp) this.maxConnectionUp = f.origCounts.bytes;
+    if (f.orig.bytes > this.maxConnectionUp) this.maxConnectionUp = f.orig.bytes;
     this.outcomes[outcome.kind]++;
     if (outcome.kind === 'allowed') this.allowReasons.add(outcome.reason);
     else if (outcome.kind === 'blocked') this.firstBlocked ??= outcome;
@@ -64,7 +94,7 @@ export class DestinationAcc {
   }
 }
 
-function add(to: { bytes: number; ipBytes: number; pkts: number }, c: FlowRecord['origCounts']): void {
+function add(to: Share, c: Readonly<Share>): void {
   to.bytes += c.bytes;
   to.ipBytes += c.ipBytes;
   to.pkts += c.pkts;

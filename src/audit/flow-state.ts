@@ -4,16 +4,49 @@
  * order (the gateway's own sequence: a connection opens once its name is read, then its bytes go
  * up and may be cut). Bytes sent before the name is read are held as (time, count) and replayed
  * when the flow opens, as the gateway holds a ClientHello before it connects upstream.
+ *
+ * A flow is one connection to the gate, but for two kinds, judged as the gateway judges them:
+ *  - A forward-proxy request (proxy-request.ts) on a flow to a LAN address: the connection is the
+ *    request's target, by name and port (EgressGate.openByName; the gateway resolves the name, so
+ *    no address), not LAN traffic to the proxy. A CONNECT head goes to the proxy: the gate is
+ *    charged the tunnel's bytes after it.
+ *  - Plain HTTP (a request in origin form to an egress address, or an absolute-URI proxy request):
+ *    the gateway judges, budgets and logs each request on a keep-alive connection as its own
+ *    connection (gateway/core/connection.ts). The client's stream is followed in order
+ *    (StreamCursor, RequestStream: the gateway's framing), each request judged by its own name
+ *    when its head is complete, charged the head the gateway forwards (forward-head.ts) and its
+ *    body, under the gate id the gateway gives it (`F7/1`, `F7/2`…). A refused or cut request,
+ *    or one whose client said the connection ends with it, ends the following: later bytes are
+ *    the last connection's, charged to nothing (the gateway would have closed). Each request is
+ *    credited to its own destination with its share of the packets: its bytes by stream
+ *    position, the server's bytes to the request last begun (exact without pipelining),
+ *    retransmitted bytes to the request current when they came; the first request gets what the
+ *    others do not, so the shares add up to the flow's counts. TLS and every other flow pay none
+ *    of this: the stream is followed only once its first head says it is plain HTTP.
  */
+
 import { readDnsMessage } from '../net/app/dns.js';
 import { DnsTcpStream } from '../net/app/dns-tcp-stream.js';
+import { forwardedHeadLength } from '../net/app/forward-head.js';
+import type { HttpRequestHead } from '../net/app/http-request.js';
+import { clientMayPersist, requestFraming } from '../net/app/request-framing.js';
+import { type RequestPart, RequestStream } from '../net/app/request-stream.js';
+import { StreamCursor } from '../net/app/stream-cursor.js';
 import type { FlowObservation, FlowRecord } from '../net/flow/types.js';
 import type { TcpSegment } from '../net/transport/tcp.js';
 import type { EgressGate } from '../policy/egress/gate.js';
-import type { ConnectionRequest, ReasonCode } from '../policy/egress/types.js';
-import type { DestinationAcc, DestinationKey, FlowOutcome, NameSource } from './destination.js';
+import type { ConnectionRequest, OpenDecision, ReasonCode } from '../policy/egress/types.js';
+import type {
+  ConnectionShare,
+  DestinationAcc,
+  DestinationKey,
+  FlowOutcome,
+  NameSource,
+  Share,
+} from './destination.js';
 import { AUDIT_LIMITS } from './limits.js';
-import { type NameEvidence, QuicNameReader, TcpNameReader } from './name-reader.js';
+import { type NameEvidence, QuicNameReader, requestEvidence, TcpNameReader } from './name-reader.js';
+import { type ProxyTarget, proxyTarget } from './proxy-request.js';
 
 const SYN = 0x002;
 const ACK = 0x010;
@@ -32,18 +65,33 @@ export interface FlowContext {
   onDnsQuery?: (q: JudgedQuery) => void;
 }
 
-/** One flow's judgement, as the gateway would have logged the connection (or the DNS flow). */
-export interface JudgedFlow {
-  /** The audit's flow id ('F1'…), also the gate's connection id. */
+/** One connection as the gate judged it: as the gateway would have logged it (a row). */
+export interface JudgedConnection {
+  /** The gate's id: the flow's ('F1'…), with '/n' for the nth request after the first on a keep-alive connection. */
   readonly id: string;
+  readonly scope: 'egress' | 'local';
+  readonly name: string | undefined;
+  readonly nameSource: NameSource;
+  /** The port judged: the server's, or a proxy request's target port. */
+  readonly port: number;
+  readonly outcome: FlowOutcome;
+  /** Bytes the gate let through: what the gateway would have sent upstream (a cut's afterBytes). */
+  readonly up: number;
+  /** A forward-proxy request: the proxy's address and port, and the request's form. */
+  readonly proxy?: { readonly h: string; readonly p: number; readonly form: ProxyTarget['form'] };
+  /** Its share of the flow's packets (the whole flow's when it is the flow's only connection). */
+  readonly orig: Readonly<Share>;
+  readonly resp: Readonly<Share>;
+}
+
+/** One flow's judgement: its first connection's, and every connection it carried. */
+export interface JudgedFlow extends JudgedConnection {
   readonly record: FlowRecord;
   /** Client and server as the audit reads them (the SYN's sender is the client). */
   readonly client: { readonly h: string; readonly p: number };
   readonly server: { readonly h: string; readonly p: number };
-  readonly scope: 'egress' | 'local';
-  readonly name: string | undefined;
-  readonly nameSource: NameSource;
-  readonly outcome: FlowOutcome;
+  /** In order, the first included: one per request on a keep-alive HTTP connection, else one. */
+  readonly connections: readonly JudgedConnection[];
 }
 
 /** One DNS query judged as the gateway's DNS server would judge it. */
@@ -63,6 +111,70 @@ export interface JudgedQuery {
 export const protocolName = (p: number): string =>
   p === 6 ? 'tcp' : p === 17 ? 'udp' : p === 1 ? 'icmp' : p === 58 ? 'ipv6-icmp' : `ip-${p}`;
 
+const zero = (): Share => ({ bytes: 0, ipBytes: 0, pkts: 0 });
+
+/** One connection to the gate: a flow, or one request of a keep-alive HTTP connection. */
+class Conn {
+  dest: DestinationAcc | undefined;
+  outcome: FlowOutcome | undefined;
+  name: NameEvidence | undefined;
+  local = false;
+  proxy: JudgedConnection['proxy'];
+  /** Bytes the gate let through. */
+  passed = 0;
+  /** Client bytes (time, count) for the destination's timeline, held until it is known. */
+  pending: { ms: number; bytes: number }[] = [];
+  /** Bytes at the stream's start the gate is not charged: a CONNECT head is for the proxy. */
+  uncharged = 0;
+  /** Its client said the connection ends with this request. */
+  last = false;
+  /** Its own share (a request after the first); the first's is the flow's less the others'. */
+  orig: Share | undefined;
+  resp: Share | undefined;
+  firstNs: bigint | undefined;
+  lastNs: bigint | undefined;
+
+  constructor(
+    readonly id: string,
+    public port: number,
+  ) {}
+
+  /** Client bytes at `ms` on the destination's timeline (held while it is not known). */
+  timeline(ms: number, bytes: number): void {
+    if (bytes <= 0) return;
+    if (this.dest) {
+      this.dest.up.add(ms, bytes);
+      return;
+    }
+    const p = this.pending;
+    if (p.length < AUDIT_LIMITS.maxPendingEvents) p.push({ ms, bytes });
+    else p[p.length - 1]!.bytes += bytes;
+  }
+
+  /** Its packets so far, once it keeps a share of its own. */
+  tally(dir: 'orig' | 'resp', o: FlowObservation, bytes: number): void {
+    if (this.firstNs === undefined || o.ts < this.firstNs) this.firstNs = o.ts;
+    if (this.lastNs === undefined || o.ts > this.lastNs) this.lastNs = o.ts;
+    const s = this[dir];
+    if (!s) return;
+    s.pkts++;
+    s.ipBytes += o.ipBytes;
+    s.bytes += bytes;
+  }
+}
+
+/** A plain-HTTP stream being followed request by request. */
+interface Follow {
+  readonly cursor: StreamCursor;
+  readonly stream: RequestStream;
+  /** The connection's requests go to a forward proxy (each must be a proxy request). */
+  readonly proxy: boolean;
+  /** The next request, begun but its head not complete (not judged yet). */
+  next: Conn | undefined;
+  /** Requests begun after the first. */
+  count: number;
+}
+
 export class FlowState {
   private client: { h: string; p: number };
   private server: { h: string; p: number };
@@ -71,11 +183,25 @@ export class FlowState {
   private readonly isDns: boolean;
   /** DNS over TCP: each direction's framed messages. */
   private dnsTcp: { client: DnsTcpStream; server: DnsTcpStream } | undefined;
-  private pending: { ms: number; bytes: number }[] = [];
-  private dest: DestinationAcc | undefined;
   private opened = false;
-  private outcome: FlowOutcome | undefined;
-  private passed = 0;
+  private readonly first: Conn;
+  /** Where client bytes go now: the first connection, or the latest request judged after it. */
+  private conn: Conn;
+  /**
+   * Requests after the first (keep-alive HTTP) that are over: their packets' sum (the first's
+   * share is the flow's less this), and, for onFlow only, their judgements. A connection is
+   * credited to its destination as soon as the next request is judged: a flow of many requests
+   * keeps none of them.
+   */
+  private more: { orig: Share; resp: Share; judged: JudgedConnection[] } | undefined;
+  private follow: Follow | undefined;
+  /** The gateway would have closed the connection (refused, cut, or its last request over). */
+  private ended = false;
+  /** While the first head's stream is read on: bytes moved to later requests (see startFollow). */
+  private seeding: { moved: number } | undefined;
+  /** The connection the current packet's first new byte went to, and the packet's time. */
+  private packetOwner: Conn | undefined;
+  private nowNs = 0n;
   private dnsFirst: FlowOutcome | undefined;
   private dnsQueries = 0;
   private dnsBlocked = 0;
@@ -96,6 +222,8 @@ export class FlowState {
     if (this.isDns && o.proto === 6) this.dnsTcp = { client: new DnsTcpStream(), server: new DnsTcpStream() };
     if (o.proto === 6) this.reader = new TcpNameReader();
     else if (o.proto === 17 && this.server.p === 443) this.reader = new QuicNameReader();
+    this.first = new Conn(id, this.server.p);
+    this.conn = this.first;
   }
 
   observe(
@@ -110,6 +238,7 @@ export class FlowState {
       // The SYN's sender opened the conversation, whoever was seen first (as the FlowTable does).
       if (!fromClient && !this.synSeen) {
         [this.client, this.server] = [this.server, this.client];
+        this.first.port = this.server.p;
         fromClient = true;
       }
       this.synSeen = true;
@@ -120,6 +249,10 @@ export class FlowState {
         if (!fromClient) this.ctx.learnDns(m);
         this.judgeQuery(m, ms, fromClient);
       }
+    if (this.follow || this.more) {
+      this.followed(o, tcp, fromClient, ms);
+      return;
+    }
     if (!fromClient) return;
     const r = this.reader;
     if (r && !this.opened) {
@@ -127,70 +260,362 @@ export class FlowState {
       if (r instanceof TcpNameReader) {
         if (tcp && (tcp.payload.length > 0 || flags & SYN)) done = r.push(tcp);
       } else if (udpPayload && udpPayload.length > 0) done = r.push(udpPayload);
-      if (done) this.open(ms);
+      if (done) {
+        this.first.timeline(ms, o.payloadBytes);
+        this.open(ms, o.ts);
+        return;
+      }
     }
     if (o.payloadBytes > 0) this.up(ms, o.payloadBytes);
   }
 
-  /** The flow ended: open it if its name never settled, and credit it to its destination. */
+  /** The flow ended: open it if its name never settled, and credit it to its destination(s). */
   finish(f: FlowRecord): void {
     const lastMs = Number(f.lastTs) / 1e6;
-    if (!this.dest) this.open(Number(f.ts) / 1e6);
+    if (!this.first.dest) this.open(Number(f.ts) / 1e6, f.ts);
+    if (this.follow) this.stopFollowing(lastMs);
+    const first = this.first;
     // A DNS flow is judged by its queries; one whose queries could not be read, as a connection.
-    const outcome = this.isDns ? (this.dnsFirst ?? this.connect(Number(f.ts) / 1e6)) : this.outcome!;
-    this.dest!.addFlow(f, outcome);
-    this.dest!.dnsQueries += this.dnsQueries;
-    this.dest!.dnsBlocked += this.dnsBlocked;
-    this.ctx.gate.close(this.id, lastMs);
-    this.ctx.onFlow?.({
-      id: this.id,
-      record: f,
-      client: this.client,
-      server: this.server,
-      scope: this.local ? 'local' : 'egress',
-      name: this.name?.name,
-      nameSource: this.name?.source ?? 'none',
-      outcome,
+    if (this.isDns) first.outcome = this.dnsFirst ?? this.connect(first, Number(f.ts) / 1e6);
+    this.ctx.gate.close(this.conn.id, lastMs);
+    if (this.conn !== first) this.retire(this.conn);
+    const more = this.more;
+    let orig: Share = f.origCounts;
+    let resp: Share = f.respCounts;
+    if (more) {
+      // The first request's share: what the later ones did not take.
+      orig = pick(f.origCounts);
+      resp = pick(f.respCounts);
+      subtract(orig, more.orig);
+      subtract(resp, more.resp);
+    }
+    const judged = this.credit(first, {
+      ts: f.ts,
+      lastTs: more ? (first.lastNs ?? f.ts) : f.lastTs,
+      orig,
+      resp,
+      ip: f.resp.h,
     });
+    first.dest!.dnsQueries += this.dnsQueries;
+    first.dest!.dnsBlocked += this.dnsBlocked;
+    if (this.ctx.onFlow) {
+      this.ctx.onFlow({
+        ...judged,
+        record: f,
+        client: this.client,
+        server: this.server,
+        connections: [judged, ...(more?.judged ?? [])],
+      });
+    }
   }
 
+  /** A request after the first is over (the next was judged, or the flow ended): credit it now. */
+  private retire(c: Conn): void {
+    this.more ??= { orig: zero(), resp: zero(), judged: [] };
+    const more = this.more;
+    add(more.orig, c.orig!);
+    add(more.resp, c.resp!);
+    const j = this.credit(c, {
+      ts: c.firstNs!,
+      lastTs: c.lastNs!,
+      orig: c.orig!,
+      resp: c.resp!,
+      ip: this.server.h,
+    });
+    if (this.ctx.onFlow) more.judged.push(j);
+  }
+
+  /** One connection credited to its destination (`share`: where it went, its packets); its judgement. */
+  private credit(c: Conn, share: ConnectionShare): JudgedConnection {
+    const { orig, resp } = share;
+    const literal = c.proxy && c.name?.name === undefined ? c.dest!.key.ip : undefined;
+    c.dest!.addFlow(
+      {
+        ...share,
+        ip: c.proxy ? literal : share.ip,
+        ...(c.proxy ? { proxy: endpoint(c.proxy.h, c.proxy.p) } : {}),
+      },
+      c.outcome!,
+    );
+    return {
+      id: c.id,
+      scope: c.local ? 'local' : 'egress',
+      name: c.name?.name,
+      nameSource: c.name?.source ?? 'none',
+      port: c.port,
+      outcome: c.outcome!,
+      up: c.passed,
+      ...(c.proxy ? { proxy: c.proxy } : {}),
+      orig: pick(orig),
+      resp: pick(resp),
+    };
+  }
+
+  /** Client bytes, packet by packet, to the current connection (not followed). */
   private up(ms: number, bytes: number): void {
-    if (!this.dest) {
-      const p = this.pending;
-      if (p.length < AUDIT_LIMITS.maxPendingEvents) p.push({ ms, bytes });
-      else p[p.length - 1]!.bytes += bytes;
-      return;
+    const c = this.conn;
+    c.timeline(ms, bytes);
+    if (c.dest) this.charge(c, ms, bytes);
+  }
+
+  /** The gate's replay: `bytes` up on `c` at `ms`; a cut ends the connection. */
+  private charge(c: Conn, ms: number, bytes: number): void {
+    if (this.isDns || this.ended || c.outcome?.kind !== 'allowed') return;
+    let n = bytes;
+    if (c.uncharged > 0) {
+      const k = Math.min(c.uncharged, n);
+      c.uncharged -= k;
+      n -= k;
+      if (n === 0) return;
     }
-    this.dest.up.add(ms, bytes);
-    if (this.isDns || this.outcome?.kind !== 'allowed') return;
-    const d = this.ctx.gate.upstream(this.id, bytes, ms);
-    this.passed += d.pass;
-    if (d.cut)
-      this.outcome = {
+    const d = this.ctx.gate.upstream(c.id, n, ms);
+    c.passed += d.pass;
+    if (d.cut) {
+      c.outcome = {
         kind: 'cut',
         reason: d.reason ?? 'connection-budget',
         detail: d.detail ?? '',
-        afterBytes: this.passed,
+        afterBytes: c.passed,
       };
+      this.ended = true;
+    }
   }
 
-  private evidence(): NameEvidence {
-    const e = this.reader?.evidence();
-    if (e?.name) return e;
+  private evidence(own: NameEvidence | undefined = this.reader?.evidence()): NameEvidence {
+    if (own?.name) return own;
     const dns = this.ctx.dnsName(this.server.h);
-    const app = e?.app ?? 'other';
-    return dns
-      ? { name: dns, source: 'dns', alpn: e?.alpn ?? [], ech: e?.ech ?? false, app }
-      : { source: 'none', alpn: e?.alpn ?? [], ech: e?.ech ?? false, app };
+    const app = own?.app ?? 'other';
+    const alpn = own?.alpn ?? [];
+    const ech = own?.ech ?? false;
+    return dns ? { name: dns, source: 'dns', alpn, ech, app } : { source: 'none', alpn, ech, app };
   }
 
-  /** The name is as known as it will get: pick the destination, ask the gate, replay held bytes. */
-  private open(ms: number): void {
-    if (this.dest) return;
+  /** The name is as known as it will get: judge the first connection, then replay or follow. */
+  private open(ms: number, ns: bigint): void {
+    const c = this.first;
+    if (c.dest) return;
     this.opened = true;
+    const reader = this.reader;
+    // What was read is judged now: the reader's bytes are not kept past this.
+    this.reader = undefined;
+    const head = reader instanceof TcpNameReader ? reader.request() : undefined;
+    const local = this.ctx.isLocal(this.client.h, this.server.h, this.proto, this.server.p);
+    const target = local && head ? proxyTarget(head) : undefined;
+    const at = Math.min(c.pending[0]?.ms ?? ms, ms);
+    const own = reader?.evidence();
+    if (head && target) {
+      this.judgeProxy(c, target, own!, at);
+      // Replayed packet by packet (a tunnel is not followed): its head is for the proxy, not upstream.
+      if (target.form === 'connect') c.uncharged = head.length;
+    } else this.judge(c, this.evidence(own), local, at);
+    // Plain HTTP the gateway would relay request by request: to an egress address, or through the proxy.
+    const follows =
+      head !== undefined &&
+      reader instanceof TcpNameReader &&
+      head.method !== 'CONNECT' &&
+      requestFraming(head).kind !== 'invalid' &&
+      (target ? target.form === 'absolute' : !local) &&
+      c.outcome?.kind === 'allowed';
+    if (follows && this.startFollow(reader, head, target !== undefined, at, ms, ns)) return;
+    const held = c.pending;
+    c.pending = [];
+    for (const h of held) this.up(h.ms, h.bytes);
+  }
+
+  /**
+   * Goes on reading the first request's stream from its head's end (the name reader's bytes),
+   * request by request. The bytes read so far were all sent before the first head was complete:
+   * the first connection's timeline keeps them, less those the stream puts in later requests.
+   */
+  private startFollow(
+    reader: TcpNameReader,
+    head: HttpRequestHead,
+    proxy: boolean,
+    at: number,
+    ms: number,
+    ns: bigint,
+  ): boolean {
+    const h = reader.handOver();
+    if (!h) return false;
+    const c = this.first;
+    this.follow = {
+      cursor: new StreamCursor(h.nextSeq, h.held),
+      stream: new RequestStream(head),
+      proxy,
+      next: undefined,
+      count: 0,
+    };
+    c.last = !clientMayPersist(head);
+    c.lastNs = ns;
+    this.nowNs = ns;
+    this.chargeHead(c, head, at);
+    this.seeding = { moved: 0 };
+    this.parts(this.follow.stream.feed(h.bytes.subarray(head.length)), ms);
+    let moved = this.seeding.moved;
+    this.seeding = undefined;
+    const held = c.pending;
+    c.pending = [];
+    for (let i = held.length - 1; i >= 0 && moved > 0; i--) {
+      const k = Math.min(moved, held[i]!.bytes);
+      held[i]!.bytes -= k;
+      moved -= k;
+    }
+    for (const e of held) c.timeline(e.ms, e.bytes);
+    return true;
+  }
+
+  /** A packet of a flow followed request by request, or split into several connections. */
+  private followed(o: FlowObservation, tcp: TcpSegment | undefined, fromClient: boolean, ms: number): void {
+    const f = this.follow;
+    const latest = f?.next ?? this.conn;
+    if (!fromClient) {
+      latest.tally('resp', o, o.payloadBytes);
+      return;
+    }
+    if (!f || !tcp || o.payloadBytes === 0) {
+      latest.tally('orig', o, o.payloadBytes);
+      if (!f && o.payloadBytes > 0) this.up(ms, o.payloadBytes);
+      return;
+    }
+    this.packetOwner = undefined;
+    this.nowNs = o.ts;
+    const step = f.cursor.push(tcp.seq, tcp.payload);
+    for (const chunk of step.chunks) {
+      if (!this.follow) {
+        this.place(this.conn, ms, chunk.length, true);
+        continue;
+      }
+      this.parts(this.follow.stream.feed(chunk), ms);
+    }
+    // Bytes the stream already had (retransmitted) are the connection's that is current now.
+    const seen = o.payloadBytes - step.fresh + step.stale;
+    const now = this.follow?.next ?? this.conn;
+    this.place(now, ms, seen, false);
+    // The packet itself counts where its first new byte went.
+    const owner = this.packetOwner ?? now;
+    owner.tally('orig', o, 0);
+    this.packetOwner = undefined;
+    if (this.follow?.cursor.stalled) this.stopFollowing(ms);
+  }
+
+  /** `bytes` client bytes on `c`: its share and its timeline (charged to the gate when `charge`). */
+  private place(c: Conn, ms: number, bytes: number, charge: boolean): void {
+    if (bytes <= 0) return;
+    this.packetOwner ??= c;
+    if (c.orig) {
+      c.orig.bytes += bytes;
+      c.firstNs ??= this.nowNs;
+      if (c.lastNs === undefined || this.nowNs > c.lastNs) c.lastNs = this.nowNs;
+    }
+    // While seeding, the first connection's timeline already holds these bytes (startFollow).
+    if (!this.seeding || c !== this.first) c.timeline(ms, bytes);
+    if (this.seeding && c !== this.first) this.seeding.moved += bytes;
+    if (charge) this.charge(c, ms, bytes);
+  }
+
+  /** The parts of the followed stream, in order. */
+  private parts(parts: RequestPart[], ms: number): void {
+    for (const p of parts) {
+      switch (p.kind) {
+        case 'head-bytes':
+          this.place(this.nextRequest(ms), ms, p.bytes, false);
+          break;
+        case 'head': {
+          const c = this.nextRequest(ms);
+          this.place(c, ms, p.bytes, false);
+          if (c !== this.conn) this.judgeRequest(c, p.head, ms);
+          break;
+        }
+        case 'body':
+          this.place(this.conn, ms, p.bytes, true);
+          break;
+        case 'unframed':
+          // Not a request the gateway would read (it refuses it and closes): the last one's, uncharged.
+          this.ended = true;
+          this.stopFollowing(ms);
+          this.place(this.conn, ms, p.bytes, false);
+          break;
+        default:
+          assertNever(p);
+      }
+    }
+  }
+
+  /**
+   * Where a next request's bytes go: a new connection (judged once its head is complete), or, when
+   * the gateway would have closed the connection before it, the last connection (uncharged).
+   */
+  private nextRequest(ms: number): Conn {
+    const f = this.follow;
+    if (!f || this.ended || this.conn.last) {
+      this.ended = true;
+      this.stopFollowing(ms);
+      return this.conn;
+    }
+    if (!f.next) {
+      const c = new Conn(`${this.id}/${++f.count}`, this.server.p);
+      c.orig = zero();
+      c.resp = zero();
+      f.next = c;
+    }
+    return f.next;
+  }
+
+  /** A request after the first, its head complete: judged as the gateway judges it. */
+  private judgeRequest(c: Conn, head: HttpRequestHead, ms: number): void {
+    const f = this.follow!;
+    f.next = undefined;
+    const prev = this.conn;
+    this.ctx.gate.close(prev.id, ms);
+    if (prev !== this.first) this.retire(prev);
+    else this.more ??= { orig: zero(), resp: zero(), judged: [] };
+    this.conn = c;
+    c.last = !clientMayPersist(head);
+    const own = requestEvidence(head);
+    const target = f.proxy ? proxyTarget(head) : undefined;
+    if (target) this.judgeProxy(c, target, own, ms);
+    else {
+      // A proxy connection's request that the proxy would not forward: LAN traffic to the proxy.
+      this.judge(c, this.evidence(own), f.proxy, ms);
+      if (f.proxy) this.ended = true;
+    }
+    const held = c.pending;
+    c.pending = [];
+    for (const h of held) c.timeline(h.ms, h.bytes);
+    if (c.outcome?.kind !== 'allowed') this.ended = true;
+    else this.chargeHead(c, head, ms);
+    if (this.ended) this.stopFollowing(ms);
+  }
+
+  /** An allowed request's head as the gateway sends it: rewritten to origin form; a CONNECT's to nobody. */
+  private chargeHead(c: Conn, head: HttpRequestHead, ms: number): void {
+    if (c.proxy?.form === 'connect') return;
+    this.charge(c, ms, forwardedHeadLength(head) ?? head.length);
+  }
+
+  /**
+   * No more request following (a tunnel, a stream that cannot be framed, the connection over, the
+   * capture's end): a request begun but not complete is the current connection's, and bytes held
+   * past a gap are too (charged unless the connection is over: the gateway would have had them).
+   */
+  private stopFollowing(ms: number): void {
+    const f = this.follow;
+    if (!f) return;
+    this.follow = undefined;
+    const c = this.conn;
+    const n = f.next;
+    if (n) {
+      if (c.orig && n.orig) add(c.orig, n.orig);
+      if (c.resp && n.resp) add(c.resp, n.resp);
+      if (n.lastNs !== undefined && (c.lastNs === undefined || n.lastNs > c.lastNs)) c.lastNs = n.lastNs;
+      for (const h of n.pending) c.timeline(h.ms, h.bytes);
+    }
+    this.place(c, ms, f.cursor.heldBytes, true);
+  }
+
+  /** Judges `c` as a connection to the server (SNI, Host…; LAN traffic when `local`). */
+  private judge(c: Conn, e: NameEvidence, local: boolean, at: number): void {
     const p = this.proto;
-    const e = this.evidence();
-    const local = this.ctx.isLocal(this.client.h, this.server.h, p, this.server.p);
     const dest = this.ctx.destination({
       scope: local ? 'local' : 'egress',
       name: e.name,
@@ -201,46 +626,70 @@ export class FlowState {
     dest.nameSources.add(e.source);
     for (const a of e.alpn) dest.alpn.add(a);
     if (e.ech) dest.ech = true;
-    this.dest = dest;
-    this.local = local;
-    this.name = e;
-    if (!this.isDns) this.outcome = this.connect(Math.min(this.pending[0]?.ms ?? ms, ms));
-    const held = this.pending;
-    this.pending = [];
-    for (const h of held) this.up(h.ms, h.bytes);
+    c.dest = dest;
+    c.local = local;
+    c.name = e;
+    if (!this.isDns) c.outcome = this.connect(c, at);
   }
 
-  private local = false;
-  private name: NameEvidence | undefined;
+  /**
+   * Judges `c` as a forward-proxy request to `t`: by name and port (the proxy resolves the name),
+   * or by the address when the target is an IP literal, as the gateway's proxy asks the gate.
+   */
+  private judgeProxy(c: Conn, t: ProxyTarget, e: NameEvidence, at: number): void {
+    c.proxy = { h: this.server.h, p: this.server.p, form: t.form };
+    c.port = t.port;
+    c.local = false;
+    c.name = {
+      ...(t.name !== undefined ? { name: t.name } : {}),
+      source: t.name !== undefined ? 'http-host' : 'none',
+      alpn: e.alpn,
+      ech: e.ech,
+      app: 'http',
+    };
+    const dest = this.ctx.destination({
+      scope: 'egress',
+      name: t.name,
+      ip: t.name === undefined ? t.host : undefined,
+      port: t.port,
+      protocol: 'tcp',
+    });
+    dest.nameSources.add(c.name.source);
+    for (const a of e.alpn) dest.alpn.add(a);
+    if (e.ech) dest.ech = true;
+    c.dest = dest;
+    // The gateway tells the gate a tunnel to 443 is TLS, any other port's is opaque.
+    const app = t.form === 'connect' ? (t.port === 443 ? 'tls' : 'other') : 'http';
+    const d =
+      t.name === undefined
+        ? this.ctx.gate.open({ id: c.id, ip: t.host, port: t.port, proto: 'tcp', app }, at)
+        : this.ctx.gate.openByName({ id: c.id, name: t.name, port: t.port, proto: 'tcp', app }, at);
+    c.outcome = outcomeOf(d);
+  }
 
   /**
-   * The gate's answer to this connection opening at `ms`. The gate is told only a name the
-   * connection carries itself (SNI, Host, CONNECT authority, QUIC SNI), as the gateway is: it
-   * never reads the address a client aimed at, so an answer in the capture's DNS naming that
-   * address names the destination in the report but cannot admit the connection.
+   * The gate's answer to `c` opening at `ms`. The gate is told only a name the connection carries
+   * itself (SNI, Host, CONNECT authority, QUIC SNI), as the gateway is: it never reads the
+   * address a client aimed at, so an answer in the capture's DNS naming that address names the
+   * destination in the report but cannot admit the connection.
    */
-  private connect(ms: number): FlowOutcome {
+  private connect(c: Conn, ms: number): FlowOutcome {
     const p = this.proto;
-    const e = this.name!;
+    const e = c.name!;
     const own = e.source === 'dns' ? undefined : e.name;
     const req: ConnectionRequest = {
-      id: this.id,
+      id: c.id,
       ip: this.server.h,
       port: this.server.p,
       // The gateway relays TCP and UDP; other IP protocols are judged as UDP that is not DNS.
       proto: p === 6 ? 'tcp' : 'udp',
       app: this.isDns ? 'dns' : p === 6 || p === 17 ? e.app : 'other',
       ...(own !== undefined ? { name: own } : {}),
-      ...(this.local ? { local: true } : {}),
+      ...(c.local ? { local: true } : {}),
     };
     const d = this.ctx.gate.open(req, ms);
-    if (d.verdict === 'allow') return { kind: 'allowed', reason: d.reason };
     const dns = d.reason === 'no-name' && e.name !== undefined && own === undefined;
-    return {
-      kind: 'blocked',
-      reason: d.reason,
-      detail: dns ? `${d.detail} (the capture's DNS calls ${this.server.h} ${e.name})` : d.detail,
-    };
+    return outcomeOf(d, dns ? `${d.detail} (the capture's DNS calls ${this.server.h} ${e.name})` : undefined);
   }
 
   /**
@@ -271,4 +720,31 @@ export class FlowState {
         this.dnsFirst = { kind: 'blocked', reason: d.reason, detail: `${d.name}: ${d.detail}` };
     } else this.dnsFirst ??= { kind: 'allowed', reason: d.reason };
   }
+}
+
+function outcomeOf(d: OpenDecision, detail?: string): FlowOutcome {
+  return d.verdict === 'allow'
+    ? { kind: 'allowed', reason: d.reason }
+    : { kind: 'blocked', reason: d.reason, detail: detail ?? d.detail };
+}
+
+/** 'ip:port', an IPv6 address in brackets. */
+const endpoint = (h: string, p: number): string => (h.includes(':') ? `[${h}]:${p}` : `${h}:${p}`);
+
+const pick = (s: Readonly<Share>): Share => ({ bytes: s.bytes, ipBytes: s.ipBytes, pkts: s.pkts });
+
+function add(to: Share, s: Readonly<Share>): void {
+  to.bytes += s.bytes;
+  to.ipBytes += s.ipBytes;
+  to.pkts += s.pkts;
+}
+
+function subtract(from: Share, s: Readonly<Share>): void {
+  from.bytes -= s.bytes;
+  from.ipBytes -= s.ipBytes;
+  from.pkts -= s.pkts;
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unhandled: ${JSON.stringify(x)}`);
 }

@@ -4,6 +4,7 @@
  * client Initial's ClientHello. The decoders are src/net/app's; this only says when to stop.
  */
 
+import type { HttpRequestHead } from '../net/app/http-request.js';
 import { QuicInitialAssembler } from '../net/app/quic/assembler.js';
 import { type SegmentIn, type StreamHead, StreamHeadCollector, settled } from '../net/app/tcp-stream-head.js';
 import type { ClientHello } from '../net/app/tls-client-hello.js';
@@ -32,14 +33,9 @@ function fromHello(h: ClientHello, source: 'sni' | 'quic-sni'): NameEvidence {
   };
 }
 
-function fromHead(d: Decoded<StreamHead>): NameEvidence {
-  if (d.kind !== 'value') return NONE;
-  const v = d.value;
-  if (v.kind === 'tls') return fromHello(v.hello, 'sni');
-  if (v.kind === 'unknown') return NONE;
-  const host = v.request.authority?.host ?? v.request.hostHeader;
-  const tunnel =
-    v.tunnel?.kind === 'value' && v.tunnel.value.kind === 'tls' ? v.tunnel.value.hello : undefined;
+/** An HTTP request's own name: where it goes (CONNECT authority, absolute URI), else its Host field. */
+export function requestEvidence(request: HttpRequestHead, tunnel?: ClientHello): NameEvidence {
+  const host = request.authority?.host ?? request.hostHeader;
   return {
     ...(host ? { name: host } : {}),
     source: host ? 'http-host' : 'none',
@@ -47,6 +43,16 @@ function fromHead(d: Decoded<StreamHead>): NameEvidence {
     ech: tunnel?.ech ?? false,
     app: 'http',
   };
+}
+
+function fromHead(d: Decoded<StreamHead>): NameEvidence {
+  if (d.kind !== 'value') return NONE;
+  const v = d.value;
+  if (v.kind === 'tls') return fromHello(v.hello, 'sni');
+  if (v.kind === 'unknown') return NONE;
+  const tunnel =
+    v.tunnel?.kind === 'value' && v.tunnel.value.kind === 'tls' ? v.tunnel.value.hello : undefined;
+  return requestEvidence(v.request, tunnel);
 }
 
 /** TCP: the client's stream head. */
@@ -62,6 +68,17 @@ export class TcpNameReader {
 
   evidence(): NameEvidence {
     return this.last ? fromHead(this.last) : NONE;
+  }
+
+  /** The HTTP request the stream began with, once read. */
+  request(): HttpRequestHead | undefined {
+    const d = this.last;
+    return d?.kind === 'value' && d.value.kind === 'http' ? d.value.request : undefined;
+  }
+
+  /** The stream's in-order bytes so far (from its first) and where to go on from: see StreamHeadCollector.handOver. */
+  handOver(): ReturnType<StreamHeadCollector['handOver']> {
+    return this.collector.handOver();
   }
 }
 

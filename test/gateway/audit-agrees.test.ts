@@ -12,8 +12,12 @@
  * difference is named below (NAMED DIFFERENCES) with the reason, and checked exactly as stated.
  *
  * Phases, each its own capture: one-way through the transparent listeners; one-way through the
- * forward proxy (curl -x); sealed after a SIGHUP. Needs root, iproute2, nftables and dumpcap
- * (scripts/setup-test-deps.sh installs them); like netns.test.ts it fails, never skips, without.
+ * forward proxy (curl -x, and keep-alive requests in absolute form); sealed after a SIGHUP. A
+ * keep-alive connection is one flow in the capture and a row per request in the log: the audit
+ * judges each request too (JudgedFlow.connections), and the nth row of a tablet address and port
+ * is compared with the nth connection the audit found on that flow. Needs root, iproute2,
+ * nftables and dumpcap (scripts/setup-test-deps.sh installs them); like netns.test.ts it fails,
+ * never skips, without.
  */
 
 import { randomBytes } from 'node:crypto';
@@ -21,9 +25,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { JudgedFlow, JudgedQuery } from '../../src/audit/flow-state.js';
+import type { JudgedConnection, JudgedFlow, JudgedQuery } from '../../src/audit/flow-state.js';
 import { auditCaptures } from '../../src/audit/run.js';
 import { loadPolicyFile } from '../../src/policy/load.js';
+import type { AuditReport } from '../../src/report/audit/model.js';
 import { ensureBuilt } from '../cli/built.js';
 import { ADDR, GatewayBox, type Row, requireNetns } from './netns/box.js';
 import { selfSignedCert } from './self-signed.js';
@@ -67,9 +72,20 @@ store:
  * The gateway's bytesDown counts what the UPSTREAM sent (as bytesUp counts what went upstream);
  * the capture shows what the tablet received. On plain HTTP the gateway takes the response's
  * hop-by-hop fields out (it manages the client connection itself): the test internet is Node's
- * http server, which puts exactly these two on every response to a keep-alive request.
+ * http server, which puts exactly these two on every response to a keep-alive request, and
+ * 'Connection: close' alone on the response to a request the gateway sent up with
+ * 'Connection: close' (a chunked request: forward-head.ts, its upstream connection is not kept).
  */
 const HTTP_HOP_BY_HOP_DOWN = Buffer.byteLength('Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n');
+const HTTP_CLOSE_DOWN = Buffer.byteLength('Connection: close\r\n');
+/** The tablet's port of the keep-alive connection whose first request is chunked (probe.mjs says which). */
+const chunkedClient: { port?: number } = {};
+
+/**
+ * Through the proxy, the tablet also receives the proxy's own answer to CONNECT, which no upstream
+ * sent (gateway/core/responses.ts).
+ */
+const CONNECT_ESTABLISHED_DOWN = Buffer.byteLength('HTTP/1.1 200 Connection established\r\n\r\n');
 
 /**
  * After the first `dns-rate` refusal of a burst the gateway writes one summary row per second
@@ -79,54 +95,17 @@ const HTTP_HOP_BY_HOP_DOWN = Buffer.byteLength('Connection: keep-alive\r\nKeep-A
 const SUMMARIZED = 'dns-rate';
 
 /**
- * Known audit gap (reported, not fixed here: the fix needs a gate entry point in src/policy/):
- * the audit does not model a forward proxy. A flow from the tablet to the proxy's LAN address is
- * judged as local traffic (`local.lan`, blocked by default), whatever the request names; the
- * gateway judges the CONNECT / absolute-URI target. The audit does read the target's name, which
- * must equal the gateway's. When the audit learns proxies this expectation fails: compare them then.
+ * A request the forward proxy refuses before any decision, because it is not a proxy request
+ * (origin form: 'GET /sync' to the proxy itself), is logged with the gateway's own reason; the
+ * audit judges such a flow as what it is, LAN traffic to the proxy's address, blocked by the
+ * policy's local.lan (README, Audit). Both refuse it; the reasons are not the same code.
  */
-const PROXY_FLOW_AUDIT = { decision: 'blocked', reason: 'local-blocked' } as const;
-
-/**
- * Known audit gap (reported, not fixed here: the audit has no notion of an exchange inside a
- * flow, and its report credits bytes per flow): the gateway judges, budgets and logs each request
- * on a keep-alive connection as its own connection (README; gateway/core/connection.ts); the
- * audit judges the TCP connection once, by its first request's Host, with one per-connection
- * budget over all its requests. So two 2,560-byte POSTs on one connection to up.test (4,096 per
- * connection) pass the gateway and are cut by the audit, and a request to elsewhere.test after
- * one to files.test is refused by the gateway and allowed by the audit. Stated exactly as the
- * audit answers today (by the gateway rows' names), so this fails when the audit learns
- * exchanges: compare those rows one by one then.
- */
-const KEEPALIVE_GAP: Record<string, Judgement> = {
-  'up.test up.test': { decision: 'cut', reason: 'connection-budget', name: 'up.test', up: UP_BUDGET },
-  'files.test elsewhere.test': {
-    decision: 'allowed',
-    reason: 'allowlisted',
-    name: 'files.test',
-    // Both request heads, as the tablet sent them (probe.mjs http-seq: GET, no body).
-    up: ['files.test', 'elsewhere.test'].reduce(
-      (n, h) => n + Buffer.byteLength(`GET /sync HTTP/1.1\r\nHost: ${h}\r\n\r\n`),
-      0,
-    ),
-  },
-};
-
-/**
- * What each side counts for a plain-HTTP request: the gateway charges the budget with the bytes
- * it forwards, its rewritten head (gateway/core/forward-head.ts originFormHead: hop-by-hop fields
- * out, 'Connection: close' in for HTTP/1.0), so no byte past the budget ever reaches the upstream
- * (what a capture on the uplink would check); the audit counts what the tablet sent. For an
- * HTTP/1.0 request of exactly the budget, head and body, the forwarded head is 19 bytes longer:
- * the gateway cuts the last 19 body bytes, the audit allows it. Kept as the gateway's rule: the
- * budget bounds what leaves, and the rewrite's bytes are the gateway's own.
- */
-const HEAD_REWRITE_CHARGED = {
-  gateway: { decision: 'cut', reason: 'connection-budget', name: 'up.test', up: UP_BUDGET },
-  audit: { decision: 'allowed', reason: 'allowlisted', name: 'up.test', up: UP_BUDGET },
+const NOT_A_PROXY_REQUEST = {
+  gateway: { decision: 'blocked', reason: 'not-proxy-request', name: null, up: null },
+  audit: { decision: 'blocked', reason: 'local-blocked', name: 'files.test', up: null },
 } as const;
-/** The tablet's port of that request (probe.mjs says which it used). */
-const headRewriteClient: { port?: number } = {};
+/** The tablet's port of that request. */
+const notProxyClient: { port?: number } = {};
 
 /**
  * Traffic the box's nftables ruleset drops before Airlock sees it (README "The gateway box": QUIC
@@ -158,7 +137,10 @@ interface Judgement {
   reason: string;
   /** The name the connection carried itself (SNI, Host, CONNECT authority); null without one. */
   name: string | null;
-  /** Allowed: bytes up over the whole connection; cut: bytes up at the cut; blocked: null. */
+  /**
+   * Bytes that went (gateway) or would have gone (audit: what the gate let through) upstream:
+   * allowed, over the whole connection; cut, up to the cut; blocked: null.
+   */
   up: number | null;
 }
 
@@ -178,13 +160,15 @@ function fromGateway(r: Row): Judgement {
     : { decision: 'allowed', reason: String(r.reason), name, up: Number(r.bytesUp) };
 }
 
-function fromAudit(f: JudgedFlow): Judgement {
+/** One connection the audit found (the flow's, or one request's on a keep-alive flow). */
+function fromAudit(c: JudgedConnection): Judgement {
   // A DNS answer names the destination in the report; it is not a name the connection carried.
-  const name = f.name !== undefined && f.nameSource !== 'dns' ? f.name : null;
-  const o = f.outcome;
+  const name = c.name !== undefined && c.nameSource !== 'dns' ? c.name : null;
+  const o = c.outcome;
   if (o.kind === 'blocked') return { decision: 'blocked', reason: o.reason, name, up: null };
   if (o.kind === 'cut') return { decision: 'cut', reason: o.reason, name, up: o.afterBytes };
-  return { decision: 'allowed', reason: o.reason, name, up: f.record.origCounts.bytes };
+  // What the gate let through: what the gateway would have forwarded (its rewritten request heads).
+  return { decision: 'allowed', reason: o.reason, name, up: c.up };
 }
 
 const key = (h: string, p: number | string) => `${h}:${p}`;
@@ -197,8 +181,8 @@ interface Phase {
 }
 
 /**
- * The audit's flow of each tablet address and port with the gateway's rows for it: one row per
- * connection, several for a keep-alive connection (a row per request).
+ * The audit's flow of each tablet address and port with the gateway's rows for it, in order: one
+ * row per connection, several for a keep-alive connection (a row per request).
  */
 function joinConnections(p: Phase): { rows: Row[]; flow: JudgedFlow }[] {
   const byClient = new Map(p.flows.map((f) => [key(f.client.h, f.client.p), f]));
@@ -212,11 +196,39 @@ function joinConnections(p: Phase): { rows: Row[]; flow: JudgedFlow }[] {
   return [...rows].map(([k, rs]) => ({ rows: rs, flow: byClient.get(k)! }));
 }
 
-/** Connections with one row each: the rows that must agree one to one (but HEAD_REWRITE_CHARGED's: counted apart). */
-const single = (p: Phase) =>
-  joinConnections(p).flatMap(({ rows, flow }) =>
-    rows.length === 1 && flow.client.p !== headRewriteClient.port ? [{ row: rows[0]!, flow }] : [],
+/** Both answers per tablet address and port: the gateway's rows and the audit's connections, in order. */
+const answers = (joined: { rows: Row[]; flow: JudgedFlow }[]) => ({
+  gateway: joined.map(({ rows }) => ({ client: rows[0]!.client, judged: rows.map(fromGateway) })),
+  audit: joined.map(({ rows, flow }) => ({
+    client: rows[0]!.client,
+    judged: flow.connections.map(fromAudit),
+  })),
+});
+
+/** Each logged connection with the audit's connection for it (the nth row of a client, its flow's nth). */
+function pairs(p: Phase): { row: Row; flow: JudgedFlow; conn: JudgedConnection | undefined }[] {
+  return joinConnections(p).flatMap(({ rows, flow }) =>
+    rows.map((row, i) => ({ row, flow, conn: flow.connections[i] })),
   );
+}
+
+/**
+ * Bytes down the tablet received for a connection, less what no upstream sent: the hop-by-hop
+ * fields of a plain HTTP response (once per response, none after a cut before it), and the
+ * proxy's answer to CONNECT.
+ */
+function capturedDown(row: Row, conn: JudgedConnection, flow: JudgedFlow, i: number): number {
+  const down = Number(row.bytesDown);
+  const plain = conn.proxy?.form === 'absolute' || (!conn.proxy && row.port === 80);
+  const hop =
+    plain && down > 0
+      ? flow.client.p === chunkedClient.port && i === 0
+        ? HTTP_CLOSE_DOWN
+        : HTTP_HOP_BY_HOP_DOWN
+      : 0;
+  const established = conn.proxy?.form === 'connect' ? CONNECT_ESTABLISHED_DOWN : 0;
+  return conn.resp.bytes + hop - established;
+}
 
 /**
  * Every flow of the capture is a logged connection, a DNS flow (judged per query), dropped by
@@ -271,6 +283,10 @@ const phases: Record<'transparent' | 'proxy' | 'sealed', Phase> = {
   sealed: { rows: [], flows: [], queries: [] },
 };
 const windows: Record<string, [number, number]> = {};
+/** The one-way audit's report (both one-way captures). */
+let oneWayReport: AuditReport | undefined;
+/** The tablet's port of the HTTP/1.0 upload of exactly the budget (probe.mjs says which). */
+const exactClient: { port?: number } = {};
 const counters: Record<'before' | 'after', Record<string, number>> = { before: {}, after: {} };
 
 /** Captures the tablet's link around `play` (its wall-clock window kept in `windows`); the file. */
@@ -331,14 +347,22 @@ beforeAll(async () => {
     await post(upload(50_000, 'upload'), 'https://up.test/flight-records');
     // An upload trickled under the per-connection budget until the hourly budget refuses.
     for (let i = 0; i < 6; i++) await post(upload(2500, 'trickle'), 'http://trickle.test/sync');
-    // Keep-alive: requests one after another on one connection (KEEPALIVE_GAP).
-    expect(await box.probe('http-seq', ADDR.internet, '80', 'up.test:2500', 'up.test:2500')).toEqual({
+    // Keep-alive: requests one after another on one connection, each judged and budgeted on its
+    // own: two uploads that fit the per-connection budget one by one (not together); a second
+    // Host refused after an allowed first; a chunked request, then another after its last chunk.
+    expect(await box.probe('http-seq', ADDR.internet, '80', 'up.test:2500', 'up.test:2500')).toMatchObject({
       statuses: [200, 200],
     });
-    expect(await box.probe('http-seq', ADDR.internet, '80', 'files.test:0', 'elsewhere.test:0')).toEqual({
+    expect(
+      await box.probe('http-seq', ADDR.internet, '80', 'files.test:0', 'elsewhere.test:0'),
+    ).toMatchObject({
       statuses: [200, 403],
     });
-    // An HTTP/1.0 upload of exactly the per-connection budget, head included (HEAD_REWRITE_CHARGED).
+    const chunked = await box.probe('http-seq', ADDR.internet, '80', 'up.test:2500:chunked', 'files.test:0');
+    expect(chunked).toMatchObject({ statuses: [200, 200] });
+    chunkedClient.port = chunked.port as number;
+    // An HTTP/1.0 upload of exactly the per-connection budget, head included: the gateway charges
+    // the head it forwards (with 'Connection: close', 19 bytes longer), and so does the audit.
     const exact = await box.probe(
       'http-post-exact',
       ADDR.internet,
@@ -348,7 +372,7 @@ beforeAll(async () => {
       `${UP_BUDGET}`,
     );
     expect(exact.sent).toBe(UP_BUDGET);
-    headRewriteClient.port = exact.port as number;
+    exactClient.port = exact.port as number;
     // Around the gateway: QUIC and DoT, which the box's firewall drops (FIREWALL_DROPPED).
     counters.before = { lan_udp: box.counter('lan_udp'), lan_tcp: box.counter('lan_tcp') };
     expect(await box.probe('udp', ADDR.internet, '443')).toEqual({ sent: true });
@@ -364,6 +388,20 @@ beforeAll(async () => {
     expect((await box.curl(['-x', proxy, '-o', '/dev/null', 'https://files.test/blob'])).stderr).toBe('');
     expect((await box.curl(['-x', proxy, '-o', '/dev/null', 'http://files.test/blob'])).stderr).toBe('');
     await box.curl(['-x', proxy, '-o', '/dev/null', 'https://elsewhere.test/blob']);
+    // Keep-alive through the proxy, absolute-form requests: each judged by its own target.
+    const gw = [ADDR.gwLan, `${PROXY_PORT}`];
+    expect(
+      await box.probe('http-seq', ...gw, 'http://files.test:0', 'http://elsewhere.test:0'),
+    ).toMatchObject({
+      statuses: [200, 403],
+    });
+    expect(await box.probe('http-seq', ...gw, 'http://up.test:2500', 'http://up.test:2500')).toMatchObject({
+      statuses: [200, 200],
+    });
+    // Not a proxy request (origin form): refused by the proxy (NOT_A_PROXY_REQUEST).
+    const origin = await box.probe('http-seq', ...gw, 'files.test:0');
+    expect(origin).toMatchObject({ statuses: [400] });
+    notProxyClient.port = origin.port as number;
   });
 
   writeFileSync(policyFile, policyYaml('sealed'));
@@ -398,8 +436,9 @@ beforeAll(async () => {
       onDnsQuery: (q) => phaseAt(q.ms).queries.push(q),
     });
     expect(r.captures.map((c) => c.status)).toEqual(files.map(() => 'read'));
+    return r;
   };
-  await audit([oneWay, viaProxy], policyYaml('one-way'), (ms) =>
+  oneWayReport = await audit([oneWay, viaProxy], policyYaml('one-way'), (ms) =>
     ms >= windows.proxy![0] ? phases.proxy : phases.transparent,
   );
   await audit([sealed], policyYaml('sealed'), () => phases.sealed);
@@ -411,14 +450,12 @@ afterAll(() => {
 });
 
 describe('a capture judged by airlock audit gets the answers the gateway logged live', () => {
-  it('transparent, one-way: every connection the same decision, reason, name and bytes up', () => {
+  it('transparent, one-way: every connection and every request the same decision, reason, name and bytes up', () => {
     const p = phases.transparent;
-    const joined = single(p);
-    const got = joined.map(({ row, flow }) => ({ client: row.client, judged: fromAudit(flow) }));
-    const want = joined.map(({ row }) => ({ client: row.client, judged: fromGateway(row) }));
-    expect(got).toEqual(want);
+    const { gateway, audit } = answers(joinConnections(p));
+    expect(audit).toEqual(gateway);
     // The playbook reached every decision it is about (so agreement is not agreement on little).
-    const seen = new Set(want.map((w) => `${w.judged.decision} ${w.judged.reason}`));
+    const seen = new Set(gateway.flatMap((w) => w.judged.map((j) => `${j.decision} ${j.reason}`)));
     for (const d of [
       'allowed allowlisted',
       'blocked not-allowlisted',
@@ -432,35 +469,47 @@ describe('a capture judged by airlock audit gets the answers the gateway logged 
   });
 
   it('transparent, one-way: bytes down equal, but for the hop-by-hop fields of plain HTTP responses', () => {
-    for (const { row, flow } of single(phases.transparent)) {
-      if (row.verdict === 'block') continue; // the refusal the tablet got is the gateway's own
-      const captured = flow.record.respCounts.bytes;
-      const down = Number(row.bytesDown);
-      // HTTP_HOP_BY_HOP_DOWN: once per response the upstream sent (none after a cut before it).
-      const hop = row.port === 80 && down > 0 ? HTTP_HOP_BY_HOP_DOWN : 0;
-      expect([row.client, captured + hop]).toEqual([row.client, down]);
-    }
+    const got = pairs(phases.transparent).flatMap(({ row, flow, conn }) =>
+      // The refusal the tablet got is the gateway's own.
+      row.verdict === 'block' || !conn
+        ? []
+        : [[row.client, capturedDown(row, conn, flow, flow.connections.indexOf(conn))]],
+    );
+    expect(got.length).toBeGreaterThan(5);
+    expect(got).toEqual(
+      pairs(phases.transparent).flatMap(({ row, conn }) =>
+        row.verdict === 'block' || !conn ? [] : [[row.client, Number(row.bytesDown)]],
+      ),
+    );
   });
 
-  it('transparent, one-way: keep-alive connections, judged per request by the gateway (KEEPALIVE_GAP)', () => {
+  it('transparent, one-way: keep-alive connections, each request judged and budgeted on its own', () => {
     const multi = joinConnections(phases.transparent).filter(({ rows }) => rows.length > 1);
-    const gateway = multi.map(({ rows }) =>
-      rows.map((r) => `${r.name} ${r.verdict} ${r.reason} ${r.bytesUp}`),
-    );
-    expect(gateway).toEqual([
-      ['up.test allow allowlisted 2560', 'up.test allow allowlisted 2560'],
-      ['files.test allow allowlisted 40', 'elsewhere.test block not-allowlisted 0'],
-    ]);
-    for (const { rows, flow } of multi)
-      expect(fromAudit(flow)).toEqual(KEEPALIVE_GAP[rows.map((r) => r.name).join(' ')]);
+    const line = (j: Judgement) => `${j.name} ${j.decision} ${j.reason} ${j.up}`;
+    const chunkedHead =
+      'POST /sync HTTP/1.1\r\nHost: up.test\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n';
+    // 2,500 bytes in chunks of 1,000 (3 size lines, their CR LFs) and the last chunk.
+    const chunkedUp = chunkedHead.length + 2500 + 3 * '3e8\r\n\r\n'.length + '0\r\n\r\n'.length;
+    const want = [
+      ['up.test allowed allowlisted 2560', 'up.test allowed allowlisted 2560'],
+      ['files.test allowed allowlisted 40', 'elsewhere.test blocked not-allowlisted null'],
+      [`up.test allowed allowlisted ${chunkedUp}`, 'files.test allowed allowlisted 40'],
+    ];
+    expect(multi.map(({ rows }) => rows.map((r) => line(fromGateway(r))))).toEqual(want);
+    expect(multi.map(({ flow }) => flow.connections.map((c) => line(fromAudit(c))))).toEqual(want);
+    // Each request is its own connection in the report's destinations too.
+    const d = oneWayReport!.destinations.find((x) => x.name === 'elsewhere.test' && x.port === 80)!;
+    expect(d.outcome.blocked).toBeGreaterThanOrEqual(2); // curl's, and the keep-alive one
   });
 
-  it('transparent, one-way: an HTTP/1.0 upload of exactly the budget (HEAD_REWRITE_CHARGED)', () => {
-    const [c] = joinConnections(phases.transparent).filter(
-      ({ flow }) => flow.client.p === headRewriteClient.port,
-    );
+  it('transparent, one-way: an HTTP/1.0 upload of exactly the budget, cut at the same byte', () => {
+    const [c] = joinConnections(phases.transparent).filter(({ flow }) => flow.client.p === exactClient.port);
     expect(c?.rows).toHaveLength(1);
-    expect({ gateway: fromGateway(c!.rows[0]!), audit: fromAudit(c!.flow) }).toEqual(HEAD_REWRITE_CHARGED);
+    const want = { decision: 'cut', reason: 'connection-budget', name: 'up.test', up: UP_BUDGET };
+    expect({ gateway: fromGateway(c!.rows[0]!), audit: fromAudit(c!.flow) }).toEqual({
+      gateway: want,
+      audit: want,
+    });
   });
 
   it('transparent, one-way: what the firewall drops, the audit blocks (FIREWALL_DROPPED)', () => {
@@ -487,31 +536,63 @@ describe('a capture judged by airlock audit gets the answers the gateway logged 
       expect(reasons).toContain(r);
   });
 
-  it('forward proxy, one-way: the audit reads the names the gateway judged (PROXY_FLOW_AUDIT: not its decisions)', () => {
+  it('forward proxy, one-way: every request judged by its target, the same decision, reason, name, port and bytes up', () => {
     const p = phases.proxy;
-    const joined = single(p);
-    expect(joined.map(({ row }) => `${row.name} ${row.port} ${row.verdict} ${row.reason}`)).toEqual([
+    const joined = joinConnections(p);
+    const notProxy = joined.filter(({ flow }) => flow.client.p === notProxyClient.port);
+    const proxied = joined.filter(({ flow }) => flow.client.p !== notProxyClient.port);
+    const { gateway, audit } = answers(proxied);
+    expect(audit).toEqual(gateway);
+    const rows = proxied.flatMap(({ rows }) =>
+      rows.map((r) => `${r.name} ${r.port} ${r.verdict} ${r.reason}`),
+    );
+    expect(rows).toEqual([
       'files.test 443 allow allowlisted',
       'files.test 80 allow allowlisted',
       'elsewhere.test 443 block not-allowlisted',
+      'files.test 80 allow allowlisted',
+      'elsewhere.test 80 block not-allowlisted',
+      'up.test 80 allow allowlisted',
+      'up.test 80 allow allowlisted',
     ]);
-    for (const { row, flow } of joined) {
+    // Every one went to the proxy's LAN address, and the audit says it was a proxy request.
+    for (const { rows, flow } of proxied) {
       expect([flow.server.h, flow.server.p]).toEqual([ADDR.gwLan, PROXY_PORT]);
-      const a = fromAudit(flow);
-      expect({ name: a.name, decision: a.decision, reason: a.reason }).toEqual({
-        name: row.name,
-        ...PROXY_FLOW_AUDIT,
-      });
+      expect(flow.connections.map((c) => [c.port, c.proxy])).toEqual(
+        rows.map((r) => [
+          r.port,
+          { h: ADDR.gwLan, p: PROXY_PORT, form: r.port === 443 ? 'connect' : 'absolute' },
+        ]),
+      );
     }
+    // NOT_A_PROXY_REQUEST: LAN traffic to the proxy in the audit.
+    expect(
+      notProxy.map(({ rows, flow }) => ({ gateway: fromGateway(rows[0]!), audit: fromAudit(flow) })),
+    ).toEqual([NOT_A_PROXY_REQUEST]);
+    expect(notProxy[0]!.flow.scope).toBe('local');
+    // The report lists the targets, saying they went through the proxy.
+    const d = oneWayReport!.destinations.find((x) => x.name === 'files.test' && x.port === 443)!;
+    expect(d.viaProxy).toEqual({ connections: 1, proxies: [`${ADDR.gwLan}:${PROXY_PORT}`] });
     expectEveryFlowAccounted(p);
+  });
+
+  it('forward proxy, one-way: bytes down equal, but for what the proxy said itself and hop-by-hop fields', () => {
+    const ok = pairs(phases.proxy).filter(({ row, conn }) => row.verdict !== 'block' && conn?.proxy);
+    expect(ok.length).toBe(5);
+    expect(
+      ok.map(({ row, flow, conn }) => [
+        row.client,
+        capturedDown(row, conn!, flow, flow.connections.indexOf(conn!)),
+      ]),
+    ).toEqual(ok.map(({ row }) => [row.client, Number(row.bytesDown)]));
   });
 
   it('sealed: every connection and query refused as sealed on both sides', () => {
     const p = phases.sealed;
-    const joined = single(p);
-    expect(joined.length).toBe(2);
-    for (const { row, flow } of joined) expect(fromAudit(flow)).toEqual(fromGateway(row));
-    expect(joined.map(({ row }) => row.reason)).toEqual(['sealed', 'sealed']);
+    const joined = joinConnections(p);
+    const { gateway, audit } = answers(joined);
+    expect(audit).toEqual(gateway);
+    expect(gateway.flatMap((g) => g.judged.map((j) => j.reason))).toEqual(['sealed', 'sealed']);
     compareQueries(p);
     expect(p.queries.map((q) => q.reason)).toEqual(['sealed']);
     expectEveryFlowAccounted(p);

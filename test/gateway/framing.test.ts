@@ -6,10 +6,10 @@
  * every request head is time-bounded; HTTP/1.0 keep-alive is said or the connection closes.
  */
 import { describe, expect, it } from 'vitest';
-import { ChunkedEnd } from '../../src/gateway/core/chunked-end.js';
 import { HttpExchange } from '../../src/gateway/core/http-exchange.js';
-import { requestFraming } from '../../src/gateway/core/request-framing.js';
+import { ChunkedEnd } from '../../src/net/app/chunked-end.js';
 import { readHttpRequestHead } from '../../src/net/app/http-request.js';
+import { requestFraming } from '../../src/net/app/request-framing.js';
 import { kinds, Playbook, policyWith, textOf } from './playbook.js';
 
 const oneWay = () => policyWith({ mode: 'one-way', allow: [{ host: 'files.example' }] });

@@ -28,11 +28,12 @@
 
 import { concatBytes } from '../../core/bytes.js';
 import type { HttpRequestHead } from '../../net/app/http-request.js';
+import { upstreamMayPersist } from '../../net/app/request-framing.js';
 import { type EgressGate, type OpenDecision, REASONS, type ReasonCode } from '../../policy/egress/index.js';
 import type { NetworkMode } from '../../policy/types.js';
 import type { ConnectionLogRow } from '../../store/types.js';
 import type { Front, Target } from './front.js';
-import { HttpExchange, mayUseIdleUpstream, upstreamMayPersist } from './http-exchange.js';
+import { HttpExchange, mayUseIdleUpstream } from './http-exchange.js';
 import { PROXY_FRONT } from './proxy-head.js';
 import { requestLine } from './request-line.js';
 import {

@@ -19,28 +19,17 @@
  * an error: the client is told 502 and both connections end (RFC 9112 §6.3, RFC 9110 §7.8).
  */
 import { concatBytes } from '../../core/bytes.js';
+import { ChunkedEnd } from '../../net/app/chunked-end.js';
 import type { HttpRequestHead } from '../../net/app/http-request.js';
-import { ChunkedEnd } from './chunked-end.js';
-import { type RequestFraming, requestFraming } from './request-framing.js';
+import {
+  clientMayPersist,
+  type RequestFraming,
+  requestFraming,
+  upstreamMayPersist,
+} from '../../net/app/request-framing.js';
 import type { GatewayReason } from './types.js';
 
 const EMPTY = new Uint8Array(0);
-
-/** Every field `name` has, as one list (several fields of a name are one comma list). */
-const fieldList = (headers: readonly { name: string; value: string }[], name: string): string =>
-  headers
-    .filter((h) => h.name.toLowerCase() === name)
-    .map((h) => h.value)
-    .join(', ');
-
-/**
- * The upstream connection may outlive this request: HTTP/1.1 with a Content-Length body or none
- * (Upgrade is never forwarded: forward-head.ts). Otherwise the request goes up with
- * 'Connection: close' and the connection ends with it.
- */
-export function upstreamMayPersist(req: HttpRequestHead): boolean {
-  return req.version === 'HTTP/1.1' && requestFraming(req).kind === 'length';
-}
 
 /**
  * A pooled (idle) upstream connection may be used for this request: a stale one can be closed by
@@ -115,9 +104,8 @@ export class HttpExchange {
         : f.kind === 'chunked'
           ? { kind: 'chunked', scan: new ChunkedEnd(maxHeadBytes, { bareLf: false }), done: false }
           : { kind: 'stream' };
-    const conn = fieldList(req.headers, 'connection').toLowerCase();
     this.oldClient = req.version !== 'HTTP/1.1';
-    this.clientPersists = this.oldClient ? /\bkeep-alive\b/.test(conn) : !/\bclose\b/.test(conn);
+    this.clientPersists = clientMayPersist(req);
     this.isHead = req.method === 'HEAD';
     this.persistUp = upstreamMayPersist(req);
   }

@@ -1,9 +1,9 @@
 /** The forward proxy's front: absolute-URI requests (http:// only) and CONNECT. */
+import { defaultPort, hostField, originFormHead } from '../../net/app/forward-head.js';
 import { readHttpRequestHead } from '../../net/app/http-request.js';
-import { defaultPort, hostField, originFormHead } from './forward-head.js';
+import { ipLiteralVersion } from '../../net/app/ip-literal.js';
+import { requestFraming } from '../../net/app/request-framing.js';
 import type { Front, HeadOutcome } from './front.js';
-import { ipLiteralVersion } from './ip-literal.js';
-import { requestFraming } from './request-framing.js';
 import { CONNECT_ESTABLISHED, proxyResponse } from './responses.js';
 
 const EMPTY = new Uint8Array(0);

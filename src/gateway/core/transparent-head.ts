@@ -12,12 +12,12 @@
  * read. An IP literal in SNI or Host is judged like the proxy's IP literals (refused in sealed and
  * one-way as 'no-name', passed in monitor).
  */
+import { hostField, originFormHead } from '../../net/app/forward-head.js';
 import { readHttpRequestHead } from '../../net/app/http-request.js';
+import { ipLiteralVersion } from '../../net/app/ip-literal.js';
+import { requestFraming } from '../../net/app/request-framing.js';
 import { readClientHelloRecords } from '../../net/app/tls-client-hello.js';
-import { hostField, originFormHead } from './forward-head.js';
 import type { Front, HeadOutcome } from './front.js';
-import { ipLiteralVersion } from './ip-literal.js';
-import { requestFraming } from './request-framing.js';
 import { proxyResponse } from './responses.js';
 
 const EMPTY = new Uint8Array(0);

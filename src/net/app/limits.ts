@@ -29,6 +29,8 @@ export const APP_LIMITS = {
   maxDnsTcpStreamBytes: 128 * 1024,
   /** Out-of-order TCP segments held while waiting for a gap to fill. */
   maxPendingSegments: 256,
+  /** Bytes of those segments one followed stream (StreamCursor: a keep-alive HTTP connection) holds. */
+  maxHeldStreamBytes: 128 * 1024,
   /** Nested CONNECT tunnels read through at the head of one stream. */
   maxTunnelDepth: 2,
   /** Client Initial packets gathered for one QUIC connection before giving up. */

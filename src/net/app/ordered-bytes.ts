@@ -35,6 +35,19 @@ export class OrderedBytes {
     return this.len >= this.maxBytes;
   }
 
+  /**
+   * Where to go on from with a StreamCursor: the sequence number of the first byte not collected
+   * (undefined before any), and the segments held past a gap, by sequence number.
+   */
+  handOver(): { nextSeq: number; held: [number, Uint8Array][] } | undefined {
+    const isn = this.isn;
+    if (isn === undefined) return undefined;
+    return {
+      nextSeq: (isn + this.len) >>> 0,
+      held: [...this.pending].map(([o, d]) => [(isn + o) >>> 0, d]),
+    };
+  }
+
   push(seg: SegmentIn): void {
     if (seg.flags & SYN) this.isn = (seg.seq + 1) >>> 0;
     if (seg.payload.length === 0) return;

@@ -86,6 +86,15 @@ export class StreamHeadCollector {
     return this.stream.bytes;
   }
 
+  /**
+   * To read on past the head: the in-order bytes collected (from the stream's first; a view) and,
+   * as OrderedBytes.handOver gives them, where a StreamCursor goes on from. Undefined before any byte.
+   */
+  handOver(): { bytes: Uint8Array; nextSeq: number; held: [number, Uint8Array][] } | undefined {
+    const at = this.stream.handOver();
+    return at && { bytes: this.stream.bytes, ...at };
+  }
+
   push(seg: SegmentIn): Decoded<StreamHead> {
     if (this.decided && settled(this.decided)) return this.decided;
     this.stream.push(seg);

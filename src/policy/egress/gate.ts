@@ -8,6 +8,7 @@
  *     otherwise monitor allows, else the policy's local.mdns / local.dhcp / local.lan decide.
  *  2. a loopback/private/link-local/metadata/reserved address outside allowedPrivateCidrs is
  *     refused in EVERY mode (never an open proxy into the box's networks).
+ *     (openByName, a proxy request known by name and port only, starts at 3: no address to ask.)
  *  3. monitor: allowed, counted, no budget.
  *  4. sealed: refused (unlock windows do not open a sealed gate: switch to one-way for that).
  *  5. one-way: UDP other than DNS refused (QUIC included); no name refused; a name longer than
@@ -60,6 +61,7 @@ import {
   type ConnectionRequest,
   type DnsDecision,
   type NameDecision,
+  type NamedConnectionRequest,
   type OpenDecision,
   REASONS,
   type ReasonCode,
@@ -147,9 +149,32 @@ export class EgressGate {
   }
 
   open(req: ConnectionRequest, nowMs: number): OpenDecision {
+    return this.decide(req, req.ip, nowMs);
+  }
+
+  /**
+   * A connection known by name and port only: a forward-proxy request (CONNECT host:port, or an
+   * absolute URI) the gateway would resolve itself, seen where the address it would reach is not
+   * (audit of the tablet's side of a proxy). open()'s answer at a public address: the same
+   * decisions in the same order, the same budgets and ledger, and the connection is registered
+   * for upstream() and close() as open() registers it. What only the address decides is not
+   * asked (private, metadata and local destinations): the gateway refuses a name that resolves
+   * into its own networks, which nothing here can know. A name that is not a valid host name is
+   * 'no-name' as in open(), and its destination is the text as given.
+   */
+  openByName(req: NamedConnectionRequest, nowMs: number): OpenDecision {
+    return this.decide(req, undefined, nowMs);
+  }
+
+  /** open() and openByName(): `ip` undefined when only the name is known. */
+  private decide(
+    req: NamedConnectionRequest | ConnectionRequest,
+    ip: string | undefined,
+    nowMs: number,
+  ): OpenDecision {
     this.maybePrune(nowMs);
     const name = req.name === undefined ? undefined : normalizeName(req.name);
-    const destination = name ?? req.ip;
+    const destination = name ?? ip ?? req.name?.toLowerCase() ?? '';
     const block = (reason: ReasonCode, detail?: string): OpenDecision => ({
       verdict: 'block',
       reason,
@@ -181,24 +206,26 @@ export class EgressGate {
       sent: 0,
     });
 
-    const where = this.placeOf(req.ip);
-    if (!where) return block('bad-address', `${REASONS['bad-address']}: '${req.ip}'`);
-    const { kind, cidr } = where;
+    if (ip !== undefined) {
+      const where = this.placeOf(ip);
+      if (!where) return block('bad-address', `${REASONS['bad-address']}: '${ip}'`);
+      const { kind, cidr } = where;
 
-    if (req.local) {
-      if (kind === 'metadata' && !cidr)
-        return block('metadata-destination', `${REASONS['metadata-destination']}: ${req.ip}`);
-      if (this.net.mode === 'monitor') return allow(unbounded(), 'monitor');
-      const which = localKind(req);
-      const detail = `local ${which} traffic`;
-      return this.net.local[which] === 'allow'
-        ? { ...allow(unbounded(), 'local-allowed'), detail: `${detail} allowed by the policy` }
-        : block('local-blocked', `${detail} blocked by the policy (local.${which}: block)`);
-    }
-    if (kind !== 'public' && !cidr) {
-      return kind === 'metadata'
-        ? block('metadata-destination', `${REASONS['metadata-destination']}: ${req.ip}`)
-        : block('private-destination', `${kind} destination ${req.ip} is outside allowedPrivateCidrs`);
+      if ('local' in req && req.local) {
+        if (kind === 'metadata' && !cidr)
+          return block('metadata-destination', `${REASONS['metadata-destination']}: ${ip}`);
+        if (this.net.mode === 'monitor') return allow(unbounded(), 'monitor');
+        const which = localKind(req);
+        const detail = `local ${which} traffic`;
+        return this.net.local[which] === 'allow'
+          ? { ...allow(unbounded(), 'local-allowed'), detail: `${detail} allowed by the policy` }
+          : block('local-blocked', `${detail} blocked by the policy (local.${which}: block)`);
+      }
+      if (kind !== 'public' && !cidr) {
+        return kind === 'metadata'
+          ? block('metadata-destination', `${REASONS['metadata-destination']}: ${ip}`)
+          : block('private-destination', `${kind} destination ${ip} is outside allowedPrivateCidrs`);
+      }
     }
 
     switch (this.net.mode) {
@@ -520,7 +547,7 @@ function cutWith(reason: ReasonCode): UpstreamDecision {
   return { pass: 0, cut: true, reason, detail: REASONS[reason] };
 }
 
-function localKind(req: ConnectionRequest): 'mdns' | 'dhcp' | 'lan' {
+function localKind(req: Pick<ConnectionRequest, 'proto' | 'port'>): 'mdns' | 'dhcp' | 'lan' {
   if (req.proto === 'udp' && req.port === 5353) return 'mdns';
   if (req.proto === 'udp' && DHCP_PORTS.has(req.port)) return 'dhcp';
   return 'lan';

@@ -7,6 +7,7 @@ export {
   type ConnectionRequest,
   type DnsDecision,
   type NameDecision,
+  type NamedConnectionRequest,
   type OpenDecision,
   REASONS,
   type ReasonCode,

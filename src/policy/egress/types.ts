@@ -19,6 +19,19 @@ export interface ConnectionRequest {
   local?: boolean;
 }
 
+/**
+ * A connection known by its name and port only (EgressGate.openByName): a forward-proxy request
+ * whose name the gateway would resolve, audited where the address it resolves to is not seen.
+ */
+export interface NamedConnectionRequest {
+  id: string;
+  /** The CONNECT authority's or absolute URI's host (an IP literal is an address: use open()). */
+  name: string;
+  port: number;
+  proto: 'tcp';
+  app?: ConnectionRequest['app'];
+}
+
 /** A time-boxed exception for one host (or '*.suffix'): open while fromMs <= now < untilMs. */
 export interface UnlockWindow {
   host: string;

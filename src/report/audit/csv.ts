@@ -30,6 +30,8 @@ const COLUMNS = [
   'outcome_cut',
   'cut_after_bytes',
   'reasons',
+  'proxied_connections',
+  'proxies',
 ] as const;
 
 export function renderAuditCsv(report: AuditReport): string {
@@ -60,6 +62,8 @@ export function renderAuditCsv(report: AuditReport): string {
     d.outcome.cut,
     d.outcome.cutAfterBytes ?? '',
     d.outcome.reasons.join(' '),
+    d.viaProxy?.connections ?? 0,
+    d.viaProxy?.proxies.join(' ') ?? '',
   ]);
   return [COLUMNS, ...rows].map((r) => `${r.map(csvField).join(',')}\r\n`).join('');
 }

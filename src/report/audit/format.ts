@@ -13,11 +13,22 @@ export function formatBytes(n: number): string {
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
-/** 'name (sni)' or the address when there is no name; ECH says the real name is hidden. */
+/**
+ * 'name (sni)' or the address when there is no name; ECH says the real name is hidden; forward-proxy
+ * requests say which proxy they went through.
+ */
 export function destinationLabel(d: DestinationReport): string {
   const who = d.name ?? (d.ips.length === 1 ? d.ips[0]! : `${d.ips.length} addresses`);
   const how = d.name === null ? '' : ` (${d.nameSources.join('+')})`;
-  return `${who}${how}${d.echInnerHidden ? ' [ECH: inner name hidden]' : ''}`;
+  return `${who}${how}${d.echInnerHidden ? ' [ECH: inner name hidden]' : ''}${proxyLabel(d)}`;
+}
+
+/** ' [via proxy 192.168.77.1:3128]', with how many of the connections when not all. */
+function proxyLabel(d: DestinationReport): string {
+  const v = d.viaProxy;
+  if (!v) return '';
+  const some = v.connections === d.connections ? '' : `${v.connections} of ${d.connections} `;
+  return ` [${some}via proxy ${v.proxies.join(', ')}]`;
 }
 
 export function purposeLabel(d: DestinationReport): string {

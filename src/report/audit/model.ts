@@ -97,6 +97,13 @@ export const destinationSchema = z.object({
     detail: z.string(),
   }),
   dns: z.object({ queries: count, blocked: count }).optional(),
+  /**
+   * Connections that were forward-proxy requests (CONNECT, or an absolute URI) to this destination,
+   * judged by their target as the gateway's proxy judges them, and the proxies ('ip:port') they
+   * went to; absent when none. `ips` lists only addresses the capture shows connections reaching:
+   * a proxy request to a name has none (the proxy resolves it).
+   */
+  viaProxy: z.object({ connections: count, proxies: z.array(z.string()) }).optional(),
   /** Bytes up over time: bins of binMs milliseconds starting at startMs (epoch ms). */
   timeline: z.object({ binMs: z.number().positive(), bins: z.array(z.tuple([z.number(), count])) }),
 });

@@ -6,7 +6,8 @@
 //   tls HOST PORT SNI|-      → {handshake, error}   ('-': no SNI at all)
 //   dns SERVER NAME          → {rcode, answers} | {timeout}
 //   dns-burst SERVER SUFFIX N LEN → {answered, refused, timeouts}
-//   http-seq HOST PORT HOST:BYTES… → {statuses, error?}  (keep-alive: requests on one connection)
+//   http-seq HOST PORT [http://]HOST:BYTES[:chunked]… → {statuses, port, error?}  (keep-alive:
+//            requests on one connection; http:// sends the request line in absolute form, for a proxy)
 //   http-post-exact HOST PORT VERSION NAME TOTAL → {sent, port, status}  (head + body = TOTAL bytes)
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
@@ -93,15 +94,31 @@ switch (kind) {
   }
   case 'http-seq': {
     // Requests one after another on ONE connection (keep-alive), each sent once the response
-    // before it has come: HOST:BYTES each, a POST of BYTES random bytes (a GET when 0).
+    // before it has come: HOST:BYTES each, a POST of BYTES random bytes (a GET when 0), its body
+    // in 1000-byte chunks with ':chunked'; 'http://HOST…' names the target in absolute form.
     const s = connect({ host: a[0], port: Number(a[1]) });
     const statuses = [];
     const reqs = a.slice(2).map((spec) => {
-      const [host, n] = spec.split(':');
+      const absolute = spec.startsWith('http://');
+      const [host, n, framing] = spec.replace('http://', '').split(':');
       const body = randomBytes(Number(n));
       const method = body.length > 0 ? 'POST' : 'GET';
-      const length = body.length > 0 ? `Content-Length: ${body.length}\r\n` : '';
-      return Buffer.concat([Buffer.from(`${method} /sync HTTP/1.1\r\nHost: ${host}\r\n${length}\r\n`), body]);
+      const target = absolute ? `http://${host}/sync` : '/sync';
+      let fields = body.length > 0 ? `Content-Length: ${body.length}\r\n` : '';
+      let sent = body;
+      if (framing === 'chunked') {
+        fields = 'Transfer-Encoding: chunked\r\n';
+        const chunks = [];
+        for (let i = 0; i < body.length; i += 1000) {
+          const c = body.subarray(i, i + 1000);
+          chunks.push(Buffer.from(`${c.length.toString(16)}\r\n`), c, Buffer.from('\r\n'));
+        }
+        sent = Buffer.concat([...chunks, Buffer.from('0\r\n\r\n')]);
+      }
+      return Buffer.concat([
+        Buffer.from(`${method} ${target} HTTP/1.1\r\nHost: ${host}\r\n${fields}\r\n`),
+        sent,
+      ]);
     });
     let buf = '';
     const next = () => {
@@ -109,8 +126,12 @@ switch (kind) {
       if (r) s.write(r);
       else s.end();
     };
-    s.setTimeout(3000, () => out({ statuses, error: 'timeout' }));
-    s.on('connect', next);
+    let port;
+    s.setTimeout(3000, () => out({ statuses, port, error: 'timeout' }));
+    s.on('connect', () => {
+      port = s.localPort;
+      next();
+    });
     s.on('data', (d) => {
       buf += d.toString('latin1');
       // One whole response (head, then a Content-Length or chunked body), then the next request.
@@ -130,8 +151,8 @@ switch (kind) {
         next();
       }
     });
-    s.on('error', (e) => out({ statuses, error: e.code }));
-    s.on('close', () => out({ statuses }));
+    s.on('error', (e) => out({ statuses, port, error: e.code }));
+    s.on('close', () => out({ statuses, port }));
     break;
   }
   case 'http-post-exact': {

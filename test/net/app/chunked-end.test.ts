@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChunkedEnd, type ChunkedStep } from '../../src/gateway/core/chunked-end.js';
+import { ChunkedEnd, type ChunkedStep } from '../../../src/net/app/chunked-end.js';
 
 const B = (s: string) => Buffer.from(s, 'latin1');
 const BODY = '5;ext=1\r\nhello\r\n1A\r\n' + 'x'.repeat(26) + '\r\n0\r\nTrailer: t\r\n\r\n';

@@ -5,16 +5,21 @@
  * pooled upstream connection would answer it to the next client. The upstream gets a head rebuilt
  * from the parsed fields (forward-head.ts), so what must be unambiguous is what survives that
  * rebuild; anything ambiguous in it is refused, never guessed at (squid does the same).
+ *
+ * Shared by the gateway (src/gateway/core) and the audit (src/audit/http-requests.ts), which
+ * follows the requests of a captured keep-alive connection where the gateway would: one rule.
  */
-import type { HttpRequestHead } from '../../net/app/http-request.js';
-import type { GatewayReason } from './types.js';
+import type { HttpRequestHead } from './http-request.js';
+
+/** Why a head is refused before any decision (a subset of the gateway's GatewayReason). */
+export type FramingReason = 'version-not-supported' | 'bad-request' | 'bad-framing';
 
 export type RequestFraming =
   /** `bytes` of body (0: none); identical duplicate Content-Length fields count as one. */
   | { kind: 'length'; bytes: number }
   /** Transfer-Encoding: chunked alone (HTTP/1.1): the body ends with its last chunk (chunked-end.ts). */
   | { kind: 'chunked' }
-  | { kind: 'invalid'; status: 400 | 505; reason: GatewayReason; detail: string };
+  | { kind: 'invalid'; status: 400 | 505; reason: FramingReason; detail: string };
 
 /** Bytes no field value may hold once parsed: CR (a bare one; RFC 9112 §2.2), NUL, the other controls but HTAB. */
 const VALUE_CTL = /[\x00-\x08\x0a-\x1f\x7f]/;
@@ -24,7 +29,7 @@ const DIGITS = /^\d{1,15}$/;
 
 const invalid = (
   status: 400 | 505,
-  reason: GatewayReason,
+  reason: FramingReason,
   detail: string,
 ): Extract<RequestFraming, { kind: 'invalid' }> => ({ kind: 'invalid', status, reason, detail });
 
@@ -71,4 +76,29 @@ function framingOf(req: HttpRequestHead): RequestFraming {
   if (codings.length !== 1 || codings[0]!.toLowerCase() !== 'chunked')
     return invalid(400, 'bad-framing', 'a Transfer-Encoding other than chunked alone');
   return { kind: 'chunked' };
+}
+
+/**
+ * The upstream connection may outlive this request: HTTP/1.1 with a Content-Length body or none
+ * (Upgrade is never forwarded: forward-head.ts). Otherwise the request goes up with
+ * 'Connection: close' and the connection ends with it.
+ */
+export function upstreamMayPersist(req: HttpRequestHead): boolean {
+  return req.version === 'HTTP/1.1' && requestFraming(req).kind === 'length';
+}
+
+/**
+ * The client means to send another request on its connection after this one: HTTP/1.1 unless
+ * its Connection field says 'close', HTTP/1.0 only when it says 'keep-alive' (RFC 9112 §9.3,
+ * §C.2.2). The gateway's HttpExchange and the audit's request follower both ask this; whether
+ * the connection then stays open also depends on the response (framed, and readable by the
+ * client), which only the gateway sees whole.
+ */
+export function clientMayPersist(req: HttpRequestHead): boolean {
+  const conn = req.headers
+    .filter((h) => h.name.toLowerCase() === 'connection')
+    .map((h) => h.value)
+    .join(', ')
+    .toLowerCase();
+  return req.version === 'HTTP/1.1' ? !/\bclose\b/.test(conn) : /\bkeep-alive\b/.test(conn);
 }

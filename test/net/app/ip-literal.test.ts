@@ -2,7 +2,7 @@
 import { isIP } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ipLiteralVersion } from '../../src/gateway/core/ip-literal.js';
+import { ipLiteralVersion } from '../../../src/net/app/ip-literal.js';
 
 describe('ipLiteralVersion', () => {
   it('agrees with isIP on addresses, names and near misses (property)', () => {

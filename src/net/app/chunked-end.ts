@@ -1,8 +1,10 @@
 /**
- * Finds where a chunked response body ends (RFC 9112 §7.1) without changing a byte of it, so an
- * upstream connection can carry the next request once the response is over. The bytes pass
- * through as they are; only the framing is read. Sans-IO: feed chunks, get the end offset.
- * Hand-written by design: a framing scanner on the relay path, not a body decoder.
+ * Finds where a chunked body ends (RFC 9112 §7.1) without changing a byte of it: the gateway's
+ * (a response, so an upstream connection can carry the next request once it is over; a request,
+ * so the bytes after it wait for their own decision) and the audit's (where a captured request
+ * ends and the next on its connection begins). The bytes pass through as they are; only the
+ * framing is read. Sans-IO: feed chunks, get the end offset. Hand-written by design: a framing
+ * scanner on the relay path, not a body decoder. Shared so the two find the same end.
  */
 import { bound } from '../../core/limits.js';
 

@@ -7,10 +7,13 @@
  * Upgrade is dropped, as squid does by default: the upstream answers a plain request, and the
  * connection never turns into a tunnel of a protocol the gateway cannot frame (WebSocket).
  * The head is valid (request-framing.ts): identical Content-Length fields go up as one.
+ *
+ * Shared by the gateway, which sends this head upstream and charges it to the budget, and the
+ * audit, which charges a captured request the same bytes (src/audit/http-requests.ts).
  */
-import type { HttpAuthority, HttpRequestHead } from '../../net/app/http-request.js';
-import { upstreamMayPersist } from './http-exchange.js';
+import type { HttpAuthority, HttpRequestHead } from './http-request.js';
 import { ipLiteralVersion } from './ip-literal.js';
+import { requestFraming, upstreamMayPersist } from './request-framing.js';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -38,6 +41,18 @@ export function originFormHead(head: HttpRequestHead, hostField: string): Uint8A
   if (!upstreamMayPersist(head)) lines.push('Connection: close');
   lines.push('', '');
   return Buffer.from(lines.join('\r\n'), 'latin1');
+}
+
+/**
+ * How many bytes the gateway sends upstream for this head (originFormHead), and charges to the
+ * budget; undefined when it forwards no head: CONNECT (its head is for the proxy), a target in
+ * asterisk form, no authority to send it to, a framing it refuses.
+ */
+export function forwardedHeadLength(head: HttpRequestHead): number | undefined {
+  const auth = head.authority;
+  if (!auth || (head.form !== 'origin' && head.form !== 'absolute')) return undefined;
+  if (requestFraming(head).kind === 'invalid') return undefined;
+  return originFormHead(head, hostField(auth)).length;
 }
 
 /** The Host field for an authority: IPv6 literals in brackets, the port only when one was written. */
