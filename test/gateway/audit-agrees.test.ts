@@ -30,41 +30,15 @@ import { auditCaptures } from '../../src/audit/run.js';
 import { loadPolicyFile } from '../../src/policy/load.js';
 import type { AuditReport } from '../../src/report/audit/model.js';
 import { ensureBuilt } from '../cli/built.js';
-import { ADDR, GatewayBox, type Row, requireNetns } from './netns/box.js';
+import { ADDR, boxPolicyYaml, GatewayBox, NAMES, type Row, requireNetns, UP_BUDGET } from './netns/box.js';
 import { selfSignedCert } from './self-signed.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-agree-'));
 const policyFile = join(dir, 'airlock.yaml');
-const UP_BUDGET = 4096;
-const TRICKLE = { perConnection: 3000, perHour: 10_000 };
-const DNS_PER_MINUTE = 40;
 const PROXY_PORT = 3128;
-const NAMES = Object.fromEntries(
-  ['files.test', 'up.test', 'trickle.test', 'elsewhere.test', 'cdn.test'].map((n) => [n, ADDR.internet]),
-);
 const box = new GatewayBox(dir, policyFile);
 
-function policyYaml(mode: string): string {
-  return `network:
-  mode: ${mode}
-  allow:
-    - host: files.test
-    - host: up.test
-      budget: {upstreamBytesPerConnection: ${UP_BUDGET}}
-    - host: trickle.test
-      budget: {upstreamBytesPerConnection: ${TRICKLE.perConnection}, upstreamBytesPerHour: ${TRICKLE.perHour}}
-    - host: '*.cdn.test'
-  dns: {maxNameLength: 64, maxQueriesPerMinute: ${DNS_PER_MINUTE}}
-gateway:
-  listen: ['0.0.0.0:${PROXY_PORT}']
-  dnsListen: '0.0.0.0:5353'
-  transparent: {tls: '0.0.0.0:8443', http: '0.0.0.0:8080'}
-  dnsUpstream: '${ADDR.internet}:53'
-  handshakeTimeoutSeconds: 3
-store:
-  groupCommitMs: 10
-`;
-}
+const policyYaml = (mode: string): string => boxPolicyYaml(mode, PROXY_PORT);
 
 // ---- NAMED DIFFERENCES: what the two records cannot agree on, and why ----------------------------
 

@@ -15,44 +15,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { airlock, ensureBuilt } from '../cli/built.js';
-import { ADDR, GatewayBox, requireNetns } from './netns/box.js';
+import {
+  ADDR,
+  boxPolicyYaml,
+  DNS_PER_MINUTE,
+  GatewayBox,
+  NAMES,
+  requireNetns,
+  TRICKLE,
+  UP_BUDGET,
+} from './netns/box.js';
 import { selfSignedCert } from './self-signed.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-netns-'));
 const policyFile = join(dir, 'airlock.yaml');
 const BLOB = randomBytes(2 * 1024 * 1024 + 5);
 const BLOB_SHA = createHash('sha256').update(BLOB).digest('hex');
-const UP_BUDGET = 4096;
-const TRICKLE = { perConnection: 3000, perHour: 10_000 };
-const DNS_PER_MINUTE = 40;
-const NAMES = Object.fromEntries(
-  ['files.test', 'up.test', 'trickle.test', 'elsewhere.test', 'cdn.test'].map((n) => [n, ADDR.internet]),
-);
 
 const box = new GatewayBox(dir, policyFile);
 const topo = box.topo;
 const events = box.events;
 
-function policyYaml(mode: string): string {
-  return `network:
-  mode: ${mode}
-  allow:
-    - host: files.test
-    - host: up.test
-      budget: {upstreamBytesPerConnection: ${UP_BUDGET}}
-    - host: trickle.test
-      budget: {upstreamBytesPerConnection: ${TRICKLE.perConnection}, upstreamBytesPerHour: ${TRICKLE.perHour}}
-    - host: '*.cdn.test'
-  dns: {maxNameLength: 64, maxQueriesPerMinute: ${DNS_PER_MINUTE}}
-gateway:
-  dnsListen: '0.0.0.0:5353'
-  transparent: {tls: '0.0.0.0:8443', http: '0.0.0.0:8080'}
-  dnsUpstream: '${ADDR.internet}:53'
-  handshakeTimeoutSeconds: 3
-store:
-  groupCommitMs: 10
-`;
-}
+const policyYaml = (mode: string): string => boxPolicyYaml(mode);
 
 const probe = (...args: string[]) => box.probe(...args);
 /**

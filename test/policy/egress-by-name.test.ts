@@ -6,18 +6,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { defaultPolicy } from '../../src/policy/defaults.js';
 import { EgressGate, HOUR_MS, type UnlockWindow } from '../../src/policy/egress/index.js';
-import type { NetworkPolicy, Policy } from '../../src/policy/types.js';
+import type { NetworkPolicy } from '../../src/policy/types.js';
+import { PUBLIC_IP, policy, T0 } from './gate-fixtures.js';
 
-const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
-const PUBLIC_IP = '198.18.0.10';
-
-function policy(network: Partial<NetworkPolicy>): Policy {
-  const p = defaultPolicy();
-  p.network = { ...p.network, ...network };
-  return p;
-}
 const oneWay = (extra: Partial<NetworkPolicy> = {}) =>
   policy({
     mode: 'one-way',

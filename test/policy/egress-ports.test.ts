@@ -5,18 +5,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { defaultPolicy } from '../../src/policy/defaults.js';
 import { EgressGate, type UnlockWindow } from '../../src/policy/egress/index.js';
-import type { AllowEntry, NetworkPolicy, Policy } from '../../src/policy/types.js';
+import type { AllowEntry, NetworkPolicy } from '../../src/policy/types.js';
+import { PUBLIC_IP, policy, T0 } from './gate-fixtures.js';
 
-const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
-const PUBLIC_IP = '198.18.0.10';
-
-function policy(network: Partial<NetworkPolicy>): Policy {
-  const p = defaultPolicy();
-  p.network = { ...p.network, ...network };
-  return p;
-}
 const oneWay = (allow: AllowEntry[]) => policy({ mode: 'one-way', allow });
 
 let n = 0;

@@ -11,6 +11,37 @@ import { airlock, BIN } from '../../cli/built.js';
 import { ADDR, netnsUsable, Topology } from './topology.js';
 
 export const NODE = process.execPath;
+
+/** The box's playbook policy: what netns.test.ts and audit-agrees.test.ts both run under. */
+export const UP_BUDGET = 4096;
+export const TRICKLE = { perConnection: 3000, perHour: 10_000 };
+export const DNS_PER_MINUTE = 40;
+/** The names the test internet answers, all at its one address. */
+export const NAMES = Object.fromEntries(
+  ['files.test', 'up.test', 'trickle.test', 'elsewhere.test', 'cdn.test'].map((n) => [n, ADDR.internet]),
+);
+
+/** The policy in `mode`; with `proxyPort`, the forward proxy listens on the box's LAN side too. */
+export function boxPolicyYaml(mode: string, proxyPort?: number): string {
+  return `network:
+  mode: ${mode}
+  allow:
+    - host: files.test
+    - host: up.test
+      budget: {upstreamBytesPerConnection: ${UP_BUDGET}}
+    - host: trickle.test
+      budget: {upstreamBytesPerConnection: ${TRICKLE.perConnection}, upstreamBytesPerHour: ${TRICKLE.perHour}}
+    - host: '*.cdn.test'
+  dns: {maxNameLength: 64, maxQueriesPerMinute: ${DNS_PER_MINUTE}}
+gateway:
+${proxyPort === undefined ? '' : `  listen: ['0.0.0.0:${proxyPort}']\n`}  dnsListen: '0.0.0.0:5353'
+  transparent: {tls: '0.0.0.0:8443', http: '0.0.0.0:8080'}
+  dnsUpstream: '${ADDR.internet}:53'
+  handshakeTimeoutSeconds: 3
+store:
+  groupCommitMs: 10
+`;
+}
 const PROBE = join(import.meta.dirname, 'probe.mjs');
 const INTERNET = join(import.meta.dirname, 'internet.mjs');
 
