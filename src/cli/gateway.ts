@@ -2,14 +2,16 @@
  * `airlock gateway [--policy FILE]`: run the egress gateway until SIGINT/SIGTERM; SIGHUP reloads
  * the policy. `airlock gateway unlock HOST --for 10m --reason "…"`: record an unlock window,
  * authenticated by the HMAC key (the running gateway picks it up within a second; audit reads it
- * from the same store).
+ * from the same store). `airlock gateway relock ID`: end that window now (the job done early).
  */
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { AirlockError } from '../core/errors.js';
 import { startGateway } from '../gateway/gateway.js';
 import { formatHostPort } from '../gateway/io/listen-address.js';
 import { openRecord } from '../gateway/record/open.js';
+import { recordPaths } from '../gateway/record/paths.js';
 import { nftablesRules } from '../gateway/rules/nftables.js';
 import { EXIT } from '../report/exit-codes.js';
 import { SqliteLogThread } from '../store/sqlite-log-thread.js';
@@ -35,6 +37,10 @@ interface UnlockFlags {
   for: string;
   reason: string;
   by?: string;
+}
+
+interface RelockFlags {
+  policy?: string;
 }
 
 const baseDirOf = (policyFile: string | undefined): string =>
@@ -154,6 +160,45 @@ export function registerGateway(program: Command, ctx: CliContext): void {
           process.stderr.write(
             `airlock: note: the policy's mode is ${policy.network.mode}: unlock windows apply only in one-way mode, so this one changes nothing until the mode is one-way\n`,
           );
+        ctx.setExit(EXIT.OK);
+      } finally {
+        await rec.store.close();
+      }
+    });
+  gateway
+    .command('relock')
+    .description(
+      'end unlock window ID now (the job done early): re-MACed and logged, picked up within a second',
+    )
+    .argument('<id>', "the window's number, as `gateway unlock` printed it")
+    .option('--policy <file>', 'the policy naming the store')
+    .action(async (idText: string, flags: RelockFlags) => {
+      const id = Number(idText);
+      if (!/^\d{1,15}$/.test(idText) || !Number.isSafeInteger(id) || id < 1)
+        throw new AirlockError(
+          'AIRLOCK_ERR_USAGE',
+          `relock ${idText}: a window number (1, 2, …) is expected`,
+        );
+      const { policy } = loadPolicy(flags.policy);
+      // The store must exist (relocking never creates one), and is written: the window re-MACed, a row chained.
+      const sqlite = recordPaths(policy.store, baseDirOf(flags.policy)).sqlite;
+      if (!existsSync(sqlite))
+        throw new AirlockError('AIRLOCK_ERR_USAGE', 'no such store', undefined, sqlite);
+      const rec = openRecord(policy.store, baseDirOf(flags.policy), { create: true });
+      try {
+        const now = Date.now();
+        const before = (await rec.store.unlockWindows()).find((w) => w.id === id);
+        if (!(await rec.store.endUnlockWindow(id, now)))
+          throw new AirlockError(
+            'AIRLOCK_ERR_USAGE',
+            `relock ${id}: no unlock window ${id} in ${rec.paths.sqlite}`,
+          );
+        const when = new Date(before && before.untilMs <= now ? before.untilMs : now).toISOString();
+        process.stdout.write(
+          before && before.untilMs <= now
+            ? `unlock window ${id} had already ended at ${when}: nothing changed\n`
+            : `unlock window ${id}${before ? `: ${before.host}` : ''} ended at ${when}\n`,
+        );
         ctx.setExit(EXIT.OK);
       } finally {
         await rec.store.close();

@@ -114,46 +114,38 @@ function upload(): Promise<number> {
 /** Two polls of the store: the gateway has read the windows as they are now. */
 const polled = () => new Promise((res) => setTimeout(res, 400));
 
-async function unlock(): Promise<number> {
+/** The CLI in this process (the gateway under test is here too): its exit code and stdout. */
+async function cli(...args: string[]): Promise<{ code: number; out: string }> {
   let out = '';
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
     out += String(s);
     return true;
   });
   try {
-    const code = await main([
-      'node',
-      'airlock',
-      'gateway',
-      'unlock',
-      'up.test',
-      '--for',
-      '10m',
-      '--reason',
-      'flight records for job 8',
-      '--policy',
-      policyFile,
-    ]);
-    expect(code).toBe(0);
-  } finally {
-    spy.mockRestore();
-  }
-  return Number(/^unlock window (\d+):/.exec(out)![1]);
-}
-
-async function verify(): Promise<{ code: number; out: string }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'airlock', 'log', 'verify', '--policy', policyFile, '--without-anchor']);
+    const code = await main(['node', 'airlock', ...args]);
     return { code, out };
   } finally {
     spy.mockRestore();
   }
 }
+
+async function unlock(): Promise<number> {
+  const r = await cli(
+    'gateway',
+    'unlock',
+    'up.test',
+    '--for',
+    '10m',
+    '--reason',
+    'flight records for job 8',
+    '--policy',
+    policyFile,
+  );
+  expect(r.code).toBe(0);
+  return Number(/^unlock window (\d+):/.exec(r.out)![1]);
+}
+
+const verify = () => cli('log', 'verify', '--policy', policyFile, '--without-anchor');
 
 const metric = async (problem: string): Promise<number> => {
   const m = await (await fetch(`http://127.0.0.1:${gw.admin.port}/metrics`)).text();
@@ -239,6 +231,23 @@ describe('unlock windows in a running gateway (one-way)', () => {
     sql(`UPDATE unlock_windows SET until_ms = until_ms - 3600000 WHERE id = ${realId}`);
     await polled();
     expect(await upload()).toBe(UPLOAD);
+  });
+
+  it('`airlock gateway relock ID` ends the window: the next upload is cut, the end is chained', async () => {
+    const r = await cli('gateway', 'relock', String(realId), '--policy', policyFile);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(new RegExp(`^unlock window ${realId}: up\\.test ended at \\d{4}-`));
+    await polled();
+    expect(await upload()).toBeLessThanOrEqual(BUDGET);
+    await gw.flushLog();
+    const rows = (await rec.store.logRows(0, 100_000)).map((x) => x.row);
+    expect(rows).toContainEqual(expect.objectContaining({ kind: 'unlock', windowId: realId, ended: true }));
+    // Again: nothing to end; a window that does not exist, or a forged one, is refused.
+    expect((await cli('gateway', 'relock', String(realId), '--policy', policyFile)).out).toMatch(
+      /had already ended .*nothing changed/,
+    );
+    expect((await cli('gateway', 'relock', '99999', '--policy', policyFile)).code).toBe(64);
+    expect((await cli('gateway', 'relock', String(forgedIds[1]), '--policy', policyFile)).code).not.toBe(0);
   });
 
   it('a window ended early stays ended when its earlier state (until_ms and MAC) is put back', async () => {
