@@ -344,18 +344,7 @@ export class SqliteStore implements Store {
 
   async logRows(afterSeq = 0, limit = 10_000, window: TimeWindow = {}): Promise<ChainedLogRow[]> {
     if (this.run(() => this.currentVersion()) === 0) return [];
-    const rows = this.run(() =>
-      this.db
-        .prepare(
-          'SELECT seq, body, prev_mac, mac FROM event_log WHERE seq > ? AND ts_ms >= ? AND ts_ms < ? ORDER BY seq LIMIT ?',
-        )
-        .all(
-          afterSeq,
-          window.sinceMs ?? Number.MIN_SAFE_INTEGER,
-          window.untilMs ?? Number.MAX_SAFE_INTEGER,
-          limit,
-        ),
-    ) as Pick<LogDbRow, 'seq' | 'body' | 'prev_mac' | 'mac'>[];
+    const rows = this.run(() => this.rowsAfter(afterSeq, limit, window));
     return rows.map((r) => ({ seq: r.seq, row: this.parseBody(r), prevMac: r.prev_mac, mac: r.mac }));
   }
 
@@ -363,16 +352,7 @@ export class SqliteStore implements Store {
     const key = this.needKey('checking log rows');
     if (this.run(() => this.currentVersion()) === 0) return [];
     return this.run(() => {
-      const rows = this.db
-        .prepare(
-          'SELECT seq, ts_ms, kind, body, prev_mac, mac FROM event_log WHERE seq > ? AND ts_ms >= ? AND ts_ms < ? ORDER BY seq LIMIT ?',
-        )
-        .all(
-          afterSeq,
-          window.sinceMs ?? Number.MIN_SAFE_INTEGER,
-          window.untilMs ?? Number.MAX_SAFE_INTEGER,
-          limit,
-        ) as LogDbRow[];
+      const rows = this.rowsAfter(afterSeq, limit, window);
       // Each row's link is to the row before it in seq order, shown or not (--since, --after).
       const before = this.stmt('SELECT seq, mac FROM event_log WHERE seq < ? ORDER BY seq DESC LIMIT 1');
       let prev: LogDbRow | undefined;
@@ -394,6 +374,18 @@ export class SqliteStore implements Store {
         };
       });
     });
+  }
+
+  /** Stored rows after `afterSeq` in seq order, at most `limit`, within the time window. */
+  private rowsAfter(afterSeq: number, limit: number, window: TimeWindow): LogDbRow[] {
+    return this.stmt(
+      'SELECT seq, ts_ms, kind, body, prev_mac, mac FROM event_log WHERE seq > ? AND ts_ms >= ? AND ts_ms < ? ORDER BY seq LIMIT ?',
+    ).all(
+      afterSeq,
+      window.sinceMs ?? Number.MIN_SAFE_INTEGER,
+      window.untilMs ?? Number.MAX_SAFE_INTEGER,
+      limit,
+    ) as LogDbRow[];
   }
 
   async logRowsNewestFirst(beforeSeq = Number.MAX_SAFE_INTEGER, limit = 10_000): Promise<RecentLogRow[]> {

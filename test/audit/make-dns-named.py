@@ -3,20 +3,10 @@
 # with SNI maps.example.test (443), and an HTTP/1.0 request without a Host field (80). Only the
 # second names itself; the other two are named by the DNS answer alone. tshark is the oracle.
 import sys
-from scapy.all import Ether, IP, UDP, TCP, DNS, DNSQR, DNSRR, Raw, PcapWriter
+from scapy.all import IP, UDP, TCP, DNS, DNSQR, DNSRR, Raw
+from scapy_frames import client_hello, write_pcap
 
 C, R, T, NAME = "10.9.0.2", "198.18.0.53", "198.18.7.7", "maps.example.test"
-
-def u16(n): return n.to_bytes(2, "big")
-
-def client_hello(sni):
-    exts = b""
-    if sni:
-        entry = b"\x00" + u16(len(sni)) + sni.encode()
-        exts += b"\x00\x00" + u16(len(entry) + 2) + u16(len(entry)) + entry
-    body = b"\x03\x03" + bytes(32) + b"\x00" + u16(2) + b"\x13\x01" + b"\x01\x00" + u16(len(exts)) + exts
-    hs = b"\x01" + len(body).to_bytes(3, "big") + body
-    return b"\x16\x03\x01" + u16(len(hs)) + hs
 
 def connection(sport, dport, payload):
     cs, ss = 1000, 5000
@@ -39,9 +29,4 @@ frames = [
     *connection(40002, 443, client_hello(NAME)),
     *connection(40003, 80, b"GET /tiles/1 HTTP/1.0\r\nAccept: */*\r\n\r\n"),
 ]
-w = PcapWriter(sys.argv[1], linktype=1, sync=True)
-for i, f in enumerate(frames):
-    f = Ether() / f
-    f.time = 1700000000 + i * 0.01
-    w.write(f)
-w.close()
+write_pcap(sys.argv[1], frames)

@@ -2,7 +2,8 @@
 # stream, the second split across segments that arrive out of order, one answer, then a TCP
 # connection (no payload) to the answered address. tshark is the test's oracle for what it holds.
 import sys
-from scapy.all import Ether, IP, TCP, DNS, DNSQR, DNSRR, Raw, PcapWriter
+from scapy.all import IP, TCP, DNS, DNSQR, DNSRR, Raw
+from scapy_frames import write_pcap
 
 C, S, T = "10.9.0.2", "198.18.0.53", "198.18.7.7"
 def framed(m):
@@ -28,9 +29,4 @@ frames = [
     IP(src=C, dst=T) / TCP(sport=40002, dport=443, flags="S", seq=7000),
     IP(src=T, dst=C) / TCP(sport=443, dport=40002, flags="SA", seq=9000, ack=7001),
 ]
-w = PcapWriter(sys.argv[1], linktype=1, sync=True)
-for i, f in enumerate(frames):
-    f = Ether() / f
-    f.time = 1700000000 + i * 0.01
-    w.write(f)
-w.close()
+write_pcap(sys.argv[1], frames)

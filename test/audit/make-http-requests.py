@@ -9,21 +9,10 @@
 # anywhere in the stream: reordered, retransmitted), each answered by the server. tshark is the
 # oracle for what the file holds.
 import sys
-from scapy.all import Ether, IP, TCP, Raw, PcapWriter
+from scapy.all import IP, TCP, Raw
+from scapy_frames import u16, client_hello, write_pcap
 
 C = "10.9.0.2"
-
-
-def u16(n):
-    return n.to_bytes(2, "big")
-
-
-def client_hello(sni):
-    entry = b"\x00" + u16(len(sni)) + sni.encode()
-    exts = b"\x00\x00" + u16(len(entry) + 2) + u16(len(entry)) + entry
-    body = b"\x03\x03" + bytes(32) + b"\x00" + u16(2) + b"\x13\x01" + b"\x01\x00" + u16(len(exts)) + exts
-    hs = b"\x01" + len(body).to_bytes(3, "big") + body
-    return b"\x16\x03\x01" + u16(len(hs)) + hs
 
 
 def response(status, body=b"ok\n"):
@@ -160,9 +149,4 @@ def proxy():
 
 
 frames = {"keepalive": keepalive, "proxy": proxy}[sys.argv[2]]()
-w = PcapWriter(sys.argv[1], linktype=1, sync=True)
-for i, f in enumerate(frames):
-    f = Ether() / f
-    f.time = 1700000000 + i * 0.01
-    w.write(f)
-w.close()
+write_pcap(sys.argv[1], frames)

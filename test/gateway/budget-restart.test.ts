@@ -10,13 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway } from '../../src/gateway/gateway.js';
+
 import { restoreHour } from '../../src/gateway/record/hour-restore.js';
 import { openRecord } from '../../src/gateway/record/open.js';
 import { EgressGate, HOUR_MS } from '../../src/policy/egress/index.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { ConnectionLogRow, DnsLogRow } from '../../src/store/types.js';
 import { policyWith, T0 } from './playbook.js';
+import { startLoopbackGateway } from './proxy-fixture.js';
 
 const PER_HOUR = 2000;
 const dir = mkdtempSync(join(tmpdir(), 'airlock-budget-restart-'));
@@ -61,15 +62,8 @@ function post(proxyPort: number, bytes: number): Promise<void> {
 }
 
 async function run(rec: ReturnType<typeof openRecord>, bytes: number): Promise<ConnectionLogRow[]> {
-  const gw = await startGateway({
-    policy: policy(),
-    store: rec.store,
-    anchorPath: rec.paths.anchor,
-    listen: '127.0.0.1:0',
-    dnsListen: '127.0.0.1:0',
-    adminListen: '127.0.0.1:0',
+  const gw = await startLoopbackGateway(policy(), rec.store, rec.paths.anchor, {
     resolve: async () => ['127.0.0.1'],
-    say: () => {},
   });
   const before = (await rec.store.logRows(0, 100_000)).length;
   await post(gw.proxy.port, bytes);

@@ -13,11 +13,12 @@ import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningGateway, startGateway } from '../../src/gateway/gateway.js';
+import type { RunningGateway } from '../../src/gateway/gateway.js';
 import { cachingResolve } from '../../src/gateway/io/resolve.js';
 import { openRecord } from '../../src/gateway/record/open.js';
 import { defaultPolicy } from '../../src/policy/defaults.js';
 import { nameOf } from '../helpers/names.js';
+import { startLoopbackGateway } from './proxy-fixture.js';
 
 const PER_HOUR = 1000;
 const MAX_NAME = 128;
@@ -116,17 +117,10 @@ beforeAll(async () => {
   const lookups = new Resolver({ timeout: 3000, tries: 1 });
   lookups.setServers([`127.0.0.1:${upstreamPort}`]);
   const cached = cachingResolve((host) => lookups.resolve4(host), 2000);
-  gw = await startGateway({
-    policy,
-    store: rec.store,
-    anchorPath: rec.paths.anchor,
-    listen: '127.0.0.1:0',
-    dnsListen: '127.0.0.1:0',
-    adminListen: '127.0.0.1:0',
+  gw = await startLoopbackGateway(policy, rec.store, rec.paths.anchor, {
     dnsUpstream: `127.0.0.1:${upstreamPort}`,
     // As the gateway composes it: lookups joined and kept for 2 s (cachingResolve).
     resolve: async (host) => [...(await cached(host))],
-    say: () => {},
   });
 }, 30_000);
 

@@ -5,7 +5,7 @@
  * choice. The caller closes either.
  */
 import type { Front } from '../../src/gateway/core/front.js';
-import { type RunningGateway, startGateway } from '../../src/gateway/gateway.js';
+import { type GatewayOptions, type RunningGateway, startGateway } from '../../src/gateway/gateway.js';
 import type { SpliceRegistry } from '../../src/gateway/io/down-splice.js';
 import { type ProxyLimits, ProxyServer } from '../../src/gateway/io/proxy-server.js';
 import { cachingResolve } from '../../src/gateway/io/resolve.js';
@@ -50,11 +50,15 @@ export async function startTestProxy(o: TestProxyOptions): Promise<{ port: numbe
   return { port: at.port, proxy };
 }
 
-/** The gateway under `policy` on loopback (proxy, DNS and admin ports picked by the kernel), quiet. */
+/**
+ * The gateway under `policy` on loopback (proxy, DNS and admin ports picked by the kernel), quiet
+ * unless `more` says otherwise; `more`: any other option (a resolver, a poll interval…).
+ */
 export function startLoopbackGateway(
   policy: Policy,
   store: Store,
   anchorPath: string,
+  more: Partial<GatewayOptions> = {},
 ): Promise<RunningGateway> {
   return startGateway({
     policy,
@@ -64,5 +68,6 @@ export function startLoopbackGateway(
     dnsListen: '127.0.0.1:0',
     adminListen: '127.0.0.1:0',
     say: () => {},
+    ...more,
   });
 }

@@ -10,13 +10,14 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startGateway } from '../../src/gateway/gateway.js';
+
 import { openRecord } from '../../src/gateway/record/open.js';
 import { loadPolicyFile } from '../../src/policy/load.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { ConnectionLogRow, DnsLogRow, LogRow } from '../../src/store/types.js';
 import { airlock } from '../cli/built.js';
 import { policyWith } from './playbook.js';
+import { startLoopbackGateway } from './proxy-fixture.js';
 
 const root = mkdtempSync(join(tmpdir(), 'airlock-flood-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -60,14 +61,7 @@ describe('refusals over a limit are summarized', () => {
     );
     const policy = loadPolicyFile(policyFile);
     const rec = openRecord(policy.store, dir, { create: true });
-    const gw = await startGateway({
-      policy,
-      store: rec.store,
-      anchorPath: rec.paths.anchor,
-      listen: '127.0.0.1:0',
-      dnsListen: '127.0.0.1:0',
-      adminListen: '127.0.0.1:0',
-      say: () => {},
+    const gw = await startLoopbackGateway(policy, rec.store, rec.paths.anchor, {
       // One window for the whole test: the rows do not depend on how fast the machine is.
       refusalSummary: { windowMs: 600_000 },
     });
@@ -130,14 +124,7 @@ describe('refusals over a limit are summarized', () => {
     policy.gateway.maxConnectionsPerClient = 1;
     policy.gateway.handshakeTimeoutSeconds = 30;
     const store = new SqliteStore(':memory:', { hmacKey: new Uint8Array(32).fill(6) });
-    const gw = await startGateway({
-      policy,
-      store,
-      anchorPath: join(root, 'anchor-conn'),
-      listen: '127.0.0.1:0',
-      dnsListen: '127.0.0.1:0',
-      adminListen: '127.0.0.1:0',
-      say: () => {},
+    const gw = await startLoopbackGateway(policy, store, join(root, 'anchor-conn'), {
       refusalSummary: { windowMs: 600_000 },
     });
     const answer = (): Promise<string> =>

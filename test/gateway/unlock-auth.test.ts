@@ -17,9 +17,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { type RunningGateway, startGateway } from '../../src/gateway/gateway.js';
+import type { RunningGateway } from '../../src/gateway/gateway.js';
 import { openRecord } from '../../src/gateway/record/open.js';
 import { loadPolicyFile } from '../../src/policy/load.js';
+import { startLoopbackGateway } from './proxy-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-unlock-auth-'));
 const policyFile = join(dir, 'airlock.yaml');
@@ -58,13 +59,7 @@ store:
   await new Promise<void>((res) => server.listen(80, UP_ADDRESS, res));
   const policy = loadPolicyFile(policyFile);
   rec = openRecord(policy.store, dir, { create: true });
-  gw = await startGateway({
-    policy,
-    store: rec.store,
-    anchorPath: rec.paths.anchor,
-    listen: '127.0.0.1:0',
-    dnsListen: '127.0.0.1:0',
-    adminListen: '127.0.0.1:0',
+  gw = await startLoopbackGateway(policy, rec.store, rec.paths.anchor, {
     resolve: async (host) => {
       if (host !== 'up.test') throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
       return [UP_ADDRESS];
