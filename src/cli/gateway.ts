@@ -3,6 +3,7 @@
  * the policy. `airlock gateway unlock HOST --for 10m --reason "…"`: record an unlock window,
  * authenticated by the HMAC key (the running gateway picks it up within a second; audit reads it
  * from the same store). `airlock gateway relock ID`: end that window now (the job done early).
+ * `airlock gateway windows [--all] [--json]`: list the windows with their checks (read-only).
  */
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -13,6 +14,7 @@ import { formatHostPort } from '../gateway/io/listen-address.js';
 import { openRecord } from '../gateway/record/open.js';
 import { recordPaths } from '../gateway/record/paths.js';
 import { nftablesRules } from '../gateway/rules/nftables.js';
+import { listWindows, renderWindowsTable } from '../gateway/unlock-windows.js';
 import { EXIT } from '../report/exit-codes.js';
 import { SqliteLogThread } from '../store/sqlite-log-thread.js';
 import { loadPolicy } from './load-policy.js';
@@ -41,6 +43,12 @@ interface UnlockFlags {
 
 interface RelockFlags {
   policy?: string;
+}
+
+interface WindowsFlags {
+  policy?: string;
+  json?: boolean;
+  all?: boolean;
 }
 
 const baseDirOf = (policyFile: string | undefined): string =>
@@ -200,6 +208,38 @@ export function registerGateway(program: Command, ctx: CliContext): void {
             : `unlock window ${id}${before ? `: ${before.host}` : ''} ended at ${when}\n`,
         );
         ctx.setExit(EXIT.OK);
+      } finally {
+        await rec.store.close();
+      }
+    });
+  gateway
+    .command('windows')
+    .description(
+      'list unlock windows (open and not yet begun; --all: every one) with whether each authenticates and is what its latest chained row says; exit 1 when a listed one is not',
+    )
+    .option('--all', 'every window in the store, ended and expired ones too')
+    .option('--json', 'a JSON array, one object per window')
+    .option('--policy <file>', 'the policy naming the store and its HMAC key')
+    .action(async (flags: WindowsFlags) => {
+      const { policy } = loadPolicy(flags.policy);
+      // Read-only, as `log verify`: nothing is created, migrated or written.
+      const rec = openRecord(policy.store, baseDirOf(flags.policy), { create: false });
+      try {
+        const now = Date.now();
+        const checked = await rec.store.unlockWindowsChecked(flags.all ? {} : { endingAfterMs: now });
+        const windows = listWindows(checked, now);
+        if (flags.json) process.stdout.write(`${JSON.stringify(windows, null, 2)}\n`);
+        else if (windows.length === 0)
+          process.stdout.write(
+            `no unlock windows${flags.all ? '' : ' open or to come (--all lists ended and expired ones)'} in ${rec.paths.sqlite}\n`,
+          );
+        else process.stdout.write(renderWindowsTable(windows));
+        const bad = windows.filter((w) => w.check !== 'ok');
+        if (bad.length > 0)
+          process.stderr.write(
+            `airlock gateway windows: ${bad.length} window${bad.length === 1 ? '' : 's'} listed ${bad.length === 1 ? 'does' : 'do'} not authenticate or ${bad.length === 1 ? 'is' : 'are'} not what the chain last recorded (the first: ${bad[0]!.id}): the gateway applies none of them; airlock log verify checks every window\n`,
+          );
+        ctx.setExit(bad.length > 0 ? EXIT.SENSITIVE : EXIT.OK);
       } finally {
         await rec.store.close();
       }

@@ -3,12 +3,17 @@
  * when every row checks out against the HMAC chain and the anchor, and every unlock window against
  * the chain, 1 when not (a missing anchor included, unless a kept head or --without-anchor stands
  * in for it), 2 on error. show prints every row, a row whose own link in the chain fails marked
- * DAMAGED (exit 1 when any is). All three open the store read-only.
+ * DAMAGED (exit 1 when any is); export writes every row too, such a row with why in its `damaged`
+ * field (exit 1 when any is). All three open the store read-only.
  */
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { AirlockError } from '../core/errors.js';
-import { renderCheckedLogLine, renderLogCsv, renderLogJsonLines } from '../gateway/record/log-export.js';
+import {
+  renderCheckedLogCsv,
+  renderCheckedLogJsonLines,
+  renderCheckedLogLine,
+} from '../gateway/record/log-export.js';
 import { openRecord, verifyRecord } from '../gateway/record/open.js';
 import { parseTimeBound } from '../gateway/record/time-bound.js';
 import { EXIT } from '../report/exit-codes.js';
@@ -90,6 +95,15 @@ const count = (text: string | undefined, what: string, dflt: number): number => 
     throw new AirlockError('AIRLOCK_ERR_USAGE', `--${what} ${text}: expected a number`);
   return Number(text);
 };
+
+/** Says on stderr how many rows failed their link (the first's seq), for show and export: the exit code. */
+function damagedSummary(cmd: string, as: string, damaged: number, first: number | undefined): number {
+  if (damaged === 0) return EXIT.OK;
+  process.stderr.write(
+    `airlock log ${cmd}: ${damaged} row${damaged === 1 ? '' : 's'} ${as} (the first at seq ${first}): the chain does not hold there; airlock log verify checks the whole log\n`,
+  );
+  return EXIT.SENSITIVE;
+}
 
 export function registerLog(program: Command, ctx: CliContext): void {
   const log = program.command('log').description("the gateway's chained event log: verify, show, export");
@@ -178,18 +192,15 @@ export function registerLog(program: Command, ctx: CliContext): void {
           }
           process.stdout.write(page.map(renderCheckedLogLine).join(''));
         }
-        if (damaged > 0) {
-          process.stderr.write(
-            `airlock log show: ${damaged} row${damaged === 1 ? '' : 's'} marked DAMAGED (the first at seq ${first}): the chain does not hold there; airlock log verify checks the whole log\n`,
-          );
-          ctx.setExit(EXIT.SENSITIVE);
-        } else ctx.setExit(EXIT.OK);
+        ctx.setExit(damagedSummary('show', 'marked DAMAGED', damaged, first));
       }),
     );
 
   log
     .command('export')
-    .description('export log rows as JSON Lines (--json, rows as stored with their MACs) or CSV (--csv)')
+    .description(
+      'export log rows as JSON Lines (--json, rows as stored with their MACs) or CSV (--csv); a row whose link in the chain fails is exported too, with why in its `damaged` field (exit 1)',
+    )
     .option(...policyOpt)
     .option('--json', 'JSON Lines')
     .option('--csv', 'CSV with a header line')
@@ -200,18 +211,29 @@ export function registerLog(program: Command, ctx: CliContext): void {
         if (!flags.json === !flags.csv)
           throw new AirlockError('AIRLOCK_ERR_USAGE', 'log export: give --json or --csv');
         const window = windowOf(flags);
-        let first = true;
+        let header = true;
+        let damaged = 0;
+        let first: number | undefined;
+        // Every row, each with its own link checked, as `log show` reads them: a damaged row does
+        // not end the export, it is written with why, and the exit code says there was one.
         for await (const page of rows(
-          (a, l, w) => rec.store.logRows(a, l, w),
+          (a, l, w) => rec.store.checkedLogRows(a, l, w),
           0,
           Number.MAX_SAFE_INTEGER,
           window,
         )) {
-          process.stdout.write(flags.csv ? renderLogCsv(page, first) : renderLogJsonLines(page));
-          first = false;
+          for (const r of page) {
+            if (r.problem === undefined) continue;
+            damaged++;
+            first ??= r.seq;
+          }
+          process.stdout.write(
+            flags.csv ? renderCheckedLogCsv(page, header) : renderCheckedLogJsonLines(page),
+          );
+          header = false;
         }
-        if (first && flags.csv) process.stdout.write(renderLogCsv([], true));
-        ctx.setExit(EXIT.OK);
+        if (header && flags.csv) process.stdout.write(renderCheckedLogCsv([], true));
+        ctx.setExit(damagedSummary('export', 'exported as damaged', damaged, first));
       }),
     );
 }

@@ -81,10 +81,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const tlsAt = tt.tls === null ? undefined : checkListen(opts.transparentTls ?? tt.tls, [tt.tls]);
   const httpAt = tt.http === null ? undefined : checkListen(opts.transparentHttp ?? tt.http, [tt.http]);
 
-  // Only windows the HMAC key authenticates open anything (unlock-windows.ts).
+  // Only windows the HMAC key authenticates, as the chain last recorded them, open anything
+  // (unlock-windows.ts); those already over can open nothing and are not read.
   const windows = new UnlockWindowGuard(say);
+  const readWindows = () => opts.store.unlockWindowsChecked({ endingAfterMs: Date.now() });
   const gate = new EgressGate(policy, {
-    windows: windows.accept(await opts.store.unlockWindowsChecked(), Date.now()),
+    windows: windows.accept(await readWindows(), Date.now()),
   });
   await restoreBudgets(opts.store, gate, say);
   const reloads = { ok: 0, failed: 0 };
@@ -121,7 +123,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   };
   let windowsOk = true;
   const poll = setInterval(() => {
-    opts.store.unlockWindowsChecked().then(
+    readWindows().then(
       (w) => {
         gate.setWindows(windows.accept(w, Date.now()));
         windowsOk = true;

@@ -17,7 +17,12 @@ export interface GaugeSource {
   logWriteErrors: number;
   policyReloads: { ok: number; failed: number };
   /** Unlock windows not over yet that the gateway ignores, by why (gateway/unlock-windows.ts). */
-  unlockWindowsIgnored?: { 'bad-mac': number; 'no-mac': number; unverified: number };
+  unlockWindowsIgnored?: {
+    'bad-mac': number;
+    'no-mac': number;
+    unverified: number;
+    'chain-mismatch': number;
+  };
   /** Tunnel downloads moved by the kernel (splice): running now, and bytes moved so far. */
   spliced?: { active: number; bytes: number };
 }
@@ -152,7 +157,7 @@ export class GatewayMetrics {
     });
     new Gauge({
       name: 'airlock_gateway_unlock_windows_ignored',
-      help: 'Unlock windows in the store, not over yet, that the gateway does not apply because the HMAC key does not authenticate them (bad-mac: forged or edited; no-mac: written before windows had MACs, or inserted directly; unverified: no key).',
+      help: 'Unlock windows in the store, not over yet, that the gateway does not apply because the HMAC key does not authenticate them (bad-mac: forged or edited; no-mac: written before windows had MACs, or inserted directly; unverified: no key), or that is not what its latest chained unlock row says (chain-mismatch: an earlier state put back).',
       labelNames: ['problem'],
       registers,
       collect() {

@@ -115,6 +115,16 @@ export function linkProblem(
   if (r.seq > 1 && before?.seq !== r.seq - 1) return `row ${r.seq - 1} before it is missing`;
   if (r.prev_mac !== (r.seq > 1 ? before!.mac : ''))
     return r.seq > 1 ? 'prev_mac is not the previous row’s MAC' : 'the first row’s prev_mac is not empty';
+  return ownMacProblem(key, r);
+}
+
+/**
+ * What is wrong with a row on its own: its MAC over its stored prev_mac, seq and body, and its
+ * derived columns. A row that passes was written by the key's holder at that seq, whatever its
+ * neighbours say (the gateway's window check reads unlock rows alone: sqlite.ts). undefined when
+ * it holds.
+ */
+export function ownMacProblem(key: Uint8Array, r: LogDbRow): string | undefined {
   const parsed = parseBody(r.body);
   if (!parsed) return 'its body is not JSON (unreadable)';
   // The stored text is the canonical one for every row this Airlock writes; else the parsed row's.

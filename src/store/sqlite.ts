@@ -8,7 +8,7 @@ import { AirlockError } from '../core/errors.js';
 import { normalizeName } from '../policy/egress/names.js';
 import type { StorePolicy } from '../policy/types.js';
 import { chainMacsOfTexts } from './log-chain.js';
-import { type LogDbRow, linkProblem, parseBody, verifyChain } from './log-verify.js';
+import { type LogDbRow, linkProblem, ownMacProblem, parseBody, verifyChain } from './log-verify.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import { createPrivate } from './private-file.js';
 import { rowJson } from './row-json.js';
@@ -28,8 +28,9 @@ import type {
   TimeWindow,
   UnlockLogRow,
   WindowAuth,
+  WindowQuery,
 } from './types.js';
-import { type ChainedUnlock, verifyWindows, windowAuth, windowMac } from './window-mac.js';
+import { type ChainedUnlock, chainMismatch, verifyWindows, windowAuth, windowMac } from './window-mac.js';
 
 const INSERT_LOG = 'INSERT INTO event_log (seq, ts_ms, kind, body, prev_mac, mac) VALUES ';
 const INSERT_ONE = `${INSERT_LOG}(?, ?, ?, ?, ?, ?)`;
@@ -40,6 +41,12 @@ const INSERT_MANY = `${INSERT_LOG}${Array(INSERT_ROWS).fill('(?, ?, ?, ?, ?, ?)'
 const TABLES = ['unlock_windows', 'event_log'] as const;
 /** Window MAC checks remembered (a window is a row an operator adds by hand: thousands is years). */
 const MAX_WINDOW_AUTHS = 10_000;
+/**
+ * The chained unlock rows after a seq, through the partial index of migration 3 (the literal
+ * 'unlock' is what lets SQLite use it; a read-only store not yet migrated scans instead, once).
+ */
+const UNLOCK_ROWS =
+  "SELECT seq, ts_ms, kind, body, prev_mac, mac FROM event_log WHERE kind = 'unlock' AND seq > ? ORDER BY seq";
 
 export interface SqliteStoreOptions {
   /** HMAC key for the event log; kept outside the database (policy store.hmacKeyFile). */
@@ -82,6 +89,13 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
   /** Windows' MAC checks, by every column of the row as read (checkWindow). */
   private readonly windowAuths = new Map<string, WindowAuth>();
+  /**
+   * The latest authentic chained unlock row of each window (by windowId), of the rows up to seq
+   * `unlockRowsTo`: each poll reads only the unlock rows after it. Kept for the store's life, so a
+   * row deleted from the log after it was read still counts (as the gateway's guard keeps ends).
+   */
+  private readonly latestUnlocks = new Map<number, ChainedUnlock>();
+  private unlockRowsTo = 0;
 
   /** `path` may be ':memory:' (tests). */
   constructor(
@@ -161,32 +175,79 @@ export class SqliteStore implements Store {
 
   async unlockWindows(atMs?: number): Promise<StoredUnlockWindow[]> {
     this.needKey('reading unlock windows (each is authenticated by it)');
-    const rows = this.run(() =>
+    return this.authentic(() =>
       atMs === undefined
-        ? this.db.prepare('SELECT * FROM unlock_windows ORDER BY from_ms, id').all()
-        : this.db
-            .prepare('SELECT * FROM unlock_windows WHERE from_ms <= ? AND ? < until_ms ORDER BY from_ms, id')
-            .all(atMs, atMs),
-    ) as WindowRow[];
-    return this.authentic(rows);
+        ? this.stmt('SELECT * FROM unlock_windows ORDER BY from_ms, id').all()
+        : this.stmt(
+            'SELECT * FROM unlock_windows WHERE from_ms <= ? AND ? < until_ms ORDER BY from_ms, id',
+          ).all(atMs, atMs),
+    );
   }
 
   async unlockWindowsOverlapping(fromMs: number, untilMs: number): Promise<StoredUnlockWindow[]> {
     this.needKey('reading unlock windows (each is authenticated by it)');
-    const rows = this.run(() =>
-      this.db
-        .prepare('SELECT * FROM unlock_windows WHERE from_ms < ? AND ? < until_ms ORDER BY from_ms, id')
-        .all(untilMs, fromMs),
-    ) as WindowRow[];
-    return this.authentic(rows);
+    return this.authentic(() =>
+      this.stmt('SELECT * FROM unlock_windows WHERE from_ms < ? AND ? < until_ms ORDER BY from_ms, id').all(
+        untilMs,
+        fromMs,
+      ),
+    );
   }
 
-  async unlockWindowsChecked(): Promise<CheckedUnlockWindow[]> {
+  async unlockWindowsChecked(query: WindowQuery = {}): Promise<CheckedUnlockWindow[]> {
     if (this.run(() => this.currentVersion()) === 0) return [];
-    const rows = this.run(() =>
-      this.db.prepare('SELECT * FROM unlock_windows ORDER BY from_ms, id').all(),
-    ) as WindowRow[];
-    return rows.map((r) => this.checkWindow(r));
+    // A window over before `endingAfterMs` opens nothing then: the gateway need not read it again.
+    return this.checkedWindows(() =>
+      query.endingAfterMs === undefined
+        ? this.stmt('SELECT * FROM unlock_windows ORDER BY from_ms, id').all()
+        : this.stmt('SELECT * FROM unlock_windows WHERE until_ms > ? ORDER BY from_ms, id').all(
+            query.endingAfterMs,
+          ),
+    );
+  }
+
+  /**
+   * The windows `select` reads, each with its MAC checked and, when that holds, against its latest
+   * chained unlock row (window-mac.ts chainMismatch, the check `log verify` makes). Both are read
+   * in one transaction: a relock committed between the two reads would otherwise make its window
+   * look rolled back for one poll.
+   */
+  private checkedWindows(select: () => unknown[]): CheckedUnlockWindow[] {
+    return this.run(() =>
+      this.db.transaction(() => {
+        const checked = (select() as WindowRow[]).map((r) => this.checkWindow(r));
+        const key = this.key;
+        if (key === undefined || !checked.some((c) => c.auth === 'ok')) return checked;
+        const latest = this.readUnlockRows(key);
+        return checked.map((c): CheckedUnlockWindow => {
+          if (c.auth !== 'ok') return c;
+          const u = latest.get(c.window.id);
+          const problem = chainMismatch(c.window, u);
+          return {
+            ...c,
+            ...(u ? { chained: { seq: u.seq, ended: u.row.ended === true } } : {}),
+            ...(problem ? { chainProblem: problem } : {}),
+          };
+        });
+      })(),
+    );
+  }
+
+  /**
+   * latestUnlocks brought up to date with the unlock rows chained since the last read. A row is
+   * taken on its own MAC (log-verify.ts ownMacProblem: written by the key's holder at that seq),
+   * not on its link to the row before it: a row deleted before it must not hide a relock. One
+   * that does not authenticate records nothing. (A later row deleted, or damaged, goes unseen
+   * here: the log then has a gap or a bad MAC, which is `log verify`'s to report.)
+   */
+  private readUnlockRows(key: Uint8Array): Map<number, ChainedUnlock> {
+    for (const r of this.stmt(UNLOCK_ROWS).all(this.unlockRowsTo) as LogDbRow[]) {
+      this.unlockRowsTo = r.seq;
+      if (ownMacProblem(key, r) !== undefined) continue;
+      const row = parseBody(r.body) as UnlockLogRow;
+      if (typeof row.windowId === 'number') this.latestUnlocks.set(row.windowId, { seq: r.seq, row });
+    }
+    return this.latestUnlocks;
   }
 
   async endUnlockWindow(id: number, atMs: number): Promise<boolean> {
@@ -249,8 +310,10 @@ export class SqliteStore implements Store {
     return { window, auth };
   }
 
-  private authentic(rows: readonly WindowRow[]): StoredUnlockWindow[] {
-    return rows.map((r) => this.checkWindow(r)).flatMap((c) => (c.auth === 'ok' ? [c.window] : []));
+  private authentic(select: () => unknown[]): StoredUnlockWindow[] {
+    return this.checkedWindows(select).flatMap((c) =>
+      c.auth === 'ok' && c.chainProblem === undefined ? [c.window] : [],
+    );
   }
 
   private needKey(what: string): Uint8Array {

@@ -28,6 +28,22 @@ export type WindowAuth = 'ok' | 'bad-mac' | 'no-mac' | 'unverified';
 export interface CheckedUnlockWindow {
   window: StoredUnlockWindow;
   auth: WindowAuth;
+  /**
+   * For a window that authenticates ('ok'): its latest chained `unlock` row, when one records it
+   * (`ended`: that row ended the window early, `gateway relock`).
+   */
+  chained?: { seq: number; ended: boolean };
+  /**
+   * For a window that authenticates: why it is not what its latest chained `unlock` row says, or
+   * that none records it (an earlier authentic state put back: its MAC checks, the chain says it
+   * changed since). Such a window is applied by nothing, as one that does not authenticate.
+   */
+  chainProblem?: string;
+}
+
+/** Which windows to read: all of them, or only those ending after `endingAfterMs` (still able to open anything). */
+export interface WindowQuery {
+  endingAfterMs?: number;
 }
 
 /**
@@ -202,16 +218,19 @@ export interface Store {
   addUnlockWindow(w: NewUnlockWindow): Promise<StoredUnlockWindow>;
   /**
    * AUTHENTICATED windows open at `atMs` (fromMs <= atMs < untilMs); all of them when atMs is
-   * omitted. A window whose MAC does not check is left out. Requires the HMAC key.
+   * omitted. A window whose MAC does not check, or that is not what its latest chained unlock row
+   * says, is left out. Requires the HMAC key.
    */
   unlockWindows(atMs?: number): Promise<StoredUnlockWindow[]>;
-  /** Authenticated windows overlapping [fromMs, untilMs). Requires the HMAC key. */
+  /** Authenticated windows overlapping [fromMs, untilMs), as unlockWindows. Requires the HMAC key. */
   unlockWindowsOverlapping(fromMs: number, untilMs: number): Promise<StoredUnlockWindow[]>;
   /**
-   * Every window in the table with its MAC checked ('unverified' without a key): for callers that
-   * say which windows they ignore (the gateway, every 500 ms; audit). Only 'ok' ones may be applied.
+   * The table's windows (those `query` asks for; all by default) with their MAC checked
+   * ('unverified' without a key) and, when it checks, against their latest chained unlock row: for
+   * callers that say which windows they ignore (the gateway, every 500 ms; audit; `gateway
+   * windows`). Only an 'ok' window without a chainProblem may be applied.
    */
-  unlockWindowsChecked(): Promise<CheckedUnlockWindow[]>;
+  unlockWindowsChecked(query?: WindowQuery): Promise<CheckedUnlockWindow[]>;
   /**
    * Ends a window early (relock): its untilMs becomes min(untilMs, atMs), re-MACed, with a chained
    * `unlock` row (`ended`) saying so. False when no such id; an error when the window does not

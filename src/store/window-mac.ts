@@ -9,8 +9,10 @@
  *
  * What a MAC on a row cannot stop is a rollback to an earlier authentic state of the same window
  * (a window ended early, put back as it was): every state it had is recorded in the chain (an
- * `unlock` row with its `windowId`), so `log verify` catches it (verifyWindows below), and a
- * running gateway never lets a window it has seen end later again (gateway/unlock-windows.ts).
+ * `unlock` row with its `windowId`), so a window is applied only when it is what its LATEST
+ * chained row says (chainMismatch below: `log verify` and the gateway, through the store, after a
+ * restart too), and a running gateway never lets a window it has seen end later again
+ * (gateway/unlock-windows.ts).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { canonicalJson } from '../core/canonical-json.js';
@@ -94,18 +96,8 @@ export function verifyWindows(
       legacy.set(k, n - 1);
       continue;
     }
-    const u = latest.get(w.id);
-    if (!u)
-      return {
-        windowId: w.id,
-        detail: `${name}: no chained unlock row records it (its row was never written)`,
-      };
-    const differs = differences(w, u.row);
-    if (differs.length > 0)
-      return {
-        windowId: w.id,
-        detail: `${name} is not what its latest chained unlock row (seq ${u.seq}) says: ${differs.join(', ')} (an earlier state put back?)`,
-      };
+    const problem = chainMismatch(w, latest.get(w.id));
+    if (problem) return { windowId: w.id, detail: `${name} ${problem}` };
   }
   for (const [id, u] of latest) {
     if (!seen.has(id))
@@ -115,6 +107,19 @@ export function verifyWindows(
       };
   }
   return undefined;
+}
+
+/**
+ * Why an authenticated window is not the state the chain last recorded for it (`latest`: its
+ * latest chained unlock row, undefined when none records it), as a phrase following the window's
+ * name; undefined when it is. The one check behind `log verify` (verifyWindows) and the windows a
+ * gateway applies (SqliteStore.unlockWindowsChecked), so they cannot disagree.
+ */
+export function chainMismatch(w: StoredUnlockWindow, latest: ChainedUnlock | undefined): string | undefined {
+  if (!latest) return 'is recorded by no chained unlock row (its row was never written)';
+  const differs = differences(w, latest.row);
+  if (differs.length === 0) return undefined;
+  return `is not what its latest chained unlock row (seq ${latest.seq}) says: ${differs.join(', ')} (an earlier state put back?)`;
 }
 
 function legacyKey(

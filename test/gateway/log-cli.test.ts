@@ -1,8 +1,10 @@
 /**
- * `airlock log verify|show` (the built CLI) on damaged, emptied and un-anchored logs: a verdict
- * naming the row, or an error naming the file — never a stack trace, never a write to the store,
- * and a missing anchor fails closed unless the auditor gives the head they kept or accepts it.
+ * `airlock log verify|show|export` (the built CLI) on damaged, emptied and un-anchored logs: a
+ * verdict naming the row, or an error naming the file — never a stack trace, never a write to the
+ * store, and a missing anchor fails closed unless the auditor gives the head they kept or accepts
+ * it. show and export give every row, a damaged one marked so, and exit 1.
  */
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,6 +138,87 @@ describe('log verify and show on a damaged log', () => {
       expect(r.code).toBe(2);
       clean(r);
     }
+  });
+});
+
+describe('log export on a damaged log', () => {
+  /** A copy damaged with Debian's sqlite3 shell, as someone with write access to the database. */
+  function damaged(): string {
+    const d = copy();
+    execFileSync('/usr/bin/sqlite3', [
+      join(d, 'airlock.sqlite'),
+      `UPDATE event_log SET body = '{' WHERE seq = 501;
+       UPDATE event_log SET body = replace(body, 'q550.example', 'q550.forged') WHERE seq = 550;`,
+    ]);
+    return d;
+  }
+  const csvCells = (line: string) => line.split(',');
+
+  it('CSV: every row, the damaged ones with why in the damaged column; exit 1 naming the first', () => {
+    const r = log(damaged(), 'export', '--csv');
+    const [header, ...lines] = r.stdout.trimEnd().split('\n');
+    const cols = header!.split(',');
+    const at = (line: string, k: string) => csvCells(line)[cols.indexOf(k)];
+    expect(cols.at(-1)).toBe('damaged');
+    expect(lines).toHaveLength(ROWS);
+    expect(lines.map((l) => at(l, 'seq'))).toEqual(Array.from({ length: ROWS }, (_, i) => String(i + 1)));
+    const bad = lines.filter((l) => at(l, 'damaged') !== '');
+    expect(bad.map((l) => [at(l, 'seq'), at(l, 'damaged')])).toEqual([
+      ['501', 'its body is not JSON (unreadable)'],
+      ['550', 'the MAC does not match the row'],
+    ]);
+    // The edited row says what it now says, beside why it cannot be trusted; the next one is sound.
+    expect(at(lines[549]!, 'name')).toBe('q550.forged');
+    expect(at(lines[501]!, 'name')).toBe('q502.example');
+    expect(r.stderr).toBe(
+      'airlock log export: 2 rows exported as damaged (the first at seq 501): the chain does not hold there; airlock log verify checks the whole log\n',
+    );
+    expect(r.code).toBe(1);
+    clean(r);
+  });
+
+  it('JSON Lines: every row, a damaged one with damaged (and its stored body when not JSON); exit 1', () => {
+    const r = log(damaged(), 'export', '--json', '--since', '2h');
+    const rows = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows).toHaveLength(ROWS);
+    expect(rows[500]).toEqual({
+      seq: 501,
+      body: '{',
+      prevMac: expect.stringMatching(/^[0-9a-f]{64}$/),
+      mac: expect.stringMatching(/^[0-9a-f]{64}$/),
+      damaged: 'its body is not JSON (unreadable)',
+    });
+    expect(rows[549]).toMatchObject({
+      seq: 550,
+      row: { qname: 'q550.forged' },
+      damaged: 'the MAC does not match the row',
+    });
+    expect(rows.filter((x) => 'damaged' in x)).toHaveLength(2);
+    expect(Object.keys(rows[0]!)).toEqual(['seq', 'row', 'prevMac', 'mac']);
+    expect(r.stderr).toMatch(/^airlock log export: 2 rows exported as damaged \(the first at seq 501\)/);
+    expect(r.code).toBe(1);
+    clean(r);
+  });
+
+  it('the untouched log: no damaged value, exit 0', () => {
+    const d = copy();
+    const csv = log(d, 'export', '--csv');
+    expect(csv.stdout.trimEnd().split('\n')).toHaveLength(ROWS + 1);
+    expect(
+      csv.stdout
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .every((l) => l.endsWith(',')),
+    ).toBe(true);
+    expect(csv.stderr).toBe('');
+    expect(csv.code).toBe(0);
+    const json = log(d, 'export', '--json');
+    expect(json.stdout).not.toContain('damaged');
+    expect(json.code).toBe(0);
   });
 });
 

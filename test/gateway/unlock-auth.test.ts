@@ -3,8 +3,8 @@
  * (issue 5): whoever can write the database but not read the key — exactly whom the key defends
  * against — inserts a window with Debian's sqlite3 shell, and one-way still cuts the upload; a
  * window opened with `airlock gateway unlock` lets it through; editing that window's until_ms,
- * or putting back its state from before it was ended early, stops it applying; `log verify`
- * fails naming each window.
+ * or putting back its state from before it was ended early (not what its latest chained row
+ * says), stops it applying; `log verify` fails naming each window.
  *
  * The upload goes through the proxy to up.test, allowlisted with a small per-connection budget,
  * served on port 80 (what a window opens) of an address of its own (root, as the suite runs).
@@ -259,9 +259,13 @@ describe('unlock windows in a running gateway (one-way)', () => {
     sql(`UPDATE unlock_windows SET until_ms = ${before[0]}, mac = '${before[1]}' WHERE id = ${id}`);
     await polled();
     expect(await upload()).toBeLessThanOrEqual(BUDGET);
-    expect(said.some((l) => l.startsWith(`unlock window ${id} (up.test) now ends later than it did`))).toBe(
-      true,
-    );
+    // Its MAC checks; the chain's latest row for it (the end) says otherwise: said, and counted.
+    expect(
+      said.some((l) =>
+        l.startsWith(`unlock window ${id} (up.test) ignored: it is not what its latest chained unlock row`),
+      ),
+    ).toBe(true);
+    expect(await metric('chain-mismatch')).toBe(1);
   });
 });
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS, SqliteStore } from '../../src/store/index.js';
+import { chainMac, MIGRATIONS, SCHEMA_VERSION, SqliteStore } from '../../src/store/index.js';
 import type { UnlockLogRow } from '../../src/store/types.js';
 
 const KEY = new Uint8Array(32).fill(5);
@@ -196,6 +196,82 @@ describe('ending a window early', () => {
     });
   });
 
+  it('its earlier state put back is authentic but not applied: not what its latest chained row says, in a new process too', async () => {
+    const path = await withWindow();
+    const before = new Database(path)
+      .prepare('SELECT until_ms, mac FROM unlock_windows WHERE id = 1')
+      .get() as { until_ms: number; mac: string };
+    await open(path, async (s) => {
+      expect(await s.endUnlockWindow(1, T0 + MIN)).toBe(true);
+      // Read once by this store, before the rollback: the ended row is what it knows as latest.
+      expect(await s.unlockWindowsChecked()).toMatchObject([
+        { window: { id: 1, untilMs: T0 + MIN }, auth: 'ok', chained: { seq: 2, ended: true } },
+      ]);
+      raw(path, 'UPDATE unlock_windows SET until_ms = ?, mac = ? WHERE id = 1', before.until_ms, before.mac);
+      // Even once the row that ended it is deleted from the log: this store has read it.
+      raw(path, 'DELETE FROM event_log WHERE seq = 2');
+      const [c] = await s.unlockWindowsChecked();
+      expect(c).toMatchObject({ auth: 'ok', chained: { seq: 2, ended: true } });
+      expect(c!.chainProblem).toMatch(/^is not what its latest chained unlock row \(seq 2\) says: until_ms/);
+      expect(await s.unlockWindows(T0 + 2 * MIN)).toEqual([]);
+    });
+    const rolledBack = await withWindow();
+    await open(rolledBack, (s) => s.endUnlockWindow(1, T0 + MIN));
+    raw(
+      rolledBack,
+      'UPDATE unlock_windows SET until_ms = ?, mac = ? WHERE id = 1',
+      before.until_ms,
+      before.mac,
+    );
+    // A new store (a restarted gateway) has seen nothing: the chain alone says the window was ended.
+    await open(rolledBack, async (s) => {
+      expect(await s.unlockWindows(T0 + 2 * MIN)).toEqual([]);
+      expect((await s.unlockWindowsChecked())[0]!.chainProblem).toContain(
+        `until_ms ${T0 + 10 * MIN} (the chain: ${T0 + MIN})`,
+      );
+    });
+  });
+
+  it('an unlock row forged into the log (its MAC made up) vouches for nothing', async () => {
+    const path = await withWindow();
+    const open10 = new Database(path)
+      .prepare('SELECT until_ms, mac FROM unlock_windows WHERE id = 1')
+      .get() as {
+      until_ms: number;
+      mac: string;
+    };
+    await open(path, (s) => s.endUnlockWindow(1, T0 + MIN));
+    const db = new Database(path);
+    const ended = db.prepare('SELECT body, mac FROM event_log WHERE seq = 2').get() as {
+      body: string;
+      mac: string;
+    };
+    const rolled = ended.body.replace(`"untilMs":${T0 + MIN}`, `"untilMs":${T0 + 10 * MIN}`);
+    // The window's open state, recorded again after the end with a made-up MAC, and then with
+    // the MAC of another key: neither is the key's row.
+    db.prepare("INSERT INTO event_log VALUES (3, ?, 'unlock', ?, ?, ?)").run(
+      T0 + 2 * MIN,
+      rolled,
+      ended.mac,
+      'ab'.repeat(32),
+    );
+    const other = chainMac(new Uint8Array(32).fill(6), ended.mac, 4, JSON.parse(rolled));
+    db.prepare("INSERT INTO event_log VALUES (4, ?, 'unlock', ?, ?, ?)").run(
+      T0 + 2 * MIN,
+      rolled,
+      ended.mac,
+      other,
+    );
+    db.close();
+    raw(path, 'UPDATE unlock_windows SET until_ms = ?, mac = ? WHERE id = 1', open10.until_ms, open10.mac);
+    await open(path, async (s) => {
+      const [c] = await s.unlockWindowsChecked();
+      expect(c).toMatchObject({ auth: 'ok', chained: { seq: 2, ended: true } });
+      expect(c!.chainProblem).toMatch(/^is not what its latest chained unlock row \(seq 2\)/);
+      expect(await s.unlockWindows(T0 + 2 * MIN)).toEqual([]);
+    });
+  });
+
   it('refuses a window that does not authenticate, and does not re-MAC it', async () => {
     const path = await withWindow();
     raw(path, `UPDATE unlock_windows SET until_ms = ${T0 + 600 * MIN} WHERE id = 1`);
@@ -206,6 +282,34 @@ describe('ending a window early', () => {
       });
       expect((await s.unlockWindowsChecked())[0]!.auth).toBe('bad-mac');
     });
+  });
+});
+
+describe('reading the windows that can still matter, twice a second', () => {
+  it('endingAfterMs leaves out the windows over by then', async () => {
+    const path = await withWindow();
+    await open(path, async (s) => {
+      await s.addUnlockWindow({ host: 'b.example', fromMs: T0, untilMs: T0 + 60 * MIN, reason: 'job 2' });
+      const ids = async (at?: number) =>
+        (await s.unlockWindowsChecked(at === undefined ? {} : { endingAfterMs: at })).map((c) => c.window.id);
+      expect(await ids()).toEqual([1, 2]);
+      expect(await ids(T0 + 10 * MIN - 1)).toEqual([1, 2]);
+      expect(await ids(T0 + 10 * MIN)).toEqual([2]);
+      expect(await ids(T0 + 60 * MIN)).toEqual([]);
+    });
+  });
+
+  it('finds the chained unlock rows through their index, not by scanning the log', async () => {
+    const path = await withWindow();
+    await open(path, async () => {});
+    const db = new Database(path, { readonly: true });
+    const plan = db
+      .prepare(
+        "EXPLAIN QUERY PLAN SELECT seq, ts_ms, kind, body, prev_mac, mac FROM event_log WHERE kind = 'unlock' AND seq > ? ORDER BY seq",
+      )
+      .all(0) as { detail: string }[];
+    db.close();
+    expect(plan.map((p) => p.detail)).toEqual(['SEARCH event_log USING INDEX event_log_unlock (seq>?)']);
   });
 });
 
@@ -246,7 +350,7 @@ describe('a database from before windows had MACs (schema version 1)', () => {
   it('migrated: the old window is unauthenticated (not applied), and verifies when the chain records it', async () => {
     const path = await version1(true);
     await open(path, async (s) => {
-      expect(s.schemaVersion()).toBe(2);
+      expect(s.schemaVersion()).toBe(SCHEMA_VERSION);
       expect(await s.unlockWindows(T0 + MIN)).toEqual([]);
       expect(await s.verifyLog()).toMatchObject({ ok: true, rows: 1, windows: 1, legacyWindows: 1 });
     });

@@ -1,6 +1,8 @@
 /**
  * The event log for auditors: one line per row for the terminal, JSON Lines, CSV. Columns speak
  * Zeek where a word exists (ts, id.orig_h → client, orig_bytes → bytes_up, resp_bytes → bytes_down).
+ * Export, like `log show`, gives every row: one whose link in the chain fails (or that is not a row
+ * Airlock writes) says why in its `damaged` field, so a consumer cannot take it for a sound one.
  */
 import { csvField } from '../../core/csv.js';
 import { visible } from '../../report/format-value.js';
@@ -8,6 +10,8 @@ import type { ChainedLogRow, CheckedLogRow } from '../../store/types.js';
 
 /** The most of a damaged row's stored text `log show` prints. */
 const MAX_DAMAGED_BODY = 400;
+/** Why a row whose link holds is still not rendered: its body is not one of the rows Airlock writes. */
+const NOT_A_ROW = 'its body is not a row Airlock writes';
 
 const COLUMNS = [
   'seq',
@@ -40,6 +44,8 @@ const COLUMNS = [
   'qnames',
   'qnames_more',
   'mac',
+  /** Why the row's link in the chain fails (as `log show` marks it DAMAGED); empty when it holds. */
+  'damaged',
 ] as const;
 
 type Flat = Record<(typeof COLUMNS)[number], string>;
@@ -119,16 +125,63 @@ function summaryText(c: ChainedLogRow, f: Flat): string {
 }
 
 export function renderLogCsv(rows: readonly ChainedLogRow[], header = true): string {
-  const lines = rows.map((r) => {
-    const f = flattenRow(r);
+  return renderCheckedLogCsv(
+    rows.map((r) => ({ ...r, body: '' })),
+    header,
+  );
+}
+
+/**
+ * CSV of rows as `log show` reads them: every row, a damaged one with why in `damaged` and, when
+ * its body is not a row this Airlock can flatten, only its seq and MAC besides.
+ */
+export function renderCheckedLogCsv(rows: readonly CheckedLogRow[], header = true): string {
+  const lines = rows.map((c) => {
+    const f = flattenChecked(c);
     return COLUMNS.map((k) => csvField(f[k])).join(',');
   });
   return `${[...(header ? [COLUMNS.join(',')] : []), ...lines].join('\n')}\n`;
 }
 
+function flattenChecked(c: CheckedLogRow): Flat {
+  let f: Flat | undefined;
+  try {
+    if (c.row) f = flattenRow({ seq: c.seq, row: c.row, prevMac: c.prevMac, mac: c.mac });
+  } catch {
+    // A JSON object that is not a row (an unlock row with no window…): said, not thrown.
+    f = undefined;
+  }
+  if (f) return { ...f, damaged: c.problem ?? '' };
+  const base = Object.fromEntries(COLUMNS.map((k) => [k, ''])) as Flat;
+  return { ...base, seq: String(c.seq), mac: c.mac, damaged: c.problem ?? NOT_A_ROW };
+}
+
 /** JSON Lines: one chained row per line (seq, row, prevMac, mac), as stored. */
 export function renderLogJsonLines(rows: readonly ChainedLogRow[]): string {
   return rows.map((r) => `${JSON.stringify(r)}\n`).join('');
+}
+
+/**
+ * JSON Lines of rows as `log show` reads them: a sound row as renderLogJsonLines writes it; a
+ * damaged one with `damaged` (why), and its stored `body` in place of `row` when that is not a
+ * JSON object.
+ */
+export function renderCheckedLogJsonLines(rows: readonly CheckedLogRow[]): string {
+  return rows
+    .map((c) => {
+      const out =
+        c.problem === undefined && c.row
+          ? { seq: c.seq, row: c.row, prevMac: c.prevMac, mac: c.mac }
+          : {
+              seq: c.seq,
+              ...(c.row ? { row: c.row } : { body: c.body }),
+              prevMac: c.prevMac,
+              mac: c.mac,
+              damaged: c.problem ?? NOT_A_ROW,
+            };
+      return `${JSON.stringify(out)}\n`;
+    })
+    .join('');
 }
 
 /**
@@ -167,7 +220,7 @@ export function renderCheckedLogLine(c: CheckedLogRow): string {
   }
   if (c.problem === undefined && line !== undefined) return line;
   const seq = String(c.seq).padStart(6);
-  const mark = `DAMAGED [${c.problem ?? 'its body is not a row Airlock writes'}]`;
+  const mark = `DAMAGED [${c.problem ?? NOT_A_ROW}]`;
   if (line !== undefined) return `${seq} ${mark} ${visible(line.slice(seq.length + 1, -1))}\n`;
   const body = visible(c.body);
   const clipped = body.length > MAX_DAMAGED_BODY ? `${body.slice(0, MAX_DAMAGED_BODY - 1)}…` : body;
