@@ -107,6 +107,7 @@ export function registerGateway(program: Command, ctx: CliContext): void {
       const transparent = [
         tr.tls ? `, transparent tls ${formatHostPort(tr.tls)}` : '',
         tr.http ? `, transparent http ${formatHostPort(tr.http)}` : '',
+        tr.other ? `, transparent other ports ${formatHostPort(tr.other)}` : '',
       ].join('');
       process.stderr.write(
         `airlock gateway: ${policy.network.mode}; proxy ${formatHostPort(gw.proxy)}${transparent}, dns ${formatHostPort(gw.dns)}, admin ${formatHostPort(gw.admin)}; log ${rec.paths.sqlite}\n`,
@@ -127,7 +128,7 @@ export function registerGateway(program: Command, ctx: CliContext): void {
   gateway
     .command('rules')
     .description(
-      'print the nftables ruleset for transparent mode (load it with `| nft -f -`): 80/443 and DNS from the LAN redirected to Airlock, everything else forwarded from the LAN dropped',
+      'print the nftables ruleset for transparent mode (load it with `| nft -f -`): 80/443, the ports allowlist entries list, and DNS from the LAN redirected to Airlock, everything else forwarded from the LAN dropped',
     )
     .option('--policy <file>', 'the policy naming the transparent and DNS listeners')
     .option('--lan <iface>', "the tablet's side (the Wi-Fi access point)", 'wlan0')

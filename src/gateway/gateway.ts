@@ -12,17 +12,18 @@ import type { Policy } from '../policy/types.js';
 import { storeSink } from '../store/log-sink.js';
 import type { LogRow, LogSink, Store } from '../store/types.js';
 import type { Front } from './core/front.js';
-import { HTTP_FRONT, TLS_FRONT } from './core/transparent-head.js';
+import { extraPortFront, HTTP_FRONT, TLS_FRONT } from './core/transparent-head.js';
 import { DnsServer } from './dns/server.js';
 import { startAdminServer } from './io/admin-server.js';
 import { ConnectionCounts } from './io/connection-counts.js';
 import { checkListen, type HostPort, parseHostPort } from './io/listen-address.js';
-import { type ProxyLimits, ProxyServer } from './io/proxy-server.js';
+import { type ExtraPortFronts, type ProxyLimits, ProxyServer } from './io/proxy-server.js';
 import { cachingResolve, systemResolve } from './io/resolve.js';
 import { GatewayMetrics } from './metrics.js';
 import { restoreHour } from './record/hour-restore.js';
 import { LogWriter } from './record/log-writer.js';
 import { RefusalSummaries, type RefusalSummaryOptions } from './record/refusal-summary.js';
+import { extraPorts } from './rules/nftables.js';
 import { UnlockWindowGuard } from './unlock-windows.js';
 
 /** How long a system resolver answer is reused (the resolver gives no TTL; short, as nscd's). */
@@ -45,6 +46,7 @@ export interface GatewayOptions {
   /** Overrides of the policy's transparent listeners (each only when the policy turns it on). */
   transparentTls?: string;
   transparentHttp?: string;
+  transparentOther?: string;
   resolve?: (host: string) => Promise<string[]>;
   /** How often unlock windows are re-read from the store. */
   windowPollMs?: number;
@@ -57,7 +59,7 @@ export interface GatewayOptions {
 export interface RunningGateway {
   proxy: HostPort;
   /** The transparent listeners, when the policy turns them on. */
-  transparent: { tls?: HostPort; http?: HostPort };
+  transparent: { tls?: HostPort; http?: HostPort; other?: HostPort };
   dns: HostPort;
   admin: HostPort;
   /** Re-reads the policy file; false (old policy kept, reason said) when it is invalid. */
@@ -80,6 +82,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const tt = g.transparent;
   const tlsAt = tt.tls === null ? undefined : checkListen(opts.transparentTls ?? tt.tls, [tt.tls]);
   const httpAt = tt.http === null ? undefined : checkListen(opts.transparentHttp ?? tt.http, [tt.http]);
+  const otherAt = tt.other === null ? undefined : checkListen(opts.transparentOther ?? tt.other, [tt.other]);
 
   // Only windows the HMAC key authenticates, as the chain last recorded them, open anything
   // (unlock-windows.ts); those already over can open nothing and are not read.
@@ -148,9 +151,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const resolve = opts.resolve ?? cachingResolve(systemResolve, RESOLVE_TTL_MS);
   // The policy's connection limits bound the gateway: all listeners draw on one count.
   const counts = new ConnectionCounts();
-  const listener = (listen: HostPort, front?: Front): ProxyServer =>
+  const listener = (listen: HostPort, front?: Front, extra?: ExtraPortFronts): ProxyServer =>
     new ProxyServer({
       listen,
+      ...(extra ? { extraPorts: extra } : {}),
       counts,
       context: () => ({
         gate,
@@ -166,6 +170,18 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const proxy = listener(proxyAt);
   const tlsServer = tlsAt ? listener(tlsAt, TLS_FRONT) : undefined;
   const httpServer = httpAt ? listener(httpAt, HTTP_FRONT) : undefined;
+  // Each reason a port could not be read is said once: a box without conntrack refuses them all.
+  const unreadableSaid = new Set<string>();
+  const otherServer = otherAt
+    ? listener(otherAt, undefined, {
+        front: extraPortFront,
+        unreadable: (detail) => {
+          if (unreadableSaid.has(detail)) return;
+          unreadableSaid.add(detail);
+          say(`transparent other: refusing connections whose original port cannot be read: ${detail}`);
+        },
+      })
+    : undefined;
   const dns = new DnsServer({
     listen: dnsAt,
     ...(dnsUpstream ? { upstream: dnsUpstream } : {}),
@@ -188,6 +204,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       transparent.http = await httpServer.start();
       started.push(httpServer);
     }
+    if (otherServer) {
+      transparent.other = await otherServer.start();
+      started.push(otherServer);
+    }
     const dnsAddr = await dns.start();
     started.push(dns);
     const admin = await startAdminServer(adminAt, {
@@ -206,11 +226,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
           const next = loadPolicyFile(opts.policyFile);
           // The gateway and store sections are read once, at start: say which of them changed.
           const later = restartOnly(policy, next);
+          const rules = rulesNote(policy, next);
           gate.setPolicy(next);
           policy = next;
           reloads.ok++;
           say(
-            `policy reloaded: mode ${next.network.mode}${later.length ? `; not applied until restart: ${later.join(', ')}` : ' (the gateway and store sections apply on restart)'}`,
+            `policy reloaded: mode ${next.network.mode}${later.length ? `; not applied until restart: ${later.join(', ')}` : ' (the gateway and store sections apply on restart)'}${rules}`,
           );
           return true;
         } catch (e) {
@@ -265,6 +286,17 @@ async function restoreBudgets(store: Store, gate: EgressGate, say: (l: string) =
 function closeHttp(s: Server): Promise<void> {
   s.closeAllConnections();
   return new Promise((res) => s.close(() => res()));
+}
+
+/**
+ * The box's rules redirect the allowlist's extra ports as they were when printed: a reload that
+ * changes them says so, since a newly listed port stays dropped until the rules are loaded again.
+ */
+export function rulesNote(was: Policy, next: Policy): string {
+  const a = extraPorts(was).join(', ');
+  const b = extraPorts(next).join(', ');
+  if (a === b) return '';
+  return `; the allowlist's extra ports changed (${a || 'none'} -> ${b || 'none'}): on a gateway box, print and load the rules again (airlock gateway rules ... | nft -f -)`;
 }
 
 /** Settings of the gateway and store sections that differ between two policies ('gateway.dnsUpstream'). */

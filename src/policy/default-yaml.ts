@@ -111,8 +111,10 @@ gateway:
   # and 80 here (\`airlock gateway rules\` prints the nftables rules). Each connection is routed
   # by its TLS SNI or HTTP Host, never decrypted: vendor apps pin certificates, so the unit is the
   # host name, and where one host serves both ways the budgets are what stop an upload.
-  # Off (null) by default; e.g. {tls: '0.0.0.0:8443', http: '0.0.0.0:8080'}.
-  transparent: {tls: null, http: null}
+  # \`other\` takes every other port an allowlist entry lists (\`ports: [2101]\`), TLS or HTTP,
+  # sent on to the name on the port the client aimed at (needed once an entry lists one).
+  # Off (null) by default; e.g. {tls: '0.0.0.0:8443', http: '0.0.0.0:8080', other: '0.0.0.0:8444'}.
+  transparent: {tls: null, http: null, other: null}
   dnsUpstream: null                 # resolver for allowlisted names, e.g. '192.168.1.1:53'
 
 store:

@@ -42,7 +42,7 @@ const DEFAULT_POLICY: Policy = {
     maxHeaderBytes: 32 * KiB,
     idleTimeoutSeconds: 120,
     handshakeTimeoutSeconds: 10,
-    transparent: { tls: null, http: null },
+    transparent: { tls: null, http: null, other: null },
     dnsUpstream: null,
   },
   store: {

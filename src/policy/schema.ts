@@ -149,7 +149,11 @@ const GatewaySchema = z.strictObject({
   handshakeTimeoutSeconds: seconds.optional(),
   /** Listeners for connections the box's firewall redirected (nftables redirect); null: off. */
   transparent: z
-    .strictObject({ tls: listen.nullable().optional(), http: listen.nullable().optional() })
+    .strictObject({
+      tls: listen.nullable().optional(),
+      http: listen.nullable().optional(),
+      other: listen.nullable().optional(),
+    })
     .optional(),
   /** The resolver allowlisted DNS names are forwarded to; null: none (SERVFAIL). */
   dnsUpstream: listen.nullable().optional(),

@@ -107,9 +107,11 @@ export interface GatewayPolicy {
   handshakeTimeoutSeconds: number;
   /**
    * Listeners for TCP the box's firewall redirects to Airlock (`airlock gateway rules`): 443 to
-   * `tls` (routed by SNI), 80 to `http` (routed by Host). null: that listener is off.
+   * `tls` (routed by SNI), 80 to `http` (routed by Host), and every other port an allowlist entry
+   * lists (`ports`) to `other` (TLS by SNI or HTTP by Host, on the port the client aimed at, read
+   * from conntrack). null: that listener is off.
    */
-  transparent: { tls: string | null; http: string | null };
+  transparent: { tls: string | null; http: string | null; other: string | null };
   /** 'host:port' of the resolver allowlisted DNS names are forwarded to; null: none (SERVFAIL). */
   dnsUpstream: string | null;
 }

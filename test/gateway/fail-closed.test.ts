@@ -86,7 +86,7 @@ describe('fail closed', () => {
     const policy = policyWith({ mode: 'sealed' });
     policy.gateway.maxConnectionsPerClient = 2;
     policy.gateway.handshakeTimeoutSeconds = 1;
-    policy.gateway.transparent = { tls: null, http: '127.0.0.1:0' };
+    policy.gateway.transparent = { tls: null, http: '127.0.0.1:0', other: null };
     const store = new SqliteStore(':memory:', { hmacKey: new Uint8Array(32).fill(5) });
     const gw = await startLoopbackGateway(policy, store, join(dir, 'anchor3'));
     try {

@@ -21,6 +21,7 @@ import {
   DNS_PER_MINUTE,
   GatewayBox,
   NAMES,
+  RTK,
   requireNetns,
   TRICKLE,
   UP_BUDGET,
@@ -36,7 +37,8 @@ const box = new GatewayBox(dir, policyFile);
 const topo = box.topo;
 const events = box.events;
 
-const policyYaml = (mode: string): string => boxPolicyYaml(mode);
+// With the allowlist's extra ports: rtk.test on RTK.http and RTK.tls, the `other` listener on.
+const policyYaml = (mode: string): string => boxPolicyYaml(mode, undefined, true);
 
 const probe = (...args: string[]) => box.probe(...args);
 /**
@@ -57,7 +59,7 @@ const eventsOf = (ev: string) => box.eventsOf(ev);
 beforeAll(async () => {
   requireNetns();
   ensureBuilt();
-  selfSignedCert(dir, ['files.test', 'up.test', 'elsewhere.test']);
+  selfSignedCert(dir, ['files.test', 'up.test', 'elsewhere.test', 'rtk.test']);
   writeFileSync(join(dir, 'blob.bin'), BLOB);
   writeFileSync(policyFile, policyYaml('one-way'));
   topo.create();
@@ -185,6 +187,104 @@ describe('transparent gateway in network namespaces: one-way', () => {
     const rows = exported().filter((x) => x.destination === 'trickle.test');
     expect(rows.some((x) => x.cut === 'hour-budget')).toBe(true);
     expect(rows.some((x) => x.reason === 'hour-budget-spent' && x.verdict === 'block')).toBe(true);
+  });
+});
+
+describe("the allowlist's extra ports, transparently (an RTK caster on 2101 and 5443)", () => {
+  it('plain HTTP on a listed port passes intact, to the NAME on that port, logged with the port', async () => {
+    const r = await curl(['-o', join(dir, 'got-rtk-http.bin'), `http://rtk.test:${RTK.http}/blob`]);
+    expect(r.stderr).toBe('');
+    expect(sha(readFileSync(join(dir, 'got-rtk-http.bin')))).toBe(BLOB_SHA);
+    await vi.waitFor(() =>
+      expect(exported()).toContainEqual(
+        expect.objectContaining({
+          kind: 'connection',
+          destination: 'rtk.test',
+          port: RTK.http,
+          verdict: 'allow',
+          ip: ADDR.internet,
+        }),
+      ),
+    );
+  });
+
+  it('TLS on a listed port passes intact by SNI, even aimed at another address', async () => {
+    const r = await curl(['-o', join(dir, 'got-rtk-tls.bin'), `https://rtk.test:${RTK.tls}/blob`]);
+    expect(r.stderr).toBe('');
+    expect(sha(readFileSync(join(dir, 'got-rtk-tls.bin')))).toBe(BLOB_SHA);
+    // 198.18.0.77 exists nowhere: only the gateway's own lookup of rtk.test can make this work.
+    const spoof = await curl([
+      '--resolve',
+      `rtk.test:${RTK.tls}:198.18.0.77`,
+      '-o',
+      join(dir, 'got-rtk-spoof.bin'),
+      `https://rtk.test:${RTK.tls}/blob`,
+    ]);
+    expect(spoof.stderr).toBe('');
+    expect(sha(readFileSync(join(dir, 'got-rtk-spoof.bin')))).toBe(BLOB_SHA);
+    await vi.waitFor(() =>
+      expect(eventsOf('tls').filter((e) => e.sni === 'rtk.test' && e.port === RTK.tls)).toHaveLength(2),
+    );
+    await vi.waitFor(() =>
+      expect(
+        exported().filter((x) => x.destination === 'rtk.test' && x.port === RTK.tls && x.verdict === 'allow'),
+      ).toHaveLength(2),
+    );
+  });
+
+  it('only listed ports are redirected: another port is still dropped (lan_tcp), the server sees nothing', async () => {
+    // The listed port reaches the gateway (it accepts, and waits for a name)...
+    expect(await probe('tcp', ADDR.internet, String(RTK.http))).toEqual({ connected: true });
+    // ...the one next to it, listed by no entry, meets the forward chain's drop.
+    const n = counter('lan_tcp');
+    expect(await probe('tcp', ADDR.internet, String(RTK.unlisted))).toMatchObject({ connected: false });
+    expect(counter('lan_tcp')).toBeGreaterThan(n);
+    expect(eventsOf('bypass-tcp')).toEqual([]);
+  });
+
+  it('a listed port is refused port-not-allowed for a name whose entry does not list it', async () => {
+    const before = eventsOf('conn').length;
+    const h = await curl(['-i', `http://files.test:${RTK.http}/blob`]);
+    expect(h.stdout).toMatch(/^HTTP\/1\.1 403 [\s\S]*X-Airlock-Reason: port-not-allowed/);
+    const t = await curl([`https://files.test:${RTK.tls}/blob`]);
+    expect(t.code).not.toBe(0);
+    await vi.waitFor(() => {
+      const rows = exported().filter(
+        (x) => x.destination === 'files.test' && x.reason === 'port-not-allowed',
+      );
+      expect(rows.map((x) => x.port).sort()).toEqual([RTK.http, RTK.tls]);
+    });
+    expect(eventsOf('conn').slice(before)).toEqual([]);
+    expect(eventsOf('tls').some((e) => e.sni === 'files.test' && e.port === RTK.tls)).toBe(false);
+  });
+
+  it("an upload on a listed port is cut at its entry's per-connection budget", async () => {
+    writeFileSync(join(dir, 'rtk-upload.bin'), randomBytes(50_000));
+    const before = eventsOf('conn').length;
+    const r = await curl([
+      '-H',
+      'Expect:',
+      '--data-binary',
+      `@${join(dir, 'rtk-upload.bin')}`,
+      `http://rtk.test:${RTK.http}/ntrip-gga`,
+    ]);
+    expect(r.code).not.toBe(0);
+    const mine = () =>
+      eventsOf('conn')
+        .slice(before)
+        .filter((e) => e.host === `rtk.test:${RTK.http}`);
+    await vi.waitFor(() => expect(mine().length).toBeGreaterThan(0));
+    expect(mine().reduce((n, e) => n + Number(e.bytes), 0)).toBe(RTK.budget);
+    await vi.waitFor(() =>
+      expect(exported()).toContainEqual(
+        expect.objectContaining({
+          destination: 'rtk.test',
+          cut: 'connection-budget',
+          bytesUp: RTK.budget,
+          port: RTK.http,
+        }),
+      ),
+    );
   });
 });
 

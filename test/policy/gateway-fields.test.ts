@@ -5,7 +5,7 @@ import { defaultPolicy, parsePolicy } from '../../src/policy/index.js';
 describe('policy: gateway.transparent and gateway.dnsUpstream', () => {
   it('are off by default (no transparent listener, no upstream resolver)', () => {
     const p = defaultPolicy();
-    expect(p.gateway.transparent).toEqual({ tls: null, http: null });
+    expect(p.gateway.transparent).toEqual({ tls: null, http: null, other: null });
     expect(p.gateway.dnsUpstream).toBeNull();
   });
 
@@ -14,7 +14,7 @@ describe('policy: gateway.transparent and gateway.dnsUpstream', () => {
       "gateway:\n  transparent: {tls: '0.0.0.0:8443'}\n  dnsUpstream: '198.18.0.10:53'\n",
       'airlock.yaml',
     );
-    expect(p.gateway.transparent).toEqual({ tls: '0.0.0.0:8443', http: null });
+    expect(p.gateway.transparent).toEqual({ tls: '0.0.0.0:8443', http: null, other: null });
     expect(p.gateway.dnsUpstream).toBe('198.18.0.10:53');
   });
 

@@ -6,6 +6,8 @@
  *  - proxy: an HTTP forward proxy request (absolute URI or CONNECT)       proxy-head.ts
  *  - tls:   a redirected TLS connection, named by its ClientHello SNI     transparent-head.ts
  *  - http:  a redirected plain HTTP connection, named by its Host field   transparent-head.ts
+ *  - extra ports: one front per redirected connection, for the port it    transparent-head.ts
+ *    was aimed at; TLS or HTTP by its first byte, then as tls / http
  */
 import type { HttpRequestHead } from '../../net/app/http-request.js';
 import type { ReasonCode } from '../../policy/egress/index.js';
@@ -35,6 +37,7 @@ export type HeadOutcome =
   | { kind: 'refuse'; status: number; reason: GatewayReason | ReasonCode; detail?: string };
 
 export interface Front {
+  /** What the client speaks (an extra-port front: what its first byte showed, 'http' until then). */
   readonly name: 'proxy' | 'tls' | 'http';
   /** `buf`: every byte the client sent so far; at most `maxHeadBytes` of it are looked at. */
   readHead(buf: Uint8Array, maxHeadBytes: number): HeadOutcome;

@@ -7,6 +7,12 @@
  * that puts an allowlisted name in SNI while aiming at another IP (SNI spoofing) reaches the
  * allowlisted host and nothing else: the spoof gains nothing.
  *
+ * The allowlist's extra ports (an entry's `ports: [2101]`) share one listener: the shell reads
+ * the port the client aimed at from conntrack (only the port, never the address) and makes a
+ * front for it (extraPortFront), which tells TLS from HTTP by the first byte and names the
+ * connection as the TLS or HTTP front would; the upstream is the NAME on that port, and the gate
+ * judges that port (an entry that does not list it: 'port-not-allowed').
+ *
  * No name (no SNI, no Host, bytes that are not TLS / HTTP) is refused in every mode, monitor
  * included: without a name there is nowhere to connect, since the original destination is not
  * read. An IP literal in SNI or Host is judged like the proxy's IP literals (refused in sealed and
@@ -26,7 +32,7 @@ export const TRANSPARENT_PORTS = { tls: 443, http: 80 } as const;
 /** SNI as the name: escaped odd bytes (\DDD) or anything but a host name is no name at all. */
 const HOST_NAME = /^[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*\.?$/;
 
-function readTlsHead(buf: Uint8Array, max: number): HeadOutcome {
+function readTlsHead(buf: Uint8Array, max: number, port: number): HeadOutcome {
   const d = readClientHelloRecords(buf.subarray(0, max + 1));
   if (d.kind === 'need')
     return buf.length > max ? { kind: 'refuse', status: 431, reason: 'header-too-large' } : { kind: 'need' };
@@ -45,7 +51,7 @@ function readTlsHead(buf: Uint8Array, max: number): HeadOutcome {
       kind: 'tls',
       host: sni,
       name: literal ? undefined : sni,
-      port: TRANSPARENT_PORTS.tls,
+      port,
       // The ClientHello goes upstream as the client sent it, records and all.
       firstUp: Uint8Array.from(buf.subarray(0, hello.length)),
       firstDown: EMPTY,
@@ -54,7 +60,7 @@ function readTlsHead(buf: Uint8Array, max: number): HeadOutcome {
   };
 }
 
-function readHostHead(buf: Uint8Array, max: number): HeadOutcome {
+function readHostHead(buf: Uint8Array, max: number, port: number): HeadOutcome {
   const d = readHttpRequestHead(buf.subarray(0, max + 1));
   if (d.kind === 'need')
     return buf.length > max ? { kind: 'refuse', status: 431, reason: 'header-too-large' } : { kind: 'need' };
@@ -71,7 +77,7 @@ function readHostHead(buf: Uint8Array, max: number): HeadOutcome {
       kind: 'refuse',
       status: 400,
       reason: 'bad-request',
-      detail: `${head.method} on the transparent HTTP port`,
+      detail: `${head.method} on a transparent HTTP port`,
     };
   const auth = head.authority;
   if (!auth)
@@ -82,7 +88,7 @@ function readHostHead(buf: Uint8Array, max: number): HeadOutcome {
       kind: 'http',
       host: auth.host,
       name: ipLiteralVersion(auth.host) !== 0 ? undefined : auth.host,
-      port: TRANSPARENT_PORTS.http,
+      port,
       firstUp: originFormHead(head, hostField(auth)),
       firstDown: EMPTY,
       request: head,
@@ -93,13 +99,40 @@ function readHostHead(buf: Uint8Array, max: number): HeadOutcome {
 
 export const TLS_FRONT: Front = {
   name: 'tls',
-  readHead: readTlsHead,
+  readHead: (buf, max) => readTlsHead(buf, max, TRANSPARENT_PORTS.tls),
   // A TLS client cannot read an HTTP answer; the log row says why.
   refusal: () => undefined,
 };
 
 export const HTTP_FRONT: Front = {
   name: 'http',
-  readHead: readHostHead,
+  readHead: (buf, max) => readHostHead(buf, max, TRANSPARENT_PORTS.http),
   refusal: proxyResponse,
 };
+
+/** A TLS record's first byte: content type 22, handshake (RFC 8446 §5.1); never an HTTP method's. */
+const TLS_HANDSHAKE = 0x16;
+
+/**
+ * The front of one connection on the extra-port listener, aimed at `port`: a TLS record is named
+ * by its SNI as on the TLS front, anything else read as an HTTP head named by Host as on the HTTP
+ * front (bytes that are neither are refused there). One per connection: what the first byte
+ * showed decides its name (a TLS head's bytes are no request line to log) and whether a refusal
+ * is answered in HTTP or by closing without a word, as on the TLS front.
+ */
+export function extraPortFront(port: number): Front {
+  let sniffed: 'tls' | 'http' | undefined;
+  return {
+    get name() {
+      return sniffed ?? 'http';
+    },
+    readHead(buf, max) {
+      if (buf.length === 0) return { kind: 'need' };
+      sniffed ??= buf[0] === TLS_HANDSHAKE ? 'tls' : 'http';
+      return sniffed === 'tls' ? readTlsHead(buf, max, port) : readHostHead(buf, max, port);
+    },
+    // Nothing read yet (a timeout before any byte): the protocol is unknown, so no answer.
+    refusal: (status, reason, detail) =>
+      sniffed === 'http' ? proxyResponse(status, reason, detail) : undefined,
+  };
+}

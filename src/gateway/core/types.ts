@@ -85,6 +85,9 @@ export const GATEWAY_REASONS = {
   'header-too-large': 'the request head exceeds the header size limit',
   'not-proxy-request': 'a proxy takes absolute-URI requests and CONNECT only',
   'not-tls': 'the first bytes on the transparent TLS port are not a TLS ClientHello',
+  // Without the port there is nothing to judge or connect to; guessing one would open a port the allowlist never listed.
+  'no-original-port':
+    "the port the client aimed at could not be read from conntrack (not redirected by the box's rules, or conntrack missing)",
   'no-port': 'the request names no port and its scheme implies none',
   'handshake-timeout': 'the client sent no complete request head in time',
   'idle-timeout': 'no bytes either way for the idle timeout',

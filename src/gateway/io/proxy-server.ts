@@ -4,8 +4,10 @@
  * backpressure, name resolution, and the pool of idle upstream connections (upstream-pool.ts).
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { type OriginalPort, originalPort } from '../../native/original-dst.js';
 import type { ConnectionLogRow } from '../../store/types.js';
 import { type ConnectionContext, OPEN_ROW_AFTER_MS, ProxyConnection } from '../core/connection.js';
+import type { Front } from '../core/front.js';
 import { proxyResponse } from '../core/responses.js';
 import { GATEWAY_REASONS, type GatewayReason, type ProxyCommand, type ProxyEvent } from '../core/types.js';
 import { ConnectionCounts } from './connection-counts.js';
@@ -21,8 +23,24 @@ export interface ProxyLimits {
   handshakeTimeoutMs: number;
 }
 
+/**
+ * A listener for the allowlist's extra ports (gateway.transparent.other): the box's rules send
+ * every such port to it, so no front is fixed; each connection gets one for the port its client
+ * aimed at, read from conntrack. A connection whose port cannot be read is refused (fail closed).
+ */
+export interface ExtraPortFronts {
+  /** The front of a connection aimed at `port`. */
+  front(port: number): Front;
+  /** Told why, when a connection is refused because its port could not be read. */
+  unreadable?(detail: string): void;
+  /** The port a connection was aimed at (default: conntrack's, native/original-dst.ts; tests). */
+  originalPort?(client: Socket): OriginalPort;
+}
+
 export interface ProxyServerOptions {
   listen: HostPort;
+  /** Redirected extra ports: a front per connection for its original port (else context's front). */
+  extraPorts?: ExtraPortFronts;
   context: () => ConnectionContext;
   limits: () => ProxyLimits;
   /** A name's addresses: at once when already known (cachingResolve), else a promise. */
@@ -136,11 +154,20 @@ export class ProxyServer {
     const host = client.remoteAddress ?? '?';
     const limits = this.opts.limits();
     client.on('error', () => {});
-    const refusal =
-      this.opts.refuseAll() ??
-      (this.counts.take(host, limits.maxConnections, limits.maxConnectionsPerClient)
-        ? undefined
-        : 'connection-limit');
+    const extra = this.opts.extraPorts;
+    let refusal: GatewayReason | undefined = this.opts.refuseAll();
+    /** The port an extra-port connection was aimed at, once read. */
+    let port: number | undefined;
+    if (!refusal && extra) {
+      const o = (extra.originalPort ?? originalPort)(client);
+      if ('port' in o) port = o.port;
+      else {
+        refusal = 'no-original-port';
+        extra.unreadable?.(o.error);
+      }
+    }
+    if (!refusal && !this.counts.take(host, limits.maxConnections, limits.maxConnectionsPerClient))
+      refusal = 'connection-limit';
     if (refusal) {
       const now = this.now();
       this.opts.onLog({
@@ -149,7 +176,7 @@ export class ProxyServer {
         client: peer,
         destination: '',
         ip: '',
-        port: 0,
+        port: port ?? 0,
         proto: 'tcp',
         mode: this.opts.context().mode(),
         verdict: 'block',
@@ -159,15 +186,25 @@ export class ProxyServer {
         endMs: now,
       });
       const front = this.opts.context().front;
+      const why = GATEWAY_REASONS[refusal];
+      // An extra-port client has sent nothing yet: TLS or HTTP is unknown, so it hears nothing.
       client.end(
-        front
-          ? (front.refusal(503, refusal, GATEWAY_REASONS[refusal]) ?? new Uint8Array(0))
-          : proxyResponse(503, refusal, GATEWAY_REASONS[refusal]),
+        extra
+          ? EMPTY
+          : front
+            ? (front.refusal(503, refusal, why) ?? EMPTY)
+            : proxyResponse(503, refusal, why),
       );
       setTimeout(() => client.destroy(), CLOSE_GRACE_MS).unref();
       return;
     }
-    const conn = new ProxyConnection(id, peer, this.now(), this.opts.context());
+    const ctx = this.opts.context();
+    const conn = new ProxyConnection(
+      id,
+      peer,
+      this.now(),
+      extra && port !== undefined ? { ...ctx, front: extra.front(port) } : ctx,
+    );
     let upstream: Socket | undefined;
     /** Pool key of the current upstream connection, when the core may release it. */
     let upKey: string | undefined;

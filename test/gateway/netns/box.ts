@@ -18,11 +18,30 @@ export const TRICKLE = { perConnection: 3000, perHour: 10_000 };
 export const DNS_PER_MINUTE = 40;
 /** The names the test internet answers, all at its one address. */
 export const NAMES = Object.fromEntries(
-  ['files.test', 'up.test', 'trickle.test', 'elsewhere.test', 'cdn.test'].map((n) => [n, ADDR.internet]),
+  ['files.test', 'up.test', 'trickle.test', 'elsewhere.test', 'cdn.test', 'rtk.test'].map((n) => [
+    n,
+    ADDR.internet,
+  ]),
 );
+/**
+ * The allowlist's extra ports (netns/internet.mjs serves them): an RTK caster, rtk.test, over
+ * plain HTTP on 2101 and over TLS on 5443, listed by its entry (`extraPorts`), with an upload
+ * budget of its own; 2102 is listed by no entry.
+ */
+export const RTK = { http: 2101, tls: 5443, unlisted: 2102, budget: 3500, listener: 8444 } as const;
 
-/** The policy in `mode`; with `proxyPort`, the forward proxy listens on the box's LAN side too. */
-export function boxPolicyYaml(mode: string, proxyPort?: number): string {
+/**
+ * The policy in `mode`; with `proxyPort`, the forward proxy listens on the box's LAN side too;
+ * with `extraPorts`, rtk.test is allowlisted on RTK's ports and the `other` transparent listener is on.
+ */
+export function boxPolicyYaml(mode: string, proxyPort?: number, extraPorts = false): string {
+  const rtk = extraPorts
+    ? `    - host: rtk.test
+      ports: [${RTK.http}, ${RTK.tls}]
+      budget: {upstreamBytesPerConnection: ${RTK.budget}}
+`
+    : '';
+  const other = extraPorts ? `, other: '0.0.0.0:${RTK.listener}'` : '';
   return `network:
   mode: ${mode}
   allow:
@@ -32,10 +51,10 @@ export function boxPolicyYaml(mode: string, proxyPort?: number): string {
     - host: trickle.test
       budget: {upstreamBytesPerConnection: ${TRICKLE.perConnection}, upstreamBytesPerHour: ${TRICKLE.perHour}}
     - host: '*.cdn.test'
-  dns: {maxNameLength: 64, maxQueriesPerMinute: ${DNS_PER_MINUTE}}
+${rtk}  dns: {maxNameLength: 64, maxQueriesPerMinute: ${DNS_PER_MINUTE}}
 gateway:
 ${proxyPort === undefined ? '' : `  listen: ['0.0.0.0:${proxyPort}']\n`}  dnsListen: '0.0.0.0:5353'
-  transparent: {tls: '0.0.0.0:8443', http: '0.0.0.0:8080'}
+  transparent: {tls: '0.0.0.0:8443', http: '0.0.0.0:8080'${other}}
   dnsUpstream: '${ADDR.internet}:53'
   handshakeTimeoutSeconds: 3
 store:

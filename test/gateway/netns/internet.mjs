@@ -111,5 +111,29 @@ await Promise.all([
   bound(udp443, 443, '::'),
   bound(dns, 53, '0.0.0.0'),
 ]);
+
+// The allowlist's extra ports (box.ts RTK): a caster over plain HTTP on 2101 and over TLS on
+// 5443, serving and counting as on 80/443; 2102, listed by no entry, reports any connection.
+const caster = counting(createHttp(handler), 'http');
+caster.on('request', (req, res) => {
+  req.socket.airlockHost = req.headers.host;
+  res.on('finish', () => req.socket.airlockReport?.());
+});
+const casterTls = counting(
+  createHttps({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, handler),
+  'https',
+);
+casterTls.on('secureConnection', (t) => {
+  t.on('close', () => say({ ev: 'tls', sni: t.servername || null, port: 5443 }));
+});
+const unlisted = createTcp((s) => {
+  say({ ev: 'bypass-tcp', port: 2102, from: s.remoteAddress });
+  s.destroy();
+});
+await Promise.all([
+  listening(caster, 2101, '::'),
+  listening(casterTls, 5443, '::'),
+  listening(unlisted, 2102, '::'),
+]);
 say({ ev: 'ready' });
 process.on('SIGTERM', () => process.exit(0));
