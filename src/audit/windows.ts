@@ -4,9 +4,15 @@
  *
  * A window is applied only when the store's HMAC key authenticates it (store/window-mac.ts): the
  * key named by --hmac-key, else the policy's store.hmacKeyFile. One that does not is reported and
- * not applied. Without a readable key no window can be checked, so none is applied (fail closed:
- * whoever can write the database could have added one): each is listed as unverified, and the
- * report says which key to give.
+ * not applied. Nor is one that authenticates but is not what its latest chained unlock row says
+ * ('chain-mismatch'): a MAC cannot tell an earlier authentic state put back in the database (a
+ * relocked window restored as it was) from the current one; the chain can, and the gateway
+ * refuses such a window too. Without a readable key no window can be checked, so none is applied
+ * (fail closed: whoever can write the database could have added one): each is listed as
+ * unverified, and the report says which key to give.
+ *
+ * Every window is read, over or not (no `endingAfterMs`, unlike the gateway's polls): a capture
+ * is from the past, and a window long over may be the one that covered it.
  */
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -55,9 +61,10 @@ export async function loadUnlockWindows(
   try {
     const windows: UnlockWindow[] = [];
     const unauthenticated: WindowCheck['unauthenticated'] = [];
-    for (const { window: w, auth } of await store.unlockWindowsChecked()) {
+    for (const { window: w, auth, chainProblem } of await store.unlockWindowsChecked()) {
       const { host, fromMs, untilMs, reason } = w;
-      if (auth === 'ok') windows.push({ host, fromMs, untilMs, reason });
+      const problem = auth !== 'ok' ? auth : chainProblem !== undefined ? 'chain-mismatch' : undefined;
+      if (problem === undefined) windows.push({ host, fromMs, untilMs, reason });
       // Columns of a forged row may hold anything SQLite stores: the report gets numbers.
       else
         unauthenticated.push({
@@ -66,7 +73,8 @@ export async function loadUnlockWindows(
           fromMs: Number(fromMs),
           untilMs: Number(untilMs),
           reason,
-          problem: auth,
+          problem,
+          ...(problem === 'chain-mismatch' ? { detail: `it ${chainProblem}` } : {}),
         });
     }
     const check: WindowCheck = {

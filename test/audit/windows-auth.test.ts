@@ -1,11 +1,14 @@
 /**
  * `airlock audit` (the built CLI) applies a store's unlock window only when the store's HMAC key
  * authenticates it: a window written into the database directly is reported as unauthenticated
- * and not applied; without the key none is applied (fail closed), each listed as unverified.
+ * and not applied; without the key none is applied (fail closed), each listed as unverified; a
+ * window relocked and then put back as it was (an earlier authentic state, written with Debian's
+ * sqlite3 shell) is not applied either: the chain says it was ended ('chain-mismatch').
  * The capture: a 160-byte POST to httpbin.org:80, over a 64-byte budget unless a window is open.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -98,6 +101,48 @@ describe('audit and unlock windows authenticated by the HMAC key', () => {
       /unlock window 1 \(httpbin\.org, 1970-01-01T00:00:00\.000Z to 2100-01-01T00:00:00\.000Z\) not applied: its MAC does not authenticate it/,
     );
     expect(table).toMatch(/unlock window 2 \(httpbin\.org, .*\) not applied: it has no MAC/);
+  });
+
+  it('a relocked window put back as it was (its MAC checks, the chain says ended) is not applied', async () => {
+    const { db, keyFile } = await windowStore('rolled-back', true);
+    const sql = (stmt: string): string =>
+      execFileSync('/usr/bin/sqlite3', ['-cmd', '.timeout 5000', db, stmt]).toString().trim();
+    const open = sql("SELECT until_ms || ' ' || mac FROM unlock_windows WHERE id = 1");
+    // Relocked long before the capture (2011): honestly, the window no longer covers it.
+    const key = Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'hex');
+    const store = new SqliteStore(db, { hmacKey: key });
+    expect(await store.endUnlockWindow(1, 1000)).toBe(true);
+    await store.close();
+    const [untilMs, mac] = open.split(' ');
+    sql(`UPDATE unlock_windows SET until_ms = ${untilMs}, mac = '${mac}' WHERE id = 1`);
+    expect(Number(untilMs)).toBe(UNTIL);
+
+    const args = ['--policy', policy, '--store', db, '--hmac-key', keyFile, POST];
+    const r = airlock(['audit', '--json', ...args]);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.unlockWindows).toBe(0);
+    expect(report.unlockWindowCheck).toEqual({
+      status: 'verified',
+      unauthenticated: [
+        {
+          id: 1,
+          host: 'httpbin.org',
+          fromMs: 0,
+          untilMs: UNTIL,
+          reason: 'firmware update',
+          problem: 'chain-mismatch',
+          detail: expect.stringMatching(
+            /^it is not what its latest chained unlock row \(seq \d+\) says: until_ms 4102444800000 \(the chain: 1000\)/,
+          ),
+        },
+      ],
+    });
+    expect(httpbin(report)).toMatchObject({ kind: 'cut' });
+    const table = airlock(['audit', ...args]).stdout;
+    expect(table).toMatch(
+      /unlock window 1 \(httpbin\.org, 1970-01-01T00:00:00\.000Z to 2100-01-01T00:00:00\.000Z\) not applied: it is not what its latest chained unlock row \(seq \d+\) says: until_ms/,
+    );
   });
 
   it('without the key: no window applied (fail closed), each listed as unverified', async () => {

@@ -111,7 +111,8 @@ export type DestinationReport = z.infer<typeof destinationSchema>;
 
 /**
  * Unlock windows are authenticated by the store's HMAC key (store/window-mac.ts). `verified`: each
- * window's MAC was checked; those that fail are listed in `unauthenticated` and NOT applied.
+ * window's MAC was checked, and, when it held, the window against its latest chained unlock row;
+ * those that fail either are listed in `unauthenticated` and NOT applied.
  * `unverified`: the key could not be read (`detail` says why), so no window was applied: each is
  * listed with problem `unverified` (whoever can write the database could have added it).
  */
@@ -127,9 +128,13 @@ export const windowCheckSchema = z.object({
       reason: z.string(),
       /**
        * bad-mac: forged, or edited in the database; no-mac: written before windows had MACs, or
-       * inserted directly; unverified: there was no key to check it with.
+       * inserted directly; unverified: there was no key to check it with; chain-mismatch: its MAC
+       * checks but it is not what its latest chained unlock row says, or no such row records it
+       * (an earlier authentic state put back in the database, e.g. a relocked window restored).
        */
-      problem: z.enum(['bad-mac', 'no-mac', 'unverified']),
+      problem: z.enum(['bad-mac', 'no-mac', 'unverified', 'chain-mismatch']),
+      /** chain-mismatch: how the window differs from the chain, in words ('it is not what …'). */
+      detail: z.string().optional(),
     }),
   ),
 });

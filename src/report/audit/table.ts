@@ -63,7 +63,7 @@ export function renderAuditTable(report: AuditReport, opts: AuditTableOptions = 
   return `${out.join('\n')}\n`;
 }
 
-/** Windows not applied: not authenticated, or no key to check them with. */
+/** Windows not applied: not authenticated, not what the chain says, or no key to check them with. */
 function windowCheckLines(report: AuditReport, c: Colors): string[] {
   const check = report.unlockWindowCheck;
   if (!check) return [];
@@ -76,7 +76,12 @@ function windowCheckLines(report: AuditReport, c: Colors): string[] {
           ? 'its MAC does not authenticate it (forged, or edited in the database)'
           : w.problem === 'no-mac'
             ? 'it has no MAC (written before windows had MACs, or inserted into the database directly)'
-            : `it cannot be authenticated: ${visible(check.detail ?? 'no HMAC key')}`
+            : w.problem === 'chain-mismatch'
+              ? visible(
+                  w.detail ??
+                    'it is not what its latest chained unlock row says (an earlier state put back?)',
+                )
+              : `it cannot be authenticated: ${visible(check.detail ?? 'no HMAC key')}`
       }`,
     ),
   );
