@@ -3,7 +3,10 @@
  * its first bytes name, and the replay of its upstream bytes through the egress gate in capture
  * order (the gateway's own sequence: a connection opens once its name is read, then its bytes go
  * up and may be cut). Bytes sent before the name is read are held as (time, count) and replayed
- * when the flow opens, as the gateway holds a ClientHello before it connects upstream.
+ * when the flow opens, as the gateway holds a ClientHello before it connects upstream. A TLS
+ * connection or plain-HTTP request to an egress address is named as the gateway's transparent
+ * fronts name it (transparent-name.ts): by its SNI or Host; an IP literal there by the address it
+ * names; none, or an SNI that is no host name, refused 'no-name' in every mode.
  *
  * A flow is one connection to the gate, but for two kinds, judged as the gateway judges them:
  *  - A forward-proxy request (proxy-request.ts) on a flow to a LAN address: the connection is the
@@ -13,25 +16,26 @@
  *  - Plain HTTP (a request in origin form to an egress address, or an absolute-URI proxy request):
  *    the gateway judges, budgets and logs each request on a keep-alive connection as its own
  *    connection (gateway/core/connection.ts). The client's stream is followed in order
- *    (StreamCursor, RequestStream: the gateway's framing), each request judged by its own name
- *    when its head is complete, charged the head the gateway forwards (forward-head.ts) and its
- *    body, under the gate id the gateway gives it (`F7/1`, `F7/2`…). A refused or cut request,
- *    or one whose client said the connection ends with it, ends the following: later bytes are
- *    the last connection's, charged to nothing (the gateway would have closed). Each request is
- *    credited to its own destination with its share of the packets: its bytes by stream
- *    position, the server's bytes to the request last begun (exact without pipelining),
- *    retransmitted bytes to the request current when they came; the first request gets what the
- *    others do not, so the shares add up to the flow's counts. TLS and every other flow pay none
- *    of this: the stream is followed only once its first head says it is plain HTTP.
+ *    (request-follower.ts: the gateway's framing and reading rules), each request judged by its
+ *    own name when its head is complete (to an egress address, named as the gateway's
+ *    transparent HTTP front names it: transparent-name.ts), charged the head the gateway
+ *    forwards (forward-head.ts) and its body, under the gate id the gateway gives it (`F7/1`,
+ *    `F7/2`…). A refused or cut request, or one whose client said the connection ends with it,
+ *    ends the following: later bytes are the last connection's, charged to nothing (the gateway
+ *    would have closed). Each request is credited to its own destination with its share of the
+ *    packets: its bytes by stream position, the server's bytes to the request last begun (exact
+ *    without pipelining), retransmitted bytes to the request current when they came; the first
+ *    request gets what the others do not, so the shares add up to the flow's counts. TLS and
+ *    every other flow pay none of this: the stream is followed only once its first head says it
+ *    is plain HTTP.
  */
 
 import { readDnsMessage } from '../net/app/dns.js';
 import { DnsTcpStream } from '../net/app/dns-tcp-stream.js';
 import { forwardedHeadLength } from '../net/app/forward-head.js';
 import type { HttpRequestHead } from '../net/app/http-request.js';
-import { clientMayPersist, requestFraming } from '../net/app/request-framing.js';
-import { type RequestPart, RequestStream } from '../net/app/request-stream.js';
-import { StreamCursor } from '../net/app/stream-cursor.js';
+import { requestFraming } from '../net/app/request-framing.js';
+import { helloName, requestName, type TransparentName } from '../net/app/transparent-name.js';
 import type { FlowObservation, FlowRecord } from '../net/flow/types.js';
 import type { TcpSegment } from '../net/transport/tcp.js';
 import type { EgressGate } from '../policy/egress/gate.js';
@@ -47,6 +51,7 @@ import type {
 import { AUDIT_LIMITS } from './limits.js';
 import { type NameEvidence, QuicNameReader, requestEvidence, TcpNameReader } from './name-reader.js';
 import { type ProxyTarget, proxyTarget } from './proxy-request.js';
+import { RequestFollower, type RequestSink } from './request-follower.js';
 
 const SYN = 0x002;
 const ACK = 0x010;
@@ -120,14 +125,14 @@ class Conn {
   name: NameEvidence | undefined;
   local = false;
   proxy: JudgedConnection['proxy'];
+  /** The address judged, when the connection named one itself (an IP literal in Host or SNI): where the gateway goes. */
+  address: string | undefined;
   /** Bytes the gate let through. */
   passed = 0;
   /** Client bytes (time, count) for the destination's timeline, held until it is known. */
   pending: { ms: number; bytes: number }[] = [];
   /** Bytes at the stream's start the gate is not charged: a CONNECT head is for the proxy. */
   uncharged = 0;
-  /** Its client said the connection ends with this request. */
-  last = false;
   /** Its own share (a request after the first); the first's is the flow's less the others'. */
   orig: Share | undefined;
   resp: Share | undefined;
@@ -163,18 +168,6 @@ class Conn {
   }
 }
 
-/** A plain-HTTP stream being followed request by request. */
-interface Follow {
-  readonly cursor: StreamCursor;
-  readonly stream: RequestStream;
-  /** The connection's requests go to a forward proxy (each must be a proxy request). */
-  readonly proxy: boolean;
-  /** The next request, begun but its head not complete (not judged yet). */
-  next: Conn | undefined;
-  /** Requests begun after the first. */
-  count: number;
-}
-
 export class FlowState {
   private client: { h: string; p: number };
   private server: { h: string; p: number };
@@ -194,7 +187,12 @@ export class FlowState {
    * keeps none of them.
    */
   private more: { orig: Share; resp: Share; judged: JudgedConnection[] } | undefined;
-  private follow: Follow | undefined;
+  /** A plain-HTTP stream being followed request by request. */
+  private follow: RequestFollower | undefined;
+  /** The next request while following, begun but its head not complete (not judged yet). */
+  private begun: Conn | undefined;
+  /** Requests begun after the first. */
+  private requests = 0;
   /** The gateway would have closed the connection (refused, cut, or its last request over). */
   private ended = false;
   /** While the first head's stream is read on: bytes moved to later requests (see startFollow). */
@@ -202,6 +200,7 @@ export class FlowState {
   /** The connection the current packet's first new byte went to, and the packet's time. */
   private packetOwner: Conn | undefined;
   private nowNs = 0n;
+  private nowMs = 0;
   private dnsFirst: FlowOutcome | undefined;
   private dnsQueries = 0;
   private dnsBlocked = 0;
@@ -273,7 +272,10 @@ export class FlowState {
   finish(f: FlowRecord): void {
     const lastMs = Number(f.lastTs) / 1e6;
     if (!this.first.dest) this.open(Number(f.ts) / 1e6, f.ts);
-    if (this.follow) this.stopFollowing(lastMs);
+    if (this.follow) {
+      this.nowMs = lastMs;
+      this.follow.stop();
+    }
     const first = this.first;
     // A DNS flow is judged by its queries; one whose queries could not be read, as a connection.
     if (this.isDns) first.outcome = this.dnsFirst ?? this.connect(first, Number(f.ts) / 1e6);
@@ -332,7 +334,7 @@ export class FlowState {
     c.dest!.addFlow(
       {
         ...share,
-        ip: c.proxy ? literal : share.ip,
+        ip: c.proxy ? literal : (c.address ?? share.ip),
         ...(c.proxy ? { proxy: endpoint(c.proxy.h, c.proxy.p) } : {}),
       },
       c.outcome!,
@@ -378,6 +380,7 @@ export class FlowState {
         afterBytes: c.passed,
       };
       this.ended = true;
+      this.follow?.end();
     }
   }
 
@@ -399,6 +402,7 @@ export class FlowState {
     // What was read is judged now: the reader's bytes are not kept past this.
     this.reader = undefined;
     const head = reader instanceof TcpNameReader ? reader.request() : undefined;
+    const hello = reader instanceof TcpNameReader ? reader.hello() : undefined;
     const local = this.ctx.isLocal(this.client.h, this.server.h, this.proto, this.server.p);
     const target = local && head ? proxyTarget(head) : undefined;
     const at = Math.min(c.pending[0]?.ms ?? ms, ms);
@@ -407,7 +411,9 @@ export class FlowState {
       this.judgeProxy(c, target, own!, at);
       // Replayed packet by packet (a tunnel is not followed): its head is for the proxy, not upstream.
       if (target.form === 'connect') c.uncharged = head.length;
-    } else this.judge(c, this.evidence(own), local, at);
+    } else if (head && !local) this.judgeTransparent(c, requestName(head), own!, at);
+    else if (hello && !local) this.judgeTransparent(c, helloName(hello), own!, at);
+    else this.judge(c, this.evidence(own), local, at);
     // Plain HTTP the gateway would relay request by request: to an egress address, or through the proxy.
     const follows =
       head !== undefined &&
@@ -416,7 +422,7 @@ export class FlowState {
       requestFraming(head).kind !== 'invalid' &&
       (target ? target.form === 'absolute' : !local) &&
       c.outcome?.kind === 'allowed';
-    if (follows && this.startFollow(reader, head, target !== undefined, at, ms, ns)) return;
+    if (follows && this.startFollow(reader, head, at, ms, ns)) return;
     const held = c.pending;
     c.pending = [];
     for (const h of held) this.up(h.ms, h.bytes);
@@ -430,7 +436,6 @@ export class FlowState {
   private startFollow(
     reader: TcpNameReader,
     head: HttpRequestHead,
-    proxy: boolean,
     at: number,
     ms: number,
     ns: bigint,
@@ -438,19 +443,14 @@ export class FlowState {
     const h = reader.handOver();
     if (!h) return false;
     const c = this.first;
-    this.follow = {
-      cursor: new StreamCursor(h.nextSeq, h.held),
-      stream: new RequestStream(head),
-      proxy,
-      next: undefined,
-      count: 0,
-    };
-    c.last = !clientMayPersist(head);
+    const follower = new RequestFollower(head, h, this.requestSink());
+    this.follow = follower;
     c.lastNs = ns;
     this.nowNs = ns;
+    this.nowMs = ms;
     this.chargeHead(c, head, at);
     this.seeding = { moved: 0 };
-    this.parts(this.follow.stream.feed(h.bytes.subarray(head.length)), ms);
+    follower.feed(h.bytes.subarray(head.length));
     let moved = this.seeding.moved;
     this.seeding = undefined;
     const held = c.pending;
@@ -464,10 +464,20 @@ export class FlowState {
     return true;
   }
 
+  /** The follower's answers, on the connections: the current one, the next begun, each request judged. */
+  private requestSink(): RequestSink {
+    return {
+      current: (bytes, relayed) => this.place(this.conn, this.nowMs, bytes, relayed),
+      next: (bytes) => this.place(this.nextRequest(), this.nowMs, bytes, false),
+      request: (head) => this.judgeRequest(head, this.nowMs),
+      stopped: (closed) => this.stopFollowing(closed),
+    };
+  }
+
   /** A packet of a flow followed request by request, or split into several connections. */
   private followed(o: FlowObservation, tcp: TcpSegment | undefined, fromClient: boolean, ms: number): void {
     const f = this.follow;
-    const latest = f?.next ?? this.conn;
+    const latest = this.begun ?? this.conn;
     if (!fromClient) {
       latest.tally('resp', o, o.payloadBytes);
       return;
@@ -479,23 +489,12 @@ export class FlowState {
     }
     this.packetOwner = undefined;
     this.nowNs = o.ts;
-    const step = f.cursor.push(tcp.seq, tcp.payload);
-    for (const chunk of step.chunks) {
-      if (!this.follow) {
-        this.place(this.conn, ms, chunk.length, true);
-        continue;
-      }
-      this.parts(this.follow.stream.feed(chunk), ms);
-    }
-    // Bytes the stream already had (retransmitted) are the connection's that is current now.
-    const seen = o.payloadBytes - step.fresh + step.stale;
-    const now = this.follow?.next ?? this.conn;
-    this.place(now, ms, seen, false);
-    // The packet itself counts where its first new byte went.
-    const owner = this.packetOwner ?? now;
+    this.nowMs = ms;
+    f.push(tcp.seq, tcp.payload);
+    // The packet itself counts where its first new byte went, else to the request current now.
+    const owner = this.packetOwner ?? this.begun ?? this.conn;
     owner.tally('orig', o, 0);
     this.packetOwner = undefined;
-    if (this.follow?.cursor.stalled) this.stopFollowing(ms);
   }
 
   /** `bytes` client bytes on `c`: its share and its timeline (charged to the gate when `charge`). */
@@ -513,78 +512,42 @@ export class FlowState {
     if (charge) this.charge(c, ms, bytes);
   }
 
-  /** The parts of the followed stream, in order. */
-  private parts(parts: RequestPart[], ms: number): void {
-    for (const p of parts) {
-      switch (p.kind) {
-        case 'head-bytes':
-          this.place(this.nextRequest(ms), ms, p.bytes, false);
-          break;
-        case 'head': {
-          const c = this.nextRequest(ms);
-          this.place(c, ms, p.bytes, false);
-          if (c !== this.conn) this.judgeRequest(c, p.head, ms);
-          break;
-        }
-        case 'body':
-          this.place(this.conn, ms, p.bytes, true);
-          break;
-        case 'unframed':
-          // Not a request the gateway would read (it refuses it and closes): the last one's, uncharged.
-          this.ended = true;
-          this.stopFollowing(ms);
-          this.place(this.conn, ms, p.bytes, false);
-          break;
-        default:
-          assertNever(p);
-      }
-    }
-  }
-
-  /**
-   * Where a next request's bytes go: a new connection (judged once its head is complete), or, when
-   * the gateway would have closed the connection before it, the last connection (uncharged).
-   */
-  private nextRequest(ms: number): Conn {
-    const f = this.follow;
-    if (!f || this.ended || this.conn.last) {
-      this.ended = true;
-      this.stopFollowing(ms);
-      return this.conn;
-    }
-    if (!f.next) {
-      const c = new Conn(`${this.id}/${++f.count}`, this.server.p);
+  /** The next request begun while following: a connection of its own, judged once its head is complete. */
+  private nextRequest(): Conn {
+    if (!this.begun) {
+      const c = new Conn(`${this.id}/${++this.requests}`, this.server.p);
       c.orig = zero();
       c.resp = zero();
-      f.next = c;
+      this.begun = c;
     }
-    return f.next;
+    return this.begun;
   }
 
-  /** A request after the first, its head complete: judged as the gateway judges it. */
-  private judgeRequest(c: Conn, head: HttpRequestHead, ms: number): void {
-    const f = this.follow!;
-    f.next = undefined;
+  /** A request after the first, its head complete: judged as the gateway judges it; whether it goes on. */
+  private judgeRequest(head: HttpRequestHead, ms: number): boolean {
+    const c = this.nextRequest();
+    this.begun = undefined;
     const prev = this.conn;
     this.ctx.gate.close(prev.id, ms);
     if (prev !== this.first) this.retire(prev);
     else this.more ??= { orig: zero(), resp: zero(), judged: [] };
     this.conn = c;
-    c.last = !clientMayPersist(head);
     const own = requestEvidence(head);
-    const target = f.proxy ? proxyTarget(head) : undefined;
+    // The connection's requests go to a forward proxy when its first did: each must be a proxy request.
+    const viaProxy = this.first.proxy !== undefined;
+    const target = viaProxy ? proxyTarget(head) : undefined;
     if (target) this.judgeProxy(c, target, own, ms);
-    else {
+    else if (viaProxy) {
       // A proxy connection's request that the proxy would not forward: LAN traffic to the proxy.
-      this.judge(c, this.evidence(own), f.proxy, ms);
-      if (f.proxy) this.ended = true;
-    }
+      this.judge(c, this.evidence(own), true, ms);
+      this.ended = true;
+    } else this.judgeTransparent(c, requestName(head), own, ms);
     const held = c.pending;
     c.pending = [];
     for (const h of held) c.timeline(h.ms, h.bytes);
     if (c.outcome?.kind !== 'allowed') this.ended = true;
     else this.chargeHead(c, head, ms);
-    if (this.ended) this.stopFollowing(ms);
+    return !this.ended;
   }
 
   /** An allowed request's head as the gateway sends it: rewritten to origin form; a CONNECT's to nobody. */
@@ -594,34 +557,66 @@ export class FlowState {
   }
 
   /**
-   * No more request following (a tunnel, a stream that cannot be framed, the connection over, the
-   * capture's end): a request begun but not complete is the current connection's, and bytes held
-   * past a gap are too (charged unless the connection is over: the gateway would have had them).
+   * No more request following (the connection over when `closed`, a stream that cannot go on, the
+   * capture's end): a request begun but not complete is the current connection's.
    */
-  private stopFollowing(ms: number): void {
-    const f = this.follow;
-    if (!f) return;
+  private stopFollowing(closed: boolean): void {
+    if (closed) this.ended = true;
     this.follow = undefined;
     const c = this.conn;
-    const n = f.next;
+    const n = this.begun;
+    this.begun = undefined;
     if (n) {
       if (c.orig && n.orig) add(c.orig, n.orig);
       if (c.resp && n.resp) add(c.resp, n.resp);
       if (n.lastNs !== undefined && (c.lastNs === undefined || n.lastNs > c.lastNs)) c.lastNs = n.lastNs;
       for (const h of n.pending) c.timeline(h.ms, h.bytes);
     }
-    this.place(c, ms, f.cursor.heldBytes, true);
   }
 
   /** Judges `c` as a connection to the server (SNI, Host…; LAN traffic when `local`). */
   private judge(c: Conn, e: NameEvidence, local: boolean, at: number): void {
-    const p = this.proto;
+    this.destine(c, e, local, this.server.h);
+    if (!this.isDns) c.outcome = this.connect(c, at);
+  }
+
+  /**
+   * Judges `c`, a plain-HTTP request or a TLS connection to an egress address, named `t` as the
+   * gateway's transparent fronts name it (transparent-name.ts): by its name (Host, SNI); by the
+   * address an IP literal there names, with no name; without a name, refused before the gate is
+   * asked, in every mode.
+   */
+  private judgeTransparent(c: Conn, t: TransparentName, own: NameEvidence, at: number): void {
+    if (t.kind === 'name' || this.isDns) {
+      this.judge(c, this.evidence(own), false, at);
+      return;
+    }
+    const bare: NameEvidence = { source: 'none', alpn: own.alpn, ech: own.ech, app: own.app };
+    if (t.kind === 'refused') {
+      // Named in the report as any nameless connection is (the capture's DNS, else the address);
+      // the detail says a DNS name is no name of the connection's own, as connect() does.
+      const e = this.evidence(bare);
+      this.destine(c, e, false, this.server.h);
+      const dns = e.name === undefined ? '' : ` (the capture's DNS calls ${this.server.h} ${e.name})`;
+      c.outcome = { kind: 'blocked', reason: t.reason, detail: `${t.detail}${dns}` };
+      return;
+    }
+    // The gateway goes to the address the Host field or SNI names, not to the one the client aimed at.
+    this.destine(c, bare, false, t.ip);
+    c.address = t.ip;
+    const app = own.app === 'tls' ? 'tls' : 'http';
+    const d = this.ctx.gate.open({ id: c.id, ip: t.ip, port: this.server.p, proto: 'tcp', app }, at);
+    c.outcome = outcomeOf(d);
+  }
+
+  /** `c`'s destination: by its name, else by `ip`. */
+  private destine(c: Conn, e: NameEvidence, local: boolean, ip: string | undefined): void {
     const dest = this.ctx.destination({
       scope: local ? 'local' : 'egress',
       name: e.name,
-      ip: e.name === undefined ? this.server.h : undefined,
+      ip: e.name === undefined ? ip : undefined,
       port: this.server.p,
-      protocol: protocolName(p),
+      protocol: protocolName(this.proto),
     });
     dest.nameSources.add(e.source);
     for (const a of e.alpn) dest.alpn.add(a);
@@ -629,7 +624,6 @@ export class FlowState {
     c.dest = dest;
     c.local = local;
     c.name = e;
-    if (!this.isDns) c.outcome = this.connect(c, at);
   }
 
   /**
@@ -743,8 +737,4 @@ function subtract(from: Share, s: Readonly<Share>): void {
   from.bytes -= s.bytes;
   from.ipBytes -= s.ipBytes;
   from.pkts -= s.pkts;
-}
-
-function assertNever(x: never): never {
-  throw new Error(`unhandled: ${JSON.stringify(x)}`);
 }

@@ -76,6 +76,12 @@ export class TcpNameReader {
     return d?.kind === 'value' && d.value.kind === 'http' ? d.value.request : undefined;
   }
 
+  /** The TLS ClientHello the stream began with, once read. */
+  hello(): ClientHello | undefined {
+    const d = this.last;
+    return d?.kind === 'value' && d.value.kind === 'tls' ? d.value.hello : undefined;
+  }
+
   /** The stream's in-order bytes so far (from its first) and where to go on from: see StreamHeadCollector.handOver. */
   handOver(): ReturnType<StreamHeadCollector['handOver']> {
     return this.collector.handOver();

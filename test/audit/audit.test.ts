@@ -128,12 +128,18 @@ describe('policy replay through the egress gate', () => {
     expect(r.exitCode).toBe(1);
   });
 
-  it('monitor: everything allowed, exit 0', async () => {
+  it('monitor: everything allowed but a ClientHello without SNI, which the gateway refuses in every mode (exit 1)', async () => {
     const files = corpusDir('pcap').filter((p) => p.endsWith('.pcap'));
     const r = await auditCaptures(files, { policy: monitor });
-    expect(r.summary.byOutcome.blocked + r.summary.byOutcome.cut).toBe(0);
-    expect(r.summary.byOutcome.allowed).toBe(r.summary.connections);
-    expect(r.exitCode).toBe(0);
+    expect(r.summary.byOutcome.cut).toBe(0);
+    expect(r.summary.byOutcome.blocked).toBe(1);
+    expect(r.summary.byOutcome.allowed).toBe(r.summary.connections - 1);
+    // zeek-tls-tls1.2.pcap: the transparent TLS front has no name to connect to (transparent-head.ts).
+    const blocked = r.destinations.filter((d) => d.outcome.blocked > 0);
+    expect(blocked.map((d) => [d.ips, d.port, d.outcome.reasons, d.outcome.detail])).toEqual([
+      [['68.233.76.12'], 443, ['no-name'], expect.stringContaining('ClientHello without SNI')],
+    ]);
+    expect(r.exitCode).toBe(1);
   });
 
   it('an unlock window over the capture turns a cut into allowed', async () => {

@@ -20,6 +20,10 @@ const PUTTY = corpusFile('pcap/zeek-http-putty-upload.pcap');
 /** A 160-byte POST to httpbin.org:80, the capture's only destination. */
 const POST = corpusFile('pcap/zeek-http-post.pcap');
 const ALL = corpusDir('pcap').filter((p) => p.endsWith('.pcap'));
+/** Its one ClientHello without SNI: refused 'no-name' in every mode, monitor included (as the gateway does). */
+const NO_SNI = corpusFile('pcap/zeek-tls-tls1.2.pcap');
+/** The corpus less NO_SNI: everything in it allowed in monitor. */
+const MONITOR_ALLOWED = ALL.filter((p) => p !== NO_SNI);
 let dir: string;
 /** The stores' HMAC key: windows are written with their MAC (test/audit/windows-auth.test.ts checks them). */
 const STORE_KEY = new Uint8Array(32).fill(9);
@@ -76,9 +80,13 @@ describe('exit codes and outputs', () => {
     );
   });
 
-  it('monitor: exit 0, and the table lists egress before local', () => {
-    const r = airlock(['audit', '--policy', policyFile('monitor'), ...ALL]);
+  it('monitor: exit 0, and the table lists egress before local; a ClientHello without SNI is refused even so (exit 1)', () => {
+    expect(ALL).toContain(NO_SNI);
+    const r = airlock(['audit', '--policy', policyFile('monitor'), ...MONITOR_ALLOWED]);
     expect(r.code).toBe(0);
+    const noSni = airlock(['audit', '--json', '--policy', policyFile('monitor'), NO_SNI]);
+    expect(noSni.code).toBe(1);
+    expect(JSON.parse(noSni.stdout).summary.byOutcome).toMatchObject({ allowed: 0, blocked: 1 });
     expect(r.stdout.indexOf('Egress (')).toBeLessThan(r.stdout.indexOf('Local ('));
     expect(r.stdout).toContain('api.cirrus-ci.com');
   });
@@ -175,7 +183,7 @@ describe('exit codes and outputs', () => {
 
   it('--html writes one self-contained page: inline SVG timeline, no script, no external reference', () => {
     const out = join(dir, 'report.html');
-    const r = airlock(['audit', '--html', out, '--policy', policyFile('monitor'), ...ALL]);
+    const r = airlock(['audit', '--html', out, '--policy', policyFile('monitor'), ...MONITOR_ALLOWED]);
     expect(r.code).toBe(0);
     const html = readFileSync(out, 'utf8');
     expect(html).toContain('<svg');

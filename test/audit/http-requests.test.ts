@@ -22,13 +22,13 @@ import type { AuditReport } from '../../src/report/audit/model.js';
 import { tcpPayloadByStream } from './tshark.js';
 
 let dir: string;
-const pcap: Record<'keepalive' | 'proxy', string> = { keepalive: '', proxy: '' };
+const pcap: Record<'keepalive' | 'proxy' | 'nameless', string> = { keepalive: '', proxy: '', nameless: '' };
 const PROXY = '10.9.0.1:3128';
 const SERVER = '198.18.7.7';
 
-const policy = () => {
+const policy = (mode: 'one-way' | 'monitor' = 'one-way') => {
   const p = defaultPolicy();
-  p.network.mode = 'one-way';
+  p.network.mode = mode;
   p.network.allow = [
     { host: 'files.test' },
     { host: 'up.test', budget: { upstreamBytesPerConnection: 4096 } },
@@ -36,9 +36,12 @@ const policy = () => {
   return p;
 };
 
-async function audit(file: string): Promise<{ r: AuditReport; flows: Map<number, JudgedFlow> }> {
+async function audit(
+  file: string,
+  mode?: 'one-way' | 'monitor',
+): Promise<{ r: AuditReport; flows: Map<number, JudgedFlow> }> {
   const flows = new Map<number, JudgedFlow>();
-  const r = await auditCaptures([file], { policy: policy(), onFlow: (f) => flows.set(f.client.p, f) });
+  const r = await auditCaptures([file], { policy: policy(mode), onFlow: (f) => flows.set(f.client.p, f) });
   return { r, flows };
 }
 
@@ -70,7 +73,7 @@ function fields(file: string, filter: string, fs: string[]): string[][] {
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'airlock-httpreq-'));
-  for (const k of ['keepalive', 'proxy'] as const) {
+  for (const k of ['keepalive', 'proxy', 'nameless'] as const) {
     pcap[k] = join(dir, `${k}.pcap`);
     execFileSync('/usr/bin/python3', [
       new URL('./make-http-requests.py', import.meta.url).pathname,
@@ -297,5 +300,47 @@ describe('forward proxy: a request to a LAN proxy is judged by its target', () =
     expect(csv.find((l) => l.startsWith('egress,files.test,') && l.includes(',443,'))).toMatch(
       /,1,10\.9\.0\.1:3128$/,
     );
+  });
+});
+
+describe('plain HTTP named as the gateway names it: no Host, or an IP literal in it', () => {
+  it('monitor: no Host refused as no-name, a literal judged by its address with no name (a private one refused), request by request', async () => {
+    // The fixture holds the Host fields it says (tshark): none on the requests without one.
+    const hosts = fields(pcap.nameless, 'http.request', ['tcp.srcport', 'http.host']).map(([p, h]) => [
+      p,
+      h ?? '',
+    ]);
+    expect(hosts).toEqual([
+      ['43001', 'files.test'],
+      ['43001', ''],
+      ['43001', 'files.test'],
+      ['43002', 'files.test'],
+      ['43002', '[2001:db8::1]:80'],
+      ['43002', '10.0.0.5'],
+      ['43002', 'files.test'],
+      ['43003', ''],
+    ]);
+    const { r, flows } = await audit(pcap.nameless, 'monitor');
+    expect(judged(flows.get(43001))).toEqual([
+      ['F1', 'files.test', 'allowed', 'monitor', len(get('files.test', '/a'))],
+      // Refused before the gate (transparent-head.ts): the next request is never read.
+      ['F1/1', null, 'blocked', 'no-name', 0],
+    ]);
+    expect(judged(flows.get(43002))).toEqual([
+      ['F2', 'files.test', 'allowed', 'monitor', len(get('files.test', '/a'))],
+      ['F2/1', null, 'allowed', 'monitor', len(get('[2001:db8::1]:80', '/v6'))],
+      ['F2/2', null, 'blocked', 'private-destination', 0],
+    ]);
+    expect(judged(flows.get(43003))).toEqual([['F3', null, 'blocked', 'no-name', 0]]);
+    expect(flows.get(43001)!.connections[1]!.outcome).toMatchObject({
+      detail: 'request without a Host field',
+    });
+    // The literals are destinations by the address the Host names, not the one the client aimed at.
+    const byIp = (ip: string) =>
+      r.destinations
+        .filter((d) => d.name === null && d.ips.includes(ip))
+        .map((d) => [d.port, d.outcome.allowed, d.outcome.blocked, d.outcome.reasons]);
+    expect(byIp('2001:db8::1')).toEqual([[80, 1, 0, ['monitor']]]);
+    expect(byIp('10.0.0.5')).toEqual([[80, 0, 1, ['private-destination']]]);
   });
 });

@@ -5,55 +5,17 @@
 #              after one whose client said 'close' or after a refusal)
 #   proxy:     TCP connections from 10.9.0.2 to a proxy on the LAN, 10.9.0.1:3128: CONNECT with a
 #              TLS tunnel, absolute-URI requests on one connection, and requests the proxy refuses
+#   nameless:  TCP connections from 10.9.0.2 to 198.18.7.7:80 whose requests (first, or later on
+#              a keep-alive connection) carry no Host, or an IP literal in it
 # Each connection is a list of client segments (bytes, or (offset, bytes) to place a segment
 # anywhere in the stream: reordered, retransmitted), each answered by the server. tshark is the
 # oracle for what the file holds.
 import sys
-from scapy.all import IP, TCP, Raw
-from scapy_frames import u16, client_hello, write_pcap
-
-C = "10.9.0.2"
+from scapy_frames import u16, client_hello, connection, write_pcap
 
 
 def response(status, body=b"ok\n"):
     return b"HTTP/1.1 %d X\r\nContent-Length: %d\r\n\r\n%s" % (status, len(body), body)
-
-
-def connection(server, sport, dport, steps):
-    """steps: (client segment, server reply or None); a client segment is bytes (next in the
-    stream) or (offset, bytes) placed at that stream offset (a retransmission, or out of order)."""
-    cs, ss = 1000, 5000
-    out = [
-        IP(src=C, dst=server) / TCP(sport=sport, dport=dport, flags="S", seq=cs),
-        IP(src=server, dst=C) / TCP(sport=dport, dport=sport, flags="SA", seq=ss, ack=cs + 1),
-        IP(src=C, dst=server) / TCP(sport=sport, dport=dport, flags="A", seq=cs + 1, ack=ss + 1),
-    ]
-    at, sat = 0, 0
-    for seg, reply in steps:
-        if isinstance(seg, tuple):
-            off, data = seg
-            at = max(at, off + len(data))
-        else:
-            off, data = at, seg
-            at += len(seg)
-        out.append(
-            IP(src=C, dst=server)
-            / TCP(sport=sport, dport=dport, flags="PA", seq=cs + 1 + off, ack=ss + 1 + sat)
-            / Raw(data)
-        )
-        if reply:
-            out.append(
-                IP(src=server, dst=C)
-                / TCP(sport=dport, dport=sport, flags="PA", seq=ss + 1 + sat, ack=cs + 1 + at)
-                / Raw(reply)
-            )
-            sat += len(reply)
-    out += [
-        IP(src=C, dst=server) / TCP(sport=sport, dport=dport, flags="FA", seq=cs + 1 + at, ack=ss + 1 + sat),
-        IP(src=server, dst=C) / TCP(sport=dport, dport=sport, flags="FA", seq=ss + 1 + sat, ack=cs + 2 + at),
-        IP(src=C, dst=server) / TCP(sport=sport, dport=dport, flags="A", seq=cs + 2 + at, ack=ss + 2 + sat),
-    ]
-    return out
 
 
 def get(host, path="/", extra=b"", version=b"HTTP/1.1"):
@@ -148,5 +110,27 @@ def proxy():
     return frames
 
 
-frames = {"keepalive": keepalive, "proxy": proxy}[sys.argv[2]]()
+def nameless():
+    T = "198.18.7.7"
+    no_host = b"GET /n HTTP/1.1\r\n\r\n"
+    frames = []
+    # 43001: a request without Host after an allowed one; one more that the gateway never reads.
+    frames += connection(T, 43001, 80, [
+        (get("files.test", "/a"), response(200)),
+        (no_host, response(403)),
+        (get("files.test", "/never"), None),
+    ])
+    # 43002: IP literals in Host after an allowed request: a public IPv6 one, then a private one.
+    frames += connection(T, 43002, 80, [
+        (get("files.test", "/a"), response(200)),
+        (get("[2001:db8::1]:80", "/v6"), response(200)),
+        (get("10.0.0.5", "/lan"), response(403)),
+        (get("files.test", "/never"), None),
+    ])
+    # 43003: an HTTP/1.0 request without Host, alone.
+    frames += connection(T, 43003, 80, [(b"GET /n HTTP/1.0\r\n\r\n", response(403))])
+    return frames
+
+
+frames = {"keepalive": keepalive, "proxy": proxy, "nameless": nameless}[sys.argv[2]]()
 write_pcap(sys.argv[1], frames)

@@ -12,7 +12,9 @@
  * difference is named below (NAMED DIFFERENCES) with the reason, and checked exactly as stated.
  *
  * Phases, each its own capture: one-way through the transparent listeners; one-way through the
- * forward proxy (curl -x, and keep-alive requests in absolute form); sealed after a SIGHUP. A
+ * forward proxy (curl -x, and keep-alive requests in absolute form); sealed after a SIGHUP;
+ * monitor after another (what the transparent HTTP and TLS fronts refuse in every mode: no Host,
+ * no SNI, an SNI that is no host name; and what they judge by address: an IP literal). A
  * keep-alive connection is one flow in the capture and a row per request in the log: the audit
  * judges each request too (JudgedFlow.connections), and the nth row of a tablet address and port
  * is compared with the nth connection the audit found on that flow. Needs root, iproute2,
@@ -30,7 +32,16 @@ import { auditCaptures } from '../../src/audit/run.js';
 import { loadPolicyFile } from '../../src/policy/load.js';
 import type { AuditReport } from '../../src/report/audit/model.js';
 import { ensureBuilt } from '../cli/built.js';
-import { ADDR, boxPolicyYaml, GatewayBox, NAMES, type Row, requireNetns, UP_BUDGET } from './netns/box.js';
+import {
+  ADDR,
+  boxPolicyYaml,
+  GatewayBox,
+  NAMES,
+  NODE,
+  type Row,
+  requireNetns,
+  UP_BUDGET,
+} from './netns/box.js';
 import { selfSignedCert } from './self-signed.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-agree-'));
@@ -251,10 +262,11 @@ function compareQueries(p: Phase): void {
 
 // ---- the run -------------------------------------------------------------------------------------
 
-const phases: Record<'transparent' | 'proxy' | 'sealed', Phase> = {
+const phases: Record<'transparent' | 'proxy' | 'sealed' | 'monitor', Phase> = {
   transparent: { rows: [], flows: [], queries: [] },
   proxy: { rows: [], flows: [], queries: [] },
   sealed: { rows: [], flows: [], queries: [] },
+  monitor: { rows: [], flows: [], queries: [] },
 };
 const windows: Record<string, [number, number]> = {};
 /** The one-way audit's report (both one-way captures). */
@@ -262,6 +274,15 @@ let oneWayReport: AuditReport | undefined;
 /** The tablet's port of the HTTP/1.0 upload of exactly the budget (probe.mjs says which). */
 const exactClient: { port?: number } = {};
 const counters: Record<'before' | 'after', Record<string, number>> = { before: {}, after: {} };
+/**
+ * The tablet's ports of plain HTTP requests whose Host is an IP literal (IPv4, IPv6), one-way,
+ * and of the requests without a Host and with an IPv4 literal, monitor.
+ */
+const literalClients: { v4?: number; v6?: number } = {};
+const monitorClients: { noHost?: number; v4?: number; noSni?: number; sniV4?: number; sniNotHost?: number } =
+  {};
+/** The tablet's ports of ClientHellos whose SNI is an IP literal, and no host name, one-way. */
+const sniClients: { v4?: number; notHost?: number } = {};
 
 /** Captures the tablet's link around `play` (its wall-clock window kept in `windows`); the file. */
 async function captured(name: keyof typeof phases, play: () => Promise<void>): Promise<string> {
@@ -284,6 +305,35 @@ const upload = (bytes: number, tag: string): string => {
 };
 const post = (file: string, url: string) =>
   box.curl(['-o', '/dev/null', '-H', 'Expect:', '--data-binary', file, url]);
+/** A GET by curl with its extra arguments; the tablet's port it used. */
+const curlPort = async (...args: string[]): Promise<number> => {
+  const r = await box.curl(['-o', '/dev/null', '-w', '%{local_port}', ...args]);
+  const port = Number(r.stdout);
+  if (!Number.isInteger(port) || port <= 0)
+    throw new Error(`curl ${args.join(' ')}: no local port (${r.stderr})`);
+  return port;
+};
+
+/**
+ * A TLS connection from the tablet to the internet's 443 with `sni` as its server_name ('': none
+ * at all; Node sends an IP literal or any other string as given), closed once the handshake ends
+ * or fails; the tablet's port it used. (probe.mjs's 'tls' does not say its port.)
+ */
+const tlsPort = async (sni: string): Promise<number> => {
+  const script = `const s = require('node:tls').connect({ host: process.argv[1], port: 443, servername: process.argv[2], rejectUnauthorized: false });
+let port = 0;
+const done = () => { process.stdout.write(JSON.stringify({ port }) + '\\n'); process.exit(0); };
+s.on('connect', () => { port = s.localPort; });
+s.on('secureConnect', () => s.end());
+s.on('error', done);
+s.on('close', done);
+setTimeout(done, 5000);`;
+  const r = await box.tablet(NODE, ['-e', script, ADDR.internet, sni]);
+  const port = Number(JSON.parse(r.stdout.trim().split('\n').pop() || '{}').port);
+  if (!Number.isInteger(port) || port <= 0)
+    throw new Error(`TLS with SNI '${sni}': no local port (${r.stderr})`);
+  return port;
+};
 
 beforeAll(async () => {
   requireNetns();
@@ -335,6 +385,16 @@ beforeAll(async () => {
     const chunked = await box.probe('http-seq', ADDR.internet, '80', 'up.test:2500:chunked', 'files.test:0');
     expect(chunked).toMatchObject({ statuses: [200, 200] });
     chunkedClient.port = chunked.port as number;
+    // A Host that is an IP literal is no name to the gateway: judged by that address (no-name in
+    // one-way), alone and after an allowed request on a keep-alive connection.
+    literalClients.v4 = await curlPort(`http://${ADDR.internet}/blob`);
+    literalClients.v6 = await curlPort('-H', `Host: [${ADDR.internet6}]:80`, `http://${ADDR.internet}/blob`);
+    expect(
+      await box.probe('http-seq', ADDR.internet, '80', 'files.test:0', `${ADDR.internet}:0`),
+    ).toMatchObject({ statuses: [200, 403] });
+    // The same of an SNI that is an IP literal (no-name here); and one that is no host name.
+    sniClients.v4 = await tlsPort(ADDR.internet);
+    sniClients.notHost = await tlsPort('bad name');
     // An HTTP/1.0 upload of exactly the per-connection budget, head included: the gateway charges
     // the head it forwards (with 'Connection: close', 19 bytes longer), and so does the audit.
     const exact = await box.probe(
@@ -394,6 +454,20 @@ beforeAll(async () => {
   });
 
   // Every row written: a stopped gateway has recorded every connection it had.
+  writeFileSync(policyFile, policyYaml('monitor'));
+  box.gateway?.kill('SIGHUP');
+  await vi.waitFor(() => expect(box.gatewayErr).toMatch(/policy reloaded: mode monitor/), { timeout: 5000 });
+  const monitor = await captured('monitor', async () => {
+    // No Host (curl sends none when told 'Host:'): the front refuses it before the gate, even here.
+    monitorClients.noHost = await curlPort('-H', 'Host:', `http://${ADDR.internet}/blob`);
+    monitorClients.v4 = await curlPort(`http://${ADDR.internet}/blob`);
+    // TLS: no SNI, or one that is no host name, refused before the gate here too; an IP literal
+    // SNI is judged by that address (passed in monitor).
+    monitorClients.noSni = await tlsPort('');
+    monitorClients.sniNotHost = await tlsPort('bad name');
+    monitorClients.sniV4 = await tlsPort(ADDR.internet);
+  });
+
   await box.stopGateway();
   const rows = box.exported();
   const within = (name: string) =>
@@ -416,6 +490,7 @@ beforeAll(async () => {
     ms >= windows.proxy![0] ? phases.proxy : phases.transparent,
   );
   await audit([sealed], policyYaml('sealed'), () => phases.sealed);
+  await audit([monitor], policyYaml('monitor'), () => phases.monitor);
 }, 120_000);
 
 afterAll(() => {
@@ -468,6 +543,8 @@ describe('a capture judged by airlock audit gets the answers the gateway logged 
       ['up.test allowed allowlisted 2560', 'up.test allowed allowlisted 2560'],
       ['files.test allowed allowlisted 40', 'elsewhere.test blocked not-allowlisted null'],
       [`up.test allowed allowlisted ${chunkedUp}`, 'files.test allowed allowlisted 40'],
+      // An IP literal in the second request's Host: no name.
+      ['files.test allowed allowlisted 40', 'null blocked no-name null'],
     ];
     expect(multi.map(({ rows }) => rows.map((r) => line(fromGateway(r))))).toEqual(want);
     expect(multi.map(({ flow }) => flow.connections.map((c) => line(fromAudit(c))))).toEqual(want);
@@ -484,6 +561,45 @@ describe('a capture judged by airlock audit gets the answers the gateway logged 
       gateway: want,
       audit: want,
     });
+  });
+
+  it('transparent, one-way: a Host that is an IP literal is no name, judged by that address (no-name)', () => {
+    const joined = joinConnections(phases.transparent);
+    const of = (port: number | undefined) => joined.filter(({ flow }) => flow.client.p === port);
+    const want = { decision: 'blocked', reason: 'no-name', name: null, up: null };
+    for (const [v, port] of Object.entries(literalClients)) {
+      const [c] = of(port);
+      expect(c?.rows, v).toHaveLength(1);
+      expect({ v, gateway: fromGateway(c!.rows[0]!), audit: fromAudit(c!.flow) }).toEqual({
+        v,
+        gateway: want,
+        audit: want,
+      });
+    }
+    // The gateway goes to the address the Host names: the destination both records give.
+    expect(of(literalClients.v6)[0]!.rows[0]!.destination).toBe(ADDR.internet6);
+    const d = oneWayReport!.destinations.filter((x) => x.ips.includes(ADDR.internet6));
+    expect(d.map((x) => [x.name, x.port, x.outcome.blocked, x.outcome.reasons])).toEqual([
+      [null, 80, 1, ['no-name']],
+    ]);
+  });
+
+  it('transparent, one-way: an SNI that is an IP literal is no name (no-name), as is one that is no host name', () => {
+    const joined = joinConnections(phases.transparent);
+    for (const [what, port, detail] of [
+      ['IP literal', sniClients.v4, expect.stringMatching(/no name/)],
+      ['no host name', sniClients.notHost, expect.stringMatching(/^SNI is not a host name/)],
+    ] as const) {
+      const c = joined.filter(({ flow }) => flow.client.p === port);
+      expect(c[0]?.rows, what).toHaveLength(1);
+      const want = { decision: 'blocked', reason: 'no-name', name: null, up: null };
+      expect({ what, gateway: fromGateway(c[0]!.rows[0]!), audit: fromAudit(c[0]!.flow) }).toEqual({
+        what,
+        gateway: want,
+        audit: want,
+      });
+      expect(c[0]!.flow.outcome).toMatchObject({ detail });
+    }
   });
 
   it('transparent, one-way: what the firewall drops, the audit blocks (FIREWALL_DROPPED)', () => {
@@ -569,6 +685,28 @@ describe('a capture judged by airlock audit gets the answers the gateway logged 
     expect(gateway.flatMap((g) => g.judged.map((j) => j.reason))).toEqual(['sealed', 'sealed']);
     compareQueries(p);
     expect(p.queries.map((q) => q.reason)).toEqual(['sealed']);
+    expectEveryFlowAccounted(p);
+  });
+
+  it('monitor: a request without Host and TLS without SNI or with one that is no host name refused as no-name, IP literal Host and SNI passed by address, on both sides', () => {
+    const p = phases.monitor;
+    const joined = joinConnections(p);
+    const { gateway, audit } = answers(joined);
+    expect(audit).toEqual(gateway);
+    const at = (port: number | undefined) =>
+      gateway.find((g) => g.client === key(ADDR.tablet, port!))?.judged;
+    expect(at(monitorClients.noHost)).toEqual([
+      { decision: 'blocked', reason: 'no-name', name: null, up: null },
+    ]);
+    expect(at(monitorClients.v4)?.map((j) => `${j.decision} ${j.reason} ${j.name}`)).toEqual([
+      'allowed monitor null',
+    ]);
+    for (const port of [monitorClients.noSni, monitorClients.sniNotHost])
+      expect(at(port)).toEqual([{ decision: 'blocked', reason: 'no-name', name: null, up: null }]);
+    expect(at(monitorClients.sniV4)?.map((j) => `${j.decision} ${j.reason} ${j.name}`)).toEqual([
+      'allowed monitor null',
+    ]);
+    expect(gateway).toHaveLength(5);
     expectEveryFlowAccounted(p);
   });
 });

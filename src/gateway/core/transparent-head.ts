@@ -16,21 +16,18 @@
  * No name (no SNI, no Host, bytes that are not TLS / HTTP) is refused in every mode, monitor
  * included: without a name there is nowhere to connect, since the original destination is not
  * read. An IP literal in SNI or Host is judged like the proxy's IP literals (refused in sealed and
- * one-way as 'no-name', passed in monitor).
+ * one-way as 'no-name', passed in monitor). The naming rule is audit's too (net/app/transparent-name.ts).
  */
 import { hostField, originFormHead } from '../../net/app/forward-head.js';
 import { readHttpRequestHead } from '../../net/app/http-request.js';
-import { ipLiteralVersion } from '../../net/app/ip-literal.js';
 import { requestFraming } from '../../net/app/request-framing.js';
 import { readClientHelloRecords } from '../../net/app/tls-client-hello.js';
+import { helloName, requestName } from '../../net/app/transparent-name.js';
 import type { Front, HeadOutcome } from './front.js';
 import { proxyResponse } from './responses.js';
 
 const EMPTY = new Uint8Array(0);
 export const TRANSPARENT_PORTS = { tls: 443, http: 80 } as const;
-
-/** SNI as the name: escaped odd bytes (\DDD) or anything but a host name is no name at all. */
-const HOST_NAME = /^[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*\.?$/;
 
 function readTlsHead(buf: Uint8Array, max: number, port: number): HeadOutcome {
   const d = readClientHelloRecords(buf.subarray(0, max + 1));
@@ -39,18 +36,14 @@ function readTlsHead(buf: Uint8Array, max: number, port: number): HeadOutcome {
   if (d.kind === 'malformed')
     return { kind: 'refuse', status: 400, reason: 'not-tls', detail: d.error.message };
   const hello = d.value;
-  const sni = hello.sni?.toLowerCase();
-  if (sni === undefined)
-    return { kind: 'refuse', status: 403, reason: 'no-name', detail: 'ClientHello without SNI' };
-  const literal = ipLiteralVersion(sni) !== 0;
-  if (!literal && (sni.length > 253 || !HOST_NAME.test(sni)))
-    return { kind: 'refuse', status: 403, reason: 'no-name', detail: 'SNI is not a host name' };
+  const n = helloName(hello);
+  if (n.kind === 'refused') return { kind: 'refuse', status: 403, reason: n.reason, detail: n.detail };
   return {
     kind: 'target',
     target: {
       kind: 'tls',
-      host: sni,
-      name: literal ? undefined : sni,
+      host: n.kind === 'name' ? n.name : n.ip,
+      name: n.kind === 'name' ? n.name : undefined,
       port,
       // The ClientHello goes upstream as the client sent it, records and all.
       firstUp: Uint8Array.from(buf.subarray(0, hello.length)),
@@ -79,15 +72,16 @@ function readHostHead(buf: Uint8Array, max: number, port: number): HeadOutcome {
       reason: 'bad-request',
       detail: `${head.method} on a transparent HTTP port`,
     };
-  const auth = head.authority;
-  if (!auth)
-    return { kind: 'refuse', status: 403, reason: 'no-name', detail: 'request without a Host field' };
+  const n = requestName(head);
+  if (n.kind === 'refused') return { kind: 'refuse', status: 403, reason: n.reason, detail: n.detail };
+  // requestName refuses a head without an authority.
+  const auth = head.authority!;
   return {
     kind: 'target',
     target: {
       kind: 'http',
-      host: auth.host,
-      name: ipLiteralVersion(auth.host) !== 0 ? undefined : auth.host,
+      host: n.kind === 'name' ? n.name : n.ip,
+      name: n.kind === 'name' ? n.name : undefined,
       port,
       firstUp: originFormHead(head, hostField(auth)),
       firstDown: EMPTY,
