@@ -5,14 +5,18 @@
  * link back to a folder already on the way down is a loop, reported, not walked. A name that is
  * not UTF-8 is reported too: Node would decode it with U+FFFD and then fail to find the file.
  */
-import { readdirSync, type Stats, statSync } from 'node:fs';
+import { type Dirent, readdirSync, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AirlockError, asAirlockError } from '../core/errors.js';
 import { escapedBounded } from '../core/escape-bytes.js';
 import { LIMITS } from '../core/limits.js';
 
 export type WalkEntry =
-  | { kind: 'file'; path: string; size: number }
+  /**
+   * `named`: the folder's listing says the name is itself no symlink (a root: not known), so the
+   * file's real path is its folder's real path and its name (scrub resolves one per folder).
+   */
+  | { kind: 'file'; path: string; size: number; named?: true }
   /** Something that is not read: it becomes an 'error' entry in the report. */
   | { kind: 'error'; path: string; size: number | null; error: AirlockError };
 
@@ -20,10 +24,16 @@ const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0
 
 /** Every regular file under `roots` (roots in the order given, folder entries sorted by name). */
 export function* walk(roots: readonly string[]): Generator<WalkEntry> {
-  for (const root of roots) yield* visit(root, [], 0);
+  for (const root of roots) yield* visit(root, [], 0, false);
 }
 
-function* visit(path: string, ancestors: readonly string[], depth: number): Generator<WalkEntry> {
+function* visit(
+  path: string,
+  ancestors: readonly string[],
+  depth: number,
+  /** The folder's listing said this name is no symlink. */
+  named: boolean,
+): Generator<WalkEntry> {
   let st: Stats;
   try {
     st = statSync(path);
@@ -33,7 +43,7 @@ function* visit(path: string, ancestors: readonly string[], depth: number): Gene
     return;
   }
   if (st.isFile()) {
-    yield { kind: 'file', path, size: st.size };
+    yield named ? { kind: 'file', path, size: st.size, named } : { kind: 'file', path, size: st.size };
     return;
   }
   if (!st.isDirectory()) {
@@ -61,23 +71,25 @@ function* visit(path: string, ancestors: readonly string[], depth: number): Gene
     yield { kind: 'error', path, size: null, error: e };
     return;
   }
-  let raw: Buffer[];
+  let raw: Dirent<Buffer>[];
   try {
-    raw = readdirSync(path, { encoding: 'buffer' });
+    // With each entry's type from the same listing (getdents' d_type; Node lstat's an entry
+    // whose type the filesystem does not give): whether a name is a symlink costs no call.
+    raw = readdirSync(path, { encoding: 'buffer', withFileTypes: true });
   } catch (err) {
     yield { kind: 'error', path, size: null, error: asAirlockError(err, path) };
     return;
   }
-  const names = raw.map((bytes) => ({ bytes, text: bytes.toString('utf8') }));
+  const names = raw.map((d) => ({ bytes: d.name, text: d.name.toString('utf8'), link: d.isSymbolicLink() }));
   names.sort((a, b) => byCodeUnit(a.text, b.text));
   const below = [...ancestors, id];
-  for (const { bytes, text } of names) {
+  for (const { bytes, text, link } of names) {
     const child = join(path, text);
     if (!Buffer.from(text).equals(bytes)) {
       yield { kind: 'error', path: child, size: null, error: notUtf8(child, bytes) };
       continue;
     }
-    yield* visit(child, below, depth + 1);
+    yield* visit(child, below, depth + 1, !link);
   }
 }
 

@@ -173,6 +173,7 @@ function listJobs(
   };
   /** Links found inside an input that lead into DIR, each recorded once. */
   const linksIntoOut = new Set<string>();
+  const realFolder = realFolders();
   for (const input of inputs) {
     let isDir = false;
     try {
@@ -196,7 +197,7 @@ function listJobs(
       }
       // A link inside an input that leads into DIR: never followed (the run would read, and
       // with --force overwrite, its own outputs).
-      const link = isDir ? linkIntoOut(input, entry.path, outReal) : undefined;
+      const link = isDir ? linkIntoOut(input, entry.path, outReal, realFolder, entry.named) : undefined;
       if (link !== undefined) {
         if (!linksIntoOut.has(link)) {
           linksIntoOut.add(link);
@@ -243,13 +244,41 @@ function listJobs(
 }
 
 /**
+ * The real path of a folder, resolved once per folder (undefined when it cannot be), so a
+ * folder's files cost no resolution each (realpath(3): a getcwd and a readlink per component).
+ */
+function realFolders(): (dir: string) => string | undefined {
+  const known = new Map<string, string | undefined>();
+  return (dir) => {
+    if (known.has(dir)) return known.get(dir);
+    let real: string | undefined;
+    try {
+      real = realpathSync.native(dir);
+    } catch {
+      real = undefined;
+    }
+    known.set(dir, real);
+    return real;
+  };
+}
+
+/**
  * For a file found under the folder `input` whose real path lies inside DIR: the outermost path
  * between them that already leads into DIR (the link to skip); undefined for any other file.
+ * A file whose name is no symlink (`named`, from the walk's listing) lies where its folder
+ * really is: its folder's real path (one per folder) and its name are its real path.
  */
-function linkIntoOut(input: string, path: string, outReal: string): string | undefined {
+function linkIntoOut(
+  input: string,
+  path: string,
+  outReal: string,
+  realFolder: (dir: string) => string | undefined,
+  named?: boolean,
+): string | undefined {
   let real: string;
   try {
-    real = realpathSync.native(path);
+    const folder = named ? realFolder(dirname(path)) : undefined;
+    real = folder === undefined ? realpathSync.native(path) : join(folder, basename(path));
   } catch {
     return undefined; // the job reports what cannot be read
   }

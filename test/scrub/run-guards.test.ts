@@ -273,6 +273,32 @@ describe('inputs inside --out', () => {
     expect(r.unlisted).toHaveLength(1);
     expect(r.exitCode).toBe(2);
   });
+
+  it('a file link into --out, and a folder link to a folder inside it, are not followed either; plain files beside them are scrubbed', async () => {
+    // Files that are no links are placed by their folder's real path (resolved once a folder);
+    // a link of either kind is resolved itself.
+    const d = fresh();
+    const input = join(d, 'in');
+    writeBatch(join(input, 'sub'), 2);
+    const out = join(d, 'o');
+    mkdirSync(join(out, 'x', 'y'), { recursive: true });
+    writeFileSync(join(out, 'x', 'DJI_0009.SRT'), droneSrt(9));
+    writeFileSync(join(out, 'x', 'y', 'DJI_0008.SRT'), droneSrt(8));
+    symlinkSync(join(out, 'x', 'DJI_0009.SRT'), join(input, 'sub', 'file-link.SRT'));
+    symlinkSync('../../o/x/y', join(input, 'sub', 'folder-link'));
+    const r = await scrubPaths([input], opts(out, { force: true }));
+    expect(readFileSync(join(out, 'x', 'DJI_0009.SRT'), 'utf8')).toBe(droneSrt(9));
+    expect(readFileSync(join(out, 'x', 'y', 'DJI_0008.SRT'), 'utf8')).toBe(droneSrt(8));
+    expect(existsSync(join(out, 'sub', 'file-link.SRT'))).toBe(false);
+    expect(existsSync(join(out, 'sub', 'folder-link'))).toBe(false);
+    expect(r.unlisted.map((u) => u.input).sort()).toEqual([
+      join(input, 'sub', 'file-link.SRT'),
+      join(input, 'sub', 'folder-link'),
+    ]);
+    for (const u of r.unlisted) expect(u.withheld?.detail).toMatch(/a link into --out/);
+    expect(r.manifest.files.filter((f) => f.status === 'clean')).toHaveLength(2);
+    expect(r.exitCode).toBe(2);
+  });
 });
 
 describe('inputs named like Airlock’s own files', () => {
