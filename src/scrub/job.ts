@@ -182,8 +182,12 @@ async function scrubFile(
     input: BufferSource,
     record: ManifestRecord,
   ): Promise<JobOutcome> {
-    record.findings = findingRecords(plan.planned);
-    record.kept = keptTags(plan.planned);
+    // The plan as the record states it, made once the copy is verified: then from what the copy
+    // holds (most JPEGs lose their thumbnail IFD's keeps), from the plan on any failure.
+    const asPlanned = (): void => {
+      record.findings = findingRecords(plan.planned);
+      record.kept = keptTags(plan.planned);
+    };
     if (plan.zones.length)
       record.notes.push(`location dropped: inside ${plan.zones.map((z) => z.zone).join(', ')}`);
     // A dry run rewrites and verifies too, in memory: its plan says what the copy would hold
@@ -201,6 +205,7 @@ async function scrubFile(
       if (r.imageHashIn !== undefined) record.imageHashIn = r.imageHashIn;
       if (r.imageHashOut !== undefined) record.imageHashOut = r.imageHashOut;
       if (!v.ok) {
+        asPlanned();
         record.status = 'verify-failed';
         record.problems = v.problems;
         record.error = `verification failed: ${v.problems[0]}`;
@@ -214,8 +219,9 @@ async function scrubFile(
         record.kept = keptTags(done);
         if (v.lost.length > 0) record.notes.push(lostNote(v.lost));
         if (v.changed.length > 0) record.notes.push(changedNote(v.changed));
-      }
+      } else asPlanned();
     } catch (err) {
+      asPlanned();
       record.error = `rewrite failed: ${asAirlockError(err, spec.input).describe()}`;
       return finish(record);
     }

@@ -129,6 +129,12 @@ const changedValue = (p: PlannedFinding, f: Finding): boolean =>
   comparable(f.value) &&
   !sameValue(p.finding.value, f.value);
 
+/** Findings of the copy under one key, in order, and the first that may still be taken. */
+interface Held {
+  list: Finding[];
+  next: number;
+}
+
 /**
  * The planned keeps and replacements with no counterpart in the copy, as many as are missing of
  * each: matched by identity first, then, for what is left, by category, tag and frame alone (a
@@ -144,39 +150,39 @@ function matchCopy(
   changed.length = 0;
   const keyOf = keyer();
   const loose = (f: Finding): string => `${f.category}\0${f.tag}\0${f.frame ?? ''}`;
-  // Each key's copy findings, in order: a match takes the first one left.
-  const held = new Map<string, Finding[]>();
-  const heldLoosely = new Map<string, Finding[]>();
-  const add = (m: Map<string, Finding[]>, k: string, f: Finding) => {
-    const list = m.get(k);
-    if (list) list.push(f);
-    else m.set(k, [f]);
+  // Each key's copy findings, in order: a match takes the first one not taken yet (a cursor
+  // per list, and a set of what the exact pass took, in place of removing from the lists).
+  const held = new Map<string, Held>();
+  const heldLoosely = new Map<string, Held>();
+  const add = (m: Map<string, Held>, k: string, f: Finding) => {
+    const h = m.get(k);
+    if (h) h.list.push(f);
+    else m.set(k, { list: [f], next: 0 });
   };
   for (const f of found) {
     add(held, keyOf(f), f);
     add(heldLoosely, loose(f), f);
   }
-  const take = (m: Map<string, Finding[]>, k: string, f?: Finding): Finding | undefined => {
-    const list = m.get(k);
-    if (!list || list.length === 0) return undefined;
-    if (f === undefined) return list.shift();
-    const i = list.indexOf(f);
-    return i < 0 ? undefined : list.splice(i, 1)[0];
+  const taken = new Set<Finding>();
+  const take = (h: Held | undefined): Finding | undefined => {
+    if (!h) return undefined;
+    while (h.next < h.list.length && taken.has(h.list[h.next] as Finding)) h.next++;
+    return h.list[h.next++];
   };
   const unmatched: PlannedFinding[] = [];
   for (const p of planned) {
     if (p.decision.action === 'drop') continue;
-    const f = take(held, keyOf(p.finding));
+    const f = take(held.get(keyOf(p.finding)));
     if (f === undefined) {
       unmatched.push(p);
       continue;
     }
-    take(heldLoosely, loose(p.finding), f);
+    taken.add(f);
     if (changedValue(p, f)) changed.push({ planned: p, value: f.value });
   }
   const lost: PlannedFinding[] = [];
   for (const p of unmatched) {
-    const f = take(heldLoosely, loose(p.finding));
+    const f = take(heldLoosely.get(loose(p.finding)));
     if (f === undefined) lost.push(p);
     else if (changedValue(p, f)) changed.push({ planned: p, value: f.value });
   }

@@ -18,11 +18,15 @@ import { analyseSource } from '../../src/media/registry.js';
 import { readTiffStructure } from '../../src/media/tiff/exif.js';
 import { rewriteTiffStructure, tiffRewriter } from '../../src/media/tiff/rewrite.js';
 import { Collector } from '../../src/media/types.js';
-import { parseXmp, rememberXmpParses } from '../../src/media/xmp/rdf.js';
+import { decodePacket } from '../../src/media/xmp/offsets.js';
+import { parseXmp, rememberedXml, rememberXmpParses } from '../../src/media/xmp/rdf.js';
+import { rewriteXmpPacket } from '../../src/media/xmp/rewrite.js';
+import { xmpSpans } from '../../src/media/xmp/rewrite-spans.js';
+import { readXml, recording, replayXml, type XmlEvents, type XmlHandler } from '../../src/media/xmp/xml.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import { decideFor } from '../../src/scrub/plan.js';
 import { TEMP_PREFIX, TempOutput } from '../../src/scrub/temp-output.js';
-import type { Decide } from '../../src/scrub/types.js';
+import { type Decide, RewriteNotes } from '../../src/scrub/types.js';
 import { corpusDir } from '../helpers/corpus.js';
 import { exifBlockOf } from '../tiff/jpeg-exif.js';
 
@@ -122,6 +126,92 @@ describe('remembered XMP parses', () => {
     rememberXmpParses(0);
     expect(after).toEqual(parseXmp(buf, 0));
     expect(after.find((p) => p.tag === value.tag)?.values[0]).not.toBe(value.values[0]);
+  });
+});
+
+describe('the XMP span walk replays what the parse read', () => {
+  // Every packet of the media corpus (JPEG APP1, TIFF and DNG tag 700, sidecars).
+  const packets: { file: string; bytes: Uint8Array }[] = [];
+  for (const f of media) {
+    const bytes = readFileSync(f);
+    const at = bytes.indexOf('<x:xmpmeta');
+    const end = bytes.indexOf('</x:xmpmeta>', at);
+    if (at >= 0 && end > at) packets.push({ file: basename(f), bytes: bytes.subarray(at, end + 12) });
+  }
+  const textOf = (bytes: Uint8Array): string => {
+    const { text } = decodePacket(bytes);
+    const start = text.indexOf('<');
+    let end = text.length;
+    while (end > start && /[\0\s]/.test(text.charAt(end - 1))) end--;
+    return text.slice(start, end);
+  };
+
+  it('gives the spans a fresh reading gives, on every corpus packet', () => {
+    expect(packets.length).toBeGreaterThan(5);
+    for (const p of packets) {
+      rememberXmpParses(0);
+      const src = textOf(p.bytes);
+      const fresh = xmpSpans(src, (i) => i + 5);
+      expect(rememberedXml(src)).toBeUndefined();
+      rememberXmpParses(4);
+      parseXmp(p.bytes, 100);
+      const events = rememberedXml(src);
+      expect(events, p.file).toBeDefined();
+      expect(
+        xmpSpans(src, (i) => i + 5, events),
+        p.file,
+      ).toEqual(fresh);
+      expect(rememberedXml(`${src} `)).toBeUndefined(); // another text: nothing to replay
+    }
+  });
+
+  it('rewrites every corpus packet to the same bytes and notes, remembered or not, under six decisions', () => {
+    for (const p of packets)
+      for (const [name, decide] of Object.entries(decides)) {
+        const run = (remember: boolean): { out: string; notes: readonly string[] } => {
+          rememberXmpParses(remember ? 4 : 0);
+          if (remember) parseXmp(p.bytes, 0); // the analysis's parse, just before the rewrite
+          const notes = new RewriteNotes();
+          const out = rewriteXmpPacket(p.bytes, 0, ['APP1 XMP'], decide, notes);
+          return { out: out ? sha(out) : 'none', notes: [...notes.lines, ...notes.keptAnyway] };
+        };
+        expect(run(true), `${p.file} ${name}`).toEqual(run(false));
+      }
+  });
+
+  it('replays every kind of event, in order, as reading gave it', () => {
+    const src =
+      '<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><!-- a note -->' +
+      '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><?odd pi?>' +
+      '<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" dc:format="a &amp; b">' +
+      '<dc:title><![CDATA[x < y]]> &lt;z&gt;\r\n</dc:title><dc:empty/></rdf:Description></rdf:RDF></x:xmpmeta>';
+    const log = (into: unknown[]): XmlHandler => ({
+      open: (tag) => into.push(['open', tag.name, tag.start, tag.end, tag.empty, tag.attrs.length]),
+      close: (tag, closeStart, end) => into.push(['close', tag.name, closeStart, end]),
+      text: (t) => into.push(['text', t]),
+      textAt: (from, to) => into.push(['textAt', from, to]),
+      pi: (target, from, to) => into.push(['pi', target, from, to]),
+      comment: (from, to) => into.push(['comment', from, to]),
+    });
+    const fail = (m: string): never => {
+      throw new Error(m);
+    };
+    const read: unknown[] = [];
+    readXml(src, log(read), fail);
+    const events: XmlEvents = [];
+    const teed: unknown[] = [];
+    readXml(src, recording(log(teed), events), fail);
+    const replayed: unknown[] = [];
+    replayXml(events, log(replayed));
+    expect(teed).toEqual(read);
+    expect(replayed).toEqual(read);
+    expect(new Set(read.map((e) => (e as string[])[0]))).toEqual(
+      new Set(['open', 'close', 'text', 'textAt', 'pi', 'comment']),
+    );
+    // A handler taking fewer kinds gets only those.
+    const opens: string[] = [];
+    replayXml(events, { open: (t) => opens.push(t.name), close: () => {} });
+    expect(opens).toContain('dc:empty');
   });
 });
 

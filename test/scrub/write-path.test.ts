@@ -343,6 +343,37 @@ describe('the manifest streamed from the journal', () => {
     expect(streamed).toContain(`"schema": "${MANIFEST_SCHEMA}"`);
   });
 
+  it('is the same text when records fill its write buffer many times, or are bigger than it, in any script', () => {
+    // Streamed through one 1 MiB buffer: 600 records of ~6 KB fill it several times; a 1.5 MiB
+    // journalled record and a 600 K-character record held in memory do not fit it at all; an
+    // astral character, a lone surrogate and 3-byte UTF-8 characters take their full width.
+    const d = fresh();
+    const wide = (i: number): Partial<ManifestRecord> => ({
+      notes: [`${'›'.repeat(1500)} ${i} 🛰 \ud800 ${'ü'.repeat(500)}`],
+    });
+    const journalled = Array.from({ length: 600 }, (_, i) =>
+      record(`j/${String(i).padStart(4, '0')}.jpg`, wide(i)),
+    );
+    journalled.push(record('j/huge.jpg', { notes: ['€'.repeat(520_000)] }));
+    const earlier = new Map([['e/old.jpg', record('e/old.jpg', { notes: ['x'.repeat(600_000)] })]]);
+    const latest = new Map([['l/late.jpg', record('l/late.jpg', wide(-1))]]);
+    const journal = new Journal(d);
+    for (let i = 0; i < journalled.length; i += 64) journal.appendMany(journalled.slice(i, i + 64));
+    writeManifestStreamed(d, head, earlier, journal, latest);
+    journal.close();
+    const files = [...journalled, ...earlier.values(), ...latest.values()].sort((a, b) =>
+      a.output < b.output ? -1 : a.output > b.output ? 1 : 0,
+    );
+    const e = fresh();
+    writeManifest(e, { ...head, files });
+    const streamed = readFileSync(join(d, MANIFEST_NAME));
+    expect(streamed.equals(readFileSync(join(e, MANIFEST_NAME)))).toBe(true);
+    expect(JSON.parse(streamed.toString('utf8')).files).toHaveLength(603);
+    // The journal's lines are each record's JSON and a newline, byte for byte.
+    const lines = readFileSync(join(d, JOURNAL_NAME));
+    expect(lines.equals(Buffer.from(journalled.map((r) => `${JSON.stringify(r)}\n`).join('')))).toBe(true);
+  });
+
   it('writes an empty files list as a whole write would', () => {
     const d = fresh();
     const journal = new Journal(d);

@@ -34,7 +34,15 @@ export interface AppClass {
 
 const ascii = (b: Uint8Array, n: number, at = 0): string =>
   String.fromCharCode(...b.subarray(at, Math.min(at + n, b.length)));
-const starts = (b: Uint8Array, sig: string): boolean => ascii(b, sig.length) === sig;
+/**
+ * Whether `b` holds `sig` (one byte per character) at `at`: compared byte by byte, as the
+ * segment walk asks this of every APPn of every file and a string per question was garbage.
+ */
+function starts(b: Uint8Array, sig: string, at = 0): boolean {
+  if (b.length - at < sig.length) return false;
+  for (let i = 0; i < sig.length; i++) if (b[at + i] !== sig.charCodeAt(i)) return false;
+  return true;
+}
 
 export const XMP_SIG = 'http://ns.adobe.com/xap/1.0/\0';
 export const XMP_EXT_SIG = 'http://ns.adobe.com/xmp/extension/\0';
@@ -57,7 +65,7 @@ export function classify(marker: number, head: Uint8Array, dji: boolean): AppCla
       if (starts(head, 'JFIF\0')) return { kind: 'jfif', name: 'JFIF', category: 'display', header: 5 };
       if (starts(head, 'JFXX\0'))
         return { kind: 'jfxx', name: 'JFXX', category: 'imagery.embedded', header: 6 };
-      if (ascii(head, 8, 6) === 'HEAPJPGM') return block('CIFF', 'opaque');
+      if (starts(head, 'HEAPJPGM', 6)) return block('CIFF', 'opaque');
       if (starts(head, 'AVI1')) return block('AVI1', 'other');
       if (starts(head, 'Ocad')) return block('Ocad', 'other');
       break;

@@ -96,7 +96,11 @@ function buildIfd(node: IfdNode, b: Build, isFirst: boolean): OutIfd | undefined
   for (const f of node.findings) {
     if (images.has(f)) continue;
     const entries = entriesOf(node, f);
-    for (const e of entries) findingsOf.set(e, [...(findingsOf.get(e) ?? []), f]);
+    for (const e of entries) {
+      const list = findingsOf.get(e);
+      if (list) list.push(f);
+      else findingsOf.set(e, [f]);
+    }
     // A replaced position writes its own GPS entries; the ones it came from (and any stale
     // altitude) go.
     const d = decisionOf(b, f);

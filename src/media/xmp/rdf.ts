@@ -11,7 +11,15 @@ import { bound, LIMITS } from '../../core/limits.js';
 import type { Range } from '../../findings/model.js';
 import { NS, prefixFor } from './namespaces.js';
 import { decodePacket } from './offsets.js';
-import { readXml, XMLNS_NS, type XmlAttr, type XmlTag } from './xml.js';
+import {
+  readXml,
+  recording,
+  XMLNS_NS,
+  type XmlAttr,
+  type XmlEvents,
+  type XmlHandler,
+  type XmlTag,
+} from './xml.js';
 
 /**
  * Pseudo-properties for what a packet holds outside any property value: processing instructions
@@ -57,7 +65,22 @@ const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
  * Off by default: inspect never parses a packet twice. Each entry holds a copy of the bytes it
  * was parsed from, so a hit is a whole-content match, never a reused buffer's stale parse.
  */
-const recent: { bytes: Buffer; fileOffset: number; props: XmpProperty[] }[] = [];
+const recent: { bytes: Buffer; fileOffset: number; props: XmpProperty[]; xml: ParsedXml }[] = [];
+
+/** The text a packet's XML was read from and the events reading it gave (xml.ts recording). */
+interface ParsedXml {
+  src: string;
+  events: XmlEvents;
+}
+
+/**
+ * readXml's events for `src`, when a packet remembered here was read from exactly this text:
+ * the rewriter's span walk (rewrite-spans.ts) replays them instead of reading the text again.
+ */
+export function rememberedXml(src: string): XmlEvents | undefined {
+  for (const r of recent) if (r.xml.src.length === src.length && r.xml.src === src) return r.xml.events;
+  return undefined;
+}
 let keepRecent = 0;
 /** Packets larger than this are never remembered (the copy would cost more than it saves). */
 const MAX_REMEMBERED_BYTES = 256 * 1024;
@@ -82,13 +105,15 @@ export function parseXmp(bytes: Uint8Array, fileOffset: number): XmpProperty[] {
   const hit = recent.find((r) => r.bytes.length === view.length && r.bytes.equals(view));
   if (hit) return rebased(hit.props, fileOffset - hit.fileOffset);
   // A packet that does not parse throws here, every time: failures are never remembered.
-  const props = parsePacket(bytes, fileOffset);
-  recent.unshift({ bytes: Buffer.from(view), fileOffset, props: rebased(props, 0) });
+  const xml: ParsedXml = { src: '', events: [] };
+  const props = parsePacket(bytes, fileOffset, xml);
+  recent.unshift({ bytes: Buffer.from(view), fileOffset, props: rebased(props, 0), xml });
   recent.length = Math.min(recent.length, keepRecent);
   return props;
 }
 
-function parsePacket(bytes: Uint8Array, fileOffset: number): XmpProperty[] {
+/** `xml`, when given, receives the text read and every event reading it gave. */
+function parsePacket(bytes: Uint8Array, fileOffset: number, xml?: ParsedXml): XmpProperty[] {
   bound(bytes.length, LIMITS.maxXmpBytes, 'XMP packet bytes', fileOffset);
   const { text, map } = decodePacket(bytes, fileOffset);
 
@@ -99,6 +124,7 @@ function parsePacket(bytes: Uint8Array, fileOffset: number): XmpProperty[] {
   while (end > start && /[\0\s]/.test(text.charAt(end - 1))) end--;
   const src = start > 0 || end < text.length ? text.slice(start, end) : text;
   const at = (i: number): number => fileOffset + map.byteOf(start + i);
+  if (xml) xml.src = src;
 
   const props = new Map<string, XmpProperty>();
   const emit = (tag: string, value: string, from: number, to: number): void => {
@@ -184,68 +210,65 @@ function parsePacket(bytes: Uint8Array, fileOffset: number): XmpProperty[] {
     if (NON_SPACE.test(src.slice(from, to))) emit(STRAY_TEXT, src.slice(from, to), from, to);
   };
 
-  readXml(
-    src,
-    {
-      open(tag) {
-        bound(stack.length + 1, LIMITS.maxXmpDepth, 'XMP nesting depth', at(tag.end));
-        const parent = stack[stack.length - 1];
-        const isRdf = tag.uri === NS.rdf;
-        let frame: Frame;
-        if (!parent || parent.kind === 'wrap') {
-          frame = isRdf && tag.local === 'RDF' ? { kind: 'rdf' } : { kind: 'wrap' };
-        } else if (parent.kind === 'rdf') {
-          frame = { kind: 'node', ctx: null };
-          attrsAsProps(tag, null);
-          aboutAsProp(tag);
-        } else if (parent.kind === 'node') {
-          frame = propFrame(tag, tagIn(parent.ctx, tag.uri, tag.prefix, tag.local));
-        } else if (parent.kind === 'list') {
+  const handler: XmlHandler = {
+    open(tag) {
+      bound(stack.length + 1, LIMITS.maxXmpDepth, 'XMP nesting depth', at(tag.end));
+      const parent = stack[stack.length - 1];
+      const isRdf = tag.uri === NS.rdf;
+      let frame: Frame;
+      if (!parent || parent.kind === 'wrap') {
+        frame = isRdf && tag.local === 'RDF' ? { kind: 'rdf' } : { kind: 'wrap' };
+      } else if (parent.kind === 'rdf') {
+        frame = { kind: 'node', ctx: null };
+        attrsAsProps(tag, null);
+        aboutAsProp(tag);
+      } else if (parent.kind === 'node') {
+        frame = propFrame(tag, tagIn(parent.ctx, tag.uri, tag.prefix, tag.local));
+      } else if (parent.kind === 'list') {
+        frame = propFrame(tag, parent.tag);
+      } else {
+        parent.children++;
+        if (isRdf && (tag.local === 'Seq' || tag.local === 'Bag' || tag.local === 'Alt')) {
+          frame = { kind: 'list', tag: parent.tag };
+        } else if (isRdf && tag.local === 'Description') {
+          frame = { kind: 'node', ctx: parent.tag };
+          attrsAsProps(tag, parent.tag);
+        } else if (isRdf && tag.local === 'value') {
           frame = propFrame(tag, parent.tag);
+        } else if (parent.resourceLike) {
+          frame = propFrame(tag, `${parent.tag}${cap(tag.local)}`);
         } else {
-          parent.children++;
-          if (isRdf && (tag.local === 'Seq' || tag.local === 'Bag' || tag.local === 'Alt')) {
-            frame = { kind: 'list', tag: parent.tag };
-          } else if (isRdf && tag.local === 'Description') {
-            frame = { kind: 'node', ctx: parent.tag };
-            attrsAsProps(tag, parent.tag);
-          } else if (isRdf && tag.local === 'value') {
-            frame = propFrame(tag, parent.tag);
-          } else if (parent.resourceLike) {
-            frame = propFrame(tag, `${parent.tag}${cap(tag.local)}`);
-          } else {
-            // A typed node element standing for a struct.
-            frame = { kind: 'node', ctx: parent.tag };
-            attrsAsProps(tag, parent.tag);
-          }
+          // A typed node element standing for a struct.
+          frame = { kind: 'node', ctx: parent.tag };
+          attrsAsProps(tag, parent.tag);
         }
-        stack.push(frame);
-      },
-      close(tag, closeStart) {
-        const frame = stack.pop();
-        if (frame?.kind !== 'prop') return;
-        if (frame.children > 0 || frame.fields) {
-          // A struct or list: its own character data is no value.
-          for (let i = 0; i < frame.runs.length; i += 2)
-            strayText(frame.runs[i] as number, frame.runs[i + 1] as number);
-          return;
-        }
-        if (!tag.empty) emit(frame.tag, frame.text, frame.openEnd, closeStart);
-        else emit(frame.tag, '', frame.openEnd, frame.openEnd); // self-closing empty element
-      },
-      text: onText,
-      textAt(from, to) {
-        const top = stack[stack.length - 1];
-        if (top?.kind === 'prop') top.runs.push(from, to);
-        else strayText(from, to);
-      },
-      pi(target, from, to) {
-        if (target !== 'xpacket') emit(STRAY_PI, src.slice(from, to), from, to);
-      },
+      }
+      stack.push(frame);
     },
-    (message, index) => {
-      throw malformed(`XMP: ${message}`, at(Math.min(index, src.length)));
+    close(tag, closeStart) {
+      const frame = stack.pop();
+      if (frame?.kind !== 'prop') return;
+      if (frame.children > 0 || frame.fields) {
+        // A struct or list: its own character data is no value.
+        for (let i = 0; i < frame.runs.length; i += 2)
+          strayText(frame.runs[i] as number, frame.runs[i + 1] as number);
+        return;
+      }
+      if (!tag.empty) emit(frame.tag, frame.text, frame.openEnd, closeStart);
+      else emit(frame.tag, '', frame.openEnd, frame.openEnd); // self-closing empty element
     },
-  );
+    text: onText,
+    textAt(from, to) {
+      const top = stack[stack.length - 1];
+      if (top?.kind === 'prop') top.runs.push(from, to);
+      else strayText(from, to);
+    },
+    pi(target, from, to) {
+      if (target !== 'xpacket') emit(STRAY_PI, src.slice(from, to), from, to);
+    },
+  };
+  readXml(src, xml ? recording(handler, xml.events) : handler, (message, index) => {
+    throw malformed(`XMP: ${message}`, at(Math.min(index, src.length)));
+  });
   return [...props.values()];
 }

@@ -8,7 +8,7 @@
 import { malformed } from '../../core/errors.js';
 import { bound, LIMITS } from '../../core/limits.js';
 import { NS } from './namespaces.js';
-import { readXml, XMLNS_NS, type XmlTag } from './xml.js';
+import { readXml, replayXml, XMLNS_NS, type XmlEvents, type XmlHandler, type XmlTag } from './xml.js';
 
 export type SpanKind =
   /** A property: an attribute of a top-level node, or an element child of it. */
@@ -55,8 +55,12 @@ const isField = (a: XmlTag['attrs'][number]): boolean =>
   (a.uri === NS.rdf && a.local === 'resource') ||
   (a.uri !== '' && a.uri !== XMLNS_NS && a.prefix !== 'xmlns' && a.uri !== NS.rdf && a.uri !== NS.xml);
 
-/** Spans of `src` (the packet text from its first '<' to its last non-padding character). */
-export function xmpSpans(src: string, offsetOf: (i: number) => number): Span[] {
+/**
+ * Spans of `src` (the packet text from its first '<' to its last non-padding character).
+ * `events`: what reading exactly this text gave (rdf.ts rememberedXml), replayed instead of
+ * reading it again.
+ */
+export function xmpSpans(src: string, offsetOf: (i: number) => number, events?: XmlEvents): Span[] {
   const spans: Span[] = [];
   const stack: Frame[] = [];
 
@@ -95,59 +99,60 @@ export function xmpSpans(src: string, offsetOf: (i: number) => number): Span[] {
       if (a.prefix !== 'xmlns' && a.name !== 'xmlns' && a.prefix) span.prefixes.add(a.prefix);
   };
 
-  readXml(
-    src,
-    {
-      comment(from, to) {
-        spans.push({ kind: 'comment', from, to, prefixes: new Set() });
-      },
-      pi(target, from, to) {
-        if (target !== 'xpacket') spans.push({ kind: 'stray', from, to, prefixes: new Set() });
-      },
-      textAt(from, to) {
-        // Inside a simple property its value; anywhere else only layout whitespace belongs.
-        const top = stack[stack.length - 1];
-        if (top?.kind === 'prop') top.runs.push(from, to);
-        else stray(from, to);
-      },
-      open(tag) {
-        bound(stack.length + 1, LIMITS.maxXmpDepth, 'XMP nesting depth', offsetOf(tag.end));
-        const parent = stack[stack.length - 1];
-        let frame: Frame;
-        if (!parent || parent.kind === 'wrap') {
-          frame = tag.uri === NS.rdf && tag.local === 'RDF' ? { kind: 'rdf' } : { kind: 'wrap' };
-        } else if (parent.kind === 'rdf') {
-          frame = { kind: 'node' };
-          nodeAttributes(tag);
-        } else if (parent.kind === 'node') {
-          const span: Span = {
-            kind: 'prop',
-            from: spaceBefore(tag.start),
-            to: src.length,
-            prefixes: new Set(),
-          };
-          spans.push(span);
-          usedBy(span, tag);
-          frame = { kind: 'prop', span, top: true, runs: [], struct: tag.attrs.some(isField) };
-        } else {
-          usedBy(parent.span, tag);
-          parent.struct = true;
-          frame = { kind: 'prop', span: parent.span, top: false, runs: [], struct: tag.attrs.some(isField) };
-        }
-        stack.push(frame);
-      },
-      close(_tag, _closeStart, end) {
-        const frame = stack.pop();
-        if (frame?.kind !== 'prop') return;
-        if (frame.struct)
-          for (let i = 0; i < frame.runs.length; i += 2)
-            stray(frame.runs[i] as number, frame.runs[i + 1] as number);
-        if (frame.top) frame.span.to = end;
-      },
+  const handler: XmlHandler = {
+    comment(from, to) {
+      spans.push({ kind: 'comment', from, to, prefixes: new Set() });
     },
-    (message, index) => {
-      throw malformed(`XMP: ${message}`, offsetOf(Math.min(index, src.length)));
+    pi(target, from, to) {
+      if (target !== 'xpacket') spans.push({ kind: 'stray', from, to, prefixes: new Set() });
     },
-  );
+    textAt(from, to) {
+      // Inside a simple property its value; anywhere else only layout whitespace belongs.
+      const top = stack[stack.length - 1];
+      if (top?.kind === 'prop') top.runs.push(from, to);
+      else stray(from, to);
+    },
+    open(tag) {
+      bound(stack.length + 1, LIMITS.maxXmpDepth, 'XMP nesting depth', offsetOf(tag.end));
+      const parent = stack[stack.length - 1];
+      let frame: Frame;
+      if (!parent || parent.kind === 'wrap') {
+        frame = tag.uri === NS.rdf && tag.local === 'RDF' ? { kind: 'rdf' } : { kind: 'wrap' };
+      } else if (parent.kind === 'rdf') {
+        frame = { kind: 'node' };
+        nodeAttributes(tag);
+      } else if (parent.kind === 'node') {
+        const span: Span = {
+          kind: 'prop',
+          from: spaceBefore(tag.start),
+          to: src.length,
+          prefixes: new Set(),
+        };
+        spans.push(span);
+        usedBy(span, tag);
+        frame = { kind: 'prop', span, top: true, runs: [], struct: tag.attrs.some(isField) };
+      } else {
+        usedBy(parent.span, tag);
+        parent.struct = true;
+        frame = { kind: 'prop', span: parent.span, top: false, runs: [], struct: tag.attrs.some(isField) };
+      }
+      stack.push(frame);
+    },
+    close(_tag, _closeStart, end) {
+      const frame = stack.pop();
+      if (frame?.kind !== 'prop') return;
+      if (frame.struct)
+        for (let i = 0; i < frame.runs.length; i += 2)
+          stray(frame.runs[i] as number, frame.runs[i + 1] as number);
+      if (frame.top) frame.span.to = end;
+    },
+  };
+  if (events) {
+    replayXml(events, handler);
+    return spans;
+  }
+  readXml(src, handler, (message, index) => {
+    throw malformed(`XMP: ${message}`, offsetOf(Math.min(index, src.length)));
+  });
   return spans;
 }

@@ -22,7 +22,7 @@ import {
 } from '../../scrub/types.js';
 import { useXmpPacketRewriter } from '../tiff/rewrite-containers.js';
 import { decodePacket } from './offsets.js';
-import { isStrayTag, parseXmp } from './rdf.js';
+import { isStrayTag, parseXmp, rememberedXml } from './rdf.js';
 import { xmpFindings } from './read.js';
 import { type Span, xmpSpans } from './rewrite-spans.js';
 import { replacementText } from './rewrite-value.js';
@@ -88,7 +88,8 @@ export function rewriteXmp(
   while (end > start && /[\0\s]/.test(text.charAt(end - 1))) end--;
   const src = text.slice(start, end);
   const byteOf = (i: number): number => map.byteOf(start + i);
-  const spans = xmpSpans(src, (i) => opts.toFile(byteOf(i), 0)[0]?.offset ?? byteOf(i));
+  // The analysis read this very text just before (parseXmp remembers it in scrub): replayed.
+  const spans = xmpSpans(src, (i) => opts.toFile(byteOf(i), 0)[0]?.offset ?? byteOf(i), rememberedXml(src));
   // Reported as stray:* findings too (rdf.ts); the note says they went whatever the policy, since
   // a keep list can name them but never keeps them.
   const strays = spans.filter((s) => s.kind === 'stray').length;

@@ -64,6 +64,85 @@ export interface XmlHandler {
   comment?(from: number, to: number): void;
 }
 
+/**
+ * readXml's events for one text, kept (recording) to be given again (replayXml) without reading
+ * the text again: scrub's rewriter walks the very packet its analysis parsed just before
+ * (rdf.ts remembers the parse). Flat: each event's kind, then its arguments.
+ */
+export type XmlEvents = (number | string | XmlTag)[];
+
+const OPEN = 0;
+const CLOSE = 1;
+const TEXT = 2;
+const TEXT_AT = 3;
+const PI = 4;
+const COMMENT = 5;
+
+/** `h`, with every event readXml gives it also appended to `into` (every kind, whatever `h` takes). */
+export function recording(h: XmlHandler, into: XmlEvents): XmlHandler {
+  return {
+    open(tag) {
+      into.push(OPEN, tag);
+      h.open(tag);
+    },
+    close(tag, closeStart, end) {
+      into.push(CLOSE, tag, closeStart, end);
+      h.close(tag, closeStart, end);
+    },
+    text(text) {
+      into.push(TEXT, text);
+      h.text?.(text);
+    },
+    textAt(from, to) {
+      into.push(TEXT_AT, from, to);
+      h.textAt?.(from, to);
+    },
+    pi(target, from, to) {
+      into.push(PI, target, from, to);
+      h.pi?.(target, from, to);
+    },
+    comment(from, to) {
+      into.push(COMMENT, from, to);
+      h.comment?.(from, to);
+    },
+  };
+}
+
+/** The events a whole readXml gave `recording`, given to `h` in the same order. */
+export function replayXml(events: XmlEvents, h: XmlHandler): void {
+  const n = (i: number): number => events[i] as number;
+  for (let i = 0; i < events.length; ) {
+    switch (events[i]) {
+      case OPEN:
+        h.open(events[i + 1] as XmlTag);
+        i += 2;
+        break;
+      case CLOSE:
+        h.close(events[i + 1] as XmlTag, n(i + 2), n(i + 3));
+        i += 4;
+        break;
+      case TEXT:
+        h.text?.(events[i + 1] as string);
+        i += 2;
+        break;
+      case TEXT_AT:
+        h.textAt?.(n(i + 1), n(i + 2));
+        i += 3;
+        break;
+      case PI:
+        h.pi?.(events[i + 1] as string, n(i + 2), n(i + 3));
+        i += 4;
+        break;
+      case COMMENT:
+        h.comment?.(n(i + 1), n(i + 2));
+        i += 3;
+        break;
+      default:
+        throw new Error(`replayXml: no event of kind ${String(events[i])}`);
+    }
+  }
+}
+
 /** Throws: a reader's malformed-input error for `message` at text index `index`. */
 export type Fail = (message: string, index: number) => never;
 
