@@ -9,61 +9,46 @@
  * The upload goes through the proxy to up.test, allowlisted with a small per-connection budget,
  * served on port 80 (what a window opens) of an address of its own (root, as the suite runs).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../src/gateway/gateway.js';
 import { openRecord } from '../../src/gateway/record/open.js';
 import { loadPolicyFile } from '../../src/policy/load.js';
 import { startLoopbackGateway } from './proxy-fixture.js';
+import {
+  BUDGET,
+  cli,
+  curlUpload,
+  ignoredMetric,
+  polled,
+  resolveUpTest,
+  sqlite3,
+  startUploadServer,
+  UPLOAD,
+  unlockUpTest,
+  writeUploadSetup,
+} from './unlock-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-unlock-auth-'));
-const policyFile = join(dir, 'airlock.yaml');
 const UP_ADDRESS = '127.0.5.80';
-const BUDGET = 4096;
-const UPLOAD = 50_000;
 const said: string[] = [];
+let policyFile: string;
 /** Body bytes the server received, per request, in order. */
-const received: number[] = [];
+let received: number[];
 let server: Server;
 let gw: RunningGateway;
 let rec: ReturnType<typeof openRecord>;
 
 beforeAll(async () => {
-  writeFileSync(
-    policyFile,
-    `network:
-  mode: one-way
-  allow:
-    - host: up.test
-      budget: {upstreamBytesPerConnection: ${BUDGET}}
-  allowedPrivateCidrs: ['127.0.0.0/8']
-store:
-  groupCommitMs: 10
-`,
-  );
-  writeFileSync(join(dir, 'upload.bin'), randomBytes(UPLOAD));
-  server = createServer((req, res) => {
-    const i = received.push(0) - 1;
-    req.on('data', (d: Buffer) => {
-      received[i]! += d.length;
-    });
-    req.on('end', () => res.end('stored\n'));
-    req.on('error', () => {});
-  });
-  await new Promise<void>((res) => server.listen(80, UP_ADDRESS, res));
+  policyFile = writeUploadSetup(dir);
+  ({ server, received } = await startUploadServer(UP_ADDRESS));
   const policy = loadPolicyFile(policyFile);
   rec = openRecord(policy.store, dir, { create: true });
   gw = await startLoopbackGateway(policy, rec.store, rec.paths.anchor, {
-    resolve: async (host) => {
-      if (host !== 'up.test') throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
-      return [UP_ADDRESS];
-    },
+    resolve: resolveUpTest(UP_ADDRESS),
     windowPollMs: 100,
     say: (l) => said.push(l),
   });
@@ -76,78 +61,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Debian's sqlite3 shell on the gateway's database, as someone with write access to it. */
-const sql = (stmt: string): string =>
-  execFileSync('/usr/bin/sqlite3', ['-cmd', '.timeout 5000', rec.paths.sqlite, stmt]).toString().trim();
-
-/** POSTs the upload through the gateway with curl: the body bytes the server received. */
-function upload(): Promise<number> {
-  const before = received.length;
-  return new Promise((resolve) => {
-    const p = spawn('/usr/bin/curl', [
-      '-sS',
-      '--max-time',
-      '10',
-      '-x',
-      `http://127.0.0.1:${gw.proxy.port}`,
-      '-H',
-      'Expect:',
-      '--data-binary',
-      `@${join(dir, 'upload.bin')}`,
-      'http://up.test/flight-records',
-    ]);
-    p.stdout.resume();
-    p.stderr.resume();
-    p.on('close', async () => {
-      // The server may see the cut connection's last bytes just after curl gives up.
-      await new Promise((res) => setTimeout(res, 200));
-      resolve(received.slice(before).reduce((a, n) => a + n, 0));
-    });
-  });
-}
-
-/** Two polls of the store: the gateway has read the windows as they are now. */
-const polled = () => new Promise((res) => setTimeout(res, 400));
-
-/** The CLI in this process (the gateway under test is here too): its exit code and stdout. */
-async function cli(...args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'airlock', ...args]);
-    return { code, out };
-  } finally {
-    spy.mockRestore();
-  }
-}
-
-async function unlock(): Promise<number> {
-  const r = await cli(
-    'gateway',
-    'unlock',
-    'up.test',
-    '--for',
-    '10m',
-    '--reason',
-    'flight records for job 8',
-    '--policy',
-    policyFile,
-  );
-  expect(r.code).toBe(0);
-  return Number(/^unlock window (\d+):/.exec(r.out)![1]);
-}
+/** The sqlite3 shell on the gateway's database, as someone with write access to it. */
+const sql = (stmt: string): string => sqlite3(rec.paths.sqlite, stmt);
+const upload = () => curlUpload(gw.proxy.port, dir, received);
+const unlock = () => unlockUpTest(policyFile, 'flight records for job 8');
+const metric = (problem: string) => ignoredMetric(gw.admin.port, problem);
 
 const verify = () => cli('log', 'verify', '--policy', policyFile, '--without-anchor');
-
-const metric = async (problem: string): Promise<number> => {
-  const m = await (await fetch(`http://127.0.0.1:${gw.admin.port}/metrics`)).text();
-  return Number(
-    new RegExp(`^airlock_gateway_unlock_windows_ignored\\{problem="${problem}"\\} (\\d+)$`, 'm').exec(m)?.[1],
-  );
-};
 
 let forgedIds: number[] = [];
 let realId = 0;
