@@ -48,6 +48,7 @@ export class Auditor {
     const cidrs = compileCidrs(policy.network.allowedPrivateCidrs);
     this.ctx = {
       gate,
+      maxHeaderBytes: policy.gateway.maxHeaderBytes,
       dnsName: (ip) => this.names.nameOf(ip),
       learnDns: (m) => this.names.learn(m, false),
       isLocal: (o, r, proto, port) => isLocal(o, r, proto, port, cidrs),

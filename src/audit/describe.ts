@@ -28,7 +28,7 @@ function outcomeOf(d: DestinationAcc): DestinationReport['outcome'] {
   const { allowed, blocked, cut } = d.outcomes;
   const kinds = [allowed, blocked, cut].filter((n) => n > 0).length;
   const kind = kinds > 1 ? 'mixed' : blocked ? 'blocked' : cut ? 'cut' : 'allowed';
-  const reasons = new Set([...d.allowReasons]);
+  const reasons = new Set<DestinationReport['outcome']['reasons'][number]>(d.allowReasons);
   if (d.firstBlocked) reasons.add(d.firstBlocked.reason);
   if (d.firstCut) reasons.add(d.firstCut.reason);
   const parts: string[] = [];

@@ -4,15 +4,20 @@
  * each request of a keep-alive HTTP connection: see flow-state.ts); upload bytes as they pass, so
  * the rolling-hour sum and the timeline follow the capture's clock.
  */
+
+import type { FrontReason } from '../net/app/transparent-front.js';
 import type { ReasonCode } from '../policy/egress/types.js';
 import { UpTimeline } from './timeline.js';
 
 export type NameSource = 'sni' | 'quic-sni' | 'http-host' | 'dns' | 'none';
 
-/** What the policy would have done with one connection (or one DNS flow's queries). */
+/**
+ * What the policy would have done with one connection (or one DNS flow's queries); blocked also
+ * by a transparent front's own refusal, before the gate was asked (FrontReason).
+ */
 export type FlowOutcome =
   | { kind: 'allowed'; reason: ReasonCode }
-  | { kind: 'blocked'; reason: ReasonCode; detail: string }
+  | { kind: 'blocked'; reason: ReasonCode | FrontReason; detail: string }
   | { kind: 'cut'; reason: ReasonCode; detail: string; afterBytes: number };
 
 export interface DestinationKey {

@@ -6,7 +6,10 @@
  * when the flow opens, as the gateway holds a ClientHello before it connects upstream. A TLS
  * connection or plain-HTTP request to an egress address is named as the gateway's transparent
  * fronts name it (transparent-name.ts): by its SNI or Host; an IP literal there by the address it
- * names; none, or an SNI that is no host name, refused 'no-name' in every mode.
+ * names; none, or an SNI that is no host name, refused 'no-name' in every mode. On 443 and 80 its
+ * head is first read as that port's front reads it (transparent-front.ts): what the front refuses
+ * (not TLS on 443; not valid HTTP/1, ambiguous framing, CONNECT on 80; a head over the size limit)
+ * is refused with the gateway's reason before any name is judged, in every mode.
  *
  * A flow is one connection to the gate, but for two kinds, judged as the gateway judges them:
  *  - A forward-proxy request (proxy-request.ts) on a flow to a LAN address: the connection is the
@@ -35,6 +38,12 @@ import { DnsTcpStream } from '../net/app/dns-tcp-stream.js';
 import { forwardedHeadLength } from '../net/app/forward-head.js';
 import type { HttpRequestHead } from '../net/app/http-request.js';
 import { requestFraming } from '../net/app/request-framing.js';
+import {
+  type FrontPort,
+  type FrontRefusal,
+  frontOfPort,
+  requestRefusal,
+} from '../net/app/transparent-front.js';
 import { helloName, requestName, type TransparentName } from '../net/app/transparent-name.js';
 import type { FlowObservation, FlowRecord } from '../net/flow/types.js';
 import type { TcpSegment } from '../net/transport/tcp.js';
@@ -49,7 +58,13 @@ import type {
   Share,
 } from './destination.js';
 import { AUDIT_LIMITS } from './limits.js';
-import { type NameEvidence, QuicNameReader, requestEvidence, TcpNameReader } from './name-reader.js';
+import {
+  FrontHeadReader,
+  type NameEvidence,
+  QuicNameReader,
+  requestEvidence,
+  TcpNameReader,
+} from './name-reader.js';
 import { type ProxyTarget, proxyTarget } from './proxy-request.js';
 import { RequestFollower, type RequestSink } from './request-follower.js';
 
@@ -59,6 +74,8 @@ const ACK = 0x010;
 /** What a flow needs from the audit around it. */
 export interface FlowContext {
   readonly gate: EgressGate;
+  /** The policy's gateway.maxHeaderBytes: how far the transparent fronts read a head. */
+  readonly maxHeaderBytes: number;
   dnsName(ip: string): string | undefined;
   /** A DNS response read from a TCP stream: its answers name addresses, as UDP ones do. */
   learnDns(message: Uint8Array): void;
@@ -172,7 +189,7 @@ export class FlowState {
   private client: { h: string; p: number };
   private server: { h: string; p: number };
   private synSeen = false;
-  private reader: TcpNameReader | QuicNameReader | undefined;
+  private reader: TcpNameReader | FrontHeadReader | QuicNameReader | undefined;
   private readonly isDns: boolean;
   /** DNS over TCP: each direction's framed messages. */
   private dnsTcp: { client: DnsTcpStream; server: DnsTcpStream } | undefined;
@@ -205,6 +222,8 @@ export class FlowState {
   private dnsQueries = 0;
   private dnsBlocked = 0;
   private readonly proto: number;
+  /** The transparent front that read the flow's head (443, 80 to an egress address), once opened. */
+  private front: FrontPort | undefined;
 
   constructor(
     private readonly id: string,
@@ -219,8 +238,7 @@ export class FlowState {
     this.server = synAck ? s : d;
     this.isDns = (o.proto === 17 || o.proto === 6) && this.server.p === 53;
     if (this.isDns && o.proto === 6) this.dnsTcp = { client: new DnsTcpStream(), server: new DnsTcpStream() };
-    if (o.proto === 6) this.reader = new TcpNameReader();
-    else if (o.proto === 17 && this.server.p === 443) this.reader = new QuicNameReader();
+    this.reader = this.newReader();
     this.first = new Conn(id, this.server.p);
     this.conn = this.first;
   }
@@ -239,6 +257,10 @@ export class FlowState {
         [this.client, this.server] = [this.server, this.client];
         this.first.port = this.server.p;
         fromClient = true;
+        // The other way round, it may be a connection a transparent front reads, or no longer one.
+        const r = this.newReader();
+        if (!this.opened && (r instanceof FrontHeadReader || this.reader instanceof FrontHeadReader))
+          this.reader = r;
       }
       this.synSeen = true;
     }
@@ -256,7 +278,7 @@ export class FlowState {
     const r = this.reader;
     if (r && !this.opened) {
       let done = false;
-      if (r instanceof TcpNameReader) {
+      if (r instanceof TcpNameReader || r instanceof FrontHeadReader) {
         if (tcp && (tcp.payload.length > 0 || flags & SYN)) done = r.push(tcp);
       } else if (udpPayload && udpPayload.length > 0) done = r.push(udpPayload);
       if (done) {
@@ -266,6 +288,16 @@ export class FlowState {
       }
     }
     if (o.payloadBytes > 0) this.up(ms, o.payloadBytes);
+  }
+
+  /** The name reader for the flow as oriented now: a transparent front's on 443 and 80 to an egress address. */
+  private newReader(): TcpNameReader | FrontHeadReader | QuicNameReader | undefined {
+    if (this.proto === 17) return this.server.p === 443 ? new QuicNameReader() : undefined;
+    if (this.proto !== 6) return undefined;
+    const front = frontOfPort(this.server.p);
+    return front && !this.ctx.isLocal(this.client.h, this.server.h, 6, this.server.p)
+      ? new FrontHeadReader(front, this.ctx.maxHeaderBytes)
+      : new TcpNameReader();
   }
 
   /** The flow ended: open it if its name never settled, and credit it to its destination(s). */
@@ -401,13 +433,17 @@ export class FlowState {
     const reader = this.reader;
     // What was read is judged now: the reader's bytes are not kept past this.
     this.reader = undefined;
-    const head = reader instanceof TcpNameReader ? reader.request() : undefined;
-    const hello = reader instanceof TcpNameReader ? reader.hello() : undefined;
+    const stream = reader instanceof QuicNameReader ? undefined : reader;
+    const head = stream?.request();
+    const hello = stream?.hello();
+    const refused = reader instanceof FrontHeadReader ? reader.refusal() : undefined;
+    if (reader instanceof FrontHeadReader) this.front = reader.front;
     const local = this.ctx.isLocal(this.client.h, this.server.h, this.proto, this.server.p);
     const target = local && head ? proxyTarget(head) : undefined;
     const at = Math.min(c.pending[0]?.ms ?? ms, ms);
     const own = reader?.evidence();
-    if (head && target) {
+    if (refused && !local) this.judgeTransparent(c, refused, own!, at);
+    else if (head && target) {
       this.judgeProxy(c, target, own!, at);
       // Replayed packet by packet (a tunnel is not followed): its head is for the proxy, not upstream.
       if (target.form === 'connect') c.uncharged = head.length;
@@ -417,12 +453,12 @@ export class FlowState {
     // Plain HTTP the gateway would relay request by request: to an egress address, or through the proxy.
     const follows =
       head !== undefined &&
-      reader instanceof TcpNameReader &&
+      stream !== undefined &&
       head.method !== 'CONNECT' &&
       requestFraming(head).kind !== 'invalid' &&
       (target ? target.form === 'absolute' : !local) &&
       c.outcome?.kind === 'allowed';
-    if (follows && this.startFollow(reader, head, at, ms, ns)) return;
+    if (follows && this.startFollow(stream, head, at, ms, ns)) return;
     const held = c.pending;
     c.pending = [];
     for (const h of held) this.up(h.ms, h.bytes);
@@ -434,7 +470,7 @@ export class FlowState {
    * the first connection's timeline keeps them, less those the stream puts in later requests.
    */
   private startFollow(
-    reader: TcpNameReader,
+    reader: TcpNameReader | FrontHeadReader,
     head: HttpRequestHead,
     at: number,
     ms: number,
@@ -541,7 +577,11 @@ export class FlowState {
       // A proxy connection's request that the proxy would not forward: LAN traffic to the proxy.
       this.judge(c, this.evidence(own), true, ms);
       this.ended = true;
-    } else this.judgeTransparent(c, requestName(head), own, ms);
+    } else {
+      // On the HTTP port each request's head is read by the front again: it may refuse a later one.
+      const refused = this.front === 'http' ? requestRefusal(head, this.ctx.maxHeaderBytes) : undefined;
+      this.judgeTransparent(c, refused ?? requestName(head), own, ms);
+    }
     const held = c.pending;
     c.pending = [];
     for (const h of held) c.timeline(h.ms, h.bytes);
@@ -583,10 +623,10 @@ export class FlowState {
   /**
    * Judges `c`, a plain-HTTP request or a TLS connection to an egress address, named `t` as the
    * gateway's transparent fronts name it (transparent-name.ts): by its name (Host, SNI); by the
-   * address an IP literal there names, with no name; without a name, refused before the gate is
-   * asked, in every mode.
+   * address an IP literal there names, with no name; without a name, or a head the front refuses
+   * (transparent-front.ts), refused before the gate is asked, in every mode.
    */
-  private judgeTransparent(c: Conn, t: TransparentName, own: NameEvidence, at: number): void {
+  private judgeTransparent(c: Conn, t: TransparentName | FrontRefusal, own: NameEvidence, at: number): void {
     if (t.kind === 'name' || this.isDns) {
       this.judge(c, this.evidence(own), false, at);
       return;

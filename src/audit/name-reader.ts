@@ -1,13 +1,23 @@
 /**
  * Reads a flow's name from the first bytes its client sends: a TLS ClientHello's SNI (and ALPN,
  * and whether ECH hides the real name), an HTTP/1 request's Host or CONNECT authority, or a QUIC
- * client Initial's ClientHello. The decoders are src/net/app's; this only says when to stop.
+ * client Initial's ClientHello. The decoders are src/net/app's; this only says when to stop. A
+ * connection to an egress address on 443 or 80 is read as the gateway's transparent front for
+ * that port reads it (FrontHeadReader, transparent-front.ts), refusals included.
  */
 
 import type { HttpRequestHead } from '../net/app/http-request.js';
+import { APP_LIMITS } from '../net/app/limits.js';
+import { OrderedBytes } from '../net/app/ordered-bytes.js';
 import { QuicInitialAssembler } from '../net/app/quic/assembler.js';
 import { type SegmentIn, type StreamHead, StreamHeadCollector, settled } from '../net/app/tcp-stream-head.js';
 import type { ClientHello } from '../net/app/tls-client-hello.js';
+import {
+  type FrontHead,
+  type FrontPort,
+  type FrontRefusal,
+  readFrontHead,
+} from '../net/app/transparent-front.js';
 import type { Decoded } from '../net/decode/outcome.js';
 import type { NameSource } from './destination.js';
 import { AUDIT_LIMITS } from './limits.js';
@@ -22,6 +32,7 @@ export interface NameEvidence {
 }
 
 const NONE: NameEvidence = { source: 'none', alpn: [], ech: false, app: 'other' };
+const SYN = 0x002;
 
 function fromHello(h: ClientHello, source: 'sni' | 'quic-sni'): NameEvidence {
   return {
@@ -85,6 +96,75 @@ export class TcpNameReader {
   /** The stream's in-order bytes so far (from its first) and where to go on from: see StreamHeadCollector.handOver. */
   handOver(): ReturnType<StreamHeadCollector['handOver']> {
     return this.collector.handOver();
+  }
+}
+
+/**
+ * TCP to an egress address on 443 or 80: the client's stream head as that port's transparent front
+ * reads it (its first maxHeaderBytes + 1 in-order bytes). Settled once the front would have
+ * decided: a ClientHello, a request head, or a refusal. A refusal stands only when the capture
+ * holds the stream's start (the client's SYN): one that begins mid-connection shows bytes the
+ * front never read as a head (TLS application data, a body), so they are no evidence of any name
+ * either, as TcpNameReader finds. It holds what TcpNameReader's collector would
+ * (APP_LIMITS.maxStreamHeadBytes), in its place: the bytes past the head are handed on to the
+ * request follower as that collector's are.
+ */
+export class FrontHeadReader {
+  private readonly stream: OrderedBytes;
+  private last: FrontHead | { readonly kind: 'mid-stream' } = { kind: 'need' };
+  /** The client's SYN was seen: the first bytes are the stream's first. */
+  private started = false;
+
+  constructor(
+    readonly front: FrontPort,
+    private readonly maxHeaderBytes: number,
+  ) {
+    this.stream = new OrderedBytes(APP_LIMITS.maxStreamHeadBytes);
+  }
+
+  /** True once more bytes cannot change the answer. */
+  push(seg: SegmentIn): boolean {
+    if (this.last.kind !== 'need') return true;
+    if (seg.flags & SYN) this.started = true;
+    this.stream.push(seg);
+    const max = this.maxHeaderBytes;
+    let d = readFrontHead(this.front, this.stream.bytes, max);
+    // Only with a policy maxHeaderBytes past what the audit holds: the gateway would read on.
+    if (d.kind === 'need' && this.stream.full)
+      d = {
+        kind: 'refused',
+        reason: 'header-too-large',
+        detail: `no head within the ${this.stream.bytes.length} bytes the audit reads (maxHeaderBytes ${max})`,
+        status: 431,
+      };
+    this.last = d.kind === 'refused' && !this.started ? { kind: 'mid-stream' } : d;
+    return this.last.kind !== 'need';
+  }
+
+  evidence(): NameEvidence {
+    const v = this.last;
+    if (v.kind === 'tls') return fromHello(v.hello, 'sni');
+    if (v.kind === 'http') return requestEvidence(v.head);
+    return NONE;
+  }
+
+  request(): HttpRequestHead | undefined {
+    return this.last.kind === 'http' ? this.last.head : undefined;
+  }
+
+  hello(): ClientHello | undefined {
+    return this.last.kind === 'tls' ? this.last.hello : undefined;
+  }
+
+  /** What the front refused the head for, once it did. */
+  refusal(): FrontRefusal | undefined {
+    return this.last.kind === 'refused' ? this.last : undefined;
+  }
+
+  /** As TcpNameReader.handOver: the in-order bytes so far and where a StreamCursor goes on from. */
+  handOver(): ReturnType<StreamHeadCollector['handOver']> {
+    const at = this.stream.handOver();
+    return at && { bytes: this.stream.bytes, ...at };
   }
 }
 

@@ -60,19 +60,19 @@ export async function loadUnlockWindows(
   const store = new SqliteStore(path, { readonly: true, ...(key ? { hmacKey: key } : {}) });
   try {
     const windows: UnlockWindow[] = [];
+    const applied: NonNullable<WindowCheck['applied']> = [];
     const unauthenticated: WindowCheck['unauthenticated'] = [];
     for (const { window: w, auth, chainProblem } of await store.unlockWindowsChecked()) {
       const { host, fromMs, untilMs, reason } = w;
       const problem = auth !== 'ok' ? auth : chainProblem !== undefined ? 'chain-mismatch' : undefined;
-      if (problem === undefined) windows.push({ host, fromMs, untilMs, reason });
       // Columns of a forged row may hold anything SQLite stores: the report gets numbers.
-      else
+      const listed = { id: w.id, host, fromMs: Number(fromMs), untilMs: Number(untilMs), reason };
+      if (problem === undefined) {
+        windows.push({ host, fromMs, untilMs, reason });
+        applied.push(listed);
+      } else
         unauthenticated.push({
-          id: w.id,
-          host,
-          fromMs: Number(fromMs),
-          untilMs: Number(untilMs),
-          reason,
+          ...listed,
           problem,
           ...(problem === 'chain-mismatch' ? { detail: `it ${chainProblem}` } : {}),
         });
@@ -80,6 +80,7 @@ export async function loadUnlockWindows(
     const check: WindowCheck = {
       status: key ? 'verified' : 'unverified',
       ...(detail ? { detail } : {}),
+      applied,
       unauthenticated,
     };
     return { windows, path, check };

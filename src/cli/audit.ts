@@ -38,7 +38,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
       "the store's HMAC key, which authenticates its unlock windows; default: the policy's store.hmacKeyFile",
     )
     .option('--json', 'print the report as JSON (schema/audit-report.v1.json)')
-    .option('--csv', 'print one CSV row per destination')
+    .option('--csv', 'print one CSV row per destination, then one per unlock window (column kind)')
     .option('--html <file>', 'also write a self-contained offline HTML report to FILE')
     .action(async (captures: string[], flags: Flags) => {
       const { policy } = loadPolicy(flags.policy);

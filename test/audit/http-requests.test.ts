@@ -296,9 +296,9 @@ describe('forward proxy: a request to a LAN proxy is judged by its target', () =
       undefined,
     ]);
     const csv = renderAuditCsv(r).split('\r\n');
-    expect(csv[0]).toMatch(/,proxied_connections,proxies$/);
+    expect(csv[0]).toMatch(/,proxied_connections,proxies,kind,window_id,/);
     expect(csv.find((l) => l.startsWith('egress,files.test,') && l.includes(',443,'))).toMatch(
-      /,1,10\.9\.0\.1:3128$/,
+      /,1,10\.9\.0\.1:3128,destination,{8}$/,
     );
   });
 });

@@ -14,7 +14,9 @@
  * Phases, each its own capture: one-way through the transparent listeners; one-way through the
  * forward proxy (curl -x, and keep-alive requests in absolute form); sealed after a SIGHUP;
  * monitor after another (what the transparent HTTP and TLS fronts refuse in every mode: no Host,
- * no SNI, an SNI that is no host name; and what they judge by address: an IP literal). A
+ * no SNI, an SNI that is no host name, and, for reasons of their own before any name is read,
+ * plain text on 443, a CONNECT on 80 and two differing Content-Length fields; and what they judge
+ * by address: an IP literal). A
  * keep-alive connection is one flow in the capture and a row per request in the log: the audit
  * judges each request too (JudgedFlow.connections), and the nth row of a tablet address and port
  * is compared with the nth connection the audit found on that flow. Needs root, iproute2,
@@ -279,8 +281,16 @@ const counters: Record<'before' | 'after', Record<string, number>> = { before: {
  * and of the requests without a Host and with an IPv4 literal, monitor.
  */
 const literalClients: { v4?: number; v6?: number } = {};
-const monitorClients: { noHost?: number; v4?: number; noSni?: number; sniV4?: number; sniNotHost?: number } =
-  {};
+const monitorClients: {
+  noHost?: number;
+  v4?: number;
+  noSni?: number;
+  sniV4?: number;
+  sniNotHost?: number;
+  plainOn443?: number;
+  connectOn80?: number;
+  twoLengths?: number;
+} = {};
 /** The tablet's ports of ClientHellos whose SNI is an IP literal, and no host name, one-way. */
 const sniClients: { v4?: number; notHost?: number } = {};
 
@@ -333,6 +343,27 @@ setTimeout(done, 5000);`;
   if (!Number.isInteger(port) || port <= 0)
     throw new Error(`TLS with SNI '${sni}': no local port (${r.stderr})`);
   return port;
+};
+
+/**
+ * `bytes` sent from the tablet to the internet's `port` on a plain TCP connection, then read until
+ * the gateway closes it; the tablet's port it used.
+ */
+const rawPort = async (port: number, bytes: string): Promise<number> => {
+  const script = `const s = require('node:net').connect({ host: process.argv[1], port: Number(process.argv[2]) });
+let port = 0;
+const done = () => { process.stdout.write(JSON.stringify({ port }) + '\\n'); process.exit(0); };
+s.on('connect', () => { port = s.localPort; s.write(Buffer.from(process.argv[3], 'base64')); });
+s.on('data', () => {});
+s.on('error', done);
+s.on('close', done);
+setTimeout(done, 5000);`;
+  const data = Buffer.from(bytes, 'latin1').toString('base64');
+  const r = await box.tablet(NODE, ['-e', script, ADDR.internet, String(port), data]);
+  const local = Number(JSON.parse(r.stdout.trim().split('\n').pop() || '{}').port);
+  if (!Number.isInteger(local) || local <= 0)
+    throw new Error(`raw bytes to ${port}: no local port (${r.stderr})`);
+  return local;
 };
 
 beforeAll(async () => {
@@ -466,6 +497,17 @@ beforeAll(async () => {
     monitorClients.noSni = await tlsPort('');
     monitorClients.sniNotHost = await tlsPort('bad name');
     monitorClients.sniV4 = await tlsPort(ADDR.internet);
+    // Heads the fronts refuse for reasons of their own, before any name is read: plain HTTP on the
+    // TLS port (not-tls), a CONNECT on the HTTP port (bad-request), ambiguous framing (bad-framing).
+    monitorClients.plainOn443 = await rawPort(443, 'GET /blob HTTP/1.1\r\nHost: files.test\r\n\r\n');
+    monitorClients.connectOn80 = await rawPort(
+      80,
+      'CONNECT files.test:443 HTTP/1.1\r\nHost: files.test:443\r\n\r\n',
+    );
+    monitorClients.twoLengths = await rawPort(
+      80,
+      'POST /sync HTTP/1.1\r\nHost: files.test\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd',
+    );
   });
 
   await box.stopGateway();
@@ -688,7 +730,7 @@ describe('a capture judged by airlock audit gets the answers the gateway logged 
     expectEveryFlowAccounted(p);
   });
 
-  it('monitor: a request without Host and TLS without SNI or with one that is no host name refused as no-name, IP literal Host and SNI passed by address, on both sides', () => {
+  it("monitor: a request without Host and TLS without SNI or with one that is no host name refused as no-name, the fronts' own refusals (not-tls, bad-request, bad-framing) as theirs, IP literal Host and SNI passed by address, on both sides", () => {
     const p = phases.monitor;
     const joined = joinConnections(p);
     const { gateway, audit } = answers(joined);
@@ -706,7 +748,13 @@ describe('a capture judged by airlock audit gets the answers the gateway logged 
     expect(at(monitorClients.sniV4)?.map((j) => `${j.decision} ${j.reason} ${j.name}`)).toEqual([
       'allowed monitor null',
     ]);
-    expect(gateway).toHaveLength(5);
+    for (const [port, reason] of [
+      [monitorClients.plainOn443, 'not-tls'],
+      [monitorClients.connectOn80, 'bad-request'],
+      [monitorClients.twoLengths, 'bad-framing'],
+    ] as const)
+      expect([reason, at(port)]).toEqual([reason, [{ decision: 'blocked', reason, name: null, up: null }]]);
+    expect(gateway).toHaveLength(8);
     expectEveryFlowAccounted(p);
   });
 });

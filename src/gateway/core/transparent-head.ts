@@ -16,12 +16,11 @@
  * No name (no SNI, no Host, bytes that are not TLS / HTTP) is refused in every mode, monitor
  * included: without a name there is nowhere to connect, since the original destination is not
  * read. An IP literal in SNI or Host is judged like the proxy's IP literals (refused in sealed and
- * one-way as 'no-name', passed in monitor). The naming rule is audit's too (net/app/transparent-name.ts).
+ * one-way as 'no-name', passed in monitor). The reading and the naming are audit's too
+ * (net/app/transparent-front.ts, transparent-name.ts), so a capture's judgement matches.
  */
 import { hostField, originFormHead } from '../../net/app/forward-head.js';
-import { readHttpRequestHead } from '../../net/app/http-request.js';
-import { requestFraming } from '../../net/app/request-framing.js';
-import { readClientHelloRecords } from '../../net/app/tls-client-hello.js';
+import { type FrontRefusal, readFrontHead } from '../../net/app/transparent-front.js';
 import { helloName, requestName } from '../../net/app/transparent-name.js';
 import type { Front, HeadOutcome } from './front.js';
 import { proxyResponse } from './responses.js';
@@ -29,13 +28,20 @@ import { proxyResponse } from './responses.js';
 const EMPTY = new Uint8Array(0);
 export const TRANSPARENT_PORTS = { tls: 443, http: 80 } as const;
 
+/** A head the shared reading (net/app/transparent-front.ts) refused, as the front's outcome. */
+const refused = (f: FrontRefusal): HeadOutcome => ({
+  kind: 'refuse',
+  status: f.status,
+  reason: f.reason,
+  detail: f.detail,
+});
+
 function readTlsHead(buf: Uint8Array, max: number, port: number): HeadOutcome {
-  const d = readClientHelloRecords(buf.subarray(0, max + 1));
-  if (d.kind === 'need')
-    return buf.length > max ? { kind: 'refuse', status: 431, reason: 'header-too-large' } : { kind: 'need' };
-  if (d.kind === 'malformed')
-    return { kind: 'refuse', status: 400, reason: 'not-tls', detail: d.error.message };
-  const hello = d.value;
+  const f = readFrontHead('tls', buf, max);
+  if (f.kind === 'need') return f;
+  if (f.kind === 'refused') return refused(f);
+  if (f.kind !== 'tls') throw new Error(`readFrontHead('tls') read a ${f.kind} head`);
+  const hello = f.hello;
   const n = helloName(hello);
   if (n.kind === 'refused') return { kind: 'refuse', status: 403, reason: n.reason, detail: n.detail };
   return {
@@ -54,24 +60,11 @@ function readTlsHead(buf: Uint8Array, max: number, port: number): HeadOutcome {
 }
 
 function readHostHead(buf: Uint8Array, max: number, port: number): HeadOutcome {
-  const d = readHttpRequestHead(buf.subarray(0, max + 1));
-  if (d.kind === 'need')
-    return buf.length > max ? { kind: 'refuse', status: 431, reason: 'header-too-large' } : { kind: 'need' };
-  if (d.kind === 'malformed')
-    return d.error.code === 'AIRLOCK_ERR_LIMIT'
-      ? { kind: 'refuse', status: 431, reason: 'header-too-large' }
-      : { kind: 'refuse', status: 400, reason: 'bad-request', detail: d.error.message };
-  const head = d.value;
-  const framing = requestFraming(head);
-  if (framing.kind === 'invalid')
-    return { kind: 'refuse', status: framing.status, reason: framing.reason, detail: framing.detail };
-  if (head.form === 'authority' || head.form === 'asterisk')
-    return {
-      kind: 'refuse',
-      status: 400,
-      reason: 'bad-request',
-      detail: `${head.method} on a transparent HTTP port`,
-    };
+  const f = readFrontHead('http', buf, max);
+  if (f.kind === 'need') return f;
+  if (f.kind === 'refused') return refused(f);
+  if (f.kind !== 'http') throw new Error(`readFrontHead('http') read a ${f.kind} head`);
+  const head = f.head;
   const n = requestName(head);
   if (n.kind === 'refused') return { kind: 'refuse', status: 403, reason: n.reason, detail: n.detail };
   // requestName refuses a head without an authority.

@@ -12,9 +12,7 @@
  *    the gate judges that address (refused 'no-name' in sealed and one-way, passed in monitor,
  *    refused in every mode when private).
  * Heads the fronts refuse for their framing or form (a CONNECT or `*` on the HTTP port, bytes
- * that are not TLS on the TLS port, a TLS record on the HTTP port) are not told apart here: those
- * refusals are the gateway's own reasons, which a gate outcome cannot carry, so the audit judges
- * such a head by the name it carries (a known difference).
+ * that are not TLS on the TLS port) are refused before this, by transparent-front.ts.
  */
 import type { HttpRequestHead } from './http-request.js';
 import { ipLiteralVersion } from './ip-literal.js';

@@ -1,6 +1,12 @@
-/** One CSV row per destination (RFC 4180: CRLF line ends, fields quoted when they must be). */
+/**
+ * The audit report as one CSV table (RFC 4180: CRLF line ends, fields quoted when they must be):
+ * a row per destination, then a row per unlock window of the store read, applied or not. The
+ * `kind` column tells them apart ('destination', 'unlock-window'); a destination row leaves the
+ * `window_*` columns empty, a window row every other column. The columns a window adds come last,
+ * so a reader of the destination columns by position reads them where they always were.
+ */
 import { csvField } from '../../core/csv.js';
-import { purposeLabel } from './format.js';
+import { purposeLabel, windowProblemText, windowTime } from './format.js';
 import type { AuditReport } from './model.js';
 
 const COLUMNS = [
@@ -32,7 +38,21 @@ const COLUMNS = [
   'reasons',
   'proxied_connections',
   'proxies',
+  'kind',
+  'window_id',
+  'window_host',
+  'window_from',
+  'window_until',
+  'window_reason',
+  /** 'applied', or 'not-applied'. */
+  'window_replay',
+  /** Why not applied: bad-mac, no-mac, unverified or chain-mismatch; empty when applied. */
+  'window_problem',
+  'window_detail',
 ] as const;
+
+/** The destination columns, empty on a window's row. */
+const DESTINATION_COLUMNS = COLUMNS.indexOf('kind');
 
 export function renderAuditCsv(report: AuditReport): string {
   const rows = report.destinations.map((d) => [
@@ -64,6 +84,36 @@ export function renderAuditCsv(report: AuditReport): string {
     d.outcome.reasons.join(' '),
     d.viaProxy?.connections ?? 0,
     d.viaProxy?.proxies.join(' ') ?? '',
+    'destination',
+    ...NO_WINDOW,
   ]);
-  return [COLUMNS, ...rows].map((r) => `${r.map(csvField).join(',')}\r\n`).join('');
+  return [COLUMNS, ...rows, ...windowRows(report)].map((r) => `${r.map(csvField).join(',')}\r\n`).join('');
+}
+
+type Cell = string | number | boolean;
+
+/** The window columns of a destination's row. */
+const NO_WINDOW: readonly Cell[] = Array<Cell>(COLUMNS.length - DESTINATION_COLUMNS - 1).fill('');
+
+/** The store's windows by id, applied or not (and why); none when no store was read. */
+function windowRows(report: AuditReport): Cell[][] {
+  const check = report.unlockWindowCheck;
+  if (!check) return [];
+  const rows = [
+    ...(check.applied ?? []).map((w) => ({ w, cells: ['applied', '', ''] as Cell[] })),
+    ...check.unauthenticated.map((w) => ({
+      w,
+      cells: ['not-applied', w.problem, windowProblemText(w, check)] as Cell[],
+    })),
+  ].sort((a, b) => a.w.id - b.w.id);
+  return rows.map(({ w, cells }) => [
+    ...Array<Cell>(DESTINATION_COLUMNS).fill(''),
+    'unlock-window',
+    w.id,
+    w.host,
+    windowTime(w.fromMs),
+    windowTime(w.untilMs),
+    w.reason,
+    ...cells,
+  ]);
 }

@@ -1,5 +1,5 @@
 /** Small shared wordings of the audit renderers (plain text; each medium escapes it). */
-import type { DestinationReport } from './model.js';
+import type { DestinationReport, WindowCheck } from './model.js';
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -52,5 +52,24 @@ export function outcomeLabel(d: DestinationReport): string {
       ]
         .filter(Boolean)
         .join(', ');
+  }
+}
+
+/** A window's time (epoch ms) as ISO 8601; a forged row's value out of Date's range as the number. */
+export function windowTime(ms: number): string {
+  return Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString() : String(ms);
+}
+
+/** Why a window was not applied, in words (plain text: the detail comes from the store). */
+export function windowProblemText(w: WindowCheck['unauthenticated'][number], check: WindowCheck): string {
+  switch (w.problem) {
+    case 'bad-mac':
+      return 'its MAC does not authenticate it (forged, or edited in the database)';
+    case 'no-mac':
+      return 'it has no MAC (written before windows had MACs, or inserted into the database directly)';
+    case 'chain-mismatch':
+      return w.detail ?? 'it is not what its latest chained unlock row says (an earlier state put back?)';
+    case 'unverified':
+      return `it cannot be authenticated: ${check.detail ?? 'no HMAC key'}`;
   }
 }

@@ -1,10 +1,18 @@
 /**
- * One self-contained offline page: inline CSS, an inline SVG timeline of bytes up per destination
- * drawn here, and the per-destination table. No script, no link or image to anywhere (DESIGN.md:
+ * One self-contained offline page: inline CSS, the unlock windows the replay applied and those it
+ * did not (and why), an inline SVG timeline of bytes up per destination drawn here, and the
+ * per-destination table. No script, no link or image to anywhere (DESIGN.md:
  * "no CDN in reports"). Every string from the capture is escaped.
  */
 import { escapeHtml as e } from '../html.js';
-import { destinationLabel, formatBytes, outcomeLabel, purposeLabel } from './format.js';
+import {
+  destinationLabel,
+  formatBytes,
+  outcomeLabel,
+  purposeLabel,
+  windowProblemText,
+  windowTime,
+} from './format.js';
 import type { AuditReport, DestinationReport } from './model.js';
 
 const CSS = `
@@ -13,7 +21,7 @@ h1{font-size:1.4em;margin:0 0 .2em}h2{font-size:1.1em;margin:1.4em 0 .3em}
 .meta{color:#666}.bad{color:#b00020}.warn{color:#8a5a00}
 table{border-collapse:collapse;margin:.3em 0 1em;width:100%}th,td{text-align:left;padding:.2em .5em;border-bottom:1px solid #eee;vertical-align:top}
 th{color:#666;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}
-tr.blocked td,tr.cut td,tr.mixed td{background:#fff0f0}
+tr.blocked td,tr.cut td,tr.mixed td,tr.not-applied td{background:#fff0f0}
 svg{max-width:100%;height:auto;font:11px system-ui,sans-serif}
 `;
 
@@ -32,6 +40,7 @@ export function renderAuditHtml(report: AuditReport): string {
     `<p><b>${s.egress} egress and ${s.local} local destinations</b>, ${s.connections} connections, ` +
       `${e(formatBytes(s.origBytes))} up, ${e(formatBytes(s.respBytes))} down · ` +
       `${s.byOutcome.allowed} allowed, ${s.byOutcome.blocked} blocked at connect, ${s.byOutcome.cut} cut · exit code ${report.exitCode}</p>`,
+    windowsHtml(report),
     ...report.captures.map(captureHtml),
     '<h2>Bytes up over time</h2>',
     timeline(report.destinations),
@@ -51,6 +60,42 @@ export function renderAuditHtml(report: AuditReport): string {
 ${body}
 </body></html>
 `;
+}
+
+/**
+ * The store's unlock windows, by id: applied, or not and why. Near the top: a window that was not
+ * applied changes what the rest of the page says was allowed.
+ */
+function windowsHtml(report: AuditReport): string {
+  const head = '<h2>Unlock windows</h2>';
+  const check = report.unlockWindowCheck;
+  if (report.store === null)
+    return `${head}<p class="meta">No store was read: no unlock window was applied.</p>`;
+  if (!check)
+    return `${head}<p>From ${e(report.store)}: ${report.unlockWindows} applied (not listed in this report).</p>`;
+  const notApplied = check.unauthenticated.length;
+  const listed = check.applied ? '' : ' (not listed in this report)';
+  const unverified =
+    check.status === 'unverified'
+      ? `<p class="bad">The windows could not be authenticated, so none was applied: ${e(check.detail ?? 'no HMAC key')}</p>`
+      : '';
+  const intro = `<p>From ${e(report.store)}: ${report.unlockWindows} applied${listed}, <span class="${notApplied ? 'bad' : 'meta'}">${notApplied} not applied</span>.</p>${unverified}`;
+  const rows = [
+    ...(check.applied ?? []).map((w) => ({ w, why: undefined as string | undefined })),
+    ...check.unauthenticated.map((w) => ({ w, why: `${w.problem}: ${windowProblemText(w, check)}` })),
+  ].sort((a, b) => a.w.id - b.w.id);
+  if (rows.length === 0) return `${head}\n${intro}`;
+  const tr = rows.map(
+    ({ w, why }) =>
+      `<tr class="${why === undefined ? 'applied' : 'not-applied'}"><td class="n">${w.id}</td><td>${e(w.host)}</td>` +
+      `<td>${e(windowTime(w.fromMs))}<br>${e(windowTime(w.untilMs))}</td><td>${e(w.reason)}</td>` +
+      `<td>${why === undefined ? 'applied' : `<b>not applied</b><br><span class="meta">${e(why)}</span>`}</td></tr>`,
+  );
+  return `${head}
+${intro}
+<table><tr><th>id</th><th>host</th><th>from · until</th><th>reason given</th><th>replay</th></tr>
+${tr.join('\n')}
+</table>`;
 }
 
 function captureHtml(c: AuditReport['captures'][number]): string {

@@ -6,12 +6,17 @@
  */
 import { z } from 'zod';
 import { PURPOSES } from '../../catalog/types.js';
+import { FRONT_REASONS, type FrontReason } from '../../net/app/transparent-front.js';
 import { REASONS } from '../../policy/egress/types.js';
 
 export const AUDIT_SCHEMA_ID = 'airlock.audit/1';
 
 const count = z.number().int().nonnegative();
-const reason = z.enum(Object.keys(REASONS) as [keyof typeof REASONS, ...(keyof typeof REASONS)[]]);
+
+/** A connection's reason: the gate's (policy/egress REASONS), or a transparent front's refusal (net/app/transparent-front.ts). */
+type Reason = keyof typeof REASONS | FrontReason;
+const REASON_NAMES: Reason[] = [...(Object.keys(REASONS) as (keyof typeof REASONS)[]), ...FRONT_REASONS];
+const reason = z.enum(REASON_NAMES as [Reason, ...Reason[]]);
 const direction = z.object({ bytes: count, ipBytes: count, pkts: count });
 const warning = z.object({ name: z.string(), offset: z.number().optional(), detail: z.string() });
 
@@ -58,6 +63,8 @@ const catalogSchema = z.object({
   ),
 });
 
+export const WINDOW_PROBLEMS = ['bad-mac', 'no-mac', 'unverified', 'chain-mismatch'] as const;
+
 export const OUTCOMES = ['allowed', 'blocked', 'cut', 'mixed'] as const;
 
 export const destinationSchema = z.object({
@@ -93,6 +100,7 @@ export const destinationSchema = z.object({
     cut: count,
     /** The first cut connection's bytes passed before the cut. */
     cutAfterBytes: count.optional(),
+    /** The gate's reasons, and the transparent fronts' refusals (FRONT_REASONS). */
     reasons: z.array(reason),
     detail: z.string(),
   }),
@@ -109,30 +117,36 @@ export const destinationSchema = z.object({
 });
 export type DestinationReport = z.infer<typeof destinationSchema>;
 
+/** One unlock window as the store holds it (a forged row's columns may hold anything: numbers here). */
+const unlockWindowSchema = z.object({
+  id: count,
+  host: z.string(),
+  fromMs: z.number(),
+  untilMs: z.number(),
+  reason: z.string(),
+});
+
 /**
  * Unlock windows are authenticated by the store's HMAC key (store/window-mac.ts). `verified`: each
  * window's MAC was checked, and, when it held, the window against its latest chained unlock row;
- * those that fail either are listed in `unauthenticated` and NOT applied.
- * `unverified`: the key could not be read (`detail` says why), so no window was applied: each is
- * listed with problem `unverified` (whoever can write the database could have added it).
+ * those that pass are `applied`, those that fail either are listed in `unauthenticated` and NOT
+ * applied. `unverified`: the key could not be read (`detail` says why), so no window was applied:
+ * each is listed with problem `unverified` (whoever can write the database could have added it).
  */
 export const windowCheckSchema = z.object({
   status: z.enum(['verified', 'unverified']),
   detail: z.string().optional(),
+  /** The windows applied to the replay; absent in reports written before they were listed. */
+  applied: z.array(unlockWindowSchema).optional(),
   unauthenticated: z.array(
-    z.object({
-      id: count,
-      host: z.string(),
-      fromMs: z.number(),
-      untilMs: z.number(),
-      reason: z.string(),
+    unlockWindowSchema.extend({
       /**
        * bad-mac: forged, or edited in the database; no-mac: written before windows had MACs, or
        * inserted directly; unverified: there was no key to check it with; chain-mismatch: its MAC
        * checks but it is not what its latest chained unlock row says, or no such row records it
        * (an earlier authentic state put back in the database, e.g. a relocked window restored).
        */
-      problem: z.enum(['bad-mac', 'no-mac', 'unverified', 'chain-mismatch']),
+      problem: z.enum(WINDOW_PROBLEMS),
       /** chain-mismatch: how the window differs from the chain, in words ('it is not what …'). */
       detail: z.string().optional(),
     }),

@@ -6,7 +6,14 @@
 import pc from 'picocolors';
 import { EXIT } from '../exit-codes.js';
 import { visible } from '../format-value.js';
-import { destinationLabel, formatBytes, outcomeLabel, purposeLabel } from './format.js';
+import {
+  destinationLabel,
+  formatBytes,
+  outcomeLabel,
+  purposeLabel,
+  windowProblemText,
+  windowTime,
+} from './format.js';
 import type { AuditReport, DestinationReport } from './model.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -67,25 +74,11 @@ export function renderAuditTable(report: AuditReport, opts: AuditTableOptions = 
 function windowCheckLines(report: AuditReport, c: Colors): string[] {
   const check = report.unlockWindowCheck;
   if (!check) return [];
-  const iso = (ms: number) =>
-    Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString() : String(ms);
-  const out = check.unauthenticated.map((w) =>
+  return check.unauthenticated.map((w) =>
     c.red(
-      `unlock window ${w.id} (${visible(w.host)}, ${iso(w.fromMs)} to ${iso(w.untilMs)}) not applied: ${
-        w.problem === 'bad-mac'
-          ? 'its MAC does not authenticate it (forged, or edited in the database)'
-          : w.problem === 'no-mac'
-            ? 'it has no MAC (written before windows had MACs, or inserted into the database directly)'
-            : w.problem === 'chain-mismatch'
-              ? visible(
-                  w.detail ??
-                    'it is not what its latest chained unlock row says (an earlier state put back?)',
-                )
-              : `it cannot be authenticated: ${visible(check.detail ?? 'no HMAC key')}`
-      }`,
+      `unlock window ${w.id} (${visible(w.host)}, ${windowTime(w.fromMs)} to ${windowTime(w.untilMs)}) not applied: ${visible(windowProblemText(w, check))}`,
     ),
   );
-  return out;
 }
 
 function table(ds: DestinationReport[], c: Colors): string[] {
