@@ -14,22 +14,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JudgedFlow } from '../../src/audit/flow-state.js';
-import { auditCaptures } from '../../src/audit/run.js';
-import { defaultPolicy } from '../../src/policy/defaults.js';
 import { auditReportSchema } from '../../src/report/audit/model.js';
+import { auditFlows } from './audit-flows.js';
 
 let dir: string;
 let pcap: string;
 const SERVER = '198.18.7.7';
 
-async function audit(mode: 'one-way' | 'monitor') {
-  const p = defaultPolicy();
-  p.network.mode = mode;
-  p.network.allow = [{ host: 'files.test' }];
-  const flows = new Map<number, JudgedFlow>();
-  const r = await auditCaptures([pcap], { policy: p, onFlow: (f) => flows.set(f.client.p, f) });
-  return { r, flows };
-}
+const audit = (mode: 'one-way' | 'monitor') => auditFlows(pcap, mode);
 
 /** Per tablet port, each connection it carried: 'name outcome reason'. */
 const judged = (flows: Map<number, JudgedFlow>) =>
@@ -158,12 +150,9 @@ describe("heads the gateway's transparent fronts refuse, refused by the audit to
 
   it("the size limit is the policy's gateway.maxHeaderBytes: a 40,000-byte head read under 48 KiB, refused under 1 KiB", async () => {
     const at = async (maxHeaderBytes: number) => {
-      const p = defaultPolicy();
-      p.network.mode = 'one-way';
-      p.network.allow = [{ host: 'files.test' }];
-      p.gateway.maxHeaderBytes = maxHeaderBytes;
-      const flows = new Map<number, JudgedFlow>();
-      await auditCaptures([pcap], { policy: p, onFlow: (f) => flows.set(f.client.p, f) });
+      const { flows } = await auditFlows(pcap, 'one-way', (p) => {
+        p.gateway.maxHeaderBytes = maxHeaderBytes;
+      });
       const j = judged(flows);
       return [j[45009], j[45015], j[45013]];
     };

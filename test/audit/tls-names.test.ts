@@ -12,24 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JudgedFlow } from '../../src/audit/flow-state.js';
-import { auditCaptures } from '../../src/audit/run.js';
-import { defaultPolicy } from '../../src/policy/defaults.js';
-import type { AuditReport } from '../../src/report/audit/model.js';
+import { auditFlows } from './audit-flows.js';
 
 let dir: string;
 let pcap: string;
 const SERVER = '198.18.7.7';
 
-async function audit(
-  mode: 'one-way' | 'monitor',
-): Promise<{ r: AuditReport; flows: Map<number, JudgedFlow> }> {
-  const p = defaultPolicy();
-  p.network.mode = mode;
-  p.network.allow = [{ host: 'files.test' }];
-  const flows = new Map<number, JudgedFlow>();
-  const r = await auditCaptures([pcap], { policy: p, onFlow: (f) => flows.set(f.client.p, f) });
-  return { r, flows };
-}
+const audit = (mode: 'one-way' | 'monitor') => auditFlows(pcap, mode);
 
 /** Per tablet port: [name the connection carried, outcome, reason, detail when blocked]. */
 const judged = (flows: Map<number, JudgedFlow>) =>
