@@ -22,6 +22,7 @@ import type { UnlockWindow } from '../policy/egress/types.js';
 import type { Policy } from '../policy/types.js';
 import type { WindowCheck } from '../report/audit/model.js';
 import { SqliteStore } from '../store/sqlite.js';
+import { windowFault } from '../store/window-mac.js';
 
 export interface LoadedWindows {
   /** The windows to apply. */
@@ -62,11 +63,11 @@ export async function loadUnlockWindows(
     const windows: UnlockWindow[] = [];
     const applied: NonNullable<WindowCheck['applied']> = [];
     const unauthenticated: WindowCheck['unauthenticated'] = [];
-    for (const { window: w, auth, chainProblem } of await store.unlockWindowsChecked()) {
-      const { host, fromMs, untilMs, reason } = w;
-      const problem = auth !== 'ok' ? auth : chainProblem !== undefined ? 'chain-mismatch' : undefined;
+    for (const c of await store.unlockWindowsChecked()) {
+      const { host, fromMs, untilMs, reason } = c.window;
+      const problem = windowFault(c);
       // Columns of a forged row may hold anything SQLite stores: the report gets numbers.
-      const listed = { id: w.id, host, fromMs: Number(fromMs), untilMs: Number(untilMs), reason };
+      const listed = { id: c.window.id, host, fromMs: Number(fromMs), untilMs: Number(untilMs), reason };
       if (problem === undefined) {
         windows.push({ host, fromMs, untilMs, reason });
         applied.push(listed);
@@ -74,7 +75,7 @@ export async function loadUnlockWindows(
         unauthenticated.push({
           ...listed,
           problem,
-          ...(problem === 'chain-mismatch' ? { detail: `it ${chainProblem}` } : {}),
+          ...(problem === 'chain-mismatch' ? { detail: `it ${c.chainProblem}` } : {}),
         });
     }
     const check: WindowCheck = {

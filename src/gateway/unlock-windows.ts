@@ -6,17 +6,15 @@
  *
  * A MAC cannot tell an authentic window from an earlier authentic state of it put back (a window
  * ended early, restored as it was): the store checks each window against its latest chained
- * unlock row (`chain-mismatch`, the check `log verify` makes), which holds across restarts. On
- * top of that, windows only ever end earlier, so a window this gateway has seen end sooner never
- * ends later again while it runs; one seen before that is gone from the store (deleted, or no
- * longer read because it is over) counts as ended when it went.
+ * unlock row (`chain-mismatch`, the check `log verify` makes), across restarts, and keeps every
+ * unlock row it has read for its life, so a rollback with its relock row deleted is caught too
+ * while the gateway runs.
  */
 import { visible } from '../report/format-value.js';
-import type { CheckedUnlockWindow, StoredUnlockWindow, WindowAuth } from '../store/types.js';
+import type { CheckedUnlockWindow, StoredUnlockWindow, WindowAuth, WindowFault } from '../store/types.js';
+import { windowFault } from '../store/window-mac.js';
 
-/** Why a window is ignored: its MAC ('bad-mac', 'no-mac', 'unverified'), or the chain's last word on it. */
-export type IgnoredProblem = Exclude<WindowAuth, 'ok'> | 'chain-mismatch';
-export type IgnoredWindows = Record<IgnoredProblem, number>;
+export type IgnoredWindows = Record<WindowFault, number>;
 
 const none = (): IgnoredWindows => ({ 'bad-mac': 0, 'no-mac': 0, unverified: 0, 'chain-mismatch': 0 });
 
@@ -29,47 +27,35 @@ export const WHY: Record<Exclude<WindowAuth, 'ok'>, string> = {
   unverified: 'the gateway has no HMAC key to authenticate it with',
 };
 
+/** Why `c` is applied by nothing, in words. */
+function faultText(c: CheckedUnlockWindow, fault: WindowFault): string {
+  return fault === 'chain-mismatch' ? `it ${c.chainProblem ?? ''}` : WHY[fault];
+}
+
 export class UnlockWindowGuard {
   /** Windows not over yet, in the store, ignored at the last look: by why. */
   ignored: IgnoredWindows = none();
   private readonly said = new Set<number>();
-  /** The earliest end seen of each authenticated window. */
-  private readonly ends = new Map<number, number>();
-
   constructor(private readonly say: (line: string) => void) {}
 
-  /** The windows to apply at `nowMs`, of every window in the store with its MAC checked. */
+  /** The windows to apply at `nowMs`, of the store's windows as checked. */
   accept(checked: readonly CheckedUnlockWindow[], nowMs: number): StoredUnlockWindow[] {
     const out: StoredUnlockWindow[] = [];
     const ignored = none();
-    const present = new Set(checked.map((c) => c.window.id));
-    for (const [id, end] of this.ends) if (!present.has(id) && end > nowMs) this.ends.set(id, nowMs);
-    for (const { window: w, auth, chainProblem } of checked) {
-      const name = `unlock window ${w.id} (${visible(w.host)})`;
-      if (auth === 'ok' && chainProblem !== undefined) {
-        if (w.untilMs <= nowMs) continue;
-        ignored['chain-mismatch']++;
-        this.sayOnce(w.id, `${name} ignored: it ${visible(chainProblem)}`);
-        continue;
-      }
-      if (auth === 'ok') {
-        const seen = this.ends.get(w.id);
-        if (seen === undefined || w.untilMs <= seen) {
-          this.ends.set(w.id, w.untilMs);
-          out.push(w);
-          continue;
-        }
-        out.push({ ...w, untilMs: seen });
-        this.sayOnce(
-          w.id,
-          `${name} now ends later than it did (${new Date(seen).toISOString()}): kept at that end (an earlier state of it put back in the database?)`,
-        );
+    for (const c of checked) {
+      const w = c.window;
+      const fault = windowFault(c);
+      if (fault === undefined) {
+        out.push(w);
         continue;
       }
       // A window that is over opens nothing either way: not worth an operator's attention.
       if (w.untilMs <= nowMs) continue;
-      ignored[auth]++;
-      this.sayOnce(w.id, `${name} ignored: ${WHY[auth]}`);
+      ignored[fault]++;
+      this.sayOnce(
+        w.id,
+        `unlock window ${w.id} (${visible(w.host)}) ignored: ${visible(faultText(c, fault))}`,
+      );
     }
     this.ignored = ignored;
     return out;
@@ -99,7 +85,7 @@ export interface ListedWindow {
    */
   state: 'pending' | 'open' | 'ended' | 'expired';
   /** 'ok' when it authenticates and is what its latest chained unlock row says; else why not. */
-  check: 'ok' | IgnoredProblem;
+  check: 'ok' | WindowFault;
   authenticates: boolean;
   matchesChain: boolean;
   /** The seq of its latest chained unlock row, when one records it. */
@@ -112,9 +98,9 @@ export interface ListedWindow {
 export function listWindows(checked: readonly CheckedUnlockWindow[], nowMs: number): ListedWindow[] {
   return [...checked]
     .sort((a, b) => a.window.id - b.window.id)
-    .map(({ window: w, auth, chained, chainProblem }) => {
-      const check: ListedWindow['check'] =
-        auth !== 'ok' ? auth : chainProblem !== undefined ? 'chain-mismatch' : 'ok';
+    .map((c) => {
+      const { window: w, auth, chained, chainProblem } = c;
+      const fault = windowFault(c);
       // Columns of a forged row may hold anything SQLite stores: compared and printed as numbers.
       const fromMs = Number(w.fromMs);
       const untilMs = Number(w.untilMs);
@@ -130,11 +116,11 @@ export function listWindows(checked: readonly CheckedUnlockWindow[], nowMs: numb
         reason: w.reason,
         createdBy: w.createdBy ?? null,
         state,
-        check,
+        check: fault ?? 'ok',
         authenticates: auth === 'ok',
         matchesChain: auth === 'ok' && chainProblem === undefined,
         chainSeq: chained?.seq ?? null,
-        problem: auth !== 'ok' ? WHY[auth] : chainProblem === undefined ? null : `it ${chainProblem}`,
+        problem: fault === undefined ? null : faultText(c, fault),
       };
     });
 }

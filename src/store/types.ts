@@ -41,6 +41,9 @@ export interface CheckedUnlockWindow {
   chainProblem?: string;
 }
 
+/** Why a checked window is applied by nothing: its MAC (WindowAuth), or the chain's last word on it. */
+export type WindowFault = Exclude<WindowAuth, 'ok'> | 'chain-mismatch';
+
 /** Which windows to read: all of them, or only those ending after `endingAfterMs` (still able to open anything). */
 export interface WindowQuery {
   endingAfterMs?: number;

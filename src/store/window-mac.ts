@@ -16,7 +16,13 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { canonicalJson } from '../core/canonical-json.js';
-import type { CheckedUnlockWindow, StoredUnlockWindow, UnlockLogRow, WindowAuth } from './types.js';
+import type {
+  CheckedUnlockWindow,
+  StoredUnlockWindow,
+  UnlockLogRow,
+  WindowAuth,
+  WindowFault,
+} from './types.js';
 
 /** Domain separation from the chain's MAC input; the version is the MAC format's. */
 const WINDOW_TAG = 'airlock unlock-window 1\n';
@@ -143,4 +149,12 @@ function differences(w: StoredUnlockWindow, row: UnlockLogRow): string[] {
   for (const [col, mine, chained] of pairs)
     if (mine !== chained) out.push(`${col} ${JSON.stringify(mine)} (the chain: ${JSON.stringify(chained)})`);
   return out;
+}
+
+/**
+ * Why `c` may not be applied, undefined when it may: one answer for the gateway, `gateway
+ * windows` and audit.
+ */
+export function windowFault(c: CheckedUnlockWindow): WindowFault | undefined {
+  return c.auth !== 'ok' ? c.auth : c.chainProblem !== undefined ? 'chain-mismatch' : undefined;
 }
