@@ -5,19 +5,16 @@
  * from the same store). `airlock gateway relock ID`: end that window now (the job done early).
  * `airlock gateway windows [--all] [--json]`: list the windows with their checks (read-only).
  */
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { AirlockError } from '../core/errors.js';
 import { startGateway } from '../gateway/gateway.js';
 import { formatHostPort } from '../gateway/io/listen-address.js';
-import { openRecord } from '../gateway/record/open.js';
-import { recordPaths } from '../gateway/record/paths.js';
 import { nftablesRules } from '../gateway/rules/nftables.js';
 import { listWindows, renderWindowsTable } from '../gateway/unlock-windows.js';
 import { EXIT } from '../report/exit-codes.js';
 import { SqliteLogThread } from '../store/sqlite-log-thread.js';
 import { loadPolicy } from './load-policy.js';
+import { withRecord } from './record.js';
 import type { CliContext } from './types.js';
 
 interface RunFlags {
@@ -50,9 +47,6 @@ interface WindowsFlags {
   json?: boolean;
   all?: boolean;
 }
-
-const baseDirOf = (policyFile: string | undefined): string =>
-  policyFile === undefined ? process.cwd() : dirname(resolve(policyFile));
 
 /** '90s', '10m', '2h', '1d' → milliseconds. */
 export function parseDuration(text: string): number {
@@ -87,43 +81,45 @@ export function registerGateway(program: Command, ctx: CliContext): void {
       '--dns-upstream <host:port>',
       "resolver for allowlisted names (overrides the policy's gateway.dnsUpstream); none: SERVFAIL",
     )
-    .action(async (flags: RunFlags) => {
-      const { policy } = loadPolicy(flags.policy);
-      const rec = openRecord(policy.store, baseDirOf(flags.policy), { create: true });
-      // Commits, MACs and checkpoints on a thread of their own: off the proxy's event loop.
-      const log = new SqliteLogThread({ path: rec.paths.sqlite, key: rec.hmacKey });
-      const gw = await startGateway({
-        policy,
-        ...(flags.policy ? { policyFile: flags.policy } : {}),
-        store: rec.store,
-        log,
-        anchorPath: rec.paths.anchor,
-        ...(flags.listen ? { listen: flags.listen } : {}),
-        ...(flags.dnsListen ? { dnsListen: flags.dnsListen } : {}),
-        ...(flags.adminListen ? { adminListen: flags.adminListen } : {}),
-        ...(flags.dnsUpstream ? { dnsUpstream: flags.dnsUpstream } : {}),
-      });
-      const tr = gw.transparent;
-      const transparent = [
-        tr.tls ? `, transparent tls ${formatHostPort(tr.tls)}` : '',
-        tr.http ? `, transparent http ${formatHostPort(tr.http)}` : '',
-        tr.other ? `, transparent other ports ${formatHostPort(tr.other)}` : '',
-      ].join('');
-      process.stderr.write(
-        `airlock gateway: ${policy.network.mode}; proxy ${formatHostPort(gw.proxy)}${transparent}, dns ${formatHostPort(gw.dns)}, admin ${formatHostPort(gw.admin)}; log ${rec.paths.sqlite}\n`,
-      );
-      const onHup = () => gw.reload();
-      process.on('SIGHUP', onHup);
-      await new Promise<void>((res) => {
-        process.once('SIGINT', res);
-        process.once('SIGTERM', res);
-      });
-      process.off('SIGHUP', onHup);
-      await gw.close();
-      await log.close();
-      await rec.store.close();
-      ctx.setExit(EXIT.OK);
-    });
+    .action((flags: RunFlags) =>
+      withRecord(flags.policy, 'create', async (rec, policy) => {
+        // Commits, MACs and checkpoints on a thread of their own: off the proxy's event loop.
+        const log = new SqliteLogThread({ path: rec.paths.sqlite, key: rec.hmacKey });
+        try {
+          const gw = await startGateway({
+            policy,
+            ...(flags.policy ? { policyFile: flags.policy } : {}),
+            store: rec.store,
+            log,
+            anchorPath: rec.paths.anchor,
+            ...(flags.listen ? { listen: flags.listen } : {}),
+            ...(flags.dnsListen ? { dnsListen: flags.dnsListen } : {}),
+            ...(flags.adminListen ? { adminListen: flags.adminListen } : {}),
+            ...(flags.dnsUpstream ? { dnsUpstream: flags.dnsUpstream } : {}),
+          });
+          const tr = gw.transparent;
+          const transparent = [
+            tr.tls ? `, transparent tls ${formatHostPort(tr.tls)}` : '',
+            tr.http ? `, transparent http ${formatHostPort(tr.http)}` : '',
+            tr.other ? `, transparent other ports ${formatHostPort(tr.other)}` : '',
+          ].join('');
+          process.stderr.write(
+            `airlock gateway: ${policy.network.mode}; proxy ${formatHostPort(gw.proxy)}${transparent}, dns ${formatHostPort(gw.dns)}, admin ${formatHostPort(gw.admin)}; log ${rec.paths.sqlite}\n`,
+          );
+          const onHup = () => gw.reload();
+          process.on('SIGHUP', onHup);
+          await new Promise<void>((res) => {
+            process.once('SIGINT', res);
+            process.once('SIGTERM', res);
+          });
+          process.off('SIGHUP', onHup);
+          await gw.close();
+        } finally {
+          await log.close();
+        }
+        ctx.setExit(EXIT.OK);
+      }),
+    );
 
   gateway
     .command('rules')
@@ -149,9 +145,7 @@ export function registerGateway(program: Command, ctx: CliContext): void {
     .option('--policy <file>', 'the policy naming the store')
     .action(async (host: string, flags: UnlockFlags) => {
       const ms = parseDuration(flags.for);
-      const { policy } = loadPolicy(flags.policy);
-      const rec = openRecord(policy.store, baseDirOf(flags.policy), { create: true });
-      try {
+      await withRecord(flags.policy, 'create', async (rec, policy) => {
         const now = Date.now();
         const by = flags.by ?? process.env.USER ?? process.env.LOGNAME;
         // The window with its MAC, and its chained `unlock` row, in one transaction (the store's).
@@ -170,9 +164,7 @@ export function registerGateway(program: Command, ctx: CliContext): void {
             `airlock: note: the policy's mode is ${policy.network.mode}: unlock windows apply only in one-way mode, so this one changes nothing until the mode is one-way\n`,
           );
         ctx.setExit(EXIT.OK);
-      } finally {
-        await rec.store.close();
-      }
+      });
     });
   gateway
     .command('relock')
@@ -188,13 +180,8 @@ export function registerGateway(program: Command, ctx: CliContext): void {
           'AIRLOCK_ERR_USAGE',
           `relock ${idText}: a window number (1, 2, …) is expected`,
         );
-      const { policy } = loadPolicy(flags.policy);
-      // The store must exist (relocking never creates one), and is written: the window re-MACed, a row chained.
-      const sqlite = recordPaths(policy.store, baseDirOf(flags.policy)).sqlite;
-      if (!existsSync(sqlite))
-        throw new AirlockError('AIRLOCK_ERR_USAGE', 'no such store', undefined, sqlite);
-      const rec = openRecord(policy.store, baseDirOf(flags.policy), { create: true });
-      try {
+      // Written (the window re-MACed, a row chained), never created: the store and key must exist.
+      await withRecord(flags.policy, 'write', async (rec) => {
         const now = Date.now();
         const before = (await rec.store.unlockWindows()).find((w) => w.id === id);
         if (!(await rec.store.endUnlockWindow(id, now)))
@@ -209,9 +196,7 @@ export function registerGateway(program: Command, ctx: CliContext): void {
             : `unlock window ${id}${before ? `: ${before.host}` : ''} ended at ${when}\n`,
         );
         ctx.setExit(EXIT.OK);
-      } finally {
-        await rec.store.close();
-      }
+      });
     });
   gateway
     .command('windows')
@@ -222,10 +207,8 @@ export function registerGateway(program: Command, ctx: CliContext): void {
     .option('--json', 'a JSON array, one object per window')
     .option('--policy <file>', 'the policy naming the store and its HMAC key')
     .action(async (flags: WindowsFlags) => {
-      const { policy } = loadPolicy(flags.policy);
       // Read-only, as `log verify`: nothing is created, migrated or written.
-      const rec = openRecord(policy.store, baseDirOf(flags.policy), { create: false });
-      try {
+      await withRecord(flags.policy, 'read', async (rec) => {
         const now = Date.now();
         const checked = await rec.store.unlockWindowsChecked(flags.all ? {} : { endingAfterMs: now });
         const windows = listWindows(checked, now);
@@ -241,8 +224,6 @@ export function registerGateway(program: Command, ctx: CliContext): void {
             `airlock gateway windows: ${bad.length} window${bad.length === 1 ? '' : 's'} listed ${bad.length === 1 ? 'does' : 'do'} not authenticate or ${bad.length === 1 ? 'is' : 'are'} not what the chain last recorded (the first: ${bad[0]!.id}): the gateway applies none of them; airlock log verify checks every window\n`,
           );
         ctx.setExit(bad.length > 0 ? EXIT.SENSITIVE : EXIT.OK);
-      } finally {
-        await rec.store.close();
-      }
+      });
     });
 }

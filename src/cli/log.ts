@@ -6,7 +6,6 @@
  * DAMAGED (exit 1 when any is); export writes every row too, such a row with why in its `damaged`
  * field (exit 1 when any is). All three open the store read-only.
  */
-import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { AirlockError } from '../core/errors.js';
 import {
@@ -14,11 +13,11 @@ import {
   renderCheckedLogJsonLines,
   renderCheckedLogLine,
 } from '../gateway/record/log-export.js';
-import { openRecord, verifyRecord } from '../gateway/record/open.js';
+import { type OpenRecord, verifyRecord } from '../gateway/record/open.js';
 import { parseTimeBound } from '../gateway/record/time-bound.js';
 import { EXIT } from '../report/exit-codes.js';
 import type { ChainHead, TimeWindow } from '../store/types.js';
-import { loadPolicy } from './load-policy.js';
+import { withRecord } from './record.js';
 import type { CliContext } from './types.js';
 
 interface Flags {
@@ -35,21 +34,13 @@ interface Flags {
 
 const PAGE = 10_000;
 
-async function withRecord<T>(
-  flags: Flags,
-  f: (rec: ReturnType<typeof openRecord>) => Promise<T>,
-): Promise<T> {
-  const { policy } = loadPolicy(flags.policy);
-  const base = flags.policy === undefined ? process.cwd() : dirname(resolve(flags.policy));
-  const rec = openRecord(policy.store, base, { create: false });
-  try {
-    // An empty database file (a gateway that never started, or a store emptied): say so.
+/** The record opened read-only; an empty database file (a gateway that never started, a store emptied) said. */
+function withLog<T>(flags: Flags, f: (rec: OpenRecord) => Promise<T>): Promise<T> {
+  return withRecord(flags.policy, 'read', (rec) => {
     if (rec.store.schemaVersion() === 0)
       process.stderr.write(`airlock log: ${rec.paths.sqlite}: the log is empty (no schema, no rows)\n`);
-    return await f(rec);
-  } finally {
-    await rec.store.close();
-  }
+    return f(rec);
+  });
 }
 
 /** Rows after `after` (in `window`), page by page, at most `limit`, as `read` gives them. */
@@ -121,7 +112,7 @@ export function registerLog(program: Command, ctx: CliContext): void {
     )
     .option('--without-anchor', 'accept a missing anchor file (rows cut off the end then go unseen)')
     .action((flags: Flags) =>
-      withRecord(flags, async (rec) => {
+      withLog(flags, async (rec) => {
         const head = headOf(flags.head);
         const v = await verifyRecord(rec, {
           ...(head ? { head } : {}),
@@ -176,7 +167,7 @@ export function registerLog(program: Command, ctx: CliContext): void {
     .option(...sinceOpt)
     .option(...untilOpt)
     .action((flags: Flags) =>
-      withRecord(flags, async (rec) => {
+      withLog(flags, async (rec) => {
         let damaged = 0;
         let first: number | undefined;
         for await (const page of rows(
@@ -207,7 +198,7 @@ export function registerLog(program: Command, ctx: CliContext): void {
     .option(...sinceOpt)
     .option(...untilOpt)
     .action((flags: Flags) =>
-      withRecord(flags, async (rec) => {
+      withLog(flags, async (rec) => {
         if (!flags.json === !flags.csv)
           throw new AirlockError('AIRLOCK_ERR_USAGE', 'log export: give --json or --csv');
         const window = windowOf(flags);

@@ -76,7 +76,7 @@ async function run(rec: ReturnType<typeof openRecord>, bytes: number): Promise<C
 
 describe('hourly budget across a restart', () => {
   it('a destination whose hour is spent stays refused after the gateway is closed and restarted', async () => {
-    const rec = openRecord(policy().store, dir, { create: true });
+    const rec = openRecord(policy().store, dir, 'create');
     try {
       const first = await run(rec, 3000);
       expect(first.at(-1)).toMatchObject({ verdict: 'allow', cut: 'hour-budget' });

@@ -112,7 +112,7 @@ beforeAll(async () => {
     dns: { maxNameLength: MAX_NAME, maxQueriesPerMinute: 1000 },
   };
   policy.store.groupCommitMs = 10;
-  rec = openRecord(policy.store, dir, { create: true });
+  rec = openRecord(policy.store, dir, 'create');
   // The proxy's lookups go out as real DNS queries to the fake, through the gateway's cache.
   const lookups = new Resolver({ timeout: 3000, tries: 1 });
   lookups.setServers([`127.0.0.1:${upstreamPort}`]);

@@ -168,7 +168,7 @@ beforeAll(async () => {
 
   writeFileSync(policyFile, policyYaml('one-way'));
   const policy = loadPolicyFile(policyFile);
-  rec = openRecord(policy.store, dir, { create: true });
+  rec = openRecord(policy.store, dir, 'create');
   gw = await startGateway({
     policy,
     policyFile,
@@ -546,6 +546,6 @@ describe('the record', () => {
       Number(sql(`SELECT COUNT(*) FROM event_log WHERE ts_ms >= ${from};`).trim()),
     );
     // verify's result above used a fresh store handle; keep rec usable for afterAll.
-    rec = openRecord(loadPolicyFile(policyFile).store, dir, { create: false });
+    rec = openRecord(loadPolicyFile(policyFile).store, dir, 'read');
   });
 });

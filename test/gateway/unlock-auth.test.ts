@@ -46,7 +46,7 @@ beforeAll(async () => {
   policyFile = writeUploadSetup(dir);
   ({ server, received } = await startUploadServer(UP_ADDRESS));
   const policy = loadPolicyFile(policyFile);
-  rec = openRecord(policy.store, dir, { create: true });
+  rec = openRecord(policy.store, dir, 'create');
   gw = await startLoopbackGateway(policy, rec.store, rec.paths.anchor, {
     resolve: resolveUpTest(UP_ADDRESS),
     windowPollMs: 100,

@@ -44,7 +44,7 @@ let rec: ReturnType<typeof openRecord> | undefined;
 /** Opens the store and starts the gateway on it: what a restart does. */
 async function start(): Promise<RunningGateway> {
   const policy = loadPolicyFile(policyFile);
-  rec = openRecord(policy.store, dir, { create: true });
+  rec = openRecord(policy.store, dir, 'create');
   gw = await startLoopbackGateway(policy, rec.store, rec.paths.anchor, {
     resolve: resolveUpTest(UP_ADDRESS),
     windowPollMs: 100,

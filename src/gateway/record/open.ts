@@ -16,10 +16,16 @@ export interface OpenRecord {
 }
 
 /**
- * `create`: the gateway may create the database and the key; readers (log show/verify/export)
- * open it read-only, never create or migrate anything, and fail when the store is missing.
+ * How a command may open the store:
+ * - `create`: the gateway and `unlock` may create the database and the key, and migrate;
+ * - `write`: the store and its key must exist (`relock` never makes one: a key made then would
+ *   MAC the window with a key no earlier row knows), opened writable;
+ * - `read`: readers (log show/verify/export, gateway windows) open it read-only, never create or
+ *   migrate anything.
  */
-export function openRecord(settings: StorePolicy, baseDir: string, opts: { create: boolean }): OpenRecord {
+export type RecordMode = 'create' | 'write' | 'read';
+
+export function openRecord(settings: StorePolicy, baseDir: string, mode: RecordMode): OpenRecord {
   if (settings.postgresUrl) {
     throw new AirlockError(
       'AIRLOCK_ERR_UNSUPPORTED',
@@ -27,11 +33,11 @@ export function openRecord(settings: StorePolicy, baseDir: string, opts: { creat
     );
   }
   const paths = recordPaths(settings, baseDir);
-  if (!opts.create && !existsSync(paths.sqlite)) {
+  if (mode !== 'create' && !existsSync(paths.sqlite)) {
     throw new AirlockError('AIRLOCK_ERR_USAGE', 'no such store', undefined, paths.sqlite);
   }
-  const hmacKey = loadHmacKey(paths.key, { create: opts.create });
-  return { store: new SqliteStore(paths.sqlite, { hmacKey, readonly: !opts.create }), paths, hmacKey };
+  const hmacKey = loadHmacKey(paths.key, { create: mode === 'create' });
+  return { store: new SqliteStore(paths.sqlite, { hmacKey, readonly: mode === 'read' }), paths, hmacKey };
 }
 
 export interface VerifyOptions {

@@ -1,0 +1,28 @@
+/**
+ * The store a command names through its policy, opened for the command's length: the one place
+ * the CLI opens the gateway's record, so every subcommand finds it where the gateway writes it
+ * (beside the policy file, else the working directory) and closes it on every path.
+ */
+import { dirname, resolve } from 'node:path';
+import { type OpenRecord, openRecord, type RecordMode } from '../gateway/record/open.js';
+import type { Policy } from '../policy/types.js';
+import { loadPolicy } from './load-policy.js';
+
+/** Where relative store paths start: the policy file's folder, else the working directory. */
+const baseDirOf = (policyFile: string | undefined): string =>
+  policyFile === undefined ? process.cwd() : dirname(resolve(policyFile));
+
+/** Runs `f` with the record `policyFile` names, opened in `mode`; the store is closed after. */
+export async function withRecord<T>(
+  policyFile: string | undefined,
+  mode: RecordMode,
+  f: (rec: OpenRecord, policy: Policy) => Promise<T>,
+): Promise<T> {
+  const { policy } = loadPolicy(policyFile);
+  const rec = openRecord(policy.store, baseDirOf(policyFile), mode);
+  try {
+    return await f(rec, policy);
+  } finally {
+    await rec.store.close();
+  }
+}
