@@ -4,6 +4,8 @@
  * answers, and advance the flow's audit state (name reading, gate replay). Memory follows the
  * live flows and the destinations, never the packets: nothing of a packet is kept past its turn.
  */
+
+import { extraPorts } from '../gateway/rules/nftables.js';
 import type { CapturedPacket } from '../net/capture/types.js';
 import type { NetWarning } from '../net/decode/warning.js';
 import { type Dissected, Dissector } from '../net/flow/dissect.js';
@@ -49,6 +51,8 @@ export class Auditor {
     this.ctx = {
       gate,
       maxHeaderBytes: policy.gateway.maxHeaderBytes,
+      // The ports the printed rules send to the `other` listener: the gateway's own list.
+      extraPorts: new Set(policy.gateway.transparent.other === null ? [] : extraPorts(policy)),
       dnsName: (ip) => this.names.nameOf(ip),
       learnDns: (m) => this.names.learn(m, false),
       isLocal: (o, r, proto, port) => isLocal(o, r, proto, port, cidrs),

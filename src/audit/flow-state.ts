@@ -9,7 +9,11 @@
  * names; none, or an SNI that is no host name, refused 'no-name' in every mode. On 443 and 80 its
  * head is first read as that port's front reads it (transparent-front.ts): what the front refuses
  * (not TLS on 443; not valid HTTP/1, ambiguous framing, CONNECT on 80; a head over the size limit)
- * is refused with the gateway's reason before any name is judged, in every mode.
+ * is refused with the gateway's reason before any name is judged, in every mode. So is a
+ * connection to an allowlist's extra port (an entry's `ports`) when the policy turns the gateway's
+ * `other` listener on: the box's rules redirect exactly those ports there, and its front reads the
+ * head as 443's or 80's by the first byte (sniffFront); a name on it is judged on that port. Any
+ * other port is judged by the gate as it stands (its rules drop it: the gateway never sees it).
  *
  * A flow is one connection to the gate, but for two kinds, judged as the gateway judges them:
  *  - A forward-proxy request (proxy-request.ts) on a flow to a LAN address: the connection is the
@@ -76,6 +80,11 @@ export interface FlowContext {
   readonly gate: EgressGate;
   /** The policy's gateway.maxHeaderBytes: how far the transparent fronts read a head. */
   readonly maxHeaderBytes: number;
+  /**
+   * The TCP ports the box redirects to the gateway's `other` listener (the allowlist's extra
+   * ports, as `airlock gateway rules` prints them); empty when gateway.transparent.other is off.
+   */
+  readonly extraPorts: ReadonlySet<number>;
   dnsName(ip: string): string | undefined;
   /** A DNS response read from a TCP stream: its answers name addresses, as UDP ones do. */
   learnDns(message: Uint8Array): void;
@@ -222,7 +231,7 @@ export class FlowState {
   private dnsQueries = 0;
   private dnsBlocked = 0;
   private readonly proto: number;
-  /** The transparent front that read the flow's head (443, 80 to an egress address), once opened. */
+  /** The transparent front that read the flow's head (443, 80, an extra port, to an egress address), once opened. */
   private front: FrontPort | undefined;
 
   constructor(
@@ -290,11 +299,11 @@ export class FlowState {
     if (o.payloadBytes > 0) this.up(ms, o.payloadBytes);
   }
 
-  /** The name reader for the flow as oriented now: a transparent front's on 443 and 80 to an egress address. */
+  /** The name reader for the flow as oriented now: a transparent front's on 443, 80 and the extra ports to an egress address. */
   private newReader(): TcpNameReader | FrontHeadReader | QuicNameReader | undefined {
     if (this.proto === 17) return this.server.p === 443 ? new QuicNameReader() : undefined;
     if (this.proto !== 6) return undefined;
-    const front = frontOfPort(this.server.p);
+    const front = frontOfPort(this.server.p, this.ctx.extraPorts);
     return front && !this.ctx.isLocal(this.client.h, this.server.h, 6, this.server.p)
       ? new FrontHeadReader(front, this.ctx.maxHeaderBytes)
       : new TcpNameReader();

@@ -2,7 +2,8 @@
  * Reads a flow's name from the first bytes its client sends: a TLS ClientHello's SNI (and ALPN,
  * and whether ECH hides the real name), an HTTP/1 request's Host or CONNECT authority, or a QUIC
  * client Initial's ClientHello. The decoders are src/net/app's; this only says when to stop. A
- * connection to an egress address on 443 or 80 is read as the gateway's transparent front for
+ * connection to an egress address on 443 or 80, or on an allowlist's extra port that the box
+ * redirects to the gateway's `other` listener, is read as the gateway's transparent front for
  * that port reads it (FrontHeadReader, transparent-front.ts), refusals included.
  */
 
@@ -14,9 +15,11 @@ import { type SegmentIn, type StreamHead, StreamHeadCollector, settled } from '.
 import type { ClientHello } from '../net/app/tls-client-hello.js';
 import {
   type FrontHead,
+  type FrontKind,
   type FrontPort,
   type FrontRefusal,
   readFrontHead,
+  sniffFront,
 } from '../net/app/transparent-front.js';
 import type { Decoded } from '../net/decode/outcome.js';
 import type { NameSource } from './destination.js';
@@ -101,7 +104,8 @@ export class TcpNameReader {
 
 /**
  * TCP to an egress address on 443 or 80: the client's stream head as that port's transparent front
- * reads it (its first maxHeaderBytes + 1 in-order bytes). Settled once the front would have
+ * reads it (its first maxHeaderBytes + 1 in-order bytes); on an extra port, by the front its first
+ * byte chooses, as the gateway's `other` listener does (sniffFront). Settled once the front would have
  * decided: a ClientHello, a request head, or a refusal. A refusal stands only when the capture
  * holds the stream's start (the client's SYN): one that begins mid-connection shows bytes the
  * front never read as a head (TLS application data, a body), so they are no evidence of any name
@@ -114,12 +118,20 @@ export class FrontHeadReader {
   private last: FrontHead | { readonly kind: 'mid-stream' } = { kind: 'need' };
   /** The client's SYN was seen: the first bytes are the stream's first. */
   private started = false;
+  /** The front reading the head: the port's, or on an extra port the one the first byte chose. */
+  private reading: FrontPort | undefined;
 
   constructor(
-    readonly front: FrontPort,
+    kind: FrontKind,
     private readonly maxHeaderBytes: number,
   ) {
     this.stream = new OrderedBytes(APP_LIMITS.maxStreamHeadBytes);
+    if (kind !== 'extra') this.reading = kind;
+  }
+
+  /** The front that reads the head (undefined on an extra port before its first byte). */
+  get front(): FrontPort | undefined {
+    return this.reading;
   }
 
   /** True once more bytes cannot change the answer. */
@@ -127,8 +139,10 @@ export class FrontHeadReader {
     if (this.last.kind !== 'need') return true;
     if (seg.flags & SYN) this.started = true;
     this.stream.push(seg);
+    this.reading ??= sniffFront(this.stream.bytes);
+    if (this.reading === undefined) return false;
     const max = this.maxHeaderBytes;
-    let d = readFrontHead(this.front, this.stream.bytes, max);
+    let d = readFrontHead(this.reading, this.stream.bytes, max);
     // Only with a policy maxHeaderBytes past what the audit holds: the gateway would read on.
     if (d.kind === 'need' && this.stream.full)
       d = {

@@ -10,7 +10,7 @@ import type { AuditReport } from '../../src/report/audit/model.js';
 
 export async function auditFlows(
   pcap: string,
-  mode: 'one-way' | 'monitor',
+  mode: 'one-way' | 'monitor' | 'sealed',
   edit: (p: Policy) => void = () => {},
 ): Promise<{ r: AuditReport; flows: Map<number, JudgedFlow> }> {
   const p = defaultPolicy();

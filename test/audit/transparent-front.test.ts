@@ -1,14 +1,17 @@
 /**
  * How the audit reads the head of a connection to an egress address on 443 or 80
- * (src/audit/transparent-front.ts): exactly as the gateway's transparent fronts read it
+ * (src/net/app/transparent-front.ts): exactly as the gateway's transparent fronts read it
  * (gateway/core/transparent-head.ts, the oracle), byte string by byte string and prefix by
  * prefix: still waiting, refused for the same reason and detail, or read (then named by
- * transparent-name.ts, which transparent-name.test.ts holds to the fronts).
+ * transparent-name.ts, which transparent-name.test.ts holds to the fronts). On an allowlist's
+ * extra port, the audit's FrontHeadReader is held to the gateway's extra-port front the same way,
+ * the front its first byte chose included.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { FrontHeadReader } from '../../src/audit/name-reader.js';
 import type { Front, HeadOutcome } from '../../src/gateway/core/front.js';
-import { HTTP_FRONT, TLS_FRONT } from '../../src/gateway/core/transparent-head.js';
+import { extraPortFront, HTTP_FRONT, TLS_FRONT } from '../../src/gateway/core/transparent-head.js';
 import { GATEWAY_REASONS } from '../../src/gateway/core/types.js';
 import { readHttpRequestHead } from '../../src/net/app/http-request.js';
 import {
@@ -153,5 +156,58 @@ describe('requestRefusal (a later request on a keep-alive connection)', () => {
           typeof g === 'string' ? g : g.reason,
         ]);
       }
+  });
+});
+
+describe("an extra port's head (the `other` listener): the audit's reader answers as the gateway's front", () => {
+  /** The gateway's answer and the front its first byte chose ('http' until one is in). */
+  function gatewayExtra(b: Uint8Array, max: number): [Answer, string] {
+    const f = extraPortFront(2101);
+    const o = f.readHead(b, max);
+    const a: Answer =
+      o.kind === 'need'
+        ? 'need'
+        : o.kind === 'target' || o.reason === 'no-name'
+          ? 'read'
+          : { reason: o.reason };
+    return [a, f.name];
+  }
+
+  /** The audit's FrontHeadReader on a captured connection: its SYN, then `b` in one segment. */
+  function auditExtra(b: Uint8Array, max: number): [Answer, string] {
+    const r = new FrontHeadReader('extra', max);
+    r.push({ seq: 0, flags: 0x002, payload: new Uint8Array(0) });
+    if (b.length > 0) r.push({ seq: 1, flags: 0x018, payload: b });
+    const refused = r.refusal();
+    const a: Answer = refused
+      ? { reason: refused.reason }
+      : r.request() !== undefined || r.hello() !== undefined
+        ? 'read'
+        : 'need';
+    return [a, r.front ?? 'http'];
+  }
+
+  it('sample by sample, whole and at every cut: the same front chosen, the same answer', async () => {
+    const hellos = [await realClientHello('files.test'), await realClientHello('')];
+    // A TLS handshake record that is no ClientHello (a ServerHello's type): TLS by its first byte.
+    const notHello = Uint8Array.from([0x16, 3, 3, 0, 4, 2, 0, 0, 0]);
+    const samples = [...SAMPLES.map(text), ...hellos, notHello];
+    const seen = new Set<string>();
+    for (const max of [32 * 1024, 1024])
+      for (const b of samples) {
+        const step = b.length > 400 ? 997 : 1;
+        for (let n = 1; n <= b.length; n = n === b.length ? n + 1 : Math.min(n + step, b.length)) {
+          const cut = b.subarray(0, n);
+          const g = gatewayExtra(cut, max);
+          expect([Buffer.from(cut).toString('latin1').slice(0, 40), ...auditExtra(cut, max)]).toEqual([
+            Buffer.from(cut).toString('latin1').slice(0, 40),
+            ...g,
+          ]);
+          seen.add(`${g[1]} ${typeof g[0] === 'string' ? g[0] : g[0].reason}`);
+        }
+      }
+    // Both fronts reached, each with its refusals (agreement is not agreement on little).
+    for (const a of ['tls read', 'tls not-tls', 'http read', 'http bad-request', 'http header-too-large'])
+      expect(seen).toContain(a);
   });
 });

@@ -16,7 +16,11 @@
  * monitor after another (what the transparent HTTP and TLS fronts refuse in every mode: no Host,
  * no SNI, an SNI that is no host name, and, for reasons of their own before any name is read,
  * plain text on 443, a CONNECT on 80 and two differing Content-Length fields; and what they judge
- * by address: an IP literal). A
+ * by address: an IP literal). The policy lists extra ports for rtk.test (netns/box.ts RTK: 2101,
+ * 5443), which the printed rules redirect to the gateway's `other` listener: TLS and HTTP there,
+ * named or not, a name whose entry lists other ports, and bytes that are neither (refused by
+ * the front in every mode), are compared as the rest; a port no entry lists (2102) is dropped by
+ * the rules like DoT 853 (FIREWALL_DROPPED). A
  * keep-alive connection is one flow in the capture and a row per request in the log: the audit
  * judges each request too (JudgedFlow.connections), and the nth row of a tablet address and port
  * is compared with the nth connection the audit found on that flow. Needs root, iproute2,
@@ -41,6 +45,7 @@ import {
   NAMES,
   NODE,
   type Row,
+  RTK,
   requireNetns,
   UP_BUDGET,
 } from './netns/box.js';
@@ -51,7 +56,8 @@ const policyFile = join(dir, 'airlock.yaml');
 const PROXY_PORT = 3128;
 const box = new GatewayBox(dir, policyFile);
 
-const policyYaml = (mode: string): string => boxPolicyYaml(mode, PROXY_PORT);
+// With the allowlist's extra ports: rtk.test on RTK.http and RTK.tls, the `other` listener on.
+const policyYaml = (mode: string): string => boxPolicyYaml(mode, PROXY_PORT, true);
 
 // ---- NAMED DIFFERENCES: what the two records cannot agree on, and why ----------------------------
 
@@ -103,6 +109,8 @@ const FIREWALL_DROPPED: Record<string, Pick<Judgement, 'decision' | 'reason'>> =
   'udp/443': { decision: 'blocked', reason: 'udp-not-dns' },
   // A SYN and its retry, no byte: nothing names the connection.
   'tcp/853': { decision: 'blocked', reason: 'no-name' },
+  // A port no allowlist entry lists: not redirected to the `other` listener, dropped as 853.
+  [`tcp/${RTK.unlisted}`]: { decision: 'blocked', reason: 'no-name' },
 };
 const droppedKind = (f: JudgedFlow): string | undefined => {
   const k = `${f.record.proto === 17 ? 'udp' : f.record.proto === 6 ? 'tcp' : f.record.proto}/${f.server.p}`;
@@ -183,6 +191,25 @@ function joinConnections(p: Phase): { rows: Row[]; flow: JudgedFlow }[] {
   return [...rows].map(([k, rs]) => ({ rows: rs, flow: byClient.get(k)! }));
 }
 
+/**
+ * Per named connection to an extra port (`clients`: what → the tablet's port): both answers as
+ * 'decision reason name', one per request.
+ */
+function extraAnswers(p: Phase, clients: Record<string, number>) {
+  const joined = joinConnections(p);
+  const line = (j: Judgement) => `${j.decision} ${j.reason} ${j.name}`;
+  const of = (port: number) => joined.find(({ flow }) => flow.client.p === port);
+  const entries = Object.entries(clients);
+  return {
+    gateway: Object.fromEntries(
+      entries.map(([w, port]) => [w, of(port)?.rows.map((r) => line(fromGateway(r)))]),
+    ),
+    audit: Object.fromEntries(
+      entries.map(([w, port]) => [w, of(port)?.flow.connections.map((c) => line(fromAudit(c)))]),
+    ),
+  };
+}
+
 /** Both answers per tablet address and port: the gateway's rows and the audit's connections, in order. */
 const answers = (joined: { rows: Row[]; flow: JudgedFlow }[]) => ({
   gateway: joined.map(({ rows }) => ({ client: rows[0]!.client, judged: rows.map(fromGateway) })),
@@ -206,7 +233,9 @@ function pairs(p: Phase): { row: Row; flow: JudgedFlow; conn: JudgedConnection |
  */
 function capturedDown(row: Row, conn: JudgedConnection, flow: JudgedFlow, i: number): number {
   const down = Number(row.bytesDown);
-  const plain = conn.proxy?.form === 'absolute' || (!conn.proxy && row.port === 80);
+  // Plain HTTP: on 80, or read as HTTP on an extra port (the caster's, RTK.http).
+  const plain =
+    conn.proxy?.form === 'absolute' || (!conn.proxy && (row.port === 80 || row.port === RTK.http));
   const hop =
     plain && down > 0
       ? flow.client.p === chunkedClient.port && i === 0
@@ -293,6 +322,18 @@ const monitorClients: {
 } = {};
 /** The tablet's ports of ClientHellos whose SNI is an IP literal, and no host name, one-way. */
 const sniClients: { v4?: number; notHost?: number } = {};
+/** The tablet's ports of connections to the extra ports (RTK), by phase. */
+const extraClients: Record<'transparent' | 'sealed' | 'monitor', Record<string, number>> = {
+  transparent: {},
+  sealed: {},
+  monitor: {},
+};
+/** An MQTT 3.1.1 CONNECT packet: its first byte is no TLS record, and it is no HTTP request either. */
+const MQTT_CONNECT = Buffer.from([
+  0x10, 0x12, 0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 2, 0, 60, 0, 6, 0x61, 0x69, 0x72, 0x6c, 0x63, 0x6b,
+]).toString('latin1');
+/** A TLS handshake record that is no ClientHello (a ServerHello's type): TLS by its first byte, then refused. */
+const NOT_A_HELLO = Buffer.from([0x16, 3, 3, 0, 4, 2, 0, 0, 0]).toString('latin1');
 
 /** Captures the tablet's link around `play` (its wall-clock window kept in `windows`); the file. */
 async function captured(name: keyof typeof phases, play: () => Promise<void>): Promise<string> {
@@ -325,12 +366,12 @@ const curlPort = async (...args: string[]): Promise<number> => {
 };
 
 /**
- * A TLS connection from the tablet to the internet's 443 with `sni` as its server_name ('': none
- * at all; Node sends an IP literal or any other string as given), closed once the handshake ends
- * or fails; the tablet's port it used. (probe.mjs's 'tls' does not say its port.)
+ * A TLS connection from the tablet to the internet's `port` (443) with `sni` as its server_name
+ * ('': none at all; Node sends an IP literal or any other string as given), closed once the
+ * handshake ends or fails; the tablet's port it used. (probe.mjs's 'tls' does not say its port.)
  */
-const tlsPort = async (sni: string): Promise<number> => {
-  const script = `const s = require('node:tls').connect({ host: process.argv[1], port: 443, servername: process.argv[2], rejectUnauthorized: false });
+const tlsPort = async (sni: string, port = 443): Promise<number> => {
+  const script = `const s = require('node:tls').connect({ host: process.argv[1], port: Number(process.argv[3]), servername: process.argv[2], rejectUnauthorized: false });
 let port = 0;
 const done = () => { process.stdout.write(JSON.stringify({ port }) + '\\n'); process.exit(0); };
 s.on('connect', () => { port = s.localPort; });
@@ -338,11 +379,11 @@ s.on('secureConnect', () => s.end());
 s.on('error', done);
 s.on('close', done);
 setTimeout(done, 5000);`;
-  const r = await box.tablet(NODE, ['-e', script, ADDR.internet, sni]);
-  const port = Number(JSON.parse(r.stdout.trim().split('\n').pop() || '{}').port);
-  if (!Number.isInteger(port) || port <= 0)
-    throw new Error(`TLS with SNI '${sni}': no local port (${r.stderr})`);
-  return port;
+  const r = await box.tablet(NODE, ['-e', script, ADDR.internet, sni, String(port)]);
+  const local = Number(JSON.parse(r.stdout.trim().split('\n').pop() || '{}').port);
+  if (!Number.isInteger(local) || local <= 0)
+    throw new Error(`TLS with SNI '${sni}' to ${port}: no local port (${r.stderr})`);
+  return local;
 };
 
 /**
@@ -371,7 +412,7 @@ beforeAll(async () => {
   if (!existsSync('/usr/bin/dumpcap'))
     throw new Error('dumpcap missing (wireshark-common): scripts/setup-test-deps.sh');
   ensureBuilt();
-  selfSignedCert(dir, ['files.test', 'up.test', 'elsewhere.test']);
+  selfSignedCert(dir, ['files.test', 'up.test', 'elsewhere.test', 'rtk.test']);
   writeFileSync(join(dir, 'blob.bin'), randomBytes(300_000));
   writeFileSync(policyFile, policyYaml('one-way'));
   box.topo.create();
@@ -438,10 +479,25 @@ beforeAll(async () => {
     );
     expect(exact.sent).toBe(UP_BUDGET);
     exactClient.port = exact.port as number;
-    // Around the gateway: QUIC and DoT, which the box's firewall drops (FIREWALL_DROPPED).
+    // The allowlist's extra ports, through the `other` listener: TLS by SNI and HTTP by Host,
+    // allowed; no SNI, a literal Host, bytes that are neither TLS nor HTTP, a CONNECT; a name
+    // whose entry lists other ports (files.test: 443, 80). Names resolved by curl itself: no
+    // queries added before the DNS rate probes below.
+    const x = extraClients.transparent;
+    const at = (name: string, port: number) => ['--resolve', `${name}:${port}:${ADDR.internet}`];
+    x.tls = await curlPort(...at('rtk.test', RTK.tls), `https://rtk.test:${RTK.tls}/blob`);
+    x.http = await curlPort(...at('rtk.test', RTK.http), `http://rtk.test:${RTK.http}/blob`);
+    x.noSni = await tlsPort('', RTK.tls);
+    x.literal = await curlPort(`http://${ADDR.internet}:${RTK.http}/blob`);
+    x.garbage = await rawPort(RTK.http, MQTT_CONNECT);
+    x.connect = await rawPort(RTK.http, `CONNECT rtk.test:${RTK.http} HTTP/1.1\r\nHost: rtk.test\r\n\r\n`);
+    x.otherName = await curlPort(...at('files.test', RTK.http), `http://files.test:${RTK.http}/blob`);
+    // Around the gateway: QUIC, DoT and a port no entry lists, which the box's firewall drops
+    // (FIREWALL_DROPPED).
     counters.before = { lan_udp: box.counter('lan_udp'), lan_tcp: box.counter('lan_tcp') };
     expect(await box.probe('udp', ADDR.internet, '443')).toEqual({ sent: true });
     expect(await box.probe('tcp', ADDR.internet, '853')).toMatchObject({ connected: false });
+    expect(await box.probe('tcp', ADDR.internet, String(RTK.unlisted))).toMatchObject({ connected: false });
     counters.after = { lan_udp: box.counter('lan_udp'), lan_tcp: box.counter('lan_tcp') };
     // DNS tunnelling: names over the length limit, then a burst past the per-minute rate.
     await box.probe('dns-burst', ADDR.gwLan, 'cdn.test', '8', '100');
@@ -482,6 +538,9 @@ beforeAll(async () => {
       `files.test:80:${ADDR.internet}`,
       'http://files.test/blob',
     ]);
+    // An extra port's front refuses bytes that are neither TLS nor HTTP before the gate, sealed too.
+    extraClients.sealed.garbage = await rawPort(RTK.http, MQTT_CONNECT);
+    extraClients.sealed.noSni = await tlsPort('', RTK.tls);
   });
 
   // Every row written: a stopped gateway has recorded every connection it had.
@@ -508,6 +567,12 @@ beforeAll(async () => {
       80,
       'POST /sync HTTP/1.1\r\nHost: files.test\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd',
     );
+    // The same on the extra ports: the `other` listener's front refuses them in every mode.
+    const x = extraClients.monitor;
+    x.noSni = await tlsPort('', RTK.tls);
+    x.garbage = await rawPort(RTK.http, MQTT_CONNECT);
+    x.notHello = await rawPort(RTK.tls, NOT_A_HELLO);
+    x.literal = await curlPort(`http://${ADDR.internet}:${RTK.http}/blob`);
   });
 
   await box.stopGateway();
@@ -554,6 +619,8 @@ describe('a capture judged by airlock audit gets the answers the gateway logged 
       'cut connection-budget',
       'cut hour-budget',
       'blocked hour-budget-spent',
+      'blocked port-not-allowed',
+      'blocked bad-request',
     ])
       expect(seen, d).toContain(d);
     expectEveryFlowAccounted(p);
@@ -658,7 +725,22 @@ describe('a capture judged by airlock audit gets the answers the gateway logged 
     expect(counters.after.lan_tcp).toBeGreaterThan(counters.before.lan_tcp!);
     // Nothing of it reached Airlock or the internet.
     expect(box.eventsOf('bypass-udp').concat(box.eventsOf('bypass-tcp'))).toEqual([]);
-    expect(phases.transparent.rows.some((r) => r.port === 853)).toBe(false);
+    expect(phases.transparent.rows.some((r) => r.port === 853 || r.port === RTK.unlisted)).toBe(false);
+  });
+
+  it("transparent, one-way: the allowlist's extra ports (the `other` listener) named, refused and judged on the port alike", () => {
+    const { gateway, audit } = extraAnswers(phases.transparent, extraClients.transparent);
+    expect(gateway).toEqual({
+      tls: ['allowed allowlisted rtk.test'],
+      http: ['allowed allowlisted rtk.test'],
+      noSni: ['blocked no-name null'],
+      literal: ['blocked no-name null'],
+      // Neither TLS nor HTTP; a CONNECT: refused by the front before any name is judged.
+      garbage: ['blocked bad-request null'],
+      connect: ['blocked bad-request null'],
+      otherName: ['blocked port-not-allowed files.test'],
+    });
+    expect(audit).toEqual(gateway);
   });
 
   it('one-way DNS: every query the same verdict and reason (length limit, allowlist, rate)', () => {
@@ -719,18 +801,24 @@ describe('a capture judged by airlock audit gets the answers the gateway logged 
     ).toEqual(ok.map(({ row }) => [row.client, Number(row.bytesDown)]));
   });
 
-  it('sealed: every connection and query refused as sealed on both sides', () => {
+  it("sealed: every connection and query refused as sealed on both sides, but what an extra port's front refuses first", () => {
     const p = phases.sealed;
     const joined = joinConnections(p);
     const { gateway, audit } = answers(joined);
     expect(audit).toEqual(gateway);
-    expect(gateway.flatMap((g) => g.judged.map((j) => j.reason))).toEqual(['sealed', 'sealed']);
+    const { gateway: extra } = extraAnswers(p, extraClients.sealed);
+    // On an extra port, what the front refuses and no SNI are refused before the gate is asked.
+    expect(extra).toEqual({ garbage: ['blocked bad-request null'], noSni: ['blocked no-name null'] });
+    const own = new Set(Object.values(extraClients.sealed).map((port) => key(ADDR.tablet, port)));
+    expect(
+      gateway.filter((g) => !own.has(String(g.client))).flatMap((g) => g.judged.map((j) => j.reason)),
+    ).toEqual(['sealed', 'sealed']);
     compareQueries(p);
     expect(p.queries.map((q) => q.reason)).toEqual(['sealed']);
     expectEveryFlowAccounted(p);
   });
 
-  it("monitor: a request without Host and TLS without SNI or with one that is no host name refused as no-name, the fronts' own refusals (not-tls, bad-request, bad-framing) as theirs, IP literal Host and SNI passed by address, on both sides", () => {
+  it("monitor: a request without Host and TLS without SNI or with one that is no host name refused as no-name, the fronts' own refusals (not-tls, bad-request, bad-framing) as theirs, IP literal Host and SNI passed by address, on both sides, on 443 and 80 and on the extra ports", () => {
     const p = phases.monitor;
     const joined = joinConnections(p);
     const { gateway, audit } = answers(joined);
@@ -754,7 +842,14 @@ describe('a capture judged by airlock audit gets the answers the gateway logged 
       [monitorClients.twoLengths, 'bad-framing'],
     ] as const)
       expect([reason, at(port)]).toEqual([reason, [{ decision: 'blocked', reason, name: null, up: null }]]);
-    expect(gateway).toHaveLength(8);
+    // The same on the extra ports, through the `other` listener's front.
+    expect(extraAnswers(p, extraClients.monitor).gateway).toEqual({
+      noSni: ['blocked no-name null'],
+      garbage: ['blocked bad-request null'],
+      notHello: ['blocked not-tls null'],
+      literal: ['allowed monitor null'],
+    });
+    expect(gateway).toHaveLength(12);
     expectEveryFlowAccounted(p);
   });
 });

@@ -7,7 +7,8 @@
  *  - tls:   a redirected TLS connection, named by its ClientHello SNI     transparent-head.ts
  *  - http:  a redirected plain HTTP connection, named by its Host field   transparent-head.ts
  *  - extra ports: one front per redirected connection, for the port it    transparent-head.ts
- *    was aimed at; TLS or HTTP by its first byte, then as tls / http
+ *    was aimed at; TLS or HTTP by its first byte (net/app/transparent-front.ts sniffFront,
+ *    shared with audit), then as tls / http
  */
 import type { HttpRequestHead } from '../../net/app/http-request.js';
 import type { ReasonCode } from '../../policy/egress/index.js';

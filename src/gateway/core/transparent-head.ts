@@ -11,7 +11,8 @@
  * the port the client aimed at from conntrack (only the port, never the address) and makes a
  * front for it (extraPortFront), which tells TLS from HTTP by the first byte and names the
  * connection as the TLS or HTTP front would; the upstream is the NAME on that port, and the gate
- * judges that port (an entry that does not list it: 'port-not-allowed').
+ * judges that port (an entry that does not list it: 'port-not-allowed'). Audit reads a capture's
+ * connections to those ports with the same sniff (net/app/transparent-front.ts sniffFront).
  *
  * No name (no SNI, no Host, bytes that are not TLS / HTTP) is refused in every mode, monitor
  * included: without a name there is nowhere to connect, since the original destination is not
@@ -20,7 +21,7 @@
  * (net/app/transparent-front.ts, transparent-name.ts), so a capture's judgement matches.
  */
 import { hostField, originFormHead } from '../../net/app/forward-head.js';
-import { type FrontRefusal, readFrontHead } from '../../net/app/transparent-front.js';
+import { type FrontRefusal, readFrontHead, sniffFront } from '../../net/app/transparent-front.js';
 import { helloName, requestName } from '../../net/app/transparent-name.js';
 import type { Front, HeadOutcome } from './front.js';
 import { proxyResponse } from './responses.js';
@@ -97,15 +98,13 @@ export const HTTP_FRONT: Front = {
   refusal: proxyResponse,
 };
 
-/** A TLS record's first byte: content type 22, handshake (RFC 8446 §5.1); never an HTTP method's. */
-const TLS_HANDSHAKE = 0x16;
-
 /**
- * The front of one connection on the extra-port listener, aimed at `port`: a TLS record is named
- * by its SNI as on the TLS front, anything else read as an HTTP head named by Host as on the HTTP
- * front (bytes that are neither are refused there). One per connection: what the first byte
- * showed decides its name (a TLS head's bytes are no request line to log) and whether a refusal
- * is answered in HTTP or by closing without a word, as on the TLS front.
+ * The front of one connection on the extra-port listener, aimed at `port`: its first byte chooses
+ * (sniffFront, net/app/transparent-front.ts: audit reads a capture's extra ports by it too) a TLS
+ * record named by its SNI as on the TLS front, or an HTTP head named by Host as on the HTTP front
+ * (bytes that are neither are refused there). One per connection: what the first byte showed
+ * decides its name (a TLS head's bytes are no request line to log) and whether a refusal is
+ * answered in HTTP or by closing without a word, as on the TLS front.
  */
 export function extraPortFront(port: number): Front {
   let sniffed: 'tls' | 'http' | undefined;
@@ -114,8 +113,8 @@ export function extraPortFront(port: number): Front {
       return sniffed ?? 'http';
     },
     readHead(buf, max) {
-      if (buf.length === 0) return { kind: 'need' };
-      sniffed ??= buf[0] === TLS_HANDSHAKE ? 'tls' : 'http';
+      sniffed ??= sniffFront(buf);
+      if (sniffed === undefined) return { kind: 'need' };
       return sniffed === 'tls' ? readTlsHead(buf, max, port) : readHostHead(buf, max, port);
     },
     // Nothing read yet (a timeout before any byte): the protocol is unknown, so no answer.

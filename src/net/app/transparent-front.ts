@@ -7,7 +7,8 @@
  * ('not-tls', HTTP included); on 80, a head that is not valid HTTP/1 ('bad-request', TLS
  * included), ambiguous framing or another version (request-framing.ts), a CONNECT or `*`
  * ('bad-request'); on either, a head that does not end within maxHeaderBytes ('header-too-large').
- * Each refusal carries the status an HTTP client is answered with.
+ * Each refusal carries the status an HTTP client is answered with. On an allowlist's extra port
+ * (the `other` listener) the first byte chooses which of the two reads the head (sniffFront).
  */
 import { type HttpRequestHead, readHttpRequestHead } from './http-request.js';
 import { requestFraming } from './request-framing.js';
@@ -23,11 +24,37 @@ export const FRONT_REASONS = [
 ] as const;
 export type FrontReason = (typeof FRONT_REASONS)[number];
 
-/** The transparent front a port has: TLS on 443, HTTP on 80. */
+/** The transparent front that reads a head: TLS (443's), HTTP (80's). */
 export type FrontPort = 'tls' | 'http';
 
-export const frontOfPort = (port: number): FrontPort | undefined =>
-  port === 443 ? 'tls' : port === 80 ? 'http' : undefined;
+/** What a port's redirected connections meet: 443's and 80's fronts, or the extra ports' listener (sniffFront). */
+export type FrontKind = FrontPort | 'extra';
+
+const NO_PORTS: ReadonlySet<number> = new Set();
+
+/**
+ * The front a connection to `port` meets in the box: TLS on 443, HTTP on 80, the `other`
+ * listener on `extraPorts` (the allowlist's ports the box's rules redirect there: none when
+ * gateway.transparent.other is off); undefined for any other port (the rules drop it).
+ */
+export const frontOfPort = (
+  port: number,
+  extraPorts: ReadonlySet<number> = NO_PORTS,
+): FrontKind | undefined =>
+  port === 443 ? 'tls' : port === 80 ? 'http' : extraPorts.has(port) ? 'extra' : undefined;
+
+/** A TLS record's first byte: content type 22, handshake (RFC 8446 §5.1); never an HTTP method's. */
+const TLS_HANDSHAKE = 0x16;
+
+/**
+ * Which front reads an extra-port connection's head, by its first byte: a TLS handshake record
+ * is read as on 443, anything else as on 80 (where bytes that are neither TLS nor HTTP are
+ * refused 'bad-request'). Undefined until a byte is in: nothing shows the protocol yet.
+ */
+export function sniffFront(buf: Uint8Array): FrontPort | undefined {
+  if (buf.length === 0) return undefined;
+  return buf[0] === TLS_HANDSHAKE ? 'tls' : 'http';
+}
 
 export type FrontHead =
   | { readonly kind: 'need' }
