@@ -1,8 +1,9 @@
 /**
  * `airlock gateway` in one process: the HTTP/CONNECT proxy, the DNS server and the admin port
  * around one EgressGate, every connection and query written to the chained store. Fail closed:
- * the store and key must open before anything listens, and while the log cannot be written new
- * connections are refused. Reload (SIGHUP) swaps the policy only when the new one is valid.
+ * the store and key must open, and the store match its anchor file, before anything listens;
+ * while the log cannot be written new connections are refused. Reload (SIGHUP) swaps the policy
+ * only when the new one is valid.
  */
 import type { Server } from 'node:http';
 import { AirlockError } from '../core/errors.js';
@@ -23,6 +24,7 @@ import { GatewayMetrics } from './metrics.js';
 import { restoreHour } from './record/hour-restore.js';
 import { LogWriter } from './record/log-writer.js';
 import { RefusalSummaries, type RefusalSummaryOptions } from './record/refusal-summary.js';
+import { checkRecordAtStart } from './record/start-check.js';
 import { extraPorts } from './rules/nftables.js';
 import { UnlockWindowGuard } from './unlock-windows.js';
 
@@ -83,6 +85,19 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const tlsAt = tt.tls === null ? undefined : checkListen(opts.transparentTls ?? tt.tls, [tt.tls]);
   const httpAt = tt.http === null ? undefined : checkListen(opts.transparentHttp ?? tt.http, [tt.http]);
   const otherAt = tt.other === null ? undefined : checkListen(opts.transparentOther ?? tt.other, [tt.other]);
+
+  // The database against its anchor before anything is served or written: a start on a log cut
+  // short would overwrite the anchor that shows it (record/start-check.ts).
+  const verdict = await checkRecordAtStart(
+    opts.store,
+    {
+      anchor: opts.anchorPath,
+      verify: `airlock log verify${opts.policyFile === undefined ? '' : ` --policy ${opts.policyFile}`}`,
+    },
+    Date.now(),
+  );
+  if (!verdict.ok) throw verdict.error;
+  if (verdict.note) say(verdict.note);
 
   // Only windows the HMAC key authenticates, as the chain last recorded them, open anything
   // (unlock-windows.ts); those already over can open nothing and are not read.

@@ -27,22 +27,34 @@ type Failure = Extract<ChainCheck, { ok: false; badSeq: number }>;
 /** The chain's verdict, before the unlock windows are checked against it (sqlite.ts). */
 export type ChainOnly = Failure | { ok: true; rows: number; headMac: string };
 
+/** Where a run of rows to check starts: the first row's seq and the MAC its prev_mac must be. */
+export interface ChainStart {
+  seq: number;
+  prevMac: string;
+}
+
+/** The whole log: row 1, after no MAC. */
+const FIRST_ROW: ChainStart = { seq: 1, prevMac: '' };
+
 /**
- * Checks `rows` (in seq order, from the first) against the chain under `key`, and the chain
- * against every head in `expected` (the anchor, a head an auditor kept): each one's row must carry
- * its MAC, and a head beyond the last row means rows were cut off the end. `onRow` sees each row
- * that checked out, in order (the unlock rows the windows are checked against).
+ * Checks `rows` (in seq order, from `from`: the first row by default) against the chain under
+ * `key`, and the chain against every head in `expected` (the anchor, a head an auditor kept): each
+ * one's row must carry its MAC, and a head beyond the last row means rows were cut off the end.
+ * `onRow` sees each row that checked out, in order (the unlock rows the windows are checked
+ * against). Started later (SqliteStore.verifyLogFrom), the first row is taken on its own MAC
+ * over its stored prev_mac, as ownMacProblem takes a row: the rows before it are not read.
  */
 export function verifyChain(
   key: Uint8Array,
   rows: Iterable<LogDbRow>,
   expected: readonly ChainHead[] = [],
   onRow?: (seq: number, row: LogRow) => void,
+  from: ChainStart = FIRST_ROW,
 ): ChainOnly {
-  let prevMac = '';
-  let expectSeq = 1;
+  let prevMac = from.prevMac;
+  let expectSeq = from.seq;
   let count = 0;
-  let headSeq = 0;
+  let headSeq = from.seq - 1;
   const fail = (badSeq: number, problem: Failure['problem'], detail: string): Failure => ({
     ok: false,
     rows: count,

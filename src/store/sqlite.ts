@@ -25,6 +25,7 @@ import type {
   RecentLogRow,
   Store,
   StoredUnlockWindow,
+  TailCheck,
   TimeWindow,
   UnlockLogRow,
   WindowAuth,
@@ -520,6 +521,40 @@ export class SqliteStore implements Store {
         legacyWindows: windows.filter((w) => w.auth !== 'ok').length,
       };
     });
+  }
+
+  async verifyLogFrom(head: ChainHead): Promise<TailCheck> {
+    const key = this.needKey('verifying the event log');
+    // One read transaction: a row appended meanwhile (gateway unlock) is in every read or in none.
+    return this.run(() =>
+      this.db.transaction((): TailCheck => {
+        const last =
+          this.currentVersion() === 0
+            ? undefined
+            : (this.stmt('SELECT seq FROM event_log ORDER BY seq DESC LIMIT 1').get() as
+                | { seq: number }
+                | undefined);
+        // From the head's row; from the last row when the log now ends before it, so the check
+        // says where it ends (verifyChain: a head beyond the last row).
+        const first = last ? Math.min(head.seq, last.seq) : 1;
+        const start = last
+          ? (this.stmt('SELECT prev_mac FROM event_log WHERE seq = ?').get(first) as
+              | { prev_mac: string }
+              | undefined)
+          : undefined;
+        const rows = last
+          ? (this.stmt(
+              'SELECT seq, ts_ms, kind, body, prev_mac, mac FROM event_log WHERE seq >= ? ORDER BY seq',
+            ).iterate(first) as Iterable<LogDbRow>)
+          : [];
+        const chain = verifyChain(key, rows, [head], undefined, {
+          seq: first,
+          prevMac: start?.prev_mac ?? '',
+        });
+        if (!chain.ok) return { ...chain, lastSeq: last?.seq ?? 0 };
+        return { ok: true, rows: chain.rows, head: { seq: first + chain.rows - 1, mac: chain.headMac } };
+      })(),
+    );
   }
 
   async close(): Promise<void> {

@@ -200,6 +200,20 @@ export type ChainCheck =
   | { ok: false; rows: number; problem: 'window-mismatch'; windowId: number; detail: string };
 
 /**
+ * The rows from a kept head to the end of the log, checked as a chain continuing from it
+ * (Store.verifyLogFrom): the head's row must carry its MAC, every later row link to the one before
+ * it. `rows` counts the rows that checked out, the head's own among them; on success `head` is the
+ * log's last row. A failure is ChainCheck's, at the first row that does not hold (a head beyond
+ * the last row: `head-mismatch` at the head's seq).
+ */
+export type TailCheck =
+  | { ok: true; rows: number; head: ChainHead }
+  | (Extract<ChainCheck, { ok: false; badSeq: number }> & {
+      /** The log's last seq (0: no rows): below the head's, rows were cut off the end. */
+      lastSeq: number;
+    });
+
+/**
  * A log row as `log show` reads it: its stored text, the row when the text is a JSON object, and
  * `problem` when its own link in the chain fails (its MAC, its prev_mac against the row before it,
  * a missing row before it, a column against its body). The rest of the log is not checked here.
@@ -214,6 +228,8 @@ export interface CheckedLogRow {
 }
 
 export interface Store {
+  /** Where the store is, for messages: the SQLite file (a PostgreSQL store: its URL without credentials). */
+  readonly path: string;
   /**
    * Records a window with its MAC and its chained `unlock` row, in one transaction (requires the
    * HMAC key).
@@ -266,5 +282,12 @@ export interface Store {
    * auditor kept) detects truncation from the end. Then every unlock window against the chain.
    */
   verifyLog(expected?: ChainHead | readonly ChainHead[]): Promise<ChainCheck>;
+  /**
+   * The rows from `head.seq` to the end checked as the chain continuing from `head` (the gateway's
+   * start, against its anchor), reading those rows only: a log of millions of rows costs what was
+   * written since the head was kept. The rows before it and the unlock windows are verifyLog's.
+   * Requires the HMAC key.
+   */
+  verifyLogFrom(head: ChainHead): Promise<TailCheck>;
   close(): Promise<void>;
 }

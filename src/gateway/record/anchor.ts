@@ -28,14 +28,23 @@ export function readAnchor(path: string): Anchor | undefined {
   } catch {
     throw new AirlockError('AIRLOCK_ERR_MALFORMED', 'the anchor file is not JSON', undefined, path);
   }
-  const a = v as Partial<Anchor>;
-  if (!Number.isSafeInteger(a.seq) || typeof a.mac !== 'string' || !Number.isSafeInteger(a.tsMs)) {
+  const a = (v ?? {}) as Partial<Anchor>;
+  // What writeAnchor writes: a row's seq (1 on) and its MAC (hex; a copy made by hand may have
+  // changed its case, as --head accepts). An anchor at seq 0 would vouch for no row, so nothing
+  // cut off the end would show.
+  if (
+    !Number.isSafeInteger(a.seq) ||
+    a.seq! < 1 ||
+    typeof a.mac !== 'string' ||
+    !/^[0-9a-f]{64}$/i.test(a.mac) ||
+    !Number.isSafeInteger(a.tsMs)
+  ) {
     throw new AirlockError(
       'AIRLOCK_ERR_MALFORMED',
-      'the anchor file lacks seq, mac or tsMs',
+      'the anchor file lacks seq (1 or more), mac (64 hex digits) or tsMs',
       undefined,
       path,
     );
   }
-  return { seq: a.seq!, mac: a.mac, tsMs: a.tsMs! };
+  return { seq: a.seq!, mac: a.mac.toLowerCase(), tsMs: a.tsMs! };
 }
