@@ -9,6 +9,9 @@ import type { Command } from 'commander';
 import { AirlockError } from '../core/errors.js';
 import { startGateway } from '../gateway/gateway.js';
 import { formatHostPort } from '../gateway/io/listen-address.js';
+import { anchoredWrite } from '../gateway/record/anchored-write.js';
+import type { OpenRecord } from '../gateway/record/open.js';
+import { verifyCommand } from '../gateway/record/start-check.js';
 import { nftablesRules } from '../gateway/rules/nftables.js';
 import { listWindows, renderWindowsTable } from '../gateway/unlock-windows.js';
 import { EXIT } from '../report/exit-codes.js';
@@ -62,6 +65,12 @@ export function parseDuration(text: string): number {
     throw new AirlockError('AIRLOCK_ERR_USAGE', `--for ${text}: between 1s and 7d`);
   return ms;
 }
+
+/** The record's anchor, and the verify command its messages name. */
+const anchorPlaces = (rec: OpenRecord, policyFile: string | undefined) => ({
+  anchor: rec.paths.anchor,
+  verify: verifyCommand(policyFile),
+});
 
 export function registerGateway(program: Command, ctx: CliContext): void {
   const gateway = program
@@ -148,15 +157,18 @@ export function registerGateway(program: Command, ctx: CliContext): void {
       await withRecord(flags.policy, 'create', async (rec, policy) => {
         const now = Date.now();
         const by = flags.by ?? process.env.USER ?? process.env.LOGNAME;
-        // The window with its MAC, and its chained `unlock` row, in one transaction (the store's).
-        const w = await rec.store.addUnlockWindow({
-          host,
-          fromMs: now,
-          untilMs: now + ms,
-          reason: flags.reason,
-          createdMs: now,
-          ...(by ? { createdBy: by } : {}),
-        });
+        // The window with its MAC, and its chained `unlock` row, in one transaction (the store's),
+        // on a log that still matches its anchor; the anchor then vouches for the row.
+        const w = await anchoredWrite(rec.store, anchorPlaces(rec, flags.policy), () =>
+          rec.store.addUnlockWindow({
+            host,
+            fromMs: now,
+            untilMs: now + ms,
+            reason: flags.reason,
+            createdMs: now,
+            ...(by ? { createdBy: by } : {}),
+          }),
+        );
         process.stdout.write(`unlock window ${w.id}: ${w.host} until ${new Date(w.untilMs).toISOString()}\n`);
         // Recorded all the same (the policy may change before it ends), but said plainly.
         if (policy.network.mode !== 'one-way')
@@ -184,7 +196,11 @@ export function registerGateway(program: Command, ctx: CliContext): void {
       await withRecord(flags.policy, 'write', async (rec) => {
         const now = Date.now();
         const before = (await rec.store.unlockWindows()).find((w) => w.id === id);
-        if (!(await rec.store.endUnlockWindow(id, now)))
+        if (
+          !(await anchoredWrite(rec.store, anchorPlaces(rec, flags.policy), () =>
+            rec.store.endUnlockWindow(id, now),
+          ))
+        )
           throw new AirlockError(
             'AIRLOCK_ERR_USAGE',
             `relock ${id}: no unlock window ${id} in ${rec.paths.sqlite}`,

@@ -24,7 +24,7 @@ import { GatewayMetrics } from './metrics.js';
 import { restoreHour } from './record/hour-restore.js';
 import { LogWriter } from './record/log-writer.js';
 import { RefusalSummaries, type RefusalSummaryOptions } from './record/refusal-summary.js';
-import { checkRecordAtStart } from './record/start-check.js';
+import { checkRecordAtStart, verifyCommand } from './record/start-check.js';
 import { extraPorts } from './rules/nftables.js';
 import { UnlockWindowGuard } from './unlock-windows.js';
 
@@ -92,7 +92,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     opts.store,
     {
       anchor: opts.anchorPath,
-      verify: `airlock log verify${opts.policyFile === undefined ? '' : ` --policy ${opts.policyFile}`}`,
+      verify: verifyCommand(opts.policyFile),
     },
     Date.now(),
   );
@@ -124,6 +124,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const writer = new LogWriter(opts.log ?? storeSink(opts.store), {
     groupCommitMs: policy.store.groupCommitMs,
     anchorPath: opts.anchorPath,
+    ...(verdict.head ? { head: verdict.head } : {}),
     onError: say,
   });
   writer.start();

@@ -371,12 +371,25 @@ export class SqliteStore implements Store {
       | ChainHead
       | undefined;
     const after = opts.after;
-    if (after && head && (head.seq !== after.seq || head.mac !== after.mac)) {
+    if (after && (head?.seq !== after.seq || head.mac !== after.mac)) {
       // The same batch sent again after `after`, already committed (its writer died before
       // it could say so): the chain ends exactly where this batch would have ended it.
       const again = chain(after);
       const last = again[again.length - 1]!;
-      if (last.seq === head.seq && last.mac === head.mac) return again;
+      if (head && last.seq === head.seq && last.mac === head.mac) return again;
+      // Rows appended since by another writer (`gateway unlock`) are chained on; but a chain
+      // that no longer holds the writer's last row was cut or changed under it, and chaining on
+      // from what is left would hide that (the next anchor written over the one that shows it).
+      const kept = this.stmt('SELECT mac FROM event_log WHERE seq = ?').get(after.seq) as
+        | { mac: string }
+        | undefined;
+      if (kept?.mac !== after.mac)
+        throw new AirlockError(
+          'AIRLOCK_ERR_MALFORMED',
+          `the event log changed under its writer: row ${after.seq}, the last it wrote, ${kept ? 'carries another MAC' : `is gone (the log ends at seq ${head?.seq ?? 0})`}; not chaining on from what is left (airlock log verify shows what changed)`,
+          undefined,
+          this.path,
+        );
     }
     const out = chain(head);
     // INSERT_ROWS rows a statement (~1 µs a row less than one each: a group is 64 rows or
@@ -521,6 +534,16 @@ export class SqliteStore implements Store {
         legacyWindows: windows.filter((w) => w.auth !== 'ok').length,
       };
     });
+  }
+
+  async logHead(): Promise<ChainHead | undefined> {
+    return this.run(() =>
+      this.currentVersion() === 0
+        ? undefined
+        : (this.stmt('SELECT seq, mac FROM event_log ORDER BY seq DESC LIMIT 1').get() as
+            | ChainHead
+            | undefined),
+    );
   }
 
   async verifyLogFrom(head: ChainHead): Promise<TailCheck> {

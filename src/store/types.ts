@@ -289,5 +289,7 @@ export interface Store {
    * Requires the HMAC key.
    */
   verifyLogFrom(head: ChainHead): Promise<TailCheck>;
+  /** The log's last row as a head (undefined: no rows). Unchecked: verifyLogFrom checks. */
+  logHead(): Promise<ChainHead | undefined>;
   close(): Promise<void>;
 }

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { AirlockError } from '../../src/core/errors.js';
 import { readAnchor } from '../../src/gateway/record/anchor.js';
 import { openRecord } from '../../src/gateway/record/open.js';
@@ -253,5 +253,110 @@ describe('a normal stop and start', () => {
     expect(r.said.filter((l) => l.includes('anchor'))).toEqual([]);
     expect(r.anchor().seq).toBe(6);
     expect((await r.verify()).code).toBe(0);
+  });
+});
+
+describe('rows cut off the end while the gateway runs', () => {
+  it('are not chained on from what is left: the writer fails (new connections refused), the anchor stays, the next start refuses', async () => {
+    const r = record();
+    const policy = loadPolicyFile(r.policyFile);
+    const rec = openRecord(policy.store, r.dir, 'create');
+    try {
+      const gw = await startLoopbackGateway(policy, rec.store, rec.paths.anchor, {
+        policyFile: r.policyFile,
+        say: (l) => r.said.push(l),
+      });
+      try {
+        for (let i = 1; i <= 20; i++) await udpQuery(gw.dns.port, `q${i}.running.test`, i);
+        await gw.flushLog();
+        expect(r.sql('SELECT MAX(seq) FROM event_log')).toBe('20');
+        r.sql('DELETE FROM event_log WHERE seq > 15');
+        for (let i = 21; i <= 23; i++) await udpQuery(gw.dns.port, `q${i}.running.test`, i);
+        await gw.flushLog();
+        // Nothing chained on from row 15: the cut still shows, and the writer says why it stopped.
+        expect(r.sql('SELECT MAX(seq) FROM event_log')).toBe('15');
+        expect(r.said.filter((l) => l.startsWith('event log write failed'))).toEqual([
+          expect.stringMatching(
+            /the event log changed under its writer: row (1[6-9]|20), the last it wrote, is gone \(the log ends at seq 15\)/,
+          ),
+        ]);
+        // Fail closed, as on any write failure: /healthz says so.
+        expect((await fetch(`http://127.0.0.1:${gw.admin.port}/healthz`)).status).toBe(503);
+      } finally {
+        await gw.close();
+      }
+    } finally {
+      await rec.store.close();
+    }
+    // The anchor vouches for a row the cut took: the next start refuses, and verify fails.
+    expect(r.anchor().seq).toBeGreaterThan(15);
+    expect((await r.refused()).message).toMatch(/the database ends at seq 15/);
+    expect((await r.verify()).code).toBe(1);
+  });
+});
+
+describe('gateway unlock and relock, with no gateway running', () => {
+  it('anchor the row they write: a relock cut off the end is refused at start with no traffic after it', async () => {
+    const r = record();
+    writeUploadSetup(r.dir);
+    await r.run(2);
+    const id = await unlockUpTest(r.policyFile, 'flight records for job 8');
+    const unlockSeq = Number(r.sql('SELECT MAX(seq) FROM event_log'));
+    expect(r.anchor()).toMatchObject({
+      seq: unlockSeq,
+      mac: r.sql(`SELECT mac FROM event_log WHERE seq = ${unlockSeq}`),
+    });
+    const open = r.sql(`SELECT until_ms || ' ' || mac FROM unlock_windows WHERE id = ${id}`).split(' ');
+    expect((await cli('gateway', 'relock', String(id), '--policy', r.policyFile)).code).toBe(0);
+    const relockSeq = Number(r.sql('SELECT MAX(seq) FROM event_log'));
+    expect(r.anchor().seq).toBe(relockSeq);
+
+    // The relock row cut off the end, the window put back open: nothing after it, yet the start sees it.
+    r.sql(`DELETE FROM event_log WHERE seq = ${relockSeq}`);
+    r.sql(`UPDATE unlock_windows SET until_ms = ${open[0]}, mac = '${open[1]}' WHERE id = ${id}`);
+    expect((await r.refused()).message).toContain(
+      `the database ends at seq ${relockSeq - 1}: row ${relockSeq} is gone from the end.`,
+    );
+  });
+
+  it('refuse to write on a log cut short, and leave the anchor and the window as they are', async () => {
+    const r = record();
+    writeUploadSetup(r.dir);
+    await r.run(0);
+    const id = await unlockUpTest(r.policyFile, 'flight records for job 9');
+    await r.run(4);
+    const bytes = readFileSync(r.anchorPath);
+    const last = Number(r.sql('SELECT MAX(seq) FROM event_log'));
+    r.sql(`DELETE FROM event_log WHERE seq > ${last - 2}`);
+    const window = r.sql(`SELECT until_ms || ' ' || mac FROM unlock_windows WHERE id = ${id}`);
+
+    let err = '';
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+      err += String(s);
+      return true;
+    });
+    try {
+      expect((await cli('gateway', 'relock', String(id), '--policy', r.policyFile)).code).toBe(2);
+      expect(err).toContain(`the database ends at seq ${last - 2}`);
+      expect(err).toContain('Not writing: the row would be chained on from what is left');
+      const unlock = await cli(
+        'gateway',
+        'unlock',
+        'up.test',
+        '--for',
+        '1m',
+        '--reason',
+        'x',
+        '--policy',
+        r.policyFile,
+      );
+      expect(unlock.code).toBe(2);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(readFileSync(r.anchorPath).equals(bytes)).toBe(true);
+    expect(r.sql('SELECT MAX(seq) FROM event_log')).toBe(String(last - 2));
+    expect(r.sql(`SELECT until_ms || ' ' || mac FROM unlock_windows WHERE id = ${id}`)).toBe(window);
+    expect(r.sql('SELECT COUNT(*) FROM unlock_windows')).toBe('1');
   });
 });

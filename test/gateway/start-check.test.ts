@@ -45,10 +45,10 @@ describe('starts', () => {
     expect(note).not.toContain('\n');
   });
 
-  it('a log that goes on from its anchor without a word', () => {
+  it('a log that goes on from its anchor without a word, with its head for the writer to chain on from', () => {
     expect(
       verdict({ kind: 'anchored', anchor, tail: { ok: true, rows: 3, head: { seq: 22, mac: MAC } } }),
-    ).toEqual({ ok: true });
+    ).toEqual({ ok: true, head: { seq: 22, mac: MAC } });
   });
 });
 

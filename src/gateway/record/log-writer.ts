@@ -14,7 +14,7 @@
  * until a later flush succeeds. Rows wait (bounded) and are retried in order, so the chain keeps
  * every row it can.
  */
-import type { LogRow, LogSink } from '../../store/types.js';
+import type { ChainHead, LogRow, LogSink } from '../../store/types.js';
 import { writeAnchor } from './anchor.js';
 
 /** Rows per transaction: bounds one commit's time and memory when a backlog built up. */
@@ -26,6 +26,11 @@ export interface LogWriterOptions {
   flushAtRows?: number;
   anchorPath: string;
   anchorEveryMs?: number;
+  /**
+   * The log's head as the start found it (checked against the anchor): the first group is chained
+   * on only while it is still there, as every later group is after the head before it.
+   */
+  head?: ChainHead;
   /** Rows held while the store fails; beyond, rows are dropped and counted. */
   maxQueuedRows?: number;
   now?: () => number;
@@ -37,7 +42,7 @@ export class LogWriter {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private lastAnchorMs = Number.NEGATIVE_INFINITY;
-  private head: { seq: number; mac: string } | undefined;
+  private head: ChainHead | undefined;
   private anchoredSeq = -1;
   /** After stop(): the sink may be closed, a row now is counted as dropped, never sent. */
   private stopped = false;
@@ -49,7 +54,9 @@ export class LogWriter {
   constructor(
     private readonly sink: LogSink,
     private readonly opts: LogWriterOptions,
-  ) {}
+  ) {
+    this.head = opts.head;
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.flush(), this.opts.groupCommitMs);

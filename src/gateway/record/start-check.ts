@@ -11,7 +11,7 @@
  * checkRecordAtStart reads the anchor and the store for it.
  */
 import { AirlockError } from '../../core/errors.js';
-import type { Store, TailCheck } from '../../store/types.js';
+import type { ChainHead, Store, TailCheck } from '../../store/types.js';
 import { type Anchor, readAnchor } from './anchor.js';
 
 /** What start found: the anchor and the rows from it on; no anchor file; or one that does not parse. */
@@ -27,10 +27,22 @@ export interface StartPlaces {
   database: string;
   /** The verify command for this record: 'airlock log verify --policy FILE'. */
   verify: string;
+  /**
+   * Who asks: the gateway's start (the default), or a command that appends a row (`gateway
+   * unlock`, `relock`: anchored-write.ts), which would chain on from what is left just the same.
+   */
+  by?: 'start' | 'write';
 }
 
-/** Start (with a line to say, sometimes), or not: the error says why and what to do. */
-export type StartVerdict = { ok: true; note?: string } | { ok: false; error: AirlockError };
+/** The verify command for the record `policyFile` names, as messages give it. */
+export const verifyCommand = (policyFile: string | undefined): string =>
+  `airlock log verify${policyFile === undefined ? '' : ` --policy ${policyFile}`}`;
+
+/**
+ * Start (with a line to say, sometimes), or not: the error says why and what to do. `head`: the
+ * log's last row, when the anchor vouched for the chain up to it (the writer chains on from it).
+ */
+export type StartVerdict = { ok: true; note?: string; head?: ChainHead } | { ok: false; error: AirlockError };
 
 export function startVerdict(found: RecordAtStart, at: StartPlaces, nowMs: number): StartVerdict {
   switch (found.kind) {
@@ -50,7 +62,7 @@ export function startVerdict(found: RecordAtStart, at: StartPlaces, nowMs: numbe
       );
     case 'anchored': {
       const { anchor, tail } = found;
-      if (tail.ok) return { ok: true };
+      if (tail.ok) return { ok: true, head: tail.head };
       return refuse(
         at,
         nowMs,
@@ -79,13 +91,24 @@ function refuse(at: StartPlaces, nowMs: number, what: string, anchor?: Anchor): 
   const head = anchor
     ? `, and \`${at.verify} --head ${anchor.seq}:${anchor.mac}\` still checks the log against the one kept`
     : '';
+  const aside = `keep the anchor as evidence by moving it aside (mv ${at.anchor} ${kept})`;
+  const [why, anyway] =
+    at.by === 'write'
+      ? [
+          'Not writing: the row would be chained on from what is left and the anchor written over',
+          `to write anyway, ${aside} and run the command again: it then writes a fresh anchor`,
+        ]
+      : [
+          'Not starting: a start would write a new anchor over this one',
+          `to start anyway, ${aside} and start again: the gateway then writes a fresh anchor`,
+        ];
   return {
     ok: false,
     error: new AirlockError(
       'AIRLOCK_ERR_MALFORMED',
-      `${what}. Not starting: a start would write a new anchor over this one, and the record is the gateway's evidence. ` +
+      `${what}. ${why}, and the record is the gateway's evidence. ` +
         'Not always an attack: a power cut can lose the last commits (the store runs WAL with synchronous=NORMAL). ' +
-        `Run \`${at.verify}\` to see what is missing; to start anyway, keep the anchor as evidence by moving it aside (mv ${at.anchor} ${kept}) and start again: the gateway then writes a fresh anchor${head}.`,
+        `Run \`${at.verify}\` to see what is missing; ${anyway}${head}.`,
       undefined,
       at.anchor,
     ),
