@@ -5,6 +5,7 @@
  * live flows and the destinations, never the packets: nothing of a packet is kept past its turn.
  */
 
+import { parseHostPort } from '../gateway/io/listen-address.js';
 import { extraPorts } from '../gateway/rules/nftables.js';
 import type { CapturedPacket } from '../net/capture/types.js';
 import type { NetWarning } from '../net/decode/warning.js';
@@ -12,7 +13,7 @@ import { type Dissected, Dissector } from '../net/flow/dissect.js';
 import { observationOf } from '../net/flow/observe.js';
 import { FlowTable } from '../net/flow/table.js';
 import type { FlowRecord } from '../net/flow/types.js';
-import { compileCidrs } from '../policy/egress/address.js';
+import { classifyIp, compileCidrs, parseIp } from '../policy/egress/address.js';
 import { EgressGate } from '../policy/egress/gate.js';
 import type { UnlockWindow } from '../policy/egress/types.js';
 import type { Policy } from '../policy/types.js';
@@ -41,6 +42,8 @@ export class Auditor {
   private readonly dests = new Map<string, DestinationAcc>();
   private readonly ctx: FlowContext;
   private nextId = 1;
+  /** The latest packet's time (ms since 1970): how far the captures have run. */
+  private clockMs = Number.NEGATIVE_INFINITY;
   /** Destinations that did not fit under AUDIT_LIMITS.maxDestinations were folded into one. */
   overflowed = false;
 
@@ -51,6 +54,9 @@ export class Auditor {
     this.ctx = {
       gate,
       maxHeaderBytes: policy.gateway.maxHeaderBytes,
+      handshakeTimeoutMs: policy.gateway.handshakeTimeoutSeconds * 1000,
+      isProxy: proxyListeners(policy.gateway.listen),
+      clockMs: () => this.clockMs,
       // The ports the printed rules send to the `other` listener: the gateway's own list.
       extraPorts: new Set(policy.gateway.transparent.other === null ? [] : extraPorts(policy)),
       dnsName: (ip) => this.names.nameOf(ip),
@@ -67,6 +73,8 @@ export class Auditor {
     const d = this.dissector.dissect(p);
     const o = observationOf(p, d);
     if (!o) return d.problem;
+    // Before flows time out on this packet: they end no earlier than it.
+    this.clockMs = Math.max(this.clockMs, Number(p.ts) / 1e6);
     const { uid, done } = this.table.observeFlow(o);
     for (const r of done) this.end(r);
     const udp = d.udp?.payload;
@@ -119,3 +127,24 @@ export class Auditor {
     return d;
   }
 }
+
+/**
+ * The policy's proxy listeners as a capture shows them: a connection to one of their addresses
+ * and ports, or to any address on a listener's port when it listens on every address.
+ */
+function proxyListeners(listen: readonly string[]): (ip: string, port: number) => boolean {
+  const at = listen.map((l) => {
+    const a = parseHostPort(l);
+    const ip = parseIp(a.host === 'localhost' ? '127.0.0.1' : a.host);
+    return { ip, any: ip !== undefined && classifyIp(ip) === 'unspecified', port: a.port };
+  });
+  return (ip, port) => {
+    const b = parseIp(ip);
+    return at.some(
+      (a) => a.port === port && (a.any || (a.ip !== undefined && b !== undefined && sameBytes(a.ip, b))),
+    );
+  };
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);

@@ -5,19 +5,31 @@
  * the rolling-hour sum and the timeline follow the capture's clock.
  */
 
+import type { GatewayReason } from '../gateway/core/types.js';
 import type { FrontReason } from '../net/app/transparent-front.js';
 import type { ReasonCode } from '../policy/egress/types.js';
 import { UpTimeline } from './timeline.js';
+
+/**
+ * What the gateway logs, blocked in every mode, for a connection whose head never came: its
+ * client closed first, or the handshake timeout ran out (gateway/core/connection.ts).
+ */
+export const UNHEARD_REASONS = [
+  'client-closed',
+  'handshake-timeout',
+] as const satisfies readonly GatewayReason[];
+export type UnheardReason = (typeof UNHEARD_REASONS)[number];
 
 export type NameSource = 'sni' | 'quic-sni' | 'http-host' | 'dns' | 'none';
 
 /**
  * What the policy would have done with one connection (or one DNS flow's queries); blocked also
- * by a transparent front's own refusal, before the gate was asked (FrontReason).
+ * by a transparent front's own refusal, before the gate was asked (FrontReason), or for a head
+ * that never came (UnheardReason).
  */
 export type FlowOutcome =
   | { kind: 'allowed'; reason: ReasonCode }
-  | { kind: 'blocked'; reason: ReasonCode | FrontReason; detail: string }
+  | { kind: 'blocked'; reason: ReasonCode | FrontReason | UnheardReason; detail: string }
   | { kind: 'cut'; reason: ReasonCode; detail: string; afterBytes: number };
 
 export interface DestinationKey {

@@ -14,6 +14,11 @@
  * `other` listener on: the box's rules redirect exactly those ports there, and its front reads the
  * head as 443's or 80's by the first byte (sniffFront); a name on it is judged on that port. Any
  * other port is judged by the gate as it stands (its rules drop it: the gateway never sees it).
+ * A connection the gateway holds (such a front's, or one to a proxy listener, gateway.listen)
+ * whose head never comes gets the gateway's own reason, blocked in every mode: 'client-closed'
+ * when the client's FIN or RST comes first, 'handshake-timeout' when the policy's
+ * gateway.handshakeTimeoutSeconds after its SYN passes first (its head late, or the capture
+ * running on past that time with no head).
  *
  * A flow is one connection to the gate, but for two kinds, judged as the gateway judges them:
  *  - A forward-proxy request (proxy-request.ts) on a flow to a LAN address: the connection is the
@@ -35,6 +40,9 @@
  *    request gets what the others do not, so the shares add up to the flow's counts. TLS and
  *    every other flow pay none of this: the stream is followed only once its first head says it
  *    is plain HTTP.
+ *
+ * This file follows the packets; what a connection is credited to and what the gate answers is
+ * flow-judge.ts's.
  */
 
 import { readDnsMessage } from '../net/app/dns.js';
@@ -42,25 +50,32 @@ import { DnsTcpStream } from '../net/app/dns-tcp-stream.js';
 import { forwardedHeadLength } from '../net/app/forward-head.js';
 import type { HttpRequestHead } from '../net/app/http-request.js';
 import { requestFraming } from '../net/app/request-framing.js';
-import {
-  type FrontPort,
-  type FrontRefusal,
-  frontOfPort,
-  requestRefusal,
-} from '../net/app/transparent-front.js';
-import { helloName, requestName, type TransparentName } from '../net/app/transparent-name.js';
+import { type FrontPort, frontOfPort, requestRefusal } from '../net/app/transparent-front.js';
+import { helloName, requestName } from '../net/app/transparent-name.js';
 import type { FlowObservation, FlowRecord } from '../net/flow/types.js';
 import type { TcpSegment } from '../net/transport/tcp.js';
-import type { EgressGate } from '../policy/egress/gate.js';
-import type { ConnectionRequest, OpenDecision, ReasonCode } from '../policy/egress/types.js';
+import type { ReasonCode } from '../policy/egress/types.js';
 import type {
   ConnectionShare,
   DestinationAcc,
-  DestinationKey,
   FlowOutcome,
   NameSource,
   Share,
+  UnheardReason,
 } from './destination.js';
+import {
+  connect,
+  DnsQueryJudge,
+  type JudgeContext,
+  type JudgedFlowScope,
+  type Judgement,
+  judgeProxy,
+  judgeServer,
+  judgeTransparent,
+  judgeUnheard,
+  type ProxyVia,
+  withDnsName,
+} from './flow-judge.js';
 import { AUDIT_LIMITS } from './limits.js';
 import {
   FrontHeadReader,
@@ -69,15 +84,16 @@ import {
   requestEvidence,
   TcpNameReader,
 } from './name-reader.js';
-import { type ProxyTarget, proxyTarget } from './proxy-request.js';
+import { proxyTarget } from './proxy-request.js';
 import { RequestFollower, type RequestSink } from './request-follower.js';
 
+const FIN = 0x001;
 const SYN = 0x002;
+const RST = 0x004;
 const ACK = 0x010;
 
 /** What a flow needs from the audit around it. */
-export interface FlowContext {
-  readonly gate: EgressGate;
+export interface FlowContext extends JudgeContext {
   /** The policy's gateway.maxHeaderBytes: how far the transparent fronts read a head. */
   readonly maxHeaderBytes: number;
   /**
@@ -85,11 +101,15 @@ export interface FlowContext {
    * ports, as `airlock gateway rules` prints them); empty when gateway.transparent.other is off.
    */
   readonly extraPorts: ReadonlySet<number>;
-  dnsName(ip: string): string | undefined;
+  /** The policy's gateway.handshakeTimeoutSeconds in ms: how long the gateway waits for a head. */
+  readonly handshakeTimeoutMs: number;
+  /** Whether ip:port is one of the gateway's proxy listeners (gateway.listen), as the capture would show it. */
+  isProxy(ip: string, port: number): boolean;
+  /** The time of the latest packet the audit has read, in ms since 1970: how far the capture runs. */
+  clockMs(): number;
   /** A DNS response read from a TCP stream: its answers name addresses, as UDP ones do. */
   learnDns(message: Uint8Array): void;
   isLocal(orig: string, resp: string, proto: number, respPort: number): boolean;
-  destination(k: DestinationKey): DestinationAcc;
   /** Each flow as it ends, with the policy's answer (the report only keeps sums per destination). */
   onFlow?: (f: JudgedFlow) => void;
   /** Each DNS query as it is judged. */
@@ -109,7 +129,7 @@ export interface JudgedConnection {
   /** Bytes the gate let through: what the gateway would have sent upstream (a cut's afterBytes). */
   readonly up: number;
   /** A forward-proxy request: the proxy's address and port, and the request's form. */
-  readonly proxy?: { readonly h: string; readonly p: number; readonly form: ProxyTarget['form'] };
+  readonly proxy?: ProxyVia;
   /** Its share of the flow's packets (the whole flow's when it is the flow's only connection). */
   readonly orig: Readonly<Share>;
   readonly resp: Readonly<Share>;
@@ -138,9 +158,6 @@ export interface JudgedQuery {
   readonly verdict: 'allow' | 'block';
   readonly reason: ReasonCode;
 }
-
-export const protocolName = (p: number): string =>
-  p === 6 ? 'tcp' : p === 17 ? 'udp' : p === 1 ? 'icmp' : p === 58 ? 'ipv6-icmp' : `ip-${p}`;
 
 const zero = (): Share => ({ bytes: 0, ipBytes: 0, pkts: 0 });
 
@@ -198,6 +215,8 @@ export class FlowState {
   private client: { h: string; p: number };
   private server: { h: string; p: number };
   private synSeen = false;
+  /** When the client's SYN was seen (the latest, while no head was read): the gateway's handshake timer starts about then. */
+  private synMs: number | undefined;
   private reader: TcpNameReader | FrontHeadReader | QuicNameReader | undefined;
   private readonly isDns: boolean;
   /** DNS over TCP: each direction's framed messages. */
@@ -227,9 +246,8 @@ export class FlowState {
   private packetOwner: Conn | undefined;
   private nowNs = 0n;
   private nowMs = 0;
-  private dnsFirst: FlowOutcome | undefined;
-  private dnsQueries = 0;
-  private dnsBlocked = 0;
+  /** A DNS flow's queries, judged one by one. */
+  private readonly dns: DnsQueryJudge | undefined;
   private readonly proto: number;
   /** The transparent front that read the flow's head (443, 80, an extra port, to an egress address), once opened. */
   private front: FrontPort | undefined;
@@ -246,6 +264,7 @@ export class FlowState {
     this.client = synAck ? d : s;
     this.server = synAck ? s : d;
     this.isDns = (o.proto === 17 || o.proto === 6) && this.server.p === 53;
+    if (this.isDns) this.dns = new DnsQueryJudge(ctx.gate);
     if (this.isDns && o.proto === 6) this.dnsTcp = { client: new DnsTcpStream(), server: new DnsTcpStream() };
     this.reader = this.newReader();
     this.first = new Conn(id, this.server.p);
@@ -272,6 +291,7 @@ export class FlowState {
           this.reader = r;
       }
       this.synSeen = true;
+      if (!this.opened) this.synMs = ms;
     }
     if (this.isDns && udpPayload) this.judgeQuery(udpPayload, ms, fromClient);
     if (this.dnsTcp && tcp)
@@ -284,6 +304,8 @@ export class FlowState {
       return;
     }
     if (!fromClient) return;
+    // Bytes after the gateway gave up waiting are not read as a head (it closed the connection).
+    if (!this.opened && this.pastHandshake(ms)) this.open(ms, o.ts, 'handshake-timeout');
     const r = this.reader;
     if (r && !this.opened) {
       let done = false;
@@ -297,6 +319,38 @@ export class FlowState {
       }
     }
     if (o.payloadBytes > 0) this.up(ms, o.payloadBytes);
+    // The client ended (FIN) or reset the connection before its head was complete: the gateway
+    // logs 'client-closed' (its timer still running, else it had closed first: pastHandshake).
+    if (!this.opened && tcp && flags & (FIN | RST) && this.unheardHeld())
+      this.open(ms, o.ts, 'client-closed');
+  }
+
+  /**
+   * The connection is one the gateway itself holds while it waits for a head, the SYN seen and no
+   * head read yet: to an egress address on a port a transparent front reads (443, 80, an extra
+   * port), or to one of its proxy listeners. Any other connection never reaches the gateway (the
+   * box's rules drop it) or is judged as the gate would judge it, head or not.
+   */
+  private unheardHeld(): boolean {
+    const r = this.reader;
+    if (this.synMs === undefined || !(r instanceof TcpNameReader || r instanceof FrontHeadReader))
+      return false;
+    // A head read, the reader still going on (a CONNECT's tunnel, for its ClientHello): it came.
+    if (r.request() !== undefined || r.hello() !== undefined) return false;
+    if (r instanceof FrontHeadReader) return true;
+    return (
+      this.ctx.isLocal(this.client.h, this.server.h, 6, this.server.p) &&
+      this.ctx.isProxy(this.server.h, this.server.p)
+    );
+  }
+
+  /**
+   * At `ms`, the gateway had given up waiting for the head: its handshake timeout ran out after
+   * the SYN. (Its timer starts on accept, a round trip after the SYN: a head within that margin
+   * of the timeout is the one case the capture cannot decide; it is read as late.)
+   */
+  private pastHandshake(ms: number): boolean {
+    return this.unheardHeld() && ms - this.synMs! > this.ctx.handshakeTimeoutMs;
   }
 
   /** The name reader for the flow as oriented now: a transparent front's on 443, 80 and the extra ports to an egress address. */
@@ -312,14 +366,25 @@ export class FlowState {
   /** The flow ended: open it if its name never settled, and credit it to its destination(s). */
   finish(f: FlowRecord): void {
     const lastMs = Number(f.lastTs) / 1e6;
-    if (!this.first.dest) this.open(Number(f.ts) / 1e6, f.ts);
+    // A flow whose head never came, the capture running past the gateway's timeout: timed out.
+    // When the capture ends sooner, it cannot show what happened next (a head, a close or the
+    // timeout): the flow is judged on what was read, as the gate judges a connection without a
+    // name, rather than given an end the capture does not hold.
+    if (!this.first.dest)
+      this.open(
+        Number(f.ts) / 1e6,
+        f.ts,
+        this.pastHandshake(this.ctx.clockMs()) ? 'handshake-timeout' : undefined,
+      );
     if (this.follow) {
       this.nowMs = lastMs;
       this.follow.stop();
     }
     const first = this.first;
     // A DNS flow is judged by its queries; one whose queries could not be read, as a connection.
-    if (this.isDns) first.outcome = this.dnsFirst ?? this.connect(first, Number(f.ts) / 1e6);
+    if (this.isDns)
+      first.outcome =
+        this.dns?.first ?? connect(this.scope(), first.id, first.name!, first.local, Number(f.ts) / 1e6);
     this.ctx.gate.close(this.conn.id, lastMs);
     if (this.conn !== first) this.retire(this.conn);
     const more = this.more;
@@ -339,8 +404,8 @@ export class FlowState {
       resp,
       ip: f.resp.h,
     });
-    first.dest!.dnsQueries += this.dnsQueries;
-    first.dest!.dnsBlocked += this.dnsBlocked;
+    first.dest!.dnsQueries += this.dns?.queries ?? 0;
+    first.dest!.dnsBlocked += this.dns?.blocked ?? 0;
     if (this.ctx.onFlow) {
       this.ctx.onFlow({
         ...judged,
@@ -425,17 +490,11 @@ export class FlowState {
     }
   }
 
-  private evidence(own: NameEvidence | undefined = this.reader?.evidence()): NameEvidence {
-    if (own?.name) return own;
-    const dns = this.ctx.dnsName(this.server.h);
-    const app = own?.app ?? 'other';
-    const alpn = own?.alpn ?? [];
-    const ech = own?.ech ?? false;
-    return dns ? { name: dns, source: 'dns', alpn, ech, app } : { source: 'none', alpn, ech, app };
-  }
-
-  /** The name is as known as it will get: judge the first connection, then replay or follow. */
-  private open(ms: number, ns: bigint): void {
+  /**
+   * The name is as known as it will get: judge the first connection, then replay or follow;
+   * `unheard`: its head never came, and the gateway logs why.
+   */
+  private open(ms: number, ns: bigint, unheard?: UnheardReason): void {
     const c = this.first;
     if (c.dest) return;
     this.opened = true;
@@ -451,14 +510,16 @@ export class FlowState {
     const target = local && head ? proxyTarget(head) : undefined;
     const at = Math.min(c.pending[0]?.ms ?? ms, ms);
     const own = reader?.evidence();
-    if (refused && !local) this.judgeTransparent(c, refused, own!, at);
+    const s = this.scope();
+    if (unheard) this.settle(c, judgeUnheard(s, unheard, own, local));
+    else if (refused && !local) this.settle(c, judgeTransparent(s, c.id, refused, own!, at));
     else if (head && target) {
-      this.judgeProxy(c, target, own!, at);
+      this.settle(c, judgeProxy(s, c.id, target, own!, at));
       // Replayed packet by packet (a tunnel is not followed): its head is for the proxy, not upstream.
       if (target.form === 'connect') c.uncharged = head.length;
-    } else if (head && !local) this.judgeTransparent(c, requestName(head), own!, at);
-    else if (hello && !local) this.judgeTransparent(c, helloName(hello), own!, at);
-    else this.judge(c, this.evidence(own), local, at);
+    } else if (head && !local) this.settle(c, judgeTransparent(s, c.id, requestName(head), own!, at));
+    else if (hello && !local) this.settle(c, judgeTransparent(s, c.id, helloName(hello), own!, at));
+    else this.settle(c, judgeServer(s, c.id, withDnsName(s, own), local, at));
     // Plain HTTP the gateway would relay request by request: to an egress address, or through the proxy.
     const follows =
       head !== undefined &&
@@ -581,15 +642,16 @@ export class FlowState {
     // The connection's requests go to a forward proxy when its first did: each must be a proxy request.
     const viaProxy = this.first.proxy !== undefined;
     const target = viaProxy ? proxyTarget(head) : undefined;
-    if (target) this.judgeProxy(c, target, own, ms);
+    const s = this.scope();
+    if (target) this.settle(c, judgeProxy(s, c.id, target, own, ms));
     else if (viaProxy) {
       // A proxy connection's request that the proxy would not forward: LAN traffic to the proxy.
-      this.judge(c, this.evidence(own), true, ms);
+      this.settle(c, judgeServer(s, c.id, withDnsName(s, own), true, ms));
       this.ended = true;
     } else {
       // On the HTTP port each request's head is read by the front again: it may refuse a later one.
       const refused = this.front === 'http' ? requestRefusal(head, this.ctx.maxHeaderBytes) : undefined;
-      this.judgeTransparent(c, refused ?? requestName(head), own, ms);
+      this.settle(c, judgeTransparent(s, c.id, refused ?? requestName(head), own, ms));
     }
     const held = c.pending;
     c.pending = [];
@@ -623,116 +685,22 @@ export class FlowState {
     }
   }
 
-  /** Judges `c` as a connection to the server (SNI, Host…; LAN traffic when `local`). */
-  private judge(c: Conn, e: NameEvidence, local: boolean, at: number): void {
-    this.destine(c, e, local, this.server.h);
-    if (!this.isDns) c.outcome = this.connect(c, at);
+  /** The flow as its connections are judged: as it stands now (a SYN may have turned it round). */
+  private scope(): JudgedFlowScope {
+    return { ctx: this.ctx, server: this.server, proto: this.proto, isDns: this.isDns };
   }
 
-  /**
-   * Judges `c`, a plain-HTTP request or a TLS connection to an egress address, named `t` as the
-   * gateway's transparent fronts name it (transparent-name.ts): by its name (Host, SNI); by the
-   * address an IP literal there names, with no name; without a name, or a head the front refuses
-   * (transparent-front.ts), refused before the gate is asked, in every mode.
-   */
-  private judgeTransparent(c: Conn, t: TransparentName | FrontRefusal, own: NameEvidence, at: number): void {
-    if (t.kind === 'name' || this.isDns) {
-      this.judge(c, this.evidence(own), false, at);
-      return;
+  /** `c` judged as `j` says. */
+  private settle(c: Conn, j: Judgement): void {
+    c.dest = j.dest;
+    c.name = j.name;
+    c.local = j.local;
+    c.outcome = j.outcome;
+    if (j.address !== undefined) c.address = j.address;
+    if (j.proxy) {
+      c.proxy = j.proxy.via;
+      c.port = j.proxy.port;
     }
-    const bare: NameEvidence = { source: 'none', alpn: own.alpn, ech: own.ech, app: own.app };
-    if (t.kind === 'refused') {
-      // Named in the report as any nameless connection is (the capture's DNS, else the address);
-      // the detail says a DNS name is no name of the connection's own, as connect() does.
-      const e = this.evidence(bare);
-      this.destine(c, e, false, this.server.h);
-      const dns = e.name === undefined ? '' : ` (the capture's DNS calls ${this.server.h} ${e.name})`;
-      c.outcome = { kind: 'blocked', reason: t.reason, detail: `${t.detail}${dns}` };
-      return;
-    }
-    // The gateway goes to the address the Host field or SNI names, not to the one the client aimed at.
-    this.destine(c, bare, false, t.ip);
-    c.address = t.ip;
-    const app = own.app === 'tls' ? 'tls' : 'http';
-    const d = this.ctx.gate.open({ id: c.id, ip: t.ip, port: this.server.p, proto: 'tcp', app }, at);
-    c.outcome = outcomeOf(d);
-  }
-
-  /** `c`'s destination: by its name, else by `ip`. */
-  private destine(c: Conn, e: NameEvidence, local: boolean, ip: string | undefined): void {
-    const dest = this.ctx.destination({
-      scope: local ? 'local' : 'egress',
-      name: e.name,
-      ip: e.name === undefined ? ip : undefined,
-      port: this.server.p,
-      protocol: protocolName(this.proto),
-    });
-    dest.nameSources.add(e.source);
-    for (const a of e.alpn) dest.alpn.add(a);
-    if (e.ech) dest.ech = true;
-    c.dest = dest;
-    c.local = local;
-    c.name = e;
-  }
-
-  /**
-   * Judges `c` as a forward-proxy request to `t`: by name and port (the proxy resolves the name),
-   * or by the address when the target is an IP literal, as the gateway's proxy asks the gate.
-   */
-  private judgeProxy(c: Conn, t: ProxyTarget, e: NameEvidence, at: number): void {
-    c.proxy = { h: this.server.h, p: this.server.p, form: t.form };
-    c.port = t.port;
-    c.local = false;
-    c.name = {
-      ...(t.name !== undefined ? { name: t.name } : {}),
-      source: t.name !== undefined ? 'http-host' : 'none',
-      alpn: e.alpn,
-      ech: e.ech,
-      app: 'http',
-    };
-    const dest = this.ctx.destination({
-      scope: 'egress',
-      name: t.name,
-      ip: t.name === undefined ? t.host : undefined,
-      port: t.port,
-      protocol: 'tcp',
-    });
-    dest.nameSources.add(c.name.source);
-    for (const a of e.alpn) dest.alpn.add(a);
-    if (e.ech) dest.ech = true;
-    c.dest = dest;
-    // The gateway tells the gate a tunnel to 443 is TLS, any other port's is opaque.
-    const app = t.form === 'connect' ? (t.port === 443 ? 'tls' : 'other') : 'http';
-    const d =
-      t.name === undefined
-        ? this.ctx.gate.open({ id: c.id, ip: t.host, port: t.port, proto: 'tcp', app }, at)
-        : this.ctx.gate.openByName({ id: c.id, name: t.name, port: t.port, proto: 'tcp', app }, at);
-    c.outcome = outcomeOf(d);
-  }
-
-  /**
-   * The gate's answer to `c` opening at `ms`. The gate is told only a name the connection carries
-   * itself (SNI, Host, CONNECT authority, QUIC SNI), as the gateway is: it never reads the
-   * address a client aimed at, so an answer in the capture's DNS naming that address names the
-   * destination in the report but cannot admit the connection.
-   */
-  private connect(c: Conn, ms: number): FlowOutcome {
-    const p = this.proto;
-    const e = c.name!;
-    const own = e.source === 'dns' ? undefined : e.name;
-    const req: ConnectionRequest = {
-      id: c.id,
-      ip: this.server.h,
-      port: this.server.p,
-      // The gateway relays TCP and UDP; other IP protocols are judged as UDP that is not DNS.
-      proto: p === 6 ? 'tcp' : 'udp',
-      app: this.isDns ? 'dns' : p === 6 || p === 17 ? e.app : 'other',
-      ...(own !== undefined ? { name: own } : {}),
-      ...(c.local ? { local: true } : {}),
-    };
-    const d = this.ctx.gate.open(req, ms);
-    const dns = d.reason === 'no-name' && e.name !== undefined && own === undefined;
-    return outcomeOf(d, dns ? `${d.detail} (the capture's DNS calls ${this.server.h} ${e.name})` : undefined);
   }
 
   /**
@@ -740,35 +708,16 @@ export class FlowState {
    * whose query the capture missed still proves the query was sent: its question is judged.
    */
   private judgeQuery(payload: Uint8Array, ms: number, fromClient: boolean): void {
+    const dns = this.dns;
+    if (!dns) return;
     const m = readDnsMessage(payload);
     if (m.kind !== 'value') return;
-    if (m.value.response ? this.dnsQueries > 0 : !fromClient) return;
+    if (m.value.response ? dns.queries > 0 : !fromClient) return;
     const q = m.value.questions[0];
     if (!q) return;
-    const d = this.ctx.gate.openDns(q.name, ms, this.client.h);
-    this.dnsQueries++;
-    this.ctx.onDnsQuery?.({
-      flowId: this.id,
-      ms,
-      client: this.client.h,
-      name: d.name,
-      qtype: q.type,
-      verdict: d.verdict,
-      reason: d.reason,
-    });
-    if (d.verdict === 'block') {
-      this.dnsBlocked++;
-      // A flow with any refused query counts as blocked; the first refusal is the example.
-      if (this.dnsFirst?.kind !== 'blocked')
-        this.dnsFirst = { kind: 'blocked', reason: d.reason, detail: `${d.name}: ${d.detail}` };
-    } else this.dnsFirst ??= { kind: 'allowed', reason: d.reason };
+    const v = dns.judge(q.name, q.type, ms, this.client.h);
+    this.ctx.onDnsQuery?.({ flowId: this.id, ms, client: this.client.h, ...v });
   }
-}
-
-function outcomeOf(d: OpenDecision, detail?: string): FlowOutcome {
-  return d.verdict === 'allow'
-    ? { kind: 'allowed', reason: d.reason }
-    : { kind: 'blocked', reason: d.reason, detail: detail ?? d.detail };
 }
 
 /** 'ip:port', an IPv6 address in brackets. */

@@ -1,6 +1,6 @@
 /**
  * The audit refuses what the gateway's transparent fronts refuse before the gate is asked
- * (gateway/core/transparent-head.ts; src/audit/transparent-front.ts), with the gateway's reason,
+ * (gateway/core/transparent-head.ts; src/net/app/transparent-front.ts), with the gateway's reason,
  * in every mode: on 443 bytes that are not TLS; on 80 CONNECT, `*`, ambiguous framing, another
  * HTTP version, TLS, a head over maxHeaderBytes, on a connection's first request or a later one.
  * It judged such heads by the name they carry (allowing them in monitor, and in one-way when the

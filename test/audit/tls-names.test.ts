@@ -1,6 +1,6 @@
 /**
  * The audit names a TLS connection to an egress address as the gateway's transparent TLS front
- * does (gateway/core/transparent-head.ts readTlsHead; src/audit/transparent-name.ts): by its SNI;
+ * does (gateway/core/transparent-head.ts readTlsHead; src/net/app/transparent-name.ts): by its SNI;
  * an IP literal there is no name, judged by the address it names (where the gateway connects,
  * not the address the client aimed at); no SNI, or one that is no host name, refused 'no-name'
  * before the gate is asked, in every mode, monitor included. The capture is written by scapy

@@ -1,11 +1,11 @@
 /**
  * How the audit names a plain-HTTP request or a TLS connection to an egress address
- * (src/audit/transparent-name.ts): exactly as the gateway's transparent fronts do. The fronts
+ * (src/net/app/transparent-name.ts): exactly as the gateway's transparent fronts do. The fronts
  * (gateway/core/transparent-head.ts) are the oracle, head by head: a name, an IP literal judged by
  * its address with no name, or no name at all (no Host; no SNI, or one that is no host name),
  * refused before the gate with the front's reason and detail. Heads a front refuses for their
  * framing, form or size are not compared here: the audit reads them before naming them
- * (src/audit/transparent-front.ts), held to the fronts by transparent-front.test.ts.
+ * (src/net/app/transparent-front.ts), held to the fronts by transparent-front.test.ts.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

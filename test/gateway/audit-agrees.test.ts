@@ -16,12 +16,14 @@
  * monitor after another (what the transparent HTTP and TLS fronts refuse in every mode: no Host,
  * no SNI, an SNI that is no host name, and, for reasons of their own before any name is read,
  * plain text on 443, a CONNECT on 80 and two differing Content-Length fields; and what they judge
- * by address: an IP literal). The policy lists extra ports for rtk.test (netns/box.ts RTK: 2101,
- * 5443), which the printed rules redirect to the gateway's `other` listener: TLS and HTTP there,
- * named or not, a name whose entry lists other ports, and bytes that are neither (refused by
- * the front in every mode), are compared as the rest; a port no entry lists (2102) is dropped by
- * the rules like DoT 853 (FIREWALL_DROPPED). A
- * keep-alive connection is one flow in the capture and a row per request in the log: the audit
+ * by address: an IP literal; and connections that send no complete head, closed, reset or left
+ * past the box policy's handshake timeout, on the fronts, an extra port and the proxy, which the
+ * gateway refuses itself: client-closed, handshake-timeout). The policy lists extra ports for
+ * rtk.test (netns/box.ts RTK: 2101, 5443), which the printed rules redirect to the gateway's
+ * `other` listener: TLS and HTTP there, named or not, a name whose entry lists other ports, and
+ * bytes that are neither (refused by the front in every mode), are compared as the rest; a port
+ * no entry lists (2102) is dropped by the rules like DoT 853 (FIREWALL_DROPPED). A keep-alive
+ * connection is one flow in the capture and a row per request in the log: the audit
  * judges each request too (JudgedFlow.connections), and the nth row of a tablet address and port
  * is compared with the nth connection the audit found on that flow. Needs root, iproute2,
  * nftables and dumpcap (scripts/setup-test-deps.sh installs them); like netns.test.ts it fails,
@@ -320,6 +322,16 @@ const monitorClients: {
   connectOn80?: number;
   twoLengths?: number;
 } = {};
+/** The tablet's ports of connections that sent no complete head (headlessPort), monitor. */
+const headlessClients: {
+  closed443?: number;
+  reset80?: number;
+  halfHead80?: number;
+  closedExtra?: number;
+  closedProxy?: number;
+  waited443?: number;
+  waitedProxy?: number;
+} = {};
 /** The tablet's ports of ClientHellos whose SNI is an IP literal, and no host name, one-way. */
 const sniClients: { v4?: number; notHost?: number } = {};
 /** The tablet's ports of connections to the extra ports (RTK), by phase. */
@@ -404,6 +416,39 @@ setTimeout(done, 5000);`;
   const local = Number(JSON.parse(r.stdout.trim().split('\n').pop() || '{}').port);
   if (!Number.isInteger(local) || local <= 0)
     throw new Error(`raw bytes to ${port}: no local port (${r.stderr})`);
+  return local;
+};
+
+/**
+ * A TCP connection from the tablet to `host`:`port` that sends no complete head: `bytes` (maybe
+ * none), then 'end' (FIN) or 'reset' (RST) at once, or 'wait' until the gateway closes it (its
+ * handshake timeout, the box policy's handshakeTimeoutSeconds); the tablet's port it used.
+ */
+const headlessPort = async (
+  host: string,
+  port: number,
+  then: 'end' | 'reset' | 'wait',
+  bytes = '',
+): Promise<number> => {
+  const script = `const s = require('node:net').connect({ host: process.argv[1], port: Number(process.argv[2]) });
+let port = 0;
+const done = () => { process.stdout.write(JSON.stringify({ port }) + '\\n'); process.exit(0); };
+s.on('connect', () => {
+  port = s.localPort;
+  const data = Buffer.from(process.argv[3], 'base64');
+  if (data.length > 0) s.write(data);
+  if (process.argv[4] === 'end') s.end();
+  else if (process.argv[4] === 'reset') setTimeout(() => s.resetAndDestroy(), 50);
+});
+s.on('data', () => {});
+s.on('error', done);
+s.on('close', done);
+setTimeout(done, 10000);`;
+  const data = Buffer.from(bytes, 'latin1').toString('base64');
+  const r = await box.tablet(NODE, ['-e', script, host, String(port), data, then]);
+  const local = Number(JSON.parse(r.stdout.trim().split('\n').pop() || '{}').port);
+  if (!Number.isInteger(local) || local <= 0)
+    throw new Error(`no head to ${host}:${port} (${then}): no local port (${r.stderr})`);
   return local;
 };
 
@@ -573,6 +618,17 @@ beforeAll(async () => {
     x.garbage = await rawPort(RTK.http, MQTT_CONNECT);
     x.notHello = await rawPort(RTK.tls, NOT_A_HELLO);
     x.literal = await curlPort(`http://${ADDR.internet}:${RTK.http}/blob`);
+    // No complete head, refused by the gateway itself in every mode: the client closes first
+    // (client-closed), or the handshake timeout runs out (handshake-timeout); on the fronts, on an
+    // extra port and through the proxy.
+    const h = headlessClients;
+    h.closed443 = await headlessPort(ADDR.internet, 443, 'end');
+    h.reset80 = await headlessPort(ADDR.internet, 80, 'reset');
+    h.halfHead80 = await headlessPort(ADDR.internet, 80, 'end', 'GET /blob HTTP/1.1\r\nHost: files.test\r\n');
+    h.closedExtra = await headlessPort(ADDR.internet, RTK.tls, 'end');
+    h.closedProxy = await headlessPort(ADDR.gwLan, PROXY_PORT, 'end');
+    h.waited443 = await headlessPort(ADDR.internet, 443, 'wait');
+    h.waitedProxy = await headlessPort(ADDR.gwLan, PROXY_PORT, 'wait', 'CONNECT files.test:443 HTTP/1.1\r\n');
   });
 
   await box.stopGateway();
@@ -598,7 +654,7 @@ beforeAll(async () => {
   );
   await audit([sealed], policyYaml('sealed'), () => phases.sealed);
   await audit([monitor], policyYaml('monitor'), () => phases.monitor);
-}, 120_000);
+}, 150_000);
 
 afterAll(() => {
   box.destroy();
@@ -849,7 +905,31 @@ describe('a capture judged by airlock audit gets the answers the gateway logged 
       notHello: ['blocked not-tls null'],
       literal: ['allowed monitor null'],
     });
-    expect(gateway).toHaveLength(12);
+    expect(gateway).toHaveLength(12 + Object.keys(headlessClients).length);
     expectEveryFlowAccounted(p);
+  });
+
+  it('monitor: a connection that sends no complete head refused by the gateway itself, client-closed or handshake-timeout, on both sides, on 443, 80, an extra port and through the proxy', () => {
+    const { gateway, audit } = answers(joinConnections(phases.monitor));
+    const want = (reason: string) => [{ decision: 'blocked', reason, name: null, up: null }];
+    const h = headlessClients;
+    const at = (side: typeof gateway) =>
+      Object.fromEntries(
+        Object.entries(h).map(([what, port]) => [
+          what,
+          side.find((g) => g.client === key(ADDR.tablet, port))?.judged,
+        ]),
+      );
+    const expected = {
+      closed443: want('client-closed'),
+      reset80: want('client-closed'),
+      halfHead80: want('client-closed'),
+      closedExtra: want('client-closed'),
+      closedProxy: want('client-closed'),
+      waited443: want('handshake-timeout'),
+      waitedProxy: want('handshake-timeout'),
+    };
+    expect(at(gateway)).toEqual(expected);
+    expect(at(audit)).toEqual(expected);
   });
 });

@@ -5,6 +5,7 @@
  * `bytes` = transport payload as captured, `ipBytes` = IP datagram lengths, `pkts` = packets.
  */
 import { z } from 'zod';
+import { UNHEARD_REASONS, type UnheardReason } from '../../audit/destination.js';
 import { PURPOSES } from '../../catalog/types.js';
 import { FRONT_REASONS, type FrontReason } from '../../net/app/transparent-front.js';
 import { REASONS } from '../../policy/egress/types.js';
@@ -13,9 +14,16 @@ export const AUDIT_SCHEMA_ID = 'airlock.audit/1';
 
 const count = z.number().int().nonnegative();
 
-/** A connection's reason: the gate's (policy/egress REASONS), or a transparent front's refusal (net/app/transparent-front.ts). */
-type Reason = keyof typeof REASONS | FrontReason;
-const REASON_NAMES: Reason[] = [...(Object.keys(REASONS) as (keyof typeof REASONS)[]), ...FRONT_REASONS];
+/**
+ * A connection's reason: the gate's (policy/egress REASONS), a transparent front's refusal
+ * (net/app/transparent-front.ts), or the gateway's for a head that never came (audit/destination.ts).
+ */
+type Reason = keyof typeof REASONS | FrontReason | UnheardReason;
+const REASON_NAMES: Reason[] = [
+  ...(Object.keys(REASONS) as (keyof typeof REASONS)[]),
+  ...FRONT_REASONS,
+  ...UNHEARD_REASONS,
+];
 const reason = z.enum(REASON_NAMES as [Reason, ...Reason[]]);
 const direction = z.object({ bytes: count, ipBytes: count, pkts: count });
 const warning = z.object({ name: z.string(), offset: z.number().optional(), detail: z.string() });
@@ -100,7 +108,7 @@ export const destinationSchema = z.object({
     cut: count,
     /** The first cut connection's bytes passed before the cut. */
     cutAfterBytes: count.optional(),
-    /** The gate's reasons, and the transparent fronts' refusals (FRONT_REASONS). */
+    /** The gate's reasons, the transparent fronts' refusals (FRONT_REASONS), and no head (UNHEARD_REASONS). */
     reasons: z.array(reason),
     detail: z.string(),
   }),
