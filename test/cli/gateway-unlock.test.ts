@@ -17,7 +17,8 @@ function unlock(mode: string): { status: number | null; stdout: string; stderr: 
   const policy = join(dir, `${mode}.yaml`);
   writeFileSync(
     policy,
-    `version: 1\nnetwork:\n  mode: ${mode}\n  allow: [{host: flysafe.test}]\nstore:\n  sqlitePath: ${mode}.sqlite\n`,
+    // A store of its own per mode, and so an anchor of its own: one anchor vouches for one chain.
+    `version: 1\nnetwork:\n  mode: ${mode}\n  allow: [{host: flysafe.test}]\nstore:\n  sqlitePath: ${mode}.sqlite\n  anchorFile: ${mode}.anchor\n`,
   );
   return run('gateway', 'unlock', 'flysafe.test', '--for', '10m', '--reason', 'job 7', '--policy', policy);
 }

@@ -86,6 +86,17 @@ describe('refuses, naming the anchor, the database and the seq', () => {
     expect(m).toContain('ends at seq 19: row 20 is gone from the end.');
   });
 
+  it("no row at all: emptied, or another store's anchor (two stores beside one default anchorFile)", () => {
+    const m = refusal({
+      kind: 'anchored',
+      anchor,
+      tail: { ok: false, rows: 0, badSeq: 20, problem: 'head-mismatch', lastSeq: 0 },
+    });
+    expect(m).toContain(
+      "(seq 20, written 2026-11-24T03:59:00.000Z): the database holds no rows: emptied, or the anchor is another store's (give each store its own store.anchorFile). Not starting",
+    );
+  });
+
   it("the anchor's row not what the anchor says", () => {
     const m = refusal({
       kind: 'anchored',

@@ -75,6 +75,10 @@ export function startVerdict(found: RecordAtStart, at: StartPlaces, nowMs: numbe
 
 /** What the rows from the anchor on show, in the anchor's terms. */
 function difference(anchor: Anchor, tail: Extract<TailCheck, { ok: false }>): string {
+  // No row at all: the log emptied, or this anchor is another store's (a policy naming its own
+  // sqlitePath beside another store, with the default anchorFile).
+  if (tail.lastSeq === 0)
+    return `the database holds no rows: emptied, or the anchor is another store's (give each store its own store.anchorFile)`;
   if (tail.lastSeq < anchor.seq) {
     const gone =
       tail.lastSeq + 1 === anchor.seq
