@@ -101,19 +101,7 @@ export function judgeTransparent(
 ): Judgement {
   if (t.kind === 'name' || s.isDns) return judgeServer(s, id, withDnsName(s, own), false, at);
   const bare: NameEvidence = { source: 'none', alpn: own.alpn, ech: own.ech, app: own.app };
-  if (t.kind === 'refused') {
-    // Named in the report as any nameless connection is (the capture's DNS, else the address);
-    // the detail says a DNS name is no name of the connection's own, as connect() does.
-    const e = withDnsName(s, bare);
-    const dest = destine(s, e, false, s.server.h);
-    const dns = e.name === undefined ? '' : ` (the capture's DNS calls ${s.server.h} ${e.name})`;
-    return {
-      dest,
-      name: e,
-      local: false,
-      outcome: { kind: 'blocked', reason: t.reason, detail: `${t.detail}${dns}` },
-    };
-  }
+  if (t.kind === 'refused') return blockedNameless(s, bare, false, t.reason, t.detail);
   // The gateway goes to the address the Host field or SNI names, not to the one the client aimed at.
   const dest = destine(s, bare, false, t.ip);
   const app = own.app === 'tls' ? 'tls' : 'http';
@@ -138,15 +126,25 @@ export function judgeUnheard(
     ech: own?.ech ?? false,
     app: own?.app ?? 'other',
   };
+  return blockedNameless(s, bare, local, reason, GATEWAY_REASONS[reason]);
+}
+
+/**
+ * Refused before the gate is asked, named in the report as any nameless connection is (the
+ * capture's DNS, else the address); the detail says a DNS name is no name of the connection's
+ * own, as connect() does.
+ */
+function blockedNameless(
+  s: JudgedFlowScope,
+  bare: NameEvidence,
+  local: boolean,
+  reason: Extract<FlowOutcome, { kind: 'blocked' }>['reason'],
+  detail: string,
+): Judgement {
   const e = withDnsName(s, bare);
   const dest = destine(s, e, local, s.server.h);
   const dns = e.name === undefined ? '' : ` (the capture's DNS calls ${s.server.h} ${e.name})`;
-  return {
-    dest,
-    name: e,
-    local,
-    outcome: { kind: 'blocked', reason, detail: `${GATEWAY_REASONS[reason]}${dns}` },
-  };
+  return { dest, name: e, local, outcome: { kind: 'blocked', reason, detail: `${detail}${dns}` } };
 }
 
 /**

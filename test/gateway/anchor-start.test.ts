@@ -7,7 +7,6 @@
  * each one a row); the database is edited with Debian's sqlite3 shell, as someone without the key
  * would.
  */
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +15,7 @@ import { AirlockError } from '../../src/core/errors.js';
 import { readAnchor } from '../../src/gateway/record/anchor.js';
 import { openRecord } from '../../src/gateway/record/open.js';
 import { loadPolicyFile } from '../../src/policy/load.js';
-import { BIN } from '../cli/built.js';
-import { udpQuery } from './load-harness.js';
+import { spawnGateway, udpQuery } from './load-harness.js';
 import { startLoopbackGateway } from './proxy-fixture.js';
 import { cli, sqlite3, unlockUpTest, writeUploadSetup } from './unlock-fixture.js';
 
@@ -206,32 +204,18 @@ describe('the CLI gateway', () => {
     const r = record();
     await r.run(6);
     r.sql('DELETE FROM event_log WHERE seq > 4');
-    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((res) => {
-      const p = spawn(
-        process.execPath,
-        [
-          BIN,
-          'gateway',
-          '--policy',
-          r.policyFile,
-          '--listen',
-          '127.0.0.1:0',
-          '--dns-listen',
-          '127.0.0.1:0',
-          '--admin-listen',
-          '127.0.0.1:0',
-        ],
-        { cwd: r.dir, stdio: ['ignore', 'ignore', 'pipe'] },
-      );
-      let err = '';
-      p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      const timer = setTimeout(() => p.kill('SIGTERM'), 20_000);
-      p.on('exit', (c) => {
-        clearTimeout(timer);
-        res({ code: c, stderr: err });
-      });
-    });
-    expect(code).toBe(2);
+    // spawnGateway resolves on the listen line, rejects with the exit code and stderr.
+    const failed = await spawnGateway(r.policyFile, r.dir).then(
+      async (g) => {
+        g.proc.kill('SIGTERM');
+        await g.exited;
+        return undefined;
+      },
+      (e: Error) => /^gateway did not start \(exit (\d+)\): ([\s\S]*)$/.exec(e.message),
+    );
+    expect(failed).toBeTruthy();
+    const [, code, stderr] = failed!;
+    expect(code).toBe('2');
     expect(stderr).toMatch(
       new RegExp(
         `^airlock: ${r.anchorPath}: the event log in ${join(r.dir, 'airlock.sqlite')} is not the chain the anchor recorded \\(seq 6,`,
