@@ -121,7 +121,8 @@ store:
   sqlitePath: airlock.sqlite
   postgresUrl: null                 # 'postgres://...' for a fleet; then sqlitePath is unused
   hmacKeyFile: airlock.hmac.key     # outside the database, so a copied DB cannot forge its chain
-  anchorFile: airlock.anchor
+  # anchorFile: the chain's head, written beside the database; by default sqlitePath's name with
+  # .anchor (airlock.anchor): one anchor per store, so two stores in one folder never share one.
   # Log rows are committed in one transaction at least every groupCommitMs (sooner once 64 rows
   # wait): a crash or SIGKILL loses at most the last interval's rows and the commit in progress.
   # Tested under load: nothing that completed more than groupCommitMs + 250 ms before a SIGKILL

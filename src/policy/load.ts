@@ -4,7 +4,7 @@
  * names file:line:column and the key path, so a broken policy is never half-applied.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { AirlockError, asAirlockError } from '../core/errors.js';
@@ -92,8 +92,24 @@ function resolvePolicy(
     zones: (file.zones ?? []).flatMap((entry, i) => zonesOf(entry, i, { doc, lc, fileName, baseDir })),
     network: overlay(base.network, file.network),
     gateway: overlay(base.gateway, file.gateway),
-    store: overlay(base.store, file.store),
+    store: storeOf(base.store, file.store),
   };
+}
+
+/**
+ * An anchor vouches for one store's chain: a policy naming its own sqlitePath and no anchorFile
+ * gets the store's file name with `.anchor` (fleet.sqlite → fleet.anchor), not the default
+ * airlock.anchor another store in the same folder may hold (the gateway would refuse to start on
+ * that one, and the two would overwrite each other's).
+ */
+function storeOf(base: Policy['store'], file: PolicyFile['store']): Policy['store'] {
+  const s = overlay(base, file);
+  if (file?.sqlitePath === undefined || file.anchorFile !== undefined) return s;
+  const db = file.sqlitePath;
+  const ext = extname(db);
+  const anchor = `${ext ? db.slice(0, -ext.length) : db}.anchor`;
+  // A store itself named *.anchor keeps its whole name: the anchor is never the database.
+  return { ...s, anchorFile: anchor === db ? `${db}.anchor` : anchor };
 }
 
 interface Ctx {

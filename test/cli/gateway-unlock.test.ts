@@ -17,8 +17,9 @@ function unlock(mode: string): { status: number | null; stdout: string; stderr: 
   const policy = join(dir, `${mode}.yaml`);
   writeFileSync(
     policy,
-    // A store of its own per mode, and so an anchor of its own: one anchor vouches for one chain.
-    `version: 1\nnetwork:\n  mode: ${mode}\n  allow: [{host: flysafe.test}]\nstore:\n  sqlitePath: ${mode}.sqlite\n  anchorFile: ${mode}.anchor\n`,
+    // A store of its own per mode, in one folder: each gets an anchor of its own by default
+    // (${mode}.anchor), since one anchor vouches for one chain.
+    `version: 1\nnetwork:\n  mode: ${mode}\n  allow: [{host: flysafe.test}]\nstore:\n  sqlitePath: ${mode}.sqlite\n`,
   );
   return run('gateway', 'unlock', 'flysafe.test', '--for', '10m', '--reason', 'job 7', '--policy', policy);
 }
