@@ -301,7 +301,7 @@ interface ResponseHead {
   connection?: string;
 }
 
-const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/;
+const HTTP_1 = Buffer.from('HTTP/1.', 'latin1');
 const CONNECTION_FIELD = {
   close: Buffer.from('Connection: close\r\n', 'latin1'),
   'keep-alive': Buffer.from('Connection: keep-alive\r\n', 'latin1'),
@@ -360,54 +360,66 @@ function hasBareCrOrNul(b: Uint8Array, at: number, end: number): boolean {
   return false;
 }
 
+const isDigit = (c: number | undefined): c is number => c !== undefined && c >= 0x30 && c <= 0x39;
+
+/**
+ * 'HTTP/1.x NNN', then the end or a space and any reason phrase, read in b[s, e) without decoding
+ * it: every response passes here. The line holds no CR or LF (scanResponseHead refused bare CRs).
+ */
+function statusLine(b: Uint8Array, s: number, e: number): { minor: 0 | 1; status: number } | undefined {
+  if (e - s < 12) return undefined;
+  for (let i = 0; i < HTTP_1.length; i++) if (b[s + i] !== HTTP_1[i]) return undefined;
+  const minor = b[s + 7];
+  const d0 = b[s + 9];
+  const d1 = b[s + 10];
+  const d2 = b[s + 11];
+  if ((minor !== 0x30 && minor !== 0x31) || b[s + 8] !== 0x20) return undefined;
+  if (!isDigit(d0) || !isDigit(d1) || !isDigit(d2) || (e - s > 12 && b[s + 12] !== 0x20)) return undefined;
+  return { minor: minor === 0x31 ? 1 : 0, status: (d0 - 0x30) * 100 + (d1 - 0x30) * 10 + (d2 - 0x30) };
+}
+
 /** The head in b[at, end) (end: just past its empty line), or why it cannot be relayed. */
 function scanResponseHead(b: Uint8Array, at: number, end: number): ResponseHead | string {
   if (hasBareCrOrNul(b, at, end)) return 'a bare CR or a NUL in the response head';
-  let from = at;
-  /** The next line: [start, stop) without its CR LF or LF; `from` moves past it. */
-  const nextLine = (): { start: number; stop: number; crlf: boolean } => {
-    const start = from;
-    let i = b.indexOf(0x0a, start);
-    if (i < 0 || i > end) i = end;
-    from = i + 1;
-    const crlf = i > start && b[i - 1] === 0x0d;
-    return { start, stop: crlf ? i - 1 : i, crlf };
-  };
-  const first = nextLine();
-  const m = STATUS_LINE.exec(latin1(b, first.start, first.stop));
-  if (!m) return 'not an HTTP/1 response';
+  // Lines are walked with plain indices (no object or closure per line): every response passes here.
+  let lf = lineFeed(b, at, end);
+  const statusEnd = lf > at && b[lf - 1] === 0x0d ? lf - 1 : lf;
+  const sl = statusLine(b, at, statusEnd);
+  if (!sl) return 'not an HTTP/1 response';
   const h: ResponseHead = {
     start: at,
     end,
-    statusEnd: first.stop,
-    minor: m[1] === '1' ? 1 : 0,
-    status: Number(m[2]),
+    statusEnd,
+    minor: sl.minor,
+    status: sl.status,
     lines: [],
     hop: [],
-    crlf: first.crlf,
+    crlf: statusEnd !== lf,
   };
-  while (from < end) {
-    const l = nextLine();
-    h.crlf &&= l.crlf;
-    if (l.stop === l.start) continue; // the empty line that ends the head
+  for (let start = lf + 1; start < end; start = lf + 1) {
+    // The line is [start, stop), without its CR LF or LF.
+    lf = lineFeed(b, start, end);
+    const crlf = lf > start && b[lf - 1] === 0x0d;
+    const stop = crlf ? lf - 1 : lf;
+    h.crlf &&= crlf;
+    if (stop === start) continue; // the empty line that ends the head
     // obs-fold: the client may join it to the line before, which the gateway reads on its own.
-    if (b[l.start] === 0x20 || b[l.start] === 0x09) return 'a folded line (obs-fold) in the response head';
+    if (b[start] === 0x20 || b[start] === 0x09) return 'a folded line (obs-fold) in the response head';
     const index = h.lines.length / 2;
-    h.lines.push(l.start, l.stop);
+    h.lines.push(start, stop);
     // Not indexOf: it would search past the line, through every later line of a hostile head.
-    let colon = l.start;
-    while (colon < l.stop && b[colon] !== 0x3a) colon++;
-    if (colon === l.stop) continue;
-    let s = l.start;
+    let colon = start;
+    while (colon < stop && b[colon] !== 0x3a) colon++;
+    if (colon === stop) continue;
+    let s = start;
     let e = colon;
     while (s < e && isTrimmed(b[s])) s++;
     while (e > s && isTrimmed(b[e - 1])) e--;
     const name = watchedName(b, s, e);
     if (name === undefined) continue;
-    const value = (): string => latin1(b, colon + 1, l.stop).trim();
     switch (name) {
       case 'connection':
-        h.connection ??= value();
+        h.connection ??= latin1(b, colon + 1, stop).trim();
         h.hop.push(index);
         break;
       case 'keep-alive':
@@ -417,14 +429,14 @@ function scanResponseHead(b: Uint8Array, at: number, end: number): ResponseHead 
       case 'content-length':
       case 'transfer-encoding': {
         // 'Content-Length :' is a framing field here and maybe none to the client (RFC 9112 §5.1).
-        if (s !== l.start || e !== colon) return `whitespace around the ${name} field name`;
-        const v = owsValue(b, colon + 1, l.stop);
+        if (s !== start || e !== colon) return `whitespace around the ${name} field name`;
         if (name === 'transfer-encoding') {
           h.codings ??= [];
-          for (const c of v.split(',')) h.codings.push(c.replace(/^[ \t]+|[ \t]+$/g, '').toLowerCase());
+          for (const c of owsValue(b, colon + 1, stop).split(','))
+            h.codings.push(c.replace(/^[ \t]+|[ \t]+$/g, '').toLowerCase());
           break;
         }
-        const n = /^\d{1,15}$/.test(v) ? Number(v) : 'bad';
+        const n = owsDecimal(b, colon + 1, stop) ?? 'bad';
         if (h.contentLength === 'bad' || n === 'bad') h.contentLength = 'bad';
         else if (h.contentLength !== undefined && h.contentLength !== n) h.contentLength = 'differ';
         else h.contentLength ??= n;
@@ -433,6 +445,29 @@ function scanResponseHead(b: Uint8Array, at: number, end: number): ResponseHead 
     }
   }
   return h;
+}
+
+/** The index of the LF that ends the line starting at `start`, or `end` when none does before it. */
+function lineFeed(b: Uint8Array, start: number, end: number): number {
+  const i = b.indexOf(0x0a, start);
+  return i < 0 || i > end ? end : i;
+}
+
+/**
+ * b[from, to), trimmed of OWS, as one decimal number of 1 to 15 digits (exact in a double), read
+ * from the bytes; undefined for anything else (a sign, a list, another digit than ASCII's).
+ */
+function owsDecimal(b: Uint8Array, from: number, to: number): number | undefined {
+  while (from < to && (b[from] === 0x20 || b[from] === 0x09)) from++;
+  while (to > from && (b[to - 1] === 0x20 || b[to - 1] === 0x09)) to--;
+  if (to === from || to - from > 15) return undefined;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = b[i]!;
+    if (!isDigit(c)) return undefined;
+    n = n * 10 + (c - 0x30);
+  }
+  return n;
 }
 
 /**
@@ -447,20 +482,14 @@ function rewriteHead(
 ): Uint8Array {
   if (h.hop.length === 0 && conn === undefined && h.crlf) return b.subarray(h.start, h.end);
   const lines = h.lines;
-  const kept = (i: number): boolean => !h.hop.includes(i);
   const added = conn === undefined ? undefined : CONNECTION_FIELD[conn];
   let size = h.statusEnd - h.start + 4 + (added?.length ?? 0);
-  for (let i = 0; i < lines.length / 2; i++) if (kept(i)) size += lines[2 * i + 1]! - lines[2 * i]! + 2;
+  for (let i = 0; i < lines.length / 2; i++)
+    if (!h.hop.includes(i)) size += lines[2 * i + 1]! - lines[2 * i]! + 2;
   const out = pooled(size);
-  let o = 0;
-  const put = (from: number, to: number): void => {
-    out.set(b.subarray(from, to), o);
-    o += to - from;
-    out[o++] = 0x0d;
-    out[o++] = 0x0a;
-  };
-  put(h.start, h.statusEnd);
-  for (let i = 0; i < lines.length / 2; i++) if (kept(i)) put(lines[2 * i]!, lines[2 * i + 1]!);
+  let o = putLine(out, 0, b, h.start, h.statusEnd);
+  for (let i = 0; i < lines.length / 2; i++)
+    if (!h.hop.includes(i)) o = putLine(out, o, b, lines[2 * i]!, lines[2 * i + 1]!);
   if (added) {
     out.set(added, o);
     o += added.length;
@@ -470,6 +499,15 @@ function rewriteHead(
   // Pooled memory is not zeroed: a head shorter than its size would carry stale bytes.
   if (o + 1 !== size) throw new Error(`response head rewrite wrote ${o + 1} of ${size} bytes`);
   return out;
+}
+
+/** b[from, to) then CR LF, written into `out` at `o`; the offset after them. */
+function putLine(out: Uint8Array, o: number, b: Uint8Array, from: number, to: number): number {
+  // Byte by byte: a head's lines are short, and a subarray per line to copy from cost an object each.
+  for (let i = from; i < to; i++) out[o++] = b[i]!;
+  out[o++] = 0x0d;
+  out[o++] = 0x0a;
+  return o;
 }
 
 /**
