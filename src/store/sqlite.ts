@@ -367,9 +367,7 @@ export class SqliteStore implements Store {
         return link;
       });
     };
-    const head = this.stmt('SELECT seq, mac FROM event_log ORDER BY seq DESC LIMIT 1').get() as
-      | ChainHead
-      | undefined;
+    const head = this.lastRow();
     const after = opts.after;
     if (after && (head?.seq !== after.seq || head.mac !== after.mac)) {
       // The same batch sent again after `after`, already committed (its writer died before
@@ -537,13 +535,14 @@ export class SqliteStore implements Store {
   }
 
   async logHead(): Promise<ChainHead | undefined> {
-    return this.run(() =>
-      this.currentVersion() === 0
-        ? undefined
-        : (this.stmt('SELECT seq, mac FROM event_log ORDER BY seq DESC LIMIT 1').get() as
-            | ChainHead
-            | undefined),
-    );
+    return this.run(() => (this.currentVersion() === 0 ? undefined : this.lastRow()));
+  }
+
+  /** The log's last row as a head (the schema must exist): what a write chains on from. */
+  private lastRow(): ChainHead | undefined {
+    return this.stmt('SELECT seq, mac FROM event_log ORDER BY seq DESC LIMIT 1').get() as
+      | ChainHead
+      | undefined;
   }
 
   async verifyLogFrom(head: ChainHead): Promise<TailCheck> {
@@ -551,12 +550,7 @@ export class SqliteStore implements Store {
     // One read transaction: a row appended meanwhile (gateway unlock) is in every read or in none.
     return this.run(() =>
       this.db.transaction((): TailCheck => {
-        const last =
-          this.currentVersion() === 0
-            ? undefined
-            : (this.stmt('SELECT seq FROM event_log ORDER BY seq DESC LIMIT 1').get() as
-                | { seq: number }
-                | undefined);
+        const last = this.currentVersion() === 0 ? undefined : this.lastRow();
         // From the head's row; from the last row when the log now ends before it, so the check
         // says where it ends (verifyChain: a head beyond the last row).
         const first = last ? Math.min(head.seq, last.seq) : 1;

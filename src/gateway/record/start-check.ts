@@ -137,8 +137,7 @@ async function readRecordAtStart(store: Store, anchorPath: string): Promise<Reco
     return { kind: 'unreadable-anchor', reason: (e as Error).message };
   }
   if (anchor) return { kind: 'anchored', anchor, tail: await store.verifyLogFrom(anchor) };
-  const [last] = await store.logRowsNewestFirst(undefined, 1);
-  return { kind: 'unanchored', lastSeq: last?.seq ?? 0 };
+  return { kind: 'unanchored', lastSeq: (await store.logHead())?.seq ?? 0 };
 }
 
 /** The anchor's time as ISO 8601; a tsMs beyond what Date holds as the number. */
