@@ -25,21 +25,26 @@ export function budgetFor(
 }
 
 function outcomeOf(d: DestinationAcc): DestinationReport['outcome'] {
-  const { allowed, blocked, cut } = d.outcomes;
+  const { allowed, blocked, cut, unheard } = d.outcomes;
+  // Unheard connections asked nothing of the policy: they set the kind only when nothing else came.
   const kinds = [allowed, blocked, cut].filter((n) => n > 0).length;
-  const kind = kinds > 1 ? 'mixed' : blocked ? 'blocked' : cut ? 'cut' : 'allowed';
+  const kind =
+    kinds > 1 ? 'mixed' : blocked ? 'blocked' : cut ? 'cut' : !allowed && unheard ? 'unheard' : 'allowed';
   const reasons = new Set<DestinationReport['outcome']['reasons'][number]>(d.allowReasons);
   if (d.firstBlocked) reasons.add(d.firstBlocked.reason);
   if (d.firstCut) reasons.add(d.firstCut.reason);
+  if (d.firstUnheard) reasons.add(d.firstUnheard.reason);
   const parts: string[] = [];
   if (blocked) parts.push(`${blocked} blocked at connect (${d.firstBlocked!.detail})`);
   if (cut) parts.push(`${cut} cut, the first after ${d.firstCut!.afterBytes} bytes (${d.firstCut!.detail})`);
   if (allowed) parts.push(`${allowed} allowed (${[...d.allowReasons].join(', ')})`);
+  if (unheard) parts.push(`${unheard} unheard, no head came (${d.firstUnheard!.detail})`);
   return {
     kind,
     allowed,
     blocked,
     cut,
+    unheard,
     ...(d.firstCut ? { cutAfterBytes: d.firstCut.afterBytes } : {}),
     reasons: [...reasons],
     detail: parts.join('; '),

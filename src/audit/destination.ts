@@ -12,7 +12,10 @@ import { UpTimeline } from './timeline.js';
 
 /**
  * What the gateway logs, blocked in every mode, for a connection whose head never came: its
- * client closed first, or the handshake timeout ran out (gateway/core/connection.ts).
+ * client closed first, or the handshake timeout ran out (gateway/core/connection.ts). The report
+ * counts these apart, as 'unheard': nothing was asked of the policy and nothing left (browsers
+ * open such connections ahead of need and close them unused), so they do not make a capture
+ * "would have blocked" (exit 1) on their own.
  */
 export const UNHEARD_REASONS = [
   'client-closed',
@@ -24,13 +27,14 @@ export type NameSource = 'sni' | 'quic-sni' | 'http-host' | 'dns' | 'none';
 
 /**
  * What the policy would have done with one connection (or one DNS flow's queries); blocked also
- * by a transparent front's own refusal, before the gate was asked (FrontReason), or for a head
- * that never came (UnheardReason).
+ * by a transparent front's own refusal, before the gate was asked (FrontReason); unheard when its
+ * head never came (UnheardReason).
  */
 export type FlowOutcome =
   | { kind: 'allowed'; reason: ReasonCode }
-  | { kind: 'blocked'; reason: ReasonCode | FrontReason | UnheardReason; detail: string }
-  | { kind: 'cut'; reason: ReasonCode; detail: string; afterBytes: number };
+  | { kind: 'blocked'; reason: ReasonCode | FrontReason; detail: string }
+  | { kind: 'cut'; reason: ReasonCode; detail: string; afterBytes: number }
+  | { kind: 'unheard'; reason: UnheardReason; detail: string };
 
 export interface DestinationKey {
   scope: 'egress' | 'local';
@@ -79,10 +83,11 @@ export class DestinationAcc {
   lastNs: bigint | undefined;
   maxConnectionUp = 0;
   readonly up = new UpTimeline();
-  readonly outcomes = { allowed: 0, blocked: 0, cut: 0 };
-  /** First blocked and first cut, as examples for the report. */
+  readonly outcomes = { allowed: 0, blocked: 0, cut: 0, unheard: 0 };
+  /** First blocked, cut and unheard, as examples for the report. */
   firstBlocked: Extract<FlowOutcome, { kind: 'blocked' }> | undefined;
   firstCut: Extract<FlowOutcome, { kind: 'cut' }> | undefined;
+  firstUnheard: Extract<FlowOutcome, { kind: 'unheard' }> | undefined;
   readonly allowReasons = new Set<ReasonCode>();
   dnsQueries = 0;
   dnsBlocked = 0;
@@ -107,7 +112,8 @@ export class DestinationAcc {
     this.outcomes[outcome.kind]++;
     if (outcome.kind === 'allowed') this.allowReasons.add(outcome.reason);
     else if (outcome.kind === 'blocked') this.firstBlocked ??= outcome;
-    else this.firstCut ??= outcome;
+    else if (outcome.kind === 'cut') this.firstCut ??= outcome;
+    else this.firstUnheard ??= outcome;
   }
 }
 

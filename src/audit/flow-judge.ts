@@ -101,7 +101,8 @@ export function judgeTransparent(
 ): Judgement {
   if (t.kind === 'name' || s.isDns) return judgeServer(s, id, withDnsName(s, own), false, at);
   const bare: NameEvidence = { source: 'none', alpn: own.alpn, ech: own.ech, app: own.app };
-  if (t.kind === 'refused') return blockedNameless(s, bare, false, t.reason, t.detail);
+  if (t.kind === 'refused')
+    return nameless(s, bare, false, { kind: 'blocked', reason: t.reason, detail: t.detail });
   // The gateway goes to the address the Host field or SNI names, not to the one the client aimed at.
   const dest = destine(s, bare, false, t.ip);
   const app = own.app === 'tls' ? 'tls' : 'http';
@@ -111,8 +112,8 @@ export function judgeTransparent(
 
 /**
  * A connection the gateway held (a transparent front's, or the proxy's) whose head never came:
- * refused with the gateway's own reason before the gate is asked, in every mode, named as any
- * nameless connection is (the capture's DNS, else the address).
+ * unheard, with the reason the gateway logs it under, before the gate is asked, in every mode;
+ * named as any nameless connection is (the capture's DNS, else the address).
  */
 export function judgeUnheard(
   s: JudgedFlowScope,
@@ -126,25 +127,24 @@ export function judgeUnheard(
     ech: own?.ech ?? false,
     app: own?.app ?? 'other',
   };
-  return blockedNameless(s, bare, local, reason, GATEWAY_REASONS[reason]);
+  return nameless(s, bare, local, { kind: 'unheard', reason, detail: GATEWAY_REASONS[reason] });
 }
 
 /**
- * Refused before the gate is asked, named in the report as any nameless connection is (the
- * capture's DNS, else the address); the detail says a DNS name is no name of the connection's
- * own, as connect() does.
+ * Refused (or unheard) before the gate is asked, named in the report as any nameless connection
+ * is (the capture's DNS, else the address); the detail says a DNS name is no name of the
+ * connection's own, as connect() does.
  */
-function blockedNameless(
+function nameless(
   s: JudgedFlowScope,
   bare: NameEvidence,
   local: boolean,
-  reason: Extract<FlowOutcome, { kind: 'blocked' }>['reason'],
-  detail: string,
+  outcome: Extract<FlowOutcome, { kind: 'blocked' | 'unheard' }>,
 ): Judgement {
   const e = withDnsName(s, bare);
   const dest = destine(s, e, local, s.server.h);
   const dns = e.name === undefined ? '' : ` (the capture's DNS calls ${s.server.h} ${e.name})`;
-  return { dest, name: e, local, outcome: { kind: 'blocked', reason, detail: `${detail}${dns}` } };
+  return { dest, name: e, local, outcome: { ...outcome, detail: `${outcome.detail}${dns}` } };
 }
 
 /**

@@ -152,6 +152,7 @@ export async function auditCaptures(paths: readonly string[], opts: AuditOptions
     allowed: sum((d) => d.outcome.allowed),
     blocked: sum((d) => d.outcome.blocked),
     cut: sum((d) => d.outcome.cut),
+    unheard: sum((d) => d.outcome.unheard ?? 0),
   };
   const exitCode = captures.some((c) => c.status !== 'read')
     ? EXIT.ERROR

@@ -1,7 +1,8 @@
 /**
  * A connection the gateway holds (a transparent front's on 443, 80 or an extra port, or its
  * proxy listener's) whose head never comes is logged with the gateway's own reason, blocked in
- * every mode (gateway/core/connection.ts): 'client-closed' when the client ends or resets it
+ * every mode (gateway/core/connection.ts), and reported by the audit as unheard (the policy was never
+ * asked; such connections alone do not make exit 1): 'client-closed' when the client ends or resets it
  * first, 'handshake-timeout' when gateway.handshakeTimeoutSeconds runs out first. The audit gave
  * such flows the gate's answer to a nameless connection instead (no-name in one-way, allowed in
  * monitor, sealed, local-blocked to the proxy). It now gives the gateway's, where the capture
@@ -62,16 +63,16 @@ const judged = (flows: Map<number, JudgedFlow>) =>
 
 /** The gateway's answer, every mode: what it holds and waited on in vain. */
 const UNHEARD = {
-  47001: 'null blocked client-closed',
-  47002: 'null blocked client-closed',
-  47003: 'null blocked client-closed',
-  47004: 'null blocked handshake-timeout',
-  47005: 'null blocked handshake-timeout',
-  47006: 'null blocked handshake-timeout',
-  47008: 'null blocked client-closed',
-  47009: 'null blocked client-closed',
-  47010: 'null blocked handshake-timeout',
-  47011: 'null blocked client-closed',
+  47001: 'null unheard client-closed',
+  47002: 'null unheard client-closed',
+  47003: 'null unheard client-closed',
+  47004: 'null unheard handshake-timeout',
+  47005: 'null unheard handshake-timeout',
+  47006: 'null unheard handshake-timeout',
+  47008: 'null unheard client-closed',
+  47009: 'null unheard client-closed',
+  47010: 'null unheard handshake-timeout',
+  47011: 'null unheard client-closed',
 };
 /** Never held by the gateway, or the capture cannot show how its wait ended: the gate's answer, by mode. */
 const GATE: Record<Mode, Record<number, string>> = {
@@ -195,14 +196,48 @@ describe('a connection whose head never came, judged as the gateway logs it', ()
     });
   }
 
+  it('a capture of unheard connections only is no "would have blocked": exit 0 in every mode', async () => {
+    // tshark keeps the two closed at once and the one the gateway timed out (its FIN in the file).
+    const only = join(dir, 'unheard-only.pcap');
+    execFileSync(
+      'tshark',
+      [
+        '-n',
+        '-r',
+        pcap,
+        '-Y',
+        'tcp.port == 47001 || tcp.port == 47002 || tcp.port == 47004',
+        '-F',
+        'pcap',
+        '-w',
+        only,
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
+    for (const mode of ['monitor', 'one-way', 'sealed'] as const) {
+      const { r, flows } = await auditFlows(only, mode, boxed());
+      expect(judged(flows)).toEqual({
+        47001: 'null unheard client-closed',
+        47002: 'null unheard client-closed',
+        47004: 'null unheard handshake-timeout',
+      });
+      expect(r.summary.byOutcome).toEqual({ allowed: 0, blocked: 0, cut: 0, unheard: 3 });
+      expect(r.exitCode).toBe(0);
+      expect(r.destinations.map((d) => [d.outcome.kind, d.outcome.unheard])).toEqual([['unheard', 3]]);
+      expect(auditReportSchema.parse(r)).toEqual(r);
+    }
+  });
+
   it("the timeout and the proxy listener are the policy's: a longer timeout times none out; no listener on 3128, LAN traffic", async () => {
     const { flows } = await auditFlows(pcap, 'one-way', boxed(5));
     expect(judged(flows)).toMatchObject({
-      47004: 'null blocked client-closed',
-      47005: 'null blocked client-closed',
+      47004: 'null unheard client-closed',
+      47005: 'null unheard client-closed',
       47006: 'files.test allowed allowlisted',
       // The capture runs 1 s past 47015's SYN and 3.06 s past 47010's: neither shows a timeout.
-      47010: 'null blocked client-closed',
+      47010: 'null unheard client-closed',
       47015: 'null blocked no-name',
     });
     const lan = await auditFlows(pcap, 'one-way', (p) => {

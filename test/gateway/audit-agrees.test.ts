@@ -35,6 +35,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { UNHEARD_REASONS } from '../../src/audit/destination.js';
 import type { JudgedConnection, JudgedFlow, JudgedQuery } from '../../src/audit/flow-state.js';
 import { auditCaptures } from '../../src/audit/run.js';
 import { loadPolicyFile } from '../../src/policy/load.js';
@@ -130,7 +131,8 @@ const linkHousekeeping = (f: JudgedFlow): boolean =>
 // ---- the two records in common terms ---------------------------------------------------------------
 
 interface Judgement {
-  decision: 'allowed' | 'blocked' | 'cut';
+  /** unheard: the gateway blocked it before its head came (UNHEARD_REASONS); the audit says so apart. */
+  decision: 'allowed' | 'blocked' | 'cut' | 'unheard';
   reason: string;
   /** The name the connection carried itself (SNI, Host, CONNECT authority); null without one. */
   name: string | null;
@@ -148,7 +150,8 @@ function fromGateway(r: Row): Judgement {
   if (r.verdict === 'block') {
     // A refused connection forwarded nothing; what the tablet sent before the refusal is only in the capture.
     expect(r.bytesUp, `${r.client} refused but forwarded bytes`).toBe(0);
-    return { decision: 'blocked', reason: String(r.reason), name, up: null };
+    const unheard = (UNHEARD_REASONS as readonly string[]).includes(String(r.reason));
+    return { decision: unheard ? 'unheard' : 'blocked', reason: String(r.reason), name, up: null };
   }
   if (r.cut !== undefined && !BUDGET_CUTS.has(String(r.cut)))
     throw new Error(`${r.client}: ended by the gateway itself (${r.cut}), not by a decision`);
@@ -162,7 +165,8 @@ function fromAudit(c: JudgedConnection): Judgement {
   // A DNS answer names the destination in the report; it is not a name the connection carried.
   const name = c.name !== undefined && c.nameSource !== 'dns' ? c.name : null;
   const o = c.outcome;
-  if (o.kind === 'blocked') return { decision: 'blocked', reason: o.reason, name, up: null };
+  if (o.kind === 'blocked' || o.kind === 'unheard')
+    return { decision: o.kind, reason: o.reason, name, up: null };
   if (o.kind === 'cut') return { decision: 'cut', reason: o.reason, name, up: o.afterBytes };
   // What the gate let through: what the gateway would have forwarded (its rewritten request heads).
   return { decision: 'allowed', reason: o.reason, name, up: c.up };
@@ -911,7 +915,8 @@ describe('a capture judged by airlock audit gets the answers the gateway logged 
 
   it('monitor: a connection that sends no complete head refused by the gateway itself, client-closed or handshake-timeout, on both sides, on 443, 80, an extra port and through the proxy', () => {
     const { gateway, audit } = answers(joinConnections(phases.monitor));
-    const want = (reason: string) => [{ decision: 'blocked', reason, name: null, up: null }];
+    // The gateway's block row for it (fromGateway: reason in UNHEARD_REASONS), the audit's unheard.
+    const want = (reason: string) => [{ decision: 'unheard', reason, name: null, up: null }];
     const h = headlessClients;
     const at = (side: typeof gateway) =>
       Object.fromEntries(

@@ -37,18 +37,23 @@ export function purposeLabel(d: DestinationReport): string {
 
 export function outcomeLabel(d: DestinationReport): string {
   const o = d.outcome;
+  // An unheard connection beside others is named, so the count adds up to the connections.
+  const also = o.kind !== 'mixed' && o.kind !== 'unheard' && o.unheard ? `, ${o.unheard} unheard` : '';
   switch (o.kind) {
     case 'allowed':
-      return 'allowed';
+      return `allowed${also}`;
     case 'blocked':
-      return 'blocked at connect';
+      return `blocked at connect${also}`;
     case 'cut':
-      return `cut after ${o.cutAfterBytes} bytes`;
+      return `cut after ${o.cutAfterBytes} bytes${also}`;
+    case 'unheard':
+      return 'unheard (no head came)';
     case 'mixed':
       return [
         o.allowed ? `${o.allowed} allowed` : '',
         o.blocked ? `${o.blocked} blocked at connect` : '',
         o.cut ? `${o.cut} cut after ${o.cutAfterBytes} bytes` : '',
+        o.unheard ? `${o.unheard} unheard` : '',
       ]
         .filter(Boolean)
         .join(', ');

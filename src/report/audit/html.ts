@@ -39,7 +39,7 @@ export function renderAuditHtml(report: AuditReport): string {
     `<code>${e(report.command)}</code></p>`,
     `<p><b>${s.egress} egress and ${s.local} local destinations</b>, ${s.connections} connections, ` +
       `${e(formatBytes(s.origBytes))} up, ${e(formatBytes(s.respBytes))} down · ` +
-      `${s.byOutcome.allowed} allowed, ${s.byOutcome.blocked} blocked at connect, ${s.byOutcome.cut} cut · exit code ${report.exitCode}</p>`,
+      `${s.byOutcome.allowed} allowed, ${s.byOutcome.blocked} blocked at connect, ${s.byOutcome.cut} cut, ${s.byOutcome.unheard ?? 0} unheard · exit code ${report.exitCode}</p>`,
     windowsHtml(report),
     ...report.captures.map(captureHtml),
     '<h2>Bytes up over time</h2>',

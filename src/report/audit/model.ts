@@ -73,7 +73,7 @@ const catalogSchema = z.object({
 
 export const WINDOW_PROBLEMS = ['bad-mac', 'no-mac', 'unverified', 'chain-mismatch'] as const;
 
-export const OUTCOMES = ['allowed', 'blocked', 'cut', 'mixed'] as const;
+export const OUTCOMES = ['allowed', 'blocked', 'cut', 'mixed', 'unheard'] as const;
 
 export const destinationSchema = z.object({
   scope: z.enum(['egress', 'local']),
@@ -101,11 +101,20 @@ export const destinationSchema = z.object({
   maxHourUp: count,
   budget: z.object({ perConnection: z.number(), perHour: z.number() }),
   outcome: z.object({
-    /** What the policy would have done: every connection allowed, blocked at connect, cut, or a mix. */
+    /**
+     * What the policy would have done: every connection allowed, blocked at connect, cut, or a mix
+     * of those; unheard when no connection sent its head (its client closed first, or the
+     * gateway's handshake timeout ran out), so the policy was never asked.
+     */
     kind: z.enum(OUTCOMES),
     allowed: count,
     blocked: count,
     cut: count,
+    /**
+     * Connections whose head never came (UNHEARD_REASONS): nothing asked, nothing left. Absent in
+     * reports written before they were counted apart (then among `blocked`).
+     */
+    unheard: count.optional(),
     /** The first cut connection's bytes passed before the cut. */
     cutAfterBytes: count.optional(),
     /** The gate's reasons, the transparent fronts' refusals (FRONT_REASONS), and no head (UNHEARD_REASONS). */
@@ -187,10 +196,10 @@ export const auditReportSchema = z.object({
     origBytes: count,
     respBytes: count,
     byVerdict: z.object({ upload: count, download: count, control: count }),
-    /** Connections by what the policy would have done. */
-    byOutcome: z.object({ allowed: count, blocked: count, cut: count }),
+    /** Connections by what the policy would have done; unheard: no head came, the policy was never asked. */
+    byOutcome: z.object({ allowed: count, blocked: count, cut: count, unheard: count.optional() }),
   }),
-  /** 2: a capture not fully read; 1: the policy would have blocked or cut something; else 0. */
+  /** 2: a capture not fully read; 1: the policy would have blocked or cut something (unheard connections do not count); else 0. */
   exitCode: z.number().int(),
 });
 export type AuditReport = z.infer<typeof auditReportSchema>;

@@ -58,7 +58,7 @@ export function renderAuditTable(report: AuditReport, opts: AuditTableOptions = 
   const s = report.summary;
   out.push(
     `${s.connections} connections · ${formatBytes(s.origBytes)} up · ${formatBytes(s.respBytes)} down · ` +
-      `${s.byOutcome.allowed} allowed, ${s.byOutcome.blocked} blocked at connect, ${s.byOutcome.cut} cut`,
+      `${s.byOutcome.allowed} allowed, ${s.byOutcome.blocked} blocked at connect, ${s.byOutcome.cut} cut, ${s.byOutcome.unheard ?? 0} unheard`,
     `policy ${report.policyHash} (${report.policyMode})${report.store ? ` · ${report.unlockWindows} unlock windows from ${visible(report.store)}` : ''} · airlock ${report.airlockVersion}`,
     ...windowCheckLines(report, c),
     report.exitCode === EXIT.ERROR
