@@ -25,6 +25,8 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v dig >/dev/null 2>&1 || need+=(dnsutils)
 # JPEG pixels: libjpeg-turbo's djpeg decodes a clean copy and its original to compare.
 command -v djpeg >/dev/null 2>&1 || need+=(libjpeg-turbo-progs)
+# NTRIP 1.0 through the gateway: RTKLIB's str2str as the RTK rover and as the caster.
+command -v str2str >/dev/null 2>&1 || need+=(rtklib)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -311,6 +311,7 @@ export class ProxyConnection {
         const x = this.exchange;
         const r = x.takeResponse(e.data);
         const out: ProxyCommand[] = r.out.length > 0 ? [{ type: 'send-to-client', data: r.out }] : [];
+        if (r.streaming) out.push(...this.releaseHeld(nowMs));
         if (r.error) {
           // The upstream connection ends with the exchange (never pooled); the client hears why
           // unless part of the response already reached it.
@@ -402,6 +403,19 @@ export class ProxyConnection {
     this.state = { kind: 'head', buf: new Uint8Array(0) };
     if (held) out.push(...this.handle({ type: 'client-data', data: held }, nowMs));
     return out;
+  }
+
+  /**
+   * The exchange turned into a stream both ways (an NTRIP 1.0 caster's `ICY 200 OK`): the client
+   * bytes held as a next request's (the rover's positions, sent before the answer came) go up as
+   * this request's, through the budget.
+   */
+  private releaseHeld(nowMs: number): ProxyCommand[] {
+    if (this.next.length === 0) return [];
+    const held = concatBytes(this.next);
+    this.next = [];
+    this.nextBytes = 0;
+    return this.sendUp(held, nowMs);
   }
 
   /** Client → upstream through the gate's budget: the byte at the budget passes, the next is cut. */

@@ -17,10 +17,15 @@
  * A response head the client could frame differently than the gateway (two differing lengths,
  * both Content-Length and Transfer-Encoding, a bare CR, a folded line…) or a protocol switch is
  * an error: the client is told 502 and both connections end (RFC 9112 §6.3, RFC 9110 §7.8).
+ * An NTRIP 1.0 caster's answer is no HTTP but is relayed as what it is (net/app/ntrip-status.ts):
+ * `SOURCETABLE 200 OK` as a response ended by the close; `ICY 200 OK` turns the exchange into an
+ * unframed stream both ways, the rover's positions going up through the same budgets as any
+ * request body, until either side closes.
  */
 import { concatBytes } from '../../core/bytes.js';
 import { ChunkedEnd } from '../../net/app/chunked-end.js';
 import type { HttpRequestHead } from '../../net/app/http-request.js';
+import { type NtripStatus, ntripStatus } from '../../net/app/ntrip-status.js';
 import {
   clientMayPersist,
   type RequestFraming,
@@ -61,6 +66,11 @@ export interface ExchangeOutcome {
   error?: ExchangeError;
   /** The response ended within these bytes (bytes after its end, if any, were dropped). */
   done?: boolean;
+  /**
+   * The exchange turned into an unframed stream both ways (NTRIP 1.0 `ICY 200 OK`): client bytes
+   * held as a next request's are this request's now, and every later one is.
+   */
+  streaming?: boolean;
 }
 
 /** How much of the request body is still to come. */
@@ -79,7 +89,7 @@ type Body =
   | { kind: 'done' };
 
 export class HttpExchange {
-  private readonly req: RequestBody;
+  private req: RequestBody;
   /** The client may send another request after this one. */
   private clientPersists: boolean;
   /** An HTTP/1.0 client: no interim responses, no chunked framing, keep-alive said explicitly. */
@@ -152,6 +162,13 @@ export class HttpExchange {
   takeResponse(data: Uint8Array): ExchangeOutcome {
     if (this.body.kind !== 'head') return this.takeBody(data, EMPTY);
     const buf = this.respBuf.length === 0 ? data : concatBytes([this.respBuf, data]);
+    // An NTRIP 1.0 status line has no empty line after it to wait for: read before the head's end.
+    const ntrip = ntripStatus(buf, 0);
+    if (ntrip === 'need') {
+      this.respBuf = Uint8Array.from(buf);
+      return { out: EMPTY };
+    }
+    if (ntrip !== undefined) return this.ntrip(buf, ntrip);
     const out: Uint8Array[] = [];
     let at = 0;
     for (;;) {
@@ -192,6 +209,17 @@ export class HttpExchange {
       const head = rewriteHead(buf, h, this.reusable ? (this.oldClient ? 'keep-alive' : undefined) : 'close');
       return this.takeBody(buf.subarray(end), out.length === 0 ? head : concatBytes([...out, head]));
     }
+  }
+
+  /** An NTRIP 1.0 answer, relayed as it came; neither connection carries another request. */
+  private ntrip(buf: Uint8Array, status: NtripStatus): ExchangeOutcome {
+    this.respBuf = EMPTY;
+    this.body = { kind: 'close' };
+    this.reusable = false;
+    this.upstreamReusable = false;
+    if (status === 'table') return { out: buf };
+    this.req = { kind: 'stream' };
+    return { out: buf, streaming: true };
   }
 
   /** The response cannot be relayed; `out`: interim responses the client may still get first. */
