@@ -1,6 +1,6 @@
 /**
  * The two status lines an NTRIP 1.0 caster answers an HTTP-looking request with, which are not
- * HTTP (NTRIP 1.0, RTCM 10410.0, appendix B; RTKLIB's stream.c writes and reads them alike):
+ * HTTP (NTRIP 1.0, RTCM 10410.0; RTKLIB's stream.c writes and reads them alike):
  *  - `ICY 200 OK`: the mount point's stream follows at once, with no header fields and no empty
  *    line, and stays open; the rover keeps sending its position (NMEA GGA) up the same
  *    connection, raw, with no framing;
