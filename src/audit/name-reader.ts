@@ -7,6 +7,7 @@
  * that port reads it (FrontHeadReader, transparent-front.ts), refusals included.
  */
 
+import { HeadProgress } from '../net/app/head-progress.js';
 import type { HttpRequestHead } from '../net/app/http-request.js';
 import { APP_LIMITS } from '../net/app/limits.js';
 import { OrderedBytes } from '../net/app/ordered-bytes.js';
@@ -120,6 +121,8 @@ export class FrontHeadReader {
   private started = false;
   /** The front reading the head: the port's, or on an extra port the one the first byte chose. */
   private reading: FrontPort | undefined;
+  /** Where reading the growing head stopped: each byte is read about once, not once per segment. */
+  private readonly progress = new HeadProgress();
 
   constructor(
     kind: FrontKind,
@@ -142,7 +145,7 @@ export class FrontHeadReader {
     this.reading ??= sniffFront(this.stream.bytes);
     if (this.reading === undefined) return false;
     const max = this.maxHeaderBytes;
-    let d = readFrontHead(this.reading, this.stream.bytes, max);
+    let d = readFrontHead(this.reading, this.stream.bytes, max, this.progress);
     // Only with a policy maxHeaderBytes past what the audit holds: the gateway would read on.
     if (d.kind === 'need' && this.stream.full)
       d = {

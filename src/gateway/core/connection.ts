@@ -27,6 +27,8 @@
  */
 
 import { concatBytes } from '../../core/bytes.js';
+import { GrowingBytes } from '../../core/growing-bytes.js';
+import { HeadProgress } from '../../net/app/head-progress.js';
 import type { HttpRequestHead } from '../../net/app/http-request.js';
 import { upstreamMayPersist } from '../../net/app/request-framing.js';
 import { type EgressGate, type OpenDecision, REASONS, type ReasonCode } from '../../policy/egress/index.js';
@@ -60,7 +62,8 @@ export interface ConnectionContext {
 }
 
 type State =
-  | { kind: 'head'; buf: Uint8Array }
+  /** `buf`: the head's bytes so far; `progress`: where the front's reading of them stopped. */
+  | { kind: 'head'; buf: GrowingBytes; progress: HeadProgress }
   | { kind: 'resolving'; target: Target; pending: Uint8Array[] }
   | { kind: 'connecting'; target: Target; ip: string; decision: OpenDecision; pending: Uint8Array[] }
   | { kind: 'relaying'; target: Target; ip: string; decision: OpenDecision }
@@ -70,7 +73,7 @@ type State =
 const MAX_PENDING_BYTES = 1024 * 1024;
 
 export class ProxyConnection {
-  private state: State = { kind: 'head', buf: new Uint8Array(0) };
+  private state: State = newHead();
   private bytesUp = 0;
   private bytesDown = 0;
   private pendingBytes = 0;
@@ -143,11 +146,14 @@ export class ProxyConnection {
           this.rowStartMs = nowMs;
           arm.push({ type: 'arm-handshake' });
         }
-        const buf = s.buf.length === 0 ? e.data : concatBytes([s.buf, e.data]);
-        const h = this.front.readHead(buf, this.ctx.maxHeaderBytes);
+        // The first piece is read where it lies; later ones are gathered (a copy per byte, not per piece).
+        const first = s.buf.length === 0;
+        if (!first) s.buf.append(e.data);
+        const buf = first ? e.data : s.buf.bytes;
+        const h = this.front.readHead(buf, this.ctx.maxHeaderBytes, s.progress);
         switch (h.kind) {
           case 'need':
-            this.state = { kind: 'head', buf };
+            if (first) s.buf.append(e.data);
             return arm;
           case 'refuse':
             return [...arm, ...this.refuse(h.status, h.reason, nowMs, h.detail, undefined, this.lineOf(buf))];
@@ -159,7 +165,7 @@ export class ProxyConnection {
       }
       case 'timeout':
         if (this.betweenExchanges(s)) return this.endQuietly(nowMs);
-        return this.refuse(408, 'handshake-timeout', nowMs, undefined, undefined, this.lineOf(s.buf));
+        return this.refuse(408, 'handshake-timeout', nowMs, undefined, undefined, this.lineOf(s.buf.bytes));
       case 'client-ended':
       case 'client-closed':
         if (this.betweenExchanges(s)) return this.endQuietly(nowMs);
@@ -400,7 +406,7 @@ export class ProxyConnection {
     const held = this.next.length === 0 ? undefined : concatBytes(this.next);
     this.next = [];
     this.nextBytes = 0;
-    this.state = { kind: 'head', buf: new Uint8Array(0) };
+    this.state = newHead();
     if (held) out.push(...this.handle({ type: 'client-data', data: held }, nowMs));
     return out;
   }
@@ -598,6 +604,9 @@ function appOf(t: Target): 'tls' | 'http' | 'other' {
 
 const reasonText = (r: GatewayReason | ReasonCode): string =>
   r in GATEWAY_REASONS ? GATEWAY_REASONS[r as GatewayReason] : REASONS[r as ReasonCode];
+
+/** A head not begun: no byte read yet. */
+const newHead = (): State => ({ kind: 'head', buf: new GrowingBytes(), progress: new HeadProgress() });
 
 function assertNever(x: never): never {
   throw new Error(`unhandled: ${JSON.stringify(x)}`);

@@ -10,6 +10,7 @@
  *    was aimed at; TLS or HTTP by its first byte (net/app/transparent-front.ts sniffFront,
  *    shared with audit), then as tls / http
  */
+import type { HeadProgress } from '../../net/app/head-progress.js';
 import type { HttpRequestHead } from '../../net/app/http-request.js';
 import type { ReasonCode } from '../../policy/egress/index.js';
 import type { GatewayReason } from './types.js';
@@ -40,8 +41,12 @@ export type HeadOutcome =
 export interface Front {
   /** What the client speaks (an extra-port front: what its first byte showed, 'http' until then). */
   readonly name: 'proxy' | 'tls' | 'http';
-  /** `buf`: every byte the client sent so far; at most `maxHeadBytes` of it are looked at. */
-  readHead(buf: Uint8Array, maxHeadBytes: number): HeadOutcome;
+  /**
+   * `buf`: every byte the client sent so far; at most `maxHeadBytes` of it are looked at.
+   * `progress`: the connection's own (fronts are shared), kept from one call to the next while the
+   * head is read, so a head sent in many pieces is read in time linear in its length.
+   */
+  readHead(buf: Uint8Array, maxHeadBytes: number, progress?: HeadProgress): HeadOutcome;
   /** What a refused client is told; undefined: the connection is closed without a word (TLS). */
   refusal(status: number, reason: string, detail: string): Uint8Array | undefined;
 }

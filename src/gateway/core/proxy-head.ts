@@ -1,5 +1,6 @@
 /** The forward proxy's front: absolute-URI requests (http:// only) and CONNECT. */
 import { defaultPort, hostField, originFormHead } from '../../net/app/forward-head.js';
+import type { HeadProgress } from '../../net/app/head-progress.js';
 import { readHttpRequestHead } from '../../net/app/http-request.js';
 import { ipLiteralVersion } from '../../net/app/ip-literal.js';
 import { requestFraming } from '../../net/app/request-framing.js';
@@ -8,8 +9,9 @@ import { CONNECT_ESTABLISHED, proxyResponse } from './responses.js';
 
 const EMPTY = new Uint8Array(0);
 
-function readProxyHead(buf: Uint8Array, max: number): HeadOutcome {
-  const d = readHttpRequestHead(buf.subarray(0, max + 1));
+function readProxyHead(buf: Uint8Array, max: number, progress?: HeadProgress): HeadOutcome {
+  const look = buf.subarray(0, max + 1);
+  const d = progress ? progress.http(look) : readHttpRequestHead(look);
   if (d.kind === 'need') {
     return buf.length > max ? { kind: 'refuse', status: 431, reason: 'header-too-large' } : { kind: 'need' };
   }

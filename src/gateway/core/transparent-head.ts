@@ -21,6 +21,7 @@
  * (net/app/transparent-front.ts, transparent-name.ts), so a capture's judgement matches.
  */
 import { hostField, originFormHead } from '../../net/app/forward-head.js';
+import type { HeadProgress } from '../../net/app/head-progress.js';
 import { type FrontRefusal, readFrontHead, sniffFront } from '../../net/app/transparent-front.js';
 import { helloName, requestName } from '../../net/app/transparent-name.js';
 import type { Front, HeadOutcome } from './front.js';
@@ -37,8 +38,8 @@ const refused = (f: FrontRefusal): HeadOutcome => ({
   detail: f.detail,
 });
 
-function readTlsHead(buf: Uint8Array, max: number, port: number): HeadOutcome {
-  const f = readFrontHead('tls', buf, max);
+function readTlsHead(buf: Uint8Array, max: number, port: number, progress?: HeadProgress): HeadOutcome {
+  const f = readFrontHead('tls', buf, max, progress);
   if (f.kind === 'need') return f;
   if (f.kind === 'refused') return refused(f);
   if (f.kind !== 'tls') throw new Error(`readFrontHead('tls') read a ${f.kind} head`);
@@ -60,8 +61,8 @@ function readTlsHead(buf: Uint8Array, max: number, port: number): HeadOutcome {
   };
 }
 
-function readHostHead(buf: Uint8Array, max: number, port: number): HeadOutcome {
-  const f = readFrontHead('http', buf, max);
+function readHostHead(buf: Uint8Array, max: number, port: number, progress?: HeadProgress): HeadOutcome {
+  const f = readFrontHead('http', buf, max, progress);
   if (f.kind === 'need') return f;
   if (f.kind === 'refused') return refused(f);
   if (f.kind !== 'http') throw new Error(`readFrontHead('http') read a ${f.kind} head`);
@@ -87,14 +88,14 @@ function readHostHead(buf: Uint8Array, max: number, port: number): HeadOutcome {
 
 export const TLS_FRONT: Front = {
   name: 'tls',
-  readHead: (buf, max) => readTlsHead(buf, max, TRANSPARENT_PORTS.tls),
+  readHead: (buf, max, progress) => readTlsHead(buf, max, TRANSPARENT_PORTS.tls, progress),
   // A TLS client cannot read an HTTP answer; the log row says why.
   refusal: () => undefined,
 };
 
 export const HTTP_FRONT: Front = {
   name: 'http',
-  readHead: (buf, max) => readHostHead(buf, max, TRANSPARENT_PORTS.http),
+  readHead: (buf, max, progress) => readHostHead(buf, max, TRANSPARENT_PORTS.http, progress),
   refusal: proxyResponse,
 };
 
@@ -112,10 +113,12 @@ export function extraPortFront(port: number): Front {
     get name() {
       return sniffed ?? 'http';
     },
-    readHead(buf, max) {
+    readHead(buf, max, progress) {
       sniffed ??= sniffFront(buf);
       if (sniffed === undefined) return { kind: 'need' };
-      return sniffed === 'tls' ? readTlsHead(buf, max, port) : readHostHead(buf, max, port);
+      return sniffed === 'tls'
+        ? readTlsHead(buf, max, port, progress)
+        : readHostHead(buf, max, port, progress);
     },
     // Nothing read yet (a timeout before any byte): the protocol is unknown, so no answer.
     refusal: (status, reason, detail) =>

@@ -3,9 +3,9 @@
  * absolute for proxies, authority for CONNECT, asterisk), the Host field, bounded in size.
  * Bytes that cannot begin a request line are malformed at once, so a stream is classified early.
  */
-import { malformed, truncated } from '../../core/errors.js';
+import { type AirlockError, malformed, truncated } from '../../core/errors.js';
 import { bound } from '../../core/limits.js';
-import { type Decoded, decodeWith } from '../decode/outcome.js';
+import { type Decoded, decodeWith, needLater } from '../decode/outcome.js';
 import { asciiText } from './cursor.js';
 import { APP_LIMITS } from './limits.js';
 
@@ -56,24 +56,27 @@ function authorityOfUri(target: string): HttpAuthority | undefined {
   return m ? parseAuthority(m[1]!) : undefined;
 }
 
-/** Throws unless `b` can still be the beginning of a request line. */
-function checkPrefix(b: Uint8Array, base: number): void {
+/** Whether `b` can still be the beginning of a request line (at most MAX_METHOD + 1 bytes looked at). */
+function prefixError(b: Uint8Array, base: number): AirlockError | undefined {
   const n = Math.min(b.length, MAX_METHOD + 1);
   for (let i = 0; i < n; i++) {
     const c = b[i]!;
-    if (c === 0x20) {
-      if (i === 0) throw malformed('HTTP request line starts with a space', base);
-      return;
-    }
+    if (c === 0x20) return i === 0 ? malformed('HTTP request line starts with a space', base) : undefined;
     if (!TCHAR.test(String.fromCharCode(c)))
-      throw malformed('not an HTTP request: bad method byte', base + i);
+      return malformed('not an HTTP request: bad method byte', base + i);
   }
-  if (b.length > MAX_METHOD) throw malformed('not an HTTP request: method too long', base);
+  return b.length > MAX_METHOD ? malformed('not an HTTP request: method too long', base) : undefined;
+}
+
+/** Throws unless `b` can still be the beginning of a request line. */
+function checkPrefix(b: Uint8Array, base: number): void {
+  const e = prefixError(b, base);
+  if (e) throw e;
 }
 
 /** The index just past the head's empty line, or -1. Accepts CRLF and bare LF line ends. */
-function headEnd(b: Uint8Array, limit: number): number {
-  for (let i = 0; i < limit; i++) {
+function headEnd(b: Uint8Array, limit: number, from = 0): number {
+  for (let i = from; i < limit; i++) {
     if (b[i] !== 0x0a) continue;
     if (b[i + 1] === 0x0a) return i + 2;
     if (b[i + 1] === 0x0d && b[i + 2] === 0x0a) return i + 3;
@@ -147,7 +150,24 @@ function readHead(b: Uint8Array, base: number): HttpRequestHead {
   };
 }
 
-/** The request head at the start of `b` ('need' until its empty line). `base`: absolute offset of b[0]. */
-export function readHttpRequestHead(b: Uint8Array, base = 0): Decoded<HttpRequestHead> {
+/**
+ * The request head at the start of `b` ('need' until its empty line). `base`: absolute offset of b[0].
+ * `known`: a head read as it arrives says how long a prefix of these same bytes was answered 'need'
+ * before; the search for the head's end goes on from there, so a head trickled in many pieces costs
+ * its length once, not once per piece. Whatever is not 'need' is read by the whole-buffer reading.
+ */
+export function readHttpRequestHead(b: Uint8Array, base = 0, known?: number): Decoded<HttpRequestHead> {
+  // A prefix longer than any method that was answered 'need' had its space: its check holds still.
+  const prefixHeld = known !== undefined && known > MAX_METHOD && b.length >= known;
+  if (
+    known !== undefined &&
+    b.length < APP_LIMITS.maxHttpHeadBytes &&
+    (prefixHeld || !prefixError(b, base))
+  ) {
+    // An end found needs up to 2 bytes after its first LF: the last 2 bytes of the prefix may start one.
+    const from = Math.max(0, Math.min(known, b.length) - 2);
+    if (headEnd(b, b.length, from) < 0)
+      return needLater(() => truncated('HTTP request head', base + b.length));
+  }
   return decodeWith(() => readHead(b, base));
 }

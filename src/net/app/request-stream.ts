@@ -12,9 +12,10 @@
  * bodies are counted, never held, so following a stream costs nothing per body byte but for
  * chunked framing, which the gateway pays on the same bytes.
  */
-import { concatBytes } from '../../core/bytes.js';
+import { GrowingBytes } from '../../core/growing-bytes.js';
 import { ChunkedEnd } from './chunked-end.js';
-import { type HttpRequestHead, readHttpRequestHead } from './http-request.js';
+import { HeadProgress } from './head-progress.js';
+import type { HttpRequestHead } from './http-request.js';
 import { APP_LIMITS } from './limits.js';
 import { requestFraming } from './request-framing.js';
 
@@ -29,7 +30,8 @@ export type RequestPart =
   | { readonly kind: 'unframed'; readonly bytes: number; readonly detail: string };
 
 type State =
-  | { kind: 'head'; buf: Uint8Array }
+  /** `buf`: the head's bytes so far; `progress`: where reading them stopped. */
+  | { kind: 'head'; buf: GrowingBytes; progress: HeadProgress }
   | { kind: 'length'; left: number }
   | { kind: 'chunked'; scan: ChunkedEnd }
   /** A tunnel, or a body with no end the gateway would accept: every further byte is the body. */
@@ -38,9 +40,10 @@ type State =
 
 const EMPTY = new Uint8Array(0);
 const LF = 0x0a;
+const newHead = (): State => ({ kind: 'head', buf: new GrowingBytes(), progress: new HeadProgress() });
 
 export class RequestStream {
-  private state: State = { kind: 'head', buf: EMPTY };
+  private state: State = newHead();
 
   /**
    * `first`: a head already read from the stream's start (the name reader's), to go on from its
@@ -73,7 +76,7 @@ export class RequestStream {
           s.left -= n;
           out.push({ kind: 'body', bytes: n });
           b = b.subarray(n);
-          if (s.left === 0) this.state = { kind: 'head', buf: EMPTY };
+          if (s.left === 0) this.state = newHead();
           break;
         }
         case 'chunked': {
@@ -85,7 +88,7 @@ export class RequestStream {
           const n = step.kind === 'more' ? b.length : step.end;
           out.push({ kind: 'body', bytes: n });
           b = b.subarray(n);
-          if (step.kind === 'end') this.state = { kind: 'head', buf: EMPTY };
+          if (step.kind === 'end') this.state = newHead();
           break;
         }
         case 'head':
@@ -101,18 +104,20 @@ export class RequestStream {
   /** Head bytes: the rest of `b` once the head is complete (or its problem known). */
   private head(s: Extract<State, { kind: 'head' }>, b: Uint8Array, out: RequestPart[]): Uint8Array {
     const before = s.buf.length;
-    // A head ends in LF: the parser is asked again only when one came (a trickled head is not reread per byte).
-    const buf =
-      before === 0 ? b : concatBytes([s.buf, b.subarray(0, APP_LIMITS.maxHttpHeadBytes + 1 - before)]);
+    // The first piece is read where it lies; later ones are gathered (a copy per byte, not per piece).
+    if (before > 0) s.buf.append(b.subarray(0, APP_LIMITS.maxHttpHeadBytes + 1 - before));
+    const buf = before === 0 ? b : s.buf.bytes;
+    // A head ends in LF: the parser is asked again only when one came; and asked, it goes on from
+    // where it stopped (progress), so a trickled head is read about once.
     const ask = before === 0 || b.includes(LF) || buf.length > APP_LIMITS.maxHttpHeadBytes;
-    const d = ask ? readHttpRequestHead(buf) : { kind: 'need' as const };
+    const d = ask ? s.progress.http(buf) : { kind: 'need' as const };
     if (d.kind === 'malformed') {
       this.state = { kind: 'lost', detail: d.error.message };
       return b;
     }
     if (d.kind === 'need') {
       // A copy: the chunk is a view into the capture's buffer.
-      this.state = { kind: 'head', buf: before === 0 ? Uint8Array.from(b) : buf };
+      if (before === 0) s.buf.append(b);
       out.push({ kind: 'head-bytes', bytes: b.length });
       return EMPTY;
     }
@@ -129,7 +134,7 @@ function bodyOf(head: HttpRequestHead): State {
   const f = requestFraming(head);
   switch (f.kind) {
     case 'length':
-      return f.bytes === 0 ? { kind: 'head', buf: EMPTY } : { kind: 'length', left: f.bytes };
+      return f.bytes === 0 ? newHead() : { kind: 'length', left: f.bytes };
     case 'chunked':
       return {
         kind: 'chunked',

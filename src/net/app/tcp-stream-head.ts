@@ -6,6 +6,7 @@
  */
 import { malformed, truncated } from '../../core/errors.js';
 import type { Decoded } from '../decode/outcome.js';
+import { HeadProgress } from './head-progress.js';
 import { type HttpRequestHead, readHttpRequestHead } from './http-request.js';
 import { APP_LIMITS } from './limits.js';
 import { OrderedBytes, type SegmentIn } from './ordered-bytes.js';
@@ -31,27 +32,53 @@ const mayBeHttp = (b: Uint8Array): boolean => b[0]! >= 0x41 && b[0]! <= 0x5a;
  */
 let nothingYet: Decoded<StreamHead> | undefined;
 
-function classify(b: Uint8Array, base: number, depth: number): Decoded<StreamHead> {
+/**
+ * A stream read again as it grows (StreamHeadCollector): where each head's reading stopped, and once
+ * a CONNECT's head is read (its value cannot change with more bytes), that head and its tunnel's
+ * progress, so a trickled tunnel head does not have the CONNECT head re-read per byte.
+ */
+interface Progress {
+  readonly head: HeadProgress;
+  connect?: { readonly request: HttpRequestHead; readonly tunnel: Progress };
+}
+
+const newProgress = (): Progress => ({ head: new HeadProgress() });
+
+function classify(b: Uint8Array, base: number, depth: number, p?: Progress): Decoded<StreamHead> {
   if (b.length === 0) {
     if (base !== 0) return { kind: 'need', error: truncated('TCP stream head', base) };
     nothingYet ??= Object.freeze({ kind: 'need', error: truncated('TCP stream head', 0) });
     return nothingYet;
   }
   if (looksLikeTlsHandshake(b)) {
-    const d = readClientHelloRecords(b, base);
+    const d = p ? p.head.hello(b, base) : readClientHelloRecords(b, base);
     return d.kind === 'value' ? { kind: 'value', value: { kind: 'tls', hello: d.value } } : d;
   }
   if (!mayBeHttp(b)) return { kind: 'value', value: { kind: 'unknown' } };
-  const d = readHttpRequestHead(b, base);
-  if (d.kind === 'need') return d;
-  // 'PRI * HTTP/2.0' and binary protocols that happen to start with a capital are not HTTP/1.
-  if (d.kind === 'malformed')
-    return d.error.code === 'AIRLOCK_ERR_LIMIT' ? d : { kind: 'value', value: { kind: 'unknown' } };
-  const request = d.value;
-  if (request.method !== 'CONNECT') return { kind: 'value', value: { kind: 'http', request } };
-  if (depth >= APP_LIMITS.maxTunnelDepth)
-    return { kind: 'malformed', error: malformed('CONNECT tunnels nested too deep', base + request.length) };
-  const tunnel = classify(b.subarray(request.length), base + request.length, depth + 1);
+  let connect = p?.connect;
+  if (!connect) {
+    const d = p ? p.head.http(b, base) : readHttpRequestHead(b, base);
+    if (d.kind === 'need') return d;
+    // 'PRI * HTTP/2.0' and binary protocols that happen to start with a capital are not HTTP/1.
+    if (d.kind === 'malformed')
+      return d.error.code === 'AIRLOCK_ERR_LIMIT' ? d : { kind: 'value', value: { kind: 'unknown' } };
+    const request = d.value;
+    if (request.method !== 'CONNECT') return { kind: 'value', value: { kind: 'http', request } };
+    if (depth >= APP_LIMITS.maxTunnelDepth)
+      return {
+        kind: 'malformed',
+        error: malformed('CONNECT tunnels nested too deep', base + request.length),
+      };
+    connect = { request, tunnel: newProgress() };
+    if (p) p.connect = connect;
+  }
+  const { request } = connect;
+  const tunnel = classify(
+    b.subarray(request.length),
+    base + request.length,
+    depth + 1,
+    p ? connect.tunnel : undefined,
+  );
   return { kind: 'value', value: { kind: 'http', request, tunnel } };
 }
 
@@ -76,6 +103,8 @@ export type { SegmentIn } from './ordered-bytes.js';
 export class StreamHeadCollector {
   private readonly stream: OrderedBytes;
   private decided: Decoded<StreamHead> | undefined;
+  /** Where reading the growing head stopped: each byte is read about once, not once per segment. */
+  private readonly progress = newProgress();
 
   constructor(private readonly maxBytes: number = APP_LIMITS.maxStreamHeadBytes) {
     this.stream = new OrderedBytes(maxBytes);
@@ -103,7 +132,7 @@ export class StreamHeadCollector {
 
   result(): Decoded<StreamHead> {
     if (this.decided && settled(this.decided)) return this.decided;
-    let d = readStreamHead(this.stream.bytes);
+    let d = classify(this.stream.bytes, 0, 0, this.progress);
     // A head larger than the collector holds can never complete.
     if (d.kind === 'need' && this.stream.full)
       d = {

@@ -10,6 +10,7 @@ import { bound } from '../../core/limits.js';
 import { type Decoded, decodeWith } from '../decode/outcome.js';
 import { asciiText, Cursor } from './cursor.js';
 import { APP_LIMITS } from './limits.js';
+import type { HelloRecordWalk } from './tls-record-walk.js';
 
 export const TLS_EXT = {
   SERVER_NAME: 0,
@@ -140,8 +141,16 @@ export const looksLikeTlsHandshake = (b: Uint8Array): boolean =>
 /**
  * The ClientHello at the start of a client's TCP stream, through the record layer: records are
  * read until the handshake message is complete ('need' before then). Offsets are stream offsets.
+ * `walk`: a stream read as it arrives keeps one (tls-record-walk.ts) so each record header is read
+ * once, however many pieces and records the hello comes in; the answers are the same.
  */
-export function readClientHelloRecords(stream: Uint8Array, base = 0): Decoded<ClientHello> {
+export function readClientHelloRecords(
+  stream: Uint8Array,
+  base = 0,
+  walk?: HelloRecordWalk,
+): Decoded<ClientHello> {
+  const need = walk?.need<ClientHello>(stream, base);
+  if (need) return need;
   return decodeWith(() => {
     const c = new Cursor(stream, 0, base);
     const parts: Uint8Array[] = [];

@@ -10,6 +10,7 @@
  * Each refusal carries the status an HTTP client is answered with. On an allowlist's extra port
  * (the `other` listener) the first byte chooses which of the two reads the head (sniffFront).
  */
+import type { HeadProgress } from './head-progress.js';
 import { type HttpRequestHead, readHttpRequestHead } from './http-request.js';
 import { requestFraming } from './request-framing.js';
 import { type ClientHello, readClientHelloRecords } from './tls-client-hello.js';
@@ -77,17 +78,25 @@ const tooLarge = (max: number): FrontRefusal => ({
   status: 431,
 });
 
-/** `buf`: the client's in-order bytes from the stream's first; `max`: the policy's gateway.maxHeaderBytes. */
-export function readFrontHead(front: FrontPort, buf: Uint8Array, max: number): FrontHead {
+/**
+ * `buf`: the client's in-order bytes from the stream's first; `max`: the policy's gateway.maxHeaderBytes.
+ * `progress`: the connection's, when its head is read again as more bytes come (same answers, linear cost).
+ */
+export function readFrontHead(
+  front: FrontPort,
+  buf: Uint8Array,
+  max: number,
+  progress?: HeadProgress,
+): FrontHead {
   const look = buf.subarray(0, max + 1);
   if (front === 'tls') {
-    const d = readClientHelloRecords(look);
+    const d = progress ? progress.hello(look) : readClientHelloRecords(look);
     if (d.kind === 'need') return buf.length > max ? tooLarge(max) : { kind: 'need' };
     if (d.kind === 'malformed')
       return { kind: 'refused', reason: 'not-tls', detail: d.error.message, status: 400 };
     return { kind: 'tls', hello: d.value };
   }
-  const d = readHttpRequestHead(look);
+  const d = progress ? progress.http(look) : readHttpRequestHead(look);
   if (d.kind === 'need') return buf.length > max ? tooLarge(max) : { kind: 'need' };
   if (d.kind === 'malformed')
     return d.error.code === 'AIRLOCK_ERR_LIMIT'

@@ -24,3 +24,25 @@ export function decodeWith<T>(run: () => T): Decoded<T> {
     return e.code === 'AIRLOCK_ERR_TRUNCATED' ? { kind: 'need', error: e } : { kind: 'malformed', error: e };
   }
 }
+
+/**
+ * A 'need' whose error is built only when read: a head trickled in one byte at a time is answered
+ * 'need' once per byte, and an Error (with its stack) per answer is most of that answer's cost.
+ * A class, not an object literal with a getter: V8 makes each of those a slow dictionary object.
+ */
+class NeedLater {
+  readonly kind = 'need';
+  readonly #make: () => AirlockError;
+  #error: AirlockError | undefined;
+
+  constructor(make: () => AirlockError) {
+    this.#make = make;
+  }
+
+  get error(): AirlockError {
+    this.#error ??= this.#make();
+    return this.#error;
+  }
+}
+
+export const needLater = <T>(make: () => AirlockError): Decoded<T> => new NeedLater(make);
