@@ -159,8 +159,10 @@ function readHead(b: Uint8Array, base: number): HttpRequestHead {
 export function readHttpRequestHead(b: Uint8Array, base = 0, known?: number): Decoded<HttpRequestHead> {
   // A prefix longer than any method that was answered 'need' had its space: its check holds still.
   const prefixHeld = known !== undefined && known > MAX_METHOD && b.length >= known;
+  // Nothing known (a head's first piece, most often all of it): the whole-buffer reading at once.
   if (
     known !== undefined &&
+    known > 0 &&
     b.length < APP_LIMITS.maxHttpHeadBytes &&
     (prefixHeld || !prefixError(b, base))
   ) {
