@@ -16,6 +16,7 @@ import type { FlowRecord } from '../net/flow/types.js';
 import { classifyIp, compileCidrs, parseIp } from '../policy/egress/address.js';
 import { EgressGate } from '../policy/egress/gate.js';
 import type { UnlockWindow } from '../policy/egress/types.js';
+import { unnamedClaim } from '../policy/egress/unnamed-claim.js';
 import type { Policy } from '../policy/types.js';
 import { DestinationAcc, type DestinationKey, destinationKey } from './destination.js';
 import { type FlowContext, FlowState } from './flow-state.js';
@@ -51,14 +52,16 @@ export class Auditor {
     this.dissector = new Dissector({}, opts.warn);
     const gate = new EgressGate(policy, opts.windows ? { windows: opts.windows } : undefined);
     const cidrs = compileCidrs(policy.network.allowedPrivateCidrs);
+    // The ports the printed rules send to the `other` listener: the gateway's own list.
+    const redirected = new Set(policy.gateway.transparent.other === null ? [] : extraPorts(policy));
     this.ctx = {
       gate,
       maxHeaderBytes: policy.gateway.maxHeaderBytes,
       handshakeTimeoutMs: policy.gateway.handshakeTimeoutSeconds * 1000,
       isProxy: proxyListeners(policy.gateway.listen),
       clockMs: () => this.clockMs,
-      // The ports the printed rules send to the `other` listener: the gateway's own list.
-      extraPorts: new Set(policy.gateway.transparent.other === null ? [] : extraPorts(policy)),
+      extraPorts: redirected,
+      unnamedClaim: (port) => (redirected.has(port) ? unnamedClaim(policy.network.allow, port) : undefined),
       dnsName: (ip) => this.names.nameOf(ip),
       learnDns: (m) => this.names.learn(m, false),
       isLocal: (o, r, proto, port) => isLocal(o, r, proto, port, cidrs),

@@ -23,7 +23,8 @@ export const UNHEARD_REASONS = [
 ] as const satisfies readonly GatewayReason[];
 export type UnheardReason = (typeof UNHEARD_REASONS)[number];
 
-export type NameSource = 'sni' | 'quic-sni' | 'http-host' | 'dns' | 'none';
+/** 'claim': no name of the connection's own, the policy's claimsUnnamed entry for its port. */
+export type NameSource = 'sni' | 'quic-sni' | 'http-host' | 'dns' | 'claim' | 'none';
 
 /**
  * What the policy would have done with one connection (or one DNS flow's queries); blocked also

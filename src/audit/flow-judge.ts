@@ -99,7 +99,10 @@ export function judgeTransparent(
   own: NameEvidence,
   at: number,
 ): Judgement {
-  if (t.kind === 'name' || s.isDns) return judgeServer(s, id, withDnsName(s, own), false, at);
+  // A name the front took from the policy's claim, not from the connection (transparent-name.ts).
+  const e: NameEvidence =
+    t.kind === 'name' && own.name === undefined ? { ...own, name: t.name, source: 'claim' } : own;
+  if (t.kind === 'name' || s.isDns) return judgeServer(s, id, withDnsName(s, e), false, at);
   const bare: NameEvidence = { source: 'none', alpn: own.alpn, ech: own.ech, app: own.app };
   if (t.kind === 'refused')
     return nameless(s, bare, false, { kind: 'blocked', reason: t.reason, detail: t.detail });

@@ -101,6 +101,8 @@ export interface FlowContext extends JudgeContext {
    * ports, as `airlock gateway rules` prints them); empty when gateway.transparent.other is off.
    */
   readonly extraPorts: ReadonlySet<number>;
+  /** The host an unnamed connection to an extra port is taken to be for (policy/egress/unnamed-claim.ts). */
+  unnamedClaim(port: number): string | undefined;
   /** The policy's gateway.handshakeTimeoutSeconds in ms: how long the gateway waits for a head. */
   readonly handshakeTimeoutMs: number;
   /** Whether ip:port is one of the gateway's proxy listeners (gateway.listen), as the capture would show it. */
@@ -517,8 +519,10 @@ export class FlowState {
       this.settle(c, judgeProxy(s, c.id, target, own!, at));
       // Replayed packet by packet (a tunnel is not followed): its head is for the proxy, not upstream.
       if (target.form === 'connect') c.uncharged = head.length;
-    } else if (head && !local) this.settle(c, judgeTransparent(s, c.id, requestName(head), own!, at));
-    else if (hello && !local) this.settle(c, judgeTransparent(s, c.id, helloName(hello), own!, at));
+    } else if (head && !local)
+      this.settle(c, judgeTransparent(s, c.id, requestName(head, this.claim()), own!, at));
+    else if (hello && !local)
+      this.settle(c, judgeTransparent(s, c.id, helloName(hello, this.claim()), own!, at));
     else this.settle(c, judgeServer(s, c.id, withDnsName(s, own), local, at));
     // Plain HTTP the gateway would relay request by request: to an egress address, or through the proxy.
     const follows =
@@ -651,7 +655,7 @@ export class FlowState {
     } else {
       // On the HTTP port each request's head is read by the front again: it may refuse a later one.
       const refused = this.front === 'http' ? requestRefusal(head, this.ctx.maxHeaderBytes) : undefined;
-      this.settle(c, judgeTransparent(s, c.id, refused ?? requestName(head), own, ms));
+      this.settle(c, judgeTransparent(s, c.id, refused ?? requestName(head, this.claim()), own, ms));
     }
     const held = c.pending;
     c.pending = [];
@@ -664,7 +668,12 @@ export class FlowState {
   /** An allowed request's head as the gateway sends it: rewritten to origin form; a CONNECT's to nobody. */
   private chargeHead(c: Conn, head: HttpRequestHead, ms: number): void {
     if (c.proxy?.form === 'connect') return;
-    this.charge(c, ms, forwardedHeadLength(head) ?? head.length);
+    this.charge(c, ms, forwardedHeadLength(head, this.claim()) ?? head.length);
+  }
+
+  /** On an extra port read by its front, the host an unnamed connection there is taken to be for. */
+  private claim(): string | undefined {
+    return this.front === undefined ? undefined : this.ctx.unnamedClaim(this.server.p);
   }
 
   /**

@@ -7,7 +7,7 @@
  */
 import type { Server } from 'node:http';
 import { AirlockError } from '../core/errors.js';
-import { EgressGate } from '../policy/egress/index.js';
+import { EgressGate, unnamedClaim } from '../policy/egress/index.js';
 import { loadPolicyFile } from '../policy/load.js';
 import type { Policy } from '../policy/types.js';
 import { storeSink } from '../store/log-sink.js';
@@ -190,7 +190,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const unreadableSaid = new Set<string>();
   const otherServer = otherAt
     ? listener(otherAt, undefined, {
-        front: extraPortFront,
+        front: (port) => extraPortFront(port, unnamedClaim(policy.network.allow, port)),
         unreadable: (detail) => {
           if (unreadableSaid.has(detail)) return;
           unreadableSaid.add(detail);

@@ -78,6 +78,7 @@ network:
   #   - host: rtk.caster.example      # your RTK network's NTRIP caster (often port 2101)
   #     purpose: RTK corrections
   #     ports: [2101]                  # TCP ports 1-65535, each once; absent: [443, 80]
+  #     claimsUnnamed: true            # a request there without Host (most NTRIP 1.0 rovers) is this host's
   allow: []
   budgets:
     upstreamBytesPerConnection: 65536   # 64 KiB up per connection, then it is cut

@@ -108,14 +108,42 @@ const NetworkSchema = z.strictObject({
   mode: z.enum(['sealed', 'one-way', 'monitor']).optional(),
   allow: z
     .array(
-      z.strictObject({
-        host: hostPattern,
-        purpose: z.string().max(200).optional(),
-        ports: allowPorts.optional(),
-        budget: budgetOverride.optional(),
-      }),
+      z
+        .strictObject({
+          host: hostPattern,
+          purpose: z.string().max(200).optional(),
+          ports: allowPorts.optional(),
+          budget: budgetOverride.optional(),
+          claimsUnnamed: z.boolean().optional(),
+        })
+        .superRefine((e, ctx) => {
+          if (e.claimsUnnamed !== true) return;
+          // A claim names one host for a port that only it serves: never a pattern, never the main ports.
+          const no = (message: string) => ctx.addIssue({ code: 'custom', message, path: ['claimsUnnamed'] });
+          if (e.host.startsWith('*.')) no('claimsUnnamed needs an exact host name, not a pattern');
+          if (e.ports === undefined) no('claimsUnnamed needs the entry to list its ports');
+          const main = e.ports?.filter((p) => p === 443 || p === 80) ?? [];
+          if (main.length > 0)
+            no(`claimsUnnamed cannot cover port ${main.join(' or ')}: a connection there must name its host`);
+        }),
     )
     .max(10_000)
+    .superRefine((entries, ctx) => {
+      const claimed = new Map<number, string>();
+      entries.forEach((e, i) => {
+        if (e.claimsUnnamed !== true) return;
+        for (const p of e.ports ?? []) {
+          const other = claimed.get(p);
+          if (other !== undefined)
+            ctx.addIssue({
+              code: 'custom',
+              message: `port ${p} is claimed for unnamed connections by ${other} already`,
+              path: [i, 'claimsUnnamed'],
+            });
+          else claimed.set(p, e.host);
+        }
+      });
+    })
     .optional(),
   budgets: budgetOverride.optional(),
   dns: z

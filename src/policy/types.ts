@@ -69,6 +69,13 @@ export interface AllowEntry {
    */
   ports?: number[];
   budget?: BudgetOverride;
+  /**
+   * A connection on one of `ports` that names no host (an HTTP request without Host, a TLS
+   * ClientHello without SNI) is taken to be for this host instead of refused 'no-name'
+   * (egress/unnamed-claim.ts). Only an exact name, with `ports` listed, none of them 443 or 80,
+   * and no port claimed by two entries.
+   */
+  claimsUnnamed?: boolean;
 }
 
 export type NetworkMode = 'sealed' | 'one-way' | 'monitor';

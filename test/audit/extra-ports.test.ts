@@ -28,7 +28,7 @@ import { ProxyConnection } from '../../src/gateway/core/connection.js';
 import { extraPortFront } from '../../src/gateway/core/transparent-head.js';
 import type { ProxyCommand, ProxyEvent } from '../../src/gateway/core/types.js';
 import { defaultPolicy } from '../../src/policy/defaults.js';
-import { EgressGate } from '../../src/policy/egress/index.js';
+import { EgressGate, unnamedClaim } from '../../src/policy/egress/index.js';
 import type { Policy } from '../../src/policy/types.js';
 import { auditReportSchema } from '../../src/report/audit/model.js';
 import type { ConnectionLogRow } from '../../src/store/types.js';
@@ -45,13 +45,14 @@ const LISTED = [2101, 5443];
 
 /** rtk.test on its extra ports, and the `other` listener on (or off). */
 const withRtk =
-  (other: string | null = '0.0.0.0:8444') =>
+  (other: string | null = '0.0.0.0:8444', claimsUnnamed = false) =>
   (p: Policy) => {
-    p.network.allow.push({ host: 'rtk.test', ports: LISTED });
+    p.network.allow.push({ host: 'rtk.test', ports: LISTED, ...(claimsUnnamed ? { claimsUnnamed } : {}) });
     p.gateway.transparent.other = other;
   };
 
-const audit = (mode: Mode, other?: string | null) => auditFlows(pcap, mode, withRtk(other));
+const audit = (mode: Mode, other?: string | null, claimsUnnamed = false) =>
+  auditFlows(pcap, mode, withRtk(other, claimsUnnamed));
 
 /** Per tablet port, each connection it carried: 'name outcome reason'. */
 const judged = (flows: Map<number, JudgedFlow>) =>
@@ -83,17 +84,18 @@ const NAMELESS = {
  * The gateway core's row for a tablet port's client stream, behind the extra-port front for the
  * port it aimed at: every name resolves to the capture's server, and the upstream accepts.
  */
-function gatewayRow(mode: Mode, sport: string): ConnectionLogRow {
+function gatewayRow(mode: Mode, sport: string, claimsUnnamed = false): ConnectionLogRow {
   const p = defaultPolicy();
   p.network.mode = mode;
   p.network.allow = [{ host: 'files.test' }];
-  withRtk()(p);
+  withRtk(undefined, claimsUnnamed)(p);
   const s = streams[sport]!;
   const conn = new ProxyConnection('x', `10.9.0.2:${sport}`, 0, {
     gate: new EgressGate(p),
     mode: () => mode,
     maxHeaderBytes: p.gateway.maxHeaderBytes,
-    front: extraPortFront(s.port),
+    // As the gateway wires its `other` listener (gateway.ts).
+    front: extraPortFront(s.port, unnamedClaim(p.network.allow, s.port)),
   });
   const out: ProxyCommand[] = [];
   const feed = (e: ProxyEvent) => {
@@ -249,6 +251,44 @@ describe("an allowlist's extra ports, read as the gateway's `other` listener rea
       });
       expect(audited).toEqual(gateway);
     }
+  });
+
+  it('rtk.test claiming unnamed connections on its ports: no SNI, no Host are its; a name given, bad or an address, is not; as the gateway core names them', async () => {
+    for (const mode of ['one-way', 'monitor', 'sealed'] as const) {
+      const { r, flows } = await audit(mode, undefined, true);
+      const of = (p: number) => judged(flows)[p];
+      const verdict =
+        mode === 'one-way'
+          ? 'allowed allowlisted'
+          : mode === 'monitor'
+            ? 'allowed monitor'
+            : 'blocked sealed';
+      expect([of(46001), of(46009)]).toEqual([[`rtk.test ${verdict}`], [`rtk.test ${verdict}`]]);
+      expect([of(46003), of(46002)]).toEqual([
+        ['null blocked no-name'],
+        [
+          mode === 'monitor'
+            ? 'null allowed monitor'
+            : `null blocked ${mode === 'one-way' ? 'no-name' : 'sealed'}`,
+        ],
+      ]);
+      for (const p of ['46001', '46009', '46003', '46002', '46006']) {
+        const row = gatewayRow(mode, p, true);
+        const c = flows.get(Number(p))!;
+        expect([p, c.name ?? null, c.outcome.kind, c.outcome.reason]).toEqual([
+          p,
+          row.name ?? null,
+          row.verdict === 'allow' ? 'allowed' : 'blocked',
+          row.reason,
+        ]);
+        // What went up: the hello as sent; the GET as the gateway sends it, the claim as its Host.
+        if (row.verdict === 'allow') expect([p, c.up]).toEqual([p, row.bytesUp]);
+      }
+      expect(auditReportSchema.parse(r)).toEqual(r);
+    }
+    // Without the claim, and with the listener off (no front reads the port), no name as before.
+    expect(judged((await audit('one-way')).flows)[46009]).toEqual(['null blocked no-name']);
+    expect(judged((await audit('one-way', null, true)).flows)[46009]).toEqual(['null blocked no-name']);
   });
 
   it('gateway.transparent.other decides: on, the front reads those ports; off (no listener), the gate judges them as any port', async () => {

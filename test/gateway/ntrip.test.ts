@@ -8,6 +8,10 @@
  * The oracle is RTKLIB (Debian's rtklib, installed by scripts/setup-test-deps.sh): its str2str as
  * the rover, through the gateway's forward proxy (`-x`), against str2str as the caster (`ntripc`)
  * and against a listener that records what reaches it; the core's own steps are checked too.
+ *
+ * Like most NTRIP 1.0 rovers, RTKLIB's sends no Host field, so through the transparent extra-port
+ * listener (which never reads the address aimed at) it had no name: refused 'no-name', unless the
+ * caster's allowlist entry claims unnamed connections on its port (claimsUnnamed).
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -16,11 +20,17 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProxyConnection } from '../../src/gateway/core/connection.js';
+import { extraPortFront } from '../../src/gateway/core/transparent-head.js';
+import type { ProxyCommand } from '../../src/gateway/core/types.js';
+import { ProxyServer } from '../../src/gateway/io/proxy-server.js';
 import { ntripStatus } from '../../src/net/app/ntrip-status.js';
 import { defaultPolicy } from '../../src/policy/defaults.js';
+import { EgressGate, unnamedClaim } from '../../src/policy/egress/index.js';
 import type { Policy } from '../../src/policy/types.js';
 import type { ConnectionLogRow } from '../../src/store/types.js';
-import { kinds, Playbook, policyWith, textOf } from './playbook.js';
+import { realClientHello } from './client-hello.js';
+import { kinds, Playbook, policyWith, T0, textOf } from './playbook.js';
 import { startTestProxy } from './proxy-fixture.js';
 
 const GET = 'GET http://rtk.example:2101/MNT HTTP/1.0\r\nUser-Agent: NTRIP test\r\n\r\n';
@@ -287,5 +297,142 @@ describe('RTKLIB str2str through the forward proxy', () => {
       }
     }
     caster.close();
+  }, 20_000);
+});
+
+// ---- a rover that names no host, on an extra port an entry claims -----------------------------------
+
+describe('an unnamed connection on an extra port an entry claims', () => {
+  const policy = (claims: boolean) =>
+    policyWith({
+      mode: 'one-way',
+      allow: [{ host: 'rtk.example', ports: [2101], ...(claims ? { claimsUnnamed: true } : {}) }],
+    });
+  const core = (claims: boolean) => {
+    const p = policy(claims);
+    return new ProxyConnection('c', '10.0.0.2:50000', T0, {
+      gate: new EgressGate(p, { windows: [] }),
+      mode: () => 'one-way',
+      maxHeaderBytes: 4096,
+      front: extraPortFront(2101, unnamedClaim(p.network.allow, 2101)),
+    });
+  };
+  const ROVER =
+    'GET /MNT HTTP/1.0\r\nUser-Agent: NTRIP RTKLIB/2.4.3\r\nAuthorization: Basic dXNlcjpwdw==\r\n\r\n';
+  const send = (c: ProxyConnection, data: string | Uint8Array): ProxyCommand[] =>
+    c.handle(
+      { type: 'client-data', data: typeof data === 'string' ? Buffer.from(data, 'latin1') : data },
+      T0,
+    );
+
+  it('a request without Host is the claiming host: resolved and sent up with it as its Host', () => {
+    const c = core(true);
+    expect(send(c, ROVER)).toEqual([{ type: 'resolve', host: 'rtk.example' }]);
+    c.handle({ type: 'resolved', addresses: ['198.18.0.21'] }, T0);
+    const up = c.handle({ type: 'upstream-connected' }, T0);
+    expect(textOf(up, 'send-to-upstream')).toBe(
+      'GET /MNT HTTP/1.0\r\nHost: rtk.example\r\nUser-Agent: NTRIP RTKLIB/2.4.3\r\nAuthorization: Basic dXNlcjpwdw==\r\nConnection: close\r\n\r\n',
+    );
+    // Without the claim, as before: no name, refused.
+    const refused = send(core(false), ROVER);
+    expect(textOf(refused, 'send-to-client')).toMatch(/^HTTP\/1\.1 403 [\s\S]*X-Airlock-Reason: no-name/);
+  });
+
+  it('only an absent name is claimed: a Host, an SNI or an address the client gave is its own', async () => {
+    const c1 = core(true);
+    const named = send(c1, 'GET /MNT HTTP/1.0\r\nHost: elsewhere.example\r\n\r\n');
+    expect(textOf(named, 'send-to-client')).toMatch(/X-Airlock-Reason: not-allowlisted/);
+    const literal = send(core(true), 'GET /MNT HTTP/1.0\r\nHost: 198.18.0.99\r\n\r\n');
+    expect(textOf(literal, 'send-to-client')).toMatch(/X-Airlock-Reason: no-name/);
+    // A real ClientHello without SNI (Node's OpenSSL) is claimed; one with its own SNI is not.
+    expect(send(core(true), await realClientHello(''))).toEqual([{ type: 'resolve', host: 'rtk.example' }]);
+    expect(kinds(send(core(false), await realClientHello('')))).toEqual(['log', 'close']);
+    expect(kinds(send(core(true), await realClientHello('elsewhere.example')))).toEqual(['log', 'close']);
+  });
+
+  it("RTKLIB's rover, naming no host, reaches the claiming caster through the listener: ICY stream down, GGA up", async () => {
+    const received: Buffer[] = [];
+    const sockets: Socket[] = [];
+    const caster = createServer((c) => {
+      sockets.push(c);
+      c.on('error', () => {});
+      let answered = false;
+      c.on('data', (d) => {
+        received.push(d);
+        if (!answered && Buffer.concat(received).includes('\r\n\r\n')) {
+          answered = true;
+          c.write('ICY 200 OK\r\n');
+          c.write(Buffer.alloc(300, 0xd3));
+        }
+      });
+    });
+    const cport = await listen(caster);
+    const p = casterPolicy(cport);
+    p.network.allow[0]!.claimsUnnamed = true;
+    const gate = new EgressGate(p, { windows: [] });
+    const rows: ConnectionLogRow[] = [];
+    // The extra-port listener as the gateway wires it; the rover connects to it as if redirected there.
+    const listener = new ProxyServer({
+      listen: { host: '127.0.0.1', port: 0 },
+      extraPorts: {
+        front: (port) => extraPortFront(port, unnamedClaim(p.network.allow, port)),
+        originalPort: () => ({ port: cport }),
+      },
+      context: () => ({ gate, mode: () => 'one-way', maxHeaderBytes: 8192 }),
+      limits: () => ({
+        maxConnections: 10,
+        maxConnectionsPerClient: 10,
+        idleTimeoutMs: 5000,
+        handshakeTimeoutMs: 5000,
+      }),
+      resolve: () => ['127.0.0.1'],
+      refuseAll: () => undefined,
+      onLog: (r) => rows.push(r),
+    });
+    const at = await listener.start();
+    try {
+      const out = join(dir, 'rover-unnamed.bin');
+      await new Promise<void>((res) => {
+        const r = spawn(
+          'str2str',
+          [
+            '-in',
+            `ntrip://user:pw@127.0.0.1:${at.port}/MNT`,
+            '-out',
+            `file://${out}`,
+            '-n',
+            '100',
+            '-p',
+            '47.4',
+            '8.5',
+            '400',
+          ],
+          { stdio: 'ignore' },
+        );
+        const t = setTimeout(() => r.kill('SIGINT'), 2500);
+        r.once('exit', () => {
+          clearTimeout(t);
+          res();
+        });
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      const up = Buffer.concat(received).toString('latin1');
+      // RTKLIB sent no Host; the caster got the claim as its Host, then the rover's positions.
+      expect(up).toMatch(
+        /^GET \/MNT HTTP\/1\.0\r\nHost: rtk\.example\r\nUser-Agent: NTRIP RTKLIB\/[\d.]+\r\n/,
+      );
+      expect(up.slice(up.indexOf('\r\n\r\n') + 4)).toMatch(/^\$G[NP]GGA,/);
+      expect(readFileSync(out).subarray(0, 300)).toEqual(Buffer.alloc(300, 0xd3));
+      expect(rows.at(-1)).toMatchObject({
+        name: 'rtk.example',
+        port: cport,
+        verdict: 'allow',
+        bytesUp: up.length,
+      });
+    } finally {
+      await listener.close();
+      for (const s of sockets) s.destroy();
+      caster.close();
+    }
   }, 20_000);
 });

@@ -76,6 +76,7 @@ describe('DEFAULT_POLICY_YAML (what `airlock policy init` writes)', () => {
       host: 'rtk.caster.example',
       purpose: 'RTK corrections',
       ports: [2101],
+      claimsUnnamed: true,
     });
     expect(DEFAULT_POLICY_YAML).toMatch(/allows TCP 443 and 80[\s\S]*Ports do not govern DNS/);
   });

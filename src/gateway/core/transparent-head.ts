@@ -38,13 +38,20 @@ const refused = (f: FrontRefusal): HeadOutcome => ({
   detail: f.detail,
 });
 
-function readTlsHead(buf: Uint8Array, max: number, port: number, progress?: HeadProgress): HeadOutcome {
+/** `claim`: the host an unnamed connection on `port` is taken to be for (policy/egress/unnamed-claim.ts). */
+function readTlsHead(
+  buf: Uint8Array,
+  max: number,
+  port: number,
+  progress?: HeadProgress,
+  claim?: string,
+): HeadOutcome {
   const f = readFrontHead('tls', buf, max, progress);
   if (f.kind === 'need') return f;
   if (f.kind === 'refused') return refused(f);
   if (f.kind !== 'tls') throw new Error(`readFrontHead('tls') read a ${f.kind} head`);
   const hello = f.hello;
-  const n = helloName(hello);
+  const n = helloName(hello, claim);
   if (n.kind === 'refused') return { kind: 'refuse', status: 403, reason: n.reason, detail: n.detail };
   return {
     kind: 'target',
@@ -61,16 +68,22 @@ function readTlsHead(buf: Uint8Array, max: number, port: number, progress?: Head
   };
 }
 
-function readHostHead(buf: Uint8Array, max: number, port: number, progress?: HeadProgress): HeadOutcome {
+function readHostHead(
+  buf: Uint8Array,
+  max: number,
+  port: number,
+  progress?: HeadProgress,
+  claim?: string,
+): HeadOutcome {
   const f = readFrontHead('http', buf, max, progress);
   if (f.kind === 'need') return f;
   if (f.kind === 'refused') return refused(f);
   if (f.kind !== 'http') throw new Error(`readFrontHead('http') read a ${f.kind} head`);
   const head = f.head;
-  const n = requestName(head);
+  const n = requestName(head, claim);
   if (n.kind === 'refused') return { kind: 'refuse', status: 403, reason: n.reason, detail: n.detail };
-  // requestName refuses a head without an authority.
-  const auth = head.authority!;
+  // requestName refuses a head without an authority unless a claim names it: then the Host sent up is the claim.
+  const auth = head.authority ?? { host: claim! };
   return {
     kind: 'target',
     target: {
@@ -105,9 +118,11 @@ export const HTTP_FRONT: Front = {
  * record named by its SNI as on the TLS front, or an HTTP head named by Host as on the HTTP front
  * (bytes that are neither are refused there). One per connection: what the first byte showed
  * decides its name (a TLS head's bytes are no request line to log) and whether a refusal is
- * answered in HTTP or by closing without a word, as on the TLS front.
+ * answered in HTTP or by closing without a word, as on the TLS front. `claim`: the host whose
+ * allowlist entry claims unnamed connections on `port` (a request without Host, a hello without
+ * SNI), from the policy in force when the connection came.
  */
-export function extraPortFront(port: number): Front {
+export function extraPortFront(port: number, claim?: string): Front {
   let sniffed: 'tls' | 'http' | undefined;
   return {
     get name() {
@@ -117,8 +132,8 @@ export function extraPortFront(port: number): Front {
       sniffed ??= sniffFront(buf);
       if (sniffed === undefined) return { kind: 'need' };
       return sniffed === 'tls'
-        ? readTlsHead(buf, max, port, progress)
-        : readHostHead(buf, max, port, progress);
+        ? readTlsHead(buf, max, port, progress, claim)
+        : readHostHead(buf, max, port, progress, claim);
     },
     // Nothing read yet (a timeout before any byte): the protocol is unknown, so no answer.
     refusal: (status, reason, detail) =>

@@ -46,10 +46,11 @@ export function originFormHead(head: HttpRequestHead, hostField: string): Uint8A
 /**
  * How many bytes the gateway sends upstream for this head (originFormHead), and charges to the
  * budget; undefined when it forwards no head: CONNECT (its head is for the proxy), a target in
- * asterisk form, no authority to send it to, a framing it refuses.
+ * asterisk form, no authority to send it to, a framing it refuses. `claim`: see transparent-name.ts.
  */
-export function forwardedHeadLength(head: HttpRequestHead): number | undefined {
-  const auth = head.authority;
+export function forwardedHeadLength(head: HttpRequestHead, claim?: string): number | undefined {
+  // A request without Host on a port an entry claims goes up with the claim as its Host.
+  const auth = head.authority ?? (claim !== undefined ? { host: claim } : undefined);
   if (!auth || (head.form !== 'origin' && head.form !== 'absolute')) return undefined;
   if (requestFraming(head).kind === 'invalid') return undefined;
   return originFormHead(head, hostField(auth)).length;

@@ -11,6 +11,10 @@
  *  - An IP literal in SNI or Host is no name: the gateway connects to the address it names, and
  *    the gate judges that address (refused 'no-name' in sealed and one-way, passed in monitor,
  *    refused in every mode when private).
+ *  - `claim`: on an extra port whose allowlist entry claims unnamed connections
+ *    (policy/egress/unnamed-claim.ts), a request without Host or a ClientHello without SNI is
+ *    that entry's host. Only an absent name is claimed: a Host or SNI that is there is the
+ *    connection's own, whatever it says.
  * Heads the fronts refuse for their framing or form (a CONNECT or `*` on the HTTP port, bytes
  * that are not TLS on the TLS port) are refused before this, by transparent-front.ts.
  */
@@ -30,18 +34,24 @@ const HOST_NAME = /^[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*\
 const MAX_NAME = 253;
 
 /** A plain-HTTP request's name, as the transparent HTTP front reads it. */
-export function requestName(head: HttpRequestHead): TransparentName {
+export function requestName(head: HttpRequestHead, claim?: string): TransparentName {
   const auth = head.authority;
-  if (!auth) return { kind: 'refused', reason: 'no-name', detail: 'request without a Host field' };
+  if (!auth)
+    return claim !== undefined
+      ? { kind: 'name', name: claim }
+      : { kind: 'refused', reason: 'no-name', detail: 'request without a Host field' };
   return ipLiteralVersion(auth.host) !== 0
     ? { kind: 'address', ip: auth.host }
     : { kind: 'name', name: auth.host };
 }
 
 /** A TLS ClientHello's name, as the transparent TLS front reads it (with ECH, the outer name). */
-export function helloName(hello: ClientHello): TransparentName {
+export function helloName(hello: ClientHello, claim?: string): TransparentName {
   const sni = hello.sni?.toLowerCase();
-  if (sni === undefined) return { kind: 'refused', reason: 'no-name', detail: 'ClientHello without SNI' };
+  if (sni === undefined)
+    return claim !== undefined
+      ? { kind: 'name', name: claim }
+      : { kind: 'refused', reason: 'no-name', detail: 'ClientHello without SNI' };
   if (ipLiteralVersion(sni) !== 0) return { kind: 'address', ip: sni };
   if (sni.length > MAX_NAME || !HOST_NAME.test(sni))
     return { kind: 'refused', reason: 'no-name', detail: 'SNI is not a host name' };

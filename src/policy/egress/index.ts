@@ -14,3 +14,4 @@ export {
   type UnlockWindow,
   type UpstreamDecision,
 } from './types.js';
+export { unnamedClaim } from './unnamed-claim.js';

@@ -79,8 +79,11 @@ export const destinationSchema = z.object({
   scope: z.enum(['egress', 'local']),
   /** The name the device used (SNI, QUIC SNI, HTTP Host, else its DNS answer); null when none. */
   name: z.string().nullable(),
-  /** How the name was learnt (several when connections differ). */
-  nameSources: z.array(z.enum(['sni', 'quic-sni', 'http-host', 'dns', 'none'])),
+  /**
+   * How the name was learnt (several when connections differ); 'claim': the connection named none
+   * and the policy's allowlist entry claims unnamed connections on its port (claimsUnnamed).
+   */
+  nameSources: z.array(z.enum(['sni', 'quic-sni', 'http-host', 'dns', 'claim', 'none'])),
   /** Encrypted Client Hello: the name is the outer one; the real name is hidden. */
   echInnerHidden: z.boolean(),
   alpn: z.array(z.string()),
