@@ -152,16 +152,20 @@ function casterPolicy(port: number, budget?: number): Policy {
   return p;
 }
 
-/** str2str as the rover: the caster's stream into `out`, its position sent up every `ggaMs`. */
-function rover(casterPort: number, proxyPort: number, out: string, seconds: number, ggaMs = 200) {
+/**
+ * str2str as the rover: the caster's stream into `out`, its position sent up every `ggaMs`. `via`:
+ * the caster `host:port` it asks for through the proxy at `proxyPort`; without a proxy, the
+ * address it connects to (as a redirected rover does), its request then naming no host.
+ */
+function rover(via: { caster: string; proxyPort?: number }, out: string, seconds: number, ggaMs = 200) {
+  const proxy = via.proxyPort === undefined ? [] : ['-x', `127.0.0.1:${via.proxyPort}`];
   return new Promise<void>((res) => {
     const p = spawn(
       'str2str',
       [
         '-in',
-        `ntrip://user:pw@rtk.example:${casterPort}/MNT`,
-        '-x',
-        `127.0.0.1:${proxyPort}`,
+        `ntrip://user:pw@${via.caster}/MNT`,
+        ...proxy,
         '-out',
         `file://${out}`,
         '-n',
@@ -179,6 +183,35 @@ function rover(casterPort: number, proxyPort: number, out: string, seconds: numb
       res();
     });
   });
+}
+
+/** A caster that answers a request head with ICY 200 and `stream` bytes, and keeps every byte that reaches it. */
+async function recordingCaster(stream: Buffer) {
+  const received: Buffer[] = [];
+  const sockets: Socket[] = [];
+  const server = createServer((c) => {
+    sockets.push(c);
+    c.on('error', () => {});
+    let answered = false;
+    c.on('data', (d) => {
+      received.push(d);
+      if (!answered && Buffer.concat(received).includes('\r\n\r\n')) {
+        answered = true;
+        c.write('ICY 200 OK\r\n');
+        c.write(stream);
+      }
+    });
+  });
+  const port = await listen(server);
+  return {
+    port,
+    received,
+    /** Ends the connections it holds (a cut rover's included). */
+    drop: () => {
+      for (const s of sockets) s.destroy();
+    },
+    close: () => server.close(),
+  };
 }
 
 describe('RTKLIB str2str through the forward proxy', () => {
@@ -214,7 +247,7 @@ describe('RTKLIB str2str through the forward proxy', () => {
     try {
       // The caster takes its source's stream only while a rover is connected: start the rover first.
       const out = join(dir, 'rover.bin');
-      await rover(cport, port, out, 4);
+      await rover({ caster: `rtk.example:${cport}`, proxyPort: port }, out, 4);
       const got = readFileSync(out);
       expect(got.length).toBeGreaterThan(0);
       // What arrived is a run of whole source blocks, byte for byte, in order.
@@ -237,23 +270,9 @@ describe('RTKLIB str2str through the forward proxy', () => {
   }, 20_000);
 
   it("the rover's positions go up unframed, counted, and the budget cuts them at its byte", async () => {
-    // A caster that answers ICY 200, streams, and keeps every byte that reaches it.
-    const received: Buffer[] = [];
-    const sockets: Socket[] = [];
-    const caster = createServer((c) => {
-      sockets.push(c);
-      c.on('error', () => {});
-      let answered = false;
-      c.on('data', (d) => {
-        received.push(d);
-        if (!answered && Buffer.concat(received).includes('\r\n\r\n')) {
-          answered = true;
-          c.write('ICY 200 OK\r\n');
-          c.write(Buffer.alloc(500, 0xd3));
-        }
-      });
-    });
-    const cport = await listen(caster);
+    const caster = await recordingCaster(Buffer.alloc(500, 0xd3));
+    const { received } = caster;
+    const cport = caster.port;
     for (const budget of [undefined, 300]) {
       received.length = 0;
       const rows: ConnectionLogRow[] = [];
@@ -264,7 +283,7 @@ describe('RTKLIB str2str through the forward proxy', () => {
       });
       try {
         const out = join(dir, `rover-${budget}.bin`);
-        await rover(cport, port, out, 3, 100);
+        await rover({ caster: `rtk.example:${cport}`, proxyPort: port }, out, 3, 100);
         await new Promise((r) => setTimeout(r, 200));
         const up = Buffer.concat(received).toString('latin1');
         const head = up.slice(0, up.indexOf('\r\n\r\n') + 4);
@@ -293,7 +312,7 @@ describe('RTKLIB str2str through the forward proxy', () => {
         }
       } finally {
         await proxy.close();
-        for (const s of sockets) s.destroy();
+        caster.drop();
       }
     }
     caster.close();
@@ -351,22 +370,9 @@ describe('an unnamed connection on an extra port an entry claims', () => {
   });
 
   it("RTKLIB's rover, naming no host, reaches the claiming caster through the listener: ICY stream down, GGA up", async () => {
-    const received: Buffer[] = [];
-    const sockets: Socket[] = [];
-    const caster = createServer((c) => {
-      sockets.push(c);
-      c.on('error', () => {});
-      let answered = false;
-      c.on('data', (d) => {
-        received.push(d);
-        if (!answered && Buffer.concat(received).includes('\r\n\r\n')) {
-          answered = true;
-          c.write('ICY 200 OK\r\n');
-          c.write(Buffer.alloc(300, 0xd3));
-        }
-      });
-    });
-    const cport = await listen(caster);
+    const caster = await recordingCaster(Buffer.alloc(300, 0xd3));
+    const { received } = caster;
+    const cport = caster.port;
     const p = casterPolicy(cport);
     p.network.allow[0]!.claimsUnnamed = true;
     const gate = new EgressGate(p, { windows: [] });
@@ -392,29 +398,7 @@ describe('an unnamed connection on an extra port an entry claims', () => {
     const at = await listener.start();
     try {
       const out = join(dir, 'rover-unnamed.bin');
-      await new Promise<void>((res) => {
-        const r = spawn(
-          'str2str',
-          [
-            '-in',
-            `ntrip://user:pw@127.0.0.1:${at.port}/MNT`,
-            '-out',
-            `file://${out}`,
-            '-n',
-            '100',
-            '-p',
-            '47.4',
-            '8.5',
-            '400',
-          ],
-          { stdio: 'ignore' },
-        );
-        const t = setTimeout(() => r.kill('SIGINT'), 2500);
-        r.once('exit', () => {
-          clearTimeout(t);
-          res();
-        });
-      });
+      await rover({ caster: `127.0.0.1:${at.port}` }, out, 2.5, 100);
       await new Promise((r) => setTimeout(r, 200));
       const up = Buffer.concat(received).toString('latin1');
       // RTKLIB sent no Host; the caster got the claim as its Host, then the rover's positions.
@@ -431,7 +415,7 @@ describe('an unnamed connection on an extra port an entry claims', () => {
       });
     } finally {
       await listener.close();
-      for (const s of sockets) s.destroy();
+      caster.drop();
       caster.close();
     }
   }, 20_000);
