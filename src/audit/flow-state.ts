@@ -55,6 +55,7 @@ import { helloName, requestName } from '../net/app/transparent-name.js';
 import type { FlowObservation, FlowRecord } from '../net/flow/types.js';
 import type { TcpSegment } from '../net/transport/tcp.js';
 import type { ReasonCode } from '../policy/egress/types.js';
+import { AnswerWatch } from './answer-watch.js';
 import type {
   ConnectionShare,
   DestinationAcc,
@@ -242,6 +243,13 @@ export class FlowState {
   private requests = 0;
   /** The gateway would have closed the connection (refused, cut, or its last request over). */
   private ended = false;
+  /** The first request's answer, read until it shows whether it made the exchange a stream (NTRIP ICY). */
+  private answer: AnswerWatch | undefined;
+  /**
+   * Client bytes past the first request that start no request the gateway would read: it holds
+   * them until the answer shows whether they go up (an ICY stream) or never do.
+   */
+  private held: number | undefined;
   /** While the first head's stream is read on: bytes moved to later requests (see startFollow). */
   private seeding: { moved: number } | undefined;
   /** The connection the current packet's first new byte went to, and the packet's time. */
@@ -305,7 +313,10 @@ export class FlowState {
       this.followed(o, tcp, fromClient, ms);
       return;
     }
-    if (!fromClient) return;
+    if (!fromClient) {
+      if (tcp) this.watchAnswer(tcp.payload, ms);
+      return;
+    }
     // Bytes after the gateway gave up waiting are not read as a head (it closed the connection).
     if (!this.opened && this.pastHandshake(ms)) this.open(ms, o.ts, 'handshake-timeout');
     const r = this.reader;
@@ -465,7 +476,29 @@ export class FlowState {
   private up(ms: number, bytes: number): void {
     const c = this.conn;
     c.timeline(ms, bytes);
-    if (c.dest) this.charge(c, ms, bytes);
+    if (this.held !== undefined) this.held += bytes;
+    else if (c.dest) this.charge(c, ms, bytes);
+  }
+
+  /**
+   * A server payload while the first answer is read: an ICY stream ends request following (every
+   * later client byte goes up) and sends up what the gateway held; any other answer ends the
+   * connection where bytes were held (they never go up).
+   */
+  private watchAnswer(payload: Uint8Array, ms: number): void {
+    const a = this.answer;
+    if (a?.status !== 'need') return;
+    const status = a.push(payload);
+    if (status === 'need') return;
+    const held = this.held;
+    this.held = undefined;
+    if (status !== 'stream') {
+      if (held !== undefined) this.ended = true;
+      return;
+    }
+    this.nowMs = ms;
+    this.follow?.stop(false);
+    if (held) this.charge(this.conn, ms, held);
   }
 
   /** The gate's replay: `bytes` up on `c` at `ms`; a cut ends the connection. */
@@ -555,6 +588,7 @@ export class FlowState {
     const c = this.first;
     const follower = new RequestFollower(head, h, this.requestSink());
     this.follow = follower;
+    this.answer = new AnswerWatch();
     c.lastNs = ns;
     this.nowNs = ns;
     this.nowMs = ms;
@@ -580,7 +614,7 @@ export class FlowState {
       current: (bytes, relayed) => this.place(this.conn, this.nowMs, bytes, relayed),
       next: (bytes) => this.place(this.nextRequest(), this.nowMs, bytes, false),
       request: (head) => this.judgeRequest(head, this.nowMs),
-      stopped: (closed) => this.stopFollowing(closed),
+      stopped: (closed, held) => this.stopFollowing(closed, held),
     };
   }
 
@@ -590,6 +624,7 @@ export class FlowState {
     const latest = this.begun ?? this.conn;
     if (!fromClient) {
       latest.tally('resp', o, o.payloadBytes);
+      if (tcp) this.watchAnswer(tcp.payload, ms);
       return;
     }
     if (!f || !tcp || o.payloadBytes === 0) {
@@ -620,6 +655,11 @@ export class FlowState {
     if (!this.seeding || c !== this.first) c.timeline(ms, bytes);
     if (this.seeding && c !== this.first) this.seeding.moved += bytes;
     if (charge) this.charge(c, ms, bytes);
+    // Following over, the current request's own bytes: up in a stream, held while one may come.
+    else if (!this.follow && c === this.conn) {
+      if (this.answer?.status === 'stream') this.charge(c, ms, bytes);
+      else if (this.held !== undefined) this.held += bytes;
+    }
   }
 
   /** The next request begun while following: a connection of its own, judged once its head is complete. */
@@ -680,13 +720,19 @@ export class FlowState {
    * No more request following (the connection over when `closed`, a stream that cannot go on, the
    * capture's end): a request begun but not complete is the current connection's.
    */
-  private stopFollowing(closed: boolean): void {
-    if (closed) this.ended = true;
+  private stopFollowing(closed: boolean, held = false): void {
+    const stream = this.answer?.status === 'stream';
+    // Bytes past the request the gateway holds until the answer says what they are (an ICY stream).
+    if (closed && held && this.answer !== undefined && this.answer.status !== 'other') {
+      if (!stream) this.held = 0;
+    } else if (closed) this.ended = true;
     this.follow = undefined;
     const c = this.conn;
     const n = this.begun;
     this.begun = undefined;
     if (n) {
+      // A next request begun, held by the gateway: in a stream it goes up as this request's.
+      if (stream && n.orig) this.charge(c, this.nowMs, n.orig.bytes);
       if (c.orig && n.orig) add(c.orig, n.orig);
       if (c.resp && n.resp) add(c.resp, n.resp);
       if (n.lastNs !== undefined && (c.lastNs === undefined || n.lastNs > c.lastNs)) c.lastNs = n.lastNs;

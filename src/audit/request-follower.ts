@@ -27,8 +27,12 @@ export interface RequestSink {
   /**
    * Following is over (`closed`: because the gateway would have closed the connection; else the
    * stream cannot go on, or its end came). A next request begun is the current one's from here.
+   * `held`: closed because of bytes past the current request that start no request the gateway
+   * would read (after one whose client said it was the last, or bytes no head begins with); the
+   * gateway holds those until the answer comes, and relays them if it turns the exchange into a
+   * stream (an NTRIP caster's ICY 200: HttpExchange).
    */
-  stopped(closed: boolean): void;
+  stopped(closed: boolean, held?: boolean): void;
 }
 
 /** Where a stream goes on from its first head's end: the name reader's bytes (StreamHeadCollector.handOver). */
@@ -87,11 +91,11 @@ export class RequestFollower {
    * No more following (the gateway closed, the stream cannot go on, or the capture ended): bytes
    * held past a gap are the current request's, relayed (the gateway would have had them).
    */
-  stop(closed = false): void {
+  stop(closed = false, held = false): void {
     if (this.done) return;
     this.done = true;
     this.begun = false;
-    this.sink.stopped(closed);
+    this.sink.stopped(closed, held);
     this.sink.current(this.cursor.heldBytes, true);
   }
 
@@ -115,8 +119,9 @@ export class RequestFollower {
           this.sink.current(p.bytes, true);
           break;
         case 'unframed':
-          // Not a request the gateway would read (it refuses it and closes): the last one's, not relayed.
-          this.stop(true);
+          // Not a request the gateway would read (it refuses it and closes): the last one's, not
+          // relayed; past a complete request, held for what the answer makes of them.
+          this.stop(true, p.between && !this.over);
           this.sink.current(p.bytes, false);
           break;
         default:
@@ -128,7 +133,7 @@ export class RequestFollower {
   /** A next request's bytes came: whether it is one (else the gateway closed before it, and following ends). */
   private begin(): boolean {
     if (this.done || this.over || this.last) {
-      this.stop(true);
+      this.stop(true, this.last && !this.over);
       return false;
     }
     this.begun = true;

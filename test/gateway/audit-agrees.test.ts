@@ -541,6 +541,24 @@ beforeAll(async () => {
     x.garbage = await rawPort(RTK.http, MQTT_CONNECT);
     x.connect = await rawPort(RTK.http, `CONNECT rtk.test:${RTK.http} HTTP/1.1\r\nHost: rtk.test\r\n\r\n`);
     x.otherName = await curlPort(...at('files.test', RTK.http), `http://files.test:${RTK.http}/blob`);
+    // An NTRIP 1.0 rover (RTKLIB's str2str) aiming at the caster's address, its request naming no
+    // host: caster.test's entry claims unnamed connections on RTK.ntrip. Positions go up for 2.5 s.
+    await box.tablet(
+      '/usr/bin/str2str',
+      [
+        '-in',
+        `ntrip://user:pw@${ADDR.internet}:${RTK.ntrip}/MNT`,
+        '-out',
+        'file:///dev/null',
+        '-n',
+        '200',
+        '-p',
+        '47.4',
+        '8.5',
+        '400',
+      ],
+      2500,
+    );
     // Around the gateway: QUIC, DoT and a port no entry lists, which the box's firewall drops
     // (FIREWALL_DROPPED).
     counters.before = { lan_udp: box.counter('lan_udp'), lan_tcp: box.counter('lan_tcp') };
@@ -684,6 +702,21 @@ describe('a capture judged by airlock audit gets the answers the gateway logged 
     ])
       expect(seen, d).toContain(d);
     expectEveryFlowAccounted(p);
+  });
+
+  it('transparent, one-way: an NTRIP rover naming no host, claimed by the caster entry, judged and counted alike', () => {
+    const [c] = joinConnections(phases.transparent).filter(({ rows }) =>
+      rows.some((r) => r.destination === 'caster.test'),
+    );
+    expect(c).toBeDefined();
+    const { gateway, audit } = answers([c!]);
+    expect(audit).toEqual(gateway);
+    expect(gateway[0]!.judged).toEqual([
+      { decision: 'allowed', reason: 'allowlisted', name: 'caster.test', up: expect.any(Number) },
+    ]);
+    // More than the request head went up: the rover's positions, after the ICY answer.
+    expect(gateway[0]!.judged[0]!.up).toBeGreaterThan(200);
+    expect(c!.flow.connections[0]!.nameSource).toBe('claim');
   });
 
   it('transparent, one-way: bytes down equal, but for the hop-by-hop fields of plain HTTP responses', () => {

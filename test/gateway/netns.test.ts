@@ -288,6 +288,49 @@ describe("the allowlist's extra ports, transparently (an RTK caster on 2101 and 
   });
 });
 
+describe('an NTRIP 1.0 rover behind the box (RTKLIB str2str, naming no host)', () => {
+  it("reaches the caster whose entry claims unnamed connections: ICY stream down, positions up, logged under the caster's name", async () => {
+    const out = join(dir, 'rover.bin');
+    // The rover aims at the caster's address, as it was configured: no Host in its request.
+    await box.tablet(
+      '/usr/bin/str2str',
+      [
+        '-in',
+        `ntrip://user:pw@${ADDR.internet}:${RTK.ntrip}/MNT`,
+        '-out',
+        `file://${out}`,
+        '-n',
+        '200',
+        '-p',
+        '47.4',
+        '8.5',
+        '400',
+      ],
+      3000,
+    );
+    await vi.waitFor(() => expect(eventsOf('ntrip').length).toBeGreaterThan(0));
+    const [e] = eventsOf('ntrip');
+    // Through the box's rules, conntrack's port, the claim: the caster got the name as Host.
+    expect(e!.head).toMatch(
+      /^GET \/MNT HTTP\/1\.0\r\nHost: caster\.test\r\nUser-Agent: NTRIP RTKLIB\/[\d.]+\r\n/,
+    );
+    expect(String(e!.after)).toMatch(/^\$G[NP]GGA,/);
+    expect(String(e!.from).endsWith(ADDR.gwWan)).toBe(true);
+    expect(readFileSync(out).length).toBeGreaterThanOrEqual(1024);
+    await vi.waitFor(() =>
+      expect(exported()).toContainEqual(
+        expect.objectContaining({
+          destination: 'caster.test',
+          name: 'caster.test',
+          port: RTK.ntrip,
+          verdict: 'allow',
+          bytesUp: String(e!.head).length + String(e!.after).length,
+        }),
+      ),
+    );
+  });
+});
+
 describe('bypass probes from the tablet: each fails and is counted or logged', () => {
   it('IPv6 to the internet is dropped (nft counter lan_ipv6)', async () => {
     const n = counter('lan_ipv6');

@@ -26,8 +26,11 @@ export type RequestPart =
   | { readonly kind: 'head'; readonly head: HttpRequestHead; readonly bytes: number }
   /** Bytes of the current request's body (after a CONNECT or an unframeable head: all the rest). */
   | { readonly kind: 'body'; readonly bytes: number }
-  /** Bytes that no request framing accounts for: nothing after them is framed either. */
-  | { readonly kind: 'unframed'; readonly bytes: number; readonly detail: string };
+  /**
+   * Bytes that no request framing accounts for: nothing after them is framed either. `between`:
+   * they came after a complete request, where the next head should have begun.
+   */
+  | { readonly kind: 'unframed'; readonly bytes: number; readonly detail: string; readonly between: boolean };
 
 type State =
   /** `buf`: the head's bytes so far; `progress`: where reading them stopped. */
@@ -36,7 +39,7 @@ type State =
   | { kind: 'chunked'; scan: ChunkedEnd }
   /** A tunnel, or a body with no end the gateway would accept: every further byte is the body. */
   | { kind: 'rest' }
-  | { kind: 'lost'; detail: string };
+  | { kind: 'lost'; detail: string; between: boolean };
 
 const EMPTY = new Uint8Array(0);
 const LF = 0x0a;
@@ -69,7 +72,7 @@ export class RequestStream {
           out.push({ kind: 'body', bytes: b.length });
           return out;
         case 'lost':
-          out.push({ kind: 'unframed', bytes: b.length, detail: s.detail });
+          out.push({ kind: 'unframed', bytes: b.length, detail: s.detail, between: s.between });
           return out;
         case 'length': {
           const n = Math.min(s.left, b.length);
@@ -82,7 +85,7 @@ export class RequestStream {
         case 'chunked': {
           const step = s.scan.feed(b);
           if (step.kind === 'malformed') {
-            this.state = { kind: 'lost', detail: `chunked request body: ${step.detail}` };
+            this.state = { kind: 'lost', detail: `chunked request body: ${step.detail}`, between: false };
             break;
           }
           const n = step.kind === 'more' ? b.length : step.end;
@@ -112,7 +115,7 @@ export class RequestStream {
     const ask = before === 0 || b.includes(LF) || buf.length > APP_LIMITS.maxHttpHeadBytes;
     const d = ask ? s.progress.http(buf) : { kind: 'need' as const };
     if (d.kind === 'malformed') {
-      this.state = { kind: 'lost', detail: d.error.message };
+      this.state = { kind: 'lost', detail: d.error.message, between: true };
       return b;
     }
     if (d.kind === 'need') {

@@ -18,17 +18,24 @@ export const TRICKLE = { perConnection: 3000, perHour: 10_000 };
 export const DNS_PER_MINUTE = 40;
 /** The names the test internet answers, all at its one address. */
 export const NAMES = Object.fromEntries(
-  ['files.test', 'up.test', 'trickle.test', 'elsewhere.test', 'cdn.test', 'rtk.test'].map((n) => [
-    n,
-    ADDR.internet,
-  ]),
+  ['files.test', 'up.test', 'trickle.test', 'elsewhere.test', 'cdn.test', 'rtk.test', 'caster.test'].map(
+    (n) => [n, ADDR.internet],
+  ),
 );
 /**
  * The allowlist's extra ports (netns/internet.mjs serves them): an RTK caster, rtk.test, over
  * plain HTTP on 2101 and over TLS on 5443, listed by its entry (`extraPorts`), with an upload
- * budget of its own; 2102 is listed by no entry.
+ * budget of its own; 2102 is listed by no entry; an NTRIP 1.0 caster, caster.test, on 2105, whose
+ * entry claims unnamed connections there (a rover that sends no Host).
  */
-export const RTK = { http: 2101, tls: 5443, unlisted: 2102, budget: 3500, listener: 8444 } as const;
+export const RTK = {
+  http: 2101,
+  tls: 5443,
+  unlisted: 2102,
+  ntrip: 2105,
+  budget: 3500,
+  listener: 8444,
+} as const;
 
 /**
  * The policy in `mode`; with `proxyPort`, the forward proxy listens on the box's LAN side too;
@@ -39,6 +46,9 @@ export function boxPolicyYaml(mode: string, proxyPort?: number, extraPorts = fal
     ? `    - host: rtk.test
       ports: [${RTK.http}, ${RTK.tls}]
       budget: {upstreamBytesPerConnection: ${RTK.budget}}
+    - host: caster.test
+      ports: [${RTK.ntrip}]
+      claimsUnnamed: true
 `
     : '';
   const other = extraPorts ? `, other: '0.0.0.0:${RTK.listener}'` : '';

@@ -130,10 +130,34 @@ const unlisted = createTcp((s) => {
   say({ ev: 'bypass-tcp', port: 2102, from: s.remoteAddress });
   s.destroy();
 });
+// An NTRIP 1.0 caster on 2105 (box.ts RTK.ntrip): answers a request head with `ICY 200 OK` and a
+// stream of corrections (1 KiB every 100 ms), reads on what the rover sends up (its positions),
+// and reports the head and what followed it when the connection closes.
+const ntrip = createTcp((s) => {
+  s.on('error', () => {});
+  const from = s.remoteAddress;
+  let got = Buffer.alloc(0);
+  let timer;
+  s.on('data', (d) => {
+    const answered = got.includes('\r\n\r\n');
+    got = Buffer.concat([got, d]);
+    if (answered || !got.includes('\r\n\r\n')) return;
+    s.write('ICY 200 OK\r\n');
+    let n = 0;
+    timer = setInterval(() => s.write(Buffer.alloc(1024, n++ & 0xff)), 100);
+  });
+  s.on('close', () => {
+    clearInterval(timer);
+    const text = got.toString('latin1');
+    const end = text.indexOf('\r\n\r\n') + 4;
+    say({ ev: 'ntrip', head: text.slice(0, end), after: text.slice(end), from });
+  });
+});
 await Promise.all([
   listening(caster, 2101, '::'),
   listening(casterTls, 5443, '::'),
   listening(unlisted, 2102, '::'),
+  listening(ntrip, 2105, '::'),
 ]);
 say({ ev: 'ready' });
 process.on('SIGTERM', () => process.exit(0));
