@@ -61,4 +61,5 @@ for (let round = 0; round < 3; round++)
     cost[i].push((t.user + t.system) / REQUESTS);
   });
 console.log('| build | proxy core CPU µs a request (3 rounds) |\n|---|---:|');
-roots.forEach((r, i) => console.log(`| ${r} | ${cost[i].map((x) => x.toFixed(2)).join(' / ')} |`));
+for (const [i, r] of roots.entries())
+  console.log(`| ${r} | ${cost[i].map((x) => x.toFixed(2)).join(' / ')} |`);
