@@ -543,22 +543,7 @@ beforeAll(async () => {
     x.otherName = await curlPort(...at('files.test', RTK.http), `http://files.test:${RTK.http}/blob`);
     // An NTRIP 1.0 rover (RTKLIB's str2str) aiming at the caster's address, its request naming no
     // host: caster.test's entry claims unnamed connections on RTK.ntrip. Positions go up for 2.5 s.
-    await box.tablet(
-      '/usr/bin/str2str',
-      [
-        '-in',
-        `ntrip://user:pw@${ADDR.internet}:${RTK.ntrip}/MNT`,
-        '-out',
-        'file:///dev/null',
-        '-n',
-        '200',
-        '-p',
-        '47.4',
-        '8.5',
-        '400',
-      ],
-      2500,
-    );
+    await box.ntripRover('/dev/null', 2500);
     // Around the gateway: QUIC, DoT and a port no entry lists, which the box's firewall drops
     // (FIREWALL_DROPPED).
     counters.before = { lan_udp: box.counter('lan_udp'), lan_tcp: box.counter('lan_tcp') };

@@ -292,22 +292,7 @@ describe('an NTRIP 1.0 rover behind the box (RTKLIB str2str, naming no host)', (
   it("reaches the caster whose entry claims unnamed connections: ICY stream down, positions up, logged under the caster's name", async () => {
     const out = join(dir, 'rover.bin');
     // The rover aims at the caster's address, as it was configured: no Host in its request.
-    await box.tablet(
-      '/usr/bin/str2str',
-      [
-        '-in',
-        `ntrip://user:pw@${ADDR.internet}:${RTK.ntrip}/MNT`,
-        '-out',
-        `file://${out}`,
-        '-n',
-        '200',
-        '-p',
-        '47.4',
-        '8.5',
-        '400',
-      ],
-      3000,
-    );
+    await box.ntripRover(out, 3000);
     await vi.waitFor(() => expect(eventsOf('ntrip').length).toBeGreaterThan(0));
     const [e] = eventsOf('ntrip');
     // Through the box's rules, conntrack's port, the claim: the caster got the name as Host.

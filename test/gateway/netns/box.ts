@@ -169,6 +169,17 @@ export class GatewayBox {
     return this.topo.run(this.topo.ns.tablet, cmd, args, timeoutMs);
   }
 
+  /**
+   * RTKLIB's str2str in the tablet as an NTRIP 1.0 rover of caster.test's caster (RTK.ntrip), aimed
+   * at its address as a configured rover is (its request names no host): a position up every
+   * 200 ms, the corrections into `out`, for `ms` (then killed).
+   */
+  ntripRover(out: string, ms: number): Promise<Outcome> {
+    const to = `ntrip://user:pw@${ADDR.internet}:${RTK.ntrip}/MNT`;
+    const args = ['-in', to, '-out', `file://${out}`, '-n', '200', '-p', '47.4', '8.5', '400'];
+    return this.tablet('/usr/bin/str2str', args, ms);
+  }
+
   /** probe.mjs in the tablet: its last line of JSON. */
   async probe(...args: string[]): Promise<Record<string, unknown>> {
     const r = await this.tablet(NODE, [PROBE, ...args]);
