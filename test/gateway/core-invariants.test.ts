@@ -9,7 +9,9 @@
  *   - one-way: only allowlisted names are resolved, no byte goes up past a destination's
  *     per-connection budget, nor past its hourly budget across all the run's connections;
  *   - no mode ever opens an upstream in loopback, private, link-local or metadata ranges;
- *   - the record: the final rows of a connection add up to exactly the bytes it sent up.
+ *   - the record: the final rows of a connection add up to exactly the bytes it sent up;
+ * with upstreams that answer HTTP, raw bytes, or as an NTRIP 1.0 caster (ICY, which turns an
+ * exchange into a stream both ways, or a source table).
  */
 import fc from 'fast-check';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -75,7 +77,8 @@ type Step =
   | { c: number; dt: number; ev: 'client'; cut: number; junk: number; extra: number }
   | { c: number; dt: number; ev: 'resolve'; pick: number; fail: boolean }
   | { c: number; dt: number; ev: 'connect'; fail: boolean }
-  | { c: number; dt: number; ev: 'up-data'; n: number; http: boolean }
+  /** An upstream's answer: an HTTP response, raw bytes, or an NTRIP caster's (an ICY stream, a source table). */
+  | { c: number; dt: number; ev: 'up-data'; n: number; answer: 'http' | 'raw' | 'icy' | 'table' }
   | { c: number; dt: number; ev: 'close' | 'client-ended' | 'timeout' | 'still-open' | 'down-relayed' };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -116,7 +119,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       dt: fc.nat(500),
       ev: fc.constant('up-data' as const),
       n: fc.nat(300),
-      http: fc.boolean(),
+      answer: fc.constantFrom('http' as const, 'raw' as const, 'icy' as const, 'table' as const),
     }),
   },
   {
@@ -285,9 +288,12 @@ function run(mode: NetworkMode, fronts: Front3[], names: number[], kinds: number
           type: 'upstream-data',
           data: new Uint8Array(
             Buffer.from(
-              s.http
-                ? `HTTP/1.1 200 OK\r\nContent-Length: ${s.n}\r\n\r\n${'d'.repeat(s.n)}`
-                : 'd'.repeat(s.n),
+              {
+                http: `HTTP/1.1 200 OK\r\nContent-Length: ${s.n}\r\n\r\n`,
+                raw: '',
+                icy: 'ICY 200 OK\r\n',
+                table: 'SOURCETABLE 200 OK\r\n\r\n',
+              }[s.answer] + 'd'.repeat(s.n),
             ),
           ),
         });
