@@ -25,6 +25,7 @@ const CONNECTION: Record<keyof ConnectionLogRow, true> = {
   bytesUp: true,
   bytesDown: true,
   cut: true,
+  claimed: true,
   endMs: true,
   open: true,
   request: true,

@@ -71,6 +71,11 @@ export interface ConnectionLogRow {
   bytesDown: number;
   /** Why it was cut, when it was (a ReasonCode such as 'connection-budget'). */
   cut?: string;
+  /**
+   * The connection named no host (no Host, no SNI): `name` is the one its port's allowlist entry
+   * claims (claimsUnnamed). Absent on every other row.
+   */
+  claimed?: true;
   endMs?: number;
   /**
    * True on the row of a connection still open when it was written (no endMs; the bytes so far):

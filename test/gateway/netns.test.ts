@@ -307,11 +307,17 @@ describe('an NTRIP 1.0 rover behind the box (RTKLIB str2str, naming no host)', (
         expect.objectContaining({
           destination: 'caster.test',
           name: 'caster.test',
+          claimed: true,
           port: RTK.ntrip,
           verdict: 'allow',
           bytesUp: String(e!.head).length + String(e!.after).length,
         }),
       ),
+    );
+    // What an auditor reads: the name came from the policy, not from the connection.
+    const shown = airlock(['log', 'show', '--policy', policyFile]).stdout;
+    expect(shown).toMatch(
+      new RegExp(`→ caster\\.test:${RTK.ntrip} \\(no name sent; claimed\\) allow \\(allowlisted\\)`),
     );
   });
 });

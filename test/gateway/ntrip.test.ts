@@ -260,7 +260,7 @@ describe('RTKLIB str2str through the forward proxy', () => {
       await new Promise((r) => setTimeout(r, 200));
       const row = rows.find((r) => r.port === cport);
       expect(row).toMatchObject({ verdict: 'allow', name: 'rtk.example' });
-      expect(row?.cut).toBeUndefined();
+      expect([row?.cut, row?.claimed]).toEqual([undefined, undefined]);
       expect(row!.bytesDown).toBeGreaterThanOrEqual(got.length + 'ICY 200 OK\r\n'.length);
     } finally {
       caster.kill();
@@ -409,6 +409,7 @@ describe('an unnamed connection on an extra port an entry claims', () => {
       expect(readFileSync(out).subarray(0, 300)).toEqual(Buffer.alloc(300, 0xd3));
       expect(rows.at(-1)).toMatchObject({
         name: 'rtk.example',
+        claimed: true,
         port: cport,
         verdict: 'allow',
         bytesUp: up.length,

@@ -561,6 +561,7 @@ export class ProxyConnection {
     if (open) row.open = true;
     else row.endMs = nowMs;
     if (t?.name !== undefined) row.name = t.name;
+    if (t?.claimed) row.claimed = true;
     if (end.cut !== undefined) row.cut = end.cut;
     if (end.request !== undefined) row.request = end.request;
     return row;

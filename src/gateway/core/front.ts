@@ -30,6 +30,8 @@ export interface Target {
   firstDown: Uint8Array;
   /** An HTTP request (forward, transparent http): its exchange may be followed by another. */
   request?: HttpRequestHead;
+  /** The connection named no host; `name` is its port's claimsUnnamed entry's (logged as such). */
+  claimed?: true;
 }
 
 export type HeadOutcome =

@@ -63,6 +63,7 @@ function readTlsHead(
       // The ClientHello goes upstream as the client sent it, records and all.
       firstUp: Uint8Array.from(buf.subarray(0, hello.length)),
       firstDown: EMPTY,
+      ...(n.kind === 'name' && n.claimed ? { claimed: true as const } : {}),
     },
     rest: buf.subarray(hello.length),
   };
@@ -94,6 +95,7 @@ function readHostHead(
       firstUp: originFormHead(head, hostField(auth)),
       firstDown: EMPTY,
       request: head,
+      ...(n.kind === 'name' && n.claimed ? { claimed: true as const } : {}),
     },
     rest: buf.subarray(head.length),
   };

@@ -29,6 +29,8 @@ const COLUMNS = [
   'bytes_up',
   'bytes_down',
   'cut',
+  /** 'true' when the connection named no host and its name is its port's claimsUnnamed entry's. */
+  'claimed',
   'end',
   /** 'true' on a row written while the connection was still open (its final row comes later). */
   'open',
@@ -75,6 +77,7 @@ export function flattenRow(c: ChainedLogRow): Flat {
         bytes_up: String(r.bytesUp),
         bytes_down: String(r.bytesDown),
         cut: r.cut ?? '',
+        claimed: r.claimed ? 'true' : '',
         end: iso(r.endMs),
         open: r.open ? 'true' : '',
         request: r.request ?? '',
@@ -192,7 +195,7 @@ export function renderLogLine(c: ChainedLogRow): string {
   const f = flattenRow(c);
   const what =
     c.row.kind === 'connection'
-      ? `${f.client} → ${f.destination}${f.port ? `:${f.port}` : ''} ${f.verdict} (${f.reason}) up ${f.bytes_up} down ${f.bytes_down}${f.cut ? ` cut: ${f.cut}` : ''}${f.open ? ' still open (bytes so far)' : ''}${f.request ? ` request: ${f.request}` : ''}`
+      ? `${f.client} → ${f.destination}${f.port ? `:${f.port}` : ''}${f.claimed ? ' (no name sent; claimed)' : ''} ${f.verdict} (${f.reason}) up ${f.bytes_up} down ${f.bytes_down}${f.cut ? ` cut: ${f.cut}` : ''}${f.open ? ' still open (bytes so far)' : ''}${f.request ? ` request: ${f.request}` : ''}`
       : c.row.kind === 'dns'
         ? `${f.client} ${f.name} ${f.qtype}${f.proto === 'tcp' ? ' over tcp' : ''} ${f.verdict} (${f.reason})`
         : unlockText(c, f);

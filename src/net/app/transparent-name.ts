@@ -23,7 +23,8 @@ import { ipLiteralVersion } from './ip-literal.js';
 import type { ClientHello } from './tls-client-hello.js';
 
 export type TransparentName =
-  | { readonly kind: 'name'; readonly name: string }
+  /** `claimed`: the connection named none; the name is its port's claimsUnnamed entry's. */
+  | { readonly kind: 'name'; readonly name: string; readonly claimed?: true }
   /** An IP literal (lower case; IPv6 without brackets): where the gateway connects, by address. */
   | { readonly kind: 'address'; readonly ip: string }
   /** Refused before any decision, with the gateway's reason and detail. */
@@ -38,7 +39,7 @@ export function requestName(head: HttpRequestHead, claim?: string): TransparentN
   const auth = head.authority;
   if (!auth)
     return claim !== undefined
-      ? { kind: 'name', name: claim }
+      ? { kind: 'name', name: claim, claimed: true }
       : { kind: 'refused', reason: 'no-name', detail: 'request without a Host field' };
   return ipLiteralVersion(auth.host) !== 0
     ? { kind: 'address', ip: auth.host }
@@ -50,7 +51,7 @@ export function helloName(hello: ClientHello, claim?: string): TransparentName {
   const sni = hello.sni?.toLowerCase();
   if (sni === undefined)
     return claim !== undefined
-      ? { kind: 'name', name: claim }
+      ? { kind: 'name', name: claim, claimed: true }
       : { kind: 'refused', reason: 'no-name', detail: 'ClientHello without SNI' };
   if (ipLiteralVersion(sni) !== 0) return { kind: 'address', ip: sni };
   if (sni.length > MAX_NAME || !HOST_NAME.test(sni))
