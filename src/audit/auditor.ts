@@ -16,7 +16,7 @@ import type { FlowRecord } from '../net/flow/types.js';
 import { classifyIp, compileCidrs, parseIp } from '../policy/egress/address.js';
 import { EgressGate } from '../policy/egress/gate.js';
 import type { UnlockWindow } from '../policy/egress/types.js';
-import { unnamedClaim } from '../policy/egress/unnamed-claim.js';
+import { unnamedClaims } from '../policy/egress/unnamed-claim.js';
 import type { Policy } from '../policy/types.js';
 import { DestinationAcc, type DestinationKey, destinationKey } from './destination.js';
 import { type FlowContext, FlowState } from './flow-state.js';
@@ -54,6 +54,7 @@ export class Auditor {
     const cidrs = compileCidrs(policy.network.allowedPrivateCidrs);
     // The ports the printed rules send to the `other` listener: the gateway's own list.
     const redirected = new Set(policy.gateway.transparent.other === null ? [] : extraPorts(policy));
+    const claims = unnamedClaims(policy.network.allow);
     this.ctx = {
       gate,
       maxHeaderBytes: policy.gateway.maxHeaderBytes,
@@ -61,7 +62,7 @@ export class Auditor {
       isProxy: proxyListeners(policy.gateway.listen),
       clockMs: () => this.clockMs,
       extraPorts: redirected,
-      unnamedClaim: (port) => (redirected.has(port) ? unnamedClaim(policy.network.allow, port) : undefined),
+      unnamedClaim: (port) => (redirected.has(port) ? claims.get(port) : undefined),
       dnsName: (ip) => this.names.nameOf(ip),
       learnDns: (m) => this.names.learn(m, false),
       isLocal: (o, r, proto, port) => isLocal(o, r, proto, port, cidrs),

@@ -10,8 +10,7 @@ import { AirlockError } from '../core/errors.js';
 import { startGateway } from '../gateway/gateway.js';
 import { formatHostPort } from '../gateway/io/listen-address.js';
 import { anchoredWrite } from '../gateway/record/anchored-write.js';
-import type { OpenRecord } from '../gateway/record/open.js';
-import { verifyCommand } from '../gateway/record/start-check.js';
+import { anchorPlaces } from '../gateway/record/start-check.js';
 import { nftablesRules } from '../gateway/rules/nftables.js';
 import { listWindows, renderWindowsTable } from '../gateway/unlock-windows.js';
 import { EXIT } from '../report/exit-codes.js';
@@ -65,12 +64,6 @@ export function parseDuration(text: string): number {
     throw new AirlockError('AIRLOCK_ERR_USAGE', `--for ${text}: between 1s and 7d`);
   return ms;
 }
-
-/** The record's anchor, and the verify command its messages name. */
-const anchorPlaces = (rec: OpenRecord, policyFile: string | undefined) => ({
-  anchor: rec.paths.anchor,
-  verify: verifyCommand(policyFile),
-});
 
 export function registerGateway(program: Command, ctx: CliContext): void {
   const gateway = program
@@ -159,7 +152,7 @@ export function registerGateway(program: Command, ctx: CliContext): void {
         const by = flags.by ?? process.env.USER ?? process.env.LOGNAME;
         // The window with its MAC, and its chained `unlock` row, in one transaction (the store's),
         // on a log that still matches its anchor; the anchor then vouches for the row.
-        const w = await anchoredWrite(rec.store, anchorPlaces(rec, flags.policy), () =>
+        const w = await anchoredWrite(rec.store, anchorPlaces(rec.paths.anchor, flags.policy), () =>
           rec.store.addUnlockWindow({
             host,
             fromMs: now,
@@ -197,7 +190,7 @@ export function registerGateway(program: Command, ctx: CliContext): void {
         const now = Date.now();
         const before = (await rec.store.unlockWindows()).find((w) => w.id === id);
         if (
-          !(await anchoredWrite(rec.store, anchorPlaces(rec, flags.policy), () =>
+          !(await anchoredWrite(rec.store, anchorPlaces(rec.paths.anchor, flags.policy), () =>
             rec.store.endUnlockWindow(id, now),
           ))
         )

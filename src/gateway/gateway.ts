@@ -7,7 +7,7 @@
  */
 import type { Server } from 'node:http';
 import { AirlockError } from '../core/errors.js';
-import { EgressGate, unnamedClaim } from '../policy/egress/index.js';
+import { EgressGate, unnamedClaims } from '../policy/egress/index.js';
 import { loadPolicyFile } from '../policy/load.js';
 import type { Policy } from '../policy/types.js';
 import { storeSink } from '../store/log-sink.js';
@@ -24,7 +24,7 @@ import { GatewayMetrics } from './metrics.js';
 import { restoreHour } from './record/hour-restore.js';
 import { LogWriter } from './record/log-writer.js';
 import { RefusalSummaries, type RefusalSummaryOptions } from './record/refusal-summary.js';
-import { checkRecordAtStart, verifyCommand } from './record/start-check.js';
+import { anchorPlaces, checkRecordAtStart } from './record/start-check.js';
 import { extraPorts } from './rules/nftables.js';
 import { UnlockWindowGuard } from './unlock-windows.js';
 
@@ -74,6 +74,8 @@ export interface RunningGateway {
 
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
   let policy = opts.policy;
+  /** The policy's claimsUnnamed ports, as its allowlist says (rebuilt on reload). */
+  let claims = unnamedClaims(policy.network.allow);
   const say = opts.say ?? ((l: string) => process.stderr.write(`airlock gateway: ${l}\n`));
   const g = policy.gateway;
   const proxyAt = checkListen(opts.listen ?? g.listen[0]!, g.listen);
@@ -90,10 +92,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   // short would overwrite the anchor that shows it (record/start-check.ts).
   const verdict = await checkRecordAtStart(
     opts.store,
-    {
-      anchor: opts.anchorPath,
-      verify: verifyCommand(opts.policyFile),
-    },
+    anchorPlaces(opts.anchorPath, opts.policyFile),
     Date.now(),
   );
   if (!verdict.ok) throw verdict.error;
@@ -190,7 +189,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const unreadableSaid = new Set<string>();
   const otherServer = otherAt
     ? listener(otherAt, undefined, {
-        front: (port) => extraPortFront(port, unnamedClaim(policy.network.allow, port)),
+        front: (port) => extraPortFront(port, claims.get(port)),
         unreadable: (detail) => {
           if (unreadableSaid.has(detail)) return;
           unreadableSaid.add(detail);
@@ -245,6 +244,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
           const rules = rulesNote(policy, next);
           gate.setPolicy(next);
           policy = next;
+          claims = unnamedClaims(next.network.allow);
           reloads.ok++;
           say(
             `policy reloaded: mode ${next.network.mode}${later.length ? `; not applied until restart: ${later.join(', ')}` : ' (the gateway and store sections apply on restart)'}${rules}`,

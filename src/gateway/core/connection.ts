@@ -403,9 +403,7 @@ export class ProxyConnection {
     this.bytesDown = 0;
     this.pendingBytes = 0;
     this.exchange = undefined;
-    const held = this.next.length === 0 ? undefined : concatBytes(this.next);
-    this.next = [];
-    this.nextBytes = 0;
+    const held = this.takeHeld();
     this.state = newHead();
     if (held) out.push(...this.handle({ type: 'client-data', data: held }, nowMs));
     return out;
@@ -417,11 +415,17 @@ export class ProxyConnection {
    * this request's, through the budget.
    */
   private releaseHeld(nowMs: number): ProxyCommand[] {
-    if (this.next.length === 0) return [];
+    const held = this.takeHeld();
+    return held ? this.sendUp(held, nowMs) : [];
+  }
+
+  /** The client bytes held past the current request, taken (undefined when none). */
+  private takeHeld(): Uint8Array | undefined {
+    if (this.next.length === 0) return undefined;
     const held = concatBytes(this.next);
     this.next = [];
     this.nextBytes = 0;
-    return this.sendUp(held, nowMs);
+    return held;
   }
 
   /** Client → upstream through the gate's budget: the byte at the budget passes, the next is cut. */

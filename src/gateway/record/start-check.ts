@@ -35,8 +35,14 @@ export interface StartPlaces {
 }
 
 /** The verify command for the record `policyFile` names, as messages give it. */
-export const verifyCommand = (policyFile: string | undefined): string =>
+const verifyCommand = (policyFile: string | undefined): string =>
   `airlock log verify${policyFile === undefined ? '' : ` --policy ${policyFile}`}`;
+
+/** The anchor at `anchor` and the verify command for `policyFile`'s record, as the checks name them. */
+export const anchorPlaces = (anchor: string, policyFile: string | undefined) => ({
+  anchor,
+  verify: verifyCommand(policyFile),
+});
 
 /**
  * Start (with a line to say, sometimes), or not: the error says why and what to do. `head`: the

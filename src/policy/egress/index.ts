@@ -14,4 +14,4 @@ export {
   type UnlockWindow,
   type UpstreamDecision,
 } from './types.js';
-export { unnamedClaim } from './unnamed-claim.js';
+export { unnamedClaim, unnamedClaims } from './unnamed-claim.js';

@@ -11,8 +11,17 @@
  */
 import type { AllowEntry } from '../types.js';
 
-/** The host whose entry claims unnamed connections on `port`; undefined when none does. */
-export function unnamedClaim(allow: readonly AllowEntry[], port: number): string | undefined {
-  for (const e of allow) if (e.claimsUnnamed === true && e.ports?.includes(port)) return e.host;
-  return undefined;
+/**
+ * Each claimed port's host, built once per policy: the gateway asks per connection and audit per
+ * request, and an allowlist may hold thousands of entries.
+ */
+export function unnamedClaims(allow: readonly AllowEntry[]): ReadonlyMap<number, string> {
+  const claims = new Map<number, string>();
+  for (const e of allow)
+    if (e.claimsUnnamed === true) for (const p of e.ports ?? []) if (!claims.has(p)) claims.set(p, e.host);
+  return claims;
 }
+
+/** The host whose entry claims unnamed connections on `port`; undefined when none does. */
+export const unnamedClaim = (allow: readonly AllowEntry[], port: number): string | undefined =>
+  unnamedClaims(allow).get(port);
