@@ -16,7 +16,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +118,24 @@ describe('proxy core: an NTRIP 1.0 exchange', () => {
     expect(pb.rows().at(-1)?.cut).toBeUndefined();
   });
 
+  it("a caster's refusal that its close ends (a bare status line, RTKLIB's ERROR line) reaches the rover as it came", () => {
+    for (const refusal of ['HTTP/1.0 401 Unauthorized\r\n', 'ERROR - Bad Pasword\r\n', 'HTTP/1.0 40']) {
+      const pb = new Playbook(policyWith({ mode: 'one-way', allow }));
+      const head = open(pb);
+      // Nothing yet: more of a head may follow.
+      expect(kinds(pb.feed({ type: 'upstream-data', data: Buffer.from(refusal) }))).toEqual([]);
+      const end = pb.feed({ type: 'upstream-closed' });
+      expect(kinds(end), refusal).toEqual(['send-to-client', 'log', 'close']);
+      expect(textOf(end, 'send-to-client')).toBe(refusal);
+      expect(pb.rows().at(-1)).toMatchObject({
+        verdict: 'allow',
+        bytesUp: head.length,
+        bytesDown: refusal.length,
+      });
+      expect(pb.rows().at(-1)?.cut).toBeUndefined();
+    }
+  });
+
   it('an answer that is neither HTTP nor NTRIP is still refused', () => {
     const pb = new Playbook(policyWith({ mode: 'one-way', allow }));
     open(pb);
@@ -157,15 +175,23 @@ function casterPolicy(port: number, budget?: number): Policy {
  * the caster `host:port` it asks for through the proxy at `proxyPort`; without a proxy, the
  * address it connects to (as a redirected rover does), its request then naming no host.
  */
-function rover(via: { caster: string; proxyPort?: number }, out: string, seconds: number, ggaMs = 200) {
+function rover(
+  via: { caster: string; proxyPort?: number; password?: string; traceDir?: string },
+  out: string,
+  seconds: number,
+  ggaMs = 200,
+) {
   const proxy = via.proxyPort === undefined ? [] : ['-x', `127.0.0.1:${via.proxyPort}`];
+  // str2str writes its trace (level 3 has the caster's answer) to str2str.trace in its folder.
+  const trace = via.traceDir === undefined ? [] : ['-t', '3'];
   return new Promise<void>((res) => {
     const p = spawn(
       'str2str',
       [
         '-in',
-        `ntrip://user:pw@${via.caster}/MNT`,
+        `ntrip://user:${via.password ?? 'pw'}@${via.caster}/MNT`,
         ...proxy,
+        ...trace,
         '-out',
         `file://${out}`,
         '-n',
@@ -175,7 +201,7 @@ function rover(via: { caster: string; proxyPort?: number }, out: string, seconds
         '8.5',
         '400',
       ],
-      { stdio: 'ignore' },
+      { stdio: 'ignore', ...(via.traceDir === undefined ? {} : { cwd: via.traceDir }) },
     );
     const t = setTimeout(() => p.kill('SIGINT'), seconds * 1000);
     p.once('exit', () => {
@@ -214,6 +240,45 @@ async function recordingCaster(stream: Buffer) {
   };
 }
 
+/** str2str as a caster of mount point MNT (user `user`, password `pw`), its stream read from `sourcePort`. */
+async function rtklibCaster(sourcePort: number) {
+  // A port for the caster: one the kernel gave and took back.
+  const free = createServer();
+  const cport = await listen(free);
+  await new Promise((r) => free.close(r));
+  const caster = spawn(
+    'str2str',
+    ['-in', `tcpcli://127.0.0.1:${sourcePort}`, '-out', `ntripc://user:pw@:${cport}/MNT`],
+    { stdio: 'ignore' },
+  );
+  return { caster, cport };
+}
+
+/** Resolves once something accepts connections on `port` (a rover tried too early waits to retry). */
+async function listening(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((res) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.end();
+        res(true);
+      });
+      s.once('error', () => res(false));
+    });
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+/** The caster's answers as RTKLIB's rover read them (its level-3 trace in `traceDir`). */
+function answersRead(traceDir: string): string[] {
+  return readFileSync(join(traceDir, 'str2str.trace'), 'latin1')
+    .split('\n')
+    .filter((l) => l.includes('rspntrip_s:'))
+    .map((l) => l.slice(l.indexOf('rspntrip_s:')));
+}
+
 describe('RTKLIB str2str through the forward proxy', () => {
   it('rover and caster both RTKLIB: every byte of the correction stream arrives, and is logged', async () => {
     // The caster's input: a TCP source sending 40 blocks of 1,000 bytes, one every 50 ms.
@@ -227,17 +292,7 @@ describe('RTKLIB str2str through the forward proxy', () => {
       c.on('close', () => clearInterval(t));
     });
     const sourcePort = await listen(source);
-    // A port for the caster: one the kernel gave and took back.
-    const free = createServer();
-    const cport = await listen(free);
-    await new Promise((r) => free.close(r));
-    const caster = spawn(
-      'str2str',
-      ['-in', `tcpcli://127.0.0.1:${sourcePort}`, '-out', `ntripc://user:pw@:${cport}/MNT`],
-      {
-        stdio: 'ignore',
-      },
-    );
+    const { caster, cport } = await rtklibCaster(sourcePort);
     const rows: ConnectionLogRow[] = [];
     const { port, proxy } = await startTestProxy({
       policy: casterPolicy(cport),
@@ -262,6 +317,43 @@ describe('RTKLIB str2str through the forward proxy', () => {
       expect(row).toMatchObject({ verdict: 'allow', name: 'rtk.example' });
       expect([row?.cut, row?.claimed]).toEqual([undefined, undefined]);
       expect(row!.bytesDown).toBeGreaterThanOrEqual(got.length + 'ICY 200 OK\r\n'.length);
+    } finally {
+      caster.kill();
+      source.close();
+      await proxy.close();
+    }
+  }, 20_000);
+
+  it("a wrong password: the rover reads the caster's refusal through the gateway as it does without it", async () => {
+    // The caster answers a bad password with a bare `HTTP/1.0 401 Unauthorized` line and closes;
+    // the gateway, waiting for the rest of a head, used to close with nothing said.
+    const source = createServer((c) => c.on('error', () => {}));
+    const { caster, cport } = await rtklibCaster(await listen(source));
+    const rows: ConnectionLogRow[] = [];
+    const { port, proxy } = await startTestProxy({
+      policy: casterPolicy(cport),
+      resolveTo: '127.0.0.1',
+      onLog: (r) => rows.push(r),
+    });
+    try {
+      const direct = mkdtempSync(join(dir, 'direct-'));
+      const through = mkdtempSync(join(dir, 'through-'));
+      await listening(cport);
+      await rover(
+        { caster: `127.0.0.1:${cport}`, password: 'xx', traceDir: direct },
+        join(direct, 'out'),
+        1.5,
+      );
+      await rover(
+        { caster: `rtk.example:${cport}`, proxyPort: port, password: 'xx', traceDir: through },
+        join(through, 'out'),
+        1.5,
+      );
+      const want = answersRead(direct);
+      expect(want.length).toBeGreaterThan(0);
+      expect(want[0]).toContain('HTTP/1.0 401 Unauthorized');
+      expect(answersRead(through)).toEqual(want);
+      expect(rows.find((r) => r.port === cport)).toMatchObject({ verdict: 'allow', bytesDown: 27 });
     } finally {
       caster.kill();
       source.close();

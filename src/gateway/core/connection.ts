@@ -344,11 +344,14 @@ export class ProxyConnection {
         if (this.clientEnded) return [];
         this.clientEnded = true;
         return [{ type: 'end-upstream' }];
-      case 'upstream-closed':
+      case 'upstream-closed': {
         // A framed response cut short leaves the client waiting for bytes that never come: end it.
         if (this.exchange?.reusable && this.exchange.responseDone && !this.clientEnded)
           return this.nextExchange(s, nowMs);
-        return this.finish({ target: s.target, ip: s.ip, decision: s.decision }, nowMs);
+        const end = this.finish({ target: s.target, ip: s.ip, decision: s.decision }, nowMs);
+        const unfinished = this.exchange?.unfinishedHead();
+        return unfinished?.length ? [{ type: 'send-to-client', data: unfinished }, ...end] : end;
+      }
       case 'client-closed':
         return this.finish({ target: s.target, ip: s.ip, decision: s.decision }, nowMs);
       case 'timeout':

@@ -21,6 +21,10 @@
  * `SOURCETABLE 200 OK` as a response ended by the close; `ICY 200 OK` turns the exchange into an
  * unframed stream both ways, the rover's positions going up through the same budgets as any
  * request body, until either side closes.
+ * An answer whose head the upstream's close cut short is relayed as it came (unfinishedHead): the
+ * close delimits it, so there is no framing to disagree on, and the client reads what it would
+ * have read directly. NTRIP 1.0 casters refuse that way: RTKLIB answers a bad password with a bare
+ * `HTTP/1.0 401 Unauthorized` line, others with `ERROR - Bad Password`, and close.
  */
 import { concatBytes } from '../../core/bytes.js';
 import { ChunkedEnd } from '../../net/app/chunked-end.js';
@@ -209,6 +213,17 @@ export class HttpExchange {
       const head = rewriteHead(buf, h, this.reusable ? (this.oldClient ? 'keep-alive' : undefined) : 'close');
       return this.takeBody(buf.subarray(end), out.length === 0 ? head : concatBytes([...out, head]));
     }
+  }
+
+  /**
+   * The upstream closed: the bytes of a response head it never finished (none once the head was
+   * read), to relay as they came before the client connection ends too.
+   */
+  unfinishedHead(): Uint8Array {
+    if (this.body.kind !== 'head') return EMPTY;
+    const held = this.respBuf;
+    this.respBuf = EMPTY;
+    return held;
   }
 
   /** An NTRIP 1.0 answer, relayed as it came; neither connection carries another request. */
