@@ -3,13 +3,14 @@
  * outcome over its connections.
  */
 import { lookup } from '../catalog/lookup.js';
+import { isoTimeOfNs } from '../core/iso-time.js';
 import { mostSpecific, normalizeName } from '../policy/egress/names.js';
 import type { Policy } from '../policy/types.js';
 import type { DestinationReport } from '../report/audit/model.js';
 import type { DestinationAcc } from './destination.js';
 import { verdictOf } from './thresholds.js';
 
-const iso = (ns: bigint | undefined): string => new Date(Number(ns ?? 0n) / 1e6).toISOString();
+const iso = (ns: bigint | undefined): string => isoTimeOfNs(ns ?? 0n);
 
 export function budgetFor(
   policy: Policy,

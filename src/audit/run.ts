@@ -6,6 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { AirlockError, asAirlockError } from '../core/errors.js';
+import { isoTimeOfNs } from '../core/iso-time.js';
 import { readCaptureFileBatches } from '../net/capture/file.js';
 import { CaptureReader } from '../net/capture/reader.js';
 import type { NetWarning } from '../net/decode/warning.js';
@@ -89,8 +90,7 @@ class CaptureTally {
       const d = n - (before.get(lt) ?? 0);
       if (d > 0) this.r.unsupportedLinks[lt] = d;
     }
-    const iso = (ns: bigint | undefined) =>
-      ns === undefined ? null : new Date(Number(ns) / 1e6).toISOString();
+    const iso = (ns: bigint | undefined) => (ns === undefined ? null : isoTimeOfNs(ns));
     this.r.firstSeen = iso(this.firstNs);
     this.r.lastSeen = iso(this.lastNs);
     if (error) {

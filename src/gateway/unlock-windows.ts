@@ -10,6 +10,7 @@
  * unlock row it has read for its life, so a rollback with its relock row deleted is caught too
  * while the gateway runs.
  */
+import { isoTime } from '../core/iso-time.js';
 import { visible } from '../report/format-value.js';
 import type { CheckedUnlockWindow, StoredUnlockWindow, WindowAuth, WindowFault } from '../store/types.js';
 import { windowFault } from '../store/window-mac.js';
@@ -125,10 +126,7 @@ export function listWindows(checked: readonly CheckedUnlockWindow[], nowMs: numb
     });
 }
 
-function isoOf(ms: unknown): string {
-  const n = typeof ms === 'number' ? ms : Number.NaN;
-  return Number.isFinite(n) && Math.abs(n) <= 8.64e15 ? new Date(n).toISOString() : String(ms);
-}
+const isoOf = (ms: unknown): string => (typeof ms === 'number' ? isoTime(ms) : String(ms));
 
 /**
  * The windows as a table an auditor reads (every value made visible: a forged row cannot drive

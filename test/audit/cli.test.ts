@@ -217,6 +217,39 @@ describe('damaged captures', () => {
     expect(cap.packets).toBeGreaterThan(3);
   });
 
+  it('times no Date can hold (a pcapng clock ~550,000 years on): every report is written, each time as its number', () => {
+    const ng = join(dir, 'post.pcapng');
+    execFileSync('editcap', ['-F', 'pcapng', POST, ng]);
+    const b = readFileSync(ng);
+    // Each Enhanced Packet Block's timestamp, high word at +12 (µs), moved past Date's range.
+    for (let o = 0; o + 12 <= b.length; o += b.readUInt32LE(o + 4))
+      if (b.readUInt32LE(o) === 6) b.writeUInt32LE((b.readUInt32LE(o + 12) + 0xf0000000) >>> 0, o + 12);
+    const f = join(dir, 'far.pcapng');
+    writeFileSync(f, b);
+    const epochs = execFileSync('tshark', ['-r', f, '-T', 'fields', '-e', 'frame.time_epoch'], {
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .map(Number);
+    const html = join(dir, 'far.html');
+    // Sealed: the capture's one POST is blocked at connect (exit 1), as in its own time.
+    const r = airlock(['audit', '--json', '--html', html, f]);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    const cap = report.captures[0];
+    expect(cap.packets).toBe(epochs.length);
+    const seconds = (t: string) => Number(/^(\S+) ms$/.exec(t)?.[1]) / 1000;
+    expect(seconds(cap.firstSeen)).toBeCloseTo(Math.min(...epochs), 0);
+    expect(seconds(cap.lastSeen)).toBeCloseTo(Math.max(...epochs), 0);
+    expect(report.destinations.map((d: { name: string }) => d.name)).toContain('httpbin.org');
+    expect(readFileSync(html, 'utf8')).toContain(' ms');
+    const csv = airlock(['audit', '--csv', f]);
+    expect(csv.code).toBe(1);
+    expect(csv.stdout).toContain(`${cap.firstSeen},${cap.lastSeen}`);
+    expect(airlock(['audit', f]).code).toBe(1);
+  });
+
   it('a file that is not a capture: exit 2 with the error in the report, not a crash', () => {
     const f = join(dir, 'not-a-capture.pcap');
     writeFileSync(f, 'hello, this is not a pcap file at all');

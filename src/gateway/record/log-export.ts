@@ -5,6 +5,7 @@
  * Airlock writes) says why in its `damaged` field, so a consumer cannot take it for a sound one.
  */
 import { csvField } from '../../core/csv.js';
+import { isoTime } from '../../core/iso-time.js';
 import { visible } from '../../report/format-value.js';
 import type { ChainedLogRow, CheckedLogRow } from '../../store/types.js';
 
@@ -52,7 +53,7 @@ const COLUMNS = [
 
 type Flat = Record<(typeof COLUMNS)[number], string>;
 
-const iso = (ms: number | undefined): string => (ms === undefined ? '' : new Date(ms).toISOString());
+const iso = (ms: number | undefined): string => (ms === undefined ? '' : isoTime(ms));
 
 export function flattenRow(c: ChainedLogRow): Flat {
   const r = c.row;

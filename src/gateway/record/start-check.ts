@@ -11,6 +11,7 @@
  * checkRecordAtStart reads the anchor and the store for it.
  */
 import { AirlockError } from '../../core/errors.js';
+import { isoTime } from '../../core/iso-time.js';
 import type { ChainHead, Store, TailCheck } from '../../store/types.js';
 import { type Anchor, readAnchor } from './anchor.js';
 
@@ -72,7 +73,7 @@ export function startVerdict(found: RecordAtStart, at: StartPlaces, nowMs: numbe
       return refuse(
         at,
         nowMs,
-        `the event log in ${at.database} is not the chain the anchor recorded (seq ${anchor.seq}, written ${iso(anchor.tsMs)}): ${difference(anchor, tail)}`,
+        `the event log in ${at.database} is not the chain the anchor recorded (seq ${anchor.seq}, written ${isoTime(anchor.tsMs)}): ${difference(anchor, tail)}`,
         anchor,
       );
     }
@@ -147,10 +148,6 @@ async function readRecordAtStart(store: Store, anchorPath: string): Promise<Reco
 }
 
 /** The anchor's time as ISO 8601; a tsMs beyond what Date holds as the number. */
-const iso = (ms: number): string => {
-  const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? `${ms} ms` : d.toISOString();
-};
 
 /** A time for a file name: 2026-11-24T04-01-52Z. */
 const stamp = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19).replace(/:/g, '-')}Z`;

@@ -6,7 +6,8 @@
  * so a reader of the destination columns by position reads them where they always were.
  */
 import { csvField } from '../../core/csv.js';
-import { purposeLabel, windowProblemText, windowTime } from './format.js';
+import { isoTime } from '../../core/iso-time.js';
+import { purposeLabel, windowProblemText } from './format.js';
 import type { AuditReport } from './model.js';
 
 const COLUMNS = [
@@ -113,8 +114,8 @@ function windowRows(report: AuditReport): Cell[][] {
     'unlock-window',
     w.id,
     w.host,
-    windowTime(w.fromMs),
-    windowTime(w.untilMs),
+    isoTime(w.fromMs),
+    isoTime(w.untilMs),
     w.reason,
     ...cells,
   ]);

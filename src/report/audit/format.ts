@@ -60,11 +60,6 @@ export function outcomeLabel(d: DestinationReport): string {
   }
 }
 
-/** A window's time (epoch ms) as ISO 8601; a forged row's value out of Date's range as the number. */
-export function windowTime(ms: number): string {
-  return Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString() : String(ms);
-}
-
 /** Why a window was not applied, in words (plain text: the detail comes from the store). */
 export function windowProblemText(w: WindowCheck['unauthenticated'][number], check: WindowCheck): string {
   switch (w.problem) {

@@ -4,15 +4,10 @@
  * per-destination table. No script, no link or image to anywhere (DESIGN.md:
  * "no CDN in reports"). Every string from the capture is escaped.
  */
+
+import { isoTime } from '../../core/iso-time.js';
 import { escapeHtml as e } from '../html.js';
-import {
-  destinationLabel,
-  formatBytes,
-  outcomeLabel,
-  purposeLabel,
-  windowProblemText,
-  windowTime,
-} from './format.js';
+import { destinationLabel, formatBytes, outcomeLabel, purposeLabel, windowProblemText } from './format.js';
 import type { AuditReport, DestinationReport } from './model.js';
 
 const CSS = `
@@ -88,7 +83,7 @@ function windowsHtml(report: AuditReport): string {
   const tr = rows.map(
     ({ w, why }) =>
       `<tr class="${why === undefined ? 'applied' : 'not-applied'}"><td class="n">${w.id}</td><td>${e(w.host)}</td>` +
-      `<td>${e(windowTime(w.fromMs))}<br>${e(windowTime(w.untilMs))}</td><td>${e(w.reason)}</td>` +
+      `<td>${e(isoTime(w.fromMs))}<br>${e(isoTime(w.untilMs))}</td><td>${e(w.reason)}</td>` +
       `<td>${why === undefined ? 'applied' : `<b>not applied</b><br><span class="meta">${e(why)}</span>`}</td></tr>`,
   );
   return `${head}
@@ -144,13 +139,13 @@ function timeline(ds: readonly DestinationReport[]): string {
       const bh = Math.max(1, (Math.sqrt(b) / Math.sqrt(peak)) * (ROW_H - 4));
       const bw = Math.max(1, (d.timeline.binMs / span) * plotW);
       out.push(
-        `<rect x="${x(t).toFixed(1)}" y="${(y + ROW_H - 2 - bh).toFixed(1)}" width="${bw.toFixed(1)}" height="${bh.toFixed(1)}" fill="${colour}"><title>${e(`${new Date(t).toISOString()}: ${formatBytes(b)} up`)}</title></rect>`,
+        `<rect x="${x(t).toFixed(1)}" y="${(y + ROW_H - 2 - bh).toFixed(1)}" width="${bw.toFixed(1)}" height="${bh.toFixed(1)}" fill="${colour}"><title>${e(`${isoTime(t)}: ${formatBytes(b)} up`)}</title></rect>`,
       );
     }
   });
   const ay = rows.length * ROW_H + 16;
-  out.push(`<text x="${LABEL_W}" y="${ay}">${e(new Date(t0).toISOString())}</text>`);
-  out.push(`<text x="${W - 10}" y="${ay}" text-anchor="end">${e(new Date(t1).toISOString())}</text>`);
+  out.push(`<text x="${LABEL_W}" y="${ay}">${e(isoTime(t0))}</text>`);
+  out.push(`<text x="${W - 10}" y="${ay}" text-anchor="end">${e(isoTime(t1))}</text>`);
   out.push('</svg>');
   return out.join('\n');
 }

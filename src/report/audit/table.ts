@@ -4,16 +4,10 @@
  * hostile SNI or Host cannot move the cursor or forge lines.
  */
 import pc from 'picocolors';
+import { isoTime } from '../../core/iso-time.js';
 import { EXIT } from '../exit-codes.js';
 import { visible } from '../format-value.js';
-import {
-  destinationLabel,
-  formatBytes,
-  outcomeLabel,
-  purposeLabel,
-  windowProblemText,
-  windowTime,
-} from './format.js';
+import { destinationLabel, formatBytes, outcomeLabel, purposeLabel, windowProblemText } from './format.js';
 import type { AuditReport, DestinationReport } from './model.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -76,7 +70,7 @@ function windowCheckLines(report: AuditReport, c: Colors): string[] {
   if (!check) return [];
   return check.unauthenticated.map((w) =>
     c.red(
-      `unlock window ${w.id} (${visible(w.host)}, ${windowTime(w.fromMs)} to ${windowTime(w.untilMs)}) not applied: ${visible(windowProblemText(w, check))}`,
+      `unlock window ${w.id} (${visible(w.host)}, ${isoTime(w.fromMs)} to ${isoTime(w.untilMs)}) not applied: ${visible(windowProblemText(w, check))}`,
     ),
   );
 }
