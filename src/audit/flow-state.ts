@@ -32,17 +32,19 @@
  *    own name when its head is complete (to an egress address, named as the gateway's
  *    transparent HTTP front names it: transparent-name.ts), charged the head the gateway
  *    forwards (forward-head.ts) and its body, under the gate id the gateway gives it (`F7/1`,
- *    `F7/2`…). A refused or cut request, or one whose client said the connection ends with it,
- *    ends the following: later bytes are the last connection's, charged to nothing (the gateway
- *    would have closed). Each request is credited to its own destination with its share of the
+ *    `F7/2`…). Once the gateway would read no more requests (a request refused or cut, or its
+ *    client said it was the last; an NTRIP caster's ICY answer made the exchange a stream), later
+ *    bytes are the last connection's, relayed or not as the follower says (it reads the server's
+ *    first answer too). Each request is credited to its own destination with its share of the
  *    packets: its bytes by stream position, the server's bytes to the request last begun (exact
  *    without pipelining), retransmitted bytes to the request current when they came; the first
  *    request gets what the others do not, so the shares add up to the flow's counts. TLS and
  *    every other flow pay none of this: the stream is followed only once its first head says it
  *    is plain HTTP.
  *
- * This file follows the packets; what a connection is credited to and what the gate answers is
- * flow-judge.ts's.
+ * This file follows the packets and keeps the accounts: what a connection is credited to and
+ * what the gate answers is flow-judge.ts's, one connection's record gate-connection.ts's, and the
+ * order of requests and answers on a plain-HTTP stream request-follower.ts's.
  */
 
 import { readDnsMessage } from '../net/app/dns.js';
@@ -55,36 +57,27 @@ import { helloName, requestName } from '../net/app/transparent-name.js';
 import type { FlowObservation, FlowRecord } from '../net/flow/types.js';
 import type { TcpSegment } from '../net/transport/tcp.js';
 import type { ReasonCode } from '../policy/egress/types.js';
-import { AnswerWatch } from './answer-watch.js';
-import type {
-  ConnectionShare,
-  DestinationAcc,
-  FlowOutcome,
-  NameSource,
-  Share,
-  UnheardReason,
-} from './destination.js';
+import type { Share, UnheardReason } from './destination.js';
 import {
   connect,
   DnsQueryJudge,
   type JudgeContext,
   type JudgedFlowScope,
-  type Judgement,
   judgeProxy,
   judgeServer,
   judgeTransparent,
   judgeUnheard,
-  type ProxyVia,
   withDnsName,
 } from './flow-judge.js';
-import { AUDIT_LIMITS } from './limits.js';
 import {
-  FrontHeadReader,
-  type NameEvidence,
-  QuicNameReader,
-  requestEvidence,
-  TcpNameReader,
-} from './name-reader.js';
+  addShare,
+  copyShare,
+  GateConnection,
+  type JudgedConnection,
+  subtractShare,
+  zeroShare,
+} from './gate-connection.js';
+import { FrontHeadReader, QuicNameReader, requestEvidence, TcpNameReader } from './name-reader.js';
 import { proxyTarget } from './proxy-request.js';
 import { RequestFollower, type RequestSink } from './request-follower.js';
 
@@ -119,24 +112,7 @@ export interface FlowContext extends JudgeContext {
   onDnsQuery?: (q: JudgedQuery) => void;
 }
 
-/** One connection as the gate judged it: as the gateway would have logged it (a row). */
-export interface JudgedConnection {
-  /** The gate's id: the flow's ('F1'…), with '/n' for the nth request after the first on a keep-alive connection. */
-  readonly id: string;
-  readonly scope: 'egress' | 'local';
-  readonly name: string | undefined;
-  readonly nameSource: NameSource;
-  /** The port judged: the server's, or a proxy request's target port. */
-  readonly port: number;
-  readonly outcome: FlowOutcome;
-  /** Bytes the gate let through: what the gateway would have sent upstream (a cut's afterBytes). */
-  readonly up: number;
-  /** A forward-proxy request: the proxy's address and port, and the request's form. */
-  readonly proxy?: ProxyVia;
-  /** Its share of the flow's packets (the whole flow's when it is the flow's only connection). */
-  readonly orig: Readonly<Share>;
-  readonly resp: Readonly<Share>;
-}
+export type { JudgedConnection } from './gate-connection.js';
 
 /** One flow's judgement: its first connection's, and every connection it carried. */
 export interface JudgedFlow extends JudgedConnection {
@@ -162,58 +138,6 @@ export interface JudgedQuery {
   readonly reason: ReasonCode;
 }
 
-const zero = (): Share => ({ bytes: 0, ipBytes: 0, pkts: 0 });
-
-/** One connection to the gate: a flow, or one request of a keep-alive HTTP connection. */
-class Conn {
-  dest: DestinationAcc | undefined;
-  outcome: FlowOutcome | undefined;
-  name: NameEvidence | undefined;
-  local = false;
-  proxy: JudgedConnection['proxy'];
-  /** The address judged, when the connection named one itself (an IP literal in Host or SNI): where the gateway goes. */
-  address: string | undefined;
-  /** Bytes the gate let through. */
-  passed = 0;
-  /** Client bytes (time, count) for the destination's timeline, held until it is known. */
-  pending: { ms: number; bytes: number }[] = [];
-  /** Bytes at the stream's start the gate is not charged: a CONNECT head is for the proxy. */
-  uncharged = 0;
-  /** Its own share (a request after the first); the first's is the flow's less the others'. */
-  orig: Share | undefined;
-  resp: Share | undefined;
-  firstNs: bigint | undefined;
-  lastNs: bigint | undefined;
-
-  constructor(
-    readonly id: string,
-    public port: number,
-  ) {}
-
-  /** Client bytes at `ms` on the destination's timeline (held while it is not known). */
-  timeline(ms: number, bytes: number): void {
-    if (bytes <= 0) return;
-    if (this.dest) {
-      this.dest.up.add(ms, bytes);
-      return;
-    }
-    const p = this.pending;
-    if (p.length < AUDIT_LIMITS.maxPendingEvents) p.push({ ms, bytes });
-    else p[p.length - 1]!.bytes += bytes;
-  }
-
-  /** Its packets so far, once it keeps a share of its own. */
-  tally(dir: 'orig' | 'resp', o: FlowObservation, bytes: number): void {
-    if (this.firstNs === undefined || o.ts < this.firstNs) this.firstNs = o.ts;
-    if (this.lastNs === undefined || o.ts > this.lastNs) this.lastNs = o.ts;
-    const s = this[dir];
-    if (!s) return;
-    s.pkts++;
-    s.ipBytes += o.ipBytes;
-    s.bytes += bytes;
-  }
-}
-
 export class FlowState {
   private client: { h: string; p: number };
   private server: { h: string; p: number };
@@ -225,9 +149,9 @@ export class FlowState {
   /** DNS over TCP: each direction's framed messages. */
   private dnsTcp: { client: DnsTcpStream; server: DnsTcpStream } | undefined;
   private opened = false;
-  private readonly first: Conn;
+  private readonly first: GateConnection;
   /** Where client bytes go now: the first connection, or the latest request judged after it. */
-  private conn: Conn;
+  private conn: GateConnection;
   /**
    * Requests after the first (keep-alive HTTP) that are over: their packets' sum (the first's
    * share is the flow's less this), and, for onFlow only, their judgements. A connection is
@@ -235,25 +159,18 @@ export class FlowState {
    * keeps none of them.
    */
   private more: { orig: Share; resp: Share; judged: JudgedConnection[] } | undefined;
-  /** A plain-HTTP stream being followed request by request. */
+  /** A plain-HTTP stream followed request by request; once begun, every later packet goes to it. */
   private follow: RequestFollower | undefined;
   /** The next request while following, begun but its head not complete (not judged yet). */
-  private begun: Conn | undefined;
+  private begun: GateConnection | undefined;
   /** Requests begun after the first. */
   private requests = 0;
   /** The gateway would have closed the connection (refused, cut, or its last request over). */
   private ended = false;
-  /** The first request's answer, read until it shows whether it made the exchange a stream (NTRIP ICY). */
-  private answer: AnswerWatch | undefined;
-  /**
-   * Client bytes past the first request that start no request the gateway would read: it holds
-   * them until the answer shows whether they go up (an ICY stream) or never do.
-   */
-  private held: number | undefined;
   /** While the first head's stream is read on: bytes moved to later requests (see startFollow). */
   private seeding: { moved: number } | undefined;
   /** The connection the current packet's first new byte went to, and the packet's time. */
-  private packetOwner: Conn | undefined;
+  private packetOwner: GateConnection | undefined;
   private nowNs = 0n;
   private nowMs = 0;
   /** A DNS flow's queries, judged one by one. */
@@ -277,7 +194,7 @@ export class FlowState {
     if (this.isDns) this.dns = new DnsQueryJudge(ctx.gate);
     if (this.isDns && o.proto === 6) this.dnsTcp = { client: new DnsTcpStream(), server: new DnsTcpStream() };
     this.reader = this.newReader();
-    this.first = new Conn(id, this.server.p);
+    this.first = new GateConnection(id, this.server.p);
     this.conn = this.first;
   }
 
@@ -309,14 +226,11 @@ export class FlowState {
         if (!fromClient) this.ctx.learnDns(m);
         this.judgeQuery(m, ms, fromClient);
       }
-    if (this.follow || this.more) {
-      this.followed(o, tcp, fromClient, ms);
+    if (this.follow) {
+      this.followed(this.follow, o, tcp, fromClient, ms);
       return;
     }
-    if (!fromClient) {
-      if (tcp) this.watchAnswer(tcp.payload, ms);
-      return;
-    }
+    if (!fromClient) return;
     // Bytes after the gateway gave up waiting are not read as a head (it closed the connection).
     if (!this.opened && this.pastHandshake(ms)) this.open(ms, o.ts, 'handshake-timeout');
     const r = this.reader;
@@ -389,10 +303,8 @@ export class FlowState {
         f.ts,
         this.pastHandshake(this.ctx.clockMs()) ? 'handshake-timeout' : undefined,
       );
-    if (this.follow) {
-      this.nowMs = lastMs;
-      this.follow.stop();
-    }
+    this.nowMs = lastMs;
+    this.follow?.stop();
     const first = this.first;
     // A DNS flow is judged by its queries; one whose queries could not be read, as a connection.
     if (this.isDns)
@@ -405,12 +317,12 @@ export class FlowState {
     let resp: Share = f.respCounts;
     if (more) {
       // The first request's share: what the later ones did not take.
-      orig = pick(f.origCounts);
-      resp = pick(f.respCounts);
-      subtract(orig, more.orig);
-      subtract(resp, more.resp);
+      orig = copyShare(f.origCounts);
+      resp = copyShare(f.respCounts);
+      subtractShare(orig, more.orig);
+      subtractShare(resp, more.resp);
     }
-    const judged = this.credit(first, {
+    const judged = first.credit({
       ts: f.ts,
       lastTs: more ? (first.lastNs ?? f.ts) : f.lastTs,
       orig,
@@ -431,12 +343,12 @@ export class FlowState {
   }
 
   /** A request after the first is over (the next was judged, or the flow ended): credit it now. */
-  private retire(c: Conn): void {
-    this.more ??= { orig: zero(), resp: zero(), judged: [] };
+  private retire(c: GateConnection): void {
+    this.more ??= { orig: zeroShare(), resp: zeroShare(), judged: [] };
     const more = this.more;
-    add(more.orig, c.orig!);
-    add(more.resp, c.resp!);
-    const j = this.credit(c, {
+    addShare(more.orig, c.orig!);
+    addShare(more.resp, c.resp!);
+    const j = c.credit({
       ts: c.firstNs!,
       lastTs: c.lastNs!,
       orig: c.orig!,
@@ -446,63 +358,15 @@ export class FlowState {
     if (this.ctx.onFlow) more.judged.push(j);
   }
 
-  /** One connection credited to its destination (`share`: where it went, its packets); its judgement. */
-  private credit(c: Conn, share: ConnectionShare): JudgedConnection {
-    const { orig, resp } = share;
-    const literal = c.proxy && c.name?.name === undefined ? c.dest!.key.ip : undefined;
-    c.dest!.addFlow(
-      {
-        ...share,
-        ip: c.proxy ? literal : (c.address ?? share.ip),
-        ...(c.proxy ? { proxy: endpoint(c.proxy.h, c.proxy.p) } : {}),
-      },
-      c.outcome!,
-    );
-    return {
-      id: c.id,
-      scope: c.local ? 'local' : 'egress',
-      name: c.name?.name,
-      nameSource: c.name?.source ?? 'none',
-      port: c.port,
-      outcome: c.outcome!,
-      up: c.passed,
-      ...(c.proxy ? { proxy: c.proxy } : {}),
-      orig: pick(orig),
-      resp: pick(resp),
-    };
-  }
-
   /** Client bytes, packet by packet, to the current connection (not followed). */
   private up(ms: number, bytes: number): void {
     const c = this.conn;
     c.timeline(ms, bytes);
-    if (this.held !== undefined) this.held += bytes;
-    else if (c.dest) this.charge(c, ms, bytes);
-  }
-
-  /**
-   * A server payload while the first answer is read: an ICY stream ends request following (every
-   * later client byte goes up) and sends up what the gateway held; any other answer ends the
-   * connection where bytes were held (they never go up).
-   */
-  private watchAnswer(payload: Uint8Array, ms: number): void {
-    const a = this.answer;
-    if (a?.status !== 'need') return;
-    const status = a.push(payload);
-    if (status === 'need') return;
-    const held = this.held;
-    this.held = undefined;
-    if (status !== 'stream') {
-      if (held !== undefined) this.ended = true;
-      return;
-    }
-    this.nowMs = ms;
-    this.follow?.stop(false);
-    if (held) this.charge(this.conn, ms, held);
+    if (c.dest) this.charge(c, ms, bytes);
   }
 
   /** The gate's replay: `bytes` up on `c` at `ms`; a cut ends the connection. */
-  private charge(c: Conn, ms: number, bytes: number): void {
+  private charge(c: GateConnection, ms: number, bytes: number): void {
     if (this.isDns || this.ended || c.outcome?.kind !== 'allowed') return;
     let n = bytes;
     if (c.uncharged > 0) {
@@ -546,17 +410,15 @@ export class FlowState {
     const at = Math.min(c.pending[0]?.ms ?? ms, ms);
     const own = reader?.evidence();
     const s = this.scope();
-    if (unheard) this.settle(c, judgeUnheard(s, unheard, own, local));
-    else if (refused && !local) this.settle(c, judgeTransparent(s, c.id, refused, own!, at));
+    if (unheard) c.settle(judgeUnheard(s, unheard, own, local));
+    else if (refused && !local) c.settle(judgeTransparent(s, c.id, refused, own!, at));
     else if (head && target) {
-      this.settle(c, judgeProxy(s, c.id, target, own!, at));
+      c.settle(judgeProxy(s, c.id, target, own!, at));
       // Replayed packet by packet (a tunnel is not followed): its head is for the proxy, not upstream.
       if (target.form === 'connect') c.uncharged = head.length;
-    } else if (head && !local)
-      this.settle(c, judgeTransparent(s, c.id, requestName(head, this.claim()), own!, at));
-    else if (hello && !local)
-      this.settle(c, judgeTransparent(s, c.id, helloName(hello, this.claim()), own!, at));
-    else this.settle(c, judgeServer(s, c.id, withDnsName(s, own), local, at));
+    } else if (head && !local) c.settle(judgeTransparent(s, c.id, requestName(head, this.claim()), own!, at));
+    else if (hello && !local) c.settle(judgeTransparent(s, c.id, helloName(hello, this.claim()), own!, at));
+    else c.settle(judgeServer(s, c.id, withDnsName(s, own), local, at));
     // Plain HTTP the gateway would relay request by request: to an egress address, or through the proxy.
     const follows =
       head !== undefined &&
@@ -588,7 +450,6 @@ export class FlowState {
     const c = this.first;
     const follower = new RequestFollower(head, h, this.requestSink());
     this.follow = follower;
-    this.answer = new AnswerWatch();
     c.lastNs = ns;
     this.nowNs = ns;
     this.nowMs = ms;
@@ -614,22 +475,31 @@ export class FlowState {
       current: (bytes, relayed) => this.place(this.conn, this.nowMs, bytes, relayed),
       next: (bytes) => this.place(this.nextRequest(), this.nowMs, bytes, false),
       request: (head) => this.judgeRequest(head, this.nowMs),
-      stopped: (closed, held) => this.stopFollowing(closed, held),
+      stopped: (closed, relayed) => this.stopFollowing(closed, relayed),
+      released: (bytes) => this.charge(this.conn, this.nowMs, bytes),
+      closed: () => {
+        this.ended = true;
+      },
     };
   }
 
-  /** A packet of a flow followed request by request, or split into several connections. */
-  private followed(o: FlowObservation, tcp: TcpSegment | undefined, fromClient: boolean, ms: number): void {
-    const f = this.follow;
+  /** A packet of a flow followed request by request: its bytes where the follower says. */
+  private followed(
+    f: RequestFollower,
+    o: FlowObservation,
+    tcp: TcpSegment | undefined,
+    fromClient: boolean,
+    ms: number,
+  ): void {
     const latest = this.begun ?? this.conn;
     if (!fromClient) {
       latest.tally('resp', o, o.payloadBytes);
-      if (tcp) this.watchAnswer(tcp.payload, ms);
+      this.nowMs = ms;
+      if (tcp) f.serverBytes(tcp.payload);
       return;
     }
-    if (!f || !tcp || o.payloadBytes === 0) {
+    if (!tcp || o.payloadBytes === 0) {
       latest.tally('orig', o, o.payloadBytes);
-      if (!f && o.payloadBytes > 0) this.up(ms, o.payloadBytes);
       return;
     }
     this.packetOwner = undefined;
@@ -643,7 +513,7 @@ export class FlowState {
   }
 
   /** `bytes` client bytes on `c`: its share and its timeline (charged to the gate when `charge`). */
-  private place(c: Conn, ms: number, bytes: number, charge: boolean): void {
+  private place(c: GateConnection, ms: number, bytes: number, charge: boolean): void {
     if (bytes <= 0) return;
     this.packetOwner ??= c;
     if (c.orig) {
@@ -655,19 +525,14 @@ export class FlowState {
     if (!this.seeding || c !== this.first) c.timeline(ms, bytes);
     if (this.seeding && c !== this.first) this.seeding.moved += bytes;
     if (charge) this.charge(c, ms, bytes);
-    // Following over, the current request's own bytes: up in a stream, held while one may come.
-    else if (!this.follow && c === this.conn) {
-      if (this.answer?.status === 'stream') this.charge(c, ms, bytes);
-      else if (this.held !== undefined) this.held += bytes;
-    }
   }
 
   /** The next request begun while following: a connection of its own, judged once its head is complete. */
-  private nextRequest(): Conn {
+  private nextRequest(): GateConnection {
     if (!this.begun) {
-      const c = new Conn(`${this.id}/${++this.requests}`, this.server.p);
-      c.orig = zero();
-      c.resp = zero();
+      const c = new GateConnection(`${this.id}/${++this.requests}`, this.server.p);
+      c.orig = zeroShare();
+      c.resp = zeroShare();
       this.begun = c;
     }
     return this.begun;
@@ -680,22 +545,22 @@ export class FlowState {
     const prev = this.conn;
     this.ctx.gate.close(prev.id, ms);
     if (prev !== this.first) this.retire(prev);
-    else this.more ??= { orig: zero(), resp: zero(), judged: [] };
+    else this.more ??= { orig: zeroShare(), resp: zeroShare(), judged: [] };
     this.conn = c;
     const own = requestEvidence(head);
     // The connection's requests go to a forward proxy when its first did: each must be a proxy request.
     const viaProxy = this.first.proxy !== undefined;
     const target = viaProxy ? proxyTarget(head) : undefined;
     const s = this.scope();
-    if (target) this.settle(c, judgeProxy(s, c.id, target, own, ms));
+    if (target) c.settle(judgeProxy(s, c.id, target, own, ms));
     else if (viaProxy) {
       // A proxy connection's request that the proxy would not forward: LAN traffic to the proxy.
-      this.settle(c, judgeServer(s, c.id, withDnsName(s, own), true, ms));
+      c.settle(judgeServer(s, c.id, withDnsName(s, own), true, ms));
       this.ended = true;
     } else {
       // On the HTTP port each request's head is read by the front again: it may refuse a later one.
       const refused = this.front === 'http' ? requestRefusal(head, this.ctx.maxHeaderBytes) : undefined;
-      this.settle(c, judgeTransparent(s, c.id, refused ?? requestName(head, this.claim()), own, ms));
+      c.settle(judgeTransparent(s, c.id, refused ?? requestName(head, this.claim()), own, ms));
     }
     const held = c.pending;
     c.pending = [];
@@ -706,7 +571,7 @@ export class FlowState {
   }
 
   /** An allowed request's head as the gateway sends it: rewritten to origin form; a CONNECT's to nobody. */
-  private chargeHead(c: Conn, head: HttpRequestHead, ms: number): void {
+  private chargeHead(c: GateConnection, head: HttpRequestHead, ms: number): void {
     if (c.proxy?.form === 'connect') return;
     this.charge(c, ms, forwardedHeadLength(head, this.claim()) ?? head.length);
   }
@@ -717,24 +582,19 @@ export class FlowState {
   }
 
   /**
-   * No more request following (the connection over when `closed`, a stream that cannot go on, the
-   * capture's end): a request begun but not complete is the current connection's.
+   * No more requests (the connection over when `closed`): a request begun but not complete is the
+   * current connection's, its bytes up with it when `relayed`.
    */
-  private stopFollowing(closed: boolean, held = false): void {
-    const stream = this.answer?.status === 'stream';
-    // Bytes past the request the gateway holds until the answer says what they are (an ICY stream).
-    if (closed && held && this.answer !== undefined && this.answer.status !== 'other') {
-      if (!stream) this.held = 0;
-    } else if (closed) this.ended = true;
-    this.follow = undefined;
+  private stopFollowing(closed: boolean, relayed: boolean): void {
+    if (closed) this.ended = true;
     const c = this.conn;
     const n = this.begun;
     this.begun = undefined;
     if (n) {
-      // A next request begun, held by the gateway: in a stream it goes up as this request's.
-      if (stream && n.orig) this.charge(c, this.nowMs, n.orig.bytes);
-      if (c.orig && n.orig) add(c.orig, n.orig);
-      if (c.resp && n.resp) add(c.resp, n.resp);
+      // Held by the gateway as a next request's head: in a stream it goes up as this request's.
+      if (relayed && n.orig) this.charge(c, this.nowMs, n.orig.bytes);
+      if (c.orig && n.orig) addShare(c.orig, n.orig);
+      if (c.resp && n.resp) addShare(c.resp, n.resp);
       if (n.lastNs !== undefined && (c.lastNs === undefined || n.lastNs > c.lastNs)) c.lastNs = n.lastNs;
       for (const h of n.pending) c.timeline(h.ms, h.bytes);
     }
@@ -743,19 +603,6 @@ export class FlowState {
   /** The flow as its connections are judged: as it stands now (a SYN may have turned it round). */
   private scope(): JudgedFlowScope {
     return { ctx: this.ctx, server: this.server, proto: this.proto, isDns: this.isDns };
-  }
-
-  /** `c` judged as `j` says. */
-  private settle(c: Conn, j: Judgement): void {
-    c.dest = j.dest;
-    c.name = j.name;
-    c.local = j.local;
-    c.outcome = j.outcome;
-    if (j.address !== undefined) c.address = j.address;
-    if (j.proxy) {
-      c.proxy = j.proxy.via;
-      c.port = j.proxy.port;
-    }
   }
 
   /**
@@ -773,21 +620,4 @@ export class FlowState {
     const v = dns.judge(q.name, q.type, ms, this.client.h);
     this.ctx.onDnsQuery?.({ flowId: this.id, ms, client: this.client.h, ...v });
   }
-}
-
-/** 'ip:port', an IPv6 address in brackets. */
-const endpoint = (h: string, p: number): string => (h.includes(':') ? `[${h}]:${p}` : `${h}:${p}`);
-
-const pick = (s: Readonly<Share>): Share => ({ bytes: s.bytes, ipBytes: s.ipBytes, pkts: s.pkts });
-
-function add(to: Share, s: Readonly<Share>): void {
-  to.bytes += s.bytes;
-  to.ipBytes += s.ipBytes;
-  to.pkts += s.pkts;
-}
-
-function subtract(from: Share, s: Readonly<Share>): void {
-  from.bytes -= s.bytes;
-  from.ipBytes -= s.ipBytes;
-  from.pkts -= s.pkts;
 }

@@ -2,10 +2,16 @@
  * A client's plain-HTTP stream followed request by request, as the gateway reads a keep-alive
  * connection (gateway/core/connection.ts): in order (StreamCursor), split by the gateway's own
  * framing (RequestStream), each request after the first handed over to be judged once its head
- * is complete. It says which request each client byte belongs to, and when the gateway would
- * have stopped reading requests: a request it refuses or cuts (its owner says), a request after
- * one whose client said the connection ends with it, bytes no framing accounts for. Following
- * then stops: every later byte is the current request's.
+ * is complete. It says which request each client byte belongs to, whether the gateway relays it,
+ * and when the gateway would have stopped reading requests: a request it refuses or cuts (its
+ * owner says), a request after one whose client said the connection ends with it, bytes no
+ * framing accounts for. Every later byte is then the current request's.
+ *
+ * It also reads the server's first answer (answer-watch.ts), because that decides the exchange
+ * too: an NTRIP 1.0 caster's `ICY 200` turns it into a stream both ways (gateway/core/
+ * http-exchange.ts), so requests are no longer read and every client byte goes up. Bytes past a
+ * complete request that start none the gateway would read (after a last request, or no head) are
+ * held by the gateway until that answer comes: relayed if it is a stream, never if not.
  *
  * Sans-IO and pure: segments in, the sink told what they were. The owner (flow-state.ts) keeps
  * the gate, the connections and their shares; this keeps the stream and the gateway's reading
@@ -15,24 +21,26 @@ import type { HttpRequestHead } from '../net/app/http-request.js';
 import { clientMayPersist } from '../net/app/request-framing.js';
 import { type RequestPart, RequestStream } from '../net/app/request-stream.js';
 import { StreamCursor } from '../net/app/stream-cursor.js';
+import { AnswerWatch } from './answer-watch.js';
 
 /** Where the follower's answers go, in stream order. */
 export interface RequestSink {
-  /** `bytes` of the current request; `relayed`: bytes the gateway sends upstream on it (its body). */
+  /** `bytes` of the current request; `relayed`: bytes the gateway sends upstream on it. */
   current(bytes: number, relayed: boolean): void;
   /** `bytes` of the next request, its head not complete yet (its first call: it has begun). */
   next(bytes: number): void;
   /** The next request's head is complete and it is current now; false: the gateway refuses or cuts it. */
   request(head: HttpRequestHead): boolean;
   /**
-   * Following is over (`closed`: because the gateway would have closed the connection; else the
-   * stream cannot go on, or its end came). A next request begun is the current one's from here.
-   * `held`: closed because of bytes past the current request that start no request the gateway
-   * would read (after one whose client said it was the last, or bytes no head begins with); the
-   * gateway holds those until the answer comes, and relays them if it turns the exchange into a
-   * stream (an NTRIP caster's ICY 200: HttpExchange).
+   * Requests are read no more (`closed`: the gateway would have closed the connection; else the
+   * stream cannot go on, the exchange became a stream, or the capture ended). A next request
+   * begun is the current one's from here, relayed with it when `relayed` (a stream).
    */
-  stopped(closed: boolean, held?: boolean): void;
+  stopped(closed: boolean, relayed: boolean): void;
+  /** Bytes the gateway held (told as current, not relayed) go up now: the answer made a stream. */
+  released(bytes: number): void;
+  /** The gateway closes now: the answer was no stream, and the bytes it held never go up. */
+  closed(): void;
 }
 
 /** Where a stream goes on from its first head's end: the name reader's bytes (StreamHeadCollector.handOver). */
@@ -41,16 +49,27 @@ export interface FollowStart {
   readonly held: Iterable<readonly [number, Uint8Array]>;
 }
 
+/** Requests are read; or, no more, what becomes of the current request's later bytes. */
+type State =
+  | { kind: 'requests' }
+  /** Held by the gateway until the answer says whether they go up (`bytes` so far). */
+  | { kind: 'held'; bytes: number }
+  /** The gateway closed: they go nowhere. */
+  | { kind: 'closed' }
+  /** Relayed: the exchange became a stream, the audit can read no further (a gap), or the capture ended. */
+  | { kind: 'relayed' };
+
 export class RequestFollower {
   private readonly cursor: StreamCursor;
   private readonly stream: RequestStream;
+  private readonly answer = new AnswerWatch();
+  private state: State = { kind: 'requests' };
   /** The current request's client said the connection ends with it. */
   private last: boolean;
   /** The owner ends the connection after the current request (a cut). */
   private over = false;
   /** A next request has begun, its head not complete. */
   private begun = false;
-  private done = false;
 
   /** `first`: the head the stream began with, read already; its body and what follows come next. */
   constructor(
@@ -70,16 +89,44 @@ export class RequestFollower {
 
   /** A client segment, in capture order (retransmitted, reordered or past a gap). */
   push(seq: number, payload: Uint8Array): void {
+    if (this.state.kind !== 'requests') {
+      // Requests over: the whole segment is the current request's, stream position or not.
+      this.after(payload.length);
+      return;
+    }
     const step = this.cursor.push(seq, payload);
     for (const chunk of step.chunks) {
-      if (this.done) this.sink.current(chunk.length, true);
+      if (this.state.kind !== 'requests') this.sink.current(chunk.length, true);
       else this.parts(this.stream.feed(chunk));
     }
     // Bytes the stream already had (retransmitted) are the request's that is current now.
     const seen = payload.length - step.fresh + step.stale;
     if (this.begun) this.sink.next(seen);
-    else this.sink.current(seen, false);
-    if (!this.done && this.cursor.stalled) this.stop(false);
+    else this.own(seen);
+    if (this.state.kind === 'requests' && this.cursor.stalled) this.stop();
+  }
+
+  /**
+   * A server payload, in capture order: read until the first answer shows what the exchange is.
+   * A stream ends request reading and sends up what the gateway held; any other answer closes the
+   * connection where bytes were held.
+   */
+  serverBytes(payload: Uint8Array): void {
+    if (this.answer.status !== 'need') return;
+    const status = this.answer.push(payload);
+    if (status === 'need') return;
+    const s = this.state;
+    if (status !== 'stream') {
+      if (s.kind !== 'held') return;
+      this.state = { kind: 'closed' };
+      this.sink.closed();
+      return;
+    }
+    if (s.kind !== 'held') this.stop();
+    else {
+      this.state = { kind: 'relayed' };
+      if (s.bytes) this.sink.released(s.bytes);
+    }
   }
 
   /** The gateway closes the connection after the current request: a next one is never read. */
@@ -87,16 +134,38 @@ export class RequestFollower {
     this.over = true;
   }
 
+  /** Requests are read no more: the stream cannot go on, it became a stream, or the capture ended. */
+  stop(): void {
+    this.quit(false, false);
+  }
+
   /**
-   * No more following (the gateway closed, the stream cannot go on, or the capture ended): bytes
-   * held past a gap are the current request's, relayed (the gateway would have had them).
+   * No more requests (`closed`: the gateway closes; `hold`: because of bytes it holds for the
+   * answer, unless that came already and is no stream): bytes kept past a gap are the current
+   * request's, relayed (the gateway would have had them).
    */
-  stop(closed = false, held = false): void {
-    if (this.done) return;
-    this.done = true;
+  private quit(closed: boolean, hold: boolean): void {
+    if (this.state.kind !== 'requests') return;
+    const answer = this.answer.status;
+    const holds = closed && hold && answer !== 'other';
+    if (holds && answer === 'need') this.state = { kind: 'held', bytes: 0 };
+    else this.state = { kind: closed && !holds ? 'closed' : 'relayed' };
     this.begun = false;
-    this.sink.stopped(closed, held);
+    this.sink.stopped(closed && !holds, answer === 'stream');
     this.sink.current(this.cursor.heldBytes, true);
+  }
+
+  /** Bytes of the current request the gateway does not relay while it reads requests. */
+  private own(bytes: number): void {
+    if (this.state.kind === 'requests') this.sink.current(bytes, false);
+    else this.after(bytes);
+  }
+
+  /** Bytes after requests are over, as the state says. */
+  private after(bytes: number): void {
+    const s = this.state;
+    if (s.kind === 'held') s.bytes += bytes;
+    this.sink.current(bytes, s.kind === 'relayed');
   }
 
   private parts(parts: RequestPart[]): void {
@@ -104,15 +173,15 @@ export class RequestFollower {
       switch (p.kind) {
         case 'head-bytes':
           if (this.begin()) this.sink.next(p.bytes);
-          else this.sink.current(p.bytes, false);
+          else this.own(p.bytes);
           break;
         case 'head':
-          if (!this.begin()) this.sink.current(p.bytes, false);
+          if (!this.begin()) this.own(p.bytes);
           else {
             this.sink.next(p.bytes);
             this.begun = false;
             this.last = !clientMayPersist(p.head);
-            if (!this.sink.request(p.head)) this.stop(true);
+            if (!this.sink.request(p.head)) this.quit(true, false);
           }
           break;
         case 'body':
@@ -121,8 +190,8 @@ export class RequestFollower {
         case 'unframed':
           // Not a request the gateway would read (it refuses it and closes): the last one's, not
           // relayed; past a complete request, held for what the answer makes of them.
-          this.stop(true, p.between && !this.over);
-          this.sink.current(p.bytes, false);
+          this.quit(true, p.between && !this.over);
+          this.own(p.bytes);
           break;
         default:
           assertNever(p);
@@ -132,8 +201,8 @@ export class RequestFollower {
 
   /** A next request's bytes came: whether it is one (else the gateway closed before it, and following ends). */
   private begin(): boolean {
-    if (this.done || this.over || this.last) {
-      this.stop(true, this.last && !this.over);
+    if (this.state.kind !== 'requests' || this.over || this.last) {
+      this.quit(true, this.last && !this.over);
       return false;
     }
     this.begun = true;
