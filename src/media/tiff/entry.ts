@@ -55,17 +55,24 @@ function isPrintable(b: Uint8Array): boolean {
   return true;
 }
 
+/** UCS-2 up to the first NUL, trailing blanks kept off; lone surrogates kept as they are. */
 function ucs2(b: Uint8Array, le: boolean): string {
-  const chars: number[] = [];
+  const units = new Uint16Array(b.length >> 1);
+  let n = 0;
   for (let i = 0; i + 1 < b.length; i += 2) {
     const c = le
       ? (b[i] as number) | ((b[i + 1] as number) << 8)
       : ((b[i] as number) << 8) | (b[i + 1] as number);
     if (c === 0) break;
-    chars.push(c);
+    units[n++] = c;
   }
-  return String.fromCharCode(...chars).replace(/\s+$/, '');
+  // In slices: one call spreading every unit overflows the stack from ~120,000 of them.
+  let text = '';
+  for (let k = 0; k < n; k += UCS2_SLICE)
+    text += String.fromCharCode(...units.subarray(k, Math.min(n, k + UCS2_SLICE)));
+  return text.trimEnd();
 }
+const UCS2_SLICE = 8192;
 
 /** EXIF "comment" values start with an 8-byte character-code prefix (ASCII, UNICODE, JIS, or none). */
 function comment(b: Uint8Array, le: boolean): string {
@@ -73,7 +80,7 @@ function comment(b: Uint8Array, le: boolean): string {
   const code = Buffer.from(b.subarray(0, 8)).toString('latin1');
   const body = b.subarray(8);
   if (code.startsWith('UNICODE')) return ucs2(body, le);
-  return decodeText(body).replace(/\0.*$/s, '').replace(/\s+$/, '');
+  return decodeText(body).replace(/\0.*$/s, '').trimEnd();
 }
 
 /** Reports one entry as a finding under `path`. */
