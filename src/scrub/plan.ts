@@ -69,17 +69,25 @@ function locationRule(c: Category, policy: Policy): LocationRule | undefined {
         : undefined;
 }
 
-/** A location finding under 'coarsen: metres': positions snap to the grid, altitudes to 100 m, anything else goes. */
+/**
+ * A location finding under 'coarsen: metres': positions snap to the grid, altitudes to 100 m, anything
+ * else goes. A position off the globe (a damaged or hostile latitude of 91 or 4e9) has no cell on
+ * the grid: it goes too, rather than be written as a value no carrier holds.
+ */
 function coarsened(f: Finding, metres: number): Decision {
   const v = f.value;
   if (v.kind === 'position')
-    return { action: 'replace', value: { kind: 'position', position: coarsenPosition(v.position, metres) } };
+    return onGlobe(v.position)
+      ? { action: 'replace', value: { kind: 'position', position: coarsenPosition(v.position, metres) } }
+      : DROP;
   if (isReference(f.tag)) return KEEP;
   if (v.kind === 'number' && isAltitude(f.tag))
     return { action: 'replace', value: { ...v, value: coarsenAltitude(v.value) } };
   // A lone coordinate, a speed, a DOP, a datum: nothing the grid defines, so nothing kept.
   return DROP;
 }
+
+const onGlobe = (p: { lat: number; lon: number }): boolean => Math.abs(p.lat) <= 90 && Math.abs(p.lon) <= 180;
 
 function dateOnlyDecision(f: Finding): Decision {
   const v = f.value;
