@@ -136,6 +136,17 @@ describe('SRT scrub of damaged input', () => {
   });
 });
 
+describe('SRT scrub refusing a copy that would read as cut', () => {
+  it('says why for a single cue left with no text line (there is no cue before it)', () => {
+    // The fuzzing pass's case: p4_rtk's first cue with a bracket group after its telemetry.
+    const cue = readFileSync(corpusFile('srt/srtparser-p4_rtk.SRT'), 'latin1').split('\n\n')[0] ?? '';
+    const input = Buffer.from(`${cue}[a: 1] x\n`, 'latin1');
+    expect(() => rewrite(input, DEFAULT)).toThrow(
+      /^SRT cue 1 \(line 1, byte 0\) keeps no text line once scrubbed, which reads back as a cut file/,
+    );
+  });
+});
+
 describe('SRT scrub layouts, by hand', () => {
   const CUE = (n: number) => `${n}\r\n00:00:0${n},000 --> 00:00:0${n + 1},000\r\n`;
 

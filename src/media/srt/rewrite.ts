@@ -96,8 +96,12 @@ function refuseCutEnd(walk: SrtWalk, kept: number[], size: number): void {
   const cut =
     (lastKept === 0 && beforeKept === undefined) || (beforeKept !== undefined && lastKept < beforeKept);
   if (!cut) return;
+  const why =
+    beforeKept === undefined
+      ? 'keeps no text line'
+      : `keeps ${lastKept} text lines, the cue before it ${beforeKept}`;
   throw truncated(
-    `SRT cue ${last.number} (line ${last.head.number}, byte ${last.head.offset}) holds less than the cue before it once scrubbed`,
+    `SRT cue ${last.number} (line ${last.head.number}, byte ${last.head.offset}) ${why} once scrubbed, which reads back as a cut file`,
     size,
   );
 }
