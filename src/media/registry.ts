@@ -9,6 +9,7 @@ import type { ByteSource } from '../core/source.js';
 import type { Finding, Warning } from '../findings/model.js';
 import { airlockManifestAnalyser } from './airlock-manifest/index.js';
 import { flightLogCsvAnalyser, flightRecordAnalyser } from './flightlog/index.js';
+import { isobmffAnalyser } from './isobmff/index.js';
 import { jpegAnalyser } from './jpeg/index.js';
 import { srtAnalyser } from './srt/index.js';
 import { tiffAnalyser } from './tiff/index.js';
@@ -20,6 +21,7 @@ export const ANALYSERS: readonly Analyser[] = [
   jpegAnalyser,
   tiffAnalyser,
   flightRecordAnalyser,
+  isobmffAnalyser,
   xmpSidecarAnalyser,
   srtAnalyser,
   flightLogCsvAnalyser,
@@ -136,6 +138,7 @@ const ISOBMFF_IMAGE_BRANDS = new Set([
   'msf1',
   'avif',
   'avis',
+  'crx',
 ]);
 
 /** Name what a file is when Airlock does not read it, so the report says more than "unknown". */

@@ -134,6 +134,38 @@ export function jpegLayout(b: Uint8Array): Layout {
 
 export function layoutOf(format: string, b: Uint8Array): Layout {
   if (format === 'jpeg') return jpegLayout(b);
+  if (format === 'isobmff') return { fields: boxFields(b, 0, b.length, 0), xmp: [] };
   if (format === 'tiff') return { fields: tiffFields(b, 0), xmp: [] };
   return { fields: [], xmp: [] };
 }
+
+/** Boxes whose bodies are boxes (ISO/IEC 14496-12; QuickTime's udta and item lists). */
+const BOX_CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'udta', 'edts', 'dinf', 'ilst']);
+
+/**
+ * Every box's 32-bit size field in [start, end), descending into containers: the lengths an
+ * ISO-BMFF reader has to distrust. 'meta' is a full box in MP4 (4 bytes of version and flags
+ * first) and a plain container in QuickTime: told apart by whether a box type follows at once.
+ */
+function boxFields(b: Uint8Array, start: number, end: number, depth: number, parent = ''): Field[] {
+  const out: Field[] = [];
+  let at = start;
+  while (end - at >= 8 && depth < 12) {
+    const size = be32(b, at);
+    const type = ascii(b, at + 4, 4);
+    if (size < 8 || at + size > end) break;
+    out.push({ kind: 'segment-length', pos: at, size: 4, littleEndian: false });
+    const body = at + 8;
+    if (BOX_CONTAINERS.has(type) || parent === 'ilst')
+      out.push(...boxFields(b, body, at + size, depth + 1, type));
+    else if (type === 'meta') {
+      const plain = /^[a-z]{4}$/.test(ascii(b, body + 4, 4));
+      out.push(...boxFields(b, plain ? body : body + 4, at + size, depth + 1, type));
+    }
+    at += size;
+  }
+  return out;
+}
+
+const be32 = (b: Uint8Array, at: number): number =>
+  (((b[at] ?? 0) << 24) | ((b[at + 1] ?? 0) << 16) | ((b[at + 2] ?? 0) << 8) | (b[at + 3] ?? 0)) >>> 0;

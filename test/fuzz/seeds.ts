@@ -16,6 +16,7 @@ const ofExt = (exts: string[]) => (f: string) => exts.includes(extname(f).toLowe
 export const jpegSeeds = (): Seed[] => read('jpeg', corpusDir('media').filter(ofExt(['.jpg', '.jpeg'])));
 export const tiffSeeds = (): Seed[] =>
   read('tiff', corpusDir('media').filter(ofExt(['.tif', '.tiff', '.dng'])));
+export const isobmffSeeds = (): Seed[] => read('isobmff', corpusDir('media').filter(ofExt(['.mp4', '.mov'])));
 export const srtSeeds = (): Seed[] => read('srt', corpusDir('srt'));
 export const csvSeeds = (): Seed[] => read('csv', corpusDir('flightlog').filter(ofExt(['.csv'])));
 

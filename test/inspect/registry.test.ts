@@ -68,6 +68,7 @@ describe('registry', () => {
         ),
       ],
       ['airlock-manifest.json', scrubManifest()],
+      ['a.mp4', bytes(corpusFile('media/mat2-dirty.mp4'))],
     ];
     const claimed = new Set(
       samples.map(([name, b]) => ANALYSERS.find((a) => a.detect(b.subarray(0, 4096), name))?.id),
@@ -136,8 +137,6 @@ describe('registry', () => {
 
   it.each([
     ['media/mat2-dirty.png', 'PNG image'],
-    ['media/mat2-dirty.mp4', 'ISO-BMFF video'],
-    ['media/exiftool-QuickTime.mov', 'ISO-BMFF video'],
     ['media/exiftool-QuickTime.heic', 'ISO-BMFF image'],
     ['apk/fdroid/com.politedroid_3.apk', 'zip archive'],
     ['pcap/zeek-http-get.pcap', 'pcap capture'],

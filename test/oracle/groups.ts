@@ -77,7 +77,15 @@ export function patternsFor(group: string): RegExp[] {
   if (/^SubIFD\d*$/.test(group)) out.push(token('SubIFD', true));
   if (/^MPImage\d+$/.test(group)) out.push(token('MPF', true), token('MPImage', true));
   if (group.startsWith('ICC')) out.push(/ICC/i);
-  if (MAKER_NOTES.has(group)) out.push(/MakerNote/i);
+  // A maker's block in a video's user data (Pentax 'TAGS'): Airlock reports it whole, opaque.
+  if (MAKER_NOTES.has(group)) out.push(/MakerNote/i, /^UserData_[A-Za-z]{4}$/);
+  // ISO-BMFF: ExifTool's QuickTime group is the movie (moov), TrackN its Nth trak, UserData the
+  // udta box, ItemList and Keys the item lists (meta › ilst).
+  if (group === 'QuickTime') out.push(/^moov$/);
+  const track = /^Track(\d+)$/.exec(group);
+  if (track) out.push(new RegExp(`^trak ${track[1]}$`));
+  if (group === 'UserData') out.push(/^udta$/);
+  if (group === 'ItemList' || group === 'Keys') out.push(/^ilst$/);
   // ExifTool 13 decodes Google's HDR+ maker note, carried in (extended) XMP as GCamera:HdrPlusMakernote.
   if (group === 'Google') out.push(/HdrPlusMakernote/i);
   const app = APP_OF[group];

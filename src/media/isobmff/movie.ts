@@ -1,0 +1,244 @@
+/**
+ * moov and what it holds: the movie's and each track's creation and modification times (mvhd,
+ * tkhd, mdhd), each track's kind (hdlr) and sample format (stsd), user data and item lists.
+ * A track is the media itself unless it carries telemetry, a subtitle (DJI puts its SRT there)
+ * or a second picture of the scene (DJI's MJPEG preview track): those are findings too.
+ */
+
+import { bound } from '../../core/limits.js';
+import type { ByteSource } from '../../core/source.js';
+import type { Range } from '../../findings/model.js';
+import type { Collector } from '../types.js';
+import {
+  type Box,
+  type BoxBudget,
+  bodyOf,
+  childrenOf,
+  fourcc,
+  MAX_BOX_DEPTH,
+  printable,
+  wholeOf,
+} from './boxes.js';
+import { handlerType, otherBox, padding, readMeta, readUserData } from './items.js';
+import { TELEMETRY_FORMATS } from './tags.js';
+
+/** Seconds from 1904-01-01 (QuickTime's epoch) to 1970-01-01. */
+const EPOCH_1904 = 2_082_844_800;
+
+/** Boxes that only lay out the media (sample tables, edit lists, references): nothing to report. */
+const LAYOUT = new Set([
+  'iods',
+  'mvex',
+  'prfl',
+  'ctab',
+  'clip',
+  'htka',
+  'edts',
+  'tref',
+  'tapt',
+  'load',
+  'matt',
+  'kmat',
+  'imap',
+  'txas',
+  'vmhd',
+  'smhd',
+  'gmhd',
+  'nmhd',
+  'hmhd',
+  'sthd',
+  'dinf',
+]);
+
+export interface TrackSummary {
+  handler: string;
+  format: string;
+}
+
+export function readMovie(src: ByteSource, moov: Box, out: Collector, budget: BoxBudget): TrackSummary[] {
+  const tracks: TrackSummary[] = [];
+  let n = 0;
+  for (const box of childrenOf(src, moov, budget)) {
+    const path = ['moov'];
+    switch (box.type) {
+      case 'mvhd':
+        times(src, box, ['moov', 'mvhd'], ['CreateDate', 'ModifyDate'], out);
+        break;
+      case 'trak':
+        tracks.push(readTrack(src, box, ++n, tracks, out, budget));
+        break;
+      case 'udta':
+        readUserData(src, box, [...path, 'udta'], out, budget);
+        break;
+      case 'meta':
+        readMeta(src, box, [...path, 'meta'], out, budget);
+        break;
+      case 'free':
+      case 'skip':
+      case 'wide':
+        padding(src, box, path, out);
+        break;
+      default:
+        if (!LAYOUT.has(box.type)) otherBox(src, box, path, out);
+    }
+  }
+  return tracks;
+}
+
+function readTrack(
+  src: ByteSource,
+  trak: Box,
+  n: number,
+  before: readonly TrackSummary[],
+  out: Collector,
+  budget: BoxBudget,
+): TrackSummary {
+  const path = ['moov', `trak ${n}`];
+  const summary: TrackSummary = { handler: '', format: '' };
+  let media: Box | undefined;
+  for (const box of childrenOf(src, trak, budget)) {
+    switch (box.type) {
+      case 'tkhd':
+        times(src, box, [...path, 'tkhd'], ['TrackCreateDate', 'TrackModifyDate'], out);
+        break;
+      case 'mdia':
+        media = box;
+        readMedia(src, box, [...path, 'mdia'], summary, out, budget);
+        break;
+      case 'udta':
+        readUserData(src, box, [...path, 'udta'], out, budget);
+        break;
+      case 'meta':
+        readMeta(src, box, [...path, 'meta'], out, budget);
+        break;
+      default:
+        if (!LAYOUT.has(box.type)) otherBox(src, box, path, out);
+    }
+  }
+  if (media) trackFinding(trak, summary, before, path, out);
+  return summary;
+}
+
+function readMedia(
+  src: ByteSource,
+  mdia: Box,
+  path: string[],
+  summary: TrackSummary,
+  out: Collector,
+  budget: BoxBudget,
+): void {
+  for (const box of childrenOf(src, mdia, budget)) {
+    if (box.type === 'mdhd') times(src, box, [...path, 'mdhd'], ['MediaCreateDate', 'MediaModifyDate'], out);
+    else if (box.type === 'hdlr') summary.handler = handlerType(src, box);
+    else if (box.type === 'minf') summary.format = sampleFormat(src, box, budget, 0);
+    else if (!LAYOUT.has(box.type)) otherBox(src, box, path, out);
+  }
+}
+
+/** The first sample entry's format in minf › stbl › stsd ('avc1', 'mp4a', 'djmd'…). */
+function sampleFormat(src: ByteSource, box: Box, budget: BoxBudget, depth: number): string {
+  bound(depth, MAX_BOX_DEPTH, 'box nesting', box.offset);
+  for (const child of childrenOf(src, box, budget)) {
+    if (child.type === 'stbl') return sampleFormat(src, child, budget, depth + 1);
+    if (child.type === 'stsd') {
+      const body = bodyOf(child);
+      // version/flags, entry_count, then the first entry's size and format.
+      if (body.length < 16) return '';
+      return fourcc(src.read(body.offset + 12, 4), 0);
+    }
+  }
+  return '';
+}
+
+/**
+ * A track that is more than the media: telemetry, a subtitle, or a picture beyond the first
+ * video track. Its whole 'trak' box is the range: the samples it points to are in mdat.
+ */
+function trackFinding(
+  trak: Box,
+  t: TrackSummary,
+  before: readonly TrackSummary[],
+  path: string[],
+  out: Collector,
+): void {
+  const range: Range = wholeOf(trak);
+  const telemetry = TELEMETRY_FORMATS[t.format];
+  const what = `${printable(t.handler)} track, samples '${printable(t.format)}'`;
+  if (telemetry !== undefined || t.handler === 'meta' || t.handler === 'camm') {
+    out.add({
+      category: 'opaque',
+      tag: `TimedMetadata(${printable(t.format) || printable(t.handler)})`,
+      path,
+      ranges: [range],
+      value: {
+        kind: 'block',
+        size: trak.size,
+        note: `${what}: ${telemetry ?? 'timed metadata, not decoded'}`,
+      },
+    });
+  } else if (['text', 'sbtl', 'subt', 'clcp'].includes(t.handler)) {
+    out.add({
+      category: 'opaque',
+      tag: `SubtitleTrack(${printable(t.format)})`,
+      path,
+      ranges: [range],
+      value: {
+        kind: 'block',
+        size: trak.size,
+        note: `${what}: may carry the flight's telemetry (DJI writes its SRT here)`,
+      },
+    });
+  } else if (t.handler === 'vide' && before.some((b) => b.handler === 'vide')) {
+    out.add({
+      category: 'imagery.embedded',
+      tag: `VideoTrack(${printable(t.format)})`,
+      path,
+      ranges: [range],
+      value: { kind: 'block', size: trak.size, note: `${what}: another picture of the scene` },
+    });
+  } else if (!['vide', 'soun', 'tmcd', 'hint'].includes(t.handler)) {
+    out.add({
+      category: 'other',
+      tag: `Track(${printable(t.handler)})`,
+      path,
+      ranges: [range],
+      value: { kind: 'block', size: trak.size, note: what },
+    });
+  }
+}
+
+/** A full box's creation and modification times (version 1: 64-bit), seconds since 1904. */
+function times(src: ByteSource, box: Box, path: string[], names: [string, string], out: Collector): void {
+  const body = bodyOf(box);
+  if (body.length < 12) return;
+  const b = src.read(body.offset, Math.min(body.length, 20));
+  const wide = b[0] === 1;
+  const width = wide ? 8 : 4;
+  if (b.length < 4 + 2 * width) return;
+  names.forEach((name, i) => {
+    const at = 4 + i * width;
+    const seconds = wide ? u64(b, at) : u32(b, at);
+    if (seconds === 0) return;
+    out.add({
+      category: 'time',
+      tag: name,
+      path,
+      ranges: [{ offset: body.offset + at, length: width }],
+      value: { kind: 'time', text: quickTimeDate(seconds) },
+    });
+  });
+}
+
+const u32 = (b: Uint8Array, at: number): number =>
+  (((b[at] ?? 0) << 24) | ((b[at + 1] ?? 0) << 16) | ((b[at + 2] ?? 0) << 8) | (b[at + 3] ?? 0)) >>> 0;
+const u64 = (b: Uint8Array, at: number): number => u32(b, at) * 2 ** 32 + u32(b, at + 4);
+
+/** 'YYYY:MM:DD HH:MM:SS' in UTC, as ExifTool prints QuickTime dates; out of range: the raw seconds. */
+export function quickTimeDate(seconds: number): string {
+  const ms = (seconds - EPOCH_1904) * 1000;
+  const d = new Date(ms);
+  const year = d.getUTCFullYear();
+  if (Number.isNaN(year) || year < 0 || year > 9999) return `${seconds} s since 1904`;
+  const iso = d.toISOString();
+  return `${iso.slice(0, 4)}:${iso.slice(5, 7)}:${iso.slice(8, 10)} ${iso.slice(11, 19)}`;
+}

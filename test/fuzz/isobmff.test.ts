@@ -1,0 +1,5 @@
+import { isobmffAnalyser } from '../../src/media/isobmff/index.js';
+import { fuzz } from './harness.js';
+import { isobmffSeeds } from './seeds.js';
+
+fuzz('isobmff', isobmffAnalyser, isobmffSeeds(), 'binary');

@@ -1,0 +1,323 @@
+/**
+ * MP4/MOV inspect against ExifTool: the corpus videos' items and times as ExifTool reads them;
+ * positions ExifTool itself writes into a copy of a corpus MP4 (Keys, UserData and ItemList
+ * GPSCoordinates, XMP); a DJI-style djmd telemetry track added to a copy (ExifTool names it);
+ * damage reported with its offset. Copies are made in a temporary folder, never in the project.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BufferSource } from '../../src/core/source.js';
+import type { Finding } from '../../src/findings/model.js';
+import { type AnalysisResult, analyseSource } from '../../src/media/registry.js';
+import { airlock } from '../cli/built.js';
+import { corpusFile } from '../helpers/corpus.js';
+import { EXIFTOOL, exiftoolJson } from '../helpers/exiftool.js';
+
+const MOV = corpusFile('media', 'exiftool-QuickTime.mov');
+const MP4 = corpusFile('media', 'mat2-dirty.mp4');
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'airlock-isobmff-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const inspect = (path: string): AnalysisResult => analyseSource(new BufferSource(readFileSync(path)), path);
+const where = (f: Finding): string => f.path.join('/');
+
+/** Which ExifTool group an item finding is in, by where it lies in these files. */
+function groupOf(f: Finding): string | undefined {
+  const p = where(f);
+  if (p === 'moov/udta') return 'UserData';
+  if (p === 'moov/udta/meta/ilst') return 'ItemList';
+  if (p === 'moov/meta/ilst') return 'Keys';
+  return undefined;
+}
+
+/** A finding's value as ExifTool's -n JSON writes it. */
+function shown(f: Finding): string {
+  const v = f.value;
+  switch (v.kind) {
+    case 'text':
+    case 'time':
+      return v.text;
+    case 'number':
+      return String(v.value);
+    case 'block':
+      return `(Binary data ${v.size} bytes, use -b option to extract)`;
+    case 'position':
+      return [v.position.lat, v.position.lon, v.position.alt].filter((x) => x !== undefined).join(' ');
+  }
+}
+
+describe('MP4/MOV items and times, as ExifTool reads the corpus videos', () => {
+  it.each([MOV, MP4])('%s: every UserData, ItemList and Keys tag, with its value', (file) => {
+    const r = inspect(file);
+    expect(r.status).toBe('read');
+    const [rec] = exiftoolJson([file]);
+    const theirs = Object.entries(rec ?? {})
+      .filter(([k]) => /^(UserData|ItemList|Keys):/.test(k))
+      .map(([k, v]) => `${k} = ${String(v)}`)
+      .sort();
+    expect(theirs.length).toBeGreaterThan(0);
+    const items = r.findings.filter((f) => groupOf(f) !== undefined);
+    const ours = items
+      .filter((f) => f.category !== 'opaque')
+      .map((f) => `${groupOf(f)}:${f.tag} = ${shown(f)}`)
+      .sort();
+    expect(ours).toEqual(theirs);
+    // What is left is vendor data ExifTool decodes in a group of its own (Pentax 'TAGS').
+    for (const f of items.filter((x) => x.category === 'opaque')) {
+      expect(f.tag).toBe('UserData_TAGS');
+      expect(Object.keys(rec ?? {}).some((k) => k.startsWith('Pentax:'))).toBe(true);
+    }
+  });
+
+  it.each([MOV, MP4])('%s: the movie, track and media dates', (file) => {
+    const r = inspect(file);
+    const [rec] = exiftoolJson([file]);
+    const theirs = Object.entries(rec ?? {})
+      .filter(([k]) => /^(QuickTime:(Create|Modify)Date|Track\d+:(Track|Media)(Create|Modify)Date)$/.test(k))
+      .map(([k, v]) => `${k} = ${v}`)
+      .sort();
+    const ours = r.findings
+      .filter((f) => f.category === 'time' && /^moov\/(mvhd|trak \d+)/.test(where(f)))
+      .map((f) => {
+        const track = /trak (\d+)/.exec(where(f))?.[1];
+        return `${track ? `Track${track}` : 'QuickTime'}:${f.tag} = ${shown(f)}`;
+      })
+      .sort();
+    expect(theirs).toHaveLength(10);
+    expect(ours).toEqual(theirs);
+  });
+
+  it('the XMP packet of the MOV is read like any other (dc:creator)', () => {
+    const r = inspect(MOV);
+    const [rec] = exiftoolJson([MOV]);
+    const creator = r.findings.find((f) => f.tag === 'dc:creator');
+    expect(creator?.category).toBe('identity.person');
+    expect(shown(creator as Finding)).toBe(rec?.['XMP-dc:Creator']);
+    expect(where(creator as Finding)).toBe('moov/udta/XMP_');
+  });
+});
+
+describe('positions and identity ExifTool writes into a copy of a corpus MP4', () => {
+  let file: string;
+  beforeAll(() => {
+    file = join(dir, 'geo.mp4');
+    copyFileSync(MP4, file);
+    chmodSync(file, 0o644);
+    execFileSync(EXIFTOOL, [
+      '-q',
+      '-overwrite_original',
+      '-Keys:GPSCoordinates#=51.5074 -0.1278 15.2',
+      '-UserData:GPSCoordinates#=-33.8568 151.2153 58',
+      '-ItemList:GPSCoordinates#=48.8584 2.2945 35',
+      '-XMP-exif:GPSLatitude#=40.6892',
+      '-XMP-exif:GPSLongitude#=-74.0445',
+      '-Keys:Make=DJI',
+      '-Keys:Model=FC3411',
+      '-UserData:Model=FC3582',
+      '-ItemList:Artist=Pilot One',
+      '-Keys:Author=Ops Team',
+      file,
+    ]);
+  });
+
+  it('finds every position ExifTool reads, in every carrier, as the drone’s', () => {
+    const [rec] = exiftoolJson([file]);
+    const theirs = ['Keys', 'UserData', 'ItemList'].map((g) => {
+      const [lat, lon, alt] = String(rec?.[`${g}:GPSCoordinates`]).split(' ').map(Number);
+      return { lat, lon, alt };
+    });
+    theirs.push({
+      lat: Number(rec?.['XMP-exif:GPSLatitude']),
+      lon: Number(rec?.['XMP-exif:GPSLongitude']),
+      alt: undefined,
+    });
+    const ours = inspect(file)
+      .findings.filter((f) => f.value.kind === 'position')
+      .map((f) => {
+        expect(f.category).toBe('location.drone');
+        return f.value.kind === 'position' ? f.value.position : undefined;
+      });
+    expect(ours).toHaveLength(theirs.length);
+    for (const t of theirs) {
+      const hit = ours.find(
+        (p) => Math.abs((p?.lat ?? 0) - (t.lat ?? 0)) < 1e-6 && Math.abs((p?.lon ?? 0) - (t.lon ?? 0)) < 1e-6,
+      );
+      expect(hit, JSON.stringify(t)).toBeDefined();
+      if (t.alt !== undefined) expect(hit?.alt).toBeCloseTo(t.alt, 6);
+    }
+  });
+
+  it('names make, model and people in the categories scrub decides by', () => {
+    const byTag = (tag: string) => inspect(file).findings.filter((f) => f.tag === tag);
+    expect(
+      byTag('Model')
+        .map((f) => [f.category, shown(f)])
+        .sort(),
+    ).toEqual([
+      ['camera.model', 'FC3411'],
+      ['camera.model', 'FC3582'],
+    ]);
+    expect(byTag('Artist').map((f) => f.category)).toEqual(['identity.person']);
+    expect(byTag('Author').map((f) => f.category)).toEqual(['identity.person']);
+  });
+
+  it('inspect reports it sensitive (exit 1); scrub withholds it: a video is not cleaned yet', () => {
+    const i = airlock(['inspect', '--no-progress', file]);
+    expect(i.code).toBe(1);
+    expect(i.stdout).toMatch(/location\.drone\s+GPSCoordinates/);
+    const out = join(dir, 'out');
+    const s = airlock(['scrub', '--no-progress', file, '--out', out]);
+    expect(s.code).toBe(2);
+    const manifest = JSON.parse(readFileSync(join(out, 'airlock-manifest.json'), 'utf8'));
+    expect(manifest.files[0]).toMatchObject({
+      status: 'withheld',
+      withheld: { why: 'unsupported', detail: 'mp4: Airlock cannot clean this format yet' },
+    });
+    expect(() => readFileSync(join(out, 'geo.mp4'))).toThrow();
+  });
+});
+
+// A DJI-style telemetry track built here, box by box (ISO/IEC 14496-12 §8), added to a copy.
+const enc = new TextEncoder();
+const u32 = (n: number): Uint8Array => Uint8Array.of(n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+const u16 = (n: number): Uint8Array => Uint8Array.of(n >>> 8, n & 255);
+const zeros = (n: number): Uint8Array => new Uint8Array(n);
+function box(type: string, ...parts: Uint8Array[]): Uint8Array {
+  const size = 8 + parts.reduce((n, p) => n + p.length, 0);
+  const out = new Uint8Array(size);
+  out.set(u32(size), 0);
+  out.set(enc.encode(type), 4);
+  let at = 8;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+const full = (type: string, flags: number, ...parts: Uint8Array[]): Uint8Array =>
+  box(type, u32(flags), ...parts);
+
+function telemetryTrack(format: string): Uint8Array {
+  const t = 3_500_000_000; // seconds since 1904: 2014
+  const tkhd = full(
+    'tkhd',
+    7,
+    u32(t),
+    u32(t),
+    u32(3),
+    zeros(4),
+    u32(0),
+    zeros(8),
+    zeros(8),
+    zeros(36),
+    zeros(8),
+  );
+  // Version 1: 64-bit times (a second past 2^32 would need it; the reader must take both widths).
+  const mdhd = full(
+    'mdhd',
+    0x01000000,
+    u32(0),
+    u32(t + 60),
+    u32(0),
+    u32(t + 61),
+    u32(1000),
+    zeros(8),
+    u16(0x55c4),
+    u16(0),
+  );
+  const hdlr = full('hdlr', 0, zeros(4), enc.encode('meta'), zeros(12), enc.encode('DJI meta\0'));
+  const stbl = box(
+    'stbl',
+    full('stsd', 0, u32(1), box(format, zeros(6), u16(1))),
+    full('stts', 0, u32(0)),
+    full('stsc', 0, u32(0)),
+    full('stsz', 0, u32(0), u32(0)),
+    full('stco', 0, u32(0)),
+  );
+  const minf = box('minf', full('nmhd', 0), box('dinf', full('dref', 0, u32(1), full('url ', 1))), stbl);
+  return box('trak', tkhd, box('mdia', mdhd, hdlr, minf));
+}
+
+/** `file` with `trak` appended to its moov (after mdat in the corpus MP4: no chunk offset moves). */
+function withTrack(file: Uint8Array, trak: Uint8Array): Uint8Array {
+  let at = 0;
+  while (at + 8 <= file.length) {
+    const size = new DataView(file.buffer, file.byteOffset).getUint32(at);
+    if (new TextDecoder().decode(file.subarray(at + 4, at + 8)) === 'moov') {
+      const moov = box('moov', file.subarray(at + 8, at + size), trak);
+      const out = new Uint8Array(file.length + trak.length);
+      out.set(file.subarray(0, at), 0);
+      out.set(moov, at);
+      out.set(file.subarray(at + size), at + moov.length);
+      return out;
+    }
+    at += size;
+  }
+  throw new Error('no moov');
+}
+
+describe('tracks that are more than the picture and sound', () => {
+  it('a djmd telemetry track (as ExifTool names it) is an opaque finding, never passed over', () => {
+    const file = join(dir, 'djmd.mp4');
+    writeFileSync(file, withTrack(readFileSync(MP4), telemetryTrack('djmd')));
+    const [rec] = exiftoolJson([file]);
+    expect(rec?.['Track3:HandlerType']).toBe('meta');
+    expect(rec?.['Track3:MetaFormat']).toBe('djmd');
+    const r = inspect(file);
+    expect(r.status).toBe('read');
+    const track = r.findings.filter((f) => where(f) === 'moov/trak 3');
+    expect(track.map((f) => [f.category, f.tag])).toEqual([['opaque', 'TimedMetadata(djmd)']]);
+    expect(track[0]?.value).toMatchObject({
+      kind: 'block',
+      note: expect.stringMatching(/DJI per-frame telemetry/),
+    });
+    expect(r.facts.tracks).toBe('vide:avc1, soun:mp4a, meta:djmd');
+    // Its dates are read as ExifTool reads them.
+    const dates = r.findings
+      .filter((f) => /^moov\/trak 3\//.test(where(f)))
+      .map((f) => `${f.tag} = ${shown(f)}`);
+    expect(dates.sort()).toEqual(
+      ['TrackCreateDate', 'TrackModifyDate', 'MediaCreateDate', 'MediaModifyDate']
+        .map((t) => `${t} = ${rec?.[`Track3:${t}`]}`)
+        .sort(),
+    );
+  });
+});
+
+describe('damage', () => {
+  it('a copy cut anywhere in its moov is an error naming an offset, with what was read before it', () => {
+    const whole = readFileSync(MP4);
+    const moovAt = whole.indexOf('moov') - 4;
+    for (let cut = moovAt + 8; cut < whole.length; cut += 97) {
+      const r = analyseSource(new BufferSource(whole.subarray(0, cut)), 'cut.mp4');
+      expect(['partial', 'error'], `cut at ${cut}`).toContain(r.status);
+      expect(r.error?.code, `cut at ${cut}`).toBe('AIRLOCK_ERR_TRUNCATED');
+      expect(r.error?.offset, `cut at ${cut}`).toBeTypeOf('number');
+    }
+  });
+
+  it('an unfinished recording (no moov) says so', () => {
+    const whole = readFileSync(MP4);
+    const r = analyseSource(new BufferSource(whole.subarray(0, whole.indexOf('moov') - 4)), 'rec.mp4');
+    expect(r.error).toMatchObject({
+      code: 'AIRLOCK_ERR_TRUNCATED',
+      message: expect.stringMatching(/no movie box/),
+    });
+  });
+
+  it('a million empty boxes stop at the box limit, quickly', () => {
+    const head = box('ftyp', enc.encode('isom'), u32(0));
+    const many = new Uint8Array(head.length + 8 * 1_000_000);
+    many.set(head, 0);
+    for (let at = head.length; at < many.length; at += 8) many.set([0, 0, 0, 8, 0x66, 0x72, 0x65, 0x65], at);
+    const r = analyseSource(new BufferSource(many), 'many.mp4');
+    expect(r.error?.code).toBe('AIRLOCK_ERR_LIMIT');
+  });
+});
