@@ -15,6 +15,7 @@ import { type AnalysisResult, analyseSource } from '../../src/media/registry.js'
 import { airlock } from '../cli/built.js';
 import { corpusFile } from '../helpers/corpus.js';
 import { EXIFTOOL, exiftoolJson } from '../helpers/exiftool.js';
+import { prng } from '../helpers/prng.js';
 
 const MOV = corpusFile('media', 'exiftool-QuickTime.mov');
 const MP4 = corpusFile('media', 'mat2-dirty.mp4');
@@ -204,7 +205,15 @@ function box(type: string, ...parts: Uint8Array[]): Uint8Array {
 const full = (type: string, flags: number, ...parts: Uint8Array[]): Uint8Array =>
   box(type, u32(flags), ...parts);
 
-function telemetryTrack(format: string): Uint8Array {
+/**
+ * A track of `handler` whose one sample description is `format`; `samples`: their sizes and
+ * where each lies (one sample a chunk), for a track whose samples are in the file.
+ */
+function track(
+  handler: string,
+  format: Uint8Array,
+  samples: { at: number; size: number }[] = [],
+): Uint8Array {
   const t = 3_500_000_000; // seconds since 1904: 2014
   const tkhd = full(
     'tkhd',
@@ -232,35 +241,90 @@ function telemetryTrack(format: string): Uint8Array {
     u16(0x55c4),
     u16(0),
   );
-  const hdlr = full('hdlr', 0, zeros(4), enc.encode('meta'), zeros(12), enc.encode('DJI meta\0'));
+  const hdlr = full('hdlr', 0, zeros(4), enc.encode(handler), zeros(12), enc.encode('Handler\0'));
   const stbl = box(
     'stbl',
-    full('stsd', 0, u32(1), box(format, zeros(6), u16(1))),
-    full('stts', 0, u32(0)),
-    full('stsc', 0, u32(0)),
-    full('stsz', 0, u32(0), u32(0)),
-    full('stco', 0, u32(0)),
+    full('stsd', 0, u32(1), format),
+    full('stts', 0, u32(1), u32(samples.length), u32(1000)),
+    full('stsc', 0, u32(1), u32(1), u32(1), u32(1)),
+    full('stsz', 0, u32(0), u32(samples.length), ...samples.map((x) => u32(x.size))),
+    full('stco', 0, u32(samples.length), ...samples.map((x) => u32(x.at))),
   );
   const minf = box('minf', full('nmhd', 0), box('dinf', full('dref', 0, u32(1), full('url ', 1))), stbl);
   return box('trak', tkhd, box('mdia', mdhd, hdlr, minf));
 }
 
+const telemetryTrack = (format: string): Uint8Array => track('meta', box(format, zeros(6), u16(1)));
+
+/** A 3GPP timed-text sample description (ETSI TS 126 245 §5.16): defaults, then a font table. */
+const TX3G = box(
+  'tx3g',
+  zeros(6),
+  u16(1),
+  zeros(4),
+  zeros(2),
+  zeros(4),
+  zeros(8),
+  zeros(12),
+  box('ftab', u16(1), u16(1), Uint8Array.of(5), enc.encode('Serif')),
+);
+
 /** `file` with `trak` appended to its moov (after mdat in the corpus MP4: no chunk offset moves). */
-function withTrack(file: Uint8Array, trak: Uint8Array): Uint8Array {
+function withTrack(
+  file: Uint8Array,
+  trak: Uint8Array | ((trakSize: number) => Uint8Array),
+  tail?: Uint8Array,
+): Uint8Array {
   let at = 0;
   while (at + 8 <= file.length) {
     const size = new DataView(file.buffer, file.byteOffset).getUint32(at);
     if (new TextDecoder().decode(file.subarray(at + 4, at + 8)) === 'moov') {
-      const moov = box('moov', file.subarray(at + 8, at + size), trak);
-      const out = new Uint8Array(file.length + trak.length);
+      const t = typeof trak === 'function' ? trak(file.length + (tail ? 8 : 0)) : trak;
+      const moov = box('moov', file.subarray(at + 8, at + size), t);
+      const rest = tail ? box('mdat', tail) : new Uint8Array(0);
+      const out = new Uint8Array(file.length + t.length + rest.length);
       out.set(file.subarray(0, at), 0);
       out.set(moov, at);
       out.set(file.subarray(at + size), at + moov.length);
+      out.set(rest, file.length + t.length);
       return out;
     }
     at += size;
   }
   throw new Error('no moov');
+}
+
+/**
+ * The corpus MP4 with a subtitle track of `handler` whose samples are `texts`, each [u16 length]
+ * [UTF-8 text], in a new mdat at the end (the track's size is known before its offsets are).
+ */
+function withSubtitles(handler: string, texts: string[]): Uint8Array {
+  const samples = texts.map((t) => {
+    const b = enc.encode(t);
+    const s = new Uint8Array(2 + b.length);
+    s.set(u16(b.length), 0);
+    s.set(b, 2);
+    return s;
+  });
+  // Where each sample starts in the new mdat's body.
+  const starts: number[] = [];
+  let end = 0;
+  for (const x of samples) {
+    starts.push(end);
+    end += x.length;
+  }
+  const tail = new Uint8Array(end);
+  samples.forEach((x, i) => {
+    tail.set(x, starts[i]);
+  });
+  const trakFor = (start: number) =>
+    track(
+      handler,
+      TX3G,
+      samples.map((x, i) => ({ at: start + (starts[i] ?? 0), size: x.length })),
+    );
+  const size = trakFor(0).length;
+  return withTrack(readFileSync(MP4), (mdatBody) => trakFor(mdatBody + size), tail);
 }
 
 describe('tracks that are more than the picture and sound', () => {
@@ -319,5 +383,87 @@ describe('damage', () => {
     for (let at = head.length; at < many.length; at += 8) many.set([0, 0, 0, 8, 0x66, 0x72, 0x65, 0x65], at);
     const r = analyseSource(new BufferSource(many), 'many.mp4');
     expect(r.error?.code).toBe('AIRLOCK_ERR_LIMIT');
+  });
+});
+
+describe('subtitle tracks: the telemetry DJI writes there, read as in its SRT sidecar', () => {
+  // DJI GO 4's "video caption" text (Mavic Pro, Phantom 4), one sample a second, drifting north-east.
+  const fly = (i: number): string =>
+    `F/2.8, SS 320, ISO 100, EV 0, GPS (${(8.6695 + i * 1e-4).toFixed(4)}, ${(49.4059 + i * 1e-4).toFixed(4)}, 18), D ${(24.8 + i).toFixed(2)}m, H 6.80m, H.S 0.00m/s, V.S 0.00m/s`;
+  const texts = [...Array.from({ length: 40 }, (_, i) => fly(i)), 'Gare de Lyon, quai 3 — caméra B'];
+
+  it('every sample position ExifTool reads is found, in the sample and bytes that hold it', () => {
+    const file = join(dir, 'captions.mp4');
+    const bytes = withSubtitles('text', texts);
+    writeFileSync(file, bytes);
+    const [rec] = exiftoolJson([file], ['-ee', '-G3']);
+    const theirs = texts
+      .slice(0, 40)
+      .map((_, i) => [i + 1, rec?.[`Doc${i + 1}:GPSLatitude`], rec?.[`Doc${i + 1}:GPSLongitude`]]);
+    expect(theirs.every(([, lat]) => typeof lat === 'number')).toBe(true);
+    const r = inspect(file);
+    expect(r.status).toBe('read');
+    const positions = r.findings.filter((f) => f.value.kind === 'position');
+    expect(positions.map((f) => f.category)).toEqual(Array(40).fill('location.drone'));
+    expect(
+      positions.map((f) =>
+        f.value.kind === 'position' ? [f.frame, f.value.position.lat, f.value.position.lon] : [],
+      ),
+    ).toEqual(theirs);
+    // Each range holds the number as written in the sample.
+    const text = (x: { offset: number; length: number }) =>
+      Buffer.from(bytes.subarray(x.offset, x.offset + x.length)).toString();
+    for (const f of positions) {
+      const [lon, lat] = f.ranges.map(text);
+      expect(`GPS (${lon}, ${lat}`).toBe(/GPS \([^,]+, [^,]+/.exec(texts[(f.frame ?? 0) - 1] ?? '')?.[0]);
+    }
+    // The caption that is no telemetry is reported as text (nothing silent), its accents intact.
+    const caption = r.findings.find((f) => f.frame === 41);
+    expect(caption?.category).toBe('other');
+    expect(shown(caption as Finding)).toBe(`text=${rec?.['Doc41:Text']}`);
+    expect(text((caption as Finding).ranges[0]!)).toBe(texts[40]);
+  });
+
+  it('a 3GPP subtitle track (sbtl) is read the same way; ExifTool shows the same texts', () => {
+    const file = join(dir, 'sbtl.mp4');
+    writeFileSync(file, withSubtitles('sbtl', texts));
+    const [rec] = exiftoolJson([file], ['-ee', '-G3']);
+    expect(texts.map((_, i) => rec?.[`Doc${i + 1}:Text`])).toEqual(texts);
+    const asText = inspect(join(dir, 'captions.mp4')).findings.filter((f) => f.path.includes('tx3g'));
+    const asSbtl = inspect(file).findings.filter((f) => f.path.includes('tx3g'));
+    expect(asSbtl.filter((f) => f.category === 'location.drone')).toHaveLength(40);
+    expect(asSbtl.map((f) => [f.category, f.tag, f.frame, shown(f)])).toEqual(
+      asText.map((f) => [f.category, f.tag, f.frame, shown(f)]),
+    );
+  });
+
+  it('hostile sample tables (sizes, runs, offsets, counts) give findings or an Airlock error, never a crash', () => {
+    const base = withSubtitles('text', texts);
+    const at = (type: string): number => Buffer.from(base).lastIndexOf(type) + 4;
+    const tables = ['stsz', 'stsc', 'stco', 'stts'].map((t) => ({ start: at(t), end: at(t) + 4 * 12 }));
+    const next = prng(20261124);
+    const hostile = [0, 1, 2, 0x7fffffff, 0xffffffff, base.length, base.length - 1];
+    const codes = new Set<string>();
+    for (let n = 0; n < 400; n++) {
+      const b = Uint8Array.prototype.slice.call(base);
+      for (let k = 1 + Math.floor(next() * 3); k > 0; k--) {
+        const t = tables[Math.floor(next() * tables.length)]!;
+        const pos = t.start + 4 * Math.floor((next() * (t.end - t.start)) / 4);
+        const v = hostile[Math.floor(next() * hostile.length)]!;
+        new DataView(b.buffer).setUint32(pos, v >>> 0);
+      }
+      const r = analyseSource(new BufferSource(b), `case-${n}.mp4`);
+      if (r.error) {
+        expect(r.error.message, `case ${n}`).not.toMatch(/^unexpected/);
+        codes.add(r.error.code);
+      }
+    }
+    expect([...codes].every((c) => /^AIRLOCK_ERR_(TRUNCATED|MALFORMED|LIMIT)$/.test(c))).toBe(true);
+  });
+
+  it('a sample table pointing past the file is an error naming the offset', () => {
+    const bytes = withSubtitles('text', texts);
+    const r = analyseSource(new BufferSource(bytes.subarray(0, bytes.length - 200)), 'cut.mp4');
+    expect(r.error).toMatchObject({ code: 'AIRLOCK_ERR_TRUNCATED', offset: expect.any(Number) });
   });
 });

@@ -23,8 +23,6 @@ export interface Box {
 
 /** Boxes visited in one file: stops a file of millions of empty boxes. */
 export const MAX_BOXES = 100_000;
-/** Nesting that any real file stays far below (moov › trak › mdia › minf › stbl › stsd › …). */
-export const MAX_BOX_DEPTH = 16;
 
 export const bodyOf = (b: Box): Range => ({ offset: b.offset + b.header, length: b.size - b.header });
 export const wholeOf = (b: Box): Range => ({ offset: b.offset, length: b.size });

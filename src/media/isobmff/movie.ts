@@ -5,22 +5,15 @@
  * or a second picture of the scene (DJI's MJPEG preview track): those are findings too.
  */
 
-import { bound } from '../../core/limits.js';
+import { LIMITS } from '../../core/limits.js';
 import type { ByteSource } from '../../core/source.js';
 import type { Range } from '../../findings/model.js';
 import type { Collector } from '../types.js';
-import {
-  type Box,
-  type BoxBudget,
-  bodyOf,
-  childrenOf,
-  fourcc,
-  MAX_BOX_DEPTH,
-  printable,
-  wholeOf,
-} from './boxes.js';
+import { type Box, type BoxBudget, bodyOf, childrenOf, fourcc, printable, wholeOf } from './boxes.js';
 import { handlerType, otherBox, padding, readMeta, readUserData } from './items.js';
+import { sampleRanges } from './samples.js';
 import { TELEMETRY_FORMATS } from './tags.js';
+import { readTextTrack, TEXT_FORMATS } from './text-track.js';
 
 /** Seconds from 1904-01-01 (QuickTime's epoch) to 1970-01-01. */
 const EPOCH_1904 = 2_082_844_800;
@@ -53,7 +46,12 @@ const LAYOUT = new Set([
 export interface TrackSummary {
   handler: string;
   format: string;
+  /** The sample table (minf › stbl), where the samples are found. */
+  stbl?: Box;
 }
+
+/** Handlers of tracks that carry text: subtitles (3GPP 'sbtl', QuickTime 'text', closed captions). */
+const TEXT_HANDLERS = new Set(['text', 'sbtl', 'subt', 'clcp']);
 
 export function readMovie(src: ByteSource, moov: Box, out: Collector, budget: BoxBudget): TrackSummary[] {
   const tracks: TrackSummary[] = [];
@@ -115,8 +113,12 @@ function readTrack(
         if (!LAYOUT.has(box.type)) otherBox(src, box, path, out);
     }
   }
-  if (media) trackFinding(trak, summary, before, path, out);
-  return summary;
+  if (media && summary.stbl && TEXT_HANDLERS.has(summary.handler) && TEXT_FORMATS.has(summary.format)) {
+    const samples = sampleRanges(src, summary.stbl, budget, LIMITS.maxFindings);
+    readTextTrack(src, samples, [...path, printable(summary.format)], out);
+  } else if (media) trackFinding(trak, summary, before, path, out);
+  const { stbl: _, ...kept } = summary;
+  return kept;
 }
 
 function readMedia(
@@ -130,22 +132,23 @@ function readMedia(
   for (const box of childrenOf(src, mdia, budget)) {
     if (box.type === 'mdhd') times(src, box, [...path, 'mdhd'], ['MediaCreateDate', 'MediaModifyDate'], out);
     else if (box.type === 'hdlr') summary.handler = handlerType(src, box);
-    else if (box.type === 'minf') summary.format = sampleFormat(src, box, budget, 0);
-    else if (!LAYOUT.has(box.type)) otherBox(src, box, path, out);
+    else if (box.type === 'minf') {
+      const stbl = [...childrenOf(src, box, budget)].find((b) => b.type === 'stbl');
+      if (stbl) {
+        summary.stbl = stbl;
+        summary.format = sampleFormat(src, stbl, budget);
+      }
+    } else if (!LAYOUT.has(box.type)) otherBox(src, box, path, out);
   }
 }
 
-/** The first sample entry's format in minf › stbl › stsd ('avc1', 'mp4a', 'djmd'…). */
-function sampleFormat(src: ByteSource, box: Box, budget: BoxBudget, depth: number): string {
-  bound(depth, MAX_BOX_DEPTH, 'box nesting', box.offset);
-  for (const child of childrenOf(src, box, budget)) {
-    if (child.type === 'stbl') return sampleFormat(src, child, budget, depth + 1);
-    if (child.type === 'stsd') {
-      const body = bodyOf(child);
-      // version/flags, entry_count, then the first entry's size and format.
-      if (body.length < 16) return '';
-      return fourcc(src.read(body.offset + 12, 4), 0);
-    }
+/** The first sample entry's format in stbl › stsd ('avc1', 'mp4a', 'djmd'…). */
+function sampleFormat(src: ByteSource, stbl: Box, budget: BoxBudget): string {
+  for (const child of childrenOf(src, stbl, budget)) {
+    if (child.type !== 'stsd') continue;
+    const body = bodyOf(child);
+    // version/flags, entry_count, then the first entry's size and format.
+    return body.length < 16 ? '' : fourcc(src.read(body.offset + 12, 4), 0);
   }
   return '';
 }
@@ -176,7 +179,7 @@ function trackFinding(
         note: `${what}: ${telemetry ?? 'timed metadata, not decoded'}`,
       },
     });
-  } else if (['text', 'sbtl', 'subt', 'clcp'].includes(t.handler)) {
+  } else if (TEXT_HANDLERS.has(t.handler)) {
     out.add({
       category: 'opaque',
       tag: `SubtitleTrack(${printable(t.format)})`,
@@ -185,7 +188,7 @@ function trackFinding(
       value: {
         kind: 'block',
         size: trak.size,
-        note: `${what}: may carry the flight's telemetry (DJI writes its SRT here)`,
+        note: `${what}: samples not read (a format other than tx3g or text)`,
       },
     });
   } else if (t.handler === 'vide' && before.some((b) => b.handler === 'vide')) {
