@@ -25,6 +25,9 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v dig >/dev/null 2>&1 || need+=(dnsutils)
 # JPEG pixels: libjpeg-turbo's djpeg decodes a clean copy and its original to compare.
 command -v djpeg >/dev/null 2>&1 || need+=(libjpeg-turbo-progs)
+# Video: ffmpeg makes test videos (captions, location) and decodes a clean copy and its original
+# to compare every frame (framemd5); ffprobe lists the streams the copy keeps.
+command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 # NTRIP 1.0 through the gateway: RTKLIB's str2str as the RTK rover and as the caster.
 command -v str2str >/dev/null 2>&1 || need+=(rtklib)
 

@@ -3,6 +3,7 @@
  * 'dng'). A format missing here is withheld as "cannot clean this format yet", never copied.
  */
 import { flightLogCsvRewriter } from '../media/flightlog/rewrite-csv.js';
+import { isobmffRewriter } from '../media/isobmff/rewrite.js';
 import { jpegRewriter } from '../media/jpeg/rewrite.js';
 import { srtRewriter } from '../media/srt/rewrite.js';
 import { tiffRewriter } from '../media/tiff/rewrite.js';
@@ -15,10 +16,11 @@ export const REWRITERS: readonly Rewriter[] = [
   xmpRewriter,
   srtRewriter,
   flightLogCsvRewriter,
+  isobmffRewriter,
 ];
 
 /** Formats a rewriter also handles under another id (a DNG is a TIFF). */
-const ALIASES: Record<string, string> = { dng: 'tiff' };
+const ALIASES: Record<string, string> = { dng: 'tiff', mov: 'mp4' };
 
 export function rewriterFor(format: string): Rewriter | undefined {
   return REWRITERS.find((r) => r.id === format) ?? REWRITERS.find((r) => r.id === ALIASES[format]);

@@ -12,7 +12,7 @@ import type { PlannedFinding } from './plan.js';
 import type { Decide, RewriteResult } from './types.js';
 
 /** Formats whose image data must be shown unchanged by hashes. */
-const IMAGE_FORMATS = new Set(['jpeg', 'tiff', 'dng']);
+const IMAGE_FORMATS = new Set(['jpeg', 'tiff', 'dng', 'mp4', 'mov']);
 /** Never kept on a rewriter's say-so, whatever its notes. */
 const NEVER_EXCUSED = /^(location\.|identity\.|infrastructure$)/;
 const EPS = 1e-7;

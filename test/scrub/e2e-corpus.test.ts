@@ -24,6 +24,7 @@ import {
   stillAltitudes,
   stillPositions,
   tiffImageHashes,
+  videoFrames,
 } from './e2e-oracles.js';
 
 interface ManifestRec {
@@ -49,8 +50,14 @@ type PolicyName = keyof typeof POLICIES;
 const SUBDIRS = ['media', 'srt', 'flightlog'] as const;
 const inputs = SUBDIRS.flatMap((d) => corpusDir(d).map((file) => ({ dir: d, file })));
 /** What Airlock cannot clean yet, or cannot read: withheld, never copied. */
-const WITHHELD = /\.(png|mp4|mov|heic)$|broken_/i;
+const WITHHELD = /\.(png|heic)$|broken_/i;
+/**
+ * Read, but refused a copy: ExifTool's test MOV declares samples its chunk table does not hold
+ * (its media was stripped), so no copy can be shown lossless. An error, never an output.
+ */
+const REFUSED = /exiftool-QuickTime\.mov$/;
 const isStill = (f: string): boolean => /\.(jpe?g|tiff?|dng)$/i.test(f);
+const isVideo = (f: string): boolean => /\.(mp4|mov)$/i.test(f);
 
 const base = mkdtempSync(join(tmpdir(), 'airlock-e2e-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -139,6 +146,13 @@ function expectImageDataUnchanged(file: string, path: string, rec: ManifestRec):
   expect(rec.imageHashOut).toBe(rec.imageHashIn);
 }
 
+/** Lossless video: ffmpeg decodes the same frames from both, and the manifest's own hashes agree. */
+function expectVideo(file: string, path: string, rec: ManifestRec): void {
+  expect(videoFrames(path)).toBe(videoFrames(file));
+  expect(rec.imageHashIn).toMatch(/^[0-9a-f]{64}$/);
+  expect(rec.imageHashOut).toBe(rec.imageHashIn);
+}
+
 function expectWithheld(policy: PolicyName, dir: string, file: string): void {
   const run = runs.get(policy) as RunResult;
   const rec = run.byInput.get(file);
@@ -165,7 +179,7 @@ describe('airlock scrub on the whole corpus, judged by independent readers', () 
   it('no file fails to scrub under any policy (rewrite error or failed verification)', () => {
     for (const [name, run] of runs) {
       const failed = [...run.byInput.values()].filter(
-        (r) => r.status === 'verify-failed' || r.status === 'error',
+        (r) => (r.status === 'verify-failed' || r.status === 'error') && !REFUSED.test(r.input),
       );
       expect(
         failed.map((r) => `${name}: ${basename(r.input)}: ${r.error}`),
@@ -174,9 +188,22 @@ describe('airlock scrub on the whole corpus, judged by independent readers', () 
     }
   });
 
+  it('a video whose samples cannot be located is refused under every policy, with the reason, no output', () => {
+    const refused = inputs.filter((i) => REFUSED.test(i.file));
+    expect(refused).toHaveLength(1);
+    for (const [, run] of runs)
+      for (const { dir, file } of refused) {
+        const rec = run.byInput.get(file);
+        expect(rec?.status).toBe('error');
+        expect(rec?.error).toMatch(/'stsc' run 1 names chunks 1 to \d+ of 0/);
+        expect(existsSync(join(run.out, dir, basename(file)))).toBe(false);
+      }
+  });
+
   describe('default policy: drone positions on the 1000 m grid, no operator/target, no serial, no preview', () => {
     for (const { dir, file } of inputs) {
       const name = `${dir}/${basename(file)}`;
+      if (REFUSED.test(file)) continue;
       if (WITHHELD.test(file)) {
         it(`${name} is withheld with a reason and has no output`, () => expectWithheld('default', dir, file));
         continue;
@@ -212,6 +239,14 @@ describe('airlock scrub on the whole corpus, judged by independent readers', () 
           for (const [tag, alt] of stillAltitudes(out))
             expect(near(alt, altStep(altsIn.get(tag) ?? Number.NaN), 1e-6), `${tag} ${alt}`).toBe(true);
           expectImageDataUnchanged(file, path, rec);
+        } else if (isVideo(file)) {
+          expectVideo(file, path, rec);
+          const [out] = exiftoolJson([path]);
+          const dates = Object.keys(out ?? {}).filter(
+            (k) => /(Create|Modify)Date$/.test(k) && !k.startsWith('System'),
+          );
+          expect(dates.length).toBeGreaterThan(0);
+          for (const k of dates) expect(String(out?.[k]), k).toMatch(/ 00:00:00$/);
         } else if (dir === 'srt') {
           expectSrt(file, path, (a, b) => {
             if (a.drone) {
@@ -239,7 +274,7 @@ describe('airlock scrub on the whole corpus, judged by independent readers', () 
 
   describe('location drop: no GPS or drone-dji position tag at all', () => {
     for (const { dir, file } of inputs) {
-      if (WITHHELD.test(file)) continue;
+      if (WITHHELD.test(file) || REFUSED.test(file)) continue;
       it(`${dir}/${basename(file)}`, () => {
         const { path } = cleanOutput('drop', dir, file);
         if (isStill(file)) {
@@ -251,6 +286,10 @@ describe('airlock scrub on the whole corpus, judged by independent readers', () 
             return /GPS|Latitude|Longitude|Longtitude|Altitude|LRF|NTRIP/i.test(name);
           });
           expect(left).toEqual([]);
+        } else if (isVideo(file)) {
+          const [out] = exiftoolJson([path], ['-ee']);
+          expect(Object.keys(out ?? {}).filter((k) => /GPS|Location/.test(k))).toEqual([]);
+          expectVideo(file, path, runs.get('drop')?.byInput.get(file) as ManifestRec);
         } else if (dir === 'srt') {
           const cues = srtCues(readFileSync(path, 'utf8'), basename(file));
           expect(cues.filter((c) => c.drone || c.home || Object.keys(c.alts).length > 0)).toEqual([]);
@@ -265,7 +304,7 @@ describe('airlock scrub on the whole corpus, judged by independent readers', () 
 
   describe('mapping profile: exact drone positions and camera kept, no device identity, no operator', () => {
     for (const { dir, file } of inputs) {
-      if (WITHHELD.test(file)) continue;
+      if (WITHHELD.test(file) || REFUSED.test(file)) continue;
       it(`${dir}/${basename(file)}`, () => {
         const { rec, path } = cleanOutput('mapping', dir, file);
         if (isStill(file)) {
@@ -293,6 +332,8 @@ describe('airlock scrub on the whole corpus, judged by independent readers', () 
           );
           for (const k of calibration) expect(out[k], k).toEqual(input[k]);
           expectImageDataUnchanged(file, path, rec);
+        } else if (isVideo(file)) {
+          expectVideo(file, path, rec);
         } else if (dir === 'srt') {
           expectSrt(file, path, (a, b) => {
             if (a.drone)

@@ -12,6 +12,7 @@ import type { Analyser, Collector } from '../types.js';
 import { BoxBudget, boxesIn, fourcc, printable, wholeOf } from './boxes.js';
 import { handlerType, metaChildren, otherBox, padding, readMeta } from './items.js';
 import { readMovie, type TrackSummary } from './movie.js';
+import { carriedBy } from './units.js';
 
 /**
  * Major brands of still images (HEIF, AVIF, Canon's CR3 raw, whose EXIF sits in uuid boxes):
@@ -75,6 +76,7 @@ export function analyseIsobmff(src: ByteSource, out: Collector): void {
           ranges: [wholeOf(box)],
           value: { kind: 'block', size: box.size - box.header },
         });
+        carriedBy(out, out.findings.length - 1, { kind: 'box', box });
         break;
       case 'pnot':
         break;

@@ -12,13 +12,14 @@ import { readXmpPacket } from '../xmp/read.js';
 import { type Box, type BoxBudget, bodyOf, childrenOf, printable, wholeOf } from './boxes.js';
 import { parseIso6709 } from './iso6709.js';
 import { ITEM_LIST, keyInfo, type TagInfo, USER_DATA } from './tags.js';
+import { carriedBy } from './units.js';
 
 const MAC_ROMAN = new TextDecoder('macintosh');
 const UTF8 = new TextDecoder('utf-8');
 const UTF16BE = new TextDecoder('utf-16be');
 
 /** Box body bytes, bounded like every metadata block (a bigger one is an error, never skipped). */
-function bodyBytes(src: ByteSource, box: Box): Uint8Array {
+export function bodyBytes(src: ByteSource, box: Box): Uint8Array {
   const r = bodyOf(box);
   bound(r.length, LIMITS.maxBlockBytes, `bytes in a '${printable(box.type)}' box`, box.offset);
   return src.read(r.offset, r.length);
@@ -61,15 +62,23 @@ export function readUserData(
       readMeta(src, box, here, out, budget);
       continue;
     }
+    const first = out.findings.length;
     if (box.type === 'XMP_') {
       const r = bodyOf(box);
       readXmpPacket(bodyBytes(src, box), r.offset, here, out);
+      carriedBy(out, first, { kind: 'xmp', box });
       continue;
     }
-    const known = USER_DATA[box.type];
-    const info = known ?? { name: `UserData_${printable(box.type)}`, category: unknownCategory(box.type) };
-    out.add(userDataItem(src, box, info, path, known !== undefined));
+    out.add(userDataFinding(src, box, path));
+    carriedBy(out, first, { kind: 'box', box });
   }
+}
+
+/** The finding of one user-data item (not 'meta' or 'XMP_', which hold findings of their own). */
+export function userDataFinding(src: ByteSource, box: Box, path: string[]): Finding {
+  const known = USER_DATA[box.type];
+  const info = known ?? { name: `UserData_${printable(box.type)}`, category: unknownCategory(box.type) };
+  return userDataItem(src, box, info, path, known !== undefined);
 }
 
 /** Unknown '©' items are text by convention; other unknown boxes are vendor data Airlock cannot read. */
@@ -164,9 +173,13 @@ function printableText(b: Uint8Array): boolean {
  * version and flags first); which one is told by whether a 'hdlr' box starts where a child would.
  */
 export function metaChildren(src: ByteSource, meta: Box, budget: BoxBudget): Box[] {
+  return [...childrenOf(src, meta, budget, metaSkip(src, meta))];
+}
+
+/** Bytes of a 'meta' body before its first child: 4 (an ISO full box) or 0 (QuickTime's). */
+export function metaSkip(src: ByteSource, meta: Box): number {
   const start = meta.offset + meta.header;
-  const plain = meta.size - meta.header >= 8 && isBoxType(src.read(start + 4, 4));
-  return [...childrenOf(src, meta, budget, plain ? 0 : 4)];
+  return meta.size - meta.header >= 8 && isBoxType(src.read(start + 4, 4)) ? 0 : 4;
 }
 
 const isBoxType = (b: Uint8Array): boolean => b.every((c) => (c >= 0x20 && c < 0x7f) || c === 0xa9);
@@ -198,7 +211,7 @@ export function readMeta(
 }
 
 /** keys: entry_count, then [u32 size][u32 namespace][key] per entry; item n is key n (1-based). */
-function readKeys(src: ByteSource, keys: Box): string[] {
+export function readKeys(src: ByteSource, keys: Box): string[] {
   const b = bodyBytes(src, keys);
   const out: string[] = [];
   let at = 8;
@@ -220,27 +233,46 @@ function readItemList(
   out: Collector,
   budget: BoxBudget,
 ): void {
-  for (const item of childrenOf(src, ilst, budget)) {
-    // In a keyed list an item's type is its 1-based index into keys.
-    const index =
-      ((item.type.charCodeAt(0) << 24) |
-        (item.type.charCodeAt(1) << 16) |
-        (item.type.charCodeAt(2) << 8) |
-        item.type.charCodeAt(3)) >>>
-      0;
-    const key = keys.length > 0 ? keys[index - 1] : undefined;
-    const info: TagInfo =
-      key !== undefined
-        ? keyInfo(key)
-        : (ITEM_LIST[item.type] ?? { name: `ItemList_${printable(item.type)}`, category: 'other' });
-    const data = [...childrenOf(src, item, budget)].filter((b) => b.type === 'data');
-    if (data.length === 0) {
-      out.add(finding(info, path, wholeOf(item), blockValue(item.size - item.header)));
-      continue;
+  for (const item of childrenOf(src, ilst, budget))
+    for (const { finding, data } of itemFindings(src, item, keys, path, budget)) {
+      out.add(finding);
+      carriedBy(
+        out,
+        out.findings.length - 1,
+        data ? { kind: 'data', item, data } : { kind: 'box', box: item },
+      );
     }
-    for (const d of data)
-      out.add(finding(info, path, wholeOf(item), dataValue(info, item.type, bodyBytes(src, d))));
-  }
+}
+
+/**
+ * One item of a list: a finding per 'data' atom (with the atom), or one for the whole item when
+ * it holds none. In a keyed list (`keys` given) an item's type is its 1-based index into keys.
+ */
+export function itemFindings(
+  src: ByteSource,
+  item: Box,
+  keys: readonly string[],
+  path: string[],
+  budget: BoxBudget,
+): { finding: Finding; data?: Box }[] {
+  const index =
+    ((item.type.charCodeAt(0) << 24) |
+      (item.type.charCodeAt(1) << 16) |
+      (item.type.charCodeAt(2) << 8) |
+      item.type.charCodeAt(3)) >>>
+    0;
+  const key = keys.length > 0 ? keys[index - 1] : undefined;
+  const info: TagInfo =
+    key !== undefined
+      ? keyInfo(key)
+      : (ITEM_LIST[item.type] ?? { name: `ItemList_${printable(item.type)}`, category: 'other' });
+  const data = [...childrenOf(src, item, budget)].filter((b) => b.type === 'data');
+  if (data.length === 0)
+    return [{ finding: finding(info, path, wholeOf(item), blockValue(item.size - item.header)) }];
+  return data.map((d) => ({
+    finding: finding(info, path, wholeOf(item), dataValue(info, item.type, bodyBytes(src, d))),
+    data: d,
+  }));
 }
 
 /** A 'data' atom: [u32 type][u32 locale][value] (well-known types of the QuickTime spec). */
@@ -274,15 +306,24 @@ function dataValue(info: TagInfo, itemType: string, b: Uint8Array): Value {
   return blockValue(v.length);
 }
 
-/** A box inside a metadata container that is no item Airlock knows: reported whole. */
+/** A box inside a metadata container that is no item Airlock knows: reported whole (XMP read). */
 export function otherBox(src: ByteSource, box: Box, path: string[], out: Collector): void {
-  if (box.type === 'uuid' && box.uuid === XMP_UUID) {
+  const first = out.findings.length;
+  if (isXmp(box)) {
     const r = bodyOf(box);
     readXmpPacket(bodyBytes(src, box), r.offset, [...path, 'uuid XMP'], out);
+    carriedBy(out, first, { kind: 'xmp', box });
     return;
   }
+  out.add(opaqueFinding(box, path));
+  carriedBy(out, first, { kind: 'box', box });
+}
+
+export const isXmp = (box: Box): boolean => box.type === 'uuid' && box.uuid === XMP_UUID;
+
+export function opaqueFinding(box: Box, path: string[]): Finding {
   const name = box.type === 'uuid' ? `uuid ${box.uuid}` : printable(box.type);
-  out.add({ category: 'opaque', tag: name, path, ranges: [wholeOf(box)], value: blockValue(box.size) });
+  return { category: 'opaque', tag: name, path, ranges: [wholeOf(box)], value: blockValue(box.size) };
 }
 
 /** How much of a padding box is checked for content. */
@@ -293,16 +334,23 @@ const PADDING_CHECK = 64 * 1024;
  * left it there); checked up to PADDING_CHECK bytes, beyond that reported unchecked.
  */
 export function padding(src: ByteSource, box: Box, path: string[], out: Collector): void {
+  const f = paddingFinding(src, box, path);
+  if (!f) return;
+  out.add(f);
+  carriedBy(out, out.findings.length - 1, { kind: 'box', box });
+}
+
+export function paddingFinding(src: ByteSource, box: Box, path: string[]): Finding | undefined {
   const r = bodyOf(box);
-  if (r.length <= 0) return;
-  if (r.length <= PADDING_CHECK && src.read(r.offset, r.length).every((b) => b === 0)) return;
-  out.add({
+  if (r.length <= 0) return undefined;
+  if (r.length <= PADDING_CHECK && src.read(r.offset, r.length).every((b) => b === 0)) return undefined;
+  return {
     category: 'other',
     tag: 'Free',
     path,
     ranges: [wholeOf(box)],
     value: { kind: 'block', size: r.length, note: 'padding that holds data' },
-  });
+  };
 }
 
 /** The uuid of an XMP packet in an MP4 (Adobe XMP specification part 3, §1.1.4). */

@@ -14,6 +14,7 @@ import { handlerType, otherBox, padding, readMeta, readUserData } from './items.
 import { sampleRanges } from './samples.js';
 import { TELEMETRY_FORMATS } from './tags.js';
 import { readTextTrack, TEXT_FORMATS } from './text-track.js';
+import { carriedBy } from './units.js';
 
 /** Seconds from 1904-01-01 (QuickTime's epoch) to 1970-01-01. */
 const EPOCH_1904 = 2_082_844_800;
@@ -113,10 +114,12 @@ function readTrack(
         if (!LAYOUT.has(box.type)) otherBox(src, box, path, out);
     }
   }
+  const first = out.findings.length;
   if (media && summary.stbl && TEXT_HANDLERS.has(summary.handler) && TEXT_FORMATS.has(summary.format)) {
     const samples = sampleRanges(src, summary.stbl, budget, LIMITS.maxFindings);
     readTextTrack(src, samples, [...path, printable(summary.format)], out);
   } else if (media) trackFinding(trak, summary, before, path, out);
+  carriedBy(out, first, summary.stbl ? { kind: 'track', trak, stbl: summary.stbl } : { kind: 'track', trak });
   const { stbl: _, ...kept } = summary;
   return kept;
 }
@@ -222,6 +225,7 @@ function times(src: ByteSource, box: Box, path: string[], names: [string, string
     const at = 4 + i * width;
     const seconds = wide ? u64(b, at) : u32(b, at);
     if (seconds === 0) return;
+    const first = out.findings.length;
     out.add({
       category: 'time',
       tag: name,
@@ -229,6 +233,7 @@ function times(src: ByteSource, box: Box, path: string[], names: [string, string
       ranges: [{ offset: body.offset + at, length: width }],
       value: { kind: 'time', text: quickTimeDate(seconds) },
     });
+    carriedBy(out, first, { kind: 'field', box, at: body.offset + at, width });
   });
 }
 

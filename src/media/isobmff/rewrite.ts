@@ -1,0 +1,464 @@
+/**
+ * The MP4/MOV rewriter: the reader's own walk (with the unit that carries each finding), a
+ * Decision per finding, and edits on boxes. The media is never touched: every sample of the
+ * picture and sound is copied byte for byte and its chunk offsets moved by exactly as much as
+ * the boxes before it shrank (stco/co64 rewritten); the proof is a hash of those samples read
+ * through the input's and the output's own sample tables.
+ *
+ * What the policy removes: a user-data item or an item-list value goes (its item too once it
+ * holds none); a '©' text item or a list value replaced (a coarsened ©xyz, a date) is rewritten;
+ * a movie, track or media date is cut to midnight or zeroed in place; an XMP packet is rewritten
+ * (or goes); a track beyond picture and sound (telemetry, subtitles, a preview) goes whole and
+ * its samples are zeroed in mdat, since they would stay in the file otherwise; an opaque or
+ * padding box goes. Fragmented files (moof) are refused: their offsets live elsewhere.
+ *
+ * Written by hand: no library rewrites ISO-BMFF boxes losslessly (ffmpeg remuxes, and fails on
+ * DJI's timed-metadata tracks).
+ */
+import { createHash } from 'node:crypto';
+import { ChunkSource, concatBytes } from '../../core/bytes.js';
+import { AirlockError } from '../../core/errors.js';
+import { LIMITS } from '../../core/limits.js';
+import type { ByteSource } from '../../core/source.js';
+import type { Finding, Range, Value } from '../../findings/model.js';
+import {
+  type Decide,
+  type Decision,
+  memoDecide,
+  RewriteNotes,
+  type RewriteResult,
+  type Rewriter,
+} from '../../scrub/types.js';
+import { rewriteXmpPacket } from '../xmp/rewrite.js';
+import { type Box, BoxBudget, bodyOf, boxesIn, childrenOf, printable } from './boxes.js';
+import { analyseIsobmff } from './index.js';
+import { handlerType, metaSkip } from './items.js';
+import { sampleRanges } from './samples.js';
+import { type Unit, UnitCollector } from './units.js';
+
+/** Boxes whose bodies are boxes, rebuilt when something inside them changes. */
+const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'udta', 'edts', 'dinf', 'ilst', 'meta']);
+/** Seconds from 1904-01-01 to 1970-01-01. */
+const EPOCH_1904 = 2_082_844_800;
+
+export const isobmffRewriter: Rewriter = {
+  id: 'mp4',
+  rewrite(src, decide) {
+    return rewriteIsobmff(src, decide);
+  },
+};
+
+type Edit = { kind: 'remove' } | { kind: 'replace'; bytes: Uint8Array } | { kind: 'fields'; fields: Field[] };
+interface Field {
+  at: number;
+  width: 4 | 8;
+  seconds: number;
+}
+
+export function rewriteIsobmff(src: ByteSource, decideOnce: Decide): RewriteResult {
+  const decide = memoDecide(decideOnce);
+  const analysis = new UnitCollector();
+  analyseIsobmff(src, analysis);
+  const budget = new BoxBudget();
+  const top = [...boxesIn(src, 0, src.size, budget)];
+  const fragment = top.find((b) => b.type === 'moof');
+  if (fragment)
+    throw new AirlockError(
+      'AIRLOCK_ERR_UNSUPPORTED',
+      'fragmented MP4 (moof) is not cleaned yet',
+      fragment.offset,
+    );
+
+  const notes = new RewriteNotes();
+  const plan = planEdits(src, analysis, decide, notes, budget);
+  const layout = new Layout(src, top, plan, budget);
+  const chunks = layout.chunks();
+  const out = new ChunkSource(chunks);
+  let whole: Uint8Array | undefined;
+  return {
+    get bytes(): Uint8Array {
+      whole ??= concatBytes(chunks);
+      return whole;
+    },
+    chunks,
+    source: out,
+    notes: notes.result().notes,
+    imageHashIn: mediaHash(src, plan.removedTracks),
+    imageHashOut: mediaHash(out, new Set()),
+  };
+}
+
+interface Plan {
+  edits: Map<number, Edit>;
+  /** Sample bytes of removed tracks: zeroed where they lie. */
+  zero: Range[];
+  /** Offsets of the trak boxes removed. */
+  removedTracks: Set<number>;
+}
+
+function planEdits(
+  src: ByteSource,
+  analysis: UnitCollector,
+  decide: Decide,
+  notes: RewriteNotes,
+  budget: BoxBudget,
+): Plan {
+  const byUnit = new Map<Unit, Finding[]>();
+  for (const f of analysis.findings) {
+    const unit = analysis.units.get(f);
+    if (!unit)
+      throw new AirlockError(
+        'AIRLOCK_ERR_MALFORMED',
+        `unplaced finding ${f.tag}: not rewritten`,
+        f.ranges[0]?.offset,
+      );
+    const list = byUnit.get(unit) ?? [];
+    list.push(f);
+    byUnit.set(unit, list);
+  }
+  const edits = new Map<number, Edit>();
+  const zero: Range[] = [];
+  const removedTracks = new Set<number>();
+  const remove = (b: Box): void => {
+    edits.set(b.offset, { kind: 'remove' });
+  };
+  /** Item-list items: their data atoms, and how many go. */
+  const items = new Map<number, { item: Box; data: number; gone: number }>();
+
+  for (const [unit, fs] of byUnit) {
+    const ds = fs.map((f) => decide(f));
+    const allKept = ds.every((d) => d.action === 'keep');
+    switch (unit.kind) {
+      case 'box': {
+        if (allKept) break;
+        const d = ds.find((x) => x.action === 'replace');
+        const bytes =
+          d && fs.length === 1 && unit.box.type.startsWith('©') ? textItem(src, unit.box, d) : undefined;
+        if (bytes) edits.set(unit.box.offset, { kind: 'replace', bytes });
+        else {
+          remove(unit.box);
+          if (d)
+            notes.push(
+              `${fs[0]?.path.join(' › ')}: ${fs[0]?.tag} removed: its replacement cannot be written there`,
+            );
+        }
+        break;
+      }
+      case 'data': {
+        const entry = items.get(unit.item.offset) ?? { item: unit.item, data: 0, gone: 0 };
+        entry.data++;
+        items.set(unit.item.offset, entry);
+        const d = ds[0] as Decision;
+        if (d.action === 'keep') break;
+        const bytes = d.action === 'replace' ? dataAtom(src, unit.data, d.value) : undefined;
+        if (bytes) edits.set(unit.data.offset, { kind: 'replace', bytes });
+        else {
+          remove(unit.data);
+          entry.gone++;
+        }
+        break;
+      }
+      case 'field': {
+        const d = ds[0] as Decision;
+        if (d.action === 'keep') break;
+        const seconds = d.action === 'replace' ? secondsOf(d.value) : 0;
+        const e = edits.get(unit.box.offset);
+        const field: Field = { at: unit.at, width: unit.width, seconds: seconds ?? 0 };
+        if (e?.kind === 'fields') e.fields.push(field);
+        else edits.set(unit.box.offset, { kind: 'fields', fields: [field] });
+        break;
+      }
+      case 'track': {
+        if (allKept) break;
+        remove(unit.trak);
+        removedTracks.add(unit.trak.offset);
+        if (unit.stbl) zero.push(...sampleRanges(src, unit.stbl, budget, LIMITS.maxRecords));
+        notes.push(
+          `${fs[0]?.path.slice(0, 2).join(' › ')}: track removed whole (${fs[0]?.tag}…), its samples zeroed`,
+        );
+        break;
+      }
+      case 'xmp': {
+        if (allKept) break;
+        if (ds.every((d) => d.action === 'drop')) {
+          remove(unit.box);
+          break;
+        }
+        const body = bodyOf(unit.box);
+        const packet = rewriteXmpPacket(
+          src.read(body.offset, body.length),
+          body.offset,
+          fs[0]?.path ?? [],
+          decide,
+          notes,
+        );
+        if (!packet) remove(unit.box);
+        else {
+          const head = src.read(unit.box.offset, unit.box.header);
+          edits.set(unit.box.offset, { kind: 'replace', bytes: box(head, [packet]) });
+        }
+        break;
+      }
+    }
+  }
+  // An item left without a value would read back as an empty item: it goes whole.
+  for (const { item, data, gone } of items.values()) if (gone === data) remove(item);
+  return { edits, zero, removedTracks };
+}
+
+/** A box: `head` (its original header, its size field rewritten: 32-bit, or the largesize) and a new body. */
+function box(head: Uint8Array, body: readonly Uint8Array[]): Uint8Array {
+  const size = head.length + body.reduce((n, b) => n + b.length, 0);
+  const h = Uint8Array.from(head);
+  const view = new DataView(h.buffer);
+  if (view.getUint32(0) === 1) view.setBigUint64(8, BigInt(size));
+  else if (size > 0xffffffff) throw new AirlockError('AIRLOCK_ERR_LIMIT', 'a rewritten box passes 4 GiB', 0);
+  else view.setUint32(0, size);
+  return concatBytes([h, ...body]);
+}
+
+const u16 = (n: number): Uint8Array => Uint8Array.of(n >>> 8, n & 255);
+const u32 = (n: number): Uint8Array => Uint8Array.of(n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+
+/** The text a replacement writes: a position in ISO 6709, a time or text as it is. */
+function textOf(v: Value): string | undefined {
+  if (v.kind === 'position') return iso6709(v.position.lat, v.position.lon, v.position.alt);
+  if (v.kind === 'text' || v.kind === 'time') return v.text;
+  return undefined;
+}
+
+/** "+DD.DDDDDDD+DDD.DDDDDDD[+AAA.AAA]/": what ©xyz and location.ISO6709 hold. */
+export function iso6709(lat: number, lon: number, alt?: number): string {
+  const part = (v: number, digits: number): string => {
+    const [whole, frac] = Math.abs(v).toFixed(7).split('.');
+    return `${v < 0 ? '-' : '+'}${(whole as string).padStart(digits, '0')}.${frac}`;
+  };
+  const a = alt === undefined ? '' : `${alt < 0 ? '-' : '+'}${Math.abs(alt).toFixed(3).padStart(7, '0')}`;
+  return `${part(lat, 2)}${part(lon, 3)}${a}/`;
+}
+
+/** A QuickTime '©' text item with a new text (UTF-8, the language code of its first entry). */
+function textItem(
+  src: ByteSource,
+  item: Box,
+  d: Extract<Decision, { action: 'replace' }>,
+): Uint8Array | undefined {
+  const text = textOf(d.value);
+  if (text === undefined) return undefined;
+  const body = bodyOf(item);
+  const b = src.read(body.offset, Math.min(body.length, 4));
+  const utf8 = new TextEncoder().encode(text);
+  if (b.length < 4 || ((b[0]! << 8) | b[1]!) + 4 > body.length || utf8.length > 0xffff) return undefined;
+  // A Macintosh language code means Mac Roman text: 0x55c4 (ISO 639 'und') says UTF-8.
+  const lang = (b[2]! << 8) | b[3]!;
+  return box(src.read(item.offset, item.header), [u16(utf8.length), u16(lang < 0x400 ? 0x55c4 : lang), utf8]);
+}
+
+/** An item-list 'data' atom holding a new UTF-8 text (well-known type 1). */
+function dataAtom(src: ByteSource, data: Box, v: Value): Uint8Array | undefined {
+  const text = textOf(v);
+  if (text === undefined) return undefined;
+  const locale = src.read(data.offset + data.header + 4, 4);
+  return box(src.read(data.offset, data.header), [u32(1), locale, new TextEncoder().encode(text)]);
+}
+
+/** Seconds since 1904 of a 'YYYY:MM:DD HH:MM:SS' time (what date-only writes), or undefined. */
+function secondsOf(v: Value): number | undefined {
+  if (v.kind !== 'time' && v.kind !== 'text') return undefined;
+  const m = /^(\d{4})[:-](\d{2})[:-](\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2}))?$/.exec(v.text);
+  if (!m) return undefined;
+  const ms = Date.UTC(
+    Number(m[1]),
+    Number(m[2]) - 1,
+    Number(m[3]),
+    Number(m[4] ?? 0),
+    Number(m[5] ?? 0),
+    Number(m[6] ?? 0),
+  );
+  return Math.floor(ms / 1000) + EPOCH_1904;
+}
+
+/**
+ * The output, top-level box by top-level box: kept boxes as views of the input (zeroed where a
+ * removed track's samples lie), rebuilt ones (moov) from their parts, removed ones gone. Chunk
+ * offsets are moved by where their top-level box lands.
+ */
+class Layout {
+  /** Sorted offsets of every edited box: a container is rebuilt only when one lies inside it. */
+  private readonly marks: number[];
+  private readonly zero: Range[];
+  private placed: { box: Box; start: number; rebuilt: boolean }[] = [];
+
+  constructor(
+    private readonly src: ByteSource,
+    private readonly top: Box[],
+    private readonly plan: Plan,
+    private readonly budget: BoxBudget,
+  ) {
+    this.marks = [...plan.edits.keys()].sort((a, b) => a - b);
+    this.zero = [...plan.zero].sort((a, b) => a.offset - b.offset);
+  }
+
+  chunks(): Uint8Array[] {
+    // Pass 1: where each top-level box lands (chunk offsets do not change any box's size).
+    let at = 0;
+    this.placed = [];
+    for (const b of this.top) {
+      const rebuilt = this.edited(b) || b.type === 'moov';
+      this.placed.push({ box: b, start: at, rebuilt });
+      at += this.plan.edits.get(b.offset)?.kind === 'remove' ? 0 : this.size(b, rebuilt);
+    }
+    // Pass 2: the bytes, chunk offsets moved.
+    const out: Uint8Array[] = [];
+    for (const p of this.placed) {
+      if (this.plan.edits.get(p.box.offset)?.kind === 'remove') continue;
+      if (p.rebuilt) out.push(...this.emit(p.box));
+      else out.push(...this.kept(p.box));
+    }
+    return out;
+  }
+
+  private size(b: Box, rebuilt: boolean): number {
+    return rebuilt ? this.emit(b).reduce((n, c) => n + c.length, 0) : b.size;
+  }
+
+  /** Whether an edit lies at or inside `b`. */
+  private edited(b: Box): boolean {
+    const end = b.offset + b.size;
+    let lo = 0;
+    let hi = this.marks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.marks[mid] as number) < b.offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.marks.length && (this.marks[lo] as number) < end;
+  }
+
+  /** A box kept whole: views of the input, with removed tracks' samples zeroed. */
+  private kept(b: Box): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let at = b.offset;
+    const end = b.offset + b.size;
+    for (const z of this.zero) {
+      const from = Math.max(z.offset, at);
+      const to = Math.min(z.offset + z.length, end);
+      if (to <= from) continue;
+      if (from > at) out.push(this.src.read(at, from - at));
+      out.push(new Uint8Array(to - from));
+      at = to;
+    }
+    if (end > at) out.push(this.src.read(at, end - at));
+    return out;
+  }
+
+  /** A box with its edits applied: removed, replaced, patched, or rebuilt from its children. */
+  private emit(b: Box, parent = ''): Uint8Array[] {
+    const e = this.plan.edits.get(b.offset);
+    if (e?.kind === 'remove') return [];
+    if (e?.kind === 'replace') return [e.bytes];
+    if (e?.kind === 'fields') return [this.patched(b, e.fields)];
+    if (b.type === 'stco' || b.type === 'co64') return [this.chunkOffsets(b)];
+    // An item of an item list holds its values ('data' atoms) as boxes.
+    const container = CONTAINERS.has(b.type) || parent === 'ilst';
+    if (!container || !(this.edited(b) || this.holdsTables(b))) return [this.src.read(b.offset, b.size)];
+    const skip = b.type === 'meta' ? metaSkip(this.src, b) : 0;
+    const parts: Uint8Array[] = [];
+    let last = b.offset + b.header + skip;
+    for (const child of childrenOf(this.src, b, this.budget, skip)) {
+      parts.push(...this.emit(child, b.type));
+      last = child.offset + child.size;
+    }
+    // What follows the last child (udta's 32-bit zero terminator) stays.
+    const end = b.offset + b.size;
+    const prefix = this.src.read(b.offset + b.header, skip);
+    const trailer = end > last ? this.src.read(last, end - last) : new Uint8Array(0);
+    return [box(this.src.read(b.offset, b.header), [prefix, ...parts, trailer])];
+  }
+
+  /** moov down to every stco/co64: rebuilt whenever a chunk offset may move. */
+  private holdsTables(b: Box): boolean {
+    return ['moov', 'trak', 'mdia', 'minf', 'stbl'].includes(b.type);
+  }
+
+  /** A time box with fields set (0: dropped; else the date-only second). */
+  private patched(b: Box, fields: readonly Field[]): Uint8Array {
+    const copy = Uint8Array.from(this.src.read(b.offset, b.size));
+    const view = new DataView(copy.buffer);
+    for (const f of fields) {
+      const at = f.at - b.offset;
+      if (f.width === 4) view.setUint32(at, f.seconds >>> 0);
+      else view.setBigUint64(at, BigInt(f.seconds));
+    }
+    return copy;
+  }
+
+  /** stco/co64 with every offset moved to where its byte lands in the output. */
+  private chunkOffsets(b: Box): Uint8Array {
+    const copy = Uint8Array.from(this.src.read(b.offset, b.size));
+    const view = new DataView(copy.buffer);
+    const wide = b.type === 'co64';
+    const body = b.header;
+    const count = view.getUint32(body + 4);
+    for (let i = 0; i < count; i++) {
+      const at = body + 8 + i * (wide ? 8 : 4);
+      const old = wide ? Number(view.getBigUint64(at)) : view.getUint32(at);
+      const moved = this.moved(old, b.offset);
+      if (wide) view.setBigUint64(at, BigInt(moved));
+      else if (moved > 0xffffffff)
+        throw new AirlockError(
+          'AIRLOCK_ERR_UNSUPPORTED',
+          'a chunk offset would pass 4 GiB in a 32-bit table',
+          b.offset,
+        );
+      else view.setUint32(at, moved);
+    }
+    return copy;
+  }
+
+  /** Where input byte `p` lands: inside a top-level box kept whole, moved with it. */
+  private moved(p: number, table: number): number {
+    for (const q of this.placed) {
+      if (p < q.box.offset || p >= q.box.offset + q.box.size) continue;
+      if (this.plan.edits.get(q.box.offset)?.kind === 'remove' || q.rebuilt)
+        throw new AirlockError(
+          'AIRLOCK_ERR_UNSUPPORTED',
+          `a chunk offset (${p}) points into the '${printable(q.box.type)}' box, which is rewritten`,
+          table,
+        );
+      return q.start + (p - q.box.offset);
+    }
+    // Past the end (an empty track's last chunk): left as it is.
+    return p;
+  }
+}
+
+/**
+ * SHA-256 over the samples of every picture and sound track, as the file's own sample tables
+ * locate them, in track order (each track's index and sample count first, so no two layouts
+ * hash alike). `skip`: trak boxes (by offset) not hashed: the ones the rewrite removes.
+ */
+export function mediaHash(src: ByteSource, skip: ReadonlySet<number>): string {
+  const h = createHash('sha256');
+  const budget = new BoxBudget();
+  let n = 0;
+  for (const moov of boxesIn(src, 0, src.size, budget)) {
+    if (moov.type !== 'moov') continue;
+    for (const trak of childrenOf(src, moov, budget)) {
+      if (trak.type !== 'trak' || skip.has(trak.offset)) continue;
+      const mdia = [...childrenOf(src, trak, budget)].find((b) => b.type === 'mdia');
+      if (!mdia) continue;
+      const kids = [...childrenOf(src, mdia, budget)];
+      const hdlr = kids.find((b) => b.type === 'hdlr');
+      const handler = hdlr ? handlerType(src, hdlr) : '';
+      if (handler !== 'vide' && handler !== 'soun') continue;
+      const minf = kids.find((b) => b.type === 'minf');
+      const stbl = minf && [...childrenOf(src, minf, budget)].find((b) => b.type === 'stbl');
+      if (!stbl) continue;
+      const samples = sampleRanges(src, stbl, budget, LIMITS.maxRecords);
+      h.update(`${n++}:${samples.length};`);
+      for (const r of samples) h.update(src.read(r.offset, r.length));
+    }
+  }
+  return h.digest('hex');
+}

@@ -1,0 +1,210 @@
+/**
+ * Scrubbing MP4/MOV, judged by tools that are not Airlock: ffmpeg decodes the clean copy and its
+ * original (every video and audio frame's MD5 equal: lossless), ffprobe lists the streams kept,
+ * ExifTool reads what metadata is left. The videos are made here by ffmpeg (a moov-first file,
+ * so every chunk offset must move) with DJI GO 4-style caption telemetry as a subtitle track,
+ * a 3GPP location, an artist and a creation time, then ExifTool adds Keys, UserData and XMP
+ * positions to a copy.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { airlock } from '../cli/built.js';
+import { corpusFile } from '../helpers/corpus.js';
+import { EXIFTOOL, exiftoolJson } from '../helpers/exiftool.js';
+import { videoFrames } from './e2e-oracles.js';
+
+let dir: string;
+let video: string;
+
+const CAPTIONS = [
+  'F/2.8, SS 320, ISO 100, EV 0, GPS (8.6695, 49.4059, 18), D 24.80m, H 6.80m, H.S 0.00m/s, V.S 0.00m/s',
+  'F/2.8, SS 320, ISO 100, EV 0, GPS (8.6701, 49.4063, 18), D 25.80m, H 7.80m, H.S 1.00m/s, V.S 0.00m/s',
+];
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'airlock-video-'));
+  const srt = join(dir, 'cap.srt');
+  writeFileSync(
+    srt,
+    CAPTIONS.map((c, i) => `${i + 1}\n00:00:0${i},000 --> 00:00:0${i + 1},000\n${c}\n`).join('\n'),
+  );
+  video = join(dir, 'DJI_0001.MP4');
+  // prettier-ignore
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=duration=2:size=160x120:rate=10',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:duration=2',
+    '-i',
+    srt,
+    '-map',
+    '0',
+    '-map',
+    '1',
+    '-map',
+    '2',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-c:a',
+    'aac',
+    '-c:s',
+    'mov_text',
+    '-metadata',
+    'location=+51.5074-000.1278/',
+    '-metadata',
+    'artist=Pilot One',
+    '-metadata',
+    'creation_time=2024-05-01T10:20:30Z',
+    '-movflags',
+    '+faststart',
+    video,
+  ]);
+  execFileSync(EXIFTOOL, [
+    '-q',
+    '-overwrite_original',
+    '-Keys:GPSCoordinates#=49.4059 8.6695 120',
+    '-UserData:GPSCoordinates#=49.4059 8.6695 120',
+    '-XMP-exif:GPSLatitude#=49.4059',
+    '-XMP-exif:GPSLongitude#=8.6695',
+    '-Keys:Model=FC3411',
+    '-Keys:Author=Ops Team',
+    video,
+  ]);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const streams = (file: string): string[] =>
+  execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type', '-of', 'csv=p=0', file], {
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\n');
+
+function scrub(input: string, name: string, policy?: string): { out: string; code: number; stdout: string } {
+  const out = join(dir, name);
+  const args = ['scrub', '--no-progress', input, '--out', out];
+  if (policy) {
+    const p = join(dir, `${name}.yaml`);
+    writeFileSync(p, policy);
+    args.push('--policy', p);
+  }
+  const r = airlock(args);
+  return { out, code: r.code, stdout: r.stdout };
+}
+
+const manifest = (out: string) => JSON.parse(readFileSync(join(out, 'airlock-manifest.json'), 'utf8'));
+
+describe('scrub of an MP4 with caption telemetry, a location, a person and dates', () => {
+  it('default policy: every frame decodes the same; positions on the grid in every carrier; captions gone', () => {
+    const before = readFileSync(video);
+    const { out, code } = scrub(video, 'default');
+    expect(code).toBe(0);
+    expect(readFileSync(video).equals(before)).toBe(true);
+    const copy = join(out, 'DJI_0001.MP4');
+    expect(videoFrames(copy)).toBe(videoFrames(video));
+    expect(videoFrames(copy).split('\n').length).toBeGreaterThan(30);
+    expect(streams(video)).toEqual(['video', 'audio', 'subtitle']);
+    expect(streams(copy)).toEqual(['video', 'audio']);
+    // The caption samples are zeroed, not merely unreferenced.
+    const bytes = readFileSync(copy).toString('latin1');
+    for (const c of CAPTIONS) expect(bytes).not.toContain(c.slice(0, 30));
+    expect(bytes).not.toContain('GPS (');
+
+    const [rec] = exiftoolJson([copy], ['-ee']);
+    const tags = Object.keys(rec ?? {});
+    expect(tags.filter((t) => /Artist|Author|LocationInformation|Text$/.test(t))).toEqual([]);
+    // One coarsened position, the same in every carrier, and not the original.
+    const [klat, klon] = String(rec?.['Keys:GPSCoordinates']).split(' ').map(Number);
+    const [ulat, ulon] = String(rec?.['UserData:GPSCoordinates']).split(' ').map(Number);
+    expect([ulat, ulon]).toEqual([klat, klon]);
+    expect(rec?.['XMP-exif:GPSLatitude']).toBeCloseTo(klat as number, 7);
+    expect(rec?.['XMP-exif:GPSLongitude']).toBeCloseTo(klon as number, 7);
+    expect(Math.abs((klat as number) - 49.4059)).toBeGreaterThan(1e-5);
+    expect(Math.abs((klat as number) - 49.4059)).toBeLessThan(0.01);
+    // Dates cut to midnight, the camera model kept.
+    for (const t of tags.filter((x) => /(Create|Modify)Date$/.test(x) && !x.startsWith('System')))
+      expect(String(rec?.[t]), t).toMatch(/^2024:05:01 00:00:00/);
+    expect(rec?.['Keys:Model']).toBe('FC3411');
+
+    const f = manifest(out).files[0];
+    expect(f).toMatchObject({ status: 'clean', format: 'mp4' });
+    expect(f.imageHashIn).toBe(f.imageHashOut);
+    expect(f.notes.join('\n')).toMatch(/track removed whole.*samples zeroed/);
+  });
+
+  it('location drop: ExifTool finds no position of any kind', () => {
+    const { out, code } = scrub(
+      video,
+      'drop',
+      'version: 1\nmedia:\n  location: {drone: drop, operator: drop, target: drop}\n',
+    );
+    expect(code).toBe(0);
+    const copy = join(out, 'DJI_0001.MP4');
+    const [rec] = exiftoolJson([copy], ['-ee']);
+    expect(Object.keys(rec ?? {}).filter((t) => /GPS|Location/.test(t))).toEqual([]);
+    expect(videoFrames(copy)).toBe(videoFrames(video));
+  });
+
+  it('mapping profile: positions kept as they are, people still dropped', () => {
+    const { out, code } = scrub(video, 'mapping', 'version: 1\nprofile: mapping\n');
+    expect(code).toBe(0);
+    const copy = join(out, 'DJI_0001.MP4');
+    const [was] = exiftoolJson([video]);
+    const [rec] = exiftoolJson([copy]);
+    expect(rec?.['Keys:GPSCoordinates']).toBe(was?.['Keys:GPSCoordinates']);
+    expect(rec?.['UserData:GPSCoordinates']).toBe(was?.['UserData:GPSCoordinates']);
+    expect(rec?.['XMP-exif:GPSLatitude']).toBe(was?.['XMP-exif:GPSLatitude']);
+    expect(Object.keys(rec ?? {}).filter((t) => /Artist|Author/.test(t))).toEqual([]);
+    expect(videoFrames(copy)).toBe(videoFrames(video));
+  });
+});
+
+describe('scrub of other videos', () => {
+  it('the corpus MP4: frames identical, dates cut, the encoder (camera model) kept', () => {
+    const { out, code } = scrub(corpusFile('media', 'mat2-dirty.mp4'), 'corpus');
+    expect(code).toBe(0);
+    const copy = join(out, 'mat2-dirty.mp4');
+    expect(videoFrames(copy)).toBe(videoFrames(corpusFile('media', 'mat2-dirty.mp4')));
+    const [rec] = exiftoolJson([copy]);
+    expect(rec?.['QuickTime:CreateDate']).toBe('2010:03:20 00:00:00');
+    expect(rec?.['ItemList:Encoder']).toBe('HandBrake 0.9.4 2009112300');
+  });
+
+  it('a fragmented MP4 (moof) is refused with the reason, nothing written', () => {
+    const frag = join(dir, 'frag.mp4');
+    copyFileSync(video, join(dir, 'src.mp4'));
+    // prettier-ignore
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-i',
+      join(dir, 'src.mp4'),
+      '-map',
+      '0:v',
+      '-c',
+      'copy',
+      '-movflags',
+      'frag_keyframe+empty_moov',
+      frag,
+    ]);
+    const { out, code } = scrub(frag, 'frag');
+    expect(code).toBe(2);
+    const f = manifest(out).files[0];
+    expect(f.status).toBe('error');
+    expect(f.error).toMatch(/fragmented MP4/);
+    expect(existsSync(join(out, 'frag.mp4'))).toBe(false);
+  });
+});
