@@ -92,7 +92,7 @@ const streams = (file: string): string[] =>
     .trim()
     .split('\n');
 
-function scrub(input: string, name: string, policy?: string): { out: string; code: number; stdout: string } {
+function scrub(input: string, name: string, policy?: string): { out: string; code: number | null } {
   const out = join(dir, name);
   const args = ['scrub', '--no-progress', input, '--out', out];
   if (policy) {
@@ -101,7 +101,7 @@ function scrub(input: string, name: string, policy?: string): { out: string; cod
     args.push('--policy', p);
   }
   const r = airlock(args);
-  return { out, code: r.code, stdout: r.stdout };
+  return { out, code: r.code };
 }
 
 const manifest = (out: string) => JSON.parse(readFileSync(join(out, 'airlock-manifest.json'), 'utf8'));
