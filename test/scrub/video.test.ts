@@ -182,6 +182,24 @@ describe('scrub of other videos', () => {
     expect(rec?.['ItemList:Encoder']).toBe('HandBrake 0.9.4 2009112300');
   });
 
+  it('bytes in mdat that no track points to (data hidden between samples) are zeroed', () => {
+    // The ffmpeg video is moov-first, mdat last: grow mdat by a secret no sample table names.
+    const b = readFileSync(video);
+    const at = b.lastIndexOf('mdat') - 4;
+    expect(at + b.readUInt32BE(at)).toBe(b.length);
+    const secret = Buffer.from('HIDDEN launch site 51.50740,-0.12780 serial 0K1234567');
+    const hidden = Buffer.concat([b, secret]);
+    hidden.writeUInt32BE(b.readUInt32BE(at) + secret.length, at);
+    const file = join(dir, 'hidden.mp4');
+    writeFileSync(file, hidden);
+    const { out, code } = scrub(file, 'hidden');
+    expect(code).toBe(0);
+    const copy = readFileSync(join(out, 'hidden.mp4'));
+    expect(copy.includes(secret)).toBe(false);
+    expect(copy.includes(Buffer.from('0K1234567'))).toBe(false);
+    expect(videoFrames(join(out, 'hidden.mp4'))).toBe(videoFrames(file));
+  });
+
   it('a fragmented MP4 (moof) is refused with the reason, nothing written', () => {
     const frag = join(dir, 'frag.mp4');
     copyFileSync(video, join(dir, 'src.mp4'));

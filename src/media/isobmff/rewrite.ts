@@ -71,7 +71,8 @@ export function rewriteIsobmff(src: ByteSource, decideOnce: Decide): RewriteResu
 
   const notes = new RewriteNotes();
   const plan = planEdits(src, analysis, decide, notes, budget);
-  const layout = new Layout(src, top, plan, budget);
+  const keep = keptSamples(src, top, plan.removedTracks, budget);
+  const layout = new Layout(src, top, plan, keep, budget);
   const chunks = layout.chunks();
   const out = new ChunkSource(chunks);
   let whole: Uint8Array | undefined;
@@ -206,6 +207,48 @@ function planEdits(
   return { edits, zero, removedTracks };
 }
 
+/**
+ * The samples of every track that stays, sorted and merged: in mdat, only these bytes survive.
+ * Anything else there (a removed track's samples, bytes no track points to) is zeroed, so a
+ * vendor's data hidden between samples cannot ride along in a clean copy.
+ */
+function keptSamples(
+  src: ByteSource,
+  top: readonly Box[],
+  removed: ReadonlySet<number>,
+  budget: BoxBudget,
+): Range[] {
+  const all: Range[] = [];
+  for (const moov of top) {
+    if (moov.type !== 'moov') continue;
+    for (const trak of childrenOf(src, moov, budget)) {
+      if (trak.type !== 'trak' || removed.has(trak.offset)) continue;
+      const stbl = tableOf(src, trak, budget);
+      if (stbl) all.push(...sampleRanges(src, stbl, budget, LIMITS.maxRecords));
+    }
+  }
+  all.sort((a, b) => a.offset - b.offset);
+  const merged: Range[] = [];
+  for (const r of all) {
+    const last = merged[merged.length - 1];
+    if (last && r.offset <= last.offset + last.length)
+      last.length = Math.max(last.length, r.offset + r.length - last.offset);
+    else merged.push({ ...r });
+  }
+  return merged;
+}
+
+/** A track's sample table: trak › mdia › minf › stbl. */
+function tableOf(src: ByteSource, trak: Box, budget: BoxBudget): Box | undefined {
+  let box: Box | undefined = trak;
+  for (const type of ['mdia', 'minf', 'stbl']) {
+    const parent: Box = box;
+    box = [...childrenOf(src, parent, budget)].find((b) => b.type === type);
+    if (!box) return undefined;
+  }
+  return box;
+}
+
 /** A box: `head` (its original header, its size field rewritten: 32-bit, or the largesize) and a new body. */
 function box(head: Uint8Array, body: readonly Uint8Array[]): Uint8Array {
   const size = head.length + body.reduce((n, b) => n + b.length, 0);
@@ -293,6 +336,8 @@ class Layout {
     private readonly src: ByteSource,
     private readonly top: Box[],
     private readonly plan: Plan,
+    /** Sorted, merged sample ranges of the tracks that stay. */
+    private readonly keep: readonly Range[],
     private readonly budget: BoxBudget,
   ) {
     this.marks = [...plan.edits.keys()].sort((a, b) => a - b);
@@ -335,8 +380,9 @@ class Layout {
     return lo < this.marks.length && (this.marks[lo] as number) < end;
   }
 
-  /** A box kept whole: views of the input, with removed tracks' samples zeroed. */
+  /** A box kept whole: views of the input; in mdat only kept samples, elsewhere removed samples zeroed. */
   private kept(b: Box): Uint8Array[] {
+    if (b.type === 'mdat') return this.media(b);
     const out: Uint8Array[] = [];
     let at = b.offset;
     const end = b.offset + b.size;
@@ -349,6 +395,23 @@ class Layout {
       at = to;
     }
     if (end > at) out.push(this.src.read(at, end - at));
+    return out;
+  }
+
+  /** An mdat: its header, the kept tracks' samples as they are, zeros everywhere else. */
+  private media(b: Box): Uint8Array[] {
+    const out: Uint8Array[] = [this.src.read(b.offset, b.header)];
+    let at = b.offset + b.header;
+    const end = b.offset + b.size;
+    for (const k of this.keep) {
+      const from = Math.max(k.offset, at);
+      const to = Math.min(k.offset + k.length, end);
+      if (to <= from) continue;
+      if (from > at) out.push(new Uint8Array(from - at));
+      out.push(this.src.read(from, to - from));
+      at = to;
+    }
+    if (end > at) out.push(new Uint8Array(end - at));
     return out;
   }
 
