@@ -42,6 +42,7 @@ const LAYOUT = new Set([
   'hmhd',
   'sthd',
   'dinf',
+  'hdlr',
 ]);
 
 export interface TrackSummary {
@@ -136,14 +137,44 @@ function readMedia(
     if (box.type === 'mdhd') times(src, box, [...path, 'mdhd'], ['MediaCreateDate', 'MediaModifyDate'], out);
     else if (box.type === 'hdlr') summary.handler = handlerType(src, box);
     else if (box.type === 'minf') {
-      const stbl = [...childrenOf(src, box, budget)].find((b) => b.type === 'stbl');
-      if (stbl) {
-        summary.stbl = stbl;
-        summary.format = sampleFormat(src, stbl, budget);
+      // Every child is named: a box hidden among the media headers or the sample tables is reported.
+      for (const child of childrenOf(src, box, budget)) {
+        if (child.type === 'stbl' && !summary.stbl) {
+          summary.stbl = child;
+          summary.format = sampleFormat(src, child, budget);
+          for (const table of childrenOf(src, child, budget))
+            if (!SAMPLE_TABLES.has(table.type)) otherBox(src, table, [...path, 'minf', 'stbl'], out);
+        } else if (!LAYOUT.has(child.type)) otherBox(src, child, [...path, 'minf'], out);
       }
     } else if (!LAYOUT.has(box.type)) otherBox(src, box, path, out);
   }
 }
+
+/** The boxes of a sample table (ISO/IEC 14496-12 §8.5–8.9, QuickTime's stps): layout only. */
+const SAMPLE_TABLES = new Set([
+  'stsd',
+  'stts',
+  'ctts',
+  'cslg',
+  'stsc',
+  'stsz',
+  'stz2',
+  'stco',
+  'co64',
+  'stss',
+  'stsh',
+  'stdp',
+  'sdtp',
+  'sbgp',
+  'sgpd',
+  'subs',
+  'saiz',
+  'saio',
+  'padb',
+  'stps',
+  'free',
+  'skip',
+]);
 
 /** The first sample entry's format in stbl › stsd ('avc1', 'mp4a', 'djmd'…). */
 function sampleFormat(src: ByteSource, stbl: Box, budget: BoxBudget): string {

@@ -32,7 +32,7 @@ import {
 import { rewriteXmpPacket } from '../xmp/rewrite.js';
 import { type Box, BoxBudget, bodyOf, boxesIn, childrenOf, printable } from './boxes.js';
 import { analyseIsobmff } from './index.js';
-import { handlerType, metaSkip } from './items.js';
+import { handlerType, metaChildren, metaSkip } from './items.js';
 import { sampleRanges } from './samples.js';
 import { type Unit, UnitCollector } from './units.js';
 
@@ -91,6 +91,8 @@ export function rewriteIsobmff(src: ByteSource, decideOnce: Decide): RewriteResu
 
 interface Plan {
   edits: Map<number, Edit>;
+  /** Per keys box (by offset): the 1-based key indices items left in the copy still use. */
+  usedKeys: Map<number, Set<number>>;
   /** Sample bytes of removed tracks: zeroed where they lie. */
   zero: Range[];
   /** Offsets of the trak boxes removed. */
@@ -204,7 +206,36 @@ function planEdits(
   }
   // An item left without a value would read back as an empty item: it goes whole.
   for (const { item, data, gone } of items.values()) if (gone === data) remove(item);
-  return { edits, zero, removedTracks };
+  return { edits, usedKeys: usedKeys(src, budget, edits), zero, removedTracks };
+}
+
+/** For every keyed list (meta › keys + ilst), the key indices of the items the copy keeps. */
+function usedKeys(
+  src: ByteSource,
+  budget: BoxBudget,
+  edits: ReadonlyMap<number, Edit>,
+): Map<number, Set<number>> {
+  const out = new Map<number, Set<number>>();
+  const visit = (b: Box): void => {
+    if (b.type === 'meta') {
+      const kids = metaChildren(src, b, budget);
+      const keys = kids.find((k) => k.type === 'keys');
+      const ilst = kids.find((k) => k.type === 'ilst');
+      if (keys) {
+        const used = new Set<number>();
+        if (ilst && edits.get(ilst.offset)?.kind !== 'remove')
+          for (const item of childrenOf(src, ilst, budget))
+            if (edits.get(item.offset)?.kind !== 'remove')
+              used.add(new DataView(src.read(item.offset + 4, 4).slice().buffer).getUint32(0));
+        out.set(keys.offset, used);
+      }
+      return;
+    }
+    if (['moov', 'trak', 'udta', 'mdia'].includes(b.type))
+      for (const c of childrenOf(src, b, budget)) visit(c);
+  };
+  for (const b of boxesIn(src, 0, src.size, budget)) if (b.type === 'moov' || b.type === 'meta') visit(b);
+  return out;
 }
 
 /**
@@ -340,7 +371,8 @@ class Layout {
     private readonly keep: readonly Range[],
     private readonly budget: BoxBudget,
   ) {
-    this.marks = [...plan.edits.keys()].sort((a, b) => a - b);
+    // A keys box is always rewritten (names no kept item uses are emptied): it counts as an edit.
+    this.marks = [...plan.edits.keys(), ...plan.usedKeys.keys()].sort((a, b) => a - b);
     this.zero = [...plan.zero].sort((a, b) => a.offset - b.offset);
   }
 
@@ -422,6 +454,7 @@ class Layout {
     if (e?.kind === 'replace') return [e.bytes];
     if (e?.kind === 'fields') return [this.patched(b, e.fields)];
     if (b.type === 'stco' || b.type === 'co64') return [this.chunkOffsets(b)];
+    if (b.type === 'keys') return [this.keys(b)];
     // An item of an item list holds its values ('data' atoms) as boxes.
     const container = CONTAINERS.has(b.type) || parent === 'ilst';
     if (!container || !(this.edited(b) || this.holdsTables(b))) return [this.src.read(b.offset, b.size)];
@@ -432,16 +465,39 @@ class Layout {
       parts.push(...this.emit(child, b.type));
       last = child.offset + child.size;
     }
-    // What follows the last child (udta's 32-bit zero terminator) stays.
+    // What follows the last child (udta's 32-bit zero terminator) keeps its length, as zeros:
+    // no reader names bytes there, so nothing in them may ride along.
     const end = b.offset + b.size;
     const prefix = this.src.read(b.offset + b.header, skip);
-    const trailer = end > last ? this.src.read(last, end - last) : new Uint8Array(0);
+    const trailer = new Uint8Array(Math.max(0, end - last));
     return [box(this.src.read(b.offset, b.header), [prefix, ...parts, trailer])];
   }
 
   /** moov down to every stco/co64: rebuilt whenever a chunk offset may move. */
   private holdsTables(b: Box): boolean {
     return ['moov', 'trak', 'mdia', 'minf', 'stbl'].includes(b.type);
+  }
+
+  /**
+   * A keyed list's key names: each key no item left in the copy uses is emptied (its index stays,
+   * so the items keep theirs). A name is free text; only the ones that label a kept value stay.
+   */
+  private keys(b: Box): Uint8Array {
+    const used = this.plan.usedKeys.get(b.offset);
+    const body = this.src.read(b.offset + b.header, b.size - b.header);
+    const view = new DataView(body.buffer, body.byteOffset, body.length);
+    const parts: Uint8Array[] = [body.subarray(0, 8)];
+    let at = 8;
+    for (let i = 1; at + 8 <= body.length; i++) {
+      const n = view.getUint32(at);
+      if (n < 8 || at + n > body.length) break;
+      parts.push(
+        used?.has(i) ? body.subarray(at, at + n) : concatBytes([u32(8), body.subarray(at + 4, at + 8)]),
+      );
+      at += n;
+    }
+    if (at < body.length) parts.push(new Uint8Array(body.length - at));
+    return box(this.src.read(b.offset, b.header), parts);
   }
 
   /** A time box with fields set (0: dropped; else the date-only second). */
