@@ -36,8 +36,12 @@ import { handlerType, metaChildren, metaSkip } from './items.js';
 import { sampleRanges } from './samples.js';
 import { type Unit, UnitCollector } from './units.js';
 
-/** Boxes whose bodies are boxes, rebuilt when something inside them changes. */
-const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'udta', 'edts', 'dinf', 'ilst', 'meta']);
+/**
+ * Boxes whose bodies are boxes the reader walks: always rebuilt, child by child, so bytes after
+ * their last child (no reader names them) never reach the copy. edts and dinf are copied whole,
+ * as the reader passes over them.
+ */
+const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'udta', 'ilst', 'meta']);
 /** Seconds from 1904-01-01 to 1970-01-01. */
 const EPOCH_1904 = 2_082_844_800;
 
@@ -457,7 +461,7 @@ class Layout {
     if (b.type === 'keys') return [this.keys(b)];
     // An item of an item list holds its values ('data' atoms) as boxes.
     const container = CONTAINERS.has(b.type) || parent === 'ilst';
-    if (!container || !(this.edited(b) || this.holdsTables(b))) return [this.src.read(b.offset, b.size)];
+    if (!container) return [this.src.read(b.offset, b.size)];
     const skip = b.type === 'meta' ? metaSkip(this.src, b) : 0;
     const parts: Uint8Array[] = [];
     let last = b.offset + b.header + skip;
@@ -471,11 +475,6 @@ class Layout {
     const prefix = this.src.read(b.offset + b.header, skip);
     const trailer = new Uint8Array(Math.max(0, end - last));
     return [box(this.src.read(b.offset, b.header), [prefix, ...parts, trailer])];
-  }
-
-  /** moov down to every stco/co64: rebuilt whenever a chunk offset may move. */
-  private holdsTables(b: Box): boolean {
-    return ['moov', 'trak', 'mdia', 'minf', 'stbl'].includes(b.type);
   }
 
   /**

@@ -17,7 +17,6 @@ import { caseName, MARK, scratchDir, scrubAndJudge } from './oracles.js';
 const base = scratchDir();
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
-const enc = new TextEncoder();
 const u32 = (n: number): Buffer => {
   const b = Buffer.alloc(4);
   b.writeUInt32BE(n);
@@ -110,7 +109,7 @@ const HIDE: Record<string, (v: Buffer) => Buffer> = {
     return insert(v, ['moov'], full('meta', hdlr, keys, box('ilst', item)));
   },
   "bytes after udta's terminator": (v) =>
-    insert(v, ['moov', 'udta'], Buffer.concat([u32(0), Buffer.from(MARK)])),
+    insert(v, ['moov', 'udta'], Buffer.concat([u32(0), u32(0), Buffer.from(MARK)])),
 };
 
 let video: Buffer;
