@@ -28,6 +28,8 @@ command -v djpeg >/dev/null 2>&1 || need+=(libjpeg-turbo-progs)
 # Video: ffmpeg makes test videos (captions, location) and decodes a clean copy and its original
 # to compare every frame (framemd5); ffprobe lists the streams the copy keeps.
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
+# GNU time's %M: the peak RSS of a scrub that must stream a video rather than hold it.
+[ -x /usr/bin/time ] || need+=(time)
 # NTRIP 1.0 through the gateway: RTKLIB's str2str as the RTK rover and as the caster.
 command -v str2str >/dev/null 2>&1 || need+=(rtklib)
 

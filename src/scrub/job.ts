@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { ChunkSource } from '../core/bytes.js';
 import { asAirlockError } from '../core/errors.js';
-import { BufferSource, FileSource } from '../core/source.js';
+import { type Piece, PieceSource } from '../core/piece-source.js';
+import { BufferSource, type ByteSource, FileSource } from '../core/source.js';
 import { type AnalysisResult, analyseSource } from '../media/registry.js';
 import { rememberXmpParses } from '../media/xmp/rdf.js';
 import type { Policy } from '../policy/index.js';
@@ -23,8 +24,13 @@ import { type Changed, verifyOutput } from './verify.js';
 // extended XMP of one file are a few packets): each is parsed once.
 rememberXmpParses(4);
 
-/** Files up to this size are cleaned in memory; bigger ones are only hashed and analysed in place. */
+/** Files up to this size may be cleaned in memory; bigger ones only by a rewriter that streams. */
 export const MAX_CLEAN_BYTES = 1024 ** 3;
+/**
+ * Files above this size are hashed and analysed in place; those whose rewriter streams (video)
+ * are cleaned in place too, the rest read whole (up to MAX_CLEAN_BYTES).
+ */
+export const STREAM_ABOVE_BYTES = 64 * 1024 ** 2;
 
 export interface JobSpec {
   input: string;
@@ -70,15 +76,23 @@ export async function scrubOne(
   rewriterFor: RewriterLookup,
 ): Promise<JobOutcome> {
   let release: (() => void) | undefined;
+  const opened: FileSource[] = [];
   try {
-    return await scrubFile(spec, policy, rewriterFor, (path) => {
-      const r = readWhole(path);
-      release = r.release;
-      return r.bytes;
-    });
+    return await scrubFile(
+      spec,
+      policy,
+      rewriterFor,
+      (path) => {
+        const r = readWhole(path);
+        release = r.release;
+        return r.bytes;
+      },
+      opened,
+    );
   } finally {
     // Nothing the outcome holds points into the input: the buffer serves the next job.
     release?.();
+    for (const f of opened) f.close();
   }
 }
 
@@ -87,6 +101,8 @@ async function scrubFile(
   policy: Policy,
   rewriterFor: RewriterLookup,
   read: (path: string) => Uint8Array,
+  /** Inputs kept open for reading in place: closed by the caller once the outcome is written. */
+  opened: FileSource[],
 ): Promise<JobOutcome> {
   const base = (sha: string, size: number, format: string | null): ManifestRecord => ({
     input: spec.input,
@@ -108,9 +124,10 @@ async function scrubFile(
   let inputSha: string;
   let size: number;
   let result: AnalysisResult;
+  let inPlace: FileSource | undefined;
   try {
     size = statSync(spec.input).size;
-    if (size <= MAX_CLEAN_BYTES) {
+    if (size <= STREAM_ABOVE_BYTES) {
       bytes = read(spec.input);
       inputSha = sha256(bytes);
     } else {
@@ -133,18 +150,16 @@ async function scrubFile(
   // over it (src/media/tiff/exif.ts walkedBefore) instead of making them again.
   // Over a plain Uint8Array view, not the Buffer: the readers take thousands of small views per
   // file, and a Buffer's subarray builds each through Node's JS Buffer constructor.
-  const source = bytes
-    ? new BufferSource(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length))
-    : undefined;
+  const inMemory = (b: Uint8Array): BufferSource =>
+    new BufferSource(new Uint8Array(b.buffer, b.byteOffset, b.length));
+  let source: ByteSource | undefined = bytes ? inMemory(bytes) : undefined;
   if (source) {
     result = analyseSource(source, spec.input);
   } else {
-    const src = FileSource.open(spec.input);
-    try {
-      result = analyseSource(src, spec.input);
-    } finally {
-      src.close();
-    }
+    // Left open for a rewriter that streams (closed by scrubOne once the copy is written).
+    inPlace = FileSource.open(spec.input);
+    opened.push(inPlace);
+    result = analyseSource(inPlace, spec.input);
   }
   const plan = planFile(result, policy, rewriterFor);
   const record = base(inputSha, size, plan.format);
@@ -163,7 +178,14 @@ async function scrubFile(
     if (spec.dryRun) return { kind: 'planned', record };
     return finish(record, { removeOurs: true });
   }
-  if (!bytes || !source) {
+  if (!source) {
+    if (plan.kind === 'rewrite' && plan.rewriter.streams) source = inPlace;
+    else if (size <= MAX_CLEAN_BYTES) {
+      bytes = read(spec.input);
+      source = inMemory(bytes);
+    }
+  }
+  if (!source) {
     record.error = `larger than ${MAX_CLEAN_BYTES} bytes: too large to clean in memory`;
     return finish(record);
   }
@@ -173,13 +195,17 @@ async function scrubFile(
     record.status = 'copied';
     record.notes = [plan.detail];
     record.outputSha256 = inputSha;
-    return finish(record, { chunks: [bytes] });
+    // A copy of a file kept in place is written from it block by block.
+    return finish(
+      record,
+      bytes ? { chunks: [bytes] } : { pieces: [{ offset: 0, length: size }], input: source },
+    );
   }
   return rewrite(plan, source, record);
 
   async function rewrite(
     plan: Extract<FilePlan, { kind: 'rewrite' }>,
-    input: BufferSource,
+    input: ByteSource,
     record: ManifestRecord,
   ): Promise<JobOutcome> {
     // The plan as the record states it, made once the copy is verified: then from what the copy
@@ -192,15 +218,16 @@ async function scrubFile(
       record.notes.push(`location dropped: inside ${plan.zones.map((z) => z.zone).join(', ')}`);
     // A dry run rewrites and verifies too, in memory: its plan says what the copy would hold
     // (what goes with a container, a verification failure), not only what the policy asks.
-    let out: readonly Uint8Array[];
+    let out: Written;
     try {
       // The analysis above read the whole file: the rewriter starts from its findings.
       const known = result.status === 'read' ? result.findings : undefined;
       const r = plan.rewriter.rewrite(input, plan.decide, known);
-      out = r.chunks ?? [r.bytes];
+      out = r.pieces ? { pieces: r.pieces, input } : { chunks: r.chunks ?? [r.bytes] };
       record.notes.push(...r.notes);
       // The rewriter's own source over the output when it has one: walks shared (types.ts).
-      const outSource = r.source ?? new ChunkSource(out);
+      const outSource =
+        r.source ?? ('pieces' in out ? new PieceSource(out.pieces, input) : new ChunkSource(out.chunks));
       const v = verifyOutput(outSource, spec.input, plan.format, plan.planned, plan.decide, r);
       if (r.imageHashIn !== undefined) record.imageHashIn = r.imageHashIn;
       if (r.imageHashOut !== undefined) record.imageHashOut = r.imageHashOut;
@@ -227,7 +254,7 @@ async function scrubFile(
     }
     record.status = 'clean';
     // outputSha256: taken by the write itself, over exactly the bytes it wrote (finish).
-    return finish(record, { chunks: out, hashOutput: true });
+    return finish(record, { ...out, hashOutput: true });
   }
 
   /**
@@ -237,8 +264,9 @@ async function scrubFile(
    */
   async function finish(
     record: ManifestRecord,
-    opts: { chunks?: readonly Uint8Array[]; removeOurs?: boolean; hashOutput?: boolean } = {},
+    opts: (Written | { chunks?: undefined }) & { removeOurs?: boolean; hashOutput?: boolean } = {},
   ): Promise<JobOutcome> {
+    const writes = 'pieces' in opts || 'chunks' in opts;
     record.finishedAt = new Date().toISOString();
     if (spec.version !== undefined) record.airlockVersion = spec.version;
     // No output of its own: what an earlier run wrote there stays known as Airlock's (loadPrior).
@@ -249,7 +277,7 @@ async function scrubFile(
     };
     if (spec.dryRun) {
       // What the run would refuse, the plan says it refuses: an error, and the run's exit code.
-      const refusal = opts.chunks ? refused() : undefined;
+      const refusal = writes ? refused() : undefined;
       if (refusal === undefined) return { kind: 'planned', record };
       const failed: ManifestRecord = { ...record, status: 'error', error: refusal };
       delete failed.outputSha256;
@@ -257,7 +285,7 @@ async function scrubFile(
     }
     const started = temp;
     temp = undefined;
-    if (!opts.chunks) {
+    if (!writes) {
       await started?.discard();
       const there = opts.removeOurs && spec.ours.length > 0 ? outputHash(spec) : undefined;
       const stale = there !== undefined && spec.ours.includes(there);
@@ -276,7 +304,7 @@ async function scrubFile(
         throw new Error(refusal);
       }
       const hash = opts.hashOutput ? createHash('sha256') : undefined;
-      const size = await out.write(opts.chunks, hash);
+      const size = await out.write(blocksOf(opts as Written), hash);
       if (hash) record.outputSha256 = hash.digest('hex');
       owned(record);
       // Serialised here, in parallel, rather than by the main thread for its journal.
@@ -313,6 +341,18 @@ async function scrubFile(
       ? `${spec.output} exists and was changed since Airlock wrote it (its SHA-256 matches no manifest record for it): not overwritten (use --force)`
       : `${spec.output} exists and no manifest record says Airlock wrote it: not overwritten (use --force)`;
   }
+}
+
+/** A clean copy to write: pieces in memory, or pieces and ranges of an input read in place. */
+type Written = { chunks: readonly Uint8Array[] } | { pieces: readonly Piece[]; input: ByteSource };
+
+/** The bytes of a copy in order: an array when all are in memory, else blocks read as written. */
+function blocksOf(w: Written): readonly Uint8Array[] | Iterable<Uint8Array> {
+  if ('chunks' in w) return w.chunks;
+  const { pieces, input } = w;
+  if (input instanceof BufferSource)
+    return pieces.map((p) => (p instanceof Uint8Array ? p : input.read(p.offset, p.length)));
+  return new PieceSource(pieces, input).blocks();
 }
 
 /** Whether a previous record already covers this input under this policy, output included. */

@@ -92,13 +92,17 @@ export class TempOutput {
    * written, `hash` (if given) updated with exactly those. Throws the open or write error, the
    * temp removed.
    */
-  async write(chunks: readonly Uint8Array[], hash?: Hash): Promise<number> {
+  async write(chunks: readonly Uint8Array[] | Iterable<Uint8Array>, hash?: Hash): Promise<number> {
     if (this.ended) throw new Error(`${this.path}: written or discarded already`);
     this.ended = true;
     const fd = await this.opened;
     if (typeof fd !== 'number') throw fd;
     try {
-      return writeChunks(fd, chunks, hash);
+      if (Array.isArray(chunks)) return writeChunks(fd, chunks, hash);
+      // Blocks read as they are written (a video copied from its input): one at a time.
+      let n = 0;
+      for (const block of chunks) n += writeChunks(fd, [block], hash);
+      return n;
     } catch (err) {
       rmSync(this.path, { force: true });
       throw err;

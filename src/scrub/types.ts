@@ -2,6 +2,7 @@
  * The rewrite contract between scrub's core (plan, run, verify) and each format's rewriter
  * (src/media/<format>/rewrite.ts). Agreed between the scrub helpers; change it only together.
  */
+import type { Piece } from '../core/piece-source.js';
 import type { ByteSource } from '../core/source.js';
 import type { Finding, Position, Value } from '../findings/model.js';
 
@@ -65,6 +66,11 @@ export interface RewriteResult {
   /** Tags kept although the policy drops them, because the format needs them (RewriteNotes.keep): all verification excuses. */
   keptAnyway?: readonly string[];
   /**
+   * The clean file as new bytes and ranges of the input (a streaming rewriter's: a video's media
+   * is never read whole). Scrub verifies it through `source` and writes it block by block.
+   */
+  pieces?: readonly Piece[];
+  /**
    * The output as a source over `chunks`, when the rewriter made one: scrub re-inspects this very
    * source, so the walk that re-inspection makes serves the rewriter too (its `imageHashOut`, a
    * getter, is read after the re-inspection).
@@ -82,4 +88,9 @@ export interface Rewriter {
    * rewriter need not read it again; a rewriter may ignore it and read `src` itself.
    */
   rewrite(src: ByteSource, decide: Decide, findings?: readonly Finding[]): RewriteResult;
+  /**
+   * Rewrites a file it reads in place (a FileSource), its output as `pieces`: scrub then never
+   * reads the file into memory, whatever its size.
+   */
+  readonly streams?: boolean;
 }

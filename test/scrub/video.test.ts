@@ -6,12 +6,23 @@
  * a 3GPP location, an artist and a creation time, then ExifTool adds Keys, UserData and XMP
  * positions to a copy.
  */
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { airlock } from '../cli/built.js';
+import { airlock, BIN } from '../cli/built.js';
 import { corpusFile } from '../helpers/corpus.js';
 import { EXIFTOOL, exiftoolJson } from '../helpers/exiftool.js';
 import { videoFrames } from './e2e-oracles.js';
@@ -198,6 +209,45 @@ describe('scrub of other videos', () => {
     expect(copy.includes(secret)).toBe(false);
     expect(copy.includes(Buffer.from('0K1234567'))).toBe(false);
     expect(videoFrames(join(out, 'hidden.mp4'))).toBe(videoFrames(file));
+  });
+
+  it('a video bigger than memory would like is cleaned in place: streamed, never read whole', () => {
+    // The moov-first ffmpeg video with 300 MB no track points to appended inside its mdat: cleaned
+    // (to zeros) like any bytes there, which the copy must show, without the process ever
+    // holding the file (peak RSS, GNU time's %M, well under the file's size).
+    const b = readFileSync(video);
+    const at = b.lastIndexOf('mdat') - 4;
+    const big = join(dir, 'big.mp4');
+    const pad = Buffer.alloc(300 * 1024 * 1024, 0x41);
+    const head = Buffer.from(b);
+    head.writeUInt32BE(b.readUInt32BE(at) + pad.length, at);
+    writeFileSync(big, Buffer.concat([head, pad]));
+    const out = join(dir, 'big-out');
+    const run = spawnSync(
+      '/usr/bin/time',
+      ['-f', '%M', process.execPath, BIN, 'scrub', '--no-progress', big, '--out', out],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const peakKb = Number(run.stderr.trim().split('\n').pop());
+    console.log(`scrub of a ${statSync(big).size}-byte video: peak RSS ${Math.round(peakKb / 1024)} MB`);
+    expect(peakKb * 1024).toBeLessThan(pad.length / 2);
+    const copy = join(out, 'big.mp4');
+    // Smaller by the metadata it lost, nothing more.
+    expect(statSync(big).size - statSync(copy).size).toBeGreaterThan(0);
+    expect(statSync(big).size - statSync(copy).size).toBeLessThan(4096);
+    expect(videoFrames(copy)).toBe(videoFrames(video));
+    // The appended run is zeros in the copy: read its last megabyte.
+    const fd = openSync(copy, 'r');
+    const tail = Buffer.alloc(1024 * 1024);
+    readSync(fd, tail, 0, tail.length, statSync(copy).size - tail.length);
+    closeSync(fd);
+    expect(tail.every((x) => x === 0)).toBe(true);
+    expect(manifest(out).files[0]).toMatchObject({ status: 'clean' });
+    rmSync(big);
+    rmSync(out, { recursive: true });
   });
 
   it('a fragmented MP4 (moof) is refused with the reason, nothing written', () => {

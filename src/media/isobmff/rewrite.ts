@@ -16,9 +16,10 @@
  * DJI's timed-metadata tracks).
  */
 import { createHash } from 'node:crypto';
-import { ChunkSource, concatBytes } from '../../core/bytes.js';
+import { concatBytes } from '../../core/bytes.js';
 import { AirlockError } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
+import { type Piece, PieceSource } from '../../core/piece-source.js';
 import type { ByteSource } from '../../core/source.js';
 import type { Finding, Range, Value } from '../../findings/model.js';
 import {
@@ -47,6 +48,7 @@ const EPOCH_1904 = 2_082_844_800;
 
 export const isobmffRewriter: Rewriter = {
   id: 'mp4',
+  streams: true,
   rewrite(src, decide) {
     return rewriteIsobmff(src, decide);
   },
@@ -77,15 +79,16 @@ export function rewriteIsobmff(src: ByteSource, decideOnce: Decide): RewriteResu
   const plan = planEdits(src, analysis, decide, notes, budget);
   const keep = keptSamples(src, top, plan.removedTracks, budget);
   const layout = new Layout(src, top, plan, keep, budget);
-  const chunks = layout.chunks();
-  const out = new ChunkSource(chunks);
+  const pieces = layout.pieces();
+  const out = new PieceSource(pieces, src);
   let whole: Uint8Array | undefined;
   return {
+    // Made only when asked for (a test): scrub writes the pieces block by block.
     get bytes(): Uint8Array {
-      whole ??= concatBytes(chunks);
+      whole ??= out.read(0, out.size);
       return whole;
     },
-    chunks,
+    pieces,
     source: out,
     notes: notes.result().notes,
     imageHashIn: mediaHash(src, plan.removedTracks),
@@ -380,7 +383,7 @@ class Layout {
     this.zero = [...plan.zero].sort((a, b) => a.offset - b.offset);
   }
 
-  chunks(): Uint8Array[] {
+  pieces(): Piece[] {
     // Pass 1: where each top-level box lands (chunk offsets do not change any box's size).
     let at = 0;
     this.placed = [];
@@ -390,7 +393,7 @@ class Layout {
       at += this.plan.edits.get(b.offset)?.kind === 'remove' ? 0 : this.size(b, rebuilt);
     }
     // Pass 2: the bytes, chunk offsets moved.
-    const out: Uint8Array[] = [];
+    const out: Piece[] = [];
     for (const p of this.placed) {
       if (this.plan.edits.get(p.box.offset)?.kind === 'remove') continue;
       if (p.rebuilt) out.push(...this.emit(p.box));
@@ -416,38 +419,38 @@ class Layout {
     return lo < this.marks.length && (this.marks[lo] as number) < end;
   }
 
-  /** A box kept whole: views of the input; in mdat only kept samples, elsewhere removed samples zeroed. */
-  private kept(b: Box): Uint8Array[] {
+  /** A box kept whole: ranges of the input; in mdat only kept samples, elsewhere removed samples zeroed. */
+  private kept(b: Box): Piece[] {
     if (b.type === 'mdat') return this.media(b);
-    const out: Uint8Array[] = [];
+    const out: Piece[] = [];
     let at = b.offset;
     const end = b.offset + b.size;
     for (const z of this.zero) {
       const from = Math.max(z.offset, at);
       const to = Math.min(z.offset + z.length, end);
       if (to <= from) continue;
-      if (from > at) out.push(this.src.read(at, from - at));
-      out.push(new Uint8Array(to - from));
+      if (from > at) out.push({ offset: at, length: from - at });
+      out.push(...zeros(to - from));
       at = to;
     }
-    if (end > at) out.push(this.src.read(at, end - at));
+    if (end > at) out.push({ offset: at, length: end - at });
     return out;
   }
 
   /** An mdat: its header, the kept tracks' samples as they are, zeros everywhere else. */
-  private media(b: Box): Uint8Array[] {
-    const out: Uint8Array[] = [this.src.read(b.offset, b.header)];
+  private media(b: Box): Piece[] {
+    const out: Piece[] = [this.src.read(b.offset, b.header)];
     let at = b.offset + b.header;
     const end = b.offset + b.size;
     for (const k of this.keep) {
       const from = Math.max(k.offset, at);
       const to = Math.min(k.offset + k.length, end);
       if (to <= from) continue;
-      if (from > at) out.push(new Uint8Array(from - at));
-      out.push(this.src.read(from, to - from));
+      if (from > at) out.push(...zeros(from - at));
+      out.push({ offset: from, length: to - from });
       at = to;
     }
-    if (end > at) out.push(new Uint8Array(end - at));
+    if (end > at) out.push(...zeros(end - at));
     return out;
   }
 
@@ -549,6 +552,16 @@ class Layout {
     // Past the end (an empty track's last chunk): left as it is.
     return p;
   }
+}
+
+/** One block of zeros, shared: a long zeroed run is views of it, never a fresh allocation. */
+const ZERO = new Uint8Array(1024 * 1024);
+
+/** `n` zero bytes as views of ZERO. */
+function zeros(n: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let left = n; left > 0; left -= ZERO.length) out.push(ZERO.subarray(0, Math.min(left, ZERO.length)));
+  return out;
 }
 
 /**
