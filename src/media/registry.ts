@@ -13,7 +13,7 @@ import { isobmffAnalyser } from './isobmff/index.js';
 import { jpegAnalyser } from './jpeg/index.js';
 import { srtAnalyser } from './srt/index.js';
 import { tiffAnalyser } from './tiff/index.js';
-import { type Analyser, Collector } from './types.js';
+import { type Analyser, Collector, type FindingSink } from './types.js';
 import { xmpSidecarAnalyser } from './xmp/index.js';
 
 /** Binary formats with firm magic first; text formats after, since their detect() is looser. */
@@ -56,12 +56,32 @@ export const errorOf = (e: AirlockError): AnalysisError =>
     ? { code: e.code, message: e.message }
     : { code: e.code, message: e.message, offset: e.offset };
 
-export function analyseSource(src: ByteSource, name: string): AnalysisResult {
-  return analyseWith(ANALYSERS, src, name);
+/**
+ * `sink`: takes every finding, in order; the result then holds none when the analyser can hand
+ * them over as they are made (Analyser.appendsOnly), else all of them as well.
+ */
+export function analyseSource(src: ByteSource, name: string, sink?: FindingSink): AnalysisResult {
+  return analyseWith(ANALYSERS, src, name, sink);
 }
 
 /** analyseSource over a given analyser list (tests inject misbehaving analysers here). */
-export function analyseWith(analysers: readonly Analyser[], src: ByteSource, name: string): AnalysisResult {
+export function analyseWith(
+  analysers: readonly Analyser[],
+  src: ByteSource,
+  name: string,
+  sink?: FindingSink,
+): AnalysisResult {
+  const result = analyseInto(analysers, src, name, sink);
+  if (sink && result.findings.length > 0) for (const f of result.findings) sink.add(f);
+  return result;
+}
+
+function analyseInto(
+  analysers: readonly Analyser[],
+  src: ByteSource,
+  name: string,
+  sink: FindingSink | undefined,
+): AnalysisResult {
   let head: Uint8Array;
   try {
     if (src.size === 0) return { format: 'empty', status: 'read', findings: [], warnings: [], facts: {} };
@@ -82,7 +102,7 @@ export function analyseWith(analysers: readonly Analyser[], src: ByteSource, nam
     };
   }
 
-  const out = new Collector();
+  const out = new Collector(analyser.appendsOnly ? sink : undefined);
   try {
     analyser.analyse(src, out);
   } catch (err) {
@@ -115,7 +135,7 @@ function failed(format: string | null, out: Collector, err: AirlockError): Analy
     facts: out.facts,
     error: errorOf(err),
   };
-  if (out.findings.length > 0) {
+  if (out.count > 0) {
     const at = err.offset === undefined ? '' : ` at offset ${err.offset}`;
     return { ...base, status: 'partial', reason: `stopped${at}: ${err.message} (${err.code})` };
   }

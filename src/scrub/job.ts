@@ -228,7 +228,8 @@ async function scrubFile(
       // The rewriter's own source over the output when it has one: walks shared (types.ts).
       const outSource =
         r.source ?? ('pieces' in out ? new PieceSource(out.pieces, input) : new ChunkSource(out.chunks));
-      const v = verifyOutput(outSource, spec.input, plan.format, plan.planned, plan.decide, r);
+      // The copy's findings are new to the plan: asked afresh, not looked up among the planned.
+      const v = verifyOutput(outSource, spec.input, plan.format, plan.planned, plan.decideAfresh, r);
       if (r.imageHashIn !== undefined) record.imageHashIn = r.imageHashIn;
       if (r.imageHashOut !== undefined) record.imageHashOut = r.imageHashOut;
       if (!v.ok) {

@@ -43,6 +43,8 @@ export type FilePlan =
       /** Zone hits whose action is drop-location (location dropped whatever the policy says). */
       zones: ZoneHit[];
       planned: PlannedFinding[];
+      /** The same answers as `decide`, for findings the plan never saw (the verifier's of the copy). */
+      decideAfresh: Decide;
     };
 
 const ROLE_OF: Partial<Record<Category, ZoneRole>> = {
@@ -98,8 +100,37 @@ function dateOnlyDecision(f: Finding): Decision {
   return { action: 'replace', value: { ...v, text: d } };
 }
 
+/**
+ * Replacements are shared between the findings that get the same one: a coarsened track stays in
+ * one grid cell for many frames and a log's times share a date, and a long file has a decision
+ * per finding. Decisions are never edited.
+ */
+function sharedReplacements(): (d: Decision) => Decision {
+  const seen = new Map<string, Decision>();
+  return (d) => {
+    if (d.action !== 'replace') return d;
+    const v = d.value;
+    const key =
+      v.kind === 'position'
+        ? `p\0${v.position.lat}\0${v.position.lon}\0${v.position.alt}`
+        : v.kind === 'number'
+          ? `n\0${v.value}\0${v.unit}`
+          : v.kind === 'time' || v.kind === 'text'
+            ? `${v.kind}\0${v.text}`
+            : undefined;
+    if (key === undefined) return d;
+    const had = seen.get(key);
+    if (had) return had;
+    // Bounded: a track that never repeats a cell must not grow this without end.
+    if (seen.size >= 4096) seen.clear();
+    seen.set(key, d);
+    return d;
+  };
+}
+
 /** The Decide a rewriter and the verifier ask. `dropLocation`: a drop-location zone was hit. */
 export function decideFor(policy: Policy, opts: { dropLocation?: boolean } = {}): Decide {
+  const shared = sharedReplacements();
   return (f: Finding): Decision => {
     if (opts.dropLocation && f.category.startsWith('location.')) return DROP;
     const { action } = mediaAction(f, policy);
@@ -110,10 +141,10 @@ export function decideFor(policy: Policy, opts: { dropLocation?: boolean } = {})
       case 'withhold':
         return DROP;
       case 'date-only':
-        return dateOnlyDecision(f);
+        return shared(dateOnlyDecision(f));
       case 'coarsen': {
         const rule = locationRule(f.category, policy);
-        return rule?.action === 'coarsen' ? coarsened(f, rule.metres) : DROP;
+        return rule?.action === 'coarsen' ? shared(coarsened(f, rule.metres)) : DROP;
       }
     }
   };
@@ -184,16 +215,23 @@ export function planFile(result: AnalysisResult, policy: Policy, rewriterFor: Re
   if (!rewriter) return withhold('unsupported', `${format}: Airlock cannot clean this format yet`);
   const dropZones = zones.filter((z) => z.action === 'drop-location');
   const decideAfresh = decideFor(policy, { dropLocation: dropZones.length > 0 });
-  const decided = new Map<Finding, Decision>();
-  const planned = result.findings.map((finding) => {
-    const decision = decideAfresh(finding);
-    decided.set(finding, decision);
-    return { finding, decision };
-  });
+  const planned = result.findings.map((finding) => ({ finding, decision: decideAfresh(finding) }));
   // The rewriter asks again about the very findings planned here (it follows the analysis's
-  // walks): answered from the plan. Any other finding (the verifier's) is decided afresh.
-  const decide: Decide = (f) => decided.get(f) ?? decideAfresh(f);
-  return { kind: 'rewrite', format, rewriter, decide, zones: dropZones, planned };
+  // walks): answered from the plan, by a cursor while it asks in the plan's order, and by an
+  // index made at its first question out of order (a map of every finding of a long log is most
+  // of what a plan would hold). Any other finding is decided afresh.
+  let next = 0;
+  let index: Map<Finding, Decision> | undefined;
+  const decide: Decide = (f) => {
+    const p = planned[next];
+    if (p !== undefined && p.finding === f) {
+      next++;
+      return p.decision;
+    }
+    index ??= new Map(planned.map((q) => [q.finding, q.decision]));
+    return index.get(f) ?? decideAfresh(f);
+  };
+  return { kind: 'rewrite', format, rewriter, decide, decideAfresh, zones: dropZones, planned };
 }
 
 export type { Value };

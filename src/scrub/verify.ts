@@ -8,6 +8,7 @@
 import { BufferSource, type ByteSource } from '../core/source.js';
 import { type Finding, formatPath, type Position, pathFormatter, type Value } from '../findings/model.js';
 import { analyseSource } from '../media/registry.js';
+import type { FindingSink } from '../media/types.js';
 import type { PlannedFinding } from './plan.js';
 import type { Decide, RewriteResult } from './types.js';
 
@@ -41,6 +42,30 @@ function keyer(): (f: Finding) => string {
   return (f) => `${f.category}\0${f.tag}\0${pathOf(f.path)}\0${f.frame ?? ''}`;
 }
 
+/**
+ * A map by finding identity (keyer's key), held as the frames of each category, tag and path: a
+ * key string per replaced finding was most of what a long log's verification held.
+ */
+class ByIdentity<V> {
+  private readonly byCarrier = new Map<string, Map<number | '', V>>();
+  private readonly pathOf = pathFormatter();
+  private carrier(f: Finding): string {
+    return `${f.category}\0${f.tag}\0${this.pathOf(f.path)}`;
+  }
+  set(f: Finding, v: V): void {
+    const c = this.carrier(f);
+    let frames = this.byCarrier.get(c);
+    if (!frames) {
+      frames = new Map();
+      this.byCarrier.set(c, frames);
+    }
+    frames.set(f.frame ?? '', v);
+  }
+  get(f: Finding): V | undefined {
+    return this.byCarrier.get(this.carrier(f))?.get(f.frame ?? '');
+  }
+}
+
 const samePosition = (a: Position, b: Position): boolean =>
   Math.abs(a.lat - b.lat) <= EPS &&
   Math.abs(a.lon - b.lon) <= EPS &&
@@ -65,21 +90,14 @@ export function verifyOutput(
   decide: Decide,
   result: RewriteResult,
 ): Verification {
-  const problems: string[] = [];
-  const again = analyseSource(output instanceof Uint8Array ? new BufferSource(output) : output, name);
-  if (again.status !== 'read') {
-    const why = again.error ? `${again.error.message} (${again.error.code})` : (again.reason ?? again.status);
-    problems.push(`the clean copy does not read back: ${why}`);
-  }
-
+  const source = output instanceof Uint8Array ? new BufferSource(output) : output;
   // What the plan wrote instead of each value, by finding identity, and by category as a fallback
   // (a rewriter may move a carrier, e.g. rebuild an IFD under another path).
-  const key = keyer();
-  const written = new Map<string, Value>();
+  const written = new ByIdentity<Value>();
   const writtenByCategory = new Map<string, Value[]>();
   for (const { finding, decision } of planned) {
     if (decision.action !== 'replace') continue;
-    written.set(key(finding), decision.value);
+    written.set(finding, decision.value);
     const list = writtenByCategory.get(finding.category) ?? [];
     list.push(decision.value);
     writtenByCategory.set(finding.category, list);
@@ -87,25 +105,34 @@ export function verifyOutput(
 
   // Only tags a rewriter names as kept for the format's sake, exactly (types.ts RewriteNotes.keep).
   const keptAnyway = new Set(result.keptAnyway);
-  for (const f of again.findings) {
+  // Each finding of the copy is checked as the re-inspection makes it, and kept only where its
+  // reader needs its findings back: a long log's copy holds hundreds of thousands.
+  const check = new CopyCheck(planned, (f, found) => {
     const d = decide(f);
     if (d.action === 'drop') {
       const excused = !NEVER_EXCUSED.test(f.category) && keptAnyway.has(f.tag);
-      if (!excused) problems.push(`still present although dropped: ${describe(f)}`);
-      continue;
+      if (!excused) found.push(`still present although dropped: ${describe(f)}`);
+      return;
     }
-    if (d.action !== 'replace') continue;
+    if (d.action !== 'replace') return;
     // A scrubbed value is a fixed point of its own decision (a grid centre, a 100 m altitude, a date).
     if (!sameValue(d.value, f.value)) {
-      problems.push(`not scrubbed: ${describe(f)} is not the ${d.value.kind} the policy writes`);
-      continue;
+      found.push(`not scrubbed: ${describe(f)} is not the ${d.value.kind} the policy writes`);
+      return;
     }
-    const planned = written.get(key(f));
+    const planned = written.get(f);
     const candidates = planned ? [planned] : (writtenByCategory.get(f.category) ?? []);
     if (f.value.kind === 'position' && !candidates.some((v) => sameValue(v, f.value))) {
-      problems.push(`position differs from the coarsened value: ${describe(f)}`);
+      found.push(`position differs from the coarsened value: ${describe(f)}`);
     }
+  });
+  const problems: string[] = [];
+  const again = analyseSource(source, name, check);
+  if (again.status !== 'read') {
+    const why = again.error ? `${again.error.message} (${again.error.code})` : (again.reason ?? again.status);
+    problems.push(`the clean copy does not read back: ${why}`);
   }
+  problems.push(...check.problems);
 
   if (IMAGE_FORMATS.has(format)) {
     if (result.imageHashIn === undefined || result.imageHashOut === undefined) {
@@ -115,8 +142,71 @@ export function verifyOutput(
     }
   }
   const ok = problems.length === 0;
-  return { ok, problems, ...(ok ? matchCopy(planned, again.findings) : { lost: [], changed: [] }) };
+  if (!ok) return { ok, problems, lost: [], changed: [] };
+  const inOrder = check.inOrder();
+  if (inOrder) return { ok, problems, lost: [], changed: inOrder };
+  // Not the plan's order: matched by keys over the copy's findings, read again when the
+  // re-inspection handed them over without keeping them.
+  const found =
+    again.findings.length > 0 || check.count === 0 ? again.findings : analyseSource(source, name).findings;
+  return { ok, problems, ...matchCopy(planned, found) };
 }
+
+/**
+ * The copy's findings as the re-inspection makes them: each checked (`each` adds its problems),
+ * and followed against the plan's keeps and replacements in order. The common case, cheaply:
+ * the copy holds exactly those, in the plan's order (rewriters keep the order of what they
+ * keep), so no finding of the copy is kept and no key built; kept values that differ go to
+ * `changed` as they are met.
+ */
+class CopyCheck implements FindingSink {
+  problems: string[] = [];
+  count = 0;
+  /** The next planned finding to match, and whether every one so far matched in order. */
+  private next = 0;
+  private ordered = true;
+  private changed: Changed[] = [];
+
+  constructor(
+    private readonly planned: readonly PlannedFinding[],
+    private readonly each: (f: Finding, problems: string[]) => void,
+  ) {}
+
+  add(f: Finding): void {
+    this.count++;
+    this.each(f, this.problems);
+    if (!this.ordered) return;
+    const p = this.nextKept();
+    if (p === undefined || !sameCarrier(p.finding, f)) {
+      this.ordered = false;
+      return;
+    }
+    this.next++;
+    if (changedValue(p, f)) this.changed.push({ planned: p, value: f.value });
+  }
+
+  rewind(): void {
+    this.problems = [];
+    this.count = 0;
+    this.next = 0;
+    this.ordered = true;
+    this.changed = [];
+  }
+
+  /** The changed keeps when the copy held exactly the planned keeps and replacements in order; else undefined. */
+  inOrder(): Changed[] | undefined {
+    return this.ordered && this.nextKept() === undefined ? this.changed : undefined;
+  }
+
+  private nextKept(): PlannedFinding | undefined {
+    while (this.next < this.planned.length && this.planned[this.next]?.decision.action === 'drop')
+      this.next++;
+    return this.planned[this.next];
+  }
+}
+
+const sameCarrier = (p: Finding, f: Finding): boolean =>
+  f.tag === p.tag && f.category === p.category && f.frame === p.frame && samePath(f.path, p.path);
 
 /** Values a reader gives that can be compared: a block or a list has no single value to differ. */
 const comparable = (v: Value): boolean =>
@@ -146,8 +236,6 @@ function matchCopy(
   found: readonly Finding[],
 ): { lost: PlannedFinding[]; changed: Changed[] } {
   const changed: Changed[] = [];
-  if (allInOrder(planned, found, changed)) return { lost: [], changed };
-  changed.length = 0;
   const keyOf = keyer();
   const loose = (f: Finding): string => `${f.category}\0${f.tag}\0${f.frame ?? ''}`;
   // Each key's copy findings, in order: a match takes the first one not taken yet (a cursor
@@ -191,31 +279,3 @@ function matchCopy(
 
 const samePath = (a: readonly string[], b: readonly string[]): boolean =>
   a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
-
-/**
- * The common case, cheaply: the copy holds exactly the planned keeps and replacements, in the
- * plan's order (rewriters keep the order of what they keep). No keys are built for it. Kept
- * values that differ go to `changed` as they are met.
- */
-function allInOrder(
-  planned: readonly PlannedFinding[],
-  found: readonly Finding[],
-  changed: Changed[],
-): boolean {
-  let i = 0;
-  for (const planned1 of planned) {
-    const { finding: p, decision } = planned1;
-    if (decision.action === 'drop') continue;
-    const f = found[i++];
-    if (
-      f === undefined ||
-      f.tag !== p.tag ||
-      f.category !== p.category ||
-      f.frame !== p.frame ||
-      !samePath(f.path, p.path)
-    )
-      return false;
-    if (changedValue(planned1, f)) changed.push({ planned: planned1, value: f.value });
-  }
-  return i === found.length;
-}

@@ -7,7 +7,7 @@ import { AirlockError } from '../../core/errors.js';
 import { bound, LIMITS } from '../../core/limits.js';
 import { byteAt, byteLength, type Line, readLines } from '../../core/lines.js';
 import type { ByteSource } from '../../core/source.js';
-import type { Category, Position, Range } from '../../findings/model.js';
+import type { Category, Position, Range, Value } from '../../findings/model.js';
 import type { Analyser, Collector } from '../types.js';
 import { type Role, roleOf } from './columns.js';
 import { type Cell, splitCsvLine } from './csvRow.js';
@@ -63,6 +63,7 @@ export const flightLogCsvAnalyser: Analyser = {
   analyse(src, out) {
     analyseFlightLogCsv(src, out);
   },
+  appendsOnly: true,
 };
 
 export interface Column {
@@ -123,6 +124,7 @@ export function analyseFlightLogCsv(src: ByteSource, out: Collector): void {
   const path = ['CSV'];
   const serials = new Map<string, Tally & { column: string; value: string }>();
   const others = new Map<number, Tally>();
+  const numbers = new SharedNumbers();
   let rows = 0;
   let withFix = 0;
   let extraCells: number | undefined;
@@ -144,14 +146,18 @@ export function analyseFlightLogCsv(src: ByteSource, out: Collector): void {
       const lon = num(g.lon);
       if (!lat || !lon || (lat.n === 0 && lon.n === 0)) continue;
       if (!g.operator) withFix++;
-      const position: Position = { lat: lat.n, lon: lon.n };
-      const ranges = [range(lat.cell), range(lon.cell)];
       const alt = num(g.alt);
-      if (alt && g.alt?.role.kind === 'alt') {
-        position.alt = alt.n * g.alt.role.toMetres;
-        ranges.push(range(alt.cell));
-      }
-      const tag = [g.lat, g.lon, alt ? g.alt : undefined].flatMap((c) => (c ? [c.name] : [])).join('+');
+      // Ranges made at their final length: a push would leave room for 16 more in every finding.
+      const withAlt = alt && g.alt?.role.kind === 'alt' ? alt.n * g.alt.role.toMetres : undefined;
+      const position: Position =
+        withAlt === undefined ? { lat: lat.n, lon: lon.n } : { lat: lat.n, lon: lon.n, alt: withAlt };
+      const ranges =
+        alt && withAlt !== undefined
+          ? [range(lat.cell), range(lon.cell), range(alt.cell)]
+          : [range(lat.cell), range(lon.cell)];
+      const tag = out.name(
+        [g.lat, g.lon, alt ? g.alt : undefined].flatMap((c) => (c ? [c.name] : [])).join('+'),
+      );
       const category: Category = g.operator ? 'location.operator' : 'location.drone';
       out.add({ category, tag, path, ranges, value: { kind: 'position', position }, frame });
     }
@@ -173,9 +179,7 @@ export function analyseFlightLogCsv(src: ByteSource, out: Collector): void {
           break;
         case 'attitude': {
           const n = num(col);
-          const value = n
-            ? { kind: 'number' as const, value: n.n }
-            : { kind: 'text' as const, text: cell.text };
+          const value = n ? numbers.get(n.n) : { kind: 'text' as const, text: cell.text };
           out.add({ category: 'attitude', tag: col.name, path, ranges: [r], value, frame });
           break;
         }
@@ -224,6 +228,24 @@ export function analyseFlightLogCsv(src: ByteSource, out: Collector): void {
   out.facts.rows = rows;
   out.facts.rowsWithFix = withFix;
   out.facts.columns = columns.length;
+}
+
+/**
+ * One value object per distinct number: a log's flight-state columns repeat a few hundred
+ * values (a speed to one decimal, a satellite count) over every row. Values are never edited.
+ * Bounded, as Collector.name is.
+ */
+class SharedNumbers {
+  private readonly seen = new Map<number, Value>();
+  get(n: number): Value {
+    // A map takes -0 for 0: "-0.0" keeps its own value.
+    if (Object.is(n, -0)) return { kind: 'number', value: n };
+    const had = this.seen.get(n);
+    if (had) return had;
+    const v: Value = { kind: 'number', value: n };
+    if (this.seen.size < 65536) this.seen.set(n, v);
+    return v;
+  }
 }
 
 /** Latitude/longitude/altitude columns that belong together (same group: '', OSD, HOME, RC…). */

@@ -23,7 +23,7 @@ import type { Finding } from '../../findings/model.js';
 import { formatCoarseDegrees } from '../../scrub/coarsen.js';
 import type { Decide, RewriteResult, Rewriter } from '../../scrub/types.js';
 import { sameStyle } from '../srt/rewrite-frame.js';
-import { type Patch, splice } from '../srt/splice.js';
+import { PatchWriter } from '../srt/splice.js';
 import { Collector } from '../types.js';
 import { analyseFlightLogCsv, type Column, cellRange, readCsvStart } from './csv.js';
 import { type Cell, splitCsvLine } from './csvRow.js';
@@ -31,84 +31,121 @@ import { type Cell, splitCsvLine } from './csvRow.js';
 /** The whole file is held in memory to write the output. */
 export const maxCsvRewriteBytes = 1024 ** 3;
 
-/** What happens to one cell, keyed by its byte offset. */
-type Fate = { kind: 'keep' } | { kind: 'drop' } | { kind: 'text'; text: string };
-
 export const flightLogCsvRewriter: Rewriter = {
   id: 'flightlog-csv',
-  rewrite(src, decide) {
-    return rewriteFlightLogCsv(src, decide);
+  rewrite(src, decide, findings) {
+    return rewriteFlightLogCsv(src, decide, findings);
   },
 };
 
 const isPositionRole = (c: Column): boolean =>
   c.role.kind === 'lat' || c.role.kind === 'lon' || c.role.kind === 'alt';
 
-/** What the rewriter knows of each data cell, by byte offset: its column and its text. */
-type CellIndex = Map<number, { column: Column; text: string }>;
+/** What happens to one cell: none asked (0), keep, drop, a text, an altitude in metres. */
+const NONE = 0;
+const KEEP = 1;
+const DROP = 2;
+/** Replaced by a text (Fates.text). */
+const TEXT = 3;
+/** An altitude replaced by a value in metres (Fates.metres), written in its column's unit and style. */
+const METRES = 4;
+
+/**
+ * Cell fates by the byte offset of the cell: one byte per input byte, and a text or an
+ * altitude only for the cells replaced. A long log has a fate for nearly every cell: a map of
+ * objects per cell, and the parsed rows to resolve each altitude, cost ~40 times the file.
+ */
+class Fates {
+  readonly code: Uint8Array;
+  readonly text = new Map<number, string>();
+  readonly metres = new Map<number, number>();
+  constructor(size: number) {
+    // A cell may start at the very end (an empty last cell).
+    this.code = new Uint8Array(size + 1);
+  }
+  set(offset: number, fate: typeof KEEP | typeof DROP): void {
+    this.code[offset] = fate;
+  }
+  setText(offset: number, text: string): void {
+    this.code[offset] = TEXT;
+    this.text.set(offset, text);
+  }
+  setMetres(offset: number, metres: number): void {
+    this.code[offset] = METRES;
+    this.metres.set(offset, metres);
+  }
+}
 
 /** Cell fates from every finding's decision. */
-function fatesOf(findings: readonly Finding[], decide: Decide, index: CellIndex): Map<number, Fate> {
-  const fates = new Map<number, Fate>();
+function fatesOf(findings: readonly Finding[], decide: Decide, size: number): Fates {
+  const fates = new Fates(size);
   for (const f of findings) {
     const d = decide(f);
     if (d.action === 'keep' || d.action === 'drop') {
-      for (const r of f.ranges) fates.set(r.offset, { kind: d.action });
+      const fate = d.action === 'keep' ? KEEP : DROP;
+      for (const r of f.ranges) fates.set(r.offset, fate);
       continue;
     }
     const v = d.value;
     if (f.value.kind === 'position' && v.kind === 'position') {
       // The reader lists a position's cells as latitude, longitude, then altitude.
       const [lat, lon, alt] = f.ranges;
-      if (lat) fates.set(lat.offset, { kind: 'text', text: formatCoarseDegrees(v.position.lat) });
-      if (lon) fates.set(lon.offset, { kind: 'text', text: formatCoarseDegrees(v.position.lon) });
+      if (lat) fates.setText(lat.offset, formatCoarseDegrees(v.position.lat));
+      if (lon) fates.setText(lon.offset, formatCoarseDegrees(v.position.lon));
       if (alt) {
-        const cell = index.get(alt.offset);
-        const toMetres = cell?.column.role.kind === 'alt' ? cell.column.role.toMetres : 1;
-        fates.set(
-          alt.offset,
-          v.position.alt === undefined
-            ? { kind: 'drop' }
-            : { kind: 'text', text: sameStyle(cell?.text ?? '0', v.position.alt / toMetres) },
-        );
+        if (v.position.alt === undefined) fates.set(alt.offset, DROP);
+        else fates.setMetres(alt.offset, v.position.alt);
       }
       continue;
     }
     const text =
       v.kind === 'time' || v.kind === 'text' ? v.text : v.kind === 'number' ? String(v.value) : undefined;
-    for (const r of f.ranges)
-      fates.set(r.offset, text === undefined ? { kind: 'drop' } : { kind: 'text', text });
+    for (const r of f.ranges) {
+      if (text === undefined) fates.set(r.offset, DROP);
+      else fates.setText(r.offset, text);
+    }
   }
   return fates;
 }
 
-export function rewriteFlightLogCsv(src: ByteSource, decide: Decide): RewriteResult {
-  bound(src.size, maxCsvRewriteBytes, 'CSV size in bytes for a rewrite', 0);
-  // The reader's own pass: the same findings inspect reported, and its errors for damaged input.
-  const found = new Collector();
-  analyseFlightLogCsv(src, found);
-  const input = src.read(0, src.size);
-  const { headerLine, header, columns, lines } = readCsvStart(src);
-
-  const rows: { line: Line; cells: Cell[] }[] = [];
-  const index: CellIndex = new Map();
-  for (const line of lines) {
+/** The data lines with their cells, one at a time: nothing parsed is held across lines. */
+function* rowsOf(src: ByteSource): Generator<{ line: Line; cells: Cell[] }> {
+  for (const line of readCsvStart(src).lines) {
     if (line.text.trim() === '') continue;
-    const cells = splitCsvLine(line.text, line.offset);
-    rows.push({ line, cells });
-    cells.forEach((c, i) => {
-      const col = columns[i];
-      if (!col) return;
-      index.set(cellRange(line, c).offset, { column: col, text: c.text });
-    });
+    yield { line, cells: splitCsvLine(line.text, line.offset) };
   }
-  const fates = fatesOf(found.findings, decide, index);
+}
+
+/**
+ * `findings`: the reader's findings for `src`, when the caller has them (scrub's analysis);
+ * otherwise the reader's own pass makes them, and throws its errors for damaged input.
+ */
+export function rewriteFlightLogCsv(
+  src: ByteSource,
+  decide: Decide,
+  findings?: readonly Finding[],
+): RewriteResult {
+  bound(src.size, maxCsvRewriteBytes, 'CSV size in bytes for a rewrite', 0);
+  let known = findings;
+  if (!known) {
+    const found = new Collector();
+    analyseFlightLogCsv(src, found);
+    known = found.findings;
+  }
+  const input = src.read(0, src.size);
+  const { headerLine, header, columns } = readCsvStart(src);
+  const fates = fatesOf(known, decide, src.size);
   const notes: string[] = [];
 
+  // A column lives when any of its cells is kept or replaced: one pass over the rows for that,
+  // another to write them, rather than every row held between the two.
   const alive = new Set<number>();
-  for (const [offset, fate] of fates) {
-    const col = index.get(offset)?.column;
-    if (col && fate.kind !== 'drop') alive.add(col.index);
+  for (const { line, cells } of rowsOf(src)) {
+    const n = Math.min(cells.length, columns.length);
+    for (let i = 0; i < n; i++) {
+      const code = fates.code[cellRange(line, cells[i] as Cell).offset];
+      if (code !== NONE && code !== DROP) alive.add(i);
+    }
   }
   const hasLat = columns.some((c) => alive.has(c.index) && c.role.kind === 'lat');
   const hasLon = columns.some((c) => alive.has(c.index) && c.role.kind === 'lon');
@@ -123,42 +160,39 @@ export function rewriteFlightLogCsv(src: ByteSource, decide: Decide): RewriteRes
   }
   const kept = columns.filter((c) => alive.has(c.index));
 
-  const patches: Patch[] = [];
-  const write = (line: Line, parts: Uint8Array[]): void => {
-    const end = lineEnd(input, line.offset);
-    const joined: Uint8Array[] = [];
-    parts.forEach((p, i) => {
-      if (i > 0) joined.push(COMMA);
-      joined.push(p);
-    });
-    patches.push({ offset: line.offset, length: end - line.offset, bytes: Buffer.concat(joined) });
-  };
-
-  write(
-    headerLine,
-    kept.flatMap((c) => {
-      const cell = header[c.index];
-      return cell ? [rawCell(input, headerLine, cell)] : [];
-    }),
-  );
-  for (const { line, cells } of rows) {
-    const parts: Uint8Array[] = [];
-    for (const col of kept) {
+  const out = new PatchWriter(input);
+  out.replace(headerLine.offset, lineEnd(input, headerLine.offset) - headerLine.offset);
+  let first = true;
+  for (const c of kept) {
+    const cell = header[c.index];
+    if (!cell) continue;
+    if (!first) out.bytes(COMMA);
+    first = false;
+    out.bytes(rawCell(input, headerLine, cell));
+  }
+  for (const { line, cells } of rowsOf(src)) {
+    out.replace(line.offset, lineEnd(input, line.offset) - line.offset);
+    for (let k = 0; k < kept.length; k++) {
+      const col = kept[k] as Column;
       const cell = cells[col.index];
       if (!cell) break;
-      const raw = rawCell(input, line, cell);
-      const fate = fates.get(cellRange(line, cell).offset);
-      if (fate?.kind === 'text') parts.push(quoted(raw, fate.text));
-      else if (fate?.kind === 'drop' || (!fate && isPositionRole(col) && cell.text !== '')) parts.push(EMPTY);
-      else parts.push(raw);
+      if (k > 0) out.bytes(COMMA);
+      const offset = cellRange(line, cell).offset;
+      const code = fates.code[offset];
+      if (code === TEXT) out.bytes(quoted(rawCell(input, line, cell), fates.text.get(offset) as string));
+      else if (code === METRES) {
+        const toMetres = col.role.kind === 'alt' ? col.role.toMetres : 1;
+        const metres = fates.metres.get(offset) as number;
+        out.bytes(quoted(rawCell(input, line, cell), sameStyle(cell.text, metres / toMetres)));
+      } else if (code === DROP || (code === NONE && isPositionRole(col) && cell.text !== '')) {
+        // Emptied.
+      } else out.bytes(rawCell(input, line, cell));
     }
-    write(line, parts);
   }
-  return { bytes: splice(input, patches), notes };
+  return { bytes: out.finish(), notes };
 }
 
 const COMMA = Buffer.from(',');
-const EMPTY = new Uint8Array(0);
 
 function rawCell(input: Uint8Array, line: Line, cell: Cell): Uint8Array {
   const r = cellRange(line, cell);

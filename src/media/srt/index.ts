@@ -35,6 +35,7 @@ export const srtAnalyser: Analyser = {
   analyse(src, out) {
     analyseSrt(src, out);
   },
+  appendsOnly: true,
 };
 
 /** What one pass over an SRT file leaves: everything but the cues and frames, which are never held. */
@@ -149,12 +150,12 @@ export function walkRead(src: ByteSource, begin: () => void, visit: FrameVisitor
 }
 
 export function analyseSrt(src: ByteSource, out: Collector): void {
-  const first = out.findings.length;
+  const first = out.count;
   let stats: MapStats = { withFix: 0, noFix: 0 };
   const { cues, layouts, tuples, reading, stray, cut } = walkRead(
     src,
     () => {
-      out.findings.length = first;
+      out.rewind(first);
       stats = { withFix: 0, noFix: 0 };
     },
     (_cue, frame, reading) => mapFrame(frame, reading, out, stats),

@@ -26,7 +26,7 @@ export function mapFrame(f: Frame, reading: Reading, out: Collector, stats: MapS
   const other: Item[] = [...f.other];
   // Built field by field: a spread made this the reader's costliest line on long files.
   const add = (x: Omit<Finding, 'path' | 'frame'>): void =>
-    out.add({ category: x.category, tag: x.tag, ranges: x.ranges, value: x.value, path, frame });
+    out.add({ category: x.category, tag: out.name(x.tag), ranges: x.ranges, value: x.value, path, frame });
 
   const drone = dronePosition(f, reading, other);
   if (drone === 'no-fix') {
@@ -131,13 +131,12 @@ function dronePosition(f: Frame, reading: Reading, other: Item[]): Located {
     lat *= DEG;
     lon *= DEG;
   }
-  const position: Position = { lat, lon };
-  const ranges = [f.lat.range, f.lon.range];
+  // Ranges made at their final length: a push would leave room for 16 more in every finding.
   if (f.alt?.num !== undefined) {
-    position.alt = f.alt.num;
-    ranges.push(f.alt.range);
+    const position: Position = { lat, lon, alt: f.alt.num };
+    return { tag: `${f.lat.key}+${f.lon.key}`, position, ranges: [f.lat.range, f.lon.range, f.alt.range] };
   }
-  return { tag: `${f.lat.key}+${f.lon.key}`, position, ranges };
+  return { tag: `${f.lat.key}+${f.lon.key}`, position: { lat, lon }, ranges: [f.lat.range, f.lon.range] };
 }
 
 /**
@@ -159,15 +158,12 @@ function tuplePosition(t: Tuple, reading: Reading, thirdIsAltitude: boolean, oth
     if (c) other.push(c);
     return 'no-fix';
   }
-  const position: Position = { lat, lon };
-  const ranges = [a.range, b.range];
   if (c && thirdIsAltitude && c.num !== undefined) {
-    position.alt = c.num;
-    ranges.push(c.range);
-  } else if (c) {
-    other.push({ ...c, key: `${t.key}[3]` });
+    const position: Position = { lat, lon, alt: c.num };
+    return { tag: t.key, position, ranges: [a.range, b.range, c.range] };
   }
-  return { tag: t.key, position, ranges };
+  if (c) other.push({ ...c, key: `${t.key}[3]` });
+  return { tag: t.key, position: { lat, lon }, ranges: [a.range, b.range] };
 }
 
 function numberValue(i: Item): { kind: 'number'; value: number; unit?: string } {

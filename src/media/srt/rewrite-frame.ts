@@ -88,15 +88,25 @@ function textOf(v: Value, old: Item): string | undefined {
   return undefined;
 }
 
+/**
+ * `findings`: the frame's findings as the analysis made them (its mapFrame of this very frame),
+ * when the caller has them: the plan answers for those without an index (plan.ts), and none
+ * are mapped again. Otherwise the frame is mapped here.
+ */
 export function planFrame(
   f: Frame,
   cue: Cue,
   reading: Reading,
   decide: Decide,
   notes: Set<string>,
+  findings?: readonly Finding[],
 ): FramePlan {
-  const out = new Collector();
-  mapFrame(f, reading, out, { withFix: 0, noFix: 0 });
+  let mine = findings;
+  if (!mine) {
+    const out = new Collector();
+    mapFrame(f, reading, out, { withFix: 0, noFix: 0 });
+    mine = out.findings;
+  }
   const items = itemsOf(f);
   const byOffset = new Map(items.map((i) => [i.range.offset, i]));
   const timing = cue.timing?.offset;
@@ -116,7 +126,7 @@ export function planFrame(
     }
   };
 
-  for (const finding of out.findings) {
+  for (const finding of mine) {
     const d = decide(finding);
     if (finding.category === 'other' && d.action !== 'keep' && timing !== undefined)
       notes.add('SRT cue numbers and timings kept: the format needs them');

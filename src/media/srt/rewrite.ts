@@ -16,40 +16,86 @@
 import { truncated } from '../../core/errors.js';
 import { bound } from '../../core/limits.js';
 import type { ByteSource } from '../../core/source.js';
+import type { Finding } from '../../findings/model.js';
 import type { Decide, RewriteResult, Rewriter } from '../../scrub/types.js';
 import { type SrtWalk, walkRead } from './index.js';
 import { planFrame } from './rewrite-frame.js';
 import { editLine, markupOf, outermost } from './rewrite-line.js';
-import { contentEnd, type Patch, removal, splice } from './splice.js';
+import { contentEnd, PatchWriter } from './splice.js';
 
 /** The whole file is held in memory to write the output: an hour of 60 fps telemetry is ~100 MB. */
 export const maxSrtRewriteBytes = 1024 ** 3;
 
 export const srtRewriter: Rewriter = {
   id: 'srt',
-  rewrite(src, decide) {
-    return rewriteSrt(src, decide);
+  rewrite(src, decide, findings) {
+    return rewriteSrt(src, decide, findings);
   },
 };
 
-export function rewriteSrt(src: ByteSource, decide: Decide): RewriteResult {
+/**
+ * The analysis's findings, frame by frame, for the rewriter's walk over the same bytes: the
+ * analysis mapped each frame in walk order (mapFrame), and every finding of a frame carries
+ * bytes of its cue, so a cue's findings are the run of those starting inside it. The plan answers
+ * for these by a cursor (plan.ts) where fresh ones made it index every finding of the file, and
+ * no frame is mapped twice. A finding without bytes, or none known: the frame is mapped afresh
+ * (planFrame) from there on. A first walk under a reading the analysis did not end with is
+ * thrown away whole (walkRead's begin), whatever it was given.
+ */
+class KnownFindings {
+  private at = 0;
+  private lost = false;
+  constructor(private readonly all: readonly Finding[] | undefined) {}
+
+  restart(): void {
+    this.at = 0;
+    this.lost = this.all === undefined;
+  }
+
+  /** The findings of the cue with number `frame` whose bytes are [start, end); undefined: map it afresh. */
+  take(frame: number, start: number, end: number): readonly Finding[] | undefined {
+    const all = this.all;
+    if (this.lost || all === undefined) return undefined;
+    const from = this.at;
+    let k = from;
+    for (; k < all.length; k++) {
+      const f = all[k] as Finding;
+      const first = f.ranges[0];
+      if (first === undefined) {
+        this.lost = true;
+        return undefined;
+      }
+      if (f.frame !== frame || first.offset < start || first.offset >= end) break;
+    }
+    this.at = k;
+    return all.slice(from, k);
+  }
+}
+
+/** `findings`: what the analysis read from `src`, when the caller has it (scrub). */
+export function rewriteSrt(src: ByteSource, decide: Decide, findings?: readonly Finding[]): RewriteResult {
   bound(src.size, maxSrtRewriteBytes, 'SRT size in bytes for a rewrite', 0);
   const input = src.read(0, src.size);
   let notes = new Set<string>();
-  let patches: Patch[] = [];
+  // Lines are patched in file order as the walk reads them: the output grows as it goes.
+  let out = new PatchWriter(input);
   // Text lines the last two cues keep: the reader judges a file cut by their counts.
   let kept: number[] = [];
+  const known = new KnownFindings(findings);
 
   const walk = walkRead(
     src,
     () => {
       notes = new Set();
-      patches = [];
+      out = new PatchWriter(input);
       kept = [];
+      known.restart();
     },
     (cue, frame, reading, nextStart) => {
       kept = [kept[kept.length - 1] ?? 0, cue.text.length];
-      const { edits, items } = planFrame(frame, cue, reading, decide, notes);
+      const lastLine = cue.text[cue.text.length - 1] ?? cue.timing ?? cue.head;
+      const found = known.take(frame.cue, cue.head.offset, nextStart(lastLine));
+      const { edits, items } = planFrame(frame, cue, reading, decide, notes, found);
       if (edits.length === 0) return;
       for (const line of cue.timing ? [cue.timing, ...cue.text] : cue.text) {
         const end = contentEnd(input, line.offset, nextStart(line));
@@ -58,28 +104,27 @@ export function rewriteSrt(src: ByteSource, decide: Decide): RewriteResult {
         if (mine.length === 0) continue;
         const raw = Buffer.from(input.subarray(line.offset, end)).toString('latin1');
         let text = editLine(raw, line.offset, mine);
-        const written = (): Patch => ({
-          offset: line.offset,
-          length: end - line.offset,
-          bytes: Buffer.from(text, 'latin1'),
-        });
+        const written = (): void => {
+          out.replace(line.offset, end - line.offset);
+          out.text(text, 'latin1');
+        };
         if (line === cue.timing) {
           // Only what followed the two times can go (layout.ts timingOf): the line itself stays.
-          patches.push(written());
+          written();
           continue;
         }
         const anyLeft = items.some((x) => x.kept && inLine(x.item.range));
         if (!anyLeft && mine.some((e) => e.text === undefined)) text = markupOf(text);
         if (text.trim() === '') {
-          patches.push(removal(line.offset, nextStart(line) - line.offset));
+          out.replace(line.offset, nextStart(line) - line.offset);
           kept[1] = (kept[1] ?? 1) - 1;
-        } else patches.push(written());
+        } else written();
       }
     },
   );
   if (walk.cut) throw walk.cut;
   refuseCutEnd(walk, kept, src.size);
-  return { bytes: splice(input, patches), notes: [...notes] };
+  return { bytes: out.finish(), notes: [...notes] };
 }
 
 /**
