@@ -90,7 +90,9 @@ describe('flight-log CSV scrub, AirData-style export (by hand)', () => {
   it('default: home, serial, heading and offset columns go; date-only time; feet stay feet; quoting kept', () => {
     const out = Buffer.from(rewrite(Buffer.from(csv), DEFAULT).bytes).toString('utf8');
     const c = coarsenPosition({ lat: -44.69009395, lon: 170.42456545, alt: 1234.5 * 0.3048 }, 1000);
-    const feet = ((c.alt as number) / 0.3048).toFixed(1);
+    // Feet with the decimals it takes to read back as the 100 m step (1312.3 ft would be 399.99 m).
+    const feet = ((c.alt as number) / 0.3048).toFixed(6);
+    expect(Math.abs(Number(feet) * 0.3048 - (c.alt as number))).toBeLessThan(1e-6);
     expect(out).toBe(
       '\ufeffdatetime(utc),latitude,longitude,altitude_above_seaLevel(feet)\n' +
         `"2020-12-02",${c.lat.toFixed(7)},${c.lon.toFixed(7)},${feet}\n` +

@@ -183,7 +183,7 @@ export function rewriteFlightLogCsv(
       else if (code === METRES) {
         const toMetres = col.role.kind === 'alt' ? col.role.toMetres : 1;
         const metres = fates.metres.get(offset) as number;
-        out.bytes(quoted(rawCell(input, line, cell), sameStyle(cell.text, metres / toMetres)));
+        out.bytes(quoted(rawCell(input, line, cell), inUnit(cell.text, metres, toMetres)));
       } else if (code === DROP || (code === NONE && isPositionRole(col) && cell.text !== '')) {
         // Emptied.
       } else out.bytes(rawCell(input, line, cell));
@@ -211,4 +211,25 @@ function lineEnd(input: Uint8Array, start: number): number {
   let i = start;
   while (i < input.length && input[i] !== 0x0a && input[i] !== 0x0d) i++;
   return i;
+}
+
+/** What a read-back may miss the written metres by (the verifier allows 1e-6). */
+const READ_BACK_METRES = 1e-7;
+
+/**
+ * `metres` in the column's unit, in the cell's style (sign, decimals, what follows the number),
+ * with more decimals when the cell's own would not read back as `metres`: 400 m in a feet column
+ * is 1312.335958 ft, since 1312.3 ft is 399.99 m, which is off the 100 m grid and fails
+ * verification.
+ */
+export function inUnit(old: string, metres: number, toMetres: number): string {
+  const plain = sameStyle(old, metres / toMetres);
+  if (toMetres === 1) return plain;
+  const m = /^\s*([+-]?)\d*(?:\.(\d*))?/.exec(old) as RegExpExecArray;
+  const value = metres / toMetres;
+  let decimals = m[2]?.length ?? 0;
+  let text = value.toFixed(decimals);
+  while (Math.abs(Number(text) * toMetres - metres) > READ_BACK_METRES && decimals < 12)
+    text = value.toFixed(++decimals);
+  return (m[1] === '+' && value >= 0 ? '+' : '') + text + old.slice(m[0].length);
 }

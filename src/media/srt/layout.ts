@@ -14,8 +14,14 @@ export function layoutOf(cue: Cue): LayoutName {
   for (const line of cue.text) {
     const t = line.text;
     if (/\[[^\]]{0,64}:/.test(t) || /\b(?:FrameCnt|SrtCnt)\b/.test(t)) return 'bracketed';
-    if (/\b(?:HOME|GPS|RTK)\(/.test(t)) layout = 'home-gps';
-    else if (layout === 'unknown' && (/\b(?:GPS|RTK|HOME) \(/.test(t) || /^\s*F\/\d/.test(t)))
+    // BAROMETER/Hb/Hs heights are this family's own: a cue whose no-fix GPS(0,0) was scrubbed
+    // away keeps them, and must read back as what it was, not as stray text.
+    if (/\b(?:HOME|GPS|RTK)\(|\b(?:BAROMETER|Hb|Hs):/.test(t)) layout = 'home-gps';
+    // The one-line family's attitude tuples and speeds mark it too, when its GPS went in a scrub.
+    else if (
+      layout === 'unknown' &&
+      (/\b(?:GPS|RTK|HOME|F\.PRY|G\.PRY) \(/.test(t) || /^\s*F\/\d/.test(t) || /\bH\.S -?\d/.test(t))
+    )
       layout = 'one-line';
   }
   return layout;
