@@ -43,43 +43,16 @@ beforeAll(() => {
     CAPTIONS.map((c, i) => `${i + 1}\n00:00:0${i},000 --> 00:00:0${i + 1},000\n${c}\n`).join('\n'),
   );
   video = join(dir, 'DJI_0001.MP4');
-  // prettier-ignore
   execFileSync('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc=duration=2:size=160x120:rate=10',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=440:duration=2',
-    '-i',
+    ...'-v error -y -f lavfi -i testsrc=duration=2:size=160x120:rate=10 -f lavfi -i sine=frequency=440:duration=2 -i'.split(
+      ' ',
+    ),
     srt,
-    '-map',
-    '0',
-    '-map',
-    '1',
-    '-map',
-    '2',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-c:a',
-    'aac',
-    '-c:s',
-    'mov_text',
-    '-metadata',
-    'location=+51.5074-000.1278/',
-    '-metadata',
+    ...'-map 0 -map 1 -map 2 -c:v libx264 -preset ultrafast -c:a aac -c:s mov_text -metadata location=+51.5074-000.1278/ -metadata'.split(
+      ' ',
+    ),
     'artist=Pilot One',
-    '-metadata',
-    'creation_time=2024-05-01T10:20:30Z',
-    '-movflags',
-    '+faststart',
+    ...'-metadata creation_time=2024-05-01T10:20:30Z -movflags +faststart'.split(' '),
     video,
   ]);
   execFileSync(EXIFTOOL, [
@@ -253,19 +226,10 @@ describe('scrub of other videos', () => {
   it('a fragmented MP4 (moof) is refused with the reason, nothing written', () => {
     const frag = join(dir, 'frag.mp4');
     copyFileSync(video, join(dir, 'src.mp4'));
-    // prettier-ignore
     execFileSync('ffmpeg', [
-      '-v',
-      'error',
-      '-y',
-      '-i',
+      ...'-v error -y -i'.split(' '),
       join(dir, 'src.mp4'),
-      '-map',
-      '0:v',
-      '-c',
-      'copy',
-      '-movflags',
-      'frag_keyframe+empty_moov',
+      ...'-map 0:v -c copy -movflags frag_keyframe+empty_moov'.split(' '),
       frag,
     ]);
     const { out, code } = scrub(frag, 'frag');

@@ -67,22 +67,30 @@ export function readMovie(src: ByteSource, moov: Box, out: Collector, budget: Bo
       case 'trak':
         tracks.push(readTrack(src, box, ++n, tracks, out, budget));
         break;
-      case 'udta':
-        readUserData(src, box, [...path, 'udta'], out, budget);
-        break;
-      case 'meta':
-        readMeta(src, box, [...path, 'meta'], out, budget);
-        break;
-      case 'free':
-      case 'skip':
-      case 'wide':
-        padding(src, box, path, out);
-        break;
       default:
-        if (!LAYOUT.has(box.type)) otherBox(src, box, path, out);
+        readAnyOther(src, box, path, out, budget);
     }
   }
   return tracks;
+}
+
+/** A child of moov or trak that is not its own kind: user data, an item list, padding, or reported whole. */
+function readAnyOther(src: ByteSource, box: Box, path: string[], out: Collector, budget: BoxBudget): void {
+  switch (box.type) {
+    case 'udta':
+      readUserData(src, box, [...path, 'udta'], out, budget);
+      return;
+    case 'meta':
+      readMeta(src, box, [...path, 'meta'], out, budget);
+      return;
+    case 'free':
+    case 'skip':
+    case 'wide':
+      padding(src, box, path, out);
+      return;
+    default:
+      if (!LAYOUT.has(box.type)) otherBox(src, box, path, out);
+  }
 }
 
 function readTrack(
@@ -105,14 +113,8 @@ function readTrack(
         media = box;
         readMedia(src, box, [...path, 'mdia'], summary, out, budget);
         break;
-      case 'udta':
-        readUserData(src, box, [...path, 'udta'], out, budget);
-        break;
-      case 'meta':
-        readMeta(src, box, [...path, 'meta'], out, budget);
-        break;
       default:
-        if (!LAYOUT.has(box.type)) otherBox(src, box, path, out);
+        readAnyOther(src, box, path, out, budget);
     }
   }
   const first = out.findings.length;

@@ -115,19 +115,10 @@ const HIDE: Record<string, (v: Buffer) => Buffer> = {
 let video: Buffer;
 beforeAll(() => {
   const file = join(base, 'plain.mp4');
-  // prettier-ignore
   execFileSync('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc=duration=1:size=96x64:rate=10',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
+    ...'-v error -y -f lavfi -i testsrc=duration=1:size=96x64:rate=10 -c:v libx264 -preset ultrafast'.split(
+      ' ',
+    ),
     file,
   ]);
   video = readFileSync(file);
