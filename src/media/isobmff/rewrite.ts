@@ -1,17 +1,18 @@
 /**
  * The MP4/MOV rewriter: the reader's own walk (with the unit that carries each finding), a
  * Decision per finding, and edits on boxes. The media is never touched: every sample of the
- * picture and sound is copied byte for byte and its chunk offsets moved by exactly as much as
- * the boxes before it shrank (stco/co64 rewritten); the proof is a hash of those samples read
- * through the input's and the output's own sample tables.
+ * tracks that stay is copied byte for byte and its chunk offsets moved by exactly as much as the
+ * boxes before it shrank (stco/co64 rewritten); the proof is a hash of the picture and sound
+ * samples read through the input's and the output's own sample tables.
  *
  * What the policy removes: a user-data item or an item-list value goes (its item too once it
  * holds none); a '©' text item or a list value replaced (a coarsened ©xyz, a date) is rewritten;
  * a movie, track or media date is cut to midnight or zeroed in place; an XMP packet is rewritten
- * (or goes); a track beyond picture and sound (telemetry, subtitles, a preview) goes whole and
- * its samples are zeroed in mdat, since they would stay in the file otherwise; an opaque or
- * padding box goes. Fragmented files (moof) are refused: their offsets live elsewhere.
+ * (or goes); a track beyond picture and sound (telemetry, subtitles, a preview) goes whole; an
+ * opaque or padding box goes. In mdat only the kept tracks' samples survive: everything else
+ * there is zeroed. Fragmented files (moof) are refused: their offsets live elsewhere.
  *
+ * The output is pieces (new bytes and ranges of the input): a video is never read whole.
  * Written by hand: no library rewrites ISO-BMFF boxes losslessly (ffmpeg remuxes, and fails on
  * DJI's timed-metadata tracks).
  */
