@@ -27,9 +27,15 @@ export class AirlockError extends Error {
     super(message);
   }
 
-  /** 'file.jpg: offset 1234: message (CODE)' — what a user sees. */
-  describe(): string {
-    const where = [this.file, this.offset !== undefined ? `offset ${this.offset}` : undefined]
+  /**
+   * 'file.jpg: offset 1234: message (CODE)' — what a user sees; `withFile: false` where the line
+   * already names the file.
+   */
+  describe(withFile = true): string {
+    const where = [
+      withFile ? this.file : undefined,
+      this.offset !== undefined ? `offset ${this.offset}` : undefined,
+    ]
       .filter((s) => s !== undefined)
       .join(': ');
     return `${where ? `${where}: ` : ''}${this.message} (${this.code})`;

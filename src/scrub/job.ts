@@ -250,7 +250,8 @@ async function scrubFile(
       } else asPlanned();
     } catch (err) {
       asPlanned();
-      record.error = `rewrite failed: ${asAirlockError(err, spec.input).describe()}`;
+      // The record and every line that shows it name the input already.
+      record.error = `rewrite failed: ${asAirlockError(err, spec.input).describe(false)}`;
       return finish(record);
     }
     record.status = 'clean';

@@ -335,6 +335,9 @@ function sweepTemps(dir: string, depth = 0): void {
   }
 }
 
+/** Verification problems a failure line shows. */
+const SHOWN_PROBLEMS = 3;
+
 /** Exit status of one record: failures make the run exit 2 (README, "Exit codes"). */
 export function failureOf(r: ManifestRecord): string | undefined {
   switch (r.status) {
@@ -345,8 +348,15 @@ export function failureOf(r: ManifestRecord): string | undefined {
       return r.withheld && ['unreadable', 'unsupported', 'error'].includes(r.withheld.why)
         ? `${r.input}: withheld (${r.withheld.why}): ${r.withheld.detail}`
         : undefined;
-    case 'verify-failed':
-      return `${r.input}: VERIFICATION FAILED, no output written: ${(r.problems ?? []).join('; ')}`;
+    case 'verify-failed': {
+      // A damaged long file can fail on every frame: the line names a few, the manifest all.
+      const problems = r.problems ?? [];
+      const more =
+        problems.length > SHOWN_PROBLEMS
+          ? `; and ${problems.length - SHOWN_PROBLEMS} more (the manifest lists all)`
+          : '';
+      return `${r.input}: VERIFICATION FAILED, no output written: ${problems.slice(0, SHOWN_PROBLEMS).join('; ')}${more}`;
+    }
     case 'error':
       return `${r.input}: ${r.error ?? 'failed'}`;
   }
