@@ -7,7 +7,8 @@
  *   other columns such as a row Id unless the keep list names them). Row identity is not
  *   special-cased: a row's line number already orders it, and the keep list can name an Id.
  * - Drone positions replaced (coarsened): latitude and longitude with 7 decimals, altitude in
- *   the column's own unit (feet stay feet) with the decimals the cell had.
+ *   the column's own unit (feet stay feet) with the decimals the cell had, or as many more as
+ *   it takes to read back as the grid's value (inUnit).
  * - In a surviving latitude/longitude/altitude column, a cell no finding asked about (0,0 "no
  *   fix", a latitude whose longitude is unreadable) is emptied: fail closed.
  * - When no latitude/longitude column is left (location dropped), the first latitude and
