@@ -72,6 +72,7 @@ export class PieceSource implements ByteSource {
       : this.input.read(p.offset + from, length);
   }
 
+  /** Index of the piece holding `offset` (binary search: a TIFF can have thousands of strips). */
   private pieceAt(offset: number): number {
     let lo = 0;
     let hi = this.pieces.length - 1;

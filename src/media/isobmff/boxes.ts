@@ -27,6 +27,16 @@ export const MAX_BOXES = 100_000;
 export const bodyOf = (b: Box): Range => ({ offset: b.offset + b.header, length: b.size - b.header });
 export const wholeOf = (b: Box): Range => ({ offset: b.offset, length: b.size });
 
+/**
+ * Big-endian integers, as every box field is; a byte past the end reads as 0 (callers check
+ * lengths where a short field matters).
+ */
+export const be16 = (b: Uint8Array, at: number): number => ((b[at] ?? 0) << 8) | (b[at + 1] ?? 0);
+export const be32 = (b: Uint8Array, at: number): number =>
+  (((b[at] ?? 0) << 24) | ((b[at + 1] ?? 0) << 16) | ((b[at + 2] ?? 0) << 8) | (b[at + 3] ?? 0)) >>> 0;
+/** Exact below 2^53, which every offset and second count in a real file is. */
+export const be64 = (b: Uint8Array, at: number): number => be32(b, at) * 2 ** 32 + be32(b, at + 4);
+
 export const fourcc = (bytes: Uint8Array, at: number): string =>
   String.fromCharCode(bytes[at] ?? 0, bytes[at + 1] ?? 0, bytes[at + 2] ?? 0, bytes[at + 3] ?? 0);
 
@@ -46,7 +56,7 @@ export function* boxesIn(src: ByteSource, start: number, end: number, budget: Bo
   let at = start;
   while (end - at >= 8) {
     const head = src.read(at, 8);
-    const size32 = ((head[0]! << 24) | (head[1]! << 16) | (head[2]! << 8) | head[3]!) >>> 0;
+    const size32 = be32(head, 0);
     const type = fourcc(head, 4);
     if (size32 === 0 && type === '\0\0\0\0') return;
     budget.take(at);
@@ -54,10 +64,7 @@ export function* boxesIn(src: ByteSource, start: number, end: number, budget: Bo
     let size: number;
     if (size32 === 1) {
       if (end - at < 16) throw truncated(`'${printable(type)}' box largesize`, at + 8);
-      const big = src.read(at + 8, 8);
-      const hi = ((big[0]! << 24) | (big[1]! << 16) | (big[2]! << 8) | big[3]!) >>> 0;
-      const lo = ((big[4]! << 24) | (big[5]! << 16) | (big[6]! << 8) | big[7]!) >>> 0;
-      size = hi * 2 ** 32 + lo;
+      size = be64(src.read(at + 8, 8), 0);
       header = 16;
     } else if (size32 === 0) size = end - at;
     else size = size32;

@@ -39,3 +39,14 @@ function angle(s: string, degreeDigits: number): number | undefined {
   else return undefined;
   return Number.isFinite(value) ? sign * value : undefined;
 }
+
+/** "+DD.DDDDDDD+DDD.DDDDDDD[+AAA.AAA]/": a position as ©xyz and location.ISO6709 hold it, 7 decimals like every carrier. */
+export function formatIso6709(p: Position): string {
+  const part = (v: number, digits: number): string => {
+    const [whole, frac] = Math.abs(v).toFixed(7).split('.');
+    return `${v < 0 ? '-' : '+'}${(whole as string).padStart(digits, '0')}.${frac}`;
+  };
+  const a =
+    p.alt === undefined ? '' : `${p.alt < 0 ? '-' : '+'}${Math.abs(p.alt).toFixed(3).padStart(7, '0')}`;
+  return `${part(p.lat, 2)}${part(p.lon, 3)}${a}/`;
+}

@@ -9,7 +9,7 @@ import type { ByteSource } from '../../core/source.js';
 import type { Category, Finding, Range, Value } from '../../findings/model.js';
 import type { Collector } from '../types.js';
 import { readXmpPacket } from '../xmp/read.js';
-import { type Box, type BoxBudget, bodyOf, childrenOf, printable, wholeOf } from './boxes.js';
+import { type Box, type BoxBudget, be16, be32, bodyOf, childrenOf, printable, wholeOf } from './boxes.js';
 import { parseIso6709 } from './iso6709.js';
 import { ITEM_LIST, keyInfo, type TagInfo, USER_DATA } from './tags.js';
 import { carriedBy } from './units.js';
@@ -25,10 +25,7 @@ export function bodyBytes(src: ByteSource, box: Box): Uint8Array {
   return src.read(r.offset, r.length);
 }
 
-const u16 = (b: Uint8Array, at: number): number => ((b[at] ?? 0) << 8) | (b[at + 1] ?? 0);
-const u32 = (b: Uint8Array, at: number): number =>
-  (((b[at] ?? 0) << 24) | ((b[at + 1] ?? 0) << 16) | ((b[at + 2] ?? 0) << 8) | (b[at + 3] ?? 0)) >>> 0;
-const s32 = (b: Uint8Array, at: number): number => u32(b, at) | 0;
+const s32 = (b: Uint8Array, at: number): number => be32(b, at) | 0;
 
 const clean = (s: string): string => s.replace(/\0+$/, '');
 
@@ -102,7 +99,7 @@ function userDataItem(src: ByteSource, box: Box, info: TagInfo, path: string[], 
     if (p) return finding(info, path, wholeOf(box), p);
   }
   if (box.type === 'yrrc' && bytes.length >= 6)
-    return finding(info, path, wholeOf(box), { kind: 'time', text: String(u16(bytes, 4)) });
+    return finding(info, path, wholeOf(box), { kind: 'time', text: String(be16(bytes, 4)) });
   const text3gpp = known ? string3gpp(bytes) : undefined;
   if (text3gpp !== undefined) return finding(info, path, wholeOf(box), textValue(info, text3gpp));
   if (known && printableText(bytes))
@@ -119,8 +116,8 @@ function intlText(b: Uint8Array): string | undefined {
   const texts: string[] = [];
   let at = 0;
   while (at + 4 <= b.length) {
-    const n = u16(b, at);
-    const lang = u16(b, at + 2);
+    const n = be16(b, at);
+    const lang = be16(b, at + 2);
     if (at + 4 + n > b.length) return undefined;
     const bytes = b.subarray(at + 4, at + 4 + n);
     texts.push(clean(lang < 0x400 && lang !== 0x7fff ? MAC_ROMAN.decode(bytes) : UTF8.decode(bytes)));
@@ -215,9 +212,9 @@ export function readKeys(src: ByteSource, keys: Box): string[] {
   const b = bodyBytes(src, keys);
   const out: string[] = [];
   let at = 8;
-  const count = u32(b, 4);
+  const count = be32(b, 4);
   for (let i = 0; i < count && at + 8 <= b.length; i++) {
-    const n = u32(b, at);
+    const n = be32(b, at);
     if (n < 8 || at + n > b.length) break;
     out.push(UTF8.decode(b.subarray(at + 8, at + n)));
     at += n;
@@ -244,6 +241,14 @@ function readItemList(
     }
 }
 
+/** An item's type as the 1-based key index a keyed list names it by (its four bytes, big-endian). */
+export const itemIndex = (item: Box): number =>
+  ((item.type.charCodeAt(0) << 24) |
+    (item.type.charCodeAt(1) << 16) |
+    (item.type.charCodeAt(2) << 8) |
+    item.type.charCodeAt(3)) >>>
+  0;
+
 /**
  * One item of a list: a finding per 'data' atom (with the atom), or one for the whole item when
  * it holds none. In a keyed list (`keys` given) an item's type is its 1-based index into keys.
@@ -255,13 +260,7 @@ export function itemFindings(
   path: string[],
   budget: BoxBudget,
 ): { finding: Finding; data?: Box }[] {
-  const index =
-    ((item.type.charCodeAt(0) << 24) |
-      (item.type.charCodeAt(1) << 16) |
-      (item.type.charCodeAt(2) << 8) |
-      item.type.charCodeAt(3)) >>>
-    0;
-  const key = keys.length > 0 ? keys[index - 1] : undefined;
+  const key = keys.length > 0 ? keys[itemIndex(item) - 1] : undefined;
   const info: TagInfo =
     key !== undefined
       ? keyInfo(key)
@@ -277,7 +276,7 @@ export function itemFindings(
 
 /** A 'data' atom: [u32 type][u32 locale][value] (well-known types of the QuickTime spec). */
 function dataValue(info: TagInfo, itemType: string, b: Uint8Array): Value {
-  const type = u32(b, 0) & 0xffffff;
+  const type = be32(b, 0) & 0xffffff;
   const v = b.subarray(8);
   switch (type) {
     case 1:
@@ -300,7 +299,7 @@ function dataValue(info: TagInfo, itemType: string, b: Uint8Array): Value {
     case 0:
       // trkn and disk: [pad u16][number u16][of u16]…
       if ((itemType === 'trkn' || itemType === 'disk') && v.length >= 6)
-        return { kind: 'text', text: `${u16(v, 2)} of ${u16(v, 4)}` };
+        return { kind: 'text', text: `${be16(v, 2)} of ${be16(v, 4)}` };
       break;
   }
   return blockValue(v.length);

@@ -9,7 +9,17 @@ import { LIMITS } from '../../core/limits.js';
 import type { ByteSource } from '../../core/source.js';
 import type { Range } from '../../findings/model.js';
 import type { Collector } from '../types.js';
-import { type Box, type BoxBudget, bodyOf, childrenOf, fourcc, printable, wholeOf } from './boxes.js';
+import {
+  type Box,
+  type BoxBudget,
+  be32,
+  be64,
+  bodyOf,
+  childrenOf,
+  fourcc,
+  printable,
+  wholeOf,
+} from './boxes.js';
 import { handlerType, otherBox, padding, readMeta, readUserData } from './items.js';
 import { sampleRanges } from './samples.js';
 import { TELEMETRY_FORMATS } from './tags.js';
@@ -17,7 +27,7 @@ import { readTextTrack, TEXT_FORMATS } from './text-track.js';
 import { carriedBy } from './units.js';
 
 /** Seconds from 1904-01-01 (QuickTime's epoch) to 1970-01-01. */
-const EPOCH_1904 = 2_082_844_800;
+export const EPOCH_1904 = 2_082_844_800;
 
 /** Boxes that only lay out the media (sample tables, edit lists, references): nothing to report. */
 const LAYOUT = new Set([
@@ -256,7 +266,7 @@ function times(src: ByteSource, box: Box, path: string[], names: [string, string
   if (b.length < 4 + 2 * width) return;
   names.forEach((name, i) => {
     const at = 4 + i * width;
-    const seconds = wide ? u64(b, at) : u32(b, at);
+    const seconds = wide ? be64(b, at) : be32(b, at);
     if (seconds === 0) return;
     const first = out.findings.length;
     out.add({
@@ -269,10 +279,6 @@ function times(src: ByteSource, box: Box, path: string[], names: [string, string
     carriedBy(out, first, { kind: 'field', box, at: body.offset + at, width });
   });
 }
-
-const u32 = (b: Uint8Array, at: number): number =>
-  (((b[at] ?? 0) << 24) | ((b[at + 1] ?? 0) << 16) | ((b[at + 2] ?? 0) << 8) | (b[at + 3] ?? 0)) >>> 0;
-const u64 = (b: Uint8Array, at: number): number => u32(b, at) * 2 ** 32 + u32(b, at + 4);
 
 /** 'YYYY:MM:DD HH:MM:SS' in UTC, as ExifTool prints QuickTime dates; out of range: the raw seconds. */
 export function quickTimeDate(seconds: number): string {

@@ -34,7 +34,9 @@ import {
 import { rewriteXmpPacket } from '../xmp/rewrite.js';
 import { type Box, BoxBudget, bodyOf, boxesIn, childrenOf, printable } from './boxes.js';
 import { analyseIsobmff } from './index.js';
-import { handlerType, metaChildren, metaSkip } from './items.js';
+import { formatIso6709 } from './iso6709.js';
+import { handlerType, itemIndex, metaChildren, metaSkip } from './items.js';
+import { EPOCH_1904 } from './movie.js';
 import { sampleRanges } from './samples.js';
 import { type Unit, UnitCollector } from './units.js';
 
@@ -44,8 +46,6 @@ import { type Unit, UnitCollector } from './units.js';
  * as the reader passes over them.
  */
 const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'udta', 'ilst', 'meta']);
-/** Seconds from 1904-01-01 to 1970-01-01. */
-const EPOCH_1904 = 2_082_844_800;
 
 export const isobmffRewriter: Rewriter = {
   id: 'mp4',
@@ -233,8 +233,7 @@ function usedKeys(
         const used = new Set<number>();
         if (ilst && edits.get(ilst.offset)?.kind !== 'remove')
           for (const item of childrenOf(src, ilst, budget))
-            if (edits.get(item.offset)?.kind !== 'remove')
-              used.add(new DataView(src.read(item.offset + 4, 4).slice().buffer).getUint32(0));
+            if (edits.get(item.offset)?.kind !== 'remove') used.add(itemIndex(item));
         out.set(keys.offset, used);
       }
       return;
@@ -277,6 +276,13 @@ function keptSamples(
   return merged;
 }
 
+/** A track's handler type (trak › mdia › hdlr): 'vide', 'soun', 'meta'… */
+function handlerOf(src: ByteSource, trak: Box, budget: BoxBudget): string {
+  const mdia = [...childrenOf(src, trak, budget)].find((b) => b.type === 'mdia');
+  const hdlr = mdia && [...childrenOf(src, mdia, budget)].find((b) => b.type === 'hdlr');
+  return hdlr ? handlerType(src, hdlr) : '';
+}
+
 /** A track's sample table: trak › mdia › minf › stbl. */
 function tableOf(src: ByteSource, trak: Box, budget: BoxBudget): Box | undefined {
   let box: Box | undefined = trak;
@@ -304,19 +310,9 @@ const u32 = (n: number): Uint8Array => Uint8Array.of(n >>> 24, (n >>> 16) & 255,
 
 /** The text a replacement writes: a position in ISO 6709, a time or text as it is. */
 function textOf(v: Value): string | undefined {
-  if (v.kind === 'position') return iso6709(v.position.lat, v.position.lon, v.position.alt);
+  if (v.kind === 'position') return formatIso6709(v.position);
   if (v.kind === 'text' || v.kind === 'time') return v.text;
   return undefined;
-}
-
-/** "+DD.DDDDDDD+DDD.DDDDDDD[+AAA.AAA]/": what ©xyz and location.ISO6709 hold. */
-export function iso6709(lat: number, lon: number, alt?: number): string {
-  const part = (v: number, digits: number): string => {
-    const [whole, frac] = Math.abs(v).toFixed(7).split('.');
-    return `${v < 0 ? '-' : '+'}${(whole as string).padStart(digits, '0')}.${frac}`;
-  };
-  const a = alt === undefined ? '' : `${alt < 0 ? '-' : '+'}${Math.abs(alt).toFixed(3).padStart(7, '0')}`;
-  return `${part(lat, 2)}${part(lon, 3)}${a}/`;
 }
 
 /** A QuickTime '©' text item with a new text (UTF-8, the language code of its first entry). */
@@ -578,14 +574,9 @@ export function mediaHash(src: ByteSource, skip: ReadonlySet<number>): string {
     if (moov.type !== 'moov') continue;
     for (const trak of childrenOf(src, moov, budget)) {
       if (trak.type !== 'trak' || skip.has(trak.offset)) continue;
-      const mdia = [...childrenOf(src, trak, budget)].find((b) => b.type === 'mdia');
-      if (!mdia) continue;
-      const kids = [...childrenOf(src, mdia, budget)];
-      const hdlr = kids.find((b) => b.type === 'hdlr');
-      const handler = hdlr ? handlerType(src, hdlr) : '';
+      const handler = handlerOf(src, trak, budget);
       if (handler !== 'vide' && handler !== 'soun') continue;
-      const minf = kids.find((b) => b.type === 'minf');
-      const stbl = minf && [...childrenOf(src, minf, budget)].find((b) => b.type === 'stbl');
+      const stbl = tableOf(src, trak, budget);
       if (!stbl) continue;
       const samples = sampleRanges(src, stbl, budget, LIMITS.maxRecords);
       h.update(`${n++}:${samples.length};`);

@@ -8,10 +8,7 @@ import { malformed, truncated } from '../../core/errors.js';
 import { bound, LIMITS } from '../../core/limits.js';
 import type { ByteSource } from '../../core/source.js';
 import type { Range } from '../../findings/model.js';
-import { type Box, type BoxBudget, bodyOf, childrenOf, printable } from './boxes.js';
-
-const u32 = (b: Uint8Array, at: number): number =>
-  (((b[at] ?? 0) << 24) | ((b[at + 1] ?? 0) << 16) | ((b[at + 2] ?? 0) << 8) | (b[at + 3] ?? 0)) >>> 0;
+import { type Box, type BoxBudget, be32, be64, bodyOf, childrenOf, printable } from './boxes.js';
 
 /** A table box's body, its entry count, and a check that `width` bytes an entry fit. */
 function table(src: ByteSource, box: Box, head: number, width: number): { b: Uint8Array; count: number } {
@@ -19,7 +16,7 @@ function table(src: ByteSource, box: Box, head: number, width: number): { b: Uin
   bound(r.length, LIMITS.maxBlockBytes, `bytes in a '${printable(box.type)}' box`, box.offset);
   const b = src.read(r.offset, r.length);
   if (b.length < head) throw truncated(`'${printable(box.type)}' header`, r.offset);
-  const count = u32(b, head - 4);
+  const count = be32(b, head - 4);
   if (head + count * width > b.length)
     throw truncated(`'${printable(box.type)}' of ${count} entries`, r.offset + head);
   return { b, count };
@@ -39,24 +36,23 @@ export function sampleRanges(src: ByteSource, stbl: Box, budget: BoxBudget, limi
 
   // stsz: version/flags, a size for every sample (or 0), the count, then sizes when 0.
   const sizes = table(src, stsz, 12, 0);
-  const fixed = u32(sizes.b, 4);
+  const fixed = be32(sizes.b, 4);
   const samples = bound(sizes.count, limit, 'samples in one track', stsz.offset);
   if (fixed === 0 && 12 + samples * 4 > sizes.b.length)
     throw truncated(`'stsz' of ${samples} sizes`, stsz.offset + stsz.header + 12);
-  const sizeOf = (i: number): number => (fixed !== 0 ? fixed : u32(sizes.b, 12 + i * 4));
+  const sizeOf = (i: number): number => (fixed !== 0 ? fixed : be32(sizes.b, 12 + i * 4));
 
   const wide = chunkBox.type === 'co64';
   const chunks = table(src, chunkBox, 8, wide ? 8 : 4);
-  const chunkAt = (i: number): number =>
-    wide ? u32(chunks.b, 8 + i * 8) * 2 ** 32 + u32(chunks.b, 12 + i * 8) : u32(chunks.b, 8 + i * 4);
+  const chunkAt = (i: number): number => (wide ? be64(chunks.b, 8 + i * 8) : be32(chunks.b, 8 + i * 4));
 
   // stsc: runs of (first chunk, samples per chunk, description), first chunks 1-based and rising.
   const runs = table(src, stsc, 8, 12);
   const out: Range[] = [];
   for (let r = 0; r < runs.count && out.length < samples; r++) {
-    const first = u32(runs.b, 8 + r * 12);
-    const per = u32(runs.b, 12 + r * 12);
-    const next = r + 1 < runs.count ? u32(runs.b, 8 + (r + 1) * 12) : chunks.count + 1;
+    const first = be32(runs.b, 8 + r * 12);
+    const per = be32(runs.b, 12 + r * 12);
+    const next = r + 1 < runs.count ? be32(runs.b, 8 + (r + 1) * 12) : chunks.count + 1;
     if (first < 1 || next <= first || next > chunks.count + 1)
       throw malformed(
         `'stsc' run ${r + 1} names chunks ${first} to ${next - 1} of ${chunks.count}`,
