@@ -30,6 +30,12 @@ command -v djpeg >/dev/null 2>&1 || need+=(libjpeg-turbo-progs)
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 # GNU time's %M: the peak RSS of a scrub that must stream a video rather than hold it.
 [ -x /usr/bin/time ] || need+=(time)
+# vet: Android's own tools as oracles: aapt (manifest, permissions), apksigner (signatures),
+# dexdump (DEX tables, const-strings), and Info-ZIP's unzip/zipinfo (entries).
+command -v aapt >/dev/null 2>&1 || need+=(aapt)
+command -v apksigner >/dev/null 2>&1 || need+=(apksigner)
+command -v dexdump >/dev/null 2>&1 || need+=(dexdump)
+command -v zipinfo >/dev/null 2>&1 || need+=(unzip)
 # NTRIP 1.0 through the gateway: RTKLIB's str2str as the RTK rover and as the caster.
 command -v str2str >/dev/null 2>&1 || need+=(rtklib)
 

@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   audit: async () => (await import('./audit.js')).registerAudit,
   gateway: async () => (await import('./gateway.js')).registerGateway,
   log: async () => (await import('./log.js')).registerLog,
+  vet: async () => (await import('./vet.js')).registerVet,
   demo: async () => (await import('./demo.js')).registerDemo,
   version: async () => (await import('./version.js')).registerVersion,
 };

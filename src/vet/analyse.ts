@@ -1,0 +1,324 @@
+/**
+ * One APK in, one VetReport out. Pure over the bytes (the CLI reads the file): the ZIP is read
+ * first (nothing else can be without it), then each part on its own, so a manifest, DEX file
+ * or signature that cannot be read costs only its own findings and is listed as a problem.
+ */
+import { createHash } from 'node:crypto';
+import { PERMISSIONS } from '../catalog/permissions.js';
+import { AirlockError, asAirlockError } from '../core/errors.js';
+import type { Policy } from '../policy/index.js';
+import { AIRLOCK_VERSION } from '../report/version.js';
+import {
+  parseAxml,
+  type Ref,
+  type ResourceTable,
+  readManifest,
+  readNetworkSecurityConfig,
+  readResourceTable,
+} from './axml/index.js';
+import { type DexUse, findCapabilities } from './capabilities.js';
+import { codeKind, isLoadedDex, mayCarryCode, nativeLibOf } from './code-entries.js';
+import { hostsIn, readDex } from './dex/index.js';
+import { entryHead } from './entry-head.js';
+import { type HostSighting, judgeHosts } from './hosts-judged.js';
+import {
+  VET_SCHEMA_ID,
+  type VetApp,
+  type VetCode,
+  type VetComponent,
+  type VetPermission,
+  type VetProblem,
+  type VetReport,
+  type VetSigning,
+} from './model.js';
+import { findSdks } from './sdks-found.js';
+import { readSigning } from './signing/index.js';
+import { entryBytes, readZip, type ZipArchive, type ZipEntry } from './zip/index.js';
+
+/** Largest entry (manifest, DEX) inflated into memory. */
+export const MAX_ENTRY_BYTES = 256 * 1024 * 1024;
+/** DEX files read per APK (multidex apps have tens; a hostile one could list thousands). */
+export const MAX_DEX_FILES = 256;
+/** Entries whose first bytes are checked for carried code. */
+const MAX_HEAD_CHECKS = 20_000;
+
+export interface VetOptions {
+  policy: Policy;
+  /** What the report names as the policy: a file path, or 'built-in defaults'. */
+  policySource: string;
+  nowMs: number;
+}
+
+const problemOf = (part: string, e: unknown, path: string): VetProblem => {
+  const err = asAirlockError(e, path);
+  return {
+    part,
+    message: err.message,
+    code: err.code,
+    ...(err.offset !== undefined ? { offset: err.offset } : {}),
+  };
+};
+
+function emptyReport(file: VetReport['file'], opts: VetOptions): VetReport {
+  return {
+    schema: VET_SCHEMA_ID,
+    airlockVersion: AIRLOCK_VERSION,
+    file,
+    policy: { source: opts.policySource, mode: opts.policy.network.mode },
+    app: {},
+    permissions: [],
+    exported: [],
+    sdks: [],
+    capabilities: [],
+    hosts: [],
+    code: { dex: [], nativeLibs: [], embedded: [] },
+    warnings: [],
+    problems: [],
+  };
+}
+
+/** The report of a file that could not be read at all (missing, unreadable, too big). */
+export function unreadReport(path: string, err: unknown, opts: VetOptions): VetReport {
+  const r = emptyReport({ path, size: 0, sha256: '' }, opts);
+  r.problems.push(problemOf('file', err, path));
+  return r;
+}
+
+export function vetApk(apk: Uint8Array, path: string, opts: VetOptions): VetReport {
+  const report = emptyReport(
+    { path, size: apk.length, sha256: createHash('sha256').update(apk).digest('hex') },
+    opts,
+  );
+  const { problems, warnings } = report;
+  const problem = (part: string, e: unknown) => problems.push(problemOf(part, e, path));
+
+  let zip: ZipArchive;
+  try {
+    zip = readZip(apk);
+  } catch (e) {
+    problem('archive', e);
+    return report;
+  }
+  for (const w of zip.warnings) warnings.push({ ...w, part: 'archive' });
+  // Android reads the central directory's first entry of a name; a second one is a warning above.
+  const byName = new Map<string, ZipEntry>();
+  for (const e of zip.entries) if (!byName.has(e.name)) byName.set(e.name, e);
+
+  // The resource table resolves what the manifest names by reference (versionName, flags, the
+  // network security config's file); without it those stay unresolved, and the report says why.
+  let resources: ResourceTable | undefined;
+  const arsc = byName.get('resources.arsc');
+  if (arsc)
+    try {
+      resources = readResourceTable(entryBytes(apk, arsc, MAX_ENTRY_BYTES));
+      for (const w of resources.warnings) warnings.push({ ...w, part: 'resources.arsc' });
+    } catch (e) {
+      problem('resources.arsc', e);
+    }
+
+  const manifestEntry = byName.get('AndroidManifest.xml');
+  if (!manifestEntry)
+    problems.push({ part: 'AndroidManifest.xml', message: 'the APK has no AndroidManifest.xml' });
+  else
+    try {
+      const tree = parseAxml(entryBytes(apk, manifestEntry, MAX_ENTRY_BYTES));
+      for (const w of tree.warnings) warnings.push({ ...w, part: 'AndroidManifest.xml' });
+      const m = readManifest(tree.root, resources);
+      for (const w of m.warnings) warnings.push({ ...w, part: 'AndroidManifest.xml' });
+      report.app = appOf(m);
+      report.permissions = permissionsOf(m);
+      report.exported = exportedOf(m);
+      const nsc = m.application?.networkSecurityConfig;
+      if (nsc !== undefined) {
+        const part = `network security config @0x${nsc.toString(16)}`;
+        try {
+          report.app.networkSecurity = networkSecurityOf(
+            apk,
+            byName,
+            resources,
+            nsc,
+            m.effectiveTargetSdk,
+            warnings,
+          );
+        } catch (e) {
+          problem(part, e);
+        }
+      }
+    } catch (e) {
+      problem('AndroidManifest.xml', e);
+    }
+
+  // After the manifest: which schemes Android requires depends on the app's SDK levels.
+  try {
+    report.signing = signingOf(apk, zip, report.app, warnings);
+  } catch (e) {
+    problem('signing', e);
+  }
+
+  report.code = codeOf(apk, zip);
+  const dexUses: DexUse[] = [];
+  const sightings: HostSighting[] = [];
+  const classes: string[] = [];
+  const dexEntries = [...byName.values()].filter((e) => isLoadedDex(e.name)).sort(dexOrder);
+  if (dexEntries.length > MAX_DEX_FILES)
+    problems.push({
+      part: 'classes.dex',
+      message: `${dexEntries.length} DEX files: only the first ${MAX_DEX_FILES} are read`,
+      code: 'AIRLOCK_ERR_LIMIT',
+    });
+  for (const e of dexEntries.slice(0, MAX_DEX_FILES)) {
+    try {
+      const dex = readDex(entryBytes(apk, e, MAX_ENTRY_BYTES), e.name);
+      for (const w of dex.warnings) warnings.push({ ...w, part: e.name });
+      report.code.dex.push({
+        name: e.name,
+        ...(dex.version !== undefined ? { version: dex.version } : {}),
+        classes: dex.classes.length,
+        strings: dex.strings.length,
+        methods: dex.methods.length,
+      });
+      for (const c of dex.classes) classes.push(c.descriptor);
+      dexUses.push({ name: e.name, methods: dex.methods, strings: dex.strings });
+      for (const h of hostsIn(dex.strings)) sightings.push({ ...sightingOf(h), where: e.name });
+    } catch (err) {
+      problem(e.name, err);
+    }
+  }
+  report.sdks = findSdks(classes);
+  report.capabilities = findCapabilities({
+    permissions: report.permissions,
+    dex: dexUses,
+    sdks: report.sdks,
+    code: report.code,
+  });
+  report.hosts = judgeHosts(sightings, opts.policy, opts.nowMs);
+  return report;
+}
+
+/** classes.dex, classes2.dex, classes3.dex…, in the order Android loads them. */
+const dexOrder = (a: ZipEntry, b: ZipEntry): number => dexNumber(a.name) - dexNumber(b.name);
+const dexNumber = (name: string): number => Number(/^classes(\d*)\.dex$/.exec(name)?.[1] || '1');
+
+function signingOf(
+  apk: Uint8Array,
+  zip: ZipArchive,
+  app: VetApp,
+  warnings: VetReport['warnings'],
+): VetSigning {
+  const s = readSigning(apk, zip, {
+    // Android's default when the manifest names none, as apksigner takes it.
+    minSdk: app.minSdk ?? 1,
+    ...(app.targetSdk !== undefined ? { targetSdk: app.targetSdk } : {}),
+  });
+  for (const w of s.warnings) warnings.push({ ...w, part: 'signing' });
+  return {
+    verified: s.verified,
+    schemes: { ...s.schemes },
+    signers: s.signers.map((g) => ({
+      scheme: g.scheme,
+      certSha256: g.certSha256,
+      subject: g.subject,
+      ...(g.keyAlgorithm !== undefined ? { keyAlgorithm: g.keyAlgorithm } : {}),
+      ...(g.keyBits !== undefined ? { keyBits: g.keyBits } : {}),
+      ...(g.notBefore !== undefined ? { notBefore: g.notBefore } : {}),
+      ...(g.notAfter !== undefined ? { notAfter: g.notAfter } : {}),
+    })),
+    problems: [...s.problems],
+  };
+}
+
+type Manifest = ReturnType<typeof readManifest>;
+
+/** A value the resource table could not resolve ('@0x7f…') is left out: unknown, not false. */
+const known = <T>(v: T | Ref | undefined): T | undefined =>
+  typeof v === 'string' && v.startsWith('@0x') ? undefined : (v as T | undefined);
+
+function appOf(m: Manifest): VetApp {
+  const a = m.application;
+  const app: VetApp = {};
+  const set = <K extends keyof VetApp>(k: K, v: VetApp[K] | undefined) => {
+    if (v !== undefined) app[k] = v;
+  };
+  set('package', m.package);
+  set('versionCode', m.versionCode);
+  set('versionName', known(m.versionName));
+  set('minSdk', m.minSdk);
+  set('targetSdk', m.targetSdk);
+  set('debuggable', known(a?.debuggable));
+  set('allowBackup', known(a?.allowBackup));
+  set('usesCleartextTraffic', known(a?.usesCleartextTraffic));
+  set('networkSecurityConfig', a?.networkSecurityConfig !== undefined);
+  return app;
+}
+
+/** The network security config the manifest names: its file found through the resource table. */
+function networkSecurityOf(
+  apk: Uint8Array,
+  byName: ReadonlyMap<string, ZipEntry>,
+  resources: ResourceTable | undefined,
+  id: number,
+  targetSdk: number,
+  warnings: VetReport['warnings'],
+): NonNullable<VetApp['networkSecurity']> {
+  const file = resources?.resolve(id)?.value;
+  if (typeof file !== 'string')
+    throw new AirlockError('AIRLOCK_ERR_MALFORMED', 'the resource table does not name its file');
+  const entry = byName.get(file);
+  if (!entry) throw new AirlockError('AIRLOCK_ERR_MALFORMED', `${file} is not in the APK`);
+  const doc = parseAxml(entryBytes(apk, entry, MAX_ENTRY_BYTES));
+  const nsc = readNetworkSecurityConfig(doc.root, targetSdk);
+  for (const w of [...doc.warnings, ...nsc.warnings]) warnings.push({ ...w, part: file });
+  return {
+    file,
+    cleartextPermitted: nsc.cleartextAnywhere,
+    trustsUserCas: nsc.trustsUserCas,
+    pinnedDomains: nsc.domains.filter((d) => d.pins.length > 0).flatMap((d) => d.domains.map((x) => x.name)),
+  };
+}
+
+function permissionsOf(m: Manifest): VetPermission[] {
+  const seen = new Map<string, VetPermission>();
+  for (const p of m.usesPermissions) {
+    if (seen.has(p.name)) continue;
+    const info = PERMISSIONS.get(p.name);
+    seen.set(p.name, {
+      name: p.name,
+      ...(p.implied !== undefined ? { implied: p.implied } : {}),
+      ...(p.maxSdkVersion !== undefined ? { maxSdkVersion: p.maxSdkVersion } : {}),
+      ...(info ? { concern: info.concern, protection: info.protection, label: info.label } : {}),
+    });
+  }
+  return [...seen.values()];
+}
+
+function exportedOf(m: Manifest): VetComponent[] {
+  return m.components
+    .filter((c) => c.exported)
+    .map((c) => ({
+      kind: c.kind,
+      name: c.name,
+      ...(c.permission !== undefined ? { permission: c.permission } : {}),
+      actions: [...c.actions],
+    }));
+}
+
+function codeOf(apk: Uint8Array, zip: ZipArchive): VetCode {
+  const code: VetCode = { dex: [], nativeLibs: [], embedded: [] };
+  let checks = 0;
+  for (const e of zip.entries) {
+    const lib = nativeLibOf(e.name);
+    if (lib) {
+      code.nativeLibs.push({ ...lib, size: e.uncompressedSize });
+      continue;
+    }
+    if (!mayCarryCode(e.name) || e.uncompressedSize < 4 || checks++ >= MAX_HEAD_CHECKS) continue;
+    let kind = codeKind(entryHead(apk, e));
+    if (kind === 'zip') kind = /\.apk$/i.test(e.name) ? 'apk' : /\.jar$/i.test(e.name) ? 'jar' : 'zip';
+    if (kind) code.embedded.push({ entry: e.name, kind, size: e.uncompressedSize });
+  }
+  return code;
+}
+
+function sightingOf(h: ReturnType<typeof hostsIn>[number]): Omit<HostSighting, 'where'> {
+  return { host: h.host, ports: h.ports, cleartext: h.cleartext, count: h.count, example: h.example };
+}

@@ -1,0 +1,96 @@
+/**
+ * `airlock vet` as users run it (the built CLI): exit codes, the JSON run against the shipped
+ * JSON Schema (ajv), the terminal table, the diff against an approved release, and files that
+ * are not APKs.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VET_SCHEMA_FILE, vetRunJsonSchema } from '../../src/report/vet/json-schema.js';
+import { airlock, ensureBuilt } from '../cli/built.js';
+import { corpusFile } from '../helpers/corpus.js';
+
+const fd = (n: string) => corpusFile('apk', 'fdroid', n);
+let dir: string;
+
+beforeAll(() => {
+  ensureBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'airlock-vet-cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('schema/vet-report.v1.json', () => {
+  const shipped = readFileSync(fileURLToPath(VET_SCHEMA_FILE), 'utf8');
+  const validate = new Ajv2020({ allErrors: true, strict: false }).compile(JSON.parse(shipped));
+
+  it('equals the schema generated from src/vet/model.ts (run `npm run gen-schema` after a change)', () => {
+    expect(shipped).toBe(vetRunJsonSchema());
+  });
+
+  it('accepts a real run with a diff, and rejects one whose host lost its verdict', () => {
+    const r = airlock([
+      'vet',
+      '--json',
+      '--against',
+      fd('com.politedroid_4.apk'),
+      fd('com.politedroid_5.apk'),
+    ]);
+    const run = JSON.parse(r.stdout);
+    expect(validate(run), JSON.stringify(validate.errors)).toBe(true);
+    expect(run.schema).toBe('airlock.vet-run/1');
+    expect(run.diffs).toHaveLength(1);
+    expect(run.exitCode).toBe(r.code);
+    const withHost = JSON.parse(
+      airlock(['vet', '--json', corpusFile('apk', 'androguard', 'com.teleca.jamendo_35.apk')]).stdout,
+    );
+    expect(withHost.reports[0].hosts.length).toBeGreaterThan(0);
+    expect(validate(withHost), JSON.stringify(validate.errors)).toBe(true);
+    delete withHost.reports[0].hosts[0].policy;
+    expect(validate(withHost)).toBe(false);
+  });
+});
+
+describe('exit codes and outputs', () => {
+  it('a release the sealed default would cut off, or that can update itself: exit 1, and the table says why', () => {
+    const r = airlock(['vet', corpusFile('apk', 'bugly', 'com.tencent.bugly.hotfix_vc23.apk')], {
+      env: { NO_COLOR: '1' },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('com.tencent.bugly.hotfix');
+    expect(r.stdout).toContain('android.permission.REQUEST_INSTALL_PACKAGES');
+    expect(r.stdout).toMatch(/Bugly \(Tencent\)/);
+    expect(r.stdout).toMatch(/^Needs review: .*installs or updates APKs itself/m);
+  });
+
+  it('a release against itself: exit 0; against another key’s build of it: exit 1 naming the change', () => {
+    expect(airlock(['vet', '--against', fd('urzip.apk'), fd('urzip.apk')]).code).toBe(0);
+    const r = airlock(
+      [
+        'vet',
+        '--against',
+        fd('obb.mainpatch.current_1619.apk'),
+        fd('obb.mainpatch.current_1619_another-release-key.apk'),
+      ],
+      { env: { NO_COLOR: '1' } },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('SIGNER CHANGED');
+  });
+
+  it('a file that is not an APK, or is missing: exit 2 naming it, the other APKs still reported', () => {
+    const notApk = join(dir, 'photo.apk');
+    writeFileSync(notApk, 'not a zip at all');
+    const r = airlock(['vet', '--json', notApk, fd('urzip.apk')]);
+    expect(r.code).toBe(2);
+    const run = JSON.parse(r.stdout);
+    expect(run.reports).toHaveLength(2);
+    expect(run.reports[0].problems[0]).toMatchObject({ part: 'archive' });
+    expect(run.reports[1].app.package).toBe('info.guardianproject.urzip');
+    const missing = airlock(['vet', join(dir, 'nope.apk')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stdout + missing.stderr).toContain('nope.apk');
+  });
+});
