@@ -8,7 +8,7 @@
 import { malformed, truncated } from '../../core/errors.js';
 import { bound } from '../../core/limits.js';
 import type { Warning } from '../../findings/model.js';
-import { u8, u16, u32 } from './bytes.js';
+import { u8, u16, u32 } from '../le-bytes.js';
 import { CHUNK, type ChunkHeader, checkChunk, readChunkHeader } from './chunk.js';
 import { AXML_LIMITS } from './limits.js';
 import { readStringPool, type StringPool } from './string-pool.js';

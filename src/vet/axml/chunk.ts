@@ -4,7 +4,7 @@
  * least the header, both multiples of four, and the chunk inside the data.
  */
 import { malformed, truncated } from '../../core/errors.js';
-import { u16, u32 } from './bytes.js';
+import { u16, u32 } from '../le-bytes.js';
 
 export const CHUNK = {
   NULL: 0x0000,

@@ -7,8 +7,8 @@
  */
 import { AirlockError, malformed, truncated } from '../../core/errors.js';
 import { bound } from '../../core/limits.js';
+import { u8, u16, u32 } from '../le-bytes.js';
 import { ANDROID_NS, frameworkAttrName } from './attr-names.js';
-import { u8, u16, u32 } from './bytes.js';
 import { CHUNK, CHUNK_HEADER_BYTES, type ChunkHeader, checkChunk, readChunkHeader } from './chunk.js';
 import { AXML_LIMITS } from './limits.js';
 import { readStringPool, type StringPool } from './string-pool.js';

@@ -7,7 +7,7 @@
  */
 import { AirlockError, malformed } from '../../core/errors.js';
 import { bound } from '../../core/limits.js';
-import { u8, u16, u32 } from './bytes.js';
+import { u8, u16, u32 } from '../le-bytes.js';
 import type { ChunkHeader } from './chunk.js';
 import { AXML_LIMITS } from './limits.js';
 import { decodeUtf8Lenient } from './utf8.js';

@@ -3,7 +3,7 @@
  * access flags and the interfaces they implement (a type_list: u32 count, then u16 type indexes).
  * Interfaces matter to vetting: a class implementing X509TrustManager may trust every certificate.
  */
-import { u16, u32 } from './bytes.js';
+import { u16, u32 } from '../le-bytes.js';
 import type { DexHeader } from './header.js';
 import { pick } from './ids.js';
 import { DEX_LIMITS } from './limits.js';

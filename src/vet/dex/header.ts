@@ -5,7 +5,7 @@
  */
 import { AirlockError, malformed, truncated } from '../../core/errors.js';
 import { bound } from '../../core/limits.js';
-import { u32 } from './bytes.js';
+import { u32 } from '../le-bytes.js';
 import { DEX_LIMITS } from './limits.js';
 import type { WarningSink } from './warnings.js';
 

@@ -4,7 +4,7 @@
  * An index out of range gives '' and a warning rather than stopping the read: what else the
  * file names is still worth reporting.
  */
-import { u16, u32 } from './bytes.js';
+import { u16, u32 } from '../le-bytes.js';
 import type { DexHeader } from './header.js';
 import type { WarningSink } from './warnings.js';
 

@@ -5,7 +5,7 @@
  * (a hostile file) stops the read.
  */
 import { AirlockError } from '../../core/errors.js';
-import { u32, uleb128 } from './bytes.js';
+import { u32, uleb128 } from '../le-bytes.js';
 import type { DexHeader } from './header.js';
 import { DEX_LIMITS } from './limits.js';
 import { Mutf8Decoder } from './mutf8.js';

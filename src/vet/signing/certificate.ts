@@ -8,6 +8,7 @@ import { createHash, type KeyObject } from 'node:crypto';
 import { malformed } from '../../core/errors.js';
 import { publicKeyOf } from './algorithms.js';
 import { children, expectTag, oidString, parseDer, TAG, type Tlv } from './der.js';
+import type { SchemeName, Signer } from './types.js';
 
 export interface CertificateInfo {
   der: Uint8Array;
@@ -154,3 +155,15 @@ export function readCertificate(der: Uint8Array, base = 0): CertificateInfo {
     notAfter: time(na),
   };
 }
+
+/** The signer a certificate names, as the report lists it (scheme-specific fields added by the caller). */
+export const signerOf = (scheme: SchemeName, c: CertificateInfo): Signer => ({
+  scheme,
+  certSha256: c.certSha256,
+  subject: c.subject,
+  issuer: c.issuer,
+  keyAlgorithm: c.keyAlgorithm,
+  keyBits: c.keyBits,
+  notBefore: c.notBefore,
+  notAfter: c.notAfter,
+});

@@ -16,7 +16,7 @@ import {
   signatureAlgorithm,
   verifySignature,
 } from './algorithms.js';
-import { type CertificateInfo, readCertificate } from './certificate.js';
+import { type CertificateInfo, readCertificate, signerOf } from './certificate.js';
 import { chunkedDigest } from './content-digest.js';
 import { SIGNING_LIMITS } from './limits.js';
 import { type LineageNode, lineageReader, readLineage } from './lineage.js';
@@ -69,16 +69,8 @@ interface ParsedSigner {
 class SignerFailure extends Error {}
 
 function signerInfo(scheme: SchemeName, p: ParsedSigner): Signer {
-  const c = p.cert;
   return {
-    scheme,
-    certSha256: c.certSha256,
-    subject: c.subject,
-    issuer: c.issuer,
-    keyAlgorithm: c.keyAlgorithm,
-    keyBits: c.keyBits,
-    notBefore: c.notBefore,
-    notAfter: c.notAfter,
+    ...signerOf(scheme, p.cert),
     ...(p.minSdk !== undefined ? { minSdk: p.minSdk, maxSdk: p.maxSdk } : {}),
     ...(p.lineage ? { lineage: p.lineage.map((n) => n.cert.certSha256) } : {}),
   };

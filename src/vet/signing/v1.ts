@@ -10,11 +10,11 @@ import { createHash } from 'node:crypto';
 import { AirlockError } from '../../core/errors.js';
 import { entryBytes } from '../zip/index.js';
 import type { ZipArchive, ZipEntry } from '../zip/types.js';
-import type { CertificateInfo } from './certificate.js';
+import { type CertificateInfo, signerOf } from './certificate.js';
 import { attribute, type ManifestSection, readManifest } from './jar-manifest.js';
 import { SIGNING_LIMITS } from './limits.js';
 import { checkSignerInfo, readSignedData } from './pkcs7.js';
-import type { SchemeResult, Signer } from './types.js';
+import type { SchemeResult } from './types.js';
 
 const MANIFEST = 'META-INF/MANIFEST.MF';
 const N = 24;
@@ -282,18 +282,7 @@ function run(
     }
   }
   out.certs = firstSigners!.map((s) => s.cert!);
-  out.signers = out.certs.map(
-    (c): Signer => ({
-      scheme: 'v1',
-      certSha256: c.certSha256,
-      subject: c.subject,
-      issuer: c.issuer,
-      keyAlgorithm: c.keyAlgorithm,
-      keyBits: c.keyBits,
-      notBefore: c.notBefore,
-      notAfter: c.notAfter,
-    }),
-  );
+  out.signers = out.certs.map((c) => signerOf('v1', c));
 }
 
 const SCHEME_NAMES: Record<number, string> = { 2: 'APK Signature Scheme v2', 3: 'APK Signature Scheme v3' };

@@ -4,7 +4,7 @@
  * The data offset is filled in later, from the local header.
  */
 import { malformed, truncated } from '../../core/errors.js';
-import { u16, u32, u64 } from './bytes.js';
+import { u16, u32, u64 } from '../le-bytes.js';
 import type { EndRecord } from './end-record.js';
 import type { ZipEntry } from './types.js';
 

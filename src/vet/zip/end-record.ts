@@ -7,7 +7,7 @@
 import { malformed } from '../../core/errors.js';
 import { bound } from '../../core/limits.js';
 import type { Warning } from '../../findings/model.js';
-import { hasSignature, u16, u32, u64 } from './bytes.js';
+import { hasSignature, u16, u32, u64 } from '../le-bytes.js';
 import { ZIP_LIMITS } from './limits.js';
 
 const EOCD_SIG = 0x06054b50;

@@ -4,7 +4,7 @@
  * headers, so any disagreement is a way to show two tools two different apps.
  */
 import type { Warning } from '../../findings/model.js';
-import { hasSignature, u16, u32 } from './bytes.js';
+import { hasSignature, u16, u32 } from '../le-bytes.js';
 import type { CentralRecord } from './central-directory.js';
 
 const LOCAL_SIG = 0x04034b50;

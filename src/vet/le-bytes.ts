@@ -1,8 +1,14 @@
 /**
- * Little-endian reads that never run past the data: a read outside it is a truncation error
- * naming what was being read and where, never a RangeError or an undefined.
+ * Little-endian reads shared by the APK's readers (ZIP, binary XML, DEX) that never run past the
+ * data: a read outside it is a truncation error naming what was being read and where, never a
+ * RangeError or an undefined.
  */
-import { malformed, truncated } from '../../core/errors.js';
+import { malformed, truncated } from '../core/errors.js';
+
+export function u8(b: Uint8Array, at: number, what: string): number {
+  if (at < 0 || at >= b.length) throw truncated(what, at);
+  return b[at]!;
+}
 
 export function u16(b: Uint8Array, at: number, what: string): number {
   if (at < 0 || at + 2 > b.length) throw truncated(what, at);
@@ -25,4 +31,17 @@ export function u64(b: Uint8Array, at: number, what: string): number {
 /** Whether the four bytes at `at` are the little-endian `signature` (false when out of range). */
 export function hasSignature(b: Uint8Array, at: number, signature: number): boolean {
   return at >= 0 && at + 4 <= b.length && u32(b, at, 'signature') === signature;
+}
+
+/** ULEB128 of at most five bytes (a DEX uleb128 is a 32-bit value): [value, next offset]. */
+export function uleb128(b: Uint8Array, at: number, what: string): [number, number] {
+  let value = 0;
+  for (let i = 0; i < 5; i++) {
+    if (at + i >= b.length) throw truncated(what, at + i);
+    const byte = b[at + i]!;
+    value += (byte & 0x7f) * 2 ** (7 * i);
+    if ((byte & 0x80) === 0) return [value >>> 0, at + i + 1];
+  }
+  // A fifth byte with its high bit set: the value has no end within a uleb128's five bytes.
+  return [value >>> 0, at + 5];
 }
