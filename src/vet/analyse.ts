@@ -16,7 +16,7 @@ import {
   readNetworkSecurityConfig,
   readResourceTable,
 } from './axml/index.js';
-import { type DexUse, findCapabilities } from './capabilities.js';
+import { type DexUse, dexUseOf, findCapabilities } from './capabilities.js';
 import { codeKind, isLoadedDex, mayCarryCode, nativeLibOf } from './code-entries.js';
 import { hostsIn, readDex } from './dex/index.js';
 import { entryHead } from './entry-head.js';
@@ -178,7 +178,7 @@ export function vetApk(apk: Uint8Array, path: string, opts: VetOptions): VetRepo
         methods: dex.methods.length,
       });
       for (const c of dex.classes) classes.push(c.descriptor);
-      dexUses.push({ name: e.name, methods: dex.methods, strings: dex.strings });
+      dexUses.push(dexUseOf(e.name, dex.methods, dex.strings));
       for (const h of hostsIn(dex.strings)) sightings.push({ ...sightingOf(h), where: e.name });
     } catch (err) {
       problem(e.name, err);

@@ -19,6 +19,25 @@ export interface DexUse {
   strings: readonly string[];
 }
 
+const API_KEYS: ReadonlySet<string> = new Set(API_SIGNATURES.map((s) => `${s.cls}->${s.name}`));
+const INSTALL: ReadonlySet<string> = new Set(INSTALL_STRINGS);
+
+/**
+ * What a DEX file contributes, kept as soon as it is read: only the catalogued method references
+ * and install strings, so a multidex app's hundreds of thousands of strings are not all held.
+ */
+export function dexUseOf(
+  name: string,
+  methods: readonly { cls: string; name: string }[],
+  strings: readonly string[],
+): DexUse {
+  return {
+    name,
+    methods: methods.filter((m) => API_KEYS.has(`${m.cls}->${m.name}`)),
+    strings: strings.filter((s) => INSTALL.has(s)),
+  };
+}
+
 const PERMISSION_CAPABILITY: Readonly<Record<string, Capability>> = {
   'android.permission.REQUEST_INSTALL_PACKAGES': 'install-packages',
   'android.permission.INSTALL_PACKAGES': 'install-packages',
@@ -33,8 +52,7 @@ export function findCapabilities(input: {
   sdks: readonly VetSdk[];
   code: VetCode;
 }): VetCapability[] {
-  const byKey = new Map<string, Capability>();
-  for (const s of API_SIGNATURES) byKey.set(`${s.cls}->${s.name}`, s.capability);
+  const byKey = new Map<string, Capability>(API_SIGNATURES.map((s) => [`${s.cls}->${s.name}`, s.capability]));
   const found = new Map<Capability, Map<string, Evidence>>();
   const add = (c: Capability, e: Evidence) => {
     let m = found.get(c);
@@ -50,14 +68,13 @@ export function findCapabilities(input: {
     const c = PERMISSION_CAPABILITY[p.name];
     if (c) add(c, { kind: 'permission', what: p.name, where: 'AndroidManifest.xml' });
   }
-  const install = new Set(INSTALL_STRINGS);
   for (const d of input.dex) {
     for (const m of d.methods) {
       const c = byKey.get(`${m.cls}->${m.name}`);
       if (c) add(c, { kind: 'api', what: `${m.cls}->${m.name}`, where: d.name });
     }
     for (const s of d.strings)
-      if (install.has(s)) add('install-packages', { kind: 'string', what: s, where: d.name });
+      if (INSTALL.has(s)) add('install-packages', { kind: 'string', what: s, where: d.name });
   }
   for (const s of input.sdks)
     if (s.purposes.includes('hot-patch')) add('dynamic-code', { kind: 'sdk', what: s.name });
