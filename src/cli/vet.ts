@@ -1,5 +1,5 @@
 /**
- * `airlock vet APK… [--against APPROVED.apk] [--policy FILE] [--json] [--all]`: read each APK
+ * `airlock vet APK… [--against APPROVED.apk] [--policy FILE] [--json] [--html FILE] [--all]`: read each APK
  * whole (bounded), vet it, diff it against the approved release when one is given, render.
  * Exit: 2 an APK or a part of it not read, 1 a release needs review (or differs from the approved
  * one), else 0.
@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { AirlockError } from '../core/errors.js';
 import { EXIT, type ExitCode } from '../report/exit-codes.js';
 import { AIRLOCK_VERSION } from '../report/version.js';
+import { renderVetHtml } from '../report/vet/html.js';
 import { renderVetDiffTable, renderVetTable } from '../report/vet/table.js';
 import { unreadReport, vetApk } from '../vet/analyse.js';
 import { diffNeedsReview, diffReports } from '../vet/diff.js';
@@ -16,6 +17,7 @@ import type { VetDiff, VetReport, VetRun } from '../vet/model.js';
 import { reviewReasons } from '../vet/review.js';
 import { loadPolicy } from './load-policy.js';
 import type { CliContext } from './types.js';
+import { writeFileAtomic } from './write-file.js';
 
 /** APKs are read whole; DJI's own run to ~500 MB. */
 export const MAX_APK_BYTES = 2 * 1024 ** 3;
@@ -24,6 +26,7 @@ interface Flags {
   against?: string;
   policy?: string;
   json?: boolean;
+  html?: string;
   all?: boolean;
 }
 
@@ -40,6 +43,7 @@ export function registerVet(program: Command, ctx: CliContext): void {
       "the policy (airlock.yaml) whose gateway rules judge the app's hosts; default: built-in defaults (sealed)",
     )
     .option('--json', 'print the run as JSON (schema/vet-report.v1.json)')
+    .option('--html <file>', 'also write a self-contained offline HTML report to FILE')
     .option('--all', 'list every host, not the first 40')
     .action((apks: string[], flags: Flags) => {
       const { policy } = loadPolicy(flags.policy);
@@ -84,6 +88,20 @@ export function registerVet(program: Command, ctx: CliContext): void {
           );
         }
         for (const d of diffs) process.stdout.write(`${renderVetDiffTable(d, table)}\n`);
+      }
+      if (flags.html) {
+        writeFileAtomic(
+          flags.html,
+          renderVetHtml({
+            airlockVersion: AIRLOCK_VERSION,
+            command: ['airlock', ...ctx.args].join(' '),
+            exitCode: code,
+            reports,
+            ...(approved ? { approved } : {}),
+            diffs,
+          }),
+        );
+        if (!flags.json) process.stdout.write(`HTML report written to ${flags.html}\n`);
       }
       ctx.setExit(code);
     });

@@ -94,3 +94,26 @@ describe('exit codes and outputs', () => {
     expect(missing.stdout + missing.stderr).toContain('nope.apk');
   });
 });
+
+describe('--html', () => {
+  it('writes one self-contained page: the review, the signer, the hosts with verdicts, the diff; no script, no external reference', () => {
+    const out = join(dir, 'vet.html');
+    const r = airlock([
+      'vet',
+      '--html',
+      out,
+      '--against',
+      corpusFile('apk', 'bugly', 'com.tencent.bugly.hotfix_vc3.apk'),
+      corpusFile('apk', 'bugly', 'com.tencent.bugly.hotfix_vc23.apk'),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`HTML report written to ${out}`);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('Release against the approved one');
+    expect(html).toContain('Signer changed');
+    expect(html).toContain('android.bugly.qq.com');
+    expect(html).toContain('Needs review:');
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(/i);
+    for (const u of html.match(/(?:src|href)=["'][^"']*/g) ?? []) expect(u).toBe('');
+  });
+});
