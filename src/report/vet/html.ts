@@ -81,7 +81,7 @@ function reportHtml(r: VetReport, role = 'release'): string {
                 `<code>${e(g.certSha256)}</code> ${e(g.subject)} <span class="meta">${e(g.keyAlgorithm ?? '')} ${g.keyBits ?? ''} · ${e(g.notBefore ?? '')} to ${e(g.notAfter ?? '')}</span>`,
             ),
           ) +
-          list(s.problems.map(e), 'bad')
+          (s.problems.length ? list(s.problems.map(e), 'bad') : '')
       : '<p class="bad">not read</p>',
     `<h3>Permissions (${r.permissions.length})</h3>`,
     table(
