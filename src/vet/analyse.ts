@@ -118,7 +118,11 @@ export function vetApk(apk: Uint8Array, path: string, opts: VetOptions): VetRepo
 
   const manifestEntry = byName.get('AndroidManifest.xml');
   if (!manifestEntry)
-    problems.push({ part: 'AndroidManifest.xml', message: 'the APK has no AndroidManifest.xml' });
+    problems.push({
+      part: 'AndroidManifest.xml',
+      message: 'the APK has no AndroidManifest.xml',
+      code: 'AIRLOCK_ERR_MALFORMED',
+    });
   else
     try {
       const tree = parseAxml(entryBytes(apk, manifestEntry, MAX_ENTRY_BYTES));

@@ -13,6 +13,7 @@ import { CAPABILITIES } from '../catalog/api-capabilities.js';
 import { PERMISSION_CONCERNS } from '../catalog/permissions.js';
 import { SDK_PURPOSES } from '../catalog/sdks.js';
 import { PURPOSES } from '../catalog/types.js';
+import { ERROR_CODES, type ErrorCode } from '../core/errors.js';
 import { REASONS, type ReasonCode } from '../policy/egress/types.js';
 
 export const VET_SCHEMA_ID = 'airlock.vet/1';
@@ -159,7 +160,7 @@ export const vetProblemSchema = z.object({
   /** The part not read: 'archive', 'AndroidManifest.xml', 'classes2.dex', 'signing'… */
   part: z.string(),
   message: z.string(),
-  code: z.string().optional(),
+  code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]),
   offset: z.number().optional(),
 });
 export type VetProblem = z.output<typeof vetProblemSchema>;

@@ -65,7 +65,7 @@ function reportHtml(r: VetReport, role = 'release'): string {
   ];
   for (const p of r.problems)
     out.push(
-      `<p class="bad">Not read: ${e(p.part)}: ${e(p.message)}${p.offset !== undefined ? ` at offset ${p.offset}` : ''}${p.code ? ` (${e(p.code)})` : ''}</p>`,
+      `<p class="bad">Not read: ${e(p.part)}: ${e(p.message)}${p.offset !== undefined ? ` at offset ${p.offset}` : ''} (${e(p.code)})</p>`,
     );
   out.push(
     '<h3>Signature</h3>',

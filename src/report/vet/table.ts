@@ -53,7 +53,7 @@ export function renderVetTable(r: VetReport, opts: VetTableOptions = {}): string
   for (const p of r.problems)
     out.push(
       c.red(
-        `  not read: ${v(p.part)}: ${v(p.message)}${p.offset !== undefined ? ` at offset ${p.offset}` : ''}${p.code ? ` (${p.code})` : ''}`,
+        `  not read: ${v(p.part)}: ${v(p.message)}${p.offset !== undefined ? ` at offset ${p.offset}` : ''} (${p.code})`,
       ),
     );
   // One line per kind of warning: a release with 40 unsigned META-INF files is one finding.
