@@ -4,13 +4,12 @@
  * or signature that cannot be read costs only its own findings and is listed as a problem.
  */
 import { createHash } from 'node:crypto';
-import { PERMISSIONS } from '../catalog/permissions.js';
 import { AirlockError, asAirlockError } from '../core/errors.js';
 import type { Policy } from '../policy/index.js';
 import { AIRLOCK_VERSION } from '../report/version.js';
 import {
+  type Manifest,
   parseAxml,
-  type Ref,
   type ResourceTable,
   readManifest,
   readNetworkSecurityConfig,
@@ -21,12 +20,11 @@ import { codeKind, isLoadedDex, mayCarryCode, nativeLibOf } from './code-entries
 import { hostsIn, readDex } from './dex/index.js';
 import { entryHead } from './entry-head.js';
 import { type HostSighting, judgeHosts } from './hosts-judged.js';
+import { appOf, exportedOf, permissionsOf } from './manifest-facts.js';
 import {
   VET_SCHEMA_ID,
   type VetApp,
   type VetCode,
-  type VetComponent,
-  type VetPermission,
   type VetProblem,
   type VetReport,
   type VetSigning,
@@ -84,14 +82,23 @@ export function unreadReport(path: string, err: unknown, opts: VetOptions): VetR
   return r;
 }
 
+/** What every part reader shares: the APK, its entries by name, and the report it fills. */
+interface Parts {
+  apk: Uint8Array;
+  zip: ZipArchive;
+  /** Android reads the central directory's first entry of a name; a second is an archive warning. */
+  byName: ReadonlyMap<string, ZipEntry>;
+  report: VetReport;
+  /** Records a part that could not be read; the others go on. */
+  problem: (part: string, e: unknown) => void;
+}
+
 export function vetApk(apk: Uint8Array, path: string, opts: VetOptions): VetReport {
   const report = emptyReport(
     { path, size: apk.length, sha256: createHash('sha256').update(apk).digest('hex') },
     opts,
   );
-  const { problems, warnings } = report;
-  const problem = (part: string, e: unknown) => problems.push(problemOf(part, e, path));
-
+  const problem = (part: string, e: unknown) => report.problems.push(problemOf(part, e, path));
   let zip: ZipArchive;
   try {
     zip = readZip(apk);
@@ -99,104 +106,120 @@ export function vetApk(apk: Uint8Array, path: string, opts: VetOptions): VetRepo
     problem('archive', e);
     return report;
   }
-  for (const w of zip.warnings) warnings.push({ ...w, part: 'archive' });
-  // Android reads the central directory's first entry of a name; a second one is a warning above.
+  for (const w of zip.warnings) report.warnings.push({ ...w, part: 'archive' });
   const byName = new Map<string, ZipEntry>();
   for (const e of zip.entries) if (!byName.has(e.name)) byName.set(e.name, e);
+  const parts: Parts = { apk, zip, byName, report, problem };
 
-  // The resource table resolves what the manifest names by reference (versionName, flags, the
-  // network security config's file); without it those stay unresolved, and the report says why.
-  let resources: ResourceTable | undefined;
-  const arsc = byName.get('resources.arsc');
-  if (arsc)
-    try {
-      resources = readResourceTable(entryBytes(apk, arsc, MAX_ENTRY_BYTES));
-      for (const w of resources.warnings) warnings.push({ ...w, part: 'resources.arsc' });
-    } catch (e) {
-      problem('resources.arsc', e);
-    }
-
-  const manifestEntry = byName.get('AndroidManifest.xml');
-  if (!manifestEntry)
-    problems.push({
-      part: 'AndroidManifest.xml',
-      message: 'the APK has no AndroidManifest.xml',
-      code: 'AIRLOCK_ERR_MALFORMED',
-    });
-  else
-    try {
-      const tree = parseAxml(entryBytes(apk, manifestEntry, MAX_ENTRY_BYTES));
-      for (const w of tree.warnings) warnings.push({ ...w, part: 'AndroidManifest.xml' });
-      const m = readManifest(tree.root, resources);
-      for (const w of m.warnings) warnings.push({ ...w, part: 'AndroidManifest.xml' });
-      report.app = appOf(m);
-      report.permissions = permissionsOf(m);
-      report.exported = exportedOf(m);
-      const nsc = m.application?.networkSecurityConfig;
-      if (nsc !== undefined) {
-        const part = `network security config @0x${nsc.toString(16)}`;
-        try {
-          report.app.networkSecurity = networkSecurityOf(
-            apk,
-            byName,
-            resources,
-            nsc,
-            m.effectiveTargetSdk,
-            warnings,
-          );
-        } catch (e) {
-          problem(part, e);
-        }
-      }
-    } catch (e) {
-      problem('AndroidManifest.xml', e);
-    }
-
+  readManifestPart(parts, readResourcesPart(parts));
   // After the manifest: which schemes Android requires depends on the app's SDK levels.
   try {
-    report.signing = signingOf(apk, zip, report.app, warnings);
+    report.signing = signingOf(apk, zip, report.app, report.warnings);
   } catch (e) {
     problem('signing', e);
   }
-
   report.code = codeOf(apk, zip);
-  const dexUses: DexUse[] = [];
-  const sightings: HostSighting[] = [];
-  const classes: string[] = [];
-  const dexEntries = [...byName.values()].filter((e) => isLoadedDex(e.name)).sort(dexOrder);
-  if (dexEntries.length > MAX_DEX_FILES)
-    problems.push({
-      part: 'classes.dex',
-      message: `${dexEntries.length} DEX files: only the first ${MAX_DEX_FILES} are read`,
-      code: 'AIRLOCK_ERR_LIMIT',
-    });
-  for (const e of dexEntries.slice(0, MAX_DEX_FILES)) {
-    try {
-      const dex = readDex(entryBytes(apk, e, MAX_ENTRY_BYTES), e.name);
-      for (const w of dex.warnings) warnings.push({ ...w, part: e.name });
-      report.code.dex.push({
-        name: e.name,
-        ...(dex.version !== undefined ? { version: dex.version } : {}),
-        classes: dex.classes.length,
-        strings: dex.strings.length,
-        methods: dex.methods.length,
-      });
-      for (const c of dex.classes) classes.push(c.descriptor);
-      dexUses.push(dexUseOf(e.name, dex.methods, dex.strings));
-      for (const h of hostsIn(dex.strings)) sightings.push({ ...sightingOf(h), where: e.name });
-    } catch (err) {
-      problem(e.name, err);
-    }
-  }
+  const { classes, uses, sightings } = readDexParts(parts);
   report.sdks = findSdks(classes);
   report.capabilities = findCapabilities({
     permissions: report.permissions,
-    dex: dexUses,
+    dex: uses,
     sdks: report.sdks,
     code: report.code,
   });
   report.hosts = judgeHosts(sightings, opts.policy, opts.nowMs);
   return report;
+}
+
+/**
+ * The resource table, which resolves what the manifest names by reference (versionName, flags,
+ * the network security config's file); without it those stay unresolved.
+ */
+function readResourcesPart({ apk, byName, report, problem }: Parts): ResourceTable | undefined {
+  const arsc = byName.get('resources.arsc');
+  if (!arsc) return undefined;
+  try {
+    const resources = readResourceTable(entryBytes(apk, arsc, MAX_ENTRY_BYTES));
+    for (const w of resources.warnings) report.warnings.push({ ...w, part: 'resources.arsc' });
+    return resources;
+  } catch (e) {
+    problem('resources.arsc', e);
+    return undefined;
+  }
+}
+
+/** The manifest: the app, its permissions and exported components, its network security config. */
+function readManifestPart(parts: Parts, resources: ResourceTable | undefined): void {
+  const { apk, byName, report, problem } = parts;
+  const entry = byName.get('AndroidManifest.xml');
+  if (!entry) {
+    report.problems.push({
+      part: 'AndroidManifest.xml',
+      message: 'the APK has no AndroidManifest.xml',
+      code: 'AIRLOCK_ERR_MALFORMED',
+    });
+    return;
+  }
+  let m: Manifest;
+  try {
+    const tree = parseAxml(entryBytes(apk, entry, MAX_ENTRY_BYTES));
+    for (const w of tree.warnings) report.warnings.push({ ...w, part: 'AndroidManifest.xml' });
+    m = readManifest(tree.root, resources);
+  } catch (e) {
+    problem('AndroidManifest.xml', e);
+    return;
+  }
+  for (const w of m.warnings) report.warnings.push({ ...w, part: 'AndroidManifest.xml' });
+  report.app = appOf(m);
+  report.permissions = permissionsOf(m);
+  report.exported = exportedOf(m);
+  const nsc = m.application?.networkSecurityConfig;
+  if (nsc === undefined) return;
+  try {
+    report.app.networkSecurity = networkSecurityOf(parts, resources, nsc, m.effectiveTargetSdk);
+  } catch (e) {
+    problem(`network security config @0x${nsc.toString(16)}`, e);
+  }
+}
+
+/**
+ * Every DEX file Android loads, one at a time: its classes (for SDKs), what the capability
+ * catalog asks about, and the hosts its strings name. Each file's tables go once it is read.
+ */
+function readDexParts({ apk, byName, report, problem }: Parts): {
+  classes: string[];
+  uses: DexUse[];
+  sightings: HostSighting[];
+} {
+  const uses: DexUse[] = [];
+  const sightings: HostSighting[] = [];
+  const classes: string[] = [];
+  const entries = [...byName.values()].filter((e) => isLoadedDex(e.name)).sort(dexOrder);
+  if (entries.length > MAX_DEX_FILES)
+    report.problems.push({
+      part: 'classes.dex',
+      message: `${entries.length} DEX files: only the first ${MAX_DEX_FILES} are read`,
+      code: 'AIRLOCK_ERR_LIMIT',
+    });
+  for (const e of entries.slice(0, MAX_DEX_FILES)) {
+    try {
+      const dex = readDex(entryBytes(apk, e, MAX_ENTRY_BYTES), e.name);
+      for (const w of dex.warnings) report.warnings.push({ ...w, part: e.name });
+      report.code.dex.push({
+        name: e.name,
+        version: dex.version,
+        classes: dex.classes.length,
+        strings: dex.strings.length,
+        methods: dex.methods.length,
+      });
+      for (const c of dex.classes) classes.push(c.descriptor);
+      uses.push(dexUseOf(e.name, dex.methods, dex.strings));
+      for (const h of hostsIn(dex.strings)) sightings.push({ ...sightingOf(h), where: e.name });
+    } catch (err) {
+      problem(e.name, err);
+    }
+  }
+  return { classes, uses, sightings };
 }
 
 /** classes.dex, classes2.dex, classes3.dex…, in the order Android loads them. */
@@ -231,38 +254,12 @@ function signingOf(
   };
 }
 
-type Manifest = ReturnType<typeof readManifest>;
-
-/** A value the resource table could not resolve ('@0x7f…') is left out: unknown, not false. */
-const known = <T>(v: T | Ref | undefined): T | undefined =>
-  typeof v === 'string' && v.startsWith('@0x') ? undefined : (v as T | undefined);
-
-function appOf(m: Manifest): VetApp {
-  const a = m.application;
-  const app: VetApp = {};
-  const set = <K extends keyof VetApp>(k: K, v: VetApp[K] | undefined) => {
-    if (v !== undefined) app[k] = v;
-  };
-  set('package', m.package);
-  set('versionCode', m.versionCode);
-  set('versionName', known(m.versionName));
-  set('minSdk', m.minSdk);
-  set('targetSdk', m.targetSdk);
-  set('debuggable', known(a?.debuggable));
-  set('allowBackup', known(a?.allowBackup));
-  set('usesCleartextTraffic', known(a?.usesCleartextTraffic));
-  set('networkSecurityConfig', a?.networkSecurityConfig !== undefined);
-  return app;
-}
-
 /** The network security config the manifest names: its file found through the resource table. */
 function networkSecurityOf(
-  apk: Uint8Array,
-  byName: ReadonlyMap<string, ZipEntry>,
+  { apk, byName, report }: Parts,
   resources: ResourceTable | undefined,
   id: number,
   targetSdk: number,
-  warnings: VetReport['warnings'],
 ): NonNullable<VetApp['networkSecurity']> {
   const file = resources?.resolve(id)?.value;
   if (typeof file !== 'string')
@@ -271,39 +268,13 @@ function networkSecurityOf(
   if (!entry) throw new AirlockError('AIRLOCK_ERR_MALFORMED', `${file} is not in the APK`);
   const doc = parseAxml(entryBytes(apk, entry, MAX_ENTRY_BYTES));
   const nsc = readNetworkSecurityConfig(doc.root, targetSdk);
-  for (const w of [...doc.warnings, ...nsc.warnings]) warnings.push({ ...w, part: file });
+  for (const w of [...doc.warnings, ...nsc.warnings]) report.warnings.push({ ...w, part: file });
   return {
     file,
     cleartextPermitted: nsc.cleartextAnywhere,
     trustsUserCas: nsc.trustsUserCas,
     pinnedDomains: nsc.domains.filter((d) => d.pins.length > 0).flatMap((d) => d.domains.map((x) => x.name)),
   };
-}
-
-function permissionsOf(m: Manifest): VetPermission[] {
-  const seen = new Map<string, VetPermission>();
-  for (const p of m.usesPermissions) {
-    if (seen.has(p.name)) continue;
-    const info = PERMISSIONS.get(p.name);
-    seen.set(p.name, {
-      name: p.name,
-      ...(p.implied !== undefined ? { implied: p.implied } : {}),
-      ...(p.maxSdkVersion !== undefined ? { maxSdkVersion: p.maxSdkVersion } : {}),
-      ...(info ? { concern: info.concern, protection: info.protection, label: info.label } : {}),
-    });
-  }
-  return [...seen.values()];
-}
-
-function exportedOf(m: Manifest): VetComponent[] {
-  return m.components
-    .filter((c) => c.exported)
-    .map((c) => ({
-      kind: c.kind,
-      name: c.name,
-      ...(c.permission !== undefined ? { permission: c.permission } : {}),
-      actions: [...c.actions],
-    }));
 }
 
 function codeOf(apk: Uint8Array, zip: ZipArchive): VetCode {
