@@ -13,6 +13,16 @@ export function escapeHtml(s: string): string {
 }
 const e = escapeHtml;
 
+/** A page's opening up to its body: every report's page starts the same way. */
+export const htmlPageStart = (title: string, css: string): string => `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${e(title)}</title>
+<style>${css}</style></head>
+<body>
+`;
+export const HTML_PAGE_END = '</body></html>\n';
+
 const CSS = `
 body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#222;background:#fff;display:flex;flex-direction:column}
 h1,body>.meta{order:-2}.summary{order:-1}
@@ -36,13 +46,7 @@ export function renderHtml(report: InspectReport): string {
 export function htmlWriter(write: Write): ReportWriter {
   return {
     begin(h) {
-      write(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Airlock inspect report</title>
-<style>${CSS}</style></head>
-<body>
-<h1>Airlock inspect report</h1>
+      write(`${htmlPageStart('Airlock inspect report', CSS)}<h1>Airlock inspect report</h1>
 <p class="meta">Airlock ${e(h.airlockVersion)} · policy ${e(h.policyHash)} · ${e(h.generatedAt)}<br>
 <code>${e(h.command)}</code></p>
 `);
@@ -53,9 +57,7 @@ export function htmlWriter(write: Write): ReportWriter {
     end({ summary: s, exitCode }) {
       write(
         `<p class="summary"><b>${s.files} files</b>: ${s.byStatus.read} read, ${s.byStatus.partial} partly read, ${s.byStatus['not-read']} not read, ${s.byStatus.error} errors · ` +
-          `${s.findings} findings · ${s.sensitiveFiles} files with sensitive data · exit code ${exitCode}</p>
-</body></html>
-`,
+          `${s.findings} findings · ${s.sensitiveFiles} files with sensitive data · exit code ${exitCode}</p>\n${HTML_PAGE_END}`,
       );
     },
   };

@@ -6,7 +6,7 @@
  */
 
 import { isoTime } from '../../core/iso-time.js';
-import { escapeHtml as e } from '../html.js';
+import { escapeHtml as e, HTML_PAGE_END, htmlPageStart } from '../html.js';
 import { destinationLabel, formatBytes, outcomeLabel, purposeLabel, windowProblemText } from './format.js';
 import type { AuditReport, DestinationReport } from './model.js';
 
@@ -46,15 +46,7 @@ export function renderAuditHtml(report: AuditReport): string {
       ),
     ),
   ].join('\n');
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Airlock audit report</title>
-<style>${CSS}</style></head>
-<body>
-${body}
-</body></html>
-`;
+  return `${htmlPageStart('Airlock audit report', CSS)}${body}\n${HTML_PAGE_END}`;
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import type { VetDiff, VetReport } from '../../vet/model.js';
 import { reviewReasons } from '../../vet/review.js';
-import { escapeHtml as e } from '../html.js';
+import { escapeHtml as e, HTML_PAGE_END, htmlPageStart } from '../html.js';
 
 const CSS = `
 body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#222;background:#fff}
@@ -35,15 +35,7 @@ export function renderVetHtml(run: VetHtmlRun): string {
     ...run.reports.map((r) => reportHtml(r)),
     ...(run.approved ? [reportHtml(run.approved, 'approved release')] : []),
   ].join('\n');
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Airlock vet report</title>
-<style>${CSS}</style></head>
-<body>
-${body}
-</body></html>
-`;
+  return `${htmlPageStart('Airlock vet report', CSS)}${body}\n${HTML_PAGE_END}`;
 }
 
 const list = (items: readonly string[], cls = ''): string =>
