@@ -5,7 +5,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AirlockError } from '../../src/core/errors.js';
 import {
   type AxmlDocument,
   parseAxml,
@@ -15,6 +14,7 @@ import {
 import { readStringPool } from '../../src/vet/axml/string-pool.js';
 import { Warnings } from '../../src/vet/axml/warnings.js';
 import { CORPUS } from '../helpers/corpus.js';
+import { thrown } from '../helpers/thrown.js';
 import { unzipManifest } from './axml-aapt.js';
 import { ANDROID, type BAttr, type BElement, buildAxml, pool } from './axml-build.js';
 
@@ -53,16 +53,6 @@ function manifest(children: BElement[], target?: number, pkg = 'org.example.app'
   expect(doc.warnings).toEqual([]);
   return readManifest(doc.root);
 }
-
-const thrown = (f: () => unknown): AirlockError => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof AirlockError) return e;
-    throw e;
-  }
-  throw new Error('no error thrown');
-};
 
 describe('attribute names by resource ID, as Android reads them', () => {
   it('a masked pool name with android:name’s resource ID is android:name', () => {

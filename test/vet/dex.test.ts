@@ -11,9 +11,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AirlockError } from '../../src/core/errors.js';
 import { adler32, hostsIn, readDex } from '../../src/vet/dex/index.js';
 import { corpusDir, corpusFile } from '../helpers/corpus.js';
+import { thrown } from '../helpers/thrown.js';
 import { dexEntries, run } from './dex-corpus.js';
 
 interface CorpusDex {
@@ -330,16 +330,6 @@ function stringDex(items: number[][], patch?: (b: Uint8Array, dv: DataView) => v
   dv.setUint32(8, adler32(b, 12, b.length), true);
   return b;
 }
-const errorOf = (f: () => unknown): AirlockError => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof AirlockError) return e;
-    throw e;
-  }
-  throw new Error('no error');
-};
-
 describe('DEX reader on inline bytes', () => {
   it('computes Adler-32 as RFC 1950 does', () => {
     expect(adler32(new TextEncoder().encode('Wikipedia'), 0, 9)).toBe(0x11e60398);
@@ -382,17 +372,17 @@ describe('DEX reader on inline bytes', () => {
 
   it('refuses a reverse-endian DEX as unsupported, and a wrong magic as malformed', () => {
     const rev = stringDex([[0, 0]], (_b, dv) => dv.setUint32(40, 0x78563412, true));
-    expect(errorOf(() => readDex(rev, 'rev.dex'))).toMatchObject({
+    expect(thrown(() => readDex(rev, 'rev.dex'))).toMatchObject({
       code: 'AIRLOCK_ERR_UNSUPPORTED',
       offset: 40,
     });
     const pk = stringDex([[0, 0]], (b) => b.set([0x50, 0x4b, 0x03, 0x04]));
-    expect(errorOf(() => readDex(pk, 'x.dex'))).toMatchObject({
+    expect(thrown(() => readDex(pk, 'x.dex'))).toMatchObject({
       code: 'AIRLOCK_ERR_MALFORMED',
       file: 'x.dex',
     });
     const v99 = stringDex([[0, 0]], (b) => b.set([0x30, 0x39, 0x39], 4));
-    expect(errorOf(() => readDex(v99, 'x.dex')).code).toBe('AIRLOCK_ERR_UNSUPPORTED');
+    expect(thrown(() => readDex(v99, 'x.dex')).code).toBe('AIRLOCK_ERR_UNSUPPORTED');
   });
 
   it('names the offset of a table that runs past the end of the file', () => {
@@ -400,7 +390,7 @@ describe('DEX reader on inline bytes', () => {
       dv.setUint32(88, 0x10000, true);
       dv.setUint32(92, 0x70, true);
     });
-    expect(errorOf(() => readDex(big, 'x.dex'))).toMatchObject({
+    expect(thrown(() => readDex(big, 'x.dex'))).toMatchObject({
       code: 'AIRLOCK_ERR_TRUNCATED',
       offset: 0x70,
     });
@@ -408,11 +398,11 @@ describe('DEX reader on inline bytes', () => {
       dv.setUint32(88, 1, true);
       dv.setUint32(92, 8, true);
     });
-    expect(errorOf(() => readDex(inHeader, 'x.dex'))).toMatchObject({
+    expect(thrown(() => readDex(inHeader, 'x.dex'))).toMatchObject({
       code: 'AIRLOCK_ERR_MALFORMED',
       offset: 92,
     });
-    const cut = errorOf(() => readDex(stringDex([[0, 0]]).subarray(0, 60), 'x.dex'));
+    const cut = thrown(() => readDex(stringDex([[0, 0]]).subarray(0, 60), 'x.dex'));
     expect(cut).toMatchObject({ code: 'AIRLOCK_ERR_TRUNCATED' });
   });
 
@@ -481,7 +471,7 @@ describe('DEX reader on inline bytes', () => {
     b.set([0xff, 0xff, 0xff, 0xff, 0x0f], data); // utf16_size 2^32-1
     for (let i = 0; i < n; i++) dv.setUint32(0x70 + 4 * i, data + (i % 1000), true);
     const t0 = performance.now();
-    expect(errorOf(() => readDex(b, 'x.dex')).code).toBe('AIRLOCK_ERR_LIMIT');
+    expect(thrown(() => readDex(b, 'x.dex')).code).toBe('AIRLOCK_ERR_LIMIT');
     expect(performance.now() - t0).toBeLessThan(2000);
   });
 });

@@ -9,8 +9,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { AirlockError } from '../../src/core/errors.js';
 import { entryBytes, readZip, type ZipArchive, type ZipEntry } from '../../src/vet/zip/index.js';
+import { thrown } from '../helpers/thrown.js';
 import { buildZip, buildZip64 } from './zip-build.js';
 import { asZipinfoShows, zipinfo, zipinfoMethod } from './zipinfo.js';
 
@@ -36,16 +36,6 @@ const ORACLE_COMPLAINS: Record<string, string> = {
     'value: zip-cd-gap warning, entries as zipinfo lists them',
   // zipinfo: "Empty zipfile" (exit 1); Airlock: an archive with no entries.
   'apksig/empty-unsigned.apk': 'value: no entries',
-};
-
-const thrown = (f: () => unknown): AirlockError => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof AirlockError) return e;
-    throw e;
-  }
-  throw new Error('expected an AirlockError, got a value');
 };
 
 const names = (z: ZipArchive, warning: string) => z.warnings.filter((w) => w.name === warning);
