@@ -15,6 +15,7 @@ import {
 } from '../gateway/record/log-export.js';
 import { type OpenRecord, verifyRecord } from '../gateway/record/open.js';
 import { parseTimeBound } from '../gateway/record/time-bound.js';
+import { verificationText } from '../gateway/record/verify-text.js';
 import { EXIT } from '../report/exit-codes.js';
 import type { ChainHead, TimeWindow } from '../store/types.js';
 import { withRecord } from './record.js';
@@ -118,41 +119,9 @@ export function registerLog(program: Command, ctx: CliContext): void {
           ...(head ? { head } : {}),
           withoutAnchor: flags.withoutAnchor === true,
         });
-        const against = [
-          v.anchor ? `anchor seq ${v.anchor.seq}` : `no anchor file (${rec.paths.anchor})`,
-          ...(head ? [`kept head seq ${head.seq}`] : []),
-        ].join(', ');
-        if (!v.check.ok && v.check.problem === 'window-mismatch') {
-          process.stdout.write(
-            `FAILED: ${v.check.problem}: ${v.check.detail} (the chain's ${v.check.rows} rows verified); ${against}\n`,
-          );
-          ctx.setExit(EXIT.SENSITIVE);
-        } else if (!v.check.ok) {
-          const detail = v.check.detail ? `: ${v.check.detail}` : '';
-          process.stdout.write(
-            `FAILED: ${v.check.problem} at seq ${v.check.badSeq}${detail} (${v.check.rows} rows verified before it); ${against}\n`,
-          );
-          ctx.setExit(EXIT.SENSITIVE);
-        } else if (v.anchorMissing) {
-          process.stdout.write(
-            `FAILED: anchor-missing: ${rec.paths.anchor} does not exist, so rows cut off the end would go unseen ` +
-              `(the chain itself holds ${v.check.rows} rows, head ${v.check.rows}:${v.check.headMac}); ` +
-              'give the head you kept with --head SEQ:MAC, or accept that with --without-anchor\n',
-          );
-          ctx.setExit(EXIT.SENSITIVE);
-        } else {
-          const unchecked =
-            !v.anchor && !head ? ' (--without-anchor: truncation from the end is not checked)' : '';
-          const w = v.check;
-          const windows =
-            w.windows === 0
-              ? ''
-              : `, ${w.windows} unlock window${w.windows === 1 ? '' : 's'}${w.legacyWindows ? ` (${w.legacyWindows} from before windows had MACs: recorded in the chain, not applied)` : ''}`;
-          process.stdout.write(
-            `ok: ${v.check.rows} rows${windows}, head ${v.check.rows}:${v.check.headMac}; ${against}${unchecked}\n`,
-          );
-          ctx.setExit(EXIT.OK);
-        }
+        const said = verificationText(v, rec.paths.anchor, head ? { head } : {});
+        process.stdout.write(`${said.text}\n`);
+        ctx.setExit(said.ok ? EXIT.OK : EXIT.SENSITIVE);
       }),
     );
 
