@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   gateway: async () => (await import('./gateway.js')).registerGateway,
   log: async () => (await import('./log.js')).registerLog,
   vet: async () => (await import('./vet.js')).registerVet,
+  serve: async () => (await import('./serve.js')).registerServe,
   demo: async () => (await import('./demo.js')).registerDemo,
   version: async () => (await import('./version.js')).registerVersion,
 };

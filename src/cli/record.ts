@@ -3,8 +3,11 @@
  * the CLI opens the gateway's record, so every subcommand finds it where the gateway writes it
  * (beside the policy file, else the working directory) and closes it on every path.
  */
+
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type OpenRecord, openRecord, type RecordMode } from '../gateway/record/open.js';
+import { recordPaths } from '../gateway/record/paths.js';
 import type { Policy } from '../policy/types.js';
 import { loadPolicy } from './load-policy.js';
 
@@ -25,4 +28,19 @@ export async function withRecord<T>(
   } finally {
     await rec.store.close();
   }
+}
+
+/**
+ * As withRecord, read-only, for a reader that also has a use without a store (the dashboard shows
+ * reports alone): `rec` is undefined when the store does not exist yet, `storePath` says where it
+ * would be.
+ */
+export async function withRecordIfAny<T>(
+  policyFile: string | undefined,
+  f: (rec: OpenRecord | undefined, storePath: string) => Promise<T>,
+): Promise<T> {
+  const { policy } = loadPolicy(policyFile);
+  const storePath = recordPaths(policy.store, baseDirOf(policyFile)).sqlite;
+  if (!existsSync(storePath)) return f(undefined, storePath);
+  return withRecord(policyFile, 'read', (rec) => f(rec, storePath));
 }

@@ -49,7 +49,9 @@ export async function runDemo(dir?: string, opts: { color?: boolean } = {}): Pro
     .map((o) => join(clean, o.record.output));
   const after = await inspectPaths(outputs, { policy, policyHash: hash, command });
   const compare = beforeAfter(report, after, scrub.manifest.files, clean);
-  const next = `Compare for yourself: \`airlock inspect ${clean}\`, or \`exiftool -a -G1 ${join(clean, 'DJI_0001.JPG')}\`.`;
+  const next =
+    `Compare for yourself: \`airlock inspect ${clean}\`, or \`exiftool -a -G1 ${join(clean, 'DJI_0001.JPG')}\`.\n` +
+    `The scrub's manifest, file by file, in the dashboard: \`airlock serve --reports ${where}\` (http://127.0.0.1:8470/reports/).`;
   const failed =
     report.exitCode === EXIT.ERROR || scrub.exitCode !== EXIT.OK || after.exitCode === EXIT.ERROR;
   return {

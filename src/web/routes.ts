@@ -1,0 +1,237 @@
+/**
+ * The dashboard's routes: a request's path and query in, a response out (status, type, body),
+ * with no socket in sight (server.ts is the thin shell). Everything is read-only: the store is
+ * opened read-only and no route changes anything.
+ */
+import { AirlockError } from '../core/errors.js';
+import type { Anchor } from '../gateway/record/anchor.js';
+import { flattenRow } from '../gateway/record/log-export.js';
+import { parseTimeBound } from '../gateway/record/time-bound.js';
+import type { VerificationText } from '../gateway/record/verify-text.js';
+import type { Store } from '../store/types.js';
+import { type RowFilter, recentRows, tallyWindow } from './log-reads.js';
+import { page, problemBody } from './pages/layout.js';
+import { renderLog } from './pages/log.js';
+import { renderOverview } from './pages/overview.js';
+import { renderReportList } from './pages/reports.js';
+import { renderVerify, type VerificationView } from './pages/verify.js';
+import { listReports, renderReport } from './reports/index.js';
+
+/** Rows one overview reads at most: bounds a page load's time (~1 s a million rows here). */
+const MAX_TALLY_ROWS = 1_000_000;
+/** Rows per log page, and rows a filtered page looks at before it stops. */
+const LOG_PAGE = 200;
+const LOG_SCAN = 100_000;
+
+export interface WebResponse {
+  status: number;
+  type: 'text/html; charset=utf-8' | 'application/json; charset=utf-8' | 'text/plain; charset=utf-8';
+  body: string;
+}
+
+/** The gateway's record, read-only. */
+export interface RecordView {
+  store: Store;
+  /** For messages: where the store and its anchor are. */
+  storePath: string;
+  anchorPath: string;
+  readAnchor(): Anchor | undefined;
+  /** `airlock log verify`'s check and its line. */
+  verify(): Promise<VerificationText>;
+}
+
+export interface DashboardDeps {
+  /** Absent when no gateway has written a store yet: the dashboard shows the reports alone. */
+  record?: RecordView;
+  /** Where the store would be, for saying it is not there. */
+  storePath: string;
+  /** The folder of reports, when one was given. */
+  reportsDir?: string;
+  now?: () => number;
+}
+
+const html = (body: string, status = 200): WebResponse => ({
+  status,
+  type: 'text/html; charset=utf-8',
+  body,
+});
+const json = (value: unknown, status = 200): WebResponse => ({
+  status,
+  type: 'application/json; charset=utf-8',
+  body: `${JSON.stringify(value, null, 1)}\n`,
+});
+const problem = (status: number, title: string, message: string, asJson: boolean): WebResponse =>
+  asJson
+    ? json({ error: message }, status)
+    : html(page(title, 'overview', problemBody(title, message)), status);
+
+const ONE_OF = <T extends string>(v: string | null, allowed: readonly T[], what: string): T | undefined => {
+  if (v === null || v === '') return undefined;
+  if ((allowed as readonly string[]).includes(v)) return v as T;
+  throw new AirlockError('AIRLOCK_ERR_USAGE', `${what} ${v}: expected one of ${allowed.join(', ')}`);
+};
+
+export class Dashboard {
+  private verification: VerificationView | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: DashboardDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** `target`: the request's path and query, as in the request line. */
+  async handle(target: string): Promise<WebResponse> {
+    const url = new URL(target, 'http://dashboard.invalid');
+    const path = url.pathname;
+    const asJson = path.startsWith('/api/');
+    const rec = this.deps.record;
+    try {
+      if (path === '/') return html(await this.overview(url.searchParams));
+      if (path === '/reports/' || path === '/reports') return html(await this.reportList());
+      if (path.startsWith('/reports/'))
+        return await this.report(decodeURIComponent(path.slice('/reports/'.length)));
+      const needsRecord = ['/api/summary.json', '/log', '/api/log.json', '/verify', '/api/verify.json'];
+      if (needsRecord.includes(path) && !rec)
+        return problem(
+          404,
+          'No gateway record',
+          `${this.deps.storePath} does not exist: no gateway has written it yet`,
+          asJson,
+        );
+      if (rec) {
+        if (path === '/api/summary.json') return json(await this.summary(rec, url.searchParams));
+        if (path === '/log') return html(await this.log(rec, url.searchParams));
+        if (path === '/api/log.json') return json(await this.logJson(rec, url.searchParams));
+        if (path === '/verify') {
+          const v = await this.runVerify(rec);
+          return html(renderVerify(v, rec.storePath), v.ok ? 200 : 409);
+        }
+        if (path === '/api/verify.json') {
+          const v = await this.runVerify(rec);
+          return json(v, v.ok ? 200 : 409);
+        }
+      }
+      return problem(404, 'Not found', `${path}: no such page`, asJson);
+    } catch (err) {
+      if (err instanceof AirlockError && err.code === 'AIRLOCK_ERR_USAGE')
+        return problem(400, 'Bad request', err.message, asJson);
+      if (err instanceof URIError) return problem(400, 'Bad request', `${path}: ${err.message}`, asJson);
+      const message =
+        err instanceof AirlockError ? `${err.message}${err.file ? ` (${err.file})` : ''}` : String(err);
+      return problem(500, 'The store could not be read', message, asJson);
+    }
+  }
+
+  /** The window `since` (a span before now or an ISO time; 24h by default) to now, or to `until`. */
+  private window(q: URLSearchParams): { label: string; sinceMs: number; untilMs: number } {
+    const nowMs = this.now();
+    const label = q.get('since') || '24h';
+    const until = q.get('until');
+    return {
+      label,
+      sinceMs: parseTimeBound(label, 'since', nowMs),
+      untilMs: until ? parseTimeBound(until, 'until', nowMs) : nowMs + 1,
+    };
+  }
+
+  private async summary(rec: RecordView, q: URLSearchParams) {
+    const w = this.window(q);
+    const t = await tallyWindow(rec.store, { sinceMs: w.sinceMs, untilMs: w.untilMs }, MAX_TALLY_ROWS);
+    return { window: w.label, truncated: t.truncated, ...t.summary };
+  }
+
+  private async overview(q: URLSearchParams): Promise<string> {
+    const w = this.window(q);
+    const nowMs = this.now();
+    const rec = this.deps.record;
+    const reports = this.deps.reportsDir === undefined ? undefined : await listReports(this.deps.reportsDir);
+    const common = {
+      storePath: this.deps.storePath,
+      windowLabel: w.label,
+      nowMs,
+      ...(reports ? { reports } : {}),
+    };
+    if (!rec) return renderOverview(common);
+    const [t, head, windows] = await Promise.all([
+      tallyWindow(rec.store, { sinceMs: w.sinceMs, untilMs: w.untilMs }, MAX_TALLY_ROWS),
+      rec.store.logHead(),
+      rec.store.unlockWindowsChecked({ endingAfterMs: nowMs - 7 * 86_400_000 }),
+    ]);
+    const anchor = rec.readAnchor();
+    return renderOverview({
+      ...common,
+      record: {
+        ...(head ? { head } : {}),
+        ...(anchor ? { anchor: { seq: anchor.seq, tsMs: anchor.tsMs } } : {}),
+        ...(this.verification ? { verification: this.verification } : {}),
+        summary: t.summary,
+        truncated: t.truncated,
+        windows,
+      },
+    });
+  }
+
+  private filterOf(q: URLSearchParams): { filter: RowFilter; before?: number } {
+    const before = q.get('before');
+    if (before !== null && !/^\d{1,15}$/.test(before))
+      throw new AirlockError('AIRLOCK_ERR_USAGE', `before ${before}: expected a row number`);
+    const kind = ONE_OF(q.get('kind'), ['connection', 'dns', 'unlock'] as const, 'kind');
+    const verdict = ONE_OF(q.get('verdict'), ['allow', 'block'] as const, 'verdict');
+    const text = q.get('q')?.trim();
+    const filter: RowFilter = {
+      ...(kind ? { kind } : {}),
+      ...(verdict ? { verdict } : {}),
+      ...(text ? { text: text.slice(0, 256) } : {}),
+      ...(q.get('damaged') === '1' ? { damaged: true } : {}),
+    };
+    return { filter, ...(before !== null ? { before: Number(before) } : {}) };
+  }
+
+  private async log(rec: RecordView, q: URLSearchParams): Promise<string> {
+    const { filter, before } = this.filterOf(q);
+    return renderLog(await recentRows(rec.store, before, filter, LOG_PAGE, LOG_SCAN), filter);
+  }
+
+  private async logJson(rec: RecordView, q: URLSearchParams) {
+    const { filter, before } = this.filterOf(q);
+    const r = await recentRows(rec.store, before, filter, LOG_PAGE, LOG_SCAN);
+    return {
+      rows: r.rows.map((c) =>
+        c.row
+          ? {
+              ...flattenRow({ seq: c.seq, row: c.row, prevMac: c.prevMac, mac: c.mac }),
+              damaged: c.problem ?? '',
+            }
+          : {
+              seq: c.seq,
+              mac: c.mac,
+              body: c.body,
+              damaged: c.problem ?? 'its body is not a row Airlock writes',
+            },
+      ),
+      scanned: r.scanned,
+      ...(r.before !== undefined ? { before: r.before } : {}),
+    };
+  }
+
+  private async runVerify(rec: RecordView): Promise<VerificationView> {
+    const t0 = performance.now();
+    const said = await rec.verify();
+    this.verification = { atMs: this.now(), tookMs: performance.now() - t0, ...said };
+    return this.verification;
+  }
+
+  private async reportList(): Promise<string> {
+    const dir = this.deps.reportsDir;
+    if (dir === undefined) return renderReportList(undefined, [], []);
+    const { reports, problems } = await listReports(dir);
+    return renderReportList(dir, reports, problems);
+  }
+
+  private async report(name: string): Promise<WebResponse> {
+    const dir = this.deps.reportsDir;
+    if (dir === undefined) return problem(404, 'Not found', 'no reports folder (--reports DIR)', false);
+    const r = await renderReport(dir, name);
+    return r.ok ? html(r.html) : problem(r.status, 'Report not shown', `${name}: ${r.message}`, false);
+  }
+}
