@@ -67,6 +67,7 @@ export function registerVet(program: Command, ctx: CliContext): void {
             {
               schema: 'airlock.vet-run/1',
               airlockVersion: AIRLOCK_VERSION,
+              generatedAt: new Date().toISOString(),
               command: ['airlock', ...ctx.args].join(' '),
               exitCode: code,
               reports: reports.map((r) => ({ ...r, review: reviewReasons(r) })),

@@ -227,6 +227,8 @@ export type VetDiff = VetDiffCore & { reports: { approved: VetReport; candidate:
 export const vetRunSchema = z.object({
   schema: z.literal(VET_RUN_SCHEMA_ID),
   airlockVersion: z.string(),
+  /** When the run was made (ISO 8601); absent in runs written before it was recorded. */
+  generatedAt: z.string().optional(),
   command: z.string(),
   exitCode: z.number().int(),
   reports: z.array(vetReportSchema.extend({ review: z.array(z.string()) })),

@@ -106,6 +106,9 @@ beforeAll(async () => {
   json.vetDiff = JSON.parse(runs.vetDiff.stdout);
   json.vetOne = JSON.parse(runs.vetOne.stdout);
   json.scrub = JSON.parse(readFileSync(join(dir, 'batch-1/clean/airlock-manifest.json'), 'utf8'));
+  // A run from before vet recorded its time: valid, undated.
+  const { generatedAt: _, ...undated } = json.vetOne;
+  write('vet/older-run.json', JSON.stringify(undated));
 
   // Hostile and odd neighbours.
   write('bad/truncated.json', runs.audit.stdout.slice(0, Math.floor(runs.audit.stdout.length / 2)));
@@ -144,6 +147,7 @@ describe('listReports', () => {
         ['hostile/airlock-manifest.json', 'scrub-manifest'],
         ['latest-audit.json', 'audit'],
         ['vet/bugly.json', 'vet'],
+        ['vet/older-run.json', 'vet'],
         ['vet/politedroid.json', 'vet'],
       ].sort(),
     );
@@ -154,10 +158,8 @@ describe('listReports', () => {
     const stated = times.filter((t) => t !== undefined);
     expect(stated).toEqual([...stated].sort().reverse());
     expect(times.slice(stated.length)).toEqual(times.slice(stated.length).map(() => undefined));
-    expect(listed.reports.slice(stated.length).map((r) => r.name)).toEqual([
-      'vet/bugly.json',
-      'vet/politedroid.json',
-    ]);
+    expect(listed.reports.slice(stated.length).map((r) => r.name)).toEqual(['vet/older-run.json']);
+    expect(entry('vet/bugly.json').madeAt).toBe(json.vetDiff.generatedAt);
     expect(entry('2026/inspect.json').madeAt).toBe(json.inspect.generatedAt);
     expect(entry('batch-1/clean/airlock-manifest.json').madeAt).toBe(json.scrub.updatedAt);
   });

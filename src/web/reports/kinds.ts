@@ -87,7 +87,7 @@ export const KINDS: ReadonlyMap<string, Kind> = new Map([
     kind(
       'vet',
       vetRun,
-      () => undefined,
+      (run) => (run.generatedAt === undefined ? undefined : isoOf(run.generatedAt)),
       vetGist,
       (run) => {
         const approved = run.approved;
