@@ -7,7 +7,6 @@ import type { RecordView } from './routes.js';
 export const recordView = (rec: OpenRecord): RecordView => ({
   store: rec.store,
   storePath: rec.paths.sqlite,
-  anchorPath: rec.paths.anchor,
   readAnchor: () => readAnchor(rec.paths.anchor),
   verify: async () => verificationText(await verifyRecord(rec), rec.paths.anchor),
 });

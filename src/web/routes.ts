@@ -17,7 +17,7 @@ import { renderReportList } from './pages/reports.js';
 import { renderVerify, type VerificationView } from './pages/verify.js';
 import { listReports, renderReport } from './reports/index.js';
 
-/** Rows one overview reads at most: bounds a page load's time (~1 s a million rows here). */
+/** Rows one overview reads at most: bounds a page load's time (≈ 4 s for a million rows here). */
 const MAX_TALLY_ROWS = 1_000_000;
 /** Rows per log page, and rows a filtered page looks at before it stops. */
 const LOG_PAGE = 200;
@@ -32,9 +32,8 @@ export interface WebResponse {
 /** The gateway's record, read-only. */
 export interface RecordView {
   store: Store;
-  /** For messages: where the store and its anchor are. */
+  /** For messages: where the store is. */
   storePath: string;
-  anchorPath: string;
   readAnchor(): Anchor | undefined;
   /** `airlock log verify`'s check and its line. */
   verify(): Promise<VerificationText>;
