@@ -19,7 +19,9 @@ import { openRecord } from '../../src/gateway/record/open.js';
 import { defaultPolicy } from '../../src/policy/defaults.js';
 import { recordView } from '../../src/web/record-view.js';
 import { Dashboard } from '../../src/web/routes.js';
+import type { TrafficSummary } from '../../src/web/traffic-tally.js';
 import { airlock, BIN, ensureBuilt } from '../cli/built.js';
+import { spawnGateway } from '../gateway/load-harness.js';
 import { corpusFile } from '../helpers/corpus.js';
 
 const run = promisify(execFile);
@@ -147,22 +149,9 @@ beforeAll(async () => {
   allowedPrivateCidrs: ['127.0.0.0/8', '::1/128']
 `,
   );
-  const gw = await startCli(
-    [
-      'gateway',
-      '--policy',
-      'airlock.yaml',
-      '--listen',
-      '127.0.0.1:0',
-      '--dns-listen',
-      '127.0.0.1:0',
-      '--admin-listen',
-      '127.0.0.1:0',
-    ],
-    /proxy 127\.0\.0\.1:(\d+).*dns 127\.0\.0\.1:(\d+)/,
-  );
-  const gwPort = Number(gw.m[1]);
-  const dnsPort = Number(gw.m[2]);
+  const gw = await spawnGateway('airlock.yaml', root);
+  const gwPort = gw.proxyPort;
+  const dnsPort = gw.dnsPort;
   try {
     for (let i = 0; i < DOWNLOADS; i++)
       expect(await curl(gwPort, `http://localhost:${up}/map-tile-${i}`)).toBe('200');
@@ -177,7 +166,7 @@ beforeAll(async () => {
     for (const name of DNS_REFUSED)
       await run('dig', ['+short', '+tries=1', '+time=3', '-p', String(dnsPort), '@127.0.0.1', name, 'A']);
   } finally {
-    await stop(gw.p);
+    await stop(gw.proc);
   }
   mkdirSync(join(root, 'reports'));
   // A real report whose name needs encoding in a link.
@@ -202,22 +191,7 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-interface Summary {
-  rows: number;
-  connections: { allowed: number; refused: number; cut: number; bytesUp: number; bytesDown: number };
-  dns: { allowed: number; refused: number };
-  reasons: Array<{ reason: string; count: number }>;
-  cuts: Array<{ reason: string; count: number }>;
-  destinations: Array<{
-    destination: string;
-    allowed: number;
-    refused: number;
-    cut: number;
-    bytesUp: number;
-    bytesDown: number;
-    dnsRefused: number;
-  }>;
-}
+type Summary = TrafficSummary & { window: string; truncated: boolean };
 
 describe('the overview agrees with the record', () => {
   it('counts what the test did through the gateway', async () => {
