@@ -37,10 +37,15 @@ export async function withRecord<T>(
  */
 export async function withRecordIfAny<T>(
   policyFile: string | undefined,
-  f: (rec: OpenRecord | undefined, storePath: string) => Promise<T>,
+  f: (rec: OpenRecord | undefined, storePath: string, policy: Policy) => Promise<T>,
 ): Promise<T> {
   const { policy } = loadPolicy(policyFile);
   const storePath = recordPaths(policy.store, baseDirOf(policyFile)).sqlite;
-  if (!existsSync(storePath)) return f(undefined, storePath);
-  return withRecord(policyFile, 'read', (rec) => f(rec, storePath));
+  if (!existsSync(storePath)) return f(undefined, storePath, policy);
+  const rec = openRecord(policy.store, baseDirOf(policyFile), 'read');
+  try {
+    return await f(rec, storePath, policy);
+  } finally {
+    await rec.store.close();
+  }
 }

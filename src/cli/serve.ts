@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { formatHostPort, parseHostPort } from '../gateway/io/listen-address.js';
 import { EXIT } from '../report/exit-codes.js';
+import { probeGateway } from '../web/gateway-status.js';
 import { recordView } from '../web/record-view.js';
 import { Dashboard } from '../web/routes.js';
 import { startDashboardServer } from '../web/server.js';
@@ -17,6 +18,7 @@ interface Flags {
   policy?: string;
   reports?: string;
   listen: string;
+  admin?: string;
 }
 
 export function registerServe(program: Command, ctx: CliContext): void {
@@ -28,12 +30,18 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--policy <file>', 'the policy naming the store, its HMAC key and anchor')
     .option('--reports <dir>', 'a folder of Airlock reports (inspect/audit/vet --json, scrub manifests)')
     .option('--listen <host:port>', 'where to listen (loopback only)', '127.0.0.1:8470')
+    .option(
+      '--admin <host:port>',
+      "the gateway's admin port to ask how it is (default: the policy's gateway.adminListen)",
+    )
     .action((flags: Flags) =>
-      withRecordIfAny(flags.policy, async (rec, storePath) => {
+      withRecordIfAny(flags.policy, async (rec, storePath, policy) => {
+        const admin = parseHostPort(flags.admin ?? policy.gateway.adminListen);
         const dashboard = new Dashboard({
           ...(rec ? { record: recordView(rec) } : {}),
           storePath,
           ...(flags.reports ? { reportsDir: resolve(flags.reports) } : {}),
+          gateway: () => probeGateway(admin),
         });
         const server = await startDashboardServer(dashboard, parseHostPort(flags.listen));
         const store = rec ? `store ${storePath}` : `no store yet (${storePath})`;

@@ -9,6 +9,7 @@ import { flattenRow } from '../gateway/record/log-export.js';
 import { parseTimeBound } from '../gateway/record/time-bound.js';
 import type { VerificationText } from '../gateway/record/verify-text.js';
 import type { Store } from '../store/types.js';
+import type { GatewayStatus } from './gateway-status.js';
 import { type RowFilter, recentRows, tallyWindow } from './log-reads.js';
 import { page, problemBody } from './pages/layout.js';
 import { renderLog } from './pages/log.js';
@@ -46,6 +47,8 @@ export interface DashboardDeps {
   storePath: string;
   /** The folder of reports, when one was given. */
   reportsDir?: string;
+  /** Asks the running gateway's admin port how it is (gateway-status.ts). */
+  gateway?: () => Promise<GatewayStatus>;
   now?: () => number;
 }
 
@@ -87,6 +90,7 @@ export class Dashboard {
     try {
       if (path === '/') return html(await this.overview(url.searchParams));
       if (path === '/reports/' || path === '/reports') return html(await this.reportList());
+      if (path === '/api/gateway.json' && this.deps.gateway) return json(await this.deps.gateway());
       if (path.startsWith('/reports/'))
         return await this.report(decodeURIComponent(path.slice('/reports/'.length)));
       const needsRecord = ['/api/summary.json', '/log', '/api/log.json', '/verify', '/api/verify.json'];
@@ -143,12 +147,16 @@ export class Dashboard {
     const w = this.window(q);
     const nowMs = this.now();
     const rec = this.deps.record;
-    const reports = this.deps.reportsDir === undefined ? undefined : await listReports(this.deps.reportsDir);
+    const [reports, gateway] = await Promise.all([
+      this.deps.reportsDir === undefined ? undefined : listReports(this.deps.reportsDir),
+      this.deps.gateway?.(),
+    ]);
     const common = {
       storePath: this.deps.storePath,
       windowLabel: w.label,
       nowMs,
       ...(reports ? { reports } : {}),
+      ...(gateway ? { gateway } : {}),
     };
     if (!rec) return renderOverview(common);
     const [t, head, windows] = await Promise.all([

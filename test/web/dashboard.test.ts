@@ -17,6 +17,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRecord } from '../../src/gateway/record/open.js';
 import { defaultPolicy } from '../../src/policy/defaults.js';
+import { probeGateway } from '../../src/web/gateway-status.js';
 import { recordView } from '../../src/web/record-view.js';
 import { Dashboard } from '../../src/web/routes.js';
 import type { TrafficSummary } from '../../src/web/traffic-tally.js';
@@ -39,6 +40,9 @@ let web: Server;
 let serve: ChildProcess | undefined;
 let base = '';
 let port = 0;
+/** The upstream web server's port, and an admin port nothing listens on. */
+let up = 0;
+let deadAdmin = 0;
 
 /** Starts the built CLI and waits for the stderr line matching `ready`. */
 function startCli(args: string[], ready: RegExp): Promise<{ p: ChildProcess; m: RegExpMatchArray }> {
@@ -137,7 +141,7 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => web.listen(0, '::', r));
-  const up = (web.address() as AddressInfo).port;
+  up = (web.address() as AddressInfo).port;
   writeFileSync(
     join(root, 'airlock.yaml'),
     `network:
@@ -169,6 +173,11 @@ beforeAll(async () => {
     await stop(gw.proc);
   }
   mkdirSync(join(root, 'reports'));
+  // A port just freed: nothing answers there.
+  const spare = createServer();
+  await new Promise<void>((r) => spare.listen(0, '127.0.0.1', r));
+  deadAdmin = (spare.address() as AddressInfo).port;
+  await new Promise<void>((r) => spare.close(() => r()));
   // A real report whose name needs encoding in a link.
   const inspected = airlock([
     'inspect',
@@ -177,7 +186,17 @@ beforeAll(async () => {
   ]);
   writeFileSync(join(root, 'reports', REPORT_NAME), inspected.stdout);
   const s = await startCli(
-    ['serve', '--policy', 'airlock.yaml', '--reports', 'reports', '--listen', '127.0.0.1:0'],
+    [
+      'serve',
+      '--policy',
+      'airlock.yaml',
+      '--reports',
+      'reports',
+      '--listen',
+      '127.0.0.1:0',
+      '--admin',
+      `127.0.0.1:${deadAdmin}`,
+    ],
     /http:\/\/127\.0\.0\.1:(\d+)\//,
   );
   serve = s.p;
@@ -380,6 +399,55 @@ describe('the HTTP shell', () => {
     const r = airlock(['serve', '--policy', 'airlock.yaml', '--listen', '0.0.0.0:0'], { cwd: root });
     expect(r.code).toBe(64);
     expect(r.stderr).toContain('loopback only');
+  });
+});
+
+describe('the gateway, asked on its admin port', () => {
+  it('says when nothing answers there', async () => {
+    const g = await getJson<{ state: string; at: string; why: string }>('/api/gateway.json');
+    expect(g).toEqual({ state: 'down', at: `127.0.0.1:${deadAdmin}`, why: 'nothing listens there' });
+    expect(await (await fetch(`${base}/`)).text()).toContain(`Not answering on 127.0.0.1:${deadAdmin}`);
+  });
+
+  it("shows a running gateway's health and the figures its own /metrics gives", async () => {
+    const gw = await spawnGateway('airlock.yaml', root);
+    try {
+      expect(await curl(gw.proxyPort, `http://localhost:${up}/after-restart`)).toBe('200');
+      const metrics = async () => {
+        const text = await (await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`)).text();
+        const own = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1]);
+        return {
+          active: own('airlock_gateway_connections_active'),
+          healthy: own('airlock_gateway_log_healthy'),
+          written: own('airlock_gateway_log_rows_written_total'),
+          dropped: own('airlock_gateway_log_rows_dropped_total'),
+          errors: own('airlock_gateway_log_write_errors_total'),
+        };
+      };
+      const d = new Dashboard({
+        storePath: join(root, 'airlock.sqlite'),
+        gateway: () => probeGateway({ host: '127.0.0.1', port: gw.adminPort }),
+      });
+      const before = await metrics();
+      const g = JSON.parse((await d.handle('/api/gateway.json')).body) as {
+        state: string;
+        metrics: Record<string, number>;
+      };
+      const after = await metrics();
+      expect(g.state).toBe('healthy');
+      expect(g.metrics.airlock_gateway_log_healthy).toBe(before.healthy);
+      expect(before.healthy).toBe(1);
+      expect(g.metrics.airlock_gateway_log_rows_dropped_total).toBe(before.dropped);
+      expect(g.metrics.airlock_gateway_log_write_errors_total).toBe(before.errors);
+      expect(g.metrics.airlock_gateway_connections_active).toBe(before.active);
+      // Rows are committed on a timer: the dashboard's figure lies between two reads of its own.
+      expect(g.metrics.airlock_gateway_log_rows_written_total).toBeGreaterThanOrEqual(before.written);
+      expect(g.metrics.airlock_gateway_log_rows_written_total).toBeLessThanOrEqual(after.written);
+      const home = await d.handle('/');
+      expect(home.body).toContain('running, healthy');
+    } finally {
+      await stop(gw.proc);
+    }
   });
 });
 

@@ -7,6 +7,7 @@ import { isoTime } from '../../core/iso-time.js';
 import { formatBytes } from '../../report/audit/format.js';
 import { escapeHtml as e } from '../../report/html.js';
 import type { ChainHead, CheckedUnlockWindow } from '../../store/types.js';
+import type { GatewayStatus } from '../gateway-status.js';
 import type { ReportEntry, ReportProblem } from '../reports/index.js';
 import type { TrafficSummary } from '../traffic-tally.js';
 import { bar, count, page, reportHref } from './layout.js';
@@ -22,6 +23,8 @@ export interface OverviewData {
   nowMs: number;
   /** Absent when there is no store yet. */
   record?: RecordOverview;
+  /** What the gateway's admin port said, when asked. */
+  gateway?: GatewayStatus;
   reports?: { reports: readonly ReportEntry[]; problems: readonly ReportProblem[] };
 }
 
@@ -39,9 +42,11 @@ export interface RecordOverview {
 
 export function renderOverview(d: OverviewData): string {
   const reports = d.reports ? reportsHtml(d.reports.reports, d.reports.problems) : '';
+  const gateway = d.gateway ? gatewayHtml(d.gateway) : '';
   if (!d.record) {
     const body = [
       '<h1>Airlock</h1>',
+      gateway,
       `<p class="meta">No gateway record: ${e(d.storePath)} does not exist yet (<code>airlock gateway</code> writes it).</p>`,
       reports || '<p class="meta">No reports folder either: start with <code>--reports DIR</code>.</p>',
     ].join('\n');
@@ -53,6 +58,7 @@ export function renderOverview(d: OverviewData): string {
     '<h1>Airlock</h1>',
     `<p class="meta">Store ${e(d.storePath)} · ${count(s.rows)} rows from ${e(isoTime(s.sinceMs))} to ${e(isoTime(s.untilMs))} (${e(d.windowLabel)})</p>`,
     windowForm(d.windowLabel),
+    gateway,
     recordHtml(r),
     cards(s),
     r.truncated
@@ -78,6 +84,23 @@ function windowForm(label: string): string {
     .map((o) => (o === label ? `<b>${o}</b>` : `<a href="/?since=${o}">${o}</a>`))
     .join(' · ');
   return `<p>Window: ${links}</p>`;
+}
+
+function gatewayHtml(g: GatewayStatus): string {
+  const head = '<h2>The gateway</h2>';
+  if (g.state === 'down')
+    return `${head}<p class="warn">Not answering on ${e(g.at)} (${e(g.why)}): not running, or its admin port is elsewhere (<code>--admin</code>).</p>`;
+  const m = g.metrics;
+  const n = (k: string) => (m[k] === undefined ? '?' : count(m[k]));
+  const log =
+    m.airlock_gateway_log_healthy === 0
+      ? '<span class="bad">its log cannot be written: it refuses new connections</span>'
+      : `log: ${n('airlock_gateway_log_rows_written_total')} rows written, ${n('airlock_gateway_log_rows_dropped_total')} dropped, ${n('airlock_gateway_log_write_errors_total')} write errors`;
+  const state =
+    g.state === 'healthy'
+      ? '<b class="ok">running, healthy</b>'
+      : `<b class="bad">unhealthy: ${e(g.why ?? '')}</b>`;
+  return `${head}<p>${state} (${e(g.at)}) · ${n('airlock_gateway_connections_active')} connections open · ${log}</p>`;
 }
 
 function recordHtml(d: RecordOverview): string {
