@@ -93,6 +93,9 @@ export function openSqliteStore(
  */
 export const ROWS_AFTER_SQL =
   'SELECT seq, ts_ms, kind, body, prev_mac, mac FROM event_log WHERE seq > ? AND +ts_ms >= ? AND +ts_ms < ? ORDER BY seq LIMIT ?';
+/** The same rows' seq and body only: what a reader summing rows needs (half the SQL time, no MACs). */
+export const BODIES_AFTER_SQL =
+  'SELECT seq, body FROM event_log WHERE seq > ? AND +ts_ms >= ? AND +ts_ms < ? ORDER BY seq LIMIT ?';
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
@@ -479,13 +482,29 @@ export class SqliteStore implements Store {
         limit,
       ),
     ) as Pick<LogDbRow, 'seq' | 'body'>[];
-    return rows.map((r) => {
-      try {
-        return { seq: r.seq, row: this.parseBody(r) };
-      } catch (e) {
-        return { seq: r.seq, damaged: (e as Error).message };
-      }
-    });
+    return rows.map((r) => this.recent(r));
+  }
+
+  async logBodies(afterSeq = 0, limit = 10_000, window: TimeWindow = {}): Promise<RecentLogRow[]> {
+    if (this.run(() => this.currentVersion()) === 0) return [];
+    const rows = this.run(() =>
+      this.stmt(BODIES_AFTER_SQL).all(
+        afterSeq,
+        window.sinceMs ?? Number.MIN_SAFE_INTEGER,
+        window.untilMs ?? Number.MAX_SAFE_INTEGER,
+        limit,
+      ),
+    ) as Pick<LogDbRow, 'seq' | 'body'>[];
+    return rows.map((r) => this.recent(r));
+  }
+
+  /** A row read back for a reader: its row, or why its body does not parse. */
+  private recent(r: Pick<LogDbRow, 'seq' | 'body'>): RecentLogRow {
+    try {
+      return { seq: r.seq, row: this.parseBody(r) };
+    } catch (e) {
+      return { seq: r.seq, damaged: (e as Error).message };
+    }
   }
 
   /** A stored body as its row; a damaged one is an error naming the row, not a SyntaxError. */

@@ -271,6 +271,12 @@ export interface Store {
   /** Log rows in order, from seq `afterSeq` + 1; only those whose time is in `window`, when given. */
   logRows(afterSeq?: number, limit?: number, window?: TimeWindow): Promise<ChainedLogRow[]>;
   /**
+   * The same rows without their chain fields, one whose body does not parse returned as
+   * `damaged` rather than failing the page: for readers that sum rows up (the dashboard), which
+   * need no MAC and must not stop at one bad row.
+   */
+  logBodies(afterSeq?: number, limit?: number, window?: TimeWindow): Promise<RecentLogRow[]>;
+  /**
    * The same rows as logRows, each with its own link in the chain checked, and a row whose body
    * does not parse returned (flagged) rather than failing the page: what `log show` prints.
    * Requires the HMAC key.

@@ -26,13 +26,16 @@ export async function tallyWindow(
   let after = 0;
   let read = 0;
   while (read < maxRows) {
-    const page = await store.logRows(after, Math.min(PAGE, maxRows - read), window);
+    const page = await store.logBodies(after, Math.min(PAGE, maxRows - read), window);
     if (page.length === 0) return { summary: tally.summary(), truncated: false };
-    for (const r of page) tally.add(r.row);
+    for (const r of page) {
+      if ('row' in r) tally.add(r.row);
+      else tally.damaged(r.seq);
+    }
     read += page.length;
     after = page[page.length - 1]!.seq;
   }
-  const more = await store.logRows(after, 1, window);
+  const more = await store.logBodies(after, 1, window);
   return { summary: tally.summary(), truncated: more.length > 0 };
 }
 

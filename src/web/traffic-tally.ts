@@ -70,6 +70,9 @@ export interface TrafficSummary {
   hours: HourTally[];
   /** True when more distinct destinations, clients or names came than MAX_KEYS: the rest are in OTHER. */
   capped: boolean;
+  /** Rows whose body does not parse (counted in `rows`, nowhere else), and the first of them. */
+  damaged: number;
+  firstDamagedSeq?: number;
 }
 
 /**
@@ -106,6 +109,8 @@ class Bounded<T> {
 
 export class TrafficTally {
   private rows = 0;
+  private damagedRows = 0;
+  private firstDamagedSeq: number | undefined;
   private readonly conn = { allowed: 0, refused: 0, cut: 0, bytesUp: 0, bytesDown: 0 };
   private readonly dns = { allowed: 0, refused: 0 };
   private unlocks = 0;
@@ -186,6 +191,13 @@ export class TrafficTally {
     d.lastMs = Math.max(d.lastMs, row.endMs ?? row.lastMs ?? row.tsMs);
   }
 
+  /** A row that could not be read: counted, so the page can say the figures leave it out. */
+  damaged(seq: number): void {
+    this.rows++;
+    this.damagedRows++;
+    this.firstDamagedSeq ??= seq;
+  }
+
   summary(): TrafficSummary {
     const byUpload = (a: { bytesUp: number }, b: { bytesUp: number }) => b.bytesUp - a.bytesUp;
     return {
@@ -208,6 +220,8 @@ export class TrafficTally {
       ),
       hours: [...this.hours.values()].sort((a, b) => a.hourMs - b.hourMs),
       capped: this.destinations.capped || this.clients.capped,
+      damaged: this.damagedRows,
+      ...(this.firstDamagedSeq === undefined ? {} : { firstDamagedSeq: this.firstDamagedSeq }),
     };
   }
 

@@ -11,13 +11,13 @@ import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
 import { openRecord } from '../../src/gateway/record/open.js';
 import { defaultPolicy } from '../../src/policy/defaults.js';
-import { ROWS_AFTER_SQL } from '../../src/store/sqlite.js';
+import { BODIES_AFTER_SQL, ROWS_AFTER_SQL } from '../../src/store/sqlite.js';
 import type { DnsLogRow } from '../../src/store/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-plan-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-it('pages through a window along the primary key, without a sort', async () => {
+it('pages through a window along the primary key, without a sort (rows and bodies alike)', async () => {
   const rec = openRecord(defaultPolicy().store, dir, 'create');
   const row = (i: number): DnsLogRow => ({
     kind: 'dns',
@@ -34,13 +34,13 @@ it('pages through a window along the primary key, without a sort', async () => {
   const db = new Database(rec.paths.sqlite);
   try {
     db.exec('ANALYZE');
-    const plan = (
-      db.prepare(`EXPLAIN QUERY PLAN ${ROWS_AFTER_SQL}`).all(0, 0, 1, 500) as { detail: string }[]
-    )
-      .map((p) => p.detail)
-      .join('; ');
-    expect(plan).toMatch(/USING INTEGER PRIMARY KEY \(rowid>\?\)/);
-    expect(plan).not.toMatch(/TEMP B-TREE|event_log_ts/);
+    for (const sql of [ROWS_AFTER_SQL, BODIES_AFTER_SQL]) {
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(0, 0, 1, 500) as { detail: string }[])
+        .map((p) => p.detail)
+        .join('; ');
+      expect(plan, sql).toMatch(/USING INTEGER PRIMARY KEY \(rowid>\?\)/);
+      expect(plan, sql).not.toMatch(/TEMP B-TREE|event_log_ts/);
+    }
     // The same text without the guard is what the planner got wrong: the test can tell them apart.
     const unguarded = (
       db.prepare(`EXPLAIN QUERY PLAN ${ROWS_AFTER_SQL.replaceAll('+ts_ms', 'ts_ms')}`).all(0, 0, 1, 500) as {

@@ -352,6 +352,32 @@ describe('verification', () => {
       await rec.store.close();
     }
   });
+
+  it('a row whose body is not even JSON is left out of the figures and said, not a failed page', async () => {
+    const copy = join(root, 'garbled');
+    mkdirSync(copy);
+    for (const f of ['airlock.sqlite', 'airlock.hmac.key', 'airlock.anchor', 'airlock.yaml'])
+      copyFileSync(join(root, f), join(copy, f));
+    const db = new Database(join(copy, 'airlock.sqlite'));
+    const { seq, total } = db
+      .prepare(
+        `SELECT min(seq) AS seq, (SELECT count(*) FROM event_log) AS total FROM event_log WHERE kind = 'connection'`,
+      )
+      .get() as { seq: number; total: number };
+    db.prepare(`UPDATE event_log SET body = '{"kind":"connec' WHERE seq = ?`).run(seq);
+    db.close();
+    const rec = openRecord(defaultPolicy().store, copy, 'read');
+    try {
+      const d = new Dashboard({ record: recordView(rec), storePath: rec.paths.sqlite });
+      const home = await d.handle('/?since=7d');
+      expect(home.status).toBe(200);
+      expect(home.body).toContain(`1 rows could not be read (the first at seq ${seq})`);
+      const s = JSON.parse((await d.handle('/api/summary.json?since=7d')).body) as Summary;
+      expect(s).toMatchObject({ rows: total, damaged: 1, firstDamagedSeq: seq });
+    } finally {
+      await rec.store.close();
+    }
+  });
 });
 
 describe('the HTTP shell', () => {
@@ -449,6 +475,34 @@ describe('the gateway, asked on its admin port', () => {
       await stop(gw.proc);
     }
   });
+});
+
+describe('in a real browser (Debian chromium, headless)', () => {
+  it('renders the pages under their own CSP without one violation, and the bars with them', async () => {
+    const profile = join(root, 'chromium-profile');
+    for (const path of ['/', '/log?verdict=block', `/reports/${encodeURIComponent(REPORT_NAME)}`]) {
+      const { stdout, stderr } = await run(
+        'chromium',
+        [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--no-first-run',
+          '--disable-background-networking',
+          `--user-data-dir=${profile}`,
+          '--enable-logging=stderr',
+          '--v=0',
+          '--dump-dom',
+          `${base}${path}`,
+        ],
+        { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 },
+      );
+      // Chromium logs every blocked style, script or fetch as a console message naming the CSP.
+      expect(stderr, path).not.toMatch(/Content Security Policy|Refused to/);
+      expect(stdout, path).toMatch(/<\/html>\s*$/);
+      if (path === '/') expect(stdout).toMatch(/<span class="bar" style="width:[\d.]+em"><\/span>/);
+    }
+  }, 90_000);
 });
 
 describe('without a gateway record', () => {

@@ -102,6 +102,16 @@ describe('TrafficTally', () => {
     expect(clientAddress('other-clients')).toBe('other-clients');
   });
 
+  it('counts a row it could not read as a row, and nowhere else', () => {
+    const t = new TrafficTally(T0, T0 + H);
+    t.add(conn({ bytesUp: 5 }));
+    t.damaged(41);
+    t.damaged(42);
+    const s = t.summary();
+    expect(s).toMatchObject({ rows: 3, damaged: 2, firstDamagedSeq: 41 });
+    expect(s.connections.allowed).toBe(1);
+  });
+
   it('orders destinations by bytes sent up, and splits the hours', () => {
     const t = new TrafficTally(T0, T0 + 3 * H);
     t.add(conn({ destination: 'small.example', bytesUp: 10 }));

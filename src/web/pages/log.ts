@@ -52,7 +52,7 @@ function rowHtml(c: CheckedLogRow): string {
     .filter(Boolean)
     .join(' · ');
   const port = f.port ? `:${f.port}` : '';
-  return `<tr${cls ? ` class="${cls}"` : ''}><td class="n">${c.seq}</td><td>${e(f.ts)}</td><td>${e(f.kind)}</td><td class="v">${e(f.client)}</td><td>${e(f.verdict)}</td><td class="v">${e(f.destination)}${e(port)}</td><td class="n">${f.bytes_up}</td><td class="n">${f.bytes_down}</td><td>${e(why)}</td><td class="v">${e(extra)}</td></tr>`;
+  return `<tr${cls ? ` class="${cls}"` : ''}><td class="n">${c.seq}</td><td class="t">${e(f.ts)}</td><td>${e(f.kind)}</td><td class="v">${e(f.client)}</td><td>${e(f.verdict)}</td><td class="v">${e(f.destination)}${e(port)}</td><td class="n">${f.bytes_up}</td><td class="n">${f.bytes_down}</td><td>${e(why)}</td><td class="v">${e(extra)}</td></tr>`;
 }
 
 export function renderLog(r: RecentRows, f: RowFilter): string {

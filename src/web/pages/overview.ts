@@ -64,6 +64,9 @@ export function renderOverview(d: OverviewData): string {
     r.truncated
       ? `<p class="warn">The window holds more rows than one page load reads: the figures cover the first ${count(s.rows)}. Narrow the window.</p>`
       : '',
+    s.damaged > 0
+      ? `<p class="bad">${count(s.damaged)} rows could not be read (the first at seq ${s.firstDamagedSeq}) and are left out of these figures: <a href="/verify">verify the log</a>.</p>`
+      : '',
     s.capped
       ? '<p class="warn">More distinct destinations or clients than the dashboard keeps apart: the rest are summed as (others).</p>'
       : '',

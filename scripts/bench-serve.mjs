@@ -1,0 +1,133 @@
+// The dashboard benchmark: a gateway record of BENCH_SERVE_ROWS rows (default 1,000,000; a mix of
+// allowed, refused and cut connections over 300 destinations and 7 tablets, DNS refusals, long
+// tunnels' interim rows) written through the store as the gateway writes it, then
+//  - Airlock's overview of the whole window (/api/summary.json: every row read and summed), of
+//    the last hour, the event log's first page, and a text search that matches one row in 300;
+//  - the peer: what an analyst runs by hand on the same database, `sqlite3` with json_extract
+//    summing connections and bytes per destination over the same window (less than the overview
+//    computes: no hours, clients, reasons or DNS).
+// Median of 3, after a warm-up; Airlock's peak RSS (GNU time %M). Prints markdown.
+// Installs sqlite3 and time with apt-get when missing (root).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ROWS = Number(process.env.BENCH_SERVE_ROWS ?? 1_000_000);
+const DIR = join(ROOT, '.bench', 'serve');
+const RUNS = 3;
+const SPACING_MS = 50;
+
+function ensureTools() {
+  const need = [];
+  if (spawnSync('sh', ['-c', 'command -v sqlite3']).status !== 0) need.push('sqlite3');
+  if (!existsSync('/usr/bin/time')) need.push('time');
+  if (need.length === 0) return;
+  if (process.getuid?.() !== 0)
+    throw new Error(`missing ${need.join(', ')}: apt-get install ${need.join(' ')}`);
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...need], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+/** The record, written in batches through the store (the chain and its MACs as the gateway makes them). */
+const WRITER = `
+const { openRecord } = await import(${JSON.stringify(join(ROOT, 'dist/gateway/record/open.js'))});
+const { defaultPolicy } = await import(${JSON.stringify(join(ROOT, 'dist/policy/defaults.js'))});
+const rec = openRecord(defaultPolicy().store, ${JSON.stringify(DIR)}, 'create');
+const N = ${ROWS}, now = Date.now();
+for (let b = 0; b < N; b += 10000) {
+  const rows = [];
+  for (let i = b; i < Math.min(N, b + 10000); i++) {
+    const tsMs = now - (N - i) * ${SPACING_MS};
+    if (i % 50 === 7) { rows.push({ kind: 'dns', tsMs, client: '10.0.0.' + (i % 7), qname: 'q' + i + '.tunnel.example', qtype: 'A', mode: 'one-way', verdict: 'block', reason: 'not-allowlisted' }); continue; }
+    const refused = i % 10 === 0;
+    const row = { kind: 'connection', tsMs, client: '10.0.0.' + (i % 7) + ':' + (40000 + (i % 5000)), destination: 'd' + (i % 300) + '.example', ip: '198.18.' + (i % 200) + '.1', port: 443, proto: 'tcp', mode: 'one-way', verdict: refused ? 'block' : 'allow', reason: refused ? 'not-allowlisted' : 'allowlisted', bytesUp: refused ? 0 : 600 + (i % 900), bytesDown: refused ? 0 : 20000 + (i % 50000) };
+    if (i % 97 === 0) row.open = true; else row.endMs = tsMs + 40;
+    if (i % 211 === 0 && !refused) row.cut = 'connection-budget';
+    rows.push(row);
+  }
+  await rec.store.appendLogs(rows);
+}
+await rec.store.close();
+`;
+
+/** Airlock's reads, in one process: each route's median time, printed as JSON. */
+const READER = `
+const { openRecord } = await import(${JSON.stringify(join(ROOT, 'dist/gateway/record/open.js'))});
+const { defaultPolicy } = await import(${JSON.stringify(join(ROOT, 'dist/policy/defaults.js'))});
+const { recordView } = await import(${JSON.stringify(join(ROOT, 'dist/web/record-view.js'))});
+const { Dashboard } = await import(${JSON.stringify(join(ROOT, 'dist/web/routes.js'))});
+const rec = openRecord(defaultPolicy().store, ${JSON.stringify(DIR)}, 'read');
+const d = new Dashboard({ record: recordView(rec), storePath: rec.paths.sqlite });
+const out = {};
+for (const path of ['/api/summary.json?since=30d', '/api/summary.json?since=1h', '/log', '/api/log.json?q=d17.example']) {
+  const times = [];
+  for (let i = 0; i <= ${RUNS}; i++) {
+    const t0 = performance.now();
+    const r = await d.handle(path);
+    if (r.status !== 200) throw new Error(path + ': ' + r.status + ' ' + r.body.slice(0, 200));
+    if (i > 0) times.push(performance.now() - t0);
+  }
+  out[path] = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+}
+await rec.store.close();
+console.log(JSON.stringify(out));
+`;
+
+const PEER_SQL = (sinceMs) =>
+  `SELECT json_extract(body,'$.destination') AS d,
+     sum(json_extract(body,'$.verdict') = 'allow'), sum(json_extract(body,'$.verdict') = 'block'),
+     sum(json_extract(body,'$.bytesUp')) AS up, sum(json_extract(body,'$.bytesDown'))
+   FROM event_log WHERE kind = 'connection' AND json_extract(body,'$.open') IS NULL AND ts_ms >= ${sinceMs}
+   GROUP BY d ORDER BY up DESC;`;
+
+function peer() {
+  const times = [];
+  for (let i = 0; i <= RUNS; i++) {
+    const t0 = process.hrtime.bigint();
+    execFileSync(
+      'sqlite3',
+      ['-readonly', join(DIR, 'airlock.sqlite'), PEER_SQL(Date.now() - 30 * 86_400_000)],
+      {
+        maxBuffer: 64 << 20,
+      },
+    );
+    if (i > 0) times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+}
+
+ensureTools();
+if (!existsSync(join(ROOT, 'dist/web/routes.js')))
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+rmSync(DIR, { recursive: true, force: true });
+mkdirSync(DIR, { recursive: true });
+const t0 = Date.now();
+execFileSync(process.execPath, ['--input-type=module', '-e', WRITER], { stdio: 'inherit' });
+const writeS = (Date.now() - t0) / 1000;
+const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, '--input-type=module', '-e', READER], {
+  encoding: 'utf8',
+  maxBuffer: 16 << 20,
+});
+if (r.status !== 0) throw new Error(`reader failed: ${r.stderr}`);
+const airlock = JSON.parse(r.stdout.trim().split('\n').pop());
+const rssMb = Number(r.stderr.trim().split('\n').pop()) / 1024;
+const sqlite = peer();
+const ms = (x) => `${Math.round(x).toLocaleString('en-US')} ms`;
+console.log(
+  `\nDashboard over ${ROWS.toLocaleString('en-US')} log rows (written through the store in ${writeS.toFixed(1)} s), median of ${RUNS}:\n`,
+);
+console.log('| read | Airlock | `sqlite3` json_extract per destination |');
+console.log('|---|---:|---:|');
+console.log(
+  `| the whole window summed (overview, 30d) | ${ms(airlock['/api/summary.json?since=30d'])} (${(airlock['/api/summary.json?since=30d'] / sqlite).toFixed(2)}×) | ${ms(sqlite)} |`,
+);
+console.log(`| the last hour summed | ${ms(airlock['/api/summary.json?since=1h'])} | |`);
+console.log(`| the event log's first page (200 rows, links checked) | ${ms(airlock['/log'])} | |`);
+console.log(
+  `| a search matching 1 row in 300 (first 200 matches) | ${ms(airlock['/api/log.json?q=d17.example'])} | |`,
+);
+console.log(`\nAirlock's peak RSS: ${rssMb.toFixed(0)} MB.`);
