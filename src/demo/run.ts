@@ -15,6 +15,7 @@ import { renderTable } from '../report/table.js';
 import { scrubPaths } from '../scrub/run.js';
 import { beforeAfter } from './compare.js';
 import { explain } from './explain.js';
+import { writeDemoRecord } from './gateway-day.js';
 import { demoKit } from './kit.js';
 
 export const DEFAULT_DEMO_DIR = 'airlock-demo';
@@ -49,14 +50,21 @@ export async function runDemo(dir?: string, opts: { color?: boolean } = {}): Pro
     .map((o) => join(clean, o.record.output));
   const after = await inspectPaths(outputs, { policy, policyHash: hash, command });
   const compare = beforeAfter(report, after, scrub.manifest.files, clean);
+  // The last two hours, so the dashboard's default window (24 h) shows them.
+  const record = await writeDemoRecord(where, Date.now() - 2 * 3_600_000);
+  const gatewayText =
+    `\nWrote a gateway record to ${record.dir}: ${record.rows} rows of a fictional flight tablet behind the gateway in one-way mode\n` +
+    "for the last two hours (scripted traffic, judged and logged by the gateway's own code: downloads pass, telemetry and\n" +
+    'tracker hosts are refused, the flight-record upload is cut at its budget, a geofence unlock window opens one host).\n';
   const next =
     `Compare for yourself: \`airlock inspect ${clean}\`, or \`exiftool -a -G1 ${join(clean, 'DJI_0001.JPG')}\`.\n` +
-    `The scrub's manifest, file by file, in the dashboard: \`airlock serve --reports ${where}\` (http://127.0.0.1:8470/reports/).`;
+    `Check the record: \`airlock log verify --policy ${record.policyFile}\`.\n` +
+    `All of it in the dashboard: \`airlock serve --policy ${record.policyFile} --reports ${where}\`, then http://127.0.0.1:8470/`;
   const failed =
     report.exitCode === EXIT.ERROR || scrub.exitCode !== EXIT.OK || after.exitCode === EXIT.ERROR;
   return {
     dir: where,
-    text: `${header}${table}\n${explain(report, where)}\n\n${compare}\n${next}\n`,
+    text: `${header}${table}\n${explain(report, where)}\n\n${compare}${gatewayText}\n${next}\n`,
     exitCode: failed ? EXIT.ERROR : EXIT.OK,
   };
 }

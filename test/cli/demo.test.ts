@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { buildJpeg } from '../../src/media/jpeg/write.js';
 import type { InspectReport } from '../../src/report/model.js';
 import { exiftoolJson } from '../helpers/exiftool.js';
@@ -29,6 +30,7 @@ describe('airlock demo', () => {
       'DJI_0001.JPG',
       'DJI_0002.SRT',
       'clean',
+      'gateway',
       'site-logo.jpg',
     ]);
     expect(demo.stdout).toMatch(/What this shows/);
@@ -132,5 +134,65 @@ describe('airlock demo', () => {
       expect(Math.abs((a?.drone?.lat ?? 0) - want.lat)).toBeLessThanOrEqual(1e-7);
       expect(Math.abs((a?.drone?.lon ?? 0) - want.lon)).toBeLessThanOrEqual(1e-7);
     }
+  });
+
+  describe('the gateway record it writes', () => {
+    const policyFile = () => join(kit, 'gateway', 'airlock.yaml');
+    interface Exported {
+      seq: number;
+      row: {
+        kind: string;
+        destination?: string;
+        qname?: string;
+        verdict?: string;
+        reason?: string;
+        cut?: string;
+        bytesUp?: number;
+      };
+    }
+    const rows = (): Exported[] =>
+      airlock(['log', 'export', '--json', '--policy', policyFile()])
+        .stdout.trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Exported);
+
+    it('verifies: every row chained under its key and anchored', () => {
+      const r = airlock(['log', 'verify', '--policy', policyFile()]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^ok: (\d+) rows, 1 unlock window, head \1:[0-9a-f]{64}; anchor seq \1\n$/);
+    });
+
+    it('refuses exactly the hosts its policy does not list, and lets the listed ones download', () => {
+      // The policy file, read with the yaml library: the oracle for what is listed.
+      const listed = (
+        YAML.parse(readFileSync(policyFile(), 'utf8')) as { network: { allow: { host: string }[] } }
+      ).network.allow.map((a) => a.host);
+      const onList = (h: string) =>
+        listed.some((l) => (l.startsWith('*.') ? h.endsWith(l.slice(1)) : h === l));
+      const conns = rows().filter((r) => r.row.kind === 'connection');
+      for (const { row } of conns) {
+        const host = row.destination!;
+        if (row.reason === 'hour-budget-spent') continue;
+        expect(row.verdict === 'allow', host).toBe(onList(host));
+      }
+      expect(conns.some((r) => r.row.destination === 'dl.djicdn.com' && r.row.verdict === 'allow')).toBe(
+        true,
+      );
+    });
+
+    it('cuts each flight-record upload at 64 KiB, then spends the hour at 256 KiB', () => {
+      const uploads = rows().filter((r) => r.row.destination === 'mydjiflight.dji.com' && r.row.cut);
+      expect(uploads.length).toBeGreaterThan(0);
+      for (const u of uploads) expect(u.row).toMatchObject({ cut: 'connection-budget', bytesUp: 64 * 1024 });
+      const last = rows()
+        .filter((r) => r.row.destination === 'mydjiflight.dji.com')
+        .at(-1)!;
+      expect(last.row).toMatchObject({ verdict: 'block', reason: 'hour-budget-spent', bytesUp: 0 });
+      expect(uploads.length * 64 * 1024).toBe(256 * 1024);
+    });
+
+    it('the demo says how to look at it', () => {
+      expect(demo.stdout).toContain(`airlock serve --policy ${policyFile()} --reports ${kit}`);
+    });
   });
 });
