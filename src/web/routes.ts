@@ -11,7 +11,7 @@ import type { VerificationText } from '../gateway/record/verify-text.js';
 import type { Store } from '../store/types.js';
 import type { GatewayStatus } from './gateway-status.js';
 import { type RowFilter, recentRows, tallyWindow } from './log-reads.js';
-import { page, problemBody } from './pages/layout.js';
+import { page, problemBody, withWayBack } from './pages/layout.js';
 import { renderLog } from './pages/log.js';
 import { renderOverview } from './pages/overview.js';
 import { renderReportList } from './pages/reports.js';
@@ -239,6 +239,8 @@ export class Dashboard {
     const dir = this.deps.reportsDir;
     if (dir === undefined) return problem(404, 'Not found', 'no reports folder (--reports DIR)', false);
     const r = await renderReport(dir, name);
-    return r.ok ? html(r.html) : problem(r.status, 'Report not shown', `${name}: ${r.message}`, false);
+    return r.ok
+      ? html(withWayBack(r.html))
+      : problem(r.status, 'Report not shown', `${name}: ${r.message}`, false);
   }
 }

@@ -407,7 +407,9 @@ describe('the HTTP shell', () => {
     expect(href).toBe('/reports/flight%20%237%20100%25.json');
     const r = await fetch(`${base}${href}`);
     expect(r.status).toBe(200);
-    expect(await r.text()).toContain('dji-mavic2pro-hasselblad-L1D-20c.jpg');
+    const report = await r.text();
+    expect(report).toContain('dji-mavic2pro-hasselblad-L1D-20c.jpg');
+    expect(report).toContain('<a href="/reports/">← Reports</a>');
     // A malformed escape is the client's error, not the server's.
     expect((await raw('/reports/%E0%A4%A')).status).toBe(400);
   });

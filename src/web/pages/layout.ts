@@ -12,7 +12,7 @@ main{margin:1.2em 2em 2em}
 h1{font-size:1.4em;margin:0 0 .2em}h2{font-size:1.1em;margin:1.4em 0 .3em}
 .meta{color:#666}.bad{color:#b00020}.warn{color:#8a5a00}.ok{color:#17702b}
 table{border-collapse:collapse;margin:.3em 0 1em;width:100%}th,td{text-align:left;padding:.2em .5em;border-bottom:1px solid #eee;vertical-align:top}
-th{color:#666;font-weight:600}td.t{white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums}td.v{font-family:ui-monospace,monospace;word-break:break-all}
+th{color:#666;font-weight:600}th.n{text-align:right}td.t{white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums}td.v{font-family:ui-monospace,monospace;word-break:break-all}
 tr.refused td,tr.damaged td{background:#fff0f0}tr.cut td{background:#fff8e0}
 .bar{display:inline-block;height:.8em;background:#4a7fb0;vertical-align:middle}.bar.down{background:#9bbbd6}
 .cards{display:flex;flex-wrap:wrap;gap:1em;margin:.8em 0}.card{border:1px solid #ddd;border-radius:.4em;padding:.5em 1em;min-width:11em}
@@ -54,3 +54,15 @@ export function bar(value: number, max: number, cls = ''): string {
 /** A report's page, each path segment encoded (a name may hold '#', '?' or '%'). */
 export const reportHref = (name: string): string =>
   `/reports/${name.split('/').map(encodeURIComponent).join('/')}`;
+
+/**
+ * A report's own offline page (report/html.ts and its kin), served by the dashboard with a way
+ * back: two links first in its body. Ordered first explicitly: the inspect page lays its body out
+ * as a flex column that moves its title and summary up.
+ */
+export function withWayBack(reportHtml: string): string {
+  const back =
+    '<p style="order:-3;margin:0 0 1em"><a href="/reports/">← Reports</a> · <a href="/">Overview</a></p>\n';
+  const at = reportHtml.indexOf('<body>');
+  return at < 0 ? reportHtml : `${reportHtml.slice(0, at + 6)}\n${back}${reportHtml.slice(at + 6)}`;
+}

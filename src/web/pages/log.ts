@@ -61,7 +61,7 @@ export function renderLog(r: RecentRows, f: RowFilter): string {
   const table =
     r.rows.length === 0
       ? `<p class="meta">No row matches among the ${count(r.scanned)} looked at.</p>`
-      : `<table><tr><th>seq</th><th>time</th><th>kind</th><th>client</th><th>verdict</th><th>destination</th><th>up</th><th>down</th><th>why</th><th></th></tr>${r.rows.map(rowHtml).join('')}</table>`;
+      : `<table><tr><th class="n">seq</th><th>time</th><th>kind</th><th>client</th><th>verdict</th><th>destination</th><th class="n">up</th><th class="n">down</th><th>why</th><th></th></tr>${r.rows.map(rowHtml).join('')}</table>`;
   const body = [
     '<h1>Event log</h1>',
     `<p class="meta">Newest first; each row's own link in the chain checked (<a href="/verify">verify the whole log</a>). ${count(r.rows.length)} rows shown, ${count(r.scanned)} looked at.</p>`,

@@ -166,7 +166,7 @@ function destinationsHtml(s: TrafficSummary): string {
     s.destinations.length > TOP
       ? `<p class="meta">${count(s.destinations.length - TOP)} more in <a href="/api/summary.json">/api/summary.json</a>.</p>`
       : '';
-  return `${head}<table><tr><th>destination</th><th>allowed</th><th>refused</th><th>cut</th><th>DNS refused</th><th>up</th><th></th><th>down</th><th>last</th></tr>${rows.join('')}</table>${more}`;
+  return `${head}<table><tr><th>destination</th><th class="n">allowed</th><th class="n">refused</th><th class="n">cut</th><th class="n">DNS refused</th><th class="n">up</th><th></th><th class="n">down</th><th>last</th></tr>${rows.join('')}</table>${more}`;
 }
 
 function reasonsHtml(title: string, reasons: TrafficSummary['reasons']): string {
@@ -177,7 +177,7 @@ function reasonsHtml(title: string, reasons: TrafficSummary['reasons']): string 
       (r) =>
         `<tr><td class="v"><a href="/log?q=${e(encodeURIComponent(r.reason))}">${e(r.reason)}</a></td><td class="n">${count(r.count)}</td></tr>`,
     );
-  return `<h2>${e(title)}</h2><table><tr><th>reason</th><th>count</th></tr>${rows.join('')}</table>`;
+  return `<h2>${e(title)}</h2><table><tr><th>reason</th><th class="n">count</th></tr>${rows.join('')}</table>`;
 }
 
 function hoursHtml(s: TrafficSummary): string {
@@ -187,7 +187,7 @@ function hoursHtml(s: TrafficSummary): string {
     (h) =>
       `<tr><td>${e(isoTime(h.hourMs).slice(0, 13))}:00Z</td><td class="n">${count(h.allowed)}</td><td class="n">${count(h.refused)}</td><td class="n">${e(formatBytes(h.bytesUp))}</td><td>${bar(h.bytesUp, max)}</td><td class="n">${e(formatBytes(h.bytesDown))}</td><td>${bar(h.bytesDown, max, 'down')}</td></tr>`,
   );
-  return `<h2>Hour by hour</h2><table><tr><th>hour (UTC)</th><th>allowed</th><th>refused</th><th>up</th><th></th><th>down</th><th></th></tr>${rows.join('')}</table>`;
+  return `<h2>Hour by hour</h2><table><tr><th>hour (UTC)</th><th class="n">allowed</th><th class="n">refused</th><th class="n">up</th><th></th><th class="n">down</th><th></th></tr>${rows.join('')}</table>`;
 }
 
 function clientsHtml(s: TrafficSummary): string {
@@ -198,7 +198,7 @@ function clientsHtml(s: TrafficSummary): string {
       (c) =>
         `<tr><td class="v"><a href="/log?q=${e(encodeURIComponent(c.client))}">${e(c.client)}</a></td><td class="n">${count(c.connections)}</td><td class="n">${count(c.refused)}</td><td class="n">${e(formatBytes(c.bytesUp))}</td></tr>`,
     );
-  return `<h2>Clients</h2><table><tr><th>client</th><th>connections</th><th>refused</th><th>up</th></tr>${rows.join('')}</table>`;
+  return `<h2>Clients</h2><table><tr><th>client</th><th class="n">connections</th><th class="n">refused</th><th class="n">up</th></tr>${rows.join('')}</table>`;
 }
 
 function reportsHtml(reports: readonly ReportEntry[], problems: readonly ReportProblem[]): string {

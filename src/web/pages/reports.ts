@@ -27,7 +27,7 @@ export function renderReportList(
     '<h1>Reports</h1>',
     `<p class="meta">${e(dir)}: ${count(reports.length)} reports, ${count(reports.filter((r) => r.attention).length)} needing a look.</p>`,
     rows.length
-      ? `<table><tr><th>report</th><th>kind</th><th>made</th><th></th><th>bytes</th></tr>${rows.join('')}</table>`
+      ? `<table><tr><th>report</th><th>kind</th><th>made</th><th></th><th class="n">bytes</th></tr>${rows.join('')}</table>`
       : '<p class="meta">No Airlock report in the folder.</p>',
     bad.length
       ? `<h2>Not read</h2><table><tr><th>file</th><th>code</th><th>why</th></tr>${bad.join('')}</table>`
