@@ -23,6 +23,7 @@ import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDebianTools } from './bench/debian-tools.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = 5;
@@ -35,24 +36,17 @@ const PARTS = new Set((process.env.BENCH_GW_PARTS ?? 'bulk,requests,tunnels').sp
 const BASELINE = process.env.BENCH_GW_BASELINE;
 
 function ensureTools() {
-  const missing = [
+  const installed = ensureDebianTools([
     ['wrk', 'wrk'],
     ['tinyproxy', 'tinyproxy'],
     ['squid', 'squid'],
     ['curl', 'curl'],
-  ].filter(([cmd]) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0);
-  if (missing.length === 0) return;
-  const pkgs = missing.map(([, p]) => p);
-  if (process.getuid?.() !== 0)
-    throw new Error(`missing ${pkgs.join(', ')}: apt-get install ${pkgs.join(' ')}`);
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], {
-    stdio: 'inherit',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
+  ]);
   // Debian starts the squid service on install: this bench runs its own.
-  spawnSync('sh', ['-c', 'systemctl stop squid 2>/dev/null; service squid stop 2>/dev/null'], {
-    stdio: 'ignore',
-  });
+  if (installed.includes('squid'))
+    spawnSync('sh', ['-c', 'systemctl stop squid 2>/dev/null; service squid stop 2>/dev/null'], {
+      stdio: 'ignore',
+    });
 }
 
 function ensureBuilt() {

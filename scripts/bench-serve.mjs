@@ -12,6 +12,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDebianTools } from './bench/debian-tools.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ROWS = Number(process.env.BENCH_SERVE_ROWS ?? 1_000_000);
@@ -20,16 +21,10 @@ const RUNS = 3;
 const SPACING_MS = 50;
 
 function ensureTools() {
-  const need = [];
-  if (spawnSync('sh', ['-c', 'command -v sqlite3']).status !== 0) need.push('sqlite3');
-  if (!existsSync('/usr/bin/time')) need.push('time');
-  if (need.length === 0) return;
-  if (process.getuid?.() !== 0)
-    throw new Error(`missing ${need.join(', ')}: apt-get install ${need.join(' ')}`);
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...need], {
-    stdio: 'inherit',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
+  ensureDebianTools([
+    ['sqlite3', 'sqlite3'],
+    ['/usr/bin/time', 'time'],
+  ]);
 }
 
 /** The record, written in batches through the store (the chain and its MACs as the gateway makes them). */

@@ -12,27 +12,20 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDebianTools } from './bench/debian-tools.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = join(ROOT, '..', 'shared', 'corpus', 'apk');
 const RUNS = 3;
 
 function ensureTools() {
-  const need = [
+  ensureDebianTools([
     ['aapt', 'aapt'],
     ['apksigner', 'apksigner'],
     ['dexdump', 'dexdump'],
     ['zipinfo', 'unzip'],
-  ].filter(([cmd]) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0);
-  if (!existsSync('/usr/bin/time')) need.push(['time', 'time']);
-  if (need.length === 0) return;
-  const pkgs = need.map(([, p]) => p);
-  if (process.getuid?.() !== 0)
-    throw new Error(`missing ${pkgs.join(', ')}: apt-get install ${pkgs.join(' ')}`);
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], {
-    stdio: 'inherit',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
+    ['/usr/bin/time', 'time'],
+  ]);
 }
 
 const apks = () =>

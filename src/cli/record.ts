@@ -3,7 +3,6 @@
  * the CLI opens the gateway's record, so every subcommand finds it where the gateway writes it
  * (beside the policy file, else the working directory) and closes it on every path.
  */
-
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type OpenRecord, openRecord, type RecordMode } from '../gateway/record/open.js';
@@ -22,9 +21,13 @@ export async function withRecord<T>(
   f: (rec: OpenRecord, policy: Policy) => Promise<T>,
 ): Promise<T> {
   const { policy } = loadPolicy(policyFile);
-  const rec = openRecord(policy.store, baseDirOf(policyFile), mode);
+  return closing(openRecord(policy.store, baseDirOf(policyFile), mode), (rec) => f(rec, policy));
+}
+
+/** Runs `f` with `rec`, closing its store after, on every path. */
+async function closing<T>(rec: OpenRecord, f: (rec: OpenRecord) => Promise<T>): Promise<T> {
   try {
-    return await f(rec, policy);
+    return await f(rec);
   } finally {
     await rec.store.close();
   }
@@ -42,10 +45,5 @@ export async function withRecordIfAny<T>(
   const { policy } = loadPolicy(policyFile);
   const storePath = recordPaths(policy.store, baseDirOf(policyFile)).sqlite;
   if (!existsSync(storePath)) return f(undefined, storePath, policy);
-  const rec = openRecord(policy.store, baseDirOf(policyFile), 'read');
-  try {
-    return await f(rec, storePath, policy);
-  } finally {
-    await rec.store.close();
-  }
+  return closing(openRecord(policy.store, baseDirOf(policyFile), 'read'), (rec) => f(rec, storePath, policy));
 }

@@ -97,6 +97,12 @@ export const ROWS_AFTER_SQL =
 export const BODIES_AFTER_SQL =
   'SELECT seq, body FROM event_log WHERE seq > ? AND +ts_ms >= ? AND +ts_ms < ? ORDER BY seq LIMIT ?';
 
+/** A window's bounds as the windowed queries bind them (an open side: no bound). */
+const windowBounds = (w: TimeWindow): [number, number] => [
+  w.sinceMs ?? Number.MIN_SAFE_INTEGER,
+  w.untilMs ?? Number.MAX_SAFE_INTEGER,
+];
+
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly key: Uint8Array | undefined;
@@ -466,12 +472,7 @@ export class SqliteStore implements Store {
 
   /** Stored rows after `afterSeq` in seq order, at most `limit`, within the time window. */
   private rowsAfter(afterSeq: number, limit: number, window: TimeWindow): LogDbRow[] {
-    return this.stmt(ROWS_AFTER_SQL).all(
-      afterSeq,
-      window.sinceMs ?? Number.MIN_SAFE_INTEGER,
-      window.untilMs ?? Number.MAX_SAFE_INTEGER,
-      limit,
-    ) as LogDbRow[];
+    return this.stmt(ROWS_AFTER_SQL).all(afterSeq, ...windowBounds(window), limit) as LogDbRow[];
   }
 
   async logRowsNewestFirst(beforeSeq = Number.MAX_SAFE_INTEGER, limit = 10_000): Promise<RecentLogRow[]> {
@@ -488,12 +489,7 @@ export class SqliteStore implements Store {
   async logBodies(afterSeq = 0, limit = 10_000, window: TimeWindow = {}): Promise<RecentLogRow[]> {
     if (this.run(() => this.currentVersion()) === 0) return [];
     const rows = this.run(() =>
-      this.stmt(BODIES_AFTER_SQL).all(
-        afterSeq,
-        window.sinceMs ?? Number.MIN_SAFE_INTEGER,
-        window.untilMs ?? Number.MAX_SAFE_INTEGER,
-        limit,
-      ),
+      this.stmt(BODIES_AFTER_SQL).all(afterSeq, ...windowBounds(window), limit),
     ) as Pick<LogDbRow, 'seq' | 'body'>[];
     return rows.map((r) => this.recent(r));
   }

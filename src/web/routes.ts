@@ -93,27 +93,16 @@ export class Dashboard {
       if (path === '/api/gateway.json' && this.deps.gateway) return json(await this.deps.gateway());
       if (path.startsWith('/reports/'))
         return await this.report(decodeURIComponent(path.slice('/reports/'.length)));
-      const needsRecord = ['/api/summary.json', '/log', '/api/log.json', '/verify', '/api/verify.json'];
-      if (needsRecord.includes(path) && !rec)
-        return problem(
-          404,
-          'No gateway record',
-          `${this.deps.storePath} does not exist: no gateway has written it yet`,
-          asJson,
-        );
-      if (rec) {
-        if (path === '/api/summary.json') return json(await this.summary(rec, url.searchParams));
-        if (path === '/log') return html(await this.log(rec, url.searchParams));
-        if (path === '/api/log.json') return json(await this.logJson(rec, url.searchParams));
-        if (path === '/verify') {
-          const v = await this.runVerify(rec);
-          return html(renderVerify(v, rec.storePath), v.ok ? 200 : 409);
-        }
-        if (path === '/api/verify.json') {
-          const v = await this.runVerify(rec);
-          return json(v, v.ok ? 200 : 409);
-        }
-      }
+      const route = Object.hasOwn(this.recordRoutes, path) ? this.recordRoutes[path] : undefined;
+      if (route)
+        return rec
+          ? await route(rec, url.searchParams)
+          : problem(
+              404,
+              'No gateway record',
+              `${this.deps.storePath} does not exist: no gateway has written it yet`,
+              asJson,
+            );
       return problem(404, 'Not found', `${path}: no such page`, asJson);
     } catch (err) {
       if (err instanceof AirlockError && err.code === 'AIRLOCK_ERR_USAGE')
@@ -124,6 +113,24 @@ export class Dashboard {
       return problem(500, 'The store could not be read', message, asJson);
     }
   }
+
+  /** The pages that read the gateway's record, by path: each needs one. */
+  private readonly recordRoutes: Record<
+    string,
+    (rec: RecordView, q: URLSearchParams) => Promise<WebResponse>
+  > = {
+    '/api/summary.json': async (rec, q) => json(await this.summary(rec, q)),
+    '/log': async (rec, q) => html(await this.log(rec, q)),
+    '/api/log.json': async (rec, q) => json(await this.logJson(rec, q)),
+    '/verify': async (rec) => {
+      const v = await this.runVerify(rec);
+      return html(renderVerify(v, rec.storePath), v.ok ? 200 : 409);
+    },
+    '/api/verify.json': async (rec) => {
+      const v = await this.runVerify(rec);
+      return json(v, v.ok ? 200 : 409);
+    },
+  };
 
   /** The window `since` (a span before now or an ISO time; 24h by default) to now, or to `until`. */
   private window(q: URLSearchParams): { label: string; sinceMs: number; untilMs: number } {

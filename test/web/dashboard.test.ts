@@ -23,6 +23,7 @@ import { Dashboard } from '../../src/web/routes.js';
 import type { TrafficSummary } from '../../src/web/traffic-tally.js';
 import { airlock, BIN, ensureBuilt } from '../cli/built.js';
 import { spawnGateway } from '../gateway/load-harness.js';
+import { chromiumHeadless } from '../helpers/chromium.js';
 import { corpusFile } from '../helpers/corpus.js';
 
 const run = promisify(execFile);
@@ -310,6 +311,15 @@ describe('the event log page', () => {
   });
 });
 
+/** The gateway's record (store, key, anchor, policy) copied to `name` beside it, to damage. */
+function copyOfRecord(name: string): string {
+  const copy = join(root, name);
+  mkdirSync(copy);
+  for (const f of ['airlock.sqlite', 'airlock.hmac.key', 'airlock.anchor', 'airlock.yaml'])
+    copyFileSync(join(root, f), join(copy, f));
+  return copy;
+}
+
 describe('verification', () => {
   it('says what airlock log verify says', async () => {
     const cli = airlock(['log', 'verify', '--policy', 'airlock.yaml'], { cwd: root });
@@ -321,10 +331,7 @@ describe('verification', () => {
   });
 
   it('finds a row edited in the database, at its seq', async () => {
-    const copy = join(root, 'tampered');
-    mkdirSync(copy);
-    for (const f of ['airlock.sqlite', 'airlock.hmac.key', 'airlock.anchor', 'airlock.yaml'])
-      copyFileSync(join(root, f), join(copy, f));
+    const copy = copyOfRecord('tampered');
     const db = new Database(join(copy, 'airlock.sqlite'));
     const target = db
       .prepare(`SELECT seq FROM event_log WHERE ${J('destination')} = ? LIMIT 1`)
@@ -354,10 +361,7 @@ describe('verification', () => {
   });
 
   it('a row whose body is not even JSON is left out of the figures and said, not a failed page', async () => {
-    const copy = join(root, 'garbled');
-    mkdirSync(copy);
-    for (const f of ['airlock.sqlite', 'airlock.hmac.key', 'airlock.anchor', 'airlock.yaml'])
-      copyFileSync(join(root, f), join(copy, f));
+    const copy = copyOfRecord('garbled');
     const db = new Database(join(copy, 'airlock.sqlite'));
     const { seq, total } = db
       .prepare(
@@ -485,18 +489,7 @@ describe('in a real browser (Debian chromium, headless)', () => {
     for (const path of ['/', '/log?verdict=block', `/reports/${encodeURIComponent(REPORT_NAME)}`]) {
       const { stdout, stderr } = await run(
         'chromium',
-        [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--no-first-run',
-          '--disable-background-networking',
-          `--user-data-dir=${profile}`,
-          '--enable-logging=stderr',
-          '--v=0',
-          '--dump-dom',
-          `${base}${path}`,
-        ],
+        [...chromiumHeadless(profile), '--enable-logging=stderr', '--v=0', '--dump-dom', `${base}${path}`],
         { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 },
       );
       // Chromium logs every blocked style, script or fetch as a console message naming the CSP.

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { chromiumHeadless } from '../../helpers/chromium.js';
 import { namesIn } from './names-from-capture.js';
 
 const run = promisify(execFile);
@@ -98,14 +99,7 @@ describe('live HTTP/3: chromium → caddy on loopback', () => {
     await run(
       'chromium',
       [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        `--user-data-dir=${join(dir, 'profile')}`,
+        ...chromiumHeadless(join(dir, 'profile')),
         '--enable-quic',
         `--origin-to-force-quic-on=airlock.test:${port}`,
         '--host-resolver-rules=MAP airlock.test 127.0.0.1',
