@@ -110,7 +110,11 @@ function workerCount(text: string | undefined): number | undefined {
 
 function outcomeLine(o: JobOutcome): string {
   const r = o.record;
-  if (o.kind === 'skipped') return `unchanged  ${r.input} → ${r.output} (already clean under this policy)\n`;
+  if (o.kind === 'skipped')
+    // A file withheld before (zone, flight record, faces) is still withheld, not "clean".
+    return r.status === 'withheld'
+      ? `withheld   ${r.input}: ${r.withheld?.detail ?? ''} (as before, under this policy)\n`
+      : `unchanged  ${r.input} → ${r.output} (already clean under this policy)\n`;
   return recordLine(r, o);
 }
 
