@@ -66,8 +66,9 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  // Native addons load through their own require: left to node_modules.
-  external: ['better-sqlite3'],
+  // Native addons load through their own require, and the face detector reads its model and
+  // WebAssembly files from beside its own code: left to node_modules.
+  external: ['better-sqlite3', 'sharp', '@vladmandic/face-api', '@tensorflow/*'],
   // CommonJS dependencies bundled into an ES module still call require() for Node's built-ins.
   banner: {
     js: "import { createRequire as __airlockRequire } from 'node:module';\nconst require = __airlockRequire(import.meta.url);",

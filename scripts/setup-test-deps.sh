@@ -39,7 +39,29 @@ command -v zipinfo >/dev/null 2>&1 || need+=(unzip)
 # NTRIP 1.0 through the gateway: RTKLIB's str2str as the RTK rover and as the caster.
 command -v str2str >/dev/null 2>&1 || need+=(rtklib)
 
+# Faces: OpenCV's Haar cascade (python3-opencv, opencv-data) is the independent detector the
+# face tests compare with; their pictures are scikit-image's sample photographs (below).
+/usr/bin/python3 -c 'import cv2' >/dev/null 2>&1 || need+=(python3-opencv)
+[ -f /usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml ] || need+=(opencv-data)
+
+# scikit-image's sample photographs (a portrait, scenes without people), unpacked from Debian's
+# python3-skimage package without installing it (its dependencies are not needed to read PNGs).
+pictures=/var/cache/airlock-test-data/skimage
+fetch_pictures() {
+  [ -f "$pictures/astronaut.png" ] && return 0
+  local tmp
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && apt-get download -qq python3-skimage >/dev/null 2>&1) || {
+    apt-get update -qq && (cd "$tmp" && apt-get download -qq python3-skimage >/dev/null)
+  }
+  dpkg-deb -x "$tmp"/python3-skimage_*.deb "$tmp/x"
+  mkdir -p "$pictures"
+  cp "$tmp"/x/usr/lib/python3/dist-packages/skimage/data/*.png "$tmp"/x/usr/lib/python3/dist-packages/skimage/data/*.jpg "$pictures/"
+  rm -rf "$tmp"
+}
+
 if [ ${#need[@]} -eq 0 ]; then
+  fetch_pictures
   exit 0
 fi
 
@@ -54,3 +76,4 @@ apt-get update -qq
 # tshark asks whether non-root users may capture: answer no, non-interactively.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fetch_pictures

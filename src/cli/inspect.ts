@@ -1,4 +1,4 @@
-/** `airlock inspect PATH… [--json] [--html FILE] [--policy FILE] [--no-progress] [--workers N]`: flags → inspectStream → writers. */
+/** `airlock inspect PATH… [--json] [--html FILE] [--policy FILE] [--faces] [--no-progress] [--workers N]`: flags → inspectStream → writers. */
 import type { Command } from 'commander';
 import { AirlockError } from '../core/errors.js';
 import { policyFor } from './policy-for.js';
@@ -9,6 +9,7 @@ interface Flags {
   json?: boolean;
   html?: string;
   policy?: string;
+  faces?: boolean;
   progress: boolean;
   workers?: string;
 }
@@ -23,6 +24,10 @@ export function registerInspect(program: Command, ctx: CliContext): void {
     .option(
       '--policy <file>',
       'the policy (airlock.yaml) that decides each action; default: built-in defaults',
+    )
+    .option(
+      '--faces',
+      "look at every picture for faces (about a second a still; on whenever the policy's faces is withhold)",
     )
     .option('--no-progress', 'never show a progress bar')
     .option(
@@ -45,6 +50,7 @@ export function registerInspect(program: Command, ctx: CliContext): void {
         policy,
         policyHash: hash,
         command: ['airlock', ...ctx.args].join(' '),
+        faces: flags.faces === true,
         ...(workers === undefined ? {} : { workers }),
       };
       const out = sinks.streamSink(process.stdout);

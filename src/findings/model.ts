@@ -18,6 +18,7 @@ export const CATEGORIES = [
   'attitude', // gimbal/flight yaw-pitch-roll, speeds
   'imagery.embedded', // thumbnails, MPF previews, other pictures of the scene
   'imagery.thermal', // radiometric thermal data (DJI APP3–APP5, FLIR RawThermalImage)
+  'face', // a person's face in the picture itself (found by the detector, src/faces/)
   'display', // what the picture needs to display correctly: ICC, orientation, JFIF/Adobe
   'opaque', // a vendor block Airlock cannot decode: an identity risk, never ignored
   'other', // every other metadata block or tag, named with its size
@@ -40,7 +41,9 @@ export type Value =
   | { kind: 'position'; position: Position }
   | { kind: 'time'; text: string }
   /** A block of bytes (a thumbnail, a vendor block): its size, and what it looks like. */
-  | { kind: 'block'; size: number; mime?: string; width?: number; height?: number; note?: string };
+  | { kind: 'block'; size: number; mime?: string; width?: number; height?: number; note?: string }
+  /** A rectangle of the picture, in pixels as stored, and the detector's confidence (0..1). */
+  | { kind: 'region'; x: number; y: number; width: number; height: number; score: number };
 
 /** A byte range in the file that carries the datum. */
 export interface Range {

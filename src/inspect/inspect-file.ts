@@ -49,6 +49,26 @@ export function inspectFile(path: string, policy: Policy, walked?: number): File
   }
 }
 
+/**
+ * inspectFile, then, when `faces`, a look at the picture for faces (formats that hold none are
+ * not opened again). The detector is loaded on the first picture, never by a run without faces.
+ */
+export async function inspectWithFaces(
+  path: string,
+  policy: Policy,
+  faces: boolean,
+  walked?: number,
+): Promise<FileReport> {
+  const report = inspectFile(path, policy, walked);
+  if (!faces || report.status === 'error') return report;
+  const [{ holdsPictures, lookForFaces }, { withFaces }] = await Promise.all([
+    import('../faces/look.js'),
+    import('./with-faces.js'),
+  ]);
+  if (!holdsPictures(report.format)) return report;
+  return withFaces(report, await lookForFaces(path, path, report.format), policy);
+}
+
 /** A report for an entry that was not read at all. */
 export function errorReport(path: string, size: number | null, error: AirlockError): FileReport {
   return {

@@ -12,7 +12,7 @@ import type { Policy } from '../policy/index.js';
 import type { FileReport, InspectHeader, InspectReport } from '../report/model.js';
 import { INSPECT_SCHEMA_ID } from '../report/schema-id.js';
 import { AIRLOCK_VERSION } from '../report/version.js';
-import { errorReport, inspectFile } from './inspect-file.js';
+import { errorReport, inspectWithFaces } from './inspect-file.js';
 import { inOrder } from './ordered.js';
 import { SummaryTally } from './summary.js';
 import { type WalkEntry, walk } from './walk.js';
@@ -23,6 +23,11 @@ export interface InspectOptions {
   onProgress?: (done: number, total?: number) => void;
   /** The command line to record; defaults to 'airlock inspect PATH…'. */
   command?: string;
+  /**
+   * Look at every picture for faces (also when the policy's `faces: withhold` asks for it). The
+   * detector is loaded only when a picture is met.
+   */
+  faces?: boolean;
   /** Worker threads; default os.availableParallelism() - 1. 1 reads every file in this thread. */
   workers?: number;
   /** Tests only: the worker module to run instead of ./worker.js (it must call serveJobs). */
@@ -57,8 +62,8 @@ export async function* inspectStream(
 ): AsyncGenerator<FileReport, void, undefined> {
   const entries = [...walk(paths)];
   opts.onProgress?.(0, entries.length);
-  const n = poolSize(opts.workers, entries);
-  const reports = n > 1 ? onWorkers(entries, n, opts) : inThread(entries, opts.policy);
+  const n = poolSize(opts.workers, entries, looksForFaces(opts));
+  const reports = n > 1 ? onWorkers(entries, n, opts) : inThread(entries, opts.policy, looksForFaces(opts));
   let done = 0;
   for await (const f of reports) {
     yield f;
@@ -70,20 +75,31 @@ export async function* inspectStream(
  * Worker threads to use. Source run by the test runner (.ts) cannot be loaded by a worker, and a
  * few files do not repay the workers' start-up (~50 ms each to load the analysers).
  */
-function poolSize(asked: number | undefined, entries: readonly WalkEntry[]): number {
+function poolSize(asked: number | undefined, entries: readonly WalkEntry[], faces: boolean): number {
   const files = entries.filter((e) => e.kind === 'file').length;
   const compiled = import.meta.url.endsWith('.js');
-  if (!compiled || files < MIN_FILES_FOR_WORKERS) return 1;
+  // Looking for faces costs seconds a picture: two files repay a worker's start, and this
+  // thread, rendering a report every few seconds, needs no core of its own.
+  if (!compiled || files < (faces ? 2 : MIN_FILES_FOR_WORKERS)) return 1;
   // By default one core is left to this thread, which deserialises every report and renders it:
   // on 2 cores, 2 workers ran 2,000 small files slower than none.
-  return Math.max(1, Math.min(asked ?? availableParallelism() - 1, files));
+  const byDefault = faces ? availableParallelism() : availableParallelism() - 1;
+  return Math.max(1, Math.min(asked ?? byDefault, files));
 }
 
-async function* inThread(entries: readonly WalkEntry[], policy: Policy): AsyncGenerator<FileReport> {
+/** Whether pictures are looked at for faces: asked for, or needed to say what scrub will do. */
+export const looksForFaces = (opts: Pick<InspectOptions, 'faces' | 'policy'>): boolean =>
+  opts.faces === true || opts.policy.media.faces === 'withhold';
+
+async function* inThread(
+  entries: readonly WalkEntry[],
+  policy: Policy,
+  faces: boolean,
+): AsyncGenerator<FileReport> {
   let lastYield = Date.now();
   for (const entry of entries) {
     yield entry.kind === 'file'
-      ? inspectFile(entry.path, policy, entry.size)
+      ? await inspectWithFaces(entry.path, policy, faces, entry.size)
       : errorReport(entry.path, entry.size, entry.error);
     if (Date.now() - lastYield > YIELD_EVERY_MS) {
       await new Promise((r) => setImmediate(r));
@@ -98,10 +114,11 @@ async function* onWorkers(
   n: number,
   opts: InspectOptions,
 ): AsyncGenerator<FileReport> {
+  if (looksForFaces(opts)) (await import('../faces/decode.js')).preloadSharp();
   const pool = new WorkerPool<string, FileReport>({
     url: opts.workerUrl ?? new URL('./worker.js', import.meta.url),
     size: n,
-    workerData: { policy: opts.policy },
+    workerData: { policy: opts.policy, faces: looksForFaces(opts) },
     ahead: JOBS_AHEAD,
   });
   try {

@@ -21,6 +21,7 @@ const DEFAULT_POLICY: Policy = {
     time: 'date-only',
     attitude: 'drop',
     imagery: { embedded: 'drop', thermal: 'drop' },
+    faces: 'keep',
     flightRecords: 'withhold',
     keep: [],
   },

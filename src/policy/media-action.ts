@@ -68,6 +68,10 @@ export function mediaAction(f: Finding, policy: Policy): MediaDecision {
       return { action: m.imagery.embedded };
     case 'imagery.thermal':
       return { action: m.imagery.thermal };
+    case 'face':
+      return m.faces === 'withhold'
+        ? { action: 'withhold', reason: 'a face is in the picture: the file is withheld' }
+        : { action: 'keep', reason: 'faces: keep' };
     case 'display':
       return { action: 'keep', reason: 'needed to display the picture' };
     case 'opaque':

@@ -45,6 +45,12 @@ export interface MediaPolicy {
     /** Radiometric thermal data (DJI APP3–APP5, FLIR RawThermalImage). */
     thermal: DropKeep;
   };
+  /**
+   * Faces in the picture itself. keep: not looked for. withhold: every picture is looked at by the
+   * detector (src/faces/) and withheld when a face is found, or when it cannot be looked at (a
+   * video, a picture that does not decode). Scrub cannot blur losslessly, so it withholds.
+   */
+  faces: 'keep' | 'withhold';
   /** DJI flight records are encrypted and cannot be cleaned: withheld unless copied on purpose. */
   flightRecords: 'withhold' | 'copy';
   /**

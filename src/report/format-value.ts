@@ -21,6 +21,8 @@ export function formatValue(v: Value): string {
       if (v.note) parts.push(v.note);
       return clip(parts.join(', '));
     }
+    case 'region':
+      return `${v.width}×${v.height} at (${v.x}, ${v.y}), score ${v.score}`;
   }
 }
 

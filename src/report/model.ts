@@ -26,6 +26,14 @@ const value = z.discriminatedUnion('kind', [
     height: z.number().optional(),
     note: z.string().optional(),
   }),
+  z.object({
+    kind: z.literal('region'),
+    x: z.number(),
+    y: z.number(),
+    width: z.number(),
+    height: z.number(),
+    score: z.number(),
+  }),
 ]);
 
 export const findingSchema = z.object({

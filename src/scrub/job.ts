@@ -14,7 +14,13 @@ import { rememberXmpParses } from '../media/xmp/rdf.js';
 import type { Policy } from '../policy/index.js';
 import type { PendingCommit } from './commit.js';
 import { readWhole, sha256, sha256File } from './files.js';
-import { type DoneFinding, findingRecords, keptTags, type ManifestRecord } from './manifest.js';
+import {
+  type DoneFinding,
+  type FindingRecord,
+  findingRecords,
+  keptTags,
+  type ManifestRecord,
+} from './manifest.js';
 import { type FilePlan, type PlannedFinding, planFile, type RewriterLookup } from './plan.js';
 import type { ActionCounts } from './record-head.js';
 import { TempOutput } from './temp-output.js';
@@ -161,8 +167,15 @@ async function scrubFile(
     opened.push(inPlace);
     result = analyseSource(inPlace, spec.input);
   }
-  const plan = planFile(result, policy, rewriterFor);
+  let plan = planFile(result, policy, rewriterFor);
   const record = base(inputSha, size, plan.format);
+  if (plan.kind !== 'withhold' && policy.media.faces === 'withhold') {
+    const faced = await facesPlan(plan, bytes ?? spec.input, spec.input);
+    if (faced) {
+      plan = faced.plan;
+      record.findings = faced.findings;
+    }
+  }
 
   if (plan.kind === 'withhold') {
     record.status = 'withheld';
@@ -357,6 +370,32 @@ function blocksOf(w: Written): readonly Uint8Array[] | Iterable<Uint8Array> {
   return new PieceSource(pieces, input).blocks();
 }
 
+/**
+ * Under `faces: withhold`, a file whose picture shows a face, or cannot be looked at, is withheld:
+ * the plan that says so, and the faces as the record lists them (nothing of them leaves).
+ * Undefined when the file holds no picture or none was found.
+ */
+async function facesPlan(
+  plan: FilePlan,
+  input: Uint8Array | string,
+  name: string,
+): Promise<{ plan: FilePlan; findings: FindingRecord[] } | undefined> {
+  const [{ holdsPictures, lookForFaces }, { faceFindings, withholdReason }] = await Promise.all([
+    import('../faces/look.js'),
+    import('../faces/findings.js'),
+  ]);
+  if (!holdsPictures(plan.format)) return undefined;
+  const look = await lookForFaces(input, name, plan.format);
+  const why = withholdReason(look);
+  if (why === undefined) return undefined;
+  return {
+    plan: { kind: 'withhold', why: 'faces', detail: why, format: plan.format, zones: [] },
+    findings: findingRecords(
+      faceFindings(look).map((finding) => ({ finding, decision: { action: 'drop' } })),
+    ),
+  };
+}
+
 /** Whether a previous record already covers this input under this policy, output included. */
 function matches(prior: ManifestRecord, inputSha: string, spec: JobSpec): boolean {
   if (prior.inputSha256 !== inputSha || prior.policyHash !== spec.policyHash) return false;
@@ -366,11 +405,12 @@ function matches(prior: ManifestRecord, inputSha: string, spec: JobSpec): boolea
   if (prior.status === 'clean' || prior.status === 'copied') {
     return prior.outputSha256 !== undefined && outputHash(spec) === prior.outputSha256;
   }
-  // A zone, a flight record or an empty file stays withheld under the same policy; an
-  // unreadable or unsupported file is tried again (a newer Airlock may read it).
+  // A zone, a flight record, faces or an empty file stays withheld under the same policy (the
+  // detector gives the same answer for the same bytes); an unreadable or unsupported file is
+  // tried again (a newer Airlock may read it).
   return (
     prior.status === 'withheld' &&
-    ['zone', 'flight-record', 'empty'].includes(prior.withheld?.why ?? '') &&
+    ['zone', 'flight-record', 'faces', 'empty'].includes(prior.withheld?.why ?? '') &&
     !(spec.exists ?? existsSync(spec.output))
   );
 }

@@ -24,6 +24,8 @@ export type WithholdReason =
   | 'unsupported'
   /** A DJI flight record: encrypted, cannot be cleaned (policy media.flightRecords). */
   | 'flight-record'
+  /** The policy withholds pictures with faces: one was found, or the picture could not be looked at. */
+  | 'faces'
   | 'empty';
 
 export interface PlannedFinding {

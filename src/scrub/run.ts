@@ -83,6 +83,8 @@ const AHEAD_BYTES = 2 ** 20;
 const ORDER_WINDOW = 256;
 /** Below this many files the pool costs more than it saves. */
 const MIN_FILES_FOR_WORKERS = 8;
+/** Looking for faces costs seconds a picture: two files already repay a worker's start. */
+const MIN_FILES_FOR_WORKERS_WITH_FACES = 2;
 
 const usage = (msg: string): AirlockError => new AirlockError('AIRLOCK_ERR_USAGE', msg);
 
@@ -468,7 +470,9 @@ async function scrubLocked(
   try {
     const workers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), specs.length));
     const compiled = import.meta.url.endsWith('.js');
-    if (workers > 1 && compiled && !opts.rewriterFor && specs.length >= MIN_FILES_FOR_WORKERS) {
+    const minFiles =
+      opts.policy.media.faces === 'withhold' ? MIN_FILES_FOR_WORKERS_WITH_FACES : MIN_FILES_FOR_WORKERS;
+    if (workers > 1 && compiled && !opts.rewriterFor && specs.length >= minFiles) {
       poolClosed = (await runPool(specs, workers, opts.policy, finished)).closed;
     } else {
       // Loaded here, not up front: with workers, this thread never reads or rewrites a file, and
@@ -535,6 +539,7 @@ async function runPool(
   policy: Policy,
   settle: (i: number, o: JobOutcome) => void,
 ): Promise<{ closed: Promise<void> }> {
+  if (policy.media.faces === 'withhold') (await import('../faces/decode.js')).preloadSharp();
   const pool = new WorkerPool<JobSpec, WireOutcome>({
     url: new URL('./worker.js', import.meta.url),
     size: n,

@@ -51,6 +51,8 @@ function shown(f: Finding): string {
       return `(Binary data ${v.size} bytes, use -b option to extract)`;
     case 'position':
       return [v.position.lat, v.position.lon, v.position.alt].filter((x) => x !== undefined).join(' ');
+    case 'region':
+      throw new Error('a video finding is never a picture region');
   }
 }
 

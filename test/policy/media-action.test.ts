@@ -28,6 +28,7 @@ describe('mediaAction under the default policy', () => {
     attitude: 'drop',
     'imagery.embedded': 'drop',
     'imagery.thermal': 'drop',
+    face: 'keep',
     display: 'keep',
     opaque: 'drop',
     other: 'drop',
@@ -57,6 +58,7 @@ describe('mediaAction follows the file', () => {
         '  time: drop',
         '  attitude: keep',
         '  imagery: {embedded: keep, thermal: keep}',
+        '  faces: withhold',
         '',
       ].join('\n'),
       'a.yaml',
@@ -75,6 +77,7 @@ describe('mediaAction follows the file', () => {
     expect(got('attitude')).toBe('keep');
     expect(got('imagery.embedded')).toBe('keep');
     expect(got('imagery.thermal')).toBe('keep');
+    expect(got('face')).toBe('withhold');
   });
   it('the mapping profile keeps the exact drone position', () => {
     expect(mediaAction(finding('location.drone'), parsePolicy('profile: mapping\n', 'a.yaml')).action).toBe(

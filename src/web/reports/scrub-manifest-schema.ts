@@ -37,7 +37,7 @@ const record = z.object({
   policyHash: z.string(),
   withheld: z
     .object({
-      why: z.enum(['zone', 'unreadable', 'unsupported', 'flight-record', 'empty', 'error']),
+      why: z.enum(['zone', 'unreadable', 'unsupported', 'flight-record', 'faces', 'empty', 'error']),
       detail: z.string(),
       zones: z.array(zoneHit).optional(),
     })
