@@ -27,7 +27,7 @@ export function registerInspect(program: Command, ctx: CliContext): void {
     )
     .option(
       '--faces',
-      "look at every picture for faces (about a second a still; on whenever the policy's faces is withhold)",
+      "look at every picture for faces (about a second a still; on whenever the policy's faces is withhold or mask)",
     )
     .option('--no-progress', 'never show a progress bar')
     .option(

@@ -26,7 +26,7 @@ export const CATEGORIES = [
 export type Category = (typeof CATEGORIES)[number];
 
 /** What the policy will do with a finding. */
-export type Action = 'keep' | 'drop' | 'coarsen' | 'date-only' | 'withhold';
+export type Action = 'keep' | 'drop' | 'coarsen' | 'date-only' | 'withhold' | 'mask';
 
 /** A decoded position. Degrees are signed (south and west negative); altitude in metres. */
 export interface Position {

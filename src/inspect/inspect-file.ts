@@ -2,7 +2,7 @@
  * One file → one FileReport: read it through the registry, then let the policy say what scrub
  * would do with each finding and which protected zones its positions fall in.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { AirlockError, asAirlockError } from '../core/errors.js';
 import { FileSource } from '../core/source.js';
 import type { Action, Finding } from '../findings/model.js';
@@ -61,12 +61,15 @@ export async function inspectWithFaces(
 ): Promise<FileReport> {
   const report = inspectFile(path, policy, walked);
   if (!faces || report.status === 'error') return report;
-  const [{ holdsPictures, lookForFaces }, { withFaces }] = await Promise.all([
+  const [{ holdsPictures, lookForFaces }, { withFaces }, { maskProblem }] = await Promise.all([
     import('../faces/look.js'),
     import('./with-faces.js'),
+    import('../faces/mask-jpeg.js'),
   ]);
   if (!holdsPictures(report.format)) return report;
-  return withFaces(report, await lookForFaces(path, path, report.format), policy);
+  const look = await lookForFaces(path, path, report.format);
+  // Under `mask`, whether scrub can mask this file's faces: its picture read as coefficients.
+  return withFaces(report, look, policy, () => maskProblem(report.format, () => readFileSync(path)));
 }
 
 /** A report for an entry that was not read at all. */

@@ -24,7 +24,7 @@ export interface InspectOptions {
   /** The command line to record; defaults to 'airlock inspect PATH…'. */
   command?: string;
   /**
-   * Look at every picture for faces (also when the policy's `faces: withhold` asks for it). The
+   * Look at every picture for faces (also whenever the policy's faces rule is withhold or mask). The
    * detector is loaded only when a picture is met.
    */
   faces?: boolean;
@@ -89,7 +89,7 @@ function poolSize(asked: number | undefined, entries: readonly WalkEntry[], face
 
 /** Whether pictures are looked at for faces: asked for, or needed to say what scrub will do. */
 export const looksForFaces = (opts: Pick<InspectOptions, 'faces' | 'policy'>): boolean =>
-  opts.faces === true || opts.policy.media.faces === 'withhold';
+  opts.faces === true || opts.policy.media.faces !== 'keep';
 
 async function* inThread(
   entries: readonly WalkEntry[],

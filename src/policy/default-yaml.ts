@@ -38,9 +38,11 @@ media:
   # imagery:
   #   embedded: drop            # IFD1 thumbnail, MPF previews, other DJI APPn pictures
   #   thermal: drop             # radiometric thermal data (thermal profile keeps it)
-  # faces: keep                 # keep | withhold: look at every picture for faces (slow: about a
-  #                             # second a still) and withhold the file when one is found, or when
-  #                             # the picture cannot be looked at (videos, pictures that do not decode)
+  # faces: keep                 # keep | withhold | mask: look at every picture for faces (slow:
+  #                             # seconds a still); withhold the file when one is found, or mask
+  #                             # each face with a flat patch (baseline JPEG; others withheld).
+  #                             # What cannot be looked at (videos, pictures that do not decode)
+  #                             # is withheld under both
   # flightRecords: withhold     # DJI flight records are encrypted, cannot be cleaned: withhold | copy
   #
   # Everything no control covers (other vendors' blocks, unknown tags) is dropped unless named

@@ -71,7 +71,12 @@ export function mediaAction(f: Finding, policy: Policy): MediaDecision {
     case 'face':
       return m.faces === 'withhold'
         ? { action: 'withhold', reason: 'a face is in the picture: the file is withheld' }
-        : { action: 'keep', reason: 'faces: keep' };
+        : m.faces === 'mask'
+          ? {
+              action: 'mask',
+              reason: 'masked: a flat patch over the face, the rest of the picture as it was',
+            }
+          : { action: 'keep', reason: 'faces: keep' };
     case 'display':
       return { action: 'keep', reason: 'needed to display the picture' };
     case 'opaque':

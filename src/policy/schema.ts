@@ -42,7 +42,7 @@ const MediaSchema = z.strictObject({
   time: z.enum(['keep', 'date-only', 'drop']).optional(),
   attitude: dropKeep.optional(),
   imagery: z.strictObject({ embedded: dropKeep.optional(), thermal: dropKeep.optional() }).optional(),
-  faces: z.enum(['keep', 'withhold']).optional(),
+  faces: z.enum(['keep', 'withhold', 'mask']).optional(),
   flightRecords: z.enum(['withhold', 'copy']).optional(),
   keep: z.array(z.string().min(1).max(256)).max(10_000).optional(),
 });

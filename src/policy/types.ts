@@ -11,6 +11,8 @@ export type ProfileName = (typeof PROFILES)[number];
 export type LocationRule = { action: 'drop' } | { action: 'keep' } | { action: 'coarsen'; metres: number };
 export type DropKeep = 'drop' | 'keep';
 export type TimeRule = 'keep' | 'date-only' | 'drop';
+/** Faces in pictures: not looked for, or looked for and the file withheld, or the faces masked. */
+export type FacesRule = 'keep' | 'withhold' | 'mask';
 
 export interface MediaPolicy {
   location: {
@@ -47,10 +49,12 @@ export interface MediaPolicy {
   };
   /**
    * Faces in the picture itself. keep: not looked for. withhold: every picture is looked at by the
-   * detector (src/faces/) and withheld when a face is found, or when it cannot be looked at (a
-   * video, a picture that does not decode). Scrub cannot blur losslessly, so it withholds.
+   * detector (src/faces/) and withheld when a face is found. mask: each face found becomes a flat
+   * patch, the rest of the picture left block for block as it was (baseline JPEG; others are
+   * withheld). Under both, what cannot be looked at (a video, a picture that does not decode) is
+   * withheld.
    */
-  faces: 'keep' | 'withhold';
+  faces: FacesRule;
   /** DJI flight records are encrypted and cannot be cleaned: withheld unless copied on purpose. */
   flightRecords: 'withhold' | 'copy';
   /**

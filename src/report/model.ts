@@ -43,7 +43,7 @@ export const findingSchema = z.object({
   ranges: z.array(range),
   value,
   frame: z.number().int().positive().optional(),
-  action: z.enum(['keep', 'drop', 'coarsen', 'date-only', 'withhold']).optional(),
+  action: z.enum(['keep', 'drop', 'coarsen', 'date-only', 'withhold', 'mask']).optional(),
   actionReason: z.string().optional(),
 });
 

@@ -169,11 +169,22 @@ async function scrubFile(
   }
   let plan = planFile(result, policy, rewriterFor);
   const record = base(inputSha, size, plan.format);
-  if (plan.kind !== 'withhold' && policy.media.faces === 'withhold') {
-    const faced = await facesPlan(plan, bytes ?? spec.input, spec.input);
-    if (faced) {
+  /** Faces masked in the picture: recorded with the copy's findings. */
+  let maskedFaces: FindingRecord[] = [];
+  if (plan.kind !== 'withhold' && policy.media.faces !== 'keep') {
+    const { facesStep } = await import('./faces.js');
+    const faced = await facesStep(plan, () => (bytes ??= read(spec.input)), spec.input, policy.media.faces);
+    if (faced.kind === 'withhold') {
       plan = faced.plan;
       record.findings = faced.findings;
+    } else if (faced.kind === 'masked') {
+      // The masked picture is what is cleaned: analysed and planned afresh (its metadata is the input's).
+      bytes = faced.bytes;
+      source = inMemory(bytes);
+      result = analyseSource(source, spec.input);
+      plan = planFile(result, policy, rewriterFor);
+      record.notes.push(faced.note);
+      maskedFaces = faced.findings;
     }
   }
 
@@ -261,6 +272,7 @@ async function scrubFile(
         if (v.lost.length > 0) record.notes.push(lostNote(v.lost));
         if (v.changed.length > 0) record.notes.push(changedNote(v.changed));
       } else asPlanned();
+      record.findings.push(...maskedFaces);
     } catch (err) {
       asPlanned();
       // The record and every line that shows it name the input already.
@@ -368,32 +380,6 @@ function blocksOf(w: Written): readonly Uint8Array[] | Iterable<Uint8Array> {
   if (input instanceof BufferSource)
     return pieces.map((p) => (p instanceof Uint8Array ? p : input.read(p.offset, p.length)));
   return new PieceSource(pieces, input).blocks();
-}
-
-/**
- * Under `faces: withhold`, a file whose picture shows a face, or cannot be looked at, is withheld:
- * the plan that says so, and the faces as the record lists them (nothing of them leaves).
- * Undefined when the file holds no picture or none was found.
- */
-async function facesPlan(
-  plan: FilePlan,
-  input: Uint8Array | string,
-  name: string,
-): Promise<{ plan: FilePlan; findings: FindingRecord[] } | undefined> {
-  const [{ holdsPictures, lookForFaces }, { faceFindings, withholdReason }] = await Promise.all([
-    import('../faces/look.js'),
-    import('../faces/findings.js'),
-  ]);
-  if (!holdsPictures(plan.format)) return undefined;
-  const look = await lookForFaces(input, name, plan.format);
-  const why = withholdReason(look);
-  if (why === undefined) return undefined;
-  return {
-    plan: { kind: 'withhold', why: 'faces', detail: why, format: plan.format, zones: [] },
-    findings: findingRecords(
-      faceFindings(look).map((finding) => ({ finding, decision: { action: 'drop' } })),
-    ),
-  };
 }
 
 /** Whether a previous record already covers this input under this policy, output included. */

@@ -141,6 +141,7 @@ export function decideFor(policy: Policy, opts: { dropLocation?: boolean } = {})
         return KEEP;
       case 'drop':
       case 'withhold':
+      case 'mask': // a face: masked in the picture (scrub/faces.ts), never a tag a rewriter meets
         return DROP;
       case 'date-only':
         return shared(dateOnlyDecision(f));

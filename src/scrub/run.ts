@@ -471,7 +471,7 @@ async function scrubLocked(
     const workers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), specs.length));
     const compiled = import.meta.url.endsWith('.js');
     const minFiles =
-      opts.policy.media.faces === 'withhold' ? MIN_FILES_FOR_WORKERS_WITH_FACES : MIN_FILES_FOR_WORKERS;
+      opts.policy.media.faces !== 'keep' ? MIN_FILES_FOR_WORKERS_WITH_FACES : MIN_FILES_FOR_WORKERS;
     if (workers > 1 && compiled && !opts.rewriterFor && specs.length >= minFiles) {
       poolClosed = (await runPool(specs, workers, opts.policy, finished)).closed;
     } else {
@@ -539,7 +539,7 @@ async function runPool(
   policy: Policy,
   settle: (i: number, o: JobOutcome) => void,
 ): Promise<{ closed: Promise<void> }> {
-  if (policy.media.faces === 'withhold') (await import('../faces/decode.js')).preloadSharp();
+  if (policy.media.faces !== 'keep') (await import('../faces/decode.js')).preloadSharp();
   const pool = new WorkerPool<JobSpec, WireOutcome>({
     url: new URL('./worker.js', import.meta.url),
     size: n,
