@@ -12,18 +12,27 @@ export type FaceVerdict =
   { kind: 'pass' } | { kind: 'withhold'; detail: string } | { kind: 'mask'; faces: Detection[] };
 
 /**
- * `maskProblem`: why this file's faces cannot be masked (its format, a progressive JPEG…),
- * undefined when they can; asked only under `mask` when faces were found.
+ * `keepsPreviews`: the copy would keep a thumbnail or preview of the picture (imagery.embedded:
+ * keep, and the file has one). `maskProblem`: why this file's faces cannot be masked (its
+ * format, a progressive JPEG…), undefined when they can; asked only under `mask` when faces
+ * were found.
  */
 export function faceVerdict(
   look: FaceLook,
   rule: FacesRule,
+  keepsPreviews: boolean,
   maskProblem: () => string | undefined,
 ): FaceVerdict {
   if (rule === 'keep') return { kind: 'pass' };
   const why = withholdReason(look);
   if (why === undefined) return { kind: 'pass' };
   if (rule === 'withhold' || look.kind !== 'looked') return { kind: 'withhold', detail: why };
+  // A thumbnail or preview kept beside the masked picture would show the face unmasked.
+  if (keepsPreviews)
+    return {
+      kind: 'withhold',
+      detail: `${why}, and the policy keeps the picture's previews (imagery.embedded: keep), which would show it unmasked`,
+    };
   const problem = maskProblem();
   return problem === undefined
     ? { kind: 'mask', faces: look.faces }

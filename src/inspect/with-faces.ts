@@ -29,7 +29,8 @@ export function withFaces(
       detail: look.kind === 'failed' ? look.error.describe(false) : look.detail,
     });
   let findings = [...report.findings, ...faces];
-  const verdict = faceVerdict(look, policy.media.faces, maskProblem);
+  const keepsPreviews = report.findings.some((f) => f.category === 'imagery.embedded' && f.action === 'keep');
+  const verdict = faceVerdict(look, policy.media.faces, keepsPreviews, maskProblem);
   // A file scrub already withholds for another reason keeps that reason.
   const alreadyWithheld = report.findings.length > 0 && report.findings.every((f) => f.action === 'withhold');
   if (verdict.kind === 'withhold' && !alreadyWithheld)

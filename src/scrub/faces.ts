@@ -11,7 +11,7 @@ import { faceFindings, withholdReason } from '../faces/findings.js';
 import { holdsPictures, lookForFaces } from '../faces/look.js';
 import { maskJpeg, maskProblem } from '../faces/mask-jpeg.js';
 import { faceVerdict } from '../faces/verdict.js';
-import type { FacesRule } from '../policy/types.js';
+import type { MediaPolicy } from '../policy/types.js';
 import { type FindingRecord, findingRecords } from './manifest.js';
 import type { FilePlan } from './plan.js';
 
@@ -22,15 +22,19 @@ export type FacesStep =
   /** The input with its faces masked, to be analysed and cleaned instead of the original. */
   | { kind: 'masked'; bytes: Uint8Array; note: string; findings: FindingRecord[] };
 
+/**
+ * `input`: the file's bytes when they are in memory, else its path (a video is never read here:
+ * it cannot be looked into); `read` gives the bytes when a mask needs them.
+ */
 export async function facesStep(
   plan: FilePlan,
+  input: Uint8Array | string,
   read: () => Uint8Array,
   name: string,
-  rule: FacesRule,
+  media: MediaPolicy,
 ): Promise<FacesStep> {
-  if (rule === 'keep' || !holdsPictures(plan.format)) return { kind: 'pass' };
-  const bytes = read();
-  const look = await lookForFaces(bytes, name, plan.format);
+  if (media.faces === 'keep' || !holdsPictures(plan.format)) return { kind: 'pass' };
+  const look = await lookForFaces(input, name, plan.format);
   const records = findingRecords(
     faceFindings(look).map((finding) => ({ finding, decision: { action: 'drop' } })),
   );
@@ -39,12 +43,15 @@ export async function facesStep(
     plan: { kind: 'withhold', why: 'faces', detail, format: plan.format, zones: [] },
     findings: records,
   });
-  const verdict = faceVerdict(look, rule, () => maskProblem(plan.format, () => bytes));
+  const keepsPreviews =
+    plan.kind === 'rewrite' &&
+    plan.planned.some((p) => p.finding.category === 'imagery.embedded' && p.decision.action !== 'drop');
+  const verdict = faceVerdict(look, media.faces, keepsPreviews, () => maskProblem(plan.format, read));
   if (verdict.kind === 'pass') return { kind: 'pass' };
   if (verdict.kind === 'withhold') return withhold(verdict.detail);
   let masked: ReturnType<typeof maskJpeg>;
   try {
-    masked = maskJpeg(bytes, verdict.faces, name);
+    masked = maskJpeg(read(), verdict.faces, name);
   } catch (err) {
     return withhold(
       `${withholdReason(look)}, and it cannot be masked: ${asAirlockError(err, name).describe(false)}`,

@@ -173,7 +173,13 @@ async function scrubFile(
   let maskedFaces: FindingRecord[] = [];
   if (plan.kind !== 'withhold' && policy.media.faces !== 'keep') {
     const { facesStep } = await import('./faces.js');
-    const faced = await facesStep(plan, () => (bytes ??= read(spec.input)), spec.input, policy.media.faces);
+    const faced = await facesStep(
+      plan,
+      bytes ?? spec.input,
+      () => (bytes ??= read(spec.input)),
+      spec.input,
+      policy.media,
+    );
     if (faced.kind === 'withhold') {
       plan = faced.plan;
       record.findings = faced.findings;

@@ -15,6 +15,8 @@ import { maskJpeg } from '../../src/faces/mask-jpeg.js';
 import type { Box as Rect } from '../../src/faces/scan.js';
 import type { Manifest } from '../../src/scrub/manifest.js';
 import { airlock, ensureBuilt } from '../cli/built.js';
+import { corpusFile } from '../helpers/corpus.js';
+import { exiftoolJson } from '../helpers/exiftool.js';
 import { type Box, haarFaces, overlap, picture, toJpeg } from './opencv.js';
 
 let dir: string;
@@ -190,4 +192,61 @@ describe('scrub --policy (faces: mask)', () => {
     expect(again.stdout).toMatch(/unchanged {2}\S*astronaut\.jpg/);
     expect(readFileSync(join(out, 'astronaut.jpg')).equals(before)).toBe(true);
   }, 120_000);
+});
+
+describe('a preview kept beside a masked face', () => {
+  // The portrait with the corpus DJI still's Exif segment (an IFD1 thumbnail in it) put in front.
+  let withThumb: string;
+  beforeAll(() => {
+    ensureBuilt();
+    const dji = readFileSync(corpusFile('media', 'dji-mavic2pro-hasselblad-L1D-20c.jpg'));
+    // Its first segments, walked to the APP1 that holds Exif.
+    let at = 2;
+    while (!(dji.readUInt16BE(at) === 0xffe1 && dji.subarray(at + 4, at + 8).toString('latin1') === 'Exif'))
+      at += 2 + dji.readUInt16BE(at + 2);
+    const app1 = dji.subarray(at, at + 2 + dji.readUInt16BE(at + 2));
+    const portrait = readFileSync(astronaut);
+    withThumb = join(dir, 'thumb', 'portrait.jpg');
+    mkdirSync(join(dir, 'thumb'));
+    writeFileSync(withThumb, Buffer.concat([portrait.subarray(0, 2), app1, portrait.subarray(2)]));
+  });
+
+  it('under imagery.embedded: keep, the file is withheld: the thumbnail would show the face', () => {
+    writeFileSync(join(dir, 'keep-previews.yaml'), 'media:\n  faces: mask\n  imagery: {embedded: keep}\n');
+    const out = join(dir, 'out-previews');
+    const r = airlock([
+      'scrub',
+      withThumb,
+      '--out',
+      out,
+      '--policy',
+      join(dir, 'keep-previews.yaml'),
+      '--no-progress',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(readFileSync(join(out, 'airlock-manifest.json'), 'utf8')) as Manifest;
+    expect(m.files[0]?.withheld?.detail).toMatch(
+      /and the policy keeps the picture's previews .* which would show it unmasked$/,
+    );
+  }, 60_000);
+
+  it('with previews dropped (the default), the face is masked and the thumbnail gone', () => {
+    const out = join(dir, 'out-thumb');
+    writeFileSync(join(dir, 'mask-only.yaml'), 'media:\n  faces: mask\n');
+    const r = airlock([
+      'scrub',
+      withThumb,
+      '--out',
+      out,
+      '--policy',
+      join(dir, 'mask-only.yaml'),
+      '--no-progress',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(readFileSync(join(out, 'airlock-manifest.json'), 'utf8')) as Manifest;
+    expect(m.files[0]?.status).toBe('clean');
+    expect(m.files[0]?.notes.join(' ')).toMatch(/^faces masked/);
+    const [tags] = exiftoolJson([join(out, 'portrait.jpg')]);
+    expect(Object.keys(tags ?? {}).filter((k) => /ThumbnailImage|PreviewImage/.test(k))).toEqual([]);
+  }, 60_000);
 });

@@ -52,8 +52,11 @@ export interface Picture {
   tail: Uint8Array;
 }
 
-/** Blocks in all: a 20 MP still with 4:2:0 chroma holds ~470,000; this refuses a bomb's 60,000². */
-const MAX_BLOCKS = 8_000_000;
+/**
+ * Blocks in all, 128 bytes each in memory: a 20 MP still with 4:2:0 chroma holds ~470,000 (60 MB),
+ * a 100 MP one ~2.3 million (300 MB); more is refused (a bomb declares 65,000² pixels).
+ */
+const MAX_BLOCKS = 2_500_000;
 
 const unsupported = (what: string, at?: number): AirlockError =>
   new AirlockError('AIRLOCK_ERR_UNSUPPORTED', `cannot edit this JPEG's picture: ${what}`, at);
