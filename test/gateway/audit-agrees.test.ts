@@ -238,18 +238,22 @@ function pairs(p: Phase): { row: Row; flow: JudgedFlow; conn: JudgedConnection |
  * proxy's answer to CONNECT.
  */
 function capturedDown(row: Row, conn: JudgedConnection, flow: JudgedFlow, i: number): number {
-  const down = Number(row.bytesDown);
+  const logged = Number(row.bytesDown);
   // Plain HTTP: on 80, or read as HTTP on an extra port (the caster's, RTK.http).
   const plain =
     conn.proxy?.form === 'absolute' || (!conn.proxy && (row.port === 80 || row.port === RTK.http));
   const hop =
-    plain && down > 0
+    plain && logged > 0
       ? flow.client.p === chunkedClient.port && i === 0
         ? HTTP_CLOSE_DOWN
         : HTTP_HOP_BY_HOP_DOWN
       : 0;
   const established = conn.proxy?.form === 'connect' ? CONNECT_ESTABLISHED_DOWN : 0;
-  return conn.resp.bytes + hop - established;
+  // A flow that is one connection: its stream bytes (by sequence number), which a segment the
+  // kernel retransmitted under load does not inflate; the gateway relayed those bytes once. A
+  // request's share of a keep-alive flow is captured payload (the audit's split).
+  const captured = flow.connections.length === 1 ? flow.record.respCounts.streamBytes : conn.resp.bytes;
+  return captured + hop - established;
 }
 
 /**

@@ -33,6 +33,7 @@ export function observationOf(
         frameBytes,
         payloadBytes,
         tcpFlags: d.tcp.flags,
+        tcpSeq: d.tcp.seq,
       }
     : { ts, proto, src, dst, srcKey, dstKey, srcPort, dstPort, ipBytes, frameBytes, payloadBytes };
 }

@@ -2,10 +2,12 @@
  * A flow table keyed by the 5-tuple. Memory is bounded by the live flows: a flow idle past its
  * timeout is completed and emitted, and when the table is full the least recently active one is.
  */
+
 import { bound } from '../../core/limits.js';
 import { IPPROTO } from '../ip/types.js';
 import { NET_LIMITS } from '../limits.js';
 import { TCP_FLAG } from '../transport/tcp.js';
+import { SeqAdvance } from './seq-advance.js';
 import type { DirectionCounts, FlowObservation, FlowRecord } from './types.js';
 
 export interface FlowTableOptions {
@@ -30,6 +32,9 @@ interface LiveFlow {
   resp: { h: string; p: number };
   origCounts: DirectionCounts;
   respCounts: DirectionCounts;
+  /** TCP: each direction's stream position (streamBytes), made on its first segment. */
+  origSeq: SeqAdvance | undefined;
+  respSeq: SeqAdvance | undefined;
   history: string;
   synSeen: boolean;
   synAckSeen: boolean;
@@ -38,7 +43,7 @@ interface LiveFlow {
   rst: boolean;
 }
 
-const zero = (): DirectionCounts => ({ pkts: 0, ipBytes: 0, frameBytes: 0, bytes: 0 });
+const zero = (): DirectionCounts => ({ pkts: 0, ipBytes: 0, frameBytes: 0, bytes: 0, streamBytes: 0 });
 
 /** A 32-bit hash of an address's text: for observations that carry no srcKey/dstKey. */
 function textKey(t: string): number {
@@ -249,6 +254,8 @@ export class FlowTable {
       resp: synAck ? s : d,
       origCounts: zero(),
       respCounts: zero(),
+      origSeq: undefined,
+      respSeq: undefined,
       history: '',
       synSeen: false,
       synAckSeen: false,
@@ -267,6 +274,7 @@ export class FlowTable {
       // The SYN sender is the originator, whoever was seen first.
       [f.orig, f.resp] = [f.resp, f.orig];
       [f.origCounts, f.respCounts] = [f.respCounts, f.origCounts];
+      [f.origSeq, f.respSeq] = [f.respSeq, f.origSeq];
       f.history = swapCase(f.history);
       fromOrig = true;
     }
@@ -277,7 +285,15 @@ export class FlowTable {
     c.bytes += o.payloadBytes;
     if (o.ts > f.lastTs) f.lastTs = o.ts;
     if (o.ts < f.ts) f.ts = o.ts;
-    if (!isTcp) return;
+    if (!isTcp || o.tcpSeq === undefined) {
+      c.streamBytes += o.payloadBytes;
+      if (!isTcp) return;
+    } else {
+      if (fromOrig) f.origSeq ??= new SeqAdvance();
+      else f.respSeq ??= new SeqAdvance();
+      const seq = (fromOrig ? f.origSeq : f.respSeq) as SeqAdvance;
+      c.streamBytes += seq.push(o.tcpSeq, o.payloadBytes, (flags & TCP_FLAG.SYN) !== 0);
+    }
     if (pureSyn) {
       f.synSeen = true;
       mark(f, 'S', fromOrig);

@@ -22,14 +22,22 @@ export interface FlowObservation {
   readonly payloadBytes: number;
   /** TCP flag bits, for TCP. */
   readonly tcpFlags?: number;
+  /** The TCP sequence number, for TCP. */
+  readonly tcpSeq?: number;
 }
 
 export interface DirectionCounts {
   pkts: number;
   ipBytes: number;
   frameBytes: number;
-  /** Payload bytes seen (Zeek's orig_bytes/resp_bytes count by sequence numbers; this counts captured payload). */
+  /** Payload bytes captured, every retransmission included (tshark's tcp.len summed). */
   bytes: number;
+  /**
+   * Stream bytes by sequence number, as Zeek's orig_bytes/resp_bytes: a retransmission adds
+   * nothing, bytes the capture missed in a gap are counted (src/net/flow/seq-advance.ts). The
+   * same as `bytes` for UDP and other IP.
+   */
+  streamBytes: number;
 }
 
 export interface FlowRecord {
