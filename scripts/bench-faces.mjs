@@ -2,13 +2,14 @@
 // (a portrait, eleven scenes without people) and four 4000×3000 aerial-sized scenes with faces
 // 70–110 px across pasted by OpenCV, all written as JPEGs by OpenCV, through
 //  - `airlock inspect --faces --json` (one process, its worker threads: every core),
-//  - `airlock inspect --json` (the same without faces: what looking for faces adds), and
+//  - `airlock inspect --json` (the same without faces: what looking for faces adds),
+//  - `airlock scrub` under `faces: mask` (each picture looked at, faces masked, looked at again), and
 //  - OpenCV's Haar cascade (Debian's python3-opencv: detectMultiScale at full resolution, one
 //    process, one core), the classic detector and the tests' oracle.
 // Median of 3 each, warm cache; wall time, seconds a picture, ratios, peak RSS (GNU time %M), and
 // the faces each found. Needs scripts/setup-test-deps.sh's pictures and OpenCV (run as root once).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,6 +136,8 @@ function score(boxes, real) {
 }
 
 const BIN = join(ROOT, 'bin/airlock.js');
+const maskPolicy = join(dir, 'mask.yaml');
+writeFileSync(maskPolicy, 'media:\n  faces: mask\n');
 const rows = [
   measure(
     'airlock inspect --faces',
@@ -146,6 +149,22 @@ const rows = [
     'airlock inspect (no faces)',
     process.execPath,
     [BIN, 'inspect', '--json', '--no-progress', pics],
+    () => undefined,
+  ),
+  // A fresh output folder each run: a rerun into the same one would redo nothing.
+  measure(
+    'airlock scrub, faces: mask (looks, masks, looks again)',
+    'sh',
+    [
+      '-c',
+      'rm -rf "$1" && exec "$2" "$3" scrub --no-progress --policy "$4" --out "$1" "$5" >/dev/null',
+      'sh',
+      join(dir, 'masked'),
+      process.execPath,
+      BIN,
+      maskPolicy,
+      pics,
+    ],
     () => undefined,
   ),
   measure(
@@ -161,7 +180,7 @@ const rows = [
   ),
 ];
 const pasted = 1 + SCENES.reduce((n, [, spots]) => n + spots.split(' ').length, 0);
-const haar = rows[2];
+const haar = rows[3];
 const real = truth(haar.faces);
 console.log(
   `\n### Faces: ${files} pictures (${PHOTOS.length} photographs up to 1411×1411, ${SCENES.length} of 4000×3000), ${pasted} faces in them; median of ${RUNS}\n`,
