@@ -211,41 +211,35 @@ describe('a preview kept beside a masked face', () => {
     writeFileSync(withThumb, Buffer.concat([portrait.subarray(0, 2), app1, portrait.subarray(2)]));
   });
 
-  it('under imagery.embedded: keep, the file is withheld: the thumbnail would show the face', () => {
-    writeFileSync(join(dir, 'keep-previews.yaml'), 'media:\n  faces: mask\n  imagery: {embedded: keep}\n');
-    const out = join(dir, 'out-previews');
+  /** The portrait scrubbed alone under `policy`: its record, and where the copy went. */
+  const scrubbed = (name: string, policy: string) => {
+    writeFileSync(join(dir, `${name}.yaml`), policy);
+    const out = join(dir, `out-${name}`);
     const r = airlock([
       'scrub',
       withThumb,
       '--out',
       out,
       '--policy',
-      join(dir, 'keep-previews.yaml'),
+      join(dir, `${name}.yaml`),
       '--no-progress',
     ]);
     expect(r.code, r.stderr).toBe(0);
     const m = JSON.parse(readFileSync(join(out, 'airlock-manifest.json'), 'utf8')) as Manifest;
-    expect(m.files[0]?.withheld?.detail).toMatch(
+    return { record: m.files[0], out };
+  };
+
+  it('under imagery.embedded: keep, the file is withheld: the thumbnail would show the face', () => {
+    const { record } = scrubbed('keep-previews', 'media:\n  faces: mask\n  imagery: {embedded: keep}\n');
+    expect(record?.withheld?.detail).toMatch(
       /and the policy keeps the picture's previews .* which would show it unmasked$/,
     );
   }, 60_000);
 
   it('with previews dropped (the default), the face is masked and the thumbnail gone', () => {
-    const out = join(dir, 'out-thumb');
-    writeFileSync(join(dir, 'mask-only.yaml'), 'media:\n  faces: mask\n');
-    const r = airlock([
-      'scrub',
-      withThumb,
-      '--out',
-      out,
-      '--policy',
-      join(dir, 'mask-only.yaml'),
-      '--no-progress',
-    ]);
-    expect(r.code, r.stderr).toBe(0);
-    const m = JSON.parse(readFileSync(join(out, 'airlock-manifest.json'), 'utf8')) as Manifest;
-    expect(m.files[0]?.status).toBe('clean');
-    expect(m.files[0]?.notes.join(' ')).toMatch(/^faces masked/);
+    const { record, out } = scrubbed('mask-only', 'media:\n  faces: mask\n');
+    expect(record?.status).toBe('clean');
+    expect(record?.notes.join(' ')).toMatch(/^faces masked/);
     const [tags] = exiftoolJson([join(out, 'portrait.jpg')]);
     expect(Object.keys(tags ?? {}).filter((k) => /ThumbnailImage|PreviewImage/.test(k))).toEqual([]);
   }, 60_000);

@@ -6,6 +6,7 @@
  * coefficients to JavaScript; only what DJI, phones and cameras write is read: 8-bit baseline or
  * extended sequential Huffman, one scan holding every component. Anything else is refused.
  */
+import { concatBytes } from '../../../core/bytes.js';
 import { AirlockError } from '../../../core/errors.js';
 import { BufferSource } from '../../../core/source.js';
 import { EOI, type Segment, walkSegments } from '../segments.js';
@@ -384,14 +385,7 @@ export function encodePicture(pic: Picture): Uint8Array {
     (n) => w.restart(n),
   );
   w.flush();
-  const parts = [...pic.head, dht, pic.sosHeader, w.bytes(), pic.tail];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes([...pic.head, dht, pic.sosHeader, w.bytes(), pic.tail]);
 }
 
 /** Every symbol the scan codes, in order: (component, class 0 DC / 1 AC, symbol, extra bits). */
@@ -503,13 +497,6 @@ class BitWriter {
   }
 
   bytes(): Uint8Array {
-    const out = new Uint8Array(this.chunks.length * this.cur.length + this.n);
-    let o = 0;
-    for (const c of this.chunks) {
-      out.set(c, o);
-      o += c.length;
-    }
-    out.set(this.cur.subarray(0, this.n), o);
-    return out;
+    return concatBytes([...this.chunks, this.cur.subarray(0, this.n)]);
   }
 }
