@@ -186,7 +186,16 @@ interface Phase {
  * row per connection, several for a keep-alive connection (a row per request).
  */
 function joinConnections(p: Phase): { rows: Row[]; flow: JudgedFlow }[] {
-  const byClient = new Map(p.flows.map((f) => [key(f.client.h, f.client.p), f]));
+  // Linux picks a tablet's local port per destination, so one port can carry two connections at
+  // once: a DNS-over-TCP query to the gateway and an upload once both used 41614, and the upload's
+  // row was paired with the DNS flow. Connection rows are never DNS: flows to port 53 are left
+  // out, and a port still shared goes to the flow to the row's own port.
+  const byClient = new Map<string, JudgedFlow[]>();
+  for (const f of p.flows) {
+    if (f.server.p === 53) continue;
+    const k = key(f.client.h, f.client.p);
+    byClient.set(k, [...(byClient.get(k) ?? []), f]);
+  }
   const rows = new Map<string, Row[]>();
   for (const r of p.rows.filter((x) => x.kind === 'connection')) {
     const k = String(r.client);
@@ -194,7 +203,12 @@ function joinConnections(p: Phase): { rows: Row[]; flow: JudgedFlow }[] {
       throw new Error(`no flow in the capture for the gateway's row ${JSON.stringify(r)}`);
     rows.set(k, [...(rows.get(k) ?? []), r]);
   }
-  return [...rows].map(([k, rs]) => ({ rows: rs, flow: byClient.get(k)! }));
+  return [...rows].map(([k, rs]) => {
+    const flows = byClient.get(k)!;
+    const flow = flows.length === 1 ? flows[0] : flows.find((f) => f.server.p === Number(rs[0]!.port));
+    if (!flow) throw new Error(`${k}: ${flows.length} flows in the capture, none to port ${rs[0]!.port}`);
+    return { rows: rs, flow };
+  });
 }
 
 /**
