@@ -2,7 +2,8 @@
  * The face detector: SSD MobileNet v1 trained on WIDER FACE, as shipped (weights included) in the
  * @vladmandic/face-api package, run by TensorFlow.js on its WebAssembly backend: no native
  * build, no download at install or at run time, the same answers on every machine. Loaded on
- * first use (≈ 1 s, ≈ 100 MB), once per thread.
+ * first use (≈ 1.5 s), once per thread; its WebAssembly heap grows to ≈ 300 MB on a 12 MP still
+ * and stays there (README, bench:faces).
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
