@@ -29,7 +29,8 @@ export interface Masked {
  * can: only JPEGs whose picture the coefficient codec reads (baseline, one scan).
  */
 export function maskProblem(format: string | null, bytes: () => Uint8Array): string | undefined {
-  if (format !== 'jpeg') return `faces are masked in JPEG files only, not ${format ?? 'this format'}`;
+  const unfit = formatProblem(format);
+  if (unfit !== undefined) return unfit;
   try {
     decodePicture(bytes());
     return undefined;
@@ -37,6 +38,10 @@ export function maskProblem(format: string | null, bytes: () => Uint8Array): str
     return err instanceof AirlockError ? err.describe(false) : String(err);
   }
 }
+
+/** Why faces in a file of this format cannot be masked at all, or undefined for a JPEG. */
+export const formatProblem = (format: string | null): string | undefined =>
+  format === 'jpeg' ? undefined : `faces are masked in JPEG files only, not ${format ?? 'this format'}`;
 
 /** `bytes` with every face in `faces` masked; throws an AirlockError for a JPEG it cannot edit. */
 export function maskJpeg(bytes: Uint8Array, faces: readonly Box[], name: string): Masked {

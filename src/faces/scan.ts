@@ -64,11 +64,16 @@ function starts(length: number, tile: number, overlap: number): number[] {
   return Array.from({ length: n }, (_, i) => Math.round(i * step));
 }
 
-/** Intersection over union of two boxes. */
-export function iou(a: Box, b: Box): number {
+/** The area two boxes share. */
+function intersection(a: Box, b: Box): number {
   const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
   const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
-  const inter = ix * iy;
+  return ix * iy;
+}
+
+/** Intersection over union of two boxes. */
+export function iou(a: Box, b: Box): number {
+  const inter = intersection(a, b);
   const union = a.width * a.height + b.width * b.height - inter;
   return union > 0 ? inter / union : 0;
 }
@@ -79,12 +84,10 @@ export function iou(a: Box, b: Box): number {
  * half the picture) never swallows a small face inside it.
  */
 function partOf(a: Box, b: Box): boolean {
-  const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
-  const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
   const areaA = a.width * a.height;
   const areaB = b.width * b.height;
   const smaller = Math.min(areaA, areaB);
-  return smaller > 0 && smaller / Math.max(areaA, areaB) >= 0.25 && (ix * iy) / smaller > 0.7;
+  return smaller > 0 && smaller / Math.max(areaA, areaB) >= 0.25 && intersection(a, b) / smaller > 0.7;
 }
 
 /**

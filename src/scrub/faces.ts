@@ -9,7 +9,7 @@
 import { asAirlockError } from '../core/errors.js';
 import { faceFindings, withholdReason } from '../faces/findings.js';
 import { holdsPictures, lookForFaces } from '../faces/look.js';
-import { maskJpeg, maskProblem } from '../faces/mask-jpeg.js';
+import { formatProblem, maskJpeg } from '../faces/mask-jpeg.js';
 import { faceVerdict } from '../faces/verdict.js';
 import type { MediaPolicy } from '../policy/types.js';
 import { type FindingRecord, findingRecords } from './manifest.js';
@@ -46,7 +46,9 @@ export async function facesStep(
   const keepsPreviews =
     plan.kind === 'rewrite' &&
     plan.planned.some((p) => p.finding.category === 'imagery.embedded' && p.decision.action !== 'drop');
-  const verdict = faceVerdict(look, media.faces, keepsPreviews, () => maskProblem(plan.format, read));
+  // Only the format is asked here: whether the codec reads this JPEG, maskJpeg says by throwing,
+  // so its coefficients are decoded once.
+  const verdict = faceVerdict(look, media.faces, keepsPreviews, () => formatProblem(plan.format));
   if (verdict.kind === 'pass') return { kind: 'pass' };
   if (verdict.kind === 'withhold') return withhold(verdict.detail);
   let masked: ReturnType<typeof maskJpeg>;

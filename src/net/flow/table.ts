@@ -43,6 +43,16 @@ interface LiveFlow {
   rst: boolean;
 }
 
+/** A direction's stream position, made on its first segment. */
+function seqOf(f: LiveFlow, fromOrig: boolean): SeqAdvance {
+  if (fromOrig) {
+    f.origSeq ??= new SeqAdvance();
+    return f.origSeq;
+  }
+  f.respSeq ??= new SeqAdvance();
+  return f.respSeq;
+}
+
 const zero = (): DirectionCounts => ({ pkts: 0, ipBytes: 0, frameBytes: 0, bytes: 0, streamBytes: 0 });
 
 /** A 32-bit hash of an address's text: for observations that carry no srcKey/dstKey. */
@@ -285,15 +295,11 @@ export class FlowTable {
     c.bytes += o.payloadBytes;
     if (o.ts > f.lastTs) f.lastTs = o.ts;
     if (o.ts < f.ts) f.ts = o.ts;
-    if (!isTcp || o.tcpSeq === undefined) {
-      c.streamBytes += o.payloadBytes;
-      if (!isTcp) return;
-    } else {
-      if (fromOrig) f.origSeq ??= new SeqAdvance();
-      else f.respSeq ??= new SeqAdvance();
-      const seq = (fromOrig ? f.origSeq : f.respSeq) as SeqAdvance;
-      c.streamBytes += seq.push(o.tcpSeq, o.payloadBytes, (flags & TCP_FLAG.SYN) !== 0);
-    }
+    c.streamBytes +=
+      isTcp && o.tcpSeq !== undefined
+        ? seqOf(f, fromOrig).push(o.tcpSeq, o.payloadBytes, (flags & TCP_FLAG.SYN) !== 0)
+        : o.payloadBytes;
+    if (!isTcp) return;
     if (pureSyn) {
       f.synSeen = true;
       mark(f, 'S', fromOrig);
