@@ -35,6 +35,9 @@ interface LiveFlow {
   /** TCP: each direction's stream position (streamBytes), made on its first segment. */
   origSeq: SeqAdvance | undefined;
   respSeq: SeqAdvance | undefined;
+  /** TCP: the sequence number of each direction's first segment when that segment was a SYN (its ISN). */
+  origIsn: number | undefined;
+  respIsn: number | undefined;
   history: string;
   synSeen: boolean;
   synAckSeen: boolean;
@@ -78,6 +81,20 @@ function sameFlow(f: LiveFlow, o: FlowObservation): boolean {
     (o.srcPort === a.p && o.dstPort === b.p && o.src === a.h && o.dst === b.h) ||
     (o.srcPort === b.p && o.dstPort === a.p && o.src === b.h && o.dst === a.h)
   );
+}
+
+/**
+ * Whether o, a pure SYN, opens a new connection on f's 5-tuple (the port reused; Linux reuses a
+ * local port once its last connection to that address and port is gone): its sender had sent
+ * before, and not a SYN with this sequence number (that is a retransmitted SYN). tshark (a new
+ * tcp.stream) and Zeek (a new conn.log uid) both split there.
+ */
+function reusedBy(f: LiveFlow, o: FlowObservation): boolean {
+  if (f.proto !== IPPROTO.TCP || o.tcpSeq === undefined) return false;
+  if (((o.tcpFlags ?? 0) & (TCP_FLAG.SYN | TCP_FLAG.ACK)) !== TCP_FLAG.SYN) return false;
+  const fromOrig = o.srcPort === f.orig.p && o.src === f.orig.h;
+  const sent = fromOrig ? f.origCounts.pkts : f.respCounts.pkts;
+  return sent > 0 && (fromOrig ? f.origIsn : f.respIsn) !== o.tcpSeq;
 }
 
 /** Live flows of one kind in least-recently-active order, as an intrusive doubly linked list. */
@@ -163,6 +180,13 @@ export class FlowTable {
     const flows = o.proto === IPPROTO.TCP ? this.tcpFlows : this.otherFlows;
     let f = this.buckets.get(hash);
     while (f && !sameFlow(f, o)) f = f.chain;
+    if (f && reusedBy(f, o)) {
+      // A new connection on the same 5-tuple: the old one ends here, the new one is its own flow.
+      this.drop(flows, f);
+      done ??= [];
+      done.push(record(f, 'reuse'));
+      f = undefined;
+    }
     if (f) flows.touch(f);
     else {
       if (this.live >= this.maxLive) {
@@ -266,6 +290,8 @@ export class FlowTable {
       respCounts: zero(),
       origSeq: undefined,
       respSeq: undefined,
+      origIsn: undefined,
+      respIsn: undefined,
       history: '',
       synSeen: false,
       synAckSeen: false,
@@ -285,10 +311,15 @@ export class FlowTable {
       [f.orig, f.resp] = [f.resp, f.orig];
       [f.origCounts, f.respCounts] = [f.respCounts, f.origCounts];
       [f.origSeq, f.respSeq] = [f.respSeq, f.origSeq];
+      [f.origIsn, f.respIsn] = [f.respIsn, f.origIsn];
       f.history = swapCase(f.history);
       fromOrig = true;
     }
     const c = fromOrig ? f.origCounts : f.respCounts;
+    if (isTcp && c.pkts === 0 && flags & TCP_FLAG.SYN) {
+      if (fromOrig) f.origIsn = o.tcpSeq;
+      else f.respIsn = o.tcpSeq;
+    }
     c.pkts++;
     c.ipBytes += o.ipBytes;
     c.frameBytes += o.frameBytes;

@@ -60,6 +60,6 @@ export interface FlowRecord {
     readonly finResp: boolean;
     readonly rst: boolean;
   };
-  /** Why the record was emitted. */
-  readonly end: 'idle' | 'capacity' | 'flush';
+  /** Why the record was emitted (reuse: a new connection's SYN on the same 5-tuple). */
+  readonly end: 'idle' | 'capacity' | 'flush' | 'reuse';
 }
