@@ -75,7 +75,7 @@ const policyYaml = (mode: string): string => boxPolicyYaml(mode, PROXY_PORT, tru
 const HTTP_HOP_BY_HOP_DOWN = Buffer.byteLength('Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n');
 const HTTP_CLOSE_DOWN = Buffer.byteLength('Connection: close\r\n');
 /** The tablet's port of the keep-alive connection whose first request is chunked (probe.mjs says which). */
-const chunkedClient: { port?: number } = {};
+const chunkedClient: Partial<Probe> = {};
 
 /**
  * Through the proxy, the tablet also receives the proxy's own answer to CONNECT, which no upstream
@@ -101,7 +101,7 @@ const NOT_A_PROXY_REQUEST = {
   audit: { decision: 'blocked', reason: 'local-blocked', name: 'files.test', up: null },
 } as const;
 /** The tablet's port of that request. */
-const notProxyClient: { port?: number } = {};
+const notProxyClient: Partial<Probe> = {};
 
 /**
  * Traffic the box's nftables ruleset drops before Airlock sees it (README "The gateway box": QUIC
@@ -187,45 +187,45 @@ interface Phase {
  */
 function joinConnections(p: Phase): { rows: Row[]; flow: JudgedFlow }[] {
   // Linux picks a tablet's local port per destination, so one port can carry two connections at
-  // once: a DNS-over-TCP query to the gateway and an upload once both used 41614, and the upload's
-  // row was paired with the DNS flow. Connection rows are never DNS: flows to port 53 are left
-  // out, and a port still shared goes to the flow to the row's own port.
+  // once (a DNS-over-TCP query to the gateway and an upload once both used 41614), or one after
+  // another, to the same address and port once the last is gone (the audit's FlowTable splits a
+  // reused 5-tuple, as tshark does). Connection rows are never DNS: flows to port 53 are left out.
+  // A row goes to a flow to its own port where there is one (else any: through the proxy, the
+  // flow is to the proxy's port), the last such flow that began by the row's start.
   const byClient = new Map<string, JudgedFlow[]>();
   for (const f of p.flows) {
     if (f.server.p === 53) continue;
     const k = key(f.client.h, f.client.p);
     byClient.set(k, [...(byClient.get(k) ?? []), f]);
   }
-  const rows = new Map<string, Row[]>();
+  const startMs = (f: JudgedFlow) => Number(f.record.ts / 1_000_000n);
+  const rows = new Map<JudgedFlow, Row[]>();
   for (const r of p.rows.filter((x) => x.kind === 'connection')) {
-    const k = String(r.client);
-    if (!byClient.has(k))
-      throw new Error(`no flow in the capture for the gateway's row ${JSON.stringify(r)}`);
-    rows.set(k, [...(rows.get(k) ?? []), r]);
+    const all = byClient.get(String(r.client));
+    if (!all) throw new Error(`no flow in the capture for the gateway's row ${JSON.stringify(r)}`);
+    const toPort = all.filter((f) => f.server.p === Number(r.port));
+    const fit = (toPort.length > 0 ? toPort : all).sort((a, b) => startMs(a) - startMs(b));
+    const flow = [...fit].reverse().find((f) => startMs(f) <= Number(r.tsMs)) ?? fit[0]!;
+    rows.set(flow, [...(rows.get(flow) ?? []), r]);
   }
-  return [...rows].map(([k, rs]) => {
-    const flows = byClient.get(k)!;
-    const flow = flows.length === 1 ? flows[0] : flows.find((f) => f.server.p === Number(rs[0]!.port));
-    if (!flow) throw new Error(`${k}: ${flows.length} flows in the capture, none to port ${rs[0]!.port}`);
-    return { rows: rs, flow };
-  });
+  return [...rows].map(([flow, rs]) => ({ rows: rs, flow }));
 }
 
 /**
  * Per named connection to an extra port (`clients`: what → the tablet's port): both answers as
  * 'decision reason name', one per request.
  */
-function extraAnswers(p: Phase, clients: Record<string, number>) {
+function extraAnswers(p: Phase, clients: Record<string, Probe>) {
   const joined = joinConnections(p);
   const line = (j: Judgement) => `${j.decision} ${j.reason} ${j.name}`;
-  const of = (port: number) => joined.find(({ flow }) => flow.client.p === port);
+  const of = (probe: Probe) => joined.find(({ flow }) => made(flow, probe));
   const entries = Object.entries(clients);
   return {
     gateway: Object.fromEntries(
-      entries.map(([w, port]) => [w, of(port)?.rows.map((r) => line(fromGateway(r)))]),
+      entries.map(([w, probe]) => [w, of(probe)?.rows.map((r) => line(fromGateway(r)))]),
     ),
     audit: Object.fromEntries(
-      entries.map(([w, port]) => [w, of(port)?.flow.connections.map((c) => line(fromAudit(c)))]),
+      entries.map(([w, probe]) => [w, of(probe)?.flow.connections.map((c) => line(fromAudit(c)))]),
     ),
   };
 }
@@ -257,11 +257,7 @@ function capturedDown(row: Row, conn: JudgedConnection, flow: JudgedFlow, i: num
   const plain =
     conn.proxy?.form === 'absolute' || (!conn.proxy && (row.port === 80 || row.port === RTK.http));
   const hop =
-    plain && logged > 0
-      ? flow.client.p === chunkedClient.port && i === 0
-        ? HTTP_CLOSE_DOWN
-        : HTTP_HOP_BY_HOP_DOWN
-      : 0;
+    plain && logged > 0 ? (made(flow, chunkedClient) && i === 0 ? HTTP_CLOSE_DOWN : HTTP_HOP_BY_HOP_DOWN) : 0;
   const established = conn.proxy?.form === 'connect' ? CONNECT_ESTABLISHED_DOWN : 0;
   // A flow that is one connection: its stream bytes (by sequence number), which a segment the
   // kernel retransmitted under load does not inflate; the gateway relayed those bytes once. A
@@ -275,10 +271,10 @@ function capturedDown(row: Row, conn: JudgedConnection, flow: JudgedFlow, i: num
  * the firewall (FIREWALL_DROPPED) or link housekeeping.
  */
 function expectEveryFlowAccounted(p: Phase): void {
-  const logged = new Set(p.rows.filter((r) => r.kind === 'connection').map((r) => String(r.client)));
+  const logged = new Set(joinConnections(p).map(({ flow }) => flow));
   const rest = p.flows.filter(
     (f) =>
-      !logged.has(key(f.client.h, f.client.p)) &&
+      !logged.has(f) &&
       !(f.server.h === ADDR.gwLan && f.server.p === 53) &&
       droppedKind(f) === undefined &&
       !linkHousekeeping(f),
@@ -327,37 +323,37 @@ const windows: Record<string, [number, number]> = {};
 /** The one-way audit's report (both one-way captures). */
 let oneWayReport: AuditReport | undefined;
 /** The tablet's port of the HTTP/1.0 upload of exactly the budget (probe.mjs says which). */
-const exactClient: { port?: number } = {};
+const exactClient: Partial<Probe> = {};
 const counters: Record<'before' | 'after', Record<string, number>> = { before: {}, after: {} };
 /**
  * The tablet's ports of plain HTTP requests whose Host is an IP literal (IPv4, IPv6), one-way,
  * and of the requests without a Host and with an IPv4 literal, monitor.
  */
-const literalClients: { v4?: number; v6?: number } = {};
+const literalClients: { v4?: Probe; v6?: Probe } = {};
 const monitorClients: {
-  noHost?: number;
-  v4?: number;
-  noSni?: number;
-  sniV4?: number;
-  sniNotHost?: number;
-  plainOn443?: number;
-  connectOn80?: number;
-  twoLengths?: number;
+  noHost?: Probe;
+  v4?: Probe;
+  noSni?: Probe;
+  sniV4?: Probe;
+  sniNotHost?: Probe;
+  plainOn443?: Probe;
+  connectOn80?: Probe;
+  twoLengths?: Probe;
 } = {};
 /** The tablet's ports of connections that sent no complete head (headlessPort), monitor. */
 const headlessClients: {
-  closed443?: number;
-  reset80?: number;
-  halfHead80?: number;
-  closedExtra?: number;
-  closedProxy?: number;
-  waited443?: number;
-  waitedProxy?: number;
+  closed443?: Probe;
+  reset80?: Probe;
+  halfHead80?: Probe;
+  closedExtra?: Probe;
+  closedProxy?: Probe;
+  waited443?: Probe;
+  waitedProxy?: Probe;
 } = {};
 /** The tablet's ports of ClientHellos whose SNI is an IP literal, and no host name, one-way. */
-const sniClients: { v4?: number; notHost?: number } = {};
+const sniClients: { v4?: Probe; notHost?: Probe } = {};
 /** The tablet's ports of connections to the extra ports (RTK), by phase. */
-const extraClients: Record<'transparent' | 'sealed' | 'monitor', Record<string, number>> = {
+const extraClients: Record<'transparent' | 'sealed' | 'monitor', Record<string, Probe>> = {
   transparent: {},
   sealed: {},
   monitor: {},
@@ -390,21 +386,65 @@ const upload = (bytes: number, tag: string): string => {
 };
 const post = (file: string, url: string) =>
   box.curl(['-o', '/dev/null', '-H', 'Expect:', '--data-binary', file, url]);
-/** A GET by curl with its extra arguments; the tablet's port it used. */
-const curlPort = async (...args: string[]): Promise<number> => {
-  const r = await box.curl(['-o', '/dev/null', '-w', '%{local_port}', ...args]);
-  const port = Number(r.stdout);
+/**
+ * One connection the playbook made from the tablet: its port, and when it was made. A port alone
+ * is not enough: Linux hands the same local port to a later connection (to another destination,
+ * or to the same once the first is gone).
+ */
+interface Probe {
+  port: number;
+  fromMs: number;
+  toMs: number;
+}
+
+/** Runs one probe that says its tablet port; what it said, and the probe. */
+async function timed<T extends { port?: unknown }>(
+  run: () => Promise<T>,
+): Promise<{ said: T; probe: Probe }> {
+  const fromMs = Date.now();
+  const said = await run();
+  const port = Number(said.port);
   if (!Number.isInteger(port) || port <= 0)
-    throw new Error(`curl ${args.join(' ')}: no local port (${r.stderr})`);
-  return port;
+    throw new Error(`a probe said no tablet port: ${JSON.stringify(said)}`);
+  return { said, probe: { port, fromMs, toMs: Date.now() } };
+}
+
+/** Whether the capture's flow is the probe's connection (its SYN within the probe's run; flow times are the capture's, in ms floored). */
+const made = (flow: JudgedFlow, probe: Partial<Probe> | undefined): boolean => {
+  if (probe?.port === undefined || probe.fromMs === undefined || probe.toMs === undefined) return false;
+  const ms = Number(flow.record.ts / 1_000_000n);
+  return flow.client.p === probe.port && ms >= probe.fromMs - 1 && ms <= probe.toMs;
 };
+
+/** A node script run on the tablet that prints {port} last; the tablet port it used, timed. */
+const tabletPort = async (what: string, args: string[]): Promise<Probe> =>
+  (
+    await timed(async () => {
+      const r = await box.tablet(NODE, args);
+      const port = Number(JSON.parse(r.stdout.trim().split('\n').pop() || '{}').port);
+      if (!Number.isInteger(port) || port <= 0) throw new Error(`${what}: no local port (${r.stderr})`);
+      return { port };
+    })
+  ).probe;
+
+/** A GET by curl with its extra arguments; the tablet's port it used. */
+const curlPort = async (...args: string[]): Promise<Probe> =>
+  (
+    await timed(async () => {
+      const r = await box.curl(['-o', '/dev/null', '-w', '%{local_port}', ...args]);
+      const port = Number(r.stdout);
+      if (!Number.isInteger(port) || port <= 0)
+        throw new Error(`curl ${args.join(' ')}: no local port (${r.stderr})`);
+      return { port };
+    })
+  ).probe;
 
 /**
  * A TLS connection from the tablet to the internet's `port` (443) with `sni` as its server_name
  * ('': none at all; Node sends an IP literal or any other string as given), closed once the
  * handshake ends or fails; the tablet's port it used. (probe.mjs's 'tls' does not say its port.)
  */
-const tlsPort = async (sni: string, port = 443): Promise<number> => {
+const tlsPort = async (sni: string, port = 443): Promise<Probe> => {
   const script = `const s = require('node:tls').connect({ host: process.argv[1], port: Number(process.argv[3]), servername: process.argv[2], rejectUnauthorized: false });
 let port = 0;
 const done = () => { process.stdout.write(JSON.stringify({ port }) + '\\n'); process.exit(0); };
@@ -413,18 +453,14 @@ s.on('secureConnect', () => s.end());
 s.on('error', done);
 s.on('close', done);
 setTimeout(done, 5000);`;
-  const r = await box.tablet(NODE, ['-e', script, ADDR.internet, sni, String(port)]);
-  const local = Number(JSON.parse(r.stdout.trim().split('\n').pop() || '{}').port);
-  if (!Number.isInteger(local) || local <= 0)
-    throw new Error(`TLS with SNI '${sni}' to ${port}: no local port (${r.stderr})`);
-  return local;
+  return tabletPort(`TLS with SNI '${sni}' to ${port}`, ['-e', script, ADDR.internet, sni, String(port)]);
 };
 
 /**
  * `bytes` sent from the tablet to the internet's `port` on a plain TCP connection, then read until
  * the gateway closes it; the tablet's port it used.
  */
-const rawPort = async (port: number, bytes: string): Promise<number> => {
+const rawPort = async (port: number, bytes: string): Promise<Probe> => {
   const script = `const s = require('node:net').connect({ host: process.argv[1], port: Number(process.argv[2]) });
 let port = 0;
 const done = () => { process.stdout.write(JSON.stringify({ port }) + '\\n'); process.exit(0); };
@@ -434,11 +470,7 @@ s.on('error', done);
 s.on('close', done);
 setTimeout(done, 5000);`;
   const data = Buffer.from(bytes, 'latin1').toString('base64');
-  const r = await box.tablet(NODE, ['-e', script, ADDR.internet, String(port), data]);
-  const local = Number(JSON.parse(r.stdout.trim().split('\n').pop() || '{}').port);
-  if (!Number.isInteger(local) || local <= 0)
-    throw new Error(`raw bytes to ${port}: no local port (${r.stderr})`);
-  return local;
+  return tabletPort(`raw bytes to ${port}`, ['-e', script, ADDR.internet, String(port), data]);
 };
 
 /**
@@ -451,7 +483,7 @@ const headlessPort = async (
   port: number,
   then: 'end' | 'reset' | 'wait',
   bytes = '',
-): Promise<number> => {
+): Promise<Probe> => {
   const script = `const s = require('node:net').connect({ host: process.argv[1], port: Number(process.argv[2]) });
 let port = 0;
 const done = () => { process.stdout.write(JSON.stringify({ port }) + '\\n'); process.exit(0); };
@@ -467,11 +499,7 @@ s.on('error', done);
 s.on('close', done);
 setTimeout(done, 10000);`;
   const data = Buffer.from(bytes, 'latin1').toString('base64');
-  const r = await box.tablet(NODE, ['-e', script, host, String(port), data, then]);
-  const local = Number(JSON.parse(r.stdout.trim().split('\n').pop() || '{}').port);
-  if (!Number.isInteger(local) || local <= 0)
-    throw new Error(`no head to ${host}:${port} (${then}): no local port (${r.stderr})`);
-  return local;
+  return tabletPort(`no head to ${host}:${port} (${then})`, ['-e', script, host, String(port), data, then]);
 };
 
 beforeAll(async () => {
@@ -521,9 +549,11 @@ beforeAll(async () => {
     ).toMatchObject({
       statuses: [200, 403],
     });
-    const chunked = await box.probe('http-seq', ADDR.internet, '80', 'up.test:2500:chunked', 'files.test:0');
-    expect(chunked).toMatchObject({ statuses: [200, 200] });
-    chunkedClient.port = chunked.port as number;
+    const chunked = await timed(() =>
+      box.probe('http-seq', ADDR.internet, '80', 'up.test:2500:chunked', 'files.test:0'),
+    );
+    expect(chunked.said).toMatchObject({ statuses: [200, 200] });
+    Object.assign(chunkedClient, chunked.probe);
     // A Host that is an IP literal is no name to the gateway: judged by that address (no-name in
     // one-way), alone and after an allowed request on a keep-alive connection.
     literalClients.v4 = await curlPort(`http://${ADDR.internet}/blob`);
@@ -536,16 +566,11 @@ beforeAll(async () => {
     sniClients.notHost = await tlsPort('bad name');
     // An HTTP/1.0 upload of exactly the per-connection budget, head included: the gateway charges
     // the head it forwards (with 'Connection: close', 19 bytes longer), and so does the audit.
-    const exact = await box.probe(
-      'http-post-exact',
-      ADDR.internet,
-      '80',
-      'HTTP/1.0',
-      'up.test',
-      `${UP_BUDGET}`,
+    const exact = await timed(() =>
+      box.probe('http-post-exact', ADDR.internet, '80', 'HTTP/1.0', 'up.test', `${UP_BUDGET}`),
     );
-    expect(exact.sent).toBe(UP_BUDGET);
-    exactClient.port = exact.port as number;
+    expect(exact.said.sent).toBe(UP_BUDGET);
+    Object.assign(exactClient, exact.probe);
     // The allowlist's extra ports, through the `other` listener: TLS by SNI and HTTP by Host,
     // allowed; no SNI, a literal Host, bytes that are neither TLS nor HTTP, a CONNECT; a name
     // whose entry lists other ports (files.test: 443, 80). Names resolved by curl itself: no
@@ -590,9 +615,9 @@ beforeAll(async () => {
       statuses: [200, 200],
     });
     // Not a proxy request (origin form): refused by the proxy (NOT_A_PROXY_REQUEST).
-    const origin = await box.probe('http-seq', ...gw, 'files.test:0');
-    expect(origin).toMatchObject({ statuses: [400] });
-    notProxyClient.port = origin.port as number;
+    const origin = await timed(() => box.probe('http-seq', ...gw, 'files.test:0'));
+    expect(origin.said).toMatchObject({ statuses: [400] });
+    Object.assign(notProxyClient, origin.probe);
   });
 
   writeFileSync(policyFile, policyYaml('sealed'));
@@ -759,7 +784,7 @@ describe('a capture judged by airlock audit gets the answers the gateway logged 
   });
 
   it('transparent, one-way: an HTTP/1.0 upload of exactly the budget, cut at the same byte', () => {
-    const [c] = joinConnections(phases.transparent).filter(({ flow }) => flow.client.p === exactClient.port);
+    const [c] = joinConnections(phases.transparent).filter(({ flow }) => made(flow, exactClient));
     expect(c?.rows).toHaveLength(1);
     const want = { decision: 'cut', reason: 'connection-budget', name: 'up.test', up: UP_BUDGET };
     expect({ gateway: fromGateway(c!.rows[0]!), audit: fromAudit(c!.flow) }).toEqual({
@@ -770,10 +795,10 @@ describe('a capture judged by airlock audit gets the answers the gateway logged 
 
   it('transparent, one-way: a Host that is an IP literal is no name, judged by that address (no-name)', () => {
     const joined = joinConnections(phases.transparent);
-    const of = (port: number | undefined) => joined.filter(({ flow }) => flow.client.p === port);
+    const of = (probe: Probe | undefined) => joined.filter(({ flow }) => made(flow, probe));
     const want = { decision: 'blocked', reason: 'no-name', name: null, up: null };
-    for (const [v, port] of Object.entries(literalClients)) {
-      const [c] = of(port);
+    for (const [v, probe] of Object.entries(literalClients)) {
+      const [c] = of(probe);
       expect(c?.rows, v).toHaveLength(1);
       expect({ v, gateway: fromGateway(c!.rows[0]!), audit: fromAudit(c!.flow) }).toEqual({
         v,
@@ -791,11 +816,11 @@ describe('a capture judged by airlock audit gets the answers the gateway logged 
 
   it('transparent, one-way: an SNI that is an IP literal is no name (no-name), as is one that is no host name', () => {
     const joined = joinConnections(phases.transparent);
-    for (const [what, port, detail] of [
+    for (const [what, probe, detail] of [
       ['IP literal', sniClients.v4, expect.stringMatching(/no name/)],
       ['no host name', sniClients.notHost, expect.stringMatching(/^SNI is not a host name/)],
     ] as const) {
-      const c = joined.filter(({ flow }) => flow.client.p === port);
+      const c = joined.filter(({ flow }) => made(flow, probe));
       expect(c[0]?.rows, what).toHaveLength(1);
       const want = { decision: 'blocked', reason: 'no-name', name: null, up: null };
       expect({ what, gateway: fromGateway(c[0]!.rows[0]!), audit: fromAudit(c[0]!.flow) }).toEqual({
@@ -849,8 +874,8 @@ describe('a capture judged by airlock audit gets the answers the gateway logged 
   it('forward proxy, one-way: every request judged by its target, the same decision, reason, name, port and bytes up', () => {
     const p = phases.proxy;
     const joined = joinConnections(p);
-    const notProxy = joined.filter(({ flow }) => flow.client.p === notProxyClient.port);
-    const proxied = joined.filter(({ flow }) => flow.client.p !== notProxyClient.port);
+    const notProxy = joined.filter(({ flow }) => made(flow, notProxyClient));
+    const proxied = joined.filter(({ flow }) => !made(flow, notProxyClient));
     const { gateway, audit } = answers(proxied);
     expect(audit).toEqual(gateway);
     const rows = proxied.flatMap(({ rows }) =>
@@ -905,9 +930,9 @@ describe('a capture judged by airlock audit gets the answers the gateway logged 
     const { gateway: extra } = extraAnswers(p, extraClients.sealed);
     // On an extra port, what the front refuses and no SNI are refused before the gate is asked.
     expect(extra).toEqual({ garbage: ['blocked bad-request null'], noSni: ['blocked no-name null'] });
-    const own = new Set(Object.values(extraClients.sealed).map((port) => key(ADDR.tablet, port)));
+    const own = (f: JudgedFlow) => Object.values(extraClients.sealed).some((probe) => made(f, probe));
     expect(
-      gateway.filter((g) => !own.has(String(g.client))).flatMap((g) => g.judged.map((j) => j.reason)),
+      joined.filter(({ flow }) => !own(flow)).flatMap(({ rows }) => rows.map((r) => fromGateway(r).reason)),
     ).toEqual(['sealed', 'sealed']);
     compareQueries(p);
     expect(p.queries.map((q) => q.reason)).toEqual(['sealed']);
@@ -919,25 +944,25 @@ describe('a capture judged by airlock audit gets the answers the gateway logged 
     const joined = joinConnections(p);
     const { gateway, audit } = answers(joined);
     expect(audit).toEqual(gateway);
-    const at = (port: number | undefined) =>
-      gateway.find((g) => g.client === key(ADDR.tablet, port!))?.judged;
+    const at = (probe: Probe | undefined) =>
+      gateway[joined.findIndex(({ flow }) => made(flow, probe))]?.judged;
     expect(at(monitorClients.noHost)).toEqual([
       { decision: 'blocked', reason: 'no-name', name: null, up: null },
     ]);
     expect(at(monitorClients.v4)?.map((j) => `${j.decision} ${j.reason} ${j.name}`)).toEqual([
       'allowed monitor null',
     ]);
-    for (const port of [monitorClients.noSni, monitorClients.sniNotHost])
-      expect(at(port)).toEqual([{ decision: 'blocked', reason: 'no-name', name: null, up: null }]);
+    for (const probe of [monitorClients.noSni, monitorClients.sniNotHost])
+      expect(at(probe)).toEqual([{ decision: 'blocked', reason: 'no-name', name: null, up: null }]);
     expect(at(monitorClients.sniV4)?.map((j) => `${j.decision} ${j.reason} ${j.name}`)).toEqual([
       'allowed monitor null',
     ]);
-    for (const [port, reason] of [
+    for (const [probe, reason] of [
       [monitorClients.plainOn443, 'not-tls'],
       [monitorClients.connectOn80, 'bad-request'],
       [monitorClients.twoLengths, 'bad-framing'],
     ] as const)
-      expect([reason, at(port)]).toEqual([reason, [{ decision: 'blocked', reason, name: null, up: null }]]);
+      expect([reason, at(probe)]).toEqual([reason, [{ decision: 'blocked', reason, name: null, up: null }]]);
     // The same on the extra ports, through the `other` listener's front.
     expect(extraAnswers(p, extraClients.monitor).gateway).toEqual({
       noSni: ['blocked no-name null'],
@@ -950,15 +975,16 @@ describe('a capture judged by airlock audit gets the answers the gateway logged 
   });
 
   it('monitor: a connection that sends no complete head refused by the gateway itself, client-closed or handshake-timeout, on both sides, on 443, 80, an extra port and through the proxy', () => {
-    const { gateway, audit } = answers(joinConnections(phases.monitor));
+    const joined = joinConnections(phases.monitor);
+    const { gateway, audit } = answers(joined);
     // The gateway's block row for it (fromGateway: reason in UNHEARD_REASONS), the audit's unheard.
     const want = (reason: string) => [{ decision: 'unheard', reason, name: null, up: null }];
     const h = headlessClients;
     const at = (side: typeof gateway) =>
       Object.fromEntries(
-        Object.entries(h).map(([what, port]) => [
+        Object.entries(h).map(([what, probe]) => [
           what,
-          side.find((g) => g.client === key(ADDR.tablet, port))?.judged,
+          side[joined.findIndex(({ flow }) => made(flow, probe))]?.judged,
         ]),
       );
     const expected = {

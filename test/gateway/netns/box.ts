@@ -227,7 +227,9 @@ export class GatewayBox {
       () => {},
       (s) => {
         log += s;
-        if (/Capturing on/.test(log)) capturing();
+        // "Capturing on …" is printed before the interface is opened; "File: …" once it is open
+        // and the file made. Starting on the first lost the playbook's first packets.
+        if (/^File: /m.test(log)) capturing();
       },
     );
     const closed = new Promise((res) => p.once('close', res));
