@@ -16,12 +16,13 @@
 // Env: BENCH_GW_BULK_MIB (default 1024); BENCH_GW_PARTS, a comma list of bulk, requests, tunnels
 // (default all three); BENCH_GW_BASELINE, another built checkout (its root folder) whose gateway
 // runs in monitor mode beside this one's, to measure a change in the same rounds rather than in
-// two runs minutes apart.
+// two runs minutes apart; BENCH_GW_BASELINE_NODE_FLAGS, node flags for the baseline's gateway
+// (space-separated; with BENCH_GW_BASELINE=. they measure a flag on this build in the same rounds).
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDebianTools } from './bench/debian-tools.mjs';
 
@@ -33,7 +34,8 @@ const BULK_BYTES = Number(process.env.BENCH_GW_BULK_MIB ?? 1024) * 1024 * 1024;
 const TUNNELS = 9000;
 const TUNNEL_BATCH = 300;
 const PARTS = new Set((process.env.BENCH_GW_PARTS ?? 'bulk,requests,tunnels').split(','));
-const BASELINE = process.env.BENCH_GW_BASELINE;
+const BASELINE = process.env.BENCH_GW_BASELINE && resolve(process.env.BENCH_GW_BASELINE);
+const BASELINE_FLAGS = (process.env.BENCH_GW_BASELINE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 function ensureTools() {
   const installed = ensureDebianTools([
@@ -196,12 +198,13 @@ s.listen(0, '127.0.0.1', 1024, () => console.log(s.address().port));`;
  * (an entry allows 443 and 80 unless it lists its own). A baseline checkout gets none: one
  * older than entry ports rejects the key, and it runs in monitor mode, where ports decide nothing.
  */
-async function startAirlock(mode, dir, ports, root = ROOT) {
-  const name = root === ROOT ? `airlock ${mode}` : `airlock ${mode} (baseline ${root})`;
-  const sub = join(dir, root === ROOT ? `airlock-${mode}` : `baseline-${mode}`);
+async function startAirlock(mode, dir, ports, root = ROOT, baseline = false) {
+  const flags = baseline ? BASELINE_FLAGS : [];
+  const name = baseline ? `airlock ${mode} (baseline ${root}${flags.length ? ` ${flags.join(' ')}` : ''})` : `airlock ${mode}`;
+  const sub = join(dir, baseline ? `baseline-${mode}` : `airlock-${mode}`);
   execFileSync('mkdir', ['-p', sub]);
   const policy = join(sub, 'airlock.yaml');
-  const portsLine = root === ROOT ? `      ports: [${ports.join(', ')}]\n` : '';
+  const portsLine = baseline ? '' : `      ports: [${ports.join(', ')}]\n`;
   writeFileSync(
     policy,
     `network:
@@ -220,6 +223,7 @@ gateway:
   const p = spawn(
     process.execPath,
     [
+      ...flags,
       join(root, 'bin/airlock.js'),
       'gateway',
       '--policy',
@@ -428,7 +432,7 @@ async function main() {
       for (const start of [
         () => startAirlock('monitor', dir, [web.port, big.port]),
         () => startAirlock('one-way', dir, [web.port, big.port]),
-        ...(BASELINE ? [() => startAirlock('monitor', dir, [], BASELINE)] : []),
+        ...(BASELINE ? [() => startAirlock('monitor', dir, [], BASELINE, true)] : []),
         () => startTinyproxy(dir),
         () => startSquid(dir),
       ]) {
