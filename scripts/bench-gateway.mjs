@@ -200,7 +200,9 @@ s.listen(0, '127.0.0.1', 1024, () => console.log(s.address().port));`;
  */
 async function startAirlock(mode, dir, ports, root = ROOT, baseline = false) {
   const flags = baseline ? BASELINE_FLAGS : [];
-  const name = baseline ? `airlock ${mode} (baseline ${root}${flags.length ? ` ${flags.join(' ')}` : ''})` : `airlock ${mode}`;
+  const name = baseline
+    ? `airlock ${mode} (baseline ${root}${flags.length ? ` ${flags.join(' ')}` : ''})`
+    : `airlock ${mode}`;
   const sub = join(dir, baseline ? `baseline-${mode}` : `airlock-${mode}`);
   execFileSync('mkdir', ['-p', sub]);
   const policy = join(sub, 'airlock.yaml');
