@@ -54,6 +54,7 @@ import type { HttpRequestHead } from '../net/app/http-request.js';
 import { requestFraming } from '../net/app/request-framing.js';
 import { type FrontPort, frontOfPort, requestRefusal } from '../net/app/transparent-front.js';
 import { helloName, requestName } from '../net/app/transparent-name.js';
+import { SeqAdvance } from '../net/flow/seq-advance.js';
 import type { FlowObservation, FlowRecord } from '../net/flow/types.js';
 import type { TcpSegment } from '../net/transport/tcp.js';
 import type { ReasonCode } from '../policy/egress/types.js';
@@ -178,6 +179,12 @@ export class FlowState {
   private readonly proto: number;
   /** The transparent front that read the flow's head (443, 80, an extra port, to an egress address), once opened. */
   private front: FrontPort | undefined;
+  /**
+   * The client's stream position: what a segment adds to what the gateway would have read. The
+   * gate is charged that, not the payload captured: a retransmitted segment reaches the gateway's
+   * socket once, so charging it twice would cut, under packet loss, where the gateway did not.
+   */
+  private upSeq = new SeqAdvance();
 
   constructor(
     private readonly id: string,
@@ -212,6 +219,7 @@ export class FlowState {
         [this.client, this.server] = [this.server, this.client];
         this.first.port = this.server.p;
         fromClient = true;
+        this.upSeq = new SeqAdvance();
         // The other way round, it may be a connection a transparent front reads, or no longer one.
         const r = this.newReader();
         if (!this.opened && (r instanceof FrontHeadReader || this.reader instanceof FrontHeadReader))
@@ -226,8 +234,11 @@ export class FlowState {
         if (!fromClient) this.ctx.learnDns(m);
         this.judgeQuery(m, ms, fromClient);
       }
+    // What the packet adds to the client's stream (UDP: its payload, as the gateway relays it).
+    const fresh =
+      fromClient && tcp ? this.upSeq.push(tcp.seq, tcp.payload.length, (flags & SYN) !== 0) : o.payloadBytes;
     if (this.follow) {
-      this.followed(this.follow, o, tcp, fromClient, ms);
+      this.followed(this.follow, o, tcp, fromClient, ms, fresh);
       return;
     }
     if (!fromClient) return;
@@ -240,12 +251,12 @@ export class FlowState {
         if (tcp && (tcp.payload.length > 0 || flags & SYN)) done = r.push(tcp);
       } else if (udpPayload && udpPayload.length > 0) done = r.push(udpPayload);
       if (done) {
-        this.first.timeline(ms, o.payloadBytes);
+        this.first.timeline(ms, o.payloadBytes, fresh);
         this.open(ms, o.ts);
         return;
       }
     }
-    if (o.payloadBytes > 0) this.up(ms, o.payloadBytes);
+    if (o.payloadBytes > 0) this.up(ms, o.payloadBytes, fresh);
     // The client ended (FIN) or reset the connection before its head was complete: the gateway
     // logs 'client-closed' (its timer still running, else it had closed first: pastHandshake).
     if (!this.opened && tcp && flags & (FIN | RST) && this.unheardHeld())
@@ -358,11 +369,11 @@ export class FlowState {
     if (this.ctx.onFlow) more.judged.push(j);
   }
 
-  /** Client bytes, packet by packet, to the current connection (not followed). */
-  private up(ms: number, bytes: number): void {
+  /** Client bytes, packet by packet, to the current connection (not followed): `fresh` of them new to the stream. */
+  private up(ms: number, bytes: number, fresh: number): void {
     const c = this.conn;
-    c.timeline(ms, bytes);
-    if (c.dest) this.charge(c, ms, bytes);
+    c.timeline(ms, bytes, fresh);
+    if (c.dest) this.charge(c, ms, fresh);
   }
 
   /** The gate's replay: `bytes` up on `c` at `ms`; a cut ends the connection. */
@@ -430,7 +441,7 @@ export class FlowState {
     if (follows && this.startFollow(stream, head, at, ms, ns)) return;
     const held = c.pending;
     c.pending = [];
-    for (const h of held) this.up(h.ms, h.bytes);
+    for (const h of held) this.up(h.ms, h.bytes, h.fresh);
   }
 
   /**
@@ -472,7 +483,7 @@ export class FlowState {
   /** The follower's answers, on the connections: the current one, the next begun, each request judged. */
   private requestSink(): RequestSink {
     return {
-      current: (bytes, relayed) => this.place(this.conn, this.nowMs, bytes, relayed),
+      current: (bytes, relayed, fresh) => this.place(this.conn, this.nowMs, bytes, relayed, fresh),
       next: (bytes) => this.place(this.nextRequest(), this.nowMs, bytes, false),
       request: (head) => this.judgeRequest(head, this.nowMs),
       stopped: (closed, relayed) => this.stopFollowing(closed, relayed),
@@ -490,6 +501,7 @@ export class FlowState {
     tcp: TcpSegment | undefined,
     fromClient: boolean,
     ms: number,
+    fresh: number,
   ): void {
     const latest = this.begun ?? this.conn;
     if (!fromClient) {
@@ -505,15 +517,18 @@ export class FlowState {
     this.packetOwner = undefined;
     this.nowNs = o.ts;
     this.nowMs = ms;
-    f.push(tcp.seq, tcp.payload);
+    f.push(tcp.seq, tcp.payload, fresh);
     // The packet itself counts where its first new byte went, else to the request current now.
     const owner = this.packetOwner ?? this.begun ?? this.conn;
     owner.tally('orig', o, 0);
     this.packetOwner = undefined;
   }
 
-  /** `bytes` client bytes on `c`: its share and its timeline (charged to the gate when `charge`). */
-  private place(c: GateConnection, ms: number, bytes: number, charge: boolean): void {
+  /**
+   * `bytes` client bytes on `c`: its share and its timeline; when `charge`, the gate is charged
+   * the `fresh` of them new to the stream (all, unless the follower says).
+   */
+  private place(c: GateConnection, ms: number, bytes: number, charge: boolean, fresh = bytes): void {
     if (bytes <= 0) return;
     this.packetOwner ??= c;
     if (c.orig) {
@@ -524,7 +539,7 @@ export class FlowState {
     // While seeding, the first connection's timeline already holds these bytes (startFollow).
     if (!this.seeding || c !== this.first) c.timeline(ms, bytes);
     if (this.seeding && c !== this.first) this.seeding.moved += bytes;
-    if (charge) this.charge(c, ms, bytes);
+    if (charge) this.charge(c, ms, fresh);
   }
 
   /** The next request begun while following: a connection of its own, judged once its head is complete. */

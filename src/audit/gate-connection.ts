@@ -40,8 +40,11 @@ export class GateConnection {
   address: string | undefined;
   /** Bytes the gate let through. */
   passed = 0;
-  /** Client bytes (time, count) for the destination's timeline, held until it is known. */
-  pending: { ms: number; bytes: number }[] = [];
+  /**
+   * Client bytes (time, count) for the destination's timeline, held until it is known, with the
+   * count of them new to the stream (what the gate is charged when they are replayed).
+   */
+  pending: { ms: number; bytes: number; fresh: number }[] = [];
   /** Bytes at the stream's start the gate is not charged: a CONNECT head is for the proxy. */
   uncharged = 0;
   /** Its own share (a request after the first); the first's is the flow's less the others'. */
@@ -68,16 +71,19 @@ export class GateConnection {
     }
   }
 
-  /** Client bytes at `ms` on the destination's timeline (held while it is not known). */
-  timeline(ms: number, bytes: number): void {
+  /** Client bytes at `ms` on the destination's timeline (held while it is not known; `fresh`: see pending). */
+  timeline(ms: number, bytes: number, fresh = bytes): void {
     if (bytes <= 0) return;
     if (this.dest) {
       this.dest.up.add(ms, bytes);
       return;
     }
     const p = this.pending;
-    if (p.length < AUDIT_LIMITS.maxPendingEvents) p.push({ ms, bytes });
-    else p[p.length - 1]!.bytes += bytes;
+    if (p.length < AUDIT_LIMITS.maxPendingEvents) p.push({ ms, bytes, fresh });
+    else {
+      p[p.length - 1]!.bytes += bytes;
+      p[p.length - 1]!.fresh += fresh;
+    }
   }
 
   /** Its packets so far, once it keeps a share of its own. */

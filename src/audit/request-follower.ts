@@ -25,8 +25,11 @@ import { AnswerWatch } from './answer-watch.js';
 
 /** Where the follower's answers go, in stream order. */
 export interface RequestSink {
-  /** `bytes` of the current request; `relayed`: bytes the gateway sends upstream on it. */
-  current(bytes: number, relayed: boolean): void;
+  /**
+   * `bytes` of the current request; `relayed`: bytes the gateway sends upstream on it, `fresh`
+   * of them new to the stream (all when not said; fewer when some were retransmitted).
+   */
+  current(bytes: number, relayed: boolean, fresh?: number): void;
   /** `bytes` of the next request, its head not complete yet (its first call: it has begun). */
   next(bytes: number): void;
   /** The next request's head is complete and it is current now; false: the gateway refuses or cuts it. */
@@ -87,11 +90,14 @@ export class RequestFollower {
     this.parts(this.stream.feed(bytes));
   }
 
-  /** A client segment, in capture order (retransmitted, reordered or past a gap). */
-  push(seq: number, payload: Uint8Array): void {
+  /**
+   * A client segment, in capture order (retransmitted, reordered or past a gap); `fresh`: what it
+   * adds to the stream (the owner's count, SeqAdvance), which is what the gateway would relay.
+   */
+  push(seq: number, payload: Uint8Array, fresh: number): void {
     if (this.state.kind !== 'requests') {
       // Requests over: the whole segment is the current request's, stream position or not.
-      this.after(payload.length);
+      this.after(payload.length, fresh);
       return;
     }
     const step = this.cursor.push(seq, payload);
@@ -99,10 +105,11 @@ export class RequestFollower {
       if (this.state.kind !== 'requests') this.sink.current(chunk.length, true);
       else this.parts(this.stream.feed(chunk));
     }
-    // Bytes the stream already had (retransmitted) are the request's that is current now.
+    // Bytes the stream already had (retransmitted) are the request's that is current now; none of
+    // them is new, so none is relayed again if requests ended meanwhile.
     const seen = payload.length - step.fresh + step.stale;
     if (this.begun) this.sink.next(seen);
-    else this.own(seen);
+    else this.own(seen, 0);
     if (this.state.kind === 'requests' && this.cursor.stalled) this.stop();
   }
 
@@ -156,16 +163,16 @@ export class RequestFollower {
   }
 
   /** Bytes of the current request the gateway does not relay while it reads requests. */
-  private own(bytes: number): void {
+  private own(bytes: number, fresh = bytes): void {
     if (this.state.kind === 'requests') this.sink.current(bytes, false);
-    else this.after(bytes);
+    else this.after(bytes, fresh);
   }
 
-  /** Bytes after requests are over, as the state says. */
-  private after(bytes: number): void {
+  /** Bytes after requests are over, as the state says (`fresh` of them new to the stream). */
+  private after(bytes: number, fresh = bytes): void {
     const s = this.state;
-    if (s.kind === 'held') s.bytes += bytes;
-    this.sink.current(bytes, s.kind === 'relayed');
+    if (s.kind === 'held') s.bytes += fresh;
+    this.sink.current(bytes, s.kind === 'relayed', fresh);
   }
 
   private parts(parts: RequestPart[]): void {

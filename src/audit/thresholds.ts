@@ -10,7 +10,8 @@
  *  3. `control`: everything else: small exchanges (at most CONTROL_MAX_BYTES down) or balanced
  *     ones within budget (API calls, keep-alives, DNS, handshakes).
  *
- * Bytes are transport payload bytes as captured (retransmissions included), per direction with
+ * Bytes are transport payload bytes as captured (retransmissions included; the gate replay that
+ * decides cuts charges each stream byte once, flow-state.ts), per direction with
  * Zeek's meaning: orig = the side that opened the connection (the device, for egress).
  */
 export const VERDICT_THRESHOLDS = {

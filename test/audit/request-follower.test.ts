@@ -31,8 +31,9 @@ function follow(first: string, refuse: string[] = []) {
     head(first),
     { nextSeq: 1000, held: [] },
     {
-      current: (n, relayed) => {
-        if (n > 0) calls.push(`current ${n}${relayed ? ' relayed' : ''}`);
+      current: (n, relayed, fresh) => {
+        const retransmitted = fresh !== undefined && fresh !== n ? ` (${fresh} new)` : '';
+        if (n > 0) calls.push(`current ${n}${relayed ? ' relayed' : ''}${retransmitted}`);
       },
       next: (n) => {
         if (n > 0) calls.push(`next ${n}`);
@@ -49,12 +50,14 @@ function follow(first: string, refuse: string[] = []) {
   );
   let seq = 1000;
   const client = (s: string) => {
-    f.push(seq, bytes(s));
+    f.push(seq, bytes(s), s.length);
     seq += s.length;
   };
+  /** The last `s` sent again, at its own sequence number: nothing new to the stream. */
+  const again = (s: string) => f.push(seq - s.length, bytes(s), 0);
   const server = (s: string) => f.serverBytes(bytes(s));
   const take = () => calls.splice(0);
-  return { f, client, server, take };
+  return { f, client, again, server, take };
 }
 
 describe('request follower', () => {
@@ -85,6 +88,23 @@ describe('request follower', () => {
     expect(take()).toEqual([`released ${GGA.length}`]);
     client(GGA);
     expect(take()).toEqual([`current ${GGA.length} relayed`]);
+  });
+
+  it('a retransmitted segment goes with the current request but adds nothing to what goes up or is released', () => {
+    const { client, again, server, take } = follow(GET10);
+    client(GGA);
+    again(GGA);
+    expect(take()).toEqual(['stopped', `current ${GGA.length}`, `current ${GGA.length} (0 new)`]);
+    server('ICY 200 OK\r\n');
+    expect(take()).toEqual([`released ${GGA.length}`]);
+    client(GGA);
+    again(GGA);
+    expect(take()).toEqual([`current ${GGA.length} relayed`, `current ${GGA.length} relayed (0 new)`]);
+    // While requests are read, a retransmitted head byte is the current request's, never relayed.
+    const k = follow(GET11('/a'));
+    k.client(GET11('/b'));
+    k.again(GET11('/b'));
+    expect(k.take()).toEqual([`next ${GET11('/b').length}`, 'request /b', `current ${GET11('/b').length}`]);
   });
 
   it('past a last request, any other answer closes where bytes were held: none go up', () => {
