@@ -5,9 +5,11 @@
  * The walk is listed first (stat only, a path per entry) so progress can show a total.
  * Many files are read on worker threads, their reports given back in walk order.
  */
+
 import { availableParallelism } from 'node:os';
 import { AirlockError } from '../core/errors.js';
 import { WorkerPool } from '../core/worker-pool.js';
+import { MIN_FILES_FOR_FACE_WORKERS } from '../faces/workers.js';
 import type { Policy } from '../policy/index.js';
 import type { FileReport, InspectHeader, InspectReport } from '../report/model.js';
 import { INSPECT_SCHEMA_ID } from '../report/schema-id.js';
@@ -78,9 +80,8 @@ export async function* inspectStream(
 function poolSize(asked: number | undefined, entries: readonly WalkEntry[], faces: boolean): number {
   const files = entries.filter((e) => e.kind === 'file').length;
   const compiled = import.meta.url.endsWith('.js');
-  // Looking for faces costs seconds a picture: two files repay a worker's start, and this
-  // thread, rendering a report every few seconds, needs no core of its own.
-  if (!compiled || files < (faces ? 2 : MIN_FILES_FOR_WORKERS)) return 1;
+  // With faces, this thread, rendering a report every few seconds, needs no core of its own.
+  if (!compiled || files < (faces ? MIN_FILES_FOR_FACE_WORKERS : MIN_FILES_FOR_WORKERS)) return 1;
   // By default one core is left to this thread, which deserialises every report and renders it:
   // on 2 cores, 2 workers ran 2,000 small files slower than none.
   const byDefault = faces ? availableParallelism() : availableParallelism() - 1;

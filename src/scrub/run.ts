@@ -4,6 +4,7 @@
  * inside an input, sweeps temp files a killed run left, then runs one job per file on a pool of
  * worker threads (or in this thread for a handful of files, and under the test runner).
  */
+
 import {
   existsSync,
   lstatSync,
@@ -18,6 +19,7 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { AirlockError } from '../core/errors.js';
 import { WorkerPool } from '../core/worker-pool.js';
+import { MIN_FILES_FOR_FACE_WORKERS } from '../faces/workers.js';
 import { walk } from '../inspect/walk.js';
 import type { Policy } from '../policy/index.js';
 import { EXIT } from '../report/exit-codes.js';
@@ -83,8 +85,6 @@ const AHEAD_BYTES = 2 ** 20;
 const ORDER_WINDOW = 256;
 /** Below this many files the pool costs more than it saves. */
 const MIN_FILES_FOR_WORKERS = 8;
-/** Looking for faces costs seconds a picture: two files already repay a worker's start. */
-const MIN_FILES_FOR_WORKERS_WITH_FACES = 2;
 
 const usage = (msg: string): AirlockError => new AirlockError('AIRLOCK_ERR_USAGE', msg);
 
@@ -470,8 +470,7 @@ async function scrubLocked(
   try {
     const workers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), specs.length));
     const compiled = import.meta.url.endsWith('.js');
-    const minFiles =
-      opts.policy.media.faces !== 'keep' ? MIN_FILES_FOR_WORKERS_WITH_FACES : MIN_FILES_FOR_WORKERS;
+    const minFiles = opts.policy.media.faces !== 'keep' ? MIN_FILES_FOR_FACE_WORKERS : MIN_FILES_FOR_WORKERS;
     if (workers > 1 && compiled && !opts.rewriterFor && specs.length >= minFiles) {
       poolClosed = (await runPool(specs, workers, opts.policy, finished)).closed;
     } else {
