@@ -9,7 +9,7 @@
 // Median of 3 each, warm cache; wall time, seconds a picture, ratios, peak RSS (GNU time %M), and
 // the faces each found. Needs scripts/setup-test-deps.sh's pictures and OpenCV (run as root once).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,17 +21,7 @@ const PICTURES = '/var/cache/airlock-test-data/skimage';
 const RUNS = 3;
 const PHOTOS = [
   'astronaut.png',
-  'coffee.png',
-  'motorcycle_left.png',
-  'grass.png',
-  'gravel.png',
-  'brick.png',
-  'moon.png',
-  'page.png',
-  'text.png',
-  'rocket.jpg',
-  'hubble_deep_field.jpg',
-  'retina.jpg',
+  ...JSON.parse(readFileSync(join(ROOT, 'test/faces/faceless-photos.json'), 'utf8')).photos,
 ];
 const SCENES = [
   ['gravel.png', '400,300,90 2000,1500,70 3500,2600,110 1450,900,80'],
