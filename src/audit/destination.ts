@@ -46,11 +46,16 @@ export interface DestinationKey {
   protocol: string;
 }
 
-/** One direction's share of a connection: payload bytes, IP bytes, packets (Zeek's orig_bytes, orig_ip_bytes, orig_pkts). */
+/** One direction's share of a connection: payload bytes, IP bytes, packets (as tshark's conversations count them). */
 export interface Share {
   bytes: number;
   ipBytes: number;
   pkts: number;
+  /**
+   * The payload new to the stream, by TCP sequence number (Zeek's orig_bytes): a retransmitted
+   * segment counts once, as the gateway reads it. What the budgets count.
+   */
+  streamBytes: number;
 }
 
 /**
@@ -109,7 +114,7 @@ export class DestinationAcc {
     add(this.resp, f.resp);
     if (this.firstNs === undefined || f.ts < this.firstNs) this.firstNs = f.ts;
     if (this.lastNs === undefined || f.lastTs > this.lastNs) this.lastNs = f.lastTs;
-    if (f.orig.bytes > this.maxConnectionUp) this.maxConnectionUp = f.orig.bytes;
+    if (f.orig.streamBytes > this.maxConnectionUp) this.maxConnectionUp = f.orig.streamBytes;
     this.outcomes[outcome.kind]++;
     if (outcome.kind === 'allowed') this.allowReasons.add(outcome.reason);
     else if (outcome.kind === 'blocked') this.firstBlocked ??= outcome;
@@ -118,7 +123,7 @@ export class DestinationAcc {
   }
 }
 
-function add(to: Share, c: Readonly<Share>): void {
+function add(to: Omit<Share, 'streamBytes'>, c: Readonly<Share>): void {
   to.bytes += c.bytes;
   to.ipBytes += c.ipBytes;
   to.pkts += c.pkts;

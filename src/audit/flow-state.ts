@@ -180,11 +180,13 @@ export class FlowState {
   /** The transparent front that read the flow's head (443, 80, an extra port, to an egress address), once opened. */
   private front: FrontPort | undefined;
   /**
-   * The client's stream position: what a segment adds to what the gateway would have read. The
-   * gate is charged that, not the payload captured: a retransmitted segment reaches the gateway's
-   * socket once, so charging it twice would cut, under packet loss, where the gateway did not.
+   * Each direction's stream position: what a segment adds to what its receiver read (Share's
+   * streamBytes). The gate, the timeline and the budgets' figures count that, not the payload
+   * captured: a retransmitted segment reaches the gateway's socket once, so counting it twice
+   * would cut, under packet loss, where the gateway did not.
    */
   private upSeq = new SeqAdvance();
+  private downSeq = new SeqAdvance();
 
   constructor(
     private readonly id: string,
@@ -219,7 +221,7 @@ export class FlowState {
         [this.client, this.server] = [this.server, this.client];
         this.first.port = this.server.p;
         fromClient = true;
-        this.upSeq = new SeqAdvance();
+        [this.upSeq, this.downSeq] = [this.downSeq, this.upSeq];
         // The other way round, it may be a connection a transparent front reads, or no longer one.
         const r = this.newReader();
         if (!this.opened && (r instanceof FrontHeadReader || this.reader instanceof FrontHeadReader))
@@ -234,9 +236,10 @@ export class FlowState {
         if (!fromClient) this.ctx.learnDns(m);
         this.judgeQuery(m, ms, fromClient);
       }
-    // What the packet adds to the client's stream (UDP: its payload, as the gateway relays it).
-    const fresh =
-      fromClient && tcp ? this.upSeq.push(tcp.seq, tcp.payload.length, (flags & SYN) !== 0) : o.payloadBytes;
+    // What the packet adds to its direction's stream (UDP: its payload, as the gateway relays it).
+    const fresh = tcp
+      ? (fromClient ? this.upSeq : this.downSeq).push(tcp.seq, tcp.payload.length, (flags & SYN) !== 0)
+      : o.payloadBytes;
     if (this.follow) {
       this.followed(this.follow, o, tcp, fromClient, ms, fresh);
       return;
@@ -251,12 +254,12 @@ export class FlowState {
         if (tcp && (tcp.payload.length > 0 || flags & SYN)) done = r.push(tcp);
       } else if (udpPayload && udpPayload.length > 0) done = r.push(udpPayload);
       if (done) {
-        this.first.timeline(ms, o.payloadBytes, fresh);
+        this.first.timeline(ms, fresh);
         this.open(ms, o.ts);
         return;
       }
     }
-    if (o.payloadBytes > 0) this.up(ms, o.payloadBytes, fresh);
+    if (fresh > 0) this.up(ms, fresh);
     // The client ended (FIN) or reset the connection before its head was complete: the gateway
     // logs 'client-closed' (its timer still running, else it had closed first: pastHandshake).
     if (!this.opened && tcp && flags & (FIN | RST) && this.unheardHeld())
@@ -369,11 +372,11 @@ export class FlowState {
     if (this.ctx.onFlow) more.judged.push(j);
   }
 
-  /** Client bytes, packet by packet, to the current connection (not followed): `fresh` of them new to the stream. */
-  private up(ms: number, bytes: number, fresh: number): void {
+  /** Client stream bytes, packet by packet, to the current connection (not followed). */
+  private up(ms: number, bytes: number): void {
     const c = this.conn;
-    c.timeline(ms, bytes, fresh);
-    if (c.dest) this.charge(c, ms, fresh);
+    c.timeline(ms, bytes);
+    if (c.dest) this.charge(c, ms, bytes);
   }
 
   /** The gate's replay: `bytes` up on `c` at `ms`; a cut ends the connection. */
@@ -441,7 +444,7 @@ export class FlowState {
     if (follows && this.startFollow(stream, head, at, ms, ns)) return;
     const held = c.pending;
     c.pending = [];
-    for (const h of held) this.up(h.ms, h.bytes, h.fresh);
+    for (const h of held) this.up(h.ms, h.bytes);
   }
 
   /**
@@ -484,7 +487,7 @@ export class FlowState {
   private requestSink(): RequestSink {
     return {
       current: (bytes, relayed, fresh) => this.place(this.conn, this.nowMs, bytes, relayed, fresh),
-      next: (bytes) => this.place(this.nextRequest(), this.nowMs, bytes, false),
+      next: (bytes, fresh) => this.place(this.nextRequest(), this.nowMs, bytes, false, fresh),
       request: (head) => this.judgeRequest(head, this.nowMs),
       stopped: (closed, relayed) => this.stopFollowing(closed, relayed),
       released: (bytes) => this.charge(this.conn, this.nowMs, bytes),
@@ -505,13 +508,13 @@ export class FlowState {
   ): void {
     const latest = this.begun ?? this.conn;
     if (!fromClient) {
-      latest.tally('resp', o, o.payloadBytes);
+      latest.tally('resp', o, o.payloadBytes, fresh);
       this.nowMs = ms;
       if (tcp) f.serverBytes(tcp.payload);
       return;
     }
     if (!tcp || o.payloadBytes === 0) {
-      latest.tally('orig', o, o.payloadBytes);
+      latest.tally('orig', o, o.payloadBytes, fresh);
       return;
     }
     this.packetOwner = undefined;
@@ -520,25 +523,26 @@ export class FlowState {
     f.push(tcp.seq, tcp.payload, fresh);
     // The packet itself counts where its first new byte went, else to the request current now.
     const owner = this.packetOwner ?? this.begun ?? this.conn;
-    owner.tally('orig', o, 0);
+    owner.tally('orig', o, 0, 0);
     this.packetOwner = undefined;
   }
 
   /**
-   * `bytes` client bytes on `c`: its share and its timeline; when `charge`, the gate is charged
-   * the `fresh` of them new to the stream (all, unless the follower says).
+   * `bytes` client bytes on `c`, `fresh` of them new to the stream (all, unless the follower says):
+   * its share, its timeline, and when `charge` the gate.
    */
   private place(c: GateConnection, ms: number, bytes: number, charge: boolean, fresh = bytes): void {
     if (bytes <= 0) return;
     this.packetOwner ??= c;
     if (c.orig) {
       c.orig.bytes += bytes;
+      c.orig.streamBytes += fresh;
       c.firstNs ??= this.nowNs;
       if (c.lastNs === undefined || this.nowNs > c.lastNs) c.lastNs = this.nowNs;
     }
     // While seeding, the first connection's timeline already holds these bytes (startFollow).
-    if (!this.seeding || c !== this.first) c.timeline(ms, bytes);
-    if (this.seeding && c !== this.first) this.seeding.moved += bytes;
+    if (!this.seeding || c !== this.first) c.timeline(ms, fresh);
+    if (this.seeding && c !== this.first) this.seeding.moved += fresh;
     if (charge) this.charge(c, ms, fresh);
   }
 
@@ -607,7 +611,7 @@ export class FlowState {
     this.begun = undefined;
     if (n) {
       // Held by the gateway as a next request's head: in a stream it goes up as this request's.
-      if (relayed && n.orig) this.charge(c, this.nowMs, n.orig.bytes);
+      if (relayed && n.orig) this.charge(c, this.nowMs, n.orig.streamBytes);
       if (c.orig && n.orig) addShare(c.orig, n.orig);
       if (c.resp && n.resp) addShare(c.resp, n.resp);
       if (n.lastNs !== undefined && (c.lastNs === undefined || n.lastNs > c.lastNs)) c.lastNs = n.lastNs;

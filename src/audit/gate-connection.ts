@@ -40,11 +40,8 @@ export class GateConnection {
   address: string | undefined;
   /** Bytes the gate let through. */
   passed = 0;
-  /**
-   * Client bytes (time, count) for the destination's timeline, held until it is known, with the
-   * count of them new to the stream (what the gate is charged when they are replayed).
-   */
-  pending: { ms: number; bytes: number; fresh: number }[] = [];
+  /** Client stream bytes (time, count) for the destination's timeline, held until it is known. */
+  pending: { ms: number; bytes: number }[] = [];
   /** Bytes at the stream's start the gate is not charged: a CONNECT head is for the proxy. */
   uncharged = 0;
   /** Its own share (a request after the first); the first's is the flow's less the others'. */
@@ -71,23 +68,23 @@ export class GateConnection {
     }
   }
 
-  /** Client bytes at `ms` on the destination's timeline (held while it is not known; `fresh`: see pending). */
-  timeline(ms: number, bytes: number, fresh = bytes): void {
+  /**
+   * Client stream bytes (Share.streamBytes: each byte once) at `ms` on the destination's timeline,
+   * held while it is not known.
+   */
+  timeline(ms: number, bytes: number): void {
     if (bytes <= 0) return;
     if (this.dest) {
       this.dest.up.add(ms, bytes);
       return;
     }
     const p = this.pending;
-    if (p.length < AUDIT_LIMITS.maxPendingEvents) p.push({ ms, bytes, fresh });
-    else {
-      p[p.length - 1]!.bytes += bytes;
-      p[p.length - 1]!.fresh += fresh;
-    }
+    if (p.length < AUDIT_LIMITS.maxPendingEvents) p.push({ ms, bytes });
+    else p[p.length - 1]!.bytes += bytes;
   }
 
-  /** Its packets so far, once it keeps a share of its own. */
-  tally(dir: 'orig' | 'resp', o: FlowObservation, bytes: number): void {
+  /** Its packets so far, once it keeps a share of its own (`fresh`: of `bytes`, those new to the stream). */
+  tally(dir: 'orig' | 'resp', o: FlowObservation, bytes: number, fresh: number): void {
     if (this.firstNs === undefined || o.ts < this.firstNs) this.firstNs = o.ts;
     if (this.lastNs === undefined || o.ts > this.lastNs) this.lastNs = o.ts;
     const s = this[dir];
@@ -95,6 +92,7 @@ export class GateConnection {
     s.pkts++;
     s.ipBytes += o.ipBytes;
     s.bytes += bytes;
+    s.streamBytes += fresh;
   }
 
   /** Credited to its destination (`share`: where it went, its packets); its judgement. */
@@ -127,22 +125,25 @@ export class GateConnection {
 /** 'ip:port', an IPv6 address in brackets. */
 const endpoint = (h: string, p: number): string => (h.includes(':') ? `[${h}]:${p}` : `${h}:${p}`);
 
-export const zeroShare = (): Share => ({ bytes: 0, ipBytes: 0, pkts: 0 });
+export const zeroShare = (): Share => ({ bytes: 0, ipBytes: 0, pkts: 0, streamBytes: 0 });
 
 export const copyShare = (s: Readonly<Share>): Share => ({
   bytes: s.bytes,
   ipBytes: s.ipBytes,
   pkts: s.pkts,
+  streamBytes: s.streamBytes,
 });
 
 export function addShare(to: Share, s: Readonly<Share>): void {
   to.bytes += s.bytes;
   to.ipBytes += s.ipBytes;
   to.pkts += s.pkts;
+  to.streamBytes += s.streamBytes;
 }
 
 export function subtractShare(from: Share, s: Readonly<Share>): void {
   from.bytes -= s.bytes;
   from.ipBytes -= s.ipBytes;
   from.pkts -= s.pkts;
+  from.streamBytes -= s.streamBytes;
 }

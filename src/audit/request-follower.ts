@@ -30,8 +30,8 @@ export interface RequestSink {
    * of them new to the stream (all when not said; fewer when some were retransmitted).
    */
   current(bytes: number, relayed: boolean, fresh?: number): void;
-  /** `bytes` of the next request, its head not complete yet (its first call: it has begun). */
-  next(bytes: number): void;
+  /** `bytes` of the next request, its head not complete yet (its first call: it has begun); `fresh` as for current. */
+  next(bytes: number, fresh?: number): void;
   /** The next request's head is complete and it is current now; false: the gateway refuses or cuts it. */
   request(head: HttpRequestHead): boolean;
   /**
@@ -108,7 +108,7 @@ export class RequestFollower {
     // Bytes the stream already had (retransmitted) are the request's that is current now; none of
     // them is new, so none is relayed again if requests ended meanwhile.
     const seen = payload.length - step.fresh + step.stale;
-    if (this.begun) this.sink.next(seen);
+    if (this.begun) this.sink.next(seen, 0);
     else this.own(seen, 0);
     if (this.state.kind === 'requests' && this.cursor.stalled) this.stop();
   }
@@ -164,7 +164,7 @@ export class RequestFollower {
 
   /** Bytes of the current request the gateway does not relay while it reads requests. */
   private own(bytes: number, fresh = bytes): void {
-    if (this.state.kind === 'requests') this.sink.current(bytes, false);
+    if (this.state.kind === 'requests') this.sink.current(bytes, false, fresh);
     else this.after(bytes, fresh);
   }
 

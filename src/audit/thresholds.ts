@@ -10,9 +10,11 @@
  *  3. `control`: everything else: small exchanges (at most CONTROL_MAX_BYTES down) or balanced
  *     ones within budget (API calls, keep-alives, DNS, handshakes).
  *
- * Bytes are transport payload bytes as captured (retransmissions included; the gate replay that
- * decides cuts charges each stream byte once, flow-state.ts), per direction with
- * Zeek's meaning: orig = the side that opened the connection (the device, for egress).
+ * Up and down totals are transport payload bytes as captured (retransmissions included, as
+ * tshark's conversations count them); the budgets' figures (one connection's, an hour's) count
+ * each stream byte once, by sequence number (Share.streamBytes), as the gateway's budgets and the
+ * gate's replay do. Per direction with Zeek's meaning: orig = the side that opened the connection
+ * (the device, for egress).
  */
 export const VERDICT_THRESHOLDS = {
   /** Payload bytes down at or under which a destination is never a download. */

@@ -104,7 +104,11 @@ describe('request follower', () => {
     const k = follow(GET11('/a'));
     k.client(GET11('/b'));
     k.again(GET11('/b'));
-    expect(k.take()).toEqual([`next ${GET11('/b').length}`, 'request /b', `current ${GET11('/b').length}`]);
+    expect(k.take()).toEqual([
+      `next ${GET11('/b').length}`,
+      'request /b',
+      `current ${GET11('/b').length} (0 new)`,
+    ]);
   });
 
   it('past a last request, any other answer closes where bytes were held: none go up', () => {

@@ -89,4 +89,32 @@ describe('retransmitted uploads charged once, as the gateway relays them', () =>
     // The NTRIP stream: its rewritten head and every byte after it, each once.
     expect(got[45005]!.up).toBeLessThan(BUDGET);
   });
+
+  it("the report: a destination's largest connection and timeline up count stream bytes, its total up the payload captured", async () => {
+    const { r } = await auditFlows(pcap, 'one-way', (p) => {
+      p.network.allow = [{ host: 'files.test', budget: { upstreamBytesPerConnection: BUDGET } }];
+    });
+    const up = followedUp(pcap);
+    const captured = new Map(
+      [...tcpPayloadByStream(pcap).values()].map((s) => [Number(s.client.split(':')[1]), s.up]),
+    );
+    const sum = (ports: number[], m: Map<number, number>) => ports.reduce((a, p) => a + m.get(p)!, 0);
+    for (const [port, ports] of [
+      [443, [45001, 45002, 45003, 45004]],
+      [80, [45005, 45006]],
+    ] as const) {
+      const d = r.destinations.find((x) => x.name === 'files.test' && x.port === port)!;
+      expect({
+        port,
+        maxConnectionUp: d.maxConnectionUp,
+        timeline: d.timeline.bins.reduce((a, [, n]) => a + n, 0),
+        total: d.orig.bytes,
+      }).toEqual({
+        port,
+        maxConnectionUp: Math.max(...ports.map((p) => up.get(p)!)),
+        timeline: sum([...ports], up),
+        total: sum([...ports], captured),
+      });
+    }
+  });
 });

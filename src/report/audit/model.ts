@@ -99,7 +99,11 @@ export const destinationSchema = z.object({
   catalog: catalogSchema.nullable(),
   verdict: z.enum(['upload', 'download', 'control']),
   verdictReason: z.string(),
-  /** The largest payload one connection sent, and the largest over a rolling hour. */
+  /**
+   * The largest payload one connection sent, and the largest over a rolling hour: stream bytes,
+   * each byte once by TCP sequence number (a retransmission not again), as the gateway's budgets
+   * count them.
+   */
   maxConnectionUp: count,
   maxHourUp: count,
   budget: z.object({ perConnection: z.number(), perHour: z.number() }),
@@ -132,7 +136,7 @@ export const destinationSchema = z.object({
    * a proxy request to a name has none (the proxy resolves it).
    */
   viaProxy: z.object({ connections: count, proxies: z.array(z.string()) }).optional(),
-  /** Bytes up over time: bins of binMs milliseconds starting at startMs (epoch ms). */
+  /** Bytes up over time (stream bytes, as maxHourUp): bins of binMs milliseconds starting at startMs (epoch ms). */
   timeline: z.object({ binMs: z.number().positive(), bins: z.array(z.tuple([z.number(), count])) }),
 });
 export type DestinationReport = z.infer<typeof destinationSchema>;
