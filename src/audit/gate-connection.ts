@@ -15,6 +15,8 @@ import type { NameEvidence } from './name-reader.js';
 export interface JudgedConnection {
   /** The gate's id: the flow's ('F1'…), with '/n' for the nth request after the first on a keep-alive connection. */
   readonly id: string;
+  /** Its first packet, nanoseconds since 1970 (a request's: the first that was its own). */
+  readonly ts: bigint;
   readonly scope: 'egress' | 'local';
   readonly name: string | undefined;
   readonly nameSource: NameSource;
@@ -109,6 +111,7 @@ export class GateConnection {
     );
     return {
       id: this.id,
+      ts: share.ts,
       scope: this.local ? 'local' : 'egress',
       name: this.name?.name,
       nameSource: this.name?.source ?? 'none',

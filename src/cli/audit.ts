@@ -1,18 +1,19 @@
 /**
- * `airlock audit CAPTURE… [--policy FILE] [--store FILE] [--json | --csv] [--html FILE]`:
+ * `airlock audit CAPTURE… [--policy FILE] [--store FILE] [--json | --csv] [--html FILE] [--connections FILE]`:
  * flags → unlock windows → auditCaptures → render. Exit: 2 a capture not fully read, 1 the
  * policy would have blocked or cut something, else 0.
  */
 import type { Command } from 'commander';
 import { auditCaptures } from '../audit/run.js';
 import { loadUnlockWindows } from '../audit/windows.js';
+import { connectionLines } from '../report/audit/connections.js';
 import { renderAuditCsv } from '../report/audit/csv.js';
 import { renderAuditHtml } from '../report/audit/html.js';
 import { renderAuditJson } from '../report/audit/json.js';
 import { renderAuditTable } from '../report/audit/table.js';
 import { loadPolicy } from './load-policy.js';
 import type { CliContext } from './types.js';
-import { writeFileAtomic } from './write-file.js';
+import { AtomicTextFile, writeFileAtomic } from './write-file.js';
 
 interface Flags {
   policy?: string;
@@ -21,6 +22,7 @@ interface Flags {
   json?: boolean;
   csv?: boolean;
   html?: string;
+  connections?: string;
 }
 
 export function registerAudit(program: Command, ctx: CliContext): void {
@@ -40,18 +42,38 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .option('--json', 'print the report as JSON (schema/audit-report.v1.json)')
     .option('--csv', 'print one CSV row per destination, then one per unlock window (column kind)')
     .option('--html <file>', 'also write a self-contained offline HTML report to FILE')
+    .option(
+      '--connections <file>',
+      "also write one JSON line per connection judged (each request of a keep-alive connection its own), to set beside the gateway's `log export --json`",
+    )
     .action(async (captures: string[], flags: Flags) => {
       const { policy } = loadPolicy(flags.policy);
       const w = await loadUnlockWindows(policy, flags.policy, flags.store, flags.hmacKey);
-      const report = {
-        ...(await auditCaptures(captures, {
+      const lines = flags.connections ? new AtomicTextFile(flags.connections) : undefined;
+      let audited: Awaited<ReturnType<typeof auditCaptures>>;
+      try {
+        audited = await auditCaptures(captures, {
           policy,
           windows: w.windows,
           ...(w.path ? { storePath: w.path } : {}),
           command: ['airlock', ...ctx.args].join(' '),
-        })),
-        ...(w.check ? { unlockWindowCheck: w.check } : {}),
-      };
+          ...(lines
+            ? {
+                onFlow: (f) =>
+                  lines.write(
+                    connectionLines(f)
+                      .map((l) => `${JSON.stringify(l)}\n`)
+                      .join(''),
+                  ),
+              }
+            : {}),
+        });
+        lines?.commit();
+      } catch (err) {
+        lines?.abort();
+        throw err;
+      }
+      const report = { ...audited, ...(w.check ? { unlockWindowCheck: w.check } : {}) };
       process.stdout.write(
         flags.json ? renderAuditJson(report) : flags.csv ? renderAuditCsv(report) : renderAuditTable(report),
       );
@@ -59,6 +81,8 @@ export function registerAudit(program: Command, ctx: CliContext): void {
         writeFileAtomic(flags.html, renderAuditHtml(report));
         if (!flags.json && !flags.csv) process.stdout.write(`HTML report written to ${flags.html}\n`);
       }
+      if (flags.connections && !flags.json && !flags.csv)
+        process.stdout.write(`Connections written to ${flags.connections}\n`);
       ctx.setExit(report.exitCode);
     });
 }

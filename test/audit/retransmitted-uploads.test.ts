@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JudgedFlow } from '../../src/audit/flow-state.js';
+import { followedBytes } from '../net/tshark-follow.js';
 import { auditFlows } from './audit-flows.js';
 import { tcpPayloadByStream } from './tshark.js';
 
@@ -23,22 +24,12 @@ let pcap: string;
 const HELLO = 71;
 const BUDGET = HELLO + 3500;
 
-/** tshark's reassembled client bytes per tablet port ("follow tcp"). */
+/** tshark's reassembled client bytes per tablet port (the writer's client is 10.9.0.2). */
 function followedUp(path: string): Map<number, number> {
   const out = new Map<number, number>();
-  const streams = execFileSync('tshark', ['-n', '-r', path, '-T', 'fields', '-e', 'tcp.stream'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  for (const id of new Set(streams.split('\n').filter(Boolean))) {
-    const text = execFileSync('tshark', ['-n', '-r', path, '-q', '-z', `follow,tcp,raw,${id}`], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    const port = Number(/Node 0: [^\n]*:(\d+)\n/.exec(text)?.[1]);
-    let up = 0;
-    for (const line of text.split('\n')) if (/^[0-9a-f]+$/.test(line)) up += line.length / 2;
-    out.set(port, up);
+  for (const [k, n] of followedBytes(path)) {
+    const m = /^10\.9\.0\.2:(\d+)>/.exec(k);
+    if (m) out.set(Number(m[1]), n);
   }
   return out;
 }

@@ -4,7 +4,8 @@
  * logged (issue #5: "a capture judged offline and live traffic get the same answer"). The box of
  * netns/box.ts, with the gw dropping every third data segment the tablet sends before anything
  * else sees it (nftables, prerouting): the tablet, captured on its own link, sends those again.
- * Uploads over HTTPS and HTTP within and over their budgets, and a download. Oracles: the
+ * Uploads over HTTPS and HTTP within and over their budgets, and a download, audited as an auditor
+ * would (`airlock audit --connections`, a line per connection). Oracles: the
  * gateway's rows (`airlock log export`) for the answers; tshark for the retransmissions, and for
  * the payload captured, which for an upload within its budget is over it (what charging the
  * capture's payload would have cut). Needs root, iproute2, nftables, dumpcap and tshark, as
@@ -12,14 +13,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JudgedFlow } from '../../src/audit/flow-state.js';
-import { auditCaptures } from '../../src/audit/run.js';
-import { loadPolicyFile } from '../../src/policy/load.js';
-import { ensureBuilt } from '../cli/built.js';
+import type { ConnectionLine } from '../../src/report/audit/connections.js';
+import { airlock, ensureBuilt } from '../cli/built.js';
 import { ADDR, boxPolicyYaml, GatewayBox, NAMES, type Row, requireNetns, UP_BUDGET } from './netns/box.js';
 import { selfSignedCert } from './self-signed.js';
 
@@ -46,7 +45,7 @@ interface Probe {
   toMs: number;
 }
 const probes: Probe[] = [];
-const flows: JudgedFlow[] = [];
+let lines: ConnectionLine[] = [];
 let rows: Row[] = [];
 let capture = '';
 
@@ -64,14 +63,13 @@ const upload = (bytes: number): string => {
   return `@${f}`;
 };
 
-/** The probe's row and flow: its tablet port, begun while it ran. */
-function pair(p: Probe): { row: Row | undefined; flow: JudgedFlow | undefined } {
+/** The probe's row and line: its tablet address and port, begun while it ran. */
+function pair(p: Probe): { row: Row | undefined; line: ConnectionLine | undefined } {
   const within = (ms: number) => ms >= p.fromMs - 1 && ms <= p.toMs;
+  const client = `${ADDR.tablet}:${p.port}`;
   return {
-    row: rows.find(
-      (r) => r.kind === 'connection' && r.client === `${ADDR.tablet}:${p.port}` && within(Number(r.tsMs)),
-    ),
-    flow: flows.find((f) => f.client.p === p.port && within(Number(f.record.ts / 1_000_000n))),
+    row: rows.find((r) => r.kind === 'connection' && r.client === client && within(Number(r.tsMs))),
+    line: lines.find((l) => l.client === client && within(Date.parse(l.ts))),
   };
 }
 
@@ -82,10 +80,10 @@ const gatewaySays = (r: Row) =>
       ? { decision: 'cut', reason: r.cut, up: r.bytesUp }
       : { decision: 'allowed', reason: r.reason, up: r.bytesUp };
 
-const auditSays = (f: JudgedFlow) =>
-  f.outcome.kind === 'blocked' || f.outcome.kind === 'unheard'
-    ? { decision: f.outcome.kind, reason: f.outcome.reason, up: null }
-    : { decision: f.outcome.kind, reason: f.outcome.reason, up: f.up };
+const auditSays = (l: ConnectionLine) =>
+  l.outcome === 'blocked' || l.outcome === 'unheard'
+    ? { decision: l.outcome, reason: l.reason, up: null }
+    : { decision: l.outcome, reason: l.reason, up: l.up };
 
 /** tshark over the capture: per tablet port, the retransmitted segments and the payload captured up. */
 function tsharkUp(): Map<number, { retransmitted: number; captured: number }> {
@@ -174,11 +172,14 @@ beforeAll(async () => {
   expect(dropped, 'packets the kernel dropped from the capture').toBe(0);
   await box.stopGateway();
   rows = box.exported();
-  const report = await auditCaptures([capture], {
-    policy: loadPolicyFile(policyFile),
-    onFlow: (f) => flows.push(f),
-  });
-  expect(report.captures.map((c) => c.status)).toEqual(['read']);
+  const out = join(dir, 'connections.jsonl');
+  const audited = airlock(['audit', '--policy', policyFile, '--connections', out, capture]);
+  // 1: the policy would have cut (the uploads over their budgets), every capture read.
+  expect({ code: audited.code, stderr: audited.stderr }).toEqual({ code: 1, stderr: '' });
+  lines = readFileSync(out, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as ConnectionLine);
 }, 120_000);
 
 afterAll(() => {
@@ -198,8 +199,8 @@ describe('a lossy link: the audit of the capture answers as the gateway did', ()
 
   it('every connection: the same decision, reason and bytes up', () => {
     const got = probes.map((p) => {
-      const { row, flow } = pair(p);
-      return { what: p.what, gateway: row && gatewaySays(row), audit: flow && auditSays(flow) };
+      const { row, line } = pair(p);
+      return { what: p.what, gateway: row && gatewaySays(row), audit: line && auditSays(line) };
     });
     expect(got).toEqual(got.map(({ what, gateway }) => ({ what, gateway, audit: gateway })));
     expect(got.map(({ what, gateway }) => [what, gateway?.decision])).toEqual([

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeqAdvance } from '../../src/net/flow/seq-advance.js';
 import { corpusFile, ROOT } from '../helpers/corpus.js';
 import { runCapture } from './pipeline.js';
+import { followedBytes } from './tshark-follow.js';
 
 describe('SeqAdvance', () => {
   it('in order, retransmitted, overlapping, after a gap', () => {
@@ -38,32 +39,6 @@ describe('SeqAdvance', () => {
     expect(s.missed).toBe(0);
   });
 });
-
-/** tshark's reassembled bytes per stream: "ip:port>ip:port" → bytes that side sent. */
-function followed(pcap: string): Map<string, number> {
-  const streams = execFileSync('tshark', ['-n', '-r', pcap, '-T', 'fields', '-e', 'tcp.stream'], {
-    encoding: 'utf8',
-  })
-    .split('\n')
-    .filter(Boolean);
-  const out = new Map<string, number>();
-  for (const id of new Set(streams)) {
-    const text = execFileSync('tshark', ['-n', '-r', pcap, '-q', '-z', `follow,tcp,raw,${id}`], {
-      encoding: 'utf8',
-    });
-    const node = (n: number) => new RegExp(`Node ${n}: (\\S+)`).exec(text)?.[1] as string;
-    const [a, b] = [node(0), node(1)];
-    let fromA = 0;
-    let fromB = 0;
-    for (const line of text.split('\n')) {
-      if (/^\t[0-9a-f]+$/.test(line)) fromB += (line.length - 1) / 2;
-      else if (/^[0-9a-f]+$/.test(line)) fromA += line.length / 2;
-    }
-    out.set(`${a}>${b}`, fromA);
-    out.set(`${b}>${a}`, fromB);
-  }
-  return out;
-}
 
 async function ours(pcap: string): Promise<{ stream: Map<string, number>; captured: Map<string, number> }> {
   const { flows } = await runCapture(pcap);
@@ -136,7 +111,7 @@ describe('stream bytes against tshark', () => {
   ])('corpus %s (it holds a retransmission; with data: %s)', async (name, withData) => {
     const pcap = corpusFile('pcap', name);
     const { stream, captured } = await ours(pcap);
-    const want = followed(pcap);
+    const want = followedBytes(pcap);
     expect(Object.fromEntries([...want.keys()].map((k) => [k, stream.get(k)]))).toEqual(
       Object.fromEntries(want),
     );
@@ -150,7 +125,7 @@ describe('stream bytes against tshark', () => {
 
   it('scapy: retransmitted, overlapping, reordered, wrapping', async () => {
     const { stream } = await ours(scapy);
-    const want = followed(scapy);
+    const want = followedBytes(scapy);
     expect(want.get('10.9.0.2:40001>198.18.7.7:443')).toBe(3000);
     expect(want.get('198.18.7.7:443>10.9.0.2:40001')).toBe(4000);
     expect(Object.fromEntries([...want.keys()].map((k) => [k, stream.get(k)]))).toEqual(
