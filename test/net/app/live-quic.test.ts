@@ -1,5 +1,5 @@
 /**
- * The live proof: Debian's chromium speaks HTTP/3 to Debian's caddy on loopback while tshark
+ * The live proof: Debian's chromium speaks HTTP/3 to Debian's caddy on loopback while dumpcap
  * captures; Chromium's post-quantum ClientHello spans several Initial packets, and the assembler
  * must put it together and name 'airlock.test' (as tshark does). Loopback addresses only.
  */
@@ -89,10 +89,12 @@ describe('live HTTP/3: chromium → caddy on loopback', () => {
       env,
     );
     const capture = join(dir, 'quic.pcapng');
-    const tshark = await startUntil(
-      'tshark',
+    // dumpcap (what tshark -w runs) says "File: …" once the interface is open; "Capturing on" comes
+    // before it is, and packets sent in between would be lost.
+    const dumpcap = await startUntil(
+      'dumpcap',
       ['-i', 'lo', '-f', `udp port ${port}`, '-w', capture],
-      /Capturing on/,
+      /^File: /m,
     );
     // The page load itself fails (Chromium 156 ends the QUIC handshake with caddy 2.6.2's internal
     // certificate with ERR_QUIC_PROTOCOL_ERROR); the ClientHello this test is about is sent first.
@@ -110,7 +112,7 @@ describe('live HTTP/3: chromium → caddy on loopback', () => {
       { timeout: 15_000, env },
     );
     await new Promise((r) => setTimeout(r, 300));
-    await stop(tshark);
+    await stop(dumpcap);
     await stop(caddy);
 
     const { stdout: oracle } = await run('tshark', [
