@@ -4,7 +4,8 @@
  * logged (issue #5: "a capture judged offline and live traffic get the same answer"). The box of
  * netns/box.ts, with the gw dropping every third data segment the tablet sends before anything
  * else sees it (nftables, prerouting): the tablet, captured on its own link, sends those again.
- * Uploads over HTTPS and HTTP within and over their budgets, and a download, audited as an auditor
+ * Uploads over HTTPS and HTTP within and over their budgets, two on one keep-alive connection
+ * (each request judged and budgeted on its own), and a download, audited as an auditor
  * would (`airlock audit --connections`, a line per connection). Oracles: the
  * gateway's rows (`airlock log export`) for the answers; tshark for the retransmissions, and for
  * the payload captured, which for an upload within its budget is over it (what charging the
@@ -63,13 +64,13 @@ const upload = (bytes: number): string => {
   return `@${f}`;
 };
 
-/** The probe's row and line: its tablet address and port, begun while it ran. */
-function pair(p: Probe): { row: Row | undefined; line: ConnectionLine | undefined } {
+/** The probe's rows and lines (a keep-alive connection's requests: several): its tablet address and port, while it ran. */
+function pair(p: Probe): { rows: Row[]; lines: ConnectionLine[] } {
   const within = (ms: number) => ms >= p.fromMs - 1 && ms <= p.toMs;
   const client = `${ADDR.tablet}:${p.port}`;
   return {
-    row: rows.find((r) => r.kind === 'connection' && r.client === client && within(Number(r.tsMs))),
-    line: lines.find((l) => l.client === client && within(Date.parse(l.ts))),
+    rows: rows.filter((r) => r.kind === 'connection' && r.client === client && within(Number(r.tsMs))),
+    lines: lines.filter((l) => l.client === client && within(Date.parse(l.ts))),
   };
 }
 
@@ -167,6 +168,11 @@ beforeAll(async () => {
     'http://up.test/flight-records',
   );
   await curl('https download', ...r('files.test'), 'https://files.test/blob');
+  // Keep-alive: two uploads on one connection, each within up.test's budget on its own.
+  const fromMs = Date.now();
+  const seq = await box.probe('http-seq', ADDR.internet, '80', 'up.test:2500', 'up.test:2500');
+  expect(seq).toMatchObject({ statuses: [200, 200] });
+  probes.push({ what: 'http keep-alive uploads', port: Number(seq.port), fromMs, toMs: Date.now() });
   await new Promise((res) => setTimeout(res, 300));
   const { dropped } = await cap.stop();
   expect(dropped, 'packets the kernel dropped from the capture').toBe(0);
@@ -199,18 +205,19 @@ describe('a lossy link: the audit of the capture answers as the gateway did', ()
 
   it('every connection: the same decision, reason and bytes up', () => {
     const got = probes.map((p) => {
-      const { row, line } = pair(p);
-      return { what: p.what, gateway: row && gatewaySays(row), audit: line && auditSays(line) };
+      const paired = pair(p);
+      return { what: p.what, gateway: paired.rows.map(gatewaySays), audit: paired.lines.map(auditSays) };
     });
     expect(got).toEqual(got.map(({ what, gateway }) => ({ what, gateway, audit: gateway })));
-    expect(got.map(({ what, gateway }) => [what, gateway?.decision])).toEqual([
-      ['https upload within the budget', 'allowed'],
-      ['https upload over the budget', 'cut'],
-      ['http upload within the budget', 'allowed'],
-      ['http upload over the budget', 'cut'],
-      ['https download', 'allowed'],
+    expect(got.map(({ what, gateway }) => [what, gateway.map((g) => g.decision)])).toEqual([
+      ['https upload within the budget', ['allowed']],
+      ['https upload over the budget', ['cut']],
+      ['http upload within the budget', ['allowed']],
+      ['http upload over the budget', ['cut']],
+      ['https download', ['allowed']],
+      ['http keep-alive uploads', ['allowed', 'allowed']],
     ]);
-    expect(got[1]!.gateway!.up).toBe(DEFAULT_BUDGET);
-    expect(got[3]!.gateway!.up).toBe(UP_BUDGET);
+    expect(got[1]!.gateway[0]!.up).toBe(DEFAULT_BUDGET);
+    expect(got[3]!.gateway[0]!.up).toBe(UP_BUDGET);
   });
 });
