@@ -55,32 +55,36 @@ export function fuzz(
 ): void {
   const n = cases();
   const seed = runSeed();
-  it(`${name}: ${n} truncated/bit-flipped inputs give only typed outcomes, each in < 1 s (seed ${seed})`, () => {
-    const pool = seeds();
-    expect(pool.length).toBeGreaterThan(0);
-    const tally: Record<string, number> = {};
-    const failures: string[] = [];
-    for (let c = 0; c < n; c++) {
-      if (only !== undefined && c !== only) continue;
-      const r = rngOf(prng((seed ^ Math.imul(c + 1, 0x9e3779b1)) >>> 0));
-      const m = mutate(r.pick(pool), r);
-      const t0 = performance.now();
-      let outcome: string;
-      try {
-        outcome = run(m.bytes, r);
-      } catch (e) {
-        if (e instanceof AirlockError) outcome = `threw ${e.code}`;
-        else {
-          failures.push(`case ${c} (${m.what}): ${(e as Error)?.stack ?? String(e)}`);
-          continue;
+  it(
+    `${name}: ${n} truncated/bit-flipped inputs give only typed outcomes, each in < 1 s (seed ${seed})`,
+    () => {
+      const pool = seeds();
+      expect(pool.length).toBeGreaterThan(0);
+      const tally: Record<string, number> = {};
+      const failures: string[] = [];
+      for (let c = 0; c < n; c++) {
+        if (only !== undefined && c !== only) continue;
+        const r = rngOf(prng((seed ^ Math.imul(c + 1, 0x9e3779b1)) >>> 0));
+        const m = mutate(r.pick(pool), r);
+        const t0 = performance.now();
+        let outcome: string;
+        try {
+          outcome = run(m.bytes, r);
+        } catch (e) {
+          if (e instanceof AirlockError) outcome = `threw ${e.code}`;
+          else {
+            failures.push(`case ${c} (${m.what}): ${(e as Error)?.stack ?? String(e)}`);
+            continue;
+          }
         }
+        const ms = performance.now() - t0;
+        if (ms > 1000) failures.push(`case ${c} (${m.what}): ${ms.toFixed(0)} ms`);
+        tally[outcome] = (tally[outcome] ?? 0) + 1;
       }
-      const ms = performance.now() - t0;
-      if (ms > 1000) failures.push(`case ${c} (${m.what}): ${ms.toFixed(0)} ms`);
-      tally[outcome] = (tally[outcome] ?? 0) + 1;
-    }
-    expect(failures.slice(0, 5)).toEqual([]);
-    if (only === undefined) expect(Object.keys(tally).length, JSON.stringify(tally)).toBeGreaterThan(1);
-    // Each case has its own second (above); the run as long as `npm run fuzz`'s 50,000 need.
-  }, 30 * 60_000);
+      expect(failures.slice(0, 5)).toEqual([]);
+      if (only === undefined) expect(Object.keys(tally).length, JSON.stringify(tally)).toBeGreaterThan(1);
+      // Each case has its own second (above); the run as long as `npm run fuzz`'s 50,000 need.
+    },
+    30 * 60_000,
+  );
 }
