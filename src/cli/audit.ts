@@ -11,9 +11,10 @@ import { renderAuditCsv } from '../report/audit/csv.js';
 import { renderAuditHtml } from '../report/audit/html.js';
 import { renderAuditJson } from '../report/audit/json.js';
 import { renderAuditTable } from '../report/audit/table.js';
+import { atomicFileSink } from '../report/sink.js';
 import { loadPolicy } from './load-policy.js';
 import type { CliContext } from './types.js';
-import { AtomicTextFile, writeFileAtomic } from './write-file.js';
+import { refuseOutputsOverInputs, writeFileAtomic } from './write-file.js';
 
 interface Flags {
   policy?: string;
@@ -47,9 +48,16 @@ export function registerAudit(program: Command, ctx: CliContext): void {
       "also write one JSON line per connection judged (each request of a keep-alive connection its own), to set beside the gateway's `log export --json`",
     )
     .action(async (captures: string[], flags: Flags) => {
+      refuseOutputsOverInputs(
+        [
+          ...(flags.html ? [['--html', flags.html] as [string, string]] : []),
+          ...(flags.connections ? [['--connections', flags.connections] as [string, string]] : []),
+        ],
+        [captures, flags.policy, flags.store, flags.hmacKey].flat().filter((p) => p !== undefined),
+      );
       const { policy } = loadPolicy(flags.policy);
       const w = await loadUnlockWindows(policy, flags.policy, flags.store, flags.hmacKey);
-      const lines = flags.connections ? new AtomicTextFile(flags.connections) : undefined;
+      const lines = flags.connections ? atomicFileSink(flags.connections) : undefined;
       let audited: Awaited<ReturnType<typeof auditCaptures>>;
       try {
         audited = await auditCaptures(captures, {

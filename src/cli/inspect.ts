@@ -4,6 +4,7 @@ import { AirlockError } from '../core/errors.js';
 import { policyFor } from './policy-for.js';
 import { progressBar } from './progress.js';
 import type { CliContext } from './types.js';
+import { refuseOutputsOverInputs } from './write-file.js';
 
 interface Flags {
   json?: boolean;
@@ -35,6 +36,11 @@ export function registerInspect(program: Command, ctx: CliContext): void {
       'worker threads (default: one per core but one; 1 reads every file in this thread)',
     )
     .action(async (paths: string[], flags: Flags) => {
+      if (flags.html)
+        refuseOutputsOverInputs(
+          [['--html', flags.html]],
+          [...paths, ...(flags.policy ? [flags.policy] : [])],
+        );
       // Loaded here, not at start-up: other commands (and --help) never pay for them.
       const [{ inspectHeader, inspectStream }, { SummaryTally }, { jsonWriter }, { tableWriter }, sinks] =
         await Promise.all([

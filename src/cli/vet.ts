@@ -17,7 +17,7 @@ import type { VetDiff, VetReport, VetRun } from '../vet/model.js';
 import { reviewReasons } from '../vet/review.js';
 import { loadPolicy } from './load-policy.js';
 import type { CliContext } from './types.js';
-import { writeFileAtomic } from './write-file.js';
+import { refuseOutputsOverInputs, writeFileAtomic } from './write-file.js';
 
 /** APKs are read whole; DJI's own run to ~500 MB. */
 export const MAX_APK_BYTES = 2 * 1024 ** 3;
@@ -46,6 +46,11 @@ export function registerVet(program: Command, ctx: CliContext): void {
     .option('--html <file>', 'also write a self-contained offline HTML report to FILE')
     .option('--all', 'list every host, not the first 40')
     .action((apks: string[], flags: Flags) => {
+      if (flags.html)
+        refuseOutputsOverInputs(
+          [['--html', flags.html]],
+          [apks, flags.against, flags.policy].flat().filter((p) => p !== undefined),
+        );
       const { policy } = loadPolicy(flags.policy);
       const opts = { policy, policySource: flags.policy ?? 'built-in defaults', nowMs: Date.now() };
       const vet = (path: string): VetReport => {

@@ -1,10 +1,10 @@
 /** Outputs are written to a temporary name and renamed (DESIGN.md): never a half-written report. */
-import { closeSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-
-const tempOf = (path: string): string => `${path}.airlock-${process.pid}.tmp`;
+import { realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
+import { AirlockError } from '../core/errors.js';
 
 export function writeFileAtomic(path: string, data: string): void {
-  const tmp = tempOf(path);
+  const tmp = `${path}.airlock-${process.pid}.tmp`;
   try {
     writeFileSync(tmp, data);
     renameSync(tmp, path);
@@ -14,44 +14,45 @@ export function writeFileAtomic(path: string, data: string): void {
   }
 }
 
-/** Text written a piece at a time as it is made (bounded memory), under its final name once done. */
-export class AtomicTextFile {
-  private readonly tmp: string;
-  private fd: number | undefined;
-  private buffered: string[] = [];
-  private size = 0;
-
-  constructor(private readonly path: string) {
-    this.tmp = tempOf(path);
-    this.fd = openSync(this.tmp, 'w');
-  }
-
-  write(text: string): void {
-    this.buffered.push(text);
-    this.size += text.length;
-    // A write per 64 KiB or so, not per line.
-    if (this.size >= 65_536) this.flush();
-  }
-
-  /** Everything written goes under the final name. */
-  commit(): void {
-    this.flush();
-    closeSync(this.fd!);
-    this.fd = undefined;
-    renameSync(this.tmp, this.path);
-  }
-
-  /** Nothing is left: the temporary file is removed (after a failure). */
-  abort(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-    rmSync(this.tmp, { force: true });
-  }
-
-  private flush(): void {
-    if (this.size === 0) return;
-    writeSync(this.fd!, this.buffered.join(''));
-    this.buffered = [];
-    this.size = 0;
+/**
+ * Refuses outputs that would replace an input, or each other (`airlock audit x.pcap --html
+ * x.pcap` would rename the report over the capture once it is done; `airlock inspect DCIM --html
+ * DCIM/IMG_0001.JPG` over a photo): the same file by device and inode when it exists, the same
+ * path when not, and an existing file inside an input folder (one of the inputs too).
+ */
+export function refuseOutputsOverInputs(
+  outputs: readonly [flag: string, path: string][],
+  inputs: readonly string[],
+): void {
+  const id = (p: string): string => {
+    try {
+      const s = statSync(p);
+      return `${s.dev}:${s.ino}`;
+    } catch {
+      return resolve(p);
+    }
+  };
+  const real = (p: string): string | undefined => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return undefined;
+    }
+  };
+  const seen = new Map(inputs.map((p) => [id(p), p]));
+  const folders = inputs.flatMap((p) => {
+    const r = real(p);
+    return r !== undefined && statSync(r).isDirectory() ? [[r, p] as const] : [];
+  });
+  for (const [flag, path] of outputs) {
+    const at = real(path);
+    const inside = folders.find(([dir]) => at?.startsWith(dir.endsWith(sep) ? dir : dir + sep))?.[1];
+    const clash = seen.get(id(path)) ?? (inside === undefined ? undefined : `a file in ${inside}`);
+    if (clash !== undefined)
+      throw new AirlockError(
+        'AIRLOCK_ERR_USAGE',
+        `${flag} ${path} would replace ${clash}: write it elsewhere`,
+      );
+    seen.set(id(path), `${flag} ${path}`);
   }
 }

@@ -3,9 +3,10 @@
  * every corpus capture with TCP in it: the TCP lines' client and server pairs are tshark's
  * streams, and their sent and received bytes what tshark's own reassembly ("follow tcp") holds
  * per side. Against the report of the same run: as many lines per outcome as the report counts.
- * The gateway's log is the oracle for the decisions (test/gateway/lossy-link.test.ts).
+ * The gateway's log is the oracle for the decisions (test/gateway/lossy-link.test.ts). An output
+ * that would replace an input is refused before anything is read.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +68,28 @@ describe('audit --connections against tshark', () => {
       for (const l of lines) lined[l.outcome]++;
       expect(lined).toEqual(counted);
     });
+
+  it('an output that would replace an input (a capture, the policy) or the other output is refused, the input intact', () => {
+    const pcap = join(dir, 'copy.pcap');
+    copyFileSync(withTcp[0]!, pcap);
+    const policy = join(dir, 'monitor.yaml');
+    for (const args of [
+      ['--html', pcap],
+      ['--connections', pcap],
+      ['--policy', policy, '--connections', policy],
+      ['--html', join(dir, 'r.html'), '--connections', join(dir, 'r.html')],
+    ]) {
+      const r = airlock(['audit', ...args, pcap]);
+      expect({ args, code: r.code, stderr: r.stderr }).toEqual({
+        args,
+        code: 64,
+        stderr: expect.stringMatching(/would replace .*: write it elsewhere/),
+      });
+    }
+    expect(readFileSync(pcap)).toEqual(readFileSync(withTcp[0]!));
+    expect(readFileSync(policy, 'utf8')).toBe(MONITOR);
+    expect(existsSync(join(dir, 'r.html'))).toBe(false);
+  });
 
   it('a file it cannot write is an error naming it, and no report is half-written', () => {
     const pcap = withTcp[0]!;
