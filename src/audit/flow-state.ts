@@ -521,22 +521,25 @@ export class FlowState {
     this.nowNs = o.ts;
     this.nowMs = ms;
     f.push(tcp.seq, tcp.payload, fresh);
-    // The packet itself counts where its first new byte went, else to the request current now.
+    // The packet itself counts where its first new byte went, else to the request current now,
+    // and so do its stream bytes: counted per packet as the flow's own count is, the requests'
+    // add up to the flow's whatever the follower made of the segment (held past a gap, or a jump
+    // too far to follow).
     const owner = this.packetOwner ?? this.begun ?? this.conn;
-    owner.tally('orig', o, 0, 0);
+    owner.tally('orig', o, 0, fresh);
     this.packetOwner = undefined;
   }
 
   /**
    * `bytes` client bytes on `c`, `fresh` of them new to the stream (all, unless the follower says):
-   * its share, its timeline, and when `charge` the gate.
+   * its share of the payload, its timeline, and when `charge` the gate. (Its stream bytes are
+   * counted per packet: followed.)
    */
   private place(c: GateConnection, ms: number, bytes: number, charge: boolean, fresh = bytes): void {
     if (bytes <= 0) return;
     this.packetOwner ??= c;
     if (c.orig) {
       c.orig.bytes += bytes;
-      c.orig.streamBytes += fresh;
       c.firstNs ??= this.nowNs;
       if (c.lastNs === undefined || this.nowNs > c.lastNs) c.lastNs = this.nowNs;
     }
