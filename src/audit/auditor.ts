@@ -79,7 +79,7 @@ export class Auditor {
     if (!o) return d.problem;
     // Before flows time out on this packet: they end no earlier than it.
     this.clockMs = Math.max(this.clockMs, Number(p.ts) / 1e6);
-    const { uid, done } = this.table.observeFlow(o);
+    const { uid, done, advance } = this.table.observeFlow(o);
     for (const r of done) this.end(r);
     const udp = d.udp?.payload;
     if (udp && (o.srcPort === 53 || o.srcPort === 5353)) this.names.learn(udp, o.srcPort === 5353);
@@ -88,7 +88,7 @@ export class Auditor {
       s = new FlowState(`F${this.nextId++}`, o, this.ctx);
       this.flows.set(uid, s);
     }
-    s.observe(o, d.tcp, udp, Number(p.ts) / 1e6);
+    s.observe(o, d.tcp, udp, Number(p.ts) / 1e6, advance);
     return d.problem;
   }
 

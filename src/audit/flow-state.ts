@@ -54,7 +54,6 @@ import type { HttpRequestHead } from '../net/app/http-request.js';
 import { requestFraming } from '../net/app/request-framing.js';
 import { type FrontPort, frontOfPort, requestRefusal } from '../net/app/transparent-front.js';
 import { helloName, requestName } from '../net/app/transparent-name.js';
-import { SeqAdvance } from '../net/flow/seq-advance.js';
 import type { FlowObservation, FlowRecord } from '../net/flow/types.js';
 import type { TcpSegment } from '../net/transport/tcp.js';
 import type { ReasonCode } from '../policy/egress/types.js';
@@ -179,14 +178,6 @@ export class FlowState {
   private readonly proto: number;
   /** The transparent front that read the flow's head (443, 80, an extra port, to an egress address), once opened. */
   private front: FrontPort | undefined;
-  /**
-   * Each direction's stream position: what a segment adds to what its receiver read (Share's
-   * streamBytes). The gate, the timeline and the budgets' figures count that, not the payload
-   * captured: a retransmitted segment reaches the gateway's socket once, so counting it twice
-   * would cut, under packet loss, where the gateway did not.
-   */
-  private upSeq = new SeqAdvance();
-  private downSeq = new SeqAdvance();
 
   constructor(
     private readonly id: string,
@@ -207,11 +198,18 @@ export class FlowState {
     this.conn = this.first;
   }
 
+  /**
+   * One packet of the flow. `fresh`: what it added to its direction's stream (the FlowTable's
+   * count, ObservedFlow.advance). The gate, the timeline and the budgets' figures count that, not
+   * the payload captured: a retransmitted segment reaches the gateway's socket once, so counting
+   * it twice would cut, under packet loss, where the gateway did not.
+   */
   observe(
     o: FlowObservation,
     tcp: TcpSegment | undefined,
     udpPayload: Uint8Array | undefined,
     ms: number,
+    fresh: number,
   ): void {
     let fromClient = o.src === this.client.h && o.srcPort === this.client.p;
     const flags = o.tcpFlags ?? 0;
@@ -221,7 +219,6 @@ export class FlowState {
         [this.client, this.server] = [this.server, this.client];
         this.first.port = this.server.p;
         fromClient = true;
-        [this.upSeq, this.downSeq] = [this.downSeq, this.upSeq];
         // The other way round, it may be a connection a transparent front reads, or no longer one.
         const r = this.newReader();
         if (!this.opened && (r instanceof FrontHeadReader || this.reader instanceof FrontHeadReader))
@@ -236,10 +233,6 @@ export class FlowState {
         if (!fromClient) this.ctx.learnDns(m);
         this.judgeQuery(m, ms, fromClient);
       }
-    // What the packet adds to its direction's stream (UDP: its payload, as the gateway relays it).
-    const fresh = tcp
-      ? (fromClient ? this.upSeq : this.downSeq).push(tcp.seq, tcp.payload.length, (flags & SYN) !== 0)
-      : o.payloadBytes;
     if (this.follow) {
       this.followed(this.follow, o, tcp, fromClient, ms, fresh);
       return;

@@ -126,7 +126,7 @@ export class GateConnection {
 }
 
 /** 'ip:port', an IPv6 address in brackets. */
-const endpoint = (h: string, p: number): string => (h.includes(':') ? `[${h}]:${p}` : `${h}:${p}`);
+export const endpoint = (h: string, p: number): string => (h.includes(':') ? `[${h}]:${p}` : `${h}:${p}`);
 
 export const zeroShare = (): Share => ({ bytes: 0, ipBytes: 0, pkts: 0, streamBytes: 0 });
 

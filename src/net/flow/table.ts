@@ -129,10 +129,12 @@ class ActivityList {
   }
 }
 
-/** What observeFlow() says about a packet: its flow's uid, and the flows completed before it. */
+/** What observeFlow() says about a packet: its flow's uid, the flows completed before it, and its stream advance. */
 export interface ObservedFlow {
   readonly uid: string;
   readonly done: readonly FlowRecord[];
+  /** What the packet added to its direction's streamBytes (TCP: by sequence number; else its payload). */
+  readonly advance: number;
 }
 
 const NONE: readonly FlowRecord[] = Object.freeze([]);
@@ -146,7 +148,11 @@ export class FlowTable {
   private readonly buckets = new Map<number, LiveFlow>();
   private liveCount = 0;
   /** observeFlow's answer, reused: valid until the next call. */
-  private readonly answer: { uid: string; done: readonly FlowRecord[] } = { uid: '', done: NONE };
+  private readonly answer: { uid: string; done: readonly FlowRecord[]; advance: number } = {
+    uid: '',
+    done: NONE,
+    advance: 0,
+  };
   private readonly tcpFlows = new ActivityList();
   private readonly otherFlows = new ActivityList();
   private next = 1;
@@ -202,8 +208,8 @@ export class FlowTable {
       this.liveCount++;
       flows.append(f);
     }
-    this.count(f, o);
     const answer = this.answer;
+    answer.advance = this.count(f, o);
     answer.uid = f.uid;
     answer.done = done ?? NONE;
     return answer;
@@ -301,7 +307,8 @@ export class FlowTable {
     };
   }
 
-  private count(f: LiveFlow, o: FlowObservation): void {
+  /** Counts o on f; what it added to its direction's stream. */
+  private count(f: LiveFlow, o: FlowObservation): number {
     let fromOrig = o.srcPort === f.orig.p && o.src === f.orig.h;
     const flags = o.tcpFlags ?? 0;
     const isTcp = f.proto === IPPROTO.TCP;
@@ -326,11 +333,12 @@ export class FlowTable {
     c.bytes += o.payloadBytes;
     if (o.ts > f.lastTs) f.lastTs = o.ts;
     if (o.ts < f.ts) f.ts = o.ts;
-    c.streamBytes +=
+    const advance =
       isTcp && o.tcpSeq !== undefined
         ? seqOf(f, fromOrig).push(o.tcpSeq, o.payloadBytes, (flags & TCP_FLAG.SYN) !== 0)
         : o.payloadBytes;
-    if (!isTcp) return;
+    c.streamBytes += advance;
+    if (!isTcp) return advance;
     if (pureSyn) {
       f.synSeen = true;
       mark(f, 'S', fromOrig);
@@ -349,6 +357,7 @@ export class FlowTable {
       f.rst = true;
       mark(f, 'R', fromOrig);
     }
+    return advance;
   }
 }
 

@@ -6,6 +6,7 @@
  */
 
 import type { JudgedFlow } from '../../audit/flow-state.js';
+import { endpoint } from '../../audit/gate-connection.js';
 import { isoTimeOfNs } from '../../core/iso-time.js';
 
 export interface ConnectionLine {
@@ -36,7 +37,6 @@ export interface ConnectionLine {
   proxy?: { via: string; form: string };
 }
 
-const endpoint = (h: string, p: number): string => (h.includes(':') ? `[${h}]:${p}` : `${h}:${p}`);
 const PROTOS: Record<number, string> = { 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'icmpv6' };
 
 /** The flow's lines, its first connection first. */
