@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AirlockError } from '../core/errors.js';
 import { inspectPaths } from '../inspect/run.js';
-import { defaultPolicy, policyHash } from '../policy/index.js';
+import { defaultPolicy, loadPolicyFile, policyHash } from '../policy/index.js';
+import { renderAuditTable } from '../report/audit/table.js';
 import { EXIT } from '../report/exit-codes.js';
 import { renderTable } from '../report/table.js';
 import { scrubPaths } from '../scrub/run.js';
@@ -17,6 +18,7 @@ import { beforeAfter } from './compare.js';
 import { explain } from './explain.js';
 import { writeDemoRecord } from './gateway-day.js';
 import { demoKit } from './kit.js';
+import { writeDemoCapture } from './tablet-capture.js';
 
 export const DEFAULT_DEMO_DIR = 'airlock-demo';
 /** Where the demo writes the clean copies, inside its kit folder. */
@@ -56,15 +58,29 @@ export async function runDemo(dir?: string, opts: { color?: boolean } = {}): Pro
     `\nWrote a gateway record to ${record.dir}: ${record.rows} rows of a fictional flight tablet behind the gateway in one-way mode\n` +
     "for the last two hours (scripted traffic, judged and logged by the gateway's own code: downloads pass, telemetry and\n" +
     'tracker hosts are refused, the flight-record upload is cut at its budget, a geofence unlock window opens one host).\n';
+  // The same tablet's link on an earlier morning, before the gateway: what would it have stopped?
+  const capture = await writeDemoCapture(
+    where,
+    Date.now() - 26 * 3_600_000,
+    loadPolicyFile(record.policyFile),
+  );
+  const auditText =
+    `\nAudited ${capture.capture}: the tablet's Wi-Fi on a morning before the gateway, the vendor app online (scripted\n` +
+    "traffic, real packets), judged by the gateway's policy: who it talked to, what went up, and what one-way mode would have\n" +
+    `stopped. The same report as an offline page: ${capture.html}\n\n` +
+    renderAuditTable(capture.report, opts.color === undefined ? {} : { color: opts.color });
   const next =
     `Compare for yourself: \`airlock inspect ${clean}\`, or \`exiftool -a -G1 ${join(clean, 'DJI_0001.JPG')}\`.\n` +
-    `Check the record: \`airlock log verify --policy ${record.policyFile}\`.\n` +
+    `Check the record: \`airlock log verify --policy ${record.policyFile}\`. Check the capture: \`tshark -r ${capture.capture} -q -z conv,tcp\`.\n` +
     `All of it in the dashboard: \`airlock serve --policy ${record.policyFile} --reports ${where}\`, then http://127.0.0.1:8470/`;
   const failed =
-    report.exitCode === EXIT.ERROR || scrub.exitCode !== EXIT.OK || after.exitCode === EXIT.ERROR;
+    report.exitCode === EXIT.ERROR ||
+    scrub.exitCode !== EXIT.OK ||
+    after.exitCode === EXIT.ERROR ||
+    capture.report.exitCode === EXIT.ERROR;
   return {
     dir: where,
-    text: `${header}${table}\n${explain(report, where)}\n\n${compare}${gatewayText}\n${next}\n`,
+    text: `${header}${table}\n${explain(report, where)}\n\n${compare}${gatewayText}${auditText}\n${next}\n`,
     exitCode: failed ? EXIT.ERROR : EXIT.OK,
   };
 }

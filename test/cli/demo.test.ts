@@ -1,10 +1,15 @@
-/** `airlock demo` end to end, and the kit judged by ExifTool (the oracle), not by Airlock's own idea. */
+/**
+ * `airlock demo` end to end: the kit judged by ExifTool, the tablet capture by tshark (the
+ * oracles), not by Airlock's own idea.
+ */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { buildJpeg } from '../../src/media/jpeg/write.js';
+import type { AuditReport } from '../../src/report/audit/model.js';
 import type { InspectReport } from '../../src/report/model.js';
 import { exiftoolJson } from '../helpers/exiftool.js';
 import { gridCentre, signedGps, srtCuePairs, stillPositions } from '../scrub/e2e-oracles.js';
@@ -29,6 +34,7 @@ describe('airlock demo', () => {
       'DJIFlightRecord_2024-05-14_[10-31-40].txt',
       'DJI_0001.JPG',
       'DJI_0002.SRT',
+      'capture',
       'clean',
       'gateway',
       'site-logo.jpg',
@@ -193,6 +199,87 @@ describe('airlock demo', () => {
 
     it('the demo says how to look at it', () => {
       expect(demo.stdout).toContain(`airlock serve --policy ${policyFile()} --reports ${kit}`);
+    });
+  });
+
+  describe('the tablet capture, read by tshark', () => {
+    const capture = () => join(kit, 'capture', 'tablet.pcapng');
+    const tshark = (args: string[]): string[] =>
+      execFileSync('tshark', ['-n', '-r', capture(), ...args], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
+        .split('\n')
+        .filter(Boolean);
+    const report = () => JSON.parse(readFileSync(join(kit, 'capture', 'audit.json'), 'utf8')) as AuditReport;
+    const policyFile = () => join(kit, 'gateway', 'airlock.yaml');
+
+    it('is a capture tshark reads whole: every checksum right, nothing malformed or warned about', () => {
+      expect(tshark(['-T', 'fields', '-e', 'frame.number'])).toHaveLength(report().captures[0]!.packets);
+      const bad = tshark([
+        ...['-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE'],
+        '-Y',
+        '_ws.malformed or _ws.expert.severity >= warning or ip.checksum.status == 0 or tcp.checksum.status == 0 or udp.checksum.status == 0',
+        ...['-T', 'fields', '-e', 'frame.number'],
+      ]);
+      expect(bad).toEqual([]);
+    });
+
+    it("the audit's destinations are the names tshark reads (SNI, Host), with the payload each way", () => {
+      // The tablet: whoever sends the SYNs.
+      const tablets = new Set(tshark(['-Y', 'tcp.flags == 0x002', '-T', 'fields', '-e', 'ip.src']));
+      expect(tablets.size).toBe(1);
+      const [tablet] = [...tablets];
+      const nameOf = new Map<string, string>();
+      for (const line of tshark([
+        ...['-Y', 'tls.handshake.type == 1 or http.request'],
+        ...['-T', 'fields', '-e', 'ip.dst', '-e', 'tls.handshake.extensions_server_name', '-e', 'http.host'],
+      ])) {
+        const [ip, sni, host] = line.split('\t');
+        nameOf.set(ip!, sni || host!);
+      }
+      const bytes = new Map<string, { up: number; down: number }>();
+      for (const line of tshark([
+        '-Y',
+        'tcp.len > 0',
+        '-T',
+        'fields',
+        '-e',
+        'ip.src',
+        '-e',
+        'ip.dst',
+        '-e',
+        'tcp.len',
+      ])) {
+        const [src, dst, len] = line.split('\t');
+        const server = src === tablet ? dst! : src!;
+        const b = bytes.get(nameOf.get(server)!) ?? { up: 0, down: 0 };
+        if (src === tablet) b.up += Number(len);
+        else b.down += Number(len);
+        bytes.set(nameOf.get(server)!, b);
+      }
+      const egress = report().destinations.filter((d) => d.scope === 'egress');
+      expect(new Map(egress.map((d) => [d.name, { up: d.orig.bytes, down: d.resp.bytes }]))).toEqual(bytes);
+      expect(bytes.size).toBe(6);
+    });
+
+    it('judged by the gateway policy (read with the yaml library): unlisted blocked, listed allowed, an upload over 64 KiB cut there', () => {
+      const listed = (
+        YAML.parse(readFileSync(policyFile(), 'utf8')) as { network: { allow: { host: string }[] } }
+      ).network.allow.map((a) => a.host);
+      const onList = (h: string) =>
+        listed.some((l) => (l.startsWith('*.') ? h.endsWith(l.slice(1)) : h === l));
+      const egress = report().destinations.filter((d) => d.scope === 'egress');
+      for (const d of egress) {
+        // The policy sets no budget: the default 64 KiB per connection.
+        const want = !onList(d.name!) ? 'blocked' : d.maxConnectionUp > 64 * 1024 ? 'cut' : 'allowed';
+        expect(d.outcome.kind, d.name!).toBe(want);
+        if (want === 'cut') expect(d.outcome.cutAfterBytes).toBe(64 * 1024);
+      }
+      expect(egress.filter((d) => d.outcome.kind === 'cut').map((d) => d.name)).toEqual([
+        'mydjiflight.dji.com',
+      ]);
+      expect(demo.stdout).toMatch(/mydjiflight\.dji\.com \(sni\).*cut after 65536 bytes/);
     });
   });
 });

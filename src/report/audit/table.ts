@@ -24,7 +24,9 @@ export function renderAuditTable(report: AuditReport, opts: AuditTableOptions = 
   for (const scope of ['egress', 'local'] as const) {
     const ds = report.destinations.filter((d) => d.scope === scope);
     out.push(
-      c.bold(scope === 'egress' ? `Egress (${ds.length} destinations)` : `Local (${ds.length} destinations)`),
+      c.bold(
+        `${scope === 'egress' ? 'Egress' : 'Local'} (${ds.length} destination${ds.length === 1 ? '' : 's'})`,
+      ),
     );
     if (ds.length === 0) out.push(c.dim('  none'));
     else out.push(...table(ds, c));
