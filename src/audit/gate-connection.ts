@@ -6,6 +6,7 @@
  * is credited to its destination and told as the gateway would have logged it (a row).
  */
 import type { FlowObservation } from '../net/flow/types.js';
+import { endpointText } from '../net/ip/address.js';
 import type { ConnectionShare, DestinationAcc, FlowOutcome, NameSource, Share } from './destination.js';
 import type { Judgement, ProxyVia } from './flow-judge.js';
 import { AUDIT_LIMITS } from './limits.js';
@@ -105,7 +106,7 @@ export class GateConnection {
       {
         ...share,
         ip: this.proxy ? literal : (this.address ?? share.ip),
-        ...(this.proxy ? { proxy: endpoint(this.proxy.h, this.proxy.p) } : {}),
+        ...(this.proxy ? { proxy: endpointText(this.proxy.h, this.proxy.p) } : {}),
       },
       this.outcome!,
     );
@@ -124,9 +125,6 @@ export class GateConnection {
     };
   }
 }
-
-/** 'ip:port', an IPv6 address in brackets. */
-export const endpoint = (h: string, p: number): string => (h.includes(':') ? `[${h}]:${p}` : `${h}:${p}`);
 
 export const zeroShare = (): Share => ({ bytes: 0, ipBytes: 0, pkts: 0, streamBytes: 0 });
 

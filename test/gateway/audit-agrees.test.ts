@@ -38,6 +38,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UNHEARD_REASONS } from '../../src/audit/destination.js';
 import type { JudgedConnection, JudgedFlow, JudgedQuery } from '../../src/audit/flow-state.js';
 import { auditCaptures } from '../../src/audit/run.js';
+import { endpointText } from '../../src/net/ip/address.js';
 import { loadPolicyFile } from '../../src/policy/load.js';
 import type { AuditReport } from '../../src/report/audit/model.js';
 import { ensureBuilt } from '../cli/built.js';
@@ -172,7 +173,6 @@ function fromAudit(c: JudgedConnection): Judgement {
   return { decision: 'allowed', reason: o.reason, name, up: c.up };
 }
 
-const key = (h: string, p: number | string) => `${h}:${p}`;
 const QTYPES: Record<number, string> = { 1: 'A', 28: 'AAAA' };
 
 interface Phase {
@@ -195,7 +195,8 @@ function joinConnections(p: Phase): { rows: Row[]; flow: JudgedFlow }[] {
   const byClient = new Map<string, JudgedFlow[]>();
   for (const f of p.flows) {
     if (f.server.p === 53) continue;
-    const k = key(f.client.h, f.client.p);
+    // The gateway writes its client as the audit does ('ip:port', IPv6 in brackets).
+    const k = endpointText(f.client.h, f.client.p);
     byClient.set(k, [...(byClient.get(k) ?? []), f]);
   }
   const startMs = (f: JudgedFlow) => Number(f.record.ts / 1_000_000n);

@@ -3,6 +3,7 @@
  * names the address: it must never become an open proxy by accident.
  */
 import { AirlockError } from '../../core/errors.js';
+import { endpointText } from '../../net/ip/address.js';
 import { classifyIp, parseIp } from '../../policy/egress/address.js';
 
 export interface HostPort {
@@ -17,8 +18,7 @@ export function parseHostPort(text: string): HostPort {
   return { host: (m[1] ?? m[2])!, port };
 }
 
-export const formatHostPort = (a: HostPort): string =>
-  a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+export const formatHostPort = (a: HostPort): string => endpointText(a.host, a.port);
 
 export function isLoopbackHost(host: string): boolean {
   if (host === 'localhost') return true;

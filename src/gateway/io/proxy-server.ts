@@ -5,6 +5,7 @@
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { type OriginalPort, originalPort } from '../../native/original-dst.js';
+import { endpointText } from '../../net/ip/address.js';
 import type { ConnectionLogRow } from '../../store/types.js';
 import { type ConnectionContext, OPEN_ROW_AFTER_MS, ProxyConnection } from '../core/connection.js';
 import type { Front } from '../core/front.js';
@@ -150,7 +151,8 @@ export class ProxyServer {
     this.sockets.add(client);
     client.once('close', () => this.sockets.delete(client));
     const id = `c${++this.nextId}`;
-    const peer = `${client.remoteAddress ?? '?'}:${client.remotePort ?? 0}`;
+    // As `audit --connections` writes it (IPv6 in brackets), so the two join on this text.
+    const peer = endpointText(client.remoteAddress ?? '?', client.remotePort ?? 0);
     const host = client.remoteAddress ?? '?';
     const limits = this.opts.limits();
     client.on('error', () => {});

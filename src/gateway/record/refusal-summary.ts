@@ -221,11 +221,12 @@ function count(b: Burst, row: Refusal): void {
   else b.namesMore++;
 }
 
-/** The client address of a refusal (a connection row's client has ':port' after it). */
+/** The client address of a refusal: a connection row's client is 'ip:port', an IPv6 ip in brackets. */
 function addressOf(row: Refusal): string {
   if (row.kind === 'dns') return row.client;
   const i = row.client.lastIndexOf(':');
-  return i < 0 ? row.client : row.client.slice(0, i);
+  const address = i < 0 ? row.client : row.client.slice(0, i);
+  return address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
 }
 
 /**

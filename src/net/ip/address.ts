@@ -57,3 +57,7 @@ export function ipv6Text(b: Uint8Array, o: number): string {
   if (bestAt < 0) return hex.join(':');
   return `${hex.slice(0, bestAt).join(':')}::${hex.slice(bestAt + bestLen).join(':')}`;
 }
+
+/** 'host:port', an IPv6 host in brackets (RFC 5952 §6), as tshark and URLs write an endpoint. */
+export const endpointText = (host: string, port: number): string =>
+  host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;

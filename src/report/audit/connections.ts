@@ -6,8 +6,8 @@
  */
 
 import type { JudgedFlow } from '../../audit/flow-state.js';
-import { endpoint } from '../../audit/gate-connection.js';
 import { isoTimeOfNs } from '../../core/iso-time.js';
+import { endpointText as endpoint } from '../../net/ip/address.js';
 
 export interface ConnectionLine {
   /** The connection's (a request's) first packet, ISO 8601. */
