@@ -8,8 +8,9 @@
  * `airlock scrub IN --out OUT` (verification included), `exiftool -all= -o OUT/ IN` (one
  * process), `mat2 --lightweight` (on a fresh untimed copy: mat2 writes next to its input) and
  * `cp -r` (the physical limit) and `cp -r && sync` (a copy as durable as Airlock's, which
- * fsyncs its outputs), and a node floor: the reads, writes and hashes the scrub's proof needs,
- * alone (scripts/bench/scrub-floor.mjs). Before each timed run: a fresh output folder (the last one moved aside, see
+ * fsyncs its outputs), and two floors: the reads, writes and hashes the scrub's proof needs,
+ * alone, in Node (scripts/bench/scrub-floor.mjs) and in C (scripts/bench/scrub-floor.c, compiled
+ * here with cc -O2 -lcrypto; left out, saying why, where that fails). Before each timed run: a fresh output folder (the last one moved aside, see
  * `fresh`) and `sync`. Each
  * tool gets one untimed warm-up per set, then BENCH_RUNS timed runs; the median is reported,
  * with the ratios to cp and to cp && sync and the peak RSS (/usr/bin/time %M, the largest process of the run).
@@ -95,6 +96,24 @@ const fresh = (p) => {
   return p;
 };
 
+/** The C floor, built into .bench/ (needs cc and OpenSSL's headers: Debian's libssl-dev). */
+function buildCFloor() {
+  const bin = join(BENCH, 'scrub-floor-c');
+  const r = spawnSync(
+    'cc',
+    ['-O2', '-o', bin, join(ROOT, 'scripts/bench/scrub-floor.c'), '-lcrypto', '-lpthread'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (r.status === 0) return bin;
+  console.error(
+    `C floor left out: cc failed (${(r.stderr || r.error?.message || '').trim().split('\n')[0]})`,
+  );
+  return undefined;
+}
+const cFloor = buildCFloor();
+
 const tools = {
   'cp -r (physical limit)': (set) => timed('cp', ['-r', set.dir, fresh(join(WORK, 'cp'))]),
   // A durable copy: Airlock fsyncs what it writes (power-loss safe), plain cp leaves it in the page cache.
@@ -114,6 +133,10 @@ const tools = {
   // output's SHA-256; no parsing, no verification, no fsync (scripts/bench/scrub-floor.mjs).
   'node floor (read, 3× SHA-256, write)': (set) =>
     timed(process.execPath, ['scripts/bench/scrub-floor.mjs', set.dir, fresh(join(WORK, 'floor'))]),
+  // The same in C: what any implementation of the proof costs on this machine.
+  ...(cFloor
+    ? { 'C floor (read, 3× SHA-256, write)': (set) => timed(cFloor, [set.dir, fresh(join(WORK, 'floor-c'))]) }
+    : {}),
   'exiftool -all= -o OUT/ (one process)': (set) => {
     const out = fresh(join(WORK, 'exiftool'));
     mkdirSync(out, { recursive: true });
