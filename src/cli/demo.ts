@@ -1,4 +1,7 @@
-/** `airlock demo [--dir DIR]`: write the sample kit, inspect it, scrub it, explain what was found. */
+/**
+ * `airlock demo [--dir DIR]`: write the sample kit, inspect it, scrub it, explain what was found;
+ * write a gateway record and audit a capture of the tablet's link.
+ */
 import type { Command } from 'commander';
 import { runDemo } from '../demo/run.js';
 import type { CliContext } from './types.js';
@@ -7,7 +10,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
   program
     .command('demo')
     .description(
-      'write a small fictional DJI-style sample kit, inspect it and scrub it under the default policy',
+      "write a small fictional DJI-style sample kit, inspect it and scrub it under the default policy, write a gateway record, and audit a capture of the tablet's link",
     )
     .option(
       '--dir <dir>',
