@@ -4,7 +4,8 @@
  * the chain, 1 when not (a missing anchor included, unless a kept head or --without-anchor stands
  * in for it), 2 on error. show prints every row, a row whose own link in the chain fails marked
  * DAMAGED (exit 1 when any is); export writes every row too, such a row with why in its `damaged`
- * field (exit 1 when any is). All three open the store read-only.
+ * field (exit 1 when any is). reconcile (log-reconcile.ts) sets the record beside a capture. All
+ * four open the store read-only.
  */
 import type { Command } from 'commander';
 import { AirlockError } from '../core/errors.js';
@@ -18,6 +19,7 @@ import { parseTimeBound } from '../gateway/record/time-bound.js';
 import { verificationText } from '../gateway/record/verify-text.js';
 import { EXIT } from '../report/exit-codes.js';
 import type { ChainHead, TimeWindow } from '../store/types.js';
+import { registerReconcile } from './log-reconcile.js';
 import { withRecord } from './record.js';
 import type { CliContext } from './types.js';
 
@@ -98,7 +100,9 @@ function damagedSummary(cmd: string, as: string, damaged: number, first: number 
 }
 
 export function registerLog(program: Command, ctx: CliContext): void {
-  const log = program.command('log').description("the gateway's chained event log: verify, show, export");
+  const log = program
+    .command('log')
+    .description("the gateway's chained event log: verify, show, export, reconcile with a capture");
   const policyOpt = ['--policy <file>', 'the policy naming the store, its HMAC key and anchor'] as const;
 
   log
@@ -196,4 +200,6 @@ export function registerLog(program: Command, ctx: CliContext): void {
         ctx.setExit(damagedSummary('export', 'exported as damaged', damaged, first));
       }),
     );
+
+  registerReconcile(log, ctx);
 }

@@ -1,0 +1,200 @@
+/**
+ * The gateway's record set beside a capture of the tablet's link (`airlock log reconcile`): the
+ * HMAC chain proves no row was changed or removed, but not that every connection got a row. A
+ * capture taken on the box's LAN side is independent evidence of what the tablet did; the audit
+ * judges it with the same policy code, so for every connection the gateway could see, both must
+ * hold the same answer. Pure: the audit's connection lines and the log's rows in, findings out.
+ *
+ * What the two cannot agree on, and so is not compared (test/gateway/audit-agrees.test.ts checks
+ * each of these against a live gateway):
+ * - bytes down: the gateway counts what the upstream sent; the tablet also received the proxy's
+ *   own answer to CONNECT, and plain HTTP responses without the hop-by-hop fields the gateway
+ *   manages itself;
+ * - DNS: refusal bursts are summarised, a row a second; queries are not joined here;
+ * - connections the box's rules drop before Airlock (other ports, UDP, QUIC): no row by design,
+ *   counted apart;
+ * - a request that is not a proxy request, sent to the proxy's port: the gateway refuses it as
+ *   `not-proxy-request`, the audit as LAN traffic (`local-blocked`); both block it.
+ */
+import type { ConnectionLogRow } from '../store/types.js';
+import { UNHEARD_REASONS } from './destination.js';
+
+/** One judged connection of the capture, as `audit --connections` writes it (report/audit/connections.ts). */
+export interface CapturedConnection {
+  ts: string;
+  client: string;
+  server: string;
+  proto: string;
+  scope: 'egress' | 'local';
+  name: string | null;
+  nameSource: string;
+  port: number;
+  outcome: 'allowed' | 'blocked' | 'cut' | 'unheard';
+  reason: string;
+  up: number;
+  proxy?: { via: string; form: string };
+}
+
+export interface LoggedConnection {
+  seq: number;
+  row: ConnectionLogRow;
+}
+
+export interface ReconcileOptions {
+  /** Would the gateway have seen this connection (the box redirects it, or it went to the proxy)? */
+  seen: (c: CapturedConnection) => boolean;
+  /** How far apart a row's time and its connection's first packet may be (ms). */
+  toleranceMs: number;
+}
+
+/** A connection's answer in common terms. */
+export interface Answer {
+  decision: 'allowed' | 'blocked' | 'cut' | 'unheard';
+  reason: string;
+  name: string | null;
+  /** Bytes that went upstream (allowed: all; cut: up to the cut); null when refused. */
+  up: number | null;
+}
+
+export type Finding =
+  | { kind: 'agree'; seq: number; capture: CapturedConnection }
+  | {
+      kind: 'differ';
+      seq: number;
+      capture: CapturedConnection;
+      fields: string[];
+      logged: Answer;
+      captured: Answer;
+    }
+  /** In the capture, a connection the gateway must have seen; no row. */
+  | { kind: 'not-logged'; capture: CapturedConnection }
+  /** A row for a client the capture holds, in its time; no connection in the capture. */
+  | { kind: 'not-captured'; seq: number; row: ConnectionLogRow }
+  /** A connection counted in one of the gateway's refusal-burst summary rows. */
+  | { kind: 'summarised'; seq: number; capture: CapturedConnection };
+
+const BUDGET_CUTS: ReadonlySet<string> = new Set(['connection-budget', 'hour-budget', 'unlock-expired']);
+const UNHEARD: ReadonlySet<string> = new Set(UNHEARD_REASONS);
+/** Reasons that say the same thing in the gateway's words and the audit's (header comment). */
+const SAME_REASON: ReadonlyMap<string, string> = new Map([['not-proxy-request', 'local-blocked']]);
+/** Name sources that are the connection's own (a DNS answer or nothing is not). */
+const CARRIED = (source: string): boolean => source !== 'dns' && source !== 'none';
+
+export function loggedAnswer(r: ConnectionLogRow): Answer {
+  const name = r.name ?? null;
+  if (r.verdict === 'block')
+    return { decision: UNHEARD.has(r.reason) ? 'unheard' : 'blocked', reason: r.reason, name, up: null };
+  if (r.cut !== undefined && BUDGET_CUTS.has(r.cut))
+    return { decision: 'cut', reason: r.cut, name, up: r.bytesUp };
+  return { decision: 'allowed', reason: r.reason, name, up: r.bytesUp };
+}
+
+export function capturedAnswer(c: CapturedConnection): Answer {
+  const name = c.name !== null && CARRIED(c.nameSource) ? c.name : null;
+  const refused = c.outcome === 'blocked' || c.outcome === 'unheard';
+  return { decision: c.outcome, reason: c.reason, name, up: refused ? null : c.up };
+}
+
+function differences(logged: Answer, captured: Answer): string[] {
+  const out: string[] = [];
+  if (logged.decision !== captured.decision) out.push('decision');
+  if (logged.reason !== captured.reason && SAME_REASON.get(logged.reason) !== captured.reason)
+    out.push('reason');
+  if (logged.name !== captured.name && SAME_REASON.get(logged.reason) !== captured.reason) out.push('name');
+  if (logged.up !== captured.up) out.push('up');
+  return out;
+}
+
+/**
+ * The address of an endpoint: 'ip' of 'ip:port' or '[ip]:port'; a bare address as it is (a
+ * summary row's client; an IPv6 one has colons but no brackets).
+ */
+export function addressOf(endpoint: string): string {
+  if (endpoint.startsWith('[')) return endpoint.slice(1, endpoint.indexOf(']'));
+  const i = endpoint.indexOf(':');
+  return i < 0 || endpoint.indexOf(':', i + 1) >= 0 ? endpoint : endpoint.slice(0, i);
+}
+
+export const portOf = (endpoint: string): number => Number(endpoint.slice(endpoint.lastIndexOf(':') + 1));
+
+/**
+ * Joins rows to connections by the tablet's endpoint and the port judged, in time order (a
+ * keep-alive connection: a row per request, as the audit has a line per request; a port the
+ * tablet used again later: each connection its own rows), within `toleranceMs`. The rows are
+ * those of the capture's clients in its time span; a still-open row superseded by a later row
+ * of the same connection is left out (the gateway writes a long tunnel's row while it lasts).
+ */
+export function reconcile(
+  captured: readonly CapturedConnection[],
+  logged: readonly LoggedConnection[],
+  opts: ReconcileOptions,
+): Finding[] {
+  const key = (client: string, port: number) => `${client} ${port}`;
+  // By the tablet's endpoint: a row names the port judged, or 0 when it was refused before any
+  // target was read (no name, a malformed request): then any connection of that endpoint.
+  const lines = new Map<string, { c: CapturedConnection; ms: number; used: boolean }[]>();
+  for (const c of captured) {
+    if (!opts.seen(c)) continue;
+    const list = lines.get(c.client) ?? [];
+    list.push({ c, ms: Date.parse(c.ts), used: false });
+    lines.set(c.client, list);
+  }
+  for (const list of lines.values()) list.sort((a, b) => a.ms - b.ms);
+
+  // A long tunnel's interim rows (open) give way to the row written when it ended, or, while it
+  // is still open, to the latest of them.
+  const rowKey = (r: ConnectionLogRow) => `${key(r.client, r.port)} ${r.tsMs}`;
+  const finals = new Set<string>();
+  const lastOpen = new Map<string, number>();
+  for (const { seq, row } of logged)
+    if (!row.open) finals.add(rowKey(row));
+    else lastOpen.set(rowKey(row), Math.max(seq, lastOpen.get(rowKey(row)) ?? 0));
+  const rows = logged
+    .filter(({ seq, row }) => !row.open || (!finals.has(rowKey(row)) && lastOpen.get(rowKey(row)) === seq))
+    .sort((a, b) => a.row.tsMs - b.row.tsMs || a.seq - b.seq);
+
+  const out: Finding[] = [];
+  const summaries: LoggedConnection[] = [];
+  for (const l of rows) {
+    if (l.row.count !== undefined) {
+      summaries.push(l);
+      continue;
+    }
+    const list = lines.get(l.row.client) ?? [];
+    const match = list.find(
+      (x) =>
+        !x.used &&
+        (l.row.port === 0 || x.c.port === l.row.port) &&
+        Math.abs(x.ms - l.row.tsMs) <= opts.toleranceMs,
+    );
+    if (!match) {
+      out.push({ kind: 'not-captured', seq: l.seq, row: l.row });
+      continue;
+    }
+    match.used = true;
+    const a = loggedAnswer(l.row);
+    const b = capturedAnswer(match.c);
+    const fields = differences(a, b);
+    out.push(
+      fields.length === 0
+        ? { kind: 'agree', seq: l.seq, capture: match.c }
+        : { kind: 'differ', seq: l.seq, capture: match.c, fields, logged: a, captured: b },
+    );
+  }
+  // A summary row stands for `count` refusals of one client (any port) from tsMs to lastMs.
+  const left = [...lines.values()].flat().filter((x) => !x.used);
+  for (const s of summaries) {
+    const from = s.row.tsMs - opts.toleranceMs;
+    const to = (s.row.lastMs ?? s.row.tsMs) + opts.toleranceMs;
+    let n = s.row.count ?? 0;
+    for (const x of left) {
+      if (n === 0) break;
+      if (x.used || addressOf(x.c.client) !== s.row.client || x.ms < from || x.ms > to) continue;
+      x.used = true;
+      n--;
+      out.push({ kind: 'summarised', seq: s.seq, capture: x.c });
+    }
+  }
+  for (const x of left) if (!x.used) out.push({ kind: 'not-logged', capture: x.c });
+  return out;
+}

@@ -1,0 +1,124 @@
+/**
+ * `airlock log reconcile CAPTURE… [--policy FILE] [--json]`: the gateway's record set beside a
+ * capture of the tablet's link (audit/reconcile.ts says what is compared and what is not). Exit 0
+ * when every connection the gateway must have seen has its row with the same answer, and every
+ * row of the capture's tablets in its time has its connection; 1 when not, or when a row in that
+ * time fails its link in the chain; 2 when a capture cannot be read whole.
+ */
+import type { Command } from 'commander';
+import { addressOf, type CapturedConnection, portOf, reconcile } from '../audit/reconcile.js';
+import { auditCaptures } from '../audit/run.js';
+import { loadUnlockWindows } from '../audit/windows.js';
+import { AirlockError } from '../core/errors.js';
+import { parseHostPort } from '../gateway/io/listen-address.js';
+import { extraPorts } from '../gateway/rules/nftables.js';
+import type { Policy } from '../policy/types.js';
+import { connectionLines } from '../report/audit/connections.js';
+import { EXIT } from '../report/exit-codes.js';
+import {
+  disagreements,
+  type ReconcileSummary,
+  renderReconcileJson,
+  renderReconcileText,
+} from '../report/reconcile.js';
+import type { ConnectionLogRow } from '../store/types.js';
+import { withRecord } from './record.js';
+import type { CliContext } from './types.js';
+
+/** A row's time against its connection's first packet (the capture taken on the box, or a clock within this). */
+const TOLERANCE_MS = 2000;
+const PAGE = 10_000;
+
+/**
+ * Whether the gateway sees a connection: TCP to the proxy's port (gateway.listen), or leaving the
+ * LAN on a port the box's rules redirect to a transparent listener (443, 80, the allowlist's
+ * extra ports; `airlock gateway rules`). Everything else those rules drop before Airlock.
+ */
+function seenBy(policy: Policy): (c: CapturedConnection) => boolean {
+  const g = policy.gateway;
+  const proxyPorts = new Set(g.listen.map((l) => parseHostPort(l).port));
+  const redirected = new Set([
+    ...(g.transparent.tls ? [443] : []),
+    ...(g.transparent.http ? [80] : []),
+    ...(g.transparent.other ? extraPorts(policy) : []),
+  ]);
+  return (c) =>
+    c.proto === 'tcp' &&
+    (c.proxy !== undefined ||
+      (c.scope === 'local' ? proxyPorts.has(portOf(c.server)) : redirected.has(portOf(c.server))));
+}
+
+export function registerReconcile(log: Command, ctx: CliContext): void {
+  log
+    .command('reconcile')
+    .description(
+      "set the record beside a capture of the tablet's link: every connection the gateway must have seen has its row, with the same decision, reason, name and bytes up",
+    )
+    .argument(
+      '<captures...>',
+      "pcap or pcapng files of the tablet's traffic (the box's LAN side), read as one run",
+    )
+    .option('--policy <file>', 'the policy the gateway ran with, naming the store, its HMAC key and anchor')
+    .option('--json', 'print the comparison as JSON')
+    .action((captures: string[], flags: { policy?: string; json?: boolean }) =>
+      withRecord(flags.policy, 'read', async (rec, policy) => {
+        const w = await loadUnlockWindows(policy, flags.policy, rec.paths.sqlite, rec.paths.key);
+        const lines: CapturedConnection[] = [];
+        const report = await auditCaptures(captures, {
+          policy,
+          windows: w.windows,
+          onFlow: (f) => lines.push(...connectionLines(f)),
+        });
+        const notRead = report.captures.filter((c) => c.status !== 'read');
+        if (notRead.length > 0) {
+          for (const c of notRead)
+            process.stderr.write(
+              `airlock log reconcile: ${c.path}: ${c.status}${c.error ? `: ${c.error.message}` : ''}\n`,
+            );
+          ctx.setExit(EXIT.ERROR);
+          return;
+        }
+        const seen = seenBy(policy);
+        const spans = report.captures.flatMap((c) =>
+          c.firstSeen && c.lastSeen ? [[Date.parse(c.firstSeen), Date.parse(c.lastSeen)] as const] : [],
+        );
+        if (spans.length === 0)
+          throw new AirlockError('AIRLOCK_ERR_EMPTY', 'the captures hold no packets', undefined, captures[0]);
+        const fromMs = Math.min(...spans.map((s) => s[0]));
+        const toMs = Math.max(...spans.map((s) => s[1]));
+        // The tablets: whoever made a connection the gateway must have seen (not the link's housekeeping).
+        const clients = [...new Set(lines.filter(seen).map((l) => addressOf(l.client)))].sort();
+        // The capture is the reference: rows of connections it saw begin within it (the gateway
+        // stamps a connection when it accepts it, after its first packet).
+        const window = { sinceMs: fromMs, untilMs: toMs + 1 };
+        const rows: { seq: number; row: ConnectionLogRow }[] = [];
+        const damaged: number[] = [];
+        let read = 0;
+        for (let after = 0; ; ) {
+          const page = await rec.store.checkedLogRows(after, PAGE, window);
+          if (page.length === 0) break;
+          for (const r of page) {
+            if (r.problem !== undefined && damaged.length < 20) damaged.push(r.seq);
+            const row = r.row;
+            if (row?.kind !== 'connection' || !clients.includes(addressOf(row.client))) continue;
+            rows.push({ seq: r.seq, row });
+            read++;
+          }
+          after = page[page.length - 1]!.seq;
+        }
+        const summary: ReconcileSummary = {
+          captures,
+          fromMs,
+          toMs,
+          toleranceMs: TOLERANCE_MS,
+          clients,
+          rows: read,
+          damaged,
+          notSeen: lines.filter((l) => !seen(l)).length,
+          findings: reconcile(lines, rows, { seen, toleranceMs: TOLERANCE_MS }),
+        };
+        process.stdout.write(flags.json ? renderReconcileJson(summary) : renderReconcileText(summary));
+        ctx.setExit(disagreements(summary).length === 0 && damaged.length === 0 ? EXIT.OK : EXIT.SENSITIVE);
+      }),
+    );
+}
