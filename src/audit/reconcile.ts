@@ -19,19 +19,29 @@
 import type { ConnectionLogRow } from '../store/types.js';
 import { UNHEARD_REASONS } from './destination.js';
 
-/** One judged connection of the capture, as `audit --connections` writes it (report/audit/connections.ts). */
+/**
+ * One judged connection of the capture: what of an `audit --connections` line is compared
+ * (report/audit/connections.ts, whose ConnectionLine adds the gate id and stream bytes).
+ */
 export interface CapturedConnection {
+  /** The connection's (a request's) first packet, ISO 8601. */
   ts: string;
+  /** The tablet's side and the side it reached, as captured ('ip:port', IPv6 in brackets). */
   client: string;
   server: string;
   proto: string;
   scope: 'egress' | 'local';
+  /** The name judged, null without one; where it came from (sni, http-host, claim, dns, none). */
   name: string | null;
   nameSource: string;
+  /** The port judged: the server's, or a proxy request's target port. */
   port: number;
   outcome: 'allowed' | 'blocked' | 'cut' | 'unheard';
+  /** The gate's reason code, as the gateway's log row carries it (`reason`, or `cut`). */
   reason: string;
+  /** Bytes the gate let through: what the gateway would have sent upstream (a cut's, up to the cut). */
   up: number;
+  /** A forward-proxy request: the proxy ('ip:port') and the request's form. */
   proxy?: { via: string; form: string };
 }
 

@@ -73,6 +73,9 @@ function tlsRecord(type: number, body: readonly number[] | Uint8Array): Uint8Arr
   return Uint8Array.from([type, 0x03, 0x03, ...u16(body.length), ...body]);
 }
 
+/** A hello's legacy version (TLS 1.2), its random and a 32-byte session id, as TLS 1.3 sends them. */
+const helloStart = (rand: (n: number) => Uint8Array): number[] => [0x03, 0x03, ...rand(32), 32, ...rand(32)];
+
 /** A TLS 1.3 ClientHello as a browser-grade stack sends it: SNI, supported_versions, ALPN. */
 function clientHello(host: string, rand: (n: number) => Uint8Array): Uint8Array {
   const sni = vec16([0, ...vec16(ascii(host))]);
@@ -89,11 +92,7 @@ function clientHello(host: string, rand: (n: number) => Uint8Array): Uint8Array 
     ...vec16(alpn),
   ];
   const body = [
-    0x03,
-    0x03,
-    ...rand(32),
-    32,
-    ...rand(32),
+    ...helloStart(rand),
     ...vec16([0x13, 0x01, 0x13, 0x02, 0x13, 0x03, 0xc0, 0x2f]),
     1,
     0,
@@ -105,17 +104,7 @@ function clientHello(host: string, rand: (n: number) => Uint8Array): Uint8Array 
 }
 
 function serverHello(rand: (n: number) => Uint8Array): Uint8Array {
-  const body = [
-    0x03,
-    0x03,
-    ...rand(32),
-    32,
-    ...rand(32),
-    0x13,
-    0x01,
-    0,
-    ...vec16([...u16(0x002b), ...u16(2), 0x03, 0x04]),
-  ];
+  const body = [...helloStart(rand), 0x13, 0x01, 0, ...vec16([...u16(0x002b), ...u16(2), 0x03, 0x04])];
   return Buffer.concat([tlsRecord(0x16, [0x02, ...u24(body.length), ...body]), tlsRecord(0x14, [1])]);
 }
 

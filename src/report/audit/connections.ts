@@ -6,35 +6,18 @@
  */
 
 import type { JudgedFlow } from '../../audit/flow-state.js';
+import type { CapturedConnection } from '../../audit/reconcile.js';
 import { isoTimeOfNs } from '../../core/iso-time.js';
 import { endpointText as endpoint } from '../../net/ip/address.js';
 
-export interface ConnectionLine {
-  /** The connection's (a request's) first packet, ISO 8601. */
-  ts: string;
+/** A line: the fields reconcile compares (CapturedConnection), and the gate id and stream bytes. */
+export interface ConnectionLine extends CapturedConnection {
   /** The gate's id: the flow's ('F7'), '/n' for the nth request after the first on it. */
   id: string;
-  /** The tablet's side and the side it reached, as captured ('ip:port', IPv6 in brackets). */
-  client: string;
-  server: string;
-  proto: string;
-  scope: 'egress' | 'local';
-  /** The name judged, null without one; where it came from (sni, http-host, claim, dns, none). */
-  name: string | null;
-  nameSource: string;
-  /** The port judged: the server's, or a proxy request's target port. */
-  port: number;
-  outcome: 'allowed' | 'blocked' | 'cut' | 'unheard';
-  /** The gate's reason code, as the gateway's log row carries it (`reason`, or `cut`). */
-  reason: string;
   detail?: string;
-  /** Bytes the gate let through: what the gateway would have sent upstream (a cut's, up to the cut). */
-  up: number;
   /** The client's and the server's stream bytes, each byte once (retransmissions not again). */
   sent: number;
   received: number;
-  /** A forward-proxy request: the proxy ('ip:port') and the request's form. */
-  proxy?: { via: string; form: string };
 }
 
 const PROTOS: Record<number, string> = { 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'icmpv6' };
