@@ -10,13 +10,14 @@
  * - bytes down: the gateway counts what the upstream sent; the tablet also received the proxy's
  *   own answer to CONNECT, and plain HTTP responses without the hop-by-hop fields the gateway
  *   manages itself;
- * - DNS: refusal bursts are summarised, a row a second; queries are not joined here;
+ * - DNS is joined query by query (reconcileDns) only behind the box's rules, which send every
+ *   IPv4 query to port 53 to the gateway; a refusal burst's queries count against its summary rows;
  * - connections the box's rules drop before Airlock (other ports, UDP, QUIC): no row by design,
  *   counted apart;
  * - a request that is not a proxy request, sent to the proxy's port: the gateway refuses it as
  *   `not-proxy-request`, the audit as LAN traffic (`local-blocked`); both block it.
  */
-import type { ConnectionLogRow } from '../store/types.js';
+import type { ConnectionLogRow, DnsLogRow } from '../store/types.js';
 import { UNHEARD_REASONS } from './destination.js';
 
 /**
@@ -206,5 +207,77 @@ export function reconcile(
     }
   }
   for (const x of left) if (!x.used) out.push({ kind: 'not-logged', capture: x.c });
+  return out;
+}
+
+/** One DNS query of the capture as the audit judged it (JudgedQuery, its type as the log names it). */
+export interface CapturedQuery {
+  ms: number;
+  /** The tablet's address. */
+  client: string;
+  name: string;
+  qtype: string;
+  verdict: 'allow' | 'block';
+  reason: string;
+}
+
+export type DnsFinding =
+  | { kind: 'agree'; seq: number; query: CapturedQuery }
+  | { kind: 'differ'; seq: number; query: CapturedQuery; logged: string; captured: string }
+  | { kind: 'not-logged'; query: CapturedQuery }
+  | { kind: 'not-captured'; seq: number; row: DnsLogRow }
+  | { kind: 'summarised'; seq: number; query: CapturedQuery };
+
+/**
+ * Joins DNS rows to the capture's queries by the tablet's address, the name and the type, in time
+ * order within `toleranceMs`, and compares verdict and reason. A summary row (a refusal burst of
+ * one client for one reason) stands for `count` of the client's queries refused for that reason
+ * from tsMs to lastMs.
+ */
+export function reconcileDns(
+  queries: readonly CapturedQuery[],
+  logged: readonly { seq: number; row: DnsLogRow }[],
+  toleranceMs: number,
+): DnsFinding[] {
+  const qs = [...queries].sort((a, b) => a.ms - b.ms).map((q) => ({ q, used: false }));
+  const rows = [...logged].sort((a, b) => a.row.tsMs - b.row.tsMs || a.seq - b.seq);
+  const out: DnsFinding[] = [];
+  for (const l of rows) {
+    if (l.row.count !== undefined) continue;
+    const m = qs.find(
+      (x) =>
+        !x.used &&
+        x.q.client === l.row.client &&
+        x.q.name === l.row.qname &&
+        x.q.qtype === l.row.qtype &&
+        Math.abs(x.q.ms - l.row.tsMs) <= toleranceMs,
+    );
+    if (!m) {
+      out.push({ kind: 'not-captured', seq: l.seq, row: l.row });
+      continue;
+    }
+    m.used = true;
+    const logged = `${l.row.verdict} ${l.row.reason}`;
+    const captured = `${m.q.verdict} ${m.q.reason}`;
+    out.push(
+      logged === captured
+        ? { kind: 'agree', seq: l.seq, query: m.q }
+        : { kind: 'differ', seq: l.seq, query: m.q, logged, captured },
+    );
+  }
+  for (const l of rows) {
+    const r = l.row;
+    if (r.count === undefined) continue;
+    let n = r.count;
+    for (const x of qs) {
+      if (n === 0) break;
+      if (x.used || x.q.client !== r.client || x.q.verdict !== 'block' || x.q.reason !== r.reason) continue;
+      if (x.q.ms < r.tsMs - toleranceMs || x.q.ms > (r.lastMs ?? r.tsMs) + toleranceMs) continue;
+      x.used = true;
+      n--;
+      out.push({ kind: 'summarised', seq: l.seq, query: x.q });
+    }
+  }
+  for (const x of qs) if (!x.used) out.push({ kind: 'not-logged', query: x.q });
   return out;
 }

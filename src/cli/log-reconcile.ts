@@ -1,15 +1,24 @@
 /**
  * `airlock log reconcile CAPTURE… [--policy FILE] [--json]`: the gateway's record set beside a
  * capture of the tablet's link (audit/reconcile.ts says what is compared and what is not). Exit 0
- * when every connection the gateway must have seen has its row with the same answer, and every
- * row of the capture's tablets in its time has its connection; 1 when not, or when a row in that
- * time fails its link in the chain; 2 when a capture cannot be read whole.
+ * when every connection (and, behind the box's rules, every DNS query) the gateway must have seen
+ * has its row with the same answer, and every row of the capture's tablets in its time has its
+ * connection or query; 1 when not, or when a row in that time fails its link in the chain; 2 when
+ * a capture cannot be read whole.
  */
 import type { Command } from 'commander';
-import { addressOf, type CapturedConnection, portOf, reconcile } from '../audit/reconcile.js';
+import {
+  addressOf,
+  type CapturedConnection,
+  type CapturedQuery,
+  portOf,
+  reconcile,
+  reconcileDns,
+} from '../audit/reconcile.js';
 import { auditCaptures } from '../audit/run.js';
 import { loadUnlockWindows } from '../audit/windows.js';
 import { AirlockError } from '../core/errors.js';
+import { qtypeName } from '../gateway/dns/messages.js';
 import { parseHostPort } from '../gateway/io/listen-address.js';
 import { extraPorts } from '../gateway/rules/nftables.js';
 import type { Policy } from '../policy/types.js';
@@ -21,7 +30,7 @@ import {
   renderReconcileJson,
   renderReconcileText,
 } from '../report/reconcile.js';
-import type { ConnectionLogRow } from '../store/types.js';
+import type { ConnectionLogRow, DnsLogRow } from '../store/types.js';
 import { withRecord } from './record.js';
 import type { CliContext } from './types.js';
 
@@ -64,10 +73,20 @@ export function registerReconcile(log: Command, ctx: CliContext): void {
       withRecord(flags.policy, 'read', async (rec, policy) => {
         const w = await loadUnlockWindows(policy, flags.policy, rec.paths.sqlite, rec.paths.key);
         const lines: CapturedConnection[] = [];
+        const queries: CapturedQuery[] = [];
         const report = await auditCaptures(captures, {
           policy,
           windows: w.windows,
           onFlow: (f) => lines.push(...connectionLines(f)),
+          onDnsQuery: (q) =>
+            queries.push({
+              ms: q.ms,
+              client: q.client,
+              name: q.name,
+              qtype: qtypeName(q.qtype),
+              verdict: q.verdict,
+              reason: q.reason,
+            }),
         });
         const notRead = report.captures.filter((c) => c.status !== 'read');
         if (notRead.length > 0) {
@@ -91,7 +110,12 @@ export function registerReconcile(log: Command, ctx: CliContext): void {
         // The capture is the reference: rows of connections it saw begin within it (the gateway
         // stamps a connection when it accepts it, after its first packet).
         const window = { sinceMs: fromMs, untilMs: toMs + 1 };
+        // Behind the box's rules every IPv4 query to port 53 goes to the gateway's DNS (IPv6 is
+        // dropped); without them the tablet's DNS is not the gateway's to log.
+        const box = policy.gateway.transparent.tls !== null && policy.gateway.transparent.http !== null;
+        const dnsSeen = (q: CapturedQuery) => box && !q.client.includes(':');
         const rows: { seq: number; row: ConnectionLogRow }[] = [];
+        const dnsRows: { seq: number; row: DnsLogRow }[] = [];
         const damaged: number[] = [];
         let read = 0;
         for (let after = 0; ; ) {
@@ -100,6 +124,10 @@ export function registerReconcile(log: Command, ctx: CliContext): void {
           for (const r of page) {
             if (r.problem !== undefined && damaged.length < 20) damaged.push(r.seq);
             const row = r.row;
+            if (row?.kind === 'dns' && box && clients.includes(row.client)) {
+              dnsRows.push({ seq: r.seq, row });
+              read++;
+            }
             if (row?.kind !== 'connection' || !clients.includes(addressOf(row.client))) continue;
             rows.push({ seq: r.seq, row });
             read++;
@@ -116,6 +144,7 @@ export function registerReconcile(log: Command, ctx: CliContext): void {
           damaged,
           notSeen: lines.filter((l) => !seen(l)).length,
           findings: reconcile(lines, rows, { seen, toleranceMs: TOLERANCE_MS }),
+          ...(box ? { dns: reconcileDns(queries.filter(dnsSeen), dnsRows, TOLERANCE_MS) } : {}),
         };
         process.stdout.write(flags.json ? renderReconcileJson(summary) : renderReconcileText(summary));
         ctx.setExit(disagreements(summary).length === 0 && damaged.length === 0 ? EXIT.OK : EXIT.SENSITIVE);

@@ -1,5 +1,5 @@
 /** `airlock log reconcile`'s findings as text for a terminal, or as one JSON document. */
-import type { Answer, CapturedConnection, Finding } from '../audit/reconcile.js';
+import type { Answer, CapturedConnection, CapturedQuery, DnsFinding, Finding } from '../audit/reconcile.js';
 import { formatBytes } from './audit/format.js';
 
 export interface ReconcileSummary {
@@ -17,15 +17,37 @@ export interface ReconcileSummary {
   /** Connections in the capture the gateway does not see (the box's rules drop them): not compared. */
   notSeen: number;
   findings: Finding[];
+  /** DNS queries joined to the DNS rows: only behind the box's rules (transparent listeners on). */
+  dns?: DnsFinding[];
 }
 
-export const disagreements = (s: ReconcileSummary): Finding[] =>
-  s.findings.filter((f) => f.kind === 'differ' || f.kind === 'not-logged' || f.kind === 'not-captured');
+const BAD: ReadonlySet<string> = new Set(['differ', 'not-logged', 'not-captured']);
+
+export const disagreements = (s: ReconcileSummary): (Finding | DnsFinding)[] => [
+  ...s.findings.filter((f) => BAD.has(f.kind)),
+  ...(s.dns ?? []).filter((f) => BAD.has(f.kind)),
+];
 
 const time = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 const target = (c: CapturedConnection): string => `${c.name ?? c.server.replace(/:\d+$/, '')}:${c.port}`;
 const answer = (a: Answer): string =>
   `${a.decision} ${a.reason}${a.name === null ? '' : ` name ${a.name}`}${a.up === null ? '' : `, ${a.up} B up`}`;
+
+const query = (q: CapturedQuery): string =>
+  `${q.client} DNS ${q.name} ${q.qtype} at ${new Date(q.ms).toISOString()}`;
+
+function dnsLine(f: DnsFinding): string | undefined {
+  switch (f.kind) {
+    case 'differ':
+      return `  DIFFERS       seq ${f.seq}  ${query(f.query)}: logged ${f.logged}; captured ${f.captured}`;
+    case 'not-logged':
+      return `  NOT LOGGED    ${query(f.query)}: in the capture (${f.query.verdict} ${f.query.reason}), no row`;
+    case 'not-captured':
+      return `  NOT CAPTURED  seq ${f.seq}  ${f.row.client} DNS ${f.row.qname} ${f.row.qtype} at ${new Date(f.row.tsMs).toISOString()}: a row (${f.row.verdict} ${f.row.reason}), no query in the capture`;
+    default:
+      return undefined;
+  }
+}
 
 function line(f: Finding): string | undefined {
   switch (f.kind) {
@@ -48,13 +70,26 @@ export function renderReconcileText(s: ReconcileSummary): string {
     `  ${n('agree')} connections agree: the same decision, reason, name and bytes up`,
   ];
   if (n('summarised') > 0) out.push(`  ${n('summarised')} counted in the gateway's refusal summaries`);
-  for (const f of bad) out.push(line(f)!);
+  for (const f of s.findings) {
+    const said = line(f);
+    if (said) out.push(said);
+  }
+  if (s.dns) {
+    const d = (k: DnsFinding['kind']) => s.dns!.filter((f) => f.kind === k).length;
+    out.push(
+      `  ${d('agree')} DNS queries agree: the same verdict and reason${d('summarised') ? `; ${d('summarised')} counted in refusal summaries` : ''}`,
+    );
+    for (const f of s.dns) {
+      const said = dnsLine(f);
+      if (said) out.push(said);
+    }
+  }
   if (s.damaged.length > 0)
     out.push(
       `  DAMAGED rows in that time (seq ${s.damaged.join(', ')}): their link in the chain does not hold; airlock log verify checks the whole log`,
     );
   out.push(
-    `Not compared: ${s.notSeen} connection${s.notSeen === 1 ? '' : 's'} the box's rules drop before the gateway (other ports, UDP); bytes down; DNS queries.`,
+    `Not compared: ${s.notSeen} connection${s.notSeen === 1 ? '' : 's'} the box's rules drop before the gateway (other ports, UDP); bytes down${s.dns ? '' : "; DNS queries (without the box's rules the tablet's DNS is not the gateway's)"}.`,
   );
   const total = s.findings.reduce((b, f) => b + (f.kind === 'agree' ? (f.capture.up ?? 0) : 0), 0);
   out.push(

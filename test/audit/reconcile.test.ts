@@ -4,8 +4,15 @@
  * real capture: test/gateway/audit-agrees.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { addressOf, type CapturedConnection, type Finding, reconcile } from '../../src/audit/reconcile.js';
-import type { ConnectionLogRow } from '../../src/store/types.js';
+import {
+  addressOf,
+  type CapturedConnection,
+  type CapturedQuery,
+  type Finding,
+  reconcile,
+  reconcileDns,
+} from '../../src/audit/reconcile.js';
+import type { ConnectionLogRow, DnsLogRow } from '../../src/store/types.js';
 
 const T0 = Date.parse('2026-11-25T10:00:00Z');
 const TABLET = '192.168.77.2';
@@ -184,5 +191,64 @@ describe('log reconcile: the join', () => {
       '192.168.77.2',
       'fd00::2',
     ]);
+  });
+});
+
+describe('log reconcile: DNS queries', () => {
+  const q = (name: string, at: number, o: Partial<CapturedQuery> = {}): CapturedQuery => ({
+    ms: at,
+    client: TABLET,
+    name,
+    qtype: 'A',
+    verdict: 'allow',
+    reason: 'allowlisted',
+    ...o,
+  });
+  const r = (qname: string, at: number, o: Partial<DnsLogRow> = {}): DnsLogRow => ({
+    kind: 'dns',
+    tsMs: at,
+    client: TABLET,
+    qname,
+    qtype: 'A',
+    mode: 'one-way',
+    verdict: 'allow',
+    reason: 'allowlisted',
+    ...o,
+  });
+  const dns = (qs: CapturedQuery[], rs: DnsLogRow[]) =>
+    reconcileDns(
+      qs,
+      rs.map((row, i) => ({ seq: i + 1, row })),
+      2000,
+    ).map((f) => `${f.kind}${'seq' in f ? ` ${f.seq}` : ''}`);
+
+  it('each query its row by name and type in time order; a different verdict differs; one missing is named', () => {
+    expect(
+      dns(
+        [q('a.test', T0), q('a.test', T0 + 10, { qtype: 'AAAA' })],
+        [r('a.test', T0 + 10, { qtype: 'AAAA' }), r('a.test', T0 + 1)],
+      ),
+    ).toEqual(['agree 2', 'agree 1']);
+    expect(
+      dns([q('b.test', T0, { verdict: 'block', reason: 'not-allowlisted' })], [r('b.test', T0)]),
+    ).toEqual(['differ 1']);
+    expect(dns([q('a.test', T0), q('c.test', T0)], [r('a.test', T0), r('d.test', T0)])).toEqual([
+      'agree 1',
+      'not-captured 2',
+      'not-logged',
+    ]);
+  });
+
+  it("a burst's queries count against its summary row, no more than its count", () => {
+    const refused = (n: string, at: number) => q(n, at, { verdict: 'block', reason: 'dns-rate' });
+    const first = r('t1.test', T0, { verdict: 'block', reason: 'dns-rate' });
+    const summary = r('', T0 + 5, { verdict: 'block', reason: 'dns-rate', count: 2, lastMs: T0 + 800 });
+    const qs = [
+      refused('t1.test', T0),
+      refused('t2.test', T0 + 5),
+      refused('t3.test', T0 + 800),
+      refused('t4.test', T0 + 801),
+    ];
+    expect(dns(qs, [first, summary])).toEqual(['agree 1', 'summarised 2', 'summarised 2', 'not-logged']);
   });
 });

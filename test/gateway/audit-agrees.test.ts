@@ -1020,11 +1020,18 @@ describe('a capture judged by airlock audit gets the answers the gateway logged 
         policy,
         '--json',
       ]);
-      const s = JSON.parse(r.stdout) as { findings: { kind: string }[]; notSeen: number };
+      const s = JSON.parse(r.stdout) as {
+        findings: { kind: string }[];
+        dns?: { kind: string }[];
+        notSeen: number;
+      };
       expect(
-        s.findings.filter((f) => f.kind !== 'agree' && f.kind !== 'summarised'),
+        [...s.findings, ...(s.dns ?? [])].filter((f) => f.kind !== 'agree' && f.kind !== 'summarised'),
         mode,
       ).toEqual([]);
+      // Behind the box's rules DNS is joined too: every query of the phases (compareQueries above).
+      const queries = names.flatMap((n) => phases[n as keyof typeof phases].queries);
+      expect(s.dns?.length, mode).toBe(queries.length);
       expect(r.code, `${mode}: ${r.stderr}`).toBe(0);
       // As many agreements as the phases logged connections (summary rows apart, counted above).
       const logged = names
