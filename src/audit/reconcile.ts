@@ -5,17 +5,19 @@
  * judges it with the same policy code, so for every connection the gateway could see, both must
  * hold the same answer. Pure: the audit's connection lines and the log's rows in, findings out.
  *
- * What the two cannot agree on, and so is not compared (test/gateway/audit-agrees.test.ts checks
- * each of these against a live gateway):
- * - bytes down: the gateway counts what the upstream sent; the tablet also received the proxy's
- *   own answer to CONNECT, and plain HTTP responses without the hop-by-hop fields the gateway
- *   manages itself;
+ * Where the two records cannot say the same thing, and what is done about it
+ * (test/gateway/audit-agrees.test.ts checks each against a live gateway):
+ * - bytes down are not compared: the gateway counts what the upstream sent; the tablet also
+ *   received the proxy's own answer to CONNECT, and plain HTTP responses without the hop-by-hop
+ *   fields the gateway manages itself;
+ * - connections the box's rules drop before Airlock (other ports, UDP, QUIC) have no row by
+ *   design: left out, counted apart;
+ * - a refusal burst is a first row and then a summary row a second: its connections and queries
+ *   count against the summary;
  * - DNS is joined query by query (reconcileDns) only behind the box's rules, which send every
- *   IPv4 query to port 53 to the gateway; a refusal burst's queries count against its summary rows;
- * - connections the box's rules drop before Airlock (other ports, UDP, QUIC): no row by design,
- *   counted apart;
+ *   IPv4 query to port 53 to the gateway; without them the tablet's resolver is not the gateway;
  * - a request that is not a proxy request, sent to the proxy's port: the gateway refuses it as
- *   `not-proxy-request`, the audit as LAN traffic (`local-blocked`); both block it.
+ *   `not-proxy-request`, the audit as LAN traffic (`local-blocked`); the same refusal.
  */
 import type { ConnectionLogRow, DnsLogRow } from '../store/types.js';
 import { UNHEARD_REASONS } from './destination.js';
