@@ -34,7 +34,7 @@ import type { ConnectionLogRow, DnsLogRow } from '../store/types.js';
 import { withRecord } from './record.js';
 import type { CliContext } from './types.js';
 
-/** A row's time against its connection's first packet (the capture taken on the box, or a clock within this). */
+/** A row's time against its connection's first packet (the clocks agreeing, or --clock-offset said by how much). */
 const TOLERANCE_MS = 2000;
 const PAGE = 10_000;
 
@@ -69,18 +69,43 @@ export function registerReconcile(log: Command, ctx: CliContext): void {
     )
     .option('--policy <file>', 'the policy the gateway ran with, naming the store, its HMAC key and anchor')
     .option('--json', 'print the comparison as JSON')
-    .action((captures: string[], flags: { policy?: string; json?: boolean }) =>
+    .option(
+      '--clock-offset <seconds>',
+      "how far the capturing device's clock was ahead of the gateway's (negative: behind), e.g. a capture taken on the tablet",
+      '0',
+    )
+    .action((captures: string[], flags: { policy?: string; json?: boolean; clockOffset: string }) =>
       withRecord(flags.policy, 'read', async (rec, policy) => {
+        const offset = Number(flags.clockOffset);
+        if (!/^-?\d+(\.\d+)?$/.test(flags.clockOffset) || Math.abs(offset) > 7 * 86_400)
+          throw new AirlockError(
+            'AIRLOCK_ERR_USAGE',
+            `--clock-offset ${flags.clockOffset}: expected seconds, such as 2.5 or -40 (at most a week)`,
+          );
+        // Capture times on the gateway's clock.
+        const offsetMs = Math.round(offset * 1000);
+        const onBox = (ms: number) => ms - offsetMs;
         const w = await loadUnlockWindows(policy, flags.policy, rec.paths.sqlite, rec.paths.key);
         const lines: CapturedConnection[] = [];
         const queries: CapturedQuery[] = [];
         const report = await auditCaptures(captures, {
           policy,
-          windows: w.windows,
-          onFlow: (f) => lines.push(...connectionLines(f)),
+          // Unlock windows are on the gateway's clock; the audit reads the capture's.
+          windows: w.windows.map((x) => ({
+            ...x,
+            fromMs: x.fromMs + offsetMs,
+            untilMs: x.untilMs + offsetMs,
+          })),
+          onFlow: (f) =>
+            lines.push(
+              ...connectionLines(f).map((l) => ({
+                ...l,
+                ts: new Date(onBox(Date.parse(l.ts))).toISOString(),
+              })),
+            ),
           onDnsQuery: (q) =>
             queries.push({
-              ms: q.ms,
+              ms: onBox(q.ms),
               client: q.client,
               name: q.name,
               qtype: qtypeName(q.qtype),
@@ -103,8 +128,8 @@ export function registerReconcile(log: Command, ctx: CliContext): void {
         );
         if (spans.length === 0)
           throw new AirlockError('AIRLOCK_ERR_EMPTY', 'the captures hold no packets', undefined, captures[0]);
-        const fromMs = Math.min(...spans.map((s) => s[0]));
-        const toMs = Math.max(...spans.map((s) => s[1]));
+        const fromMs = onBox(Math.min(...spans.map((s) => s[0])));
+        const toMs = onBox(Math.max(...spans.map((s) => s[1])));
         // The tablets: whoever made a connection the gateway must have seen (not the link's housekeeping).
         const clients = [...new Set(lines.filter(seen).map((l) => addressOf(l.client)))].sort();
         // The capture is the reference: rows of connections it saw begin within it (the gateway

@@ -30,6 +30,7 @@
  * never skips, without.
  */
 
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -1066,5 +1067,28 @@ describe('a capture judged by airlock audit gets the answers the gateway logged 
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`NOT LOGGED    ${gone.capture!.client} → `);
     expect(r.stdout).toMatch(new RegExp(`DAMAGED rows in that time \\(seq ${gone.seq! + 1}\\b`));
+  });
+
+  it('airlock log reconcile --clock-offset: a capture whose clock ran 40 s ahead (editcap -t 40) agrees once told so', () => {
+    const policy = join(dir, 'reconcile-one-way.yaml');
+    writeFileSync(policy, policyYaml('one-way'));
+    const shifted = ['transparent', 'proxy'].map((n) => {
+      const out = join(dir, `${n}-ahead.pcapng`);
+      execFileSync('editcap', ['-t', '40', join(dir, `${n}.pcapng`), out]);
+      return out;
+    });
+    const agreeing = (args: string[]) => {
+      const r = airlock(['log', 'reconcile', ...shifted, '--policy', policy, '--json', ...args]);
+      const s = JSON.parse(r.stdout) as { findings: { kind: string }[] };
+      return { code: r.code, agree: s.findings.filter((f) => f.kind === 'agree').length };
+    };
+    const logged = ['transparent', 'proxy']
+      .flatMap((n) => phases[n as keyof typeof phases].rows)
+      .filter((x) => x.kind === 'connection' && x.count === undefined && !x.open).length;
+    expect(agreeing([])).toEqual({ code: 1, agree: 0 });
+    expect(agreeing(['--clock-offset', '40'])).toEqual({ code: 0, agree: logged });
+    expect(airlock(['log', 'reconcile', ...shifted, '--policy', policy, '--clock-offset', '40s']).code).toBe(
+      64,
+    );
   });
 });
