@@ -128,6 +128,28 @@ export function addressOf(endpoint: string): string {
   return i < 0 || endpoint.indexOf(':', i + 1) >= 0 ? endpoint : endpoint.slice(0, i);
 }
 
+/**
+ * The items of `sorted` (by ms) from `fromMs` to `toMs`, as indexes [start, end): a day's capture
+ * joins a row to the few connections near its time, not to every one of its tablet's.
+ */
+function within<T extends { ms: number }>(
+  sorted: readonly T[],
+  fromMs: number,
+  toMs: number,
+): [number, number] {
+  const first = (t: number, strict: boolean): number => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]!.ms < t || (strict && sorted[mid]!.ms === t)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return [first(fromMs, false), first(toMs, true)];
+}
+
 export const portOf = (endpoint: string): number => Number(endpoint.slice(endpoint.lastIndexOf(':') + 1));
 
 /**
@@ -142,7 +164,6 @@ export function reconcile(
   logged: readonly LoggedConnection[],
   opts: ReconcileOptions,
 ): Finding[] {
-  const key = (client: string, port: number) => `${client} ${port}`;
   // By the tablet's endpoint: a row names the port judged, or 0 when it was refused before any
   // target was read (no name, a malformed request): then any connection of that endpoint.
   const lines = new Map<string, { c: CapturedConnection; ms: number; used: boolean }[]>();
@@ -156,7 +177,7 @@ export function reconcile(
 
   // A long tunnel's interim rows (open) give way to the row written when it ended, or, while it
   // is still open, to the latest of them.
-  const rowKey = (r: ConnectionLogRow) => `${key(r.client, r.port)} ${r.tsMs}`;
+  const rowKey = (r: ConnectionLogRow) => `${r.client} ${r.port} ${r.tsMs}`;
   const finals = new Set<string>();
   const lastOpen = new Map<string, number>();
   for (const { seq, row } of logged)
@@ -174,12 +195,8 @@ export function reconcile(
       continue;
     }
     const list = lines.get(l.row.client) ?? [];
-    const match = list.find(
-      (x) =>
-        !x.used &&
-        (l.row.port === 0 || x.c.port === l.row.port) &&
-        Math.abs(x.ms - l.row.tsMs) <= opts.toleranceMs,
-    );
+    const [from, to] = within(list, l.row.tsMs - opts.toleranceMs, l.row.tsMs + opts.toleranceMs);
+    const match = list.slice(from, to).find((x) => !x.used && (l.row.port === 0 || x.c.port === l.row.port));
     if (!match) {
       out.push({ kind: 'not-captured', seq: l.seq, row: l.row });
       continue;
@@ -195,14 +212,20 @@ export function reconcile(
     );
   }
   // A summary row stands for `count` refusals of one client (any port) from tsMs to lastMs.
-  const left = [...lines.values()].flat().filter((x) => !x.used);
+  const left = [...lines.values()]
+    .flat()
+    .filter((x) => !x.used)
+    .sort((a, b) => a.ms - b.ms);
   for (const s of summaries) {
-    const from = s.row.tsMs - opts.toleranceMs;
-    const to = (s.row.lastMs ?? s.row.tsMs) + opts.toleranceMs;
+    const [from, to] = within(
+      left,
+      s.row.tsMs - opts.toleranceMs,
+      (s.row.lastMs ?? s.row.tsMs) + opts.toleranceMs,
+    );
     let n = s.row.count ?? 0;
-    for (const x of left) {
-      if (n === 0) break;
-      if (x.used || addressOf(x.c.client) !== s.row.client || x.ms < from || x.ms > to) continue;
+    for (let i = from; i < to && n > 0; i++) {
+      const x = left[i]!;
+      if (x.used || addressOf(x.c.client) !== s.row.client) continue;
       x.used = true;
       n--;
       out.push({ kind: 'summarised', seq: s.seq, capture: x.c });
@@ -241,19 +264,18 @@ export function reconcileDns(
   logged: readonly { seq: number; row: DnsLogRow }[],
   toleranceMs: number,
 ): DnsFinding[] {
-  const qs = [...queries].sort((a, b) => a.ms - b.ms).map((q) => ({ q, used: false }));
+  const qs = [...queries].sort((a, b) => a.ms - b.ms).map((q) => ({ q, ms: q.ms, used: false }));
   const rows = [...logged].sort((a, b) => a.row.tsMs - b.row.tsMs || a.seq - b.seq);
   const out: DnsFinding[] = [];
   for (const l of rows) {
     if (l.row.count !== undefined) continue;
-    const m = qs.find(
-      (x) =>
-        !x.used &&
-        x.q.client === l.row.client &&
-        x.q.name === l.row.qname &&
-        x.q.qtype === l.row.qtype &&
-        Math.abs(x.q.ms - l.row.tsMs) <= toleranceMs,
-    );
+    const [from, to] = within(qs, l.row.tsMs - toleranceMs, l.row.tsMs + toleranceMs);
+    const m = qs
+      .slice(from, to)
+      .find(
+        (x) =>
+          !x.used && x.q.client === l.row.client && x.q.name === l.row.qname && x.q.qtype === l.row.qtype,
+      );
     if (!m) {
       out.push({ kind: 'not-captured', seq: l.seq, row: l.row });
       continue;
@@ -271,10 +293,10 @@ export function reconcileDns(
     const r = l.row;
     if (r.count === undefined) continue;
     let n = r.count;
-    for (const x of qs) {
-      if (n === 0) break;
+    const [from, to] = within(qs, r.tsMs - toleranceMs, (r.lastMs ?? r.tsMs) + toleranceMs);
+    for (let i = from; i < to && n > 0; i++) {
+      const x = qs[i]!;
       if (x.used || x.q.client !== r.client || x.q.verdict !== 'block' || x.q.reason !== r.reason) continue;
-      if (x.q.ms < r.tsMs - toleranceMs || x.q.ms > (r.lastMs ?? r.tsMs) + toleranceMs) continue;
       x.used = true;
       n--;
       out.push({ kind: 'summarised', seq: l.seq, query: x.q });

@@ -22,6 +22,7 @@ import type { UnlockWindow } from '../policy/egress/types.js';
 import type { Policy } from '../policy/types.js';
 import type { WindowCheck } from '../report/audit/model.js';
 import { SqliteStore } from '../store/sqlite.js';
+import type { Store } from '../store/types.js';
 import { windowFault } from '../store/window-mac.js';
 
 export interface LoadedWindows {
@@ -60,32 +61,44 @@ export async function loadUnlockWindows(
   }
   const store = new SqliteStore(path, { readonly: true, ...(key ? { hmacKey: key } : {}) });
   try {
-    const windows: UnlockWindow[] = [];
-    const applied: NonNullable<WindowCheck['applied']> = [];
-    const unauthenticated: WindowCheck['unauthenticated'] = [];
-    for (const c of await store.unlockWindowsChecked()) {
-      const { host, fromMs, untilMs, reason } = c.window;
-      const problem = windowFault(c);
-      // Columns of a forged row may hold anything SQLite stores: the report gets numbers.
-      const listed = { id: c.window.id, host, fromMs: Number(fromMs), untilMs: Number(untilMs), reason };
-      if (problem === undefined) {
-        windows.push({ host, fromMs, untilMs, reason });
-        applied.push(listed);
-      } else
-        unauthenticated.push({
-          ...listed,
-          problem,
-          ...(problem === 'chain-mismatch' ? { detail: `it ${c.chainProblem}` } : {}),
-        });
-    }
-    const check: WindowCheck = {
-      status: key ? 'verified' : 'unverified',
-      ...(detail ? { detail } : {}),
-      applied,
-      unauthenticated,
-    };
-    return { windows, path, check };
+    return { ...(await windowsOf(store, key !== undefined, detail)), path };
   } finally {
     await store.close();
   }
+}
+
+/**
+ * The windows of an open store to apply (those that authenticate, when it has the key) and how
+ * each was judged; `detail` says why they could not be authenticated.
+ */
+export async function windowsOf(
+  store: Store,
+  verified: boolean,
+  detail?: string,
+): Promise<Omit<LoadedWindows, 'path'> & { check: WindowCheck }> {
+  const windows: UnlockWindow[] = [];
+  const applied: NonNullable<WindowCheck['applied']> = [];
+  const unauthenticated: WindowCheck['unauthenticated'] = [];
+  for (const c of await store.unlockWindowsChecked()) {
+    const { host, fromMs, untilMs, reason } = c.window;
+    const problem = windowFault(c);
+    // Columns of a forged row may hold anything SQLite stores: the report gets numbers.
+    const listed = { id: c.window.id, host, fromMs: Number(fromMs), untilMs: Number(untilMs), reason };
+    if (problem === undefined) {
+      windows.push({ host, fromMs, untilMs, reason });
+      applied.push(listed);
+    } else
+      unauthenticated.push({
+        ...listed,
+        problem,
+        ...(problem === 'chain-mismatch' ? { detail: `it ${c.chainProblem}` } : {}),
+      });
+  }
+  const check: WindowCheck = {
+    status: verified ? 'verified' : 'unverified',
+    ...(detail ? { detail } : {}),
+    applied,
+    unauthenticated,
+  };
+  return { windows, check };
 }

@@ -15,14 +15,11 @@ import {
   reconcile,
   reconcileDns,
 } from '../audit/reconcile.js';
-import { auditCaptures } from '../audit/run.js';
-import { loadUnlockWindows } from '../audit/windows.js';
 import { AirlockError } from '../core/errors.js';
 import { qtypeName } from '../gateway/dns/messages.js';
 import { parseHostPort } from '../gateway/io/listen-address.js';
 import { extraPorts } from '../gateway/rules/nftables.js';
 import type { Policy } from '../policy/types.js';
-import { connectionLines } from '../report/audit/connections.js';
 import { EXIT } from '../report/exit-codes.js';
 import {
   disagreements,
@@ -30,13 +27,13 @@ import {
   renderReconcileJson,
   renderReconcileText,
 } from '../report/reconcile.js';
-import type { ConnectionLogRow, DnsLogRow } from '../store/types.js';
+import type { ConnectionLogRow, DnsLogRow, TimeWindow } from '../store/types.js';
+import { rows as pages } from './log-pages.js';
 import { withRecord } from './record.js';
 import type { CliContext } from './types.js';
 
 /** A row's time against its connection's first packet (the clocks agreeing, or --clock-offset said by how much). */
 const TOLERANCE_MS = 2000;
-const PAGE = 10_000;
 
 /**
  * Whether the gateway sees a connection: TCP to the proxy's port (gateway.listen), or leaving the
@@ -85,7 +82,14 @@ export function registerReconcile(log: Command, ctx: CliContext): void {
         // Capture times on the gateway's clock.
         const offsetMs = Math.round(offset * 1000);
         const onBox = (ms: number) => ms - offsetMs;
-        const w = await loadUnlockWindows(policy, flags.policy, rec.paths.sqlite, rec.paths.key);
+        // The audit only when this subcommand runs: log verify, show and export do not load it.
+        const [{ auditCaptures }, { windowsOf }, { connectionLines }] = await Promise.all([
+          import('../audit/run.js'),
+          import('../audit/windows.js'),
+          import('../report/audit/connections.js'),
+        ]);
+        // The record is open with its key: its windows are authenticated as the audit's are.
+        const w = await windowsOf(rec.store, true);
         const lines: CapturedConnection[] = [];
         const queries: CapturedQuery[] = [];
         const report = await auditCaptures(captures, {
@@ -142,30 +146,22 @@ export function registerReconcile(log: Command, ctx: CliContext): void {
         const rows: { seq: number; row: ConnectionLogRow }[] = [];
         const dnsRows: { seq: number; row: DnsLogRow }[] = [];
         const damaged: number[] = [];
-        let read = 0;
-        for (let after = 0; ; ) {
-          const page = await rec.store.checkedLogRows(after, PAGE, window);
-          if (page.length === 0) break;
+        const read = (a: number, l: number, w: TimeWindow) => rec.store.checkedLogRows(a, l, w);
+        for await (const page of pages(read, 0, Number.MAX_SAFE_INTEGER, window))
           for (const r of page) {
             if (r.problem !== undefined && damaged.length < 20) damaged.push(r.seq);
             const row = r.row;
-            if (row?.kind === 'dns' && box && clients.includes(row.client)) {
-              dnsRows.push({ seq: r.seq, row });
-              read++;
-            }
-            if (row?.kind !== 'connection' || !clients.includes(addressOf(row.client))) continue;
-            rows.push({ seq: r.seq, row });
-            read++;
+            if (row?.kind === 'dns' && box && clients.includes(row.client)) dnsRows.push({ seq: r.seq, row });
+            else if (row?.kind === 'connection' && clients.includes(addressOf(row.client)))
+              rows.push({ seq: r.seq, row });
           }
-          after = page[page.length - 1]!.seq;
-        }
         const summary: ReconcileSummary = {
           captures,
           fromMs,
           toMs,
           toleranceMs: TOLERANCE_MS,
           clients,
-          rows: read,
+          rows: rows.length + dnsRows.length,
           damaged,
           notSeen: lines.filter((l) => !seen(l)).length,
           findings: reconcile(lines, rows, { seen, toleranceMs: TOLERANCE_MS }),

@@ -19,6 +19,7 @@ import { parseTimeBound } from '../gateway/record/time-bound.js';
 import { verificationText } from '../gateway/record/verify-text.js';
 import { EXIT } from '../report/exit-codes.js';
 import type { ChainHead, TimeWindow } from '../store/types.js';
+import { rows } from './log-pages.js';
 import { registerReconcile } from './log-reconcile.js';
 import { withRecord } from './record.js';
 import type { CliContext } from './types.js';
@@ -35,8 +36,6 @@ interface Flags {
   withoutAnchor?: boolean;
 }
 
-const PAGE = 10_000;
-
 /** The record opened read-only; an empty database file (a gateway that never started, a store emptied) said. */
 function withLog<T>(flags: Flags, f: (rec: OpenRecord) => Promise<T>): Promise<T> {
   return withRecord(flags.policy, 'read', (rec) => {
@@ -44,24 +43,6 @@ function withLog<T>(flags: Flags, f: (rec: OpenRecord) => Promise<T>): Promise<T
       process.stderr.write(`airlock log: ${rec.paths.sqlite}: the log is empty (no schema, no rows)\n`);
     return f(rec);
   });
-}
-
-/** Rows after `after` (in `window`), page by page, at most `limit`, as `read` gives them. */
-async function* rows<R extends { seq: number }>(
-  read: (afterSeq: number, limit: number, window: TimeWindow) => Promise<R[]>,
-  after: number,
-  limit: number,
-  window: TimeWindow,
-): AsyncGenerator<R[]> {
-  let seq = after;
-  let left = limit;
-  while (left > 0) {
-    const page = await read(seq, Math.min(PAGE, left), window);
-    if (page.length === 0) return;
-    yield page;
-    seq = page[page.length - 1]!.seq;
-    left -= page.length;
-  }
 }
 
 /** --since/--until as a window (either may be absent). */

@@ -18,6 +18,7 @@ import { writeAnchor } from '../gateway/record/anchor.js';
 import { openRecord } from '../gateway/record/open.js';
 import { EgressGate } from '../policy/egress/index.js';
 import { loadPolicyFile } from '../policy/load.js';
+import type { Policy } from '../policy/types.js';
 import type { LogRow } from '../store/types.js';
 
 export const GATEWAY_SUBDIR = 'gateway';
@@ -130,6 +131,8 @@ export interface DemoRecord {
   /** The folder holding the policy, store, key and anchor. */
   dir: string;
   policyFile: string;
+  /** The policy it holds, as loaded. */
+  policy: Policy;
   rows: number;
 }
 
@@ -172,7 +175,7 @@ export async function writeDemoRecord(kitDir: string, startMs: number): Promise<
     const chained = await rec.store.appendLogs(after.sort((a, b) => a.tsMs - b.tsMs));
     const head = chained.at(-1)!;
     writeAnchor(rec.paths.anchor, { seq: head.seq, mac: head.mac, tsMs: head.row.tsMs });
-    return { dir, policyFile, rows: head.seq };
+    return { dir, policyFile, policy, rows: head.seq };
   } finally {
     await rec.store.close();
   }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AirlockError } from '../core/errors.js';
 import { inspectPaths } from '../inspect/run.js';
-import { defaultPolicy, loadPolicyFile, policyHash } from '../policy/index.js';
+import { defaultPolicy, policyHash } from '../policy/index.js';
 import { renderAuditTable } from '../report/audit/table.js';
 import { EXIT } from '../report/exit-codes.js';
 import { renderTable } from '../report/table.js';
@@ -59,11 +59,7 @@ export async function runDemo(dir?: string, opts: { color?: boolean } = {}): Pro
     "for the last two hours (scripted traffic, judged and logged by the gateway's own code: downloads pass, telemetry and\n" +
     'tracker hosts are refused, the flight-record upload is cut at its budget, a geofence unlock window opens one host).\n';
   // The same tablet's link on an earlier morning, before the gateway: what would it have stopped?
-  const capture = await writeDemoCapture(
-    where,
-    Date.now() - 26 * 3_600_000,
-    loadPolicyFile(record.policyFile),
-  );
+  const capture = await writeDemoCapture(where, Date.now() - 26 * 3_600_000, record.policy);
   const auditText =
     `\nAudited ${capture.capture}: the tablet's Wi-Fi on a morning before the gateway, the vendor app online (scripted\n` +
     "traffic, real packets), judged by the gateway's policy: who it talked to, what went up, and what one-way mode would have\n" +

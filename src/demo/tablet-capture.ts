@@ -13,7 +13,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { auditCaptures } from '../audit/run.js';
-import { writeName } from '../net/app/dns-name.js';
+import { buildQuery } from '../gateway/dns/messages.js';
+import { DNS_TYPE } from '../net/app/dns.js';
 import type { Policy } from '../policy/types.js';
 import { renderAuditHtml } from '../report/audit/html.js';
 import { renderAuditJson } from '../report/audit/json.js';
@@ -163,11 +164,7 @@ function dnsAnswer(query: Uint8Array, address: string): Uint8Array {
 
 /** The tablet's query for `host` from port `port`, and the resolver's answer. */
 function dnsExchange(id: number, port: number, host: string, address: string, atMs: number): Frame[] {
-  const query = Buffer.concat([
-    Uint8Array.from([...u16(id), 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]),
-    writeName(host),
-    Uint8Array.from([0, 1, 0, 1]),
-  ]);
+  const query = buildQuery(id, { name: host, type: DNS_TYPE.A, class: 1 });
   return [
     { tsMs: atMs, bytes: udpFrame(TABLET, port, ROUTER, 53, query, id) },
     { tsMs: atMs + 18, bytes: udpFrame(ROUTER, 53, TABLET, port, dnsAnswer(query, address), id + 1) },

@@ -184,6 +184,14 @@ describe('log reconcile: the join', () => {
     expect(kinds(run([l], [r]))).toEqual(['agree 1']);
   });
 
+  it("a day's worth: 50,000 requests on one keep-alive connection, each joined to its row near its time", () => {
+    // Each row is looked for among the requests near its time, not among all of them.
+    const N = 50_000;
+    const lines = Array.from({ length: N }, (_, i) => line(41000, T0 + i * 100));
+    const rows = lines.map((_, i) => row(41000, T0 + i * 100 + 3));
+    expect(run(lines, rows).filter((f) => f.kind === 'agree')).toHaveLength(N);
+  });
+
   it('addresses of endpoints and of bare addresses, IPv4 and IPv6', () => {
     expect(['192.168.77.2:41000', '[fd00::2]:41000', '192.168.77.2', 'fd00::2'].map(addressOf)).toEqual([
       '192.168.77.2',
@@ -237,6 +245,13 @@ describe('log reconcile: DNS queries', () => {
       'not-captured 2',
       'not-logged',
     ]);
+  });
+
+  it("a day's worth: 50,000 queries of one tablet, each joined to its row", () => {
+    const N = 50_000;
+    const qs = Array.from({ length: N }, (_, i) => q(`n${i % 500}.test`, T0 + i * 100));
+    const rs = qs.map((x, i) => r(x.name, T0 + i * 100 + 2));
+    expect(dns(qs, rs).filter((k) => k.startsWith('agree'))).toHaveLength(N);
   });
 
   it("a burst's queries count against its summary row, no more than its count", () => {
