@@ -1,5 +1,5 @@
 /**
- * Re-computes the event log's chain over its stored rows (SqliteStore.verifyLog reads them).
+ * Re-computes the event log's chain over its stored rows (each store's verifyLog reads them).
  * Every column of a row is checked: `seq`, `prev_mac` and `mac` against the chain, `body` by the
  * MAC over it, and `ts_ms` and `kind` — which are not MACed themselves, but are what `log show
  * --since` and `log export` select by — against the tsMs and kind of the MACed body they are
@@ -20,7 +20,7 @@ export interface LogDbRow {
 }
 
 /** Rows MACed per native call. */
-const VERIFY_BATCH = 1024;
+export const VERIFY_BATCH = 1024;
 
 type Failure = Extract<ChainCheck, { ok: false; badSeq: number }>;
 
@@ -41,8 +41,8 @@ const FIRST_ROW: ChainStart = { seq: 1, prevMac: '' };
  * `key`, and the chain against every head in `expected` (the anchor, a head an auditor kept): each
  * one's row must carry its MAC, and a head beyond the last row means rows were cut off the end.
  * `onRow` sees each row that checked out, in order (the unlock rows the windows are checked
- * against). Started later (SqliteStore.verifyLogFrom), the first row is taken on its own MAC
- * over its stored prev_mac, as ownMacProblem takes a row: the rows before it are not read.
+ * against). Started later (Store.verifyLogFrom), the first row is taken on its own MAC over its
+ * stored prev_mac, as ownMacProblem takes a row: the rows before it are not read.
  */
 export function verifyChain(
   key: Uint8Array,
@@ -51,67 +51,102 @@ export function verifyChain(
   onRow?: (seq: number, row: LogRow) => void,
   from: ChainStart = FIRST_ROW,
 ): ChainOnly {
-  let prevMac = from.prevMac;
-  let expectSeq = from.seq;
-  let count = 0;
-  let headSeq = from.seq - 1;
-  const fail = (badSeq: number, problem: Failure['problem'], detail: string): Failure => ({
-    ok: false,
-    rows: count,
-    badSeq,
-    problem,
-    detail,
-  });
-  const check = (batch: LogDbRow[]): Failure | undefined => {
+  const v = new ChainVerifier(key, expected, onRow, from);
+  let batch: LogDbRow[] = [];
+  for (const r of rows) {
+    batch.push(r);
+    if (batch.length < VERIFY_BATCH) continue;
+    const bad = v.feed(batch);
+    if (bad) return bad;
+    batch = [];
+  }
+  return v.feed(batch) ?? v.end();
+}
+
+/**
+ * verifyChain fed a page at a time, for a store that reads its rows asynchronously (postgres.ts):
+ * `feed` each page in seq order until it returns a failure, then `end`.
+ */
+export class ChainVerifier {
+  private prevMac: string;
+  private expectSeq: number;
+  private count = 0;
+  private headSeq: number;
+
+  constructor(
+    private readonly key: Uint8Array,
+    private readonly expected: readonly ChainHead[] = [],
+    private readonly onRow?: (seq: number, row: LogRow) => void,
+    from: ChainStart = FIRST_ROW,
+  ) {
+    this.prevMac = from.prevMac;
+    this.expectSeq = from.seq;
+    this.headSeq = from.seq - 1;
+  }
+
+  /** The next rows, in seq order (any number: MACed VERIFY_BATCH per native call); the first failure, if any. */
+  feed(rows: readonly LogDbRow[]): Failure | undefined {
+    for (let i = 0; i < rows.length; i += VERIFY_BATCH) {
+      const bad = this.check(rows.slice(i, i + VERIFY_BATCH));
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+
+  /** The verdict once every row was fed without a failure: the heads beyond the last row fail. */
+  end(): ChainOnly {
+    for (const h of this.expected) {
+      if (h.seq > this.headSeq)
+        return this.fail(
+          h.seq,
+          'head-mismatch',
+          `the log ends at row ${this.headSeq}: rows were removed from the end`,
+        );
+    }
+    return { ok: true, rows: this.count, headMac: this.prevMac };
+  }
+
+  private fail(badSeq: number, problem: Failure['problem'], detail: string): Failure {
+    return { ok: false, rows: this.count, badSeq, problem, detail };
+  }
+
+  private check(batch: readonly LogDbRow[]): Failure | undefined {
+    const key = this.key;
     // Every row this Airlock writes stores its canonical text, so one native call MACs the
     // batch (log-chain.ts); a row whose text is not canonical is MACed from its parsed JSON,
     // and the rest of its batch row by row (their previous MAC is then that one).
     const fast = chainMacsOfTexts(
       key,
-      prevMac,
-      expectSeq,
+      this.prevMac,
+      this.expectSeq,
       batch.map((r) => r.body),
     );
     let exact = true;
     for (const [i, r] of batch.entries()) {
-      if (r.seq !== expectSeq) return fail(expectSeq, 'seq-gap', `row ${expectSeq} is missing`);
+      if (r.seq !== this.expectSeq)
+        return this.fail(this.expectSeq, 'seq-gap', `row ${this.expectSeq} is missing`);
       const parsed = parseBody(r.body);
       exact &&= fast[i] === r.mac;
-      const mac = exact ? (fast[i] as string) : parsed && chainMac(key, prevMac, r.seq, parsed);
-      if (mac === undefined) return fail(r.seq, 'mac-mismatch', 'its body is not JSON (unreadable)');
-      if (r.prev_mac !== prevMac)
-        return fail(r.seq, 'mac-mismatch', 'prev_mac is not the previous row’s MAC');
-      if (mac !== r.mac) return fail(r.seq, 'mac-mismatch', 'the MAC does not match the row');
+      const mac = exact ? (fast[i] as string) : parsed && chainMac(key, this.prevMac, r.seq, parsed);
+      if (mac === undefined) return this.fail(r.seq, 'mac-mismatch', 'its body is not JSON (unreadable)');
+      if (r.prev_mac !== this.prevMac)
+        return this.fail(r.seq, 'mac-mismatch', 'prev_mac is not the previous row’s MAC');
+      if (mac !== r.mac) return this.fail(r.seq, 'mac-mismatch', 'the MAC does not match the row');
       const column = derivedColumnProblem(r, parsed);
-      if (column) return fail(r.seq, 'column-mismatch', column);
-      for (const h of expected) {
+      if (column) return this.fail(r.seq, 'column-mismatch', column);
+      for (const h of this.expected) {
         // The anchor's row must carry the anchor's MAC, whatever was appended after it.
         if (r.seq === h.seq && mac !== h.mac)
-          return fail(r.seq, 'head-mismatch', 'the row does not carry the expected head’s MAC');
+          return this.fail(r.seq, 'head-mismatch', 'the row does not carry the expected head’s MAC');
       }
-      onRow?.(r.seq, parsed!);
-      prevMac = mac;
-      headSeq = r.seq;
-      expectSeq++;
-      count++;
+      this.onRow?.(r.seq, parsed!);
+      this.prevMac = mac;
+      this.headSeq = r.seq;
+      this.expectSeq++;
+      this.count++;
     }
     return undefined;
-  };
-  let batch: LogDbRow[] = [];
-  for (const r of rows) {
-    batch.push(r);
-    if (batch.length < VERIFY_BATCH) continue;
-    const bad = check(batch);
-    if (bad) return bad;
-    batch = [];
   }
-  const bad = batch.length > 0 ? check(batch) : undefined;
-  if (bad) return bad;
-  for (const h of expected) {
-    if (h.seq > headSeq)
-      return fail(h.seq, 'head-mismatch', `the log ends at row ${headSeq}: rows were removed from the end`);
-  }
-  return { ok: true, rows: count, headMac: prevMac };
 }
 
 /**

@@ -5,12 +5,12 @@
 import { isAbsolute, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { AirlockError } from '../core/errors.js';
-import { normalizeName } from '../policy/egress/names.js';
 import type { StorePolicy } from '../policy/types.js';
-import { chainMacsOfTexts } from './log-chain.js';
-import { type LogDbRow, linkProblem, ownMacProblem, parseBody, verifyChain } from './log-verify.js';
+import { type ChainLink, chainLinks, changedUnderWriter, resumeAfter } from './log-chain.js';
+import { type LogDbRow, ownMacProblem, parseBody, verifyChain } from './log-verify.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import { createPrivate } from './private-file.js';
+import { bodyOf, checkedRow, recentRow, windowBounds } from './read-rows.js';
 import { rowJson } from './row-json.js';
 import type {
   AppendOptions,
@@ -28,10 +28,18 @@ import type {
   TailCheck,
   TimeWindow,
   UnlockLogRow,
-  WindowAuth,
   WindowQuery,
 } from './types.js';
-import { type ChainedUnlock, chainMismatch, verifyWindows, windowAuth, windowMac } from './window-mac.js';
+import { type ChainedUnlock, chainMismatch, verifyWindows, windowMac } from './window-mac.js';
+import {
+  authentic,
+  endedUntil,
+  unauthenticWindow,
+  unlockText,
+  validNewWindow,
+  WindowChecker,
+  type WindowRow,
+} from './window-rows.js';
 
 const INSERT_LOG = 'INSERT INTO event_log (seq, ts_ms, kind, body, prev_mac, mac) VALUES ';
 const INSERT_ONE = `${INSERT_LOG}(?, ?, ?, ?, ?, ?)`;
@@ -40,8 +48,6 @@ const INSERT_ROWS = 32;
 const INSERT_MANY = `${INSERT_LOG}${Array(INSERT_ROWS).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`;
 /** The tables migration 1 creates: a database at version 1 or later without one is damaged. */
 const TABLES = ['unlock_windows', 'event_log'] as const;
-/** Window MAC checks remembered (a window is a row an operator adds by hand: thousands is years). */
-const MAX_WINDOW_AUTHS = 10_000;
 /**
  * The chained unlock rows after a seq, through the partial index of migration 3 (the literal
  * 'unlock' is what lets SQLite use it; a read-only store not yet migrated scans instead, once).
@@ -57,21 +63,6 @@ export interface SqliteStoreOptions {
    * exist; an empty one (no schema yet) reads as an empty store.
    */
   readonly?: boolean;
-}
-
-/** A row's place in the chain. */
-type ChainLink = Omit<ChainedLogRow, 'row'>;
-
-interface WindowRow {
-  id: number;
-  host: string;
-  from_ms: number;
-  until_ms: number;
-  reason: string;
-  created_ms: number;
-  created_by: string | null;
-  /** Absent in a database still at schema version 1 (opened read-only, not migrated). */
-  mac?: string | null;
 }
 
 /** Opens the store at the policy's sqlitePath (relative paths: relative to `baseDir`, the policy file's folder). */
@@ -97,18 +88,12 @@ export const ROWS_AFTER_SQL =
 export const BODIES_AFTER_SQL =
   'SELECT seq, body FROM event_log WHERE seq > ? AND +ts_ms >= ? AND +ts_ms < ? ORDER BY seq LIMIT ?';
 
-/** A window's bounds as the windowed queries bind them (an open side: no bound). */
-const windowBounds = (w: TimeWindow): [number, number] => [
-  w.sinceMs ?? Number.MIN_SAFE_INTEGER,
-  w.untilMs ?? Number.MAX_SAFE_INTEGER,
-];
-
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly key: Uint8Array | undefined;
   private readonly statements = new Map<string, Database.Statement>();
-  /** Windows' MAC checks, by every column of the row as read (checkWindow). */
-  private readonly windowAuths = new Map<string, WindowAuth>();
+  /** Windows' MAC checks, by every column of the row as read. */
+  private readonly windows: WindowChecker;
   /**
    * The latest authentic chained unlock row of each window (by windowId), of the rows up to seq
    * `unlockRowsTo`: each poll reads only the unlock rows after it. Kept for the store's life, so a
@@ -123,6 +108,7 @@ export class SqliteStore implements Store {
     opts: SqliteStoreOptions = {},
   ) {
     this.key = opts.hmacKey;
+    this.windows = new WindowChecker(opts.hmacKey);
     try {
       if (!opts.readonly && path !== ':memory:') createPrivate(path);
       this.db = new Database(path, {
@@ -154,15 +140,7 @@ export class SqliteStore implements Store {
   }
 
   async addUnlockWindow(w: NewUnlockWindow): Promise<StoredUnlockWindow> {
-    const host = validWindowHost(w.host);
-    if (!Number.isSafeInteger(w.fromMs) || !Number.isSafeInteger(w.untilMs) || w.untilMs < w.fromMs) {
-      throw new AirlockError(
-        'AIRLOCK_ERR_USAGE',
-        `unlock window for ${host}: untilMs must be an integer >= fromMs`,
-      );
-    }
-    if (w.reason.trim() === '')
-      throw new AirlockError('AIRLOCK_ERR_USAGE', `unlock window for ${host}: a reason is required`);
+    const host = validNewWindow(w);
     const key = this.needKey('recording an unlock window');
     const createdMs = w.createdMs ?? Date.now();
     // The window, its MAC (over its id, known once inserted) and its chained row: all or nothing.
@@ -235,7 +213,7 @@ export class SqliteStore implements Store {
   private checkedWindows(select: () => unknown[]): CheckedUnlockWindow[] {
     return this.run(() =>
       this.db.transaction(() => {
-        const checked = (select() as WindowRow[]).map((r) => this.checkWindow(r));
+        const checked = (select() as WindowRow[]).map((r) => this.windows.check(r));
         const key = this.key;
         if (key === undefined || !checked.some((c) => c.auth === 'ok')) return checked;
         const latest = this.readUnlockRows(key);
@@ -281,16 +259,9 @@ export class SqliteStore implements Store {
             | WindowRow
             | undefined;
           if (!r) return false;
-          const { window: w, auth } = this.checkWindow(r);
-          // Re-MACing a window that does not authenticate would authenticate whatever it says.
-          if (auth !== 'ok')
-            throw new AirlockError(
-              'AIRLOCK_ERR_MALFORMED',
-              `unlock window ${id} does not authenticate (${auth}): not ended, not re-MACed (airlock log verify checks the windows)`,
-              undefined,
-              this.path,
-            );
-          const untilMs = Math.max(w.fromMs, Math.min(w.untilMs, atMs));
+          const { window: w, auth } = this.windows.check(r);
+          if (auth !== 'ok') throw unauthenticWindow(id, auth, this.path);
+          const untilMs = endedUntil(w, atMs);
           if (untilMs === w.untilMs) return true;
           const ended = { ...w, untilMs };
           this.db
@@ -303,37 +274,8 @@ export class SqliteStore implements Store {
     );
   }
 
-  /**
-   * The window of a stored row, its MAC checked under the key ('unverified' without one). The
-   * gateway reads every window twice a second: a row seen before, every column the same, is not
-   * MACed again.
-   */
-  private checkWindow(r: WindowRow): CheckedUnlockWindow {
-    const window = toWindow(r);
-    if (this.key === undefined) return { window, auth: r.mac ? 'unverified' : 'no-mac' };
-    const seen = JSON.stringify([
-      r.id,
-      r.host,
-      r.from_ms,
-      r.until_ms,
-      r.reason,
-      r.created_ms,
-      r.created_by,
-      r.mac,
-    ]);
-    let auth = this.windowAuths.get(seen);
-    if (auth === undefined) {
-      auth = windowAuth(this.key, window, r.mac);
-      if (this.windowAuths.size >= MAX_WINDOW_AUTHS) this.windowAuths.clear();
-      this.windowAuths.set(seen, auth);
-    }
-    return { window, auth };
-  }
-
   private authentic(select: () => unknown[]): StoredUnlockWindow[] {
-    return this.checkedWindows(select).flatMap((c) =>
-      c.auth === 'ok' && c.chainProblem === undefined ? [c.window] : [],
-    );
+    return authentic(this.checkedWindows(select));
   }
 
   private needKey(what: string): Uint8Array {
@@ -371,44 +313,18 @@ export class SqliteStore implements Store {
   private chainTexts(texts: readonly LogText[], opts: AppendOptions): ChainLink[] {
     const key = this.key;
     if (!key) throw new AirlockError('AIRLOCK_ERR_IO', `${this.path}: the event log needs its HMAC key`);
-    const chain = (from: ChainHead | undefined): ChainLink[] => {
-      const first = (from?.seq ?? 0) + 1;
-      let prevMac = from?.mac ?? '';
-      const macs = chainMacsOfTexts(
-        key,
-        prevMac,
-        first,
-        texts.map((t) => t.body),
-      );
-      return macs.map((mac, i) => {
-        const link = { seq: first + i, prevMac, mac };
-        prevMac = mac;
-        return link;
-      });
-    };
+    const bodies = texts.map((t) => t.body);
     const head = this.lastRow();
-    const after = opts.after;
-    if (after && (head?.seq !== after.seq || head.mac !== after.mac)) {
-      // The same batch sent again after `after`, already committed (its writer died before
-      // it could say so): the chain ends exactly where this batch would have ended it.
-      const again = chain(after);
-      const last = again[again.length - 1]!;
-      if (head && last.seq === head.seq && last.mac === head.mac) return again;
-      // Rows appended since by another writer (`gateway unlock`) are chained on; but a chain
-      // that no longer holds the writer's last row was cut or changed under it, and chaining on
-      // from what is left would hide that (the next anchor written over the one that shows it).
-      const kept = this.stmt('SELECT mac FROM event_log WHERE seq = ?').get(after.seq) as
+    const resume = resumeAfter(key, head, opts.after, bodies);
+    if (resume && 'replay' in resume) return resume.replay;
+    if (resume) {
+      const kept = this.stmt('SELECT mac FROM event_log WHERE seq = ?').get(resume.check.seq) as
         | { mac: string }
         | undefined;
-      if (kept?.mac !== after.mac)
-        throw new AirlockError(
-          'AIRLOCK_ERR_MALFORMED',
-          `the event log changed under its writer: row ${after.seq}, the last it wrote, ${kept ? 'carries another MAC' : `is gone (the log ends at seq ${head?.seq ?? 0})`}; not chaining on from what is left (airlock log verify shows what changed)`,
-          undefined,
-          this.path,
-        );
+      const changed = changedUnderWriter(resume.check, kept?.mac, head, this.path);
+      if (changed) throw changed;
     }
-    const out = chain(head);
+    const out = chainLinks(key, head, bodies);
     // INSERT_ROWS rows a statement (~1 µs a row less than one each: a group is 64 rows or
     // more under load), then the rest one by one.
     const many = this.stmt(INSERT_MANY);
@@ -439,7 +355,7 @@ export class SqliteStore implements Store {
   async logRows(afterSeq = 0, limit = 10_000, window: TimeWindow = {}): Promise<ChainedLogRow[]> {
     if (this.run(() => this.currentVersion()) === 0) return [];
     const rows = this.run(() => this.rowsAfter(afterSeq, limit, window));
-    return rows.map((r) => ({ seq: r.seq, row: this.parseBody(r), prevMac: r.prev_mac, mac: r.mac }));
+    return rows.map((r) => ({ seq: r.seq, row: bodyOf(r, this.path), prevMac: r.prev_mac, mac: r.mac }));
   }
 
   async checkedLogRows(afterSeq = 0, limit = 10_000, window: TimeWindow = {}): Promise<CheckedLogRow[]> {
@@ -456,16 +372,7 @@ export class SqliteStore implements Store {
             ? prev
             : (before.get(r.seq) as Pick<LogDbRow, 'seq' | 'mac'> | undefined);
         prev = r;
-        const problem = linkProblem(key, r, p);
-        const row = parseBody(r.body);
-        return {
-          seq: r.seq,
-          body: r.body,
-          ...(row ? { row } : {}),
-          prevMac: r.prev_mac,
-          mac: r.mac,
-          ...(problem ? { problem } : {}),
-        };
+        return checkedRow(key, r, p);
       });
     });
   }
@@ -483,7 +390,7 @@ export class SqliteStore implements Store {
         limit,
       ),
     ) as Pick<LogDbRow, 'seq' | 'body'>[];
-    return rows.map((r) => this.recent(r));
+    return rows.map((r) => recentRow(r, this.path));
   }
 
   async logBodies(afterSeq = 0, limit = 10_000, window: TimeWindow = {}): Promise<RecentLogRow[]> {
@@ -491,35 +398,7 @@ export class SqliteStore implements Store {
     const rows = this.run(() =>
       this.stmt(BODIES_AFTER_SQL).all(afterSeq, ...windowBounds(window), limit),
     ) as Pick<LogDbRow, 'seq' | 'body'>[];
-    return rows.map((r) => this.recent(r));
-  }
-
-  /** A row read back for a reader: its row, or why its body does not parse. */
-  private recent(r: Pick<LogDbRow, 'seq' | 'body'>): RecentLogRow {
-    try {
-      return { seq: r.seq, row: this.parseBody(r) };
-    } catch (e) {
-      return { seq: r.seq, damaged: (e as Error).message };
-    }
-  }
-
-  /** A stored body as its row; a damaged one is an error naming the row, not a SyntaxError. */
-  private parseBody(r: Pick<LogDbRow, 'seq' | 'body'>): LogRow {
-    let v: unknown;
-    try {
-      v = JSON.parse(r.body);
-    } catch {
-      v = undefined;
-    }
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-      throw new AirlockError(
-        'AIRLOCK_ERR_MALFORMED',
-        `event_log row ${r.seq} is damaged: its body is not a JSON object (airlock log verify checks the whole log)`,
-        undefined,
-        this.path,
-      );
-    }
-    return v as LogRow;
+    return rows.map((r) => recentRow(r, this.path));
   }
 
   async verifyLog(expected?: ChainHead | readonly ChainHead[]): Promise<ChainCheck> {
@@ -545,7 +424,7 @@ export class SqliteStore implements Store {
       const windows = empty
         ? []
         : (this.db.prepare('SELECT * FROM unlock_windows ORDER BY id').all() as WindowRow[]).map((r) =>
-            this.checkWindow(r),
+            this.windows.check(r),
           );
       const bad = verifyWindows(windows, unlocks);
       if (bad) return { ok: false, rows: chain.rows, problem: 'window-mismatch', ...bad };
@@ -673,41 +552,6 @@ export class SqliteStore implements Store {
       throw asStoreError(e, this.path);
     }
   }
-}
-
-/** The chained row recording a window's state: when it was recorded, and when it was ended early. */
-function unlockText(w: StoredUnlockWindow, tsMs: number, ended = false): LogText {
-  const row: UnlockLogRow = {
-    kind: 'unlock',
-    tsMs,
-    window: { host: w.host, fromMs: w.fromMs, untilMs: w.untilMs, reason: w.reason },
-    ...(w.createdBy === undefined ? {} : { createdBy: w.createdBy }),
-    windowId: w.id,
-    ...(ended ? { ended: true as const } : {}),
-  };
-  return { kind: 'unlock', tsMs, body: rowJson(row) };
-}
-
-function toWindow(r: WindowRow): StoredUnlockWindow {
-  return {
-    id: r.id,
-    host: r.host,
-    fromMs: r.from_ms,
-    untilMs: r.until_ms,
-    reason: r.reason,
-    createdMs: r.created_ms,
-    ...(r.created_by === null ? {} : { createdBy: r.created_by }),
-  };
-}
-
-/** 'host.example' or '*.example' (suffix of two labels or more), as in the policy's allowlist. */
-function validWindowHost(host: string): string {
-  const wild = host.startsWith('*.');
-  const n = normalizeName(wild ? host.slice(2) : host);
-  if (n === undefined || (wild && !n.includes('.'))) {
-    throw new AirlockError('AIRLOCK_ERR_USAGE', `unlock window: '${host}' is not a host name or '*.suffix'`);
-  }
-  return wild ? `*.${n}` : n;
 }
 
 function asStoreError(e: unknown, path: string): AirlockError {
