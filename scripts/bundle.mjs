@@ -28,7 +28,7 @@ const CHUNK = /^airlock-[A-Z0-9]+\.js$/;
 const WORKERS = {
   'worker-scrub': join(DIST, 'scrub', 'worker.js'),
   'worker-inspect': join(DIST, 'inspect', 'worker.js'),
-  'worker-log': join(DIST, 'store', 'sqlite-log-worker.js'),
+  'worker-log': join(DIST, 'store', 'log-worker.js'),
 };
 const WORKER_BUNDLE = new Map(Object.entries(WORKERS).map(([name, path]) => [path, `./${name}.js`]));
 
@@ -68,7 +68,16 @@ await build({
   target: 'node20',
   // Native addons load through their own require, and the face detector reads its model and
   // WebAssembly files from beside its own code: left to node_modules.
-  external: ['better-sqlite3', 'sharp', '@vladmandic/face-api', '@tensorflow/*'],
+  // pg: its optional native binding (pg-native) is a require esbuild cannot resolve; loaded only
+  // by a PostgreSQL store anyway.
+  external: [
+    'better-sqlite3',
+    'sharp',
+    '@vladmandic/face-api',
+    '@tensorflow/*',
+    'pg',
+    'pg-connection-string',
+  ],
   // CommonJS dependencies bundled into an ES module still call require() for Node's built-ins.
   banner: {
     js: "import { createRequire as __airlockRequire } from 'node:module';\nconst require = __airlockRequire(import.meta.url);",

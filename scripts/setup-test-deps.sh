@@ -20,6 +20,8 @@ command -v caddy >/dev/null 2>&1 || need+=(caddy)
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# PostgreSQL store tests: a throwaway server per test file (test/helpers/pg-cluster.ts), psql as client.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && [ -x /usr/bin/psql ] || need+=(postgresql)
 [ -x /usr/sbin/nft ] && [ -x /usr/sbin/ip ] || need+=(nftables iproute2) # gateway: namespaces + rules
 # DNS over TCP: Debian's dig (dnsutils) is the independent client.
 command -v dig >/dev/null 2>&1 || need+=(dnsutils)

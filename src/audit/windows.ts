@@ -1,6 +1,7 @@
 /**
  * Unlock windows for the replay, from the store: the file named by --store, else the policy's
- * store.sqlitePath when that file exists. Opened read-only; an audit never creates a store.
+ * store (its PostgreSQL database when store.postgresUrl is set, else store.sqlitePath when that
+ * file exists). Opened read-only; an audit never creates a store.
  *
  * A window is applied only when the store's HMAC key authenticates it (store/window-mac.ts): the
  * key named by --hmac-key, else the policy's store.hmacKeyFile. One that does not is reported and
@@ -43,8 +44,9 @@ export async function loadUnlockWindows(
 ): Promise<LoadedWindows> {
   const base = policyFile === undefined ? process.cwd() : dirname(resolve(policyFile));
   const at = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const postgres = storeFlag === undefined ? policy.store.postgresUrl : null;
   const path = storeFlag ?? at(policy.store.sqlitePath);
-  if (!existsSync(path)) {
+  if (!postgres && !existsSync(path)) {
     if (storeFlag !== undefined)
       throw new AirlockError('AIRLOCK_ERR_USAGE', `--store ${storeFlag}: no such file`, undefined, storeFlag);
     return { windows: [] };
@@ -59,9 +61,15 @@ export async function loadUnlockWindows(
     if (keyFlag !== undefined) throw e;
     detail = `no HMAC key to authenticate them with (${keyPath}: ${(e as Error).message}); give it with --hmac-key`;
   }
-  const store = new SqliteStore(path, { readonly: true, ...(key ? { hmacKey: key } : {}) });
+  const opts = { readonly: true, ...(key ? { hmacKey: key } : {}) };
+  const store: Store = postgres
+    ? await (await import('../store/postgres.js')).PostgresStore.open(postgres, {
+        ...opts,
+        schema: policy.store.postgresSchema,
+      })
+    : new SqliteStore(path, opts);
   try {
-    return { ...(await windowsOf(store, key !== undefined, detail)), path };
+    return { ...(await windowsOf(store, key !== undefined, detail)), path: store.path };
   } finally {
     await store.close();
   }

@@ -14,7 +14,7 @@ import { anchorPlaces } from '../gateway/record/start-check.js';
 import { nftablesRules } from '../gateway/rules/nftables.js';
 import { listWindows, renderWindowsTable } from '../gateway/unlock-windows.js';
 import { EXIT } from '../report/exit-codes.js';
-import { SqliteLogThread } from '../store/sqlite-log-thread.js';
+import { LogThread } from '../store/log-thread.js';
 import { loadPolicy } from './load-policy.js';
 import { withRecord } from './record.js';
 import type { CliContext } from './types.js';
@@ -86,7 +86,13 @@ export function registerGateway(program: Command, ctx: CliContext): void {
     .action((flags: RunFlags) =>
       withRecord(flags.policy, 'create', async (rec, policy) => {
         // Commits, MACs and checkpoints on a thread of their own: off the proxy's event loop.
-        const log = new SqliteLogThread({ path: rec.paths.sqlite, key: rec.hmacKey });
+        const log = new LogThread({
+          path: rec.kind === 'sqlite' ? rec.paths.sqlite : rec.store.path,
+          key: rec.hmacKey,
+          ...(policy.store.postgresUrl
+            ? { postgres: { url: policy.store.postgresUrl, schema: policy.store.postgresSchema } }
+            : {}),
+        });
         try {
           const gw = await startGateway({
             policy,
@@ -106,7 +112,7 @@ export function registerGateway(program: Command, ctx: CliContext): void {
             tr.other ? `, transparent other ports ${formatHostPort(tr.other)}` : '',
           ].join('');
           process.stderr.write(
-            `airlock gateway: ${policy.network.mode}; proxy ${formatHostPort(gw.proxy)}${transparent}, dns ${formatHostPort(gw.dns)}, admin ${formatHostPort(gw.admin)}; log ${rec.paths.sqlite}\n`,
+            `airlock gateway: ${policy.network.mode}; proxy ${formatHostPort(gw.proxy)}${transparent}, dns ${formatHostPort(gw.dns)}, admin ${formatHostPort(gw.admin)}; log ${rec.store.path}\n`,
           );
           const onHup = () => gw.reload();
           process.on('SIGHUP', onHup);
@@ -196,7 +202,7 @@ export function registerGateway(program: Command, ctx: CliContext): void {
         )
           throw new AirlockError(
             'AIRLOCK_ERR_USAGE',
-            `relock ${id}: no unlock window ${id} in ${rec.paths.sqlite}`,
+            `relock ${id}: no unlock window ${id} in ${rec.store.path}`,
           );
         const when = new Date(before && before.untilMs <= now ? before.untilMs : now).toISOString();
         process.stdout.write(
@@ -224,7 +230,7 @@ export function registerGateway(program: Command, ctx: CliContext): void {
         if (flags.json) process.stdout.write(`${JSON.stringify(windows, null, 2)}\n`);
         else if (windows.length === 0)
           process.stdout.write(
-            `no unlock windows${flags.all ? '' : ' open or to come (--all lists ended and expired ones)'} in ${rec.paths.sqlite}\n`,
+            `no unlock windows${flags.all ? '' : ' open or to come (--all lists ended and expired ones)'} in ${rec.store.path}\n`,
           );
         else process.stdout.write(renderWindowsTable(windows));
         const bad = windows.filter((w) => w.check !== 'ok');

@@ -39,8 +39,8 @@ interface Flags {
 /** The record opened read-only; an empty database file (a gateway that never started, a store emptied) said. */
 function withLog<T>(flags: Flags, f: (rec: OpenRecord) => Promise<T>): Promise<T> {
   return withRecord(flags.policy, 'read', (rec) => {
-    if (rec.store.schemaVersion() === 0)
-      process.stderr.write(`airlock log: ${rec.paths.sqlite}: the log is empty (no schema, no rows)\n`);
+    if (rec.schemaVersion === 0)
+      process.stderr.write(`airlock log: ${rec.store.path}: the log is empty (no schema, no rows)\n`);
     return f(rec);
   });
 }

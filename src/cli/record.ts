@@ -21,7 +21,7 @@ export async function withRecord<T>(
   f: (rec: OpenRecord, policy: Policy) => Promise<T>,
 ): Promise<T> {
   const { policy } = loadPolicy(policyFile);
-  return closing(openRecord(policy.store, baseDirOf(policyFile), mode), (rec) => f(rec, policy));
+  return closing(await openRecord(policy.store, baseDirOf(policyFile), mode), (rec) => f(rec, policy));
 }
 
 /** Runs `f` with `rec`, closing its store after, on every path. */
@@ -43,7 +43,12 @@ export async function withRecordIfAny<T>(
   f: (rec: OpenRecord | undefined, storePath: string, policy: Policy) => Promise<T>,
 ): Promise<T> {
   const { policy } = loadPolicy(policyFile);
-  const storePath = recordPaths(policy.store, baseDirOf(policyFile)).sqlite;
+  const base = baseDirOf(policyFile);
+  if (policy.store.postgresUrl) {
+    const rec = await openRecord(policy.store, base, 'read');
+    return closing(rec, (r) => f(r, r.store.path, policy));
+  }
+  const storePath = recordPaths(policy.store, base).sqlite;
   if (!existsSync(storePath)) return f(undefined, storePath, policy);
-  return closing(openRecord(policy.store, baseDirOf(policyFile), 'read'), (rec) => f(rec, storePath, policy));
+  return closing(await openRecord(policy.store, base, 'read'), (rec) => f(rec, storePath, policy));
 }

@@ -143,7 +143,7 @@ export async function writeDemoRecord(kitDir: string, startMs: number): Promise<
   const policyFile = join(dir, 'airlock.yaml');
   writeFileSync(policyFile, POLICY_YAML, { flag: 'wx' });
   const policy = loadPolicyFile(policyFile);
-  const rec = openRecord(policy.store, dir, 'create');
+  const rec = await openRecord(policy.store, dir, 'create');
   try {
     const gate = new EgressGate(policy, { windows: [] });
     const at = (m: number) => startMs + m * MIN;

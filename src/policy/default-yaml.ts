@@ -125,7 +125,12 @@ gateway:
 
 store:
   sqlitePath: airlock.sqlite
-  postgresUrl: null                 # 'postgres://...' for a fleet; then sqlitePath is unused
+  # A fleet's boxes may share one PostgreSQL database instead: each box its own schema (its own
+  # chain, under its own key file on the box). Then sqlitePath is unused, and the anchor is by
+  # default postgres-<schema>.anchor. e.g. 'postgres://airlock@db.lan/fleet' (a password is best
+  # kept in ~/.pgpass or PGPASSWORD, not here).
+  postgresUrl: null
+  postgresSchema: airlock
   hmacKeyFile: airlock.hmac.key     # outside the database, so a copied DB cannot forge its chain
   # anchorFile: the chain's head, written beside the database; by default sqlitePath's name with
   # .anchor (airlock.anchor): one anchor per store, so two stores in one folder never share one.

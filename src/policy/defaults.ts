@@ -49,6 +49,7 @@ const DEFAULT_POLICY: Policy = {
   store: {
     sqlitePath: 'airlock.sqlite',
     postgresUrl: null,
+    postgresSchema: 'airlock',
     hmacKeyFile: 'airlock.hmac.key',
     anchorFile: 'airlock.anchor',
     groupCommitMs: 50,

@@ -100,11 +100,15 @@ function resolvePolicy(
  * An anchor vouches for one store's chain: a policy naming its own sqlitePath and no anchorFile
  * gets the store's file name with `.anchor` (fleet.sqlite → fleet.anchor), not the default
  * airlock.anchor another store in the same folder may hold (the gateway would refuse to start on
- * that one, and the two would overwrite each other's).
+ * that one, and the two would overwrite each other's). A PostgreSQL store's is
+ * postgres-<schema>.anchor.
  */
 function storeOf(base: Policy['store'], file: PolicyFile['store']): Policy['store'] {
   const s = overlay(base, file);
-  if (file?.sqlitePath === undefined || file.anchorFile !== undefined) return s;
+  if (file?.anchorFile !== undefined) return s;
+  // A PostgreSQL store's anchor is named for its schema: never the SQLite store's beside it.
+  if (s.postgresUrl) return { ...s, anchorFile: `postgres-${s.postgresSchema}.anchor` };
+  if (file?.sqlitePath === undefined) return s;
   const db = file.sqlitePath;
   const ext = extname(db);
   const anchor = `${ext ? db.slice(0, -ext.length) : db}.anchor`;

@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { POSTGRES_SCHEMA_NAME } from '../store/postgres-name.js';
 import { type LocationRule, PROFILES } from './types.js';
 
 const dropKeep = z.enum(['drop', 'keep']);
@@ -194,6 +195,12 @@ const StoreSchema = z.strictObject({
     .string()
     .regex(/^postgres(ql)?:\/\//, { error: "expected a 'postgres://' URL" })
     .nullable()
+    .optional(),
+  postgresSchema: z
+    .string()
+    .regex(POSTGRES_SCHEMA_NAME, {
+      error: "expected lower-case letters, digits and '_' (at most 63, not starting with a digit)",
+    })
     .optional(),
   hmacKeyFile: z.string().min(1).optional(),
   anchorFile: z.string().min(1).optional(),

@@ -136,7 +136,10 @@ export interface GatewayPolicy {
 export interface StorePolicy {
   /** Relative paths are relative to the policy file. */
   sqlitePath: string;
+  /** A fleet's database: the PostgreSQL store instead of the SQLite file. */
   postgresUrl: string | null;
+  /** The schema holding this box's tables in that database: one per box, so boxes never share a chain. */
+  postgresSchema: string;
   /** The HMAC key lives outside the database, so a copy of the DB cannot forge its chain. */
   hmacKeyFile: string;
   anchorFile: string;

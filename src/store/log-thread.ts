@@ -1,8 +1,8 @@
 /**
- * A LogSink that appends to SQLite on a worker thread of its own. On the proxy's thread, each
- * group commit (a canonical JSON and an HMAC per row, the inserts, and now and then a WAL
- * checkpoint that writes the database file and syncs it) stalled every connection for its
- * length: the gateway's tail latency. Here the proxy only posts the rows.
+ * A LogSink that appends to the store (SQLite, or a fleet's PostgreSQL) on a worker thread of its
+ * own. On the proxy's thread, each group commit (a canonical JSON and an HMAC per row, the
+ * inserts, and now and then a WAL checkpoint that writes the database file and syncs it) stalled
+ * every connection for its length: the gateway's tail latency. Here the proxy only posts the rows.
  *
  * What a SIGKILL can lose is unchanged: the rows not yet committed, whichever thread holds them.
  * If the thread stops (it should not), every batch in flight fails — the gateway's log writer
@@ -12,7 +12,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { AirlockError } from '../core/errors.js';
-import { encodeRows, type ThreadReply, type ThreadRequest, type WorkerData } from './sqlite-log-wire.js';
+import { encodeRows, type ThreadReply, type ThreadRequest, type WorkerData } from './log-wire.js';
 import type { AppendOptions, ChainHead, LogRow, LogSink } from './types.js';
 
 const RESTART_EVERY_MS = 1000;
@@ -22,7 +22,7 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-export class SqliteLogThread implements LogSink {
+export class LogThread implements LogSink {
   private worker: Worker | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
@@ -72,7 +72,7 @@ export class SqliteLogThread implements LogSink {
     const now = Date.now();
     if (now - this.lastStartMs < RESTART_EVERY_MS) return undefined;
     this.lastStartMs = now;
-    const w = new Worker(new URL('./sqlite-log-worker.js', import.meta.url), { workerData: this.data });
+    const w = new Worker(new URL('./log-worker.js', import.meta.url), { workerData: this.data });
     // The gateway's close() ends it; a forgotten close must not keep a process alive.
     w.unref();
     w.on('message', (r: ThreadReply) => {

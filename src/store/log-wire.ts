@@ -1,11 +1,14 @@
-/** Messages between the gateway and its SQLite log writer thread. */
+/** Messages between the gateway and its log writer thread. */
 import type { ErrorCode } from '../core/errors.js';
 import { rowJson } from './row-json.js';
 import type { ChainHead, LogRow, LogText } from './types.js';
 
 export interface WorkerData {
+  /** The SQLite file; with `postgres`, the store's name for messages. */
   path: string;
   key: Uint8Array;
+  /** A fleet's PostgreSQL store instead of the SQLite file: its URL and this box's schema. */
+  postgres?: { url: string; schema: string };
 }
 
 /**

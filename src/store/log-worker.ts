@@ -1,16 +1,31 @@
 /**
- * The SQLite log writer's thread (sqlite-log-thread.ts starts it): its own connection to the
- * database appends each batch it is sent as one transaction. SQLite's automatic WAL checkpoints
- * run on the connection that commits, so they run here too, not on the gateway's event loop.
+ * The log writer's thread (log-thread.ts starts it): its own connection to the store appends
+ * each batch it is sent as one transaction. SQLite's automatic WAL checkpoints run on the
+ * connection that commits, so they run here too, not on the gateway's event loop; for PostgreSQL
+ * the MACs and the driver's encoding (≈ 27 µs a row measured) are kept off it the same way.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { AirlockError } from '../core/errors.js';
+import { decodeRows, type ThreadReply, type ThreadRequest, type WorkerData } from './log-wire.js';
 import { SqliteStore } from './sqlite.js';
-import { decodeRows, type ThreadReply, type ThreadRequest, type WorkerData } from './sqlite-log-wire.js';
+import type { ChainHead, LogText } from './types.js';
+
+/** What this thread needs of either store. */
+interface TextStore {
+  appendLogTexts(texts: readonly LogText[], opts: { after?: ChainHead }): Promise<ChainHead | undefined>;
+  close(): Promise<void>;
+}
 
 const data = workerData as WorkerData;
 const port = parentPort!;
-let store: SqliteStore | undefined;
+let store: TextStore | undefined;
+
+async function open(): Promise<TextStore> {
+  if (!data.postgres) return new SqliteStore(data.path, { hmacKey: data.key });
+  // The schema exists: the gateway's own connection made and migrated it before starting this thread.
+  const { PostgresStore } = await import('./postgres.js');
+  return PostgresStore.open(data.postgres.url, { hmacKey: data.key, schema: data.postgres.schema });
+}
 
 port.on('message', async (m: ThreadRequest) => {
   if (m.type === 'close') {
@@ -21,7 +36,7 @@ port.on('message', async (m: ThreadRequest) => {
   }
   let reply: ThreadReply;
   try {
-    store ??= new SqliteStore(data.path, { hmacKey: data.key });
+    store ??= await open();
     const head = await store.appendLogTexts(decodeRows(m.rows), m.after ? { after: m.after } : {});
     reply = { id: m.id, ...(head ? { head } : {}) };
   } catch (e) {

@@ -62,3 +62,50 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/**
+ * The same schema in PostgreSQL's dialect (postgres.ts), version for version, so a store of
+ * either kind at version N has the same tables and columns. `s` is the quoted schema name.
+ */
+export const POSTGRES_MIGRATIONS: readonly {
+  version: number;
+  description: string;
+  sql: (s: string) => string;
+}[] = [
+  {
+    version: 1,
+    description: MIGRATIONS[0]!.description,
+    sql: (s) => `
+      CREATE TABLE ${s}.unlock_windows (
+        id BIGSERIAL PRIMARY KEY,
+        host TEXT NOT NULL,
+        from_ms BIGINT NOT NULL,
+        until_ms BIGINT NOT NULL,
+        reason TEXT NOT NULL,
+        created_ms BIGINT NOT NULL,
+        created_by TEXT,
+        CHECK (until_ms >= from_ms)
+      );
+      CREATE INDEX unlock_windows_span ON ${s}.unlock_windows (from_ms, until_ms);
+      CREATE TABLE ${s}.event_log (
+        seq BIGINT PRIMARY KEY,
+        ts_ms BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        body TEXT NOT NULL,
+        prev_mac TEXT NOT NULL,
+        mac TEXT NOT NULL
+      );
+      CREATE INDEX event_log_ts ON ${s}.event_log (ts_ms);
+    `,
+  },
+  {
+    version: 2,
+    description: MIGRATIONS[1]!.description,
+    sql: (s) => `ALTER TABLE ${s}.unlock_windows ADD COLUMN mac TEXT;`,
+  },
+  {
+    version: 3,
+    description: MIGRATIONS[2]!.description,
+    sql: (s) => `CREATE INDEX event_log_unlock ON ${s}.event_log (seq) WHERE kind = 'unlock';`,
+  },
+];

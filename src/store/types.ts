@@ -177,7 +177,7 @@ export interface AppendOptions {
 /**
  * Where the gateway's log rows go, a group at a time. One call is one transaction: the rows are
  * all chained and durable, or none is. Implemented by a store on the caller's thread (storeSink)
- * and by SQLite on a thread of its own (sqlite-log-thread.ts), which keeps the commits, MACs and
+ * and by either store on a thread of its own (log-thread.ts), which keeps the commits, MACs and
  * checkpoints off the proxy's event loop.
  */
 export interface LogSink {

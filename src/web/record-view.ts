@@ -6,7 +6,7 @@ import type { RecordView } from './routes.js';
 
 export const recordView = (rec: OpenRecord): RecordView => ({
   store: rec.store,
-  storePath: rec.paths.sqlite,
+  storePath: rec.store.path,
   readAnchor: () => readAnchor(rec.paths.anchor),
   verify: async () => verificationText(await verifyRecord(rec), rec.paths.anchor),
 });

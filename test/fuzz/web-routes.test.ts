@@ -20,11 +20,11 @@ import { prng, rngOf, runSeed } from '../helpers/prng.js';
 const CASES = Number(process.env.AIRLOCK_FUZZ_CASES ?? 600);
 const MARK = '<x-airlock>';
 const dir = mkdtempSync(join(tmpdir(), 'airlock-web-fuzz-'));
-let rec: ReturnType<typeof openRecord>;
+let rec: Awaited<ReturnType<typeof openRecord>>;
 let dashboard: Dashboard;
 
 beforeAll(async () => {
-  rec = openRecord(defaultPolicy().store, dir, 'create');
+  rec = await openRecord(defaultPolicy().store, dir, 'create');
   const now = Date.now();
   // Rows whose fields carry the marker too: a value from the log is input as much as the URL.
   const row = (i: number): ConnectionLogRow => ({
@@ -44,7 +44,7 @@ beforeAll(async () => {
   });
   await rec.store.appendLogs(Array.from({ length: 300 }, (_, i) => row(i)));
   await rec.store.close();
-  rec = openRecord(defaultPolicy().store, dir, 'read');
+  rec = await openRecord(defaultPolicy().store, dir, 'read');
   mkdirSync(join(dir, 'reports'));
   writeFileSync(join(dir, 'reports', `${MARK}.json`), '{"schema":"airlock.inspect/1"');
   dashboard = new Dashboard({

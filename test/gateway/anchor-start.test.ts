@@ -35,7 +35,7 @@ function record() {
   /** Starts the gateway on the record (as a restart does), makes `n` DNS queries, stops it. */
   const run = async (n: number): Promise<void> => {
     const policy = loadPolicyFile(policyFile);
-    const rec = openRecord(policy.store, dir, 'create');
+    const rec = await openRecord(policy.store, dir, 'create');
     try {
       const gw = await startLoopbackGateway(policy, rec.store, rec.paths.anchor, {
         policyFile,
@@ -244,7 +244,7 @@ describe('rows cut off the end while the gateway runs', () => {
   it('are not chained on from what is left: the writer fails (new connections refused), the anchor stays, the next start refuses', async () => {
     const r = record();
     const policy = loadPolicyFile(r.policyFile);
-    const rec = openRecord(policy.store, r.dir, 'create');
+    const rec = await openRecord(policy.store, r.dir, 'create');
     try {
       const gw = await startLoopbackGateway(policy, rec.store, rec.paths.anchor, {
         policyFile: r.policyFile,

@@ -61,7 +61,7 @@ function post(proxyPort: number, bytes: number): Promise<void> {
   });
 }
 
-async function run(rec: ReturnType<typeof openRecord>, bytes: number): Promise<ConnectionLogRow[]> {
+async function run(rec: Awaited<ReturnType<typeof openRecord>>, bytes: number): Promise<ConnectionLogRow[]> {
   const gw = await startLoopbackGateway(policy(), rec.store, rec.paths.anchor, {
     resolve: async () => ['127.0.0.1'],
   });
@@ -76,7 +76,7 @@ async function run(rec: ReturnType<typeof openRecord>, bytes: number): Promise<C
 
 describe('hourly budget across a restart', () => {
   it('a destination whose hour is spent stays refused after the gateway is closed and restarted', async () => {
-    const rec = openRecord(policy().store, dir, 'create');
+    const rec = await openRecord(policy().store, dir, 'create');
     try {
       const first = await run(rec, 3000);
       expect(first.at(-1)).toMatchObject({ verdict: 'allow', cut: 'hour-budget' });

@@ -28,7 +28,7 @@ const upstreamSaw: string[] = [];
 let upstreamPort = 0;
 let webPort = 0;
 let gw: RunningGateway;
-let rec: ReturnType<typeof openRecord>;
+let rec: Awaited<ReturnType<typeof openRecord>>;
 const closers: (() => void)[] = [];
 
 /** The question's name, read by hand (RFC 1035 §4.1.2; queries carry no compression). */
@@ -112,7 +112,7 @@ beforeAll(async () => {
     dns: { maxNameLength: MAX_NAME, maxQueriesPerMinute: 1000 },
   };
   policy.store.groupCommitMs = 10;
-  rec = openRecord(policy.store, dir, 'create');
+  rec = await openRecord(policy.store, dir, 'create');
   // The proxy's lookups go out as real DNS queries to the fake, through the gateway's cache.
   const lookups = new Resolver({ timeout: 3000, tries: 1 });
   lookups.setServers([`127.0.0.1:${upstreamPort}`]);

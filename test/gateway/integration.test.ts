@@ -47,7 +47,7 @@ const servers: { close(cb?: () => void): unknown }[] = [];
 /** Bytes the upload sink received, per connection, in order. */
 const sinkReceived: number[] = [];
 let gw: RunningGateway;
-let rec: ReturnType<typeof openRecord>;
+let rec: Awaited<ReturnType<typeof openRecord>>;
 const resolverCalls: string[] = [];
 
 function policyYaml(mode: string): string {
@@ -168,7 +168,7 @@ beforeAll(async () => {
 
   writeFileSync(policyFile, policyYaml('one-way'));
   const policy = loadPolicyFile(policyFile);
-  rec = openRecord(policy.store, dir, 'create');
+  rec = await openRecord(policy.store, dir, 'create');
   gw = await startGateway({
     policy,
     policyFile,
@@ -546,6 +546,6 @@ describe('the record', () => {
       Number(sql(`SELECT COUNT(*) FROM event_log WHERE ts_ms >= ${from};`).trim()),
     );
     // verify's result above used a fresh store handle; keep rec usable for afterAll.
-    rec = openRecord(loadPolicyFile(policyFile).store, dir, 'read');
+    rec = await openRecord(loadPolicyFile(policyFile).store, dir, 'read');
   });
 });

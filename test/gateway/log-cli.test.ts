@@ -26,7 +26,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 beforeAll(async () => {
   mkdirSync(pristine);
   writeFileSync(join(pristine, 'airlock.yaml'), 'network:\n  mode: monitor\n');
-  const rec = openRecord(defaultPolicy().store, pristine, 'create');
+  const rec = await openRecord(defaultPolicy().store, pristine, 'create');
   const now = Date.now();
   const row = (i: number): DnsLogRow => ({
     kind: 'dns',

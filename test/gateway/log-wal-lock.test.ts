@@ -30,11 +30,11 @@ const anchorPath = join(dir, 'airlock.anchor');
 /** The child: the gateway's record, writing 20 DNS rows every 5 ms; "acked N" after each flush. */
 const CHILD = `
 import { SqliteStore } from ${JSON.stringify(dist('store/sqlite.js'))};
-import { SqliteLogThread } from ${JSON.stringify(dist('store/sqlite-log-thread.js'))};
+import { LogThread } from ${JSON.stringify(dist('store/log-thread.js'))};
 import { LogWriter } from ${JSON.stringify(dist('gateway/record/log-writer.js'))};
 const key = Buffer.from(${JSON.stringify(KEY_HEX)}, 'hex');
 const main = new SqliteStore(${JSON.stringify(path)}, { hmacKey: key });
-const thread = new SqliteLogThread({ path: ${JSON.stringify(path)}, key });
+const thread = new LogThread({ path: ${JSON.stringify(path)}, key });
 const w = new LogWriter(thread, { groupCommitMs: 10, anchorPath: ${JSON.stringify(anchorPath)}, anchorEveryMs: 0 });
 w.start();
 let i = 0;

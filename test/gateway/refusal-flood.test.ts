@@ -60,7 +60,7 @@ describe('refusals over a limit are summarized', () => {
       `network:\n  mode: one-way\n  dns: {maxNameLength: 128, maxQueriesPerMinute: ${PER_MINUTE}}\n`,
     );
     const policy = loadPolicyFile(policyFile);
-    const rec = openRecord(policy.store, dir, 'create');
+    const rec = await openRecord(policy.store, dir, 'create');
     const gw = await startLoopbackGateway(policy, rec.store, rec.paths.anchor, {
       // One window for the whole test: the rows do not depend on how fast the machine is.
       refusalSummary: { windowMs: 600_000 },

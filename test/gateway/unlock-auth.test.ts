@@ -40,13 +40,13 @@ let policyFile: string;
 let received: number[];
 let server: Server;
 let gw: RunningGateway;
-let rec: ReturnType<typeof openRecord>;
+let rec: Awaited<ReturnType<typeof openRecord>>;
 
 beforeAll(async () => {
   policyFile = writeUploadSetup(dir);
   ({ server, received } = await startUploadServer(UP_ADDRESS));
   const policy = loadPolicyFile(policyFile);
-  rec = openRecord(policy.store, dir, 'create');
+  rec = await openRecord(policy.store, dir, 'create');
   gw = await startLoopbackGateway(policy, rec.store, rec.paths.anchor, {
     resolve: resolveUpTest(UP_ADDRESS),
     windowPollMs: 100,

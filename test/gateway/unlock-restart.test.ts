@@ -39,12 +39,12 @@ let policyFile: string;
 let received: number[];
 let server: Server;
 let gw: RunningGateway | undefined;
-let rec: ReturnType<typeof openRecord> | undefined;
+let rec: Awaited<ReturnType<typeof openRecord>> | undefined;
 
 /** Opens the store and starts the gateway on it: what a restart does. */
 async function start(): Promise<RunningGateway> {
   const policy = loadPolicyFile(policyFile);
-  rec = openRecord(policy.store, dir, 'create');
+  rec = await openRecord(policy.store, dir, 'create');
   gw = await startLoopbackGateway(policy, rec.store, rec.paths.anchor, {
     resolve: resolveUpTest(UP_ADDRESS),
     windowPollMs: 100,

@@ -21,8 +21,8 @@ const row = (i: number) => dnsRow(i, 1_750_000_000_000);
 
 type ThreadSink = LogSink & { close(): Promise<void> };
 async function thread(path: string): Promise<ThreadSink> {
-  const m = await import(pathToFileURL(join(ROOT, 'dist/store/sqlite-log-thread.js')).href);
-  return new m.SqliteLogThread({ path, key: KEY });
+  const m = await import(pathToFileURL(join(ROOT, 'dist/store/log-thread.js')).href);
+  return new m.LogThread({ path, key: KEY });
 }
 
 let dir: string;

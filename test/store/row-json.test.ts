@@ -7,8 +7,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/core/canonical-json.js';
 import { chainMac, chainMacOfText } from '../../src/store/log-chain.js';
+import { decodeRows, encodeRows } from '../../src/store/log-wire.js';
 import { rowJson } from '../../src/store/row-json.js';
-import { decodeRows, encodeRows } from '../../src/store/sqlite-log-wire.js';
 import type { LogRow } from '../../src/store/types.js';
 
 // Any text a client can put in a row (host names, SNI, query names): unicode, quotes, controls.

@@ -18,7 +18,7 @@ const dir = mkdtempSync(join(tmpdir(), 'airlock-plan-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('pages through a window along the primary key, without a sort (rows and bodies alike)', async () => {
-  const rec = openRecord(defaultPolicy().store, dir, 'create');
+  const rec = await openRecord(defaultPolicy().store, dir, 'create');
   const row = (i: number): DnsLogRow => ({
     kind: 'dns',
     tsMs: 1_700_000_000_000 + i * 1000,

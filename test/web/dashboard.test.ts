@@ -342,7 +342,7 @@ describe('verification', () => {
       target.seq,
     );
     db.close();
-    const rec = openRecord(defaultPolicy().store, copy, 'read');
+    const rec = await openRecord(defaultPolicy().store, copy, 'read');
     try {
       const d = new Dashboard({
         record: recordView(rec),
@@ -370,7 +370,7 @@ describe('verification', () => {
       .get() as { seq: number; total: number };
     db.prepare(`UPDATE event_log SET body = '{"kind":"connec' WHERE seq = ?`).run(seq);
     db.close();
-    const rec = openRecord(defaultPolicy().store, copy, 'read');
+    const rec = await openRecord(defaultPolicy().store, copy, 'read');
     try {
       const d = new Dashboard({ record: recordView(rec), storePath: rec.paths.sqlite });
       const home = await d.handle('/?since=7d');

@@ -32,7 +32,7 @@ const get = (port: number, path: string): Promise<number> =>
   });
 
 it('answers another request while a 150,000-row overview is summed', async () => {
-  const rec = openRecord(defaultPolicy().store, dir, 'create');
+  const rec = await openRecord(defaultPolicy().store, dir, 'create');
   const now = Date.now();
   for (let b = 0; b < ROWS; b += 10_000) {
     const rows: ConnectionLogRow[] = [];

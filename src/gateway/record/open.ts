@@ -1,18 +1,26 @@
-/** Opens the store with its HMAC key (created on first use by the gateway), and verifies it against the anchor. */
+/**
+ * Opens the store with its HMAC key (created on first use by the gateway), and verifies it against
+ * the anchor: the SQLite file of store.sqlitePath, or a fleet's PostgreSQL database when
+ * store.postgresUrl is set (the key and the anchor stay files on the box either way).
+ */
 import { existsSync } from 'node:fs';
 import { AirlockError } from '../../core/errors.js';
 import type { StorePolicy } from '../../policy/types.js';
 import { SqliteStore } from '../../store/sqlite.js';
-import type { ChainCheck, ChainHead } from '../../store/types.js';
+import type { ChainCheck, ChainHead, Store } from '../../store/types.js';
 import { type Anchor, readAnchor } from './anchor.js';
 import { loadHmacKey } from './key-file.js';
 import { type RecordPaths, recordPaths } from './paths.js';
 
 export interface OpenRecord {
-  store: SqliteStore;
+  store: Store;
+  /** Which store: the gateway's log writer thread opens its own connection to a SQLite one. */
+  kind: 'sqlite' | 'postgres';
   paths: RecordPaths;
   /** The event log's HMAC key (a log writer thread opens its own connection with it). */
   hmacKey: Uint8Array;
+  /** The schema version found on opening (0: no tables yet, a log of no rows). */
+  schemaVersion: number;
 }
 
 /**
@@ -25,19 +33,34 @@ export interface OpenRecord {
  */
 export type RecordMode = 'create' | 'write' | 'read';
 
-export function openRecord(settings: StorePolicy, baseDir: string, mode: RecordMode): OpenRecord {
-  if (settings.postgresUrl) {
-    throw new AirlockError(
-      'AIRLOCK_ERR_UNSUPPORTED',
-      'the PostgreSQL store is not implemented yet: unset store.postgresUrl',
-    );
-  }
+export async function openRecord(
+  settings: StorePolicy,
+  baseDir: string,
+  mode: RecordMode,
+): Promise<OpenRecord> {
   const paths = recordPaths(settings, baseDir);
+  if (settings.postgresUrl) {
+    const hmacKey = loadHmacKey(paths.key, { create: mode === 'create' });
+    // Loaded only here: a box on SQLite never loads the PostgreSQL driver.
+    const { PostgresStore } = await import('../../store/postgres.js');
+    const store = await PostgresStore.open(settings.postgresUrl, {
+      hmacKey,
+      readonly: mode === 'read',
+      schema: settings.postgresSchema,
+    });
+    const schemaVersion = await store.schemaVersion();
+    if (mode === 'write' && schemaVersion === 0) {
+      await store.close();
+      throw new AirlockError('AIRLOCK_ERR_USAGE', 'no such store', undefined, store.path);
+    }
+    return { store, kind: 'postgres', paths, hmacKey, schemaVersion };
+  }
   if (mode !== 'create' && !existsSync(paths.sqlite)) {
     throw new AirlockError('AIRLOCK_ERR_USAGE', 'no such store', undefined, paths.sqlite);
   }
   const hmacKey = loadHmacKey(paths.key, { create: mode === 'create' });
-  return { store: new SqliteStore(paths.sqlite, { hmacKey, readonly: mode === 'read' }), paths, hmacKey };
+  const store = new SqliteStore(paths.sqlite, { hmacKey, readonly: mode === 'read' });
+  return { store, kind: 'sqlite', paths, hmacKey, schemaVersion: store.schemaVersion() };
 }
 
 export interface VerifyOptions {

@@ -1,0 +1,321 @@
+/**
+ * A box whose record is a fleet's PostgreSQL database (store.postgresUrl), through the built CLI
+ * as an operator runs it: `gateway unlock` makes the schema, the real gateway logs what curl and
+ * dig send it, `log verify|show|export` and the dashboard read it back. Debian's psql is the
+ * independent reader, and the one who tampers: what it changes, Airlock names.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { airlock, BIN, ensureBuilt } from '../cli/built.js';
+import { type PgCluster, startPgCluster } from '../helpers/pg-cluster.js';
+
+let pg: PgCluster;
+let dir: string;
+let policy: string;
+
+beforeAll(async () => {
+  ensureBuilt();
+  pg = await startPgCluster();
+  pg.createDatabase('fleet');
+  dir = mkdtempSync(join(tmpdir(), 'airlock-pgbox-'));
+  policy = join(dir, 'airlock.yaml');
+  writeFileSync(
+    policy,
+    `network:\n  mode: sealed\nstore:\n  postgresUrl: '${pg.url('fleet')}'\n  postgresSchema: box1\n`,
+  );
+}, 120_000);
+afterAll(async () => {
+  await pg?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const sql = (q: string): string => pg.psql(q, 'fleet').trim();
+const cli = (...args: string[]) => airlock([...args, '--policy', policy], { cwd: dir });
+
+/** The CLI gateway on loopback ports of the kernel's choosing; resolves with them once it listens. */
+function startGateway(
+  policyFile = policy,
+): Promise<{ child: ChildProcess; proxy: number; dns: number; err: () => string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'gateway',
+      '--policy',
+      policyFile,
+      '--listen',
+      '127.0.0.1:0',
+      '--dns-listen',
+      '127.0.0.1:0',
+      '--admin-listen',
+      '127.0.0.1:0',
+    ],
+    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let err = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${err}`)), 20_000);
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /proxy 127\.0\.0\.1:(\d+).*dns 127\.0\.0\.1:(\d+)/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, proxy: Number(m[1]), dns: Number(m[2]), err: () => err });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited ${code}: ${err}`));
+    });
+  });
+}
+
+const exited = (c: ChildProcess): Promise<number | null> =>
+  new Promise((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
+
+describe('a box recording into PostgreSQL', () => {
+  it('gateway unlock makes the schema: the window in the database, the key and anchor on the box', () => {
+    const r = cli('gateway', 'unlock', 'flysafe-api.dji.com', '--for', '10m', '--reason', 'geofence');
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    expect(sql('SELECT id, host, reason FROM box1.unlock_windows')).toBe('1|flysafe-api.dji.com|geofence');
+    expect(sql("SELECT count(*) FROM box1.event_log WHERE kind = 'unlock'")).toBe('1');
+    // The key never in the database: a file on the box, as with SQLite; no SQLite file made.
+    expect(readFileSync(join(dir, 'airlock.hmac.key')).length).toBeGreaterThan(0);
+    expect(existsSync(join(dir, 'airlock.sqlite'))).toBe(false);
+    expect(JSON.parse(readFileSync(join(dir, 'postgres-box1.anchor'), 'utf8'))).toMatchObject({ seq: 1 });
+    expect(cli('gateway', 'windows').stdout).toMatch(/1\s+flysafe-api\.dji\.com .* open\s+ok/);
+  });
+
+  it('the gateway logs each refused request and DNS query as a chained row there', async () => {
+    const gw = await startGateway();
+    expect(gw.err()).toContain('(schema box1)');
+    const codes = ['a', 'b', 'c'].map((p) =>
+      execFileSync(
+        'curl',
+        [
+          '-s',
+          '-o',
+          '/dev/null',
+          '-w',
+          '%{http_code}',
+          '-x',
+          `http://127.0.0.1:${gw.proxy}`,
+          `http://upload.example/${p}`,
+        ],
+        {
+          encoding: 'utf8',
+        },
+      ),
+    );
+    expect(codes).toEqual(['403', '403', '403']);
+    const dig = execFileSync(
+      'dig',
+      ['+tries=1', '+time=3', '@127.0.0.1', '-p', String(gw.dns), 'mydjiflight.dji.com'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(dig).toMatch(/status: NXDOMAIN/);
+    gw.child.kill('SIGTERM');
+    expect(await exited(gw.child)).toBe(0);
+    // Read by psql from the stored JSON, not by Airlock.
+    expect(
+      sql(
+        "SELECT string_agg(body::json->>'name', ',' ORDER BY seq) FROM box1.event_log WHERE kind = 'connection'",
+      ),
+    ).toBe('upload.example,upload.example,upload.example');
+    expect(sql("SELECT body::json->>'qname' FROM box1.event_log WHERE kind = 'dns'")).toBe(
+      'mydjiflight.dji.com',
+    );
+    expect(sql('SELECT count(*), max(seq) FROM box1.event_log')).toBe('5|5');
+  }, 60_000);
+
+  it('log verify, show and export read it back, and agree with psql', () => {
+    const v = cli('log', 'verify');
+    const head = sql("SELECT seq || ':' || mac FROM box1.event_log ORDER BY seq DESC LIMIT 1");
+    expect(v.stdout).toBe(`ok: 5 rows, 1 unlock window, head ${head}; anchor seq 5\n`);
+    expect(v.code).toBe(0);
+    const exported = cli('log', 'export', '--json');
+    expect(exported.code).toBe(0);
+    const rows = exported.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seq: number; mac: string });
+    expect(rows.map((r) => `${r.seq}:${r.mac}`).join('\n')).toBe(
+      sql("SELECT string_agg(seq || ':' || mac, E'\\n' ORDER BY seq) FROM box1.event_log"),
+    );
+  });
+
+  it('the dashboard shows the PostgreSQL store', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--policy', policy, '--listen', '127.0.0.1:0'], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let err = '';
+        const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 20_000);
+        child.stderr?.on('data', (d: Buffer) => {
+          err += d.toString();
+          const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(err);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]!);
+          }
+        });
+      });
+      const page = await (await fetch(url)).text();
+      expect(page).toContain('(schema box1)');
+      expect(page).toMatch(/5 rows/);
+      const verify = await fetch(`${url}verify`);
+      expect(verify.status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+  }, 60_000);
+
+  it('a row changed with psql fails verify at that row; show marks it', () => {
+    sql("UPDATE box1.event_log SET body = replace(body, 'upload.example', 'update.example') WHERE seq = 3");
+    const v = cli('log', 'verify');
+    expect(v.stdout).toMatch(/^FAILED: mac-mismatch at seq 3: the MAC does not match the row/);
+    expect(v.code).toBe(1);
+    const shown = cli('log', 'show');
+    expect(shown.stdout).toMatch(/^\s+3 DAMAGED \[the MAC does not match the row\] .*update\.example/m);
+    expect(shown.code).toBe(1);
+  });
+
+  it('rows cut off the end: the gateway refuses to start, naming the PostgreSQL store', async () => {
+    sql('DELETE FROM box1.event_log WHERE seq = 5');
+    const gw = spawn(
+      process.execPath,
+      [
+        BIN,
+        'gateway',
+        '--policy',
+        policy,
+        '--listen',
+        '127.0.0.1:0',
+        '--dns-listen',
+        '127.0.0.1:0',
+        '--admin-listen',
+        '127.0.0.1:0',
+      ],
+      {
+        cwd: dir,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let err = '';
+    gw.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    expect(await exited(gw)).not.toBe(0);
+    expect(err).toMatch(
+      /the event log in postgresql:\/\/postgres@\/fleet.*\(schema box1\) is not the chain the anchor recorded/,
+    );
+    expect(err).toMatch(/the database ends at seq 4/);
+    // Nothing written by the refused start.
+    expect(sql('SELECT max(seq) FROM box1.event_log')).toBe('4');
+  }, 60_000);
+
+  it('the database gone mid-run: new connections refused (503) and logged once it is back, the chain whole', async () => {
+    const other = box('box2');
+    const gw = await startGateway(other);
+    const get = (host: string) =>
+      execFileSync(
+        'curl',
+        [
+          '-s',
+          '-o',
+          '/dev/null',
+          '-w',
+          '%{http_code}',
+          '-x',
+          `http://127.0.0.1:${gw.proxy}`,
+          `http://${host}/`,
+        ],
+        {
+          encoding: 'utf8',
+        },
+      );
+    expect(get('before.example')).toBe('403');
+    await pg.pause();
+    const during: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      during.push(get(`during${i}.example`));
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await pg.resume();
+    // The writer retries its batch once the server is back; until then new connections stay refused.
+    let after = '';
+    for (let i = 0; i < 50 && after !== '403'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      after = get('after.example');
+    }
+    gw.child.kill('SIGTERM');
+    expect(await exited(gw.child)).toBe(0);
+    expect(after).toBe('403');
+    // Fail closed: once the log could not be written, the next connections were refused.
+    expect(during).toContain('503');
+    const refused = during.filter((c) => c === '503').length;
+    // Every request has its row (psql reads them): the decided ones by name, the refused ones as
+    // log-unwritable; none lost to the outage.
+    const names = sql(
+      "SELECT string_agg(body::json->>'name', ',' ORDER BY seq) FROM box2.event_log WHERE body::json->>'reason' = 'sealed'",
+    ).split(',');
+    expect(names[0]).toBe('before.example');
+    expect(names.at(-1)).toBe('after.example');
+    expect(names.length + refused).toBeGreaterThanOrEqual(2 + during.length);
+    expect(sql("SELECT count(*) FROM box2.event_log WHERE body::json->>'reason' = 'log-unwritable'")).toBe(
+      String(refused),
+    );
+    const v = airlock(['log', 'verify', '--policy', other], { cwd: dir });
+    expect(v.stdout).toMatch(/^ok: \d+ rows/);
+    expect(v.code).toBe(0);
+  }, 90_000);
+
+  it('SIGKILL under a burst: the gateway starts again on its anchor, and the chain verifies', async () => {
+    const other = box('box3');
+    const gw = await startGateway(other);
+    const urls = Array.from({ length: 5000 }, (_, i) => `http://burst${i}.example/`);
+    const burst = spawn(
+      'curl',
+      ['-s', '-Z', '--parallel-max', '50', '-o', '/dev/null', '-x', `http://127.0.0.1:${gw.proxy}`, ...urls],
+      {
+        stdio: 'ignore',
+      },
+    );
+    // Killed mid-burst, once the anchor follows the log (written at most once a second).
+    const anchor = join(dir, 'postgres-box3.anchor');
+    for (let i = 0; i < 100 && !existsSync(anchor); i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(burst.exitCode).toBe(null);
+    gw.child.kill('SIGKILL');
+    await exited(gw.child);
+    burst.kill('SIGKILL');
+    const written = Number(sql('SELECT count(*) FROM box3.event_log'));
+    expect(written).toBeGreaterThan(0);
+    const again = await startGateway(other);
+    again.child.kill('SIGTERM');
+    expect(await exited(again.child)).toBe(0);
+    expect(again.err()).not.toMatch(/not the chain the anchor recorded/);
+    const v = airlock(['log', 'verify', '--policy', other], { cwd: dir });
+    expect(v.stdout).toMatch(/^ok: \d+ rows/);
+    expect(v.code).toBe(0);
+  }, 90_000);
+});
+
+/** Another box's policy in the same folder: its own schema (and so its own anchor), the same key file. */
+function box(schema: string): string {
+  const f = join(dir, `${schema}.yaml`);
+  writeFileSync(
+    f,
+    `network:\n  mode: sealed\nstore:\n  postgresUrl: '${pg.url('fleet')}'\n  postgresSchema: ${schema}\n`,
+  );
+  return f;
+}
