@@ -111,15 +111,19 @@ export function registerGateway(program: Command, ctx: CliContext): void {
             tr.http ? `, transparent http ${formatHostPort(tr.http)}` : '',
             tr.other ? `, transparent other ports ${formatHostPort(tr.other)}` : '',
           ].join('');
-          process.stderr.write(
-            `airlock gateway: ${policy.network.mode}; proxy ${formatHostPort(gw.proxy)}${transparent}, dns ${formatHostPort(gw.dns)}, admin ${formatHostPort(gw.admin)}; log ${rec.store.path}\n`,
-          );
+          // The handlers before the line that says the gateway is up: a supervisor that stops it
+          // as soon as it reads that line gets a clean stop (the queued rows written), not the
+          // default action of a signal no one handles yet.
           const onHup = () => gw.reload();
           process.on('SIGHUP', onHup);
-          await new Promise<void>((res) => {
+          const stopped = new Promise<void>((res) => {
             process.once('SIGINT', res);
             process.once('SIGTERM', res);
           });
+          process.stderr.write(
+            `airlock gateway: ${policy.network.mode}; proxy ${formatHostPort(gw.proxy)}${transparent}, dns ${formatHostPort(gw.dns)}, admin ${formatHostPort(gw.admin)}; log ${rec.store.path}\n`,
+          );
+          await stopped;
           process.off('SIGHUP', onHup);
           await gw.close();
         } finally {

@@ -45,13 +45,15 @@ export function registerServe(program: Command, ctx: CliContext): void {
         });
         const server = await startDashboardServer(dashboard, parseHostPort(flags.listen));
         const store = rec ? `store ${storePath}` : `no store yet (${storePath})`;
-        process.stderr.write(
-          `airlock serve: http://${formatHostPort(server.address)}/ · ${store}${flags.reports ? ` · reports ${resolve(flags.reports)}` : ''}\n`,
-        );
-        await new Promise<void>((res) => {
+        // Handled before the line that says it is up (cli/gateway.ts says why).
+        const stopped = new Promise<void>((res) => {
           process.once('SIGINT', res);
           process.once('SIGTERM', res);
         });
+        process.stderr.write(
+          `airlock serve: http://${formatHostPort(server.address)}/ · ${store}${flags.reports ? ` · reports ${resolve(flags.reports)}` : ''}\n`,
+        );
+        await stopped;
         await server.close();
         ctx.setExit(EXIT.OK);
       }),
