@@ -34,7 +34,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .option('--policy <file>', 'the policy (airlock.yaml) to replay; default: built-in defaults (sealed)')
     .option(
       '--store <file>',
-      "the store holding unlock windows; default: the policy's store.sqlitePath when it exists",
+      "a SQLite store holding unlock windows; default: the policy's store (its PostgreSQL database when store.postgresUrl is set, else store.sqlitePath when it exists)",
     )
     .option(
       '--hmac-key <file>',

@@ -17,7 +17,7 @@ import pg from 'pg';
 import { parse } from 'pg-connection-string';
 import { AirlockError } from '../core/errors.js';
 import { chainLinks, changedUnderWriter, resumeAfter } from './log-chain.js';
-import { ChainVerifier, type LogDbRow, ownMacProblem, parseBody } from './log-verify.js';
+import { ChainVerifier, type LogDbRow } from './log-verify.js';
 import { POSTGRES_MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import { POSTGRES_SCHEMA_NAME, redactedUrl } from './postgres-name.js';
 import { bodyOf, checkedRow, recentRow, windowBounds } from './read-rows.js';
@@ -40,10 +40,14 @@ import type {
   UnlockLogRow,
   WindowQuery,
 } from './types.js';
-import { type ChainedUnlock, chainMismatch, verifyWindows, windowMac } from './window-mac.js';
+import { type ChainedUnlock, windowMac } from './window-mac.js';
 import {
+  againstChain,
   authentic,
   endedUntil,
+  logVerdict,
+  storedWindow,
+  takeUnlockRows,
   unauthenticWindow,
   unlockText,
   validNewWindow,
@@ -133,11 +137,6 @@ export class PostgresStore implements Store {
     }
   }
 
-  /** Whether the schema holds an Airlock store (a reader asks before opening one that is not there). */
-  async exists(): Promise<boolean> {
-    return (await this.run(() => this.currentVersion())) > 0;
-  }
-
   async schemaVersion(): Promise<number> {
     return this.run(() => this.currentVersion());
   }
@@ -152,15 +151,7 @@ export class PostgresStore implements Store {
         `INSERT INTO ${this.t.windows} (host, from_ms, until_ms, reason, created_ms, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
         [host, w.fromMs, w.untilMs, w.reason, createdMs, w.createdBy ?? null],
       );
-      const stored: StoredUnlockWindow = {
-        id: r.rows[0]!.id,
-        host,
-        fromMs: w.fromMs,
-        untilMs: w.untilMs,
-        reason: w.reason,
-        createdMs,
-        ...(w.createdBy === undefined ? {} : { createdBy: w.createdBy }),
-      };
+      const stored = storedWindow(r.rows[0]!.id, host, w, createdMs);
       await c.query(`UPDATE ${this.t.windows} SET mac = $1 WHERE id = $2`, [
         windowMac(key, stored),
         stored.id,
@@ -208,33 +199,13 @@ export class PostgresStore implements Store {
       const checked = (await c.query<WindowRow>(sql, params)).rows.map((r) => this.windows.check(r));
       const key = this.key;
       if (key === undefined || !checked.some((w) => w.auth === 'ok')) return checked;
-      const latest = await this.readUnlockRows(c, key);
-      return checked.map((w): CheckedUnlockWindow => {
-        if (w.auth !== 'ok') return w;
-        const u = latest.get(w.window.id);
-        const problem = chainMismatch(w.window, u);
-        return {
-          ...w,
-          ...(u ? { chained: { seq: u.seq, ended: u.row.ended === true } } : {}),
-          ...(problem ? { chainProblem: problem } : {}),
-        };
-      });
+      const rows = await c.query<LogDbRow>(
+        `SELECT seq, ts_ms, kind, body, prev_mac, mac FROM ${this.t.log} WHERE kind = 'unlock' AND seq > $1 ORDER BY seq`,
+        [this.unlockRowsTo],
+      );
+      this.unlockRowsTo = takeUnlockRows(key, rows.rows, this.latestUnlocks, this.unlockRowsTo);
+      return againstChain(checked, this.latestUnlocks);
     });
-  }
-
-  /** latestUnlocks brought up to date, each row taken on its own MAC (sqlite.ts readUnlockRows says why). */
-  private async readUnlockRows(c: pg.PoolClient, key: Uint8Array): Promise<Map<number, ChainedUnlock>> {
-    const rows = await c.query<LogDbRow>(
-      `SELECT seq, ts_ms, kind, body, prev_mac, mac FROM ${this.t.log} WHERE kind = 'unlock' AND seq > $1 ORDER BY seq`,
-      [this.unlockRowsTo],
-    );
-    for (const r of rows.rows) {
-      this.unlockRowsTo = r.seq;
-      if (ownMacProblem(key, r) !== undefined) continue;
-      const row = parseBody(r.body) as UnlockLogRow;
-      if (typeof row.windowId === 'number') this.latestUnlocks.set(row.windowId, { seq: r.seq, row });
-    }
-    return this.latestUnlocks;
   }
 
   async endUnlockWindow(id: number, atMs: number): Promise<boolean> {
@@ -427,13 +398,7 @@ export class PostgresStore implements Store {
         : (await c.query<WindowRow>(`SELECT * FROM ${this.t.windows} ORDER BY id`)).rows.map((r) =>
             this.windows.check(r),
           );
-      const bad = verifyWindows(windows, unlocks);
-      if (bad) return { ok: false, rows: chain.rows, problem: 'window-mismatch', ...bad };
-      return {
-        ...chain,
-        windows: windows.length,
-        legacyWindows: windows.filter((w) => w.auth !== 'ok').length,
-      };
+      return logVerdict(chain, windows, unlocks);
     });
   }
 

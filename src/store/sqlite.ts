@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { AirlockError } from '../core/errors.js';
 import type { StorePolicy } from '../policy/types.js';
 import { type ChainLink, chainLinks, changedUnderWriter, resumeAfter } from './log-chain.js';
-import { type LogDbRow, ownMacProblem, parseBody, verifyChain } from './log-verify.js';
+import { type LogDbRow, verifyChain } from './log-verify.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import { createPrivate } from './private-file.js';
 import { bodyOf, checkedRow, recentRow, windowBounds } from './read-rows.js';
@@ -27,13 +27,16 @@ import type {
   StoredUnlockWindow,
   TailCheck,
   TimeWindow,
-  UnlockLogRow,
   WindowQuery,
 } from './types.js';
-import { type ChainedUnlock, chainMismatch, verifyWindows, windowMac } from './window-mac.js';
+import { type ChainedUnlock, windowMac } from './window-mac.js';
 import {
+  againstChain,
   authentic,
   endedUntil,
+  logVerdict,
+  storedWindow,
+  takeUnlockRows,
   unauthenticWindow,
   unlockText,
   validNewWindow,
@@ -152,15 +155,7 @@ export class SqliteStore implements Store {
               'INSERT INTO unlock_windows (host, from_ms, until_ms, reason, created_ms, created_by) VALUES (?, ?, ?, ?, ?, ?)',
             )
             .run(host, w.fromMs, w.untilMs, w.reason, createdMs, w.createdBy ?? null);
-          const stored: StoredUnlockWindow = {
-            id: Number(info.lastInsertRowid),
-            host,
-            fromMs: w.fromMs,
-            untilMs: w.untilMs,
-            reason: w.reason,
-            createdMs,
-            ...(w.createdBy === undefined ? {} : { createdBy: w.createdBy }),
-          };
+          const stored = storedWindow(Number(info.lastInsertRowid), host, w, createdMs);
           this.db
             .prepare('UPDATE unlock_windows SET mac = ? WHERE id = ?')
             .run(windowMac(key, stored), stored.id);
@@ -216,36 +211,11 @@ export class SqliteStore implements Store {
         const checked = (select() as WindowRow[]).map((r) => this.windows.check(r));
         const key = this.key;
         if (key === undefined || !checked.some((c) => c.auth === 'ok')) return checked;
-        const latest = this.readUnlockRows(key);
-        return checked.map((c): CheckedUnlockWindow => {
-          if (c.auth !== 'ok') return c;
-          const u = latest.get(c.window.id);
-          const problem = chainMismatch(c.window, u);
-          return {
-            ...c,
-            ...(u ? { chained: { seq: u.seq, ended: u.row.ended === true } } : {}),
-            ...(problem ? { chainProblem: problem } : {}),
-          };
-        });
+        const rows = this.stmt(UNLOCK_ROWS).all(this.unlockRowsTo) as LogDbRow[];
+        this.unlockRowsTo = takeUnlockRows(key, rows, this.latestUnlocks, this.unlockRowsTo);
+        return againstChain(checked, this.latestUnlocks);
       })(),
     );
-  }
-
-  /**
-   * latestUnlocks brought up to date with the unlock rows chained since the last read. A row is
-   * taken on its own MAC (log-verify.ts ownMacProblem: written by the key's holder at that seq),
-   * not on its link to the row before it: a row deleted before it must not hide a relock. One
-   * that does not authenticate records nothing. (A later row deleted, or damaged, goes unseen
-   * here: the log then has a gap or a bad MAC, which is `log verify`'s to report.)
-   */
-  private readUnlockRows(key: Uint8Array): Map<number, ChainedUnlock> {
-    for (const r of this.stmt(UNLOCK_ROWS).all(this.unlockRowsTo) as LogDbRow[]) {
-      this.unlockRowsTo = r.seq;
-      if (ownMacProblem(key, r) !== undefined) continue;
-      const row = parseBody(r.body) as UnlockLogRow;
-      if (typeof row.windowId === 'number') this.latestUnlocks.set(row.windowId, { seq: r.seq, row });
-    }
-    return this.latestUnlocks;
   }
 
   async endUnlockWindow(id: number, atMs: number): Promise<boolean> {
@@ -426,13 +396,7 @@ export class SqliteStore implements Store {
         : (this.db.prepare('SELECT * FROM unlock_windows ORDER BY id').all() as WindowRow[]).map((r) =>
             this.windows.check(r),
           );
-      const bad = verifyWindows(windows, unlocks);
-      if (bad) return { ok: false, rows: chain.rows, problem: 'window-mismatch', ...bad };
-      return {
-        ...chain,
-        windows: windows.length,
-        legacyWindows: windows.filter((w) => w.auth !== 'ok').length,
-      };
+      return logVerdict(chain, windows, unlocks);
     });
   }
 

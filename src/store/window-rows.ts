@@ -1,12 +1,15 @@
 /**
  * The unlock_windows table as both stores read it (sqlite.ts, postgres.ts): a stored row as its
- * window, its MAC checked once per distinct row, the chained row that records a window's state,
- * and the host forms a window may name.
+ * window, its MAC checked once per distinct row, the chained rows that record a window's state
+ * and each window checked against the latest, verify's verdict on both, and the host forms a
+ * window may name.
  */
 import { AirlockError } from '../core/errors.js';
 import { normalizeName } from '../policy/egress/names.js';
+import { type ChainOnly, type LogDbRow, ownMacProblem, parseBody } from './log-verify.js';
 import { rowJson } from './row-json.js';
 import type {
+  ChainCheck,
   CheckedUnlockWindow,
   LogText,
   NewUnlockWindow,
@@ -14,7 +17,7 @@ import type {
   UnlockLogRow,
   WindowAuth,
 } from './types.js';
-import { windowAuth } from './window-mac.js';
+import { type ChainedUnlock, chainMismatch, verifyWindows, windowAuth } from './window-mac.js';
 
 /** An unlock_windows row as stored. */
 export interface WindowRow {
@@ -130,4 +133,70 @@ export function unauthenticWindow(id: number, auth: WindowAuth, where: string): 
     undefined,
     where,
   );
+}
+
+/** A window as stored once inserted: its id, its normalised host, when and by whom it was made. */
+export const storedWindow = (
+  id: number,
+  host: string,
+  w: NewUnlockWindow,
+  createdMs: number,
+): StoredUnlockWindow => ({
+  id,
+  host,
+  fromMs: w.fromMs,
+  untilMs: w.untilMs,
+  reason: w.reason,
+  createdMs,
+  ...(w.createdBy === undefined ? {} : { createdBy: w.createdBy }),
+});
+
+/**
+ * `latest` brought up to date with chained unlock rows read after the last (in seq order): a row
+ * is taken on its own MAC (log-verify.ts ownMacProblem: written by the key's holder at that seq),
+ * not on its link to the row before it, so a row deleted before it cannot hide a relock. One that
+ * does not authenticate records nothing. (A later row deleted or damaged goes unseen here: the log
+ * then has a gap or a bad MAC, which is `log verify`'s to report.) The last seq read.
+ */
+export function takeUnlockRows(
+  key: Uint8Array,
+  rows: readonly LogDbRow[],
+  latest: Map<number, ChainedUnlock>,
+  readTo: number,
+): number {
+  for (const r of rows) {
+    readTo = r.seq;
+    if (ownMacProblem(key, r) !== undefined) continue;
+    const row = parseBody(r.body) as UnlockLogRow;
+    if (typeof row.windowId === 'number') latest.set(row.windowId, { seq: r.seq, row });
+  }
+  return readTo;
+}
+
+/** Each authenticated window against its latest chained unlock row (the check `log verify` makes too). */
+export const againstChain = (
+  checked: readonly CheckedUnlockWindow[],
+  latest: ReadonlyMap<number, ChainedUnlock>,
+): CheckedUnlockWindow[] =>
+  checked.map((c): CheckedUnlockWindow => {
+    if (c.auth !== 'ok') return c;
+    const u = latest.get(c.window.id);
+    const problem = chainMismatch(c.window, u);
+    return {
+      ...c,
+      ...(u ? { chained: { seq: u.seq, ended: u.row.ended === true } } : {}),
+      ...(problem ? { chainProblem: problem } : {}),
+    };
+  });
+
+/** verifyLog's verdict: the chain's, then the windows' against the chain's unlock rows. */
+export function logVerdict(
+  chain: ChainOnly,
+  windows: readonly CheckedUnlockWindow[],
+  unlocks: readonly ChainedUnlock[],
+): ChainCheck {
+  if (!chain.ok) return chain;
+  const bad = verifyWindows(windows, unlocks);
+  if (bad) return { ok: false, rows: chain.rows, problem: 'window-mismatch', ...bad };
+  return { ...chain, windows: windows.length, legacyWindows: windows.filter((w) => w.auth !== 'ok').length };
 }
