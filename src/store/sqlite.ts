@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { AirlockError } from '../core/errors.js';
 import type { StorePolicy } from '../policy/types.js';
 import { type ChainLink, chainLinks, changedUnderWriter, resumeAfter } from './log-chain.js';
-import { type LogDbRow, verifyChain } from './log-verify.js';
+import { ChainVerifier, type LogDbRow, verifyChain } from './log-verify.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import { createPrivate } from './private-file.js';
 import { bodyOf, checkedRow, recentRow, windowBounds } from './read-rows.js';
@@ -27,6 +27,7 @@ import type {
   StoredUnlockWindow,
   TailCheck,
   TimeWindow,
+  UnlockLogRow,
   WindowQuery,
 } from './types.js';
 import { type ChainedUnlock, windowMac } from './window-mac.js';
@@ -57,6 +58,11 @@ const TABLES = ['unlock_windows', 'event_log'] as const;
  */
 const UNLOCK_ROWS =
   "SELECT seq, ts_ms, kind, body, prev_mac, mac FROM event_log WHERE kind = 'unlock' AND seq > ? ORDER BY seq";
+
+/** A page of verifyLog: rows after a seq, in seq order (the primary key). */
+const VERIFY_PAGE_SQL =
+  'SELECT seq, ts_ms, kind, body, prev_mac, mac FROM event_log WHERE seq > ? ORDER BY seq LIMIT ?';
+const VERIFY_PAGE = 10_000;
 
 export interface SqliteStoreOptions {
   /** HMAC key for the event log; kept outside the database (policy store.hmacKeyFile). */
@@ -104,6 +110,8 @@ export class SqliteStore implements Store {
    */
   private readonly latestUnlocks = new Map<number, ChainedUnlock>();
   private unlockRowsTo = 0;
+  /** The verify in progress, if any: the next waits for it (verifyLog). */
+  private verifying: Promise<void> = Promise.resolve();
 
   /** `path` may be ':memory:' (tests). */
   constructor(
@@ -377,27 +385,63 @@ export class SqliteStore implements Store {
       throw new AirlockError('AIRLOCK_ERR_IO', `${this.path}: verifying the event log needs its HMAC key`);
     const heads: readonly ChainHead[] =
       expected === undefined ? [] : 'seq' in expected ? [expected] : expected;
+    // One verify at a time per store: a second waits for the first (together they would only
+    // share the CPU, and on ":memory:" they would share one transaction).
+    const before = this.verifying;
+    let done: () => void = () => {};
+    this.verifying = new Promise((r) => {
+      done = r;
+    });
+    await before;
+    try {
+      return await this.verifyPaged(key, heads);
+    } catch (e) {
+      throw asStoreError(e, this.path);
+    } finally {
+      done();
+    }
+  }
+
+  /**
+   * The whole log a page at a time, in one read transaction (WAL: a snapshot, while the gateway's
+   * writer goes on), the event loop turning between pages: a million rows take seconds, and the
+   * dashboard's other requests are answered meanwhile (test/web/fairness.test.ts). On a connection
+   * of its own, so those requests read the store as it is, not the verify's snapshot.
+   */
+  private async verifyPaged(key: Uint8Array, heads: readonly ChainHead[]): Promise<ChainCheck> {
     // An empty database (no schema yet) is a log of no rows: any expected head then fails.
-    return this.run(() => {
-      const empty = this.currentVersion() === 0;
-      const rows = empty
-        ? []
-        : (this.db
-            .prepare('SELECT seq, ts_ms, kind, body, prev_mac, mac FROM event_log ORDER BY seq')
-            .iterate() as Iterable<LogDbRow>);
-      const unlocks: ChainedUnlock[] = [];
-      const chain = verifyChain(key, rows, heads, (seq, row) => {
-        if (row.kind === 'unlock') unlocks.push({ seq, row });
-      });
+    const empty = this.currentVersion() === 0;
+    const unlocks: ChainedUnlock[] = [];
+    const v = new ChainVerifier(key, heads, (seq, row) => {
+      if (row.kind === 'unlock') unlocks.push({ seq, row: row as UnlockLogRow });
+    });
+    if (empty) return logVerdict(v.end(), [], []);
+    const db =
+      this.path === ':memory:' ? this.db : new Database(this.path, { readonly: true, fileMustExist: true });
+    const own = !db.inTransaction;
+    try {
+      db.pragma('busy_timeout = 5000');
+      if (own) db.exec('BEGIN');
+      const pages = db.prepare(VERIFY_PAGE_SQL);
+      for (let after = 0; ; ) {
+        const page = pages.all(after, VERIFY_PAGE) as LogDbRow[];
+        const bad = v.feed(page);
+        if (bad) return bad;
+        if (page.length < VERIFY_PAGE) break;
+        after = page[page.length - 1]!.seq;
+        await new Promise((r) => setImmediate(r));
+      }
+      const chain = v.end();
       if (!chain.ok) return chain;
       // The windows, against a chain that holds (in id order: the first problem is the oldest).
-      const windows = empty
-        ? []
-        : (this.db.prepare('SELECT * FROM unlock_windows ORDER BY id').all() as WindowRow[]).map((r) =>
-            this.windows.check(r),
-          );
+      const windows = (db.prepare('SELECT * FROM unlock_windows ORDER BY id').all() as WindowRow[]).map((r) =>
+        this.windows.check(r),
+      );
       return logVerdict(chain, windows, unlocks);
-    });
+    } finally {
+      if (own && db.inTransaction) db.exec('COMMIT');
+      if (db !== this.db) db.close();
+    }
   }
 
   async logHead(): Promise<ChainHead | undefined> {
