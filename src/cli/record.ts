@@ -24,8 +24,9 @@ export async function withRecord<T>(
   return closing(await openRecord(policy.store, baseDirOf(policyFile), mode), (rec) => f(rec, policy));
 }
 
-/** Runs `f` with `rec`, closing its store after, on every path. */
+/** Runs `f` with `rec` (its notes said first), closing its store after, on every path. */
 async function closing<T>(rec: OpenRecord, f: (rec: OpenRecord) => Promise<T>): Promise<T> {
+  for (const n of rec.notes) process.stderr.write(`airlock: note: ${n}\n`);
   try {
     return await f(rec);
   } finally {

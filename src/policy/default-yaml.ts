@@ -127,8 +127,8 @@ store:
   sqlitePath: airlock.sqlite
   # A fleet's boxes may share one PostgreSQL database instead: each box its own schema (its own
   # chain, under its own key file on the box). Then sqlitePath is unused, and the anchor is by
-  # default postgres-<schema>.anchor. e.g. 'postgres://airlock@db.lan/fleet' (a password is best
-  # kept in ~/.pgpass or PGPASSWORD, not here).
+  # default postgres-<schema>.anchor. e.g. 'postgres://airlock@db.lan/fleet?sslmode=verify-full'
+  # (TLS to a server on another host; a password is best kept in ~/.pgpass or PGPASSWORD).
   postgresUrl: null
   postgresSchema: airlock
   hmacKeyFile: airlock.hmac.key     # outside the database, so a copied DB cannot forge its chain

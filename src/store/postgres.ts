@@ -70,6 +70,21 @@ export interface PostgresStoreOptions {
   schema?: string;
 }
 
+const LOCAL_HOSTS: ReadonlySet<string> = new Set(['', 'localhost', '127.0.0.1', '::1']);
+
+/**
+ * What an operator should hear about how the rows travel: a server on another host reached
+ * without TLS gets every row (destinations, bytes, clients) in clear on the way. Their MACs still
+ * protect them from change, not from being read. undefined when the URL is local or asks for TLS.
+ */
+export function transportNote(url: string): string | undefined {
+  const c = parse(url);
+  const host = c.host ?? '';
+  if (host.startsWith('/') || LOCAL_HOSTS.has(host)) return undefined;
+  if (c.ssl) return undefined;
+  return `store.postgresUrl reaches ${host} without TLS: every log row crosses the network in clear (the MACs stop changes, not reading); add ?sslmode=verify-full (and sslrootcert=FILE for a private CA)`;
+}
+
 /** bigint columns as numbers: seqs and milliseconds stay far below 2^53. */
 const types = {
   getTypeParser: ((oid: number, format?: string) =>

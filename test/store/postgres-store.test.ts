@@ -16,7 +16,7 @@ import { canonicalJson } from '../../src/core/canonical-json.js';
 import { loadHmacKey } from '../../src/gateway/record/key-file.js';
 import { defaultPolicy } from '../../src/policy/defaults.js';
 import { SCHEMA_VERSION } from '../../src/store/migrations.js';
-import { PostgresStore } from '../../src/store/postgres.js';
+import { PostgresStore, transportNote } from '../../src/store/postgres.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { DnsLogRow, Store } from '../../src/store/types.js';
 import { type PgCluster, startPgCluster } from '../helpers/pg-cluster.js';
@@ -334,5 +334,21 @@ describe('what a shared server adds', () => {
     expect(w.windows.map((x) => x.host)).toEqual(['flysafe-api.dji.com']);
     expect(w.check?.unauthenticated.map((x) => [x.host, x.problem])).toEqual([['api.dji.com', 'bad-mac']]);
     expect(w.path).toContain('(schema audited)');
+  });
+
+  it('says when the rows would cross the network in clear, and only then', () => {
+    expect(transportNote('postgres://airlock@db.fleet.lan/fleet')).toMatch(
+      /reaches db\.fleet\.lan without TLS: every log row crosses the network in clear.*sslmode=verify-full/,
+    );
+    expect(transportNote('postgres://airlock@db.fleet.lan/fleet?sslmode=disable')).toMatch(/without TLS/);
+    expect(transportNote('postgres://airlock@10.1.2.3:5432/fleet?sslmode=verify-full')).toBeUndefined();
+    for (const local of [
+      'postgres://airlock@/fleet?host=/run/postgresql',
+      'postgres://airlock@localhost/fleet',
+      'postgres://airlock@127.0.0.1:5432/fleet',
+      'postgres://airlock@[::1]/fleet',
+      pg.url(),
+    ])
+      expect(transportNote(local), local).toBeUndefined();
   });
 });

@@ -21,6 +21,8 @@ export interface OpenRecord {
   hmacKey: Uint8Array;
   /** The schema version found on opening (0: no tables yet, a log of no rows). */
   schemaVersion: number;
+  /** What the operator should hear about this store (a remote PostgreSQL without TLS). */
+  notes: string[];
 }
 
 /**
@@ -42,7 +44,7 @@ export async function openRecord(
   if (settings.postgresUrl) {
     const hmacKey = loadHmacKey(paths.key, { create: mode === 'create' });
     // Loaded only here: a box on SQLite never loads the PostgreSQL driver.
-    const { PostgresStore } = await import('../../store/postgres.js');
+    const { PostgresStore, transportNote } = await import('../../store/postgres.js');
     const store = await PostgresStore.open(settings.postgresUrl, {
       hmacKey,
       readonly: mode === 'read',
@@ -53,14 +55,15 @@ export async function openRecord(
       await store.close();
       throw new AirlockError('AIRLOCK_ERR_USAGE', 'no such store', undefined, store.path);
     }
-    return { store, kind: 'postgres', paths, hmacKey, schemaVersion };
+    const note = transportNote(settings.postgresUrl);
+    return { store, kind: 'postgres', paths, hmacKey, schemaVersion, notes: note ? [note] : [] };
   }
   if (mode !== 'create' && !existsSync(paths.sqlite)) {
     throw new AirlockError('AIRLOCK_ERR_USAGE', 'no such store', undefined, paths.sqlite);
   }
   const hmacKey = loadHmacKey(paths.key, { create: mode === 'create' });
   const store = new SqliteStore(paths.sqlite, { hmacKey, readonly: mode === 'read' });
-  return { store, kind: 'sqlite', paths, hmacKey, schemaVersion: store.schemaVersion() };
+  return { store, kind: 'sqlite', paths, hmacKey, schemaVersion: store.schemaVersion(), notes: [] };
 }
 
 export interface VerifyOptions {
