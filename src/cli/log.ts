@@ -19,6 +19,7 @@ import { parseTimeBound } from '../gateway/record/time-bound.js';
 import { verificationText } from '../gateway/record/verify-text.js';
 import { EXIT } from '../report/exit-codes.js';
 import type { ChainHead, TimeWindow } from '../store/types.js';
+import { registerFleet } from './log-fleet.js';
 import { rows } from './log-pages.js';
 import { registerReconcile } from './log-reconcile.js';
 import { withRecord } from './record.js';
@@ -83,7 +84,9 @@ function damagedSummary(cmd: string, as: string, damaged: number, first: number 
 export function registerLog(program: Command, ctx: CliContext): void {
   const log = program
     .command('log')
-    .description("the gateway's chained event log: verify, show, export, reconcile with a capture");
+    .description(
+      "the gateway's chained event log: verify, show, export, reconcile with a capture, a fleet's boxes",
+    );
   const policyOpt = ['--policy <file>', 'the policy naming the store, its HMAC key and anchor'] as const;
 
   log
@@ -183,4 +186,5 @@ export function registerLog(program: Command, ctx: CliContext): void {
     );
 
   registerReconcile(log, ctx);
+  registerFleet(log, ctx);
 }

@@ -10,8 +10,10 @@
  * unlock row it has read for its life, so a rollback with its relock row deleted is caught too
  * while the gateway runs.
  */
+
 import { isoTime } from '../core/iso-time.js';
 import { visible } from '../report/format-value.js';
+import { textTable } from '../report/text-table.js';
 import type { CheckedUnlockWindow, StoredUnlockWindow, WindowAuth, WindowFault } from '../store/types.js';
 import { windowFault } from '../store/window-mac.js';
 
@@ -144,14 +146,8 @@ export function renderWindowsTable(windows: readonly ListedWindow[]): string {
     visible(w.createdBy ?? '-'),
     visible(w.reason),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    `${cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd()}\n`;
   const why = windows.flatMap((w) =>
     w.problem === null ? [] : [`window ${w.id} (${visible(w.host)}): ${w.check}: ${visible(w.problem)}\n`],
   );
-  return [line(head), ...rows.map(line), ...(why.length > 0 ? ['\n', ...why] : [])].join('');
+  return [textTable(head, rows), ...(why.length > 0 ? ['\n', ...why] : [])].join('');
 }

@@ -93,6 +93,44 @@ const types = {
       : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
+/**
+ * The driver's settings for `url`. The URL is parsed here, not by the driver, so a reader's
+ * read-only setting joins any options the URL names instead of being replaced by them.
+ */
+function connection(url: string, readonly: boolean): pg.ClientConfig {
+  const conn = parse(url);
+  const options = [conn.options, readonly ? '-c default_transaction_read_only=on' : undefined]
+    .filter(Boolean)
+    .join(' ');
+  return {
+    ...(conn as pg.ClientConfig),
+    ...(options ? { options } : {}),
+    types,
+    connectionTimeoutMillis: 10_000,
+  };
+}
+
+/**
+ * The boxes of a fleet's database: every schema holding an Airlock store (its schema_version,
+ * unlock_windows and event_log tables), by name. Read-only.
+ */
+export async function postgresBoxes(url: string): Promise<string[]> {
+  const c = new pg.Client(connection(url, true));
+  try {
+    await c.connect();
+    const r = await c.query<{ s: string }>(
+      `SELECT table_schema AS s FROM information_schema.tables
+        WHERE table_name IN ('schema_version', 'unlock_windows', 'event_log')
+        GROUP BY table_schema HAVING count(DISTINCT table_name) = 3 ORDER BY 1`,
+    );
+    return r.rows.map((x) => x.s).filter((x) => POSTGRES_SCHEMA_NAME.test(x));
+  } catch (e) {
+    throw asStoreError(e, redactedUrl(url));
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
 export class PostgresStore implements Store {
   readonly path: string;
   private readonly pool: pg.Pool;
@@ -119,18 +157,7 @@ export class PostgresStore implements Store {
     this.readonly = opts.readonly ?? false;
     const q = `"${this.schema}"`;
     this.t = { log: `${q}.event_log`, windows: `${q}.unlock_windows`, versions: `${q}.schema_version` };
-    // The URL parsed here, not by the pool, so the reader's setting joins any options it names.
-    const conn = parse(url);
-    const options = [conn.options, this.readonly ? '-c default_transaction_read_only=on' : undefined]
-      .filter(Boolean)
-      .join(' ');
-    this.pool = new pg.Pool({
-      ...(conn as pg.PoolConfig),
-      ...(options ? { options } : {}),
-      max: 4,
-      types,
-      connectionTimeoutMillis: 10_000,
-    });
+    this.pool = new pg.Pool({ ...connection(url, this.readonly), max: 4 });
     // A pooled connection that fails while idle (the server restarted) is dropped by the pool;
     // without a listener the 'error' event would end the process.
     this.pool.on('error', () => {});

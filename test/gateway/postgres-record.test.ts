@@ -5,7 +5,15 @@
  * independent reader, and the one who tampers: what it changes, Airlock names.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -308,6 +316,65 @@ describe('a box recording into PostgreSQL', () => {
     expect(v.stdout).toMatch(/^ok: \d+ rows/);
     expect(v.code).toBe(0);
   }, 90_000);
+  it('log fleet: every box of the database, its traffic as psql counts it, its chain where the key is here', () => {
+    // box2's key given (the boxes of this test share one key file); box3's not.
+    const keys = join(dir, 'keys');
+    mkdirSync(keys);
+    copyFileSync(join(dir, 'airlock.hmac.key'), join(keys, 'box2.hmac.key'));
+    const r = cli('log', 'fleet', '--since', '1h', '--keys', keys, '--json');
+    expect(r.stderr).toBe('');
+    // box1's row 3 was changed by psql: the run says so.
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as {
+      boxes: {
+        box: string;
+        own: boolean;
+        rows: number;
+        lastRow: { seq: number; time: string } | null;
+        connections: { refused: number; allowed: number; bytesUp: number };
+        dns: { refused: number };
+        chain: { status: string; text: string };
+      }[];
+    };
+    expect(out.boxes.map((b) => [b.box, b.own, b.chain.status])).toEqual([
+      ['box1', true, 'failed'],
+      ['box2', false, 'ok'],
+      ['box3', false, 'unchecked'],
+    ]);
+    expect(out.boxes[0]!.chain.text).toMatch(/^FAILED: mac-mismatch at seq 3/);
+    for (const b of out.boxes) {
+      const t = `${b.box}.event_log`;
+      // The oracle: psql over the stored JSON (a summary row stands for `count` refusals).
+      const refused = sql(
+        `SELECT coalesce(sum(coalesce((body::json->>'count')::int, 1)), 0) FROM ${t} WHERE kind = 'connection' AND body::json->>'verdict' = 'block'`,
+      );
+      expect(String(b.connections.refused), b.box).toBe(refused);
+      expect(String(b.rows), b.box).toBe(sql(`SELECT count(*) FROM ${t}`));
+      expect(b.connections.allowed + b.connections.bytesUp, b.box).toBe(0);
+      expect(b.lastRow?.time, b.box).toBe(
+        sql(
+          `SELECT to_char(to_timestamp(max(ts_ms) / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') FROM ${t}`,
+        ),
+      );
+    }
+    const text = cli('log', 'fleet', '--since', '1h', '--keys', keys).stdout;
+    expect(text).toMatch(/^3 boxes; traffic from /);
+    expect(text).toMatch(/^box1 \(this policy\) .* failed$/m);
+    expect(text).toMatch(/^box3 .* no key here$/m);
+    expect(text).toMatch(/^box3: not checked: no key here/m);
+  });
+
+  it('log fleet on a SQLite policy is a usage error, nothing read', () => {
+    const lite = join(dir, 'lite.yaml');
+    writeFileSync(lite, 'network:\n  mode: sealed\n');
+    const r = airlock(['gateway', 'unlock', 'a.example', '--for', '1m', '--reason', 'x', '--policy', lite], {
+      cwd: dir,
+    });
+    expect(r.code).toBe(0);
+    const f = airlock(['log', 'fleet', '--policy', lite], { cwd: dir });
+    expect(f.stderr).toMatch(/log fleet reads a fleet's PostgreSQL database/);
+    expect(f.code).toBe(64);
+  });
 });
 
 /** Another box's policy in the same folder: its own schema (and so its own anchor), the same key file. */

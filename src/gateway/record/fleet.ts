@@ -1,0 +1,91 @@
+/**
+ * A fleet's record at a glance (`airlock log fleet`): every box whose record is in the policy's
+ * PostgreSQL database, each box its schema, read-only. Per box: when it last wrote a row (a
+ * silent box is a box down, or cut off), its traffic in the window summed as the dashboard sums
+ * it, and its chain checked where this host has the box's key: the policy's own box with its key
+ * and anchor (as `log verify`), another box when its key file is in --keys (its anchor is on the
+ * box, so rows cut off its end are not seen here). Without a key a box is read, not vouched for.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Policy } from '../../policy/types.js';
+import type { Store, TimeWindow } from '../../store/types.js';
+import { tallyWindow } from '../../web/log-reads.js';
+import type { TrafficSummary } from '../../web/traffic-tally.js';
+import { loadHmacKey } from './key-file.js';
+import { type OpenRecord, verifyRecord } from './open.js';
+import { verificationText } from './verify-text.js';
+
+export interface FleetBox {
+  /** The box's schema (store.postgresSchema on that box). */
+  box: string;
+  /** The policy's own box. */
+  own: boolean;
+  /** The box's last row, when it has one. */
+  last?: { seq: number; tsMs: number };
+  /** The window's rows summed (web/traffic-tally.ts: the figures `log export` gives). */
+  summary: TrafficSummary;
+  /** More rows than were read: the summary covers the first `maxRows`. */
+  truncated: boolean;
+  /** The chain: checked with the box's key, or not (`unchecked`: no key here). */
+  chain: { status: 'ok' | 'failed' | 'unchecked'; text: string };
+}
+
+export interface FleetOptions {
+  window: Required<TimeWindow>;
+  /** A folder of other boxes' key files, named <box>.hmac.key. */
+  keysDir?: string;
+  maxRows: number;
+}
+
+/** Every box of the database `own` (the policy's record, opened read-only) is in, in name order. */
+export async function readFleet(own: OpenRecord, policy: Policy, opts: FleetOptions): Promise<FleetBox[]> {
+  const url = policy.store.postgresUrl as string;
+  const { PostgresStore, postgresBoxes } = await import('../../store/postgres.js');
+  const boxes = await postgresBoxes(url);
+  const out: FleetBox[] = [];
+  for (const box of boxes) {
+    if (box === policy.store.postgresSchema) {
+      const said = verificationText(await verifyRecord(own), own.paths.anchor);
+      out.push(
+        await readBox(box, true, own.store, opts, { status: said.ok ? 'ok' : 'failed', text: said.text }),
+      );
+      continue;
+    }
+    const keyFile = opts.keysDir === undefined ? undefined : join(opts.keysDir, `${box}.hmac.key`);
+    const key = keyFile && existsSync(keyFile) ? loadHmacKey(keyFile, { create: false }) : undefined;
+    const store = await PostgresStore.open(url, {
+      readonly: true,
+      schema: box,
+      ...(key ? { hmacKey: key } : {}),
+    });
+    try {
+      let chain: FleetBox['chain'] = {
+        status: 'unchecked',
+        text: `not checked: no key here (${keyFile ?? `--keys DIR with ${box}.hmac.key`})`,
+      };
+      if (key) {
+        // Its anchor is on the box: the chain is checked, a cut off its end is not seen from here.
+        const said = verificationText({ check: await store.verifyLog() }, `on the box ${box}`);
+        chain = { status: said.ok ? 'ok' : 'failed', text: said.text };
+      }
+      out.push(await readBox(box, false, store, opts, chain));
+    } finally {
+      await store.close();
+    }
+  }
+  return out;
+}
+
+async function readBox(
+  box: string,
+  own: boolean,
+  store: Store,
+  opts: FleetOptions,
+  chain: FleetBox['chain'],
+): Promise<FleetBox> {
+  const { summary, truncated } = await tallyWindow(store, opts.window, opts.maxRows);
+  const newest = (await store.logRowsNewestFirst(undefined, 1))[0];
+  const last = newest && 'row' in newest ? { seq: newest.seq, tsMs: newest.row.tsMs } : undefined;
+  return { box, own, ...(last ? { last } : {}), summary, truncated, chain };
+}
