@@ -143,6 +143,8 @@ export class PostgresStore implements Store {
   /** As in sqlite.ts: the latest authentic chained unlock row of each window, up to seq unlockRowsTo. */
   private readonly latestUnlocks = new Map<number, ChainedUnlock>();
   private unlockRowsTo = 0;
+  /** The schema version once the store has tables (version). */
+  private knownVersion = 0;
 
   private constructor(url: string, opts: PostgresStoreOptions) {
     this.schema = opts.schema ?? 'airlock';
@@ -168,7 +170,12 @@ export class PostgresStore implements Store {
    * at a version this Airlock reads (version 0: no tables yet, an empty log).
    */
   static async open(url: string, opts: PostgresStoreOptions = {}): Promise<PostgresStore> {
-    const s = new PostgresStore(url, opts);
+    let s: PostgresStore;
+    try {
+      s = new PostgresStore(url, opts);
+    } catch (e) {
+      throw asStoreError(e, redactedUrl(url));
+    }
     try {
       if (s.readonly) s.checkVersion(await s.currentVersion());
       else await s.migrate();
@@ -226,7 +233,7 @@ export class PostgresStore implements Store {
   }
 
   async unlockWindowsChecked(query: WindowQuery = {}): Promise<CheckedUnlockWindow[]> {
-    if ((await this.run(() => this.currentVersion())) === 0) return [];
+    if ((await this.version()) === 0) return [];
     // A window over before `endingAfterMs` opens nothing then: the gateway need not read it again.
     return query.endingAfterMs === undefined
       ? this.checkedWindows(`SELECT * FROM ${this.t.windows} ORDER BY from_ms, id`, [])
@@ -337,14 +344,14 @@ export class PostgresStore implements Store {
   }
 
   async logRows(afterSeq = 0, limit = 10_000, window: TimeWindow = {}): Promise<ChainedLogRow[]> {
-    if ((await this.run(() => this.currentVersion())) === 0) return [];
+    if ((await this.version()) === 0) return [];
     const rows = await this.run(() => this.rowsAfter(this.pool, afterSeq, limit, window));
     return rows.map((r) => ({ seq: r.seq, row: bodyOf(r, this.path), prevMac: r.prev_mac, mac: r.mac }));
   }
 
   async checkedLogRows(afterSeq = 0, limit = 10_000, window: TimeWindow = {}): Promise<CheckedLogRow[]> {
     const key = this.needKey('checking log rows');
-    if ((await this.run(() => this.currentVersion())) === 0) return [];
+    if ((await this.version()) === 0) return [];
     // Each row's link is to the row before it in seq order, shown or not (--since, --after): read
     // with it, in the same statement.
     const sql = `SELECT e.seq, e.ts_ms, e.kind, e.body, e.prev_mac, e.mac, b.seq AS b_seq, b.mac AS b_mac
@@ -385,7 +392,7 @@ export class PostgresStore implements Store {
   }
 
   async logRowsNewestFirst(beforeSeq = Number.MAX_SAFE_INTEGER, limit = 10_000): Promise<RecentLogRow[]> {
-    if ((await this.run(() => this.currentVersion())) === 0) return [];
+    if ((await this.version()) === 0) return [];
     const rows = await this.run(
       async () =>
         (
@@ -399,7 +406,7 @@ export class PostgresStore implements Store {
   }
 
   async logBodies(afterSeq = 0, limit = 10_000, window: TimeWindow = {}): Promise<RecentLogRow[]> {
-    if ((await this.run(() => this.currentVersion())) === 0) return [];
+    if ((await this.version()) === 0) return [];
     const rows = await this.run(
       async () =>
         (
@@ -445,9 +452,7 @@ export class PostgresStore implements Store {
   }
 
   async logHead(): Promise<ChainHead | undefined> {
-    return this.run(async () =>
-      (await this.currentVersion()) === 0 ? undefined : lastRow(this.pool, this.t.log),
-    );
+    return this.run(async () => ((await this.version()) === 0 ? undefined : lastRow(this.pool, this.t.log)));
   }
 
   async verifyLogFrom(head: ChainHead): Promise<TailCheck> {
@@ -483,6 +488,16 @@ export class PostgresStore implements Store {
   private needKey(what: string): Uint8Array {
     if (!this.key) throw new AirlockError('AIRLOCK_ERR_IO', `${this.path}: ${what} needs the HMAC key`);
     return this.key;
+  }
+
+  /**
+   * The schema version for a read: asked of the server until the store has tables, then
+   * remembered (a dashboard reads hundreds of pages; a table dropped since fails its query anyway).
+   */
+  private async version(): Promise<number> {
+    if (this.knownVersion > 0) return this.knownVersion;
+    this.knownVersion = await this.run(() => this.currentVersion());
+    return this.knownVersion;
   }
 
   private async currentVersion(q: pg.Pool | pg.PoolClient = this.pool): Promise<number> {

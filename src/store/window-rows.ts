@@ -156,7 +156,7 @@ export const storedWindow = (
  * is taken on its own MAC (log-verify.ts ownMacProblem: written by the key's holder at that seq),
  * not on its link to the row before it, so a row deleted before it cannot hide a relock. One that
  * does not authenticate records nothing. (A later row deleted or damaged goes unseen here: the log
- * then has a gap or a bad MAC, which is `log verify`'s to report.) The last seq read.
+ * then has a gap or a bad MAC, which is `log verify`'s to report.) The highest seq read.
  */
 export function takeUnlockRows(
   key: Uint8Array,
@@ -165,10 +165,12 @@ export function takeUnlockRows(
   readTo: number,
 ): number {
   for (const r of rows) {
-    readTo = r.seq;
+    readTo = Math.max(readTo, r.seq);
     if (ownMacProblem(key, r) !== undefined) continue;
     const row = parseBody(r.body) as UnlockLogRow;
-    if (typeof row.windowId === 'number') latest.set(row.windowId, { seq: r.seq, row });
+    // Never back to an older row: two reads of a shared server may finish out of order.
+    if (typeof row.windowId === 'number' && (latest.get(row.windowId)?.seq ?? 0) < r.seq)
+      latest.set(row.windowId, { seq: r.seq, row });
   }
   return readTo;
 }
