@@ -51,6 +51,7 @@ export function registerFleet(log: Command, ctx: CliContext): void {
         const boxes = await readFleet(rec, policy, {
           window,
           maxRows: MAX_ROWS,
+          checkChains: true,
           ...(flags.keys ? { keysDir: flags.keys } : {}),
         });
         process.stdout.write(flags.json ? renderFleetJson(boxes, window) : renderFleetText(boxes, window));

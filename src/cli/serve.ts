@@ -21,6 +21,9 @@ interface Flags {
   admin?: string;
 }
 
+/** Rows summed per box on the fleet page at most, as the overview sums its own. */
+const FLEET_ROWS = 1_000_000;
+
 export function registerServe(program: Command, ctx: CliContext): void {
   program
     .command('serve')
@@ -42,6 +45,17 @@ export function registerServe(program: Command, ctx: CliContext): void {
           storePath,
           ...(flags.reports ? { reportsDir: resolve(flags.reports) } : {}),
           gateway: () => probeGateway(admin),
+          // A fleet's database: the page of every box recording into it.
+          ...(rec?.kind === 'postgres'
+            ? {
+                fleet: async (window) =>
+                  (await import('../gateway/record/fleet.js')).readFleet(rec, policy, {
+                    window,
+                    maxRows: FLEET_ROWS,
+                    checkChains: false,
+                  }),
+              }
+            : {}),
         });
         const server = await startDashboardServer(dashboard, parseHostPort(flags.listen));
         const store = rec ? `store ${storePath}` : `no store yet (${storePath})`;

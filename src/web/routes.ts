@@ -5,12 +5,14 @@
  */
 import { AirlockError } from '../core/errors.js';
 import type { Anchor } from '../gateway/record/anchor.js';
+import type { FleetBox } from '../gateway/record/fleet.js';
 import { flattenRow } from '../gateway/record/log-export.js';
 import { parseTimeBound } from '../gateway/record/time-bound.js';
 import type { VerificationText } from '../gateway/record/verify-text.js';
 import type { Store } from '../store/types.js';
 import type { GatewayStatus } from './gateway-status.js';
 import { type RowFilter, recentRows, tallyWindow } from './log-reads.js';
+import { renderFleet } from './pages/fleet.js';
 import { page, problemBody, withWayBack } from './pages/layout.js';
 import { renderLog } from './pages/log.js';
 import { renderOverview } from './pages/overview.js';
@@ -49,6 +51,8 @@ export interface DashboardDeps {
   reportsDir?: string;
   /** Asks the running gateway's admin port how it is (gateway-status.ts). */
   gateway?: () => Promise<GatewayStatus>;
+  /** The boxes of a fleet's PostgreSQL database in a window (absent: the store is not one). */
+  fleet?: (window: { sinceMs: number; untilMs: number }) => Promise<FleetBox[]>;
   now?: () => number;
 }
 
@@ -91,6 +95,7 @@ export class Dashboard {
       if (path === '/') return html(await this.overview(url.searchParams));
       if (path === '/reports/' || path === '/reports') return html(await this.reportList());
       if (path === '/api/gateway.json' && this.deps.gateway) return json(await this.deps.gateway());
+      if (path === '/fleet' || path === '/api/fleet.json') return await this.fleet(url.searchParams, asJson);
       if (path.startsWith('/reports/'))
         return await this.report(decodeURIComponent(path.slice('/reports/'.length)));
       const route = Object.hasOwn(this.recordRoutes, path) ? this.recordRoutes[path] : undefined;
@@ -131,6 +136,21 @@ export class Dashboard {
       return json(v, v.ok ? 200 : 409);
     },
   };
+
+  private async fleet(q: URLSearchParams, asJson: boolean): Promise<WebResponse> {
+    if (!this.deps.fleet)
+      return problem(
+        404,
+        'No fleet',
+        "this dashboard's store is not a fleet's PostgreSQL database (store.postgresUrl)",
+        asJson,
+      );
+    const w = this.window(q);
+    const boxes = await this.deps.fleet({ sinceMs: w.sinceMs, untilMs: w.untilMs });
+    return asJson
+      ? json({ window: w.label, boxes: boxes.map(({ chain: _, ...b }) => b) })
+      : html(renderFleet(boxes, w.label));
+  }
 
   /** The window `since` (a span before now or an ISO time; 24h by default) to now, or to `until`. */
   private window(q: URLSearchParams): { label: string; sinceMs: number; untilMs: number } {

@@ -81,6 +81,32 @@ function startGateway(
   });
 }
 
+/** `airlock serve` on a port of the kernel's choosing, for `f`, stopped after. */
+async function withServe(f: (url: string) => Promise<void>): Promise<void> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--policy', policy, '--listen', '127.0.0.1:0'], {
+    cwd: dir,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let err = '';
+      const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 20_000);
+      child.stderr?.on('data', (d: Buffer) => {
+        err += d.toString();
+        const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(err);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+    });
+    await f(url);
+  } finally {
+    child.kill('SIGTERM');
+    await exited(child);
+  }
+}
+
 const exited = (c: ChildProcess): Promise<number | null> =>
   new Promise((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
 
@@ -159,32 +185,13 @@ describe('a box recording into PostgreSQL', () => {
   });
 
   it('the dashboard shows the PostgreSQL store', async () => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--policy', policy, '--listen', '127.0.0.1:0'], {
-      cwd: dir,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let err = '';
-        const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 20_000);
-        child.stderr?.on('data', (d: Buffer) => {
-          err += d.toString();
-          const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(err);
-          if (m) {
-            clearTimeout(timer);
-            resolve(m[1]!);
-          }
-        });
-      });
+    await withServe(async (url) => {
       const page = await (await fetch(url)).text();
       expect(page).toContain('(schema box1)');
       expect(page).toMatch(/5 rows/);
       const verify = await fetch(`${url}verify`);
       expect(verify.status).toBe(200);
-    } finally {
-      child.kill('SIGTERM');
-      await exited(child);
-    }
+    });
   }, 60_000);
 
   it('a row changed with psql fails verify at that row; show marks it', () => {
@@ -316,7 +323,7 @@ describe('a box recording into PostgreSQL', () => {
     expect(v.stdout).toMatch(/^ok: \d+ rows/);
     expect(v.code).toBe(0);
   }, 90_000);
-  it('log fleet: every box of the database, its traffic as psql counts it, its chain where the key is here', () => {
+  it('log fleet: every box of the database, its traffic as psql counts it, its chain where the key is here', async () => {
     // box2's key given (the boxes of this test share one key file); box3's not.
     const keys = join(dir, 'keys');
     mkdirSync(keys);
@@ -357,6 +364,19 @@ describe('a box recording into PostgreSQL', () => {
         ),
       );
     }
+    // The dashboard's fleet page: the same boxes and figures (chains are the CLI's to check).
+    await withServe(async (url) => {
+      const api = (await (await fetch(`${url}api/fleet.json?since=1h`)).json()) as {
+        boxes: { box: string; summary: { rows: number; connections: { refused: number } } }[];
+      };
+      expect(api.boxes.map((b) => [b.box, b.summary.rows, b.summary.connections.refused])).toEqual(
+        out.boxes.map((b) => [b.box, b.rows, b.connections.refused]),
+      );
+      const page = await (await fetch(`${url}fleet?since=1h`)).text();
+      expect(page).toMatch(/<h1>Fleet<\/h1>/);
+      expect(page).toMatch(/box1 <span class="meta">\(this policy/);
+      expect(page).toContain('<td>box3</td>');
+    });
     const text = cli('log', 'fleet', '--since', '1h', '--keys', keys).stdout;
     expect(text).toMatch(/^3 boxes; traffic from /);
     expect(text).toMatch(/^box1 \(this policy\) .* failed$/m);

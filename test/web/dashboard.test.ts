@@ -384,6 +384,20 @@ describe('verification', () => {
   });
 });
 
+describe('the fleet page', () => {
+  it('on a SQLite store says there is no fleet, page and API alike (404)', async () => {
+    const d = new Dashboard({ storePath: '/nowhere/airlock.sqlite' });
+    const page = await d.handle('/fleet');
+    expect(page.status).toBe(404);
+    expect(page.body).toContain('not a fleet&#39;s PostgreSQL database');
+    const api = await d.handle('/api/fleet.json');
+    expect(api.status).toBe(404);
+    expect(JSON.parse(api.body)).toEqual({
+      error: "this dashboard's store is not a fleet's PostgreSQL database (store.postgresUrl)",
+    });
+  });
+});
+
 describe('the HTTP shell', () => {
   it('every page forbids scripts and outside resources, and fetches nothing itself', async () => {
     for (const path of ['/', '/log', '/verify', '/reports/']) {

@@ -20,13 +20,14 @@ tr.refused td,tr.damaged td{background:#fff0f0}tr.cut td{background:#fff8e0}
 form.filter{margin:.5em 0}form.filter input,form.filter select{margin-right:.5em}
 `;
 
-export type Section = 'overview' | 'log' | 'reports' | 'verify';
+export type Section = 'overview' | 'log' | 'reports' | 'verify' | 'fleet';
 
 const LINKS: ReadonlyArray<[Section, string, string]> = [
   ['overview', '/', 'Overview'],
   ['log', '/log', 'Event log'],
   ['reports', '/reports/', 'Reports'],
   ['verify', '/verify', 'Verify the log'],
+  ['fleet', '/fleet', 'Fleet'],
 ];
 
 /** A whole page: `body` is HTML the caller has escaped. */
