@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { airlock, BIN, ensureBuilt } from '../cli/built.js';
 import { type PgCluster, startPgCluster } from '../helpers/pg-cluster.js';
+import { spawnGateway } from './load-harness.js';
 
 let pg: PgCluster;
 let dir: string;
@@ -43,43 +44,15 @@ afterAll(async () => {
 const sql = (q: string): string => pg.psql(q, 'fleet').trim();
 const cli = (...args: string[]) => airlock([...args, '--policy', policy], { cwd: dir });
 
-/** The CLI gateway on loopback ports of the kernel's choosing; resolves with them once it listens. */
-function startGateway(
-  policyFile = policy,
-): Promise<{ child: ChildProcess; proxy: number; dns: number; err: () => string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      'gateway',
-      '--policy',
-      policyFile,
-      '--listen',
-      '127.0.0.1:0',
-      '--dns-listen',
-      '127.0.0.1:0',
-      '--admin-listen',
-      '127.0.0.1:0',
-    ],
-    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
+/** What the proxy answers `curl -x` for `url` (the status code). */
+const viaProxy = (port: number, url: string): string =>
+  execFileSync(
+    'curl',
+    ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-x', `http://127.0.0.1:${port}`, url],
+    {
+      encoding: 'utf8',
+    },
   );
-  let err = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${err}`)), 20_000);
-    child.stderr?.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /proxy 127\.0\.0\.1:(\d+).*dns 127\.0\.0\.1:(\d+)/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, proxy: Number(m[1]), dns: Number(m[2]), err: () => err });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`gateway exited ${code}: ${err}`));
-    });
-  });
-}
 
 /** `airlock serve` on a port of the kernel's choosing, for `f`, stopped after. */
 async function withServe(f: (url: string) => Promise<void>): Promise<void> {
@@ -125,37 +98,20 @@ describe('a box recording into PostgreSQL', () => {
   });
 
   it('the gateway logs each refused request and DNS query as a chained row there', async () => {
-    const gw = await startGateway();
-    expect(gw.err()).toContain('(schema box1)');
-    const codes = ['a', 'b', 'c'].map((p) =>
-      execFileSync(
-        'curl',
-        [
-          '-s',
-          '-o',
-          '/dev/null',
-          '-w',
-          '%{http_code}',
-          '-x',
-          `http://127.0.0.1:${gw.proxy}`,
-          `http://upload.example/${p}`,
-        ],
-        {
-          encoding: 'utf8',
-        },
-      ),
-    );
+    const gw = await spawnGateway(policy, dir);
+    expect(gw.stderr()).toContain('(schema box1)');
+    const codes = ['a', 'b', 'c'].map((p) => viaProxy(gw.proxyPort, `http://upload.example/${p}`));
     expect(codes).toEqual(['403', '403', '403']);
     const dig = execFileSync(
       'dig',
-      ['+tries=1', '+time=3', '@127.0.0.1', '-p', String(gw.dns), 'mydjiflight.dji.com'],
+      ['+tries=1', '+time=3', '@127.0.0.1', '-p', String(gw.dnsPort), 'mydjiflight.dji.com'],
       {
         encoding: 'utf8',
       },
     );
     expect(dig).toMatch(/status: NXDOMAIN/);
-    gw.child.kill('SIGTERM');
-    expect(await exited(gw.child)).toBe(0);
+    gw.proc.kill('SIGTERM');
+    expect(await gw.exited).toBe(0);
     // Read by psql from the stored JSON, not by Airlock.
     expect(
       sql(
@@ -206,58 +162,26 @@ describe('a box recording into PostgreSQL', () => {
 
   it('rows cut off the end: the gateway refuses to start, naming the PostgreSQL store', async () => {
     sql('DELETE FROM box1.event_log WHERE seq = 5');
-    const gw = spawn(
-      process.execPath,
-      [
-        BIN,
-        'gateway',
-        '--policy',
-        policy,
-        '--listen',
-        '127.0.0.1:0',
-        '--dns-listen',
-        '127.0.0.1:0',
-        '--admin-listen',
-        '127.0.0.1:0',
-      ],
-      {
-        cwd: dir,
-        stdio: ['ignore', 'ignore', 'pipe'],
+    const refused = await spawnGateway(policy, dir).then(
+      (g) => {
+        g.proc.kill('SIGKILL');
+        return 'started';
       },
+      (e: Error) => e.message,
     );
-    let err = '';
-    gw.stderr?.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    expect(await exited(gw)).not.toBe(0);
-    expect(err).toMatch(
+    expect(refused).toMatch(/gateway did not start \(exit [1-9]/);
+    expect(refused).toMatch(
       /the event log in postgresql:\/\/postgres@\/fleet.*\(schema box1\) is not the chain the anchor recorded/,
     );
-    expect(err).toMatch(/the database ends at seq 4/);
+    expect(refused).toMatch(/the database ends at seq 4/);
     // Nothing written by the refused start.
     expect(sql('SELECT max(seq) FROM box1.event_log')).toBe('4');
   }, 60_000);
 
   it('the database gone mid-run: new connections refused (503) and logged once it is back, the chain whole', async () => {
     const other = box('box2');
-    const gw = await startGateway(other);
-    const get = (host: string) =>
-      execFileSync(
-        'curl',
-        [
-          '-s',
-          '-o',
-          '/dev/null',
-          '-w',
-          '%{http_code}',
-          '-x',
-          `http://127.0.0.1:${gw.proxy}`,
-          `http://${host}/`,
-        ],
-        {
-          encoding: 'utf8',
-        },
-      );
+    const gw = await spawnGateway(other, dir);
+    const get = (host: string) => viaProxy(gw.proxyPort, `http://${host}/`);
     expect(get('before.example')).toBe('403');
     await pg.pause();
     const during: string[] = [];
@@ -272,8 +196,8 @@ describe('a box recording into PostgreSQL', () => {
       await new Promise((r) => setTimeout(r, 200));
       after = get('after.example');
     }
-    gw.child.kill('SIGTERM');
-    expect(await exited(gw.child)).toBe(0);
+    gw.proc.kill('SIGTERM');
+    expect(await gw.exited).toBe(0);
     expect(after).toBe('403');
     // Fail closed: once the log could not be written, the next connections were refused.
     expect(during).toContain('503');
@@ -296,11 +220,21 @@ describe('a box recording into PostgreSQL', () => {
 
   it('SIGKILL under a burst: the gateway starts again on its anchor, and the chain verifies', async () => {
     const other = box('box3');
-    const gw = await startGateway(other);
+    const gw = await spawnGateway(other, dir);
     const urls = Array.from({ length: 5000 }, (_, i) => `http://burst${i}.example/`);
     const burst = spawn(
       'curl',
-      ['-s', '-Z', '--parallel-max', '50', '-o', '/dev/null', '-x', `http://127.0.0.1:${gw.proxy}`, ...urls],
+      [
+        '-s',
+        '-Z',
+        '--parallel-max',
+        '50',
+        '-o',
+        '/dev/null',
+        '-x',
+        `http://127.0.0.1:${gw.proxyPort}`,
+        ...urls,
+      ],
       {
         stdio: 'ignore',
       },
@@ -310,15 +244,15 @@ describe('a box recording into PostgreSQL', () => {
     for (let i = 0; i < 100 && !existsSync(anchor); i++) await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 300));
     expect(burst.exitCode).toBe(null);
-    gw.child.kill('SIGKILL');
-    await exited(gw.child);
+    gw.proc.kill('SIGKILL');
+    await gw.exited;
     burst.kill('SIGKILL');
     const written = Number(sql('SELECT count(*) FROM box3.event_log'));
     expect(written).toBeGreaterThan(0);
-    const again = await startGateway(other);
-    again.child.kill('SIGTERM');
-    expect(await exited(again.child)).toBe(0);
-    expect(again.err()).not.toMatch(/not the chain the anchor recorded/);
+    const again = await spawnGateway(other, dir);
+    again.proc.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+    expect(again.stderr()).not.toMatch(/not the chain the anchor recorded/);
     const v = airlock(['log', 'verify', '--policy', other], { cwd: dir });
     expect(v.stdout).toMatch(/^ok: \d+ rows/);
     expect(v.code).toBe(0);
