@@ -16,7 +16,7 @@ import { canonicalJson } from '../../src/core/canonical-json.js';
 import { loadHmacKey } from '../../src/gateway/record/key-file.js';
 import { defaultPolicy } from '../../src/policy/defaults.js';
 import { SCHEMA_VERSION } from '../../src/store/migrations.js';
-import { PostgresStore, transportNote } from '../../src/store/postgres.js';
+import { PostgresStore, postgresBoxes, transportNote } from '../../src/store/postgres.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { DnsLogRow, Store } from '../../src/store/types.js';
 import { type PgCluster, startPgCluster } from '../helpers/pg-cluster.js';
@@ -350,5 +350,46 @@ describe('what a shared server adds', () => {
       pg.url(),
     ])
       expect(transportNote(local), local).toBeUndefined();
+  });
+
+  it('least privilege: a box role owns only its schema, an auditor role reads and verifies, never writes', async () => {
+    // The recipe the README gives, run by psql as the server's superuser.
+    pg.psql(`CREATE ROLE box_a LOGIN; CREATE ROLE box_b LOGIN; CREATE ROLE auditor LOGIN;
+      GRANT CREATE ON DATABASE airlock_test TO box_a, box_b;`);
+    const as = (role: string) => pg.url().replace('postgresql://postgres@', `postgresql://${role}@`);
+    const box = await PostgresStore.open(as('box_a'), { hmacKey: KEY, schema: 'least_a' });
+    await box.appendLogs([row(1), row(2)]);
+    await box.addUnlockWindow({ host: 'a.example', fromMs: T0, untilMs: T0 + MIN, reason: 'r' });
+    await box.close();
+    // Another box's role can neither read nor write it.
+    const other = await PostgresStore.open(as('box_b'), {
+      hmacKey: KEY,
+      schema: 'least_a',
+      readonly: true,
+    }).catch((e: unknown) => e);
+    expect(other).toMatchObject({
+      code: 'AIRLOCK_ERR_IO',
+      message: expect.stringMatching(/permission denied/),
+    });
+    // The auditor, once granted read: verifies with the key, lists only what it may read, writes nothing.
+    pg.psql(
+      'GRANT USAGE ON SCHEMA least_a TO auditor; GRANT SELECT ON ALL TABLES IN SCHEMA least_a TO auditor;',
+    );
+    const reader = await PostgresStore.open(as('auditor'), {
+      hmacKey: KEY,
+      schema: 'least_a',
+      readonly: true,
+    });
+    expect(await reader.verifyLog()).toMatchObject({ ok: true, rows: 3, windows: 1 });
+    await reader.close();
+    expect(await postgresBoxes(as('auditor'))).toEqual(['least_a']);
+    const writer = await PostgresStore.open(as('auditor'), { hmacKey: KEY, schema: 'least_a' }).catch(
+      (e: unknown) => e,
+    );
+    expect(writer).toMatchObject({
+      code: 'AIRLOCK_ERR_IO',
+      message: expect.stringMatching(/permission denied/),
+    });
+    expect(pg.psql('SELECT count(*) FROM least_a.event_log').trim()).toBe('3');
   });
 });
