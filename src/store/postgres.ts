@@ -355,7 +355,7 @@ export class PostgresStore implements Store {
     // Each row's link is to the row before it in seq order, shown or not (--since, --after): read
     // with it, in the same statement.
     const sql = `SELECT e.seq, e.ts_ms, e.kind, e.body, e.prev_mac, e.mac, b.seq AS b_seq, b.mac AS b_mac
-      FROM (SELECT * FROM ${this.t.log} WHERE seq > $1 AND ts_ms + 0 >= $2 AND ts_ms + 0 < $3 ORDER BY seq LIMIT $4) e
+      FROM (SELECT * FROM ${this.t.log} WHERE seq > $1 AND ts_ms >= $2 AND ts_ms < $3 ORDER BY seq LIMIT $4) e
       LEFT JOIN LATERAL (SELECT seq, mac FROM ${this.t.log} WHERE seq < e.seq ORDER BY seq DESC LIMIT 1) b ON true
       ORDER BY e.seq`;
     const rows = await this.run(
@@ -374,8 +374,10 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Rows after `afterSeq` in seq order within the window. `ts_ms + 0` keeps the planner on the
-   * primary key (sqlite.ts ROWS_AFTER_SQL says why: a page must not sort the whole window).
+   * Rows after `afterSeq` in seq order within the window. Not SQLite's `ts_ms + 0` (sqlite.ts
+   * ROWS_AFTER_SQL): PostgreSQL has statistics on ts_ms, and on the expression it guessed a few
+   * thousand rows, scanned and sorted the whole table for each page (a million-row overview 19.6 s
+   * in pages; on the column, 2.3 s; the last hour 0.35 s against 0.49 s).
    */
   private async rowsAfter(
     q: pg.Pool | pg.PoolClient,
@@ -385,7 +387,7 @@ export class PostgresStore implements Store {
   ): Promise<LogDbRow[]> {
     return (
       await q.query<LogDbRow>(
-        `SELECT seq, ts_ms, kind, body, prev_mac, mac FROM ${this.t.log} WHERE seq > $1 AND ts_ms + 0 >= $2 AND ts_ms + 0 < $3 ORDER BY seq LIMIT $4`,
+        `SELECT seq, ts_ms, kind, body, prev_mac, mac FROM ${this.t.log} WHERE seq > $1 AND ts_ms >= $2 AND ts_ms < $3 ORDER BY seq LIMIT $4`,
         [afterSeq, ...windowBounds(window), limit],
       )
     ).rows;
@@ -411,7 +413,7 @@ export class PostgresStore implements Store {
       async () =>
         (
           await this.pool.query<Pick<LogDbRow, 'seq' | 'body'>>(
-            `SELECT seq, body FROM ${this.t.log} WHERE seq > $1 AND ts_ms + 0 >= $2 AND ts_ms + 0 < $3 ORDER BY seq LIMIT $4`,
+            `SELECT seq, body FROM ${this.t.log} WHERE seq > $1 AND ts_ms >= $2 AND ts_ms < $3 ORDER BY seq LIMIT $4`,
             [afterSeq, ...windowBounds(window), limit],
           )
         ).rows,
