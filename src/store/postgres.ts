@@ -20,7 +20,7 @@ import { chainLinks, changedUnderWriter, resumeAfter } from './log-chain.js';
 import { ChainVerifier, type LogDbRow } from './log-verify.js';
 import { POSTGRES_MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import { POSTGRES_SCHEMA_NAME, redactedUrl } from './postgres-name.js';
-import { bodyOf, checkedRow, recentRow, windowBounds } from './read-rows.js';
+import { bodyOf, checkedRow, recentRow } from './read-rows.js';
 import { rowJson } from './row-json.js';
 import type {
   AppendOptions,
@@ -354,8 +354,9 @@ export class PostgresStore implements Store {
     if ((await this.version()) === 0) return [];
     // Each row's link is to the row before it in seq order, shown or not (--since, --after): read
     // with it, in the same statement.
+    const w = windowSql(window, 2);
     const sql = `SELECT e.seq, e.ts_ms, e.kind, e.body, e.prev_mac, e.mac, b.seq AS b_seq, b.mac AS b_mac
-      FROM (SELECT * FROM ${this.t.log} WHERE seq > $1 AND ts_ms >= $2 AND ts_ms < $3 ORDER BY seq LIMIT $4) e
+      FROM (SELECT * FROM ${this.t.log} WHERE seq > $1${w.sql} ORDER BY seq LIMIT $${w.next}) e
       LEFT JOIN LATERAL (SELECT seq, mac FROM ${this.t.log} WHERE seq < e.seq ORDER BY seq DESC LIMIT 1) b ON true
       ORDER BY e.seq`;
     const rows = await this.run(
@@ -363,7 +364,7 @@ export class PostgresStore implements Store {
         (
           await this.pool.query<LogDbRow & { b_seq: number | null; b_mac: string | null }>(sql, [
             afterSeq,
-            ...windowBounds(window),
+            ...w.params,
             limit,
           ])
         ).rows,
@@ -385,10 +386,11 @@ export class PostgresStore implements Store {
     limit: number,
     window: TimeWindow,
   ): Promise<LogDbRow[]> {
+    const w = windowSql(window, 2);
     return (
       await q.query<LogDbRow>(
-        `SELECT seq, ts_ms, kind, body, prev_mac, mac FROM ${this.t.log} WHERE seq > $1 AND ts_ms >= $2 AND ts_ms < $3 ORDER BY seq LIMIT $4`,
-        [afterSeq, ...windowBounds(window), limit],
+        `SELECT seq, ts_ms, kind, body, prev_mac, mac FROM ${this.t.log} WHERE seq > $1${w.sql} ORDER BY seq LIMIT $${w.next}`,
+        [afterSeq, ...w.params, limit],
       )
     ).rows;
   }
@@ -409,12 +411,13 @@ export class PostgresStore implements Store {
 
   async logBodies(afterSeq = 0, limit = 10_000, window: TimeWindow = {}): Promise<RecentLogRow[]> {
     if ((await this.version()) === 0) return [];
+    const w = windowSql(window, 2);
     const rows = await this.run(
       async () =>
         (
           await this.pool.query<Pick<LogDbRow, 'seq' | 'body'>>(
-            `SELECT seq, body FROM ${this.t.log} WHERE seq > $1 AND ts_ms >= $2 AND ts_ms < $3 ORDER BY seq LIMIT $4`,
-            [afterSeq, ...windowBounds(window), limit],
+            `SELECT seq, body FROM ${this.t.log} WHERE seq > $1${w.sql} ORDER BY seq LIMIT $${w.next}`,
+            [afterSeq, ...w.params, limit],
           )
         ).rows,
     );
@@ -603,6 +606,25 @@ export class PostgresStore implements Store {
 /** The log's last row as a head: what a write chains on from. */
 async function lastRow(q: pg.Pool | pg.PoolClient, table: string): Promise<ChainHead | undefined> {
   return (await q.query<ChainHead>(`SELECT seq, mac FROM ${table} ORDER BY seq DESC LIMIT 1`)).rows[0];
+}
+
+/**
+ * A time window as SQL after `seq > $1`: only the bounds it has, numbered from `$first`, and the
+ * next parameter's number. An open side adds nothing, so a whole-log read (verify, an unbounded
+ * page) never depends on the planner's statistics of ts_ms, which a fresh table may not have yet.
+ */
+function windowSql(w: TimeWindow, first: number): { sql: string; params: number[]; next: number } {
+  let sql = '';
+  const params: number[] = [];
+  if (w.sinceMs !== undefined) {
+    params.push(w.sinceMs);
+    sql += ` AND ts_ms >= $${first + params.length - 1}`;
+  }
+  if (w.untilMs !== undefined) {
+    params.push(w.untilMs);
+    sql += ` AND ts_ms < $${first + params.length - 1}`;
+  }
+  return { sql, params, next: first + params.length };
 }
 
 function asStoreError(e: unknown, where: string): AirlockError {
