@@ -58,16 +58,8 @@ export async function readFleet(own: OpenRecord, policy: Policy, opts: FleetOpti
       out.push(await readBox(box, true, own.store, opts, chain));
       continue;
     }
-    if (!opts.checkChains) {
-      const store = await PostgresStore.open(url, { readonly: true, schema: box });
-      try {
-        out.push(await readBox(box, false, store, opts, NOT_CHECKED));
-      } finally {
-        await store.close();
-      }
-      continue;
-    }
-    const keyFile = opts.keysDir === undefined ? undefined : join(opts.keysDir, `${box}.hmac.key`);
+    const keyFile =
+      opts.checkChains && opts.keysDir !== undefined ? join(opts.keysDir, `${box}.hmac.key`) : undefined;
     const key = keyFile && existsSync(keyFile) ? loadHmacKey(keyFile, { create: false }) : undefined;
     const store = await PostgresStore.open(url, {
       readonly: true,
@@ -75,15 +67,16 @@ export async function readFleet(own: OpenRecord, policy: Policy, opts: FleetOpti
       ...(key ? { hmacKey: key } : {}),
     });
     try {
-      let chain: FleetBox['chain'] = {
-        status: 'unchecked',
-        text: `not checked: no key here (${keyFile ?? `--keys DIR with ${box}.hmac.key`})`,
-      };
+      let chain = NOT_CHECKED;
       if (key) {
         // Its anchor is on the box: the chain is checked, a cut off its end is not seen from here.
-        const said = verificationText({ check: await store.verifyLog() }, `on the box ${box}`);
+        const said = verificationText({ check: await store.verifyLog() }, `its anchor is on the box ${box}`);
         chain = { status: said.ok ? 'ok' : 'failed', text: said.text };
-      }
+      } else if (opts.checkChains)
+        chain = {
+          status: 'unchecked',
+          text: `not checked: no key here (${keyFile ?? `--keys DIR with ${box}.hmac.key`})`,
+        };
       out.push(await readBox(box, false, store, opts, chain));
     } finally {
       await store.close();
