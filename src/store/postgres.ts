@@ -627,13 +627,30 @@ function windowSql(w: TimeWindow, first: number): { sql: string; params: number[
   return { sql, params, next: first + params.length };
 }
 
+/** Network errors that mean the server was not reached at all. */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOENT',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
 function asStoreError(e: unknown, where: string): AirlockError {
   if (e instanceof AirlockError) return e;
   const err = e as { code?: string; message?: string };
-  return new AirlockError(
-    'AIRLOCK_ERR_IO',
-    `${err.code ?? 'POSTGRES'}: ${err.message ?? String(e)}`,
-    undefined,
-    where,
-  );
+  const said = `${err.code ?? 'POSTGRES'}: ${err.message ?? String(e)}`;
+  // What an operator acts on first: the server is not there, or it refused this login
+  // (SQLSTATE class 28), before the driver's own words.
+  const why =
+    err.code !== undefined && UNREACHABLE.has(err.code)
+      ? `the PostgreSQL server cannot be reached (${said})`
+      : err.code?.startsWith('28')
+        ? `the PostgreSQL server refused the login (${said})`
+        : /timeout exceeded when trying to connect/i.test(err.message ?? '')
+          ? `the PostgreSQL server did not answer within 10 s (${said})`
+          : said;
+  return new AirlockError('AIRLOCK_ERR_IO', why, undefined, where);
 }

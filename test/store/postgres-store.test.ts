@@ -300,9 +300,29 @@ describe('what a shared server adds', () => {
     const err = await PostgresStore.open(url, { hmacKey: KEY }).catch((e: unknown) => e);
     expect(err).toMatchObject({
       code: 'AIRLOCK_ERR_IO',
+      message: expect.stringMatching(
+        /^the PostgreSQL server cannot be reached \(ENOENT: connect ENOENT \/nonexistent-airlock-socket/,
+      ),
       file: expect.stringContaining('postgresql://airlock:***@'),
     });
     expect(JSON.stringify(err) + String((err as Error).message)).not.toContain('s3cret');
+    // Over TCP, a port nothing listens on (loopback's port 1).
+    await expect(
+      PostgresStore.open('postgresql://airlock@127.0.0.1:1/fleet', { hmacKey: KEY }),
+    ).rejects.toMatchObject({
+      message: expect.stringMatching(/^the PostgreSQL server cannot be reached \(ECONNREFUSED/),
+    });
+  });
+
+  it('a login the server refuses is said as such, naming the store', async () => {
+    const url = pg.url().replace('postgresql://postgres@', 'postgresql://ghost@');
+    await expect(PostgresStore.open(url, { hmacKey: KEY })).rejects.toMatchObject({
+      code: 'AIRLOCK_ERR_IO',
+      message: expect.stringMatching(
+        /^the PostgreSQL server refused the login \(28000: role "ghost" does not exist\)/,
+      ),
+      file: expect.stringContaining('postgresql://ghost@'),
+    });
   });
 
   it('refuses a schema name it would have to quote', async () => {
