@@ -27,7 +27,17 @@ async function open(): Promise<TextStore> {
   return PostgresStore.open(data.postgres.url, { hmacKey: data.key, schema: data.postgres.schema });
 }
 
-port.on('message', async (m: ThreadRequest) => {
+/**
+ * One message at a time, in the order sent (log-thread.ts relies on it: `close` after the batches
+ * in flight). A PostgreSQL append waits on the server, so without this queue the next message
+ * would start before the last one ended.
+ */
+let turn: Promise<void> = Promise.resolve();
+port.on('message', (m: ThreadRequest) => {
+  turn = turn.then(() => handle(m));
+});
+
+async function handle(m: ThreadRequest): Promise<void> {
   if (m.type === 'close') {
     await store?.close();
     store = undefined;
@@ -45,4 +55,4 @@ port.on('message', async (m: ThreadRequest) => {
     reply = { id: m.id, error: { code: err?.code ?? 'AIRLOCK_ERR_IO', message: (e as Error).message, file } };
   }
   port.postMessage(reply);
-});
+}

@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadUnlockWindows } from '../../src/audit/windows.js';
 import { canonicalJson } from '../../src/core/canonical-json.js';
@@ -411,5 +412,25 @@ describe('what a shared server adds', () => {
       message: expect.stringMatching(/permission denied/),
     });
     expect(pg.psql('SELECT count(*) FROM least_a.event_log').trim()).toBe('3');
+  });
+
+  it('the gateway’s log thread keeps the order batches were sent in over PostgreSQL too', async () => {
+    // The compiled worker (dist/, built by the global setup): a worker thread loads JavaScript.
+    const root = join(import.meta.dirname, '../..');
+    const m = await import(pathToFileURL(join(root, 'dist/store/log-thread.js')).href);
+    const url = pg.url();
+    const main = await PostgresStore.open(url, { hmacKey: KEY, schema: 'thread' });
+    const sink = new m.LogThread({ path: 'thread', key: KEY, postgres: { url, schema: 'thread' } }) as {
+      appendBatch(rows: DnsLogRow[]): Promise<{ seq: number; mac: string } | undefined>;
+      close(): Promise<void>;
+    };
+    const batches = [0, 1, 2, 3, 4, 5].map((b) => Array.from({ length: 50 }, (_, i) => row(b * 50 + i + 1)));
+    // Sent without waiting: each append waits on the server, and still the thread keeps their order.
+    const heads = await Promise.all(batches.map((b) => sink.appendBatch(b)));
+    await sink.close();
+    expect(heads.map((h) => h?.seq)).toEqual([50, 100, 150, 200, 250, 300]);
+    expect((await main.logRows(0, 1000)).map((r) => r.row)).toEqual(batches.flat());
+    expect(await main.verifyLog(heads.at(-1))).toMatchObject({ ok: true, rows: 300 });
+    await main.close();
   });
 });
