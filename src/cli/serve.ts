@@ -21,9 +21,6 @@ interface Flags {
   admin?: string;
 }
 
-/** Rows summed per box on the fleet page at most, as the overview sums its own. */
-const FLEET_ROWS = 1_000_000;
-
 export function registerServe(program: Command, ctx: CliContext): void {
   program
     .command('serve')
@@ -48,10 +45,10 @@ export function registerServe(program: Command, ctx: CliContext): void {
           // A fleet's database: the page of every box recording into it.
           ...(rec?.kind === 'postgres'
             ? {
-                fleet: async (window) =>
+                fleet: async (window, maxRows) =>
                   (await import('../gateway/record/fleet.js')).readFleet(rec, policy, {
                     window,
-                    maxRows: FLEET_ROWS,
+                    maxRows,
                     checkChains: false,
                   }),
               }

@@ -2,6 +2,8 @@
  * Schema migrations, applied in order inside one transaction each; `schema_version` records
  * which ran. A database newer than this Airlock is refused rather than half-understood.
  */
+import { AirlockError } from '../core/errors.js';
+
 export interface Migration {
   version: number;
   description: string;
@@ -62,6 +64,17 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** A store at a version newer than this Airlock is refused rather than half-understood (`where`: the store). */
+export function refuseNewer(current: number, where: string): void {
+  if (current > SCHEMA_VERSION)
+    throw new AirlockError(
+      'AIRLOCK_ERR_UNSUPPORTED',
+      `database schema version ${current} is newer than this Airlock understands (${SCHEMA_VERSION})`,
+      undefined,
+      where,
+    );
+}
 
 /**
  * The same schema in PostgreSQL's dialect (postgres.ts), version for version, so a store of

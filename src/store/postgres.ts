@@ -18,10 +18,10 @@ import { parse } from 'pg-connection-string';
 import { AirlockError } from '../core/errors.js';
 import { chainLinks, changedUnderWriter, resumeAfter } from './log-chain.js';
 import { ChainVerifier, type LogDbRow } from './log-verify.js';
-import { POSTGRES_MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { POSTGRES_MIGRATIONS, refuseNewer } from './migrations.js';
 import { POSTGRES_SCHEMA_NAME, redactedUrl } from './postgres-name.js';
 import { bodyOf, checkedRow, recentRow } from './read-rows.js';
-import { rowJson } from './row-json.js';
+import { logTexts } from './row-json.js';
 import type {
   AppendOptions,
   ChainCheck,
@@ -177,7 +177,7 @@ export class PostgresStore implements Store {
       throw asStoreError(e, redactedUrl(url));
     }
     try {
-      if (s.readonly) s.checkVersion(await s.currentVersion());
+      if (s.readonly) refuseNewer(await s.currentVersion(), s.path);
       else await s.migrate();
       return s;
     } catch (e) {
@@ -288,7 +288,7 @@ export class PostgresStore implements Store {
     // A row with no JSON form fails the batch as a store error, before anything is written.
     let texts: LogText[];
     try {
-      texts = rows.map((row) => ({ kind: row.kind, tsMs: row.tsMs, body: rowJson(row) }));
+      texts = logTexts(rows);
     } catch (e) {
       throw asStoreError(e, this.path);
     }
@@ -526,17 +526,6 @@ export class PostgresStore implements Store {
     return v;
   }
 
-  private checkVersion(current: number): void {
-    if (current > SCHEMA_VERSION) {
-      throw new AirlockError(
-        'AIRLOCK_ERR_UNSUPPORTED',
-        `database schema version ${current} is newer than this Airlock understands (${SCHEMA_VERSION})`,
-        undefined,
-        this.path,
-      );
-    }
-  }
-
   private async migrate(): Promise<void> {
     await this.transaction('BEGIN', async (c) => {
       // Two boxes started at once: the second waits here, then finds the work done.
@@ -546,7 +535,7 @@ export class PostgresStore implements Store {
         `CREATE TABLE IF NOT EXISTS ${this.t.versions} (version INTEGER PRIMARY KEY, applied_ms BIGINT NOT NULL)`,
       );
       const current = await this.currentVersion(c);
-      this.checkVersion(current);
+      refuseNewer(current, this.path);
       for (const m of POSTGRES_MIGRATIONS) {
         if (m.version <= current) continue;
         await c.query(m.sql(`"${this.schema}"`));

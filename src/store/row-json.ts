@@ -7,7 +7,7 @@
  * exactly canonicalJson(row) (property-tested).
  */
 import { canonicalJson } from '../core/canonical-json.js';
-import type { ConnectionLogRow, DnsLogRow, LogRow } from './types.js';
+import type { ConnectionLogRow, DnsLogRow, LogRow, LogText } from './types.js';
 
 /** Every key a row of the kind may have: a missing one is a compile error (Record over keyof). */
 const CONNECTION: Record<keyof ConnectionLogRow, true> = {
@@ -92,3 +92,7 @@ function flatJson(o: Record<string, unknown>, s: FlatShape): string | undefined 
   if (own !== Object.keys(o).length) return undefined;
   return out.length === 0 ? '{}' : `${out}}`;
 }
+
+/** Rows as the stores chain and insert them: each one's kind, time and canonical text (throws on a row with no JSON form). */
+export const logTexts = (rows: readonly LogRow[]): LogText[] =>
+  rows.map((row) => ({ kind: row.kind, tsMs: row.tsMs, body: rowJson(row) }));

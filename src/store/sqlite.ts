@@ -8,10 +8,10 @@ import { AirlockError } from '../core/errors.js';
 import type { StorePolicy } from '../policy/types.js';
 import { type ChainLink, chainLinks, changedUnderWriter, resumeAfter } from './log-chain.js';
 import { ChainVerifier, type LogDbRow, verifyChain } from './log-verify.js';
-import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { MIGRATIONS, refuseNewer } from './migrations.js';
 import { createPrivate } from './private-file.js';
 import { bodyOf, checkedRow, recentRow, windowBounds } from './read-rows.js';
-import { rowJson } from './row-json.js';
+import { logTexts } from './row-json.js';
 import type {
   AppendOptions,
   ChainCheck,
@@ -267,7 +267,7 @@ export class SqliteStore implements Store {
 
   async appendLogs(rows: readonly LogRow[], opts: AppendOptions = {}): Promise<ChainedLogRow[]> {
     // A row with no JSON form fails the batch as a store error, before anything is written.
-    const texts = this.run(() => rows.map((row) => ({ kind: row.kind, tsMs: row.tsMs, body: rowJson(row) })));
+    const texts = this.run(() => logTexts(rows));
     const links = this.appendTexts(texts, opts);
     return links.map((l, i) => ({ ...l, row: rows[i]! }));
   }
@@ -497,20 +497,9 @@ export class SqliteStore implements Store {
     return row.v ?? 0;
   }
 
-  private checkVersion(current: number): void {
-    if (current > SCHEMA_VERSION) {
-      throw new AirlockError(
-        'AIRLOCK_ERR_UNSUPPORTED',
-        `database schema version ${current} is newer than this Airlock understands (${SCHEMA_VERSION})`,
-        undefined,
-        this.path,
-      );
-    }
-  }
-
   /** A read-only store: a version this Airlock reads, and (past version 0) every table it needs. */
   private checkReadable(current: number): void {
-    this.checkVersion(current);
+    refuseNewer(current, this.path);
     if (current === 0) return;
     for (const t of TABLES) {
       const found = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(t);
@@ -529,7 +518,7 @@ export class SqliteStore implements Store {
       'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL)',
     );
     const current = this.currentVersion();
-    this.checkVersion(current);
+    refuseNewer(current, this.path);
     for (const m of MIGRATIONS) {
       if (m.version <= current) continue;
       this.db

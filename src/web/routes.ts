@@ -51,8 +51,8 @@ export interface DashboardDeps {
   reportsDir?: string;
   /** Asks the running gateway's admin port how it is (gateway-status.ts). */
   gateway?: () => Promise<GatewayStatus>;
-  /** The boxes of a fleet's PostgreSQL database in a window (absent: the store is not one). */
-  fleet?: (window: { sinceMs: number; untilMs: number }) => Promise<FleetBox[]>;
+  /** The boxes of a fleet's PostgreSQL database in a window, each summed over at most maxRows (absent: the store is not one). */
+  fleet?: (window: { sinceMs: number; untilMs: number }, maxRows: number) => Promise<FleetBox[]>;
   now?: () => number;
 }
 
@@ -146,7 +146,7 @@ export class Dashboard {
         asJson,
       );
     const w = this.window(q);
-    const boxes = await this.deps.fleet({ sinceMs: w.sinceMs, untilMs: w.untilMs });
+    const boxes = await this.deps.fleet({ sinceMs: w.sinceMs, untilMs: w.untilMs }, MAX_TALLY_ROWS);
     return asJson
       ? json({ window: w.label, boxes: boxes.map(({ chain: _, ...b }) => b) })
       : html(renderFleet(boxes, w.label));
