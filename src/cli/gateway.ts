@@ -86,12 +86,11 @@ export function registerGateway(program: Command, ctx: CliContext): void {
     .action((flags: RunFlags) =>
       withRecord(flags.policy, 'create', async (rec, policy) => {
         // Commits, MACs and checkpoints on a thread of their own: off the proxy's event loop.
+        const pgUrl = policy.store.postgresUrl;
         const log = new LogThread({
-          path: rec.kind === 'sqlite' ? rec.paths.sqlite : rec.store.path,
+          path: rec.store.path,
           key: rec.hmacKey,
-          ...(policy.store.postgresUrl
-            ? { postgres: { url: policy.store.postgresUrl, schema: policy.store.postgresSchema } }
-            : {}),
+          ...(pgUrl ? { postgres: { url: pgUrl, schema: policy.store.postgresSchema } } : {}),
         });
         try {
           const gw = await startGateway({

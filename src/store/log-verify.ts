@@ -20,7 +20,7 @@ export interface LogDbRow {
 }
 
 /** Rows MACed per native call. */
-export const VERIFY_BATCH = 1024;
+const VERIFY_BATCH = 1024;
 
 type Failure = Extract<ChainCheck, { ok: false; badSeq: number }>;
 
