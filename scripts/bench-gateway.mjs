@@ -17,7 +17,10 @@
 // (default all three); BENCH_GW_BASELINE, another built checkout (its root folder) whose gateway
 // runs in monitor mode beside this one's, to measure a change in the same rounds rather than in
 // two runs minutes apart; BENCH_GW_BASELINE_NODE_FLAGS, node flags for the baseline's gateway
-// (space-separated; with BENCH_GW_BASELINE=. they measure a flag on this build in the same rounds).
+// (space-separated; with BENCH_GW_BASELINE=. they measure a flag on this build in the same rounds);
+// BENCH_GW_THINK_MS, a mean think time: each wrk connection waits a random 0 to twice that many ms
+// after each answer, so requests arrive unsynchronised below saturation and p99 is the latency at
+// that load rather than at the proxy's limit (unset: no wait, the default measurement).
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -36,6 +39,8 @@ const TUNNEL_BATCH = 300;
 const PARTS = new Set((process.env.BENCH_GW_PARTS ?? 'bulk,requests,tunnels').split(','));
 const BASELINE = process.env.BENCH_GW_BASELINE && resolve(process.env.BENCH_GW_BASELINE);
 const BASELINE_FLAGS = (process.env.BENCH_GW_BASELINE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+const THINK_MS = Number(process.env.BENCH_GW_THINK_MS ?? 0);
+if (!Number.isInteger(THINK_MS) || THINK_MS < 0) throw new Error('BENCH_GW_THINK_MS: a whole number of ms');
 
 function ensureTools() {
   const installed = ensureDebianTools([
@@ -336,9 +341,14 @@ async function rounds(paths, once, prime) {
 /** wrk against `port`; through a proxy when `target` (absolute URI) is given. */
 async function wrkOnce(port, target, dir, seconds = WRK_SECONDS) {
   const args = ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency'];
-  if (target) {
-    const lua = join(dir, 'proxy.lua');
-    writeFileSync(lua, `wrk.path = "${target}"\nwrk.headers["Host"] = "${new URL(target).host}"\n`);
+  // wrk's delay() runs before each request but the first; its latency excludes the wait.
+  const think = THINK_MS > 0 ? `function delay() return math.random(0, ${2 * THINK_MS}) end\n` : '';
+  if (target || think) {
+    const lua = join(dir, target ? 'proxy.lua' : 'direct.lua');
+    writeFileSync(
+      lua,
+      (target ? `wrk.path = "${target}"\nwrk.headers["Host"] = "${new URL(target).host}"\n` : '') + think,
+    );
     args.push('-s', lua);
   }
   args.push(`http://127.0.0.1:${port}/`);
@@ -528,7 +538,7 @@ async function main() {
   if (PARTS.has('requests'))
     lines.push(
       '',
-      `Requests (wrk -t2 -c${CONNECTIONS} -d${WRK_SECONDS}s, 1 KiB body, keep-alive): goal requests/s ≥ squid's, p99 < squid's (squid without its access log)`,
+      `Requests (wrk -t2 -c${CONNECTIONS} -d${WRK_SECONDS}s, 1 KiB body, keep-alive${THINK_MS ? `, each connection waiting a random 0–${2 * THINK_MS} ms after each answer` : ''}): goal requests/s ≥ squid's, p99 < squid's (squid without its access log)`,
       '',
       '| path | requests/s | × direct | × squid | p50 ms | p99 ms | p99 added ms | p99 × squid | proxy CPU µs per request | peak RSS MB | errors |',
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
