@@ -1,49 +1,12 @@
 /**
- * What the dashboard reads from the store, bounded per page load: a window's rows summed up
- * (TrafficTally), and the newest rows matching a filter, each with its own link in the chain
- * checked as `airlock log show` checks it. Both go through the Store interface only, so a
- * PostgreSQL store serves the dashboard unchanged.
+ * What the dashboard's log page reads from the store, bounded per page load: the newest rows
+ * matching a filter, each with its own link in the chain checked as `airlock log show` checks
+ * it. Through the Store interface only, so a PostgreSQL store serves the dashboard unchanged.
+ * (A window's rows summed up: gateway/record/window-tally.ts.)
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { CheckedLogRow, Store, TimeWindow } from '../store/types.js';
-import { type TrafficSummary, TrafficTally } from './traffic-tally.js';
-
-/**
- * Rows per store read. Between two reads the event loop takes its turn (nextTurn): the SQLite
- * store answers at once, so without it a page load summing a million rows (200 reads, ≈ 2 s)
- * would hold every other request, of any tab, until it is done.
- */
-const PAGE = 5000;
-
-export interface WindowTally {
-  summary: TrafficSummary;
-  /** True when the window held more than `maxRows` rows: the summary covers the first maxRows. */
-  truncated: boolean;
-}
-
-/** The rows of [sinceMs, untilMs) summed up, reading at most `maxRows`. */
-export async function tallyWindow(
-  store: Store,
-  window: Required<TimeWindow>,
-  maxRows: number,
-): Promise<WindowTally> {
-  const tally = new TrafficTally(window.sinceMs, window.untilMs);
-  let after = 0;
-  let read = 0;
-  while (read < maxRows) {
-    const page = await store.logBodies(after, Math.min(PAGE, maxRows - read), window);
-    if (page.length === 0) return { summary: tally.summary(), truncated: false };
-    for (const r of page) {
-      if ('row' in r) tally.add(r.row);
-      else tally.damaged(r.seq);
-    }
-    read += page.length;
-    after = page[page.length - 1]!.seq;
-    await nextTurn();
-  }
-  const more = await store.logBodies(after, 1, window);
-  return { summary: tally.summary(), truncated: more.length > 0 };
-}
+import { ROWS_PER_READ } from '../gateway/record/window-tally.js';
+import type { CheckedLogRow, Store } from '../store/types.js';
 
 export interface RowFilter {
   kind?: 'connection' | 'dns' | 'unlock';
@@ -104,7 +67,7 @@ export async function recentRows(
   const rows: CheckedLogRow[] = [];
   let scanned = 0;
   while (end > 1 && rows.length < limit && scanned < maxScan) {
-    const from = Math.max(0, end - 1 - Math.min(PAGE, maxScan - scanned));
+    const from = Math.max(0, end - 1 - Math.min(ROWS_PER_READ, maxScan - scanned));
     const page = await store.checkedLogRows(from, end - 1 - from);
     scanned += page.length;
     for (let i = page.length - 1; i >= 0 && rows.length < limit; i--) {

@@ -1,7 +1,7 @@
 /**
  * A page load that sums a big window must not hold the dashboard's other requests: the SQLite
  * store answers at once, so the tally would otherwise run from its first page to its last before
- * the server reads another request (log-reads.ts reads page by page and lets the event loop turn
+ * the server reads another request (window-tally.ts reads page by page and lets the event loop turn
  * between pages). Over real HTTP, as a second browser tab would ask: a request sent while the
  * overview of 150,000 rows is being summed is answered before that overview is. The same for
  * `/verify`, which checks the whole chain (sqlite.ts verifyLog pages it).

@@ -10,11 +10,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Policy } from '../../policy/types.js';
 import type { Store, TimeWindow } from '../../store/types.js';
-import { tallyWindow } from '../../web/log-reads.js';
-import type { TrafficSummary } from '../../web/traffic-tally.js';
 import { loadHmacKey } from './key-file.js';
 import { type OpenRecord, verifyRecord } from './open.js';
+import type { TrafficSummary } from './traffic-tally.js';
 import { verificationText } from './verify-text.js';
+import { tallyWindow } from './window-tally.js';
 
 export interface FleetBox {
   /** The box's schema (store.postgresSchema on that box). */
@@ -23,7 +23,7 @@ export interface FleetBox {
   own: boolean;
   /** The box's last row, when it has one. */
   last?: { seq: number; tsMs: number };
-  /** The window's rows summed (web/traffic-tally.ts: the figures `log export` gives). */
+  /** The window's rows summed (traffic-tally.ts: the figures `log export` gives). */
   summary: TrafficSummary;
   /** More rows than were read: the summary covers the first `maxRows`. */
   truncated: boolean;

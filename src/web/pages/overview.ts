@@ -4,12 +4,12 @@
  * HTML out.
  */
 import { isoTime } from '../../core/iso-time.js';
+import type { TrafficSummary } from '../../gateway/record/traffic-tally.js';
 import { formatBytes } from '../../report/audit/format.js';
 import { escapeHtml as e } from '../../report/html.js';
 import type { ChainHead, CheckedUnlockWindow } from '../../store/types.js';
 import type { GatewayStatus } from '../gateway-status.js';
 import type { ReportEntry, ReportProblem } from '../reports/index.js';
-import type { TrafficSummary } from '../traffic-tally.js';
 import { bar, count, page, reportHref } from './layout.js';
 import { type VerificationView, verificationLine } from './verify.js';
 

@@ -1,7 +1,7 @@
 /**
  * The gateway's log rows of a time window summed up the way a programme manager asks: what went
  * where, how much went up, what was refused and why, hour by hour. Pure: rows in, one summary out
- * (the dashboard's overview and /api/summary.json).
+ * (the dashboard's overview and /api/summary.json, and `airlock log fleet` per box).
  *
  * Counting rules, so the figures agree with `airlock log export`:
  * - a connection row with `open` is a long tunnel's interim row; its final row (without `open`)
@@ -16,7 +16,7 @@
  * Memory is bounded whatever the log holds: at most MAX_KEYS destinations, clients and refused
  * names each; beyond, the rest are summed into one OTHER entry.
  */
-import type { LogRow } from '../store/types.js';
+import type { LogRow } from '../../store/types.js';
 
 export const MAX_KEYS = 2000;
 export const OTHER = '(others)';

@@ -4,8 +4,8 @@
  * for nothing, a summary row counts its refusals, a cut connection counts as allowed and as cut.
  */
 import { describe, expect, it } from 'vitest';
+import { clientAddress, MAX_KEYS, OTHER, TrafficTally } from '../../src/gateway/record/traffic-tally.js';
 import type { ConnectionLogRow, DnsLogRow } from '../../src/store/types.js';
-import { clientAddress, MAX_KEYS, OTHER, TrafficTally } from '../../src/web/traffic-tally.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 10, 24, 10);
