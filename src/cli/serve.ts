@@ -45,11 +45,12 @@ export function registerServe(program: Command, ctx: CliContext): void {
           // A fleet's database: the page of every box recording into it.
           ...(rec?.kind === 'postgres'
             ? {
-                fleet: async (window, maxRows) =>
+                fleet: async (window, maxRows, only) =>
                   (await import('../gateway/record/fleet.js')).readFleet(rec, policy, {
                     window,
                     maxRows,
                     checkChains: false,
+                    ...(only === undefined ? {} : { only }),
                   }),
               }
             : {}),

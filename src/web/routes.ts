@@ -10,10 +10,11 @@ import { flattenRow } from '../gateway/record/log-export.js';
 import { parseTimeBound } from '../gateway/record/time-bound.js';
 import type { VerificationText } from '../gateway/record/verify-text.js';
 import { tallyWindow } from '../gateway/record/window-tally.js';
+import { POSTGRES_SCHEMA_NAME } from '../store/postgres-name.js';
 import type { Store } from '../store/types.js';
 import type { GatewayStatus } from './gateway-status.js';
 import { type RowFilter, recentRows } from './log-reads.js';
-import { renderFleet } from './pages/fleet.js';
+import { renderFleet, renderFleetBox } from './pages/fleet.js';
 import { page, problemBody, withWayBack } from './pages/layout.js';
 import { renderLog } from './pages/log.js';
 import { renderOverview } from './pages/overview.js';
@@ -53,7 +54,11 @@ export interface DashboardDeps {
   /** Asks the running gateway's admin port how it is (gateway-status.ts). */
   gateway?: () => Promise<GatewayStatus>;
   /** The boxes of a fleet's PostgreSQL database in a window, each summed over at most maxRows (absent: the store is not one). */
-  fleet?: (window: { sinceMs: number; untilMs: number }, maxRows: number) => Promise<FleetBox[]>;
+  fleet?: (
+    window: { sinceMs: number; untilMs: number },
+    maxRows: number,
+    only?: string,
+  ) => Promise<FleetBox[]>;
   now?: () => number;
 }
 
@@ -147,10 +152,21 @@ export class Dashboard {
         asJson,
       );
     const w = this.window(q);
-    const boxes = await this.deps.fleet({ sinceMs: w.sinceMs, untilMs: w.untilMs }, MAX_TALLY_ROWS);
-    return asJson
-      ? json({ window: w.label, boxes: boxes.map(({ chain: _, ...b }) => b) })
-      : html(renderFleet(boxes, w.label));
+    const window = { sinceMs: w.sinceMs, untilMs: w.untilMs };
+    const only = q.get('box');
+    if (only === null) {
+      const boxes = await this.deps.fleet(window, MAX_TALLY_ROWS);
+      return asJson
+        ? json({ window: w.label, boxes: boxes.map(({ chain: _, ...b }) => b) })
+        : html(renderFleet(boxes, w.label));
+    }
+    // Only a name a box's schema can have reaches the database.
+    if (!POSTGRES_SCHEMA_NAME.test(only))
+      return problem(400, 'Bad request', `box ${JSON.stringify(only)}: not a box name (a-z, 0-9, _)`, asJson);
+    const [box] = await this.deps.fleet(window, MAX_TALLY_ROWS, only);
+    if (!box) return problem(404, 'No such box', `no box ${only} records into this database`, asJson);
+    const { chain: _, ...shown } = box;
+    return asJson ? json({ window: w.label, box: shown }) : html(renderFleetBox(box, w.label));
   }
 
   /** The window `since` (a span before now or an ISO time; 24h by default) to now, or to `until`. */

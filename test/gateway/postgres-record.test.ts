@@ -308,8 +308,43 @@ describe('a box recording into PostgreSQL', () => {
       );
       const page = await (await fetch(`${url}fleet?since=1h`)).text();
       expect(page).toMatch(/<h1>Fleet<\/h1>/);
-      expect(page).toMatch(/box1 <span class="meta">\(this policy/);
-      expect(page).toContain('<td>box3</td>');
+      expect(page).toMatch(/>box1<\/a> <span class="meta">\(this policy/);
+      expect(page).toContain('<td><a href="/fleet?box=box3&#38;since=1h">box3</a></td>');
+      // One box's page: its destinations as psql lists the names its rows went to, not linked
+      // to this dashboard's log (another box's rows are not served here); this box's are.
+      const box2 = await (await fetch(`${url}fleet?box=box2&since=1h`)).text();
+      expect(box2).toMatch(/<h1><a href="\/fleet\?since=1h">Fleet<\/a> › box2<\/h1>/);
+      const names = sql(
+        "SELECT string_agg(DISTINCT body::json->>'destination', ',') FROM box2.event_log WHERE kind = 'connection'",
+      ).split(',');
+      expect(names.length).toBeGreaterThanOrEqual(3);
+      // The 503s of the outage named no destination: shown as such, not as an empty cell.
+      const shown = [
+        ...box2.matchAll(/<tr class="refused"><td class="v">([^<]+|<span class="meta">[^<]+<\/span>)<\/td>/g),
+      ].map((m) => m[1]);
+      expect(shown.sort()).toEqual(
+        names
+          .map((n) => (n === '' ? '<span class="meta">(none: refused before a name was read)</span>' : n))
+          .sort(),
+      );
+      expect(box2).not.toContain('/log?q=');
+      expect(box2).toContain('airlock log fleet --keys DIR');
+      const box1 = await (await fetch(`${url}fleet?box=box1&since=1h`)).text();
+      expect(box1).toContain('href="/log?q=');
+      const one = (await (await fetch(`${url}api/fleet.json?box=box2&since=1h`)).json()) as {
+        box: { box: string; summary: unknown };
+      };
+      // The same figures as the list's (the window's ends move with the clock between the calls).
+      const figures = (x: unknown) => {
+        const { sinceMs: _s, untilMs: _u, ...rest } = x as { sinceMs: number; untilMs: number };
+        return rest;
+      };
+      const listed = api.boxes.find((b) => b.box === 'box2');
+      expect(figures(one.box.summary)).toEqual(figures(listed?.summary));
+      expect((await fetch(`${url}fleet?box=box9`)).status).toBe(404);
+      const bad = await fetch(`${url}api/fleet.json?box=Box2%3B`);
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ error: expect.stringMatching(/not a box name/) });
     });
     const text = cli('log', 'fleet', '--since', '1h', '--keys', keys).stdout;
     expect(text).toMatch(/^3 boxes; traffic from /);

@@ -40,13 +40,15 @@ export interface FleetOptions {
   /** A folder of other boxes' key files, named <box>.hmac.key. */
   keysDir?: string;
   maxRows: number;
+  /** Only this box (the dashboard's page of one box); none when the database has no such box. */
+  only?: string;
 }
 
 /** Every box of the database `own` (the policy's record, opened read-only) is in, in name order. */
 export async function readFleet(own: OpenRecord, policy: Policy, opts: FleetOptions): Promise<FleetBox[]> {
   const url = policy.store.postgresUrl as string;
   const { PostgresStore, postgresBoxes } = await import('../../store/postgres.js');
-  const boxes = await postgresBoxes(url);
+  const boxes = (await postgresBoxes(url)).filter((b) => opts.only === undefined || b === opts.only);
   const out: FleetBox[] = [];
   for (const box of boxes) {
     if (box === policy.store.postgresSchema) {

@@ -5,16 +5,13 @@
  */
 import { isoTime } from '../../core/iso-time.js';
 import type { TrafficSummary } from '../../gateway/record/traffic-tally.js';
-import { formatBytes } from '../../report/audit/format.js';
 import { escapeHtml as e } from '../../report/html.js';
 import type { ChainHead, CheckedUnlockWindow } from '../../store/types.js';
 import type { GatewayStatus } from '../gateway-status.js';
 import type { ReportEntry, ReportProblem } from '../reports/index.js';
-import { bar, count, page, reportHref } from './layout.js';
+import { count, page, reportHref } from './layout.js';
+import { trafficSections } from './traffic-sections.js';
 import { type VerificationView, verificationLine } from './verify.js';
-
-/** Rows of each table on the overview (the API gives them all). */
-const TOP = 25;
 
 export interface OverviewData {
   storePath: string;
@@ -54,28 +51,22 @@ export function renderOverview(d: OverviewData): string {
   }
   const r = d.record;
   const s = r.summary;
+  // This box's figures link to its rows; the unlock windows go between the notes and the tables.
+  const sections = trafficSections(s, r.truncated, {
+    log: (text) => `/log?q=${encodeURIComponent(text)}`,
+    all: '/api/summary.json',
+    verify: '/verify',
+  });
   const body = [
     '<h1>Airlock</h1>',
     `<p class="meta">Store ${e(d.storePath)} · ${count(s.rows)} rows from ${e(isoTime(s.sinceMs))} to ${e(isoTime(s.untilMs))} (${e(d.windowLabel)})</p>`,
     windowForm(d.windowLabel),
     gateway,
     recordHtml(r),
-    cards(s),
-    r.truncated
-      ? `<p class="warn">The window holds more rows than one page load reads: the figures cover the first ${count(s.rows)}. Narrow the window.</p>`
-      : '',
-    s.damaged > 0
-      ? `<p class="bad">${count(s.damaged)} rows could not be read (the first at seq ${s.firstDamagedSeq}) and are left out of these figures: <a href="/verify">verify the log</a>.</p>`
-      : '',
-    s.capped
-      ? '<p class="warn">More distinct destinations or clients than the dashboard keeps apart: the rest are summed as (others).</p>'
-      : '',
+    sections[0],
+    sections[1],
     unlockHtml(r.windows, d.nowMs),
-    destinationsHtml(s),
-    reasonsHtml('Refused, by reason', s.reasons),
-    reasonsHtml('Allowed, then ended by the gateway', s.cuts),
-    hoursHtml(s),
-    clientsHtml(s),
+    ...sections.slice(2),
     reports,
   ].join('\n');
   return page('Overview', 'overview', body);
@@ -117,21 +108,6 @@ function recordHtml(d: RecordOverview): string {
   return `<h2>The record</h2><p>${head} · ${anchor}<br>${verified}</p>`;
 }
 
-function cards(s: TrafficSummary): string {
-  const c = s.connections;
-  const card = (value: string, label: string, cls = '') =>
-    `<div class="card"><b${cls ? ` class="${cls}"` : ''}>${value}</b>${label}</div>`;
-  return `<div class="cards">${[
-    card(count(c.allowed), 'connections allowed'),
-    card(count(c.refused), 'connections refused', c.refused > 0 ? 'bad' : ''),
-    card(count(c.cut), 'cut by the gateway', c.cut > 0 ? 'warn' : ''),
-    card(e(formatBytes(c.bytesUp)), 'sent up'),
-    card(e(formatBytes(c.bytesDown)), 'received'),
-    card(count(s.dns.refused), `DNS queries refused (of ${count(s.dns.allowed + s.dns.refused)})`),
-    card(count(s.unlocks), 'unlock rows'),
-  ].join('')}</div>`;
-}
-
 function unlockHtml(windows: readonly CheckedUnlockWindow[], nowMs: number): string {
   const head = '<h2>Unlock windows</h2>';
   const live = windows.filter((w) => w.window.untilMs > nowMs);
@@ -150,55 +126,6 @@ function unlockHtml(windows: readonly CheckedUnlockWindow[], nowMs: number): str
     return `<tr><td class="v">${e(w.window.host)}</td><td>${e(isoTime(w.window.fromMs))}</td><td>${e(isoTime(w.window.untilMs))}</td><td>${state}</td><td>${e(w.window.reason)}</td><td>${e(w.window.createdBy ?? '')}</td></tr>`;
   });
   return `${head}<table><tr><th>host</th><th>from</th><th>until</th><th>state</th><th>reason</th><th>by</th></tr>${rows.join('')}</table>`;
-}
-
-function destinationsHtml(s: TrafficSummary): string {
-  const head = '<h2>Destinations</h2>';
-  if (s.destinations.length === 0)
-    return `${head}<p class="meta">No connections or queries in the window.</p>`;
-  const max = Math.max(...s.destinations.map((d) => d.bytesUp));
-  const rows = s.destinations.slice(0, TOP).map((d) => {
-    const cls = d.refused + d.dnsRefused > 0 ? ' class="refused"' : d.cut > 0 ? ' class="cut"' : '';
-    const link = `/log?q=${encodeURIComponent(d.destination)}`;
-    return `<tr${cls}><td class="v"><a href="${e(link)}">${e(d.destination)}</a></td><td class="n">${count(d.allowed)}</td><td class="n">${count(d.refused)}</td><td class="n">${count(d.cut)}</td><td class="n">${count(d.dnsRefused)}</td><td class="n">${e(formatBytes(d.bytesUp))}</td><td>${bar(d.bytesUp, max)}</td><td class="n">${e(formatBytes(d.bytesDown))}</td><td>${e(isoTime(d.lastMs))}</td></tr>`;
-  });
-  const more =
-    s.destinations.length > TOP
-      ? `<p class="meta">${count(s.destinations.length - TOP)} more in <a href="/api/summary.json">/api/summary.json</a>.</p>`
-      : '';
-  return `${head}<table><tr><th>destination</th><th class="n">allowed</th><th class="n">refused</th><th class="n">cut</th><th class="n">DNS refused</th><th class="n">up</th><th></th><th class="n">down</th><th>last</th></tr>${rows.join('')}</table>${more}`;
-}
-
-function reasonsHtml(title: string, reasons: TrafficSummary['reasons']): string {
-  if (reasons.length === 0) return '';
-  const rows = reasons
-    .slice(0, TOP)
-    .map(
-      (r) =>
-        `<tr><td class="v"><a href="/log?q=${e(encodeURIComponent(r.reason))}">${e(r.reason)}</a></td><td class="n">${count(r.count)}</td></tr>`,
-    );
-  return `<h2>${e(title)}</h2><table><tr><th>reason</th><th class="n">count</th></tr>${rows.join('')}</table>`;
-}
-
-function hoursHtml(s: TrafficSummary): string {
-  if (s.hours.length === 0) return '';
-  const max = Math.max(...s.hours.map((h) => Math.max(h.bytesUp, h.bytesDown)));
-  const rows = s.hours.map(
-    (h) =>
-      `<tr><td>${e(isoTime(h.hourMs).slice(0, 13))}:00Z</td><td class="n">${count(h.allowed)}</td><td class="n">${count(h.refused)}</td><td class="n">${e(formatBytes(h.bytesUp))}</td><td>${bar(h.bytesUp, max)}</td><td class="n">${e(formatBytes(h.bytesDown))}</td><td>${bar(h.bytesDown, max, 'down')}</td></tr>`,
-  );
-  return `<h2>Hour by hour</h2><table><tr><th>hour (UTC)</th><th class="n">allowed</th><th class="n">refused</th><th class="n">up</th><th></th><th class="n">down</th><th></th></tr>${rows.join('')}</table>`;
-}
-
-function clientsHtml(s: TrafficSummary): string {
-  if (s.clients.length === 0) return '';
-  const rows = s.clients
-    .slice(0, TOP)
-    .map(
-      (c) =>
-        `<tr><td class="v"><a href="/log?q=${e(encodeURIComponent(c.client))}">${e(c.client)}</a></td><td class="n">${count(c.connections)}</td><td class="n">${count(c.refused)}</td><td class="n">${e(formatBytes(c.bytesUp))}</td></tr>`,
-    );
-  return `<h2>Clients</h2><table><tr><th>client</th><th class="n">connections</th><th class="n">refused</th><th class="n">up</th></tr>${rows.join('')}</table>`;
 }
 
 function reportsHtml(reports: readonly ReportEntry[], problems: readonly ReportProblem[]): string {
