@@ -26,7 +26,8 @@ export interface Masked {
 
 /**
  * Why faces in a file of this format and these bytes cannot be masked, or undefined when they
- * can: only JPEGs whose picture the coefficient codec reads (baseline, one scan).
+ * can: only JPEGs whose picture the coefficient codec reads (Huffman-coded: baseline, extended
+ * sequential or progressive; a progressive one is written back baseline, the same pixels).
  */
 export function maskProblem(format: string | null, bytes: () => Uint8Array): string | undefined {
   const unfit = formatProblem(format);

@@ -14,7 +14,7 @@ export type FaceVerdict =
 /**
  * `keepsPreviews`: the copy would keep a thumbnail or preview of the picture (imagery.embedded:
  * keep, and the file has one). `maskProblem`: why this file's faces cannot be masked (its
- * format, a progressive JPEG…), undefined when they can; asked only under `mask` when faces
+ * format, an arithmetic-coded JPEG…), undefined when they can; asked only under `mask` when faces
  * were found.
  */
 export function faceVerdict(

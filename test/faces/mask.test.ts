@@ -2,8 +2,9 @@
  * `faces: mask`: each face becomes one flat patch, in the coefficient domain, and every other
  * block of the picture decodes (by libjpeg-turbo's djpeg) to exactly the pixels it did. The face
  * is OpenCV's (an independent detector) for the masking itself; after it, neither OpenCV nor
- * Airlock finds a face there. Then through the built CLI: the copy, its record, what cannot be
- * masked (a progressive JPEG) withheld, and a rerun that redoes nothing.
+ * Airlock finds a face there. Then through the built CLI: the copy, its record, a progressive
+ * portrait masked too, what cannot be masked (an arithmetic-coded JPEG) withheld, and a rerun that
+ * redoes nothing.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,6 +52,7 @@ describe('maskJpeg', () => {
     ['as OpenCV wrote it (4:2:0)', []],
     ['4:4:4', ['-sample', '1x1']],
     ['grey, restart every 2 rows', ['-grayscale', '-restart', '2']],
+    ['progressive (written back baseline)', ['-progressive']],
   ];
   it.each(variants)('%s: the face one flat colour, every pixel outside its blocks unchanged', (_n, args) => {
     const bytes =
@@ -92,6 +94,7 @@ describe('scrub --policy (faces: mask)', () => {
   let out: string;
   let run: ReturnType<typeof airlock>;
   let progressive: string;
+  let arithmetic: string;
   let coffee: string;
   beforeAll(() => {
     ensureBuilt();
@@ -100,6 +103,8 @@ describe('scrub --policy (faces: mask)', () => {
     writeFileSync(join(input, 'astronaut.jpg'), readFileSync(astronaut));
     progressive = join(input, 'astronaut-progressive.jpg');
     writeFileSync(progressive, execFileSync('cjpeg', ['-progressive', join(dir, 'a.ppm')]));
+    arithmetic = join(input, 'astronaut-arithmetic.jpg');
+    writeFileSync(arithmetic, execFileSync('cjpeg', ['-arithmetic', join(dir, 'a.ppm')]));
     coffee = toJpeg(picture('coffee.png'), join(input, 'coffee.jpg'));
     writeFileSync(join(dir, 'mask.yaml'), 'media:\n  faces: mask\n');
     out = join(dir, 'out');
@@ -146,14 +151,38 @@ describe('scrub --policy (faces: mask)', () => {
     expect(changedOutside).toBe(0);
   });
 
-  it('withholds a progressive JPEG with a face: it cannot be masked yet, and says why', () => {
+  it('masks a progressive JPEG too: a baseline copy, the face gone, no other pixel changed', () => {
     const r = record('astronaut-progressive.jpg');
+    expect(r.status).toBe('clean');
+    expect(r.notes.join(' ')).toMatch(/^faces masked: a face made a flat patch \((\d+)×(\d+)\+(\d+)\+(\d+);/);
+    const copy = join(out, 'astronaut-progressive.jpg');
+    // One scan (the input has ten or so).
+    expect(readFileSync(copy).toString('latin1').split('\xff\xda').length - 1).toBe(1);
+    expect(readFileSync(progressive).toString('latin1').split('\xff\xda').length - 1).toBeGreaterThan(4);
+    for (const b of haarFaces([copy])[copy] ?? []) expect(overlap(b, face)).toBeLessThan(0.1);
+    const [, w, h, x, y] = (/\((\d+)×(\d+)\+(\d+)\+(\d+);/.exec(r.notes.join(' ')) ?? []).map(Number);
+    const region = { x: x!, y: y!, width: w!, height: h! };
+    const before = decoded(readFileSync(progressive));
+    const after = decoded(readFileSync(copy));
+    let changedOutside = 0;
+    for (let py = 0; py < before.h; py++)
+      for (let px = 0; px < before.w; px++) {
+        const o = (py * before.w + px) * 3;
+        if (!inside(region, px, py) && !after.px.subarray(o, o + 3).equals(before.px.subarray(o, o + 3)))
+          changedOutside++;
+      }
+    expect(changedOutside).toBe(0);
+  });
+
+  it('withholds an arithmetic-coded JPEG with a face: it cannot be masked, and says why', () => {
+    const r = record('astronaut-arithmetic.jpg');
     expect(r.status).toBe('withheld');
     expect(r.withheld?.why).toBe('faces');
     expect(r.withheld?.detail).toMatch(
-      /^a face is in the picture at .*, and it cannot be masked: .*progressive/,
+      /^a face is in the picture at .*, and it cannot be masked: .*arithmetic/,
     );
-    expect(existsSync(join(out, 'astronaut-progressive.jpg'))).toBe(false);
+    expect(existsSync(join(out, 'astronaut-arithmetic.jpg'))).toBe(false);
+    expect(existsSync(arithmetic)).toBe(true);
   });
 
   it('leaves a picture without a face as the metadata scrub alone would', () => {
@@ -162,7 +191,7 @@ describe('scrub --policy (faces: mask)', () => {
     expect(readFileSync(join(out, 'coffee.jpg')).equals(readFileSync(join(plain, 'coffee.jpg')))).toBe(true);
   });
 
-  it('inspect under the same policy says so: mask for the baseline face, withhold for the progressive one', () => {
+  it('inspect under the same policy says so: mask for the baseline and progressive faces, withhold for the arithmetic one', () => {
     const r = airlock(['inspect', '--json', '--policy', join(dir, 'mask.yaml'), join(dir, 'in')]);
     const files = JSON.parse(r.stdout).files as {
       path: string;
@@ -174,7 +203,12 @@ describe('scrub --policy (faces: mask)', () => {
         .filter((f) => f.category === 'face')
         .map((f) => f.action),
     ).toEqual(['mask']);
-    expect(new Set(of('astronaut-progressive.jpg').map((f) => f.action))).toEqual(new Set(['withhold']));
+    expect(
+      of('astronaut-progressive.jpg')
+        .filter((f) => f.category === 'face')
+        .map((f) => f.action),
+    ).toEqual(['mask']);
+    expect(new Set(of('astronaut-arithmetic.jpg').map((f) => f.action))).toEqual(new Set(['withhold']));
   }, 60_000);
 
   it('a rerun redoes nothing', () => {
