@@ -6,12 +6,14 @@
  * progressive picture, made by jpegtran from a baseline one (a lossless conversion: the same
  * coefficients), decodes to exactly the baseline's coefficients and is written back as baseline
  * with the progressive file's pixels. What it does not read (arithmetic coding) is refused with
- * the reason; damaged scans are errors, never a crash or a picture made up.
+ * the reason; damaged scans are errors, never a crash or a picture made up. mozjpeg's own
+ * progressions (through sharp) are written back with their pixels too.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AirlockError } from '../../src/core/errors.js';
 import { decodePicture, encodePicture } from '../../src/media/jpeg/scan/coefficients.js';
@@ -203,6 +205,22 @@ describe('progressive pictures', () => {
     const eleven = jpegtran(plain, ['-scans', p11]);
     expect(scans(eleven)).toBe(34);
     expect(() => decodePicture(eleven)).toThrow(/more than 8 times: too much work/);
+  });
+
+  // Another encoder's progressions: mozjpeg (in sharp's libvips) picks its own scan scripts.
+  it.each([
+    ['its default', {}],
+    ['optimised scans', { optimiseScans: true }],
+    [
+      'optimised scans, trellis quantisation, 4:4:4',
+      { optimiseScans: true, trellisQuantisation: true, chromaSubsampling: '4:4:4' },
+    ],
+  ] as const)('mozjpeg, %s: written back with its pixels', async (_n, opts) => {
+    const bytes = await sharp(base)
+      .jpeg({ quality: 85, progressive: true, ...opts })
+      .toBuffer();
+    expect(scans(bytes)).toBeGreaterThan(4);
+    expect(pixels(encodePicture(decodePicture(bytes))).equals(pixels(bytes))).toBe(true);
   });
 
   it('the corpus progressive JPEG: decoded, and written back with its pixels', () => {
