@@ -6,12 +6,10 @@
 import type { Command } from 'commander';
 import { AirlockError } from '../core/errors.js';
 import { parseTimeBound } from '../gateway/record/time-bound.js';
+import { MAX_TALLY_ROWS } from '../gateway/record/window-tally.js';
 import { EXIT } from '../report/exit-codes.js';
 import { withRecord } from './record.js';
 import type { CliContext } from './types.js';
-
-/** Rows summed per box at most, as the dashboard's overview. */
-const MAX_ROWS = 1_000_000;
 
 interface FleetFlags {
   policy?: string;
@@ -50,7 +48,7 @@ export function registerFleet(log: Command, ctx: CliContext): void {
         ]);
         const boxes = await readFleet(rec, policy, {
           window,
-          maxRows: MAX_ROWS,
+          maxRows: MAX_TALLY_ROWS,
           checkChains: true,
           ...(flags.keys ? { keysDir: flags.keys } : {}),
         });

@@ -9,7 +9,7 @@ import type { FleetBox } from '../gateway/record/fleet.js';
 import { flattenRow } from '../gateway/record/log-export.js';
 import { parseTimeBound } from '../gateway/record/time-bound.js';
 import type { VerificationText } from '../gateway/record/verify-text.js';
-import { tallyWindow } from '../gateway/record/window-tally.js';
+import { MAX_TALLY_ROWS, tallyWindow } from '../gateway/record/window-tally.js';
 import { POSTGRES_SCHEMA_NAME } from '../store/postgres-name.js';
 import type { Store } from '../store/types.js';
 import type { GatewayStatus } from './gateway-status.js';
@@ -22,8 +22,6 @@ import { renderReportList } from './pages/reports.js';
 import { renderVerify, type VerificationView } from './pages/verify.js';
 import { listReports, renderReport } from './reports/index.js';
 
-/** Rows one overview reads at most: bounds a page load's time (≈ 4 s for a million rows here). */
-const MAX_TALLY_ROWS = 1_000_000;
 /** Rows per log page, and rows a filtered page looks at before it stops. */
 const LOG_PAGE = 200;
 const LOG_SCAN = 100_000;

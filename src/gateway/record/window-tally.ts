@@ -14,6 +14,12 @@ import { type TrafficSummary, TrafficTally } from './traffic-tally.js';
  */
 export const ROWS_PER_READ = 5000;
 
+/**
+ * Rows one tally reads at most, for the dashboard's page loads and `log fleet` alike: bounds the
+ * time of one window's sum (≈ 4 s for a million rows here).
+ */
+export const MAX_TALLY_ROWS = 1_000_000;
+
 export interface WindowTally {
   summary: TrafficSummary;
   /** True when the window held more than `maxRows` rows: the summary covers the first maxRows. */

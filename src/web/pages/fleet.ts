@@ -10,7 +10,7 @@ import type { FleetBox } from '../../gateway/record/fleet.js';
 import { formatBytes } from '../../report/audit/format.js';
 import { escapeHtml as e } from '../../report/html.js';
 import { count, page } from './layout.js';
-import { trafficSections } from './traffic-sections.js';
+import { ON_THIS_BOX, trafficSections } from './traffic-sections.js';
 
 export function renderFleet(boxes: readonly FleetBox[], windowLabel: string): string {
   const rows = boxes.map((b) => {
@@ -34,7 +34,7 @@ export function renderFleetBox(b: FleetBox, windowLabel: string): string {
   const s = b.summary;
   // This box's own rows are on /log; another box's are not served by this dashboard.
   const sections = trafficSections(s, b.truncated, {
-    ...(b.own ? { log: (text: string) => `/log?q=${encodeURIComponent(text)}`, verify: '/verify' } : {}),
+    ...(b.own ? ON_THIS_BOX : {}),
     all: `/api/fleet.json?box=${encodeURIComponent(b.box)}&since=${encodeURIComponent(windowLabel)}`,
   });
   const last = b.last

@@ -10,7 +10,7 @@ import type { ChainHead, CheckedUnlockWindow } from '../../store/types.js';
 import type { GatewayStatus } from '../gateway-status.js';
 import type { ReportEntry, ReportProblem } from '../reports/index.js';
 import { count, page, reportHref } from './layout.js';
-import { trafficSections } from './traffic-sections.js';
+import { ON_THIS_BOX, trafficSections } from './traffic-sections.js';
 import { type VerificationView, verificationLine } from './verify.js';
 
 export interface OverviewData {
@@ -52,11 +52,7 @@ export function renderOverview(d: OverviewData): string {
   const r = d.record;
   const s = r.summary;
   // This box's figures link to its rows; the unlock windows go between the notes and the tables.
-  const sections = trafficSections(s, r.truncated, {
-    log: (text) => `/log?q=${encodeURIComponent(text)}`,
-    all: '/api/summary.json',
-    verify: '/verify',
-  });
+  const sections = trafficSections(s, r.truncated, { ...ON_THIS_BOX, all: '/api/summary.json' });
   const body = [
     '<h1>Airlock</h1>',
     `<p class="meta">Store ${e(d.storePath)} · ${count(s.rows)} rows from ${e(isoTime(s.sinceMs))} to ${e(isoTime(s.untilMs))} (${e(d.windowLabel)})</p>`,

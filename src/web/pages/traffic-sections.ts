@@ -24,6 +24,12 @@ export interface TrafficLinks {
   verify?: string;
 }
 
+/** This dashboard's own record: its rows are on /log, its chain checked on /verify. */
+export const ON_THIS_BOX: Omit<TrafficLinks, 'all'> = {
+  log: (text) => `/log?q=${encodeURIComponent(text)}`,
+  verify: '/verify',
+};
+
 /** The summary's sections in the overview's order: cards, notes, destinations, reasons, hours, clients. */
 export function trafficSections(s: TrafficSummary, truncated: boolean, links: TrafficLinks): string[] {
   return [

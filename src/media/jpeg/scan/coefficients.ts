@@ -340,15 +340,22 @@ function decodeScan(bytes: Uint8Array, start: number, scan: ScanSpec): number {
   const p1 = 1 << al; // a refinement's bit, +1 and -1, at this scan's position
   const m1 = -1 << al;
 
-  /** A whole block: DC difference, then AC run/size codes to the end of block. */
-  const sequential = (ci: number, out: Int16Array, o: number): void => {
+  /**
+   * The DC coefficient from its difference: whole in a sequential scan (al 0), its high bits in a
+   * progressive scan's first pass.
+   */
+  const dcFirst = (ci: number, out: Int16Array, o: number): void => {
     const t = huff(scan.dc[ci] as DecodeTable);
     if (t > 11) throw malformed('DC difference out of range', pos);
-    const diff = t === 0 ? 0 : extend(bits(t), t);
-    const value = (pred[ci] as number) + diff;
-    if (value < -32768 || value > 32767) throw malformed('DC value out of range', pos);
+    const value = (pred[ci] as number) + (t === 0 ? 0 : extend(bits(t), t));
+    const shifted = value * p1;
+    if (shifted < -32768 || shifted > 32767) throw malformed('DC value out of range', pos);
     pred[ci] = value;
-    out[o] = value;
+    out[o] = shifted;
+  };
+  /** A whole block: DC difference, then AC run/size codes to the end of block. */
+  const sequential = (ci: number, out: Int16Array, o: number): void => {
+    dcFirst(ci, out, o);
     const act = scan.ac[ci] as DecodeTable;
     for (let k = 1; k < 64; ) {
       const rs = huff(act);
@@ -364,16 +371,6 @@ function decodeScan(bytes: Uint8Array, start: number, scan: ScanSpec): number {
       out[o + k] = extend(bits(sz), sz);
       k++;
     }
-  };
-  /** A progressive DC scan's first pass: the difference's high bits. */
-  const dcFirst = (ci: number, out: Int16Array, o: number): void => {
-    const t = huff(scan.dc[ci] as DecodeTable);
-    if (t > 11) throw malformed('DC difference out of range', pos);
-    const value = (pred[ci] as number) + (t === 0 ? 0 : extend(bits(t), t));
-    const shifted = value * p1;
-    if (shifted < -32768 || shifted > 32767) throw malformed('DC value out of range', pos);
-    pred[ci] = value;
-    out[o] = shifted;
   };
   /** A later DC pass: one more bit. */
   const dcRefine = (_ci: number, out: Int16Array, o: number): void => {
