@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { AirlockError } from '../core/errors.js';
-import { parseTimeBound } from '../gateway/record/time-bound.js';
+import { windowToNow } from '../gateway/record/time-bound.js';
 import { MAX_TALLY_ROWS } from '../gateway/record/window-tally.js';
 import { EXIT } from '../report/exit-codes.js';
 import { withRecord } from './record.js';
@@ -31,11 +31,12 @@ export function registerFleet(log: Command, ctx: CliContext): void {
     .option('--keys <dir>', "other boxes' key files, named <box>.hmac.key: their chains are checked too")
     .option('--json', 'print the boxes as JSON')
     .action(async (flags: FleetFlags) => {
-      const nowMs = Date.now();
-      const window = {
-        sinceMs: parseTimeBound(flags.since, '--since', nowMs),
-        untilMs: flags.until === undefined ? nowMs : parseTimeBound(flags.until, '--until', nowMs),
-      };
+      const window = windowToNow(
+        flags.since,
+        flags.until,
+        { since: '--since', until: '--until' },
+        Date.now(),
+      );
       await withRecord(flags.policy, 'read', async (rec, policy) => {
         if (rec.kind !== 'postgres')
           throw new AirlockError(

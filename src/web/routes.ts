@@ -7,7 +7,7 @@ import { AirlockError } from '../core/errors.js';
 import type { Anchor } from '../gateway/record/anchor.js';
 import type { FleetBox } from '../gateway/record/fleet.js';
 import { flattenRow } from '../gateway/record/log-export.js';
-import { parseTimeBound } from '../gateway/record/time-bound.js';
+import { windowToNow } from '../gateway/record/time-bound.js';
 import type { VerificationText } from '../gateway/record/verify-text.js';
 import { MAX_TALLY_ROWS, tallyWindow } from '../gateway/record/window-tally.js';
 import { POSTGRES_SCHEMA_NAME } from '../store/postgres-name.js';
@@ -172,11 +172,7 @@ export class Dashboard {
     const nowMs = this.now();
     const label = q.get('since') || '24h';
     const until = q.get('until');
-    return {
-      label,
-      sinceMs: parseTimeBound(label, 'since', nowMs),
-      untilMs: until ? parseTimeBound(until, 'until', nowMs) : nowMs + 1,
-    };
+    return { label, ...windowToNow(label, until || undefined, { since: 'since', until: 'until' }, nowMs) };
   }
 
   private async summary(rec: RecordView, q: URLSearchParams) {

@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { parseTimeBound } from '../../src/gateway/record/time-bound.js';
+import { parseTimeBound, windowToNow } from '../../src/gateway/record/time-bound.js';
 
 const gnuDateMs = (text: string): number =>
   Number(execFileSync('date', ['-d', text, '+%s%3N'], { encoding: 'utf8' }).trim());
@@ -42,4 +42,26 @@ describe('parseTimeBound', () => {
       );
     },
   );
+});
+
+describe('windowToNow', () => {
+  const names = { since: '--since', until: '--until' };
+  const now = 1_763_900_000_000;
+
+  it('ends after now without an until, so a row written this millisecond is in the window', () => {
+    const w = windowToNow('2h', undefined, names, now);
+    expect(w).toEqual({ sinceMs: now - 7_200_000, untilMs: now + 1 });
+    expect(now >= w.sinceMs && now < w.untilMs).toBe(true);
+  });
+
+  it('ends at the until given, exclusive', () => {
+    expect(windowToNow('2h', '1h', names, now)).toEqual({
+      sinceMs: now - 7_200_000,
+      untilMs: now - 3_600_000,
+    });
+  });
+
+  it('names the flag a bad until came from', () => {
+    expect(() => windowToNow('2h', 'soon', { since: 'since', until: 'until' }, now)).toThrow(/^until soon:/);
+  });
 });

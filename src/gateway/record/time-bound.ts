@@ -21,3 +21,20 @@ export function parseTimeBound(text: string, flag: string, nowMs: number): numbe
     );
   return ms;
 }
+
+/**
+ * The window [since, until) a summary covers, as the dashboard and `log fleet` both read it: from
+ * `since` (a bound, parseTimeBound) to `until`, or, without one, to now inclusive (now + 1 ms: a
+ * row written in this very millisecond is in the window, on either surface).
+ */
+export function windowToNow(
+  since: string,
+  until: string | undefined,
+  names: { since: string; until: string },
+  nowMs: number,
+): { sinceMs: number; untilMs: number } {
+  return {
+    sinceMs: parseTimeBound(since, names.since, nowMs),
+    untilMs: until === undefined ? nowMs + 1 : parseTimeBound(until, names.until, nowMs),
+  };
+}
