@@ -33,21 +33,42 @@ function glob(pattern: string): RegExp {
 export const keptBy = (tag: string, keep: readonly string[]): string | undefined =>
   keep.find((p) => (p.includes('*') ? glob(p).test(tag) : p === tag));
 
-const location = (rule: LocationRule): MediaDecision =>
-  rule.action === 'coarsen'
-    ? { action: 'coarsen', reason: `coarsened to ${rule.metres} m` }
-    : { action: rule.action };
+/** A GPSAltitudeRef, GPSLatitudeRef…: a sign, not a position; it follows the value it qualifies. */
+const isReference = (tag: string): boolean => /Ref$/.test(tag);
+const isAltitude = (tag: string): boolean => /alt(itude)?\b|Altitude|AbsAlt|RelAlt|(^|[_.])alt/i.test(tag);
+const onGlobe = (p: { lat: number; lon: number }): boolean => Math.abs(p.lat) <= 90 && Math.abs(p.lon) <= 180;
+
+/**
+ * What `coarsen: metres` makes of a location finding: a position snaps to the grid, an altitude
+ * (a number) rounds to 100 m, a reference follows its value. Anything else has no value on the
+ * grid (a lone coordinate, an altitude written as text, a distance from home, a position off the
+ * globe, whose cell does not exist), so it goes: `undefined`. Inspect and scrub both ask this.
+ */
+export function coarsenedAs(f: Finding): 'position' | 'altitude' | 'reference' | undefined {
+  const v = f.value;
+  if (v.kind === 'position') return onGlobe(v.position) ? 'position' : undefined;
+  if (isReference(f.tag)) return 'reference';
+  if (v.kind === 'number' && isAltitude(f.tag)) return 'altitude';
+  return undefined;
+}
+
+function location(rule: LocationRule, f: Finding): MediaDecision {
+  if (rule.action !== 'coarsen') return { action: rule.action };
+  if (coarsenedAs(f) === undefined)
+    return { action: 'drop', reason: `coarsen: ${rule.metres} m grid has no value for it, so it goes` };
+  return { action: 'coarsen', reason: `coarsened to ${rule.metres} m` };
+}
 
 export function mediaAction(f: Finding, policy: Policy): MediaDecision {
   const m = policy.media;
   const category: Category = f.category;
   switch (category) {
     case 'location.drone':
-      return location(m.location.drone);
+      return location(m.location.drone, f);
     case 'location.operator':
-      return location(m.location.operator);
+      return location(m.location.operator, f);
     case 'location.target':
-      return location(m.location.target);
+      return location(m.location.target, f);
     case 'location.text':
       return { action: m.location.text };
     case 'infrastructure':

@@ -8,7 +8,7 @@ import type { Category, Finding, Position, Value } from '../findings/model.js';
 import type { AnalysisResult } from '../media/registry.js';
 // Imported module by module, not through policy/index.js: inspect loads this at start-up and
 // must not pay for the YAML loader, the zod schema and the egress gate it does not use.
-import { mediaAction } from '../policy/media-action.js';
+import { coarsenedAs, mediaAction } from '../policy/media-action.js';
 import type { LocationRule, Policy, ZoneRole } from '../policy/types.js';
 import { type ZoneHit, zoneHits } from '../policy/zone-hits.js';
 import { coarsenAltitude, coarsenPosition } from './coarsen.js';
@@ -58,10 +58,6 @@ const ROLE_OF: Partial<Record<Category, ZoneRole>> = {
 const KEEP: Decision = { action: 'keep' };
 const DROP: Decision = { action: 'drop' };
 
-/** A GPSAltitudeRef, GPSLatitudeRef…: a sign, not a position; it follows the value it qualifies. */
-const isReference = (tag: string): boolean => /Ref$/.test(tag);
-const isAltitude = (tag: string): boolean => /alt(itude)?\b|Altitude|AbsAlt|RelAlt|(^|[_.])alt/i.test(tag);
-
 function locationRule(c: Category, policy: Policy): LocationRule | undefined {
   const l = policy.media.location;
   return c === 'location.drone'
@@ -80,18 +76,23 @@ function locationRule(c: Category, policy: Policy): LocationRule | undefined {
  */
 function coarsened(f: Finding, metres: number): Decision {
   const v = f.value;
-  if (v.kind === 'position')
-    return onGlobe(v.position)
-      ? { action: 'replace', value: { kind: 'position', position: coarsenPosition(v.position, metres) } }
-      : DROP;
-  if (isReference(f.tag)) return KEEP;
-  if (v.kind === 'number' && isAltitude(f.tag))
-    return { action: 'replace', value: { ...v, value: coarsenAltitude(v.value) } };
-  // A lone coordinate, a speed, a DOP, a datum: nothing the grid defines, so nothing kept.
-  return DROP;
+  switch (coarsenedAs(f)) {
+    case 'position':
+      if (v.kind !== 'position') return DROP;
+      return {
+        action: 'replace',
+        value: { kind: 'position', position: coarsenPosition(v.position, metres) },
+      };
+    case 'altitude':
+      if (v.kind !== 'number') return DROP;
+      return { action: 'replace', value: { ...v, value: coarsenAltitude(v.value) } };
+    case 'reference':
+      return KEEP;
+    default:
+      // A lone coordinate, a distance, a DOP, a datum: nothing the grid defines, so nothing kept.
+      return DROP;
+  }
 }
-
-const onGlobe = (p: { lat: number; lon: number }): boolean => Math.abs(p.lat) <= 90 && Math.abs(p.lon) <= 180;
 
 function dateOnlyDecision(f: Finding): Decision {
   const v = f.value;

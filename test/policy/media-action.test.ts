@@ -2,13 +2,19 @@ import { describe, expect, it } from 'vitest';
 import type { Category, Finding } from '../../src/findings/model.js';
 import { CATEGORIES } from '../../src/findings/model.js';
 import { defaultPolicy, mediaAction, parsePolicy } from '../../src/policy/index.js';
+import { decideFor } from '../../src/scrub/plan.js';
 
-const finding = (category: Category, tag = 'Tag'): Finding => ({
+/** A finding of `category`: a location one holds a position (what `coarsen` applies to). */
+const finding = (category: Category, tag = 'Tag', value?: Finding['value']): Finding => ({
   category,
   tag,
   path: ['APP1 Exif', 'IFD0'],
   ranges: [{ offset: 0, length: 1 }],
-  value: { kind: 'text', text: 'x' },
+  value:
+    value ??
+    (category.startsWith('location.') && category !== 'location.text'
+      ? { kind: 'position', position: { lat: 52.1, lon: 4.3 } }
+      : { kind: 'text', text: 'x' }),
 });
 
 describe('mediaAction under the default policy', () => {
@@ -44,6 +50,34 @@ describe('mediaAction under the default policy', () => {
       action: 'coarsen',
       reason: 'coarsened to 1000 m',
     });
+  });
+});
+
+describe('coarsen, where the grid has no value for a finding', () => {
+  const p = defaultPolicy();
+  it.each([
+    ['a distance from home', finding('location.operator', 'D', { kind: 'number', value: 698.7, unit: 'm' })],
+    [
+      'an altitude written as a text',
+      finding('location.drone', 'exif:GPSAltitude', { kind: 'text', text: '80/1' }),
+    ],
+    ['a lone latitude', finding('location.drone', 'GPSLatitude', { kind: 'number', value: 52.1 })],
+    [
+      'a position off the globe',
+      finding('location.drone', 'GPS', { kind: 'position', position: { lat: 91, lon: 4 } }),
+    ],
+  ])('%s: says drop, as scrub does', (_what, f) => {
+    const coarsen = parsePolicy('media:\n  location: {operator: {coarsen: 500}}\n', 'a.yaml');
+    const policy = f.category === 'location.operator' ? coarsen : p;
+    const d = mediaAction(f, policy);
+    expect(d.action).toBe('drop');
+    expect(d.reason).toMatch(/grid has no value for it/);
+    expect(decideFor(policy)(f)).toEqual({ action: 'drop' });
+  });
+  it('an altitude number is coarsened (rounded), as scrub does', () => {
+    const f = finding('location.drone', 'GPSAltitude', { kind: 'number', value: 1234, unit: 'm' });
+    expect(mediaAction(f, p).action).toBe('coarsen');
+    expect(decideFor(p)(f)).toMatchObject({ action: 'replace' });
   });
 });
 

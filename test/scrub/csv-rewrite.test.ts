@@ -10,7 +10,7 @@ import { BufferSource } from '../../src/core/source.js';
 import { analyseFlightLogCsv } from '../../src/media/flightlog/csv.js';
 import { flightLogCsvRewriter } from '../../src/media/flightlog/rewrite-csv.js';
 import { Collector } from '../../src/media/types.js';
-import { defaultPolicy, type Policy } from '../../src/policy/index.js';
+import { defaultPolicy, type Policy, parsePolicy } from '../../src/policy/index.js';
 import { coarsenPosition } from '../../src/scrub/coarsen.js';
 import { decideFor } from '../../src/scrub/plan.js';
 import type { Decide } from '../../src/scrub/types.js';
@@ -101,6 +101,32 @@ describe('flight-log CSV scrub, AirData-style export (by hand)', () => {
         '\n' +
         // A latitude without a readable longitude is no position: emptied too.
         '2020-12-02,,\n',
+    );
+  });
+
+  it('mapping: positions kept exactly, the distance from home goes with the home point (it locates it)', () => {
+    const log =
+      'time(millisecond),latitude,longitude,height_above_takeoff(feet),distance(feet),speed(mph)\n' +
+      '0,52.3811000,4.9003000,300,730.4,10\n' +
+      '100,52.3811275,4.9007483,300,747.2,10\n';
+    const mapping = (extra = '') => decideFor(parsePolicy(`profile: mapping\n${extra}`, 'a.yaml'));
+    const out = Buffer.from(rewrite(Buffer.from(log), mapping()).bytes).toString('utf8');
+    const rows = table(out);
+    // A time of milliseconds has no date to keep (date-only): it goes too.
+    expect(rows[0]).toEqual(['latitude', 'longitude', 'height_above_takeoff(feet)', 'speed(mph)']);
+    expect(rows.slice(1).map((r) => r.slice(0, 2))).toEqual([
+      ['52.3811000', '4.9003000'],
+      ['52.3811275', '4.9007483'],
+    ]);
+    // Where the policy keeps the operator's place, the column stays as it was.
+    const kept = Buffer.from(
+      rewrite(Buffer.from(log), mapping('media:\n  location:\n    operator: keep\n')).bytes,
+    ).toString('utf8');
+    expect(table(kept).map((r) => r[3])).toEqual(['distance(feet)', '730.4', '747.2']);
+    const found = new Collector();
+    analyseFlightLogCsv(new BufferSource(Buffer.from(log)), found);
+    expect(new Set(found.findings.filter((f) => f.tag === 'distance(feet)').map((f) => f.category))).toEqual(
+      new Set(['location.operator']),
     );
   });
 

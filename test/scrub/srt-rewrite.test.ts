@@ -10,13 +10,13 @@ import { AirlockError } from '../../src/core/errors.js';
 import { BufferSource } from '../../src/core/source.js';
 import type { Finding } from '../../src/findings/model.js';
 import { srtRewriter } from '../../src/media/srt/rewrite.js';
-import { defaultPolicy, type Policy } from '../../src/policy/index.js';
+import { defaultPolicy, type Policy, parsePolicy } from '../../src/policy/index.js';
 import { coarsenPosition } from '../../src/scrub/coarsen.js';
 import { decideFor } from '../../src/scrub/plan.js';
 import type { Decide } from '../../src/scrub/types.js';
 import { corpusDir, corpusFile } from '../helpers/corpus.js';
 import { positions, runSrt } from '../srt/helpers.js';
-import { oracleCues } from './srt-oracle.js';
+import { oracleCues, rawCues } from './srt-oracle.js';
 
 const policy = (edit: (p: Policy) => void = () => {}): Decide => {
   const p = defaultPolicy();
@@ -112,6 +112,55 @@ describe('SRT scrub, drone location dropped', () => {
     expect(again.error).toBeUndefined();
     expect(again.out.facts.frames).toBe(read.out.facts.frames);
     expect(again.out.findings.filter((f) => f.category.startsWith('location.'))).toHaveLength(0);
+  });
+});
+
+describe('SRT scrub, mapping profile: exact drone positions, no distance from home', () => {
+  const MAPPING = decideFor(parsePolicy('profile: mapping\n', 'a.yaml'));
+  const OPERATOR_KEPT = decideFor(
+    parsePolicy('profile: mapping\nmedia:\n  location:\n    operator: keep\n', 'a.yaml'),
+  );
+  /** dji_srt_parser's GPS (lon, lat) and D (metres from home) of every cue with both. */
+  const ranged = (text: string) =>
+    (rawCues(text) ?? []).flatMap((r) => {
+      const gps = r.GPS as number[] | undefined;
+      return Array.isArray(gps) && typeof r.D === 'number' && gps[0] !== 0
+        ? [{ lon: gps[0] as number, lat: gps[1] as number, metres: r.D }]
+        : [];
+    });
+  const withDistance = readable.filter((f) => ranged(readFileSync(f, 'utf8')).length > 0);
+
+  it('the corpus has sidecars with D, and D is the distance from the HOME they also carry', () => {
+    expect(withDistance.length).toBeGreaterThanOrEqual(3);
+    const text = readFileSync(corpusFile('srt/srtparser-p4_rtk.SRT'), 'utf8');
+    const home = rawCues(text)?.[0]?.HOME as number[];
+    const at = { lon: home[0] as number, lat: home[1] as number };
+    // Flat-earth metres: within a kilometre of home, well under the metre D is written to.
+    const metres = (p: { lat: number; lon: number }): number =>
+      Math.hypot((p.lat - at.lat) * 111_320, (p.lon - at.lon) * 111_320 * Math.cos((at.lat * Math.PI) / 180));
+    // So the drone's exact positions and D give the pilot's place (trilateration, to about a
+    // metre on this track), which a mapping copy must not.
+    const cues = ranged(text);
+    expect(cues.length).toBe(55);
+    for (const c of cues) expect(Math.abs(metres(c) - c.metres)).toBeLessThan(1.5);
+  });
+
+  it.each(withDistance.map((f) => [basename(f), f]))('%s: positions as they were, no D left', (_n, path) => {
+    const input = readFileSync(path);
+    const output = rewrite(input, MAPPING).toString('utf8');
+    const before = rawCues(input.toString('utf8')) ?? [];
+    const after = rawCues(output) ?? [];
+    expect(after).toHaveLength(before.length);
+    after.forEach((cue, i) => {
+      expect(cue.D).toBeUndefined();
+      expect(cue.HOME).toBeUndefined();
+      expect((cue.GPS as number[] | undefined)?.slice(0, 2)).toEqual(
+        (before[i]?.GPS as number[] | undefined)?.slice(0, 2),
+      );
+    });
+    // Kept where the policy keeps the operator's place: it is the operator's, not flight state.
+    const kept = rawCues(rewrite(input, OPERATOR_KEPT).toString('utf8')) ?? [];
+    expect(kept.map((c) => c.D)).toEqual(before.map((c) => c.D));
   });
 });
 

@@ -7,7 +7,12 @@
 export type Role =
   | { kind: 'lat' | 'lon'; group: string; operator: boolean }
   | { kind: 'alt'; group: string; operator: boolean; toMetres: number }
-  | { kind: 'time' | 'attitude' | 'serial' | 'other' };
+  /**
+   * A distance (AirData's distance(feet) is from the home point): beside the drone's positions it
+   * gives the home point by trilateration, so it is the operator's location. Every distance
+   * column is read so: a flight's total distance is lost to a policy that drops the operator.
+   */
+  | { kind: 'time' | 'attitude' | 'serial' | 'other' | 'distance' };
 
 const OPERATOR_GROUPS = new Set(['home', 'rc', 'app', 'rc_gps', 'app_gps', 'mobile', 'pilot']);
 const DRONE_GROUPS = new Set(['', 'osd', 'gps', 'aircraft', 'drone']);
@@ -34,7 +39,7 @@ export function roleOf(header: string): Role {
   }
   if (/(^|[_.])sn$|sn$|serial/.test(key)) return { kind: 'serial' };
   if (/time|date/.test(key)) return { kind: 'time' };
-  if (/yaw|pitch|roll|speed|heading|compass|velocity|height|altitude|distance/.test(key))
-    return { kind: 'attitude' };
+  if (/distance/.test(key)) return { kind: 'distance' };
+  if (/yaw|pitch|roll|speed|heading|compass|velocity|height|altitude/.test(key)) return { kind: 'attitude' };
   return { kind: 'other' };
 }

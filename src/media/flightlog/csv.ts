@@ -177,10 +177,12 @@ export function analyseFlightLogCsv(src: ByteSource, out: Collector): void {
             frame,
           });
           break;
-        case 'attitude': {
+        case 'attitude':
+        case 'distance': {
           const n = num(col);
           const value = n ? numbers.get(n.n) : { kind: 'text' as const, text: cell.text };
-          out.add({ category: 'attitude', tag: col.name, path, ranges: [r], value, frame });
+          const category = col.role.kind === 'distance' ? 'location.operator' : 'attitude';
+          out.add({ category, tag: col.name, path, ranges: [r], value, frame });
           break;
         }
         case 'serial': {

@@ -45,6 +45,11 @@ export interface Frame {
   /** Absolute altitude in metres when the layout gives one. */
   alt?: Item;
   time?: Item;
+  /**
+   * The drone's distance from its home point (the one-line family's `D`): with the drone's
+   * positions it locates the home point, where the pilot stood, so it is the operator's location.
+   */
+  homeDistance?: Item;
   attitude: Item[];
   /** Tuple-valued attitude (F.PRY, G.PRY, gimbal yaw/pitch/roll). */
   attitudeTuples: Tuple[];

@@ -68,6 +68,16 @@ export function mapFrame(f: Frame, reading: Reading, out: Collector, stats: MapS
       });
     }
   }
+  if (f.homeDistance) {
+    // Distances from home beside the drone's positions give the home point by trilateration.
+    const d = f.homeDistance;
+    add({
+      category: 'location.operator',
+      tag: d.key,
+      ranges: [d.range],
+      value: d.num !== undefined ? numberValue(d) : { kind: 'text', text: d.text },
+    });
+  }
   for (const t of f.dupes) {
     const p = tuplePosition(t, reading, t.key === 'HOME', other);
     if (p && p !== 'no-fix') {

@@ -40,6 +40,7 @@ function itemsOf(f: Frame): Item[] {
     f.lon,
     f.alt,
     f.time,
+    f.homeDistance,
     ...f.attitude,
     ...f.attitudeTuples.flatMap((t) => t.values),
     ...f.other,

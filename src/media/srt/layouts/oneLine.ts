@@ -10,8 +10,8 @@ import type { Cue } from '../cues.js';
 import { type Frame, newFrame, setPositionTuple } from '../frame.js';
 import { dateIn, itemAt, spanOf, tuplesIn } from '../tokens.js';
 
-/** D (distance to home), H (height), H.S / V.S (speeds): flight state. */
-const ATTITUDE = new Set(['D', 'H', 'H.S', 'V.S']);
+/** H (height), H.S / V.S (speeds): flight state. D (distance to home) is the operator's place. */
+const ATTITUDE = new Set(['H', 'H.S', 'V.S']);
 const FIELD = /^([A-Za-z][A-Za-z.]*)\s*\/?\s*(.*)$/s;
 
 export function parseOneLine(cue: Cue): Frame {
@@ -51,7 +51,11 @@ function addField(f: Frame, line: Line, field: string, at: number): void {
   const value = (m[2] as string).trim();
   const item = itemAt(line, key, at + field.length - value.length, value);
   item.token = spanOf(line, at, at + field.length);
-  (ATTITUDE.has(key) ? f.attitude : f.other).push(item);
+  if (key === 'D') {
+    // A second D in one cue (damage) is other text: dropped unless kept by name, never flight state.
+    if (f.homeDistance) f.other.push(item);
+    else f.homeDistance = item;
+  } else (ATTITUDE.has(key) ? f.attitude : f.other).push(item);
 }
 
 /** Character spans of the comma-separated fields of a line, commas inside (...) excluded. */
