@@ -3,7 +3,9 @@
  * a rewritten file or an AirlockError, never a TypeError/RangeError or a hang; what it writes
  * reads back.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AirlockError } from '../../src/core/errors.js';
 import { BufferSource } from '../../src/core/source.js';
@@ -14,6 +16,7 @@ import { ascii, buildExif } from '../../src/media/tiff/write.js';
 import { Collector } from '../../src/media/types.js';
 import type { Decide } from '../../src/scrub/types.js';
 import { corpusFile } from '../helpers/corpus.js';
+import { exiftoolJson } from '../helpers/exiftool.js';
 
 const keepAll: Decide = () => ({ action: 'keep' });
 
@@ -100,4 +103,87 @@ describe('TIFF rewriter on hostile input', () => {
     }
     expect((err as AirlockError).code).toBe('AIRLOCK_ERR_LIMIT');
   });
+});
+
+describe('image data over the structure', () => {
+  /**
+   * A 1×1 grey TIFF: IFD0 with an Artist and a serial (out of line), its one strip at `stripAt`
+   * for `stripLength` bytes (default: the pixel, the file's last byte).
+   */
+  function tiff(strip?: { at: number; length: number }): Buffer {
+    const artist = Buffer.from('Pilot Joe SECRETARTIST\0', 'latin1');
+    const serial = Buffer.from('SECRETSERIAL123\0', 'latin1');
+    const tags: [number, number, number, number | Buffer][] = [
+      [0x0100, 3, 1, 1], // ImageWidth
+      [0x0101, 3, 1, 1], // ImageLength
+      [0x0102, 3, 1, 8], // BitsPerSample
+      [0x0106, 3, 1, 1], // PhotometricInterpretation: black is zero
+      [0x0111, 4, 1, 0], // StripOffsets (set below)
+      [0x0116, 3, 1, 1], // RowsPerStrip
+      [0x0117, 4, 1, 0], // StripByteCounts (set below)
+      [0x013b, 2, artist.length, artist], // Artist
+      [0xa431, 2, serial.length, serial], // BodySerialNumber (in IFD0: ExifTool reads it there too)
+    ];
+    const ifdAt = 8;
+    const valuesAt = ifdAt + 2 + 12 * tags.length + 4;
+    const values = Buffer.concat([artist, serial]);
+    const pixelAt = valuesAt + values.length;
+    const b = Buffer.alloc(pixelAt + 1);
+    b.write('II*\0', 0, 'latin1');
+    b.writeUInt32LE(ifdAt, 4);
+    b.writeUInt16LE(tags.length, ifdAt);
+    let next = valuesAt;
+    tags.forEach(([tag, type, count, value], i) => {
+      const e = ifdAt + 2 + 12 * i;
+      b.writeUInt16LE(tag, e);
+      b.writeUInt16LE(type, e + 2);
+      b.writeUInt32LE(count, e + 4);
+      if (Buffer.isBuffer(value)) {
+        b.writeUInt32LE(next, e + 8);
+        value.copy(b, next);
+        next += value.length;
+      } else if (tag === 0x0111) b.writeUInt32LE(strip?.at ?? pixelAt, e + 8);
+      else if (tag === 0x0117) b.writeUInt32LE(strip?.length ?? 1, e + 8);
+      else if (type === 3) b.writeUInt16LE(value, e + 8);
+      else b.writeUInt32LE(value, e + 8);
+    });
+    b[pixelAt] = 0x80;
+    return b;
+  }
+  const dropAll: Decide = () => ({ action: 'drop' });
+
+  it('cleans the well-formed picture: no trace of the artist or serial in the copy', () => {
+    const out = Buffer.from(tiffRewriter.rewrite(new BufferSource(tiff()), dropAll).bytes);
+    expect(out.includes('SECRET')).toBe(false);
+  });
+
+  it.each([
+    ['over the whole file', (size: number) => ({ at: 0, length: size })],
+    ['over the Artist value only', () => ({ at: 8 + 2 + 12 * 9 + 4, length: 23 })],
+    ['over IFD0', () => ({ at: 10, length: 12 })],
+  ])(
+    'refuses a strip %s, naming where: the copy would carry what the IFDs no longer hold',
+    (_what, strip) => {
+      const base = tiff();
+      const b = tiff(strip(base.length));
+      // ExifTool reads the file as a TIFF with the artist: the fields are real, not damage.
+      const dir = mkdtempSync(join(tmpdir(), 'airlock-strip-'));
+      try {
+        writeFileSync(join(dir, 'x.tif'), b);
+        const rec = exiftoolJson([join(dir, 'x.tif')])[0] as Record<string, unknown>;
+        expect(rec['IFD0:Artist']).toBe('Pilot Joe SECRETARTIST');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      let err: unknown;
+      try {
+        tiffRewriter.rewrite(new BufferSource(b), dropAll);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(AirlockError);
+      expect((err as AirlockError).code).toBe('AIRLOCK_ERR_MALFORMED');
+      expect((err as AirlockError).message).toMatch(/^image data at \d+ \(\d+ bytes\) covers /);
+    },
+  );
 });

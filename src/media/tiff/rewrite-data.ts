@@ -115,3 +115,63 @@ export function imageDataInWalkOrder(trace: TiffTrace, budget: DataBudget): Uint
   for (const n of trace.chain) visit(n);
   return out;
 }
+
+/**
+ * Refuses image data that names bytes of the structure itself: the TIFF header, an IFD, or an
+ * entry's value stored out of line (a serial number, a maker note, an XMP packet). Such a block is
+ * copied byte for byte, so whatever of the structure it covers would reach the copy unscrubbed
+ * while the rewritten IFDs read clean (a strip over the whole file carries every tag). No valid
+ * file does this; the file is refused, not cleaned. `copied`: the blocks charged to the budget
+ * (DataBudget.copied). O((blocks + entries) log).
+ */
+export function assertDataApart(trace: TiffTrace, copied: readonly number[]): void {
+  const ctx = trace.ctx;
+  if (!ctx || copied.length === 0) return;
+  // Structure ranges as [start, end, what], sorted by start.
+  const held: [number, number, string][] = [[ctx.base, ctx.base + 8, 'the TIFF header']];
+  const visit = (node: IfdNode): void => {
+    const ifd = node.ifd;
+    held.push([ifd.offset, ifd.offset + 6 + 12 * ifd.entries.length, `the IFD at ${ifd.offset}`]);
+    for (const e of ifd.entries)
+      if (e.valueLength > 4)
+        held.push([e.valueOffset, e.valueOffset + e.valueLength, `the value of tag 0x${e.tag.toString(16)}`]);
+    for (const c of node.children) visit(c.node);
+  };
+  for (const n of trace.chain) visit(n);
+  held.sort((a, b) => a[0] - b[0]);
+  // The furthest end among the ranges starting at or before each index: one search per block.
+  const reach: number[] = [];
+  let far = -1;
+  let farAt = 0;
+  const farWhat: number[] = [];
+  held.forEach(([, end], i) => {
+    if (end > far) {
+      far = end;
+      farAt = i;
+    }
+    reach.push(far);
+    farWhat.push(farAt);
+  });
+  for (let i = 0; i < copied.length; i += 3) {
+    const at = copied[i] as number;
+    const end = at + (copied[i + 1] as number);
+    // The last range starting before the block's end: if anything up to it reaches past `at`, it overlaps.
+    let lo = 0;
+    let hi = held.length - 1;
+    let last = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if ((held[mid] as [number, number, string])[0] < end) {
+        last = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (last >= 0 && (reach[last] as number) > at) {
+      const what = (held[farWhat[last] as number] as [number, number, string])[2];
+      throw malformed(
+        `${whatOf(copied[i + 2] as number)} at ${at} (${end - at} bytes) covers ${what}: copied as is, it would carry the metadata scrub removes`,
+        at,
+      );
+    }
+  }
+}

@@ -10,7 +10,7 @@ import { type Decide, RewriteNotes, type RewriteResult, type Rewriter } from '..
 import { Collector } from '../types.js';
 import { readTiffStructure, type TiffTrace, walkedBefore } from './exif.js';
 import { type Build, buildTiff } from './rewrite-build.js';
-import { imageDataInWalkOrder } from './rewrite-data.js';
+import { assertDataApart, imageDataInWalkOrder } from './rewrite-data.js';
 import { layoutTiffChunks, type OutIfd } from './rewrite-layout.js';
 
 export interface TiffRewriteOptions {
@@ -58,6 +58,7 @@ function rewrite(
     budget: { left: src.size },
   };
   const first = buildTiff(trace, b);
+  assertDataApart(trace, b.budget.copied ?? []);
   return { chunks: layoutTiffChunks(first, ctx.e.le), dataIn: dataOf(first), isDng, first };
 }
 
