@@ -12,6 +12,7 @@ import type { Command } from 'commander';
 import { AirlockError } from '../core/errors.js';
 import { formatPath } from '../findings/model.js';
 import { EXIT } from '../report/exit-codes.js';
+import { visible } from '../report/format-value.js';
 import type { JobOutcome } from '../scrub/job.js';
 import type { ManifestRecord } from '../scrub/manifest.js';
 import { countActions } from '../scrub/record-head.js';
@@ -85,7 +86,7 @@ export function registerScrub(program: Command, ctx: CliContext): void {
       } else {
         process.stdout.write(summary(tally, dryRun));
       }
-      for (const f of result.failures) process.stderr.write(`airlock: ${f}\n`);
+      for (const f of result.failures) process.stderr.write(`airlock: ${v(f)}\n`);
       ctx.setExit(result.exitCode === EXIT.OK ? EXIT.OK : EXIT.ERROR);
     });
 }
@@ -108,46 +109,53 @@ function workerCount(text: string | undefined): number | undefined {
   return n;
 }
 
+/**
+ * A name or message as the terminal shows it: control characters escaped (\u001b…), as inspect
+ * prints them, so a file named with an escape sequence or a newline cannot rewrite the screen or
+ * split a line. The manifest keeps the names as they are.
+ */
+const v = visible;
+
 function outcomeLine(o: JobOutcome): string {
   const r = o.record;
   if (o.kind === 'skipped')
     // A file withheld before (zone, flight record, faces) is still withheld, not "clean".
     return r.status === 'withheld'
-      ? `withheld   ${r.input}: ${r.withheld?.detail ?? ''} (as before, under this policy)\n`
-      : `unchanged  ${r.input} → ${r.output} (already clean under this policy)\n`;
+      ? `withheld   ${v(r.input)}: ${v(r.withheld?.detail ?? '')} (as before, under this policy)\n`
+      : `unchanged  ${v(r.input)} → ${v(r.output)} (already clean under this policy)\n`;
   return recordLine(r, o);
 }
 
 function recordLine(r: ManifestRecord, o?: JobOutcome): string {
   switch (r.status) {
     case 'clean':
-      return `clean      ${r.input} → ${r.output} (${o ? counts(o) : ''})\n`;
+      return `clean      ${v(r.input)} → ${v(r.output)} (${o ? counts(o) : ''})\n`;
     case 'copied':
-      return `copied     ${r.input} → ${r.output} (${r.notes[0] ?? ''})\n`;
+      return `copied     ${v(r.input)} → ${v(r.output)} (${v(r.notes[0] ?? '')})\n`;
     case 'withheld':
-      return `withheld   ${r.input}: ${r.withheld?.detail ?? ''}\n`;
+      return `withheld   ${v(r.input)}: ${v(r.withheld?.detail ?? '')}\n`;
     case 'verify-failed':
-      return `FAILED     ${r.input}: ${r.error ?? 'verification failed'}\n`;
+      return `FAILED     ${v(r.input)}: ${v(r.error ?? 'verification failed')}\n`;
     case 'error':
-      return `error      ${r.input}: ${r.error ?? ''}\n`;
+      return `error      ${v(r.input)}: ${v(r.error ?? '')}\n`;
   }
 }
 
 /** --dry-run: the plan, finding by finding (grouped), and what would be written where. */
 function planLines(o: JobOutcome): string {
   const r = o.record;
-  if (r.status === 'withheld') return `${r.input}\n  withhold: ${r.withheld?.detail ?? ''}\n`;
-  if (r.status !== 'clean' && r.status !== 'copied') return `${r.input}\n  error: ${r.error ?? ''}\n`;
-  const head = `${r.input}\n  → ${r.output}${o.kind === 'planned' && o.note ? ` (${o.note})` : ''}\n`;
+  if (r.status === 'withheld') return `${v(r.input)}\n  withhold: ${v(r.withheld?.detail ?? '')}\n`;
+  if (r.status !== 'clean' && r.status !== 'copied') return `${v(r.input)}\n  error: ${v(r.error ?? '')}\n`;
+  const head = `${v(r.input)}\n  → ${v(r.output)}${o.kind === 'planned' && o.note ? ` (${v(o.note)})` : ''}\n`;
   const body = r.findings.map((f) => {
     const written = f.written
       ? ` → ${JSON.stringify(f.written.kind === 'position' ? f.written.position : f.written)}`
       : '';
     const times = f.count > 1 ? ` ×${f.count}` : '';
     const asked = f.asked ? ` [policy: ${f.asked}; goes with its container]` : '';
-    return `    ${f.action.padEnd(7)} ${f.category.padEnd(18)} ${f.tag} (${f.path || formatPath([])})${times}${written}${asked}\n`;
+    return `    ${f.action.padEnd(7)} ${f.category.padEnd(18)} ${v(f.tag)} (${v(f.path || formatPath([]))})${times}${written}${asked}\n`;
   });
-  return head + body.join('') + r.notes.map((n) => `    note: ${n}\n`).join('');
+  return head + body.join('') + r.notes.map((n) => `    note: ${v(n)}\n`).join('');
 }
 
 function summary(by: ReadonlyMap<string, number>, dryRun: boolean): string {

@@ -3,7 +3,7 @@
  * printed as files finish (in input order), and the manifest is streamed from the journal. Each
  * record is checked against the files themselves (SHA-256 of input and output on disk).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -42,4 +42,21 @@ it('prints one line per file in input order, and a manifest whose hashes are tho
   );
   // The journal is gone once the manifest holds everything.
   expect([...filesUnder(out).keys()].filter((k) => k.includes(JOURNAL_NAME))).toEqual([]);
+});
+
+it('prints names with control characters escaped, as inspect does; the manifest keeps them as they are', () => {
+  const input = join(scratch, 'names');
+  mkdirSync(input, { recursive: true });
+  const evil = 'evil\u001b]0;pwned\u0007\nnext.jpg';
+  writeFileSync(join(input, evil), Buffer.alloc(0));
+  const out = join(scratch, 'names-out');
+  for (const dry of [false, true]) {
+    const r = airlock(['scrub', input, '--out', out, '--no-progress', ...(dry ? ['--dry-run'] : [])]);
+    expect(r.stdout + r.stderr).not.toMatch(/[\u001b\u0007]/);
+    expect(r.stdout).toContain('evil\\u001b]0;pwned\\u0007\\u000anext.jpg');
+    // One line for the file, however its name is made.
+    expect(r.stdout.split('\n').filter((l) => l.includes('pwned'))).toHaveLength(1);
+  }
+  const m = JSON.parse(readFileSync(join(out, MANIFEST_NAME), 'utf8')) as Manifest;
+  expect(m.files.map((f) => f.input)).toEqual([join(input, evil)]);
 });
