@@ -131,6 +131,20 @@ const NetworkSchema = z.strictObject({
     )
     .max(10_000)
     .superRefine((entries, ctx) => {
+      // The gate judges a name by one entry, the most specific: of two for the same host only the
+      // first is ever used, so a second (a tighter budget added below) would silently do nothing.
+      const first = new Map<string, number>();
+      entries.forEach((e, i) => {
+        const key = e.host.toLowerCase();
+        const had = first.get(key);
+        if (had === undefined) first.set(key, i);
+        else
+          ctx.addIssue({
+            code: 'custom',
+            message: `${e.host} is already entry ${had + 1} of allow: only that one would be used; put its ports and budget in one entry`,
+            path: [i, 'host'],
+          });
+      });
       const claimed = new Map<number, string>();
       entries.forEach((e, i) => {
         if (e.claimsUnnamed !== true) return;

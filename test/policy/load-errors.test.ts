@@ -130,6 +130,25 @@ describe('schema errors name line:column of the offending node and its key path'
     );
     expect(bad('443').message).toMatch(/^airlock\.yaml:4:14: network\.allow\[0\]\.ports: /);
   });
+  it('a host listed twice in allow (only the first entry would ever judge it)', () => {
+    const text = [
+      'network:',
+      '  mode: one-way',
+      '  allow:',
+      '    - host: mydjiflight.dji.com',
+      '      budget: {upstreamBytesPerConnection: 1000000000}',
+      '    - host: MyDJIFlight.dji.com',
+      '      budget: {upstreamBytesPerConnection: 65536}',
+      '',
+    ].join('\n');
+    expect(policyError(text).message).toMatch(
+      /^airlock\.yaml:6:13: network\.allow\[1\]\.host: mydjiflight\.dji\.com is already entry 1 of allow/,
+    );
+    // A pattern and a name under it are two entries: the name is the more specific, and wins.
+    expect(() =>
+      parsePolicy('network:\n  allow:\n    - host: "*.dji.com"\n    - host: mydjiflight.dji.com\n', 'a.yaml'),
+    ).not.toThrow();
+  });
   it('CIDRs and listen addresses are checked', () => {
     const ok = parsePolicy(
       "network:\n  allowedPrivateCidrs: ['10.0.0.0/8', 'fd00::/8']\ngateway:\n  listen: ['[::1]:8080', 'localhost:1']\n",
