@@ -20,7 +20,7 @@ import { verificationText } from '../gateway/record/verify-text.js';
 import { EXIT } from '../report/exit-codes.js';
 import type { ChainHead, TimeWindow } from '../store/types.js';
 import { registerFleet } from './log-fleet.js';
-import { rows } from './log-pages.js';
+import { rowsInWindow } from './log-pages.js';
 import { registerReconcile } from './log-reconcile.js';
 import { withRecord } from './record.js';
 import type { CliContext } from './types.js';
@@ -127,7 +127,7 @@ export function registerLog(program: Command, ctx: CliContext): void {
       withLog(flags, async (rec) => {
         let damaged = 0;
         let first: number | undefined;
-        for await (const page of rows(
+        for await (const page of rowsInWindow(
           (a, l, w) => rec.store.checkedLogRows(a, l, w),
           count(flags.after, 'after', 0),
           count(flags.limit, 'limit', Number.MAX_SAFE_INTEGER),
@@ -164,7 +164,7 @@ export function registerLog(program: Command, ctx: CliContext): void {
         let first: number | undefined;
         // Every row, each with its own link checked, as `log show` reads them: a damaged row does
         // not end the export, it is written with why, and the exit code says there was one.
-        for await (const page of rows(
+        for await (const page of rowsInWindow(
           (a, l, w) => rec.store.checkedLogRows(a, l, w),
           0,
           Number.MAX_SAFE_INTEGER,

@@ -73,9 +73,34 @@ describe('log verify and show on a damaged log', () => {
     expect(r.code).toBe(0);
   });
 
-  it('an edited ts_ms (the row hidden from --since) fails verify at that row', () => {
+  it('an edited ts_ms (a row moved out of --since) fails verify at that row, and show and export still give it, marked', () => {
     const d = copy('UPDATE event_log SET ts_ms = ts_ms - 2592000000 WHERE seq = 550');
-    expect(log(d, 'show', '--since', '2h').stdout).not.toMatch(/q550\.example/);
+    // The window's query selects by the column: the row comes back from the look between rows.
+    const s = log(d, 'show', '--since', '2h');
+    const marked = s.stdout.split('\n').filter((l) => l.includes('DAMAGED'));
+    expect(marked).toHaveLength(1);
+    expect(marked[0]).toMatch(
+      /^ {3}550 DAMAGED \[its ts_ms column says -?\d+, its MACed body \d+: its time \S+ is in this window, which passed it over/,
+    );
+    expect(marked[0]).toMatch(/q550\.example/);
+    expect(s.stdout.trimEnd().split('\n')).toHaveLength(ROWS);
+    expect(s.code).toBe(1);
+    const e = log(d, 'export', '--json', '--since', '2h');
+    const damaged = e.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seq: number; damaged?: string })
+      .filter((x) => x.damaged !== undefined);
+    expect(damaged.map((x) => x.seq)).toEqual([550]);
+    expect(e.code).toBe(1);
+    // The first and the last rows of a window, moved out, are found too.
+    for (const seq of [1, ROWS]) {
+      const edge = log(copy(`UPDATE event_log SET ts_ms = 0 WHERE seq = ${seq}`), 'show', '--since', '2h');
+      expect(edge.stdout.split('\n').filter((l) => l.includes('DAMAGED'))[0]).toMatch(
+        new RegExp(`^ *${seq} DAMAGED \\[its ts_ms column says 0, .*is in this window, which passed it over`),
+      );
+      expect(edge.code).toBe(1);
+    }
     const r = log(d, 'verify');
     expect(r.stdout).toMatch(/^FAILED: column-mismatch at seq 550: its ts_ms column says/);
     expect(r.code).toBe(1);
