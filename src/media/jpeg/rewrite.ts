@@ -97,7 +97,10 @@ function imageData(
  * the segments (in file order, apart), not a pass over every finding per segment, which made a
  * file of 65,000 COM segments take minutes.
  */
-function findingsBySegment(segments: readonly Segment[], findings: readonly Finding[]): Map<Segment, Finding[]> {
+function findingsBySegment(
+  segments: readonly Segment[],
+  findings: readonly Finding[],
+): Map<Segment, Finding[]> {
   const out = new Map<Segment, Finding[]>();
   const end = (s: Segment): number => s.dataOffset + s.dataLength;
   for (const f of findings)
