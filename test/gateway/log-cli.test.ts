@@ -268,7 +268,9 @@ describe('log verify and show on an empty or missing store', () => {
     const d = copy(undefined, ['airlock.sqlite']);
     const r = log(d, 'verify');
     expect(r.stderr).toMatch(/airlock\.sqlite: no such store/);
-    expect(r.code).not.toBe(0);
+    // README: verify exits 2 when the store cannot be read (a missing file); so do show and export.
+    expect(r.code).toBe(2);
+    expect(log(d, 'show').code).toBe(2);
     expect(() => statSync(join(d, 'airlock.sqlite'))).toThrow();
   });
 });

@@ -53,13 +53,13 @@ export async function openRecord(
     const schemaVersion = await store.schemaVersion();
     if (mode === 'write' && schemaVersion === 0) {
       await store.close();
-      throw new AirlockError('AIRLOCK_ERR_USAGE', 'no such store', undefined, store.path);
+      throw new AirlockError('AIRLOCK_ERR_IO', 'no such store', undefined, store.path);
     }
     const note = transportNote(settings.postgresUrl);
     return { store, kind: 'postgres', paths, hmacKey, schemaVersion, notes: note ? [note] : [] };
   }
   if (mode !== 'create' && !existsSync(paths.sqlite)) {
-    throw new AirlockError('AIRLOCK_ERR_USAGE', 'no such store', undefined, paths.sqlite);
+    throw new AirlockError('AIRLOCK_ERR_IO', 'no such store', undefined, paths.sqlite);
   }
   const hmacKey = loadHmacKey(paths.key, { create: mode === 'create' });
   const store = new SqliteStore(paths.sqlite, { hmacKey, readonly: mode === 'read' });
