@@ -1,10 +1,10 @@
 /**
- * `airlock vet APK… [--against APPROVED.apk] [--policy FILE] [--json] [--html FILE] [--all]`: read each APK
- * whole (bounded), vet it, diff it against the approved release when one is given, render.
- * Exit: 2 an APK or a part of it not read, 1 a release needs review (or differs from the approved
- * one), else 0.
+ * `airlock vet APK… [--against APPROVED.apk] [--policy FILE] [--json] [--html FILE [--force]] [--all]`:
+ * read each APK whole (bounded), vet it, diff it against the approved release when one is given,
+ * render. Exit: 2 an APK or a part of it not read, or an --html file that exists (without
+ * --force); 1 a release needs review (or differs from the approved one), else 0.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { linkSync, lstatSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AirlockError } from '../core/errors.js';
 import { EXIT, type ExitCode } from '../report/exit-codes.js';
@@ -27,6 +27,7 @@ interface Flags {
   policy?: string;
   json?: boolean;
   html?: string;
+  force?: boolean;
   all?: boolean;
 }
 
@@ -44,13 +45,17 @@ export function registerVet(program: Command, ctx: CliContext): void {
     )
     .option('--json', 'print the run as JSON (schema/vet-report.v1.json)')
     .option('--html <file>', 'also write a self-contained offline HTML report to FILE')
+    .option('--force', 'overwrite the --html file if it exists')
     .option('--all', 'list every host, not the first 40')
     .action((apks: string[], flags: Flags) => {
-      if (flags.html)
+      if (flags.html) {
         refuseOutputsOverInputs(
           [['--html', flags.html]],
           [apks, flags.against, flags.policy].flat().filter((p) => p !== undefined),
         );
+        // Before any APK is read: a run that cannot keep its record should not take the time.
+        if (!flags.force) refuseExisting(flags.html);
+      }
       const { policy } = loadPolicy(flags.policy);
       const opts = { policy, policySource: flags.policy ?? 'built-in defaults', nowMs: Date.now() };
       const vet = (path: string): VetReport => {
@@ -96,7 +101,7 @@ export function registerVet(program: Command, ctx: CliContext): void {
         for (const d of diffs) process.stdout.write(`${renderVetDiffTable(d, table)}\n`);
       }
       if (flags.html) {
-        writeFileAtomic(
+        (flags.force ? writeFileAtomic : writeNewFileAtomic)(
           flags.html,
           renderVetHtml({
             airlockVersion: AIRLOCK_VERSION,
@@ -116,6 +121,43 @@ export function registerVet(program: Command, ctx: CliContext): void {
 function diffJson(d: VetDiff): NonNullable<VetRun['diffs']>[number] {
   const { reports: _, ...core } = d;
   return { ...core, needsReview: diffNeedsReview(d) };
+}
+
+const exists = (html: string): AirlockError =>
+  new AirlockError('AIRLOCK_ERR_IO', `--html ${html} exists: not overwritten (use --force)`);
+
+/** Anything at the path, a dangling link too: writing there would replace or follow it. */
+function refuseExisting(html: string): void {
+  try {
+    lstatSync(html);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  throw exists(html);
+}
+
+/**
+ * writeFileAtomic without replacing: the page is linked into place, which fails if something
+ * took the name while the APKs were read (a rename would replace it). Where the file system has
+ * no hard links (FAT on a USB stick), it is checked again and renamed.
+ */
+function writeNewFileAtomic(path: string, data: string): void {
+  const tmp = `${path}.airlock-${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, data);
+    try {
+      linkSync(tmp, path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw exists(path);
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw e;
+      refuseExisting(path);
+      renameSync(tmp, path);
+    }
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }
 
 function readApk(path: string): Uint8Array {

@@ -25,10 +25,12 @@ import {
   VET_SCHEMA_ID,
   type VetApp,
   type VetCode,
+  type VetPrefix,
   type VetProblem,
   type VetReport,
   type VetSigning,
 } from './model.js';
+import { PART } from './parts-read.js';
 import { findSdks } from './sdks-found.js';
 import { readSigning } from './signing/index.js';
 import { entryBytes, readZip, type ZipArchive, type ZipEntry } from './zip/index.js';
@@ -78,7 +80,7 @@ function emptyReport(file: VetReport['file'], opts: VetOptions): VetReport {
 /** The report of a file that could not be read at all (missing, unreadable, too big). */
 export function unreadReport(path: string, err: unknown, opts: VetOptions): VetReport {
   const r = emptyReport({ path, size: 0, sha256: '' }, opts);
-  r.problems.push(problemOf('file', err, path));
+  r.problems.push(problemOf(PART.file, err, path));
   return r;
 }
 
@@ -103,10 +105,10 @@ export function vetApk(apk: Uint8Array, path: string, opts: VetOptions): VetRepo
   try {
     zip = readZip(apk);
   } catch (e) {
-    problem('archive', e);
+    problem(PART.archive, e);
     return report;
   }
-  for (const w of zip.warnings) report.warnings.push({ ...w, part: 'archive' });
+  for (const w of zip.warnings) report.warnings.push({ ...w, part: PART.archive });
   const byName = new Map<string, ZipEntry>();
   for (const e of zip.entries) if (!byName.has(e.name)) byName.set(e.name, e);
   const parts: Parts = { apk, zip, byName, report, problem };
@@ -118,6 +120,8 @@ export function vetApk(apk: Uint8Array, path: string, opts: VetOptions): VetRepo
   } catch (e) {
     problem('signing', e);
   }
+  // After the signature: whether a scheme that covers these bytes holds.
+  if (zip.prefixBytes > 0) report.prefix = prefixOf(apk, zip.prefixBytes, report.signing);
   report.code = codeOf(apk, zip);
   const { classes, uses, sightings } = readDexParts(parts);
   report.sdks = findSdks(classes);
@@ -151,10 +155,10 @@ function readResourcesPart({ apk, byName, report, problem }: Parts): ResourceTab
 /** The manifest: the app, its permissions and exported components, its network security config. */
 function readManifestPart(parts: Parts, resources: ResourceTable | undefined): void {
   const { apk, byName, report, problem } = parts;
-  const entry = byName.get('AndroidManifest.xml');
+  const entry = byName.get(PART.manifest);
   if (!entry) {
     report.problems.push({
-      part: 'AndroidManifest.xml',
+      part: PART.manifest,
       message: 'the APK has no AndroidManifest.xml',
       code: 'AIRLOCK_ERR_MALFORMED',
     });
@@ -163,13 +167,13 @@ function readManifestPart(parts: Parts, resources: ResourceTable | undefined): v
   let m: Manifest;
   try {
     const tree = parseAxml(entryBytes(apk, entry, MAX_ENTRY_BYTES));
-    for (const w of tree.warnings) report.warnings.push({ ...w, part: 'AndroidManifest.xml' });
+    for (const w of tree.warnings) report.warnings.push({ ...w, part: PART.manifest });
     m = readManifest(tree.root, resources);
   } catch (e) {
-    problem('AndroidManifest.xml', e);
+    problem(PART.manifest, e);
     return;
   }
-  for (const w of m.warnings) report.warnings.push({ ...w, part: 'AndroidManifest.xml' });
+  for (const w of m.warnings) report.warnings.push({ ...w, part: PART.manifest });
   report.app = appOf(m);
   report.permissions = permissionsOf(m);
   report.exported = exportedOf(m);
@@ -274,6 +278,20 @@ function networkSecurityOf(
     cleartextPermitted: nsc.cleartextAnywhere,
     trustsUserCas: nsc.trustsUserCas,
     pinnedDomains: nsc.domains.filter((d) => d.pins.length > 0).flatMap((d) => d.domains.map((x) => x.name)),
+  };
+}
+
+/**
+ * The bytes before the first entry: a DEX file there is Janus. Only a v2/v3/v3.1 signature covers
+ * them (its digest runs from byte 0 to the signing block); JAR signing (v1) signs entries, so a
+ * v1-only APK can gain them after it was signed and still verify.
+ */
+function prefixOf(apk: Uint8Array, bytes: number, signing: VetSigning | undefined): VetPrefix {
+  const covering = (['v2', 'v3', 'v31'] as const).some((s) => signing?.schemes[s] === 'verified');
+  return {
+    bytes,
+    dex: codeKind(apk.subarray(0, Math.min(bytes, 8))) === 'dex',
+    signed: signing?.verified === true && covering,
   };
 }
 

@@ -3,6 +3,8 @@
  * questions an approval must answer again) and what it drops. Pure: two reports in, a diff out.
  */
 import type { VetDiff, VetReport } from './model.js';
+import { partsRead } from './parts-read.js';
+import { prefixReason } from './review.js';
 
 function sets(
   approved: Iterable<string>,
@@ -68,22 +70,38 @@ export function diffReports(approved: VetReport, candidate: VetReport): VetDiff 
     hosts,
     blockedHostsAdded: hosts.added.filter((h) => blocked.has(h)),
     exported: sets(approved.exported.map(component), candidate.exported.map(component)),
-    flags: FLAGS.filter((f) => approved.app[f] !== candidate.app[f]).map((f) => ({
-      name: f,
-      approved: approved.app[f] ?? null,
-      candidate: candidate.app[f] ?? null,
-    })),
+    flags: [
+      ...FLAGS.filter((f) => approved.app[f] !== candidate.app[f]).map((f) => ({
+        name: f,
+        approved: approved.app[f] ?? null,
+        candidate: candidate.app[f] ?? null,
+      })),
+      ...prefixFlag(approved, candidate),
+    ],
     reports: { approved, candidate },
   };
 }
 
 /**
+ * Bytes before the first entry, compared as a flag: a v1-signed release can gain them (Janus) and
+ * keep its signer, so the signer and the lists above can all be the same.
+ */
+function prefixFlag(approved: VetReport, candidate: VetReport): VetDiff['flags'] {
+  const bytes = (r: VetReport) => (partsRead(r).archive ? (r.prefix?.bytes ?? 0) : null);
+  const a = bytes(approved);
+  const c = bytes(candidate);
+  return a === c ? [] : [{ name: 'bytesBeforeFirstEntry', approved: a, candidate: c }];
+}
+
+/**
  * Whether the candidate needs a new approval: its signature does not verify (the same
- * certificate on a tampered file is no approval), another key signed it, or it adds something.
+ * certificate on a tampered file is no approval), bytes before its first entry ask for review
+ * (the same reasoning: they are about the file), another key signed it, or it adds something.
  */
 export function diffNeedsReview(d: VetDiff): boolean {
   return (
     d.reports.candidate.signing?.verified !== true ||
+    prefixReason(d.reports.candidate) !== undefined ||
     d.signerChanged ||
     !d.samePackage ||
     d.permissions.added.length > 0 ||

@@ -156,6 +156,21 @@ export const vetCodeSchema = z.object({
 });
 export type VetCode = z.output<typeof vetCodeSchema>;
 
+/**
+ * Bytes in front of the ZIP's first entry. Android's ZIP reader skips them, but before the
+ * December 2017 fix its runtime ran them as the app's code when they are a DEX file (Janus,
+ * CVE-2017-13156, Android 5.0 to 8.0). JAR signing (v1) covers the entries only; v2 and later
+ * cover every byte before the signing block, these too.
+ */
+export const vetPrefixSchema = z.object({
+  bytes: count,
+  /** They start as a DEX file does ("dex\n"). */
+  dex: z.boolean(),
+  /** A v2, v3 or v3.1 signature that verifies covers them: its signer put them there. */
+  signed: z.boolean(),
+});
+export type VetPrefix = z.output<typeof vetPrefixSchema>;
+
 export const vetProblemSchema = z.object({
   /** The part not read: 'archive', 'AndroidManifest.xml', 'classes2.dex', 'signing'… */
   part: z.string(),
@@ -179,6 +194,8 @@ export const vetReportSchema = z.object({
   capabilities: z.array(vetCapabilitySchema),
   hosts: z.array(vetHostSchema),
   code: vetCodeSchema,
+  /** Present when there are bytes before the first entry (and the archive was read). */
+  prefix: vetPrefixSchema.optional(),
   warnings: z.array(
     z.object({ part: z.string(), name: z.string(), offset: z.number().optional(), detail: z.string() }),
   ),
@@ -210,7 +227,10 @@ export const vetDiffSchema = z.object({
   /** Added hosts the policy would block. */
   blockedHostsAdded: z.array(z.string()),
   exported: added,
-  /** A manifest flag or SDK level that changed; null where a release does not say. */
+  /**
+   * A manifest flag or SDK level that changed, or the bytes before the first entry
+   * (bytesBeforeFirstEntry, 0 when there are none); null where a release does not say.
+   */
   flags: z.array(
     z.object({
       name: z.string(),

@@ -3,7 +3,17 @@
  * JSON Schema (ajv), the terminal table, the diff against an approved release, and files that
  * are not APKs.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,6 +103,53 @@ describe('exit codes and outputs', () => {
     expect(missing.code).toBe(2);
     expect(missing.stdout + missing.stderr).toContain('nope.apk');
   });
+
+  // What the manifest would say is not guessed: "backups allowed" is Android's default for a
+  // manifest that is silent, not for one nobody read.
+  const MANIFEST_LINES = [/backups allowed/, /Permissions \(/, /nothing catalogued found\n/];
+
+  it('a missing file: no manifest, code or size lines, only that it was not read', () => {
+    const nope = join(dir, 'nonexist.apk');
+    expect(existsSync(nope)).toBe(false);
+    const r = airlock(['vet', nope], { env: { NO_COLOR: '1' } });
+    expect(r.code).toBe(2);
+    for (const line of [...MANIFEST_LINES, /0 bytes/, /DEX files/, /Hosts its code names/])
+      expect(r.stdout).not.toMatch(line);
+    expect(r.stdout).toContain('the file was not read');
+    expect(r.stdout).toMatch(/not read: file: ENOENT/);
+    expect(r.stdout).toContain('Needs review: the file could not be read.');
+  });
+
+  it('an archive with no manifest (unzip lists nothing in it): the manifest’s lines say it was not read', () => {
+    const empty = corpusFile('apk', 'apksig', 'empty-unsigned.apk');
+    expect(spawnSync('unzip', ['-l', empty], { encoding: 'utf8' }).stderr).toContain('zipfile is empty');
+    const r = airlock(['vet', empty], { env: { NO_COLOR: '1' } });
+    expect(r.code).toBe(2);
+    for (const line of MANIFEST_LINES) expect(r.stdout).not.toMatch(line);
+    expect(r.stdout).toContain('its manifest was not read');
+    expect(r.stdout).toContain('Permissions: not read (no manifest)');
+    expect(r.stdout).toContain('Exported components: not read (no manifest)');
+    expect(r.stdout).toContain('nothing catalogued found in its code (its permissions were not read)');
+    const html = join(dir, 'empty.html');
+    expect(airlock(['vet', empty, '--html', html]).code).toBe(2);
+    const page = readFileSync(html, 'utf8');
+    expect(page).not.toMatch(/Permissions \(0\)|Exported components \(0\)|minSdk -/);
+    expect(page).toContain('not read (no manifest)');
+  });
+
+  it('a diff says "(not set)" where a release’s manifest names no SDK level (aapt prints none), not null', () => {
+    const badging = (n: string) => spawnSync('aapt', ['dump', 'badging', fd(n)], { encoding: 'utf8' }).stdout;
+    expect(badging('com.politedroid_4.apk')).not.toMatch(/^targetSdkVersion:/m);
+    expect(badging('com.politedroid_5.apk')).toMatch(/^targetSdkVersion:'10'$/m);
+    const r = airlock(['vet', fd('com.politedroid_5.apk'), '--against', fd('com.politedroid_4.apk')], {
+      env: { NO_COLOR: '1' },
+    });
+    expect(r.stdout).toContain('targetSdk: (not set) → 10');
+    expect(r.stdout).not.toContain('null');
+    const html = join(dir, 'sdk.html');
+    airlock(['vet', fd('com.politedroid_5.apk'), '--against', fd('com.politedroid_4.apk'), '--html', html]);
+    expect(readFileSync(html, 'utf8')).toContain('targetSdk: (not set) → 10');
+  });
 });
 
 describe('--html', () => {
@@ -115,5 +172,26 @@ describe('--html', () => {
     expect(html).toContain('Needs review:');
     expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(/i);
     for (const u of html.match(/(?:src|href)=["'][^"']*/g) ?? []) expect(u).toBe('');
+  });
+
+  it('refuses a file that exists, or a link there, before reading any APK (exit 2 naming it); --force replaces it', () => {
+    const sub = mkdtempSync(join(dir, 'html-'));
+    const precious = join(sub, 'precious.html');
+    writeFileSync(precious, 'precious');
+    const r = airlock(['vet', fd('urzip.apk'), '--html', precious]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--html ${precious} exists`);
+    expect(r.stderr).toContain('--force');
+    expect(r.stdout).toBe('');
+    expect(readFileSync(precious, 'utf8')).toBe('precious');
+    const link = join(sub, 'link.html');
+    symlinkSync(join(sub, 'nowhere.html'), link);
+    expect(airlock(['vet', fd('urzip.apk'), '--html', link]).code).toBe(2);
+    expect(existsSync(join(sub, 'nowhere.html'))).toBe(false);
+    const forced = airlock(['vet', fd('urzip.apk'), '--html', precious, '--force']);
+    expect(forced.code).toBe(airlock(['vet', fd('urzip.apk')]).code);
+    expect(readFileSync(precious, 'utf8')).toMatch(/^<!DOCTYPE html>/);
+    // No temporary file left beside them.
+    expect(readdirSync(sub).sort()).toEqual(['link.html', 'precious.html']);
   });
 });

@@ -6,6 +6,7 @@
  * reports"). Every string read from an APK is escaped.
  */
 import type { VetDiff, VetReport } from '../../vet/model.js';
+import { partsRead } from '../../vet/parts-read.js';
 import { reviewReasons } from '../../vet/review.js';
 import { escapeHtml as e, HTML_PAGE_END, htmlPageStart } from '../html.js';
 
@@ -47,10 +48,13 @@ function reportHtml(r: VetReport, role = 'release'): string {
   const a = r.app;
   const why = reviewReasons(r);
   const s = r.signing;
+  // Sections resting on a part that was not read are left out or say so, not shown empty.
+  const read = partsRead(r);
+  const notRead = '<p class="bad">not read (no manifest)</p>';
   const out = [
     `<h2>${e(a.package ?? r.file.path)} ${e(a.versionName ?? '')}${a.versionCode !== undefined ? ` (versionCode ${a.versionCode})` : ''} <span class="meta">· ${e(role)}</span></h2>`,
-    `<p class="meta">${e(r.file.path)} · ${r.file.size} bytes · sha256 <code>${e(r.file.sha256)}</code><br>` +
-      `minSdk ${a.minSdk ?? '-'} · targetSdk ${a.targetSdk ?? '-'} · policy ${e(r.policy.source)} (${e(r.policy.mode)})</p>`,
+    `<p class="meta">${e(r.file.path)}${read.file ? ` · ${r.file.size} bytes · sha256 <code>${e(r.file.sha256)}</code>` : ' · not read'}<br>` +
+      `${read.manifest ? `minSdk ${a.minSdk ?? '-'} · targetSdk ${a.targetSdk ?? '-'} · ` : ''}policy ${e(r.policy.source)} (${e(r.policy.mode)})</p>`,
     why.length
       ? `<p class="bad"><b>Needs review:</b> ${why.map(e).join('; ')}.</p>`
       : '<p class="ok">Nothing here asks for review.</p>',
@@ -59,6 +63,7 @@ function reportHtml(r: VetReport, role = 'release'): string {
     out.push(
       `<p class="bad">Not read: ${e(p.part)}: ${e(p.message)}${p.offset !== undefined ? ` at offset ${p.offset}` : ''} (${e(p.code)})</p>`,
     );
+  if (!read.archive) return out.join('\n');
   out.push(
     '<h3>Signature</h3>',
     s
@@ -75,23 +80,25 @@ function reportHtml(r: VetReport, role = 'release'): string {
           ) +
           (s.problems.length ? list(s.problems.map(e), 'bad') : '')
       : '<p class="bad">not read</p>',
-    `<h3>Permissions (${r.permissions.length})</h3>`,
-    table(
-      ['permission', 'reaches', 'protection', 'note'],
-      r.permissions.map((p) => [
-        `<code>${e(p.name)}</code>`,
-        e(p.label ? `${p.concern}: ${p.label}` : ''),
-        e(p.protection ?? ''),
-        e(
-          [
-            p.implied ? `implied: ${p.implied}` : '',
-            p.maxSdkVersion !== undefined ? `up to SDK ${p.maxSdkVersion}` : '',
-          ]
-            .filter(Boolean)
-            .join('; '),
+    read.manifest ? `<h3>Permissions (${r.permissions.length})</h3>` : '<h3>Permissions</h3>',
+    !read.manifest
+      ? notRead
+      : table(
+          ['permission', 'reaches', 'protection', 'note'],
+          r.permissions.map((p) => [
+            `<code>${e(p.name)}</code>`,
+            e(p.label ? `${p.concern}: ${p.label}` : ''),
+            e(p.protection ?? ''),
+            e(
+              [
+                p.implied ? `implied: ${p.implied}` : '',
+                p.maxSdkVersion !== undefined ? `up to SDK ${p.maxSdkVersion}` : '',
+              ]
+                .filter(Boolean)
+                .join('; '),
+            ),
+          ]),
         ),
-      ]),
-    ),
     `<h3>What its code can do (${r.capabilities.length})</h3>`,
     list(
       r.capabilities.map(
@@ -129,13 +136,15 @@ function reportHtml(r: VetReport, role = 'release'): string {
         (x) => `<span class="warn">carries ${e(x.kind)} <code>${e(x.entry)}</code> (${x.size} bytes)</span>`,
       ),
     ]),
-    `<h3>Exported components (${r.exported.length})</h3>`,
-    list(
-      r.exported.map(
-        (c) =>
-          `${e(c.kind)} <code>${e(c.name)}</code>${c.permission ? ` <span class="meta">needs ${e(c.permission)}</span>` : ''}`,
-      ),
-    ),
+    read.manifest ? `<h3>Exported components (${r.exported.length})</h3>` : '<h3>Exported components</h3>',
+    !read.manifest
+      ? notRead
+      : list(
+          r.exported.map(
+            (c) =>
+              `${e(c.kind)} <code>${e(c.name)}</code>${c.permission ? ` <span class="meta">needs ${e(c.permission)}</span>` : ''}`,
+          ),
+        ),
   );
   if (r.warnings.length)
     out.push(
@@ -170,10 +179,13 @@ function diffHtml(d: VetDiff): string {
     changes('Hosts', d.hosts),
     changes('Exported components', d.exported),
     d.flags.length
-      ? `<h3>Flags</h3>${list(d.flags.map((f) => `${e(f.name)}: ${e(String(f.approved))} → ${e(String(f.candidate))}`))}`
+      ? `<h3>Flags</h3>${list(d.flags.map((f) => `${e(f.name)}: ${flagValue(f.approved)} → ${flagValue(f.candidate)}`))}`
       : '',
   ].join('\n');
 }
+
+/** A diff flag's side: null is a release whose manifest does not say (or was not read). */
+const flagValue = (x: boolean | number | null): string => (x === null ? '(not set)' : String(x));
 
 function table(head: readonly string[], rows: readonly string[][], classes?: readonly string[]): string {
   if (rows.length === 0) return '<p class="meta">none</p>';

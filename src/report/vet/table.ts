@@ -5,6 +5,7 @@
  */
 import pc from 'picocolors';
 import type { VetDiff, VetReport } from '../../vet/model.js';
+import { partsRead } from '../../vet/parts-read.js';
 import { visible } from '../format-value.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -16,33 +17,48 @@ export interface VetTableOptions {
 }
 
 const v = (x: unknown): string => visible(String(x));
+/** A diff flag's side: null is a release whose manifest does not say (or was not read). */
+const flagValue = (x: boolean | number | null): string => (x === null ? '(not set)' : String(x));
 
 export function renderVetTable(r: VetReport, opts: VetTableOptions = {}): string {
   const c = pc.createColors(opts.color ?? pc.isColorSupported);
   const out: string[] = [];
   const a = r.app;
+  // What was not read is said once, here; the sections that rest on it are left out, not empty.
+  const read = partsRead(r);
   out.push(
     c.bold(`${v(r.file.path)}`),
-    `  ${a.package ? v(a.package) : c.red('no package name read')} ${a.versionName !== undefined ? v(a.versionName) : ''}${a.versionCode !== undefined ? ` (versionCode ${a.versionCode})` : ''}` +
-      `${a.minSdk !== undefined ? ` · minSdk ${a.minSdk}` : ''}${a.targetSdk !== undefined ? ` · targetSdk ${a.targetSdk}` : ''}`,
-    `  sha256 ${r.file.sha256} · ${r.file.size} bytes`,
+    read.manifest
+      ? `  ${a.package ? v(a.package) : c.red('no package name read')} ${a.versionName !== undefined ? v(a.versionName) : ''}${a.versionCode !== undefined ? ` (versionCode ${a.versionCode})` : ''}` +
+          `${a.minSdk !== undefined ? ` · minSdk ${a.minSdk}` : ''}${a.targetSdk !== undefined ? ` · targetSdk ${a.targetSdk}` : ''}`
+      : c.red(
+          `  ${!read.file ? 'the file was not read' : !read.archive ? 'not read as an APK' : 'its manifest was not read: no package, version, flags, permissions or components'}`,
+        ),
   );
-  const flags = [
-    a.debuggable ? c.red('debuggable') : undefined,
-    a.usesCleartextTraffic ? c.yellow('cleartext traffic allowed') : undefined,
-    a.allowBackup !== false ? 'backups allowed' : undefined,
-    a.networkSecurityConfig && !a.networkSecurity ? 'own network security config (not read)' : undefined,
-    a.networkSecurity?.cleartextPermitted
-      ? c.yellow('its network security config permits cleartext')
-      : undefined,
-    a.networkSecurity?.trustsUserCas ? c.yellow('trusts user-installed CAs') : undefined,
-    a.networkSecurity?.pinnedDomains.length
-      ? `pins certificates for ${a.networkSecurity.pinnedDomains.map(v).join(', ')}`
-      : undefined,
-  ].filter((x) => x !== undefined);
+  if (read.file) out.push(`  sha256 ${r.file.sha256} · ${r.file.size} bytes`);
+  const flags = !read.manifest
+    ? []
+    : [
+        a.debuggable ? c.red('debuggable') : undefined,
+        a.usesCleartextTraffic ? c.yellow('cleartext traffic allowed') : undefined,
+        a.allowBackup !== false ? 'backups allowed' : undefined,
+        a.networkSecurityConfig && !a.networkSecurity ? 'own network security config (not read)' : undefined,
+        a.networkSecurity?.cleartextPermitted
+          ? c.yellow('its network security config permits cleartext')
+          : undefined,
+        a.networkSecurity?.trustsUserCas ? c.yellow('trusts user-installed CAs') : undefined,
+        a.networkSecurity?.pinnedDomains.length
+          ? `pins certificates for ${a.networkSecurity.pinnedDomains.map(v).join(', ')}`
+          : undefined,
+      ].filter((x) => x !== undefined);
   if (flags.length) out.push(`  ${flags.join(' · ')}`);
-  out.push('', ...signing(r, c), '', ...permissions(r, c), '', ...capabilities(r, c), '', ...sdks(r, c));
-  out.push('', ...hosts(r, c, opts.maxHosts ?? 40), '', ...code(r, c));
+  if (read.archive) {
+    out.push('', ...signing(r, c), '', ...permissions(r, c, read.manifest), '');
+    out.push(...capabilities(r, c, read.manifest), '', ...sdks(r, c));
+    out.push('', ...hosts(r, c, opts.maxHosts ?? 40), '', ...code(r, c));
+  }
+  if (read.archive && !read.manifest)
+    out.push('', `${c.bold('Exported components')}: ${c.red('not read (no manifest)')}`);
   if (r.exported.length) {
     out.push('', c.bold(`Exported components (${r.exported.length}): other apps can start them`));
     for (const e of r.exported.slice(0, 20))
@@ -99,7 +115,8 @@ function signing(r: VetReport, c: Colors): string[] {
   return out;
 }
 
-function permissions(r: VetReport, c: Colors): string[] {
+function permissions(r: VetReport, c: Colors, manifest: boolean): string[] {
+  if (!manifest) return [`${c.bold('Permissions')}: ${c.red('not read (no manifest)')}`];
   const dangerous = r.permissions.filter((p) => p.protection === 'dangerous').length;
   const out = [c.bold(`Permissions (${r.permissions.length}, ${dangerous} needing the user's consent)`)];
   const order = (p: VetReport['permissions'][number]) => (p.concern ? 0 : 1);
@@ -113,9 +130,12 @@ function permissions(r: VetReport, c: Colors): string[] {
   return out;
 }
 
-function capabilities(r: VetReport, c: Colors): string[] {
+function capabilities(r: VetReport, c: Colors, manifest: boolean): string[] {
   const out = [c.bold(`What its code can do (${r.capabilities.length})`)];
-  if (r.capabilities.length === 0) out.push(c.dim('  nothing catalogued found'));
+  if (r.capabilities.length === 0)
+    out.push(
+      c.dim(`  nothing catalogued found${manifest ? '' : ' in its code (its permissions were not read)'}`),
+    );
   for (const cap of r.capabilities) {
     const loud = cap.id === 'dynamic-code' || cap.id === 'install-packages';
     out.push(`  ${loud ? c.red(cap.id) : cap.id}: ${cap.label}`);
@@ -175,6 +195,12 @@ export function renderVetDiffTable(d: VetDiff, opts: VetTableOptions = {}): stri
     `${v(x.path)}: ${x.package ? v(x.package) : '?'} ${x.versionName !== undefined ? v(x.versionName) : ''}${x.versionCode !== undefined ? ` (${x.versionCode})` : ''}`;
   const out = [c.bold('Approved  ') + name(d.approved), c.bold('Candidate ') + name(d.candidate), ''];
   if (!d.samePackage) out.push(c.red('  not the same app: the package names differ (or were not read)'));
+  else if (
+    d.candidate.versionCode !== undefined &&
+    d.approved.versionCode === d.candidate.versionCode &&
+    d.approved.sha256 !== d.candidate.sha256
+  )
+    out.push(c.yellow('  the same version as the approved release, but another file'));
   out.push(
     d.signerChanged
       ? c.red(
@@ -193,7 +219,7 @@ export function renderVetDiffTable(d: VetDiff, opts: VetTableOptions = {}): stri
   list('SDKs', d.sdks);
   list('Hosts', d.hosts);
   list('Exported components', d.exported);
-  for (const f of d.flags) out.push(`  ${f.name}: ${v(f.approved)} → ${v(f.candidate)}`);
+  for (const f of d.flags) out.push(`  ${f.name}: ${flagValue(f.approved)} → ${flagValue(f.candidate)}`);
   if (d.blockedHostsAdded.length)
     out.push(c.yellow(`  the policy would block ${d.blockedHostsAdded.length} of the added hosts`));
   return `${out.join('\n')}\n`;
