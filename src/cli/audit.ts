@@ -14,7 +14,7 @@ import { renderAuditTable } from '../report/audit/table.js';
 import { atomicFileSink } from '../report/sink.js';
 import { loadPolicy } from './load-policy.js';
 import type { CliContext } from './types.js';
-import { refuseOutputsOverInputs, writeFileAtomic } from './write-file.js';
+import { refuseExistingOutputs, refuseOutputsOverInputs, writeFileAtomic } from './write-file.js';
 
 interface Flags {
   policy?: string;
@@ -24,6 +24,7 @@ interface Flags {
   csv?: boolean;
   html?: string;
   connections?: string;
+  force?: boolean;
 }
 
 export function registerAudit(program: Command, ctx: CliContext): void {
@@ -47,17 +48,23 @@ export function registerAudit(program: Command, ctx: CliContext): void {
       '--connections <file>',
       "also write one JSON line per connection judged (each request of a keep-alive connection its own), to set beside the gateway's `log export --json`",
     )
+    .option('--force', 'overwrite the --html and --connections files if they exist')
     .action(async (captures: string[], flags: Flags) => {
+      const outputs: [string, string][] = [
+        ...(flags.html ? [['--html', flags.html] as [string, string]] : []),
+        ...(flags.connections ? [['--connections', flags.connections] as [string, string]] : []),
+      ];
       refuseOutputsOverInputs(
-        [
-          ...(flags.html ? [['--html', flags.html] as [string, string]] : []),
-          ...(flags.connections ? [['--connections', flags.connections] as [string, string]] : []),
-        ],
+        outputs,
         [captures, flags.policy, flags.store, flags.hmacKey].flat().filter((p) => p !== undefined),
       );
+      refuseExistingOutputs(outputs, flags.force === true);
+      const replace = flags.force === true;
       const { policy } = loadPolicy(flags.policy);
       const w = await loadUnlockWindows(policy, flags.policy, flags.store, flags.hmacKey);
-      const lines = flags.connections ? atomicFileSink(flags.connections) : undefined;
+      const lines = flags.connections
+        ? atomicFileSink(flags.connections, { replace, flag: '--connections' })
+        : undefined;
       let audited: Awaited<ReturnType<typeof auditCaptures>>;
       try {
         audited = await auditCaptures(captures, {
@@ -86,7 +93,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
         flags.json ? renderAuditJson(report) : flags.csv ? renderAuditCsv(report) : renderAuditTable(report),
       );
       if (flags.html) {
-        writeFileAtomic(flags.html, renderAuditHtml(report));
+        writeFileAtomic(flags.html, renderAuditHtml(report), { replace, flag: '--html' });
         if (!flags.json && !flags.csv) process.stdout.write(`HTML report written to ${flags.html}\n`);
       }
       if (flags.connections && !flags.json && !flags.csv)

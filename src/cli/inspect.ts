@@ -4,7 +4,7 @@ import { AirlockError } from '../core/errors.js';
 import { policyFor } from './policy-for.js';
 import { progressBar } from './progress.js';
 import type { CliContext } from './types.js';
-import { refuseOutputsOverInputs } from './write-file.js';
+import { refuseExistingOutputs, refuseOutputsOverInputs } from './write-file.js';
 
 interface Flags {
   json?: boolean;
@@ -13,6 +13,7 @@ interface Flags {
   faces?: boolean;
   progress: boolean;
   workers?: string;
+  force?: boolean;
 }
 
 export function registerInspect(program: Command, ctx: CliContext): void {
@@ -22,6 +23,7 @@ export function registerInspect(program: Command, ctx: CliContext): void {
     .argument('<paths...>', 'files and folders to inspect')
     .option('--json', 'print the full report as JSON (schema/inspect-report.v1.json) instead of a table')
     .option('--html <file>', 'also write a self-contained offline HTML report to FILE')
+    .option('--force', 'overwrite the --html file if it exists')
     .option(
       '--policy <file>',
       'the policy (airlock.yaml) that decides each action; default: built-in defaults',
@@ -36,11 +38,13 @@ export function registerInspect(program: Command, ctx: CliContext): void {
       'worker threads (default: one per core but one; 1 reads every file in this thread)',
     )
     .action(async (paths: string[], flags: Flags) => {
-      if (flags.html)
+      if (flags.html) {
         refuseOutputsOverInputs(
           [['--html', flags.html]],
           [...paths, ...(flags.policy ? [flags.policy] : [])],
         );
+        refuseExistingOutputs([['--html', flags.html]], flags.force === true);
+      }
       // Loaded here, not at start-up: other commands (and --help) never pay for them.
       const [{ inspectHeader, inspectStream }, { SummaryTally }, { jsonWriter }, { tableWriter }, sinks] =
         await Promise.all([
@@ -61,7 +65,9 @@ export function registerInspect(program: Command, ctx: CliContext): void {
       };
       const out = sinks.streamSink(process.stdout);
       const writers = [flags.json ? jsonWriter(out.write) : tableWriter(out.write)];
-      const html = flags.html ? sinks.atomicFileSink(flags.html) : undefined;
+      const html = flags.html
+        ? sinks.atomicFileSink(flags.html, { replace: flags.force === true, flag: '--html' })
+        : undefined;
       if (html) writers.push((await import('../report/html.js')).htmlWriter(html.write));
       // Files print as they complete; on a terminal that scroll is the progress, and a bar
       // redrawn under it would garble it, so the bar only shows when stdout goes elsewhere.

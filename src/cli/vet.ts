@@ -4,7 +4,7 @@
  * render. Exit: 2 an APK or a part of it not read, or an --html file that exists (without
  * --force); 1 a release needs review (or differs from the approved one), else 0.
  */
-import { linkSync, lstatSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AirlockError } from '../core/errors.js';
 import { EXIT, type ExitCode } from '../report/exit-codes.js';
@@ -17,7 +17,7 @@ import type { VetDiff, VetReport, VetRun } from '../vet/model.js';
 import { reviewReasons } from '../vet/review.js';
 import { loadPolicy } from './load-policy.js';
 import type { CliContext } from './types.js';
-import { refuseOutputsOverInputs, writeFileAtomic } from './write-file.js';
+import { refuseExistingOutputs, refuseOutputsOverInputs, writeFileAtomic } from './write-file.js';
 
 /** APKs are read whole; DJI's own run to ~500 MB. */
 export const MAX_APK_BYTES = 2 * 1024 ** 3;
@@ -54,7 +54,7 @@ export function registerVet(program: Command, ctx: CliContext): void {
           [apks, flags.against, flags.policy].flat().filter((p) => p !== undefined),
         );
         // Before any APK is read: a run that cannot keep its record should not take the time.
-        if (!flags.force) refuseExisting(flags.html);
+        refuseExistingOutputs([['--html', flags.html]], flags.force === true);
       }
       const { policy } = loadPolicy(flags.policy);
       const opts = { policy, policySource: flags.policy ?? 'built-in defaults', nowMs: Date.now() };
@@ -101,7 +101,7 @@ export function registerVet(program: Command, ctx: CliContext): void {
         for (const d of diffs) process.stdout.write(`${renderVetDiffTable(d, table)}\n`);
       }
       if (flags.html) {
-        (flags.force ? writeFileAtomic : writeNewFileAtomic)(
+        writeFileAtomic(
           flags.html,
           renderVetHtml({
             airlockVersion: AIRLOCK_VERSION,
@@ -111,6 +111,7 @@ export function registerVet(program: Command, ctx: CliContext): void {
             ...(approved ? { approved } : {}),
             diffs,
           }),
+          { replace: flags.force === true, flag: '--html' },
         );
         if (!flags.json) process.stdout.write(`HTML report written to ${flags.html}\n`);
       }
@@ -121,43 +122,6 @@ export function registerVet(program: Command, ctx: CliContext): void {
 function diffJson(d: VetDiff): NonNullable<VetRun['diffs']>[number] {
   const { reports: _, ...core } = d;
   return { ...core, needsReview: diffNeedsReview(d) };
-}
-
-const exists = (html: string): AirlockError =>
-  new AirlockError('AIRLOCK_ERR_IO', `--html ${html} exists: not overwritten (use --force)`);
-
-/** Anything at the path, a dangling link too: writing there would replace or follow it. */
-function refuseExisting(html: string): void {
-  try {
-    lstatSync(html);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw e;
-  }
-  throw exists(html);
-}
-
-/**
- * writeFileAtomic without replacing: the page is linked into place, which fails if something
- * took the name while the APKs were read (a rename would replace it). Where the file system has
- * no hard links (FAT on a USB stick), it is checked again and renamed.
- */
-function writeNewFileAtomic(path: string, data: string): void {
-  const tmp = `${path}.airlock-${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, data);
-    try {
-      linkSync(tmp, path);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') throw exists(path);
-      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw e;
-      refuseExisting(path);
-      renameSync(tmp, path);
-    }
-  } finally {
-    rmSync(tmp, { force: true });
-  }
 }
 
 function readApk(path: string): Uint8Array {

@@ -1,17 +1,22 @@
 /** Outputs are written to a temporary name and renamed (DESIGN.md): never a half-written report. */
-import { realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { AirlockError } from '../core/errors.js';
+import { placeFile, refuseExisting } from '../core/place-file.js';
 
-export function writeFileAtomic(path: string, data: string): void {
+/**
+ * `data` written to a temporary name, then put at `path`: over what is there only with
+ * `replace` (--force), else refused if something is (core/place-file.ts), naming `flag`.
+ */
+export function writeFileAtomic(path: string, data: string, opts: { replace: boolean; flag: string }): void {
   const tmp = `${path}.airlock-${process.pid}.tmp`;
   try {
     writeFileSync(tmp, data);
-    renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;
   }
+  placeFile(tmp, path, opts.replace, opts.flag);
 }
 
 /**
@@ -55,4 +60,12 @@ export function refuseOutputsOverInputs(
       );
     seen.set(id(path), `${flag} ${path}`);
   }
+}
+
+/** Before any work: each output that exists is refused unless --force, so no run is wasted. */
+export function refuseExistingOutputs(
+  outputs: readonly [flag: string, path: string][],
+  force: boolean,
+): void {
+  if (!force) for (const [flag, path] of outputs) refuseExisting(flag, path);
 }

@@ -4,8 +4,9 @@
  * written under a temporary name and renamed into place only when complete (DESIGN.md: never a
  * half-written report under its final name).
  */
-import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { placeFile } from '../core/place-file.js';
 
 const CHUNK = 64 * 1024;
 
@@ -80,7 +81,8 @@ export function streamSink(stream: Writable & { isTTY?: boolean }): Sink {
   };
 }
 
-export function atomicFileSink(path: string): FileSink {
+/** `opts`: whether an existing file at `path` is replaced, and the flag it came from (place-file.ts). */
+export function atomicFileSink(path: string, opts: { replace: boolean; flag: string }): FileSink {
   const tmp = `${path}.airlock-${process.pid}.tmp`;
   let fd: number | null = openSync(tmp, 'w');
   const b = buffered(CHUNK, (s) => {
@@ -102,7 +104,7 @@ export function atomicFileSink(path: string): FileSink {
         b.flush();
         if (fd !== null) closeSync(fd);
         fd = null;
-        renameSync(tmp, path);
+        placeFile(tmp, path, opts.replace, opts.flag);
       } catch (err) {
         abort();
         throw err;

@@ -3,7 +3,16 @@
  * to exactly the collected report, one line per file, the totals agree with the
  * per-file oracle, reports come out one file at a time, and an aborted HTML write leaves nothing.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -116,7 +125,7 @@ describe('inspectStream', () => {
 describe('HTML written incrementally', () => {
   it('an aborted report leaves neither the file nor its temporary', () => {
     const path = join(tmp, 'aborted.html');
-    const sink = atomicFileSink(path);
+    const sink = atomicFileSink(path, { replace: false, flag: '--html' });
     sink.write('x'.repeat(200_000)); // past the chunk size: some of it reached the disk
     sink.abort();
     expect(existsSync(path)).toBe(false);
@@ -131,6 +140,27 @@ describe('HTML written incrementally', () => {
     expect(html.match(/<section>/g)?.length).toBe(files);
     expect(html).toMatch(new RegExp(`<p class="summary"><b>${files} files</b>.*exit code ${r.code}</p>`));
     expect(html.trimEnd().endsWith('</html>')).toBe(true);
+    expect(readdirSync(tmp).filter((n) => n.includes('.tmp'))).toEqual([]);
+  });
+
+  it('an existing file is not replaced without --force, for inspect and audit alike (exit 2); with it, it is', () => {
+    const media = corpusFile('media', 'exiftool-GPS.jpg');
+    const capture = corpusFile('pcap', 'zeek-http-putty-upload.pcap');
+    for (const [command, input, flag] of [
+      ['inspect', media, '--html'],
+      ['audit', capture, '--html'],
+      ['audit', capture, '--connections'],
+    ] as const) {
+      const path = join(tmp, `kept-${command}${flag}.out`);
+      writeFileSync(path, 'precious');
+      const r = airlock([command, input, flag, path]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`${flag} ${path} exists: not overwritten (use --force)`);
+      expect(readFileSync(path, 'utf8')).toBe('precious');
+      const forced = airlock([command, input, flag, path, '--force']);
+      expect(forced.code, forced.stderr).not.toBe(2);
+      expect(readFileSync(path, 'utf8')).not.toBe('precious');
+    }
     expect(readdirSync(tmp).filter((n) => n.includes('.tmp'))).toEqual([]);
   });
 });
