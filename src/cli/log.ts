@@ -15,7 +15,7 @@ import {
   renderCheckedLogLine,
 } from '../gateway/record/log-export.js';
 import { type OpenRecord, verifyRecord } from '../gateway/record/open.js';
-import { parseTimeBound } from '../gateway/record/time-bound.js';
+import { parseTimeBound, refuseEmptyWindow } from '../gateway/record/time-bound.js';
 import { verificationText } from '../gateway/record/verify-text.js';
 import { EXIT } from '../report/exit-codes.js';
 import type { ChainHead, TimeWindow } from '../store/types.js';
@@ -47,10 +47,14 @@ function withLog<T>(flags: Flags, f: (rec: OpenRecord) => Promise<T>): Promise<T
 }
 
 /** --since/--until as a window (either may be absent). */
-const windowOf = (flags: Flags, nowMs = Date.now()): TimeWindow => ({
-  ...(flags.since === undefined ? {} : { sinceMs: parseTimeBound(flags.since, '--since', nowMs) }),
-  ...(flags.until === undefined ? {} : { untilMs: parseTimeBound(flags.until, '--until', nowMs) }),
-});
+function windowOf(flags: Flags, nowMs = Date.now()): TimeWindow {
+  const w: TimeWindow = {
+    ...(flags.since === undefined ? {} : { sinceMs: parseTimeBound(flags.since, '--since', nowMs) }),
+    ...(flags.until === undefined ? {} : { untilMs: parseTimeBound(flags.until, '--until', nowMs) }),
+  };
+  refuseEmptyWindow(w, { since: '--since', until: '--until' }, flags.since ?? '', flags.until ?? '');
+  return w;
+}
 const sinceOpt = [
   '--since <time>',
   'rows at or after this time: ISO 8601 or a span before now (2h, 7d)',

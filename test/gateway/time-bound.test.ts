@@ -65,3 +65,21 @@ describe('windowToNow', () => {
     expect(() => windowToNow('2h', 'soon', { since: 'since', until: 'until' }, now)).toThrow(/^until soon:/);
   });
 });
+
+describe('a window that holds no time', () => {
+  const now = 1_763_900_000_000;
+  it('is refused, naming both bounds, whichever surface asks', () => {
+    expect(() =>
+      windowToNow('2026-11-25T12:00:00Z', '2026-11-25T10:00:00Z', { since: 'since', until: 'until' }, now),
+    ).toThrow(
+      /^until 2026-11-25T10:00:00Z is not after since 2026-11-25T12:00:00Z: the window holds no time$/,
+    );
+    expect(() => windowToNow('1h', '2h', { since: '--since', until: '--until' }, now)).toThrow(
+      /^--until 2h is not after --since 1h/,
+    );
+    // A since in the future, with no until: up to now is no time either.
+    expect(() => windowToNow('2099-01-01', undefined, { since: 'since', until: 'until' }, now)).toThrow(
+      /^until now is not after since 2099-01-01/,
+    );
+  });
+});

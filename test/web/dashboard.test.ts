@@ -304,6 +304,12 @@ describe('the event log page', () => {
     expect(Number(older.rows[0]!.seq)).toBe(Number(j.rows[0]!.seq) - 1);
   });
 
+  it('a window that ends before it starts is a 400, not a page of no traffic', async () => {
+    const r = await fetch(`${base}/?since=2026-11-25T12:00:00Z&until=2026-11-25T10:00:00Z`);
+    expect(r.status).toBe(400);
+    expect(await r.text()).toContain('until 2026-11-25T10:00:00Z is not after since 2026-11-25T12:00:00Z');
+  });
+
   it('a bad filter is a 400 naming it, not a crash', async () => {
     const r = await fetch(`${base}/log?verdict=maybe`);
     expect(r.status).toBe(400);

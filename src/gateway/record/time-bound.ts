@@ -33,8 +33,27 @@ export function windowToNow(
   names: { since: string; until: string },
   nowMs: number,
 ): { sinceMs: number; untilMs: number } {
-  return {
+  const w = {
     sinceMs: parseTimeBound(since, names.since, nowMs),
     untilMs: until === undefined ? nowMs + 1 : parseTimeBound(until, names.until, nowMs),
   };
+  refuseEmptyWindow(w, names, since, until ?? 'now');
+  return w;
+}
+
+/**
+ * A window that ends where or before it starts holds no row by construction: a usage error, not
+ * a page or export of nothing that reads as "no traffic" (QA: 12:00 to 10:00 gave "0 rows").
+ */
+export function refuseEmptyWindow(
+  w: { sinceMs?: number; untilMs?: number },
+  names: { since: string; until: string },
+  since: string,
+  until: string,
+): void {
+  if (w.sinceMs !== undefined && w.untilMs !== undefined && w.untilMs <= w.sinceMs)
+    throw new AirlockError(
+      'AIRLOCK_ERR_USAGE',
+      `${names.until} ${until} is not after ${names.since} ${since}: the window holds no time`,
+    );
 }
