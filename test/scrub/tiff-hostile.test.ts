@@ -3,6 +3,7 @@
  * a rewritten file or an AirlockError, never a TypeError/RangeError or a hang; what it writes
  * reads back.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import { ascii, buildExif } from '../../src/media/tiff/write.js';
 import { Collector } from '../../src/media/types.js';
 import type { Decide } from '../../src/scrub/types.js';
 import { corpusFile } from '../helpers/corpus.js';
-import { exiftoolJson } from '../helpers/exiftool.js';
+import { EXIFTOOL, exiftoolJson } from '../helpers/exiftool.js';
 
 const keepAll: Decide = () => ({ action: 'keep' });
 
@@ -151,6 +152,29 @@ describe('image data over the structure', () => {
     return b;
   }
   const dropAll: Decide = () => ({ action: 'drop' });
+
+  it('inspect warns of a strip past the end of the file, where ExifTool does, instead of calling it clean', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-strip-'));
+    try {
+      for (const [strip, past] of [
+        [undefined, false],
+        [{ at: 1_000_000_000, length: 1 }, true],
+      ] as const) {
+        const b = tiff(strip);
+        writeFileSync(join(dir, 'x.tif'), b);
+        const warned = execFileSync(EXIFTOOL, ['-validate', '-warning', '-a', join(dir, 'x.tif')], {
+          encoding: 'utf8',
+        });
+        expect(warned.includes('StripOffsets is past end of file')).toBe(past);
+        const out = new Collector();
+        tiffAnalyser.analyse(new BufferSource(b), out);
+        const ours = out.warnings.filter((w) => w.name === 'tiff-image-data-out-of-range');
+        expect(ours.map((w) => w.offset)).toEqual(past ? [1_000_000_000] : []);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('cleans the well-formed picture: no trace of the artist or serial in the copy', () => {
     const out = Buffer.from(tiffRewriter.rewrite(new BufferSource(tiff()), dropAll).bytes);

@@ -288,6 +288,7 @@ class Walker {
     if (!reduced) {
       if (img.width !== undefined && img.height !== undefined)
         this.out.facts[`${seg}.image`] = `${img.width}x${img.height}`;
+      this.checkImageData(img.dataOffsets, img.dataCounts, path);
       return images;
     }
     const offs = this.numbers(img.dataOffsets, path);
@@ -310,6 +311,41 @@ class Walker {
     };
     this.out.add(f);
     return [...images, f];
+  }
+
+  /**
+   * The main image's strips or tiles lie in the file: one that does not is damage ExifTool warns
+   * about too ("StripOffsets is past end of file"), and scrub refuses the file; inspect says so
+   * rather than call it clean. Said once, for the first block out of range.
+   */
+  private checkImageData(offsets: IfdEntry, counts: IfdEntry, path: string[]): void {
+    const what = offsets.tag === 0x0144 ? 'TileOffsets' : 'StripOffsets';
+    let offs: number[];
+    let lens: number[];
+    try {
+      offs = this.numbers(offsets, path);
+      lens = this.numbers(counts, path);
+    } catch (e) {
+      const at = e instanceof AirlockError ? e.offset : undefined;
+      this.out.warn(
+        'tiff-image-data-out-of-range',
+        `${what}: ${(e as Error).message}`,
+        at ?? offsets.entryOffset,
+      );
+      return;
+    }
+    for (let i = 0; i < offs.length; i++) {
+      const at = this.ctx.base + (offs[i] as number);
+      const len = lens[i] ?? 0;
+      if (len > 0 && (at < this.ctx.start || at + len > this.ctx.end)) {
+        this.out.warn(
+          'tiff-image-data-out-of-range',
+          `${what}: block ${i + 1} of ${offs.length} at ${at} (+${len}) leaves the TIFF data (it ends at ${this.ctx.end})`,
+          at,
+        );
+        return;
+      }
+    }
   }
 
   private numbers(e: IfdEntry, path: string[]): number[] {
