@@ -242,18 +242,21 @@ function signingOf(
     ...(app.targetSdk !== undefined ? { targetSdk: app.targetSdk } : {}),
   });
   for (const w of s.warnings) warnings.push({ ...w, part: 'signing' });
+  const signer = (g: (typeof s.signers)[number]): VetSigning['signers'][number] => ({
+    scheme: g.scheme,
+    certSha256: g.certSha256,
+    subject: g.subject,
+    ...(g.keyAlgorithm !== undefined ? { keyAlgorithm: g.keyAlgorithm } : {}),
+    ...(g.keyBits !== undefined ? { keyBits: g.keyBits } : {}),
+    ...(g.notBefore !== undefined ? { notBefore: g.notBefore } : {}),
+    ...(g.notAfter !== undefined ? { notAfter: g.notAfter } : {}),
+  });
+  const v31 = s.bySchemes.v31;
   return {
     verified: s.verified,
     schemes: { ...s.schemes },
-    signers: s.signers.map((g) => ({
-      scheme: g.scheme,
-      certSha256: g.certSha256,
-      subject: g.subject,
-      ...(g.keyAlgorithm !== undefined ? { keyAlgorithm: g.keyAlgorithm } : {}),
-      ...(g.keyBits !== undefined ? { keyBits: g.keyBits } : {}),
-      ...(g.notBefore !== undefined ? { notBefore: g.notBefore } : {}),
-      ...(g.notAfter !== undefined ? { notAfter: g.notAfter } : {}),
-    })),
+    signers: s.signers.map(signer),
+    ...(v31?.length ? { v31Signers: v31.map(signer) } : {}),
     problems: [...s.problems],
   };
 }

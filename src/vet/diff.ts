@@ -5,6 +5,7 @@
 import type { VetDiff, VetReport } from './model.js';
 import { partsRead } from './parts-read.js';
 import { prefixReason } from './review.js';
+import { signersInEffect } from './signers-in-effect.js';
 
 function sets(
   approved: Iterable<string>,
@@ -26,8 +27,11 @@ const who = (r: VetReport) => ({
   ...(r.app.versionName !== undefined ? { versionName: r.app.versionName } : {}),
 });
 
+/** Every key a device may check the app against, v3.1's rotation included (signers-in-effect.ts). */
 const signersOf = (r: VetReport): string[] =>
-  [...new Set(r.signing?.signers.map((s) => s.certSha256) ?? [])].sort();
+  signersInEffect(r.signing)
+    .map((s) => s.certSha256)
+    .sort();
 
 /** The manifest flags whose change an approval should see. */
 const FLAGS = [

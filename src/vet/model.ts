@@ -66,6 +66,11 @@ export const vetSigningSchema = z.object({
   /** Scheme ('v1', 'v2', 'v3', 'v31') → 'absent' | 'verified' | 'failed'. */
   schemes: z.record(z.string(), z.string()),
   signers: z.array(vetSignerSchema),
+  /**
+   * APK Signature Scheme v3.1's signers, when it has a block: the key Android 13 and later use in
+   * place of `signers` (a rotation for new devices only). signers-in-effect.ts reads both.
+   */
+  v31Signers: z.array(vetSignerSchema).optional(),
   problems: z.array(z.string()),
 });
 export type VetSigning = z.output<typeof vetSigningSchema>;

@@ -8,6 +8,7 @@
 import type { VetDiff, VetReport } from '../../vet/model.js';
 import { partsRead } from '../../vet/parts-read.js';
 import { reviewReasons } from '../../vet/review.js';
+import { signersInEffect } from '../../vet/signers-in-effect.js';
 import { escapeHtml as e, HTML_PAGE_END, htmlPageStart } from '../html.js';
 
 const CSS = `
@@ -73,9 +74,9 @@ function reportHtml(r: VetReport, role = 'release'): string {
           .map(([k, v]) => `${e(k)} ${e(v)}`)
           .join(', ')}</p>` +
           list(
-            [...new Map(s.signers.map((g) => [g.certSha256, g])).values()].map(
+            signersInEffect(s).map(
               (g) =>
-                `<code>${e(g.certSha256)}</code> ${e(g.subject)} <span class="meta">${e(g.keyAlgorithm ?? '')} ${g.keyBits ?? ''} · ${e(g.notBefore ?? '')} to ${e(g.notAfter ?? '')}</span>`,
+                `<code>${e(g.certSha256)}</code> ${e(g.subject)} <span class="meta">${e(g.keyAlgorithm ?? '')} ${g.keyBits ?? ''} · ${e(g.notBefore ?? '')} to ${e(g.notAfter ?? '')}${g.rotatedFor13 ? ' · v3.1: Android 13 and later' : ''}</span>`,
             ),
           ) +
           (s.problems.length ? list(s.problems.map(e), 'bad') : '')

@@ -6,6 +6,7 @@
 import pc from 'picocolors';
 import type { VetDiff, VetReport } from '../../vet/model.js';
 import { partsRead } from '../../vet/parts-read.js';
+import { signersInEffect } from '../../vet/signers-in-effect.js';
 import { visible } from '../format-value.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -102,14 +103,10 @@ function signing(r: VetReport, c: Colors): string[] {
   const out = [
     `${c.bold('Signature')}: ${s.verified ? c.green('verifies') : c.red('DOES NOT VERIFY')}${schemes ? ` (${schemes})` : ' (unsigned)'}`,
   ];
-  const seen = new Set<string>();
-  for (const g of s.signers) {
-    if (seen.has(g.certSha256)) continue;
-    seen.add(g.certSha256);
+  for (const g of signersInEffect(s))
     out.push(
-      `  signer ${g.certSha256}  ${v(g.subject)}${g.keyAlgorithm ? c.dim(` · ${g.keyAlgorithm}${g.keyBits ? ` ${g.keyBits}` : ''}`) : ''}`,
+      `  signer ${g.certSha256}  ${v(g.subject)}${g.keyAlgorithm ? c.dim(` · ${g.keyAlgorithm}${g.keyBits ? ` ${g.keyBits}` : ''}`) : ''}${g.rotatedFor13 ? c.yellow(' · v3.1: Android 13 and later') : ''}`,
     );
-  }
   for (const p of s.problems.slice(0, 5)) out.push(c.red(`  ${v(p)}`));
   if (s.problems.length > 5) out.push(c.red(`  … and ${s.problems.length - 5} more problems`));
   return out;
