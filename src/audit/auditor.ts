@@ -20,13 +20,14 @@ import { unnamedClaims } from '../policy/egress/unnamed-claim.js';
 import type { Policy } from '../policy/types.js';
 import { DestinationAcc, type DestinationKey, destinationKey } from './destination.js';
 import { type FlowContext, FlowState } from './flow-state.js';
+import { inferredDirection } from './inferred-direction.js';
 import { AUDIT_LIMITS } from './limits.js';
 import { isLocal } from './locality.js';
 import { NameBook } from './name-book.js';
 
 export interface AuditorOptions {
   windows?: UnlockWindow[];
-  /** Reassembly and flow-table warnings (fragment overlaps, timeouts). */
+  /** Reassembly and flow warnings (fragment overlaps, timeouts, a flow's direction inferred). */
   warn?: (w: NetWarning) => void;
   /** Each flow as it ends, judged (the per-connection view the report sums per destination). */
   onFlow?: FlowContext['onFlow'];
@@ -36,7 +37,8 @@ export interface AuditorOptions {
 
 export class Auditor {
   readonly dissector: Dissector;
-  private readonly table = new FlowTable();
+  private readonly table: FlowTable;
+  private readonly warn: (w: NetWarning) => void;
   /** Audit state per live flow, by the FlowTable's uid (its records carry the same uid). */
   private readonly flows = new Map<string, FlowState>();
   private readonly names = new NameBook();
@@ -49,7 +51,9 @@ export class Auditor {
   overflowed = false;
 
   constructor(policy: Policy, opts: AuditorOptions = {}) {
+    this.warn = opts.warn ?? (() => {});
     this.dissector = new Dissector({}, opts.warn);
+    this.table = new FlowTable({ servicePorts: servicePorts(policy) });
     const gate = new EgressGate(policy, opts.windows ? { windows: opts.windows } : undefined);
     const cidrs = compileCidrs(policy.network.allowedPrivateCidrs);
     // The ports the printed rules send to the `other` listener: the gateway's own list.
@@ -72,24 +76,30 @@ export class Auditor {
     };
   }
 
-  /** One captured packet; returns the layer problem when it could not be read whole. */
-  packet(p: CapturedPacket): Dissected['problem'] {
+  /**
+   * One captured packet; returns what the dissector made of it: its `problem` when a layer could
+   * not be read whole, its link 'unsupported-link' when Airlock does not read its link type.
+   */
+  packet(p: CapturedPacket): Dissected {
     const d = this.dissector.dissect(p);
     const o = observationOf(p, d);
-    if (!o) return d.problem;
+    if (!o) return d;
     // Before flows time out on this packet: they end no earlier than it.
     this.clockMs = Math.max(this.clockMs, Number(p.ts) / 1e6);
-    const { uid, done, advance } = this.table.observeFlow(o);
-    for (const r of done) this.end(r);
+    const seen = this.table.observeFlow(o);
+    const { uid, advance } = seen;
+    for (const r of seen.done) this.end(r);
     const udp = d.udp?.payload;
     if (udp && (o.srcPort === 53 || o.srcPort === 5353)) this.names.learn(udp, o.srcPort === 5353);
     let s = this.flows.get(uid);
     if (!s) {
-      s = new FlowState(`F${this.nextId++}`, o, this.ctx);
+      s = new FlowState(`F${this.nextId++}`, o, this.ctx, seen);
       this.flows.set(uid, s);
+      const w = inferredDirection(o, seen.orig, seen.resp, seen.basis, p.recordOffset);
+      if (w) this.warn(w);
     }
     s.observe(o, d.tcp, udp, Number(p.ts) / 1e6, advance);
-    return d.problem;
+    return d;
   }
 
   /** Every flow still live ends (end of the last capture); the destinations, egress first. */
@@ -130,6 +140,18 @@ export class Auditor {
     this.dests.set(key, d);
     return d;
   }
+}
+
+/**
+ * The ports this policy's servers listen on, beside the usual service ports (orientation.ts): an
+ * allowlist entry's ports and the proxy listeners'. A flow seen without its handshake is read as
+ * a connection to them.
+ */
+function servicePorts(policy: Policy): Set<number> {
+  const ports = new Set<number>();
+  for (const e of policy.network.allow) for (const p of e.ports ?? []) ports.add(p);
+  for (const l of policy.gateway.listen) ports.add(parseHostPort(l).port);
+  return ports;
 }
 
 /**

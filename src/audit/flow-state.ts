@@ -179,17 +179,19 @@ export class FlowState {
   /** The transparent front that read the flow's head (443, 80, an extra port, to an egress address), once opened. */
   private front: FrontPort | undefined;
 
+  /**
+   * `roles`: the FlowTable's originator and responder on the flow's first packet, so both read the
+   * flow the same way round (net/flow/orientation.ts: by the handshake, else by the ports).
+   */
   constructor(
     private readonly id: string,
     o: FlowObservation,
     private readonly ctx: FlowContext,
+    roles: { readonly orig: { h: string; p: number }; readonly resp: { h: string; p: number } },
   ) {
     this.proto = o.proto;
-    const synAck = o.proto === 6 && ((o.tcpFlags ?? 0) & (SYN | ACK)) === (SYN | ACK);
-    const s = { h: o.src, p: o.srcPort };
-    const d = { h: o.dst, p: o.dstPort };
-    this.client = synAck ? d : s;
-    this.server = synAck ? s : d;
+    this.client = { ...roles.orig };
+    this.server = { ...roles.resp };
     this.isDns = (o.proto === 17 || o.proto === 6) && this.server.p === 53;
     if (this.isDns) this.dns = new DnsQueryJudge(ctx.gate);
     if (this.isDns && o.proto === 6) this.dnsTcp = { client: new DnsTcpStream(), server: new DnsTcpStream() };

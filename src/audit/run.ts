@@ -1,15 +1,19 @@
 /**
  * The audit shell: captures are streamed from disk through one Auditor (so names learnt from one
  * capture's DNS serve the next, and budgets run across them), each capture's health is recorded,
- * and the report is assembled. A capture that cannot be read to its end makes the report's exit
- * code 2; what was read before the error is still reported.
+ * and the report is assembled. A capture that was not read whole makes the report's exit code 2:
+ * one the reader could not go on with, and as much one whose records were skipped or cut off, or
+ * whose packets could not be decoded (damaged, or of a link type Airlock does not read), since
+ * the audit cannot speak for what those held. What was read is still reported.
  */
 import { statSync } from 'node:fs';
-import { AirlockError, asAirlockError } from '../core/errors.js';
+import { AirlockError, asAirlockError, type ErrorCode } from '../core/errors.js';
 import { isoTimeOfNs } from '../core/iso-time.js';
 import { readCaptureFileBatches } from '../net/capture/file.js';
 import { CaptureReader } from '../net/capture/reader.js';
+import type { CapturedPacket } from '../net/capture/types.js';
 import type { NetWarning } from '../net/decode/warning.js';
+import type { Dissected } from '../net/flow/dissect.js';
 import type { UnlockWindow } from '../policy/egress/types.js';
 import { policyHash } from '../policy/hash.js';
 import type { Policy } from '../policy/types.js';
@@ -36,10 +40,31 @@ export interface AuditOptions {
   onDnsQuery?: AuditorOptions['onDnsQuery'];
 }
 
+/** One kind of what a capture lost (a record skipped, packets not decoded): where it was first met, and how often. */
+interface Loss {
+  readonly code: ErrorCode;
+  readonly offset: number;
+  /** In words, given how many times it happened. */
+  readonly text: (count: number) => string;
+  count: number;
+}
+
+const packets = (n: number): string => `${n} packet${n === 1 ? '' : 's'}`;
+
+type Warning = CaptureReport['warnings'][number];
+
 class CaptureTally {
   readonly r: CaptureReport;
   private firstNs: bigint | undefined;
   private lastNs: bigint | undefined;
+  /** By kind, in the order first met (file order): the report's error when the read itself went on. */
+  private readonly losses = new Map<string, Loss>();
+  /** Packets not decoded at all: damaged below the transport header, or of an unsupported link type. */
+  private undecoded = 0;
+  /** Packets cut by the snap length: their count, the first's lengths, and the one warning that says so (when kept). */
+  private snapped = 0;
+  private firstSnapped = { captured: 0, original: 0 };
+  private snapWarning: Warning | undefined;
 
   constructor(path: string) {
     let size: number | null = null;
@@ -64,18 +89,74 @@ class CaptureTally {
     };
   }
 
-  warn(w: NetWarning): void {
-    if (this.r.warnings.length < AUDIT_LIMITS.maxWarningsPerCapture) this.r.warnings.push({ ...w });
-    else this.r.warningsDropped++;
+  /** A warning for the report; one that says capture bytes were skipped is a loss too. */
+  warn(w: NetWarning): Warning | undefined {
+    if (w.lost && !this.counted(w.name))
+      this.losses.set(w.name, {
+        code: w.name === 'truncated-tail' ? 'AIRLOCK_ERR_TRUNCATED' : 'AIRLOCK_ERR_MALFORMED',
+        offset: w.offset,
+        text: (n) => `${w.detail}${n > 1 ? ` (and ${n - 1} more ${w.name})` : ''}`,
+        count: 1,
+      });
+    if (this.r.warnings.length >= AUDIT_LIMITS.maxWarningsPerCapture) {
+      this.r.warningsDropped++;
+      return undefined;
+    }
+    const kept = { name: w.name, offset: w.offset, detail: w.detail };
+    this.r.warnings.push(kept);
+    return kept;
   }
 
-  packet(ts: bigint, linkType: number, bytes: number): void {
+  packet(p: CapturedPacket): void {
+    const { ts, linkType } = p;
     this.r.packets++;
-    this.r.capturedBytes += bytes;
+    this.r.capturedBytes += p.capturedLength;
     const lt = this.r.linkTypes;
     lt[linkType] = (lt[linkType] ?? 0) + 1;
     if (this.firstNs === undefined || ts < this.firstNs) this.firstNs = ts;
     if (this.lastNs === undefined || ts > this.lastNs) this.lastNs = ts;
+    if (p.capturedLength < p.originalLength && this.snapped++ === 0) {
+      // One warning for the capture, its count filled in at the end.
+      this.firstSnapped = { captured: p.capturedLength, original: p.originalLength };
+      this.snapWarning = this.warn({ name: 'snapped', offset: p.recordOffset, detail: '' });
+    }
+  }
+
+  /** What the dissector made of the packet just counted: a damaged or unsupported one is a loss. */
+  dissected(p: CapturedPacket, d: Dissected): void {
+    if (d.link?.network === 'unsupported-link') {
+      this.undecoded++;
+      if (!this.counted('unsupported-link'))
+        this.losses.set('unsupported-link', {
+          code: 'AIRLOCK_ERR_UNSUPPORTED',
+          offset: p.recordOffset,
+          text: (n) => `${packets(n)} of a link type Airlock does not read`,
+          count: 1,
+        });
+      return;
+    }
+    const problem = d.problem;
+    if (!problem) return;
+    const n = this.r.packets;
+    if (problem.layer !== 'transport') this.undecoded++;
+    this.r.damaged[problem.layer]++;
+    const kind = problem.kind === 'need' ? 'truncated' : 'malformed';
+    const detail = `packet ${n}: ${problem.error.message}${problem.error.offset !== undefined ? ` (at byte ${problem.error.offset} of the layer)` : ''}`;
+    this.warn({ name: `${problem.layer}-${kind}`, offset: p.recordOffset, detail });
+    if (!this.counted('damaged-packet'))
+      this.losses.set('damaged-packet', {
+        code: problem.error.code,
+        offset: p.recordOffset,
+        text: (n) => `${packets(n)} whose headers could not be read (the first, ${detail})`,
+        count: 1,
+      });
+  }
+
+  /** Counts one more loss of `kind` when one was met before; false for the first (the caller records it). */
+  private counted(kind: string): boolean {
+    const l = this.losses.get(kind);
+    if (l) l.count++;
+    return l !== undefined;
   }
 
   done(
@@ -93,6 +174,7 @@ class CaptureTally {
     const iso = (ns: bigint | undefined) => (ns === undefined ? null : isoTimeOfNs(ns));
     this.r.firstSeen = iso(this.firstNs);
     this.r.lastSeen = iso(this.lastNs);
+    if (this.snapWarning) this.snapWarning.detail = snappedDetail(this.snapped, this.firstSnapped);
     if (error) {
       this.r.status = this.r.packets > 0 ? 'partial' : 'not-read';
       this.r.error = {
@@ -100,9 +182,30 @@ class CaptureTally {
         message: error.message,
         ...(error.offset !== undefined ? { offset: error.offset } : {}),
       };
+    } else if (this.losses.size > 0) {
+      // Read to its end, but not whole: the first loss names where, the message every kind.
+      const [first, ...more] = this.losses.values();
+      const parts = [
+        first!.text(first!.count),
+        ...more.map((l) => `${l.text(l.count)} from offset ${l.offset}`),
+      ];
+      this.r.status = this.r.packets > this.undecoded ? 'partial' : 'not-read';
+      this.r.error = {
+        code: first!.code,
+        message: `not read whole: ${parts.join('; ')}`,
+        offset: first!.offset,
+      };
     }
     return this.r;
   }
+}
+
+/** What a capture cut by its snap length did not give the audit, and what it counts instead. */
+function snappedDetail(count: number, first: { captured: number; original: number }): string {
+  return (
+    `${count} packet${count === 1 ? ' was' : 's were'} cut by the capture's snap length (the first: ${first.captured} of ${first.original} bytes kept): ` +
+    "payload past the cut (a TLS SNI, an HTTP Host, a DNS answer) was not read; bytes up and down are counted from the IP and TCP headers' lengths"
+  );
 }
 
 export async function auditCaptures(paths: readonly string[], opts: AuditOptions): Promise<AuditReport> {
@@ -128,16 +231,8 @@ export async function auditCaptures(paths: readonly string[], opts: AuditOptions
             continue;
           }
           const p = item.packet;
-          t.packet(p.ts, p.linkType, p.capturedLength);
-          const problem = auditor.packet(p);
-          if (problem) {
-            t.r.damaged[problem.layer]++;
-            t.warn({
-              name: `${problem.layer}-${problem.kind === 'need' ? 'truncated' : 'malformed'}`,
-              offset: p.recordOffset,
-              detail: `packet ${t.r.packets}: ${problem.error.message}${problem.error.offset !== undefined ? ` (at byte ${problem.error.offset} of the layer)` : ''}`,
-            });
-          }
+          t.packet(p);
+          t.dissected(p, auditor.packet(p));
         }
       }
     } catch (e) {

@@ -10,7 +10,7 @@
  *  3. `control`: everything else: small exchanges (at most CONTROL_MAX_BYTES down) or balanced
  *     ones within budget (API calls, keep-alives, DNS, handshakes).
  *
- * Up and down totals are transport payload bytes as captured (retransmissions included, as
+ * Up and down totals are transport payload bytes as their headers declare them (retransmissions included, as
  * tshark's conversations count them); the budgets' figures (one connection's, an hour's) count
  * each stream byte once, by sequence number (Share.streamBytes), as the gateway's budgets and the
  * gate's replay do. Per direction with Zeek's meaning: orig = the side that opened the connection

@@ -1,11 +1,13 @@
 /**
  * `airlock audit CAPTURE… [--policy FILE] [--store FILE] [--json | --csv] [--html FILE] [--connections FILE]`:
  * flags → unlock windows → auditCaptures → render. Exit: 2 a capture not fully read, 1 the
- * policy would have blocked or cut something, else 0.
+ * policy would have blocked or cut something, else 0. With --json or --csv a capture not read
+ * whole is said on stderr too (the table says it in its own lines).
  */
 import type { Command } from 'commander';
 import { auditCaptures } from '../audit/run.js';
 import { loadUnlockWindows } from '../audit/windows.js';
+import { AirlockError } from '../core/errors.js';
 import { connectionLines } from '../report/audit/connections.js';
 import { renderAuditCsv } from '../report/audit/csv.js';
 import { renderAuditHtml } from '../report/audit/html.js';
@@ -50,6 +52,8 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     )
     .option('--force', 'overwrite the --html and --connections files if they exist')
     .action(async (captures: string[], flags: Flags) => {
+      if (flags.json && flags.csv)
+        throw new AirlockError('AIRLOCK_ERR_USAGE', 'audit: give --json or --csv, not both');
       const outputs: [string, string][] = [
         ...(flags.html ? [['--html', flags.html] as [string, string]] : []),
         ...(flags.connections ? [['--connections', flags.connections] as [string, string]] : []),
@@ -89,6 +93,12 @@ export function registerAudit(program: Command, ctx: CliContext): void {
         throw err;
       }
       const report = { ...audited, ...(w.check ? { unlockWindowCheck: w.check } : {}) };
+      if (flags.json || flags.csv)
+        for (const c of report.captures)
+          if (c.error)
+            process.stderr.write(
+              `airlock audit: ${c.path}: ${c.error.offset === undefined ? '' : `offset ${c.error.offset}: `}${c.error.message} (${c.error.code})\n`,
+            );
       process.stdout.write(
         flags.json ? renderAuditJson(report) : flags.csv ? renderAuditCsv(report) : renderAuditTable(report),
       );

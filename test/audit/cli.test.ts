@@ -14,7 +14,10 @@ import { AUDIT_SCHEMA_FILE, auditReportJsonSchema } from '../../src/report/audit
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { airlock, ensureBuilt } from '../cli/built.js';
 import { corpusDir, corpusFile } from '../helpers/corpus.js';
+import { framesRead, pcapRecordOffsets } from './tshark.js';
 
+/** One TLS connection to 74.125.239.152:443 (pcap, Ethernet). */
+const CHROME = corpusFile('pcap/zeek-tls-chrome-34-google.pcap');
 /** An 83 KB upload over HTTP to localhost:8080. */
 const PUTTY = corpusFile('pcap/zeek-http-putty-upload.pcap');
 /** A 160-byte POST to httpbin.org:80, the capture's only destination. */
@@ -197,7 +200,7 @@ describe('exit codes and outputs', () => {
 });
 
 describe('damaged captures', () => {
-  it('a truncated capture with a damaged record header: warnings name offsets, nothing crashes', () => {
+  it('a truncated capture with a damaged record header: warnings name offsets, nothing crashes, partly read (exit 2)', () => {
     const bytes = readFileSync(PUTTY);
     // Record 3's header (pcap: 24-byte file header, then records) gets an absurd caplen.
     let at = 24;
@@ -207,9 +210,12 @@ describe('damaged captures', () => {
     const f = join(dir, 'damaged.pcap');
     writeFileSync(f, damaged);
     const r = airlock(['audit', '--json', f]);
-    expect([0, 1, 2]).toContain(r.code);
+    // Records skipped and a tail cut off: the audit cannot speak for them.
+    expect(r.code).toBe(2);
     const report = JSON.parse(r.stdout);
     const cap = report.captures[0];
+    expect(cap.status).toBe('partial');
+    expect(cap.error).toMatchObject({ code: 'AIRLOCK_ERR_MALFORMED', offset: at });
     const names = cap.warnings.map((w: { name: string }) => w.name);
     expect(names).toContain('resync');
     expect(cap.warnings.find((w: { name: string }) => w.name === 'resync').offset).toBe(at);
@@ -260,26 +266,142 @@ describe('damaged captures', () => {
     expect(cap.error.code).toBe('AIRLOCK_ERR_UNSUPPORTED');
   });
 
-  it('flipped bytes inside packets are counted as damaged layers with the record offset', () => {
-    const bytes = Buffer.from(readFileSync(corpusFile('pcap/zeek-tls-chrome-34-google.pcap')));
+  it('flipped bytes inside packets are counted as damaged layers with the record offset; nothing decoded is not read (exit 2)', () => {
+    const bytes = Buffer.from(readFileSync(CHROME));
     // Every record's IPv4 version/IHL byte (Ethernet: 14 bytes in) becomes 0x41: IHL 1 < 5 is malformed.
-    let at = 24;
-    const offsets: number[] = [];
-    while (at + 16 <= bytes.length) {
-      const cap = bytes.readUInt32LE(at + 8);
-      if (cap > 14) {
-        bytes[at + 16 + 14] = 0x41;
-        offsets.push(at);
-      }
-      at += 16 + cap;
-    }
+    const offsets = pcapRecordOffsets(bytes).filter((at) => bytes.readUInt32LE(at + 8) > 14);
+    for (const at of offsets) bytes[at + 16 + 14] = 0x41;
     const f = join(dir, 'flipped.pcap');
     writeFileSync(f, bytes);
     const r = airlock(['audit', '--json', f]);
     const cap = JSON.parse(r.stdout).captures[0];
-    expect(cap.status).toBe('read');
     expect(cap.damaged.ip).toBe(offsets.length);
     expect(cap.warnings.map((w: { offset: number }) => w.offset)).toEqual(offsets);
-    expect(r.code).toBe(0);
+    // Every packet damaged: the audit read none of them, and cannot say the policy allowed everything.
+    expect(cap.status).toBe('not-read');
+    expect(cap.error).toMatchObject({ code: 'AIRLOCK_ERR_MALFORMED', offset: offsets[0] });
+    expect(cap.error.message).toContain(`${offsets.length} packets whose headers could not be read`);
+    expect(r.code).toBe(2);
+  });
+
+  it('one damaged packet among good ones: partly read (exit 2), the rest still reported', () => {
+    const bytes = Buffer.from(readFileSync(CHROME));
+    const at = pcapRecordOffsets(bytes)[5]!;
+    bytes[at + 16 + 14] = 0x41;
+    const f = join(dir, 'one-flipped.pcap');
+    writeFileSync(f, bytes);
+    const r = airlock(['audit', '--json', f]);
+    const report = JSON.parse(r.stdout);
+    expect(report.captures[0]).toMatchObject({
+      status: 'partial',
+      packets: framesRead(CHROME),
+      damaged: { link: 0, ip: 1, transport: 0 },
+      error: { code: 'AIRLOCK_ERR_MALFORMED', offset: at },
+    });
+    expect(report.destinations.map((d: { port: number }) => d.port)).toEqual([443]);
+    expect(r.code).toBe(2);
+  });
+});
+
+describe('captures not read whole: exit 2, the file and the offset named, what was read reported', () => {
+  /** The table's line for the capture and the error line under it. */
+  const tableSays = (stdout: string, f: string, status: string, offset: number) => {
+    expect(stdout.split('\n').find((l) => l.startsWith(`${f} `))).toContain(`  ${status}  `);
+    expect(stdout).toContain(`at offset ${offset} (`);
+    expect(stdout).toContain('(exit 2)');
+  };
+
+  it('cut inside its first record (head -c 100): tshark reads no packet; not read, at the record (offset 24)', () => {
+    const f = join(dir, 'cut-100.pcap');
+    writeFileSync(f, readFileSync(CHROME).subarray(0, 100));
+    expect(framesRead(f)).toBe(0);
+    const r = airlock(['audit', '--json', f]);
+    expect(r.code).toBe(2);
+    const cap = JSON.parse(r.stdout).captures[0];
+    expect(cap).toMatchObject({
+      status: 'not-read',
+      packets: 0,
+      error: { code: 'AIRLOCK_ERR_TRUNCATED', offset: 24 },
+    });
+    const t = airlock(['audit', f]);
+    expect(t.code).toBe(2);
+    tableSays(t.stdout, f, 'not read', 24);
+  });
+
+  it('cut after some records (head -c 5000): the packets tshark reads are reported, partly read, at the record cut', () => {
+    const whole = readFileSync(CHROME);
+    const f = join(dir, 'cut-5000.pcap');
+    writeFileSync(f, whole.subarray(0, 5000));
+    const cutAt = pcapRecordOffsets(whole).find((at) => at + 16 + whole.readUInt32LE(at + 8) > 5000)!;
+    const r = airlock(['audit', '--json', f]);
+    expect(r.code).toBe(2);
+    const report = JSON.parse(r.stdout);
+    expect(report.captures[0]).toMatchObject({
+      status: 'partial',
+      packets: framesRead(f),
+      error: { code: 'AIRLOCK_ERR_TRUNCATED', offset: cutAt },
+    });
+    expect(report.destinations).toHaveLength(1);
+    expect(report.summary.connections).toBe(1);
+  });
+
+  it('a pcapng cut inside its section header block (head -c 20): not read, at offset 0', () => {
+    const ng = join(dir, 'chrome.pcapng');
+    execFileSync('editcap', ['-F', 'pcapng', CHROME, ng]);
+    const f = join(dir, 'cut-20.pcapng');
+    writeFileSync(f, readFileSync(ng).subarray(0, 20));
+    const r = airlock(['audit', '--json', f]);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).captures[0]).toMatchObject({
+      status: 'not-read',
+      packets: 0,
+      error: { code: 'AIRLOCK_ERR_TRUNCATED', offset: 0 },
+    });
+    tableSays(airlock(['audit', f]).stdout, f, 'not read', 0);
+  });
+
+  it('a link type Airlock does not read (147): every packet counted, none decoded, not read (exit 2)', () => {
+    const bytes = Buffer.from(readFileSync(CHROME));
+    bytes.writeUInt32LE(147, 20);
+    const f = join(dir, 'linktype-147.pcap');
+    writeFileSync(f, bytes);
+    const r = airlock(['audit', '--json', f]);
+    expect(r.code).toBe(2);
+    const n = framesRead(CHROME);
+    expect(JSON.parse(r.stdout).captures[0]).toMatchObject({
+      status: 'not-read',
+      packets: n,
+      unsupportedLinks: { 147: n },
+      error: { code: 'AIRLOCK_ERR_UNSUPPORTED', offset: 24 },
+    });
+    tableSays(airlock(['audit', f]).stdout, f, 'not read', 24);
+  });
+
+  it('--csv and --json say on stderr which capture was not read whole and where; the table needs not', () => {
+    const f = join(dir, 'cut-10.pcap');
+    writeFileSync(f, readFileSync(CHROME).subarray(0, 10));
+    for (const mode of ['--csv', '--json']) {
+      const r = airlock(['audit', mode, f]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        `airlock audit: ${f}: offset 0: pcap file header: data ends early (AIRLOCK_ERR_TRUNCATED)\n`,
+      );
+    }
+    const t = airlock(['audit', f]);
+    expect([t.code, t.stderr]).toEqual([2, '']);
+    tableSays(t.stdout, f, 'not read', 0);
+  });
+
+  it('--json with --csv is refused as log export refuses it (exit 64, nothing on stdout)', () => {
+    const r = airlock(['audit', '--json', '--csv', CHROME]);
+    expect([r.code, r.stdout]).toEqual([64, '']);
+    expect(r.stderr).toContain('give --json or --csv');
+  });
+
+  it('the whole capture is read whole: exit 1 (sealed blocks it), no error', () => {
+    const r = airlock(['audit', '--json', CHROME]);
+    expect(r.code).toBe(1);
+    const cap = JSON.parse(r.stdout).captures[0];
+    expect([cap.status, cap.error]).toEqual(['read', undefined]);
   });
 });

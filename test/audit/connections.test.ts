@@ -27,7 +27,8 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function run(pcap: string): { lines: ConnectionLine[]; report: AuditReport } {
-  const out = join(dir, 'connections.jsonl');
+  // A file of its own per capture: audit does not overwrite an existing output without --force.
+  const out = join(dir, `${pcap.split('/').pop()}.jsonl`);
   const r = airlock(['audit', '--policy', join(dir, 'monitor.yaml'), '--json', '--connections', out, pcap]);
   if (r.code !== 0 && r.code !== 1) throw new Error(`audit ${pcap}: exit ${r.code} ${r.stderr}`);
   const lines = readFileSync(out, 'utf8')

@@ -1,5 +1,5 @@
 /** tshark (Debian 4.0) as the oracle for the audit: payload bytes per stream direction, and names. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 
 const fields = (path: string, filter: string, fs: string[]): string[][] =>
   execFileSync(
@@ -51,4 +51,48 @@ export function clientNames(path: string): Set<string> {
     if (host) names.add(host.replace(/:\d+$/, '').toLowerCase());
   }
   return names;
+}
+
+/**
+ * Payload bytes each side sent, by direction ('10.9.0.2:46001>198.18.7.7:443'): tcp.len for TCP,
+ * udp.length less its header for UDP. tshark reads both from the headers, not from what was
+ * captured, so a snapped packet counts in full.
+ */
+export function payloadBySender(path: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [src, tsport, usport, dst, tdport, udport, tlen, ulen] of fields(path, 'tcp or udp', [
+    'ip.src',
+    'tcp.srcport',
+    'udp.srcport',
+    'ip.dst',
+    'tcp.dstport',
+    'udp.dstport',
+    'tcp.len',
+    'udp.length',
+  ])) {
+    const k = `${src}:${tsport || usport}>${dst}:${tdport || udport}`;
+    out.set(k, (out.get(k) ?? 0) + (tlen ? Number(tlen) : Number(ulen) - 8));
+  }
+  return out;
+}
+
+/** The numbers (1-based) of the frames a display filter matches. */
+export const framesMatching = (path: string, filter: string): number[] =>
+  fields(path, filter, ['frame.number']).map(([n]) => Number(n));
+
+/** How many frames tshark reads: every whole one, from a file cut short too (tshark then exits 2). */
+export const framesRead = (path: string): number =>
+  spawnSync('tshark', ['-n', '-r', path, '-T', 'fields', '-e', 'frame.number'], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  })
+    .stdout.split('\n')
+    .filter(Boolean).length;
+
+/** The file offset of each record of a little-endian pcap (frame n at index n - 1), walked from its headers. */
+export function pcapRecordOffsets(bytes: Uint8Array): number[] {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: number[] = [];
+  for (let at = 24; at + 16 <= bytes.length; at += 16 + v.getUint32(at + 8, true)) out.push(at);
+  return out;
 }

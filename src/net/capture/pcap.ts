@@ -111,6 +111,7 @@ export class PcapFormat implements CaptureFormat {
         name: 'resync',
         offset: start,
         detail: `damaged record (${why}); skipped ${found.skip} bytes`,
+        lost: true,
       },
     };
   }
@@ -125,6 +126,7 @@ export class PcapFormat implements CaptureFormat {
         name: 'truncated-tail',
         offset: start,
         detail: `capture ends inside a record (${left} bytes)`,
+        lost: true,
       },
     };
   }

@@ -108,7 +108,8 @@ export class PcapngFormat implements CaptureFormat {
           return this.packet(readPb(blk, le), blk, start, 'PB');
         case BLOCK.SPB: {
           const iface = this.section!.interfaces[0];
-          if (!iface) return this.warn('unknown-interface', start, 'SPB in a section with no interface');
+          if (!iface)
+            return this.warn('unknown-interface', start, 'SPB in a section with no interface', true);
           return this.packet(readSpb(blk, le, iface.snapLen), blk, start, 'SPB');
         }
         case BLOCK.ISB:
@@ -122,7 +123,8 @@ export class PcapngFormat implements CaptureFormat {
           return undefined;
       }
     } catch (e) {
-      if (e instanceof AirlockError) return this.damaged(start, e);
+      // The block is not read at all: a packet (or the section or interface packets need) is lost.
+      if (e instanceof AirlockError) return this.damaged(start, e, true);
       throw e;
     }
   }
@@ -134,7 +136,8 @@ export class PcapngFormat implements CaptureFormat {
     record: CapturedPacket['record'],
   ): CaptureEvent {
     const iface = this.section!.interfaces[p.interfaceId];
-    if (!iface) return this.warn('unknown-interface', start, `${record} names interface ${p.interfaceId}`);
+    if (!iface)
+      return this.warn('unknown-interface', start, `${record} names interface ${p.interfaceId}`, true);
     bound(p.capLen, NET_LIMITS.maxPacketBytes, 'captured packet length', start + 20);
     // A damaged option after the data does not spoil the packet; it is still reported by tests via counts.
     return {
@@ -153,13 +156,14 @@ export class PcapngFormat implements CaptureFormat {
     };
   }
 
-  private damaged(start: number, e: Error): CaptureEvent {
+  /** `lost`: the block was skipped; else only its options were damaged and it was read. */
+  private damaged(start: number, e: Error, lost = false): CaptureEvent {
     const rel = e instanceof AirlockError && e.offset !== undefined ? e.offset : 0;
-    return this.warn('damaged-block', start + rel, `block at ${start}: ${e.message}`);
+    return this.warn('damaged-block', start + rel, `block at ${start}: ${e.message}`, lost);
   }
 
-  private warn(name: string, offset: number, detail: string): CaptureEvent {
-    return { kind: 'warning', warning: { name, offset, detail } };
+  private warn(name: string, offset: number, detail: string, lost = false): CaptureEvent {
+    return { kind: 'warning', warning: lost ? { name, offset, detail, lost } : { name, offset, detail } };
   }
 
   /** A well-framed block at buf[p]: known type, sane length, trailer equal to it. */
@@ -184,7 +188,12 @@ export class PcapngFormat implements CaptureFormat {
       if (ended && this.q.length < NET_LIMITS.resyncWindowBytes) {
         const left = this.q.length;
         this.q.skip(left);
-        return this.warn('truncated-tail', start, `capture ends inside a block (${why}; ${left} bytes)`);
+        return this.warn(
+          'truncated-tail',
+          start,
+          `capture ends inside a block (${why}; ${left} bytes)`,
+          true,
+        );
       }
       return {
         kind: 'error',
@@ -192,6 +201,6 @@ export class PcapngFormat implements CaptureFormat {
       };
     }
     this.q.skip(found.skip);
-    return this.warn('resync', start, `damaged block (${why}); skipped ${found.skip} bytes`);
+    return this.warn('resync', start, `damaged block (${why}); skipped ${found.skip} bytes`, true);
   }
 }

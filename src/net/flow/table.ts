@@ -7,6 +7,7 @@ import { bound } from '../../core/limits.js';
 import { IPPROTO } from '../ip/types.js';
 import { NET_LIMITS } from '../limits.js';
 import { TCP_FLAG } from '../transport/tcp.js';
+import { type OrientationBasis, orient } from './orientation.js';
 import { SeqAdvance } from './seq-advance.js';
 import type { DirectionCounts, FlowObservation, FlowRecord } from './types.js';
 
@@ -15,6 +16,11 @@ export interface FlowTableOptions {
   readonly tcpIdleNs?: bigint;
   readonly otherIdleNs?: bigint;
   readonly maxLiveFlows?: number;
+  /**
+   * Ports servers listen on beyond the usual ones (orientation.ts): a flow first seen without its
+   * handshake is turned so that its side on one of them is the responder.
+   */
+  readonly servicePorts?: ReadonlySet<number>;
 }
 
 interface LiveFlow {
@@ -30,6 +36,8 @@ interface LiveFlow {
   proto: number;
   orig: { h: string; p: number };
   resp: { h: string; p: number };
+  /** How orig was decided on the flow's first packet (orientation.ts). */
+  basis: OrientationBasis;
   origCounts: DirectionCounts;
   respCounts: DirectionCounts;
   /** TCP: each direction's stream position (streamBytes), made on its first segment. */
@@ -135,6 +143,11 @@ export interface ObservedFlow {
   readonly done: readonly FlowRecord[];
   /** What the packet added to its direction's streamBytes (TCP: by sequence number; else its payload). */
   readonly advance: number;
+  /** The flow's originator and responder as they stand after this packet (a late SYN turns them round). */
+  readonly orig: { readonly h: string; readonly p: number };
+  readonly resp: { readonly h: string; readonly p: number };
+  /** How orig was decided when the flow's first packet was seen. */
+  readonly basis: OrientationBasis;
 }
 
 const NONE: readonly FlowRecord[] = Object.freeze([]);
@@ -148,19 +161,24 @@ export class FlowTable {
   private readonly buckets = new Map<number, LiveFlow>();
   private liveCount = 0;
   /** observeFlow's answer, reused: valid until the next call. */
-  private readonly answer: { uid: string; done: readonly FlowRecord[]; advance: number } = {
-    uid: '',
-    done: NONE,
-    advance: 0,
-  };
+  private readonly answer: {
+    uid: string;
+    done: readonly FlowRecord[];
+    advance: number;
+    orig: LiveFlow['orig'];
+    resp: LiveFlow['resp'];
+    basis: OrientationBasis;
+  } = { uid: '', done: NONE, advance: 0, orig: { h: '', p: 0 }, resp: { h: '', p: 0 }, basis: 'syn' };
   private readonly tcpFlows = new ActivityList();
   private readonly otherFlows = new ActivityList();
   private next = 1;
   private readonly tcpIdleNs: bigint;
   private readonly otherIdleNs: bigint;
   private readonly maxLive: number;
+  private readonly servicePorts: ReadonlySet<number>;
 
   constructor(opts: FlowTableOptions = {}) {
+    this.servicePorts = opts.servicePorts ?? new Set();
     this.tcpIdleNs = opts.tcpIdleNs ?? 300_000_000_000n;
     this.otherIdleNs = opts.otherIdleNs ?? 60_000_000_000n;
     this.maxLive = bound(opts.maxLiveFlows ?? NET_LIMITS.maxLiveFlows, NET_LIMITS.maxLiveFlows, 'live flows');
@@ -212,6 +230,9 @@ export class FlowTable {
     answer.advance = this.count(f, o);
     answer.uid = f.uid;
     answer.done = done ?? NONE;
+    answer.orig = f.orig;
+    answer.resp = f.resp;
+    answer.basis = f.basis;
     return answer;
   }
 
@@ -275,10 +296,8 @@ export class FlowTable {
   }
 
   private open(o: FlowObservation, hash: number): LiveFlow {
-    // A SYN-ACK seen first answers a SYN we missed: its receiver opened the conversation.
-    const flags = o.tcpFlags ?? 0;
-    const synAck =
-      o.proto === IPPROTO.TCP && (flags & (TCP_FLAG.SYN | TCP_FLAG.ACK)) === (TCP_FLAG.SYN | TCP_FLAG.ACK);
+    // A SYN-ACK seen first answers a SYN we missed; without a handshake the ports decide.
+    const { basis, flip } = orient(o, this.servicePorts);
     const s = { h: o.src, p: o.srcPort };
     const d = { h: o.dst, p: o.dstPort };
     return {
@@ -290,15 +309,17 @@ export class FlowTable {
       ts: o.ts,
       lastTs: o.ts,
       proto: o.proto,
-      orig: synAck ? d : s,
-      resp: synAck ? s : d,
+      orig: flip ? d : s,
+      resp: flip ? s : d,
+      basis,
       origCounts: zero(),
       respCounts: zero(),
       origSeq: undefined,
       respSeq: undefined,
       origIsn: undefined,
       respIsn: undefined,
-      history: '',
+      // Zeek's '^': the heuristic, not the handshake, turned the flow round.
+      history: flip && basis === 'service-port' ? '^' : '',
       synSeen: false,
       synAckSeen: false,
       finOrig: false,

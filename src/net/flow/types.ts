@@ -18,7 +18,10 @@ export interface FlowObservation {
   readonly ipBytes: number;
   /** The frame's length on the wire (tshark's frame.len: the capture's original length). */
   readonly frameBytes: number;
-  /** Transport payload bytes. */
+  /**
+   * Transport payload bytes as the headers declare them (tshark's tcp.len), so a packet cut by the
+   * capture's snap length counts what crossed the wire, not what was kept (observe.ts).
+   */
   readonly payloadBytes: number;
   /** TCP flag bits, for TCP. */
   readonly tcpFlags?: number;
@@ -30,7 +33,7 @@ export interface DirectionCounts {
   pkts: number;
   ipBytes: number;
   frameBytes: number;
-  /** Payload bytes captured, every retransmission included (tshark's tcp.len summed). */
+  /** Payload bytes, every retransmission included (tshark's tcp.len summed: bytes past a snap length too). */
   bytes: number;
   /**
    * Stream bytes by sequence number, as Zeek's orig_bytes/resp_bytes: a retransmission adds
@@ -51,7 +54,10 @@ export interface FlowRecord {
   readonly resp: { readonly h: string; readonly p: number };
   readonly origCounts: Readonly<DirectionCounts>;
   readonly respCounts: Readonly<DirectionCounts>;
-  /** TCP only, Zeek's history letters (first occurrence each): S h A D F R from orig, lower case from resp. */
+  /**
+   * TCP only, Zeek's history letters (first occurrence each): S h A D F R from orig, lower case from
+   * resp; '^' first when the flow was turned round by its ports, its handshake not seen (orientation.ts).
+   */
   readonly history?: string;
   readonly tcp?: {
     readonly synSeen: boolean;

@@ -2,7 +2,8 @@
  * The audit report as data: one zod schema is the TypeScript type, the runtime check and (through
  * scripts/gen-schema.mjs) the shipped JSON Schema, schema/audit-report.v1.json. Byte and packet
  * counts speak Zeek's conn.log: orig = the side that opened the connection, resp = the other;
- * `bytes` = transport payload as captured, `ipBytes` = IP datagram lengths, `pkts` = packets.
+ * `bytes` = transport payload as its headers declare it (tshark's tcp.len: a capture cut by its
+ * snap length still counts every byte sent), `ipBytes` = IP datagram lengths, `pkts` = packets.
  */
 import { z } from 'zod';
 import { UNHEARD_REASONS, type UnheardReason } from '../../audit/destination.js';
