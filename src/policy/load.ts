@@ -35,6 +35,13 @@ export function parsePolicy(text: string, fileName: string, opts: { baseDir?: st
   const yamlProblem = doc.errors[0] ?? doc.warnings[0];
   if (yamlProblem) {
     const pos = yamlProblem.linePos?.[0] ?? lc.linePos(yamlProblem.pos[0]);
+    // A second document is the file's structure, not a key's: said in a policy's words, not the
+    // library's advice to call another of its functions.
+    if (yamlProblem.code === 'MULTIPLE_DOCS')
+      throw policyError(
+        `${fileName}:${pos.line}:${pos.col}: YAML: a second document starts here: a policy is one document (remove the '---' and what follows, or merge them)`,
+        fileName,
+      );
     const what = yamlProblem.message.split(' at line ')[0];
     const path = formatKeyPath(keyPathAt(doc, yamlProblem.pos[0]));
     throw policyError(`${fileName}:${pos.line}:${pos.col}: ${path}: YAML: ${what}`, fileName);

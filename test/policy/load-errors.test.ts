@@ -33,6 +33,13 @@ describe('YAML syntax errors name file:line:column', () => {
     expect(e.message).toMatch(/^airlock\.yaml:3:3: /);
     expect(e.message).toMatch(/unique/i);
   });
+  it('a second YAML document is named where it starts, in a policy’s words', () => {
+    const e = policyError('network:\n  mode: sealed\n---\nnetwork:\n  mode: monitor\n');
+    expect(e.message).toMatch(
+      /^airlock\.yaml:3:1: YAML: a second document starts here: a policy is one document/,
+    );
+    expect(e.message).not.toMatch(/parseAllDocuments/);
+  });
   it('an unknown YAML tag is an error, not a warning', () => {
     expect(policyError('profile: !weird mapping\n').message).toMatch(/^airlock\.yaml:1:10: /);
   });
