@@ -3,6 +3,7 @@
  * an IFD1 thumbnail), the video's SRT sidecar, an encrypted-style flight record and a clean picture.
  * Every value is fictional (places.ts); nothing comes from the test corpus.
  */
+import { createHash } from 'node:crypto';
 import { writeFlightRecord } from '../media/flightlog/index.js';
 import { buildJpeg, xmpPayload } from '../media/jpeg/write.js';
 import { ascii, buildExif } from '../media/tiff/write.js';
@@ -49,9 +50,28 @@ export function demoKit(): KitFile[] {
     },
     {
       name: 'DJIFlightRecord_2024-05-14_[10-31-40].txt',
-      bytes: writeFlightRecord({ version: 14 }),
+      // Random-looking bytes where a real v14 record holds ciphertext: what the file is said to be.
+      bytes: writeFlightRecord({
+        version: 14,
+        auxInfo: cipherLike('aux', 96),
+        records: cipherLike('body', 4096),
+      }),
       about: 'flight record (v14: its body is encrypted, so it cannot be cleaned)',
     },
     { name: 'site-logo.jpg', bytes: buildJpeg([]), about: 'a picture with no metadata at all' },
   ];
+}
+
+/** `n` bytes that look like ciphertext, the same every run: SHA-256 of a label and a counter. */
+function cipherLike(label: string, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i * 32 < n; i++)
+    out.set(
+      createHash('sha256')
+        .update(`${label}:${i}`)
+        .digest()
+        .subarray(0, Math.min(32, n - i * 32)),
+      i * 32,
+    );
+  return out;
 }

@@ -102,6 +102,12 @@ describe('flight record v14 (encrypted)', () => {
       ranges: [{ offset: 509, length: 256 }],
     });
   });
+
+  it('an empty details block is no finding: nothing in it to call sensitive', () => {
+    const { out, error } = run(writeFlightRecord({ version: 14 }));
+    expect(error).toBeUndefined();
+    expect(out.findings.map((f) => f.tag)).toEqual(['AuxiliaryVersion']);
+  });
 });
 
 describe('flight record hostile input', () => {

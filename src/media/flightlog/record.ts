@@ -196,7 +196,9 @@ function readAuxiliary(src: ByteSource, out: Collector, detailOffset: number): n
     const body = at + 3;
     if (body + length > src.size) throw truncated(`flight record auxiliary block (${length} bytes)`, body);
     const path = ['FlightRecord', `Auxiliary[${n}]`];
-    if (kind === 0) {
+    if (kind === 0 && length === 0) {
+      // An empty details block holds nothing to report (a finding of 0 bytes would call it sensitive).
+    } else if (kind === 0) {
       out.add({
         category: 'opaque',
         tag: 'AuxiliaryInfo',
