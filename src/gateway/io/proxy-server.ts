@@ -60,6 +60,16 @@ export interface ProxyServerOptions {
   stillOpenEveryMs?: number;
 }
 
+/**
+ * Connection ids, one sequence for the whole process: every listener (proxy, transparent TLS,
+ * HTTP, other) shares one EgressGate, whose table of open connections is keyed by this id. Per
+ * listener, the proxy's c1 and the HTTP listener's c1 were one entry: one connection's bytes
+ * were charged to the other's budgets, and one closing removed the other (QA: a tunnel carried
+ * 50 KB past a 2 KB budget, another was cut as unknown-connection).
+ */
+let connections = 0;
+const nextConnectionId = (): string => `c${++connections}`;
+
 /** Time a closed connection gets to flush before its sockets are destroyed. */
 const CLOSE_GRACE_MS = 5000;
 const EMPTY = new Uint8Array(0);
@@ -67,7 +77,6 @@ const STILL_OPEN: ProxyEvent = { type: 'still-open' };
 
 export class ProxyServer {
   private server: Server | undefined;
-  private nextId = 0;
   private readonly counts: ConnectionCounts;
   private readonly sockets = new Set<Socket>();
   /** This listener's spliced tunnels: stopped (their counts settled) before sockets are destroyed. */
@@ -150,7 +159,7 @@ export class ProxyServer {
     this.accepted++;
     this.sockets.add(client);
     client.once('close', () => this.sockets.delete(client));
-    const id = `c${++this.nextId}`;
+    const id = nextConnectionId();
     // As `audit --connections` writes it (IPv6 in brackets), so the two join on this text.
     const peer = endpointText(client.remoteAddress ?? '?', client.remotePort ?? 0);
     const host = client.remoteAddress ?? '?';
