@@ -47,21 +47,29 @@ function keyer(): (f: Finding) => string {
  * key string per replaced finding was most of what a long log's verification held.
  */
 class ByIdentity<V> {
-  private readonly byCarrier = new Map<string, Map<number | '', V>>();
+  private readonly byCarrier = new Map<string, Map<number | '', V[]>>();
   private readonly pathOf = pathFormatter();
   private carrier(f: Finding): string {
     return `${f.category}\0${f.tag}\0${this.pathOf(f.path)}`;
   }
-  set(f: Finding, v: V): void {
+  /**
+   * Every value written for findings of this identity: two carriers can share one (a JPEG with
+   * two EXIF segments has two 'APP1 Exif › IFD0 › GPS' positions, each coarsened to its own cell),
+   * and the copy's is checked against each, not only the last one planned.
+   */
+  add(f: Finding, v: V): void {
     const c = this.carrier(f);
     let frames = this.byCarrier.get(c);
     if (!frames) {
       frames = new Map();
       this.byCarrier.set(c, frames);
     }
-    frames.set(f.frame ?? '', v);
+    const key = f.frame ?? '';
+    const had = frames.get(key);
+    if (had) had.push(v);
+    else frames.set(key, [v]);
   }
-  get(f: Finding): V | undefined {
+  get(f: Finding): readonly V[] | undefined {
     return this.byCarrier.get(this.carrier(f))?.get(f.frame ?? '');
   }
 }
@@ -97,7 +105,7 @@ export function verifyOutput(
   const writtenByCategory = new Map<string, Value[]>();
   for (const { finding, decision } of planned) {
     if (decision.action !== 'replace') continue;
-    written.set(finding, decision.value);
+    written.add(finding, decision.value);
     const list = writtenByCategory.get(finding.category) ?? [];
     list.push(decision.value);
     writtenByCategory.set(finding.category, list);
@@ -120,8 +128,7 @@ export function verifyOutput(
       found.push(`not scrubbed: ${describe(f)} is not the ${d.value.kind} the policy writes`);
       return;
     }
-    const planned = written.get(f);
-    const candidates = planned ? [planned] : (writtenByCategory.get(f.category) ?? []);
+    const candidates = written.get(f) ?? writtenByCategory.get(f.category) ?? [];
     if (f.value.kind === 'position' && !candidates.some((v) => sameValue(v, f.value))) {
       found.push(`position differs from the coarsened value: ${describe(f)}`);
     }

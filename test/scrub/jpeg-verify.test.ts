@@ -7,9 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { concatBytes } from '../../src/core/bytes.js';
 import { BufferSource } from '../../src/core/source.js';
 import { jpegRewriter } from '../../src/media/jpeg/rewrite.js';
+import { buildJpeg } from '../../src/media/jpeg/write.js';
 import { analyseSource } from '../../src/media/registry.js';
+import { ascii, buildExif } from '../../src/media/tiff/write.js';
 import { xmpRewriter } from '../../src/media/xmp/rewrite.js';
 import { serialiseXmp } from '../../src/media/xmp/write.js';
 import { defaultPolicy, type Policy, parsePolicy } from '../../src/policy/index.js';
@@ -44,6 +47,24 @@ function check(
   const result = rewriter.rewrite(new BufferSource(bytes), decide);
   return verifyOutput(result.bytes, name, format, planned, decide, result).problems;
 }
+
+describe('a JPEG with two EXIF segments', () => {
+  it('each segment coarsened to its own cell passes re-inspection (one path, two carriers)', () => {
+    const exif = (lat: number, lon: number) =>
+      concatBytes([
+        Buffer.from('Exif\0\0', 'latin1'),
+        buildExif({ ifd0: [ascii(0x010f, 'DJI')], gps: { lat, lon, alt: 80 } }),
+      ]);
+    // Two positions 30 km apart: two cells of the 1000 m grid, both carried at 'APP1 Exif › IFD0 › GPS'.
+    const bytes = buildJpeg([
+      { marker: 0xe1, payload: exif(47.354184, 10.191315) },
+      { marker: 0xe1, payload: exif(47.6, 10.5) },
+    ]);
+    const before = analyseSource(new BufferSource(bytes), 'two.jpg');
+    expect(before.findings.filter((f) => f.value.kind === 'position')).toHaveLength(2);
+    expect(check('two.jpg', bytes, 'jpeg', jpegRewriter, defaultPolicy())).toEqual([]);
+  });
+});
 
 describe('scrub verification of rewritten JPEGs and XMP sidecars', () => {
   const jpegs = corpusDir('media').filter((f) => /\.jpe?g$/i.test(f));
