@@ -1,4 +1,5 @@
 /** The log read page by page, for the `log` subcommands (show, export, reconcile). */
+import { appendAll } from '../core/append.js';
 import type { CheckedLogRow, TimeWindow } from '../store/types.js';
 
 const PAGE = 10_000;
@@ -69,7 +70,7 @@ export async function* rowsInWindow(
     const out: CheckedLogRow[] = [];
     for (const r of page) {
       const from = prev ?? Math.max(after, r.seq - EDGE_ROWS - 1);
-      if (r.seq > from + 1) out.push(...(await passedOver(from, r.seq)));
+      if (r.seq > from + 1) appendAll(out, await passedOver(from, r.seq));
       out.push(r);
       prev = r.seq;
     }

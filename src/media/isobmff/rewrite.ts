@@ -16,7 +16,9 @@
  * Written by hand: no library rewrites ISO-BMFF boxes losslessly (ffmpeg remuxes, and fails on
  * DJI's timed-metadata tracks).
  */
+
 import { createHash } from 'node:crypto';
+import { appendAll } from '../../core/append.js';
 import { concatBytes } from '../../core/bytes.js';
 import { AirlockError } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
@@ -183,7 +185,7 @@ function planEdits(
         if (allKept) break;
         remove(unit.trak);
         removedTracks.add(unit.trak.offset);
-        if (unit.stbl) zero.push(...sampleRanges(src, unit.stbl, budget, LIMITS.maxRecords));
+        if (unit.stbl) appendAll(zero, sampleRanges(src, unit.stbl, budget, LIMITS.maxRecords));
         notes.push(
           `${fs[0]?.path.slice(0, 2).join(' › ')}: track removed whole (${fs[0]?.tag}…), its samples zeroed`,
         );
@@ -262,7 +264,7 @@ function keptSamples(
     for (const trak of childrenOf(src, moov, budget)) {
       if (trak.type !== 'trak' || removed.has(trak.offset)) continue;
       const stbl = tableOf(src, trak, budget);
-      if (stbl) all.push(...sampleRanges(src, stbl, budget, LIMITS.maxRecords));
+      if (stbl) appendAll(all, sampleRanges(src, stbl, budget, LIMITS.maxRecords));
     }
   }
   all.sort((a, b) => a.offset - b.offset);
@@ -393,8 +395,8 @@ class Layout {
     const out: Piece[] = [];
     for (const p of this.placed) {
       if (this.plan.edits.get(p.box.offset)?.kind === 'remove') continue;
-      if (p.rebuilt) out.push(...this.emit(p.box));
-      else out.push(...this.kept(p.box));
+      if (p.rebuilt) appendAll(out, this.emit(p.box));
+      else appendAll(out, this.kept(p.box));
     }
     return out;
   }
@@ -427,7 +429,7 @@ class Layout {
       const to = Math.min(z.offset + z.length, end);
       if (to <= from) continue;
       if (from > at) out.push({ offset: at, length: from - at });
-      out.push(...zeros(to - from));
+      appendAll(out, zeros(to - from));
       at = to;
     }
     if (end > at) out.push({ offset: at, length: end - at });
@@ -443,11 +445,11 @@ class Layout {
       const from = Math.max(k.offset, at);
       const to = Math.min(k.offset + k.length, end);
       if (to <= from) continue;
-      if (from > at) out.push(...zeros(from - at));
+      if (from > at) appendAll(out, zeros(from - at));
       out.push({ offset: from, length: to - from });
       at = to;
     }
-    if (end > at) out.push(...zeros(end - at));
+    if (end > at) appendAll(out, zeros(end - at));
     return out;
   }
 
@@ -466,7 +468,7 @@ class Layout {
     const parts: Uint8Array[] = [];
     let last = b.offset + b.header + skip;
     for (const child of childrenOf(this.src, b, this.budget, skip)) {
-      parts.push(...this.emit(child, b.type));
+      appendAll(parts, this.emit(child, b.type));
       last = child.offset + child.size;
     }
     // What follows the last child (udta's 32-bit zero terminator) keeps its length, as zeros:

@@ -2,6 +2,7 @@
  * Image data of an IFD (strips, tiles, a JPEG-interchange thumbnail or preview): the bytes the
  * rewriter copies unchanged (hashed by core/bytes.ts sha256Hex for the proof that it did).
  */
+import { appendAll } from '../../core/append.js';
 import { AirlockError, malformed, truncated } from '../../core/errors.js';
 import type { IfdNode, TiffTrace } from './exif.js';
 import { decodeNumbers } from './format.js';
@@ -108,7 +109,7 @@ export function imageDataInWalkOrder(trace: TiffTrace, budget: DataBudget): Uint
   const visit = (node: IfdNode): void => {
     if (node.role === 'image' || node.role === 'thumbnail') {
       const byTag = [...node.ifd.entries].sort((a, b) => a.tag - b.tag);
-      for (const e of byTag) if (DATA_TAGS.has(e.tag)) out.push(...dataBlocks(ctx, node.ifd, e, budget));
+      for (const e of byTag) if (DATA_TAGS.has(e.tag)) appendAll(out, dataBlocks(ctx, node.ifd, e, budget));
     }
     for (const c of node.children) visit(c.node);
   };

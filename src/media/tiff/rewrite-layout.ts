@@ -3,6 +3,7 @@
  * newly encoded), links to other IFDs, or links to image data blocks. `layoutTiffChunks` places
  * them (header, IFDs each followed by their values, then the image data), patching every offset.
  */
+import { appendAll } from '../../core/append.js';
 import { AirlockError } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import { endian, type FieldType } from './format.js';
@@ -72,7 +73,7 @@ export function layoutTiffChunks(first: OutIfd, le: boolean): Uint8Array[] {
         valueAt.set(e, pos);
         pos += pad2(len);
       }
-      if (e.link?.kind === 'data') blocks.push(...e.link.blocks);
+      if (e.link?.kind === 'data') appendAll(blocks, e.link.blocks);
     }
   }
   const head = pos;

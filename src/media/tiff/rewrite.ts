@@ -4,6 +4,7 @@
  * self-contained structure holding only what is kept or replaced. Image data is copied byte for
  * byte to new offsets; every offset is patched.
  */
+import { appendAll } from '../../core/append.js';
 import { ChunkSource, concatBytes, sha256Hex } from '../../core/bytes.js';
 import type { ByteSource } from '../../core/source.js';
 import { type Decide, RewriteNotes, type RewriteResult, type Rewriter } from '../../scrub/types.js';
@@ -67,7 +68,7 @@ function dataOf(first: OutIfd): Uint8Array[] {
   const out: Uint8Array[] = [];
   const visit = (ifd: OutIfd): void => {
     const entries = [...ifd.entries].sort((a, c) => a.tag - c.tag);
-    for (const e of entries) if (e.link?.kind === 'data') out.push(...e.link.blocks);
+    for (const e of entries) if (e.link?.kind === 'data') appendAll(out, e.link.blocks);
     for (const e of entries) if (e.link?.kind === 'ifd') for (const t of e.link.targets) visit(t);
   };
   for (let ifd: OutIfd | undefined = first; ifd; ifd = ifd.next) visit(ifd);
