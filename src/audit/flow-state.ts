@@ -294,7 +294,11 @@ export class FlowState {
     if (this.proto === 17) return this.server.p === 443 ? new QuicNameReader() : undefined;
     if (this.proto !== 6) return undefined;
     const front = frontOfPort(this.server.p, this.ctx.extraPorts);
-    return front && !this.ctx.isLocal(this.client.h, this.server.h, 6, this.server.p)
+    // The gateway's own proxy listener is never a transparent front, even at an address
+    // allowedPrivateCidrs makes egress (a loopback or LAN range the policy forwards to).
+    return front &&
+      !this.ctx.isLocal(this.client.h, this.server.h, 6, this.server.p) &&
+      !this.ctx.isProxy(this.server.h, this.server.p)
       ? new FrontHeadReader(front, this.ctx.maxHeaderBytes)
       : new TcpNameReader();
   }
@@ -415,7 +419,11 @@ export class FlowState {
     const refused = reader instanceof FrontHeadReader ? reader.refusal() : undefined;
     if (reader instanceof FrontHeadReader) this.front = reader.front;
     const local = this.ctx.isLocal(this.client.h, this.server.h, this.proto, this.server.p);
-    const target = local && head ? proxyTarget(head) : undefined;
+    // To the proxy listener: a proxy request, whether or not allowedPrivateCidrs makes its address
+    // egress (QA: with 127.0.0.0/8 allowed, the audit judged the proxy's own port, and disagreed
+    // with the gateway's row).
+    const toProxy = local || this.ctx.isProxy(this.server.h, this.server.p);
+    const target = toProxy && head ? proxyTarget(head) : undefined;
     const at = Math.min(c.pending[0]?.ms ?? ms, ms);
     const own = reader?.evidence();
     const s = this.scope();
