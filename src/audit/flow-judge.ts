@@ -270,9 +270,9 @@ export class DnsQueryJudge {
 
   constructor(private readonly gate: EgressGate) {}
 
-  /** Judges the query `name` (type `qtype`) from `client` at `ms`. */
-  judge(name: string, qtype: number, ms: number, client: string): DnsQueryVerdict {
-    const d = this.gate.openDns(name, ms, client);
+  /** Judges the query `name` (type `qtype`, class `qclass`) from `client` at `ms`. */
+  judge(name: string, qtype: number, ms: number, client: string, qclass: number): DnsQueryVerdict {
+    const d = this.gate.openDns(name, ms, client, { type: qtype, class: qclass });
     this.queries++;
     if (d.verdict === 'block') {
       this.blocked++;

@@ -642,7 +642,7 @@ export class FlowState {
     if (m.value.response ? dns.queries > 0 : !fromClient) return;
     const q = m.value.questions[0];
     if (!q) return;
-    const v = dns.judge(q.name, q.type, ms, this.client.h);
+    const v = dns.judge(q.name, q.type, ms, this.client.h, q.class);
     this.ctx.onDnsQuery?.({ flowId: this.id, ms, client: this.client.h, ...v });
   }
 }

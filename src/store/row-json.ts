@@ -38,6 +38,7 @@ const DNS: Record<keyof DnsLogRow, true> = {
   client: true,
   qname: true,
   qtype: true,
+  qclass: true,
   mode: true,
   verdict: true,
   reason: true,

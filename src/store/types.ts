@@ -102,6 +102,11 @@ export interface DnsLogRow {
   client: string;
   qname: string;
   qtype: string;
+  /**
+   * The question's class when it is not IN ('CH', 'HS', 'ANY', 'NONE', else 'CLASS' and its
+   * number, RFC 3597); absent for IN, as rows written before it was logged.
+   */
+  qclass?: string;
   mode: 'sealed' | 'one-way' | 'monitor';
   verdict: 'allow' | 'block';
   reason: string;

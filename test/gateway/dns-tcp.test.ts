@@ -44,8 +44,8 @@ class Client {
   readonly closed: Promise<void>;
   private waiters: (() => void)[] = [];
 
-  constructor(port: number) {
-    this.sock = connect(port, '127.0.0.1');
+  constructor(port: number, from?: string) {
+    this.sock = connect({ host: '127.0.0.1', port, ...(from ? { localAddress: from } : {}) });
     this.sock.on('error', () => {});
     this.sock.on('data', (d: Buffer) => {
       this.buf = Buffer.concat([this.buf, d]);
@@ -185,10 +185,12 @@ describe('DNS over TCP', () => {
   });
 
   it('refuses TCP connections beyond maxTcpConnections', async () => {
-    const held = Array.from({ length: 20 }, () => new Client(port));
+    // From four addresses, 5 each: a client's own share is a quarter of the 20.
+    const held = Array.from({ length: 20 }, (_, i) => new Client(port, `127.0.0.${10 + (i % 4)}`));
     await Promise.all(held.map((c) => new Promise((r) => c.sock.once('connect', r))));
     await sleep(50);
-    const extra = new Client(port);
+    expect(server.tcpConnections).toBe(20);
+    const extra = new Client(port, '127.0.0.20');
     extra.sock.write(framed(query('x.maps.example', 1)));
     await extra.closed;
     expect(extra.answers).toEqual([]);

@@ -6,12 +6,26 @@
  * charged against); refused names get NXDOMAIN and a row. A query over the client's rate limit
  * gets REFUSED instead: the name was not judged, and a resolver caches NXDOMAIN as "no such name"
  * (RFC 2308) for the TTL after the burst, where REFUSED is not cached as the name's answer.
+ * One-way forwards only class IN and the types in policy/egress/dns-question.ts (a query's type
+ * and class leave with its name, uncharged): others get REFUSED, as the rate does, since the name
+ * was not judged. Every row names the type, and the class when it is not IN (monitor too).
+ *
+ * Over TCP a connection is kept open by the queries it gets served, not by refused ones
+ * (keepsConnection): a client whose every query is refused cannot hold a slot by asking again.
  */
 import { readDnsMessage } from '../../net/app/dns.js';
 import type { EgressGate } from '../../policy/egress/index.js';
 import type { NetworkMode } from '../../policy/types.js';
 import type { DnsLogRow } from '../../store/types.js';
-import { buildQuery, errorAnswer, headerOf, type Question, qtypeName, RCODE } from './messages.js';
+import {
+  buildQuery,
+  errorAnswer,
+  headerOf,
+  type Question,
+  qclassName,
+  qtypeName,
+  RCODE,
+} from './messages.js';
 
 export type DnsAction =
   | { action: 'answer'; bytes: Uint8Array; row?: DnsLogRow }
@@ -42,12 +56,19 @@ export function judgeDnsQuery(msg: Uint8Array, client: string, ctx: DnsContext, 
   // would make this one a reflector.
   if (!header || header.response) return { action: 'drop' };
   const d = readDnsMessage(msg);
-  const row = (qname: string, qtype: string, verdict: 'allow' | 'block', reason: string): DnsLogRow => ({
+  const row = (
+    qname: string,
+    qtype: string,
+    verdict: 'allow' | 'block',
+    reason: string,
+    qclass?: string,
+  ): DnsLogRow => ({
     kind: 'dns',
     tsMs: nowMs,
     client,
     qname,
     qtype,
+    ...(qclass === undefined ? {} : { qclass }),
     mode: ctx.mode(),
     verdict,
     reason,
@@ -61,24 +82,29 @@ export function judgeDnsQuery(msg: Uint8Array, client: string, ctx: DnsContext, 
     };
   }
   const q = d.value.questions[0]!;
-  const decision = ctx.gate.openDns(q.name, nowMs, client);
+  const decision = ctx.gate.openDns(q.name, nowMs, client, { type: q.type, class: q.class });
   const question: Question = { name: decision.name, type: q.type, class: q.class };
   const qtype = qtypeName(q.type);
+  const qclass = qclassName(q.class);
   if (decision.verdict === 'block') {
     // The name as asked may not be writable (bad labels): answer without echoing it then.
     const echo = decision.reason === 'dns-bad-name' ? undefined : question;
-    const rcode = decision.reason === 'dns-rate' ? RCODE.REFUSED : RCODE.NXDOMAIN;
     return {
       action: 'answer',
-      bytes: safeAnswer(header.id, header.rd, rcode, echo),
-      row: row(decision.name, qtype, 'block', decision.reason),
+      bytes: safeAnswer(
+        header.id,
+        header.rd,
+        REFUSED_NOT_NXDOMAIN.has(decision.reason) ? RCODE.REFUSED : RCODE.NXDOMAIN,
+        echo,
+      ),
+      row: row(decision.name, qtype, 'block', decision.reason, qclass),
     };
   }
   if (!ctx.hasUpstream) {
     return {
       action: 'answer',
       bytes: safeAnswer(header.id, header.rd, RCODE.SERVFAIL, question),
-      row: row(decision.name, qtype, 'allow', 'no-upstream-resolver'),
+      row: row(decision.name, qtype, 'allow', 'no-upstream-resolver', qclass),
     };
   }
   const upstreamId = ctx.nextId() & 0xffff;
@@ -89,8 +115,25 @@ export function judgeDnsQuery(msg: Uint8Array, client: string, ctx: DnsContext, 
     clientId: header.id,
     rd: header.rd,
     question,
-    row: row(decision.name, qtype, 'allow', decision.reason),
+    row: row(decision.name, qtype, 'allow', decision.reason, qclass),
   };
+}
+
+/** Refusals that say nothing about the name (it was not judged): REFUSED, never cached as its answer. */
+const REFUSED_NOT_NXDOMAIN: ReadonlySet<string> = new Set([
+  'dns-rate',
+  'dns-class-refused',
+  'dns-type-refused',
+]);
+
+/**
+ * Whether a query's outcome keeps its TCP connection open (restarts the idle timer): a query
+ * answered or forwarded as allowed does; a refused or malformed one does not, so a connection
+ * whose client gets nothing but refusals closes one idle period after it opened or was last served.
+ */
+export function keepsConnection(a: DnsAction): boolean {
+  if (a.action === 'forward') return true;
+  return a.action === 'answer' && a.row?.verdict === 'allow';
 }
 
 function safeAnswer(id: number, rd: boolean, rcode: number, q: Question | undefined): Uint8Array {

@@ -10,6 +10,9 @@ import { writeName } from '../../net/app/dns-name.js';
 
 export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
 
+/** Class IN, the Internet (RFC 1035 §3.2.4): the only class logged by omission. */
+export const CLASS_IN = 1;
+
 const HEADER_BYTES = 12;
 const RD = 0x0100;
 const RA = 0x0080;
@@ -69,3 +72,13 @@ export function headerOf(msg: Uint8Array): { id: number; rd: boolean; response: 
 
 const TYPE_NAMES = new Map<number, string>(Object.entries(DNS_TYPE).map(([k, v]) => [v, k]));
 export const qtypeName = (t: number): string => TYPE_NAMES.get(t) ?? `TYPE${t}`;
+
+const CLASS_NAMES = new Map<number, string>([
+  [3, 'CH'],
+  [4, 'HS'],
+  [254, 'NONE'],
+  [255, 'ANY'],
+]);
+/** A class as the log names it: undefined for IN, else its mnemonic or CLASS and its number (RFC 3597 §5). */
+export const qclassName = (c: number): string | undefined =>
+  c === CLASS_IN ? undefined : (CLASS_NAMES.get(c) ?? `CLASS${c}`);

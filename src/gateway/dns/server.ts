@@ -2,16 +2,19 @@
  * The DNS server's I/O shell: a UDP socket and a TCP listener (RFC 7766) on the same address,
  * both feeding judgeDnsQuery; one short-lived socket per forwarded query (a fresh source port and
  * random ID each, so answers cannot be spoofed by guessing), a timeout, and a bound on queries in
- * flight. TCP connections are bounded in number, must deliver a whole query every idle period (a
- * trickle does not keep one open), and are cut on a bad frame or when they stop reading answers.
+ * flight. TCP connections are bounded in number, in all and per client address (a quarter of all
+ * by default, so one client cannot hold every slot), must deliver a whole query that is served
+ * every idle period (a trickle does not keep one open, nor do queries that are refused), and are
+ * cut on a bad frame or when they stop reading answers.
  */
 import { randomInt } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { readDnsMessage } from '../../net/app/dns.js';
 import type { DnsLogRow } from '../../store/types.js';
+import { ConnectionCounts } from '../io/connection-counts.js';
 import type { HostPort } from '../io/listen-address.js';
-import { type DnsContext, judgeDnsQuery } from './core.js';
+import { type DnsContext, judgeDnsQuery, keepsConnection } from './core.js';
 import { errorAnswer, headerOf, RCODE, withId } from './messages.js';
 import { DnsTcpFrames, frame } from './tcp-frames.js';
 
@@ -24,12 +27,23 @@ export interface DnsServerOptions {
   onLog: (row: DnsLogRow) => void;
   timeoutMs?: number;
   maxInFlight?: number;
-  /** TCP: the longest wait for the next whole query (RFC 7766 §6.2.3 suggests seconds). */
+  /**
+   * TCP: the longest wait for the next whole query that is served (RFC 7766 §6.2.3 suggests
+   * seconds); a refused query does not restart it.
+   */
   tcpIdleTimeoutMs?: number;
   maxTcpConnections?: number;
+  /** TCP connections one client address may hold; a quarter of maxTcpConnections (at least 1) by default. */
+  maxTcpConnectionsPerClient?: number;
 }
 
 type Transport = 'udp' | 'tcp';
+/** What became of one query: dropped unanswered, answered as served (allowed), or refused. */
+type Handled = 'dropped' | 'served' | 'refused';
+
+const DEFAULT_MAX_TCP_CONNECTIONS = 256;
+/** Each client's default share of the TCP connections: a flood from one leaves three quarters. */
+const TCP_SHARE_PER_CLIENT = 4;
 
 /** Answers a TCP client has not read yet; beyond, it is not reading and is cut. */
 const MAX_TCP_UNREAD_BYTES = 256 * 1024;
@@ -40,6 +54,7 @@ export class DnsServer {
   private udp: UdpSocket | undefined;
   private tcp: Server | undefined;
   private readonly tcpSockets = new Set<Socket>();
+  private readonly tcpCounts = new ConnectionCounts();
   private inFlight = 0;
   queries = 0;
   tcpRefused = 0;
@@ -107,14 +122,17 @@ export class DnsServer {
 
   private acceptTcp(sock: Socket): void {
     sock.on('error', () => {});
-    if (this.tcpSockets.size >= (this.opts.maxTcpConnections ?? 256)) {
+    const client = sock.remoteAddress ?? '?';
+    const max = this.opts.maxTcpConnections ?? DEFAULT_MAX_TCP_CONNECTIONS;
+    const perClient =
+      this.opts.maxTcpConnectionsPerClient ?? Math.max(1, Math.floor(max / TCP_SHARE_PER_CLIENT));
+    if (!this.tcpCounts.take(client, max, perClient)) {
       this.tcpRefused++;
-      this.opts.onLog(this.cutRow(sock.remoteAddress ?? '?', 'dns-tcp-limit'));
+      this.opts.onLog(this.cutRow(client, 'dns-tcp-limit'));
       sock.destroy();
       return;
     }
     this.tcpSockets.add(sock);
-    const client = sock.remoteAddress ?? '?';
     const frames = new DnsTcpFrames();
     let pending = 0;
     let ended = false;
@@ -123,7 +141,8 @@ export class DnsServer {
       this.opts.onLog(this.cutRow(client, reason));
       sock.destroy();
     };
-    // Refreshed per whole query, not per byte: a client trickling one query never finishes in time.
+    // Refreshed per whole query served, not per byte nor per refusal: a client trickling one query
+    // never finishes in time, and one asking only what is refused cannot hold the slot.
     const idle = setTimeout(() => {
       if (frames.pendingBytes > 0) cut('dns-tcp-slow');
       else sock.destroy();
@@ -142,13 +161,14 @@ export class DnsServer {
     sock.on('data', (d: Buffer) => {
       const r = frames.push(d);
       for (const msg of r.frames) {
-        idle.refresh();
         pending++;
-        if (!this.handle(msg, client, 'tcp', reply)) {
+        const h = this.handle(msg, client, 'tcp', reply);
+        if (h === 'dropped') {
           // A datagram would be ignored; a stream that sent garbage or a response is closed.
           cut('dns-malformed');
           return;
         }
+        if (h === 'served') idle.refresh();
       }
       if (r.kind === 'error') cut('dns-tcp-bad-frame');
     });
@@ -160,6 +180,7 @@ export class DnsServer {
     sock.on('close', () => {
       clearTimeout(idle);
       this.tcpSockets.delete(sock);
+      this.tcpCounts.give(client);
     });
   }
 
@@ -178,22 +199,22 @@ export class DnsServer {
   }
 
   /**
-   * One query from either transport; `reply` is called at most once. False when the message was
-   * dropped unanswered (too short to answer, or a response aimed at the server).
+   * One query from either transport; `reply` is called at most once ('dropped': never, the message
+   * was too short to answer, or a response aimed at the server).
    */
   private handle(
     msg: Uint8Array,
     client: string,
     proto: Transport,
     reply: (bytes: Uint8Array) => void,
-  ): boolean {
+  ): Handled {
     this.queries++;
     const log = (row: DnsLogRow): void => this.opts.onLog(proto === 'tcp' ? { ...row, proto } : row);
     if (!this.opts.accepting()) {
       const h = headerOf(msg);
-      if (!h) return false;
+      if (!h) return 'dropped';
       reply(errorAnswer(h.id, false, RCODE.REFUSED, undefined));
-      return true;
+      return 'refused';
     }
     const a = judgeDnsQuery(
       msg,
@@ -205,25 +226,26 @@ export class DnsServer {
       },
       Date.now(),
     );
+    const kept: Handled = keepsConnection(a) ? 'served' : 'refused';
     switch (a.action) {
       case 'drop':
-        return false;
+        return 'dropped';
       case 'answer':
         if (a.row) log(a.row);
         reply(a.bytes);
-        return true;
+        return kept;
       case 'forward': {
         log(a.row);
         const up = this.opts.upstream;
         if (!up || this.inFlight >= (this.opts.maxInFlight ?? 256)) {
           reply(errorAnswer(a.clientId, a.rd, RCODE.SERVFAIL, a.question));
-          return true;
+          return kept;
         }
         this.forward(a.query, a.upstreamId, up, proto).then(
           (answer) => reply(withId(answer, a.clientId)),
           () => reply(errorAnswer(a.clientId, a.rd, RCODE.SERVFAIL, a.question)),
         );
-        return true;
+        return kept;
       }
       default:
         return assertNever(a);

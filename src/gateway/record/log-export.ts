@@ -38,6 +38,8 @@ const COLUMNS = [
   /** A refused request's request line (escaped, at most 256 bytes). */
   'request',
   'qtype',
+  /** A DNS question's class when it is not IN (CH, HS, CLASS65280…); empty for IN. */
+  'qclass',
   'window_host',
   'window_until',
   /** A summary row's refusals (one client, one limit: refusal-summary.ts), and the last one's time. */
@@ -96,6 +98,7 @@ export function flattenRow(c: ChainedLogRow): Flat {
         // Rows written before DNS over TCP existed, and every UDP query, carry no proto.
         proto: r.proto ?? 'udp',
         qtype: r.qtype,
+        qclass: r.qclass ?? '',
         ...summaryOf(r),
         qnames: r.qnames ?? '',
         qnames_more: r.qnamesMore === undefined ? '' : String(r.qnamesMore),
@@ -198,7 +201,7 @@ export function renderLogLine(c: ChainedLogRow): string {
     c.row.kind === 'connection'
       ? `${f.client} → ${f.destination}${f.port ? `:${f.port}` : ''}${f.claimed ? ' (no name sent; claimed)' : ''} ${f.verdict} (${f.reason}) up ${f.bytes_up} down ${f.bytes_down}${f.cut ? ` cut: ${f.cut}` : ''}${f.open ? ' still open (bytes so far)' : ''}${f.request ? ` request: ${f.request}` : ''}`
       : c.row.kind === 'dns'
-        ? `${f.client} ${f.name} ${f.qtype}${f.proto === 'tcp' ? ' over tcp' : ''} ${f.verdict} (${f.reason})`
+        ? `${f.client} ${f.name} ${f.qtype}${f.qclass ? ` ${f.qclass}` : ''}${f.proto === 'tcp' ? ' over tcp' : ''} ${f.verdict} (${f.reason})`
         : unlockText(c, f);
   return `${f.seq.padStart(6)} ${f.ts} ${f.kind.padEnd(10)} ${what}${summaryText(c, f)}\n`;
 }

@@ -54,6 +54,7 @@ import {
   matchingCidr,
   parseIp,
 } from './address.js';
+import { type DnsQuestionShape, refusedQuestion } from './dns-question.js';
 import { DnsRateLimiter, MINUTE_MS } from './dns-rate.js';
 import { HOUR_MS, RollingLedger, SentNames } from './ledger.js';
 import { mostSpecific, normalizeName } from './names.js';
@@ -330,10 +331,12 @@ export class EgressGate {
    * nothing (query names are an upload channel too); one-way answers allowlisted or unlocked
    * names within the length and per-client rate limits, and a new name under a '*.' entry only
    * while it fits in the entry's hourly budget (it is charged: see the top of this file); names
-   * already sent within the hour are answered even when that budget is spent. Monitor answers
-   * everything.
+   * already sent within the hour are answered even when that budget is spent. With `question`,
+   * one-way also refuses a class other than IN and a type outside dns-question.ts's list (after
+   * the rate, which they count against; before the name, which is then not charged). Monitor
+   * answers everything.
    */
-  openDns(qname: string, nowMs: number, client = '*'): DnsDecision {
+  openDns(qname: string, nowMs: number, client = '*', question?: DnsQuestionShape): DnsDecision {
     this.maybePrune(nowMs);
     const name = normalizeName(qname);
     const shown = name ?? qname.toLowerCase();
@@ -349,6 +352,8 @@ export class EgressGate {
     if (!this.dnsRate.admit(client, nowMs)) {
       return out('block', 'dns-rate', `${REASONS['dns-rate']} (${this.net.dns.maxQueriesPerMinute}/min)`);
     }
+    const odd = question && refusedQuestion(question);
+    if (odd) return out('block', odd, `${REASONS[odd]} (type ${question.type}, class ${question.class})`);
     if (!name) return out('block', 'dns-bad-name');
     if (name.length > this.net.dns.maxNameLength)
       return out('block', 'dns-name-too-long', this.tooLong(name));

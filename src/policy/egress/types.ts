@@ -65,6 +65,8 @@ export const REASONS = {
   'dns-name-too-long': 'the query name is longer than the policy allows',
   'dns-rate': 'the client sent more queries per minute than the policy allows',
   'dns-bad-name': 'the query name is not a valid DNS name',
+  'dns-class-refused': 'one-way forwards only class IN queries',
+  'dns-type-refused': 'one-way forwards only A, AAAA, CNAME, HTTPS and SVCB queries',
   // upstream()
   'connection-budget': "the connection's upstream budget is spent",
   'hour-budget': "the destination's hourly upstream budget is spent",
