@@ -231,3 +231,35 @@ describe('hostile packets: a typed AirlockError, never a crash or an unchecked o
     }
   });
 });
+
+describe('attributes of x:xmpmeta and rdf:RDF', () => {
+  const packet = [
+    '<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>',
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/" xmlns:drone-dji="http://www.dji.com/drone-dji/1.0/" drone-dji:DroneSerialNumber="1581FXMETAXQ">',
+    '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" drone-dji:GpsLatitude="52.370214" drone-dji:GpsLongitude="4.895214">',
+    '<rdf:Description rdf:about="" xmlns:tiff="http://ns.adobe.com/tiff/1.0/" tiff:Model="M1"/>',
+    '</rdf:RDF>',
+    '</x:xmpmeta>',
+    '<?xpacket end="w"?>',
+    '',
+  ].join('\n');
+
+  it('are read as ExifTool reads them, and scrubbed like any property (serial gone, position on the grid)', () => {
+    const before = join(dir, 'outer.xmp');
+    writeFileSync(before, packet);
+    // ExifTool reads the attributes as properties: they are real data, not decoration.
+    const [was] = exiftoolJson([before]);
+    expect(was?.['XMP-drone-dji:DroneSerialNumber']).toBe('1581FXMETAXQ');
+    expect(was?.['XMP-drone-dji:GPSLatitude']).toBe(52.370214);
+    const out = Buffer.from(xmpRewriter.rewrite(new BufferSource(Buffer.from(packet)), DEFAULT).bytes);
+    const after = join(dir, 'outer-clean.xmp');
+    writeFileSync(after, out);
+    const [now] = exiftoolJson([after]);
+    expect(now?.['XMP-drone-dji:DroneSerialNumber']).toBeUndefined();
+    expect(out.includes('1581FXMETAXQ')).toBe(false);
+    const cell = coarsenPosition({ lat: 52.370214, lon: 4.895214 }, 1000);
+    expect(now?.['XMP-drone-dji:GPSLatitude']).toBeCloseTo(cell.lat, 6);
+    expect(now?.['XMP-drone-dji:GPSLongitude']).toBeCloseTo(cell.lon, 6);
+    expect(now?.['XMP-tiff:Model']).toBe('M1');
+  });
+});

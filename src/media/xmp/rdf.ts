@@ -218,6 +218,10 @@ function parsePacket(bytes: Uint8Array, fileOffset: number, xml?: ParsedXml): Xm
       let frame: Frame;
       if (!parent || parent.kind === 'wrap') {
         frame = isRdf && tag.local === 'RDF' ? { kind: 'rdf' } : { kind: 'wrap' };
+        // Attributes of x:xmpmeta or rdf:RDF are properties too, as ExifTool reads them
+        // (x:xmptk is XMP-x:XMPToolkit): a position or a serial put there is found and judged,
+        // not passed on unseen (QA: drone-dji:DroneSerialNumber on x:xmpmeta survived scrub).
+        attrsAsProps(tag, null);
       } else if (parent.kind === 'rdf') {
         frame = { kind: 'node', ctx: null };
         attrsAsProps(tag, null);

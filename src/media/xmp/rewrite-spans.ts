@@ -118,6 +118,22 @@ export function xmpSpans(src: string, offsetOf: (i: number) => number, events?: 
       let frame: Frame;
       if (!parent || parent.kind === 'wrap') {
         frame = tag.uri === NS.rdf && tag.local === 'RDF' ? { kind: 'rdf' } : { kind: 'wrap' };
+        // Its attributes are properties (rdf.ts reads them so); its namespace declarations stay,
+        // since the element itself and the descriptions inside may use them.
+        for (const a of tag.attrs)
+          if (
+            a.prefix !== 'xmlns' &&
+            a.uri !== XMLNS_NS &&
+            a.uri !== '' &&
+            a.uri !== NS.rdf &&
+            a.uri !== NS.xml
+          )
+            spans.push({
+              kind: 'prop',
+              from: spaceBefore(a.nameStart),
+              to: a.valueTo + 1,
+              prefixes: new Set([a.prefix]),
+            });
       } else if (parent.kind === 'rdf') {
         frame = { kind: 'node' };
         nodeAttributes(tag);

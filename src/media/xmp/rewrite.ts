@@ -5,8 +5,10 @@
  * rewritten when a finding is replaced, and is cut out whole (with the whitespace before it)
  * otherwise: a struct or list is never half-cleaned. Namespace declarations no kept property
  * uses go too, rdf:about loses its value (often a document UUID) unless kept, and comments,
- * processing instructions and text outside the properties go. The packet wrapper, x:xmpmeta, rdf:RDF and padding stay, so the result is the same well-formed
- * packet minus what the policy removes (scrub's verification parses it again).
+ * processing instructions and text outside the properties go. The packet wrapper, x:xmpmeta,
+ * rdf:RDF (their attributes other than namespace declarations are properties like any other) and
+ * padding stay, so the result is the same well-formed packet minus what the policy removes
+ * (scrub's verification parses it again).
  */
 import { isUtf8 } from 'node:buffer';
 import { malformed } from '../../core/errors.js';
