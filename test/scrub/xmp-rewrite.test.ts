@@ -15,7 +15,7 @@ import { tiffRewriter } from '../../src/media/tiff/rewrite.js';
 import { rewriteXmpPacket, xmpRewriter } from '../../src/media/xmp/rewrite.js';
 import { xmpCoordinate } from '../../src/media/xmp/rewrite-value.js';
 import { serialiseXmp, type XmpWriteProperty } from '../../src/media/xmp/write.js';
-import { defaultPolicy } from '../../src/policy/index.js';
+import { defaultPolicy, parsePolicy } from '../../src/policy/index.js';
 import { coarsenPosition } from '../../src/scrub/coarsen.js';
 import { decideFor } from '../../src/scrub/plan.js';
 import type { Decide } from '../../src/scrub/types.js';
@@ -261,5 +261,37 @@ describe('attributes of x:xmpmeta and rdf:RDF', () => {
     expect(now?.['XMP-drone-dji:GPSLatitude']).toBeCloseTo(cell.lat, 6);
     expect(now?.['XMP-drone-dji:GPSLongitude']).toBeCloseTo(cell.lon, 6);
     expect(now?.['XMP-tiff:Model']).toBe('M1');
+  });
+});
+
+describe('other namespaces: serials and the operator under the mapping profile', () => {
+  const packet = [
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">',
+    '<rdf:Description rdf:about=""',
+    ' xmlns:drone-dji="http://www.dji.com/drone-dji/1.0/" xmlns:Camera="http://pix4d.com/camera/1.0/"',
+    ' xmlns:drone-parrot="http://www.parrot.com/drone-parrot/1.0/"',
+    ' drone-dji:GpsLatitude="52.370211" drone-dji:GpsLongitude="4.895211"',
+    ' drone-dji:HomeLatitude="51.777711" drone-dji:HomeLongitude="5.777711"',
+    ' Camera:SerialNumber="PixSNXQ" Camera:PrincipalPoint="6.5,4.9"',
+    ' drone-parrot:SerialNumber="PARSNXQ" drone-parrot:TakeoffLatitude="51.555511" drone-parrot:TakeoffLongitude="5.555511"/>',
+    '</rdf:RDF></x:xmpmeta>',
+  ].join('\n');
+
+  it('keeps the drone position and calibration, drops every serial and the home and take-off points', () => {
+    const before = join(dir, 'makers.xmp');
+    writeFileSync(before, packet);
+    const [was] = exiftoolJson([before]);
+    // ExifTool reads each planted value: the test plants what a real reader sees.
+    expect(was?.['XMP-Camera:SerialNumber']).toBe('PixSNXQ');
+    expect(was?.['XMP-drone-dji:HomeLatitude']).toBe(51.777711);
+    const mapping = decideFor(parsePolicy('profile: mapping\n', 'a.yaml'));
+    const out = Buffer.from(xmpRewriter.rewrite(new BufferSource(Buffer.from(packet)), mapping).bytes);
+    const after = join(dir, 'makers-clean.xmp');
+    writeFileSync(after, out);
+    const [now] = exiftoolJson([after]);
+    for (const secret of ['PixSNXQ', 'PARSNXQ', '51.777711', '5.777711', '51.555511', '5.555511'])
+      expect(out.includes(secret), secret).toBe(false);
+    expect(now?.['XMP-drone-dji:GPSLatitude']).toBe(52.370211);
+    expect(now?.['XMP-Camera:PrincipalPoint']).toBe('6.5,4.9');
   });
 });

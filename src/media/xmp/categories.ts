@@ -87,6 +87,18 @@ const PATTERNS: [RegExp, Category][] = [
   ],
   [/^Iptc4xmpExt:Location(Shown|Created)GPS/, 'location.target'],
   [/^Iptc4xmpCore:CreatorContactInfo/, 'identity.person'],
+  // Any namespace's serial or unique id is the device's (Pix4D's Camera:SerialNumber, Parrot's,
+  // Skydio's, Autel's, MicrosoftPhoto:CameraSerialNumber), before Camera: reads as calibration,
+  // which the mapping profile keeps (QA).
+  [/:[A-Za-z]*(SerialNumber|SerialNo|UUID|SensorID|DeviceID)$/i, 'identity.device'],
+  // The home point, the take-off point, the remote or the pilot: where the operator stood, in any
+  // drone maker's namespace (DJI's HomeLatitude, Skydio's, Parrot's TakeoffLatitude).
+  [
+    /:(Home|Takeoff|TakeOff|RC|Pilot|Operator)[A-Za-z]*(Latitude|Longitude|Altitude|Lat|Lon)$/,
+    'location.operator',
+  ],
+  // Other drone makers' own coordinates: the aircraft's (a lone coordinate goes under coarsen).
+  [/^(drone-[a-z]+|autel):[A-Za-z]*(Latitude|Longitude|Altitude)$/, 'location.drone'],
   [/^Camera:/, 'camera.calibration'],
   [/^GPano:/, 'other'],
 ];
