@@ -6,10 +6,10 @@
  * so nothing is passed over in silence. HEIF/AVIF still images keep their metadata in items
  * (iinf/iloc) that are not read yet: they are refused as unsupported, never reported clean.
  */
-import { AirlockError } from '../../core/errors.js';
+import { AirlockError, malformed } from '../../core/errors.js';
 import type { ByteSource } from '../../core/source.js';
 import type { Analyser, Collector } from '../types.js';
-import { BoxBudget, boxesIn, fourcc, printable, wholeOf } from './boxes.js';
+import { type Box, BoxBudget, bodyOf, boxesIn, fourcc, printable, wholeOf } from './boxes.js';
 import { handlerType, metaChildren, otherBox, padding, readMeta } from './items.js';
 import { readMovie, type TrackSummary } from './movie.js';
 import { carriedBy } from './units.js';
@@ -23,6 +23,77 @@ const IMAGE_BRANDS = new Set(['heic', 'heix', 'hevc', 'heim', 'heis', 'mif1', 'm
 const QUICKTIME_FIRST = new Set(['moov', 'mdat', 'wide', 'free', 'skip', 'pnot']);
 /** Top-level boxes that lay out fragments and media: nothing to report. */
 const LAYOUT = new Set(['mdat', 'moof', 'mfra', 'sidx', 'ssix', 'styp', 'pdin']);
+
+/**
+ * Compatible brands of the registered ISO, MP4, QuickTime, 3GPP and DASH families (mp4ra.org):
+ * any other four bytes in the list are a vendor's, or anything at all.
+ */
+const BRANDS = new Set([
+  'isom',
+  'iso2',
+  'iso3',
+  'iso4',
+  'iso5',
+  'iso6',
+  'iso7',
+  'iso8',
+  'iso9',
+  'avc1',
+  'hvc1',
+  'hev1',
+  'av01',
+  'mp41',
+  'mp42',
+  'mp71',
+  'qt  ',
+  'M4V ',
+  'M4VH',
+  'M4VP',
+  'M4A ',
+  'M4B ',
+  'M4P ',
+  'f4v ',
+  'mmp4',
+  'XAVC',
+  'MSNV',
+  'CAEP',
+  'dash',
+  'msdh',
+  'msix',
+  'cmfc',
+  'cmf2',
+  '3gp4',
+  '3gp5',
+  '3gp6',
+  '3gp7',
+  '3gp8',
+  '3gp9',
+  '3g2a',
+  '3g2b',
+  '3g2c',
+  '3ge6',
+  '3gg6',
+  'dby1',
+]);
+
+/** ftyp's compatible brands past the major brand and minor version: each unknown one a finding. */
+function brands(src: ByteSource, ftyp: Box, out: Collector): void {
+  const body = bodyOf(ftyp);
+  if (body.length > 4096) throw malformed(`'ftyp' of ${body.length} bytes`, ftyp.offset);
+  const b = src.read(body.offset, body.length);
+  for (let at = 8; at < b.length; at += 4) {
+    const brand = fourcc(b, at);
+    if (at + 4 <= b.length && BRANDS.has(brand)) continue;
+    out.add({
+      category: 'other',
+      tag: 'CompatibleBrand',
+      path: ['ftyp'],
+      ranges: [{ offset: body.offset + at, length: Math.min(4, b.length - at) }],
+      value: { kind: 'text', text: printable(brand) },
+    });
+    carriedBy(out, out.findings.length - 1, { kind: 'brand', box: ftyp, at: body.offset + at });
+  }
+}
 
 export const isobmffAnalyser: Analyser = {
   id: 'isobmff',
@@ -50,6 +121,7 @@ export function analyseIsobmff(src: ByteSource, out: Collector): void {
         const brand = fourcc(b, 0).trim();
         out.facts.brand = printable(brand);
         if (brand === 'qt') out.format = 'mov';
+        brands(src, box, out);
         break;
       }
       case 'moov':
@@ -79,6 +151,15 @@ export function analyseIsobmff(src: ByteSource, out: Collector): void {
         carriedBy(out, out.findings.length - 1, { kind: 'box', box });
         break;
       case 'pnot':
+        // QuickTime's preview reference: a date and which atom holds the preview; nothing plays from it.
+        out.add({
+          category: 'other',
+          tag: 'PreviewReference',
+          path: [],
+          ranges: [wholeOf(box)],
+          value: { kind: 'block', size: box.size - box.header, note: 'QuickTime preview, with its date' },
+        });
+        carriedBy(out, out.findings.length - 1, { kind: 'box', box });
         break;
       default:
         if (!LAYOUT.has(box.type)) otherBox(src, box, [], out);

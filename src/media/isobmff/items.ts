@@ -11,6 +11,7 @@ import type { Collector } from '../types.js';
 import { readXmpPacket } from '../xmp/read.js';
 import { type Box, type BoxBudget, be16, be32, bodyOf, childrenOf, printable, wholeOf } from './boxes.js';
 import { parseIso6709 } from './iso6709.js';
+import { handlerName } from './structure.js';
 import { ITEM_LIST, keyInfo, type TagInfo, USER_DATA } from './tags.js';
 import { carriedBy } from './units.js';
 
@@ -203,7 +204,8 @@ export function readMeta(
   for (const box of children) {
     if (box.type === 'ilst') readItemList(src, box, keys, [...path, 'ilst'], out, budget);
     else if (box.type === 'free' || box.type === 'skip') padding(src, box, path, out);
-    else if (box.type !== 'hdlr' && box.type !== 'keys') otherBox(src, box, path, out);
+    else if (box.type === 'hdlr') handlerName(src, box, path, out);
+    else if (box.type !== 'keys') otherBox(src, box, path, out);
   }
 }
 
@@ -230,7 +232,7 @@ function readItemList(
   out: Collector,
   budget: BoxBudget,
 ): void {
-  for (const item of childrenOf(src, ilst, budget))
+  for (const item of childrenOf(src, ilst, budget)) {
     for (const { finding, data } of itemFindings(src, item, keys, path, budget)) {
       out.add(finding);
       carriedBy(
@@ -239,7 +241,15 @@ function readItemList(
         data ? { kind: 'data', item, data } : { kind: 'box', box: item },
       );
     }
+    // Anything else inside an item is no value of it: reported, and gone unless kept.
+    for (const child of childrenOf(src, item, budget))
+      if (!itemPart(item, child)) otherBox(src, child, [...path, printable(item.type)], out);
+  }
 }
+
+/** What an item holds: its values ('data'), and a free-form item's ('----') mean and name. */
+export const itemPart = (item: Box, child: Box): boolean =>
+  child.type === 'data' || (item.type === '----' && (child.type === 'mean' || child.type === 'name'));
 
 /** An item's type as the 1-based key index a keyed list names it by (its four bytes, big-endian). */
 export const itemIndex = (item: Box): number =>

@@ -22,6 +22,18 @@ import {
 } from './boxes.js';
 import { handlerType, otherBox, padding, readMeta, readUserData } from './items.js';
 import { sampleRanges } from './samples.js';
+import {
+  handlerName,
+  readApertures,
+  readDataInfo,
+  readEdits,
+  readReferences,
+  readSampleEntries,
+  readSampleTable,
+  requireFields,
+  TIMED,
+  trailing,
+} from './structure.js';
 import { TELEMETRY_FORMATS } from './tags.js';
 import { readTextTrack, TEXT_FORMATS } from './text-track.js';
 import { carriedBy } from './units.js';
@@ -29,31 +41,11 @@ import { carriedBy } from './units.js';
 /** Seconds from 1904-01-01 (QuickTime's epoch) to 1970-01-01. */
 export const EPOCH_1904 = 2_082_844_800;
 
-/** Boxes that only lay out the media (sample tables, edit lists, references): nothing to report. */
-const LAYOUT = new Set([
-  'iods',
-  'mvex',
-  'prfl',
-  'ctab',
-  'clip',
-  'htka',
-  'edts',
-  'tref',
-  'tapt',
-  'load',
-  'matt',
-  'kmat',
-  'imap',
-  'txas',
-  'vmhd',
-  'smhd',
-  'gmhd',
-  'nmhd',
-  'hmhd',
-  'sthd',
-  'dinf',
-  'hdlr',
-]);
+/**
+ * Boxes that lay out the media and hold nothing to report; the rewriter drops those a player
+ * does not need (PLAYBACK in structure.ts): an initial object descriptor, fragment defaults.
+ */
+const LAYOUT = new Set(['iods', 'mvex']);
 
 export interface TrackSummary {
   handler: string;
@@ -72,7 +64,7 @@ export function readMovie(src: ByteSource, moov: Box, out: Collector, budget: Bo
     const path = ['moov'];
     switch (box.type) {
       case 'mvhd':
-        times(src, box, ['moov', 'mvhd'], ['CreateDate', 'ModifyDate'], out);
+        times(src, box, ['moov'], out);
         break;
       case 'trak':
         tracks.push(readTrack(src, box, ++n, tracks, out, budget));
@@ -84,9 +76,21 @@ export function readMovie(src: ByteSource, moov: Box, out: Collector, budget: Bo
   return tracks;
 }
 
-/** A child of moov or trak that is not its own kind: user data, an item list, padding, or reported whole. */
+/**
+ * A child of moov or trak that is not its own kind: user data, an item list, padding, the
+ * layout boxes a player reads (edits, references, apertures), or reported whole.
+ */
 function readAnyOther(src: ByteSource, box: Box, path: string[], out: Collector, budget: BoxBudget): void {
   switch (box.type) {
+    case 'edts':
+      readEdits(src, box, path, out, budget);
+      return;
+    case 'tref':
+      readReferences(src, box, path, out, budget);
+      return;
+    case 'tapt':
+      readApertures(src, box, path, out, budget);
+      return;
     case 'udta':
       readUserData(src, box, [...path, 'udta'], out, budget);
       return;
@@ -117,7 +121,7 @@ function readTrack(
   for (const box of childrenOf(src, trak, budget)) {
     switch (box.type) {
       case 'tkhd':
-        times(src, box, [...path, 'tkhd'], ['TrackCreateDate', 'TrackModifyDate'], out);
+        times(src, box, path, out);
         break;
       case 'mdia':
         media = box;
@@ -146,47 +150,50 @@ function readMedia(
   budget: BoxBudget,
 ): void {
   for (const box of childrenOf(src, mdia, budget)) {
-    if (box.type === 'mdhd') times(src, box, [...path, 'mdhd'], ['MediaCreateDate', 'MediaModifyDate'], out);
-    else if (box.type === 'hdlr') summary.handler = handlerType(src, box);
-    else if (box.type === 'minf') {
-      // Every child is named: a box hidden among the media headers or the sample tables is reported.
-      for (const child of childrenOf(src, box, budget)) {
-        if (child.type === 'stbl' && !summary.stbl) {
-          summary.stbl = child;
-          summary.format = sampleFormat(src, child, budget);
-          for (const table of childrenOf(src, child, budget))
-            if (!SAMPLE_TABLES.has(table.type)) otherBox(src, table, [...path, 'minf', 'stbl'], out);
-        } else if (!LAYOUT.has(child.type)) otherBox(src, child, [...path, 'minf'], out);
-      }
-    } else if (!LAYOUT.has(box.type)) otherBox(src, box, path, out);
+    if (box.type === 'mdhd') times(src, box, path, out);
+    else if (box.type === 'hdlr') {
+      summary.handler = handlerType(src, box);
+      // A track beyond picture and sound goes whole (trackFinding), its names with it.
+      if (isMedia(summary)) handlerName(src, box, path, out);
+    } else if (box.type === 'minf') readMediaInfo(src, box, [...path, 'minf'], summary, out, budget);
+    else if (PAD.has(box.type)) padding(src, box, path, out);
+    else otherBox(src, box, path, out);
   }
 }
 
-/** The boxes of a sample table (ISO/IEC 14496-12 §8.5–8.9, QuickTime's stps): layout only. */
-const SAMPLE_TABLES = new Set([
-  'stsd',
-  'stts',
-  'ctts',
-  'cslg',
-  'stsc',
-  'stsz',
-  'stz2',
-  'stco',
-  'co64',
-  'stss',
-  'stsh',
-  'stdp',
-  'sdtp',
-  'sbgp',
-  'sgpd',
-  'subs',
-  'saiz',
-  'saio',
-  'padb',
-  'stps',
-  'free',
-  'skip',
-]);
+/** minf: every child is named; a box hidden among the media headers or the sample tables is reported. */
+function readMediaInfo(
+  src: ByteSource,
+  minf: Box,
+  path: string[],
+  summary: TrackSummary,
+  out: Collector,
+  budget: BoxBudget,
+): void {
+  for (const child of childrenOf(src, minf, budget)) {
+    if (child.type === 'stbl' && !summary.stbl) {
+      summary.stbl = child;
+      summary.format = sampleFormat(src, child, budget);
+      for (const table of childrenOf(src, child, budget)) {
+        readSampleTable(src, table, [...path, 'stbl'], out);
+        if (table.type === 'stsd')
+          readSampleEntries(src, table, summary.handler, [...path, 'stbl'], out, budget);
+      }
+    } else if (child.type === 'dinf') readDataInfo(src, child, path, out, budget);
+    else if (child.type === 'hdlr') {
+      if (isMedia(summary)) handlerName(src, child, path, out);
+    } else if (MEDIA_HEADERS.has(child.type)) trailing(src, child, path, out);
+    else if (PAD.has(child.type)) padding(src, child, path, out);
+    // QuickTime's base media header (gmhd) only heads tracks beyond picture and sound: they go whole.
+    else if (child.type !== 'gmhd') otherBox(src, child, path, out);
+  }
+}
+
+const PAD = new Set(['free', 'skip', 'wide']);
+const isMedia = (t: TrackSummary): boolean => t.handler === 'vide' || t.handler === 'soun';
+
+/** The media headers of minf (ISO/IEC 14496-12 §12): fixed fields only. */
+const MEDIA_HEADERS = new Set(['vmhd', 'smhd', 'hmhd', 'nmhd', 'sthd']);
 
 /** The first sample entry's format in stbl › stsd ('avc1', 'mp4a', 'djmd'…). */
 function sampleFormat(src: ByteSource, stbl: Box, budget: BoxBudget): string {
@@ -245,7 +252,16 @@ function trackFinding(
       ranges: [range],
       value: { kind: 'block', size: trak.size, note: `${what}: another picture of the scene` },
     });
-  } else if (!['vide', 'soun', 'tmcd', 'hint'].includes(t.handler)) {
+  } else if (t.handler === 'tmcd') {
+    // The time of day the recording started (or any frame count a tool writes there).
+    out.add({
+      category: 'time',
+      tag: `Timecode(${printable(t.format)})`,
+      path,
+      ranges: [range],
+      value: { kind: 'block', size: trak.size, note: `${what}: the time of day the recording started` },
+    });
+  } else if (t.handler !== 'vide' && t.handler !== 'soun') {
     out.add({
       category: 'other',
       tag: `Track(${printable(t.handler)})`,
@@ -256,14 +272,18 @@ function trackFinding(
   }
 }
 
-/** A full box's creation and modification times (version 1: 64-bit), seconds since 1904. */
-function times(src: ByteSource, box: Box, path: string[], names: [string, string], out: Collector): void {
+/**
+ * A full box's creation and modification times (version 1: 64-bit), seconds since 1904, and
+ * any bytes past its fields. A box too short for its fields is refused: ExifTool reads a date
+ * from what there is.
+ */
+function times(src: ByteSource, box: Box, path: string[], out: Collector): void {
+  requireFields(src, box);
+  const names = TIMED[box.type] as [string, string];
   const body = bodyOf(box);
-  if (body.length < 12) return;
-  const b = src.read(body.offset, Math.min(body.length, 20));
+  const b = src.read(body.offset, 20);
   const wide = b[0] === 1;
   const width = wide ? 8 : 4;
-  if (b.length < 4 + 2 * width) return;
   names.forEach((name, i) => {
     const at = 4 + i * width;
     const seconds = wide ? be64(b, at) : be32(b, at);
@@ -272,12 +292,13 @@ function times(src: ByteSource, box: Box, path: string[], names: [string, string
     out.add({
       category: 'time',
       tag: name,
-      path,
+      path: [...path, box.type],
       ranges: [{ offset: body.offset + at, length: width }],
       value: { kind: 'time', text: quickTimeDate(seconds) },
     });
     carriedBy(out, first, { kind: 'field', box, at: body.offset + at, width });
   });
+  trailing(src, box, path, out);
 }
 
 /** 'YYYY:MM:DD HH:MM:SS' in UTC, as ExifTool prints QuickTime dates; out of range: the raw seconds. */

@@ -9,8 +9,12 @@
  * holds none); a '©' text item or a list value replaced (a coarsened ©xyz, a date) is rewritten;
  * a movie, track or media date is cut to midnight or zeroed in place; an XMP packet is rewritten
  * (or goes); a track beyond picture and sound (telemetry, subtitles, a preview) goes whole; an
- * opaque or padding box goes. In mdat only the kept tracks' samples survive: everything else
- * there is zeroed. Fragmented files (moof) are refused: their offsets live elsewhere.
+ * opaque or padding box goes; free text in a box kept for playback (a handler's name) is
+ * zeroed. Around the media the copy is an allowlist: a child of a structural box no player reads
+ * (PLAYBACK in structure.ts) is left out unless a finding on it is kept, a data reference is
+ * made "in this file", a track reference names only tracks that stay. In mdat only the kept
+ * tracks' samples survive: everything else there is zeroed. Fragmented files (moof) are refused:
+ * their offsets live elsewhere; so is encrypted media, whose sample keys point into the file.
  *
  * The output is pieces (new bytes and ranges of the input): a video is never read whole.
  * Written by hand: no library rewrites ISO-BMFF boxes losslessly (ffmpeg remuxes, and fails on
@@ -34,20 +38,35 @@ import {
   type Rewriter,
 } from '../../scrub/types.js';
 import { rewriteXmpPacket } from '../xmp/rewrite.js';
-import { type Box, BoxBudget, bodyOf, boxesIn, childrenOf, printable } from './boxes.js';
+import { type Box, BoxBudget, be32, bodyOf, boxesIn, childrenOf, printable } from './boxes.js';
 import { analyseIsobmff } from './index.js';
 import { formatIso6709 } from './iso6709.js';
-import { handlerType, itemIndex, metaChildren, metaSkip } from './items.js';
+import { handlerType, itemIndex, itemPart, metaChildren, metaSkip } from './items.js';
 import { EPOCH_1904 } from './movie.js';
 import { sampleRanges } from './samples.js';
+import { depthBound, entryFields, PLAYBACK } from './structure.js';
 import { type Unit, UnitCollector } from './units.js';
 
 /**
  * Boxes whose bodies are boxes the reader walks: always rebuilt, child by child, so bytes after
- * their last child (no reader names them) never reach the copy. edts and dinf are copied whole,
- * as the reader passes over them.
+ * their last child (no reader names them) never reach the copy, and a child no player needs
+ * (PLAYBACK) is left out.
  */
 const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'udta', 'ilst', 'meta']);
+/** Containers by where they stand (a 'wave' elsewhere may be anything). */
+const NESTED: Readonly<Record<string, ReadonlySet<string>>> = {
+  trak: new Set(['edts', 'tref', 'tapt']),
+  minf: new Set(['dinf']),
+  dinf: new Set(['dref']),
+  stbl: new Set(['stsd']),
+  entry: new Set(['wave']),
+};
+/** Sample entries of encrypted media (ISO/IEC 23001-7): their samples cannot be shown lossless. */
+const ENCRYPTED_ENTRIES = new Set(['encv', 'enca', 'enct', 'encs', 'encm', 'encf']);
+/** Boxes of encrypted media: per-sample keys and where they lie, protection systems. */
+const ENCRYPTION_BOXES = new Set(['senc', 'saiz', 'saio', 'pssh']);
+/** A data reference that says "in this file" and nothing more ('url ', flags 1). */
+const SELF_CONTAINED = Uint8Array.of(0, 0, 0, 12, 0x75, 0x72, 0x6c, 0x20, 0, 0, 0, 1);
 
 export const isobmffRewriter: Rewriter = {
   id: 'mp4',
@@ -57,7 +76,13 @@ export const isobmffRewriter: Rewriter = {
   },
 };
 
-type Edit = { kind: 'remove' } | { kind: 'replace'; bytes: Uint8Array } | { kind: 'fields'; fields: Field[] };
+type Edit = { kind: 'remove' } | { kind: 'replace'; bytes: Uint8Array } | ({ kind: 'patch' } & Patch);
+/** Changes inside a box kept for what it lays out: times set, free text zeroed, brands cut. */
+interface Patch {
+  fields: Field[];
+  zero: Range[];
+  cut: Range[];
+}
 interface Field {
   at: number;
   width: 4 | 8;
@@ -77,12 +102,20 @@ export function rewriteIsobmff(src: ByteSource, decideOnce: Decide): RewriteResu
       'fragmented MP4 (moof) is not cleaned yet',
       fragment.offset,
     );
+  const locked = encryption(src, top, budget);
+  if (locked)
+    throw new AirlockError(
+      'AIRLOCK_ERR_UNSUPPORTED',
+      `encrypted media ('${printable(locked.type)}'): its samples cannot be shown unchanged, so it is not cleaned`,
+      locked.offset,
+    );
 
   const notes = new RewriteNotes();
   const plan = planEdits(src, analysis, decide, notes, budget);
   const keep = keptSamples(src, top, plan.removedTracks, budget);
   const layout = new Layout(src, top, plan, keep, budget);
   const pieces = layout.pieces();
+  notes.push(...layout.dropped);
   const out = new PieceSource(pieces, src);
   let whole: Uint8Array | undefined;
   return {
@@ -107,6 +140,8 @@ interface Plan {
   zero: Range[];
   /** Offsets of the trak boxes removed. */
   removedTracks: Set<number>;
+  /** Offsets of boxes that carry a finding: kept or removed by the policy, not by PLAYBACK. */
+  reported: Set<number>;
 }
 
 function planEdits(
@@ -132,8 +167,16 @@ function planEdits(
   const edits = new Map<number, Edit>();
   const zero: Range[] = [];
   const removedTracks = new Set<number>();
+  const reported = new Set<number>();
   const remove = (b: Box): void => {
     edits.set(b.offset, { kind: 'remove' });
+  };
+  const patch = (b: Box): Patch => {
+    const e = edits.get(b.offset);
+    if (e?.kind === 'patch') return e;
+    const fresh: Edit = { kind: 'patch', fields: [], zero: [], cut: [] };
+    edits.set(b.offset, fresh);
+    return fresh;
   };
   /** Item-list items: their data atoms, and how many go. */
   const items = new Map<number, { item: Box; data: number; gone: number }>();
@@ -141,7 +184,15 @@ function planEdits(
   for (const [unit, fs] of byUnit) {
     const ds = fs.map((f) => decide(f));
     const allKept = ds.every((d) => d.action === 'keep');
+    if (unit.kind === 'box' || unit.kind === 'xmp') reported.add(unit.box.offset);
+    if (unit.kind === 'track') reported.add(unit.trak.offset);
     switch (unit.kind) {
+      case 'bytes':
+        if (!allKept) patch(unit.box).zero.push({ offset: unit.at, length: unit.length });
+        break;
+      case 'brand':
+        if (!allKept) patch(unit.box).cut.push({ offset: unit.at, length: 4 });
+        break;
       case 'box': {
         if (allKept) break;
         const d = ds.find((x) => x.action === 'replace');
@@ -175,10 +226,7 @@ function planEdits(
         const d = ds[0] as Decision;
         if (d.action === 'keep') break;
         const seconds = d.action === 'replace' ? secondsOf(d.value) : 0;
-        const e = edits.get(unit.box.offset);
-        const field: Field = { at: unit.at, width: unit.width, seconds: seconds ?? 0 };
-        if (e?.kind === 'fields') e.fields.push(field);
-        else edits.set(unit.box.offset, { kind: 'fields', fields: [field] });
+        patch(unit.box).fields.push({ at: unit.at, width: unit.width, seconds: seconds ?? 0 });
         break;
       }
       case 'track': {
@@ -216,7 +264,7 @@ function planEdits(
   }
   // An item left without a value would read back as an empty item: it goes whole.
   for (const { item, data, gone } of items.values()) if (gone === data) remove(item);
-  return { edits, usedKeys: usedKeys(src, budget, edits), zero, removedTracks };
+  return { edits, usedKeys: usedKeys(src, budget, edits), zero, removedTracks, reported };
 }
 
 /** For every keyed list (meta › keys + ilst), the key indices of the items the copy keeps. */
@@ -226,25 +274,51 @@ function usedKeys(
   edits: ReadonlyMap<number, Edit>,
 ): Map<number, Set<number>> {
   const out = new Map<number, Set<number>>();
-  const visit = (b: Box): void => {
-    if (b.type === 'meta') {
-      const kids = metaChildren(src, b, budget);
-      const keys = kids.find((k) => k.type === 'keys');
-      const ilst = kids.find((k) => k.type === 'ilst');
-      if (keys) {
-        const used = new Set<number>();
-        if (ilst && edits.get(ilst.offset)?.kind !== 'remove')
-          for (const item of childrenOf(src, ilst, budget))
-            if (edits.get(item.offset)?.kind !== 'remove') used.add(itemIndex(item));
-        out.set(keys.offset, used);
-      }
-      return;
-    }
-    if (['moov', 'trak', 'udta', 'mdia'].includes(b.type))
-      for (const c of childrenOf(src, b, budget)) visit(c);
+  const visit = (meta: Box): void => {
+    const kids = metaChildren(src, meta, budget);
+    const keys = kids.find((k) => k.type === 'keys');
+    const ilst = kids.find((k) => k.type === 'ilst');
+    if (!keys) return;
+    const used = new Set<number>();
+    if (ilst && edits.get(ilst.offset)?.kind !== 'remove')
+      for (const item of childrenOf(src, ilst, budget))
+        if (edits.get(item.offset)?.kind !== 'remove') used.add(itemIndex(item));
+    out.set(keys.offset, used);
   };
-  for (const b of boxesIn(src, 0, src.size, budget)) if (b.type === 'moov' || b.type === 'meta') visit(b);
+  // Where the reader reads item lists: at the top, in moov and trak, and in their udta. A fixed
+  // walk: a box nested in itself a million times is never followed.
+  const metas = (parent: Box, deeper: boolean): void => {
+    for (const c of childrenOf(src, parent, budget)) {
+      if (c.type === 'meta') visit(c);
+      else if (c.type === 'udta') metas(c, false);
+      else if (deeper && c.type === 'trak') metas(c, false);
+    }
+  };
+  for (const b of boxesIn(src, 0, src.size, budget)) {
+    if (b.type === 'meta') visit(b);
+    else if (b.type === 'moov') metas(b, true);
+  }
   return out;
+}
+
+/** The first box of encrypted media: an encrypted sample entry, sample keys or a protection system. */
+function encryption(src: ByteSource, top: readonly Box[], budget: BoxBudget): Box | undefined {
+  for (const moov of top) {
+    if (moov.type === 'pssh') return moov;
+    if (moov.type !== 'moov') continue;
+    for (const trak of childrenOf(src, moov, budget)) {
+      if (ENCRYPTION_BOXES.has(trak.type)) return trak;
+      if (trak.type !== 'trak') continue;
+      const stbl = tableOf(src, trak, budget);
+      for (const table of stbl ? childrenOf(src, stbl, budget) : []) {
+        if (ENCRYPTION_BOXES.has(table.type)) return table;
+        if (table.type !== 'stsd') continue;
+        for (const entry of childrenOf(src, table, budget, 8))
+          if (ENCRYPTED_ENTRIES.has(entry.type)) return entry;
+      }
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -368,6 +442,10 @@ class Layout {
   private readonly marks: number[];
   private readonly zero: Range[];
   private placed: { box: Box; start: number; rebuilt: boolean }[] = [];
+  /** What the allowlist left out, as notes (a set: the size pass and the bytes pass both see it). */
+  readonly dropped = new Set<string>();
+  /** IDs (tkhd) of the tracks the copy keeps: what a track reference may still name. */
+  private readonly trackIds = new Set<number>();
 
   constructor(
     private readonly src: ByteSource,
@@ -380,6 +458,16 @@ class Layout {
     // A keys box is always rewritten (names no kept item uses are emptied): it counts as an edit.
     this.marks = [...plan.edits.keys(), ...plan.usedKeys.keys()].sort((a, b) => a - b);
     this.zero = [...plan.zero].sort((a, b) => a.offset - b.offset);
+    for (const moov of top) {
+      if (moov.type !== 'moov') continue;
+      for (const trak of childrenOf(src, moov, budget)) {
+        if (trak.type !== 'trak' || plan.removedTracks.has(trak.offset)) continue;
+        const tkhd = [...childrenOf(src, trak, budget)].find((x) => x.type === 'tkhd');
+        if (!tkhd) continue;
+        const head = src.read(tkhd.offset + tkhd.header, 24);
+        this.trackIds.add(be32(head, head[0] === 1 ? 20 : 12));
+      }
+    }
   }
 
   pieces(): Piece[] {
@@ -453,30 +541,97 @@ class Layout {
     return out;
   }
 
-  /** A box with its edits applied: removed, replaced, patched, or rebuilt from its children. */
-  private emit(b: Box, parent = ''): Uint8Array[] {
+  /**
+   * A box with its edits applied: removed, replaced, patched, or rebuilt from its children.
+   * `up`: its ancestors, nearest last. `strict`: children no player needs are left out (off
+   * inside a box the policy keeps whole, such as a kept timecode track).
+   */
+  private emit(b: Box, up: readonly Box[] = [], strict = true): Uint8Array[] {
+    depthBound(up.length, b.offset);
     const e = this.plan.edits.get(b.offset);
     if (e?.kind === 'remove') return [];
     if (e?.kind === 'replace') return [e.bytes];
-    if (e?.kind === 'fields') return [this.patched(b, e.fields)];
     if (b.type === 'stco' || b.type === 'co64') return [this.chunkOffsets(b)];
     if (b.type === 'keys') return [this.keys(b)];
-    // An item of an item list holds its values ('data' atoms) as boxes.
-    const container = CONTAINERS.has(b.type) || parent === 'ilst';
-    if (!container) return [this.src.read(b.offset, b.size)];
-    const skip = b.type === 'meta' ? metaSkip(this.src, b) : 0;
+    const parent = up[up.length - 1];
+    const skip = this.childStart(b, parent, up, strict);
+    if (skip === undefined) return [this.slice(b, b.offset, b.size, true)];
+    const inner = [...up, b];
+    const keepAll = !strict || this.plan.reported.has(b.offset);
     const parts: Uint8Array[] = [];
     let last = b.offset + b.header + skip;
     for (const child of childrenOf(this.src, b, this.budget, skip)) {
-      appendAll(parts, this.emit(child, b.type));
       last = child.offset + child.size;
+      if (b.type === 'dref') {
+        // Entries are counted and numbered: one that goes becomes "in this file", never a gap.
+        const gone = this.plan.edits.get(child.offset)?.kind === 'remove';
+        parts.push(
+          gone || !this.allowed(b, parent, child)
+            ? SELF_CONTAINED
+            : this.slice(child, child.offset, child.size, true),
+        );
+        continue;
+      }
+      if (!keepAll && !this.allowed(b, parent, child)) {
+        this.dropped.add(
+          `${[...inner.map((x) => printable(x.type)), printable(child.type)].join(' › ')}: dropped, no player needs it`,
+        );
+        continue;
+      }
+      if (b.type === 'tref' && !this.plan.reported.has(child.offset)) {
+        const refs = this.references(child);
+        if (refs) parts.push(refs);
+        continue;
+      }
+      appendAll(parts, this.emit(child, inner, !keepAll));
     }
+    // A reference list left empty (every track it named is gone) goes with them.
+    if (b.type === 'tref' && parts.length === 0) return [];
     // What follows the last child (udta's 32-bit zero terminator) keeps its length, as zeros:
     // no reader names bytes there, so nothing in them may ride along.
     const end = b.offset + b.size;
-    const prefix = this.src.read(b.offset + b.header, skip);
+    const prefix = this.slice(b, b.offset + b.header, skip, false);
     const trailer = new Uint8Array(Math.max(0, end - last));
     return [box(this.src.read(b.offset, b.header), [prefix, ...parts, trailer])];
+  }
+
+  /** Bytes of `b`'s body before its children, or undefined when `b` is copied (patched) whole. */
+  private childStart(
+    b: Box,
+    parent: Box | undefined,
+    up: readonly Box[],
+    strict: boolean,
+  ): number | undefined {
+    if (b.type === 'meta') return metaSkip(this.src, b);
+    if (CONTAINERS.has(b.type)) return 0;
+    // An item of an item list holds its values ('data' atoms) as boxes.
+    if (parent?.type === 'ilst') return 0;
+    if (parent?.type === 'stsd') {
+      if (!strict) return undefined;
+      const trak = up.find((x) => x.type === 'trak');
+      return trak ? entryFields(this.src, b, handlerOf(this.src, trak, this.budget)) : undefined;
+    }
+    const where = parent && up[up.length - 2]?.type === 'stsd' ? 'entry' : parent?.type;
+    if (!where || !NESTED[where]?.has(b.type)) return undefined;
+    return b.type === 'stsd' || b.type === 'dref' ? 8 : 0;
+  }
+
+  /** Whether `child` of `b` is what a player reads there, or carries a finding the policy decides. */
+  private allowed(b: Box, parent: Box | undefined, child: Box): boolean {
+    if (this.plan.reported.has(child.offset)) return true;
+    if (parent?.type === 'ilst') return itemPart(b, child);
+    if (parent?.type === 'stsd') return PLAYBACK.entry?.has(child.type) ?? false;
+    const known = PLAYBACK[b.type];
+    return known === undefined || known.has(child.type);
+  }
+
+  /** A track reference naming only tracks the copy keeps; undefined when it names none. */
+  private references(ref: Box): Uint8Array | undefined {
+    const body = this.src.read(ref.offset + ref.header, ref.size - ref.header);
+    const ids: Uint8Array[] = [];
+    for (let at = 0; at + 4 <= body.length; at += 4)
+      if (this.trackIds.has(be32(body, at))) ids.push(body.subarray(at, at + 4));
+    return ids.length > 0 ? box(this.src.read(ref.offset, ref.header), ids) : undefined;
   }
 
   /**
@@ -501,16 +656,37 @@ class Layout {
     return box(this.src.read(b.offset, b.header), parts);
   }
 
-  /** A time box with fields set (0: dropped; else the date-only second). */
-  private patched(b: Box, fields: readonly Field[]): Uint8Array {
-    const copy = Uint8Array.from(this.src.read(b.offset, b.size));
+  /**
+   * `length` bytes of `b` from `from`, its patch applied: times set (0: dropped; else the
+   * date-only second), free text zeroed, and (`cut`, when `b` is copied whole) brands cut out.
+   */
+  private slice(b: Box, from: number, length: number, whole: boolean): Uint8Array {
+    const e = this.plan.edits.get(b.offset);
+    if (e?.kind !== 'patch') return this.src.read(from, length);
+    const copy = Uint8Array.from(this.src.read(from, length));
     const view = new DataView(copy.buffer);
-    for (const f of fields) {
-      const at = f.at - b.offset;
-      if (f.width === 4) view.setUint32(at, f.seconds >>> 0);
-      else view.setBigUint64(at, BigInt(f.seconds));
+    const inside = (at: number, n: number): boolean => at >= from && at + n <= from + length;
+    for (const f of e.fields) {
+      if (!inside(f.at, f.width)) continue;
+      if (f.width === 4) view.setUint32(f.at - from, f.seconds >>> 0);
+      else view.setBigUint64(f.at - from, BigInt(f.seconds));
     }
-    return copy;
+    for (const z of e.zero) {
+      const lo = Math.max(z.offset, from);
+      const hi = Math.min(z.offset + z.length, from + length);
+      if (hi > lo) copy.fill(0, lo - from, hi - from);
+    }
+    if (!whole || e.cut.length === 0) return copy;
+    const body = copy.subarray(b.header);
+    const parts: Uint8Array[] = [];
+    let at = 0;
+    for (const c of [...e.cut].sort((x, y) => x.offset - y.offset)) {
+      const cut = c.offset - (from + b.header);
+      if (cut > at) parts.push(body.subarray(at, cut));
+      at = Math.max(at, cut + c.length);
+    }
+    parts.push(body.subarray(Math.min(at, body.length)));
+    return box(copy.subarray(0, b.header), parts);
   }
 
   /** stco/co64 with every offset moved to where its byte lands in the output. */

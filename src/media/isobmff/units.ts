@@ -11,6 +11,10 @@ export type Unit =
   | { kind: 'box'; box: Box }
   /** One 'data' atom of an item-list item. */
   | { kind: 'data'; item: Box; data: Box }
+  /** Free text or spare bytes inside a box kept for playback (a handler's name): zeroed in place. */
+  | { kind: 'bytes'; box: Box; at: number; length: number }
+  /** One compatible brand of ftyp (4 bytes at `at`): cut from the list. */
+  | { kind: 'brand'; box: Box; at: number }
   /** A fixed-width time field inside mvhd, tkhd or mdhd, at an absolute offset. */
   | { kind: 'field'; box: Box; at: number; width: 4 | 8 }
   /** A track beyond picture and sound: it goes whole, its samples zeroed. */
