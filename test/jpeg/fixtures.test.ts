@@ -2,6 +2,7 @@
  * What the corpus lacks, built by the writers and read back by ExifTool AND by Airlock: the two
  * must agree (the writer is not its own judge).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,6 +152,28 @@ describe('DJI thermal still: EXIF, XMP, extended XMP, MPF preview, APP3–APP5',
     expect([out.facts.width, out.facts.height]).toEqual([8, 8]);
     expect(out.findings.filter((f) => f.tag === 'Trailer')).toEqual([]);
   });
+});
+
+it('reports a whole JPEG appended after EOI, though the file then ends in EOI as a plain one does', () => {
+  const main = buildJpeg([]);
+  const hidden = buildJpeg([{ marker: 0xfe, payload: Buffer.from('hidden preview', 'latin1') }]);
+  const bytes = new Uint8Array([...main, ...hidden]);
+  // djpeg decodes the appended bytes alone: a picture, not noise.
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-appended-'));
+  try {
+    writeFileSync(join(dir, 'hidden.jpg'), hidden);
+    expect(
+      execFileSync('djpeg', ['-pnm', join(dir, 'hidden.jpg')])
+        .subarray(0, 2)
+        .toString('latin1'),
+    ).toMatch(/^P[56]/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const t = analyse(bytes).findings.filter((f) => f.tag === 'Trailer');
+  expect(t.map((f) => [f.category, f.ranges])).toEqual([
+    ['imagery.embedded', [{ offset: main.length, length: hidden.length }]],
+  ]);
 });
 
 it('reports data appended after EOI that no index declares', () => {

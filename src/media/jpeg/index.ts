@@ -343,8 +343,10 @@ const isDjiFinding = (f: Finding): boolean =>
   f.tag.startsWith('drone-dji:');
 
 /**
- * Data after the primary image. When the file ends in EOI and any MPF images reach the end,
- * nothing hides there and the entropy-coded data is never read; otherwise it is scanned once.
+ * Data after the primary image. When the file ends in EOI and MPF images reach the end, nothing
+ * hides there and the entropy-coded data is never read; otherwise it is scanned once for the
+ * primary's EOI. A file ending in EOI without MPF images is scanned too: that EOI may be a second
+ * whole JPEG's, appended after the first (QA: such a hidden preview went unreported).
  */
 function reportTrailer(
   src: ByteSource,
@@ -357,7 +359,7 @@ function reportTrailer(
     const tail = src.size >= 2 ? src.read(src.size - 2, 2) : new Uint8Array(0);
     const endsWithEoi = tail[0] === 0xff && tail[1] === 0xd9;
     const appendedEnd = Math.max(0, ...appended.map((r) => r.offset + r.length));
-    if (endsWithEoi && (appended.length === 0 || appendedEnd === src.size)) return;
+    if (endsWithEoi && appended.length > 0 && appendedEnd === src.size) return;
     eoiEnd = findEoi(src, walk.sos.dataOffset + walk.sos.dataLength);
     if (eoiEnd === undefined) {
       out.warn('jpeg-no-eoi', 'the image data ends without an EOI marker', src.size);
