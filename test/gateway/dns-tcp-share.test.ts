@@ -5,31 +5,19 @@
  * so another client was reset (dns-tcp-limit). A client now holds at most a quarter of the slots,
  * and only served queries keep a connection open. Queries are written from RFC 1035 §4.1 by hand.
  */
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import type { Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DnsServer } from '../../src/gateway/dns/server.js';
 import { EgressGate } from '../../src/policy/egress/index.js';
 import type { DnsLogRow } from '../../src/store/types.js';
+import { fakeResolver } from './fake-resolver.js';
 import { policyWith } from './playbook.js';
 
 function query(name: string, id: number): Buffer {
   const labels = name.split('.').flatMap((l) => [l.length, ...Buffer.from(l, 'latin1')]);
   const q = Buffer.from([id >> 8, id & 0xff, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, ...labels, 0, 0, 1, 0, 1]);
   return Buffer.concat([Buffer.from([q.length >> 8, q.length & 0xff]), q]);
-}
-
-/** Answers every query with one A record, 198.18.0.7. */
-function fakeResolver(): Promise<UdpSocket> {
-  const s = createSocket('udp4');
-  s.on('message', (q, r) => {
-    const answer = Buffer.from(q);
-    answer.writeUInt16BE(0x8180, 2);
-    answer.writeUInt16BE(1, 6);
-    const rr = Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 198, 18, 0, 7]);
-    s.send(Buffer.concat([answer, rr]), r.port, r.address);
-  });
-  return new Promise((res) => s.bind(0, '127.0.0.1', () => res(s)));
 }
 
 /** A TCP client from `from`: its framed answers' rcodes, whether it was closed, and when. */

@@ -14,6 +14,7 @@ import { DnsServer } from '../../src/gateway/dns/server.js';
 import { DnsTcpFrames, MAX_TCP_QUERY_BYTES } from '../../src/gateway/dns/tcp-frames.js';
 import { EgressGate } from '../../src/policy/egress/index.js';
 import type { DnsLogRow } from '../../src/store/types.js';
+import { fakeResolver } from './fake-resolver.js';
 import { policyWith } from './playbook.js';
 
 function query(name: string, id: number, type = 1): Buffer {
@@ -21,20 +22,6 @@ function query(name: string, id: number, type = 1): Buffer {
   return Buffer.from([id >> 8, id & 0xff, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, ...labels, 0, 0, type, 0, 1]);
 }
 const framed = (m: Buffer): Buffer => Buffer.concat([Buffer.from([m.length >> 8, m.length & 0xff]), m]);
-
-/** A resolver on loopback answering every A query with 198.18.0.7 (the answer record written by hand). */
-function fakeResolver(): Promise<UdpSocket> {
-  const s = createSocket('udp4');
-  s.on('message', (q, r) => {
-    const answer = Buffer.from(q);
-    answer.writeUInt16BE(0x8180, 2); // QR, RD, RA, NOERROR
-    answer.writeUInt16BE(1, 6); // ANCOUNT
-    answer.writeUInt16BE(0, 10);
-    const rr = Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 198, 18, 0, 7]);
-    s.send(Buffer.concat([answer, rr]), r.port, r.address);
-  });
-  return new Promise((res) => s.bind(0, '127.0.0.1', () => res(s)));
-}
 
 /** A TCP client reading framed answers. */
 class Client {
