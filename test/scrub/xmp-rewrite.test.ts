@@ -232,6 +232,20 @@ describe('hostile packets: a typed AirlockError, never a crash or an unchecked o
   });
 });
 
+/**
+ * A sidecar `packet` as ExifTool reads it, then rewritten under `decide`: ExifTool's record of
+ * each, and the clean bytes.
+ */
+function sidecarScrubbed(name: string, packet: string, decide: Decide) {
+  const before = join(dir, `${name}.xmp`);
+  writeFileSync(before, packet);
+  const out = Buffer.from(xmpRewriter.rewrite(new BufferSource(Buffer.from(packet)), decide).bytes);
+  const after = join(dir, `${name}-clean.xmp`);
+  writeFileSync(after, out);
+  const [was, now] = exiftoolJson([before, after]);
+  return { was, now, out };
+}
+
 describe('attributes of x:xmpmeta and rdf:RDF', () => {
   const packet = [
     '<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>',
@@ -245,16 +259,10 @@ describe('attributes of x:xmpmeta and rdf:RDF', () => {
   ].join('\n');
 
   it('are read as ExifTool reads them, and scrubbed like any property (serial gone, position on the grid)', () => {
-    const before = join(dir, 'outer.xmp');
-    writeFileSync(before, packet);
+    const { was, now, out } = sidecarScrubbed('outer', packet, DEFAULT);
     // ExifTool reads the attributes as properties: they are real data, not decoration.
-    const [was] = exiftoolJson([before]);
     expect(was?.['XMP-drone-dji:DroneSerialNumber']).toBe('1581FXMETAXQ');
     expect(was?.['XMP-drone-dji:GPSLatitude']).toBe(52.370214);
-    const out = Buffer.from(xmpRewriter.rewrite(new BufferSource(Buffer.from(packet)), DEFAULT).bytes);
-    const after = join(dir, 'outer-clean.xmp');
-    writeFileSync(after, out);
-    const [now] = exiftoolJson([after]);
     expect(now?.['XMP-drone-dji:DroneSerialNumber']).toBeUndefined();
     expect(out.includes('1581FXMETAXQ')).toBe(false);
     const cell = coarsenPosition({ lat: 52.370214, lon: 4.895214 }, 1000);
@@ -278,17 +286,11 @@ describe('other namespaces: serials and the operator under the mapping profile',
   ].join('\n');
 
   it('keeps the drone position and calibration, drops every serial and the home and take-off points', () => {
-    const before = join(dir, 'makers.xmp');
-    writeFileSync(before, packet);
-    const [was] = exiftoolJson([before]);
+    const mapping = decideFor(parsePolicy('profile: mapping\n', 'a.yaml'));
+    const { was, now, out } = sidecarScrubbed('makers', packet, mapping);
     // ExifTool reads each planted value: the test plants what a real reader sees.
     expect(was?.['XMP-Camera:SerialNumber']).toBe('PixSNXQ');
     expect(was?.['XMP-drone-dji:HomeLatitude']).toBe(51.777711);
-    const mapping = decideFor(parsePolicy('profile: mapping\n', 'a.yaml'));
-    const out = Buffer.from(xmpRewriter.rewrite(new BufferSource(Buffer.from(packet)), mapping).bytes);
-    const after = join(dir, 'makers-clean.xmp');
-    writeFileSync(after, out);
-    const [now] = exiftoolJson([after]);
     for (const secret of ['PixSNXQ', 'PARSNXQ', '51.777711', '5.777711', '51.555511', '5.555511'])
       expect(out.includes(secret), secret).toBe(false);
     expect(now?.['XMP-drone-dji:GPSLatitude']).toBe(52.370211);
