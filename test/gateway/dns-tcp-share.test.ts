@@ -5,13 +5,11 @@
  * so another client was reset (dns-tcp-limit). A client now holds at most a quarter of the slots,
  * and only served queries keep a connection open. Queries are written from RFC 1035 §4.1 by hand.
  */
-import type { Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DnsServer } from '../../src/gateway/dns/server.js';
-import { EgressGate } from '../../src/policy/egress/index.js';
+import type { DnsServer } from '../../src/gateway/dns/server.js';
 import type { DnsLogRow } from '../../src/store/types.js';
-import { fakeResolver } from './fake-resolver.js';
+import { startTestDns } from './dns-fixture.js';
 import { policyWith } from './playbook.js';
 
 function query(name: string, id: number): Buffer {
@@ -56,33 +54,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const IDLE_MS = 600;
 const MAX = 8;
 
-let resolver: UdpSocket;
 let server: DnsServer;
 let port = 0;
+let close: () => Promise<void>;
 const rows: DnsLogRow[] = [];
 
 beforeAll(async () => {
-  resolver = await fakeResolver();
   const policy = policyWith({
     mode: 'one-way',
     allow: [{ host: '*.maps.example' }],
     dns: { maxNameLength: 253, maxQueriesPerMinute: 10 },
   });
-  server = new DnsServer({
-    listen: { host: '127.0.0.1', port: 0 },
-    upstream: { host: '127.0.0.1', port: resolver.address().port },
-    ctx: { gate: new EgressGate(policy), mode: () => 'one-way' },
-    accepting: () => true,
-    onLog: (r) => rows.push(r),
-    tcpIdleTimeoutMs: IDLE_MS,
-    maxTcpConnections: MAX,
-  });
-  port = (await server.start()).port;
+  ({ server, port, close } = await startTestDns(policy, rows, { idleMs: IDLE_MS, maxConnections: MAX }));
 });
-afterAll(async () => {
-  await server.close();
-  resolver.close();
-});
+afterAll(() => close());
 
 describe('DNS over TCP between clients', () => {
   it('a flood of connections from 127.0.0.1 kept alive by refused queries never stops 127.0.0.2 being answered', async () => {

@@ -5,7 +5,7 @@
  * independent client.
  */
 import { execFile } from 'node:child_process';
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
@@ -14,7 +14,7 @@ import { DnsServer } from '../../src/gateway/dns/server.js';
 import { DnsTcpFrames, MAX_TCP_QUERY_BYTES } from '../../src/gateway/dns/tcp-frames.js';
 import { EgressGate } from '../../src/policy/egress/index.js';
 import type { DnsLogRow } from '../../src/store/types.js';
-import { fakeResolver } from './fake-resolver.js';
+import { startTestDns } from './dns-fixture.js';
 import { policyWith } from './playbook.js';
 
 function query(name: string, id: number, type = 1): Buffer {
@@ -60,30 +60,17 @@ class Client {
 const rcode = (a: Buffer) => a.readUInt16BE(2) & 0xf;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let resolver: UdpSocket;
 let server: DnsServer;
 let port = 0;
+let close: () => Promise<void>;
 const rows: DnsLogRow[] = [];
 const IDLE_MS = 400;
 
 beforeAll(async () => {
-  resolver = await fakeResolver();
   const policy = policyWith({ mode: 'one-way', allow: [{ host: '*.maps.example' }] });
-  server = new DnsServer({
-    listen: { host: '127.0.0.1', port: 0 },
-    upstream: { host: '127.0.0.1', port: resolver.address().port },
-    ctx: { gate: new EgressGate(policy), mode: () => 'one-way' },
-    accepting: () => true,
-    onLog: (r) => rows.push(r),
-    tcpIdleTimeoutMs: IDLE_MS,
-    maxTcpConnections: 20,
-  });
-  port = (await server.start()).port;
+  ({ server, port, close } = await startTestDns(policy, rows, { idleMs: IDLE_MS, maxConnections: 20 }));
 });
-afterAll(async () => {
-  await server.close();
-  resolver.close();
-});
+afterAll(() => close());
 
 describe('DNS over TCP', () => {
   it('answers several pipelined queries on one connection, each under its own ID, logged as tcp', async () => {
