@@ -10,6 +10,7 @@ import { AirlockError } from '../core/errors.js';
 import { EgressGate, unnamedClaims } from '../policy/egress/index.js';
 import { loadPolicyFile } from '../policy/load.js';
 import type { Policy } from '../policy/types.js';
+import type { GatewayClaim } from '../store/gateway-claim.js';
 import { storeSink } from '../store/log-sink.js';
 import type { LogRow, LogSink, Store } from '../store/types.js';
 import type { Front } from './core/front.js';
@@ -73,6 +74,17 @@ export interface RunningGateway {
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
+  // The store is this gateway's alone before anything is read from it (store/gateway-claim.ts).
+  const claim = await opts.store.claimGateway();
+  try {
+    return await startClaimed(opts, claim);
+  } catch (e) {
+    await claim.release();
+    throw e;
+  }
+}
+
+async function startClaimed(opts: GatewayOptions, claim: GatewayClaim): Promise<RunningGateway> {
   let policy = opts.policy;
   /** The policy's claimsUnnamed ports, as its allowlist says (rebuilt on reload). */
   let claims = unnamedClaims(policy.network.allow);
@@ -265,6 +277,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         clearInterval(poll);
         for (const s of started.reverse()) await s.close();
         await stopLog();
+        await claim.release();
       },
     };
   } catch (e) {

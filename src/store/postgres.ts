@@ -16,6 +16,7 @@
 import pg from 'pg';
 import { parse } from 'pg-connection-string';
 import { AirlockError } from '../core/errors.js';
+import { type GatewayClaim, TWO_GATEWAYS } from './gateway-claim.js';
 import { chainLinks, changedUnderWriter, resumeAfter } from './log-chain.js';
 import { ChainVerifier, type LogDbRow } from './log-verify.js';
 import { POSTGRES_MIGRATIONS, refuseNewer } from './migrations.js';
@@ -484,6 +485,40 @@ export class PostgresStore implements Store {
       if (!chain.ok) return { ...chain, lastSeq: last?.seq ?? 0 };
       return { ok: true, rows: chain.rows, head: { seq: first + chain.rows - 1, mac: chain.headMac } };
     });
+  }
+
+  async claimGateway(): Promise<GatewayClaim> {
+    // A session lock on a connection of its own, held while the gateway runs: the server drops it
+    // when that connection ends, so a box that crashed leaves nothing to clear.
+    const key = `airlock gateway ${this.schema}`;
+    const c = await this.run(() => this.pool.connect());
+    // Out of the pool, an 'error' on this connection (the server restarted) would end the process;
+    // the lock goes with that session and is not taken again (noted, not done).
+    c.on('error', () => {});
+    let ok: boolean | undefined;
+    try {
+      ok = (await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [key])).rows[0]
+        ?.ok;
+    } catch (e) {
+      c.release(true);
+      throw asStoreError(e, this.path);
+    }
+    if (!ok) {
+      c.release();
+      throw new AirlockError(
+        'AIRLOCK_ERR_IO',
+        `another airlock gateway is writing this store: ${TWO_GATEWAYS}`,
+        undefined,
+        this.path,
+      );
+    }
+    return {
+      release: async () => {
+        // Ending the session is what frees the lock for sure; the unlock only says it early.
+        await c.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => {});
+        c.release(true);
+      },
+    };
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@ import { isAbsolute, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { AirlockError } from '../core/errors.js';
 import type { StorePolicy } from '../policy/types.js';
+import { claimSqliteStore, type GatewayClaim } from './gateway-claim.js';
 import { type ChainLink, chainLinks, changedUnderWriter, resumeAfter } from './log-chain.js';
 import { ChainVerifier, type LogDbRow, verifyChain } from './log-verify.js';
 import { MIGRATIONS, refuseNewer } from './migrations.js';
@@ -482,6 +483,12 @@ export class SqliteStore implements Store {
         return { ok: true, rows: chain.rows, head: { seq: first + chain.rows - 1, mac: chain.headMac } };
       })(),
     );
+  }
+
+  async claimGateway(): Promise<GatewayClaim> {
+    // A store in memory is this process's alone.
+    if (this.path === ':memory:') return { release: async () => {} };
+    return claimSqliteStore(this.path);
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@
  * every method returns a Promise even though better-sqlite3 is synchronous.
  */
 import type { UnlockWindow } from '../policy/egress/types.js';
+import type { GatewayClaim } from './gateway-claim.js';
 
 export interface StoredUnlockWindow extends UnlockWindow {
   id: number;
@@ -240,6 +241,11 @@ export interface CheckedLogRow {
 export interface Store {
   /** Where the store is, for messages: the SQLite file (a PostgreSQL store: its URL without credentials). */
   readonly path: string;
+  /**
+   * Claims the store for one gateway until released (gateway-claim.ts says why); fails, naming
+   * the store, while another process holds it.
+   */
+  claimGateway(): Promise<GatewayClaim>;
   /**
    * Records a window with its MAC and its chained `unlock` row, in one transaction (requires the
    * HMAC key).

@@ -255,6 +255,31 @@ describe('what a shared server adds', () => {
     for (const s of [one, two, wrongKey]) await s.close();
   });
 
+  it('one gateway per box: a second claim on the schema is refused until the first ends its session', async () => {
+    const url = pg.url();
+    const a = await PostgresStore.open(url, { hmacKey: KEY, schema: 'claimed' });
+    const b = await PostgresStore.open(url, { hmacKey: KEY, schema: 'claimed' });
+    const other = await PostgresStore.open(url, { hmacKey: KEY, schema: 'claimed_too' });
+    const held = await a.claimGateway();
+    await expect(b.claimGateway()).rejects.toThrow(/another airlock gateway is writing this store/);
+    // Another box's schema is another claim.
+    const elsewhere = await other.claimGateway();
+    await held.release();
+    const next = await b.claimGateway();
+    // A box that dies holds nothing: its session ended from outside (psql), the claim is free.
+    const holders = pg
+      .psql("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted")
+      .trim()
+      .split('\n');
+    expect(holders).toHaveLength(2);
+    pg.psql("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted");
+    const again = await a.claimGateway();
+    await again.release();
+    await next.release().catch(() => {});
+    await elsewhere.release().catch(() => {});
+    for (const s of [a, b, other]) await s.close();
+  });
+
   it('a reader never writes, and reads a schema not made yet as an empty log', async () => {
     const url = pg.url();
     const reader = await PostgresStore.open(url, { hmacKey: KEY, schema: 'not_yet', readonly: true });
