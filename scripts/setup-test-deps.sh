@@ -27,6 +27,8 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && [ -x /usr/bin/psql ]
 command -v dig >/dev/null 2>&1 || need+=(dnsutils)
 # JPEG pixels: libjpeg-turbo's djpeg decodes a clean copy and its original to compare.
 command -v djpeg >/dev/null 2>&1 || need+=(libjpeg-turbo-progs)
+# ICC profiles: LittleCMS's transicc converts colours through a profile before and after scrub
+command -v transicc >/dev/null 2>&1 || need+=(liblcms2-utils)
 # Video: ffmpeg makes test videos (captions, location) and decodes a clean copy and its original
 # to compare every frame (framemd5); ffprobe lists the streams the copy keeps.
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)

@@ -7,6 +7,7 @@ import { AirlockError, asAirlockError, truncated } from '../../core/errors.js';
 import { bound, LIMITS } from '../../core/limits.js';
 import { type ByteSource, WindowSource } from '../../core/source.js';
 import type { Finding, Range } from '../../findings/model.js';
+import { iccFreeText, isIccProfile } from '../icc/free-text.js';
 import { readPhotoshopIrb } from '../iptc/photoshop.js';
 import { readTiffStructure } from '../tiff/exif.js';
 import { type Analyser, Collector } from '../types.js';
@@ -17,6 +18,7 @@ import { findEoi, foreignSegments, scanImage } from './eoi.js';
 import { readExtendedXmp } from './extxmp.js';
 import { fffStream, readFff } from './flir.js';
 import { frameBytes, isSof } from './frame.js';
+import { ICC_HEADER, iccChunks, iccFileRanges, iccProfile } from './icc-chunks.js';
 import { reportMpf } from './mpf.js';
 import { type Segment, SOS, walkSegments } from './segments.js';
 
@@ -283,33 +285,46 @@ function reportBetweenScans(src: ByteSource, walk: ReturnType<typeof walkSegment
 export const JFIF_FIXED = 14;
 /** "Adobe", DCTEncodeVersion, APP14Flags0, APP14Flags1, ColorTransform. */
 export const ADOBE_FIXED = 12;
-const ICC_HEADER = 14; // "ICC_PROFILE\0", chunk number, chunk count
-
 /**
  * An ICC profile is display data only when it is one: its chunks, in order, must add up to the
  * size its header declares, with the 'acsp' signature where the format puts it. Anything else
  * (a block under the ICC signature that is no profile, a profile with bytes after it) is
- * reported as other data, which the policy drops unless kept.
+ * reported as other data, which the policy drops unless kept. In a whole profile, what no viewer
+ * reads to draw the picture (its texts, date, private tags: icc/free-text.ts) is reported as other
+ * data of its own, which scrub zeroes in place while the profile stays.
  */
 function judgeIcc(src: ByteSource, icc: readonly { seg: Segment; finding: Finding }[], out: Collector): void {
   if (icc.length === 0) return;
-  const chunks = icc
-    .map(({ seg }) => ({
-      seg,
-      no: seg.dataLength >= ICC_HEADER ? src.read(seg.dataOffset + 12, 2) : Uint8Array.of(0, 0),
-    }))
-    .sort((a, b) => (a.no[0] as number) - (b.no[0] as number));
-  const total = chunks.reduce((n, c) => n + Math.max(0, c.seg.dataLength - ICC_HEADER), 0);
+  const chunks = iccChunks(
+    src,
+    icc.map((i) => i.seg),
+  );
+  const total = chunks.reduce((n, c) => n + c.length, 0);
   const first = chunks[0]?.seg as Segment;
   const head = first.dataLength >= ICC_HEADER + 40 ? src.read(first.dataOffset + ICC_HEADER, 40) : undefined;
   const declared = head ? new DataView(head.buffer, head.byteOffset, 40).getUint32(0) : -1;
-  const numbered = chunks.every((c, i) => c.no[0] === i + 1 && c.no[1] === chunks.length);
+  const numbered = chunks.every((c, i) => c.no === i + 1 && c.of === chunks.length);
   const acsp = head !== undefined && String.fromCharCode(...head.subarray(36, 40)) === 'acsp';
-  if (numbered && acsp && declared === total) return;
+  // A profile whose tag table cannot be read (too many tags) could hide text nothing reports.
+  const profile = numbered && acsp && declared === total ? iccProfile(src, chunks) : undefined;
+  if (profile && isIccProfile(profile)) {
+    const path = icc[0]?.finding.path as string[];
+    for (const t of iccFreeText(profile))
+      out.add({
+        category: 'other',
+        tag: t.tag,
+        path,
+        ranges: iccFileRanges(chunks, t.spans),
+        value: t.text
+          ? { kind: 'text', text: t.text }
+          : { kind: 'block', size: t.spans.reduce((n, r) => n + r.length, 0) },
+      });
+    return;
+  }
   for (const { finding } of icc) finding.category = 'other';
   out.warn(
     'jpeg-icc-invalid',
-    `APP2 ICC_Profile is not a whole profile (${total} bytes in ${icc.length} chunk(s), ${declared < 0 ? 'no header' : `${declared} declared`}${acsp ? '' : ', no acsp signature'}): reported as other data`,
+    `APP2 ICC_Profile is not a whole profile (${total} bytes in ${icc.length} chunk(s), ${declared < 0 ? 'no header' : `${declared} declared`}${acsp ? '' : ', no acsp signature'}${profile ? ', a tag table that cannot be read' : ''}): reported as other data`,
     first.dataOffset,
   );
 }

@@ -31,6 +31,7 @@ import { rewriteXmp } from '../xmp/rewrite.js';
 import { classify } from './appn.js';
 import { foreignSegments, rememberScan, type ScanEnd, scanImage } from './eoi.js';
 import { frameBytes } from './frame.js';
+import { blankedIccSegments, iccChunks } from './icc-chunks.js';
 import { ADOBE_FIXED, analyseJpeg, JFIF_FIXED } from './index.js';
 import { rewriteExtendedXmp } from './rewrite-extxmp.js';
 import { rewriteFlir } from './rewrite-flir.js';
@@ -190,6 +191,18 @@ export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Fi
   const raw = (seg: Segment): Uint8Array =>
     src.read(seg.offset, seg.dataOffset + seg.dataLength - seg.offset);
   let extEmitted = false;
+  /** The ICC profile's block is kept and only its free text is not (judgeIcc: a whole profile). */
+  const profileKept = (list: readonly Finding[]): boolean =>
+    list.some((f) => f.tag === 'ICC_Profile' && f.category === 'display' && decision(f).action === 'keep');
+  let icc: Map<Segment, Uint8Array> | undefined;
+  const blankedIcc = (): Map<Segment, Uint8Array> => {
+    const segs = walk.segments.filter((s) => s.marker === 0xe2 && kindOf(s).name === 'ICC_Profile');
+    const zero = segs
+      .flatMap(inSegment)
+      .filter((f) => f.tag !== 'ICC_Profile' && decision(f).action !== 'keep')
+      .flatMap((f) => f.ranges);
+    return blankedIccSegments(src, iccChunks(src, segs), zero);
+  };
 
   for (const seg of walk.segments) {
     const { marker } = seg;
@@ -283,8 +296,13 @@ export function rewriteJpeg(src: ByteSource, decide: Decide, known?: readonly Fi
         break;
       }
       default:
-        // Display blocks (ICC, Adobe) are 'display' findings: kept by every policy.
+        // Display blocks (ICC, Adobe) are 'display' findings: kept by every policy. A whole ICC
+        // profile stays with what the policy drops of its free text zeroed.
         if (allKept(inSegment(seg))) parts.push({ bytes: raw(seg) });
+        else if (c.name === 'ICC_Profile' && profileKept(inSegment(seg))) {
+          icc ??= blankedIcc();
+          parts.push({ bytes: icc.get(seg) ?? raw(seg) });
+        }
     }
   }
   if (ext.guid && !extEmitted) notes.push('APP1 ExtendedXMP: not written (no segment to place it)');

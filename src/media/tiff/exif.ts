@@ -14,6 +14,7 @@ import { readXmpPacket } from '../xmp/read.js';
 import { reportEntry } from './entry.js';
 import { byteOrderMark, decodeNumbers, endian } from './format.js';
 import { reportGpsIfd } from './gps.js';
+import { ICC_TAG, reportIccProfile } from './icc.js';
 import { entryBytes, type Ifd, type IfdEntry, readIfd, type TiffCtx, tiffCtx } from './ifd.js';
 import { readDngPrivateData, readMakerNote } from './makernotes/index.js';
 import { EXIF_TAGS, type TagInfo } from './tags.js';
@@ -207,6 +208,9 @@ class Walker {
         case 0xc634:
           readDngPrivateData(ctx, e, { make: this.make, model: this.model }, path, this.out);
           break;
+        case ICC_TAG:
+          reportIccProfile(ctx, e, this.report(e, path, img), path, this.out);
+          break;
         case 0x0111:
         case 0x0144:
           img.dataOffsets = e;
@@ -252,7 +256,7 @@ class Walker {
     return { ifd, path, role: 'gps', findings: this.out.findings.slice(first), images: [], children: [] };
   }
 
-  private report(e: IfdEntry, path: string[], img: ImageFacts): void {
+  private report(e: IfdEntry, path: string[], img: ImageFacts): Finding {
     const f = reportEntry(this.ctx, e, placedTag(e, path), path, this.out);
     const v = f.value;
     if (e.tag === 0x010f && v.kind === 'text' && !this.make) this.make = v.text;
@@ -266,6 +270,7 @@ class Walker {
       if (e.tag === 0x0100) img.width = v.value;
       if (e.tag === 0x0101) img.height = v.value;
     }
+    return f;
   }
 
   /**

@@ -1,11 +1,14 @@
 /**
  * Entries that hold a whole block of findings: MakerNote, DNGPrivateData, XMP (700), IPTC
- * (33723) and Photoshop (34377). A block is copied only when every finding inside it is kept
- * and its bytes stay valid at a new offset; otherwise it is dropped whole (never half-cleaned).
+ * (33723), Photoshop (34377) and the ICC profile (34675). A block is copied only when every
+ * finding inside it is kept and its bytes stay valid at a new offset; otherwise it is dropped
+ * whole (never half-cleaned), but for an XMP packet (rewritten) and an ICC profile kept for
+ * display (its free text zeroed in place).
  */
 import type { Finding } from '../../findings/model.js';
 import { formatPath } from '../../findings/model.js';
 import type { Decide, Decision, RewriteNotes } from '../../scrub/types.js';
+import { blankIcc } from '../icc/free-text.js';
 
 export const CONTAINER_TAGS = {
   xmp: 0x02bc,
@@ -13,6 +16,7 @@ export const CONTAINER_TAGS = {
   photoshop: 0x8649,
   makerNote: 0x927c,
   dngPrivateData: 0xc634,
+  icc: 0x8773,
 } as const;
 const CONTAINERS = new Set<number>(Object.values(CONTAINER_TAGS));
 export const isContainerTag = (tag: number): boolean => CONTAINERS.has(tag);
@@ -76,6 +80,16 @@ export function rewriteContainer(c: ContainerInput): Uint8Array | undefined {
         `${where} › MakerNote: kept by the policy but dropped: its internal offsets count from the original TIFF header and would not survive the rewrite`,
       );
       return undefined;
+    }
+    case CONTAINER_TAGS.icc: {
+      if (allKept) return c.bytes;
+      // A whole profile (tiff/icc.ts) stays for display with the free text the policy drops zeroed.
+      const block = c.inside.find((f) => f.tag === 'ICC_Profile' && f.category === 'display');
+      if (!block || c.decision(block).action !== 'keep') return undefined;
+      const zero = c.inside
+        .filter((f) => f !== block && c.decision(f).action !== 'keep')
+        .flatMap((f) => f.ranges.map((r) => ({ offset: r.offset - c.fileOffset, length: r.length })));
+      return blankIcc(c.bytes, zero);
     }
     // DNGPrivateData records the maker note's original offset, so readers resolve it anywhere.
     default:
