@@ -297,3 +297,35 @@ describe('other namespaces: serials and the operator under the mapping profile',
     expect(now?.['XMP-Camera:PrincipalPoint']).toBe('6.5,4.9');
   });
 });
+
+describe('the xpacket wrapper', () => {
+  const body = [
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">',
+    '<rdf:Description rdf:about="" xmlns:tiff="http://ns.adobe.com/tiff/1.0/" tiff:Model="M1"/>',
+    '</rdf:RDF></x:xmpmeta>',
+  ];
+
+  it('one carrying more than the wrapper (a serial in its id, an extra attribute) goes; ExifTool reads the rest', () => {
+    const packet = [
+      '<?xpacket begin="\uFEFF" id="1581FXPACKETQ" owner="Jan"?>',
+      ...body,
+      '<?xpacket end="w" note="1581FXENDQ"?>',
+      '',
+    ].join('\n');
+    const { now, out } = sidecarScrubbed('xpacket-odd', packet, DEFAULT);
+    for (const secret of ['1581FXPACKETQ', 'Jan', '1581FXENDQ'])
+      expect(out.includes(secret), secret).toBe(false);
+    expect(now?.['XMP-tiff:Model']).toBe('M1');
+  });
+
+  it('the standard wrapper, in either quoting, is kept as written', () => {
+    for (const [begin, end] of [
+      ['<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>', '<?xpacket end="r"?>'],
+      ["<?xpacket begin='' id='W5M0MpCehiHzreSzNTczkc9d' bytes='1024'?>", "<?xpacket end='w'?>"],
+    ]) {
+      const { out } = sidecarScrubbed('xpacket-std', [begin, ...body, end, ''].join('\n'), DEFAULT);
+      expect(out.includes(begin as string)).toBe(true);
+      expect(out.includes(end as string)).toBe(true);
+    }
+  });
+});

@@ -20,6 +20,7 @@ import {
   type XmlHandler,
   type XmlTag,
 } from './xml.js';
+import { isStandardXpacket } from './xpacket.js';
 
 /**
  * Pseudo-properties for what a packet holds outside any property value: processing instructions
@@ -268,7 +269,8 @@ function parsePacket(bytes: Uint8Array, fileOffset: number, xml?: ParsedXml): Xm
       else strayText(from, to);
     },
     pi(target, from, to) {
-      if (target !== 'xpacket') emit(STRAY_PI, src.slice(from, to), from, to);
+      if (target !== 'xpacket' || !isStandardXpacket(src.slice(from, to)))
+        emit(STRAY_PI, src.slice(from, to), from, to);
     },
   };
   readXml(src, xml ? recording(handler, xml.events) : handler, (message, index) => {

@@ -9,6 +9,7 @@ import { malformed } from '../../core/errors.js';
 import { bound, LIMITS } from '../../core/limits.js';
 import { NS } from './namespaces.js';
 import { readXml, replayXml, XMLNS_NS, type XmlEvents, type XmlHandler, type XmlTag } from './xml.js';
+import { isStandardXpacket } from './xpacket.js';
 
 export type SpanKind =
   /** A property: an attribute of a top-level node, or an element child of it. */
@@ -104,7 +105,8 @@ export function xmpSpans(src: string, offsetOf: (i: number) => number, events?: 
       spans.push({ kind: 'comment', from, to, prefixes: new Set() });
     },
     pi(target, from, to) {
-      if (target !== 'xpacket') spans.push({ kind: 'stray', from, to, prefixes: new Set() });
+      if (target !== 'xpacket' || !isStandardXpacket(src.slice(from, to)))
+        spans.push({ kind: 'stray', from, to, prefixes: new Set() });
     },
     textAt(from, to) {
       // Inside a simple property its value; anywhere else only layout whitespace belongs.
