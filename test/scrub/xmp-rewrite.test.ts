@@ -329,3 +329,28 @@ describe('the xpacket wrapper', () => {
     }
   });
 });
+
+describe('attributes that carry no XMP value', () => {
+  const packet = [
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">',
+    '<rdf:Description rdf:about="" rdf:ID="IDXQ1581" xml:lang="x-LANGXQ1581" xmlns:tiff="http://ns.adobe.com/tiff/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">',
+    '<tiff:Software xml:lang="x-SWXQ1581" xml:base="http://BASEXQ1581/">v01.02</tiff:Software>',
+    '<dc:title><rdf:Alt><rdf:li xml:lang="x-default">Bridge</rdf:li><rdf:li xml:lang="x-TITLEXQ1581">Brug</rdf:li></rdf:Alt></dc:title>',
+    '</rdf:Description>',
+    '</rdf:RDF></x:xmpmeta>',
+  ].join('\n');
+
+  it('go from a kept property and its description; a plain language tag stays', () => {
+    const keepTitle = decideFor(parsePolicy('media:\n  keep: [dc:title]\n', 'a.yaml'));
+    const { was, now, out } = sidecarScrubbed('odd-attrs', packet, keepTitle);
+    expect(was?.['XMP-tiff:Software']).toBe('v01.02');
+    for (const secret of ['IDXQ1581', 'LANGXQ1581', 'SWXQ1581', 'BASEXQ1581', 'TITLEXQ1581'])
+      expect(out.includes(secret), secret).toBe(false);
+    expect(now?.['XMP-tiff:Software']).toBe('v01.02');
+    // Both titles stay, the first under its language; the second, its tag gone, is language-less.
+    expect(out.includes('<rdf:li xml:lang="x-default">Bridge</rdf:li>')).toBe(true);
+    expect(out.includes('<rdf:li>Brug</rdf:li>')).toBe(true);
+    expect(now?.['XMP-dc:Title']).toBeDefined();
+    expect(warnings(join(dir, 'odd-attrs-clean.xmp'))).toEqual([]);
+  });
+});

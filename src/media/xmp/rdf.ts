@@ -10,6 +10,7 @@ import { malformed } from '../../core/errors.js';
 import { bound, LIMITS } from '../../core/limits.js';
 import type { Range } from '../../findings/model.js';
 import { NS, prefixFor } from './namespaces.js';
+import { isOddAttribute } from './odd-attributes.js';
 import { decodePacket } from './offsets.js';
 import {
   readXml,
@@ -30,7 +31,10 @@ import { isStandardXpacket } from './xpacket.js';
  */
 export const STRAY_PI = 'stray:ProcessingInstruction';
 export const STRAY_TEXT = 'stray:Text';
-export const isStrayTag = (tag: string): boolean => tag === STRAY_PI || tag === STRAY_TEXT;
+/** An attribute that holds no XMP value (odd-attributes.ts), as `name="value"`. */
+export const STRAY_ATTR = 'stray:Attribute';
+export const isStrayTag = (tag: string): boolean =>
+  tag === STRAY_PI || tag === STRAY_TEXT || tag === STRAY_ATTR;
 
 export interface XmpProperty {
   /** 'prefix:Local', struct fields appended: 'xmpMM:HistoryInstanceID'. */
@@ -216,6 +220,9 @@ function parsePacket(bytes: Uint8Array, fileOffset: number, xml?: ParsedXml): Xm
       bound(stack.length + 1, LIMITS.maxXmpDepth, 'XMP nesting depth', at(tag.end));
       const parent = stack[stack.length - 1];
       const isRdf = tag.uri === NS.rdf;
+      for (const a of tag.attrs)
+        if (isOddAttribute(a, parent?.kind === 'rdf'))
+          emit(STRAY_ATTR, `${a.name}="${a.value}"`, a.nameStart, a.valueTo + 1);
       let frame: Frame;
       if (!parent || parent.kind === 'wrap') {
         frame = isRdf && tag.local === 'RDF' ? { kind: 'rdf' } : { kind: 'wrap' };

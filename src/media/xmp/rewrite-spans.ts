@@ -8,6 +8,7 @@
 import { malformed } from '../../core/errors.js';
 import { bound, LIMITS } from '../../core/limits.js';
 import { NS } from './namespaces.js';
+import { isOddAttribute } from './odd-attributes.js';
 import { readXml, replayXml, XMLNS_NS, type XmlEvents, type XmlHandler, type XmlTag } from './xml.js';
 import { isStandardXpacket } from './xpacket.js';
 
@@ -20,8 +21,9 @@ export type SpanKind =
   | 'about'
   | 'comment'
   /**
-   * What no property holds: text outside the properties (beside rdf:RDF, between descriptions)
-   * and processing instructions other than the xpacket wrapper. Always removed: an allowlist
+   * What no property holds: text outside the properties (beside rdf:RDF, between descriptions),
+   * processing instructions other than the xpacket wrapper, and attributes that carry no XMP
+   * value (odd-attributes.ts). Always removed: an allowlist
    * keeps properties, not whatever else a writer put in the packet.
    */
   | 'stray';
@@ -117,6 +119,14 @@ export function xmpSpans(src: string, offsetOf: (i: number) => number, events?: 
     open(tag) {
       bound(stack.length + 1, LIMITS.maxXmpDepth, 'XMP nesting depth', offsetOf(tag.end));
       const parent = stack[stack.length - 1];
+      for (const a of tag.attrs)
+        if (isOddAttribute(a, parent?.kind === 'rdf'))
+          spans.push({
+            kind: 'stray',
+            from: spaceBefore(a.nameStart),
+            to: a.valueTo + 1,
+            prefixes: new Set(),
+          });
       let frame: Frame;
       if (!parent || parent.kind === 'wrap') {
         frame = tag.uri === NS.rdf && tag.local === 'RDF' ? { kind: 'rdf' } : { kind: 'wrap' };
