@@ -196,6 +196,77 @@ describe('upstream connection pool (real sockets)', () => {
   });
 });
 
+describe('an exchange that ends before its answer, on a pooled connection', () => {
+  /** A raw client: the first request answered, then `second` sent and `end` done to the socket before any answer. */
+  async function abandon(port: number, upPort: number, second: string, end: (s: Socket) => void) {
+    const s = connect(port, '127.0.0.1');
+    s.on('error', () => {});
+    closers.push(() => s.destroy());
+    let got = '';
+    await new Promise<void>((r) => {
+      s.on('data', (d) => {
+        got += d.toString('latin1');
+        if (got.endsWith('ok')) r();
+      });
+      s.write(GET('a.test', upPort));
+    });
+    s.write(second);
+    await new Promise((r) => setTimeout(r, 50));
+    end(s);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  const silentAfterFirst = (s: Socket, n: number) => (n === 0 ? ok(s) : undefined);
+
+  for (const [how, end] of [
+    ['closes', (s: Socket) => s.destroy()],
+    ['resets', (s: Socket) => s.resetAndDestroy()],
+  ] as const)
+    it(`the client ${how} before the answer: the request is not sent again on a new upstream connection`, async () => {
+      const u = await upstream(silentAfterFirst);
+      closers.push(() => u.server.close());
+      const { port } = await proxy(u.port);
+      await abandon(port, u.port, GET('a.test', u.port, '/abandoned'), end);
+      expect(u.conns.map((c) => c.map((h) => h.split(' ')[1]))).toEqual([['/', '/abandoned']]);
+      expect(rows).toHaveLength(2);
+    });
+
+  it('a request cut at its budget is not sent again: the upstream gets the budget once', async () => {
+    const got: Buffer[][] = [];
+    const server = createServer((s) => {
+      const mine: Buffer[] = [];
+      got.push(mine);
+      s.on('error', () => {});
+      s.on('data', (d) => {
+        mine.push(d);
+        if (got.length === 1 && Buffer.concat(mine).includes('\r\n\r\n') && mine.length === 1) ok(s);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => server.close());
+    const upPort = (server.address() as AddressInfo).port;
+    const budget = 2000;
+    const policy = policyWith({
+      mode: 'one-way',
+      allow: [{ host: 'a.test', ports: [upPort], budget: { upstreamBytesPerConnection: budget } }],
+      allowedPrivateCidrs: ['127.0.0.0/8'],
+    });
+    const { port, proxy: p } = await startTestProxy({
+      policy,
+      resolveTo: '127.0.0.1',
+      limits: { idleTimeoutMs: 10_000 },
+      onLog: (r) => rows.push(r),
+    });
+    closers.push(() => p.close());
+    const big = `GET http://a.test:${upPort}/big HTTP/1.1\r\nHost: a.test:${upPort}\r\nX-Pad: ${'p'.repeat(2500)}\r\n\r\n`;
+    await abandon(port, upPort, big, () => {});
+    expect(rows[1]).toMatchObject({ verdict: 'allow', cut: 'connection-budget' });
+    // What each upstream connection received of the second request: the budget, on one of them.
+    const second = got.map((c) => Buffer.concat(c).toString('latin1')).join('');
+    expect(second.split('GET /big').length - 1).toBe(1);
+    expect(got).toHaveLength(1);
+  });
+});
+
 describe('UpstreamPool on its own (a clock of the test)', () => {
   /** A connected socket made the way the proxy makes upstream sockets (with its reader). */
   async function pooledSocket(port: number): Promise<Socket> {

@@ -335,7 +335,10 @@ export class ProxyServer {
       upstream = up;
       let isUp = connected;
       const lost = (): void => {
-        if (replay) retry();
+        // Only an exchange still waiting for its answer is sent again: one the core has ended
+        // (cut, refused, the client gone) has been logged, and a new upstream would be unlogged.
+        // Nor after the client's end was passed up: the upstream closing may be its answer to it.
+        if (replay && !replay.ended && !conn.closed && !client.destroyed) retry();
         else dispatch({ type: 'upstream-closed' });
       };
       const onConnect = (): void => {
@@ -450,6 +453,7 @@ export class ProxyServer {
           passDown = true;
           return;
         case 'close': {
+          replay = undefined;
           release();
           unsplice();
           client.end();
@@ -494,6 +498,7 @@ export class ProxyServer {
     });
     client.on('end', () => dispatch({ type: 'client-ended' }));
     client.on('close', () => {
+      replay = undefined;
       dispatch({ type: 'client-closed' });
       release();
       unsplice();
