@@ -73,7 +73,163 @@ const EXACT: Record<string, Category> = {
   'xmpNote:HasExtendedXMP': 'other',
 };
 
-/** Categories decided by a pattern over the flattened tag, tried in order. */
+/**
+ * Pix4D's Camera namespace (http://pix4d.com/camera/1.0/), as Pix4D specifies it ("Specifications
+ * of XMP Camera tags", "Exif/Xmp tags for radiometric correction") and ExifTool's pix4d.config
+ * lists it, and as MicaSense cameras write it. An allowlist: any other name in this namespace is
+ * no calibration (QA: Camera:SN, OwnerName, OperatorEmail, LaunchLatitude and a Controller struct
+ * read as calibration, which the mapping profile keeps).
+ */
+const PIX4D_CAMERA: Record<string, Category> = {
+  // Interior orientation and the rig.
+  ModelType: 'camera.calibration',
+  PrincipalPoint: 'camera.calibration',
+  PerspectiveFocalLength: 'camera.calibration',
+  PerspectiveFocalLengthUnits: 'camera.calibration',
+  PerspectiveDistortion: 'camera.calibration',
+  FisheyeAffineMatrix: 'camera.calibration',
+  FisheyeAffineSymmetric: 'camera.calibration',
+  FisheyePolynomial: 'camera.calibration',
+  RigName: 'camera.calibration',
+  RigCameraIndex: 'camera.calibration',
+  RigRelatives: 'camera.calibration',
+  RigRelativesReferenceFrame: 'camera.calibration',
+  // Radiometric correction.
+  BandName: 'camera.calibration',
+  CentralWavelength: 'camera.calibration',
+  CentralWaveLength: 'camera.calibration',
+  WavelengthFWHM: 'camera.calibration',
+  BlackCurrent: 'camera.calibration',
+  BlackLevel: 'camera.calibration',
+  BandSensitivity: 'camera.calibration',
+  ColorTransform: 'camera.calibration',
+  IsNormalized: 'camera.calibration',
+  InvalidPixel: 'camera.calibration',
+  VignettingCenter: 'camera.calibration',
+  VignettingPolynomial: 'camera.calibration',
+  VignettingPolynomial2DName: 'camera.calibration',
+  VignettingPolynomial2D: 'camera.calibration',
+  SensorBitDepth: 'camera.calibration',
+  SensorTemperature: 'camera.calibration',
+  TransformAlpha: 'camera.calibration',
+  TransformBeta: 'camera.calibration',
+  TransformGamma: 'camera.calibration',
+  // Radiometric calibration target.
+  Albedo: 'camera.calibration',
+  ReflectArea: 'camera.calibration',
+  CalibrationPicture: 'camera.calibration',
+  // The sun sensor: irradiance, and the sensor's own orientation.
+  Irradiance: 'camera.calibration',
+  IrradianceExposureTime: 'camera.calibration',
+  IrradianceGain: 'camera.calibration',
+  IrradianceYaw: 'camera.calibration',
+  IrradiancePitch: 'camera.calibration',
+  IrradianceRoll: 'camera.calibration',
+  IrradianceRelativeRotation: 'camera.calibration',
+  SunSensor: 'camera.calibration',
+  SunSensorExposureTime: 'camera.calibration',
+  SunSensorSensitivity: 'camera.calibration',
+  SunSensorYaw: 'camera.calibration',
+  SunSensorPitch: 'camera.calibration',
+  SunSensorRoll: 'camera.calibration',
+  SunSensorRelativeRotation: 'camera.calibration',
+  // Accuracy of the position and orientation, the rolling shutter and the IMU's timing.
+  GPSXYAccuracy: 'camera.calibration',
+  GPSZAccuracy: 'camera.calibration',
+  IMUPitchAccuracy: 'camera.calibration',
+  IMURollAccuracy: 'camera.calibration',
+  IMUYawAccuracy: 'camera.calibration',
+  LineReadoutTime: 'camera.calibration',
+  IMUFrequency: 'camera.calibration',
+  IMUSampleSize: 'camera.calibration',
+  IMUTimeOffset: 'camera.calibration',
+  NominalCameraDistance: 'camera.calibration',
+  // The camera's orientation and motion.
+  Yaw: 'attitude',
+  Pitch: 'attitude',
+  Roll: 'attitude',
+  GyroRate: 'attitude',
+  IMULinearVelocity: 'attitude',
+  IMUAngularVelocity: 'attitude',
+  // The aircraft's height above ground: kept under mapping, dropped under coarsen (no grid value).
+  AboveGroundAltitude: 'location.drone',
+  // Unique per capture, per flight, per image.
+  CaptureUUID: 'identity.device',
+  FlightUUID: 'identity.device',
+  UID: 'identity.device',
+};
+for (const [name, cat] of Object.entries(PIX4D_CAMERA)) EXACT[`Camera:${name}`] = cat;
+
+/**
+ * A property's local name as lower-case words: camelCase, digits-to-capitals, '_', '-' and '.'
+ * split ('RemoteControllerLatitude' → remote controller latitude, 'RCLat' → rc lat,
+ * 'BatterySN' → battery sn, 'Take-offAltitude' → take off altitude).
+ */
+const wordsOf = (local: string): string[] =>
+  local
+    .replace(/([a-z\d])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z\d]+/)
+    .filter((w) => w !== '');
+
+/** Where the operator is: home, take-off or launch point, remote, pilot, base or ground station. */
+const OPERATOR_RUN = /home|takeoff|launch|remote|controller|pilot|operator|basestation|groundstation/;
+const OPERATOR_WORDS = new Set(['rc', 'gcs', 'dock']);
+/** A coordinate, a point or an altitude. */
+const COORD_RUN = /latitude|longitude|longtitude|altitude|elevation|position|location|coordinate|gps/;
+const COORD_WORDS = new Set([
+  'lat',
+  'lon',
+  'lng',
+  'long',
+  'alt',
+  'pos',
+  'loc',
+  'point',
+  'coord',
+  'coords',
+  'height',
+  'distance',
+  'dist',
+  'x',
+  'y',
+  'z',
+]);
+/** Device-unique: serials, UUIDs, device and sensor ids, IMEI. */
+const DEVICE_RUN = /serial|uuid|deviceid|sensorid|imei/;
+const DEVICE_WORDS = new Set(['sn', 'guid']);
+/** People: their name, e-mail, account or phone; the owner, pilot or operator named alone. */
+const PERSON_RUN =
+  /email|mailaddress|account|telephone|phonenumber|phoneno|(owner|pilot|operator|user|author|creator|artist|person|contact|customer)(name|nick|phone|tel|id)/;
+const PERSON_ALONE = new Set([
+  'owner',
+  'pilot',
+  'operator',
+  'user',
+  'username',
+  'author',
+  'creator',
+  'artist',
+]);
+
+/**
+ * What a property's name says about it in any namespace, before any namespace's own rules (a
+ * struct field flattens into its parent's name: 'Camera:Controller' + 'Latitude'). Undefined when
+ * the name says nothing sensitive.
+ */
+function byName(tag: string): Category | undefined {
+  const words = wordsOf(tag.slice(tag.indexOf(':') + 1));
+  const run = words.join('');
+  const anyWord = (set: Set<string>): boolean => words.some((w) => set.has(w));
+  const operator = OPERATOR_RUN.test(run) || anyWord(OPERATOR_WORDS);
+  if (operator && (COORD_RUN.test(run) || anyWord(COORD_WORDS))) return 'location.operator';
+  if (DEVICE_RUN.test(run) || anyWord(DEVICE_WORDS)) return 'identity.device';
+  if (PERSON_RUN.test(run) || (words.length === 1 && PERSON_ALONE.has(run))) return 'identity.person';
+  return undefined;
+}
+
+/** Categories decided by a pattern over the flattened tag, tried in order after byName. */
 const PATTERNS: [RegExp, Category][] = [
   [/^drone-dji:NTRIP/, 'infrastructure'],
   [/^drone-dji:.*(SerialNumber|UUID|SensorID|DeviceID)/i, 'identity.device'],
@@ -87,19 +243,13 @@ const PATTERNS: [RegExp, Category][] = [
   ],
   [/^Iptc4xmpExt:Location(Shown|Created)GPS/, 'location.target'],
   [/^Iptc4xmpCore:CreatorContactInfo/, 'identity.person'],
-  // Any namespace's serial or unique id is the device's (Pix4D's Camera:SerialNumber, Parrot's,
-  // Skydio's, Autel's, MicrosoftPhoto:CameraSerialNumber), before Camera: reads as calibration,
-  // which the mapping profile keeps (QA).
-  [/:[A-Za-z]*(SerialNumber|SerialNo|UUID|SensorID|DeviceID)$/i, 'identity.device'],
-  // The home point, the take-off point, the remote or the pilot: where the operator stood, in any
-  // drone maker's namespace (DJI's HomeLatitude, Skydio's, Parrot's TakeoffLatitude).
+  // Other drone makers' coordinates of the aircraft itself (a lone coordinate goes under coarsen).
+  // Only names that say so: another point (a waypoint, a target) is not the drone's, and would
+  // keep its exact value under the mapping profile (QA).
   [
-    /:(Home|Takeoff|TakeOff|RC|Pilot|Operator)[A-Za-z]*(Latitude|Longitude|Altitude|Lat|Lon)$/,
-    'location.operator',
+    /^(drone-[a-z]+|autel):(Gps|GPS|Drone|Aircraft|Uav|UAV|Absolute|Relative)?(Latitude|Longitude|Longtitude|Altitude)$/,
+    'location.drone',
   ],
-  // Other drone makers' own coordinates: the aircraft's (a lone coordinate goes under coarsen).
-  [/^(drone-[a-z]+|autel):[A-Za-z]*(Latitude|Longitude|Altitude)$/, 'location.drone'],
-  [/^Camera:/, 'camera.calibration'],
   [/^GPano:/, 'other'],
 ];
 
@@ -113,13 +263,7 @@ export function categoryOf(tag: string): Category {
   if (exact) return exact;
   let cat = known.get(tag);
   if (cat !== undefined) return cat;
-  cat = 'other';
-  for (const [re, c] of PATTERNS) {
-    if (re.test(tag)) {
-      cat = c;
-      break;
-    }
-  }
+  cat = byName(tag) ?? PATTERNS.find(([re]) => re.test(tag))?.[1] ?? 'other';
   if (known.size < MAX_KNOWN) known.set(tag, cat);
   return cat;
 }
