@@ -51,6 +51,22 @@ describe('request line of refused requests', () => {
     });
   });
 
+  it('a body refused for its framing while the upstream connects: the row keeps where it was going', () => {
+    const pb = new Playbook(policyWith({ mode: 'one-way', allow: [{ host: 'up.example' }] }));
+    pb.client('POST http://up.example/u HTTP/1.1\r\nHost: up.example\r\nTransfer-Encoding: chunked\r\n\r\n');
+    pb.feed({ type: 'resolved', addresses: ['198.18.0.10'] });
+    pb.client('zz\r\nhello\r\n');
+    expect(pb.rows()).toHaveLength(1);
+    expect(pb.rows()[0]).toMatchObject({
+      destination: 'up.example',
+      name: 'up.example',
+      ip: '198.18.0.10',
+      port: 80,
+      verdict: 'allow',
+      cut: 'bad-framing',
+    });
+  });
+
   it('is bounded and escaped byte by byte', () => {
     const all = Uint8Array.from({ length: 300 }, (_, i) => (i === 0 ? 0x47 : 0x7f));
     const line = requestLine(all)!;
@@ -64,5 +80,22 @@ describe('request line of refused requests', () => {
     const c = { seq: 1, row, prevMac: '', mac: 'm' };
     expect(renderLogLine(c)).toContain('request: GET https://up.example/x HTTP/1.1');
     expect(flattenRow(c).request).toBe('GET https://up.example/x HTTP/1.1');
+  });
+});
+
+describe('the host a refused request named, in its row', () => {
+  it('is bounded and escaped as the line is, and log show prints no control of it', () => {
+    const long = refused(`GET http://${'a%'.repeat(15_000)}/ HTTP/1.1\r\n\r\n`, 64 * 1024);
+    expect(long.reason).toBe('no-name');
+    expect(long.destination.length).toBeLessThanOrEqual(MAX_LINE);
+    expect(long.destination.endsWith('...')).toBe(true);
+    // A C1 CSI (U+009B, one byte as the head is read) and 0xFF in the name.
+    const csi = refused(Buffer.from('GET http://allowed\x9b31mX\xff.test/ HTTP/1.1\r\n\r\n', 'latin1'));
+    expect(csi.reason).toBe('no-name');
+    expect(csi.destination).toBe('allowed\\x9b31mx\\xff.test');
+    const shown = renderLogLine({ seq: 1, row: csi, prevMac: '', mac: '' });
+    expect(shown).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    // A name as it is, untouched.
+    expect(refused('GET http://Other.Example:8080/ HTTP/1.1\r\n\r\n').destination).toBe('other.example');
   });
 });

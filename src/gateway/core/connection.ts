@@ -37,7 +37,7 @@ import type { ConnectionLogRow } from '../../store/types.js';
 import type { Front, Target } from './front.js';
 import { HttpExchange, mayUseIdleUpstream } from './http-exchange.js';
 import { PROXY_FRONT } from './proxy-head.js';
-import { requestLine } from './request-line.js';
+import { requestLine, shownHost } from './request-line.js';
 import {
   type FlowEvent,
   GATEWAY_REASONS,
@@ -230,7 +230,7 @@ export class ProxyConnection {
       case 'resolve-failed':
         return this.refuse(502, 'resolve-failed', nowMs, `${s.target.host}: ${e.detail}`, s.target);
       case 'client-data':
-        return this.hold(s.pending, e.data, nowMs);
+        return this.hold(s.pending, e.data, nowMs, { target: s.target });
       case 'timeout':
         return this.refuse(504, 'handshake-timeout', nowMs, undefined, s.target);
       case 'client-ended':
@@ -275,7 +275,7 @@ export class ProxyConnection {
           ...this.finish({ target: s.target, ip: s.ip, decision: s.decision, cut: 'upstream-failed' }, nowMs),
         ];
       case 'client-data':
-        return this.hold(s.pending, e.data, nowMs);
+        return this.hold(s.pending, e.data, nowMs, { target: s.target, ip: s.ip, decision: s.decision });
       case 'timeout':
         return [
           ...this.say(504, 'upstream-failed', 'upstream connection timed out'),
@@ -451,14 +451,28 @@ export class ProxyConnection {
     return out;
   }
 
-  private hold(pending: Uint8Array[], all: Uint8Array, nowMs: number): ProxyCommand[] {
+  /**
+   * Client bytes that arrive while the target is looked up or connected to: kept to send once
+   * connected. `at`: what is known of the connection by then, for the row of a refusal here (an
+   * allowed one is cut, as any failure while connecting is).
+   */
+  private hold(
+    pending: Uint8Array[],
+    all: Uint8Array,
+    nowMs: number,
+    at: { target: Target; ip?: string; decision?: OpenDecision },
+  ): ProxyCommand[] {
+    const stop = (reason: GatewayReason, detail: string): ProxyCommand[] =>
+      at.decision
+        ? [...this.say(400, reason, detail), ...this.finish({ ...at, cut: reason }, nowMs)]
+        : this.refuse(400, reason, nowMs, detail, at.target);
     const mine = this.ofThisRequest(all);
-    if ('error' in mine) return this.refuse(400, mine.error.reason, nowMs, mine.error.detail);
+    if ('error' in mine) return stop(mine.error.reason, mine.error.detail);
     const data = mine.body;
     if (data.length === 0) return [];
     this.pendingBytes += data.length;
     if (this.pendingBytes > MAX_PENDING_BYTES)
-      return this.refuse(400, 'bad-request', nowMs, 'too many bytes before the upstream connection');
+      return stop('bad-request', 'too many bytes before the upstream connection');
     pending.push(data);
     return [];
   }
@@ -555,7 +569,7 @@ export class ProxyConnection {
       kind: 'connection',
       tsMs: this.rowStartMs,
       client: this.client,
-      destination: end.decision?.destination ?? t?.host ?? '',
+      destination: shownHost(end.decision?.destination ?? t?.host ?? ''),
       ip: end.ip ?? '',
       port: t?.port ?? 0,
       proto: 'tcp',
@@ -567,7 +581,7 @@ export class ProxyConnection {
     };
     if (open) row.open = true;
     else row.endMs = nowMs;
-    if (t?.name !== undefined) row.name = t.name;
+    if (t?.name !== undefined) row.name = shownHost(t.name);
     if (t?.claimed) row.claimed = true;
     if (end.cut !== undefined) row.cut = end.cut;
     if (end.request !== undefined) row.request = end.request;

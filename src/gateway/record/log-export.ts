@@ -203,7 +203,8 @@ export function renderLogLine(c: ChainedLogRow): string {
       : c.row.kind === 'dns'
         ? `${f.client} ${f.name} ${f.qtype}${f.qclass ? ` ${f.qclass}` : ''}${f.proto === 'tcp' ? ' over tcp' : ''} ${f.verdict} (${f.reason})`
         : unlockText(c, f);
-  return `${f.seq.padStart(6)} ${f.ts} ${f.kind.padEnd(10)} ${what}${summaryText(c, f)}\n`;
+  // An authentic row still holds what clients sent (names, query names): never raw on a terminal.
+  return `${f.seq.padStart(6)} ${f.ts} ${f.kind.padEnd(10)} ${visible(what)}${summaryText(c, f)}\n`;
 }
 
 function unlockText(c: ChainedLogRow, f: Flat): string {
