@@ -39,9 +39,16 @@ export interface Frame {
   home?: Tuple;
   /** Earlier GPS/HOME tuples of a cue that holds more than one (damage): reported too, never lost. */
   dupes: Tuple[];
-  /** Named coordinates of the bracketed layout. */
+  /**
+   * Named coordinates of the bracketed layout: the drone's only when the cue names one latitude
+   * and one longitude outside any home group (a second pair leaves both in `other`: which is the
+   * drone's cannot be told, and no home point may pass for it).
+   */
   lat?: Item;
   lon?: Item;
+  /** Named coordinates in a bracket group whose keys say home, RC, pilot, takeoff…: the operator's. */
+  homeLat?: Item;
+  homeLon?: Item;
   /** Absolute altitude in metres when the layout gives one. */
   alt?: Item;
   time?: Item;
@@ -53,6 +60,12 @@ export interface Frame {
   attitude: Item[];
   /** Tuple-valued attitude (F.PRY, G.PRY, gimbal yaw/pitch/roll). */
   attitudeTuples: Tuple[];
+  /**
+   * KEY(…) tuples the layout does not read (RC (…), PILOT (…), SN (…), OWNER (…)): their values
+   * are other data. Held whole, so the KEY( … ) around them is read text, not residue that would
+   * run from one tuple into the next.
+   */
+  otherTuples: Tuple[];
   /** The cue's timing line: what a player needs to show the cue ('display', always kept). */
   timing?: Item;
   other: Item[];
@@ -69,10 +82,14 @@ export const newFrame = (cue: number, offset: number, line: number, layout: Layo
   layout,
   attitude: [],
   attitudeTuples: [],
+  otherTuples: [],
   other: [],
   missing: [],
   dupes: [],
 });
+
+/** A HOME(…) tuple's key, however it is cased ("Home (…)" too): the launch point, where the pilot stood. */
+export const isHomeKey = (key: string): boolean => key.toUpperCase() === 'HOME';
 
 /** Sets the frame's GPS or HOME tuple; one already set is kept in `dupes`. */
 export function setPositionTuple(f: Frame, slot: 'gps' | 'home', t: Tuple): void {

@@ -1,7 +1,7 @@
 /** Frames → findings, once the file-wide reading (tuple order, radians) is decided. */
 import type { Finding, Position, Range } from '../../findings/model.js';
 import type { Collector } from '../types.js';
-import type { Frame, Item, LayoutName, Tuple } from './frame.js';
+import { type Frame, type Item, isHomeKey, type LayoutName, type Tuple } from './frame.js';
 import { isFix, type Reading } from './order.js';
 
 const DEG = 180 / Math.PI;
@@ -23,7 +23,7 @@ const PATHS: Record<LayoutName, string[]> = {
 export function mapFrame(f: Frame, reading: Reading, out: Collector, stats: MapStats): void {
   const path = PATHS[f.layout];
   const frame = f.cue;
-  const other: Item[] = [...f.other];
+  const other: Item[] = [...f.other, ...f.otherTuples.flatMap((t) => t.values)];
   // Built field by field: a spread made this the reader's costliest line on long files.
   const add = (x: Omit<Finding, 'path' | 'frame'>): void =>
     out.add({ category: x.category, tag: out.name(x.tag), ranges: x.ranges, value: x.value, path, frame });
@@ -68,6 +68,17 @@ export function mapFrame(f: Frame, reading: Reading, out: Collector, stats: MapS
       });
     }
   }
+  if (f.homeLat || f.homeLon) {
+    const home = namedPosition(f.homeLat, f.homeLon, undefined, reading, other);
+    if (home && home !== 'no-fix') {
+      add({
+        category: 'location.operator',
+        tag: home.tag,
+        ranges: home.ranges,
+        value: { kind: 'position', position: home.position },
+      });
+    }
+  }
   if (f.homeDistance) {
     // Distances from home beside the drone's positions give the home point by trilateration.
     const d = f.homeDistance;
@@ -79,9 +90,9 @@ export function mapFrame(f: Frame, reading: Reading, out: Collector, stats: MapS
     });
   }
   for (const t of f.dupes) {
-    const p = tuplePosition(t, reading, t.key === 'HOME', other);
+    const p = tuplePosition(t, reading, isHomeKey(t.key), other);
     if (p && p !== 'no-fix') {
-      const category = t.key === 'HOME' ? 'location.operator' : 'location.drone';
+      const category = isHomeKey(t.key) ? 'location.operator' : 'location.drone';
       add({ category, tag: p.tag, ranges: p.ranges, value: { kind: 'position', position: p.position } });
     }
   }
@@ -129,24 +140,44 @@ type Located = { tag: string; position: Position; ranges: Range[] } | 'no-fix' |
 
 function dronePosition(f: Frame, reading: Reading, other: Item[]): Located {
   if (f.gps) return tuplePosition(f.gps, reading, false, other);
-  if (f.lat?.num === undefined || f.lon?.num === undefined) return undefined;
-  let lat = f.lat.num;
-  let lon = f.lon.num;
+  return namedPosition(f.lat, f.lon, f.alt, reading, other);
+}
+
+/**
+ * A position from named coordinates ([latitude: …] [longitude: …]). One it cannot read — a
+ * value that is no plain decimal (52°22'14"N, N52.37, 5.2e1), or a latitude without its
+ * longitude — is other data: reported and dropped unless kept, never passed on as clean.
+ */
+function namedPosition(
+  latItem: Item | undefined,
+  lonItem: Item | undefined,
+  alt: Item | undefined,
+  reading: Reading,
+  other: Item[],
+): Located {
+  if (latItem?.num === undefined || lonItem?.num === undefined) {
+    if (latItem) other.push(latItem);
+    if (lonItem) other.push(lonItem);
+    return undefined;
+  }
+  let lat = latItem.num;
+  let lon = lonItem.num;
   if (!isFix(lat, lon)) {
     // 0,0 is no fix, not a position; still reported, never silent.
-    other.push(f.lat, f.lon);
+    other.push(latItem, lonItem);
     return 'no-fix';
   }
   if (reading.radians) {
     lat *= DEG;
     lon *= DEG;
   }
+  const tag = `${latItem.key}+${lonItem.key}`;
   // Ranges made at their final length: a push would leave room for 16 more in every finding.
-  if (f.alt?.num !== undefined) {
-    const position: Position = { lat, lon, alt: f.alt.num };
-    return { tag: `${f.lat.key}+${f.lon.key}`, position, ranges: [f.lat.range, f.lon.range, f.alt.range] };
+  if (alt?.num !== undefined) {
+    const position: Position = { lat, lon, alt: alt.num };
+    return { tag, position, ranges: [latItem.range, lonItem.range, alt.range] };
   }
-  return { tag: `${f.lat.key}+${f.lon.key}`, position: { lat, lon }, ranges: [f.lat.range, f.lon.range] };
+  return { tag, position: { lat, lon }, ranges: [latItem.range, lonItem.range] };
 }
 
 /**

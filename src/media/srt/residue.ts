@@ -28,8 +28,19 @@ export function addResidue(cue: Cue, f: Frame): void {
     if (t?.token) spans.push(t.token);
     t?.values.forEach(item);
   };
-  for (const i of [f.lat, f.lon, f.alt, f.time, f.homeDistance, ...f.attitude, ...f.other]) item(i);
-  for (const t of [f.gps, f.home, ...f.dupes, ...f.attitudeTuples]) tuple(t);
+  for (const i of [
+    f.lat,
+    f.lon,
+    f.homeLat,
+    f.homeLon,
+    f.alt,
+    f.time,
+    f.homeDistance,
+    ...f.attitude,
+    ...f.other,
+  ])
+    item(i);
+  for (const t of [f.gps, f.home, ...f.dupes, ...f.attitudeTuples, ...f.otherTuples]) tuple(t);
 
   // Each span belongs to one line: bucketed by line, so a cue of many long lines stays linear.
   const lines = cue.text;

@@ -38,11 +38,14 @@ function itemsOf(f: Frame): Item[] {
     ...f.dupes.flatMap((t) => t.values),
     f.lat,
     f.lon,
+    f.homeLat,
+    f.homeLon,
     f.alt,
     f.time,
     f.homeDistance,
     ...f.attitude,
     ...f.attitudeTuples.flatMap((t) => t.values),
+    ...f.otherTuples.flatMap((t) => t.values),
     ...f.other,
   ].filter((i): i is Item => i !== undefined);
   return [...new Map(all.map((i) => [i.range.offset, i])).values()];
@@ -57,13 +60,16 @@ interface Slots {
 
 /** Which items hold a position finding's latitude, longitude and altitude. */
 function slotsOf(f: Frame, finding: Finding, reading: Reading): Slots | undefined {
-  const tuple = finding.category === 'location.operator' ? f.home : f.gps;
+  const operator = finding.category === 'location.operator';
+  const tuple = operator ? f.home : f.gps;
   let slots: Slots | undefined;
   if (tuple) {
     const [a, b, c] = tuple.values;
     const [lat, lon] = reading.order === 'lon,lat' ? [b, a] : [a, b];
     if (lat && lon) slots = { lat, lon, tuple };
     if (slots && c && finding.ranges.length > 2) slots.alt = c;
+  } else if (operator) {
+    if (f.homeLat && f.homeLon) slots = { lat: f.homeLat, lon: f.homeLon };
   } else if (f.lat && f.lon) {
     slots = { lat: f.lat, lon: f.lon };
     if (f.alt && finding.ranges.length > 2) slots.alt = f.alt;

@@ -5,7 +5,7 @@
  *   ISO:100 Shutter:60 EV: Fnum:2.2
  */
 import type { Cue } from '../cues.js';
-import { type Frame, newFrame, setPositionTuple } from '../frame.js';
+import { type Frame, isHomeKey, newFrame, setPositionTuple } from '../frame.js';
 import { dateIn, pairsIn, tuplesIn } from '../tokens.js';
 
 // Bounded repeats: a hostile 1 MB line must not make this regex quadratic.
@@ -18,9 +18,9 @@ export function parseHomeGps(cue: Cue): Frame {
   for (const line of cue.text) {
     let rest = line.text;
     for (const { tuple, start, end } of tuplesIn(line)) {
-      if (tuple.key === 'HOME') setPositionTuple(f, 'home', tuple);
+      if (isHomeKey(tuple.key)) setPositionTuple(f, 'home', tuple);
       else if (tuple.key === 'GPS' || tuple.key === 'RTK') setPositionTuple(f, 'gps', tuple);
-      else f.other.push(...tuple.values);
+      else f.otherTuples.push(tuple);
       rest = rest.slice(0, start) + ' '.repeat(end - start) + rest.slice(end);
     }
     const date = dateIn(line);

@@ -7,11 +7,13 @@
 
 import type { Line } from '../../../core/lines.js';
 import type { Cue } from '../cues.js';
-import { type Frame, newFrame, setPositionTuple } from '../frame.js';
+import { type Frame, isHomeKey, newFrame, setPositionTuple } from '../frame.js';
 import { dateIn, itemAt, spanOf, tuplesIn } from '../tokens.js';
 
 /** H (height), H.S / V.S (speeds): flight state. D (distance to home) is the operator's place. */
 const ATTITUDE = new Set(['H', 'H.S', 'V.S']);
+/** The aircraft's and the gimbal's pitch, roll and yaw: the only tuples that are attitude. */
+const ATTITUDE_TUPLES = new Set(['F.PRY', 'G.PRY']);
 const FIELD = /^([A-Za-z][A-Za-z.]*)\s*\/?\s*(.*)$/s;
 
 export function parseOneLine(cue: Cue): Frame {
@@ -30,8 +32,10 @@ export function parseOneLine(cue: Cue): Frame {
       if (tuple) {
         const k = tuple.tuple.key;
         if (k === 'GPS' || k === 'RTK') setPositionTuple(f, 'gps', tuple.tuple);
-        else if (k === 'HOME') setPositionTuple(f, 'home', tuple.tuple);
-        else f.attitudeTuples.push(tuple.tuple);
+        else if (isHomeKey(k)) setPositionTuple(f, 'home', tuple.tuple);
+        else if (ATTITUDE_TUPLES.has(k)) f.attitudeTuples.push(tuple.tuple);
+        // An allowlist: RC (…), PILOT (…), SN (…), OWNER (…) are no flight state.
+        else f.otherTuples.push(tuple.tuple);
         continue;
       }
       if (date && field.includes(date.text)) continue;
