@@ -72,11 +72,12 @@ export interface Column {
   role: Role;
 }
 
+/** One position: a latitude and a longitude column of the same group, and its altitude if any. */
 interface Group {
   key: string;
   operator: boolean;
-  lat?: Column;
-  lon?: Column;
+  lat: Column;
+  lon: Column;
   alt?: Column;
 }
 
@@ -107,9 +108,29 @@ export function readCsvStart(src: ByteSource): CsvStart {
       'no flight-log CSV header (latitude and longitude columns)',
       bom,
     );
-  const header = splitCsvLine(headerLine.text, headerLine.offset);
+  const header = cellsOf(headerLine);
   const columns: Column[] = header.map((c, index) => ({ name: c.text, index, role: roleOf(c.text) }));
   return { bom, headerLine, header, columns, lines };
+}
+
+/**
+ * The cells of one line. A quoted cell that does not end on its line is refused: a quoted field
+ * may hold a line break (RFC 4180), but this reader goes line by line, and would read the rest of
+ * that field as rows of their own (a message's text as a drone fix). DJI's exports never write
+ * one; a file that has one is an error, withheld by scrub, rather than misread.
+ */
+export function cellsOf(line: Line): Cell[] {
+  const cells = splitCsvLine(line.text, line.offset);
+  const last = cells[cells.length - 1];
+  if (last?.open) {
+    const start = line.text.indexOf('"', last.start);
+    throw new AirlockError(
+      'AIRLOCK_ERR_UNSUPPORTED',
+      `a quoted CSV cell runs past the end of line ${line.number} (a line break inside a quoted field): not read`,
+      byteAt(line, start < 0 ? last.start : start),
+    );
+  }
+  return cells;
 }
 
 /** The bytes of a cell in the file. */
@@ -119,10 +140,19 @@ export const cellRange = (line: Line, c: Cell): Range => ({
 });
 
 export function analyseFlightLogCsv(src: ByteSource, out: Collector): void {
-  const { columns, lines } = readCsvStart(src);
-  const groups = groupsOf(columns);
+  const { columns, lines, headerLine } = readCsvStart(src);
+  const { groups, categories, ambiguous } = groupsOf(columns);
   const path = ['CSV'];
-  const serials = new Map<string, Tally & { column: string; value: string }>();
+  for (const a of ambiguous)
+    out.warn(
+      'csv-ambiguous-position',
+      `the header names ${a} more than once: which is the drone's is unknown, so every one is read as the operator's`,
+      headerLine.offset,
+    );
+  /** The latitude, longitude and altitude columns, with the last row a position read each (lone cells). */
+  const coordinates = columns.filter((c) => categories.has(c.index));
+  const covered = new Int32Array(columns.length);
+  const tallies = new Map<string, Tally & { column: string; value: string; category: Category }>();
   const others = new Map<number, Tally>();
   const numbers = new SharedNumbers();
   let rows = 0;
@@ -132,7 +162,7 @@ export function analyseFlightLogCsv(src: ByteSource, out: Collector): void {
   for (const line of lines) {
     if (line.text.trim() === '') continue;
     const frame = bound(++rows, LIMITS.maxRecords, 'CSV rows', line.offset);
-    const cells = splitCsvLine(line.text, line.offset);
+    const cells = cellsOf(line);
     if (cells.length > columns.length) extraCells ??= line.offset;
     const range = (c: Cell): Range => cellRange(line, c);
     const num = (col: Column | undefined): { n: number; cell: Cell } | undefined => {
@@ -160,6 +190,27 @@ export function analyseFlightLogCsv(src: ByteSource, out: Collector): void {
       );
       const category: Category = g.operator ? 'location.operator' : 'location.drone';
       out.add({ category, tag, path, ranges, value: { kind: 'position', position }, frame });
+      covered[g.lat.index] = frame;
+      covered[g.lon.index] = frame;
+      if (alt && g.alt && withAlt !== undefined) covered[g.alt.index] = frame;
+    }
+
+    // A coordinate cell no position holds (a comma decimal, text, a latitude whose longitude is
+    // unreadable, a second altitude) is reported as it is, under its column's category: the
+    // rewriter empties such cells unless the policy keeps them, and inspect must say so. A cell
+    // with no digit but 0 ("0", "n/a", "0.0": no fix) places nothing.
+    for (const col of coordinates) {
+      if (covered[col.index] === frame) continue;
+      const cell = cells[col.index];
+      if (!cell || !/[1-9]/.test(cell.text)) continue;
+      out.add({
+        category: categories.get(col.index) as Category,
+        tag: col.name,
+        path,
+        ranges: [range(cell)],
+        value: { kind: 'text', text: cell.text },
+        frame,
+      });
     }
 
     for (const col of columns) {
@@ -185,11 +236,17 @@ export function analyseFlightLogCsv(src: ByteSource, out: Collector): void {
           out.add({ category, tag: col.name, path, ranges: [r], value, frame });
           break;
         }
-        case 'serial': {
+        case 'tally': {
           const key = `${col.index}\u0000${cell.text}`;
-          const t = serials.get(key) ?? { column: col.name, value: cell.text, ranges: [], bytes: 0 };
+          const t = tallies.get(key) ?? {
+            column: col.name,
+            value: cell.text,
+            category: col.role.category,
+            ranges: [],
+            bytes: 0,
+          };
           t.ranges.push(r);
-          serials.set(key, t);
+          tallies.set(key, t);
           break;
         }
         case 'other': {
@@ -200,15 +257,15 @@ export function analyseFlightLogCsv(src: ByteSource, out: Collector): void {
           break;
         }
         default:
-          // lat/lon/alt cells are reported inside the positions above.
+          // lat/lon/alt cells are reported inside the positions above, or alone.
           break;
       }
     }
   }
 
-  for (const s of serials.values()) {
+  for (const s of tallies.values()) {
     out.add({
-      category: 'identity.device',
+      category: s.category,
       tag: s.column,
       path,
       ranges: s.ranges,
@@ -250,17 +307,48 @@ class SharedNumbers {
   }
 }
 
-/** Latitude/longitude/altitude columns that belong together (same group: '', OSD, HOME, RC…). */
-function groupsOf(columns: Column[]): Group[] {
-  const groups = new Map<string, Group>();
+/**
+ * Latitude/longitude/altitude columns that belong together (same group: '', OSD, HOME, RC…), the
+ * category of every such column, and the groups whose header repeats. A group named twice
+ * ("latitude,longitude,…,latitude,longitude") makes a position of each pair in order, and all of
+ * them the operator's when the group is the drone's: one of them is likely the home point, and
+ * which one the header does not say. A latitude without a longitude is still a coordinate column:
+ * its cells are reported alone.
+ */
+function groupsOf(columns: Column[]): {
+  groups: Group[];
+  categories: Map<number, Category>;
+  ambiguous: string[];
+} {
+  const byKey = new Map<string, { operator: boolean; lat: Column[]; lon: Column[]; alt: Column[] }>();
   for (const c of columns) {
     const r = c.role;
     if (r.kind !== 'lat' && r.kind !== 'lon' && r.kind !== 'alt') continue;
-    const g = groups.get(r.group) ?? { key: r.group, operator: r.operator };
-    if (r.kind === 'lat') g.lat ??= c;
-    else if (r.kind === 'lon') g.lon ??= c;
-    else g.alt ??= c;
-    groups.set(r.group, g);
+    const g = byKey.get(r.group) ?? { operator: r.operator, lat: [], lon: [], alt: [] };
+    g.operator ||= r.operator;
+    g[r.kind].push(c);
+    byKey.set(r.group, g);
   }
-  return [...groups.values()].filter((g) => g.lat && g.lon);
+  const groups: Group[] = [];
+  const categories = new Map<number, Category>();
+  const ambiguous: string[] = [];
+  for (const [key, g] of byKey) {
+    const repeated = g.lat.length > 1 || g.lon.length > 1;
+    if (repeated && !g.operator)
+      ambiguous.push(`${[g.lat[0], g.lon[0]].flatMap((c) => (c ? [`"${c.name}"`] : [])).join('/')}`);
+    const operator = g.operator || repeated;
+    for (let i = 0; i < Math.min(g.lat.length, g.lon.length); i++) {
+      const alt = g.alt[i];
+      groups.push({
+        key,
+        operator,
+        lat: g.lat[i] as Column,
+        lon: g.lon[i] as Column,
+        ...(alt ? { alt } : {}),
+      });
+    }
+    for (const c of [...g.lat, ...g.lon, ...g.alt])
+      categories.set(c.index, operator ? 'location.operator' : 'location.drone');
+  }
+  return { groups, categories, ambiguous };
 }

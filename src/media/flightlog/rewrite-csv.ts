@@ -26,8 +26,8 @@ import type { Decide, RewriteResult, Rewriter } from '../../scrub/types.js';
 import { sameStyle } from '../srt/rewrite-frame.js';
 import { PatchWriter } from '../srt/splice.js';
 import { Collector } from '../types.js';
-import { analyseFlightLogCsv, type Column, cellRange, readCsvStart } from './csv.js';
-import { type Cell, splitCsvLine } from './csvRow.js';
+import { analyseFlightLogCsv, type Column, cellRange, cellsOf, readCsvStart } from './csv.js';
+import type { Cell } from './csvRow.js';
 
 /** The whole file is held in memory to write the output. */
 export const maxCsvRewriteBytes = 1024 ** 3;
@@ -113,7 +113,7 @@ function fatesOf(findings: readonly Finding[], decide: Decide, size: number): Fa
 function* rowsOf(src: ByteSource): Generator<{ line: Line; cells: Cell[] }> {
   for (const line of readCsvStart(src).lines) {
     if (line.text.trim() === '') continue;
-    yield { line, cells: splitCsvLine(line.text, line.offset) };
+    yield { line, cells: cellsOf(line) };
   }
 }
 
