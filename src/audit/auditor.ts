@@ -49,6 +49,10 @@ export class Auditor {
   private clockMs = Number.NEGATIVE_INFINITY;
   /** Destinations that did not fit under AUDIT_LIMITS.maxDestinations were folded into one. */
   overflowed = false;
+  /** Connections whose client stream could not be read as the gateway's stack reads it (each warned of): exit 1. */
+  ambiguous = 0;
+  /** The capture offset of the packet being read: where a flow's warnings point. */
+  private offset = 0;
 
   constructor(policy: Policy, opts: AuditorOptions = {}) {
     this.warn = opts.warn ?? (() => {});
@@ -71,6 +75,10 @@ export class Auditor {
       learnDns: (m) => this.names.learn(m, false),
       isLocal: (o, r, proto, port) => isLocal(o, r, proto, port, cidrs),
       destination: (k) => this.destination(k),
+      ambiguous: (detail) => {
+        this.ambiguous++;
+        this.warn({ name: 'stream-ambiguous', offset: this.offset, detail });
+      },
       ...(opts.onFlow ? { onFlow: opts.onFlow } : {}),
       ...(opts.onDnsQuery ? { onDnsQuery: opts.onDnsQuery } : {}),
     };
@@ -81,6 +89,7 @@ export class Auditor {
    * not be read whole, its link 'unsupported-link' when Airlock does not read its link type.
    */
   packet(p: CapturedPacket): Dissected {
+    this.offset = p.recordOffset;
     const d = this.dissector.dissect(p);
     const o = observationOf(p, d);
     if (!o) return d;

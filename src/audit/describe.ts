@@ -40,6 +40,10 @@ function outcomeOf(d: DestinationAcc): DestinationReport['outcome'] {
   if (cut) parts.push(`${cut} cut, the first after ${d.firstCut!.afterBytes} bytes (${d.firstCut!.detail})`);
   if (allowed) parts.push(`${allowed} allowed (${[...d.allowReasons].join(', ')})`);
   if (unheard) parts.push(`${unheard} unheard, no head came (${d.firstUnheard!.detail})`);
+  if (d.ambiguous)
+    parts.push(
+      `${d.ambiguous} ambiguous, read as Linux reads it but counted toward exit 1 (${d.firstAmbiguous})`,
+    );
   return {
     kind,
     allowed,

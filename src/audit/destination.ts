@@ -94,6 +94,9 @@ export class DestinationAcc {
   firstBlocked: Extract<FlowOutcome, { kind: 'blocked' }> | undefined;
   firstCut: Extract<FlowOutcome, { kind: 'cut' }> | undefined;
   firstUnheard: Extract<FlowOutcome, { kind: 'unheard' }> | undefined;
+  /** Connections whose client stream could not be read as the gateway's stack reads it (ambiguous), and the first's why. */
+  ambiguous = 0;
+  firstAmbiguous: string | undefined;
   readonly allowReasons = new Set<ReasonCode>();
   dnsQueries = 0;
   dnsBlocked = 0;
@@ -103,8 +106,13 @@ export class DestinationAcc {
 
   constructor(readonly key: DestinationKey) {}
 
-  addFlow(f: ConnectionShare, outcome: FlowOutcome): void {
+  /** `ambiguous`: why its client stream may not be what the gateway read, when it may not be. */
+  addFlow(f: ConnectionShare, outcome: FlowOutcome, ambiguous?: string): void {
     this.connections++;
+    if (ambiguous !== undefined) {
+      this.ambiguous++;
+      this.firstAmbiguous ??= ambiguous;
+    }
     if (f.ip !== undefined) this.ips.add(f.ip);
     if (f.proxy !== undefined) {
       this.proxied++;

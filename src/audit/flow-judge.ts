@@ -134,6 +134,31 @@ export function judgeUnheard(
 }
 
 /**
+ * A connection the gateway held whose head the audit could not read, though its client sent
+ * bytes the capture cannot put in order (held past a gap never filled, or dropped when the hold
+ * was full) before the gateway's wait ended: the gateway's stack may have read a head there, so
+ * it is no unheard connection (that would never count toward exit 1). It gets the gate's answer to
+ * a connection without a name (refused no-name in one-way, sealed in sealed), as the gateway
+ * gives one whose name it cannot read.
+ */
+export function judgeUnread(
+  s: JudgedFlowScope,
+  id: string,
+  unread: { readonly bytes: number; readonly full: boolean },
+  e: NameEvidence,
+  local: boolean,
+  at: number,
+): Judgement {
+  const j = judgeServer(s, id, e, local, at);
+  const o = j.outcome;
+  if (o?.kind !== 'blocked') return j;
+  const why = unread.full
+    ? 'the client sent more segments past a gap than the audit holds'
+    : `${unread.bytes} bytes the client sent lie past a gap the capture never fills`;
+  return { ...j, outcome: { ...o, detail: `${o.detail}; no head was read, yet ${why}` } };
+}
+
+/**
  * Refused (or unheard) before the gate is asked, named in the report as any nameless connection
  * is (the capture's DNS, else the address); the detail says a DNS name is no name of the
  * connection's own, as connect() does.

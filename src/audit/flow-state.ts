@@ -16,9 +16,14 @@
  * other port is judged by the gate as it stands (its rules drop it: the gateway never sees it).
  * A connection the gateway holds (such a front's, or one to a proxy listener, gateway.listen)
  * whose head never comes gets the gateway's own reason, blocked in every mode: 'client-closed'
- * when the client's FIN or RST comes first, 'handshake-timeout' when the policy's
+ * when the client's FIN or RST comes first (as Linux acts on them: a RST at the next sequence
+ * number, a FIN once the stream reaches it), 'handshake-timeout' when the policy's
  * gateway.handshakeTimeoutSeconds after its SYN passes first (its head late, or the capture
- * running on past that time with no head).
+ * running on past that time with no head). One whose client sent bytes the audit could not put
+ * in order before then is no unheard connection: it gets the gate's answer for a connection
+ * without a name (flow-judge.ts judgeUnread). A client stream the audit cannot read as Linux does
+ * (copies of the same bytes that differ, a hold that overflowed, urgent data) is flagged: a
+ * 'stream-ambiguous' warning, counted toward exit 1.
  *
  * A flow is one connection to the gate, but for two kinds, judged as the gateway judges them:
  *  - A forward-proxy request (proxy-request.ts) on a flow to a LAN address: the connection is the
@@ -51,10 +56,12 @@ import { readDnsMessage } from '../net/app/dns.js';
 import { DnsTcpStream } from '../net/app/dns-tcp-stream.js';
 import { forwardedHeadLength } from '../net/app/forward-head.js';
 import type { HttpRequestHead } from '../net/app/http-request.js';
+import type { StreamAmbiguity } from '../net/app/ordered-bytes.js';
 import { requestFraming } from '../net/app/request-framing.js';
 import { type FrontPort, frontOfPort, requestRefusal } from '../net/app/transparent-front.js';
 import { helloName, requestName } from '../net/app/transparent-name.js';
 import type { FlowObservation, FlowRecord } from '../net/flow/types.js';
+import { endpointText } from '../net/ip/address.js';
 import type { TcpSegment } from '../net/transport/tcp.js';
 import type { ReasonCode } from '../policy/egress/types.js';
 import type { Share, UnheardReason } from './destination.js';
@@ -67,6 +74,7 @@ import {
   judgeServer,
   judgeTransparent,
   judgeUnheard,
+  judgeUnread,
   withDnsName,
 } from './flow-judge.js';
 import {
@@ -77,7 +85,13 @@ import {
   subtractShare,
   zeroShare,
 } from './gate-connection.js';
-import { FrontHeadReader, QuicNameReader, requestEvidence, TcpNameReader } from './name-reader.js';
+import {
+  FrontHeadReader,
+  QuicNameReader,
+  requestEvidence,
+  type StreamView,
+  TcpNameReader,
+} from './name-reader.js';
 import { proxyTarget } from './proxy-request.js';
 import { RequestFollower, type RequestSink } from './request-follower.js';
 
@@ -85,6 +99,7 @@ const FIN = 0x001;
 const SYN = 0x002;
 const RST = 0x004;
 const ACK = 0x010;
+const URG = 0x020;
 
 /** What a flow needs from the audit around it. */
 export interface FlowContext extends JudgeContext {
@@ -106,6 +121,12 @@ export interface FlowContext extends JudgeContext {
   /** A DNS response read from a TCP stream: its answers name addresses, as UDP ones do. */
   learnDns(message: Uint8Array): void;
   isLocal(orig: string, resp: string, proto: number, respPort: number): boolean;
+  /**
+   * A connection whose client stream the audit cannot read as the gateway's stack would (copies
+   * of the same bytes that differ, a hold that overflowed, urgent data): reported as a warning at
+   * the current packet and counted toward exit 1.
+   */
+  ambiguous(detail: string): void;
   /** Each flow as it ends, with the policy's answer (the report only keeps sums per destination). */
   onFlow?: (f: JudgedFlow) => void;
   /** Each DNS query as it is judged. */
@@ -178,6 +199,12 @@ export class FlowState {
   private readonly proto: number;
   /** The transparent front that read the flow's head (443, 80, an extra port, to an egress address), once opened. */
   private front: FrontPort | undefined;
+  /** The client's FIN, held out of order before its head: where it ends the stream once reached (a sequence number). */
+  private finAt: number | undefined;
+  /** The stream offset the follower's cursor starts at (the name reader's bytes before it). */
+  private followBase = 0;
+  /** The client stream was flagged as ambiguous (once per flow). */
+  private flagged = false;
 
   /**
    * `roles`: the FlowTable's originator and responder on the flow's first packet, so both read the
@@ -246,7 +273,9 @@ export class FlowState {
     if (r && !this.opened) {
       let done = false;
       if (r instanceof TcpNameReader || r instanceof FrontHeadReader) {
+        if (tcp && flags & URG) this.urgent(tcp, r.stream.nextSeq, r.stream.nextSeq);
         if (tcp && (tcp.payload.length > 0 || flags & SYN)) done = r.push(tcp);
+        this.checkStream(r.stream.ambiguity, 0);
       } else if (udpPayload && udpPayload.length > 0) done = r.push(udpPayload);
       if (done) {
         this.first.timeline(ms, fresh);
@@ -257,8 +286,63 @@ export class FlowState {
     if (fresh > 0) this.up(ms, fresh);
     // The client ended (FIN) or reset the connection before its head was complete: the gateway
     // logs 'client-closed' (its timer still running, else it had closed first: pastHandshake).
-    if (!this.opened && tcp && flags & (FIN | RST) && this.unheardHeld())
+    if (!this.opened && tcp && this.clientEnded(tcp, flags) && this.unheardHeld())
       this.open(ms, o.ts, 'client-closed');
+  }
+
+  /**
+   * Whether the client's TCP has ended its stream by this segment, as the gateway's Linux reads it:
+   * a RST only at the next sequence number expected (RFC 5961 §3.2: one elsewhere in the window
+   * gets a challenge ACK and the connection lives on), a FIN once the stream reaches it (one
+   * ahead of a gap is held, as tcp_data_queue_ofo holds it, and ends the stream when the gap fills).
+   */
+  private clientEnded(tcp: TcpSegment, flags: number): boolean {
+    const r = this.reader;
+    const next = r instanceof TcpNameReader || r instanceof FrontHeadReader ? r.stream.nextSeq : undefined;
+    if (flags & RST) return next === undefined || tcp.seq >>> 0 === next;
+    if (flags & FIN) {
+      const at = (tcp.seq + tcp.payload.length) >>> 0;
+      if (next === undefined || at === next) return true;
+      if (((at - next) | 0) > 0 && (this.finAt === undefined || ((at - this.finAt) | 0) < 0)) this.finAt = at;
+    }
+    return this.finAt !== undefined && this.finAt === next;
+  }
+
+  /**
+   * A client segment with URG: Linux (tcp_stdurg off, no SO_OOBINLINE, as Node's sockets read)
+   * takes the urgent byte, the one before seq + urgent pointer, out of the stream the gateway
+   * reads; the audit reads it in place, so the connection is flagged. `next`: the next sequence
+   * number expected (an urgent byte before it is ignored, as tcp_check_urg ignores it); `start`:
+   * the sequence number of the reading's offset `base`.
+   */
+  private urgent(tcp: TcpSegment, next: number | undefined, start: number | undefined, base = 0): void {
+    const ptr = tcp.urgentPointer ?? 0;
+    const at = (tcp.seq + (ptr > 0 ? ptr - 1 : 0)) >>> 0;
+    if (next !== undefined && ((at - next) | 0) < 0) return;
+    const offset = start === undefined ? undefined : base + ((at - start) | 0);
+    this.flag(
+      `TCP urgent data (URG, urgent pointer ${ptr})${offset === undefined ? '' : ` at stream offset ${offset}`}: Linux takes the urgent byte out of the stream the gateway reads, the audit cannot say what the gateway read`,
+    );
+  }
+
+  /** The client stream reading's ambiguity (offsets from `base`), flagged once per flow. */
+  private checkStream(a: StreamAmbiguity | undefined, base: number): void {
+    if (!a || this.flagged) return;
+    const at = base + a.offset;
+    this.flag(
+      a.kind === 'copies-differ'
+        ? `two copies of the client's stream bytes at stream offset ${at} differ: the audit reads them as Linux would, but cannot show which copy the gateway read`
+        : `the client sent more segments past a gap than the audit holds (at stream offset ${at}): Linux would have kept the one dropped, the audit cannot say what the gateway read`,
+    );
+  }
+
+  /** Flags the flow's client stream as ambiguous: a warning, on the connection now current, toward exit 1. */
+  private flag(why: string): void {
+    if (this.flagged) return;
+    this.flagged = true;
+    const detail = `${this.id} (${endpointText(this.client.h, this.client.p)} to ${endpointText(this.server.h, this.server.p)}): ${why}; counted toward exit 1`;
+    (this.begun ?? this.conn).ambiguous ??= detail;
+    this.ctx.ambiguous(detail);
   }
 
   /**
@@ -427,7 +511,9 @@ export class FlowState {
     const at = Math.min(c.pending[0]?.ms ?? ms, ms);
     const own = reader?.evidence();
     const s = this.scope();
-    if (unheard) c.settle(judgeUnheard(s, unheard, own, local));
+    const unread = unheard && stream ? unreadBytes(stream.stream) : undefined;
+    if (unread) c.settle(judgeUnread(s, c.id, unread, withDnsName(s, own), local, at));
+    else if (unheard) c.settle(judgeUnheard(s, unheard, own, local));
     else if (refused && !local) c.settle(judgeTransparent(s, c.id, refused, own!, at));
     else if (head && target) {
       c.settle(judgeProxy(s, c.id, target, own!, at));
@@ -467,6 +553,7 @@ export class FlowState {
     const c = this.first;
     const follower = new RequestFollower(head, h, this.requestSink());
     this.follow = follower;
+    this.followBase = h.bytes.length;
     c.lastNs = ns;
     this.nowNs = ns;
     this.nowMs = ms;
@@ -523,7 +610,9 @@ export class FlowState {
     this.packetOwner = undefined;
     this.nowNs = o.ts;
     this.nowMs = ms;
+    if ((o.tcpFlags ?? 0) & URG) this.urgent(tcp, undefined, undefined);
     f.push(tcp.seq, tcp.payload, fresh);
+    this.checkStream(f.ambiguity, this.followBase);
     // The packet itself counts where its first new byte went, else to the request current now,
     // and so do its stream bytes: counted per packet as the flow's own count is, the requests'
     // add up to the flow's whatever the follower made of the segment (held past a gap, or a jump
@@ -645,4 +734,15 @@ export class FlowState {
     const v = dns.judge(q.name, q.type, ms, this.client.h, q.class);
     this.ctx.onDnsQuery?.({ flowId: this.id, ms, client: this.client.h, ...v });
   }
+}
+
+/**
+ * What the client sent that the audit could not read in order before the gateway's wait ended:
+ * bytes held past a gap the capture never fills, or a segment the hold had no room for. The
+ * gateway's stack may well have read a head there (the capture missed a segment, or a sender
+ * played sequence numbers): the connection is no unheard one.
+ */
+function unreadBytes(v: StreamView): { bytes: number; full: boolean } | undefined {
+  const full = v.ambiguity?.kind === 'hold-full';
+  return v.heldBytes > 0 || full ? { bytes: v.heldBytes, full } : undefined;
 }

@@ -52,6 +52,8 @@ export class GateConnection {
   resp: Share | undefined;
   firstNs: bigint | undefined;
   lastNs: bigint | undefined;
+  /** Why the client stream read for it may not be the gateway's (flow-state.ts flag): counted toward exit 1. */
+  ambiguous: string | undefined;
 
   constructor(
     readonly id: string,
@@ -109,6 +111,7 @@ export class GateConnection {
         ...(this.proxy ? { proxy: endpointText(this.proxy.h, this.proxy.p) } : {}),
       },
       this.outcome!,
+      this.ambiguous,
     );
     return {
       id: this.id,

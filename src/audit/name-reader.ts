@@ -26,6 +26,9 @@ import type { Decoded } from '../net/decode/outcome.js';
 import type { NameSource } from './destination.js';
 import { AUDIT_LIMITS } from './limits.js';
 
+/** A TCP name reader's stream as read so far (OrderedBytes). */
+export type StreamView = Pick<OrderedBytes, 'ambiguity' | 'heldBytes' | 'nextSeq'>;
+
 export interface NameEvidence {
   name?: string;
   source: NameSource;
@@ -101,6 +104,11 @@ export class TcpNameReader {
   handOver(): ReturnType<StreamHeadCollector['handOver']> {
     return this.collector.handOver();
   }
+
+  /** The stream as read: why it may not be what the receiver read, what it holds past a gap, where it goes on. */
+  get stream(): StreamView {
+    return this.collector.ordered;
+  }
 }
 
 /**
@@ -115,7 +123,7 @@ export class TcpNameReader {
  * request follower as that collector's are.
  */
 export class FrontHeadReader {
-  private readonly stream: OrderedBytes;
+  private readonly ordered: OrderedBytes;
   private last: FrontHead | { readonly kind: 'mid-stream' } = { kind: 'need' };
   /** The client's SYN was seen: the first bytes are the stream's first. */
   private started = false;
@@ -128,7 +136,7 @@ export class FrontHeadReader {
     kind: FrontKind,
     private readonly maxHeaderBytes: number,
   ) {
-    this.stream = new OrderedBytes(APP_LIMITS.maxStreamHeadBytes);
+    this.ordered = new OrderedBytes(APP_LIMITS.maxStreamHeadBytes);
     if (kind !== 'extra') this.reading = kind;
   }
 
@@ -141,17 +149,17 @@ export class FrontHeadReader {
   push(seg: SegmentIn): boolean {
     if (this.last.kind !== 'need') return true;
     if (seg.flags & SYN) this.started = true;
-    this.stream.push(seg);
-    this.reading ??= sniffFront(this.stream.bytes);
+    this.ordered.push(seg);
+    this.reading ??= sniffFront(this.ordered.bytes);
     if (this.reading === undefined) return false;
     const max = this.maxHeaderBytes;
-    let d = readFrontHead(this.reading, this.stream.bytes, max, this.progress);
+    let d = readFrontHead(this.reading, this.ordered.bytes, max, this.progress);
     // Only with a policy maxHeaderBytes past what the audit holds: the gateway would read on.
-    if (d.kind === 'need' && this.stream.full)
+    if (d.kind === 'need' && this.ordered.full)
       d = {
         kind: 'refused',
         reason: 'header-too-large',
-        detail: `no head within the ${this.stream.bytes.length} bytes the audit reads (maxHeaderBytes ${max})`,
+        detail: `no head within the ${this.ordered.bytes.length} bytes the audit reads (maxHeaderBytes ${max})`,
         status: 431,
       };
     this.last = d.kind === 'refused' && !this.started ? { kind: 'mid-stream' } : d;
@@ -178,10 +186,14 @@ export class FrontHeadReader {
     return this.last.kind === 'refused' ? this.last : undefined;
   }
 
+  get stream(): StreamView {
+    return this.ordered;
+  }
+
   /** As TcpNameReader.handOver: the in-order bytes so far and where a StreamCursor goes on from. */
   handOver(): ReturnType<StreamHeadCollector['handOver']> {
-    const at = this.stream.handOver();
-    return at && { bytes: this.stream.bytes, ...at };
+    const at = this.ordered.handOver();
+    return at && { bytes: this.ordered.bytes, ...at };
   }
 }
 

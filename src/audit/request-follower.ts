@@ -18,6 +18,7 @@
  * rules.
  */
 import type { HttpRequestHead } from '../net/app/http-request.js';
+import type { StreamAmbiguity } from '../net/app/ordered-bytes.js';
 import { clientMayPersist } from '../net/app/request-framing.js';
 import { type RequestPart, RequestStream } from '../net/app/request-stream.js';
 import { StreamCursor } from '../net/app/stream-cursor.js';
@@ -83,6 +84,11 @@ export class RequestFollower {
     this.cursor = new StreamCursor(start.nextSeq, start.held);
     this.stream = new RequestStream(first);
     this.last = !clientMayPersist(first);
+  }
+
+  /** The first reason the stream read may not be the one the gateway read (offset: from where following began). */
+  get ambiguity(): StreamAmbiguity | undefined {
+    return this.cursor.ambiguity;
   }
 
   /** The stream's next in-order bytes, read before following began (the name reader's, past the first head). */

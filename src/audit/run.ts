@@ -4,7 +4,9 @@
  * and the report is assembled. A capture that was not read whole makes the report's exit code 2:
  * one the reader could not go on with, and as much one whose records were skipped or cut off, or
  * whose packets could not be decoded (damaged, or of a link type Airlock does not read), since
- * the audit cannot speak for what those held. What was read is still reported.
+ * the audit cannot speak for what those held. What was read is still reported. Otherwise exit 1
+ * when a connection would have been blocked or cut, or a client stream could not be read as the
+ * gateway's stack reads it (a 'stream-ambiguous' warning says which and why).
  */
 import { statSync } from 'node:fs';
 import { AirlockError, asAirlockError, type ErrorCode } from '../core/errors.js';
@@ -251,7 +253,7 @@ export async function auditCaptures(paths: readonly string[], opts: AuditOptions
   };
   const exitCode = captures.some((c) => c.status !== 'read')
     ? EXIT.ERROR
-    : byOutcome.blocked + byOutcome.cut > 0
+    : byOutcome.blocked + byOutcome.cut > 0 || auditor.ambiguous > 0
       ? EXIT.SENSITIVE
       : EXIT.OK;
   return {

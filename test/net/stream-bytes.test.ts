@@ -37,6 +37,8 @@ describe('SeqAdvance', () => {
     s.push(0, 10, false);
     expect(s.push(2 ** 30, 10, false)).toBe(10);
     expect(s.missed).toBe(0);
+    // The real bytes after it still count: the forged number moved nothing.
+    expect(s.push(10, 20, false)).toBe(20);
   });
 });
 

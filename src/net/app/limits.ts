@@ -31,6 +31,8 @@ export const APP_LIMITS = {
   maxPendingSegments: 256,
   /** Bytes of those segments one followed stream (StreamCursor: a keep-alive HTTP connection) holds. */
   maxHeldStreamBytes: 128 * 1024,
+  /** The last bytes a followed stream handed on that a late copy is compared with (a copy that differs is flagged). */
+  maxComparedStreamBytes: 16 * 1024,
   /** Nested CONNECT tunnels read through at the head of one stream. */
   maxTunnelDepth: 2,
   /** Client Initial packets gathered for one QUIC connection before giving up. */

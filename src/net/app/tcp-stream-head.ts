@@ -115,6 +115,11 @@ export class StreamHeadCollector {
     return this.stream.bytes;
   }
 
+  /** The stream as read so far: OrderedBytes' ambiguity, the bytes held past a gap, the next sequence number. */
+  get ordered(): Pick<OrderedBytes, 'ambiguity' | 'heldBytes' | 'nextSeq'> {
+    return this.stream;
+  }
+
   /**
    * To read on past the head: the in-order bytes collected (from the stream's first; a view) and,
    * as OrderedBytes.handOver gives them, where a StreamCursor goes on from. Undefined before any byte.

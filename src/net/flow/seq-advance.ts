@@ -1,8 +1,11 @@
 /**
  * How far a TCP segment moves its direction's stream on, by sequence number: what Zeek counts as
  * orig_bytes/resp_bytes. A retransmission moves it on by nothing, an overlap by its new tail, and
- * a segment after a gap by the gap too (bytes the capture missed but the peer sent). Counting
- * captured payload instead counts a retransmitted upload twice. Pure; 32-bit wrap-around safe.
+ * a segment after a gap by the gap too (bytes the capture missed but the peer sent: an upload is
+ * never undercounted for packets the capture dropped). Counting captured payload instead counts
+ * a retransmitted upload twice. A segment further ahead than any gap counts its own bytes and
+ * moves nothing: one forged number far ahead must not make every real byte after it look old
+ * (QA: a budget switched off by one byte 20 MiB ahead). Pure; 32-bit wrap-around safe.
  */
 
 /** A jump ahead larger than this is not a gap but a stream that cannot be followed (a resync, or a forged number): only the segment counts. */
@@ -27,8 +30,8 @@ export class SeqAdvance {
     const ahead = (end - this.next) | 0;
     if (ahead <= 0) return 0;
     const gap = (start - this.next) | 0;
-    this.next = end;
     if (gap > MAX_GAP) return len;
+    this.next = end;
     if (gap > 0) this.missed += gap;
     return ahead;
   }

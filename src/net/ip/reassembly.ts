@@ -1,8 +1,12 @@
 /**
  * IP fragment reassembly, bounded: datagrams are keyed by (version, src, dst, protocol, id),
  * dropped when incomplete after a timeout, and the oldest are evicted when the bytes held pass a
- * cap. Overlapping fragments are reported (an evasion technique); the first copy of a byte wins,
- * as BSD stacks do.
+ * cap. Overlapping fragments are reported (an evasion technique) and their whole datagram is
+ * discarded, as the Linux stack the gateway runs on discards it (IPv4 since the FragmentSmack fix,
+ * ip_frag_queue; IPv6 as RFC 5722 requires): no copy of the overlapping bytes is ever read, so the
+ * audit reads none either. A fragment wholly inside one already held is a duplicate: dropped, the
+ * first copy kept. Fragments after a discard start a new datagram, as in Linux (inet_frag_kill
+ * takes the queue out of its table): a retransmission sent whole is read as Linux reads it.
  */
 import type { NetWarning } from '../decode/warning.js';
 import { NET_LIMITS } from '../limits.js';
@@ -87,13 +91,32 @@ export class Reassembler {
     if (ip.snapped) {
       warn({ name: 'fragment-snapped', offset: frag.offset, detail: `${key}: fragment not captured whole` });
     }
-    if (!frag.more) {
-      if (d.total !== undefined && d.total !== end)
-        warn({ name: 'fragment-overlap', offset: frag.offset, detail: `${key}: two last fragments` });
-      d.total = end;
+    // A copy of bytes one fragment already holds is a duplicate: dropped, the datagram kept
+    // (inet_frag_queue_insert's IPFRAG_DUP); any other overlap discards the datagram.
+    if (d.parts.some((p) => p.offset <= frag.offset && end <= p.offset + p.data.length)) {
+      warn({
+        name: 'fragment-overlap',
+        offset: frag.offset,
+        detail: `${key}: a fragment repeats bytes already held; dropped, the first copy kept, as Linux keeps it`,
+      });
+      return undefined;
     }
-    if (d.parts.some((p) => p.offset < end && frag.offset < p.offset + p.data.length))
-      warn({ name: 'fragment-overlap', offset: frag.offset, detail: `${key}: fragments overlap` });
+    const overlap =
+      !frag.more && d.total !== undefined && d.total !== end
+        ? 'two last fragments'
+        : d.parts.some((p) => p.offset < end && frag.offset < p.offset + p.data.length)
+          ? 'fragments overlap'
+          : undefined;
+    if (overlap !== undefined) {
+      warn({
+        name: 'fragment-overlap',
+        offset: frag.offset,
+        detail: `${key}: ${overlap}; the datagram is discarded, as Linux discards it`,
+      });
+      this.drop(key);
+      return undefined;
+    }
+    if (!frag.more) d.total = end;
     // A copy: the frame's bytes belong to the capture reader's buffer.
     d.parts.push({ offset: frag.offset, data: ip.payload.slice() });
     if (frag.offset === 0) this.firsts.set(key, ip);
@@ -139,9 +162,8 @@ export class Reassembler {
     }
     if (covered < d.total) return undefined;
     const payload = new Uint8Array(d.total);
-    // Later arrivals first, so the earliest copy of each byte is the one left.
-    for (let i = d.parts.length - 1; i >= 0; i--) {
-      const p = d.parts[i]!;
+    // No two parts overlap (an overlap discards the datagram): each byte has one copy.
+    for (const p of d.parts) {
       // A fragment past the last one's end (hostile or damaged) has nothing to give.
       if (p.offset >= d.total) continue;
       payload.set(p.data.subarray(0, Math.max(0, Math.min(p.data.length, d.total - p.offset))), p.offset);

@@ -31,6 +31,8 @@ export interface TcpSegment {
   /** The 9 flag bits (TCP_FLAG). */
   readonly flags: number;
   readonly window: number;
+  /** The urgent pointer field (meaningful with URG: the urgent byte is the one before seq + it, RFC 6093). */
+  readonly urgentPointer?: number;
   readonly options: readonly TcpOption[];
   /** Payload bytes captured. */
   readonly payload: Uint8Array;
@@ -83,6 +85,10 @@ class Segment implements TcpSegment {
     this.window = u16be(b, 14);
     this.payload = b.subarray(headerLength);
     this.parsed = headerLength === 20 ? NO_OPTIONS : undefined;
+  }
+
+  get urgentPointer(): number {
+    return u16be(this.header, 18);
   }
 
   get options(): readonly TcpOption[] {
