@@ -51,17 +51,25 @@ export function iccProfile(src: ByteSource, chunks: readonly IccChunk[]): Uint8A
   return concatBytes(chunks.map((c) => src.read(c.fileOffset, c.length)));
 }
 
-/** Spans of the profile as file ranges: one that crosses from one chunk into the next is split. */
-export function iccFileRanges(chunks: readonly IccChunk[], spans: readonly Range[]): Range[] {
+/**
+ * Ranges moved from one side of the chunks to the other (profile offsets to file offsets, or
+ * back): one that crosses from one chunk into the next is split, bytes outside every chunk go.
+ */
+function across(chunks: readonly IccChunk[], ranges: readonly Range[], toFile: boolean): Range[] {
   const out: Range[] = [];
-  for (const s of spans)
+  for (const r of ranges)
     for (const c of chunks) {
-      const from = Math.max(s.offset, c.profileOffset);
-      const to = Math.min(s.offset + s.length, c.profileOffset + c.length);
-      if (from < to) out.push({ offset: c.fileOffset + from - c.profileOffset, length: to - from });
+      const [at, there] = toFile ? [c.profileOffset, c.fileOffset] : [c.fileOffset, c.profileOffset];
+      const from = Math.max(r.offset, at);
+      const to = Math.min(r.offset + r.length, at + c.length);
+      if (from < to) out.push({ offset: there + from - at, length: to - from });
     }
   return out;
 }
+
+/** Spans of the profile as file ranges. */
+export const iccFileRanges = (chunks: readonly IccChunk[], spans: readonly Range[]): Range[] =>
+  across(chunks, spans, true);
 
 /**
  * Each chunk's whole segment again (marker, length, header, piece), the profile with the file
@@ -72,13 +80,7 @@ export function blankedIccSegments(
   chunks: readonly IccChunk[],
   zero: readonly Range[],
 ): Map<Segment, Uint8Array> {
-  const spans: Range[] = [];
-  for (const r of zero)
-    for (const c of chunks) {
-      const from = Math.max(r.offset, c.fileOffset);
-      const to = Math.min(r.offset + r.length, c.fileOffset + c.length);
-      if (from < to) spans.push({ offset: c.profileOffset + from - c.fileOffset, length: to - from });
-    }
+  const spans = across(chunks, zero, false);
   const profile = blankIcc(iccProfile(src, chunks), spans);
   const out = new Map<Segment, Uint8Array>();
   for (const c of chunks) {
