@@ -17,24 +17,25 @@ export interface SpawnedGateway {
   exited: Promise<number | null>;
 }
 
+/** `airlock gateway` with `policyFile`, every listener on a loopback port the kernel picks. */
+export const gatewayArgs = (policyFile: string): string[] => [
+  'gateway',
+  '--policy',
+  policyFile,
+  '--listen',
+  '127.0.0.1:0',
+  '--dns-listen',
+  '127.0.0.1:0',
+  '--admin-listen',
+  '127.0.0.1:0',
+];
+
 /** Starts the gateway on loopback ports the kernel picks; resolves once it prints where it listens. */
 export function spawnGateway(policyFile: string, cwd: string): Promise<SpawnedGateway> {
-  const proc = spawn(
-    process.execPath,
-    [
-      BIN,
-      'gateway',
-      '--policy',
-      policyFile,
-      '--listen',
-      '127.0.0.1:0',
-      '--dns-listen',
-      '127.0.0.1:0',
-      '--admin-listen',
-      '127.0.0.1:0',
-    ],
-    { cwd, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const proc = spawn(process.execPath, [BIN, ...gatewayArgs(policyFile)], {
+    cwd,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
   return new Promise((resolve, reject) => {

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openRecord } from '../../src/gateway/record/open.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { BIN } from '../cli/built.js';
-import { spawnGateway } from './load-harness.js';
+import { gatewayArgs, spawnGateway } from './load-harness.js';
 import { policyWith } from './playbook.js';
 import { startLoopbackGateway } from './proxy-fixture.js';
 
@@ -36,20 +36,7 @@ describe('one gateway per store', () => {
     writeFileSync(policyFile, 'network:\n  mode: sealed\n');
     const first = await spawnGateway(policyFile, box);
     try {
-      const second = await cli(
-        [
-          'gateway',
-          '--policy',
-          policyFile,
-          '--listen',
-          '127.0.0.1:0',
-          '--dns-listen',
-          '127.0.0.1:0',
-          '--admin-listen',
-          '127.0.0.1:0',
-        ],
-        box,
-      );
+      const second = await cli(gatewayArgs(policyFile), box);
       expect(second.code).toBe(2);
       expect(second.stderr).toContain(join(box, 'airlock.sqlite'));
       expect(second.stderr).toContain(
