@@ -88,6 +88,28 @@ export const newFrame = (cue: number, offset: number, line: number, layout: Layo
   dupes: [],
 });
 
+/** The frame's items held on their own (not inside a tuple); some may be absent. */
+export const looseItems = (f: Frame): (Item | undefined)[] => [
+  f.lat,
+  f.lon,
+  f.homeLat,
+  f.homeLon,
+  f.alt,
+  f.time,
+  f.homeDistance,
+  ...f.attitude,
+  ...f.other,
+];
+
+/** The frame's tuples; some may be absent. */
+export const tuplesOf = (f: Frame): (Tuple | undefined)[] => [
+  f.gps,
+  f.home,
+  ...f.dupes,
+  ...f.attitudeTuples,
+  ...f.otherTuples,
+];
+
 /** A HOME(…) tuple's key, however it is cased ("Home (…)" too): the launch point, where the pilot stood. */
 export const isHomeKey = (key: string): boolean => key.toUpperCase() === 'HOME';
 

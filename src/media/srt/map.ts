@@ -57,28 +57,17 @@ export function mapFrame(f: Frame, reading: Reading, out: Collector, stats: MapS
       value: { kind: 'position', position: drone.position },
     });
   }
-  if (f.home) {
-    const home = tuplePosition(f.home, reading, true, other);
-    if (home && home !== 'no-fix') {
+  const operatorAt = (home: Located): void => {
+    if (home && home !== 'no-fix')
       add({
         category: 'location.operator',
         tag: home.tag,
         ranges: home.ranges,
         value: { kind: 'position', position: home.position },
       });
-    }
-  }
-  if (f.homeLat || f.homeLon) {
-    const home = namedPosition(f.homeLat, f.homeLon, undefined, reading, other);
-    if (home && home !== 'no-fix') {
-      add({
-        category: 'location.operator',
-        tag: home.tag,
-        ranges: home.ranges,
-        value: { kind: 'position', position: home.position },
-      });
-    }
-  }
+  };
+  if (f.home) operatorAt(tuplePosition(f.home, reading, true, other));
+  if (f.homeLat || f.homeLon) operatorAt(namedPosition(f.homeLat, f.homeLon, undefined, reading, other));
   if (f.homeDistance) {
     // Distances from home beside the drone's positions give the home point by trilateration.
     const d = f.homeDistance;

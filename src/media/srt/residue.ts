@@ -8,7 +8,7 @@
 import { byteAt, type Line } from '../../core/lines.js';
 import type { Range } from '../../findings/model.js';
 import type { Cue } from './cues.js';
-import type { Frame, Item, Tuple } from './frame.js';
+import { type Frame, type Item, looseItems, type Tuple, tuplesOf } from './frame.js';
 import { MARKUP_TAGS, spanOf } from './tokens.js';
 
 /** Separators a layout leaves between what it read; a residue of only these says nothing. */
@@ -28,19 +28,8 @@ export function addResidue(cue: Cue, f: Frame): void {
     if (t?.token) spans.push(t.token);
     t?.values.forEach(item);
   };
-  for (const i of [
-    f.lat,
-    f.lon,
-    f.homeLat,
-    f.homeLon,
-    f.alt,
-    f.time,
-    f.homeDistance,
-    ...f.attitude,
-    ...f.other,
-  ])
-    item(i);
-  for (const t of [f.gps, f.home, ...f.dupes, ...f.attitudeTuples, ...f.otherTuples]) tuple(t);
+  for (const i of looseItems(f)) item(i);
+  for (const t of tuplesOf(f)) tuple(t);
 
   // Each span belongs to one line: bucketed by line, so a cue of many long lines stays linear.
   const lines = cue.text;

@@ -16,7 +16,7 @@ import { coarsenAltitude, formatCoarseDegrees } from '../../scrub/coarsen.js';
 import type { Decide, Decision } from '../../scrub/types.js';
 import { Collector } from '../types.js';
 import type { Cue } from './cues.js';
-import type { Frame, Item, Tuple } from './frame.js';
+import { type Frame, type Item, looseItems, type Tuple, tuplesOf } from './frame.js';
 import { mapFrame } from './map.js';
 import type { Reading } from './order.js';
 import type { Edit } from './rewrite-line.js';
@@ -32,22 +32,9 @@ export interface FramePlan {
 
 /** Every item of a frame once, in no particular order. */
 function itemsOf(f: Frame): Item[] {
-  const all = [
-    ...(f.gps?.values ?? []),
-    ...(f.home?.values ?? []),
-    ...f.dupes.flatMap((t) => t.values),
-    f.lat,
-    f.lon,
-    f.homeLat,
-    f.homeLon,
-    f.alt,
-    f.time,
-    f.homeDistance,
-    ...f.attitude,
-    ...f.attitudeTuples.flatMap((t) => t.values),
-    ...f.otherTuples.flatMap((t) => t.values),
-    ...f.other,
-  ].filter((i): i is Item => i !== undefined);
+  const all = [...tuplesOf(f).flatMap((t) => t?.values ?? []), ...looseItems(f)].filter(
+    (i): i is Item => i !== undefined,
+  );
   return [...new Map(all.map((i) => [i.range.offset, i])).values()];
 }
 
